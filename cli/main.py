@@ -1,0 +1,338 @@
+"""`answerloop` — the main job (`demo`), asking, the knowledge base and the database."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from cli.output import collections_table, console, err_console, print_answer
+from core import db, migrate
+from core.bootstrap import ready_database
+from core.errors import AnswerloopError, NotFound
+from core.logs import configure_logging
+from core.settings import get_settings
+
+app = typer.Typer(
+    help="Answerloop: answers from your team's documents, guarded.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+kb_app = typer.Typer(help="Knowledge base: ingest, list, remove.", no_args_is_help=True)
+db_app = typer.Typer(help="Database: migrations and the embedded server.", no_args_is_help=True)
+prompts_app = typer.Typer(help="Prompt versions (read-only here).", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+app.add_typer(db_app, name="db")
+app.add_typer(prompts_app, name="prompts")
+
+SAMPLE_KB = Path(__file__).resolve().parent.parent / "core" / "sample_kb"
+
+
+@app.callback()
+def _setup(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log at INFO level.")] = False) -> None:
+    settings = get_settings()
+    configure_logging("INFO" if verbose else settings.log_level, settings.log_json)
+
+
+# ---------------------------------------------------------------- knowledge base
+def _ingest(path: Path, collection: str, url_base: str | None, keep_missing: bool) -> dict:
+    from workers.embeddings import get_embedder
+    from workers.kb.ingest import ingest_folder
+
+    settings = get_settings()
+    url = ready_database(settings)
+    embedder = get_embedder(settings)
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[file]}", style="dim"),
+        console=err_console,
+        transient=not err_console.is_terminal,
+    ) as bar:
+        task = bar.add_task(f"ingest → {collection}", total=None, file="")
+
+        def progress(file: str, total: int) -> None:
+            bar.update(task, total=total, advance=1, file=file[-60:])
+
+        with db.connect(url) as conn:
+            report = ingest_folder(
+                conn,
+                path,
+                collection,
+                embedder=embedder,
+                settings=settings,
+                url_base=url_base,
+                delete_missing=not keep_missing,
+                progress=progress,
+            )
+    return report.as_dict()
+
+
+@kb_app.command("ingest")
+def kb_ingest(
+    path: Annotated[Path, typer.Argument(help="A folder (searched recursively) or a single file.")],
+    collection: Annotated[str, typer.Option("--collection", "-c", help="Collection to ingest into.")],
+    url_base: Annotated[str | None, typer.Option(help="Base URL the folder is published at, for links.")] = None,
+    keep_missing: Annotated[bool, typer.Option(help="Keep documents whose files are gone.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Ingest Markdown, reStructuredText, HTML and text files; unchanged files are skipped."""
+    if not path.exists():
+        raise NotFound(f"{path} does not exist.", hint="Pass a folder or a file of documents.")
+    report = _ingest(path, collection, url_base, keep_missing)
+    if as_json:
+        print(json.dumps(report))
+        return
+    console.print(
+        f"[bold]{collection}[/]: {report['added']} added, {report['updated']} updated, "
+        f"{report['unchanged']} unchanged, {report['removed']} removed, {len(report['failed'])} skipped, "
+        f"{report['chunks_written']} chunks written"
+        + (f", {report['ignored']} files of other types ignored" if report["ignored"] else "")
+    )
+    for f in report["failed"]:
+        console.print(f"  [yellow]skipped[/] {f['path']}: {f['reason']}")
+
+
+@kb_app.command("list")
+def kb_list(
+    collection: Annotated[
+        str | None, typer.Option("--collection", "-c", help="List this collection's documents.")
+    ] = None,
+) -> None:
+    """Collections with their sizes, or the documents of one collection."""
+    from workers.kb import store
+
+    url = ready_database(get_settings())
+    with db.connect(url) as conn:
+        if collection is None:
+            console.print(collections_table(store.list_collections(conn)))
+            return
+        _require_collections(conn, [collection])
+        for d in store.list_documents(conn, collection):
+            console.print(f"{d['chunk_count']:5d} chunks  {d['source_path']}  [dim]{d['title']}[/]")
+
+
+@kb_app.command("remove")
+def kb_remove(
+    collection: Annotated[str, typer.Option("--collection", "-c")],
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="Document paths to remove; none → whole collection.")
+    ] = None,
+) -> None:
+    """Remove a whole collection, or some of its documents."""
+    from workers.kb import store
+
+    url = ready_database(get_settings())
+    with db.connect(url) as conn:
+        _require_collections(conn, [collection])
+        if paths:
+            n = store.remove_paths(conn, collection, paths)
+            if n < len(paths):
+                console.print(f"[yellow]{len(paths) - n} of the paths were not in {collection}[/]")
+        else:
+            n = store.remove_collection(conn, collection)
+        conn.commit()
+    console.print(f"removed {n} document(s) from {collection}")
+
+
+def _require_collections(conn, names: list[str]) -> None:
+    known = {r["name"] for r in conn.execute("SELECT name FROM collections").fetchall()}
+    missing = [n for n in names if n not in known]
+    if missing:
+        raise NotFound(
+            f"Unknown collection(s): {', '.join(missing)}.",
+            hint=f"Known: {', '.join(sorted(known)) or 'none yet'}. Ingest with `answerloop kb ingest PATH -c NAME`.",
+        )
+
+
+def _all_collections(conn) -> list[str]:
+    return [r["name"] for r in conn.execute("SELECT name FROM collections ORDER BY name").fetchall()]
+
+
+# ---------------------------------------------------------------- asking
+def _pipeline():
+    from workers.pipeline import Pipeline
+
+    settings = get_settings()
+    return Pipeline(settings, database_url=ready_database(settings))
+
+
+def _resolve_collections(pipeline, names: list[str] | None) -> list[str]:
+    with db.connect(pipeline.database_url) as conn:
+        if names:
+            _require_collections(conn, names)
+            return names
+        return _all_collections(conn)
+
+
+def _batch(pipeline, default: list[str]) -> int:
+    failures = 0
+    for line_no, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        ident = None
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict) or "question" not in item:
+                raise ValueError('each line must be a JSON object with a "question"')
+            ident = item.get("id")
+            names = item.get("collection") or item.get("collections") or default
+            names = [names] if isinstance(names, str) else list(names)
+            result = pipeline.ask(str(item["question"]), _resolve_collections(pipeline, names), source="batch")
+            out = {"id": ident, **result.as_dict()}
+        except AnswerloopError as exc:
+            failures += 1
+            out = {"id": ident, "line": line_no, "error": {"message": str(exc), "hint": exc.hint}}
+        except ValueError as exc:  # malformed JSON or shape
+            failures += 1
+            out = {
+                "id": ident,
+                "line": line_no,
+                "error": {
+                    "message": f"line {line_no}: {exc}",
+                    "hint": '{"id": "q1", "question": "…", "collection": "…"}',
+                },
+            }
+        print(json.dumps(out, default=str), flush=True)
+    return failures
+
+
+@app.command()
+def ask(
+    question: Annotated[str | None, typer.Argument(help="The question. Omit with --batch.")] = None,
+    collection: Annotated[list[str] | None, typer.Option("--collection", "-c", help="Search only these.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full answer record as JSON.")] = False,
+    batch: Annotated[
+        bool, typer.Option("--batch", help="Read JSON lines {id, question, collection} on stdin.")
+    ] = False,
+    details: Annotated[bool, typer.Option("--details", "-d", help="Show scores, verdicts and timings.")] = False,
+) -> None:
+    """Answer a question from the knowledge base (or many, with --batch)."""
+    pipeline = _pipeline()
+    if batch:
+        failures = _batch(pipeline, collection or [])
+        raise typer.Exit(1 if failures else 0)
+    if question is None:
+        raise AnswerloopError("No question given.", hint='answerloop ask "How do I …?"  (or --batch < file.jsonl)')
+    result = pipeline.ask(question, _resolve_collections(pipeline, collection))
+    if as_json:
+        print(json.dumps(result.as_dict(), default=str, indent=2))
+    else:
+        print_answer(result, verbose=details)
+
+
+@app.command()
+def demo(
+    question: Annotated[str | None, typer.Argument(help="Ask this; omit for an interactive prompt.")] = None,
+) -> None:
+    """The main job: database (embedded if none configured), migrations, sample knowledge base, then answers."""
+    settings = get_settings()
+    where = "configured DATABASE_URL" if settings.database_url else f"embedded Postgres in {settings.home / 'pgdata'}"
+    err_console.print(f"[dim]Database: {where}[/]")
+    url = ready_database(settings, auto_migrate=True)
+    with db.connect(url) as conn:
+        empty = not _all_collections(conn)
+    if empty:
+        err_console.print(f"[dim]Knowledge base is empty: ingesting the sample documents from {SAMPLE_KB}[/]")
+        for folder in sorted(p for p in SAMPLE_KB.iterdir() if p.is_dir()):
+            report = _ingest(folder, folder.name, None, keep_missing=False)
+            err_console.print(
+                f"[dim]  {folder.name}: {report['added']} documents, {report['chunks_written']} chunks[/]"
+            )
+    pipeline = _pipeline()
+    collections = _resolve_collections(pipeline, None)
+    if question:
+        print_answer(pipeline.ask(question, collections), verbose=True)
+        return
+    if not sys.stdin.isatty():
+        for line in sys.stdin:
+            if line.strip():
+                console.print(f"[bold]> {line.strip()}[/]")
+                _ask_and_print(pipeline, line, collections)
+        return
+    console.print(f"Ask about: {', '.join(collections)}. Empty line or Ctrl-D to quit.")
+    while True:
+        try:
+            line = console.input("[bold cyan]you>[/] ")
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not line.strip() or line.strip() in ("quit", "exit"):
+            break
+        _ask_and_print(pipeline, line, collections)
+
+
+def _ask_and_print(pipeline, question: str, collections: list[str]) -> None:
+    try:
+        print_answer(pipeline.ask(question, collections), verbose=True)
+    except AnswerloopError as exc:
+        err_console.print(f"[red]{exc.describe()}[/]")
+
+
+# ---------------------------------------------------------------- database
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending migrations (idempotent)."""
+    url = db.database_url(get_settings())
+    applied = migrate.upgrade(url)
+    console.print(f"applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else " (up to date)"))
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Which migrations are applied."""
+    url = db.database_url(get_settings())
+    for m in migrate.status(url):
+        console.print(f"{'[green]applied[/]' if m.applied else '[yellow]pending[/]'}  {m.id}")
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the embedded Postgres (it keeps running between commands otherwise)."""
+    from core.embedded_pg import stop_embedded
+
+    stopped = stop_embedded(get_settings().home)
+    console.print("stopped the embedded Postgres" if stopped else "the embedded Postgres was not running")
+
+
+# ---------------------------------------------------------------- prompt versions
+@prompts_app.command("list")
+def prompts_list() -> None:
+    """Prompt versions, newest first; * marks the active one."""
+    url = ready_database(get_settings())
+    with db.connect(url) as conn:
+        active = conn.execute("SELECT version_id FROM prompt_pointer WHERE name = 'active'").fetchone()
+        for r in conn.execute("SELECT id, author, note, created_at FROM prompt_versions ORDER BY id DESC"):
+            mark = "*" if active and r["id"] == active["version_id"] else " "
+            console.print(f"{mark} v{r['id']}  {r['created_at']:%Y-%m-%d %H:%M}  {r['author']}  [dim]{r['note']}[/]")
+
+
+@prompts_app.command("show")
+def prompts_show(version: Annotated[int, typer.Argument(help="Version id.")]) -> None:
+    """One version's instructions, few-shot examples and parameters."""
+    from feedback.prompt_versions import get_version
+
+    url = ready_database(get_settings())
+    with db.connect(url) as conn:
+        v = get_version(conn, version)
+    print(json.dumps(v.model_dump(mode="json"), indent=2))
+
+
+def main() -> None:
+    """Console entry point: user errors print as a message and a hint, never a traceback."""
+    try:
+        app()
+    except AnswerloopError as exc:
+        err_console.print(f"[red]error:[/] {exc}")
+        if exc.hint:
+            err_console.print(f"[dim]→ {exc.hint}[/]")
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    finally:
+        db.close_pools()

@@ -1,0 +1,45 @@
+"""Rendering answers and reports for a terminal."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from workers.pipeline import AnswerResult
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def print_answer(result: AnswerResult, *, verbose: bool = False) -> None:
+    style = "green" if result.status == "answered" else "yellow"
+    console.print(Panel(result.answer, title=f"[{style}]{result.status}[/]", title_align="left", border_style=style))
+    for i, c in enumerate(result.citations, start=1):
+        console.print(f"  [{i}] [bold]{c.document_title}[/] › {c.section}  [link={c.link}]{c.link}[/link]")
+    pii = result.guard.get("pii_in", {})
+    if pii.get("found"):
+        kinds = ", ".join(f"{k}×{n}" for k, n in pii["entities"].items())
+        console.print(f"[magenta]Removed from your question before searching: {kinds}.[/]")
+        if pii.get("secrets"):
+            console.print("[magenta]It contained a secret: rotate it now — treat it as exposed.[/]")
+    if verbose:
+        g = result.guard.get("grounding", {})
+        t = result.timings_ms
+        console.print(
+            f"[dim]prompt v{result.prompt_version} · {result.answerer} · relevance "
+            f"{result.scores.get('best_relevance')} (threshold {result.scores.get('abstain_threshold')}) · "
+            f"grounding {g.get('verdict')} {g.get('score', '')} · {t.get('total')} ms "
+            f"({', '.join(f'{k} {v}' for k, v in t.items() if k != 'total')})[/]"
+        )
+
+
+def collections_table(rows: list[dict]) -> Table:
+    table = Table("collection", "documents", "chunks", "embeddings", "last ingested")
+    for r in rows:
+        last = r["last_ingested"].strftime("%Y-%m-%d %H:%M") if r["last_ingested"] else "—"
+        table.add_row(r["name"], str(r["documents"]), str(r["chunks"]), r["embedding_models"] or "—", last)
+    return table

@@ -1,0 +1,1 @@
+"""Shared foundations: settings, database access, embedded Postgres, migrations, logging."""

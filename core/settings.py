@@ -1,0 +1,68 @@
+"""All configuration in one place (environment variables and `.env`), via pydantic-settings."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    # As root, the embedded Postgres runs as a dedicated system user and loosens the permissions of
+    # the data directory's parent folders; keep it out of /root.
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return Path("/var/lib/answerloop")
+    return Path.home() / ".local" / "share" / "answerloop"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ANSWERLOOP_", env_file=".env", extra="ignore")
+
+    # Postgres. Empty → an embedded Postgres (with pgvector) is started in `home`/pgdata.
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    home: Path = Field(default_factory=_default_home)
+    db_pool_max: int = 8
+
+    # Embeddings: none (full-text only) | local (sentence-transformers, offline) | openai (HTTP endpoint).
+    embeddings: Literal["none", "local", "openai"] = "local"
+    embeddings_model: str = "text-embedding-3-small"
+    embeddings_base_url: str | None = None
+    embeddings_api_key: str | None = None
+    embeddings_dim: int | None = None
+    embeddings_batch: int = 64
+
+    # Answering model through instructor. Empty → offline extractive answerer.
+    llm: str | None = None  # e.g. "openai/gpt-4o-mini", "anthropic/claude-3-5-haiku-latest", "ollama/llama3.2"
+    llm_base_url: str | None = None
+    llm_api_key: str | None = None
+    llm_max_retries: int = 2
+    llm_timeout_s: float = 60.0
+    grounding_judge: bool = False  # extra model-based grounding check when a model is configured
+
+    # Guardrails.
+    pii_score_threshold: float = 0.35
+    pii_entities: list[str] | None = None  # None → guardrails' default set
+    spacy_model: str | None = None  # optional NER model (installed spaCy package name or path)
+    max_question_chars: int = 4000
+
+    # Knowledge base.
+    default_collection: str = "default"
+    chunk_max_chars: int = 1200
+    chunk_overlap_chars: int = 150
+    max_file_bytes: int = 5_000_000
+
+    log_level: str = "WARNING"
+    log_json: bool = False
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    get_settings.cache_clear()

@@ -1,0 +1,1 @@
+"""Labels and prompt versions: what the team taught the bot, and which instructions/parameters are live."""

@@ -1,0 +1,103 @@
+"""Grounding: is every part of an answer supported by the passages it cites?
+
+Checks, in order: citations exist and point at retrieved passages; quoted spans (in citations and in
+"double quotes" in the answer) appear verbatim in a cited passage; every answer sentence is supported by
+a cited passage (lexical support, optionally raised by an embedding similarity).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from guardrails.text import content_terms, coverage, normalize_space, sentences, term_set
+
+# Optional semantic support: (sentence, passages) -> best cosine similarity in [0, 1].
+SemanticSupport = Callable[[str, Sequence[str]], float]
+
+_QUOTED = re.compile(r"[\"“]([^\"”]{12,})[\"”]")
+
+
+@dataclass(frozen=True)
+class CitationRef:
+    chunk_id: int
+    quote: str = ""
+
+
+@dataclass
+class SentenceSupport:
+    sentence: str
+    score: float
+    supported: bool
+
+
+@dataclass
+class GroundingReport:
+    verdict: str  # "grounded" | "ungrounded"
+    score: float  # the weakest sentence's support (0..1)
+    threshold: float
+    problems: list[str] = field(default_factory=list)
+    sentences: list[SentenceSupport] = field(default_factory=list)
+
+    @property
+    def grounded(self) -> bool:
+        return self.verdict == "grounded"
+
+    def as_dict(self) -> dict:
+        return {
+            "verdict": self.verdict,
+            "score": round(self.score, 4),
+            "threshold": self.threshold,
+            "problems": self.problems,
+            "unsupported_sentences": sum(1 for s in self.sentences if not s.supported),
+        }
+
+
+def _verbatim(quote: str, passage: str) -> bool:
+    return normalize_space(quote).lower() in normalize_space(passage).lower()
+
+
+def check_grounding(
+    answer: str,
+    citations: Sequence[CitationRef],
+    retrieved: Mapping[int, str],
+    *,
+    threshold: float,
+    semantic: SemanticSupport | None = None,
+) -> GroundingReport:
+    problems: list[str] = []
+    if not citations:
+        problems.append("the answer cites no passage")
+    cited_texts: list[str] = []
+    for c in citations:
+        text = retrieved.get(c.chunk_id)
+        if text is None:
+            problems.append(f"citation {c.chunk_id} is not one of the retrieved passages")
+            continue
+        cited_texts.append(text)
+        if c.quote and not _verbatim(c.quote, text):
+            problems.append(f"the quote cited from {c.chunk_id} does not appear verbatim in it")
+    for quoted in _QUOTED.findall(answer):
+        if not any(_verbatim(quoted, t) for t in cited_texts):
+            problems.append("a quoted span in the answer does not appear in any cited passage")
+
+    passage_terms = [term_set(t) for t in cited_texts]
+    results: list[SentenceSupport] = []
+    for sent in sentences(answer):
+        terms = frozenset(content_terms(sent))
+        if not terms:  # "Yes." / connective sentences carry no claim of their own
+            continue
+        lexical = max((coverage(terms, p) for p in passage_terms), default=0.0)
+        score = lexical
+        if semantic is not None and cited_texts and lexical < threshold:
+            score = max(score, semantic(sent, cited_texts))
+        results.append(SentenceSupport(sent, score, score >= threshold))
+    if not results and not problems:
+        problems.append("the answer makes no checkable statement")
+    weakest = min((s.score for s in results), default=0.0)
+    unsupported = [s for s in results if not s.supported]
+    if unsupported:
+        problems.append(f"{len(unsupported)} of {len(results)} sentences are not supported by a cited passage")
+    verdict = "ungrounded" if problems else "grounded"
+    return GroundingReport(verdict, weakest, threshold, problems, results)

@@ -1,0 +1,235 @@
+"""Shared text analysis: content terms (stemmed, stopwords removed) and sentence splitting."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import snowballstemmer
+
+# A compact English stopword list (function words and question scaffolding).
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "also",
+        "may",
+        "might",
+        "must",
+        "shall",
+        "us",
+        "use",
+        "using",
+        "used",
+        "want",
+        "need",
+        "get",
+        "got",
+        "tell",
+        "please",
+        "know",
+        "let",
+        "make",
+        "way",
+        "thing",
+        "things",
+        "something",
+        "anyone",
+        "someone",
+        "via",
+        "per",
+        "etc",
+        "e",
+        "g",
+        "ie",
+        "eg",
+    ]
+)
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_'+#.-]*[A-Za-z0-9+#]|[A-Za-z0-9]")
+_PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]+>")
+_stemmer = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return _stemmer.stemWord(word)
+
+
+def words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(_PLACEHOLDER.sub(" ", text))]
+
+
+def content_terms(text: str) -> list[str]:
+    """Stemmed content words in order (stopwords and redaction placeholders removed)."""
+    out = []
+    for w in words(text):
+        w = w.strip("'.-")
+        if not w or w in STOPWORDS or (len(w) == 1 and not w.isdigit()):
+            continue
+        out.append(_stem(w))
+    return out
+
+
+def term_set(text: str) -> frozenset[str]:
+    return frozenset(content_terms(text))
+
+
+def coverage(query_terms: frozenset[str], passage_terms: frozenset[str]) -> float:
+    """Share of the query's content terms that the passage contains (0 when the query has none)."""
+    if not query_terms:
+        return 0.0
+    return len(query_terms & passage_terms) / len(query_terms)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9`*])|\n\s*\n|\n(?=\s*[-*•]\s)")
+_ABBREV = re.compile(r"\b(e\.g|i\.e|etc|vs|cf|Dr|Mr|Mrs|Ms|No|Fig)\.$", re.IGNORECASE)
+
+
+def sentences(text: str) -> list[str]:
+    """Split prose into sentences; list items and paragraphs end a sentence too."""
+    parts: list[str] = []
+    buf = ""
+    pos = 0
+    for m in _SENTENCE_END.finditer(text):
+        piece = text[pos : m.start()]
+        pos = m.end()
+        candidate = (buf + " " + piece).strip() if buf else piece.strip()
+        if _ABBREV.search(candidate):
+            buf = candidate
+            continue
+        buf = ""
+        if candidate:
+            parts.append(candidate)
+    tail = (buf + " " + text[pos:]).strip() if buf else text[pos:].strip()
+    if tail:
+        parts.append(tail)
+    return [" ".join(p.split()) for p in parts if p.strip()]
+
+
+def normalize_space(text: str) -> str:
+    return " ".join(text.split())

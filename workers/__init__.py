@@ -1,0 +1,1 @@
+"""The answer pipeline and knowledge base: ingestion, retrieval, answering, recording."""

@@ -1,0 +1,159 @@
+"""The model answerer: any instructor provider, a typed answer whose citations must be retrieved chunks."""
+
+from __future__ import annotations
+
+import logging
+
+from pydantic import BaseModel, Field, ValidationInfo, model_validator
+
+from core.errors import ConfigError
+from core.settings import Settings
+from feedback.prompt_versions import PromptVersion
+from guardrails.text import normalize_space
+from workers.answerers.base import Citation, Draft
+from workers.retrieval import Passage
+
+log = logging.getLogger(__name__)
+
+
+class CitedQuote(BaseModel):
+    chunk_id: int = Field(description="The id of a passage given above, e.g. 1234.")
+    quote: str = Field(description="Words copied exactly from that passage that support the answer.")
+
+
+class ModelAnswer(BaseModel):
+    """Answer to the question from the given passages only."""
+
+    can_answer: bool = Field(description="False when the passages do not contain the answer.")
+    answer: str = Field(description="The answer, in a few short sentences. Empty when can_answer is false.")
+    citations: list[CitedQuote] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _citations_are_retrieved_and_verbatim(self, info: ValidationInfo) -> ModelAnswer:
+        passages: dict[int, str] = (info.context or {}).get("passages", {})
+        if not self.can_answer:
+            return self
+        if not self.answer.strip():
+            raise ValueError("can_answer is true but the answer is empty")
+        if not self.citations:
+            raise ValueError("cite at least one passage id that supports the answer")
+        for c in self.citations:
+            if c.chunk_id not in passages:
+                raise ValueError(
+                    f"chunk_id {c.chunk_id} is not one of the passages given; use only ids {sorted(passages)}"
+                )
+            if c.quote and normalize_space(c.quote).lower() not in normalize_space(passages[c.chunk_id]).lower():
+                raise ValueError(
+                    f"the quote for chunk_id {c.chunk_id} is not copied verbatim from that passage; "
+                    "copy the exact words"
+                )
+        return self
+
+
+class GroundingJudgement(BaseModel):
+    """Whether every claim of the answer is supported by the passages."""
+
+    supported: bool
+    unsupported_claims: list[str] = Field(default_factory=list)
+
+
+def build_client(settings: Settings):
+    if not settings.llm:
+        raise ConfigError("No model configured.", hint="Set ANSWERLOOP_LLM, e.g. openai/gpt-4o-mini.")
+    import instructor
+
+    kwargs: dict = {"timeout": settings.llm_timeout_s}
+    if settings.llm_base_url:
+        kwargs["base_url"] = settings.llm_base_url
+    if settings.llm_api_key:
+        kwargs["api_key"] = settings.llm_api_key
+    elif settings.llm_base_url:
+        kwargs["api_key"] = "not-needed"  # local OpenAI-compatible servers ignore it
+    try:
+        return instructor.from_provider(settings.llm, **kwargs)
+    except Exception as exc:
+        raise ConfigError(
+            f"Cannot set up the model {settings.llm!r}: {exc}",
+            hint="Check ANSWERLOOP_LLM (provider/model), ANSWERLOOP_LLM_BASE_URL and the API key.",
+        ) from exc
+
+
+def _passages_block(passages: list[Passage]) -> str:
+    return "\n\n".join(f"[passage id={p.chunk_id}] {p.label}\n{p.content}" for p in passages)
+
+
+def build_messages(question: str, passages: list[Passage], version: PromptVersion) -> list[dict]:
+    messages: list[dict] = [{"role": "system", "content": version.instructions}]
+    for shot in version.few_shot:
+        messages.append({"role": "user", "content": f"Question: {shot.question}"})
+        messages.append({"role": "assistant", "content": shot.answer})
+    messages.append({"role": "user", "content": f"Passages:\n\n{_passages_block(passages)}\n\nQuestion: {question}"})
+    return messages
+
+
+def _usage(completion) -> dict:
+    usage = getattr(completion, "usage", None)
+    if usage is None:
+        return {}
+    return {k: getattr(usage, k, None) for k in ("prompt_tokens", "completion_tokens", "total_tokens")}
+
+
+class ModelAnswerer:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.client = build_client(settings)
+        self.name = f"model:{settings.llm}"
+
+    def answer(self, question: str, passages: list[Passage], version: PromptVersion) -> Draft:
+        passages = passages[: version.params.context_k]
+        import instructor
+
+        try:
+            result, completion = self.client.chat.completions.create_with_completion(
+                response_model=ModelAnswer,
+                messages=build_messages(question, passages, version),
+                max_retries=self.settings.llm_max_retries,
+                temperature=version.params.temperature,
+                context={"passages": {p.chunk_id: p.content for p in passages}},
+            )
+        except instructor.core.InstructorRetryException as exc:
+            log.warning("model answer failed validation after %s attempts", getattr(exc, "n_attempts", "?"))
+            return Draft(
+                answer="",
+                can_answer=False,
+                decline_reason="ungrounded",
+                usage={"attempts": getattr(exc, "n_attempts", None)},
+            )
+        except Exception as exc:  # network, auth, provider errors: say so honestly, never crash the pipeline
+            log.warning("model call failed: %s", type(exc).__name__)
+            return Draft(answer="", can_answer=False, decline_reason="model_error")
+        if not result.can_answer:
+            return Draft(answer="", can_answer=False, decline_reason="model_declined", usage=_usage(completion))
+        return Draft(
+            answer=result.answer.strip(),
+            citations=[Citation(c.chunk_id, c.quote) for c in result.citations],
+            usage=_usage(completion),
+        )
+
+    def judge(self, answer: str, passages: list[Passage]) -> GroundingJudgement | None:
+        """Optional model-based grounding check; None when the judge itself fails."""
+        try:
+            return self.client.chat.completions.create(
+                response_model=GroundingJudgement,
+                messages=[
+                    {
+                        "role": "system",
+                        "content": "You check answers against source passages. A claim is "
+                        "supported only if a passage states it. Reply with the claims that are not supported.",
+                    },
+                    {
+                        "role": "user",
+                        "content": f"Passages:\n\n{_passages_block(passages)}\n\nAnswer:\n{answer}",
+                    },
+                ],
+                max_retries=1,
+                temperature=0,
+            )
+        except Exception as exc:
+            log.warning("grounding judge failed: %s", type(exc).__name__)
+            return None

@@ -1,0 +1,1 @@
+"""Knowledge base: parse documents into heading-aware chunks, embed them, keep Postgres in sync."""

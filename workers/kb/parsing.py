@@ -1,0 +1,371 @@
+"""Parse Markdown, reStructuredText, HTML and plain text into titled sections with anchors."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import ClassVar
+
+FORMATS = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".mdx": "markdown",
+    ".rst": "rst",
+    ".txt": "text",
+    ".text": "text",
+    ".html": "html",
+    ".htm": "html",
+}
+
+
+class UnreadableDocument(ValueError):
+    """The file cannot be used as a document (binary, undecodable, empty)."""
+
+
+@dataclass
+class Section:
+    heading_path: list[str]
+    anchor: str
+    text: str
+
+    @property
+    def title(self) -> str:
+        return self.heading_path[-1] if self.heading_path else ""
+
+
+@dataclass
+class ParsedDocument:
+    title: str
+    format: str
+    sections: list[Section] = field(default_factory=list)
+
+
+def format_of(path: Path) -> str | None:
+    return FORMATS.get(path.suffix.lower())
+
+
+def decode(raw: bytes, name: str) -> str:
+    if not raw.strip():
+        raise UnreadableDocument(f"{name}: empty file")
+    if b"\x00" in raw[:8192]:
+        raise UnreadableDocument(f"{name}: binary content (NUL bytes)")
+    for encoding in ("utf-8-sig", "utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig",):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise UnreadableDocument(f"{name}: not valid UTF-8 text")
+    controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if controls > 0.01 * min(len(text), 8192):
+        raise UnreadableDocument(f"{name}: looks binary (control characters)")
+    if not text.strip():
+        raise UnreadableDocument(f"{name}: empty file")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse(text: str, fmt: str, fallback_title: str) -> ParsedDocument:
+    parser = {"markdown": parse_markdown, "rst": parse_rst, "html": parse_html, "text": parse_text}[fmt]
+    doc = parser(text, fallback_title)
+    doc.sections = [s for s in doc.sections if s.text.strip()]
+    if not doc.sections:
+        raise UnreadableDocument(f"{fallback_title}: no text content")
+    return doc
+
+
+class _Slugger:
+    """GitHub/Sphinx-style anchors, de-duplicated within a document."""
+
+    def __init__(self, docutils_style: bool = False) -> None:
+        self.seen: dict[str, int] = {}
+        self.docutils_style = docutils_style
+
+    def __call__(self, title: str) -> str:
+        if self.docutils_style:
+            slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "section"
+        else:
+            slug = re.sub(r"[^\w\s-]", "", title.lower()).strip()
+            slug = re.sub(r"[\s_]+", "-", slug) or "section"
+        n = self.seen.get(slug, 0)
+        self.seen[slug] = n + 1
+        return slug if n == 0 else f"{slug}-{n}"
+
+
+class _SectionBuilder:
+    def __init__(self, title: str, docutils_style: bool = False) -> None:
+        self.stack: list[tuple[int, str]] = []
+        self.sections: list[Section] = []
+        self.lines: list[str] = []
+        self.anchor = ""
+        self.doc_title = title
+        self.slug = _Slugger(docutils_style)
+
+    def heading(self, level: int, title: str, anchor: str | None = None) -> None:
+        self.flush()
+        title = " ".join(title.split())
+        while self.stack and self.stack[-1][0] >= level:
+            self.stack.pop()
+        self.stack.append((level, title))
+        self.anchor = anchor or self.slug(title)
+
+    def line(self, text: str) -> None:
+        self.lines.append(text)
+
+    def flush(self) -> None:
+        text = "\n".join(self.lines).strip()
+        self.lines = []
+        if text:
+            path = [t for _, t in self.stack] or [self.doc_title]
+            self.sections.append(Section(path, self.anchor, text))
+
+    def done(self, fmt: str) -> ParsedDocument:
+        self.flush()
+        return ParsedDocument(self.doc_title, fmt, self.sections)
+
+
+_ATX = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
+_FENCE = re.compile(r"^ {0,3}(```+|~~~+)")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")
+
+
+def _md_inline(text: str) -> str:
+    text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
+    return re.sub(r"(\*\*|__|`)", "", text)
+
+
+def parse_markdown(text: str, fallback_title: str) -> ParsedDocument:
+    lines = text.split("\n")
+    title = None
+    if lines and lines[0].strip() == "---":  # YAML front matter
+        for i in range(1, min(len(lines), 60)):
+            m = re.match(r"^title:\s*[\"']?(.*?)[\"']?\s*$", lines[i])
+            if m:
+                title = m.group(1)
+            if lines[i].strip() == "---":
+                lines = lines[i + 1 :]
+                break
+    if title is None:
+        for ln in lines:
+            m = _ATX.match(ln)
+            if m and len(m.group(1)) == 1:
+                title = _md_inline(m.group(2))
+                break
+    b = _SectionBuilder(title or fallback_title)
+    fence: str | None = None
+    for i, ln in enumerate(lines):
+        fm = _FENCE.match(ln)
+        if fence:
+            b.line(ln)
+            if fm and fm.group(1)[0] == fence[0] and len(fm.group(1)) >= len(fence):
+                fence = None
+            continue
+        if fm:
+            fence = fm.group(1)
+            b.line(ln)
+            continue
+        m = _ATX.match(ln)
+        if m:
+            b.heading(len(m.group(1)), _md_inline(m.group(2)))
+            continue
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if ln.strip() and not ln.startswith((" ", "\t", "-", "*", ">", "|")) and _SETEXT.match(nxt):
+            b.heading(1 if nxt.strip().startswith("=") else 2, _md_inline(ln.strip()))
+            continue
+        if _SETEXT.match(ln) and b.lines == [] and b.stack:
+            continue  # the underline of a setext heading
+        b.line(_md_inline(ln))
+    return b.done("markdown")
+
+
+_RST_ADORN = re.compile(r"^([=\-~^\"'`#*+:.<>_!$%&,/;?@\\|])\1{2,}\s*$")
+_RST_ROLE = re.compile(r":[\w:-]+:`([^`<]*?)(?:\s*<[^>]*>)?`")
+_RST_LINK = re.compile(r"`([^`<]+?)\s*<[^>]+>`__?")
+
+
+def _rst_inline(text: str) -> str:
+    text = _RST_ROLE.sub(r"\1", text)
+    text = _RST_LINK.sub(r"\1", text)
+    text = re.sub(r"``([^`]+)``", r"\1", text)
+    text = re.sub(r"`([^`]+)`_?", r"\1", text)
+    return re.sub(r"(?<!\w)\*\*?([^*]+)\*\*?(?!\w)", r"\1", text)
+
+
+def parse_rst(text: str, fallback_title: str) -> ParsedDocument:
+    lines = text.split("\n")
+    styles: list[tuple[str, bool]] = []
+    headings: dict[int, tuple[int, str, int]] = {}  # start line -> (level, title, lines consumed)
+    i = 0
+    while i < len(lines) - 1:
+        ln, nxt = lines[i], lines[i + 1]
+        over = _RST_ADORN.match(ln)
+        if (
+            over
+            and i + 2 < len(lines)
+            and lines[i + 1].strip()
+            and _RST_ADORN.match(lines[i + 2])
+            and lines[i + 2].strip()[0] == ln.strip()[0]
+        ):
+            style = (ln.strip()[0], True)
+            title, consumed = lines[i + 1].strip(), 3
+        elif (
+            ln.strip()
+            and not ln.startswith((" ", "\t", ".."))
+            and _RST_ADORN.match(nxt)
+            and len(nxt.strip()) >= len(ln.strip()) - 1
+        ):
+            style = (nxt.strip()[0], False)
+            title, consumed = ln.strip(), 2
+        else:
+            i += 1
+            continue
+        if style not in styles:
+            styles.append(style)
+        headings[i] = (styles.index(style) + 1, _rst_inline(title), consumed)
+        i += consumed
+    first = min(headings.items(), default=None)
+    b = _SectionBuilder(first[1][1] if first else fallback_title, docutils_style=True)
+    i = 0
+    while i < len(lines):
+        if i in headings:
+            level, title, consumed = headings[i]
+            b.heading(level, title)
+            i += consumed
+            continue
+        ln = lines[i]
+        if re.match(r"^\.\. _[^:]+:\s*$", ln) or re.match(r"^\.\. (index|toctree|contents)::", ln):
+            i += 1
+            continue
+        b.line(_rst_inline(ln))
+        i += 1
+    return b.done("rst")
+
+
+class _HtmlToSections(HTMLParser):
+    _SKIP: ClassVar[set[str]] = {"script", "style", "nav", "header", "footer", "noscript", "template", "svg"}
+    _BLOCK: ClassVar[set[str]] = {
+        "p",
+        "div",
+        "li",
+        "ul",
+        "ol",
+        "pre",
+        "br",
+        "tr",
+        "table",
+        "section",
+        "article",
+        "blockquote",
+        "dt",
+        "dd",
+        "dl",
+        "hr",
+        "main",
+    }
+
+    def __init__(self, fallback_title: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.fallback = fallback_title
+        self.page_title = ""
+        self.events: list[tuple[str, object]] = []
+        self.skip = 0
+        self.in_title = False
+        self.heading: tuple[int, str | None] | None = None
+        self.heading_text: list[str] = []
+        self.pending_id: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in self._SKIP:
+            self.skip += 1
+        elif tag == "title":
+            self.in_title = True
+        elif re.fullmatch(r"h[1-6]", tag):
+            self.heading = (int(tag[1]), attrs.get("id") or self.pending_id)
+            self.heading_text = []
+        elif tag in self._BLOCK:
+            self.events.append(("text", "\n"))
+        if tag in ("section", "a", "div") and attrs.get("id"):
+            self.pending_id = attrs.get("id")
+
+    def handle_endtag(self, tag):
+        if tag in self._SKIP:
+            self.skip = max(0, self.skip - 1)
+        elif tag == "title":
+            self.in_title = False
+        elif re.fullmatch(r"h[1-6]", tag) and self.heading:
+            self.events.append(("heading", (self.heading[0], "".join(self.heading_text), self.heading[1])))
+            self.heading = None
+            self.pending_id = None
+        elif tag in self._BLOCK:
+            self.events.append(("text", "\n"))
+
+    def handle_data(self, data):
+        if self.in_title:
+            self.page_title += data
+        elif self.skip:
+            return
+        elif self.heading is not None:
+            self.heading_text.append(data)
+        else:
+            self.events.append(("text", data))
+
+
+def parse_html(text: str, fallback_title: str) -> ParsedDocument:
+    p = _HtmlToSections(fallback_title)
+    p.feed(text)
+    p.close()
+    h1 = next((e[1][1] for e in p.events if e[0] == "heading" and e[1][0] == 1), None)
+    b = _SectionBuilder(" ".join((p.page_title or h1 or fallback_title).split()))
+    buf: list[str] = []
+
+    def flush_text() -> None:
+        for ln in "".join(buf).split("\n"):
+            b.line(" ".join(ln.split()))
+        buf.clear()
+
+    for kind, value in p.events:
+        if kind == "heading":
+            flush_text()
+            level, title, anchor = value
+            b.heading(level, title, anchor)
+        else:
+            buf.append(value)
+    flush_text()
+    doc = b.done("html")
+    for s in doc.sections:  # collapse the blank lines that block tags leave behind
+        s.text = re.sub(r"\n{3,}", "\n\n", s.text)
+    return doc
+
+
+def _is_text_heading(line: str, prev: str, nxt: str) -> bool:
+    s = line.strip()
+    if not s or len(s) > 70 or prev.strip() or s[-1] in ".,;:!?)":
+        return False
+    if re.fullmatch(r"[=\-~]{3,}", nxt.strip()):
+        return True
+    letters = [c for c in s if c.isalpha()]
+    return len(letters) >= 3 and all(c.isupper() for c in letters) and not nxt.strip().startswith(("-", "*"))
+
+
+def parse_text(text: str, fallback_title: str) -> ParsedDocument:
+    lines = text.split("\n")
+    first = next((ln.strip() for ln in lines if ln.strip()), "")
+    title = first if 0 < len(first) <= 80 and first[-1] not in ".,;:" else fallback_title
+    b = _SectionBuilder(title)
+    skip_next = False
+    for i, ln in enumerate(lines):
+        if skip_next:
+            skip_next = False
+            continue
+        prev = lines[i - 1] if i else ""
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if _is_text_heading(ln, prev, nxt):
+            b.heading(1 if ln.strip() == title else 2, ln.strip().title() if ln.isupper() else ln.strip())
+            skip_next = bool(re.fullmatch(r"[=\-~]{3,}", nxt.strip()))
+            continue
+        b.line(ln)
+    return b.done("text")

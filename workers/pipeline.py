@@ -1,0 +1,281 @@
+"""The guarded answer pipeline: guard in → retrieve → gate → generate → ground → guard out → record."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+
+from core import db
+from core.errors import InvalidQuestion
+from core.settings import Settings, get_settings
+from feedback.prompt_versions import PromptVersion, active_version
+from guardrails.dont_know import ClosestDoc, dont_know_message
+from guardrails.grounding import CitationRef, check_grounding
+from guardrails.pii import PiiGuard, shared_guard
+from workers.answerers.base import Answerer, Draft
+from workers.answerers.extractive import ExtractiveAnswerer
+from workers.embeddings import Embedder, get_embedder
+from workers.interactions import record_interaction
+from workers.retrieval import Mode, Passage, Retrieval, retrieve
+
+log = logging.getLogger(__name__)
+_PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]+>")
+
+
+@dataclass
+class CitationOut:
+    chunk_id: int
+    document_title: str
+    section: str
+    link: str
+    quote: str
+
+
+@dataclass
+class AnswerResult:
+    interaction_id: str
+    status: str  # answered | dont_know
+    answer: str
+    reason: str
+    question_redacted: str
+    citations: list[CitationOut] = field(default_factory=list)
+    closest: list[dict] = field(default_factory=list)
+    guard: dict = field(default_factory=dict)
+    scores: dict = field(default_factory=dict)
+    prompt_version: int | None = None
+    answerer: str = ""
+    timings_ms: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.ms: dict[str, float] = {}
+        self._start = time.perf_counter()
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.ms[name] = round((time.perf_counter() - t0) * 1000, 2)
+
+    def total(self) -> dict[str, float]:
+        return {**self.ms, "total": round((time.perf_counter() - self._start) * 1000, 2)}
+
+
+def validate_question(question: str, max_chars: int) -> str:
+    if question is None or not question.strip():
+        raise InvalidQuestion("The question is empty.", hint='Ask something, e.g. `answerloop ask "How do I …?"`.')
+    if len(question) > max_chars:
+        raise InvalidQuestion(
+            f"The question is {len(question):,} characters long; the limit is {max_chars:,}.",
+            hint="Ask about one thing at a time and leave out pasted logs (or raise ANSWERLOOP_MAX_QUESTION_CHARS).",
+        )
+    return question.strip()
+
+
+def default_answerer(settings: Settings, embedder: Embedder | None = None) -> Answerer:
+    if settings.llm:
+        from workers.answerers.llm import ModelAnswerer
+
+        return ModelAnswerer(settings)
+    return ExtractiveAnswerer(embedder)
+
+
+def _closest(passages: Sequence[Passage], n: int = 3) -> list[ClosestDoc]:
+    out: list[ClosestDoc] = []
+    seen: set[int] = set()
+    for p in passages:
+        if p.document_id not in seen:
+            seen.add(p.document_id)
+            out.append(ClosestDoc(p.label, p.link))
+        if len(out) == n:
+            break
+    return out
+
+
+class Pipeline:
+    """One per process: heavy pieces (Presidio, the embedding model, the model client) load once."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        guard: PiiGuard | None = None,
+        embedder: Embedder | None = None,
+        answerer: Answerer | None = None,
+        database_url: str | None = None,
+    ) -> None:
+        self.settings = settings or get_settings()
+        self.guard = guard or shared_guard(
+            entities=self.settings.pii_entities,
+            score_threshold=self.settings.pii_score_threshold,
+            spacy_model=self.settings.spacy_model,
+        )
+        self.embedder = embedder or get_embedder(self.settings)
+        self.answerer = answerer or default_answerer(self.settings, self.embedder)
+        self.database_url = database_url
+
+    def ask(
+        self,
+        question: str,
+        collections: Sequence[str],
+        *,
+        source: str = "cli",
+        interaction_id: uuid.UUID | None = None,
+        version: PromptVersion | None = None,
+        mode: Mode = "hybrid",
+        record: bool = True,
+    ) -> AnswerResult:
+        question = validate_question(question, self.settings.max_question_chars)
+        timer = _Timer()
+        with timer.stage("guard_in"):
+            redaction = self.guard.redact(question)
+        redacted = redaction.text
+        query_text = " ".join(_PLACEHOLDER.sub(" ", redacted).split())  # placeholders are not search terms
+        with db.connection(self.database_url) as conn:
+            version = version or active_version(conn)
+            params = version.params
+            with timer.stage("embed"):
+                vector = self.embedder.embed([query_text])[0] if self.embedder.dim and query_text else None
+            with timer.stage("retrieve"):
+                retrieval = (
+                    retrieve(conn, query_text, collections, params, vector, mode=mode) if query_text else Retrieval()
+                )
+            draft, grounding, reason = self._answer(redacted, retrieval, version, timer)
+            with timer.stage("guard_out"):
+                answer_guard = self.guard.redact(draft.answer) if draft.answer else None
+                quotes = {i: self.guard.redact(c.quote).text for i, c in enumerate(draft.citations)}
+            closest = _closest(retrieval.passages)
+            status = "answered" if reason == "" else "dont_know"
+            by_id = {p.chunk_id: p for p in retrieval.passages}
+            citations = (
+                [
+                    CitationOut(
+                        c.chunk_id,
+                        by_id[c.chunk_id].document_title,
+                        by_id[c.chunk_id].section_title,
+                        by_id[c.chunk_id].link,
+                        quotes[i],
+                    )
+                    for i, c in enumerate(draft.citations)
+                    if c.chunk_id in by_id
+                ]
+                if status == "answered"
+                else []
+            )
+            answer = answer_guard.text if status == "answered" and answer_guard else dont_know_message(reason, closest)
+            guard = {
+                "pii_in": redaction.verdict(),
+                "pii_out": answer_guard.verdict()
+                if answer_guard
+                else {"found": False, "entities": {}, "secrets": False},
+                "grounding": grounding,
+            }
+            if status == "dont_know" and draft.answer and answer_guard:
+                guard["draft"] = answer_guard.text  # kept for review; never shown as an answer
+            scores = {
+                "best_relevance": round(retrieval.best_relevance, 4),
+                "abstain_threshold": params.abstain_threshold,
+                "retrieved": len(retrieval.passages),
+                "fts_hits": retrieval.fts_hits,
+                "vector_hits": retrieval.vector_hits,
+                "top": [
+                    {"chunk_id": p.chunk_id, "relevance": round(p.relevance, 4), "fused": round(p.fused, 5)}
+                    for p in retrieval.passages[:5]
+                ],
+                "usage": draft.usage,
+            }
+            result = AnswerResult(
+                interaction_id=str(interaction_id or uuid.uuid4()),
+                status=status,
+                answer=answer,
+                reason=reason,
+                question_redacted=redacted,
+                citations=citations,
+                closest=[{"title": d.title, "link": d.link} for d in closest],
+                guard=guard,
+                scores=scores,
+                prompt_version=version.id,
+                answerer=self.answerer.name,
+            )
+            if record:
+                with timer.stage("record"):
+                    record_interaction(
+                        conn,
+                        {
+                            "id": uuid.UUID(result.interaction_id),
+                            "source": source,
+                            "collections": list(collections),
+                            "question_redacted": redacted,
+                            "answer": answer,
+                            "status": status,
+                            "reason": reason,
+                            "answerer": self.answerer.name,
+                            "citations": [asdict(c) for c in citations],
+                            "closest": result.closest,
+                            "scores": scores,
+                            "guard": guard,
+                            "prompt_version_id": version.id,
+                            "timings_ms": timer.total(),
+                        },
+                    )
+            result.timings_ms = timer.total()
+        log.info(
+            "answered interaction=%s status=%s reason=%s ms=%s",
+            result.interaction_id,
+            status,
+            reason,
+            result.timings_ms["total"],
+        )
+        return result
+
+    def _answer(
+        self, question: str, retrieval: Retrieval, version: PromptVersion, timer: _Timer
+    ) -> tuple[Draft, dict, str]:
+        """Gate, generate and ground. Returns the draft, the grounding verdict and the dont_know reason ('' if ok)."""
+        params = version.params
+        with timer.stage("gate"):
+            if not retrieval.passages:
+                return Draft(answer="", can_answer=False), {"verdict": "skipped"}, "no_documents"
+            if retrieval.best_relevance < params.abstain_threshold:
+                return Draft(answer="", can_answer=False), {"verdict": "skipped"}, "weak_retrieval"
+        passages = [p for p in retrieval.passages if p.relevance >= params.abstain_threshold * 0.5]
+        with timer.stage("generate"):
+            draft = self.answerer.answer(question, passages, version)
+        if not draft.can_answer:
+            return draft, {"verdict": "skipped"}, draft.decline_reason or "model_declined"
+        with timer.stage("ground"):
+            report = check_grounding(
+                draft.answer,
+                [CitationRef(c.chunk_id, c.quote) for c in draft.citations],
+                {p.chunk_id: p.content for p in passages},
+                threshold=params.grounding_threshold,
+                semantic=self._semantic_support if self.embedder.dim else None,
+            )
+            grounding = report.as_dict()
+            judge = getattr(self.answerer, "judge", None)
+            if report.grounded and self.settings.grounding_judge and judge is not None:
+                cited = {c.chunk_id for c in draft.citations}
+                verdict = judge(draft.answer, [p for p in passages if p.chunk_id in cited])
+                if verdict is not None:
+                    grounding["judge"] = verdict.model_dump()
+                    if not verdict.supported:
+                        grounding["verdict"] = "ungrounded"
+                        grounding["problems"].append("the model judge found unsupported claims")
+        if grounding["verdict"] != "grounded":
+            return draft, grounding, "ungrounded"
+        return draft, grounding, ""
+
+    def _semantic_support(self, sentence: str, passages: Sequence[str]) -> float:
+        vectors = self.embedder.embed([sentence, *passages])
+        return float(max(0.0, (vectors[1:] @ vectors[0]).max()))

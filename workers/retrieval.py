@@ -1,0 +1,181 @@
+"""Hybrid retrieval: Postgres full-text and pgvector HNSW candidates fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import psycopg
+
+from feedback.prompt_versions import AnsweringParams
+from guardrails.text import coverage, term_set
+
+Mode = Literal["hybrid", "fts", "vector"]
+
+# OR of the question's lexemes: natural questions rarely share *every* word with the answer.
+_FTS_SQL = """
+WITH q AS (
+    SELECT (SELECT string_agg(quote_literal(l), ' | ')
+            FROM unnest(tsvector_to_array(to_tsvector('english', %(q)s))) AS l)::tsquery AS query
+)
+SELECT c.id, ts_rank_cd(c.tsv, q.query, 32) AS score
+FROM chunks c, q
+WHERE q.query IS NOT NULL AND c.tsv @@ q.query AND c.collection = ANY(%(collections)s)
+ORDER BY score DESC, c.id
+LIMIT %(n)s
+"""
+
+_VECTOR_SQL = """
+SELECT id, 1 - (embedding::vector({dim}) <=> %(v)s::vector({dim})) AS score
+FROM chunks
+WHERE vector_dims(embedding) = {dim} AND collection = ANY(%(collections)s)
+ORDER BY embedding::vector({dim}) <=> %(v)s::vector({dim})
+LIMIT %(n)s
+"""
+
+_DETAILS_SQL = """
+SELECT c.id, c.document_id, c.section_title, c.heading_path, c.link, c.content, c.collection,
+       d.title AS document_title, d.source_path,
+       CASE WHEN %(v)s::vector IS NOT NULL AND vector_dims(c.embedding) = %(dim)s
+            THEN 1 - (c.embedding <=> %(v)s::vector) END AS cosine
+FROM chunks c JOIN documents d ON d.id = c.document_id
+WHERE c.id = ANY(%(ids)s)
+"""
+
+
+@dataclass
+class Passage:
+    chunk_id: int
+    document_id: int
+    document_title: str
+    source_path: str
+    section_title: str
+    heading_path: list[str]
+    link: str
+    content: str
+    collection: str
+    fused: float = 0.0
+    fts_rank: int | None = None
+    vector_rank: int | None = None
+    cosine: float | None = None
+    coverage: float = 0.0
+    relevance: float = 0.0
+
+    @property
+    def label(self) -> str:
+        if self.section_title and self.section_title != self.document_title:
+            return f"{self.document_title} › {self.section_title}"
+        return self.document_title
+
+
+@dataclass
+class Retrieval:
+    passages: list[Passage] = field(default_factory=list)
+    fts_hits: int = 0
+    vector_hits: int = 0
+
+    @property
+    def best_relevance(self) -> float:
+        return max((p.relevance for p in self.passages), default=0.0)
+
+
+def _vector_settings(conn: psycopg.Connection, ef_search: int) -> None:
+    conn.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}")
+    version = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
+    if version and tuple(int(x) for x in version["extversion"].split(".")[:2]) >= (0, 8):
+        # Keep scanning the graph until enough rows pass the collection filter (pgvector ≥ 0.8).
+        conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+
+
+def rrf_fuse(ranked_lists: Sequence[tuple[Sequence[int], float]], k: int) -> dict[int, float]:
+    """Reciprocal rank fusion: Σ weight / (k + rank), rank starting at 1."""
+    scores: dict[int, float] = {}
+    for ids, weight in ranked_lists:
+        if weight <= 0:
+            continue
+        for rank, chunk_id in enumerate(ids, start=1):
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (k + rank)
+    return scores
+
+
+def relevance(cov: float, cosine: float | None) -> float:
+    """An absolute relevance signal for the answerability gate (fusion scores are only relative)."""
+    if cosine is None:
+        return cov
+    return 0.5 * cov + 0.5 * max(0.0, cosine)
+
+
+def retrieve(
+    conn: psycopg.Connection,
+    question: str,
+    collections: Sequence[str],
+    params: AnsweringParams,
+    query_vector: np.ndarray | None,
+    *,
+    mode: Mode = "hybrid",
+) -> Retrieval:
+    collections = list(collections)
+    fts_ids: list[int] = []
+    vec_ids: list[int] = []
+    use_vector = query_vector is not None and query_vector.size > 0
+    if mode in ("hybrid", "fts"):
+        rows = conn.execute(_FTS_SQL, {"q": question, "collections": collections, "n": params.candidates})
+        fts_ids = [r["id"] for r in rows.fetchall()]
+    if mode in ("hybrid", "vector") and use_vector:
+        _vector_settings(conn, max(40, params.candidates))
+        dim = int(query_vector.shape[0])
+        rows = conn.execute(
+            _VECTOR_SQL.format(dim=dim),
+            {"v": query_vector, "collections": collections, "n": params.candidates},
+        ).fetchall()
+        vec_ids = [r["id"] for r in sorted(rows, key=lambda r: -r["score"])]
+    w_fts, w_vec = {
+        "hybrid": (params.fts_weight, params.vector_weight),
+        "fts": (1.0, 0.0),
+        "vector": (0.0, 1.0),
+    }[mode]
+    fused = rrf_fuse([(fts_ids, w_fts), (vec_ids, w_vec)], params.rrf_k)
+    top = sorted(fused, key=lambda i: (-fused[i], i))[: params.top_k]
+    result = Retrieval(fts_hits=len(fts_ids), vector_hits=len(vec_ids))
+    if not top:
+        return result
+    details = conn.execute(
+        _DETAILS_SQL,
+        {
+            "ids": top,
+            "v": query_vector if use_vector else None,
+            "dim": int(query_vector.shape[0]) if use_vector else 0,
+        },
+    ).fetchall()
+    by_id = {r["id"]: r for r in details}
+    q_terms = term_set(question)
+    fts_rank = {cid: i for i, cid in enumerate(fts_ids, start=1)}
+    vec_rank = {cid: i for i, cid in enumerate(vec_ids, start=1)}
+    for cid in top:
+        r = by_id.get(cid)
+        if r is None:  # deleted between the two queries
+            continue
+        cov = coverage(q_terms, term_set(r["section_title"] + "\n" + r["content"]))
+        cos = float(r["cosine"]) if r["cosine"] is not None else None
+        result.passages.append(
+            Passage(
+                chunk_id=cid,
+                document_id=r["document_id"],
+                document_title=r["document_title"],
+                source_path=r["source_path"],
+                section_title=r["section_title"],
+                heading_path=r["heading_path"],
+                link=r["link"],
+                content=r["content"],
+                collection=r["collection"],
+                fused=fused[cid],
+                fts_rank=fts_rank.get(cid),
+                vector_rank=vec_rank.get(cid),
+                cosine=cos,
+                coverage=cov,
+                relevance=relevance(cov, cos),
+            )
+        )
+    return result
