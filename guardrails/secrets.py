@@ -42,7 +42,8 @@ def secret_recognizers() -> list[PatternRecognizer]:
             [
                 (
                     "aws_secret_assignment",
-                    r"(?i)(?<=\baws_?secret(?:_?access)?_?key[\"']?\s*[:=]\s*[\"']?)[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])",
+                    r"(?i)(?<=\b(?:aws_?secret(?:_?access)?_?key|secret_?access_?key)[\"']?\s*[:=]\s*[\"']?)"
+                    r"[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])",
                     0.95,
                 )
             ],
@@ -87,6 +88,10 @@ def secret_recognizers() -> list[PatternRecognizer]:
                 ("openai_key", r"\bsk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}\b", 0.9),
                 ("stripe_key", r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}\b", 0.9),
                 ("google_api_key", r"\bAIza[0-9A-Za-z_-]{35}\b", 0.9),
+                ("huggingface_token", r"\bhf_[A-Za-z0-9]{30,}\b", 0.9),
+                ("gitlab_token", r"\bglpat-[A-Za-z0-9_-]{20,}\b", 0.9),
+                ("npm_token", r"\bnpm_[A-Za-z0-9]{36}\b", 0.9),
+                ("sendgrid_key", r"\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{20,}\b", 0.9),
             ],
         ),
         _recognizer(
@@ -96,10 +101,19 @@ def secret_recognizers() -> list[PatternRecognizer]:
                     "secret_assignment",
                     r"(?i)(?<=\b[a-z0-9_.-]*(?:api[_-]?key|apikey|secret|passw(?:or)?d|passwd|pwd|token|"
                     r"access[_-]?key|auth[_-]?key|client[_-]?secret)[a-z0-9_.-]*[\"']?\s*[:=]\s*[\"']?)"
-                    r"(?!<)[^\s\"',;<>]{6,}",
+                    # not a reference to a secret (env var, template, path) nor a plain number or word…
+                    r"(?!os\.environ|\$|\{\{|%\(|/|(?:[0-9]+[a-z]{0,2}|(?-i:[a-z-]+))(?:[\s\"',;<>&?]|$))"
+                    r"[^\s\"',;<>&]{6,}",
                     0.85,
                 ),
+                (
+                    "password_in_prose",  # "I set the db password to pgj82ywdmS+3": needs a digit and a letter
+                    r"(?i)(?<=\bpass(?:word|phrase)\s+(?:is|to|was|of)\s+[\"']?)"
+                    r"(?=[^\s\"']*[0-9])(?=[^\s\"']*[a-z])[^\s\"',;<>]{6,}",
+                    0.8,
+                ),
                 ("bearer_header", r"(?i)(?<=\bbearer\s+)[A-Za-z0-9_\-.=]{16,}", 0.85),
+                ("basic_auth_header", r"(?i)(?<=\bauthorization:\s*basic\s+)[A-Za-z0-9+/]{8,}={0,2}", 0.85),
                 ("url_credentials", r"\b[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]{3,}@[^\s/]+", 0.9),
             ],
         ),

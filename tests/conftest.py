@@ -17,8 +17,8 @@ import pytest
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from core import db, migrate  # noqa: E402
-from core.settings import Settings  # noqa: E402
+from core import db, migrate
+from core.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_KB = REPO / "core" / "sample_kb"

@@ -20,9 +20,16 @@ def _candidate_sentences(passage: Passage) -> list[str]:
         if _CODE_LINE.match(para) or para.lstrip().startswith(("::", "|", "```")):
             continue
         for s in sentences(para):
-            if 25 <= len(s) <= 600 and sum(ch.isalpha() for ch in s) > 0.5 * len(s):
+            if _is_statement(s):
                 out.append(s)
     return out
+
+
+def _is_statement(s: str) -> bool:
+    """A sentence worth quoting: prose of reasonable length, not a title line or a fragment of code."""
+    if not 25 <= len(s) <= 600 or sum(ch.isalpha() for ch in s) <= 0.5 * len(s):
+        return False
+    return s.rstrip("\"')]*`").endswith((".", "!", "?", ":")) and len(s.split()) >= 5
 
 
 class ExtractiveAnswerer:
@@ -48,6 +55,8 @@ class ExtractiveAnswerer:
             s_terms = term_set(sent)
             # What the sentence says, read under its section title, against what was asked.
             support = coverage(q_terms, s_terms | term_set(passage.section_title))
+            if support < _MIN_SUPPORT:
+                continue  # says too little of what was asked, however similar it sounds
             lexical = 0.6 * support + 0.4 * coverage(q_terms, s_terms)
             score = lexical if semantic is None else 0.5 * lexical + 0.5 * semantic[i]
             scored.append((score - 0.03 * p_rank, p_rank, s_idx, sent, passage))

@@ -1,0 +1,146 @@
+"""Heading-aware parsing of each format, and chunking limits (pure: no database)."""
+
+from __future__ import annotations
+
+import pytest
+
+from workers.kb.chunking import chunk_document
+from workers.kb.parsing import UnreadableDocument, decode, parse
+
+MD = """---
+title: Deploy guide
+---
+# Deploying
+
+Intro paragraph.
+
+## Freeze windows
+
+No deploys on Fridays after 15:00.
+
+```bash
+# not a heading
+make deploy
+```
+
+## Freeze windows
+
+Second section with the same title.
+
+Rollback
+--------
+
+Run `make rollback`.
+"""
+
+RST = """.. _deploy:
+
+=========
+Deploying
+=========
+
+Intro with ``inline code`` and :setting:`task_acks_late`.
+
+Rollback steps
+==============
+
+Run the :command:`rollback` script.
+
+Sub step
+--------
+
+Details here.
+"""
+
+HTML = """<html><head><title>VPN setup</title><style>p{}</style></head><body>
+<nav>menu junk</nav>
+<h1 id="vpn">VPN setup</h1><p>Install the client.</p>
+<h2 id="mfa-codes">MFA codes</h2><p>Codes rotate every <b>30 seconds</b>.</p><script>alert(1)</script>
+<h2>No id here</h2><p>Fallback anchor.</p>
+</body></html>"""
+
+TXT = """EXPENSE POLICY
+
+Keep receipts for everything.
+
+HOTELS
+
+The nightly cap is 180 EUR.
+"""
+
+
+def test_markdown_sections_anchors_and_code_fences():
+    doc = parse(MD, "markdown", "fallback")
+    assert doc.title == "Deploy guide"
+    titles = [s.title for s in doc.sections]
+    assert titles == ["Deploying", "Freeze windows", "Freeze windows", "Rollback"]
+    anchors = [s.anchor for s in doc.sections]
+    assert anchors == ["deploying", "freeze-windows", "freeze-windows-1", "rollback"]
+    fence = doc.sections[1]
+    assert "# not a heading" in fence.text and fence.heading_path == ["Deploying", "Freeze windows"]
+
+
+def test_rst_titles_levels_and_inline_markup():
+    doc = parse(RST, "rst", "fallback")
+    assert doc.title == "Deploying"
+    assert [s.heading_path for s in doc.sections] == [
+        ["Deploying"],
+        ["Deploying", "Rollback steps"],
+        ["Deploying", "Rollback steps", "Sub step"],
+    ]
+    assert doc.sections[1].anchor == "rollback-steps"
+    assert "inline code" in doc.sections[0].text and "``" not in doc.sections[0].text
+    assert "task_acks_late" in doc.sections[0].text and ":setting:" not in doc.sections[0].text
+
+
+def test_html_uses_ids_and_drops_scripts_and_nav():
+    doc = parse(HTML, "html", "fallback")
+    assert doc.title == "VPN setup"
+    by_title = {s.title: s for s in doc.sections}
+    assert by_title["MFA codes"].anchor == "mfa-codes"
+    assert "30 seconds" in by_title["MFA codes"].text
+    assert by_title["No id here"].anchor == "no-id-here"
+    text = " ".join(s.text for s in doc.sections)
+    assert "alert" not in text and "menu junk" not in text
+
+
+def test_plain_text_caps_headings():
+    doc = parse(TXT, "text", "fallback")
+    assert doc.title == "EXPENSE POLICY"
+    assert [s.title for s in doc.sections] == ["Expense Policy", "Hotels"]
+    assert "180 EUR" in doc.sections[1].text
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"", "empty"),
+        (b"   \n\t\n", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        (b"caf\xe9 au lait \xff\xfe\xfa", "UTF-8"),
+    ],
+)
+def test_bad_bytes_are_rejected_with_a_reason(raw, message):
+    with pytest.raises(UnreadableDocument, match=message):
+        decode(raw, "f")
+
+
+def test_utf8_bom_and_crlf_are_handled():
+    assert decode(b"\xef\xbb\xbfHello\r\nworld", "f") == "Hello\nworld"
+
+
+def test_chunks_respect_the_size_limit_and_keep_their_section():
+    long_section = "# Big\n\n" + "\n\n".join(f"Paragraph {i} " + "word " * 60 for i in range(30))
+    doc = parse(long_section, "markdown", "x")
+    chunks = chunk_document(doc, max_chars=500, overlap_chars=100)
+    assert len(chunks) > 5
+    assert all(len(c.content) <= 500 for c in chunks)
+    assert {c.section_title for c in chunks} == {"Big"}
+    assert [c.ordinal for c in chunks] == list(range(len(chunks)))
+    assert chunks[0].embedding_text().startswith("Big\n")
+
+
+def test_an_unbroken_huge_paragraph_is_still_split():
+    doc = parse("# T\n\n" + "x" * 5000, "markdown", "x")
+    chunks = chunk_document(doc, max_chars=1000, overlap_chars=0)
+    assert len(chunks) == 5 and all(len(c.content) <= 1000 for c in chunks)
