@@ -18,7 +18,10 @@ err_console = Console(stderr=True)
 def print_answer(result: AnswerResult, *, verbose: bool = False) -> None:
     style = "green" if result.status == "answered" else "yellow"
     console.print(Panel(result.answer, title=f"[{style}]{result.status}[/]", title_align="left", border_style=style))
-    for i, c in enumerate(result.citations, start=1):
+    sources: dict[int, object] = {}
+    for c in result.citations:  # several quotes from one passage are one source
+        sources.setdefault(c.chunk_id, c)
+    for i, c in enumerate(sources.values(), start=1):
         console.print(f"  [{i}] [bold]{c.document_title}[/] › {c.section}  [link={c.link}]{c.link}[/link]")
     pii = result.guard.get("pii_in", {})
     if pii.get("found"):

@@ -43,7 +43,9 @@ from typing import Any
 
 import numpy as np
 
-_PASSAGE = re.compile(r"\[passage id=(\d+)\] ([^\n]*)\n(.*?)(?=\n\n\[passage id=\d+\] |\n\nQuestion: |\Z)", re.S)
+_PASSAGE = re.compile(
+    r"\[passage id=(\d+)\] ([^\n]*)\n(.*?)(?=\n\n\[passage id=\d+\] |\n\nQuestion: |\n\nAnswer:\n|\Z)", re.S
+)
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 

@@ -182,16 +182,19 @@ def parse_markdown(text: str, fallback_title: str) -> ParsedDocument:
 
 
 _RST_ADORN = re.compile(r"^([=\-~^\"'`#*+:.<>_!$%&,/;?@\\|])\1{2,}\s*$")
-_RST_ROLE = re.compile(r":[\w:-]+:`([^`<]*?)(?:\s*<[^>]*>)?`")
-_RST_LINK = re.compile(r"`([^`<]+?)\s*<[^>]+>`__?")
+_NOT_TICK = r"(?:[^`\n]|\n(?!\s*\n))"  # inline markup may wrap onto the next line, never across paragraphs
+_RST_ROLE = re.compile(rf":[\w:-]+:`({_NOT_TICK}*?)(?:\s*<[^>]*>)?`")
+_RST_LINK = re.compile(rf"`({_NOT_TICK}+?)\s*<[^>]+>`__?")
+_RST_LITERAL = re.compile(rf"``({_NOT_TICK}+?)``")
+_RST_INTERPRETED = re.compile(rf"`({_NOT_TICK}+?)`_?")
 
 
 def _rst_inline(text: str) -> str:
     text = _RST_ROLE.sub(r"\1", text)
     text = _RST_LINK.sub(r"\1", text)
-    text = re.sub(r"``([^`]+)``", r"\1", text)
-    text = re.sub(r"`([^`]+)`_?", r"\1", text)
-    return re.sub(r"(?<!\w)\*\*?([^*]+)\*\*?(?!\w)", r"\1", text)
+    text = _RST_LITERAL.sub(r"\1", text)
+    text = _RST_INTERPRETED.sub(r"\1", text)
+    return re.sub(r"(?<!\w)\*\*?([^*\n]+)\*\*?(?!\w)", r"\1", text)
 
 
 def parse_rst(text: str, fallback_title: str) -> ParsedDocument:
@@ -239,9 +242,12 @@ def parse_rst(text: str, fallback_title: str) -> ParsedDocument:
         if re.match(r"^\.\. _[^:]+:\s*$", ln) or re.match(r"^\.\. (index|toctree|contents)::", ln):
             i += 1
             continue
-        b.line(_rst_inline(ln))
+        b.line(ln)
         i += 1
-    return b.done("rst")
+    doc = b.done("rst")
+    for section in doc.sections:
+        section.text = _rst_inline(section.text)
+    return doc
 
 
 class _HtmlToSections(HTMLParser):

@@ -1,0 +1,32 @@
+# Set-up is part of every target: a fresh clone needs nothing but python3.11 and make.
+PY      ?= python3.11
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+Q       ?=
+
+.PHONY: demo test bench lint
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# torch==2.13.0 is the CPU wheel (found locally through pip's find-links on these machines).
+	$(BIN)/pip install --quiet -e '.[local,dev]'
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+## The main job: embedded Postgres (unless DATABASE_URL is set), migrations, sample KB, then answers.
+demo: $(STAMP)
+	$(BIN)/answerloop demo $(if $(Q),"$(Q)",)
+
+## The whole test suite against real Postgres (embedded unless ANSWERLOOP_TEST_DATABASE_URL is set).
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/pii_bench.py
+	$(BIN)/python bench/retrieval_bench.py
+	$(BIN)/python bench/latency_bench.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
