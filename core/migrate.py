@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 from yoyo import get_backend, read_migrations
+
+from core.errors import AnswerloopError, DatabaseUnavailable
+
+
+class MigrationFailed(AnswerloopError):
+    pass
 
 
 def migrations_dir() -> Path:
@@ -37,15 +46,41 @@ def _backend_and_migrations(url: str):
 
 
 def upgrade(url: str) -> list[str]:
-    """Apply pending migrations (idempotent; serialised across processes by yoyo's lock)."""
-    backend, migrations = _backend_and_migrations(url)
-    with backend.lock():
-        pending = backend.to_apply(migrations)
-        backend.apply_migrations(pending)
+    """Apply pending migrations (idempotent; serialised across processes by yoyo's lock).
+
+    Each migration runs in its own transaction: a failing one leaves the schema at the previous version.
+    """
+    with _database_errors():
+        backend, migrations = _backend_and_migrations(url)
+        with backend.lock():
+            pending = backend.to_apply(migrations)
+            backend.apply_migrations(pending)
     return [m.id for m in pending]
 
 
 def status(url: str) -> list[MigrationState]:
-    backend, migrations = _backend_and_migrations(url)
-    applied = {m.id for m in migrations if backend.is_applied(m)}
+    with _database_errors():
+        backend, migrations = _backend_and_migrations(url)
+        applied = {m.id for m in migrations if backend.is_applied(m)}
     return [MigrationState(m.id, m.id in applied) for m in migrations]
+
+
+@contextmanager
+def _database_errors() -> Iterator[None]:
+    try:
+        yield
+    except psycopg.OperationalError as exc:
+        raise DatabaseUnavailable(f"Cannot connect to Postgres: {_first_line(exc)}") from exc
+    except psycopg.Error as exc:
+        message = _first_line(exc)
+        hint = "Fix the cause above and run `answerloop db upgrade` again; applied migrations are kept."
+        if 'extension "vector"' in message:
+            hint = (
+                "This Postgres has no pgvector: install it (e.g. the postgresql-NN-pgvector package or a build "
+                "from source), or unset DATABASE_URL to use the embedded Postgres that ships with it."
+            )
+        raise MigrationFailed(f"A migration failed: {message}", hint=hint) from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

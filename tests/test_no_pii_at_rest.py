@@ -29,7 +29,8 @@ QUESTIONS = [
     f"Deploy fails with aws key {RAW['aws']} and token {RAW['slack']} — what are the freeze windows?",
     f"CI uses {RAW['github']} and the API returns 429 with bearer {RAW['jwt']}, what are the rate limits?",
     f"db password={RAW['password']} does not work, who reviews code?",
-    f"-----BEGIN RSA PRIVATE KEY-----\n{RAW['pem']}\n-----END RSA PRIVATE KEY-----\nis pasting this in a postmortem ok?",
+    f"-----BEGIN RSA PRIVATE KEY-----\n{RAW['pem']}\n-----END RSA PRIVATE KEY-----\n"
+    "is pasting this in a postmortem ok?",
 ]
 
 
@@ -38,7 +39,8 @@ def _all_text(url: str) -> str:
     parts = []
     with psycopg.connect(url) as conn:
         tables = conn.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
         ).fetchall()
         assert len(tables) >= 7
         for (table,) in tables:

@@ -1,0 +1,54 @@
+"""Migrations: idempotent, one transaction each, clear errors."""
+
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+import pytest
+
+from core import db, migrate
+
+
+@pytest.fixture()
+def scratch_db(database_url):
+    name = f"answerloop_mig_{uuid.uuid4().hex[:8]}"
+    admin = db.as_url(database_url, dbname="postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield db.as_url(database_url, dbname=name)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_upgrade_is_idempotent_and_status_reports(scratch_db):
+    assert [m.applied for m in migrate.status(scratch_db)] == [False, False, False]
+    applied = migrate.upgrade(scratch_db)
+    assert applied == ["0001_knowledge_base", "0002_prompt_versions", "0003_interactions"]
+    assert migrate.upgrade(scratch_db) == []
+    assert all(m.applied for m in migrate.status(scratch_db))
+    with psycopg.connect(scratch_db) as conn:
+        assert conn.execute("SELECT version_id FROM prompt_pointer").fetchone() == (1,)
+        assert conn.execute("SELECT extname FROM pg_extension WHERE extname = 'vector'").fetchone() == ("vector",)
+
+
+def test_a_failing_migration_rolls_back_alone(scratch_db, tmp_path, monkeypatch):
+    (tmp_path / "0001_ok.sql").write_text("CREATE TABLE t_ok (id int);")
+    (tmp_path / "0002_bad.sql").write_text(
+        "-- depends: 0001_ok\nCREATE TABLE t_half (id int);\nINSERT INTO t_missing VALUES (1);"
+    )
+    monkeypatch.setenv("ANSWERLOOP_MIGRATIONS_DIR", str(tmp_path))
+    with pytest.raises(migrate.MigrationFailed, match="t_missing") as exc:
+        migrate.upgrade(scratch_db)
+    assert "applied migrations are kept" in exc.value.hint
+    with psycopg.connect(scratch_db) as conn:
+        tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+    assert "t_ok" in tables and "t_half" not in tables
+    assert [m.applied for m in migrate.status(scratch_db)] == [True, False]
+
+
+def test_unreachable_database_is_a_clear_error():
+    from core.errors import DatabaseUnavailable
+
+    with pytest.raises(DatabaseUnavailable, match="Cannot connect"):
+        migrate.status("postgresql://nobody@127.0.0.1:1/nothing")
