@@ -28,6 +28,7 @@ from tests.support.fake_openai import (
     http_error,
     judgement,
     model_answer,
+    serve,
 )
 from workers.embeddings import OpenAIEmbedder
 from workers.kb.ingest import ingest_folder
@@ -39,24 +40,13 @@ HOTEL_FACT = "250 euros per night"  # the sentence of the expense policy that an
 EMAIL = "jane.doe@example.com"
 AWS_KEY = "AKIAQ3EXAMPLE7H2K9LZ"  # AKIA + 16
 
-# Known product bugs (see the report); strict, so each marker must go once the bug is fixed.
-BUG_RETRY_EXCEPTION = (
-    "workers/answerers/llm.py:119 evaluates `instructor.core.InstructorRetryException`, but `import instructor` "
-    "does not load the `instructor.core` submodule, so any failed model call raises AttributeError"
-)
-BUG_API_ERROR_REASON = (
-    "instructor 1.17 wraps HTTP/connection errors in InstructorRetryException, so ModelAnswerer.answer reports "
-    "them as 'ungrounded' instead of 'model_error'"
-)
-
 
 # ----------------------------------------------------------------------------------------------- fixtures
 
 
 @pytest.fixture(scope="module")
-def fake():
-    with FakeOpenAI() as server:
-        yield server
+def fake() -> Iterator[FakeOpenAI]:
+    yield from serve()
 
 
 @pytest.fixture(autouse=True)
@@ -97,8 +87,9 @@ def handbook_db(database_url, local_embedder) -> str:
 @pytest.fixture()
 def kb(handbook_db) -> Iterator[str]:
     yield handbook_db
-    with psycopg.connect(handbook_db, autocommit=True) as conn:
-        _reset_prompts(conn)  # a test may have activated another prompt version
+    with psycopg.connect(handbook_db, autocommit=True) as conn:  # a test may have activated another version
+        conn.execute("DELETE FROM interactions WHERE prompt_version_id <> 1")
+        _reset_prompts(conn)
 
 
 @pytest.fixture()
@@ -222,6 +213,7 @@ def test_active_version_few_shot_examples_are_sent_before_the_question(make_pipe
     ]
     assert request.messages[5]["role"] == "user" and request.messages[5]["content"].startswith("Passages:")
     assert len(request.messages) == 6
+    assert interaction_row(kb, r.interaction_id)["prompt_version_id"] == new_id
 
 
 # ----------------------------------------------------------------------------------------------- re-asks
@@ -258,7 +250,7 @@ def test_invalid_first_reply_is_reasked_with_the_validation_error(model_pipeline
 
 def test_citation_of_a_chunk_that_was_not_retrieved_is_reasked(model_pipeline, fake):
     def bogus(request: ChatRequest) -> dict:
-        chunk_id, sentence = request.sentence_with(HOTEL_FACT)
+        _, sentence = request.sentence_with(HOTEL_FACT)
         return model_answer(True, sentence, [(999_999, sentence)])
 
     fake.script(bogus, cite(HOTEL_FACT))
@@ -273,7 +265,6 @@ def test_citation_of_a_chunk_that_was_not_retrieved_is_reasked(model_pipeline, f
     assert [c.chunk_id for c in r.citations] == [first.sentence_with(HOTEL_FACT)[0]]
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError, reason=BUG_RETRY_EXCEPTION)
 @pytest.mark.parametrize("max_retries", [0, 2])
 def test_citing_unretrieved_chunks_on_every_attempt_ends_ungrounded(make_pipeline, fake, max_retries):
     fake.script(*[model_answer(True, "Hotels cost 250 euros per night.", [(999_999, "250 euros")])] * 5)
@@ -352,9 +343,6 @@ def test_weak_retrieval_never_calls_the_model(model_pipeline, fake):
     assert r.guard["grounding"] == {"verdict": "skipped"}
 
 
-@pytest.mark.xfail(
-    strict=True, raises=(AttributeError, AssertionError), reason=BUG_RETRY_EXCEPTION + BUG_API_ERROR_REASON
-)
 def test_server_error_gives_model_error(model_pipeline, fake):
     fake.script(*[http_error(500)] * 5)
     r = model_pipeline.ask(HOTEL_QUESTION, ["handbook"])
@@ -365,9 +353,6 @@ def test_server_error_gives_model_error(model_pipeline, fake):
     assert REASONS["model_error"] in r.answer
 
 
-@pytest.mark.xfail(
-    strict=True, raises=(AttributeError, AssertionError), reason=BUG_RETRY_EXCEPTION + BUG_API_ERROR_REASON
-)
 def test_unreachable_server_gives_model_error(kb, local_embedder, pii_guard):
     settings = make_settings(kb, llm=MODEL, llm_base_url=f"http://127.0.0.1:{free_port()}/v1", llm_api_key="test")
     pipeline = Pipeline(settings, guard=pii_guard, embedder=local_embedder, database_url=kb)
@@ -463,9 +448,10 @@ def test_openai_embedder_batches_orders_and_normalises(fake):
     assert len(fake.embedding_requests) == 3
 
 
-def test_ingest_and_ask_with_openai_embeddings_use_the_vector_path(clean_db, pii_guard, fake):
+def test_ingest_and_ask_with_openai_embeddings_use_the_vector_path(kb, pii_guard, fake):
+    collection = "handbook-openai"  # beside the local-embedder collection; retrieval filters by collection
     settings = model_settings(
-        clean_db,
+        kb,
         fake,
         embeddings="openai",
         embeddings_model="fake-embed",
@@ -473,14 +459,19 @@ def test_ingest_and_ask_with_openai_embeddings_use_the_vector_path(clean_db, pii
         embeddings_api_key="test",
         embeddings_batch=16,
     )
-    pipeline = Pipeline(settings, guard=pii_guard, database_url=clean_db)  # embedder from settings
+    pipeline = Pipeline(settings, guard=pii_guard, database_url=kb)  # the embedder comes from the settings
     assert isinstance(pipeline.embedder, OpenAIEmbedder) and pipeline.embedder.dim == 64
-    with db.connect(clean_db) as conn:
-        report = ingest_folder(conn, SAMPLE_KB / "handbook", "handbook", embedder=pipeline.embedder, settings=settings)
+    with db.connect(kb) as conn:
+        report = ingest_folder(conn, SAMPLE_KB / "handbook", collection, embedder=pipeline.embedder, settings=settings)
         stored = conn.execute(
-            "SELECT count(*) FILTER (WHERE vector_dims(embedding) = 64) AS v64, count(*) AS n FROM chunks"
+            "SELECT count(*) FILTER (WHERE vector_dims(embedding) = 64) AS v64, count(*) AS n FROM chunks "
+            "WHERE collection = %s",
+            (collection,),
         ).fetchone()
-        models = {r["embedding_model"] for r in conn.execute("SELECT embedding_model FROM documents")}
+        models = {
+            r["embedding_model"]
+            for r in conn.execute("SELECT embedding_model FROM documents WHERE collection = %s", (collection,))
+        }
     assert report.failed == [] and report.chunks_written > 16
     assert stored["v64"] == stored["n"] == report.chunks_written
     assert models == {"openai:fake-embed"}
@@ -489,14 +480,17 @@ def test_ingest_and_ask_with_openai_embeddings_use_the_vector_path(clean_db, pii
 
     fake.reset()
     fake.script(cite(HOTEL_FACT))
-    r = pipeline.ask(HOTEL_QUESTION, ["handbook"])
+    r = pipeline.ask(HOTEL_QUESTION, [collection])
     assert r.scores["vector_hits"] > 0
-    assert any(e.body["input"] == [HOTEL_QUESTION] for e in fake.embedding_requests)
+    assert any(e.body["input"] == [HOTEL_QUESTION] for e in fake.embedding_requests)  # the query was embedded
     assert r.status == "answered", (r.reason, r.guard)
+    with db.connect(kb) as conn:
+        cited = conn.execute("SELECT collection FROM chunks WHERE id = %s", (r.citations[0].chunk_id,)).fetchone()
+    assert cited["collection"] == collection
 
     fake.reset()
     fake.script(model_answer(False, ""))
-    vector_only = pipeline.ask(HOTEL_QUESTION, ["handbook"], mode="vector", record=False)
+    vector_only = pipeline.ask(HOTEL_QUESTION, [collection], mode="vector", record=False)
     assert vector_only.scores["fts_hits"] == 0
     assert vector_only.scores["vector_hits"] > 0 and vector_only.scores["retrieved"] > 0
 

@@ -36,7 +36,7 @@ import struct
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -456,3 +456,9 @@ class FakeOpenAI:
             },
             {},
         )
+
+
+def serve(**kwargs: Any) -> Iterator[FakeOpenAI]:
+    """Body of a pytest fixture: ``@pytest.fixture(scope="module")\ndef fake(): yield from serve()``."""
+    with FakeOpenAI(**kwargs) as server:
+        yield server

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from pydantic import BaseModel, Field, ValidationInfo, model_validator
+from instructor.core import InstructorRetryException
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator
 
 from core.errors import ConfigError
 from core.settings import Settings
@@ -106,8 +107,6 @@ class ModelAnswerer:
 
     def answer(self, question: str, passages: list[Passage], version: PromptVersion) -> Draft:
         passages = passages[: version.params.context_k]
-        import instructor
-
         try:
             result, completion = self.client.chat.completions.create_with_completion(
                 response_model=ModelAnswer,
@@ -116,14 +115,14 @@ class ModelAnswerer:
                 temperature=version.params.temperature,
                 context={"passages": {p.chunk_id: p.content for p in passages}},
             )
-        except instructor.core.InstructorRetryException as exc:
-            log.warning("model answer failed validation after %s attempts", getattr(exc, "n_attempts", "?"))
-            return Draft(
-                answer="",
-                can_answer=False,
-                decline_reason="ungrounded",
-                usage={"attempts": getattr(exc, "n_attempts", None)},
-            )
+        except InstructorRetryException as exc:
+            attempts = getattr(exc, "n_attempts", None)
+            # instructor wraps every failure, network ones included: only invalid output means "ungrounded".
+            if isinstance(exc.__cause__, ValidationError | ValueError):
+                log.warning("model answer failed validation after %s attempts", attempts)
+                return Draft(answer="", can_answer=False, decline_reason="ungrounded", usage={"attempts": attempts})
+            log.warning("model call failed: %s", type(exc.__cause__).__name__)
+            return Draft(answer="", can_answer=False, decline_reason="model_error", usage={"attempts": attempts})
         except Exception as exc:  # network, auth, provider errors: say so honestly, never crash the pipeline
             log.warning("model call failed: %s", type(exc).__name__)
             return Draft(answer="", can_answer=False, decline_reason="model_error")
