@@ -16,7 +16,7 @@ from core.settings import Settings, get_settings
 from feedback.prompt_versions import PromptVersion, active_version
 from guardrails.dont_know import ClosestDoc, dont_know_message
 from guardrails.grounding import CitationRef, check_grounding
-from guardrails.pii import PiiGuard, shared_guard
+from guardrails.pii import PiiGuard, Redaction, shared_guard
 from workers.answerers.base import Answerer, Draft
 from workers.answerers.extractive import ExtractiveAnswerer
 from workers.embeddings import Embedder, get_embedder
@@ -140,104 +140,123 @@ class Pipeline:
         timer = _Timer()
         with timer.stage("guard_in"):
             redaction = self.guard.redact(question)
-        redacted = redaction.text
-        query_text = " ".join(_PLACEHOLDER.sub(" ", redacted).split())  # placeholders are not search terms
+        query_text = " ".join(_PLACEHOLDER.sub(" ", redaction.text).split())  # placeholders are not search terms
+        # The connection is held for retrieval only, never while a model is thinking.
         with db.connection(self.database_url) as conn:
             version = version or active_version(conn)
-            params = version.params
             with timer.stage("embed"):
                 vector = self.embedder.embed([query_text])[0] if self.embedder.dim and query_text else None
             with timer.stage("retrieve"):
                 retrieval = (
-                    retrieve(conn, query_text, collections, params, vector, mode=mode) if query_text else Retrieval()
+                    retrieve(conn, query_text, collections, version.params, vector, mode=mode)
+                    if query_text
+                    else Retrieval()
                 )
-            draft, grounding, reason = self._answer(redacted, retrieval, version, timer)
-            with timer.stage("guard_out"):
-                answer_guard = self.guard.redact(draft.answer) if draft.answer else None
-                quotes = {i: self.guard.redact(c.quote).text for i, c in enumerate(draft.citations)}
-            closest = _closest(retrieval.passages)
-            status = "answered" if reason == "" else "dont_know"
-            by_id = {p.chunk_id: p for p in retrieval.passages}
-            citations = (
-                [
-                    CitationOut(
-                        c.chunk_id,
-                        by_id[c.chunk_id].document_title,
-                        by_id[c.chunk_id].section_title,
-                        by_id[c.chunk_id].link,
-                        quotes[i],
-                    )
-                    for i, c in enumerate(draft.citations)
-                    if c.chunk_id in by_id
-                ]
-                if status == "answered"
-                else []
-            )
-            answer = answer_guard.text if status == "answered" and answer_guard else dont_know_message(reason, closest)
-            guard = {
-                "pii_in": redaction.verdict(),
-                "pii_out": answer_guard.verdict()
-                if answer_guard
-                else {"found": False, "entities": {}, "secrets": False},
-                "grounding": grounding,
-            }
-            if status == "dont_know" and draft.answer and answer_guard:
-                guard["draft"] = answer_guard.text  # kept for review; never shown as an answer
-            scores = {
-                "best_relevance": round(retrieval.best_relevance, 4),
-                "abstain_threshold": params.abstain_threshold,
-                "retrieved": len(retrieval.passages),
-                "fts_hits": retrieval.fts_hits,
-                "vector_hits": retrieval.vector_hits,
-                "top": [
-                    {"chunk_id": p.chunk_id, "relevance": round(p.relevance, 4), "fused": round(p.fused, 5)}
-                    for p in retrieval.passages[:5]
-                ],
-                "usage": draft.usage,
-            }
-            result = AnswerResult(
-                interaction_id=str(interaction_id or uuid.uuid4()),
-                status=status,
-                answer=answer,
-                reason=reason,
-                question_redacted=redacted,
-                citations=citations,
-                closest=[{"title": d.title, "link": d.link} for d in closest],
-                guard=guard,
-                scores=scores,
-                prompt_version=version.id,
-                answerer=self.answerer.name,
-            )
-            if record:
-                with timer.stage("record"):
-                    record_interaction(
-                        conn,
-                        {
-                            "id": uuid.UUID(result.interaction_id),
-                            "source": source,
-                            "collections": list(collections),
-                            "question_redacted": redacted,
-                            "answer": answer,
-                            "status": status,
-                            "reason": reason,
-                            "answerer": self.answerer.name,
-                            "citations": [asdict(c) for c in citations],
-                            "closest": result.closest,
-                            "scores": scores,
-                            "guard": guard,
-                            "prompt_version_id": version.id,
-                            "timings_ms": timer.total(),
-                        },
-                    )
-            result.timings_ms = timer.total()
+        draft, grounding, reason = self._answer(redaction.text, retrieval, version, timer)
+        with timer.stage("guard_out"):
+            answer_guard = self.guard.redact(draft.answer) if draft.answer else None
+            quotes = [self.guard.redact(c.quote).text for c in draft.citations]
+        result = self._assemble(
+            interaction_id or uuid.uuid4(),
+            redaction,
+            retrieval,
+            version,
+            draft,
+            quotes,
+            answer_guard,
+            grounding,
+            reason,
+        )
+        if record:
+            with timer.stage("record"), db.connection(self.database_url) as conn:
+                record_interaction(conn, self._row(result, source, collections, timer.total()))
+        result.timings_ms = timer.total()
         log.info(
             "answered interaction=%s status=%s reason=%s ms=%s",
             result.interaction_id,
-            status,
+            result.status,
             reason,
             result.timings_ms["total"],
         )
         return result
+
+    def _assemble(
+        self,
+        interaction_id: uuid.UUID,
+        redaction: Redaction,
+        retrieval: Retrieval,
+        version: PromptVersion,
+        draft: Draft,
+        quotes: list[str],
+        answer_guard: Redaction | None,
+        grounding: dict,
+        reason: str,
+    ) -> AnswerResult:
+        closest = _closest(retrieval.passages)
+        answered = reason == ""
+        by_id = {p.chunk_id: p for p in retrieval.passages}
+        citations = [
+            CitationOut(
+                c.chunk_id,
+                by_id[c.chunk_id].document_title,
+                by_id[c.chunk_id].section_title,
+                by_id[c.chunk_id].link,
+                quotes[i],
+            )
+            for i, c in enumerate(draft.citations)
+            if answered and c.chunk_id in by_id
+        ]
+        no_findings = {"found": False, "entities": {}, "secrets": False}
+        guard = {
+            "pii_in": redaction.verdict(),
+            "pii_out": answer_guard.verdict() if answer_guard else no_findings,
+            "grounding": grounding,
+        }
+        if not answered and answer_guard:
+            guard["draft"] = answer_guard.text  # kept for review; never shown as an answer
+        scores = {
+            "best_relevance": round(retrieval.best_relevance, 4),
+            "abstain_threshold": version.params.abstain_threshold,
+            "retrieved": len(retrieval.passages),
+            "fts_hits": retrieval.fts_hits,
+            "vector_hits": retrieval.vector_hits,
+            "top": [
+                {"chunk_id": p.chunk_id, "relevance": round(p.relevance, 4), "fused": round(p.fused, 5)}
+                for p in retrieval.passages[:5]
+            ],
+            "usage": draft.usage,
+        }
+        return AnswerResult(
+            interaction_id=str(interaction_id),
+            status="answered" if answered else "dont_know",
+            answer=answer_guard.text if answered and answer_guard else dont_know_message(reason, closest),
+            reason=reason,
+            question_redacted=redaction.text,
+            citations=citations,
+            closest=[{"title": d.title, "link": d.link} for d in closest],
+            guard=guard,
+            scores=scores,
+            prompt_version=version.id,
+            answerer=self.answerer.name,
+        )
+
+    def _row(self, result: AnswerResult, source: str, collections: Sequence[str], timings: dict) -> dict:
+        return {
+            "id": uuid.UUID(result.interaction_id),
+            "source": source,
+            "collections": list(collections),
+            "question_redacted": result.question_redacted,
+            "answer": result.answer,
+            "status": result.status,
+            "reason": result.reason,
+            "answerer": result.answerer,
+            "citations": [asdict(c) for c in result.citations],
+            "closest": result.closest,
+            "scores": result.scores,
+            "guard": result.guard,
+            "prompt_version_id": result.prompt_version,
+            "timings_ms": timings,
+        }
 
     def _answer(
         self, question: str, retrieval: Retrieval, version: PromptVersion, timer: _Timer
