@@ -214,9 +214,13 @@ def memory_gib() -> str:
     return "?"
 
 
-def header(title: str, url: str) -> list[str]:
-    pg, vector = server_versions(url)
-    dbname = url.split("?")[0].rsplit("/", 1)[-1]
+def db_name(url: str) -> str:
+    return url.split("?")[0].rsplit("/", 1)[-1]
+
+
+def header(title: str, *urls: str) -> list[str]:
+    pg, vector = server_versions(urls[0])
+    names = " and ".join(f"`{db_name(u)}`" for u in urls)
     return [
         f"# {title}",
         "",
@@ -224,8 +228,11 @@ def header(title: str, url: str) -> list[str]:
         f"Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}  ",
         f"Machine: `nproc` = {nproc()}, {cpu_model()}, {memory_gib()} RAM, {platform.system()} "
         f"{platform.release()}, Python {platform.python_version()}  ",
-        f"Database: embedded PostgreSQL {pg} + pgvector {vector}, database `{dbname}` under `{bench_home()}` "
-        "(knowledge-base tables truncated at start)",
+        f"Database: embedded PostgreSQL {pg} + pgvector {vector}, database{'s' if len(urls) > 1 else ''} {names} "
+        f"under `{bench_home()}` (knowledge-base tables and interactions truncated at start)  ",
+        "Load average when the report was written (1 / 5 / 15 min): "
+        + " / ".join(f"{x:.2f}" for x in os.getloadavg())
+        + " — the machine may be shared with other work, so absolute timings are noisy",
     ]
 
 

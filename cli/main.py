@@ -25,9 +25,11 @@ app = typer.Typer(
 kb_app = typer.Typer(help="Knowledge base: ingest, list, remove.", no_args_is_help=True)
 db_app = typer.Typer(help="Database: migrations and the embedded server.", no_args_is_help=True)
 prompts_app = typer.Typer(help="Prompt versions (read-only here).", no_args_is_help=True)
+channels_app = typer.Typer(help="Per-channel settings: collections, expert, reply mode.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 app.add_typer(db_app, name="db")
 app.add_typer(prompts_app, name="prompts")
+app.add_typer(channels_app, name="channels")
 
 SAMPLE_KB = Path(__file__).resolve().parent.parent / "core" / "sample_kb"
 
@@ -321,6 +323,103 @@ def prompts_show(version: Annotated[int, typer.Argument(help="Version id.")]) ->
     with db.connect(url) as conn:
         v = get_version(conn, version)
     print(json.dumps(v.model_dump(mode="json"), indent=2))
+
+
+# ---------------------------------------------------------------- Slack and workers
+@app.command()
+def bot(
+    http: Annotated[bool, typer.Option("--http", help="Serve signed HTTP events instead of Socket Mode.")] = False,
+    port: Annotated[int | None, typer.Option(help="HTTP port (default ANSWERLOOP_SLACK_HTTP_PORT).")] = None,
+) -> None:
+    """Run the Slack bot (it only acknowledges, posts placeholders and enqueues; workers answer)."""
+    from bot.runner import run_http, run_socket_mode
+
+    settings = get_settings()
+    ready_database(settings)
+    if http:
+        run_http(settings, port or settings.slack_http_port)
+    else:
+        run_socket_mode(settings)
+
+
+@app.command()
+def worker(
+    queues: Annotated[str, typer.Option(help="Comma-separated queues.")] = "answer,ingest,retune",
+    concurrency: Annotated[int, typer.Option(help="Worker processes.")] = 2,
+    pool: Annotated[str, typer.Option(help="Celery pool: prefork, solo, threads.")] = "prefork",
+) -> None:
+    """Run a Celery worker (Presidio and the embedding model load once per process)."""
+    import os
+
+    os.environ.setdefault("C_FORCE_ROOT", "1")  # containers commonly run as root
+    settings = get_settings()
+    url = ready_database(settings)
+    os.environ.setdefault("DATABASE_URL", url)  # child processes reach the same (possibly embedded) database
+    from workers.celery_app import celery_app
+
+    celery_app.worker_main(
+        [
+            "worker",
+            "-Q",
+            queues,
+            "-c",
+            str(concurrency),
+            "-P",
+            pool,
+            "--loglevel",
+            settings.log_level,
+            "-n",
+            f"answerloop-{os.getpid()}@%h",
+        ]
+    )
+
+
+def _parse_channel(ref: str) -> tuple[str, str]:
+    team, sep, channel = ref.partition("/")
+    if not sep or not team or not channel:
+        raise AnswerloopError(f"{ref!r} is not TEAM/CHANNEL.", hint="e.g. T0123ABC/C0456DEF")
+    return team, channel
+
+
+@channels_app.command("set")
+def channels_set(
+    channel: Annotated[str, typer.Argument(help="TEAM_ID/CHANNEL_ID")],
+    collection: Annotated[list[str] | None, typer.Option("--collection", "-c", help="Allowed collections.")] = None,
+    expert: Annotated[str | None, typer.Option(help="Who to tag on 'I don't know', e.g. <@U123>.")] = None,
+    mode: Annotated[str | None, typer.Option(help="in_channel or ephemeral (for /ask).")] = None,
+    actor: Annotated[str, typer.Option(help="Who makes the change (recorded).")] = "cli",
+) -> None:
+    """Configure a channel; options not given keep their value."""
+    from workers import slack_store
+
+    if mode not in (None, "in_channel", "ephemeral"):
+        raise AnswerloopError(f"Unknown mode {mode!r}.", hint="Use in_channel or ephemeral.")
+    team, chan = _parse_channel(channel)
+    url = ready_database(get_settings())
+    with db.connect(url) as conn:
+        if collection:
+            _require_collections(conn, collection)
+        slack_store.set_channel(conn, team, chan, collections=collection, expert=expert, reply_mode=mode, actor=actor)
+        conn.commit()
+    console.print(f"updated {team}/{chan}")
+
+
+@channels_app.command("show")
+def channels_show() -> None:
+    """Configured channels."""
+    from workers import slack_store
+
+    url = ready_database(get_settings())
+    with db.connect(url) as conn:
+        rows = slack_store.list_channels(conn)
+    if not rows:
+        console.print("no channel is configured: every channel searches the default collections")
+    for r in rows:
+        cols = ", ".join(r["collections"]) if r["collections"] is not None else "(default)"
+        console.print(
+            f"{r['team_id']}/{r['channel_id']}  collections: {cols}  expert: {r['expert'] or '—'}  "
+            f"mode: {r['reply_mode']}  [dim]by {r['updated_by']} at {r['updated_at']:%Y-%m-%d %H:%M}[/]"
+        )
 
 
 def main() -> None:

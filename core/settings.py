@@ -55,6 +55,23 @@ class Settings(BaseSettings):
     chunk_overlap_chars: int = 150
     max_file_bytes: int = 5_000_000
 
+    # Slack. The API base URL is configuration so that a local stand-in can replace Slack.
+    slack_bot_token: str | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_app_token: str | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")  # Socket Mode
+    slack_signing_secret: str | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")  # HTTP mode
+    slack_api_url: str = "https://slack.com/api/"
+    slack_http_port: int = 3000
+    slack_max_retries: int = 5  # per Web API call (429 honouring Retry-After, 5xx, connection errors)
+    # Channels with no configuration search these collections (empty → every collection).
+    default_collections: list[str] = []
+    default_reply_mode: Literal["in_channel", "ephemeral"] = "in_channel"
+
+    # Celery on Redis.
+    redis_url: str = Field(default="redis://127.0.0.1:6379/0", validation_alias="REDIS_URL")
+    visibility_timeout_s: int = 300  # an unacknowledged task is redelivered after this (worker lost)
+    answer_task_max_retries: int = 5
+    requeue_interval_s: float = 10.0  # how often the bot re-enqueues questions saved while Redis was down
+
     log_level: str = "WARNING"
     log_json: bool = False
 

@@ -14,7 +14,7 @@ class AnsweringParams(BaseModel):
     """Everything the pipeline tunes lives here, so retuning can search over it (no constants in code)."""
 
     rrf_k: int = Field(60, ge=1, le=1000)
-    fts_weight: float = Field(1.0, ge=0)
+    fts_weight: float = Field(0.5, ge=0)
     vector_weight: float = Field(1.0, ge=0)
     candidates: int = Field(40, ge=1, le=500)  # per retriever, before fusion
     top_k: int = Field(8, ge=1, le=50)  # fused results kept

@@ -45,7 +45,7 @@ INSERT INTO prompt_versions (id, instructions, few_shot, params, author, note) V
     'Every claim must be supported by a passage you cite by its id; quote the supporting words verbatim. '
     'If the passages do not contain the answer, set can_answer to false and do not guess.',
     '[]',
-    '{"rrf_k": 60, "fts_weight": 1.0, "vector_weight": 1.0, "candidates": 40, "top_k": 8, "context_k": 5,
+    '{"rrf_k": 60, "fts_weight": 0.5, "vector_weight": 1.0, "candidates": 40, "top_k": 8, "context_k": 5,
       "abstain_threshold": 0.34, "grounding_threshold": 0.5, "max_answer_sentences": 3, "temperature": 0.0}',
     'seed',
     'Seed version created by migration 0002.'

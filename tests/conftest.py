@@ -52,7 +52,10 @@ def database_url() -> str:
 def clean_db(database_url: str) -> str:
     """An empty knowledge base and interaction log, with prompt version 1 active."""
     with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute("TRUNCATE interactions, chunks, documents, collections RESTART IDENTITY CASCADE")
+        conn.execute(
+            "TRUNCATE interactions, chunks, documents, collections, slack_requests, channel_settings "
+            "RESTART IDENTITY CASCADE"
+        )
         conn.execute("ALTER TABLE prompt_versions DISABLE TRIGGER prompt_versions_no_update")
         conn.execute("UPDATE prompt_pointer SET version_id = 1")
         conn.execute("DELETE FROM prompt_activations WHERE version_id <> 1")

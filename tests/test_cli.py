@@ -39,7 +39,7 @@ def test_db_status_and_idempotent_upgrade(clean_db):
     assert r.returncode == 0 and "up to date" in r.stdout
     r = run(clean_db, "db", "status")
     assert r.returncode == 0
-    assert r.stdout.count("applied") == 3 and "pending" not in r.stdout
+    assert r.stdout.count("applied") == 4 and "pending" not in r.stdout
 
 
 def test_ask_json_contract(cli_kb):

@@ -22,9 +22,9 @@ def scratch_db(database_url):
 
 
 def test_upgrade_is_idempotent_and_status_reports(scratch_db):
-    assert [m.applied for m in migrate.status(scratch_db)] == [False, False, False]
+    assert [m.applied for m in migrate.status(scratch_db)] == [False, False, False, False]
     applied = migrate.upgrade(scratch_db)
-    assert applied == ["0001_knowledge_base", "0002_prompt_versions", "0003_interactions"]
+    assert applied == ["0001_knowledge_base", "0002_prompt_versions", "0003_interactions", "0004_slack"]
     assert migrate.upgrade(scratch_db) == []
     assert all(m.applied for m in migrate.status(scratch_db))
     with psycopg.connect(scratch_db) as conn:

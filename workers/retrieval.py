@@ -14,13 +14,15 @@ from guardrails.text import coverage, term_set
 
 Mode = Literal["hybrid", "fts", "vector"]
 
-# OR of the question's lexemes: natural questions rarely share *every* word with the answer.
+# OR of the question's lexemes: natural questions rarely share *every* word with the answer. ts_rank, not
+# ts_rank_cd: cover density rewards lexemes next to each other, which an OR of question words rarely are
+# (recall@10 0.83 vs 0.63 on bench/data/retrieval_eval.jsonl).
 _FTS_SQL = """
 WITH q AS (
     SELECT (SELECT string_agg(quote_literal(l), ' | ')
             FROM unnest(tsvector_to_array(to_tsvector('english', %(q)s))) AS l)::tsquery AS query
 )
-SELECT c.id, ts_rank_cd(c.tsv, q.query, 32) AS score
+SELECT c.id, ts_rank(c.tsv, q.query) AS score
 FROM chunks c, q
 WHERE q.query IS NOT NULL AND c.tsv @@ q.query AND c.collection = ANY(%(collections)s)
 ORDER BY score DESC, c.id

@@ -1,0 +1,1 @@
+"""The Slack surface: Bolt listeners that filter, de-duplicate, acknowledge, post a placeholder and enqueue."""

@@ -1,0 +1,83 @@
+"""The Bolt app: which Slack events are questions, and how they are acknowledged and handed to the intake."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+
+from bot.intake import Intake, Question
+from core import db
+from core.settings import Settings
+from core.slack_client import web_client
+from workers import slack_store
+from workers.slack_store import RequestKey
+
+log = logging.getLogger(__name__)
+
+
+def _team(body: dict, event: dict) -> str:
+    return body.get("team_id") or event.get("team") or ""
+
+
+def build_app(settings: Settings, intake: Intake) -> App:
+    """Socket Mode and HTTP mode share this app; HTTP mode verifies signatures (forged/stale → 401)."""
+    app = App(
+        client=web_client(settings),
+        signing_secret=settings.slack_signing_secret or "",
+        request_verification_enabled=bool(settings.slack_signing_secret),
+        process_before_response=False,  # ack first; the listener body runs after the ack is sent
+    )
+
+    def take(event: dict, body: dict, client, kind: str) -> None:
+        team = _team(body, event)
+        q = Question(
+            RequestKey(team, event["channel"], event["ts"]),
+            event.get("thread_ts") or event["ts"],
+            event.get("user", ""),
+            kind,
+            event.get("text") or "",
+        )
+        outcome = intake.receive(q, client)
+        log.info("question %s/%s/%s (%s): %s", team, q.key.channel_id, q.key.message_ts, kind, outcome)
+
+    @app.event("app_mention")
+    def on_mention(event: dict, body: dict, client) -> None:
+        if event.get("bot_id") or event.get("subtype"):
+            return
+        take(event, body, client, "mention")
+
+    @app.event("message")
+    def on_message(event: dict, body: dict, client) -> None:
+        # Bots (ourselves included), edits, joins, deletions… are never questions.
+        if event.get("bot_id") or event.get("subtype") or not event.get("user"):
+            return
+        if event.get("channel_type") == "im":
+            take(event, body, client, "dm")
+            return
+        thread_ts = event.get("thread_ts")
+        if thread_ts and thread_ts != event["ts"]:
+            with db.connection() as conn:
+                known = slack_store.bot_answered_thread(conn, _team(body, event), event["channel"], thread_ts)
+            if known:
+                take(event, body, client, "thread")
+        # Other channel messages: a mention arrives separately as app_mention (same ts, de-duplicated).
+
+    @app.command("/ask")
+    def on_ask(ack, command: dict, client) -> None:
+        ack()  # first: everything else may wait, Slack's 3 seconds may not
+        q = Question(
+            RequestKey(command["team_id"], command["channel_id"], f"cmd-{command['trigger_id']}"),
+            "",
+            command["user_id"],
+            "command",
+            command.get("text") or "",
+        )
+        intake.receive(q, client)
+
+    @app.error
+    def on_error(error: Exception) -> None:
+        # Never log the request body: it holds the raw question.
+        log.error("listener failed: %s", type(error).__name__)
+
+    return app

@@ -1,0 +1,173 @@
+"""Taking a question in: validate, redact, record durably, post the placeholder, enqueue — nothing slow."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from core import db
+from core.errors import DatabaseUnavailable
+from core.settings import Settings
+from guardrails.pii import PiiGuard
+from workers import slack_store
+from workers.slack_blocks import pii_notice
+from workers.slack_store import RequestKey
+
+log = logging.getLogger(__name__)
+
+PLACEHOLDER = ":hourglass_flowing_sand: Looking into it…"
+_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+
+Enqueue = Callable[[RequestKey], None]
+
+
+@dataclass(frozen=True)
+class Question:
+    key: RequestKey
+    thread_ts: str
+    user_id: str
+    kind: str  # mention | dm | thread | command
+    text: str
+
+
+class Intake:
+    def __init__(self, settings: Settings, guard: PiiGuard, enqueue: Enqueue) -> None:
+        self.settings = settings
+        self.guard = guard
+        self.enqueue = enqueue
+
+    def receive(self, q: Question, client: WebClient) -> str:
+        """Returns what happened: queued | duplicate | rejected | saved_for_later | unavailable."""
+        text = _MENTION.sub(" ", q.text).strip()
+        if not text:
+            self._reply(client, q, "Ask me a question after the mention, e.g. `@Answerloop how do I deploy?`")
+            return "rejected"
+        if len(text) > self.settings.max_question_chars:
+            self._reply(
+                client,
+                q,
+                f"That message is {len(text):,} characters; I take questions of up to "
+                f"{self.settings.max_question_chars:,}. Ask about one thing, without pasted logs.",
+            )
+            return "rejected"
+        redaction = self.guard.redact(text)
+        try:
+            with db.connection() as conn:
+                channel = slack_store.channel_settings(
+                    conn, q.key.team_id, q.key.channel_id, self.settings.default_reply_mode
+                )
+                mode = channel.reply_mode if q.kind == "command" else "in_channel"
+                if not slack_store.create_request(
+                    conn,
+                    q.key,
+                    thread_ts=q.thread_ts,
+                    user_id=q.user_id,
+                    kind=q.kind,
+                    question_redacted=redaction.text,
+                    pii=redaction.verdict(),
+                    reply_mode=mode,
+                ):
+                    return "duplicate"
+        except DatabaseUnavailable:
+            log.error("database unavailable: question %s not taken", q.key)
+            self._reply(
+                client,
+                q,
+                ":warning: I can't take questions right now (my database is unreachable). "
+                "Please ask again in a few minutes.",
+            )
+            return "unavailable"
+        placeholder_ts = None
+        notice = pii_notice(redaction.verdict())
+        if mode == "in_channel":
+            placeholder_ts = self._placeholder(client, q, notice, redaction.text)
+        else:  # ephemeral replies cannot be updated: the answer will be a second ephemeral message
+            self._reply(client, q, PLACEHOLDER + (f"\n{notice}" if notice else ""))
+        try:
+            self.enqueue(q.key)
+        except Exception as exc:  # broker down: the question is saved, the requeue loop will send it
+            log.error("could not enqueue %s: %s", q.key, type(exc).__name__)
+            msg = (
+                ":warning: My work queue is unreachable right now. Your question is saved and I'll answer "
+                "here as soon as it's back."
+            )
+            self._update(client, q, placeholder_ts, msg)
+            return "saved_for_later"
+        with db.connection() as conn:
+            slack_store.set_status(conn, q.key, "queued")
+        return "queued"
+
+    def _placeholder(self, client: WebClient, q: Question, notice: str | None, asked: str) -> str | None:
+        text = PLACEHOLDER + (f"\n{notice}" if notice else "")
+        if q.kind == "command":  # the command's text is invisible to the channel: show what was asked
+            text = f"<@{q.user_id}> asked: {asked}\n{text}"
+        try:
+            ts = client.chat_postMessage(channel=q.key.channel_id, thread_ts=q.thread_ts or None, text=text)["ts"]
+        except SlackApiError as exc:
+            log.warning("placeholder not posted for %s: %s", q.key, exc.response.get("error"))
+            return None
+        with db.connection() as conn:
+            slack_store.set_placeholder(conn, q.key, ts)
+        return ts
+
+    def _reply(self, client: WebClient, q: Question, text: str) -> None:
+        try:
+            if q.kind == "command":
+                client.chat_postEphemeral(channel=q.key.channel_id, user=q.user_id, text=text)
+            else:
+                client.chat_postMessage(channel=q.key.channel_id, thread_ts=q.thread_ts or None, text=text)
+        except SlackApiError as exc:
+            log.warning("could not reply to %s: %s", q.key, exc.response.get("error"))
+
+    def _update(self, client: WebClient, q: Question, ts: str | None, text: str) -> None:
+        if ts is None:
+            self._reply(client, q, text)
+            return
+        try:
+            client.chat_update(channel=q.key.channel_id, ts=ts, text=text)
+        except SlackApiError as exc:
+            log.warning("could not update %s: %s", q.key, exc.response.get("error"))
+
+
+class Requeuer:
+    """Sends questions that were saved while the broker was down, once it is back."""
+
+    def __init__(self, settings: Settings, enqueue: Enqueue) -> None:
+        self.settings = settings
+        self.enqueue = enqueue
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="answerloop-requeue", daemon=True)
+
+    def start(self) -> Requeuer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run_once(self) -> int:
+        sent = 0
+        with db.connection() as conn:
+            keys = slack_store.stale_unqueued(conn, self.settings.requeue_interval_s)
+        for key in keys:
+            try:
+                self.enqueue(key)
+            except Exception:
+                break  # still down; try again next round
+            with db.connection() as conn:
+                slack_store.set_status(conn, key, "queued")
+            sent += 1
+        return sent
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.settings.requeue_interval_s):
+            try:
+                self.run_once()
+            except Exception as exc:  # never let the loop die
+                log.warning("requeue round failed: %s", type(exc).__name__)

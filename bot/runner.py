@@ -1,0 +1,49 @@
+"""Running the bot: Socket Mode (app-level token) or HTTP (signed requests), plus the requeue loop."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.app import build_app
+from bot.intake import Intake, Requeuer
+from core.errors import ConfigError
+from core.settings import Settings
+from guardrails.pii import shared_guard
+from workers.slack_store import RequestKey
+
+log = logging.getLogger(__name__)
+
+
+def enqueue_answer(key: RequestKey) -> None:
+    """One Celery task per question, keyed on (team, channel, ts)."""
+    from workers.tasks import answer_slack_question
+
+    answer_slack_question.apply_async(
+        args=key.as_args(), task_id=f"answer:{key.team_id}:{key.channel_id}:{key.message_ts}"
+    )
+
+
+def make_bot(settings: Settings):
+    guard = shared_guard(
+        entities=settings.pii_entities, score_threshold=settings.pii_score_threshold, spacy_model=settings.spacy_model
+    )
+    intake = Intake(settings, guard, enqueue_answer)
+    return build_app(settings, intake), Requeuer(settings, enqueue_answer)
+
+
+def run_socket_mode(settings: Settings) -> None:
+    if not settings.slack_app_token:
+        raise ConfigError("Socket Mode needs an app-level token.", hint="Set SLACK_APP_TOKEN (xapp-…), or use --http.")
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    app, requeuer = make_bot(settings)
+    requeuer.start()
+    SocketModeHandler(app, settings.slack_app_token).start()
+
+
+def run_http(settings: Settings, port: int) -> None:
+    if not settings.slack_signing_secret:
+        raise ConfigError("HTTP mode needs the signing secret.", hint="Set SLACK_SIGNING_SECRET.")
+    app, requeuer = make_bot(settings)
+    requeuer.start()
+    app.start(port=port, path="/slack/events")

@@ -1,0 +1,32 @@
+"""The one factory for Slack Web API clients (bot and workers), pointed at the configured API URL."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from core.errors import ConfigError
+from core.settings import Settings
+
+
+def web_client(settings: Settings, *, token: str | None = None, retries: bool = True) -> WebClient:
+    """A WebClient for `settings.slack_api_url`; with retries, 429s wait out Retry-After and 5xx back off."""
+    token = token or settings.slack_bot_token
+    if not token:
+        raise ConfigError("No Slack bot token configured.", hint="Set SLACK_BOT_TOKEN (xoxb-…).")
+    base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
+    n = settings.slack_max_retries
+    handlers = (
+        [
+            RateLimitErrorRetryHandler(max_retry_count=n),
+            ServerErrorRetryHandler(max_retry_count=n),
+            ConnectionErrorRetryHandler(max_retry_count=n),
+        ]
+        if retries
+        else []
+    )
+    return WebClient(token=token, base_url=base_url, timeout=30, retry_handlers=handlers)

@@ -1,0 +1,157 @@
+"""Postgres state of the Slack surface: channel settings and the durable record of each question."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+# Interaction ids derive from the request key, so a redelivered task records the same interaction.
+_NAMESPACE = uuid.UUID("5b0c3e2a-8d1f-4f4e-9a57-2f8b1f0f6d11")
+
+
+@dataclass(frozen=True)
+class RequestKey:
+    team_id: str
+    channel_id: str
+    message_ts: str
+
+    def interaction_id(self) -> uuid.UUID:
+        return uuid.uuid5(_NAMESPACE, f"{self.team_id}/{self.channel_id}/{self.message_ts}")
+
+    def as_args(self) -> tuple[str, str, str]:
+        return (self.team_id, self.channel_id, self.message_ts)
+
+
+@dataclass(frozen=True)
+class ChannelSettings:
+    collections: list[str] | None
+    expert: str | None
+    reply_mode: str
+
+
+def channel_settings(conn: psycopg.Connection, team_id: str, channel_id: str, default_mode: str) -> ChannelSettings:
+    row = conn.execute(
+        "SELECT collections, expert, reply_mode FROM channel_settings WHERE team_id = %s AND channel_id = %s",
+        (team_id, channel_id),
+    ).fetchone()
+    if row is None:
+        return ChannelSettings(None, None, default_mode)
+    return ChannelSettings(row["collections"], row["expert"], row["reply_mode"])
+
+
+def allowed_collections(conn: psycopg.Connection, configured: list[str] | None, defaults: list[str]) -> list[str]:
+    """The channel's collections; unconfigured channels get the defaults (or every collection)."""
+    if configured is not None:
+        return configured
+    if defaults:
+        return defaults
+    return [r["name"] for r in conn.execute("SELECT name FROM collections ORDER BY name").fetchall()]
+
+
+def set_channel(
+    conn: psycopg.Connection,
+    team_id: str,
+    channel_id: str,
+    *,
+    collections: list[str] | None,
+    expert: str | None,
+    reply_mode: str | None,
+    actor: str,
+) -> None:
+    conn.execute(
+        """
+        INSERT INTO channel_settings (team_id, channel_id, collections, expert, reply_mode, updated_by)
+        VALUES (%s, %s, %s, %s, coalesce(%s, 'in_channel'), %s)
+        ON CONFLICT (team_id, channel_id) DO UPDATE SET
+            collections = coalesce(EXCLUDED.collections, channel_settings.collections),
+            expert = coalesce(EXCLUDED.expert, channel_settings.expert),
+            reply_mode = coalesce(%s, channel_settings.reply_mode),
+            updated_at = now(), updated_by = EXCLUDED.updated_by
+        """,
+        (team_id, channel_id, collections, expert, reply_mode, actor, reply_mode),
+    )
+
+
+def list_channels(conn: psycopg.Connection) -> list[dict]:
+    return conn.execute("SELECT * FROM channel_settings ORDER BY team_id, channel_id").fetchall()
+
+
+def create_request(
+    conn: psycopg.Connection,
+    key: RequestKey,
+    *,
+    thread_ts: str,
+    user_id: str,
+    kind: str,
+    question_redacted: str,
+    pii: dict,
+    reply_mode: str,
+) -> bool:
+    """Record a new question; False when this (team, channel, ts) was already received (a duplicate)."""
+    row = conn.execute(
+        """
+        INSERT INTO slack_requests (team_id, channel_id, message_ts, thread_ts, user_id, kind, question_redacted,
+                                    pii, interaction_id, reply_mode)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+        ON CONFLICT DO NOTHING
+        RETURNING message_ts
+        """,
+        (*key.as_args(), thread_ts, user_id, kind, question_redacted, Jsonb(pii), key.interaction_id(), reply_mode),
+    ).fetchone()
+    return row is not None
+
+
+def set_placeholder(conn: psycopg.Connection, key: RequestKey, placeholder_ts: str) -> None:
+    """Remember the placeholder; a question that started no thread (a slash command) lives in its thread."""
+    conn.execute(
+        "UPDATE slack_requests SET placeholder_ts = %s, thread_ts = coalesce(nullif(thread_ts, ''), %s), "
+        "updated_at = now() WHERE team_id = %s AND channel_id = %s AND message_ts = %s",
+        (placeholder_ts, placeholder_ts, *key.as_args()),
+    )
+
+
+def set_status(conn: psycopg.Connection, key: RequestKey, status: str, error: str = "") -> None:
+    conn.execute(
+        "UPDATE slack_requests SET status = %s, error = %s, updated_at = now(), "
+        "question_redacted = CASE WHEN %s = 'delivered' THEN NULL ELSE question_redacted END "
+        "WHERE team_id = %s AND channel_id = %s AND message_ts = %s",
+        (status, error, status, *key.as_args()),
+    )
+
+
+def claim_request(conn: psycopg.Connection, key: RequestKey) -> dict | None:
+    """Lock the request for answering; None if it is unknown or already delivered (a redelivered task)."""
+    row = conn.execute(
+        "SELECT * FROM slack_requests WHERE team_id = %s AND channel_id = %s AND message_ts = %s FOR UPDATE",
+        key.as_args(),
+    ).fetchone()
+    if row is None or row["status"] == "delivered":
+        return None
+    conn.execute(
+        "UPDATE slack_requests SET status = 'answering', attempts = attempts + 1, updated_at = now() "
+        "WHERE team_id = %s AND channel_id = %s AND message_ts = %s",
+        key.as_args(),
+    )
+    return row
+
+
+def bot_answered_thread(conn: psycopg.Connection, team_id: str, channel_id: str, thread_ts: str) -> bool:
+    return (
+        conn.execute(
+            "SELECT 1 FROM slack_requests WHERE team_id = %s AND channel_id = %s AND thread_ts = %s LIMIT 1",
+            (team_id, channel_id, thread_ts),
+        ).fetchone()
+        is not None
+    )
+
+
+def stale_unqueued(conn: psycopg.Connection, older_than_s: float) -> list[RequestKey]:
+    rows = conn.execute(
+        "SELECT team_id, channel_id, message_ts FROM slack_requests "
+        "WHERE status = 'received' AND updated_at < now() - make_interval(secs => %s) ORDER BY created_at LIMIT 100",
+        (older_than_s,),
+    ).fetchall()
+    return [RequestKey(r["team_id"], r["channel_id"], r["message_ts"]) for r in rows]

@@ -1,0 +1,129 @@
+"""Celery tasks. Every task is idempotent: a redelivered task never posts a second answer."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from celery.signals import worker_process_init
+from slack_sdk.errors import SlackApiError
+
+from core import db
+from core.errors import DatabaseUnavailable
+from core.settings import get_settings
+from core.slack_client import web_client
+from workers import slack_store
+from workers.celery_app import celery_app
+from workers.slack_blocks import answer_message, failure_message
+from workers.slack_store import RequestKey
+
+log = logging.getLogger(__name__)
+_pipeline = None
+_lock = threading.Lock()
+
+
+def pipeline():
+    """The process's pipeline: Presidio, the embedding model and the model client load once per process."""
+    global _pipeline
+    with _lock:
+        if _pipeline is None:
+            from workers.pipeline import Pipeline
+
+            _pipeline = Pipeline(get_settings())
+        return _pipeline
+
+
+@worker_process_init.connect
+def _warm_up(**_: object) -> None:  # pragma: no cover - runs inside worker processes
+    pipeline()
+
+
+class TransientFailure(Exception):
+    """Worth retrying: Slack 5xx/429 after the client's own retries, a database hiccup."""
+
+
+@celery_app.task(
+    bind=True,
+    name="workers.tasks.answer_slack_question",
+    autoretry_for=(TransientFailure, DatabaseUnavailable),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=get_settings().answer_task_max_retries,
+)
+def answer_slack_question(self, team_id: str, channel_id: str, message_ts: str) -> str:
+    key = RequestKey(team_id, channel_id, message_ts)
+    settings = get_settings()
+    with db.connection() as conn:
+        request = slack_store.claim_request(conn, key)
+        if request is None:
+            return "skipped"  # delivered already (a redelivery) or unknown
+        channel = slack_store.channel_settings(conn, team_id, channel_id, settings.default_reply_mode)
+        collections = slack_store.allowed_collections(conn, channel.collections, settings.default_collections)
+    try:
+        result = pipeline().ask(
+            request["question_redacted"] or "", collections, source="slack", interaction_id=request["interaction_id"]
+        )
+        text, blocks = answer_message(result, pii=request["pii"], expert=channel.expert)
+    except Exception as exc:
+        if isinstance(exc, DatabaseUnavailable) and self.request.retries < self.max_retries:
+            raise
+        log.exception("answer failed for %s", key)
+        text, blocks = failure_message(type(exc).__name__)
+        _deliver_or_give_up(self, settings, request, text, blocks, status="failed", error=type(exc).__name__)
+        return "failed"
+    return _deliver_or_give_up(self, settings, request, text, blocks, status="delivered") or result.status
+
+
+def _deliver_or_give_up(
+    task, settings, request: dict, text: str, blocks: list[dict], *, status: str, error: str = ""
+) -> str | None:
+    try:
+        _deliver(settings, request, text, blocks, status=status, error=error)
+        return None
+    except TransientFailure as exc:
+        if task.request.retries < task.max_retries:
+            raise
+        key = RequestKey(request["team_id"], request["channel_id"], request["message_ts"])
+        log.error("giving up on %s after %s retries: %s", key, task.request.retries, exc)
+        with db.connection() as conn:
+            slack_store.set_status(conn, key, "failed", f"delivery failed: {exc}")
+        try:  # one last, best-effort word in the placeholder
+            fail_text, fail_blocks = failure_message("Slack kept refusing the reply")
+            if request["placeholder_ts"]:
+                web_client(settings, retries=False).chat_update(
+                    channel=key.channel_id, ts=request["placeholder_ts"], text=fail_text, blocks=fail_blocks
+                )
+        except SlackApiError:
+            pass
+        return "failed"
+
+
+def _deliver(settings, request: dict, text: str, blocks: list[dict], *, status: str, error: str = "") -> None:
+    key = RequestKey(request["team_id"], request["channel_id"], request["message_ts"])
+    client = web_client(settings)
+    try:
+        if request["reply_mode"] == "ephemeral":
+            client.chat_postEphemeral(
+                channel=key.channel_id,
+                user=request["user_id"],
+                text=text,
+                blocks=blocks,
+                thread_ts=request["thread_ts"],
+            )
+        elif request["placeholder_ts"]:
+            client.chat_update(channel=key.channel_id, ts=request["placeholder_ts"], text=text, blocks=blocks)
+        else:  # the placeholder could not be posted: answer in the thread instead
+            resp = client.chat_postMessage(
+                channel=key.channel_id, thread_ts=request["thread_ts"], text=text, blocks=blocks
+            )
+            with db.connection() as conn:
+                slack_store.set_placeholder(conn, key, resp["ts"])
+    except SlackApiError as exc:
+        code = exc.response.status_code if exc.response is not None else 0
+        if code == 429 or code >= 500:
+            raise TransientFailure(f"Slack answered {code}") from exc
+        status, error = "failed", exc.response.get("error", "slack_error") if exc.response is not None else "slack"
+        log.error("Slack refused the answer for %s: %s", key, error)
+    with db.connection() as conn:
+        slack_store.set_status(conn, key, status, error)
