@@ -1,0 +1,47 @@
+"""A local stand-in for Slack that speaks Slack's wire protocols to unmodified slack_sdk / slack_bolt code.
+
+    with SlackStandin() as slack:
+        client = WebClient(base_url=slack.web_api_url, token=slack.bot_token)
+        ...
+
+See server.py (transports), workspace.py (Web API methods and what people do), control.py (HTTP control API).
+"""
+
+from .model import ApiCall, Attempt, Channel, Delivery, Ephemeral, Message, User, View
+from .server import SlackStandin
+from .workspace import (
+    ALICE,
+    APP_ID,
+    BOB,
+    BOT_ID,
+    BOT_USER_ID,
+    GENERAL,
+    PRIVATE,
+    RANDOM,
+    SUPPORTED_METHODS,
+    TEAM_ID,
+    ApiError,
+)
+
+__all__ = [
+    "ALICE",
+    "APP_ID",
+    "BOB",
+    "BOT_ID",
+    "BOT_USER_ID",
+    "GENERAL",
+    "PRIVATE",
+    "RANDOM",
+    "SUPPORTED_METHODS",
+    "TEAM_ID",
+    "ApiCall",
+    "ApiError",
+    "Attempt",
+    "Channel",
+    "Delivery",
+    "Ephemeral",
+    "Message",
+    "SlackStandin",
+    "User",
+    "View",
+]
