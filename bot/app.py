@@ -57,7 +57,7 @@ def build_app(settings: Settings, intake: Intake) -> App:
             return
         thread_ts = event.get("thread_ts")
         if thread_ts and thread_ts != event["ts"]:
-            with db.connection() as conn:
+            with db.connection(intake.db_url) as conn:
                 known = slack_store.bot_answered_thread(conn, _team(body, event), event["channel"], thread_ts)
             if known:
                 take(event, body, client, "thread")

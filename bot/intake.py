@@ -37,10 +37,11 @@ class Question:
 
 
 class Intake:
-    def __init__(self, settings: Settings, guard: PiiGuard, enqueue: Enqueue) -> None:
+    def __init__(self, settings: Settings, guard: PiiGuard, enqueue: Enqueue, db_url: str) -> None:
         self.settings = settings
         self.guard = guard
         self.enqueue = enqueue
+        self.db_url = db_url
 
     def receive(self, q: Question, client: WebClient) -> str:
         """Returns what happened: queued | duplicate | rejected | saved_for_later | unavailable."""
@@ -58,7 +59,7 @@ class Intake:
             return "rejected"
         redaction = self.guard.redact(text)
         try:
-            with db.connection() as conn:
+            with db.connection(self.db_url) as conn:
                 channel = slack_store.channel_settings(
                     conn, q.key.team_id, q.key.channel_id, self.settings.default_reply_mode
                 )
@@ -99,7 +100,7 @@ class Intake:
             )
             self._update(client, q, placeholder_ts, msg)
             return "saved_for_later"
-        with db.connection() as conn:
+        with db.connection(self.db_url) as conn:
             slack_store.set_status(conn, q.key, "queued")
         return "queued"
 
@@ -112,7 +113,7 @@ class Intake:
         except SlackApiError as exc:
             log.warning("placeholder not posted for %s: %s", q.key, exc.response.get("error"))
             return None
-        with db.connection() as conn:
+        with db.connection(self.db_url) as conn:
             slack_store.set_placeholder(conn, q.key, ts)
         return ts
 
@@ -138,9 +139,10 @@ class Intake:
 class Requeuer:
     """Sends questions that were saved while the broker was down, once it is back."""
 
-    def __init__(self, settings: Settings, enqueue: Enqueue) -> None:
+    def __init__(self, settings: Settings, enqueue: Enqueue, db_url: str) -> None:
         self.settings = settings
         self.enqueue = enqueue
+        self.db_url = db_url
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="answerloop-requeue", daemon=True)
 
@@ -153,14 +155,19 @@ class Requeuer:
 
     def run_once(self) -> int:
         sent = 0
-        with db.connection() as conn:
+        with db.connection(self.db_url) as conn:
             keys = slack_store.stale_unqueued(conn, self.settings.requeue_interval_s)
         for key in keys:
             try:
                 self.enqueue(key)
-            except Exception:
+            except Exception as exc:
+                log.warning(
+                    "requeue: broker still unreachable (%s); next round in %.1fs",
+                    type(exc).__name__,
+                    self.settings.requeue_interval_s,
+                )
                 break  # still down; try again next round
-            with db.connection() as conn:
+            with db.connection(self.db_url) as conn:
                 slack_store.set_status(conn, key, "queued")
             sent += 1
         return sent

@@ -6,6 +6,7 @@ import logging
 
 from bot.app import build_app
 from bot.intake import Intake, Requeuer
+from core import db
 from core.errors import ConfigError
 from core.settings import Settings
 from guardrails.pii import shared_guard
@@ -27,8 +28,9 @@ def make_bot(settings: Settings):
     guard = shared_guard(
         entities=settings.pii_entities, score_threshold=settings.pii_score_threshold, spacy_model=settings.spacy_model
     )
-    intake = Intake(settings, guard, enqueue_answer)
-    return build_app(settings, intake), Requeuer(settings, enqueue_answer)
+    url = db.database_url(settings)
+    intake = Intake(settings, guard, enqueue_answer, url)
+    return build_app(settings, intake), Requeuer(settings, enqueue_answer, url)
 
 
 def run_socket_mode(settings: Settings) -> None:
@@ -41,9 +43,17 @@ def run_socket_mode(settings: Settings) -> None:
     SocketModeHandler(app, settings.slack_app_token).start()
 
 
-def run_http(settings: Settings, port: int) -> None:
+def run_http(settings: Settings, port: int, host: str = "0.0.0.0") -> None:
     if not settings.slack_signing_secret:
         raise ConfigError("HTTP mode needs the signing secret.", hint="Set SLACK_SIGNING_SECRET.")
+    from bot.http_server import EVENTS_PATH, make_http_server
+
     app, requeuer = make_bot(settings)
     requeuer.start()
-    app.start(port=port, path="/slack/events")
+    server = make_http_server(app, host, port)
+    log.warning("Answerloop bot listening on http://%s:%d%s", host, port, EVENTS_PATH)
+    try:
+        server.serve_forever()
+    finally:
+        requeuer.stop()
+        server.server_close()

@@ -117,9 +117,21 @@ def set_status(conn: psycopg.Connection, key: RequestKey, status: str, error: st
     conn.execute(
         "UPDATE slack_requests SET status = %s, error = %s, updated_at = now(), "
         "question_redacted = CASE WHEN %s = 'delivered' THEN NULL ELSE question_redacted END "
-        "WHERE team_id = %s AND channel_id = %s AND message_ts = %s",
-        (status, error, status, *key.as_args()),
-    )
+        "WHERE team_id = %s AND channel_id = %s AND message_ts = %s AND (status <> 'delivered' OR %s = 'delivered')",
+        (status, error, status, *key.as_args(), status),
+    )  # a delivered answer is never downgraded by a late, failing duplicate attempt
+
+
+def lock_if_undelivered(conn: psycopg.Connection, key: RequestKey) -> bool:
+    """Row-lock the request for the rest of the transaction; False if an answer was delivered already.
+
+    Concurrent attempts at one question (a redelivery while the first attempt still runs) thus post one at a
+    time, and a later one never overwrites an answer that is already there."""
+    row = conn.execute(
+        "SELECT status FROM slack_requests WHERE team_id = %s AND channel_id = %s AND message_ts = %s FOR UPDATE",
+        key.as_args(),
+    ).fetchone()
+    return row is not None and row["status"] != "delivered"
 
 
 def claim_request(conn: psycopg.Connection, key: RequestKey) -> dict | None:

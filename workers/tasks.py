@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 
 from celery.signals import worker_process_init
@@ -36,6 +37,7 @@ def pipeline():
 @worker_process_init.connect
 def _warm_up(**_: object) -> None:  # pragma: no cover - runs inside worker processes
     pipeline()
+    log.warning("worker process %d: pipeline loaded", os.getpid())  # the demo waits for this line
 
 
 class TransientFailure(Exception):
@@ -87,43 +89,47 @@ def _deliver_or_give_up(
         key = RequestKey(request["team_id"], request["channel_id"], request["message_ts"])
         log.error("giving up on %s after %s retries: %s", key, task.request.retries, exc)
         with db.connection() as conn:
+            if not slack_store.lock_if_undelivered(conn, key):
+                return "skipped"  # another attempt got through meanwhile
             slack_store.set_status(conn, key, "failed", f"delivery failed: {exc}")
-        try:  # one last, best-effort word in the placeholder
-            fail_text, fail_blocks = failure_message("Slack kept refusing the reply")
-            if request["placeholder_ts"]:
-                web_client(settings, retries=False).chat_update(
-                    channel=key.channel_id, ts=request["placeholder_ts"], text=fail_text, blocks=fail_blocks
-                )
-        except SlackApiError:
-            pass
+            try:  # one last, best-effort word in the placeholder
+                fail_text, fail_blocks = failure_message("Slack kept refusing the reply")
+                if request["placeholder_ts"]:
+                    web_client(settings, retries=False).chat_update(
+                        channel=key.channel_id, ts=request["placeholder_ts"], text=fail_text, blocks=fail_blocks
+                    )
+            except SlackApiError:
+                pass
         return "failed"
 
 
 def _deliver(settings, request: dict, text: str, blocks: list[dict], *, status: str, error: str = "") -> None:
     key = RequestKey(request["team_id"], request["channel_id"], request["message_ts"])
     client = web_client(settings)
-    try:
-        if request["reply_mode"] == "ephemeral":
-            client.chat_postEphemeral(
-                channel=key.channel_id,
-                user=request["user_id"],
-                text=text,
-                blocks=blocks,
-                thread_ts=request["thread_ts"],
-            )
-        elif request["placeholder_ts"]:
-            client.chat_update(channel=key.channel_id, ts=request["placeholder_ts"], text=text, blocks=blocks)
-        else:  # the placeholder could not be posted: answer in the thread instead
-            resp = client.chat_postMessage(
-                channel=key.channel_id, thread_ts=request["thread_ts"], text=text, blocks=blocks
-            )
-            with db.connection() as conn:
-                slack_store.set_placeholder(conn, key, resp["ts"])
-    except SlackApiError as exc:
-        code = exc.response.status_code if exc.response is not None else 0
-        if code == 429 or code >= 500:
-            raise TransientFailure(f"Slack answered {code}") from exc
-        status, error = "failed", exc.response.get("error", "slack_error") if exc.response is not None else "slack"
-        log.error("Slack refused the answer for %s: %s", key, error)
     with db.connection() as conn:
+        if not slack_store.lock_if_undelivered(conn, key):
+            log.info("%s was answered by another attempt; not posting again", key)
+            return
+        try:
+            if request["reply_mode"] == "ephemeral":
+                client.chat_postEphemeral(
+                    channel=key.channel_id,
+                    user=request["user_id"],
+                    text=text,
+                    blocks=blocks,
+                    thread_ts=request["thread_ts"],
+                )
+            elif request["placeholder_ts"]:
+                client.chat_update(channel=key.channel_id, ts=request["placeholder_ts"], text=text, blocks=blocks)
+            else:  # the placeholder could not be posted: answer in the thread instead
+                resp = client.chat_postMessage(
+                    channel=key.channel_id, thread_ts=request["thread_ts"], text=text, blocks=blocks
+                )
+                slack_store.set_placeholder(conn, key, resp["ts"])
+        except SlackApiError as exc:
+            code = exc.response.status_code if exc.response is not None else 0
+            if code == 429 or code >= 500:
+                raise TransientFailure(f"Slack answered {code}") from exc
+            status, error = "failed", exc.response.get("error", "slack_error") if exc.response is not None else "slack"
+            log.error("Slack refused the answer for %s: %s", key, error)
         slack_store.set_status(conn, key, status, error)

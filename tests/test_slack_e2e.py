@@ -1,0 +1,345 @@
+"""End to end through the Slack stand-in: real Bolt (Socket Mode), real Redis, real Celery workers, real Postgres."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+
+import psycopg
+import pytest
+import redis
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+from bot.app import build_app
+from bot.intake import Intake, Requeuer
+from bot.runner import enqueue_answer
+from core import db
+from core.settings import Settings
+from slack_standin import BOT_USER_ID, GENERAL, PRIVATE, SlackStandin
+from tests.conftest import SAMPLE_KB
+from tests.support import services
+from workers.kb.ingest import ingest_folder
+
+HR_DOC = """# Salary bands 2027
+
+## Band L5
+
+The L5 salary band for Platform engineers is 142,000 to 171,000 EUR, reviewed every March.
+"""
+PLACEHOLDER_MARK = "Looking into it"
+
+
+def _final(m) -> bool:
+    return PLACEHOLDER_MARK not in (m.text or "")
+
+
+@pytest.fixture(scope="module")
+def kb_db(database_url, local_embedder, tmp_path_factory):
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            "TRUNCATE interactions, chunks, documents, collections, slack_requests, channel_settings "
+            "RESTART IDENTITY CASCADE"
+        )
+    hr = tmp_path_factory.mktemp("hr")
+    (hr / "salary-bands.md").write_text(HR_DOC)
+    settings = Settings(database_url=database_url, embeddings="local")
+    with db.connect(database_url) as conn:
+        ingest_folder(conn, SAMPLE_KB / "handbook", "handbook", embedder=local_embedder, settings=settings)
+        ingest_folder(conn, hr, "hr", embedder=local_embedder, settings=settings)
+        conn.execute(
+            "INSERT INTO channel_settings (team_id, channel_id, collections, expert) VALUES "
+            "('T0STANDIN1', %s, '{handbook}', '<@U0BOB00001>'), ('T0STANDIN1', %s, '{hr}', NULL)",
+            (GENERAL, PRIVATE),
+        )
+        conn.commit()
+    return database_url
+
+
+@pytest.fixture(scope="module")
+def redis_server():
+    """A Redis of this module's own: one test stops and restarts it."""
+    server = services.RedisServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def redis_url(redis_server):
+    return redis_server.url
+
+
+@pytest.fixture(scope="module")
+def slack():
+    with SlackStandin() as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def settings(slack, kb_db, redis_url) -> Settings:
+    return Settings(
+        database_url=kb_db,
+        redis_url=redis_url,
+        slack_bot_token=slack.bot_token,
+        slack_app_token=slack.app_token,
+        slack_api_url=slack.web_api_url,
+        embeddings="local",
+        llm=None,
+        visibility_timeout_s=5,
+        requeue_interval_s=0.5,
+        slack_max_retries=6,
+    )
+
+
+def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
+    return {
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url,
+        "SLACK_BOT_TOKEN": settings.slack_bot_token,
+        "ANSWERLOOP_SLACK_API_URL": settings.slack_api_url,
+        "ANSWERLOOP_EMBEDDINGS": "local",
+        "ANSWERLOOP_LLM": "",
+        "ANSWERLOOP_VISIBILITY_TIMEOUT_S": "5",
+        "ANSWERLOOP_SLACK_MAX_RETRIES": "6",
+        **extra,
+    }
+
+
+@pytest.fixture(scope="module")
+def worker(settings):
+    w = services.Worker(worker_env(settings)).start()
+    yield w
+    w.stop()
+
+
+@pytest.fixture(scope="module")
+def bot(slack, settings, pii_guard, worker):
+    from workers.celery_app import celery_app
+
+    celery_app.conf.broker_url = settings.redis_url
+    intake = Intake(settings, pii_guard, enqueue_answer, settings.database_url)
+    app = build_app(settings, intake)
+    handler = SocketModeHandler(app, settings.slack_app_token)
+    handler.connect()
+    slack.wait_until_connected(timeout=10)
+    yield intake
+    with contextlib.suppress(TimeoutError):
+        slack.wait_idle(5)  # acks in flight go out before the socket closes
+    handler.close()
+
+
+def ask(slack, text: str, channel: str = GENERAL, timeout: float = 120):
+    msg = slack.post_message(channel, f"<@{BOT_USER_ID}> {text}")
+    reply = slack.wait_for_bot_reply(channel, msg.ts, timeout=timeout, predicate=_final)
+    return msg, reply
+
+
+def rows(url: str, sql: str, *args) -> list[dict]:
+    with db.connect(url) as conn:
+        return conn.execute(sql, args).fetchall()
+
+
+def test_mention_gets_placeholder_then_cited_answer_in_thread(slack, bot, settings):
+    msg, reply = ask(slack, "How long before an unacknowledged page escalates to the secondary?")
+    replies = slack.bot_replies(GENERAL, msg.ts)
+    assert len(replies) == 1, "the placeholder is updated in place, never a second message"
+    assert PLACEHOLDER_MARK in reply.history[0]["text"]  # it started as the placeholder
+    assert "10 minutes" in reply.text
+    blob = json.dumps(reply.blocks)
+    assert "on-call.md#paging-and-escalation" in blob and "React :+1:" in blob
+    # ack latency of Socket Mode envelopes stays far below Slack's 3 s
+    assert max(slack.ack_latencies("events_api")) < 1.0
+    req = slack.wait_for(
+        lambda: rows(
+            settings.database_url,
+            "SELECT status, kind FROM slack_requests WHERE message_ts = %s AND status = 'delivered'",
+            msg.ts,
+        ),
+        timeout=10,
+    )
+    assert req == [{"status": "delivered", "kind": "mention"}]
+
+
+def test_direct_message(slack, bot):
+    msg = slack.send_dm("What is the nightly hotel cap in London?")
+    reply = slack.wait_for_bot_reply(msg.channel, msg.ts, timeout=60, predicate=_final)
+    assert "250" in reply.text
+
+
+def test_thread_follow_up_is_answered(slack, bot):
+    msg, _ = ask(slack, "How long before an unacknowledged page escalates to the secondary?")
+    follow = slack.post_message(GENERAL, "And who gets paged after 20 minutes?", thread_ts=msg.ts)
+    reply = slack.wait_for_bot_reply(GENERAL, msg.ts, timeout=60, predicate=lambda m: _final(m) and m.ts > follow.ts)
+    assert "manager" in reply.text.lower()
+
+
+def test_unrelated_channel_chatter_is_ignored(slack, bot):
+    msg = slack.post_message(GENERAL, "lunch at noon?")
+    time.sleep(1.5)
+    assert slack.bot_replies(GENERAL, msg.ts) == []
+
+
+def test_bot_messages_never_trigger_answers(slack, bot):
+    client = slack.web_client(token=slack.bot_token)
+    own = client.chat_postMessage(channel=GENERAL, text=f"<@{BOT_USER_ID}> how long before a page escalates?")
+    time.sleep(2)
+    assert slack.bot_replies(GENERAL, own["ts"]) == []
+
+
+def test_slash_command_in_channel(slack, bot):
+    slack.slash_command("/ask", "How long before an unacknowledged page escalates to the secondary?")
+
+    def slash_answers():
+        return [
+            m
+            for m in slack.messages(GENERAL)
+            if m.is_bot and m.history and "asked:" in m.history[0]["text"] and _final(m)
+        ]
+
+    [answer] = slack.wait_for(slash_answers, timeout=60)
+    assert answer.thread_ts is None, "a slash command's answer is a new message in the channel"
+    assert "10 minutes" in answer.text
+
+
+def test_redelivered_event_gives_exactly_one_answer(slack, bot, settings):
+    msg, _ = ask(slack, "What is the nightly hotel cap in London?")
+    original = slack.deliveries(event_type="app_mention", ts=msg.ts)[0]
+    slack.send_event(original.event)  # Slack retrying the same event
+    time.sleep(3)
+    assert len(slack.bot_replies(GENERAL, msg.ts)) == 1
+    assert len(rows(settings.database_url, "SELECT 1 FROM slack_requests WHERE message_ts = %s", msg.ts)) == 1
+    interactions = rows(
+        settings.database_url,
+        "SELECT count(*) AS n FROM interactions i JOIN slack_requests r "
+        "ON r.interaction_id = i.id WHERE r.message_ts = %s",
+        msg.ts,
+    )
+    assert interactions[0]["n"] == 1
+
+
+def test_rate_limit_storm_on_chat_update_still_delivers(slack, bot):
+    slack.inject_rate_limit("chat.update", count=4, retry_after=1)
+    _, reply = ask(slack, "How do MFA codes rotate on the VPN?")
+    assert _final(reply)
+    statuses = [c for c in slack.calls("chat.update") if c.args.get("ts") == reply.ts]
+    assert len(statuses) >= 5  # four 429s, then the update that landed
+
+
+def test_channel_collection_isolation(slack, bot):
+    _, general = ask(slack, "What is the L5 salary band for Platform engineers?", channel=GENERAL)
+    assert "142,000" not in general.text and "I don't know" in general.text
+    assert "<@U0BOB00001>" in general.text  # the channel's expert is named
+    _, private = ask(slack, "What is the L5 salary band for Platform engineers?", channel=PRIVATE)
+    assert "142,000" in private.text
+
+
+def test_pii_question_gets_a_notice_and_nothing_raw_is_stored(slack, bot, settings):
+    email, key = "maria.lopez@northwind-customer.com", "AKIAZ7QX4KJ2M9TBW3PL"
+    _, reply = ask(slack, f"I'm {email}, my key {key} leaked: how long before a page escalates?")
+    assert "email address" in reply.text and "rotate it now" in reply.text
+    assert email not in reply.text and key not in reply.text
+    dump = "\n".join(
+        str(r)
+        for t in ("slack_requests", "interactions")
+        for r in rows(settings.database_url, f"SELECT t::text FROM {t} t")
+    )
+    assert email not in dump and key not in dump and "<EMAIL_ADDRESS>" in dump
+    r = redis.Redis.from_url(settings.redis_url)
+    assert not [k for k in r.keys("*") if email.encode() in (r.dump(k) or b"") or key.encode() in (r.dump(k) or b"")]
+
+
+def test_redis_down_tells_the_user_and_answers_once_back(slack, bot, settings, redis_server):
+    redis_server.stop()  # the broker dies: the worker loses it too
+    try:
+        msg = slack.post_message(GENERAL, f"<@{BOT_USER_ID}> What is the nightly hotel cap in London?")
+        notice = slack.wait_for_bot_reply(
+            GENERAL, msg.ts, timeout=20, predicate=lambda m: "queue is unreachable" in (m.text or "")
+        )
+        assert "saved" in notice.text
+        time.sleep(settings.requeue_interval_s + 0.1)
+        assert Requeuer(settings, enqueue_answer, settings.database_url).run_once() == 0  # still down: kept
+    finally:
+        redis_server.start()
+    [req] = rows(settings.database_url, "SELECT status FROM slack_requests WHERE message_ts = %s", msg.ts)
+    assert req["status"] == "received"
+    assert Requeuer(settings, enqueue_answer, settings.database_url).run_once() == 1
+    reply = slack.wait_for_bot_reply(GENERAL, msg.ts, timeout=90, predicate=lambda m: "250" in (m.text or ""))
+    assert len(slack.bot_replies(GENERAL, msg.ts)) == 1 and reply
+
+
+def test_worker_killed_mid_answer_still_answers_exactly_once(slack, bot, settings, worker):
+    """A slow model keeps the task in flight; the worker is SIGKILLed; a new worker finishes it, once."""
+    from tests.support.fake_openai import FakeOpenAI, model_answer
+
+    with FakeOpenAI() as fake:
+        gate = threading.Event()
+
+        def slow_then_answer(request):
+            if not gate.is_set():
+                gate.set()
+                time.sleep(30)  # the worker dies while waiting for this
+            chunk_id, sentence = request.sentence_with("escalates to the secondary")
+            return model_answer(True, sentence, [(chunk_id, sentence)])
+
+        fake.script(*[slow_then_answer] * 12)  # the client's own retries and redeliveries draw from these
+        worker.stop()  # only model workers from here on
+        env = worker_env(
+            settings,
+            ANSWERLOOP_LLM="openai/gpt-4o-mini",
+            ANSWERLOOP_LLM_BASE_URL=fake.base_url,
+            ANSWERLOOP_LLM_API_KEY="test",
+        )
+        first = services.Worker(env).start()
+        second = services.Worker(env)
+        try:
+            msg = slack.post_message(GENERAL, f"<@{BOT_USER_ID}> How long before an unacknowledged page escalates?")
+            assert gate.wait(120), "the model was never called"
+            first.kill()
+            second.start()
+            reply = slack.wait_for_bot_reply(GENERAL, msg.ts, timeout=120, predicate=_final)
+        finally:
+            first.kill()
+            second.stop()
+            worker.start()
+    assert "10 minutes" in reply.text
+    assert len(slack.bot_replies(GENERAL, msg.ts)) == 1
+    # the reply is visible a moment before the worker records the delivery
+    [req] = slack.wait_for(
+        lambda: rows(
+            settings.database_url,
+            "SELECT status, attempts FROM slack_requests WHERE message_ts = %s AND status = 'delivered'",
+            msg.ts,
+        ),
+        timeout=10,
+    )
+    # the killed attempt and at least one more; with this test's 5 s visibility timeout a slow-starting worker may
+    # see a second redelivery too, which only updates the same placeholder (checked above: one reply)
+    assert req["attempts"] >= 2
+
+
+@pytest.mark.parametrize("fault", ["forged", "stale"])
+def test_http_mode_rejects_bad_signatures_and_answers_the_genuine_retry(slack, bot, settings, fault):
+    """HTTP mode: the stand-in signs deliveries; a forged or 10-minute-old signature gets 401 and runs nothing."""
+    from bot.http_server import EVENTS_PATH, make_http_server, serve_in_thread
+
+    http_settings = settings.model_copy(update={"slack_signing_secret": slack.signing_secret})
+    server = make_http_server(build_app(http_settings, bot), "127.0.0.1", 0)
+    serve_in_thread(server)
+    slack.set_request_url(f"http://127.0.0.1:{server.server_port}{EVENTS_PATH}")
+    try:
+        slack.inject_signature_fault(fault)
+        msg = slack.post_message(GENERAL, f"<@{BOT_USER_ID}> What is the nightly hotel cap in London?")
+        reply = slack.wait_for_bot_reply(GENERAL, msg.ts, timeout=60, predicate=_final)
+        # the message is delivered as `message` and as `app_mention`; the fault hit the first delivery
+        deliveries = slack.deliveries(ts=msg.ts)
+        assert all(d.wait(5) for d in deliveries)
+        [faulted] = [d for d in deliveries if d.attempts[0].signature_fault]
+        rejected, genuine = faulted.attempts[:2]
+        assert (rejected.signature_fault, rejected.http_status) == (fault, 401)
+        assert genuine.signature_fault is None and genuine.http_status == 200
+        assert "250" in reply.text and len(slack.bot_replies(GENERAL, msg.ts)) == 1
+    finally:
+        slack.set_request_url(None)
+        server.shutdown()
+        server.server_close()
