@@ -232,12 +232,24 @@ def ask(
 @app.command()
 def demo(
     question: Annotated[str | None, typer.Argument(help="Ask this; omit for an interactive prompt.")] = None,
+    direct: Annotated[
+        bool, typer.Option("--direct", help="Answer in this process, without Slack, Redis and workers.")
+    ] = False,
 ) -> None:
-    """The main job: database (embedded if none configured), migrations, sample knowledge base, then answers."""
+    """The main job: Postgres, Redis, a Celery worker and the bot on a local Slack; you chat as a Slack user."""
     settings = get_settings()
     where = "configured DATABASE_URL" if settings.database_url else f"embedded Postgres in {settings.home / 'pgdata'}"
     err_console.print(f"[dim]Database: {where}[/]")
     url = ready_database(settings, auto_migrate=True)
+    _ensure_sample_kb(url)
+    questions = [question] if question else None if sys.stdin.isatty() else [q for q in sys.stdin if q.strip()]
+    if direct:
+        _demo_direct(questions)
+    else:
+        _demo_slack(settings, url, questions)
+
+
+def _ensure_sample_kb(url: str) -> None:
     with db.connect(url) as conn:
         empty = not _all_collections(conn)
     if empty:
@@ -247,18 +259,10 @@ def demo(
             err_console.print(
                 f"[dim]  {folder.name}: {report['added']} documents, {report['chunks_written']} chunks[/]"
             )
-    pipeline = _pipeline()
-    collections = _resolve_collections(pipeline, None)
-    if question:
-        print_answer(pipeline.ask(question, collections), verbose=True)
-        return
-    if not sys.stdin.isatty():
-        for line in sys.stdin:
-            if line.strip():
-                console.print(f"[bold]> {line.strip()}[/]")
-                _ask_and_print(pipeline, line, collections)
-        return
-    console.print(f"Ask about: {', '.join(collections)}. Empty line or Ctrl-D to quit.")
+
+
+def _interactive(prompt_help: str, handle) -> None:
+    console.print(f"{prompt_help} Empty line or Ctrl-D to quit.")
     while True:
         try:
             line = console.input("[bold cyan]you>[/] ")
@@ -266,7 +270,42 @@ def demo(
             break
         if not line.strip() or line.strip() in ("quit", "exit"):
             break
-        _ask_and_print(pipeline, line, collections)
+        handle(line.strip())
+
+
+def _demo_slack(settings, url: str, questions: list[str] | None) -> None:
+    from cli.local_stack import LocalSlackStack
+    from cli.slack_chat import ask_in_slack
+    from slack_standin import GENERAL
+
+    with LocalSlackStack(settings, url) as stack:
+        err_console.print(
+            f"[dim]Redis {stack.redis_url} · Slack stand-in {stack.slack.base_url} · "
+            f"worker log {stack.workers[0].log_path}[/]"
+        )
+        with err_console.status("Starting the Celery worker (it loads Presidio and the embedding model once)…"):
+            stack.wait_ready()
+
+        def handle(q: str) -> None:
+            console.print(f"[bold]alice in #general:[/] @answerloop {q}")
+            ask_in_slack(stack.slack, console, q, channel=GENERAL)
+
+        if questions is not None:
+            for q in questions:
+                handle(q.strip())
+            return
+        _interactive("You are alice in #general; each line mentions @answerloop.", handle)
+
+
+def _demo_direct(questions: list[str] | None) -> None:
+    pipeline = _pipeline()
+    collections = _resolve_collections(pipeline, None)
+    if questions is not None:
+        for q in questions:
+            console.print(f"[bold]> {q.strip()}[/]")
+            _ask_and_print(pipeline, q, collections)
+        return
+    _interactive(f"Ask about: {', '.join(collections)}.", lambda q: _ask_and_print(pipeline, q, collections))
 
 
 def _ask_and_print(pipeline, question: str, collections: list[str]) -> None:

@@ -119,13 +119,24 @@ def test_unknown_command_is_reported():
     assert r.returncode == 2 and "No such command" in r.stderr
 
 
-def test_demo_ingests_the_sample_kb_when_empty_and_answers_piped_questions(clean_db):
+def test_demo_runs_the_slack_round_trip_on_the_sample_kb(clean_db):
+    """The main job: embedded Redis, stand-in Slack, a Celery worker and the Socket Mode bot, chatting as alice."""
     questions = "How long before an unacknowledged page escalates to the secondary?\nWhat is the capital of Peru?\n"
     r = run(clean_db, "demo", stdin=questions)
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 0, r.stderr + r.stdout
     assert "ingesting the sample documents" in r.stderr
     assert "celery:" in r.stderr and "handbook:" in r.stderr
-    assert "10 minutes" in r.stdout
+    assert "Slack stand-in http://127.0.0.1:" in r.stderr
+    assert r.stdout.count("Looking into it") == 2  # each placeholder, before its answer replaced it
+    answer = r.stdout[r.stdout.index("10 minutes") : r.stdout.index("capital of Peru")]
+    assert "Sources" in answer and "on-call.md#" in answer
     assert "I don't know" in r.stdout
-    again = run(clean_db, "demo", "What is the nightly hotel cap?")
+    assert "Traceback" not in r.stderr  # shutting down is quiet
+
+
+def test_demo_direct_answers_in_process_without_reingesting(clean_db):
+    first = run(clean_db, "demo", "--direct", "What is the nightly hotel cap?")
+    assert first.returncode == 0, first.stderr
+    assert "ingesting the sample documents" in first.stderr and "250" in first.stdout
+    again = run(clean_db, "demo", "--direct", "What is the nightly hotel cap?")
     assert again.returncode == 0 and "ingesting" not in again.stderr

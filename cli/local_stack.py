@@ -1,0 +1,139 @@
+"""The whole product on one machine: Redis, the Slack stand-in, Celery worker processes and the bot in Socket Mode.
+
+Used by the main job (`answerloop demo`) and the Slack benchmark. Everything talks over real sockets: the bot is
+the unmodified Bolt app on the stand-in's Socket Mode websocket, workers are `celery worker` processes on Redis,
+and every Slack call from them goes through slack_sdk to the stand-in's Web API.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from core.embedded_redis import EmbeddedRedis
+from core.errors import ConfigError
+from core.settings import Settings, reset_settings_cache
+
+WORKER_READY = "pipeline loaded"  # logged by workers.tasks once a worker process has warmed up
+
+
+class WorkerProcess:
+    """One `celery worker` (its own process group) whose output goes to a log file."""
+
+    def __init__(self, env: dict[str, str], log_path: Path, *, concurrency: int = 1, name: str = "w1") -> None:
+        self.env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+        self.log_path = log_path
+        self.args = [sys.executable, "-m", "celery", "-A", "workers.celery_app:celery_app", "worker", "-Q", "answer",
+                     "-c", str(concurrency), "-P", "prefork", "--loglevel", "INFO", "-n", f"{name}@%h",
+                     "--without-gossip", "--without-mingle", "--without-heartbeat"]  # fmt: skip
+        self.concurrency = concurrency
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> WorkerProcess:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = self.log_path.open("w")
+        self.proc = subprocess.Popen(
+            self.args, env=self.env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        return self
+
+    def wait_ready(self, timeout: float = 300) -> None:
+        """Until every pool process has loaded Presidio and the embedding model."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.log_path.read_text(errors="replace").count(WORKER_READY) >= self.concurrency:
+                return
+            if self.proc is not None and self.proc.poll() is not None:
+                raise ConfigError("The Celery worker exited.", hint=f"Look at {self.log_path}.")
+            time.sleep(0.2)
+        raise ConfigError(f"The Celery worker was not ready in {timeout:.0f} s.", hint=f"Look at {self.log_path}.")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            import signal
+
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        if hasattr(self, "_log"):
+            self._log.close()
+
+
+class LocalSlackStack(contextlib.AbstractContextManager):
+    def __init__(self, settings: Settings, database_url: str, *, workers: int = 1, concurrency: int = 1,
+                 log_dir: Path | None = None) -> None:  # fmt: skip
+        self.settings = settings
+        self.database_url = database_url
+        self.n_workers = workers
+        self.concurrency = concurrency
+        self.log_dir = log_dir or settings.home / "logs"
+        self._stack = contextlib.ExitStack()
+        self.slack = None
+        self.workers: list[WorkerProcess] = []
+        self.redis_url = ""
+
+    def __enter__(self) -> LocalSlackStack:
+        try:
+            self._start()
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def _start(self) -> None:
+        from slack_standin import SlackStandin
+
+        if os.environ.get("REDIS_URL"):
+            self.redis_url = self.settings.redis_url
+        else:
+            redis = EmbeddedRedis(self.log_dir).start()
+            self._stack.callback(redis.stop)
+            self.redis_url = redis.url
+        self.slack = self._stack.enter_context(SlackStandin())
+        env = {
+            "DATABASE_URL": self.database_url, "REDIS_URL": self.redis_url,
+            "SLACK_BOT_TOKEN": self.slack.bot_token, "SLACK_APP_TOKEN": self.slack.app_token,
+            "ANSWERLOOP_SLACK_API_URL": self.slack.web_api_url,
+        }  # fmt: skip
+        os.environ.update(env)  # this process's bot enqueues to the same Redis
+        reset_settings_cache()
+        for i in range(self.n_workers):
+            w = WorkerProcess(env, self.log_dir / f"worker-{i + 1}.log", concurrency=self.concurrency, name=f"w{i + 1}")
+            self._stack.callback(w.stop)
+            self.workers.append(w.start())
+        self._start_bot()
+
+    def _start_bot(self) -> None:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        from bot.runner import make_bot
+        from core.settings import get_settings
+        from workers.celery_app import celery_app
+
+        celery_app.conf.broker_url = self.redis_url
+        settings = get_settings()
+        app, requeuer = make_bot(settings)
+        self._stack.callback(requeuer.stop)
+        requeuer.start()
+        handler = SocketModeHandler(app, settings.slack_app_token)
+        handler.connect()
+        self._stack.callback(handler.close)
+        self._stack.callback(self._quiesce)  # runs first: let in-flight envelopes be acked before closing
+        self.slack.wait_until_connected(timeout=10)
+
+    def _quiesce(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            self.slack.wait_idle(5)
+
+    def wait_ready(self, timeout: float = 300) -> None:
+        for w in self.workers:
+            w.wait_ready(timeout)
