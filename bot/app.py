@@ -20,6 +20,17 @@ def _team(body: dict, event: dict) -> str:
     return body.get("team_id") or event.get("team") or ""
 
 
+class _ClientOverToken(logging.Filter):
+    """Bolt warns when SLACK_BOT_TOKEN is set and a client is given; ours carries that token (and the retry
+    handlers and base URL), so the warning is noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+logging.getLogger("slack_bolt.App").addFilter(_ClientOverToken())
+
+
 def build_app(settings: Settings, intake: Intake) -> App:
     """Socket Mode and HTTP mode share this app; HTTP mode verifies signatures (forged/stale → 401)."""
     app = App(
@@ -30,6 +41,11 @@ def build_app(settings: Settings, intake: Intake) -> App:
     )
 
     def take(event: dict, body: dict, client, kind: str) -> None:
+        if not all(isinstance(event.get(f), str) and event.get(f) for f in ("channel", "ts")) or not isinstance(
+            event.get("text", ""), str
+        ):
+            log.warning("malformed %s event ignored: channel, ts and text must be strings", kind)
+            return
         team = _team(body, event)
         q = Question(
             RequestKey(team, event["channel"], event["ts"]),

@@ -66,9 +66,12 @@ class WorkerProcess:
 
 
 class LocalSlackStack(contextlib.AbstractContextManager):
-    def __init__(self, settings: Settings, database_url: str, *, workers: int = 1, concurrency: int = 1,
-                 log_dir: Path | None = None) -> None:  # fmt: skip
+    def __init__(self, settings: Settings, database_url: str, *, redis_url: str | None = None, workers: int = 1,
+                 concurrency: int = 1, log_dir: Path | None = None) -> None:  # fmt: skip
+        """`redis_url` None: an embedded Redis for the life of the stack. This process's Celery client keeps its
+        connection pool, so stacks created one after another in a process must share one `redis_url`."""
         self.settings = settings
+        self.configured_redis = redis_url
         self.database_url = database_url
         self.n_workers = workers
         self.concurrency = concurrency
@@ -92,8 +95,8 @@ class LocalSlackStack(contextlib.AbstractContextManager):
     def _start(self) -> None:
         from slack_standin import SlackStandin
 
-        if os.environ.get("REDIS_URL"):
-            self.redis_url = self.settings.redis_url
+        if self.configured_redis:
+            self.redis_url = self.configured_redis
         else:
             redis = EmbeddedRedis(self.log_dir).start()
             self._stack.callback(redis.stop)
@@ -104,6 +107,8 @@ class LocalSlackStack(contextlib.AbstractContextManager):
             "SLACK_BOT_TOKEN": self.slack.bot_token, "SLACK_APP_TOKEN": self.slack.app_token,
             "ANSWERLOOP_SLACK_API_URL": self.slack.web_api_url,
         }  # fmt: skip
+        saved = {k: os.environ.get(k) for k in env}
+        self._stack.callback(_restore_environ, saved)
         os.environ.update(env)  # this process's bot enqueues to the same Redis
         reset_settings_cache()
         for i in range(self.n_workers):
@@ -137,3 +142,12 @@ class LocalSlackStack(contextlib.AbstractContextManager):
     def wait_ready(self, timeout: float = 300) -> None:
         for w in self.workers:
             w.wait_ready(timeout)
+
+
+def _restore_environ(saved: dict[str, str | None]) -> None:
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    reset_settings_cache()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -278,7 +279,7 @@ def _demo_slack(settings, url: str, questions: list[str] | None) -> None:
     from cli.slack_chat import ask_in_slack
     from slack_standin import GENERAL
 
-    with LocalSlackStack(settings, url) as stack:
+    with LocalSlackStack(settings, url, redis_url=os.environ.get("REDIS_URL")) as stack:
         err_console.print(
             f"[dim]Redis {stack.redis_url} · Slack stand-in {stack.slack.base_url} · "
             f"worker log {stack.workers[0].log_path}[/]"

@@ -140,3 +140,19 @@ def test_demo_direct_answers_in_process_without_reingesting(clean_db):
     assert "ingesting the sample documents" in first.stderr and "250" in first.stdout
     again = run(clean_db, "demo", "--direct", "What is the nightly hotel cap?")
     assert again.returncode == 0 and "ingesting" not in again.stderr
+
+
+def test_channels_set_and_show_with_clear_errors(cli_kb):
+    r = run(cli_kb, "channels", "show")
+    assert r.returncode == 0 and "no channel is configured" in r.stdout
+    r = run(cli_kb, "channels", "set", "C0456DEF", "-c", "handbook")
+    assert r.returncode == 2 and "not TEAM/CHANNEL" in r.stderr and "T0123ABC/C0456DEF" in r.stderr
+    r = run(cli_kb, "channels", "set", "T01/C02", "-c", "salaries")
+    assert r.returncode == 2 and "salaries" in r.stderr
+    r = run(cli_kb, "channels", "set", "T01/C02", "--mode", "loud")
+    assert r.returncode == 2 and "in_channel or ephemeral" in r.stderr
+    r = run(cli_kb, "channels", "set", "T01/C02", "-c", "handbook", "--expert", "<@U0BOB>", "--actor", "admin-ann")
+    assert r.returncode == 0, r.stderr
+    r = run(cli_kb, "channels", "set", "T01/C02", "--mode", "ephemeral")  # other fields keep their value
+    shown = run(cli_kb, "channels", "show").stdout
+    assert "T01/C02" in shown and "handbook" in shown and "<@U0BOB>" in shown and "ephemeral" in shown

@@ -343,3 +343,24 @@ def test_http_mode_rejects_bad_signatures_and_answers_the_genuine_retry(slack, b
         slack.set_request_url(None)
         server.shutdown()
         server.server_close()
+
+
+def test_empty_huge_and_malformed_events_get_clear_replies_and_nothing_breaks(slack, bot, settings):
+    empty = slack.post_message(GENERAL, f"<@{BOT_USER_ID}>   ")
+    hint = slack.wait_for_bot_reply(GENERAL, empty.ts, timeout=20)
+    assert "Ask me a question after the mention" in hint.text
+    huge = slack.post_message(GENERAL, f"<@{BOT_USER_ID}> " + "why is the build red? " * 2000)  # ~44k chars
+    refusal = slack.wait_for_bot_reply(GENERAL, huge.ts, timeout=20)
+    assert "characters" in refusal.text and f"{settings.max_question_chars:,}" in refusal.text
+    stored = rows(settings.database_url, "SELECT 1 FROM slack_requests WHERE message_ts IN (%s, %s)", empty.ts, huge.ts)
+    assert stored == []  # refused questions are not queued
+    # events missing their channel/ts/text, or with a wrong type: acknowledged, nothing posted, nothing crashes
+    before = len(slack.calls("chat.postMessage"))
+    for event in ({"type": "app_mention", "user": "U0ALICE001"}, {"type": "app_mention", "text": 42, "ts": "1.2"},
+                  {"type": "message", "channel_type": "im", "user": "U0ALICE001", "ts": "x"}):  # fmt: skip
+        delivery = slack.send_event(event)
+        assert delivery.wait(5) and delivery.status == "acked"
+    time.sleep(1)
+    assert len(slack.calls("chat.postMessage")) == before
+    _, reply = ask(slack, "What is the nightly hotel cap in London?")
+    assert "250" in reply.text  # still answering

@@ -81,7 +81,7 @@ def answer_message(result: AnswerResult, *, pii: dict, expert: str | None) -> tu
                 }
             )
         hint = "Was this helpful? React :+1: or :-1:, or use *Improve this answer* from the message menu."
-        fallback = result.answer
+        fallback = _escape(result.answer)
     else:
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": ":thinking_face: I don't know"}})
         first = result.answer.split("\n", 1)[0]
@@ -98,7 +98,7 @@ def answer_message(result: AnswerResult, *, pii: dict, expert: str | None) -> tu
         if expert:
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"You could ask {expert}."}})
         hint = "If someone answers in this thread, an admin can turn it into a verified answer."
-        fallback = result.answer + (f"\nYou could ask {expert}." if expert else "")
+        fallback = _escape(result.answer) + (f"\nYou could ask {expert}." if expert else "")
     if notice:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": notice}]})
         fallback = notice + "\n" + fallback

@@ -1,0 +1,217 @@
+"""Slack path benchmark: ack latency under a sustained event rate, event → answer latency, answers/s per worker.
+
+    python bench/slack_bench.py [--rate 50] [--seconds 20] [--latency-questions 30] [--burst 60]
+
+Everything runs for real on this machine: the Slack stand-in (Socket Mode), the Bolt app with our intake,
+Redis (a private redis-server), Celery worker processes and the embedded Postgres (``answerloop_bench_slack``,
+re-created, sample KB ingested with the local MiniLM embedder). The extractive answerer; no model.
+
+(a) Ack latency: mentions posted at ``--rate`` per second for ``--seconds`` seconds; per Socket Mode envelope,
+    the time from the stand-in sending it to the bot's ack, and from the message to the placeholder reply.
+    Baseline in the same run: a bare Bolt app on its own stand-in whose listeners do nothing (the floor the
+    protocol and Bolt set on this machine). No worker runs in this phase (the queue is purged after).
+(b) Event → answer: ``--latency-questions`` mentions, one every 1.5 s (below capacity), one worker process;
+    time from the message to the ``chat.update`` that put the answer in place.
+(c) Throughput: ``--burst`` mentions posted at once; answers per second until the last is in place, with one
+    worker process of concurrency 1, then one of concurrency 2 (= cores here).
+The stand-in, the bot and this driver share one Python process (as in the tests); workers are separate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from common import EVAL_DATA, RESULTS, bench_database, bench_home, fmt, header, ingest_sample, percentile, write_report
+
+DEFAULT_OUT = RESULTS / "slack.md"
+
+
+def questions() -> list[str]:
+    rows = [json.loads(line) for line in EVAL_DATA.read_text().splitlines() if line.strip()]
+    return [r["question"] for r in rows if r.get("answerable", True)]
+
+
+def pace(slack, channel: str, texts: list[str], rate: float) -> list:
+    """Post texts at `rate` per second (absolute schedule, so a slow post does not lower the rate)."""
+    from slack_standin import BOT_USER_ID
+
+    start = time.monotonic()
+    posted = []
+    for i, text in enumerate(texts):
+        delay = start + i / rate - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        posted.append(slack.post_message(channel, f"<@{BOT_USER_ID}> {text}"))
+    return posted
+
+
+def ack_ms(slack, posted: list) -> list[float]:
+    out = []
+    for msg in posted:
+        for d in slack.deliveries(event_type="app_mention", ts=msg.ts):
+            if d.ack_latency is not None:
+                out.append(d.ack_latency * 1000)
+    return out
+
+
+def first_reply_ms(slack, channel: str, posted: list, timeout: float = 30) -> list[float]:
+    """Message → the bot's first reply in its thread (the placeholder), from the stand-in's call log."""
+    deadline = time.monotonic() + timeout
+    wanted = {m.ts: m for m in posted}
+    while time.monotonic() < deadline:
+        firsts: dict[str, float] = {}
+        for call in slack.calls("chat.postMessage"):
+            ts = call.args.get("thread_ts")
+            if ts in wanted and ts not in firsts and call.http_status == 200:
+                firsts[ts] = call.time
+        if len(firsts) == len(wanted):
+            break
+        time.sleep(0.2)
+    return [(t - wanted[ts].created_at) * 1000 for ts, t in firsts.items()]
+
+
+def answer_ms(slack, channel: str, posted: list, timeout: float) -> list[float]:
+    """Message → the chat.update that replaced its placeholder with the answer; waits for all of them."""
+    from cli.slack_chat import PLACEHOLDER_MARK
+
+    def final(m) -> bool:
+        return PLACEHOLDER_MARK not in (m.text or "")
+
+    out = []
+    deadline = time.monotonic() + timeout
+    for msg in posted:
+        reply = slack.wait_for_bot_reply(channel, msg.ts, max(1.0, deadline - time.monotonic()), predicate=final)
+        updates = [c for c in slack.calls("chat.update") if c.args.get("ts") == reply.ts and c.http_status == 200]
+        out.append((updates[-1].time - msg.created_at) * 1000)
+    return out
+
+
+def dist(values: list[float]) -> str:
+    return f"{fmt(percentile(values, 50), 1)} | {fmt(percentile(values, 95), 1)} | {fmt(percentile(values, 99), 1)}"
+
+
+def bare_bolt_acks(texts: list[str], rate: float) -> list[float]:
+    from slack_bolt import App
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from slack_standin import GENERAL, SlackStandin
+
+    with SlackStandin() as slack:
+        app = App(client=slack.web_client(), process_before_response=False)
+        app.event("app_mention")(lambda: None)
+        app.event("message")(lambda: None)
+        handler = SocketModeHandler(app, slack.app_token)
+        handler.connect()
+        slack.wait_until_connected(10)
+        posted = pace(slack, GENERAL, texts, rate)
+        slack.wait_idle(10)
+        acks = ack_ms(slack, posted)
+        handler.close()
+    return acks
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rate", type=float, default=50.0, help="events per second in the ack phase")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of the ack phase")
+    parser.add_argument("--latency-questions", type=int, default=30)
+    parser.add_argument("--burst", type=int, default=60)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args()
+
+    import redis
+
+    from cli.local_stack import LocalSlackStack
+    from core.embedded_redis import EmbeddedRedis
+    from core.settings import Settings
+    from slack_standin import GENERAL
+    from workers.embeddings import get_embedder
+
+    url = bench_database("slack")
+    broker = EmbeddedRedis(bench_home() / "logs").start()  # one Redis for every phase (see LocalSlackStack)
+    settings = Settings(database_url=url, embeddings="local", llm=None, home=bench_home())
+    ingest_sample(url, get_embedder(settings), settings)
+    pool = questions()
+    n_events = int(args.rate * args.seconds)
+    flood = [pool[i % len(pool)] for i in range(n_events)]
+
+    print(f"(a) baseline: bare Bolt app, {n_events} events at {args.rate:g}/s", flush=True)
+    bare = bare_bolt_acks(flood, args.rate)
+    print("(a) Answerloop bot, no worker", flush=True)
+    with LocalSlackStack(settings, url, redis_url=broker.url, workers=0) as stack:
+        t0 = time.monotonic()
+        posted = pace(stack.slack, GENERAL, flood, args.rate)
+        achieved = len(posted) / (time.monotonic() - t0)
+        stack.slack.wait_idle(30)
+        ours = ack_ms(stack.slack, posted)
+        placeholders = first_reply_ms(stack.slack, GENERAL, posted)
+    redis.Redis.from_url(broker.url).flushdb()  # the flood's questions: nobody will answer them
+
+    print(f"(b) event → answer: {args.latency_questions} questions, one worker", flush=True)
+    with LocalSlackStack(settings, url, redis_url=broker.url, workers=1, concurrency=1) as stack:
+        stack.wait_ready()
+        sample = [pool[(i * 7) % len(pool)] for i in range(args.latency_questions)]
+        posted = pace(stack.slack, GENERAL, sample, 1 / 1.5)
+        e2e = answer_ms(stack.slack, GENERAL, posted, timeout=300)
+
+    throughput = {}
+    for concurrency in (1, 2):
+        print(f"(c) burst of {args.burst}, one worker of concurrency {concurrency}", flush=True)
+        with LocalSlackStack(settings, url, redis_url=broker.url, workers=1, concurrency=concurrency) as stack:
+            stack.wait_ready()
+            burst = [pool[(i * 3) % len(pool)] for i in range(args.burst)]
+            t0 = time.time()
+            posted = pace(stack.slack, GENERAL, burst, 1000)
+            done = answer_ms(stack.slack, GENERAL, posted, timeout=900)
+            seconds = max(m.created_at + d / 1000 for m, d in zip(posted, done, strict=True)) - t0
+            throughput[concurrency] = (args.burst / seconds, seconds, percentile(done, 50), percentile(done, 95))
+
+    broker.stop()
+    lines = header("Slack path: acks, answers, throughput", url)
+    lines += [
+        "",
+        "## (a) Ack latency under a sustained event rate (Socket Mode)",
+        "",
+        f"{n_events} `app_mention` events (each also arrives as a `message` event) posted at {args.rate:g}/s "
+        f"(achieved {achieved:.1f}/s). Ack = stand-in sends the envelope → the bot's ack arrives. Placeholder = "
+        "message posted → the bot's 'Looking into it…' reply in the thread (redaction, the durable request row, "
+        "the Web API call and the enqueue happen after the ack).",
+        "",
+        "| | p50 ms | p95 ms | p99 ms | max ms |",
+        "|---|---|---|---|---|",
+        f"| bare Bolt app (baseline, listeners do nothing) | {dist(bare)} | {fmt(max(bare), 1)} |",
+        f"| Answerloop bot: ack | {dist(ours)} | {fmt(max(ours), 1)} |",
+        f"| Answerloop bot: placeholder in thread | {dist(placeholders)} | {fmt(max(placeholders), 1)} |",
+        "",
+        f"Ack p99 ratio Answerloop / bare Bolt: {percentile(ours, 99) / percentile(bare, 99):.2f}; "
+        f"acks over Slack's 3 s limit: {sum(1 for x in ours if x > 3000)} of {len(ours)}; "
+        f"placeholders posted: {len(placeholders)} of {n_events}.",
+        "",
+        "## (b) Event → answer (extractive answerer, one worker process)",
+        "",
+        f"{len(e2e)} questions from `bench/data/retrieval_eval.jsonl`, one every 1.5 s.",
+        "",
+        "| | p50 ms | p95 ms | p99 ms |",
+        "|---|---|---|---|",
+        f"| message → answer in place (`chat.update`) | {dist(e2e)} |",
+        "",
+        "## (c) Throughput: a burst of questions",
+        "",
+        "| worker | answers/s | seconds for the burst | answer latency p50 ms | p95 ms |",
+        "|---|---|---|---|---|",
+    ]
+    for c, (rate, seconds, p50, p95) in throughput.items():
+        lines.append(f"| 1 process, concurrency {c} | {rate:.2f} | {seconds:.1f} | {fmt(p50, 0)} | {fmt(p95, 0)} |")
+    lines += [
+        "",
+        f"Concurrency 2 / 1 throughput ratio: {throughput[2][0] / throughput[1][0]:.2f} (2 cores on this machine, "
+        "shared with the bot, the stand-in and Postgres).",
+    ]
+    write_report("\n".join(lines) + "\n", args.out)
+
+
+if __name__ == "__main__":
+    main()

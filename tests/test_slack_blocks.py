@@ -1,0 +1,62 @@
+"""Block Kit replies: Slack's limits, the text fallback, the "I don't know" layout and the PII notice."""
+
+from __future__ import annotations
+
+import json
+
+from workers.pipeline import AnswerResult, CitationOut
+from workers.slack_blocks import MAX_BLOCKS, SECTION_LIMIT, answer_message, failure_message, pii_notice
+
+
+def _answer(text: str, n_citations: int = 2) -> AnswerResult:
+    cites = [
+        CitationOut(i, f"Doc {i}", "Setup", f"https://docs.example.com/d{i}#setup", "quote") for i in range(n_citations)
+    ]
+    return AnswerResult("id", "answered", text, "", "q", citations=cites)
+
+
+def test_long_answers_split_within_slack_limits_with_a_full_text_fallback():
+    sentence = "Deploys go out from the release branch after the canary is green for thirty minutes. "
+    text, blocks = answer_message(_answer(sentence * 400), pii={}, expert=None)  # ~34k characters
+    sections = [b for b in blocks if b["type"] == "section"]
+    assert len(sections) > 10 and len(blocks) <= MAX_BLOCKS
+    assert all(len(b["text"]["text"]) <= SECTION_LIMIT for b in sections)
+    assert text.startswith(sentence.strip()) and len(text) <= 40_000
+    assert "".join(b["text"]["text"] for b in sections).replace(" ", "") == (sentence * 400).replace(" ", "")
+
+
+def test_citations_are_links_and_markup_in_answers_is_escaped():
+    text, blocks = answer_message(_answer("Use <b> & <!channel> carefully."), pii={}, expert=None)
+    assert "<!channel>" not in text and "&lt;!channel&gt;" in text  # nor can its notification text
+    blob = json.dumps(blocks, ensure_ascii=False)
+    assert "<https://docs.example.com/d0#setup|Doc 0 › Setup>" in blob and "d1#setup" in blob
+    assert "&lt;!channel&gt;" in blob and "<!channel>" not in blob  # an answer can't ping the channel
+    assert "React :+1: or :-1:" in blob
+
+
+def test_dont_know_lists_closest_documents_and_names_the_expert():
+    result = AnswerResult(
+        "id", "dont_know", "I don't know. Nothing in the documents covers this.", "weak_retrieval", "q",
+        closest=[{"title": "On-call", "link": "https://wiki/on-call"}, {"title": "Local", "link": "docs/a.md#x"}],
+    )  # fmt: skip
+    text, blocks = answer_message(result, pii={}, expert="<@U0BOB>")
+    assert blocks[0]["type"] == "header" and "I don't know" in blocks[0]["text"]["text"]
+    blob = json.dumps(blocks, ensure_ascii=False)
+    assert "<https://wiki/on-call|On-call>" in blob and "Local (`docs/a.md#x`)" in blob
+    assert "You could ask <@U0BOB>." in blob and "<@U0BOB>" in text
+
+
+def test_pii_notice_names_kinds_never_values_and_asks_to_rotate_secrets():
+    assert pii_notice({"found": False}) is None
+    notice = pii_notice({"found": True, "entities": {"EMAIL_ADDRESS": 1, "PHONE_NUMBER": 2}, "secrets": []})
+    assert "an email address" in notice and "a phone number" in notice and "rotate" not in notice
+    secret = pii_notice({"found": True, "entities": {"AWS_ACCESS_KEY": 1}, "secrets": ["AWS_ACCESS_KEY"]})
+    assert "an AWS access key" in secret and "rotate it now" in secret
+    text, blocks = answer_message(_answer("Yes."), pii={"found": True, "entities": {"JWT": 1}, "secrets": ["JWT"]},
+                                  expert=None)  # fmt: skip
+    assert text.startswith(":lock:") and "rotate it now" in json.dumps(blocks)
+
+
+def test_failure_message_says_what_to_do():
+    text, blocks = failure_message("Slack kept refusing the reply")
+    assert "couldn't produce an answer" in text and "ask again" in text and blocks[0]["text"]["text"] == text
