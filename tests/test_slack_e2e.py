@@ -17,7 +17,7 @@ from bot.intake import Intake, Requeuer
 from bot.runner import enqueue_answer
 from core import db
 from core.settings import Settings
-from slack_standin import BOT_USER_ID, GENERAL, PRIVATE, SlackStandin
+from slack_standin import ALICE, BOT_USER_ID, GENERAL, PRIVATE, SlackStandin
 from tests.conftest import SAMPLE_KB
 from tests.support import services
 from workers.kb.ingest import ingest_folder
@@ -364,3 +364,18 @@ def test_empty_huge_and_malformed_events_get_clear_replies_and_nothing_breaks(sl
     assert len(slack.calls("chat.postMessage")) == before
     _, reply = ask(slack, "What is the nightly hotel cap in London?")
     assert "250" in reply.text  # still answering
+
+
+def test_slash_command_in_an_ephemeral_channel_answers_only_the_asker(slack, bot, settings):
+    support = slack.add_channel("support", members=["alice", "bob"])
+    with db.connect(settings.database_url) as conn:
+        conn.execute("INSERT INTO channel_settings (team_id, channel_id, collections, reply_mode) "
+                     "VALUES ('T0STANDIN1', %s, '{handbook}', 'ephemeral')", (support.id,))  # fmt: skip
+        conn.commit()
+    slack.slash_command("/ask", "What is the nightly hotel cap in London?", channel=support.id)
+    answer = slack.wait_for(
+        lambda: [e for e in slack.ephemerals(support.id, user=ALICE) if "250" in (e.text or "")], timeout=60
+    )
+    assert answer and PLACEHOLDER_MARK in slack.ephemerals(support.id, user=ALICE)[0].text
+    assert slack.messages(support.id) == []  # nothing in the channel for everyone
+    assert slack.ephemerals(support.id, user="bob") == []
