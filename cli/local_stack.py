@@ -56,9 +56,9 @@ class WorkerProcess:
         if self.proc and self.proc.poll() is None:
             import signal
 
-            os.killpg(self.proc.pid, signal.SIGTERM)
+            os.kill(self.proc.pid, signal.SIGTERM)  # warm shutdown: running tasks finish first
             try:
-                self.proc.wait(20)
+                self.proc.wait(30)
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
         if hasattr(self, "_log"):

@@ -379,3 +379,29 @@ def test_slash_command_in_an_ephemeral_channel_answers_only_the_asker(slack, bot
     assert answer and PLACEHOLDER_MARK in slack.ephemerals(support.id, user=ALICE)[0].text
     assert slack.messages(support.id) == []  # nothing in the channel for everyone
     assert slack.ephemerals(support.id, user="bob") == []
+
+
+def test_slack_refusing_the_answer_is_recorded_and_the_placeholder_says_so(slack, bot, settings, worker):
+    """Every retry used up (here: 2 HTTP attempts per call, no task retries): failure recorded, user told."""
+    worker.stop()
+    impatient = services.Worker(
+        worker_env(settings, ANSWERLOOP_SLACK_MAX_RETRIES="1", ANSWERLOOP_ANSWER_TASK_MAX_RETRIES="0")
+    )
+    try:
+        impatient.start()
+        slack.inject_server_error("chat.update", count=2, status=503)
+        msg = slack.post_message(GENERAL, f"<@{BOT_USER_ID}> What is the nightly hotel cap in London?")
+        reply = slack.wait_for_bot_reply(
+            GENERAL, msg.ts, timeout=90, predicate=lambda m: "couldn't produce an answer" in (m.text or "")
+        )
+    finally:
+        slack.clear_faults()
+        impatient.stop()
+        worker.start()
+    assert "ask again" in reply.text and "250" not in reply.text
+    [req] = slack.wait_for(
+        lambda: rows(settings.database_url, "SELECT status, error FROM slack_requests WHERE message_ts = %s "
+                     "AND status = 'failed'", msg.ts),
+        timeout=10,
+    )  # fmt: skip
+    assert "503" in req["error"]
