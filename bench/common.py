@@ -1,8 +1,8 @@
 """Shared set-up for the retrieval and latency benchmarks.
 
-Each bench gets its own database on the embedded Postgres under ``$ANSWERLOOP_BENCH_HOME``
-(default ``/var/tmp/answerloop-bench``), migrated to head, with the knowledge-base tables (and the
-interaction log) truncated at start so that re-runs are reproducible.
+Each bench gets its own database(s) on the embedded Postgres under ``$ANSWERLOOP_BENCH_HOME``
+(default ``/var/tmp/answerloop-bench``), re-created and migrated to head at start, with the knowledge-base
+tables and the interaction log empty, so that re-runs are reproducible.
 """
 
 from __future__ import annotations
@@ -44,12 +44,23 @@ def bench_home() -> Path:
 
 
 def bench_database(name: str) -> str:
-    """URL of ``answerloop_bench_<name>`` on the embedded server (started if needed), migrated to head."""
-    from core import migrate
-    from core.embedded_pg import embedded_url
+    """URL of ``answerloop_bench_<name>`` on the embedded server (started if needed), migrated to head.
 
-    url = embedded_url(bench_home(), f"answerloop_bench_{name}")
+    The database is dropped and re-created first: migrations are only applied once per database, so a database
+    left by an earlier run would keep that run's seed prompt version (its answering parameters) even after the
+    migration file changed. The knowledge-base tables are truncated as well (a no-op on a fresh database)."""
+    import psycopg
+    from psycopg import sql
+
+    from core import migrate
+    from core.embedded_pg import embedded_url, start_embedded
+
+    dbname = f"answerloop_bench_{name}"
+    with psycopg.connect(start_embedded(bench_home()).get_uri(), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
+    url = embedded_url(bench_home(), dbname)
     migrate.upgrade(url)
+    reset_database(url)
     return url
 
 
@@ -229,7 +240,7 @@ def header(title: str, *urls: str) -> list[str]:
         f"Machine: `nproc` = {nproc()}, {cpu_model()}, {memory_gib()} RAM, {platform.system()} "
         f"{platform.release()}, Python {platform.python_version()}  ",
         f"Database: embedded PostgreSQL {pg} + pgvector {vector}, database{'s' if len(urls) > 1 else ''} {names} "
-        f"under `{bench_home()}` (knowledge-base tables and interactions truncated at start)  ",
+        f"under `{bench_home()}` (re-created and migrated at start)  ",
         "Load average when the report was written (1 / 5 / 15 min): "
         + " / ".join(f"{x:.2f}" for x in os.getloadavg())
         + " — the machine may be shared with other work, so absolute timings are noisy",

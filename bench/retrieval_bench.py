@@ -289,6 +289,9 @@ def run(data: Path, with_pipeline: bool) -> tuple[str, list[QuestionResult]]:
         lines.append("- Every gold (path, heading) pair matches at least one indexed chunk.")
 
     # Retrieval quality.
+    from workers import retrieval
+
+    rank_fn = "ts_rank_cd" if "ts_rank_cd(" in retrieval._FTS_SQL else "ts_rank"
     lines += [
         "",
         "## Retrieval quality (answerable questions)",
@@ -305,7 +308,7 @@ def run(data: Path, with_pipeline: bool) -> tuple[str, list[QuestionResult]]:
             lines.append(f"| {method} | {label} | {len(rs)} | " + " | ".join(cells) + f" | {fmt(_mrr(rs, method))} |")
     lines += [
         "",
-        "hybrid = RRF of Postgres full-text (`ts_rank_cd`, OR of the question's lexemes) and pgvector HNSW cosine; "
+        f"hybrid = RRF of Postgres full-text (`{rank_fn}`, OR of the question's lexemes) and pgvector HNSW cosine; "
         "fts / vector = the same code path with one retriever's weight at 0; bm25 = the bm25s baseline above.",
     ]
 
@@ -367,7 +370,10 @@ def run(data: Path, with_pipeline: bool) -> tuple[str, list[QuestionResult]]:
         "",
         f"Best overall abstain F1 in the sweep: threshold {best:.2f} (F1 {fmt(gate_counts(results, best).f1)}). "
         f"best_relevance of answerable questions: min {rel_ans[0]:.3f}, median {rel_ans[len(rel_ans) // 2]:.3f}; "
-        f"of unanswerable ones: median {rel_una[len(rel_una) // 2]:.3f}, max {rel_una[-1]:.3f}.",
+        f"of unanswerable ones: min {rel_una[0]:.3f}, median {rel_una[len(rel_una) // 2]:.3f}, max {rel_una[-1]:.3f}. "
+        f"As a separator of unanswerable from answerable questions, best_relevance has ROC AUC "
+        f"{_auc(rel_una, rel_ans):.3f} (0.5 = chance; probability that an unanswerable question scores lower than "
+        "an answerable one, ties counting half).",
     ]
 
     # End to end.
@@ -433,6 +439,12 @@ def run(data: Path, with_pipeline: bool) -> tuple[str, list[QuestionResult]]:
             f"| {r.rec['id']} | {r.collection} | {_cell(r.rec['question'])} | {r.best_relevance:.3f} |" for r in wrong
         ]
     return "\n".join(lines) + "\n", results
+
+
+def _auc(lower: list[float], higher: list[float]) -> float:
+    """P(x < y) for x from `lower`, y from `higher` (ties count half): the Mann-Whitney form of ROC AUC."""
+    wins = sum((x < y) + 0.5 * (x == y) for x in lower for y in higher)
+    return wins / (len(lower) * len(higher))
 
 
 def _reasons(rs: list[QuestionResult]) -> str:
