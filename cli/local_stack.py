@@ -67,11 +67,13 @@ class WorkerProcess:
 
 class LocalSlackStack(contextlib.AbstractContextManager):
     def __init__(self, settings: Settings, database_url: str, *, redis_url: str | None = None, workers: int = 1,
-                 concurrency: int = 1, log_dir: Path | None = None) -> None:  # fmt: skip
+                 concurrency: int = 1, log_dir: Path | None = None,
+                 worker_env: dict[str, str] | None = None) -> None:  # fmt: skip
         """`redis_url` None: an embedded Redis for the life of the stack. This process's Celery client keeps its
         connection pool, so stacks created one after another in a process must share one `redis_url`."""
         self.settings = settings
         self.configured_redis = redis_url
+        self.extra_worker_env = worker_env or {}
         self.database_url = database_url
         self.n_workers = workers
         self.concurrency = concurrency
@@ -112,7 +114,8 @@ class LocalSlackStack(contextlib.AbstractContextManager):
         os.environ.update(env)  # this process's bot enqueues to the same Redis
         reset_settings_cache()
         for i in range(self.n_workers):
-            w = WorkerProcess(env, self.log_dir / f"worker-{i + 1}.log", concurrency=self.concurrency, name=f"w{i + 1}")
+            log = self.log_dir / f"worker-{i + 1}.log"
+            w = WorkerProcess({**env, **self.extra_worker_env}, log, concurrency=self.concurrency, name=f"w{i + 1}")
             self._stack.callback(w.stop)
             self.workers.append(w.start())
         self._start_bot()

@@ -385,12 +385,12 @@ def bot(
 @app.command()
 def worker(
     queues: Annotated[str, typer.Option(help="Comma-separated queues.")] = "answer,ingest,retune",
-    concurrency: Annotated[int, typer.Option(help="Worker processes.")] = 2,
+    concurrency: Annotated[
+        int | None, typer.Option(help="Pool processes (default: one per CPU core; see bench/results/slack.md).")
+    ] = None,
     pool: Annotated[str, typer.Option(help="Celery pool: prefork, solo, threads.")] = "prefork",
 ) -> None:
     """Run a Celery worker (Presidio and the embedding model load once per process)."""
-    import os
-
     os.environ.setdefault("C_FORCE_ROOT", "1")  # containers commonly run as root
     settings = get_settings()
     url = ready_database(settings)
@@ -403,7 +403,7 @@ def worker(
             "-Q",
             queues,
             "-c",
-            str(concurrency),
+            str(concurrency or os.cpu_count() or 1),
             "-P",
             pool,
             "--loglevel",

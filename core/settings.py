@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     redis_url: str = Field(default="redis://127.0.0.1:6379/0", validation_alias="REDIS_URL")
     visibility_timeout_s: int = 300  # an unacknowledged task is redelivered after this (worker lost)
     answer_task_max_retries: int = 5
+    # CPU threads for the local embedding model in each worker pool process. Pool processes already run in
+    # parallel (one per core is the usual concurrency), so more threads each only oversubscribe the cores.
+    worker_torch_threads: int = 1
     requeue_interval_s: float = 10.0  # how often the bot re-enqueues questions saved while Redis was down
 
     log_level: str = "WARNING"

@@ -36,6 +36,10 @@ def pipeline():
 
 @worker_process_init.connect
 def _warm_up(**_: object) -> None:  # pragma: no cover - runs inside worker processes
+    if get_settings().embeddings == "local":
+        import torch
+
+        torch.set_num_threads(get_settings().worker_torch_threads)
     pipeline()
     log.warning("worker process %d: pipeline loaded", os.getpid())  # the demo waits for this line
 
