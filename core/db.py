@@ -9,7 +9,7 @@ from contextlib import contextmanager, suppress
 import psycopg
 from pgvector.psycopg import register_vector
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from core.errors import DatabaseUnavailable
 from core.settings import Settings, get_settings
@@ -57,18 +57,22 @@ def get_pool(url: str | None = None) -> ConnectionPool:
     with _lock:
         pool = _pools.get(url)
         if pool is None:
+            settings = get_settings()
             pool = ConnectionPool(
                 url,
                 min_size=1,
-                max_size=get_settings().db_pool_max,
-                kwargs={"row_factory": dict_row},
+                max_size=settings.db_pool_max,
+                kwargs={"row_factory": dict_row, "connect_timeout": max(1, round(settings.db_timeout_s))},
                 configure=_configure,
+                check=ConnectionPool.check_connection,  # after a Postgres restart, never hand out a dead one
+                timeout=settings.db_timeout_s,
                 open=False,
                 name="answerloop",
             )
             try:
-                pool.open(wait=True, timeout=15)
+                pool.open(wait=True, timeout=settings.db_timeout_s)
             except Exception as exc:
+                pool.close(timeout=0)  # stop its background connection attempts
                 raise DatabaseUnavailable(f"Cannot connect to Postgres: {_first_line(exc)}") from exc
             _pools[url] = pool
         return pool
@@ -82,6 +86,8 @@ def connection(url: str | None = None) -> Iterator[psycopg.Connection]:
             yield conn
     except psycopg.OperationalError as exc:
         raise DatabaseUnavailable(f"Lost the connection to Postgres: {_first_line(exc)}") from exc
+    except PoolTimeout as exc:
+        raise DatabaseUnavailable(f"No Postgres connection within {get_settings().db_timeout_s:g} s: {exc}") from exc
 
 
 def close_pools() -> None:

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
     home: Path = Field(default_factory=_default_home)
     db_pool_max: int = 8
+    # How long to wait for a Postgres connection before giving up with a clear error (the bot then tells the
+    # user at once instead of leaving them with no reply).
+    db_timeout_s: float = 5.0
 
     # Embeddings: none (full-text only) | local (sentence-transformers, offline) | openai (HTTP endpoint).
     embeddings: Literal["none", "local", "openai"] = "local"
