@@ -405,3 +405,14 @@ def test_slack_refusing_the_answer_is_recorded_and_the_placeholder_says_so(slack
         timeout=10,
     )  # fmt: skip
     assert "503" in req["error"]
+
+
+@pytest.mark.parametrize("reason", ["refresh_requested", None])
+def test_socket_mode_disconnect_reconnects_and_loses_no_question(slack, bot, reason):
+    """Slack refreshes the websocket (with a `disconnect` message) or drops it: the bot reconnects by itself,
+    and a question sent meanwhile is redelivered to the new connection and answered once."""
+    assert slack.disconnect_socket(reason) == 1
+    msg = slack.post_message(GENERAL, f"<@{BOT_USER_ID}> What is the nightly hotel cap in London?")
+    reply = slack.wait_for_bot_reply(GENERAL, msg.ts, timeout=90, predicate=_final)
+    assert "250" in reply.text and len(slack.bot_replies(GENERAL, msg.ts)) == 1
+    slack.wait_until_connected(timeout=30)
