@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from slack_bolt import App
 
@@ -90,6 +91,10 @@ def build_app(settings: Settings, intake: Intake) -> App:
             command.get("text") or "",
         )
         intake.receive(q, client)
+
+    @app.command(re.compile(r"^/(?!ask$).+"))
+    def on_unknown_command(ack, command: dict) -> None:
+        ack(f"I don't know `{command.get('command', '')}`. Ask me with `/ask <your question>`, mention me, or DM me.")
 
     @app.error
     def on_error(error: Exception) -> None:

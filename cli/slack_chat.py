@@ -11,12 +11,14 @@ from rich.console import Console
 from rich.panel import Panel
 
 PLACEHOLDER_MARK = "Looking into it"
+_BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
 _LINK = re.compile(r"<(https?://[^|>]+|[^|>]+)\|([^>]+)>")
 
 
 def to_terminal(mrkdwn: str) -> str:
     """Slack mrkdwn → plain text: `<url|label>` becomes `label (url)`; entities are unescaped."""
     text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", mrkdwn)
+    text = _BOLD.sub(r"\1", text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 

@@ -60,3 +60,12 @@ def test_pii_notice_names_kinds_never_values_and_asks_to_rotate_secrets():
 def test_failure_message_says_what_to_do():
     text, blocks = failure_message("Slack kept refusing the reply")
     assert "couldn't produce an answer" in text and "ask again" in text and blocks[0]["text"]["text"] == text
+
+
+def test_demo_terminal_rendering_of_mrkdwn():
+    from cli.slack_chat import render_blocks
+
+    _, blocks = answer_message(_answer("Pages escalate after *10 minutes* &amp; more."), pii={}, expert=None)
+    shown = render_blocks(blocks, "fallback")
+    assert "Sources\n1. Doc 0 › Setup (https://docs.example.com/d0#setup)" in shown
+    assert "10 minutes" in shown and "*" not in shown.split("Was this")[0]

@@ -416,3 +416,10 @@ def test_socket_mode_disconnect_reconnects_and_loses_no_question(slack, bot, rea
     reply = slack.wait_for_bot_reply(GENERAL, msg.ts, timeout=90, predicate=_final)
     assert "250" in reply.text and len(slack.bot_replies(GENERAL, msg.ts)) == 1
     slack.wait_until_connected(timeout=30)
+
+
+def test_unknown_slash_command_gets_a_helpful_reply(slack, bot):
+    delivery = slack.slash_command("/answerloop-help", "anything")
+    assert delivery.wait(5) and delivery.status == "acked"
+    reply = slack.wait_for(lambda: [e for e in slack.ephemerals(GENERAL, user=ALICE) if "/answerloop-help" in e.text])
+    assert "/ask <your question>" in reply[-1].text
