@@ -80,14 +80,28 @@ def get_pool(url: str | None = None) -> ConnectionPool:
 
 @contextmanager
 def connection(url: str | None = None) -> Iterator[psycopg.Connection]:
-    """A pooled connection inside a transaction (committed on success, rolled back on error)."""
+    """A pooled connection inside a transaction (committed on success, rolled back on error).
+
+    When Postgres is unreachable the pool is dropped, so the next call starts a fresh one that connects at
+    once: a pool left alone would retry with exponential backoff and could stay empty for minutes after
+    Postgres is back."""
+    url = url or database_url()
     try:
         with get_pool(url).connection() as conn:
             yield conn
     except psycopg.OperationalError as exc:
+        _discard_pool(url)
         raise DatabaseUnavailable(f"Lost the connection to Postgres: {_first_line(exc)}") from exc
     except PoolTimeout as exc:
+        _discard_pool(url)
         raise DatabaseUnavailable(f"No Postgres connection within {get_settings().db_timeout_s:g} s: {exc}") from exc
+
+
+def _discard_pool(url: str) -> None:
+    with _lock:
+        pool = _pools.pop(url, None)
+    if pool is not None:
+        pool.close(timeout=0)  # idle connections now; ones still in use when they come back
 
 
 def close_pools() -> None:

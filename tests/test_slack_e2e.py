@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import threading
 import time
 
@@ -234,9 +235,13 @@ def test_channel_collection_isolation(slack, bot):
     assert "142,000" in private.text
 
 
-def test_pii_question_gets_a_notice_and_nothing_raw_is_stored(slack, bot, settings):
+def test_pii_question_gets_a_notice_and_nothing_raw_is_stored(slack, bot, settings, worker, caplog):
     email, key = "maria.lopez@northwind-customer.com", "AKIAZ7QX4KJ2M9TBW3PL"
+    caplog.set_level(logging.INFO)  # the bot's own loggers and Bolt's/slack_sdk's, at a production level
     _, reply = ask(slack, f"I'm {email}, my key {key} leaked: how long before a page escalates?")
+    logs = caplog.text + worker.log()  # the bot process and the Celery worker (INFO)
+    assert "question T0STANDIN1/" in caplog.text and "Task workers.tasks.answer_slack_question" in worker.log()
+    assert email not in logs and key not in logs
     assert "email address" in reply.text and "rotate it now" in reply.text
     assert email not in reply.text and key not in reply.text
     dump = "\n".join(
