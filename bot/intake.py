@@ -137,7 +137,8 @@ class Intake:
 
 
 class Requeuer:
-    """Sends questions that were saved while the broker was down, once it is back."""
+    """Sends questions that were saved while the broker was down once it is back, and re-sends those whose
+    task was lost (see `slack_store.stale_requests`)."""
 
     def __init__(self, settings: Settings, enqueue: Enqueue, db_url: str) -> None:
         self.settings = settings
@@ -156,7 +157,12 @@ class Requeuer:
     def run_once(self) -> int:
         sent = 0
         with db.connection(self.db_url) as conn:
-            keys = slack_store.stale_unqueued(conn, self.settings.requeue_interval_s)
+            keys = slack_store.stale_requests(
+                conn,
+                received_after_s=self.settings.requeue_interval_s,
+                inflight_after_s=2 * self.settings.visibility_timeout_s,
+                max_age_s=self.settings.requeue_max_age_s,
+            )
         for key in keys:
             try:
                 self.enqueue(key)

@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     # parallel (one per core is the usual concurrency), so more threads each only oversubscribe the cores.
     worker_torch_threads: int = 1
     requeue_interval_s: float = 10.0  # how often the bot re-enqueues questions saved while Redis was down
+    requeue_max_age_s: float = 3600.0  # older unanswered questions are not re-sent (the asker has moved on)
 
     log_level: str = "WARNING"
     log_json: bool = False

@@ -268,7 +268,7 @@ def test_redis_down_tells_the_user_and_answers_once_back(slack, bot, settings, r
         redis_server.start()
     [req] = rows(settings.database_url, "SELECT status FROM slack_requests WHERE message_ts = %s", msg.ts)
     assert req["status"] == "received"
-    assert Requeuer(settings, enqueue_answer, settings.database_url).run_once() == 1
+    assert Requeuer(settings, enqueue_answer, settings.database_url).run_once() >= 1
     reply = slack.wait_for_bot_reply(GENERAL, msg.ts, timeout=90, predicate=lambda m: "250" in (m.text or ""))
     assert len(slack.bot_replies(GENERAL, msg.ts)) == 1 and reply
 
@@ -428,3 +428,24 @@ def test_unknown_slash_command_gets_a_helpful_reply(slack, bot):
     assert delivery.wait(5) and delivery.status == "acked"
     reply = slack.wait_for(lambda: [e for e in slack.ephemerals(GENERAL, user=ALICE) if "/answerloop-help" in e.text])
     assert "/ask <your question>" in reply[-1].text
+
+
+def test_redis_restart_that_loses_a_queued_task_still_answers_once(slack, bot, settings, worker, redis_server):
+    """Redis keeps nothing on disk here: a restart drops the queued task; the requeue loop re-sends it."""
+    worker.stop()  # nobody takes the task: it waits in Redis
+    try:
+        msg = slack.post_message(GENERAL, f"<@{BOT_USER_ID}> What is the nightly hotel cap in London?")
+        slack.wait_for(
+            lambda: rows(settings.database_url, "SELECT 1 FROM slack_requests WHERE message_ts = %s "
+                         "AND status = 'queued'", msg.ts),
+            timeout=20,
+        )  # fmt: skip
+        redis_server.stop()
+        redis_server.start()
+        assert redis.Redis.from_url(settings.redis_url).llen("answer") == 0  # the task is gone
+    finally:
+        worker.start()
+    time.sleep(2 * settings.visibility_timeout_s + 0.5)  # no progress for that long: presumed lost
+    assert Requeuer(settings, enqueue_answer, settings.database_url).run_once() >= 1
+    reply = slack.wait_for_bot_reply(GENERAL, msg.ts, timeout=90, predicate=_final)
+    assert "250" in reply.text and len(slack.bot_replies(GENERAL, msg.ts)) == 1

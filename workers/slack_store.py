@@ -160,10 +160,19 @@ def bot_answered_thread(conn: psycopg.Connection, team_id: str, channel_id: str,
     )
 
 
-def stale_unqueued(conn: psycopg.Connection, older_than_s: float) -> list[RequestKey]:
+def stale_requests(
+    conn: psycopg.Connection, *, received_after_s: float, inflight_after_s: float, max_age_s: float
+) -> list[RequestKey]:
+    """Questions to (re-)send to the queue: saved while the broker was down (`received`), or sent but never
+    finished (`queued`/`answering` with no progress for `inflight_after_s`): the broker lost the task (Redis
+    restarted without persistence) or its retries ran out while Postgres was down. Tasks are idempotent, so a
+    question that was only slow is at worst tried twice, and answered once."""
     rows = conn.execute(
         "SELECT team_id, channel_id, message_ts FROM slack_requests "
-        "WHERE status = 'received' AND updated_at < now() - make_interval(secs => %s) ORDER BY created_at LIMIT 100",
-        (older_than_s,),
+        "WHERE created_at > now() - make_interval(secs => %s) "
+        "AND ((status = 'received' AND updated_at < now() - make_interval(secs => %s)) "
+        "OR (status IN ('queued', 'answering') AND updated_at < now() - make_interval(secs => %s))) "
+        "ORDER BY created_at LIMIT 100",
+        (max_age_s, received_after_s, inflight_after_s),
     ).fetchall()
     return [RequestKey(r["team_id"], r["channel_id"], r["message_ts"]) for r in rows]
