@@ -89,6 +89,16 @@ def answer_ms(slack, channel: str, posted: list, timeout: float) -> list[float]:
     return out
 
 
+def pool_pss_mib(worker_pid: int) -> tuple[float, list[float]]:
+    """(PSS of the worker's main process, PSS of each pool process), MiB. PSS splits pages shared after the fork
+    between the processes sharing them, so the numbers add up to what the worker really uses."""
+    import psutil
+
+    main = psutil.Process(worker_pid)
+    mib = 1024 * 1024
+    return main.memory_full_info().pss / mib, [c.memory_full_info().pss / mib for c in main.children(recursive=True)]
+
+
 def dist(values: list[float]) -> str:
     return f"{fmt(percentile(values, 50), 1)} | {fmt(percentile(values, 95), 1)} | {fmt(percentile(values, 99), 1)}"
 
@@ -157,7 +167,7 @@ def main() -> None:
         posted = pace(stack.slack, GENERAL, sample, 1 / 1.5)
         e2e = answer_ms(stack.slack, GENERAL, posted, timeout=300)
 
-    throughput = {}
+    throughput, memory = {}, {}
     for concurrency, threads in ((1, 1), (1, 2), (2, 1)):
         label = f"1 process, concurrency {concurrency}, {threads} torch thread{'s' if threads > 1 else ''} each"
         print(f"(c) burst of {args.burst}: {label}", flush=True)
@@ -166,12 +176,14 @@ def main() -> None:
             settings, url, redis_url=broker.url, workers=1, concurrency=concurrency, worker_env=env
         ) as stack:
             stack.wait_ready()
+            before = pool_pss_mib(stack.workers[0].proc.pid)
             burst = [pool[(i * 3) % len(pool)] for i in range(args.burst)]
             t0 = time.time()
             posted = pace(stack.slack, GENERAL, burst, 1000)
             done = answer_ms(stack.slack, GENERAL, posted, timeout=900)
             seconds = max(m.created_at + d / 1000 for m, d in zip(posted, done, strict=True)) - t0
             throughput[label] = (args.burst / seconds, seconds, percentile(done, 50), percentile(done, 95))
+            memory[label] = (before, pool_pss_mib(stack.workers[0].proc.pid))
 
     broker.stop()
     lines = header("Slack path: acks, answers, throughput", url)
@@ -218,7 +230,23 @@ def main() -> None:
         "",
         "2 cores on this machine, shared with the bot, the stand-in and Postgres. Torch threads per pool process: "
         "`ANSWERLOOP_WORKER_TORCH_THREADS` (default 1).",
+        "",
+        "## Memory of a worker (PSS, MiB)",
+        "",
+        "Each pool process holds its own Presidio analyzer, MiniLM model and pipeline (loaded once, at start; the "
+        "main process imports the same modules before forking, so part of it is shared). PSS counts shared pages "
+        "once across the processes, so the columns add up to the worker's real footprint. Measured after warm-up "
+        "and again after the burst; after/before shows whether answering grows memory.",
+        "",
+        "| worker | main process | each pool process after warm-up | after the burst | total after / before |",
+        "|---|---:|---:|---:|---:|",
     ]
+    for label, ((main0, pools0), (main1, pools1)) in memory.items():
+        growth = (main1 + sum(pools1)) / (main0 + sum(pools0))
+        lines.append(
+            f"| {label} | {main0:.0f} | {', '.join(f'{x:.0f}' for x in pools0)} | "
+            f"{', '.join(f'{x:.0f}' for x in pools1)} | {growth:.2f} |"
+        )
     write_report("\n".join(lines) + "\n", args.out)
 
 
