@@ -57,18 +57,31 @@ def _wait_port(port: int, proc: subprocess.Popen, timeout: float = 90) -> None:
     raise AssertionError("the bot never listened")
 
 
-def test_bot_command_in_socket_mode_takes_questions(stack):
+def test_bot_and_worker_commands_answer_a_question(stack):
     slack, env, server = stack
     proc = _bot({**env, "SLACK_APP_TOKEN": slack.app_token})
+    worker = None
     try:
         slack.wait_until_connected(timeout=90)
         msg = slack.post_message(GENERAL, f"<@{BOT_USER_ID}> how long before a page escalates?")
         placeholder = slack.wait_for_bot_reply(GENERAL, msg.ts, timeout=20)
         assert "Looking into it" in placeholder.text
         r = redis.Redis.from_url(server.url)
-        slack.wait_for(lambda: r.llen("answer") == 1, timeout=10)  # one task, for the worker
+        slack.wait_for(lambda: r.llen("answer") == 1, timeout=10)  # one task, waiting for a worker
+        worker = subprocess.Popen(
+            [sys.executable, "-c", "from cli.main import main; main()", "worker", "--concurrency", "1"],
+            env={**env, "ANSWERLOOP_EMBEDDINGS": "none"}, cwd=REPO, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        final = slack.wait_for_bot_reply(
+            GENERAL, msg.ts, timeout=120, predicate=lambda m: "Looking into it" not in (m.text or "")
+        )
+        assert "I don't know" in final.text  # the knowledge base is empty: an honest answer, in place
+        assert len(slack.bot_replies(GENERAL, msg.ts)) == 1
     finally:
         out = _stop(proc)
+        if worker is not None:
+            _stop(worker)
     assert "Traceback" not in out
 
 
