@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from common import PrecisionRecall
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT / "bench" / "data" / "pii_eval.jsonl"
 DEFAULT_OUT = ROOT / "bench" / "results" / "pii.md"
@@ -47,7 +49,7 @@ class Span:
 
 
 @dataclass
-class Counts:
+class Counts(PrecisionRecall):
     tp: int = 0
     fp: int = 0
     fn: int = 0
@@ -60,21 +62,6 @@ class Counts:
     @property
     def support(self) -> int:
         return self.tp + self.fn
-
-    @property
-    def precision(self) -> float | None:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
-
-    @property
-    def recall(self) -> float | None:
-        return self.tp / self.support if self.support else None
-
-    @property
-    def f1(self) -> float | None:
-        p, r = self.precision, self.recall
-        if p is None or r is None:
-            return None
-        return 2 * p * r / (p + r) if p + r else 0.0
 
 
 @dataclass

@@ -30,6 +30,7 @@ from common import (
     COLLECTIONS,
     EVAL_DATA,
     RESULTS,
+    PrecisionRecall,
     active_params,
     bench_database,
     chunk_keys,
@@ -128,28 +129,13 @@ def _mrr(results: list[QuestionResult], method: str) -> float | None:
 
 
 @dataclass
-class GateCounts:
+class GateCounts(PrecisionRecall):
     tp: int = 0  # abstained, should abstain
     fp: int = 0  # abstained, answerable
     fn: int = 0  # answered (passed the gate), should abstain
     tn: int = 0
     kept: int = 0  # answerable, passed the gate and a relevant chunk in hybrid top 10
     answerable: int = 0
-
-    @property
-    def precision(self) -> float | None:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
-
-    @property
-    def recall(self) -> float | None:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
-
-    @property
-    def f1(self) -> float | None:
-        p, r = self.precision, self.recall
-        if p is None or r is None:
-            return None
-        return 2 * p * r / (p + r) if p + r else 0.0
 
 
 def gate_counts(results: list[QuestionResult], threshold: float) -> GateCounts:

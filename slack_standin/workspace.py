@@ -493,6 +493,13 @@ class Workspace:
             raise ApiError("not_in_channel")
         return channel
 
+    def _acted_on(self, channel: Channel, ts: str) -> Message:
+        """The message a person acts on through the control API (KeyError: a test asked for one that isn't there)."""
+        msg = self._messages[channel.id].get(ts)
+        if msg is None or msg.deleted:
+            raise KeyError(f"no message {ts} in {channel.id}")
+        return msg
+
     def _find_message(self, channel: Channel, ts: Any) -> Message:
         msg = self._messages[channel.id].get(str(ts or ""))
         if msg is None or msg.deleted:
@@ -1092,9 +1099,7 @@ class Workspace:
 
     def _reaction_context(self, channel: str, ts: str, user: str) -> tuple[Channel, Message, str]:
         channel_obj = self.channel(channel)
-        msg = self._messages[channel_obj.id].get(ts)
-        if msg is None or msg.deleted:
-            raise KeyError(f"no message {ts} in {channel_obj.id}")
+        msg = self._acted_on(channel_obj, ts)
         uid = self.user(user).id
         if uid not in channel_obj.members:
             raise ValueError(f"{uid} is not a member of {channel_obj.name}")
@@ -1125,9 +1130,7 @@ class Workspace:
         with self.lock:
             channel_obj = self.channel(channel)
             author = self.user(user)
-            msg = self._messages[channel_obj.id].get(ts)
-            if msg is None or msg.deleted:
-                raise KeyError(f"no message {ts} in {channel_obj.id}")
+            msg = self._acted_on(channel_obj, ts)
             trigger_id = self._issue_trigger(author.id, channel_obj.id)
             response_url = self._new_response_url(
                 kind="message_action", channel=channel_obj.id, user=author.id, message_ts=ts
@@ -1164,9 +1167,7 @@ class Workspace:
         with self.lock:
             channel_obj = self.channel(channel)
             author = self.user(user)
-            msg = self._messages[channel_obj.id].get(ts)
-            if msg is None or msg.deleted:
-                raise KeyError(f"no message {ts} in {channel_obj.id}")
+            msg = self._acted_on(channel_obj, ts)
             found = bk.find_action(msg.blocks, action_id)
             if found is None:
                 raise KeyError(f"no element with action_id {action_id!r} in message {ts}")
