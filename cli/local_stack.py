@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -25,7 +26,7 @@ class WorkerProcess:
     """One `celery worker` (its own process group) whose output goes to a log file."""
 
     def __init__(self, env: dict[str, str], log_path: Path, *, concurrency: int = 1, name: str = "w1") -> None:
-        self.env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+        self.env = {"C_FORCE_ROOT": "1", **os.environ, **env, "PYTHONUNBUFFERED": "1"}  # containers run as root
         self.log_path = log_path
         self.args = [sys.executable, "-m", "celery", "-A", "workers.celery_app:celery_app", "worker", "-Q", "answer",
                      "-c", str(concurrency), "-P", "prefork", "--loglevel", "INFO", "-n", f"{name}@%h",
@@ -52,15 +53,19 @@ class WorkerProcess:
             time.sleep(0.2)
         raise ConfigError(f"The Celery worker was not ready in {timeout:.0f} s.", hint=f"Look at {self.log_path}.")
 
+    def kill(self) -> None:
+        """SIGKILL the main process and its pool: a crashed machine, no cleanup."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
-            import signal
-
             os.kill(self.proc.pid, signal.SIGTERM)  # warm shutdown: running tasks finish first
             try:
                 self.proc.wait(30)
             except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.kill()
         if hasattr(self, "_log"):
             self._log.close()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from core.errors import ConfigError
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -26,7 +26,7 @@ class EmbeddedRedis:
                 "No REDIS_URL is set and there is no `redis-server` to start an embedded one.",
                 hint="Install Redis (apt-get install redis-server) or set REDIS_URL=redis://host:6379/0.",
             )
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.log_path = log_dir / "redis.log"
         self.proc: subprocess.Popen | None = None

@@ -7,7 +7,6 @@ tests. Postgres is real (see conftest), the PII guard and local embedder are the
 from __future__ import annotations
 
 import json
-import socket
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -30,6 +29,7 @@ from tests.support.fake_openai import (
     model_answer,
     serve,
 )
+from tests.support.services import free_port
 from workers.embeddings import OpenAIEmbedder
 from workers.kb.ingest import ingest_folder
 from workers.pipeline import Pipeline
@@ -119,12 +119,6 @@ def cite(needle: str, *, extra: str = ""):
 def interaction_row(database_url: str, interaction_id: str) -> dict | None:
     with db.connect(database_url) as conn:
         return conn.execute("SELECT * FROM interactions WHERE id = %s", (interaction_id,)).fetchone()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ----------------------------------------------------------------------------------------------- answered
