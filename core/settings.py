@@ -79,6 +79,20 @@ class Settings(BaseSettings):
     requeue_interval_s: float = 10.0  # how often the bot re-enqueues questions saved while Redis was down
     requeue_max_age_s: float = 3600.0  # older unanswered questions are not re-sent (the asker has moved on)
 
+    # Feedback. Reaction names without colons; skin-tone variants count as their base reaction.
+    feedback_positive_reactions: list[str] = ["+1", "thumbsup", "white_check_mark", "heavy_check_mark"]
+    feedback_negative_reactions: list[str] = ["-1", "thumbsdown", "x"]
+    feedback_heldout_percent: int = Field(30, ge=5, le=80)  # share of questions kept for evaluation only
+    # Votes count for retuning while current; with this, only once an admin approved them.
+    feedback_votes_need_approval: bool = False
+    # Retuning (Celery beat on the retune queue, and `answerloop retune`).
+    retune_schedule: str = "0 3 * * 1"  # crontab: minute hour day-of-month month day-of-week (Mondays 03:00)
+    retune_enabled: bool = True
+    retune_auto_promote: bool = True  # False: a better candidate waits for `answerloop prompts approve V`
+    retune_margin: float = Field(0.02, ge=0, le=1)  # held-out score gain needed to promote
+    retune_min_heldout: int = Field(10, ge=1)  # fewer held-out examples → no decision
+    retune_max_demos: int = Field(8, ge=0, le=20)
+
     log_level: str = "WARNING"
     log_json: bool = False
 

@@ -1,13 +1,23 @@
-"""Prompt versions: immutable instructions + few-shot examples + answering parameters; one is active."""
+"""Prompt versions: immutable instructions + few-shot examples + answering parameters; one is active.
+
+"Active" is a pointer. Every move is a `prompt_activations` row (who, when, why, what kind of move), so
+`rollback` can walk back through the history: promotions and activations push, rollbacks pop.
+"""
 
 from __future__ import annotations
 
+import difflib
 from datetime import datetime
+from typing import Literal
 
 import psycopg
+from psycopg.types.json import Jsonb
 from pydantic import BaseModel, Field
 
-from core.errors import NotFound
+from core.errors import AnswerloopError, NotFound
+from feedback.audit import record_action
+
+MoveKind = Literal["activate", "promote", "approve", "rollback"]
 
 
 class AnsweringParams(BaseModel):
@@ -22,14 +32,25 @@ class AnsweringParams(BaseModel):
     abstain_threshold: float = Field(0.34, ge=0, le=1)  # best passage relevance below this → "I don't know"
     grounding_threshold: float = Field(0.5, ge=0, le=1)  # per-sentence support needed
     max_answer_sentences: int = Field(3, ge=1, le=10)
+    # Extractive answerer: the share of the question's terms a sentence must carry to be worth quoting.
+    min_sentence_support: float = Field(0.34, ge=0, le=1)
     temperature: float = Field(0.0, ge=0, le=2)
-    doc_boost_weight: float = Field(0.0, ge=0, le=1)  # feedback-driven document weight (used from C on)
+    # Feedback: a document's fused score is multiplied by 1 + w·(ups − downs)/(ups + downs + 2), w ≤ 0.9,
+    # so votes move a document by at most ±w and never remove it.
+    doc_boost_weight: float = Field(0.3, ge=0, le=0.9)
+    # A retrieved verified answer (an approved correction) whose question is at least this similar to the
+    # new question is the answer, quoted whole.
+    verified_threshold: float = Field(0.8, ge=0, le=1)
+    # Few-shot demos for the model answerer: all of them (static) or the k most similar to the question.
+    few_shot_mode: Literal["static", "similar"] = "static"
+    few_shot_k: int = Field(4, ge=1, le=20)
 
 
 class FewShot(BaseModel):
     question: str
     answer: str
     source_interaction_id: str | None = None
+    source_label_id: int | None = None
 
 
 class PromptVersion(BaseModel):
@@ -42,6 +63,18 @@ class PromptVersion(BaseModel):
     metrics: dict = {}
     note: str = ""
     created_at: datetime
+
+
+class VersionSummary(BaseModel):
+    id: int
+    author: str
+    note: str
+    created_at: datetime
+    parent_id: int | None
+    active: bool
+    review: str | None  # pending | approved | rejected | None
+    few_shot: int
+    score: float | None
 
 
 def _row_to_version(row: dict) -> PromptVersion:
@@ -67,6 +100,13 @@ def active_version(conn: psycopg.Connection) -> PromptVersion:
     return _row_to_version(row)
 
 
+def active_version_id(conn: psycopg.Connection) -> int:
+    row = conn.execute("SELECT version_id FROM prompt_pointer WHERE name = 'active'").fetchone()
+    if row is None:
+        raise NotFound("No active prompt version.", hint="Run `answerloop db upgrade` to seed version 1.")
+    return row["version_id"]
+
+
 def get_version(conn: psycopg.Connection, version_id: int) -> PromptVersion:
     row = conn.execute("SELECT * FROM prompt_versions WHERE id = %s", (version_id,)).fetchone()
     if row is None:
@@ -75,3 +115,188 @@ def get_version(conn: psycopg.Connection, version_id: int) -> PromptVersion:
             hint="`answerloop prompts list` shows the versions.",
         )
     return _row_to_version(row)
+
+
+def create_version(
+    conn: psycopg.Connection,
+    *,
+    instructions: str,
+    few_shot: list[FewShot],
+    params: AnsweringParams,
+    parent_id: int | None,
+    author: str,
+    metrics: dict | None = None,
+    note: str = "",
+) -> int:
+    row = conn.execute(
+        "INSERT INTO prompt_versions (instructions, few_shot, params, parent_id, author, metrics, note) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
+        (
+            instructions,
+            Jsonb([f.model_dump() for f in few_shot]),
+            Jsonb(params.model_dump()),
+            parent_id,
+            author,
+            Jsonb(metrics or {}),
+            note,
+        ),
+    ).fetchone()
+    return row["id"]
+
+
+def list_versions(conn: psycopg.Connection) -> list[VersionSummary]:
+    active = active_version_id(conn)
+    rows = conn.execute(
+        "SELECT v.id, v.author, v.note, v.created_at, v.parent_id, jsonb_array_length(v.few_shot) AS shots, "
+        "(v.metrics->>'score')::float AS score, r.status AS review "
+        "FROM prompt_versions v LEFT JOIN prompt_reviews r ON r.version_id = v.id ORDER BY v.id DESC"
+    ).fetchall()
+    return [
+        VersionSummary(
+            id=r["id"],
+            author=r["author"],
+            note=r["note"],
+            created_at=r["created_at"],
+            parent_id=r["parent_id"],
+            active=r["id"] == active,
+            review=r["review"],
+            few_shot=r["shots"],
+            score=r["score"],
+        )
+        for r in rows
+    ]
+
+
+def _move_pointer(conn: psycopg.Connection, version_id: int, actor: str, kind: MoveKind, reason: str) -> int:
+    """Point 'active' at `version_id`; returns the previous version id."""
+    get_version(conn, version_id)  # a clear NotFound for unknown ids
+    previous = conn.execute("SELECT version_id FROM prompt_pointer WHERE name = 'active' FOR UPDATE").fetchone()[
+        "version_id"
+    ]
+    conn.execute(
+        "UPDATE prompt_pointer SET version_id = %s, updated_at = now(), updated_by = %s WHERE name = 'active'",
+        (version_id, actor),
+    )
+    conn.execute(
+        "INSERT INTO prompt_activations (version_id, previous_version_id, actor, reason, kind) "
+        "VALUES (%s, %s, %s, %s, %s)",
+        (version_id, previous, actor, reason, kind),
+    )
+    record_action(conn, actor, f"prompts.{kind}", f"v{version_id}", {"previous": previous, "reason": reason})
+    return previous
+
+
+def activate(
+    conn: psycopg.Connection, version_id: int, actor: str, *, reason: str = "", kind: MoveKind = "activate"
+) -> int:
+    """Make `version_id` the active version (a no-op error if it already is). Returns the previous id."""
+    if active_version_id(conn) == version_id:
+        raise AnswerloopError(f"v{version_id} is already the active version.", hint="`answerloop prompts list`")
+    return _move_pointer(conn, version_id, actor, kind, reason)
+
+
+def history_stack(conn: psycopg.Connection) -> list[int]:
+    """The versions that were active, oldest first, with rolled-back ones popped off."""
+    stack: list[int] = []
+    for r in conn.execute("SELECT version_id, kind FROM prompt_activations ORDER BY id").fetchall():
+        if r["kind"] == "rollback":
+            if stack:
+                stack.pop()
+        else:
+            stack.append(r["version_id"])
+    return stack
+
+
+def rollback(conn: psycopg.Connection, actor: str, *, reason: str = "") -> tuple[int, int]:
+    """Move the pointer back to the version that was active before the current one: (from, to)."""
+    stack = history_stack(conn)
+    current = active_version_id(conn)
+    if len(stack) < 2:
+        raise AnswerloopError(
+            f"Nothing to roll back to: v{current} is the first version that was active.",
+            hint="`answerloop prompts activate V` activates any version.",
+        )
+    target = stack[-2]
+    _move_pointer(conn, target, actor, "rollback", reason or f"rollback from v{current}")
+    return current, target
+
+
+def activations(conn: psycopg.Connection, limit: int = 20) -> list[dict]:
+    return conn.execute(
+        "SELECT version_id, previous_version_id, actor, reason, kind, at FROM prompt_activations "
+        "ORDER BY id DESC LIMIT %s",
+        (limit,),
+    ).fetchall()
+
+
+# ---------------------------------------------------------------------------------------- reviews
+
+
+def set_review(conn: psycopg.Connection, version_id: int, status: str, report_id: int | None = None) -> None:
+    conn.execute(
+        "INSERT INTO prompt_reviews (version_id, status, report_id) VALUES (%s, %s, %s) "
+        "ON CONFLICT (version_id) DO UPDATE SET status = EXCLUDED.status, "
+        "report_id = coalesce(EXCLUDED.report_id, prompt_reviews.report_id)",
+        (version_id, status, report_id),
+    )
+
+
+def review_status(conn: psycopg.Connection, version_id: int) -> str | None:
+    row = conn.execute("SELECT status FROM prompt_reviews WHERE version_id = %s", (version_id,)).fetchone()
+    return row["status"] if row else None
+
+
+def approve(conn: psycopg.Connection, version_id: int, actor: str, note: str = "") -> int:
+    """Approve a retuned candidate waiting for review and activate it. Returns the previous active id."""
+    get_version(conn, version_id)
+    status = review_status(conn, version_id)
+    if status != "pending":
+        raise AnswerloopError(
+            f"v{version_id} is not waiting for approval ({status or 'never reviewed'}).",
+            hint="`answerloop prompts activate V` activates any version directly.",
+        )
+    conn.execute(
+        "UPDATE prompt_reviews SET status = 'approved', decided_by = %s, decided_at = now(), note = %s "
+        "WHERE version_id = %s",
+        (actor, note, version_id),
+    )
+    return _move_pointer(conn, version_id, actor, "approve", note or "approved candidate")
+
+
+def reject(conn: psycopg.Connection, version_id: int, actor: str, note: str = "") -> None:
+    get_version(conn, version_id)
+    if review_status(conn, version_id) != "pending":
+        raise AnswerloopError(f"v{version_id} is not waiting for approval.", hint="`answerloop prompts list`")
+    conn.execute(
+        "UPDATE prompt_reviews SET status = 'rejected', decided_by = %s, decided_at = now(), note = %s "
+        "WHERE version_id = %s",
+        (actor, note, version_id),
+    )
+    record_action(conn, actor, "prompts.reject", f"v{version_id}", {"note": note})
+
+
+# ---------------------------------------------------------------------------------------- diff / export
+
+
+def diff(a: PromptVersion, b: PromptVersion) -> dict:
+    """What changed from a to b: instructions (unified diff), parameters, few-shot demos."""
+    pa, pb = a.params.model_dump(), b.params.model_dump()
+    params = {k: (pa.get(k), pb.get(k)) for k in sorted(set(pa) | set(pb)) if pa.get(k) != pb.get(k)}
+    shots_a = {(s.question, s.answer) for s in a.few_shot}
+    shots_b = {(s.question, s.answer) for s in b.few_shot}
+    return {
+        "from": a.id,
+        "to": b.id,
+        "instructions": list(
+            difflib.unified_diff(
+                a.instructions.splitlines(), b.instructions.splitlines(), f"v{a.id}", f"v{b.id}", lineterm=""
+            )
+        ),
+        "params": params,
+        "few_shot_added": [{"question": q, "answer": ans} for q, ans in sorted(shots_b - shots_a)],
+        "few_shot_removed": [{"question": q, "answer": ans} for q, ans in sorted(shots_a - shots_b)],
+    }
+
+
+def export(version: PromptVersion) -> dict:
+    return version.model_dump(mode="json")

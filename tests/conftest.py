@@ -20,6 +20,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from core import db, migrate
 from core.settings import Settings
 
+# The Slack end-to-end stack (Redis, stand-in, worker, bot): fixtures for modules that define `kb_db`.
+pytest_plugins = ["tests.support.slack_stack"]
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_KB = REPO / "core" / "sample_kb"
 
@@ -48,19 +51,34 @@ def database_url() -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+CLEAN_TABLES = (
+    "interactions, labels, verified_answers, document_feedback, chunks, documents, collections, slack_requests, "
+    "channel_settings, eval_reports, prompt_reviews, admin_actions"
+)
+
+
+def reset_prompts(conn: psycopg.Connection) -> None:
+    """Prompt version 1 active and the only version, its seed activation the only history."""
+    conn.execute("TRUNCATE eval_reports, prompt_reviews RESTART IDENTITY CASCADE")
+    conn.execute("ALTER TABLE prompt_versions DISABLE TRIGGER prompt_versions_no_update")
+    conn.execute("UPDATE prompt_pointer SET version_id = 1")
+    conn.execute("DELETE FROM prompt_activations WHERE kind <> 'seed'")
+    conn.execute("DELETE FROM prompt_versions WHERE id <> 1")
+    conn.execute("SELECT setval('prompt_versions_id_seq', 1)")
+    conn.execute("ALTER TABLE prompt_versions ENABLE TRIGGER prompt_versions_no_update")
+
+
+def reset_database(conn: psycopg.Connection) -> None:
+    """Empty knowledge base, interactions, labels and reports; prompt version 1 active."""
+    conn.execute(f"TRUNCATE {CLEAN_TABLES} RESTART IDENTITY CASCADE")
+    reset_prompts(conn)
+
+
 @pytest.fixture()
 def clean_db(database_url: str) -> str:
     """An empty knowledge base and interaction log, with prompt version 1 active."""
     with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(
-            "TRUNCATE interactions, chunks, documents, collections, slack_requests, channel_settings "
-            "RESTART IDENTITY CASCADE"
-        )
-        conn.execute("ALTER TABLE prompt_versions DISABLE TRIGGER prompt_versions_no_update")
-        conn.execute("UPDATE prompt_pointer SET version_id = 1")
-        conn.execute("DELETE FROM prompt_activations WHERE version_id <> 1")
-        conn.execute("DELETE FROM prompt_versions WHERE id <> 1")
-        conn.execute("ALTER TABLE prompt_versions ENABLE TRIGGER prompt_versions_no_update")
+        reset_database(conn)
     return database_url
 
 

@@ -22,13 +22,20 @@ def scratch_db(database_url):
 
 
 def test_upgrade_is_idempotent_and_status_reports(scratch_db):
-    assert [m.applied for m in migrate.status(scratch_db)] == [False, False, False, False]
+    assert [m.applied for m in migrate.status(scratch_db)] == [False] * 5
     applied = migrate.upgrade(scratch_db)
-    assert applied == ["0001_knowledge_base", "0002_prompt_versions", "0003_interactions", "0004_slack"]
+    assert applied == [
+        "0001_knowledge_base",
+        "0002_prompt_versions",
+        "0003_interactions",
+        "0004_slack",
+        "0005_feedback",
+    ]
     assert migrate.upgrade(scratch_db) == []
     assert all(m.applied for m in migrate.status(scratch_db))
     with psycopg.connect(scratch_db) as conn:
         assert conn.execute("SELECT version_id FROM prompt_pointer").fetchone() == (1,)
+        assert conn.execute("SELECT kind FROM prompt_activations").fetchall() == [("seed",)]
         assert conn.execute("SELECT extname FROM pg_extension WHERE extname = 'vector'").fetchone() == ("vector",)
 
 

@@ -18,7 +18,7 @@ from psycopg.types.json import Jsonb
 
 from core import db
 from guardrails.dont_know import REASONS
-from tests.conftest import SAMPLE_KB, make_settings
+from tests.conftest import SAMPLE_KB, make_settings, reset_database, reset_prompts
 from tests.support.fake_openai import (
     ChatRequest,
     FakeOpenAI,
@@ -60,22 +60,12 @@ def model_settings(database_url: str, fake: FakeOpenAI, **overrides):
     return make_settings(database_url, llm=MODEL, llm_base_url=fake.base_url, llm_api_key="test", **overrides)
 
 
-def _reset_prompts(conn) -> None:
-    """Prompt version 1 active and the only version (as conftest's clean_db leaves it)."""
-    conn.execute("ALTER TABLE prompt_versions DISABLE TRIGGER prompt_versions_no_update")
-    conn.execute("UPDATE prompt_pointer SET version_id = 1")
-    conn.execute("DELETE FROM prompt_activations WHERE version_id <> 1")
-    conn.execute("DELETE FROM prompt_versions WHERE id <> 1")
-    conn.execute("ALTER TABLE prompt_versions ENABLE TRIGGER prompt_versions_no_update")
-
-
 @pytest.fixture(scope="module")
 def handbook_db(database_url, local_embedder) -> str:
     """conftest's `ingested_handbook`, but ingested once per module: ingestion with the local embedder costs
     ~10 s, and these tests only read the knowledge base (they add interactions, looked up by their own id)."""
     with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute("TRUNCATE interactions, chunks, documents, collections RESTART IDENTITY CASCADE")
-        _reset_prompts(conn)
+        reset_database(conn)
     with db.connect(database_url) as conn:
         report = ingest_folder(
             conn, SAMPLE_KB / "handbook", "handbook", embedder=local_embedder, settings=make_settings(database_url)
@@ -89,7 +79,7 @@ def kb(handbook_db) -> Iterator[str]:
     yield handbook_db
     with psycopg.connect(handbook_db, autocommit=True) as conn:  # a test may have activated another version
         conn.execute("DELETE FROM interactions WHERE prompt_version_id <> 1")
-        _reset_prompts(conn)
+        reset_prompts(conn)
 
 
 @pytest.fixture()
@@ -454,7 +444,7 @@ def test_ingest_and_ask_with_openai_embeddings_use_the_vector_path(kb, pii_guard
         embeddings_batch=16,
     )
     pipeline = Pipeline(settings, guard=pii_guard, database_url=kb)  # the embedder comes from the settings
-    assert isinstance(pipeline.embedder, OpenAIEmbedder) and pipeline.embedder.dim == 64
+    assert isinstance(pipeline.embedder.inner, OpenAIEmbedder) and pipeline.embedder.dim == 64
     with db.connect(kb) as conn:
         report = ingest_folder(conn, SAMPLE_KB / "handbook", collection, embedder=pipeline.embedder, settings=settings)
         stored = conn.execute(

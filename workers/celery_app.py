@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from celery import Celery
+from celery.schedules import crontab
 from kombu import Queue
 
-from core.settings import get_settings
+from core.errors import ConfigError
+from core.settings import Settings, get_settings
 
 ANSWER_QUEUE = "answer"  # latency: questions from Slack
 INGEST_QUEUE = "ingest"  # bulk: knowledge base ingestion
@@ -21,7 +23,9 @@ def make_celery() -> Celery:
         task_routes={
             "workers.tasks.answer_slack_question": {"queue": ANSWER_QUEUE},
             "workers.tasks.ingest_folder_task": {"queue": INGEST_QUEUE},
+            "workers.tasks.retune": {"queue": RETUNE_QUEUE},
         },
+        beat_schedule=beat_schedule(settings),
         # At-least-once: a task is acknowledged after it ran; a lost worker's task goes back to the queue.
         task_acks_late=True,
         task_reject_on_worker_lost=True,
@@ -40,4 +44,40 @@ def make_celery() -> Celery:
     return app
 
 
+def retune_crontab(expression: str) -> crontab:
+    """ANSWERLOOP_RETUNE_SCHEDULE, a five-field crontab expression, as a Celery schedule."""
+    fields = expression.split()
+    if len(fields) != 5:
+        raise ConfigError(
+            f"ANSWERLOOP_RETUNE_SCHEDULE={expression!r} is not a crontab expression.",
+            hint='Five fields: minute hour day-of-month month day-of-week, e.g. "0 3 * * 1" (Mondays 03:00).',
+        )
+    minute, hour, day_of_month, month, day_of_week = fields
+    try:
+        return crontab(minute, hour, day_of_week, day_of_month, month)
+    except ValueError as exc:
+        raise ConfigError(f"ANSWERLOOP_RETUNE_SCHEDULE={expression!r}: {exc}", hint='e.g. "0 3 * * 1"') from exc
+
+
+def beat_schedule(settings: Settings) -> dict:
+    if not settings.retune_enabled:
+        return {}
+    return {
+        "retune": {
+            "task": "workers.tasks.retune",
+            "schedule": retune_crontab(settings.retune_schedule),
+            "kwargs": {"actor": "beat"},
+            "options": {"queue": RETUNE_QUEUE, "expires": 6 * 3600},  # a stale tick is not worth running
+        }
+    }
+
+
 celery_app = make_celery()
+
+
+def use_broker(url: str) -> None:
+    """Point this process's app at another Redis (the demo's embedded one, a test's own): the broker URL and
+    the connection and producer pools cached for the previous one."""
+    celery_app.conf.broker_url = url
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Protocol
 
@@ -118,6 +119,40 @@ class OpenAIEmbedder:
         if not rows:
             return np.zeros((0, self.dim), dtype=np.float32)
         return _normalise(np.asarray(rows, dtype=np.float32))
+
+
+class CachingEmbedder:
+    """Remembers the vectors of recent texts (LRU). Answering embeds the same sentences of popular passages
+    again and again, and retuning replays the same questions under many parameter sets."""
+
+    def __init__(self, inner: Embedder, max_entries: int = 10_000) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.max_entries = max_entries
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not self.dim or not texts:
+            return self.inner.embed(texts)
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        fresh = self.inner.embed(missing) if missing else None
+        with self._lock:
+            for text, vector in zip(missing, fresh if fresh is not None else [], strict=True):
+                self._vectors[text] = vector
+            out = np.empty((len(texts), self.dim), dtype=np.float32)
+            for i, text in enumerate(texts):
+                vector = self._vectors.get(text)
+                if vector is None:  # evicted by a concurrent call in between: recompute just this one
+                    vector = self.inner.embed([text])[0]
+                else:
+                    self._vectors.move_to_end(text)
+                out[i] = vector
+            while len(self._vectors) > self.max_entries:
+                self._vectors.popitem(last=False)
+        return out
 
 
 _cache: dict[tuple, Embedder] = {}

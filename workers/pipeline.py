@@ -17,9 +17,10 @@ from feedback.prompt_versions import PromptVersion, active_version
 from guardrails.dont_know import ClosestDoc, dont_know_message
 from guardrails.grounding import CitationRef, check_grounding
 from guardrails.pii import PiiGuard, Redaction, shared_guard
-from workers.answerers.base import Answerer, Draft
+from guardrails.text import term_set
+from workers.answerers.base import Answerer, Citation, Draft
 from workers.answerers.extractive import ExtractiveAnswerer
-from workers.embeddings import Embedder, get_embedder
+from workers.embeddings import CachingEmbedder, Embedder, get_embedder
 from workers.interactions import record_interaction
 from workers.retrieval import Mode, Passage, Retrieval, retrieve
 
@@ -34,6 +35,8 @@ class CitationOut:
     section: str
     link: str
     quote: str
+    document_id: int | None = None
+    verified: bool = False
 
 
 @dataclass
@@ -121,7 +124,8 @@ class Pipeline:
             score_threshold=self.settings.pii_score_threshold,
             spacy_model=self.settings.spacy_model,
         )
-        self.embedder = embedder or get_embedder(self.settings)
+        inner = embedder or get_embedder(self.settings)
+        self.embedder = inner if isinstance(inner, CachingEmbedder) else CachingEmbedder(inner)
         self.answerer = answerer or default_answerer(self.settings, self.embedder)
         self.database_url = database_url
 
@@ -135,6 +139,7 @@ class Pipeline:
         version: PromptVersion | None = None,
         mode: Mode = "hybrid",
         record: bool = True,
+        exclude_documents: Sequence[int] = (),
     ) -> AnswerResult:
         question = validate_question(question, self.settings.max_question_chars)
         timer = _Timer()
@@ -148,11 +153,19 @@ class Pipeline:
                 vector = self.embedder.embed([query_text])[0] if self.embedder.dim and query_text else None
             with timer.stage("retrieve"):
                 retrieval = (
-                    retrieve(conn, query_text, collections, version.params, vector, mode=mode)
+                    retrieve(
+                        conn,
+                        query_text,
+                        collections,
+                        version.params,
+                        vector,
+                        mode=mode,
+                        exclude_documents=exclude_documents,
+                    )
                     if query_text
                     else Retrieval()
                 )
-        draft, grounding, reason = self._answer(redaction.text, retrieval, version, timer)
+        draft, grounding, reason = self._answer(redaction.text, query_text, vector, retrieval, version, timer)
         with timer.stage("guard_out"):
             answer_guard = self.guard.redact(draft.answer) if draft.answer else None
             quotes = [self.guard.redact(c.quote).text for c in draft.citations]
@@ -202,6 +215,8 @@ class Pipeline:
                 by_id[c.chunk_id].section_title,
                 by_id[c.chunk_id].link,
                 quotes[i],
+                document_id=by_id[c.chunk_id].document_id,
+                verified=by_id[c.chunk_id].verified,
             )
             for i, c in enumerate(draft.citations)
             if answered and c.chunk_id in by_id
@@ -226,6 +241,8 @@ class Pipeline:
             ],
             "usage": draft.usage,
         }
+        if draft.verified:
+            scores["verified_similarity"] = draft.usage.get("verified_similarity")
         return AnswerResult(
             interaction_id=str(interaction_id),
             status="answered" if answered else "dont_know",
@@ -237,7 +254,7 @@ class Pipeline:
             guard=guard,
             scores=scores,
             prompt_version=version.id,
-            answerer=self.answerer.name,
+            answerer="verified" if draft.verified and answered else self.answerer.name,
         )
 
     def _row(self, result: AnswerResult, source: str, collections: Sequence[str], timings: dict) -> dict:
@@ -258,19 +275,51 @@ class Pipeline:
             "timings_ms": timings,
         }
 
+    def _verified_draft(
+        self, query_text: str, query_vector, retrieval: Retrieval, threshold: float
+    ) -> tuple[Draft, Passage] | None:
+        """A retrieved verified answer whose question says what this one asks: it is the answer, whole."""
+        verified = [p for p in retrieval.passages if p.verified]
+        if not verified:
+            return None
+        if query_vector is not None and self.embedder.dim:
+            vectors = self.embedder.embed([p.section_title for p in verified])
+            sims = [float(v @ query_vector) for v in vectors]
+        else:  # no embeddings: Dice overlap of the questions' content terms
+            q = term_set(query_text)
+            sims = []
+            for p in verified:
+                v = term_set(p.section_title)
+                sims.append(2 * len(q & v) / (len(q) + len(v)) if q and v else 0.0)
+        best, passage = max(zip(sims, verified, strict=True), key=lambda t: t[0])
+        if best < threshold:
+            return None
+        draft = Draft(
+            answer=passage.content,
+            citations=[Citation(passage.chunk_id, passage.content)],
+            usage={"verified_similarity": round(best, 4)},
+            verified=True,
+        )
+        return draft, passage
+
     def _answer(
-        self, question: str, retrieval: Retrieval, version: PromptVersion, timer: _Timer
+        self, question: str, query_text: str, query_vector, retrieval: Retrieval, version: PromptVersion, timer: _Timer
     ) -> tuple[Draft, dict, str]:
         """Gate, generate and ground. Returns the draft, the grounding verdict and the dont_know reason ('' if ok)."""
         params = version.params
         with timer.stage("gate"):
             if not retrieval.passages:
                 return Draft(answer="", can_answer=False), {"verdict": "skipped"}, "no_documents"
-            if retrieval.best_relevance < params.abstain_threshold:
+            verified = self._verified_draft(query_text, query_vector, retrieval, params.verified_threshold)
+            if verified is None and retrieval.best_relevance < params.abstain_threshold:
                 return Draft(answer="", can_answer=False), {"verdict": "skipped"}, "weak_retrieval"
         passages = [p for p in retrieval.passages if p.relevance >= params.abstain_threshold * 0.5]
-        with timer.stage("generate"):
-            draft = self.answerer.answer(question, passages, version)
+        if verified is not None:
+            draft, passage = verified
+            passages = [passage]
+        else:
+            with timer.stage("generate"):
+                draft = self.answerer.answer(question, passages, version)
         if not draft.can_answer:
             return draft, {"verdict": "skipped"}, draft.decline_reason or "model_declined"
         with timer.stage("ground"):

@@ -9,6 +9,7 @@ from typing import Literal
 import numpy as np
 import psycopg
 
+from feedback.document_weights import weights_for_chunks
 from feedback.prompt_versions import AnsweringParams
 from guardrails.text import coverage, term_set
 
@@ -25,6 +26,7 @@ WITH q AS (
 SELECT c.id, ts_rank(c.tsv, q.query) AS score
 FROM chunks c, q
 WHERE q.query IS NOT NULL AND c.tsv @@ q.query AND c.collection = ANY(%(collections)s)
+  AND NOT c.document_id = ANY(%(exclude)s)
 ORDER BY score DESC, c.id
 LIMIT %(n)s
 """
@@ -32,14 +34,14 @@ LIMIT %(n)s
 _VECTOR_SQL = """
 SELECT id, 1 - (embedding::vector({dim}) <=> %(v)s::vector({dim})) AS score
 FROM chunks
-WHERE vector_dims(embedding) = {dim} AND collection = ANY(%(collections)s)
+WHERE vector_dims(embedding) = {dim} AND collection = ANY(%(collections)s) AND NOT document_id = ANY(%(exclude)s)
 ORDER BY embedding::vector({dim}) <=> %(v)s::vector({dim})
 LIMIT %(n)s
 """
 
 _DETAILS_SQL = """
 SELECT c.id, c.document_id, c.section_title, c.heading_path, c.link, c.content, c.collection,
-       d.title AS document_title, d.source_path,
+       d.title AS document_title, d.source_path, d.format = 'verified' AS verified,
        CASE WHEN %(v)s::vector IS NOT NULL AND vector_dims(c.embedding) = %(dim)s
             THEN 1 - (c.embedding <=> %(v)s::vector) END AS cosine
 FROM chunks c JOIN documents d ON d.id = c.document_id
@@ -64,6 +66,8 @@ class Passage:
     cosine: float | None = None
     coverage: float = 0.0
     relevance: float = 0.0
+    verified: bool = False  # an approved correction (section title = its question, content = its answer)
+    feedback_weight: float = 1.0
 
     @property
     def label(self) -> str:
@@ -117,20 +121,25 @@ def retrieve(
     query_vector: np.ndarray | None,
     *,
     mode: Mode = "hybrid",
+    exclude_documents: Sequence[int] = (),
 ) -> Retrieval:
+    """`exclude_documents`: never return these (evaluation hides verified answers made from held-out labels)."""
     collections = list(collections)
+    exclude = list(exclude_documents)
     fts_ids: list[int] = []
     vec_ids: list[int] = []
     use_vector = query_vector is not None and query_vector.size > 0
     if mode in ("hybrid", "fts"):
-        rows = conn.execute(_FTS_SQL, {"q": question, "collections": collections, "n": params.candidates})
+        rows = conn.execute(
+            _FTS_SQL, {"q": question, "collections": collections, "n": params.candidates, "exclude": exclude}
+        )
         fts_ids = [r["id"] for r in rows.fetchall()]
     if mode in ("hybrid", "vector") and use_vector:
         _vector_settings(conn, max(40, params.candidates))
         dim = int(query_vector.shape[0])
         rows = conn.execute(
             _VECTOR_SQL.format(dim=dim),
-            {"v": query_vector, "collections": collections, "n": params.candidates},
+            {"v": query_vector, "collections": collections, "n": params.candidates, "exclude": exclude},
         ).fetchall()
         vec_ids = [r["id"] for r in sorted(rows, key=lambda r: -r["score"])]
     w_fts, w_vec = {
@@ -139,6 +148,9 @@ def retrieve(
         "vector": (0.0, 1.0),
     }[mode]
     fused = rrf_fuse([(fts_ids, w_fts), (vec_ids, w_vec)], params.rrf_k)
+    doc_weights = weights_for_chunks(conn, list(fused), params.doc_boost_weight)
+    for cid, w in doc_weights.items():
+        fused[cid] *= w
     top = sorted(fused, key=lambda i: (-fused[i], i))[: params.top_k]
     result = Retrieval(fts_hits=len(fts_ids), vector_hits=len(vec_ids))
     if not top:
@@ -178,6 +190,8 @@ def retrieve(
                 cosine=cos,
                 coverage=cov,
                 relevance=relevance(cov, cos),
+                verified=bool(r["verified"]),
+                feedback_weight=doc_weights.get(cid, 1.0),
             )
         )
     return result

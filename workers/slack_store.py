@@ -176,3 +176,53 @@ def stale_requests(
         (max_age_s, received_after_s, inflight_after_s),
     ).fetchall()
     return [RequestKey(r["team_id"], r["channel_id"], r["message_ts"]) for r in rows]
+
+
+@dataclass(frozen=True)
+class AnswerRef:
+    """One of our delivered answers, found from the Slack message that shows it."""
+
+    interaction_id: uuid.UUID
+    asker: str
+    thread_ts: str
+    status: str  # the interaction's: answered | dont_know
+    question: str  # redacted
+    answer: str
+    collections: list[str]
+
+
+_ANSWER_SQL = """
+SELECT r.interaction_id, r.user_id, r.thread_ts, i.status, i.question_redacted, i.answer, i.collections
+FROM slack_requests r JOIN interactions i ON i.id = r.interaction_id
+WHERE r.team_id = %s AND r.channel_id = %s AND {where}
+ORDER BY r.created_at DESC LIMIT 1
+"""
+
+
+def _answer_ref(row: dict | None) -> AnswerRef | None:
+    if row is None:
+        return None
+    return AnswerRef(
+        row["interaction_id"],
+        row["user_id"],
+        row["thread_ts"],
+        row["status"],
+        row["question_redacted"],
+        row["answer"],
+        list(row["collections"]),
+    )
+
+
+def answer_at(conn: psycopg.Connection, team_id: str, channel_id: str, message_ts: str) -> AnswerRef | None:
+    """The answer shown by the bot message at `message_ts` (the placeholder it replaced), or None. The recorded
+    interaction is what counts, not the delivery status: a quick reaction can land between `chat.update` and
+    the worker's commit."""
+    row = conn.execute(_ANSWER_SQL.format(where="r.placeholder_ts = %s"), (team_id, channel_id, message_ts)).fetchone()
+    return _answer_ref(row)
+
+
+def latest_answer_in_thread(
+    conn: psycopg.Connection, team_id: str, channel_id: str, thread_ts: str
+) -> AnswerRef | None:
+    row = conn.execute(_ANSWER_SQL.format(where="r.thread_ts = %s"), (team_id, channel_id, thread_ts)).fetchone()
+    return _answer_ref(row)

@@ -137,3 +137,13 @@ def _deliver(settings, request: dict, text: str, blocks: list[dict], *, status: 
             status, error = "failed", exc.response.get("error", "slack_error") if exc.response is not None else "slack"
             log.error("Slack refused the answer for %s: %s", key, error)
         slack_store.set_status(conn, key, status, error)
+
+
+@celery_app.task(name="workers.tasks.retune", acks_late=False)
+def retune(actor: str = "beat", dry_run: bool = False) -> str:
+    """The periodic retune (Celery beat, retune queue). Not acks_late: a retune killed half-way is simply
+    run again at the next tick, and a redelivery must not start a second, concurrent one."""
+    from workers.retune_job import run_retune
+
+    result = run_retune(pipeline(), actor=actor, dry_run=dry_run)
+    return f"{result.decision}: {result.summary}"

@@ -24,6 +24,7 @@ class Draft:
     can_answer: bool = True
     decline_reason: str = ""
     usage: dict = field(default_factory=dict)
+    verified: bool = False  # the whole answer is a verified answer (an approved correction), not generated
 
 
 class Answerer(Protocol):

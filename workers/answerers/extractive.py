@@ -10,7 +10,6 @@ from workers.answerers.base import Citation, Draft
 from workers.embeddings import Embedder
 from workers.retrieval import Passage
 
-_MIN_SUPPORT = 0.34  # share of the question's terms a sentence must carry to be worth quoting
 _CODE_LINE = re.compile(r"^\s*(?:[$>#]|\.\.|from |import |def |class |@|[{}\[\]()])")
 
 
@@ -44,6 +43,7 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, passages: list[Passage], version: PromptVersion) -> Draft:
         params = version.params
+        min_support = params.min_sentence_support
         q_terms = term_set(question)
         candidates: list[tuple[int, int, str, Passage]] = []
         for p_rank, passage in enumerate(passages[: params.context_k]):
@@ -55,13 +55,13 @@ class ExtractiveAnswerer:
             s_terms = term_set(sent)
             # What the sentence says, read under its section title, against what was asked.
             support = coverage(q_terms, s_terms | term_set(passage.section_title))
-            if support < _MIN_SUPPORT:
+            if support < min_support:
                 continue  # says too little of what was asked, however similar it sounds
             lexical = 0.6 * support + 0.4 * coverage(q_terms, s_terms)
             score = lexical if semantic is None else 0.5 * lexical + 0.5 * semantic[i]
             scored.append((score - 0.03 * p_rank, p_rank, s_idx, sent, passage))
         scored.sort(key=lambda t: (-t[0], t[1], t[2]))
-        if not scored or scored[0][0] < _MIN_SUPPORT:
+        if not scored or scored[0][0] < min_support:
             return Draft(answer="", can_answer=False, decline_reason="no_supported_sentence")
         best = scored[0]
         chosen = [best]
@@ -71,7 +71,7 @@ class ExtractiveAnswerer:
                 break
             new_terms = (term_set(cand[3]) & q_terms) - covered
             # Stay with the best passage unless another adds something the question asked about.
-            if cand[0] >= max(_MIN_SUPPORT, 0.75 * best[0]) and (cand[4] is best[4] or new_terms):
+            if cand[0] >= max(min_support, 0.75 * best[0]) and (cand[4] is best[4] or new_terms):
                 chosen.append(cand)
                 covered |= term_set(cand[3])
         chosen.sort(key=lambda t: (t[1], t[2]))  # document order reads naturally

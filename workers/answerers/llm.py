@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from typing import Literal
 
 from instructor.core import InstructorRetryException
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator
 
 from core.errors import ConfigError
 from core.settings import Settings
+from feedback.demos import most_similar
 from feedback.prompt_versions import PromptVersion
 from guardrails.text import normalize_space
 from workers.answerers.base import Citation, Draft
@@ -51,6 +53,13 @@ class ModelAnswer(BaseModel):
         return self
 
 
+class PairwiseVerdict(BaseModel):
+    """Which of two answers better matches the reference answer a teammate approved."""
+
+    better: Literal["A", "B", "tie"] = Field(description="A, B, or tie when they are equally good or equally bad.")
+    reason: str = Field(default="", description="One short sentence.")
+
+
 class GroundingJudgement(BaseModel):
     """Whether every claim of the answer is supported by the passages."""
 
@@ -85,7 +94,10 @@ def _passages_block(passages: list[Passage]) -> str:
 
 def build_messages(question: str, passages: list[Passage], version: PromptVersion) -> list[dict]:
     messages: list[dict] = [{"role": "system", "content": version.instructions}]
-    for shot in version.few_shot:
+    shots = version.few_shot
+    if version.params.few_shot_mode == "similar":
+        shots = most_similar(question, shots, version.params.few_shot_k)
+    for shot in shots:
         messages.append({"role": "user", "content": f"Question: {shot.question}"})
         messages.append({"role": "assistant", "content": shot.answer})
     messages.append({"role": "user", "content": f"Passages:\n\n{_passages_block(passages)}\n\nQuestion: {question}"})
@@ -155,4 +167,30 @@ class ModelAnswerer:
             )
         except Exception as exc:
             log.warning("grounding judge failed: %s", type(exc).__name__)
+            return None
+
+    def compare(self, question: str, reference: str, answer_a: str, answer_b: str) -> str | None:
+        """Pairwise judgement for retuning: 'A', 'B' or 'tie'; None when the judge itself fails."""
+        try:
+            verdict = self.client.chat.completions.create(
+                response_model=PairwiseVerdict,
+                messages=[
+                    {
+                        "role": "system",
+                        "content": "You compare two answers to a question against a reference answer that the "
+                        "team approved. The better answer states what the reference states, correctly and "
+                        "without unsupported additions. Say tie when neither is better.",
+                    },
+                    {
+                        "role": "user",
+                        "content": f"Question: {question}\n\nReference answer:\n{reference}\n\n"
+                        f"Answer A:\n{answer_a}\n\nAnswer B:\n{answer_b}",
+                    },
+                ],
+                max_retries=1,
+                temperature=0,
+            )
+            return verdict.better
+        except Exception as exc:
+            log.warning("pairwise judge failed: %s", type(exc).__name__)
             return None

@@ -25,8 +25,10 @@ def ensure_collection(conn: psycopg.Connection, name: str) -> None:
 
 
 def documents_in(conn: psycopg.Connection, collection: str) -> dict[str, StoredDocument]:
+    """The collection's ingested files (verified answers live beside them but never come from a folder)."""
     rows = conn.execute(
-        "SELECT id, source_path, content_hash, embedding_model FROM documents WHERE collection = %s",
+        "SELECT id, source_path, content_hash, embedding_model FROM documents "
+        "WHERE collection = %s AND format <> 'verified'",
         (collection,),
     ).fetchall()
     return {r["source_path"]: StoredDocument(**r) for r in rows}

@@ -1,0 +1,316 @@
+"""Labels: what people said about an answer — 👍/👎 votes, reasons, corrections — and their review.
+
+Only redacted text is ever passed in here (the bot redacts comments and corrections first). Each label keeps
+the prompt version that produced the answer, and a train/held-out split fixed at creation from a stable hash
+of the question, so that a question never feeds demos and judges them at the same time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from core.errors import AnswerloopError, NotFound
+from feedback.audit import record_action
+
+REASONS = {
+    "wrong": "Wrong",
+    "outdated": "Outdated",
+    "incomplete": "Incomplete",
+    "off_topic": "Didn't answer my question",
+}
+KINDS = ("up", "down", "correction")
+STATUSES = ("pending", "approved", "rejected", "retracted")
+_SKIN_TONE = re.compile(r"::skin-tone-\d$")
+
+
+def normalize_reaction(name: str) -> str:
+    """`+1::skin-tone-3` and `:+1:` are the same vote as `+1`."""
+    return _SKIN_TONE.sub("", name.strip(":"))
+
+
+def polarity(reaction: str, positive: list[str], negative: list[str]) -> str | None:
+    """'up', 'down' or None (a reaction that is not a vote)."""
+    name = normalize_reaction(reaction)
+    if name in positive:
+        return "up"
+    if name in negative:
+        return "down"
+    return None
+
+
+def split_for(question: str, heldout_percent: int) -> str:
+    """train | heldout from a stable hash of the (redacted, normalised) question."""
+    key = " ".join(re.findall(r"\w+", question.lower()))
+    bucket = int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % 100
+    return "heldout" if bucket < heldout_percent else "train"
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    label_id: int
+    kind: str | None  # up | down | None when retracted
+    changed: bool  # the label's polarity or status changed (a new vote, a flip, a retraction)
+    first_down: bool  # became 👎 now, with no reasons given yet: ask why
+
+
+def _interaction(conn: psycopg.Connection, interaction_id: uuid.UUID | str) -> dict:
+    row = conn.execute(
+        "SELECT id, question_redacted, prompt_version_id, status FROM interactions WHERE id = %s", (interaction_id,)
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"Interaction {interaction_id} does not exist.")
+    return row
+
+
+def record_vote(
+    conn: psycopg.Connection,
+    interaction_id: uuid.UUID | str,
+    *,
+    kind: str,
+    reaction: str,
+    user_id: str,
+    team_id: str = "",
+    channel_id: str = "",
+    permalink: str = "",
+    heldout_percent: int = 30,
+) -> VoteResult:
+    """A reaction was added: one vote per user per answer; the most recent reaction decides its polarity."""
+    assert kind in ("up", "down")
+    inter = _interaction(conn, interaction_id)
+    reaction = normalize_reaction(reaction)
+    before = conn.execute(
+        "SELECT id, kind, status, reasons FROM labels WHERE interaction_id = %s AND user_id = %s "
+        "AND kind IN ('up', 'down') FOR UPDATE",
+        (inter["id"], user_id),
+    ).fetchone()
+    if before is None:
+        row = conn.execute(
+            "INSERT INTO labels (interaction_id, kind, source, team_id, channel_id, user_id, reactions, permalink, "
+            "split, prompt_version_id) VALUES (%s, %s, 'reaction', %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+            (
+                inter["id"],
+                kind,
+                team_id,
+                channel_id,
+                user_id,
+                [reaction],
+                permalink,
+                split_for(inter["question_redacted"], heldout_percent),
+                inter["prompt_version_id"],
+            ),
+        ).fetchone()
+        return VoteResult(row["id"], kind, True, kind == "down")
+    # A flip, or a vote coming back after a retraction, needs review again; an approved, unchanged vote stays.
+    reset = before["status"] == "retracted" or before["kind"] != kind
+    conn.execute(
+        "UPDATE labels SET kind = %s, reactions = array_append(array_remove(reactions, %s), %s), "
+        "status = CASE WHEN %s THEN 'pending' ELSE status END, updated_at = now() WHERE id = %s",
+        (kind, reaction, reaction, reset, before["id"]),
+    )
+    changed = reset
+    return VoteResult(before["id"], kind, changed, changed and kind == "down" and not before["reasons"])
+
+
+def retract_vote(
+    conn: psycopg.Connection,
+    interaction_id: uuid.UUID | str,
+    *,
+    reaction: str,
+    user_id: str,
+    positive: list[str],
+    negative: list[str],
+) -> VoteResult | None:
+    """A reaction was removed. With no vote reaction left the label is retracted; otherwise the remaining
+    reaction decides. None when the user had no vote on this answer."""
+    reaction = normalize_reaction(reaction)
+    row = conn.execute(
+        "SELECT id, kind, status, reactions FROM labels WHERE interaction_id = %s AND user_id = %s "
+        "AND kind IN ('up', 'down') FOR UPDATE",
+        (interaction_id, user_id),
+    ).fetchone()
+    if row is None or reaction not in row["reactions"]:
+        return None
+    left = [r for r in row["reactions"] if r != reaction]
+    if not left:
+        conn.execute(
+            "UPDATE labels SET reactions = '{}', status = 'retracted', updated_at = now() WHERE id = %s", (row["id"],)
+        )
+        return VoteResult(row["id"], None, row["status"] != "retracted", False)
+    kind = polarity(left[-1], positive, negative) or row["kind"]
+    flipped = kind != row["kind"]
+    conn.execute(
+        "UPDATE labels SET reactions = %s, kind = %s, status = CASE WHEN %s THEN 'pending' ELSE status END, "
+        "updated_at = now() WHERE id = %s",
+        (left, kind, flipped, row["id"]),
+    )
+    return VoteResult(row["id"], kind, flipped, False)
+
+
+def add_reasons(
+    conn: psycopg.Connection, label_id: int, user_id: str, *, reasons: list[str] = (), comment: str | None = None
+) -> dict:
+    """The 👎 follow-up: reasons (merged) and an optional, already-redacted comment. Only the voter may."""
+    unknown = [r for r in reasons if r not in REASONS]
+    if unknown:
+        raise AnswerloopError(f"Unknown reason(s): {', '.join(unknown)}.", hint=f"One of {', '.join(REASONS)}.")
+    row = conn.execute(
+        "UPDATE labels SET reasons = ARRAY(SELECT DISTINCT unnest(reasons || %s::text[]) ORDER BY 1), "
+        "comment = coalesce(%s, comment), updated_at = now() "
+        "WHERE id = %s AND user_id = %s AND kind IN ('up', 'down') RETURNING id, reasons, comment",
+        (list(reasons), comment, label_id, user_id),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"No vote {label_id} by {user_id}.")
+    return row
+
+
+def record_correction(
+    conn: psycopg.Connection,
+    interaction_id: uuid.UUID | str,
+    *,
+    correction: str,
+    user_id: str,
+    user_name: str = "",
+    source: str = "modal",
+    comment: str = "",
+    pii: dict | None = None,
+    team_id: str = "",
+    channel_id: str = "",
+    permalink: str = "",
+    heldout_percent: int = 30,
+) -> int:
+    """A corrected answer (from the modal, or an expert's reply to an "I don't know"), pending review."""
+    inter = _interaction(conn, interaction_id)
+    if not correction.strip():
+        raise AnswerloopError("The corrected answer is empty.", hint="Write the answer you would have given.")
+    row = conn.execute(
+        "INSERT INTO labels (interaction_id, kind, source, team_id, channel_id, user_id, user_name, correction, "
+        "comment, pii, permalink, split, prompt_version_id) "
+        "VALUES (%s, 'correction', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+        (
+            inter["id"],
+            source,
+            team_id,
+            channel_id,
+            user_id,
+            user_name,
+            correction.strip(),
+            comment,
+            Jsonb(pii or {}),
+            permalink,
+            split_for(inter["question_redacted"], heldout_percent),
+            inter["prompt_version_id"],
+        ),
+    ).fetchone()
+    return row["id"]
+
+
+# ---------------------------------------------------------------------------------------- review
+
+
+_LIST_SQL = """
+SELECT l.*, i.question_redacted AS question, i.answer, i.status AS answer_status, i.collections,
+       i.citations, i.created_at AS asked_at
+FROM labels l JOIN interactions i ON i.id = l.interaction_id
+WHERE (%(status)s::text IS NULL OR l.status = %(status)s)
+  AND (%(kind)s::text IS NULL OR l.kind = %(kind)s)
+  AND (%(channel)s::text IS NULL OR l.channel_id = %(channel)s)
+  AND (%(split)s::text IS NULL OR l.split = %(split)s)
+  AND (%(since)s::timestamptz IS NULL OR l.created_at >= %(since)s)
+ORDER BY l.id DESC
+LIMIT %(limit)s
+"""
+
+
+def list_labels(
+    conn: psycopg.Connection,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    channel: str | None = None,
+    split: str | None = None,
+    since: datetime | None = None,
+    limit: int = 100,
+) -> list[dict]:
+    if status is not None and status not in STATUSES:
+        raise AnswerloopError(f"Unknown status {status!r}.", hint=f"One of {', '.join(STATUSES)}.")
+    if kind is not None and kind not in KINDS:
+        raise AnswerloopError(f"Unknown kind {kind!r}.", hint=f"One of {', '.join(KINDS)}.")
+    return conn.execute(
+        _LIST_SQL,
+        {"status": status, "kind": kind, "channel": channel, "split": split, "since": since, "limit": limit},
+    ).fetchall()
+
+
+def get_label(conn: psycopg.Connection, label_id: int) -> dict:
+    row = conn.execute(
+        "SELECT l.*, i.question_redacted AS question, i.answer, i.status AS answer_status, i.collections, "
+        "i.citations, i.closest, i.created_at AS asked_at FROM labels l JOIN interactions i ON i.id = l.interaction_id "
+        "WHERE l.id = %s",
+        (label_id,),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"Label {label_id} does not exist.", hint="`answerloop labels list` shows the labels.")
+    return row
+
+
+def review(conn: psycopg.Connection, label_id: int, decision: str, actor: str, note: str = "") -> dict:
+    """Approve or reject one label (a retracted vote cannot be approved). Returns the label as it now is."""
+    assert decision in ("approved", "rejected")
+    label = get_label(conn, label_id)
+    if label["status"] == "retracted" and decision == "approved":
+        raise AnswerloopError(
+            f"Label {label_id} was retracted by its author (the reaction was removed).",
+            hint="Only current feedback can be approved.",
+        )
+    conn.execute(
+        "UPDATE labels SET status = %s, reviewed_by = %s, reviewed_at = now(), review_note = %s, updated_at = now() "
+        "WHERE id = %s",
+        (decision, actor, note, label_id),
+    )
+    action = "labels.approve" if decision == "approved" else "labels.reject"
+    record_action(conn, actor, action, f"label:{label_id}", {"note": note, "previous": label["status"]})
+    return get_label(conn, label_id)
+
+
+def as_export(row: dict) -> dict:
+    """One JSONL record of `labels export`: everything needed to reuse the label elsewhere (all redacted)."""
+    keep = (
+        "id",
+        "kind",
+        "source",
+        "status",
+        "split",
+        "team_id",
+        "channel_id",
+        "user_id",
+        "user_name",
+        "reactions",
+        "reasons",
+        "comment",
+        "correction",
+        "permalink",
+        "prompt_version_id",
+        "question",
+        "answer",
+        "answer_status",
+        "collections",
+        "citations",
+        "created_at",
+        "reviewed_by",
+        "reviewed_at",
+        "review_note",
+    )
+    out = {k: row.get(k) for k in keep}
+    out["interaction_id"] = str(row["interaction_id"])
+    for k in ("created_at", "reviewed_at"):
+        if isinstance(out.get(k), datetime):
+            out[k] = out[k].isoformat()
+    return out

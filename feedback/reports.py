@@ -1,0 +1,50 @@
+"""Stored retune and eval reports: every comparison the flywheel makes can be printed again later."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from core.errors import NotFound
+
+
+def store_report(
+    conn: psycopg.Connection,
+    *,
+    kind: str,
+    actor: str,
+    decision: str,
+    summary: str,
+    report: dict,
+    baseline_version_id: int | None,
+    candidate_version_id: int | None = None,
+    dry_run: bool = False,
+) -> int:
+    row = conn.execute(
+        "INSERT INTO eval_reports (kind, actor, dry_run, baseline_version_id, candidate_version_id, decision, "
+        "summary, report) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+        (kind, actor, dry_run, baseline_version_id, candidate_version_id, decision, summary, Jsonb(report)),
+    ).fetchone()
+    return row["id"]
+
+
+def get_report(conn: psycopg.Connection, report_id: int | None = None, *, kind: str | None = None) -> dict:
+    """One report by id, or the latest (of a kind)."""
+    if report_id is not None:
+        row = conn.execute("SELECT * FROM eval_reports WHERE id = %s", (report_id,)).fetchone()
+    else:
+        row = conn.execute(
+            "SELECT * FROM eval_reports WHERE (%s::text IS NULL OR kind = %s) ORDER BY id DESC LIMIT 1", (kind, kind)
+        ).fetchone()
+    if row is None:
+        what = f"Report {report_id}" if report_id is not None else f"A {kind or ''} report".replace("  ", " ")
+        raise NotFound(f"{what} does not exist.", hint="`answerloop retune reports` lists the stored reports.")
+    return row
+
+
+def list_reports(conn: psycopg.Connection, limit: int = 20) -> list[dict]:
+    return conn.execute(
+        "SELECT id, kind, actor, dry_run, baseline_version_id, candidate_version_id, decision, summary, created_at "
+        "FROM eval_reports ORDER BY id DESC LIMIT %s",
+        (limit,),
+    ).fetchall()

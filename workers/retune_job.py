@@ -1,0 +1,70 @@
+"""Retuning and evaluation wired to the real pipeline: how `feedback.retune` answers and judges."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from core.settings import Settings
+from feedback.prompt_versions import PromptVersion
+from feedback.retune import JudgeFn, RetuneOptions, RetuneResult, evaluate, retune
+from feedback.scoring import Metrics, Outcome
+from workers.pipeline import Pipeline
+
+
+def outcome_fn(pipeline: Pipeline):
+    """Answer one (already redacted) question under a given version, recording nothing."""
+
+    def answer(
+        question: str, collections: Sequence[str], version: PromptVersion, exclude_documents: Sequence[int] = ()
+    ) -> Outcome:
+        result = pipeline.ask(
+            question, collections, source="retune", version=version, record=False, exclude_documents=exclude_documents
+        )
+        return Outcome(
+            status=result.status,
+            answer=result.answer if result.status == "answered" else "",
+            reason=result.reason,
+            grounding=result.guard.get("grounding", {}).get("verdict", "skipped"),
+            pii_out=bool(result.guard.get("pii_out", {}).get("found")),
+        )
+
+    return answer
+
+
+def judge_fn(pipeline: Pipeline) -> JudgeFn | None:
+    """The model's pairwise preference when a model answers; None offline (deterministic metrics decide)."""
+    return getattr(pipeline.answerer, "compare", None)
+
+
+def options_from(settings: Settings) -> RetuneOptions:
+    return RetuneOptions(
+        margin=settings.retune_margin,
+        min_heldout=settings.retune_min_heldout,
+        auto_promote=settings.retune_auto_promote,
+        max_demos=settings.retune_max_demos,
+        votes_need_approval=settings.feedback_votes_need_approval,
+        similar_demos=bool(settings.llm),
+    )
+
+
+def run_retune(
+    pipeline: Pipeline, *, actor: str = "retune", dry_run: bool = False, options: RetuneOptions | None = None
+) -> RetuneResult:
+    return retune(
+        outcome_fn(pipeline),
+        database_url=pipeline.database_url,
+        judge_fn=judge_fn(pipeline),
+        options=options or options_from(pipeline.settings),
+        actor=actor,
+        dry_run=dry_run,
+    )
+
+
+def run_eval(pipeline: Pipeline, version_id: int | None, *, actor: str = "cli") -> tuple[int, Metrics, PromptVersion]:
+    return evaluate(
+        outcome_fn(pipeline),
+        version_id,
+        database_url=pipeline.database_url,
+        actor=actor,
+        votes_need_approval=pipeline.settings.feedback_votes_need_approval,
+    )
