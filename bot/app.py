@@ -7,8 +7,10 @@ import re
 
 from slack_bolt import App
 
+from bot.feedback_listeners import FeedbackListeners, register_feedback
 from bot.intake import Intake, Question
 from core import db
+from core.errors import DatabaseUnavailable
 from core.settings import Settings
 from core.slack_client import web_client
 from workers import slack_store
@@ -32,8 +34,9 @@ class _ClientOverToken(logging.Filter):
 logging.getLogger("slack_bolt.App").addFilter(_ClientOverToken())
 
 
-def build_app(settings: Settings, intake: Intake) -> App:
+def build_app(settings: Settings, intake: Intake, feedback: FeedbackListeners | None = None) -> App:
     """Socket Mode and HTTP mode share this app; HTTP mode verifies signatures (forged/stale → 401)."""
+    feedback = feedback or FeedbackListeners(settings, intake.guard, intake.db_url)
     app = App(
         client=web_client(settings),
         signing_secret=settings.slack_signing_secret or "",
@@ -65,7 +68,7 @@ def build_app(settings: Settings, intake: Intake) -> App:
         take(event, body, client, "mention")
 
     @app.event("message")
-    def on_message(event: dict, body: dict, client) -> None:
+    def on_message(event: dict, body: dict, client, context) -> None:
         # Bots (ourselves included), edits, joins, deletions… are never questions.
         if event.get("bot_id") or event.get("subtype") or not event.get("user"):
             return
@@ -73,9 +76,17 @@ def build_app(settings: Settings, intake: Intake) -> App:
             take(event, body, client, "dm")
             return
         thread_ts = event.get("thread_ts")
-        if thread_ts and thread_ts != event["ts"]:
-            with db.connection(intake.db_url) as conn:
-                known = slack_store.bot_answered_thread(conn, _team(body, event), event["channel"], thread_ts)
+        if thread_ts and thread_ts != event.get("ts") and isinstance(event.get("channel"), str):
+            team = _team(body, event)
+            try:
+                # Someone else answering the bot's "I don't know" is teaching, not asking.
+                if feedback.capture_expert_reply(event, team, client, context.get("bot_user_id")):
+                    return
+                with db.connection(intake.db_url) as conn:
+                    known = slack_store.bot_answered_thread(conn, team, event["channel"], thread_ts)
+            except DatabaseUnavailable:
+                log.error("thread reply not handled: database unavailable")
+                return
             if known:
                 take(event, body, client, "thread")
         # Other channel messages: a mention arrives separately as app_mention (same ts, de-duplicated).
@@ -95,6 +106,8 @@ def build_app(settings: Settings, intake: Intake) -> App:
     @app.command(re.compile(r"^/(?!ask$).+"))
     def on_unknown_command(ack, command: dict) -> None:
         ack(f"I don't know `{command.get('command', '')}`. Ask me with `/ask <your question>`, mention me, or DM me.")
+
+    register_feedback(app, feedback)
 
     @app.error
     def on_error(error: Exception) -> None:

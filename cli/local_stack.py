@@ -25,10 +25,12 @@ WORKER_READY = "pipeline loaded"  # logged by workers.tasks once a worker proces
 class WorkerProcess:
     """One `celery worker` (its own process group) whose output goes to a log file."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, *, concurrency: int = 1, name: str = "w1") -> None:
+    def __init__(
+        self, env: dict[str, str], log_path: Path, *, concurrency: int = 1, name: str = "w1", queues: str = "answer"
+    ) -> None:
         self.env = {"C_FORCE_ROOT": "1", **os.environ, **env, "PYTHONUNBUFFERED": "1"}  # containers run as root
         self.log_path = log_path
-        self.args = [sys.executable, "-m", "celery", "-A", "workers.celery_app:celery_app", "worker", "-Q", "answer",
+        self.args = [sys.executable, "-m", "celery", "-A", "workers.celery_app:celery_app", "worker", "-Q", queues,
                      "-c", str(concurrency), "-P", "prefork", "--loglevel", "INFO", "-n", f"{name}@%h",
                      "--without-gossip", "--without-mingle", "--without-heartbeat"]  # fmt: skip
         self.concurrency = concurrency
@@ -130,9 +132,9 @@ class LocalSlackStack(contextlib.AbstractContextManager):
 
         from bot.runner import make_bot
         from core.settings import get_settings
-        from workers.celery_app import celery_app
+        from workers.celery_app import use_broker
 
-        celery_app.conf.broker_url = self.redis_url
+        use_broker(self.redis_url)
         settings = get_settings()
         app, requeuer = make_bot(settings)
         self._stack.callback(requeuer.stop)

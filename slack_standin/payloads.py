@@ -149,15 +149,17 @@ def block_actions(
     *,
     user: User,
     channel: Channel,
-    message: dict[str, Any],
+    message: dict[str, Any] | None,
     block_id: str,
     element: dict[str, Any],
     value: Any,
     trigger_id: str,
     response_url: str,
     action_ts: str,
+    ephemeral_ts: str | None = None,
 ) -> dict[str, Any]:
-    """A click on an interactive element inside a message."""
+    """A click on an interactive element inside a message. Ephemeral messages are not sent back: Slack's
+    payload then has no `message`, and the container says `is_ephemeral`."""
     action: dict[str, Any] = {
         "action_id": element.get("action_id"),
         "block_id": block_id,
@@ -176,13 +178,13 @@ def block_actions(
         )
     container: dict[str, Any] = {
         "type": "message",
-        "message_ts": message["ts"],
+        "message_ts": message["ts"] if message else ephemeral_ts,
         "channel_id": channel.id,
-        "is_ephemeral": False,
+        "is_ephemeral": message is None,
     }
-    if message.get("thread_ts"):
+    if message and message.get("thread_ts"):
         container["thread_ts"] = message["thread_ts"]
-    return {
+    payload = {
         "type": "block_actions",
         "user": _user(user, ident),
         "api_app_id": ident.app_id,
@@ -198,6 +200,9 @@ def block_actions(
         "response_url": response_url,
         "actions": [action],
     }
+    if message is None:
+        del payload["message"]
+    return payload
 
 
 def view_submission(ident: Identity, *, user: User, view: dict[str, Any], trigger_id: str) -> dict[str, Any]:

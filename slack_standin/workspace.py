@@ -1192,6 +1192,41 @@ class Workspace:
                 "interactive", payload, {"channel": channel_obj.id, "user": author.id, "trigger_id": trigger_id}
             )
 
+    def click_ephemeral_button(
+        self, ephemeral: Ephemeral, action_id: str, *, user: str | None = None, value: Any = None
+    ) -> Delivery:
+        """The person who sees an ephemeral message clicks one of its elements. A `respond(replace_original)`
+        through the payload's response_url replaces that ephemeral message."""
+        with self.lock:
+            channel_obj = self.channel(ephemeral.channel)
+            author = self.user(user or ephemeral.user)
+            if author.id != ephemeral.user:
+                raise ValueError(f"{author.id} cannot see an ephemeral message shown to {ephemeral.user}")
+            found = bk.find_action(ephemeral.blocks or [], action_id)
+            if found is None:
+                raise KeyError(f"no element with action_id {action_id!r} in ephemeral {ephemeral.ts}")
+            block_id, element = found
+            trigger_id = self._issue_trigger(author.id, channel_obj.id)
+            response_url = self._new_response_url(
+                kind="block_actions", channel=channel_obj.id, user=author.id, ephemeral_ts=ephemeral.ts
+            )
+            payload = payloads.block_actions(
+                self.identity,
+                user=author,
+                channel=channel_obj,
+                message=None,
+                block_id=block_id,
+                element=element,
+                value=value,
+                trigger_id=trigger_id,
+                response_url=response_url,
+                action_ts=f"{time.time():.6f}",
+                ephemeral_ts=ephemeral.ts,
+            )
+            return self._emit(
+                "interactive", payload, {"channel": channel_obj.id, "user": author.id, "trigger_id": trigger_id}
+            )
+
     def submit_view(self, view_id: str, values: dict[str, Any] | None = None, *, user: str | None = None) -> Delivery:
         """A person submits the modal. `values` maps block_id (or action_id) to a value, or block_id to
         {action_id: value}; they become `view.state.values` in the element types' shapes."""
@@ -1344,6 +1379,18 @@ class Workspace:
         )
         self._notify()
 
+    def _replace_ephemeral(self, ts: str, body: dict[str, Any]) -> None:
+        """What Slack does to an ephemeral message on replace_original / delete_original from its response_url."""
+        for i, eph in enumerate(self._ephemerals):
+            if eph.ts == ts:
+                if _bool(body.get("delete_original", False)):
+                    del self._ephemerals[i]
+                else:
+                    eph.text = body.get("text") or ""
+                    eph.blocks = body.get("blocks")
+                self._notify()
+                return
+
     def response_url_post(self, token: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """POST to a response_url the stand-in handed out (Bolt's `respond()`)."""
         with self.lock:
@@ -1354,9 +1401,18 @@ class Workspace:
                 return 404, {"ok": False, "error": "used_url"}
             ctx["uses"] += 1
             try:
-                self._respond(
-                    ctx.get("channel"), ctx.get("user"), body, source="response_url", message_ts=ctx.get("message_ts")
-                )
+                if ctx.get("ephemeral_ts") and (
+                    _bool(body.get("replace_original", False)) or _bool(body.get("delete_original", False))
+                ):
+                    self._replace_ephemeral(ctx["ephemeral_ts"], body)
+                else:
+                    self._respond(
+                        ctx.get("channel"),
+                        ctx.get("user"),
+                        body,
+                        source="response_url",
+                        message_ts=ctx.get("message_ts"),
+                    )
             except ApiError as err:
                 return 200, {"ok": False, "error": err.error}
             return 200, {"ok": True}

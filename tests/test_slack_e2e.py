@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import threading
@@ -11,16 +10,16 @@ import time
 import psycopg
 import pytest
 import redis
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.app import build_app
-from bot.intake import Intake, Requeuer
+from bot.intake import Requeuer
 from bot.runner import enqueue_answer
 from core import db
 from core.settings import Settings
-from slack_standin import ALICE, BOT_USER_ID, GENERAL, PRIVATE, SlackStandin
-from tests.conftest import SAMPLE_KB
+from slack_standin import ALICE, BOT_USER_ID, GENERAL, PRIVATE
+from tests.conftest import SAMPLE_KB, reset_database
 from tests.support import services
+from tests.support.slack_stack import PLACEHOLDER_MARK, ask, final, rows, worker_env
 from workers.kb.ingest import ingest_folder
 
 HR_DOC = """# Salary bands 2027
@@ -29,20 +28,12 @@ HR_DOC = """# Salary bands 2027
 
 The L5 salary band for Platform engineers is 142,000 to 171,000 EUR, reviewed every March.
 """
-PLACEHOLDER_MARK = "Looking into it"
-
-
-def _final(m) -> bool:
-    return PLACEHOLDER_MARK not in (m.text or "")
 
 
 @pytest.fixture(scope="module")
 def kb_db(database_url, local_embedder, tmp_path_factory):
     with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(
-            "TRUNCATE interactions, chunks, documents, collections, slack_requests, channel_settings "
-            "RESTART IDENTITY CASCADE"
-        )
+        reset_database(conn)
     hr = tmp_path_factory.mktemp("hr")
     (hr / "salary-bands.md").write_text(HR_DOC)
     settings = Settings(database_url=database_url, embeddings="local")
@@ -56,89 +47,6 @@ def kb_db(database_url, local_embedder, tmp_path_factory):
         )
         conn.commit()
     return database_url
-
-
-@pytest.fixture(scope="module")
-def redis_server():
-    """A Redis of this module's own: one test stops and restarts it."""
-    server = services.RedisServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def redis_url(redis_server):
-    return redis_server.url
-
-
-@pytest.fixture(scope="module")
-def slack():
-    with SlackStandin() as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
-def settings(slack, kb_db, redis_url) -> Settings:
-    return Settings(
-        database_url=kb_db,
-        redis_url=redis_url,
-        slack_bot_token=slack.bot_token,
-        slack_app_token=slack.app_token,
-        slack_api_url=slack.web_api_url,
-        embeddings="local",
-        llm=None,
-        visibility_timeout_s=5,
-        requeue_interval_s=0.5,
-        slack_max_retries=6,
-    )
-
-
-def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
-    return {
-        "DATABASE_URL": settings.database_url,
-        "REDIS_URL": settings.redis_url,
-        "SLACK_BOT_TOKEN": settings.slack_bot_token,
-        "ANSWERLOOP_SLACK_API_URL": settings.slack_api_url,
-        "ANSWERLOOP_EMBEDDINGS": "local",
-        "ANSWERLOOP_LLM": "",
-        "ANSWERLOOP_VISIBILITY_TIMEOUT_S": "5",
-        "ANSWERLOOP_SLACK_MAX_RETRIES": "6",
-        **extra,
-    }
-
-
-@pytest.fixture(scope="module")
-def worker(settings):
-    w = services.Worker(worker_env(settings)).start()
-    yield w
-    w.stop()
-
-
-@pytest.fixture(scope="module")
-def bot(slack, settings, pii_guard, worker):
-    from workers.celery_app import celery_app
-
-    celery_app.conf.broker_url = settings.redis_url
-    intake = Intake(settings, pii_guard, enqueue_answer, settings.database_url)
-    app = build_app(settings, intake)
-    handler = SocketModeHandler(app, settings.slack_app_token)
-    handler.connect()
-    slack.wait_until_connected(timeout=10)
-    yield intake
-    with contextlib.suppress(TimeoutError):
-        slack.wait_idle(5)  # acks in flight go out before the socket closes
-    handler.close()
-
-
-def ask(slack, text: str, channel: str = GENERAL, timeout: float = 120):
-    msg = slack.post_message(channel, f"<@{BOT_USER_ID}> {text}")
-    reply = slack.wait_for_bot_reply(channel, msg.ts, timeout=timeout, predicate=_final)
-    return msg, reply
-
-
-def rows(url: str, sql: str, *args) -> list[dict]:
-    with db.connect(url) as conn:
-        return conn.execute(sql, args).fetchall()
 
 
 def test_mention_gets_placeholder_then_cited_answer_in_thread(slack, bot, settings):
@@ -164,14 +72,14 @@ def test_mention_gets_placeholder_then_cited_answer_in_thread(slack, bot, settin
 
 def test_direct_message(slack, bot):
     msg = slack.send_dm("What is the nightly hotel cap in London?")
-    reply = slack.wait_for_bot_reply(msg.channel, msg.ts, timeout=60, predicate=_final)
+    reply = slack.wait_for_bot_reply(msg.channel, msg.ts, timeout=60, predicate=final)
     assert "250" in reply.text
 
 
 def test_thread_follow_up_is_answered(slack, bot):
     msg, _ = ask(slack, "How long before an unacknowledged page escalates to the secondary?")
     follow = slack.post_message(GENERAL, "And who gets paged after 20 minutes?", thread_ts=msg.ts)
-    reply = slack.wait_for_bot_reply(GENERAL, msg.ts, timeout=60, predicate=lambda m: _final(m) and m.ts > follow.ts)
+    reply = slack.wait_for_bot_reply(GENERAL, msg.ts, timeout=60, predicate=lambda m: final(m) and m.ts > follow.ts)
     assert "manager" in reply.text.lower()
 
 
@@ -195,7 +103,7 @@ def test_slash_command_in_channel(slack, bot):
         return [
             m
             for m in slack.messages(GENERAL)
-            if m.is_bot and m.history and "asked:" in m.history[0]["text"] and _final(m)
+            if m.is_bot and m.history and "asked:" in m.history[0]["text"] and final(m)
         ]
 
     [answer] = slack.wait_for(slash_answers, timeout=60)
@@ -222,7 +130,7 @@ def test_redelivered_event_gives_exactly_one_answer(slack, bot, settings):
 def test_rate_limit_storm_on_chat_update_still_delivers(slack, bot):
     slack.inject_rate_limit("chat.update", count=4, retry_after=1)
     _, reply = ask(slack, "How do MFA codes rotate on the VPN?")
-    assert _final(reply)
+    assert final(reply)
     statuses = [c for c in slack.calls("chat.update") if c.args.get("ts") == reply.ts]
     assert len(statuses) >= 5  # four 429s, then the update that landed
 
@@ -302,7 +210,7 @@ def test_worker_killed_mid_answer_still_answers_exactly_once(slack, bot, setting
             assert gate.wait(120), "the model was never called"
             first.kill()
             second.start()
-            reply = slack.wait_for_bot_reply(GENERAL, msg.ts, timeout=120, predicate=_final)
+            reply = slack.wait_for_bot_reply(GENERAL, msg.ts, timeout=120, predicate=final)
         finally:
             first.kill()
             second.stop()
@@ -335,7 +243,7 @@ def test_http_mode_rejects_bad_signatures_and_answers_the_genuine_retry(slack, b
     try:
         slack.inject_signature_fault(fault)
         msg = slack.post_message(GENERAL, f"<@{BOT_USER_ID}> What is the nightly hotel cap in London?")
-        reply = slack.wait_for_bot_reply(GENERAL, msg.ts, timeout=60, predicate=_final)
+        reply = slack.wait_for_bot_reply(GENERAL, msg.ts, timeout=60, predicate=final)
         # the message is delivered as `message` and as `app_mention`; the fault hit the first delivery
         deliveries = slack.deliveries(ts=msg.ts)
         assert all(d.wait(5) for d in deliveries)
@@ -418,7 +326,7 @@ def test_socket_mode_disconnect_reconnects_and_loses_no_question(slack, bot, rea
     and a question sent meanwhile is redelivered to the new connection and answered once."""
     assert slack.disconnect_socket(reason) == 1
     msg = slack.post_message(GENERAL, f"<@{BOT_USER_ID}> What is the nightly hotel cap in London?")
-    reply = slack.wait_for_bot_reply(GENERAL, msg.ts, timeout=90, predicate=_final)
+    reply = slack.wait_for_bot_reply(GENERAL, msg.ts, timeout=90, predicate=final)
     assert "250" in reply.text and len(slack.bot_replies(GENERAL, msg.ts)) == 1
     slack.wait_until_connected(timeout=30)
 
@@ -447,5 +355,5 @@ def test_redis_restart_that_loses_a_queued_task_still_answers_once(slack, bot, s
         worker.start()
     time.sleep(2 * settings.visibility_timeout_s + 0.5)  # no progress for that long: presumed lost
     assert Requeuer(settings, enqueue_answer, settings.database_url).run_once() >= 1
-    reply = slack.wait_for_bot_reply(GENERAL, msg.ts, timeout=90, predicate=_final)
+    reply = slack.wait_for_bot_reply(GENERAL, msg.ts, timeout=90, predicate=final)
     assert "250" in reply.text and len(slack.bot_replies(GENERAL, msg.ts)) == 1

@@ -23,9 +23,9 @@ class RedisServer(EmbeddedRedis):
 class Worker(WorkerProcess):
     """A `celery worker` whose start() returns once its pool process has loaded the pipeline."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], *, queues: str = "answer") -> None:
         name = f"test-{free_port()}"
-        super().__init__(env, _LOGS / f"answerloop-worker-{os.getpid()}-{name}.log", name=name)
+        super().__init__(env, _LOGS / f"answerloop-worker-{os.getpid()}-{name}.log", name=name, queues=queues)
 
     def start(self) -> Worker:
         super().start()

@@ -1,0 +1,320 @@
+"""Feedback from Slack: reactions on answers, the 👎 follow-up, "Improve this answer", expert replies.
+
+Every listener acks first (Bolt does it before the body runs, or the body calls `ack()` at once), does a few
+milliseconds of Postgres work, and tells the person what happened. Text people type (comments, corrections,
+replies) is redacted before it is stored; a dead database is said out loud, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import feedback_blocks as fb
+from core import db
+from core.errors import AnswerloopError, DatabaseUnavailable
+from core.settings import Settings
+from feedback import labels
+from feedback.document_weights import refresh_for_interactions
+from guardrails.pii import PiiGuard
+from workers import slack_store
+from workers.slack_blocks import pii_notice
+
+log = logging.getLogger(__name__)
+
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+DB_DOWN = ":warning: I couldn't record that: my database is unreachable right now. Please try again in a few minutes."
+
+
+def _team(body: dict) -> str:
+    return body.get("team_id") or (body.get("team") or {}).get("id") or ""
+
+
+def _ephemeral(
+    client: WebClient,
+    channel: str,
+    user: str,
+    text: str,
+    *,
+    thread_ts: str | None = None,
+    blocks: list[dict] | None = None,
+) -> None:
+    try:
+        client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks, thread_ts=thread_ts)
+    except SlackApiError as exc:
+        log.warning("ephemeral to %s not posted: %s", user, exc.response.get("error"))
+
+
+def _display_name(client: WebClient, user_id: str) -> str:
+    try:
+        user = client.users_info(user=user_id)["user"]
+    except (SlackApiError, KeyError, TypeError):
+        return user_id
+    profile = user.get("profile") or {}
+    return (
+        profile.get("display_name") or user.get("real_name") or profile.get("real_name") or user.get("name") or user_id
+    )
+
+
+def _permalink(client: WebClient, channel: str, ts: str) -> str:
+    try:
+        return client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+    except (SlackApiError, KeyError):
+        return ""
+
+
+class FeedbackListeners:
+    def __init__(self, settings: Settings, guard: PiiGuard, db_url: str) -> None:
+        self.settings = settings
+        self.guard = guard
+        self.db_url = db_url
+
+    # ------------------------------------------------------------------------------------------ reactions
+
+    def on_reaction(self, event: dict, body: dict, client: WebClient, context: dict, added: bool) -> str:
+        """Returns what happened (for logs and tests): ignored | recorded | retracted | unavailable."""
+        item = event.get("item")
+        user, reaction = event.get("user"), event.get("reaction")
+        if (
+            not isinstance(item, dict)
+            or item.get("type") != "message"
+            or not isinstance(user, str)
+            or not isinstance(reaction, str)
+        ):
+            return "ignored"
+        channel, ts = item.get("channel"), item.get("ts")
+        if not isinstance(channel, str) or not isinstance(ts, str) or user == context.get("bot_user_id"):
+            return "ignored"
+        pos, neg = self.settings.feedback_positive_reactions, self.settings.feedback_negative_reactions
+        kind = labels.polarity(reaction, pos, neg)
+        if kind is None:
+            return "ignored"  # 🎉 and friends are not votes
+        team = _team(body)
+        try:
+            with db.connection(self.db_url) as conn:
+                answer = slack_store.answer_at(conn, team, channel, ts)
+                if answer is None:
+                    return "ignored"  # a reaction on someone else's message, or on a placeholder
+                if added:
+                    result = labels.record_vote(
+                        conn,
+                        answer.interaction_id,
+                        kind=kind,
+                        reaction=reaction,
+                        user_id=user,
+                        team_id=team,
+                        channel_id=channel,
+                        heldout_percent=self.settings.feedback_heldout_percent,
+                    )
+                else:
+                    result = labels.retract_vote(
+                        conn, answer.interaction_id, reaction=reaction, user_id=user, positive=pos, negative=neg
+                    )
+                if result is not None and result.changed:
+                    refresh_for_interactions(conn, [answer.interaction_id])
+        except DatabaseUnavailable:
+            log.error("feedback not recorded (database unavailable)")
+            _ephemeral(client, channel, user, DB_DOWN)
+            return "unavailable"
+        if result is None:
+            return "ignored"
+        log.info("vote label=%s kind=%s", result.label_id, result.kind)
+        if result.first_down:
+            text, blocks = fb.reasons_message(result.label_id)
+            _ephemeral(client, channel, user, text, thread_ts=answer.thread_ts, blocks=blocks)
+        return "recorded" if result.kind else "retracted"
+
+    # ------------------------------------------------------------------------------------------ 👎 reasons
+
+    def on_reason(self, ack, body: dict, action: dict, respond) -> None:
+        ack()
+        reason = action["action_id"].removeprefix(fb.REASON_ACTION_PREFIX)
+        try:
+            with db.connection(self.db_url) as conn:
+                row = labels.add_reasons(conn, int(action.get("value", "0")), body["user"]["id"], reasons=[reason])
+        except DatabaseUnavailable:
+            respond(text=DB_DOWN, replace_original=False)
+            return
+        except (AnswerloopError, ValueError) as exc:
+            respond(text=f"I couldn't record that: {exc}", replace_original=False)
+            return
+        text, blocks = fb.reasons_message(row["id"], row["reasons"], row["comment"])
+        respond(text=text, blocks=blocks, replace_original=True)
+
+    def on_comment_button(self, ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+        container = body.get("container") or {}
+        view = fb.comment_modal(
+            int(action.get("value", "0")), container.get("channel_id", ""), container.get("message_ts", "")
+        )
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+        except SlackApiError as exc:
+            log.warning("comment modal not opened: %s", exc.response.get("error"))
+
+    def on_comment_submit(self, ack, body: dict, view: dict, client: WebClient) -> None:
+        text = fb.view_value(view, "comment").strip()
+        if not text:
+            ack(response_action="errors", errors={"comment": "Write a comment, or cancel."})
+            return
+        ack()
+        meta = json.loads(view.get("private_metadata") or "{}")
+        user = body["user"]["id"]
+        redaction = self.guard.redact(text)
+        try:
+            with db.connection(self.db_url) as conn:
+                labels.add_reasons(conn, int(meta.get("label_id", 0)), user, comment=redaction.text)
+        except DatabaseUnavailable:
+            if meta.get("channel"):
+                _ephemeral(client, meta["channel"], user, DB_DOWN)
+            return
+        except AnswerloopError as exc:
+            log.warning("comment not recorded: %s", exc)
+            return
+        notice = pii_notice(redaction.verdict())
+        if meta.get("channel"):
+            _ephemeral(
+                client, meta["channel"], user, "Thanks — your comment was saved." + (f"\n{notice}" if notice else "")
+            )
+
+    # ------------------------------------------------------------------------------------------ corrections
+
+    def on_improve_shortcut(self, ack, body: dict, shortcut: dict, client: WebClient, respond) -> None:
+        ack()  # the trigger_id is valid for 3 s: look up and open the modal straight away
+        channel = (shortcut.get("channel") or {}).get("id", "")
+        message = shortcut.get("message") or {}
+        team = _team(body)
+        try:
+            with db.connection(self.db_url) as conn:
+                answer = slack_store.answer_at(conn, team, channel, message.get("ts", ""))
+        except DatabaseUnavailable:
+            respond(text=DB_DOWN, response_type="ephemeral")
+            return
+        if answer is None:
+            respond(
+                text="*Improve this answer* works on my answers: open the ⋮ menu on one of my replies.",
+                response_type="ephemeral",
+            )
+            return
+        metadata = {
+            "team": team,
+            "channel": channel,
+            "ts": message.get("ts", ""),
+            "thread_ts": answer.thread_ts,
+            "interaction_id": str(answer.interaction_id),
+        }
+        view = fb.improve_modal(
+            question=answer.question, answer=answer.answer, answered=answer.status == "answered", metadata=metadata
+        )
+        try:
+            client.views_open(trigger_id=shortcut["trigger_id"], view=view)
+        except SlackApiError as exc:
+            log.warning("improve modal not opened: %s", exc.response.get("error"))
+            respond(text="I couldn't open the form in time; please try the shortcut again.", response_type="ephemeral")
+
+    def on_improve_submit(self, ack, body: dict, view: dict, client: WebClient) -> None:
+        text = fb.view_value(view, "correction").strip()
+        if not text:
+            ack(response_action="errors", errors={"correction": "Write the answer you would have given."})
+            return
+        if len(text) > fb.CORRECTION_MAX_CHARS:
+            ack(response_action="errors", errors={"correction": f"Keep it under {fb.CORRECTION_MAX_CHARS} characters."})
+            return
+        ack()
+        meta = json.loads(view.get("private_metadata") or "{}")
+        user = body["user"]["id"]
+        correction = self.guard.redact(text)
+        note = self.guard.redact(fb.view_value(view, "note").strip())
+        found = correction.verdict()
+        try:
+            with db.connection(self.db_url) as conn:
+                label_id = labels.record_correction(
+                    conn,
+                    meta["interaction_id"],
+                    correction=correction.text,
+                    comment=note.text,
+                    pii=found,
+                    user_id=user,
+                    user_name=_display_name(client, user),
+                    source="modal",
+                    team_id=meta.get("team", ""),
+                    channel_id=meta.get("channel", ""),
+                    permalink=_permalink(client, meta.get("channel", ""), meta.get("ts", "")),
+                    heldout_percent=self.settings.feedback_heldout_percent,
+                )
+        except DatabaseUnavailable:
+            _ephemeral(client, meta.get("channel", ""), user, DB_DOWN + " Your correction was not saved.")
+            return
+        log.info("correction label=%s", label_id)
+        try:
+            client.chat_postMessage(
+                channel=meta["channel"],
+                thread_ts=meta.get("thread_ts") or meta.get("ts"),
+                text=f"<@{user}> suggested a better answer — thank you! An admin will review it; once approved, "
+                "I'll answer questions like this from it.",
+            )
+        except SlackApiError as exc:
+            log.warning("correction acknowledgement not posted: %s", exc.response.get("error"))
+        notice = pii_notice(found)
+        if notice:
+            _ephemeral(client, meta["channel"], user, notice.replace("your question", "your correction"))
+
+    # ------------------------------------------------------------------------------------------ expert replies
+
+    def capture_expert_reply(self, event: dict, team: str, client: WebClient, bot_user_id: str | None) -> bool:
+        """A reply in a thread where the bot last said "I don't know", by someone other than the asker and not
+        addressed to the bot: kept as a candidate correction for review. True when captured."""
+        text = event.get("text") or ""
+        if not text.strip() or (bot_user_id and bot_user_id in _MENTION.findall(text)):
+            return False
+        with db.connection(self.db_url) as conn:
+            answer = slack_store.latest_answer_in_thread(conn, team, event["channel"], event["thread_ts"])
+            if answer is None or answer.status != "dont_know" or answer.asker == event.get("user"):
+                return False
+            redaction = self.guard.redact(text[: fb.CORRECTION_MAX_CHARS])
+            label_id = labels.record_correction(
+                conn,
+                answer.interaction_id,
+                correction=redaction.text,
+                pii=redaction.verdict(),
+                user_id=event["user"],
+                user_name=_display_name(client, event["user"]),
+                source="thread_reply",
+                team_id=team,
+                channel_id=event["channel"],
+                permalink=_permalink(client, event["channel"], event["ts"]),
+                heldout_percent=self.settings.feedback_heldout_percent,
+            )
+        log.info("expert reply captured as candidate correction label=%s", label_id)
+        _ephemeral(
+            client,
+            event["channel"],
+            event["user"],
+            "Thanks — I saved your reply as a candidate answer to this question. Once an admin approves it, "
+            "I'll answer questions like this from it.",
+            thread_ts=event["thread_ts"],
+        )
+        return True
+
+
+def register_feedback(app: App, listeners: FeedbackListeners) -> None:
+    @app.event("reaction_added")
+    def on_reaction_added(event: dict, body: dict, client, context) -> None:
+        outcome = listeners.on_reaction(event, body, client, context, added=True)
+        log.info("reaction_added: %s", outcome)
+
+    @app.event("reaction_removed")
+    def on_reaction_removed(event: dict, body: dict, client, context) -> None:
+        outcome = listeners.on_reaction(event, body, client, context, added=False)
+        log.info("reaction_removed: %s", outcome)
+
+    app.action(re.compile(f"^{fb.REASON_ACTION_PREFIX}"))(listeners.on_reason)
+    app.action(fb.COMMENT_ACTION)(listeners.on_comment_button)
+    app.view(fb.COMMENT_VIEW)(listeners.on_comment_submit)
+    app.shortcut(fb.IMPROVE_SHORTCUT)(listeners.on_improve_shortcut)
+    app.view(fb.IMPROVE_VIEW)(listeners.on_improve_submit)

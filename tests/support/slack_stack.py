@@ -1,0 +1,108 @@
+"""The Slack stack of end-to-end tests: a private Redis, the Slack stand-in, a real Celery worker process and the
+Socket Mode bot, all module-scoped. A test module imports these fixtures and defines `kb_db` (its database,
+migrated, with its knowledge base ingested)."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+from bot.app import build_app
+from bot.intake import Intake
+from bot.runner import enqueue_answer
+from core import db
+from core.settings import Settings
+from slack_standin import BOT_USER_ID, GENERAL, SlackStandin
+from tests.support import services
+
+PLACEHOLDER_MARK = "Looking into it"
+
+
+def final(m) -> bool:
+    """A bot message that is no longer the placeholder."""
+    return PLACEHOLDER_MARK not in (m.text or "")
+
+
+@pytest.fixture(scope="module")
+def redis_server():
+    """A Redis of this module's own: one test stops and restarts it."""
+    server = services.RedisServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def redis_url(redis_server):
+    return redis_server.url
+
+
+@pytest.fixture(scope="module")
+def slack():
+    with SlackStandin() as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def settings(slack, kb_db, redis_url) -> Settings:
+    return Settings(
+        database_url=kb_db,
+        redis_url=redis_url,
+        slack_bot_token=slack.bot_token,
+        slack_app_token=slack.app_token,
+        slack_api_url=slack.web_api_url,
+        embeddings="local",
+        llm=None,
+        visibility_timeout_s=5,
+        requeue_interval_s=0.5,
+        slack_max_retries=6,
+    )
+
+
+def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
+    return {
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url,
+        "SLACK_BOT_TOKEN": settings.slack_bot_token,
+        "ANSWERLOOP_SLACK_API_URL": settings.slack_api_url,
+        "ANSWERLOOP_EMBEDDINGS": "local",
+        "ANSWERLOOP_LLM": "",
+        "ANSWERLOOP_VISIBILITY_TIMEOUT_S": "5",
+        "ANSWERLOOP_SLACK_MAX_RETRIES": "6",
+        **extra,
+    }
+
+
+@pytest.fixture(scope="module")
+def worker(settings):
+    w = services.Worker(worker_env(settings)).start()
+    yield w
+    w.stop()
+
+
+@pytest.fixture(scope="module")
+def bot(slack, settings, pii_guard, worker):
+    from workers.celery_app import use_broker
+
+    use_broker(settings.redis_url)
+    intake = Intake(settings, pii_guard, enqueue_answer, settings.database_url)
+    app = build_app(settings, intake)
+    handler = SocketModeHandler(app, settings.slack_app_token)
+    handler.connect()
+    slack.wait_until_connected(timeout=10)
+    yield intake
+    with contextlib.suppress(TimeoutError):
+        slack.wait_idle(5)  # acks in flight go out before the socket closes
+    handler.close()
+
+
+def ask(slack, text: str, channel: str = GENERAL, timeout: float = 120):
+    msg = slack.post_message(channel, f"<@{BOT_USER_ID}> {text}")
+    reply = slack.wait_for_bot_reply(channel, msg.ts, timeout=timeout, predicate=final)
+    return msg, reply
+
+
+def rows(url: str, sql: str, *args) -> list[dict]:
+    with db.connect(url) as conn:
+        return conn.execute(sql, args).fetchall()

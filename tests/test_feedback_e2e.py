@@ -1,0 +1,335 @@
+"""Feedback end to end through the Slack stand-in: reactions, the 👎 follow-up, "Improve this answer",
+approval into a verified answer, and expert replies — real Bolt, Redis, Celery worker and Postgres."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bot.feedback_listeners import DB_DOWN, FeedbackListeners
+from core import db
+from core.settings import Settings
+from slack_standin import ALICE, BOB, BOT_USER_ID, GENERAL, PRIVATE
+from tests.conftest import REPO, SAMPLE_KB, reset_database
+from tests.support.slack_stack import ask, final, rows
+from workers.kb.ingest import ingest_folder
+
+HR_DOC = "# Leave\n\n## Parental leave\n\nParental leave is 16 weeks at full pay, to be taken within 18 months.\n"
+
+
+@pytest.fixture(scope="module")
+def kb_db(database_url, local_embedder, tmp_path_factory):
+    with db.connect(database_url) as conn:
+        reset_database(conn)
+        conn.commit()
+    hr = tmp_path_factory.mktemp("hr")
+    (hr / "leave.md").write_text(HR_DOC)
+    settings = Settings(database_url=database_url, embeddings="local")
+    with db.connect(database_url) as conn:
+        ingest_folder(conn, SAMPLE_KB / "handbook", "handbook", embedder=local_embedder, settings=settings)
+        ingest_folder(conn, hr, "hr", embedder=local_embedder, settings=settings)
+        conn.execute(
+            "INSERT INTO channel_settings (team_id, channel_id, collections, expert) VALUES "
+            "('T0STANDIN1', %s, '{handbook}', '<@U0BOB00001>'), ('T0STANDIN1', %s, '{hr}', NULL)",
+            (GENERAL, PRIVATE),
+        )
+        conn.commit()
+    return database_url
+
+
+def interaction_of(settings, msg_ts: str) -> str:
+    [row] = rows(settings.database_url, "SELECT interaction_id FROM slack_requests WHERE message_ts = %s", msg_ts)
+    return str(row["interaction_id"])
+
+
+def labels_of(settings, interaction_id: str) -> list[dict]:
+    return rows(settings.database_url, "SELECT * FROM labels WHERE interaction_id = %s ORDER BY id", interaction_id)
+
+
+def wait_labels(slack, settings, interaction_id: str, predicate, timeout: float = 10) -> list[dict]:
+    return slack.wait_for(
+        lambda: (lambda ls: ls if predicate(ls) else None)(labels_of(settings, interaction_id)), timeout=timeout
+    )
+
+
+def cli(database_url: str, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": database_url, "ANSWERLOOP_EMBEDDINGS": "local", "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-c", "from cli.main import main; main()", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def test_thumbs_up_is_a_label_with_its_prompt_version_and_removing_it_retracts(slack, bot, settings):
+    msg, reply = ask(slack, "How long before an unacknowledged page escalates to the secondary?")
+    iid = interaction_of(settings, msg.ts)
+    slack.add_reaction(GENERAL, reply.ts, "+1", user=ALICE)
+    [label] = wait_labels(slack, settings, iid, lambda ls: ls)
+    assert (label["kind"], label["status"], label["source"], label["user_id"]) == ("up", "pending", "reaction", ALICE)
+    assert label["prompt_version_id"] == 1 and label["split"] in ("train", "heldout")
+    assert label["channel_id"] == GENERAL and label["team_id"] == slack.team_id
+    # the cited document gained a vote
+    doc = rows(
+        settings.database_url,
+        "SELECT f.ups, f.downs FROM document_feedback f JOIN documents d ON d.id = f.document_id "
+        "WHERE d.source_path = 'on-call.md'",
+    )
+    assert doc == [{"ups": 1, "downs": 0}]
+
+    slack.remove_reaction(GENERAL, reply.ts, "+1", user=ALICE)
+    [label] = wait_labels(slack, settings, iid, lambda ls: ls and ls[0]["status"] == "retracted")
+    assert label["reactions"] == []
+    doc = rows(
+        settings.database_url,
+        "SELECT f.ups FROM document_feedback f JOIN documents d ON d.id = f.document_id "
+        "WHERE d.source_path = 'on-call.md'",
+    )
+    assert doc == [{"ups": 0}]
+
+
+def test_one_vote_per_person_and_the_latest_reaction_decides(slack, bot, settings):
+    msg, reply = ask(slack, "What is the nightly hotel cap for a trip to London?")
+    iid = interaction_of(settings, msg.ts)
+    slack.add_reaction(GENERAL, reply.ts, "thumbsup", user=ALICE)
+    wait_labels(slack, settings, iid, lambda ls: ls and ls[0]["kind"] == "up")
+    slack.add_reaction(GENERAL, reply.ts, "x", user=ALICE)
+    [label] = wait_labels(slack, settings, iid, lambda ls: ls and ls[0]["kind"] == "down")
+    assert label["reactions"] == ["thumbsup", "x"]
+    slack.remove_reaction(GENERAL, reply.ts, "x", user=ALICE)
+    [label] = wait_labels(slack, settings, iid, lambda ls: ls and ls[0]["kind"] == "up")
+    assert label["status"] == "pending"
+    slack.add_reaction(GENERAL, reply.ts, "+1", user=BOB)  # another person: another label
+    wait_labels(slack, settings, iid, lambda ls: len(ls) == 2)
+
+
+def test_thumbs_down_asks_the_voter_why_and_records_reasons_and_a_redacted_comment(slack, bot, settings):
+    msg, reply = ask(slack, "When does the end-of-year code freeze start?")
+    iid = interaction_of(settings, msg.ts)
+    slack.add_reaction(GENERAL, reply.ts, "-1", user=BOB)
+    follow_up = slack.wait_for(
+        lambda: [e for e in slack.ephemerals(GENERAL, BOB) if e.blocks and e.thread_ts == msg.ts], timeout=10
+    )[-1]
+    assert follow_up.thread_ts == msg.ts and "What was wrong" in follow_up.text
+    assert not [e for e in slack.ephemerals(GENERAL, ALICE) if e.thread_ts == msg.ts], "only the voter is asked"
+
+    slack.click_ephemeral_button(follow_up, "feedback_reason_outdated")
+    [label] = wait_labels(slack, settings, iid, lambda ls: ls and ls[0]["reasons"])
+    assert label["kind"] == "down" and label["reasons"] == ["outdated"]
+    slack.wait_for(lambda: "noted" in follow_up.text, timeout=10)  # replaced in place
+    assert "Outdated" in follow_up.text
+
+    slack.click_ephemeral_button(follow_up, "feedback_comment")
+    view = slack.wait_for_view(user=BOB, timeout=10)
+    slack.submit_view(view.id, {"comment": "Moved to Jan 5 this year, see ops-lead@example.com"})
+    [label] = wait_labels(slack, settings, iid, lambda ls: ls and ls[0]["comment"])
+    assert "<EMAIL_ADDRESS>" in label["comment"] and "ops-lead@example.com" not in label["comment"]
+
+
+def test_reactions_that_are_not_votes_or_not_on_answers_are_ignored(slack, bot, settings):
+    msg, reply = ask(slack, "How many reviewers does a billing PR need?")
+    iid = interaction_of(settings, msg.ts)
+    slack.add_reaction(GENERAL, reply.ts, "tada", user=ALICE)  # not a vote
+    slack.add_reaction(GENERAL, msg.ts, "+1", user=BOB)  # the question, not the answer
+    slack.wait_idle(5)
+    assert labels_of(settings, iid) == []
+    assert rows(
+        settings.database_url,
+        "SELECT count(*) AS n FROM labels WHERE user_id = %s AND kind = 'up' AND interaction_id = %s",
+        BOB,
+        iid,
+    ) == [{"n": 0}]
+
+
+def test_votes_work_in_dms_and_private_channels(slack, bot, settings):
+    dm = slack.send_dm("What is the daily meal allowance abroad?", user=ALICE)
+    reply = slack.wait_for_bot_reply(dm.channel, dm.ts, timeout=120, predicate=final)
+    slack.add_reaction(dm.channel, reply.ts, "+1", user=ALICE)
+    wait_labels(slack, settings, interaction_of(settings, dm.ts), lambda ls: ls and ls[0]["kind"] == "up")
+
+    msg, reply = ask(slack, "How long is parental leave?", channel=PRIVATE)
+    slack.add_reaction(PRIVATE, reply.ts, "-1", user=ALICE)
+    [label] = wait_labels(slack, settings, interaction_of(settings, msg.ts), lambda ls: ls)
+    assert (label["kind"], label["channel_id"]) == ("down", PRIVATE)
+
+
+def test_correction_becomes_a_verified_answer_for_the_next_similar_question(slack, bot, settings):
+    question = "Who approves production deploys for the data team's services?"
+    msg, reply = ask(slack, question)
+    iid = interaction_of(settings, msg.ts)
+    [stored] = rows(settings.database_url, "SELECT answer, status FROM interactions WHERE id = %s", iid)
+
+    slack.message_shortcut("improve_answer", GENERAL, reply.ts, user=BOB)
+    view = slack.wait_for_view(user=BOB, timeout=10)
+    element = next(b for b in view.data["blocks"] if b.get("block_id") == "correction")["element"]
+    if stored["status"] == "answered":
+        assert element["initial_value"] == stored["answer"], "the modal is prefilled with the answer"
+    assert question in json.dumps(view.data["blocks"])
+
+    slack.submit_view(view.id, {"correction": "   "}).wait(10)  # only spaces: Slack would send it, we refuse it
+    assert "correction" in slack.view(view.id).errors and not slack.view(view.id).closed
+
+    correction = (
+        "Production deploys of data team services are approved by the data platform lead on duty. "
+        "Ask Priya at priya.n@example.com when in doubt."
+    )
+    slack.submit_view(view.id, {"correction": correction, "note": "data team wiki, deploy page"})
+    [label] = wait_labels(slack, settings, iid, lambda ls: ls)
+    assert (label["kind"], label["status"], label["source"], label["user_id"]) == (
+        "correction",
+        "pending",
+        "modal",
+        BOB,
+    )
+    assert "<EMAIL_ADDRESS>" in label["correction"] and "priya.n@example.com" not in label["correction"]
+    assert label["user_name"] == "bob" and label["permalink"].startswith("https://")
+    assert label["pii"]["entities"] == {"EMAIL_ADDRESS": 1}
+    thanks = slack.wait_for(
+        lambda: [m for m in slack.bot_replies(GENERAL, msg.ts) if "suggested a better answer" in (m.text or "")],
+        timeout=10,
+    )
+    assert f"<@{BOB}>" in thanks[0].text
+    slack.wait_for(lambda: [e for e in slack.ephemerals(GENERAL, BOB) if "removed an email" in e.text], timeout=10)
+
+    r = cli(settings.database_url, "labels", "approve", str(label["id"]), "--actor", "admin-ann")
+    assert r.returncode == 0, r.stderr
+    assert "verified answer published" in r.stdout
+    [audit] = rows(
+        settings.database_url, "SELECT actor, action FROM admin_actions WHERE target = %s", f"label:{label['id']}"
+    )
+    assert audit == {"actor": "admin-ann", "action": "labels.approve"}
+
+    paraphrase_msg, answer = ask(slack, "Who has to approve a prod deploy of a data team service?")
+    assert "data platform lead on duty" in answer.text
+    assert "priya.n@example.com" not in answer.text
+    assert "Verified answer (verified by bob)" in json.dumps(answer.blocks)
+    [row] = rows(
+        settings.database_url,
+        "SELECT answerer, status FROM interactions WHERE id = %s",
+        interaction_of(settings, paraphrase_msg.ts),
+    )
+    assert row == {"answerer": "verified", "status": "answered"}
+
+    # A channel that may not search the handbook never sees the handbook's verified answers.
+    _, other = ask(slack, "Who has to approve a prod deploy of a data team service?", channel=PRIVATE)
+    assert "data platform lead" not in other.text
+
+
+def test_improve_shortcut_on_a_message_that_is_not_an_answer_explains(slack, bot):
+    msg = slack.post_message(GENERAL, "just a message", user=ALICE)
+    slack.message_shortcut("improve_answer", GENERAL, msg.ts, user=ALICE)
+    slack.wait_for(lambda: [e for e in slack.ephemerals(GENERAL, ALICE) if "works on my answers" in e.text], timeout=10)
+    assert not slack.views(user=ALICE, open_only=True)
+
+
+def test_an_experts_reply_to_i_dont_know_becomes_a_candidate_correction(slack, bot, settings):
+    msg, reply = ask(slack, "What's the wifi password in the Berlin office?")
+    assert "I don't know" in reply.text
+    iid = interaction_of(settings, msg.ts)
+    expert = slack.post_message(
+        GENERAL,
+        "It's on the sticker under the router; IT at it-help@example.com can reset it.",
+        user=BOB,
+        thread_ts=msg.ts,
+    )
+    [label] = wait_labels(slack, settings, iid, lambda ls: ls)
+    assert (label["kind"], label["source"], label["status"], label["user_id"]) == (
+        "correction",
+        "thread_reply",
+        "pending",
+        BOB,
+    )
+    assert "sticker under the router" in label["correction"] and "it-help@example.com" not in label["correction"]
+    slack.wait_for(lambda: [e for e in slack.ephemerals(GENERAL, BOB) if "candidate answer" in e.text], timeout=10)
+    slack.wait_idle(5)
+    assert not [m for m in slack.bot_replies(GENERAL, msg.ts) if m.ts > expert.ts], "the reply is not a question"
+
+    # the asker's own follow-up in that thread is still a question
+    follow = slack.post_message(GENERAL, "And who do I ask about the guest network?", user=ALICE, thread_ts=msg.ts)
+    slack.wait_for_bot_reply(GENERAL, msg.ts, timeout=120, predicate=lambda m: final(m) and m.ts > follow.ts)
+    assert len(labels_of(settings, iid)) == 1
+
+
+def test_feedback_with_postgres_down_says_so_instead_of_dropping_it(slack, bot, settings, pii_guard):
+    down = settings.model_copy(update={"db_timeout_s": 1.0})
+    listeners = FeedbackListeners(down, pii_guard, "postgresql://nobody@127.0.0.1:1/none")
+    client = slack.web_client(token=slack.bot_token)
+    event = {
+        "type": "reaction_added",
+        "user": ALICE,
+        "reaction": "+1",
+        "item": {"type": "message", "channel": GENERAL, "ts": "1.000001"},
+    }
+    outcome = listeners.on_reaction(event, {"team_id": slack.team_id}, client, {"bot_user_id": BOT_USER_ID}, True)
+    assert outcome == "unavailable"
+    assert any(DB_DOWN in e.text for e in slack.ephemerals(GENERAL, ALICE))
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"type": "reaction_added", "user": ALICE, "reaction": "+1"},  # no item
+        {"type": "reaction_added", "user": ALICE, "reaction": "+1", "item": {"type": "file", "file": "F1"}},
+        {"type": "reaction_added", "user": ALICE, "reaction": 7, "item": {"type": "message", "channel": GENERAL}},
+        {"type": "reaction_added", "reaction": "+1", "item": {"type": "message", "channel": GENERAL, "ts": "1.2"}},
+    ],
+)
+def test_malformed_reaction_events_are_ignored(slack, bot, settings, pii_guard, event):
+    listeners = FeedbackListeners(settings, pii_guard, settings.database_url)
+    client = slack.web_client(token=slack.bot_token)
+    assert listeners.on_reaction(event, {"team_id": slack.team_id}, client, {}, True) == "ignored"
+    delivery = slack.send_event(event)  # and through Bolt: acked, nothing breaks
+    delivery.wait(10)
+    assert delivery.acked
+
+
+def test_pii_and_secrets_in_feedback_text_never_reach_postgres_or_logs(slack, bot, settings, worker, caplog):
+    from tests.test_no_pii_at_rest import RAW, _all_text
+
+    caplog.set_level(logging.DEBUG)
+    msg, reply = ask(slack, "How much can line coverage drop before CI fails?")
+    iid = interaction_of(settings, msg.ts)
+    slack.message_shortcut("improve_answer", GENERAL, reply.ts, user=BOB)
+    view = slack.wait_for_view(user=BOB, timeout=10)
+    slack.submit_view(
+        view.id,
+        {
+            "correction": f"Coverage may drop 0.5 points. Ask {RAW['email']} or {RAW['phone']}; the CI key is "
+            f"{RAW['aws']} and the admin password={RAW['password']}",
+            "note": f"token {RAW['slack']} and {RAW['github']}",
+        },
+    ).wait(10)
+    slack.add_reaction(GENERAL, reply.ts, "-1", user=BOB)
+    follow_up = slack.wait_for(
+        lambda: [e for e in slack.ephemerals(GENERAL, BOB) if e.blocks and e.thread_ts == msg.ts], timeout=10
+    )[-1]
+    slack.click_ephemeral_button(follow_up, "feedback_comment")
+    comment = slack.wait_for_view(user=BOB, timeout=10)
+    slack.submit_view(comment.id, {"comment": f"refund to {RAW['iban']} / card {RAW['card']} ssn {RAW['ssn']}"})
+
+    idk, answer = ask(slack, "What's the guest wifi password in the Lisbon office?")
+    assert "I don't know" in answer.text
+    slack.post_message(
+        GENERAL,
+        f"from {RAW['ip']}: use bearer {RAW['jwt']}\n-----BEGIN RSA PRIVATE KEY-----\n{RAW['pem']}\n"
+        "-----END RSA PRIVATE KEY-----",
+        user=BOB,
+        thread_ts=idk.ts,
+    )
+    wait_labels(slack, settings, iid, lambda ls: len(ls) == 2 and any(x["comment"] for x in ls))
+    wait_labels(slack, settings, interaction_of(settings, idk.ts), lambda ls: ls)
+
+    stored = _all_text(settings.database_url)
+    assert stored.count("<EMAIL_ADDRESS>") >= 1 and "<IBAN_CODE>" in stored
+    leaked = {k: v for k, v in RAW.items() if v in stored or v.replace(" ", "") in stored}
+    assert leaked == {}, f"raw values found in Postgres: {sorted(leaked)}"
+    logged = "\n".join(rec.getMessage() for rec in caplog.records) + worker.log()
+    assert not [k for k, v in RAW.items() if v in logged]
