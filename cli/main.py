@@ -11,12 +11,14 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from cli import admin
 from cli.output import collections_table, console, err_console, print_answer
 from core import db, migrate
 from core.bootstrap import ready_database
 from core.errors import AnswerloopError, NotFound
 from core.logs import configure_logging
 from core.settings import get_settings
+from feedback.audit import record_action
 
 app = typer.Typer(
     help="Answerloop: answers from your team's documents, guarded.",
@@ -25,12 +27,15 @@ app = typer.Typer(
 )
 kb_app = typer.Typer(help="Knowledge base: ingest, list, remove.", no_args_is_help=True)
 db_app = typer.Typer(help="Database: migrations and the embedded server.", no_args_is_help=True)
-prompts_app = typer.Typer(help="Prompt versions (read-only here).", no_args_is_help=True)
 channels_app = typer.Typer(help="Per-channel settings: collections, expert, reply mode.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 app.add_typer(db_app, name="db")
-app.add_typer(prompts_app, name="prompts")
 app.add_typer(channels_app, name="channels")
+app.add_typer(admin.labels_app, name="labels")
+app.add_typer(admin.prompts_app, name="prompts")
+app.add_typer(admin.retune_app, name="retune")
+app.add_typer(admin.review_app, name="review")
+
 
 SAMPLE_KB = Path(__file__).resolve().parent.parent / "core" / "sample_kb"
 
@@ -342,29 +347,6 @@ def db_stop() -> None:
     console.print("stopped the embedded Postgres" if stopped else "the embedded Postgres was not running")
 
 
-# ---------------------------------------------------------------- prompt versions
-@prompts_app.command("list")
-def prompts_list() -> None:
-    """Prompt versions, newest first; * marks the active one."""
-    url = ready_database(get_settings())
-    with db.connect(url) as conn:
-        active = conn.execute("SELECT version_id FROM prompt_pointer WHERE name = 'active'").fetchone()
-        for r in conn.execute("SELECT id, author, note, created_at FROM prompt_versions ORDER BY id DESC"):
-            mark = "*" if active and r["id"] == active["version_id"] else " "
-            console.print(f"{mark} v{r['id']}  {r['created_at']:%Y-%m-%d %H:%M}  {r['author']}  [dim]{r['note']}[/]")
-
-
-@prompts_app.command("show")
-def prompts_show(version: Annotated[int, typer.Argument(help="Version id.")]) -> None:
-    """One version's instructions, few-shot examples and parameters."""
-    from feedback.prompt_versions import get_version
-
-    url = ready_database(get_settings())
-    with db.connect(url) as conn:
-        v = get_version(conn, version)
-    print(json.dumps(v.model_dump(mode="json"), indent=2))
-
-
 # ---------------------------------------------------------------- Slack and workers
 @app.command()
 def bot(
@@ -414,6 +396,19 @@ def worker(
     )
 
 
+@app.command()
+def beat() -> None:
+    """Run Celery beat: it sends the periodic retune to the retune queue (ANSWERLOOP_RETUNE_SCHEDULE).
+    Run exactly one beat per deployment."""
+    settings = get_settings()
+    ready_database(settings)
+    from workers.celery_app import celery_app
+
+    schedule_file = settings.home / "celerybeat-schedule"
+    schedule_file.parent.mkdir(parents=True, exist_ok=True)
+    celery_app.start(["beat", "--loglevel", settings.log_level, "--schedule", str(schedule_file)])
+
+
 def _parse_channel(ref: str) -> tuple[str, str]:
     team, sep, channel = ref.partition("/")
     if not sep or not team or not channel:
@@ -427,11 +422,12 @@ def channels_set(
     collection: Annotated[list[str] | None, typer.Option("--collection", "-c", help="Allowed collections.")] = None,
     expert: Annotated[str | None, typer.Option(help="Who to tag on 'I don't know', e.g. <@U123>.")] = None,
     mode: Annotated[str | None, typer.Option(help="in_channel or ephemeral (for /ask).")] = None,
-    actor: Annotated[str, typer.Option(help="Who makes the change (recorded).")] = "cli",
+    actor: admin.Actor = "",
 ) -> None:
     """Configure a channel; options not given keep their value."""
     from workers import slack_store
 
+    actor = actor or admin.default_actor()
     if mode not in (None, "in_channel", "ephemeral"):
         raise AnswerloopError(f"Unknown mode {mode!r}.", hint="Use in_channel or ephemeral.")
     team, chan = _parse_channel(channel)
@@ -440,6 +436,9 @@ def channels_set(
         if collection:
             _require_collections(conn, collection)
         slack_store.set_channel(conn, team, chan, collections=collection, expert=expert, reply_mode=mode, actor=actor)
+        record_action(
+            conn, actor, "channels.set", f"{team}/{chan}", {"collections": collection, "expert": expert, "mode": mode}
+        )
         conn.commit()
     console.print(f"updated {team}/{chan}")
 
@@ -460,6 +459,11 @@ def channels_show() -> None:
             f"{r['team_id']}/{r['channel_id']}  collections: {cols}  expert: {r['expert'] or '—'}  "
             f"mode: {r['reply_mode']}  [dim]by {r['updated_by']} at {r['updated_at']:%Y-%m-%d %H:%M}[/]"
         )
+
+
+app.command("eval")(admin.eval_command)
+app.command("stats")(admin.stats_command)
+app.command("audit")(admin.audit_command)
 
 
 def main() -> None:

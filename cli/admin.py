@@ -1,0 +1,502 @@
+"""Admin commands: labels, prompt versions, retune/eval reports, stats and a review sample.
+
+Every command that changes state records who did it (`--actor`, default $ANSWERLOOP_ADMIN or $USER) in
+`admin_actions`. Unknown ids are clear errors (exit code 2), never tracebacks.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import re
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from cli.output import console, err_console
+from cli.reports import print_eval_report, print_retune_report
+from core import db
+from core.bootstrap import ready_database
+from core.errors import AnswerloopError
+from core.settings import get_settings
+from feedback import labels as labels_mod
+from feedback import prompt_versions as pv
+from feedback.audit import recent_actions
+
+labels_app = typer.Typer(help="Labeled feedback: list, show, approve, reject, export.", no_args_is_help=True)
+prompts_app = typer.Typer(
+    help="Prompt versions: list, show, diff, activate, rollback, approve, export.", no_args_is_help=True
+)
+retune_app = typer.Typer(help="Build, evaluate and promote a better prompt version from the labels.")
+review_app = typer.Typer(help="Read what the bot answered.", no_args_is_help=True)
+
+
+def default_actor() -> str:
+    try:
+        return os.environ.get("ANSWERLOOP_ADMIN") or getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"
+
+
+Actor = Annotated[str, typer.Option("--actor", help="Who does this (recorded). Default: $ANSWERLOOP_ADMIN or $USER.")]
+
+
+def _url() -> str:
+    return ready_database(get_settings())
+
+
+def parse_since(value: str | None) -> datetime | None:
+    """'7d', '12h', '2w' or an ISO date/time."""
+    if value is None:
+        return None
+    m = re.fullmatch(r"(\d+)\s*([hdw])", value.strip())
+    if m:
+        n, unit = int(m.group(1)), m.group(2)
+        delta = {"h": timedelta(hours=n), "d": timedelta(days=n), "w": timedelta(weeks=n)}[unit]
+        return datetime.now(UTC) - delta
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise AnswerloopError(f"--since {value!r} is not a date.", hint="Use e.g. 7d, 12h, 2w or 2026-11-01.") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _short(text: str | None, n: int = 60) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+# ------------------------------------------------------------------------------------------------ labels
+
+
+@labels_app.command("list")
+def labels_list(
+    status: Annotated[str | None, typer.Option(help="pending | approved | rejected | retracted")] = None,
+    kind: Annotated[str | None, typer.Option(help="up | down | correction")] = None,
+    channel: Annotated[str | None, typer.Option(help="Slack channel id.")] = None,
+    since: Annotated[str | None, typer.Option(help="7d, 12h, 2w or a date.")] = None,
+    split: Annotated[str | None, typer.Option(help="train | heldout")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
+) -> None:
+    """Labels, newest first."""
+    with db.connect(_url()) as conn:
+        rows = labels_mod.list_labels(
+            conn, status=status, kind=kind, channel=channel, split=split, since=parse_since(since), limit=limit
+        )
+    if not rows:
+        console.print("no labels match")
+        return
+    table = Table("id", "kind", "status", "split", "by", "question", "reasons / correction", "v", "created")
+    for r in rows:
+        detail = _short(r["correction"], 40) if r["kind"] == "correction" else ", ".join(r["reasons"])
+        table.add_row(
+            str(r["id"]),
+            {"up": "👍 up", "down": "👎 down"}.get(r["kind"], "✎ correction"),
+            r["status"],
+            r["split"],
+            escape(r["user_name"] or r["user_id"]),
+            escape(_short(r["question"], 50)),
+            escape(detail),
+            str(r["prompt_version_id"] or "–"),
+            f"{r['created_at']:%Y-%m-%d %H:%M}",
+        )
+    console.print(table)
+
+
+@labels_app.command("show")
+def labels_show(label_id: Annotated[int, typer.Argument(help="Label id.")]) -> None:
+    """One label with the question and the answer it is about."""
+    with db.connect(_url()) as conn:
+        r = labels_mod.get_label(conn, label_id)
+    console.print(f"[bold]label {r['id']}[/]  {r['kind']} · {r['status']} · split {r['split']} · source {r['source']}")
+    console.print(
+        f"by {escape(r['user_name'] or r['user_id'])} in {r['team_id']}/{r['channel_id']} at {r['created_at']}"
+    )
+    console.print(f"[bold]question[/] {escape(r['question'])}")
+    console.print(f"[bold]answer[/] ({r['answer_status']}, prompt v{r['prompt_version_id']}) {escape(r['answer'])}")
+    for c in r["citations"] or []:
+        console.print(f"  source: {escape(c.get('document_title', ''))} › {escape(c.get('section', ''))}")
+    if r["correction"] is not None:
+        console.print(f"[bold]correction[/] {escape(r['correction'])}")
+    if r["reasons"]:
+        console.print(f"[bold]reasons[/] {', '.join(labels_mod.REASONS.get(x, x) for x in r['reasons'])}")
+    if r["comment"]:
+        console.print(f"[bold]comment[/] {escape(r['comment'])}")
+    if r["pii"].get("found"):
+        console.print(f"[magenta]redacted before storing: {', '.join(r['pii'].get('entities', {}))}[/]")
+    if r["permalink"]:
+        console.print(f"[dim]{r['permalink']}[/]")
+    if r["reviewed_by"]:
+        console.print(f"reviewed by {r['reviewed_by']} at {r['reviewed_at']} {escape(r['review_note'])}")
+
+
+@labels_app.command("approve")
+def labels_approve(
+    label_ids: Annotated[list[int], typer.Argument(help="Label ids.")],
+    collection: Annotated[
+        str | None, typer.Option(help="Publish approved corrections into this collection (default: the cited one).")
+    ] = None,
+    note: Annotated[str, typer.Option(help="Why (recorded).")] = "",
+    actor: Actor = "",
+) -> None:
+    """Approve labels. An approved correction becomes a verified answer that similar questions are answered from."""
+    from workers.embeddings import get_embedder
+    from workers.kb import verified
+
+    actor = actor or default_actor()
+    settings = get_settings()
+    embedder = None
+    with db.connect(_url()) as conn:
+        for label_id in label_ids:
+            label = labels_mod.review(conn, label_id, "approved", actor, note)
+            if label["kind"] == "correction":
+                embedder = embedder or get_embedder(settings)
+                doc = verified.publish(conn, label, embedder=embedder, approved_by=actor, collection=collection)
+                console.print(f"label {label_id} approved: verified answer published (document {doc})")
+            else:
+                console.print(f"label {label_id} approved")
+            conn.commit()
+
+
+@labels_app.command("reject")
+def labels_reject(
+    label_ids: Annotated[list[int], typer.Argument(help="Label ids.")],
+    note: Annotated[str, typer.Option(help="Why (recorded).")] = "",
+    actor: Actor = "",
+) -> None:
+    """Reject labels (they no longer count); a rejected correction's verified answer is withdrawn."""
+    from feedback.document_weights import refresh_for_interactions
+    from workers.kb import verified
+
+    actor = actor or default_actor()
+    with db.connect(_url()) as conn:
+        for label_id in label_ids:
+            label = labels_mod.review(conn, label_id, "rejected", actor, note)
+            withdrawn = verified.unpublish(conn, label_id)
+            refresh_for_interactions(conn, [label["interaction_id"]])
+            conn.commit()
+            console.print(f"label {label_id} rejected" + (" and its verified answer withdrawn" if withdrawn else ""))
+
+
+@labels_app.command("export")
+def labels_export(
+    status: Annotated[str | None, typer.Option()] = None,
+    kind: Annotated[str | None, typer.Option()] = None,
+    channel: Annotated[str | None, typer.Option()] = None,
+    since: Annotated[str | None, typer.Option(help="7d, 12h, 2w or a date.")] = None,
+    split: Annotated[str | None, typer.Option()] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")] = None,
+) -> None:
+    """Labels as JSON lines (redacted text only), oldest first."""
+    with db.connect(_url()) as conn:
+        rows = labels_mod.list_labels(
+            conn, status=status, kind=kind, channel=channel, split=split, since=parse_since(since), limit=1_000_000
+        )
+    lines = [json.dumps(labels_mod.as_export(r), default=str) for r in reversed(rows)]
+    if out is None:
+        for line in lines:
+            sys.stdout.write(line + "\n")
+        return
+    out.write_text("".join(line + "\n" for line in lines))
+    err_console.print(f"wrote {len(lines)} label(s) to {out}")
+
+
+# ------------------------------------------------------------------------------------------------ prompt versions
+
+
+@prompts_app.command("list")
+def prompts_list() -> None:
+    """Prompt versions, newest first; * marks the active one."""
+    with db.connect(_url()) as conn:
+        versions = pv.list_versions(conn)
+    table = Table("", "version", "created", "author", "parent", "demos", "held-out score", "review", "note")
+    for v in versions:
+        table.add_row(
+            "*" if v.active else "",
+            f"v{v.id}",
+            f"{v.created_at:%Y-%m-%d %H:%M}",
+            v.author,
+            f"v{v.parent_id}" if v.parent_id else "–",
+            str(v.few_shot),
+            f"{v.score:.3f}" if v.score is not None else "–",
+            v.review or "–",
+            escape(_short(v.note, 70)),
+        )
+    console.print(table)
+
+
+@prompts_app.command("show")
+def prompts_show(version: Annotated[int, typer.Argument(help="Version id.")]) -> None:
+    """One version's instructions, few-shot examples and parameters (JSON)."""
+    with db.connect(_url()) as conn:
+        v = pv.get_version(conn, version)
+    print(json.dumps(pv.export(v), indent=2))
+
+
+@prompts_app.command("diff")
+def prompts_diff(a: Annotated[int, typer.Argument()], b: Annotated[int, typer.Argument()]) -> None:
+    """What changed from version A to version B."""
+    with db.connect(_url()) as conn:
+        d = pv.diff(pv.get_version(conn, a), pv.get_version(conn, b))
+    console.print(f"[bold]v{a} → v{b}[/]")
+    if d["params"]:
+        table = Table("parameter", f"v{a}", f"v{b}")
+        for k, (x, y) in d["params"].items():
+            table.add_row(k, str(x), str(y))
+        console.print(table)
+    else:
+        console.print("parameters: identical")
+    for line in d["instructions"] or ["instructions: identical"]:
+        style = "green" if line.startswith("+") else "red" if line.startswith("-") else ""
+        console.print(f"[{style}]{escape(line)}[/]" if style else escape(line))
+    for s in d["few_shot_added"]:
+        console.print(f"[green]+ demo[/] {escape(_short(s['question']))} → {escape(_short(s['answer']))}")
+    for s in d["few_shot_removed"]:
+        console.print(f"[red]- demo[/] {escape(_short(s['question']))} → {escape(_short(s['answer']))}")
+
+
+@prompts_app.command("activate")
+def prompts_activate(
+    version: Annotated[int, typer.Argument(help="Version id.")],
+    reason: Annotated[str, typer.Option(help="Why (recorded).")] = "",
+    actor: Actor = "",
+) -> None:
+    """Make a version the active one."""
+    with db.connect(_url()) as conn:
+        previous = pv.activate(conn, version, actor or default_actor(), reason=reason)
+        conn.commit()
+    console.print(f"v{version} is active (was v{previous})")
+
+
+@prompts_app.command("rollback")
+def prompts_rollback(reason: Annotated[str, typer.Option(help="Why (recorded).")] = "", actor: Actor = "") -> None:
+    """Move the active pointer back to the version that was active before."""
+    with db.connect(_url()) as conn:
+        current, target = pv.rollback(conn, actor or default_actor(), reason=reason)
+        conn.commit()
+    console.print(f"rolled back: v{target} is active again (was v{current})")
+
+
+@prompts_app.command("approve")
+def prompts_approve(
+    version: Annotated[int, typer.Argument(help="A retuned version waiting for approval.")],
+    note: Annotated[str, typer.Option(help="Why (recorded).")] = "",
+    actor: Actor = "",
+) -> None:
+    """Approve a retuned candidate and activate it."""
+    with db.connect(_url()) as conn:
+        previous = pv.approve(conn, version, actor or default_actor(), note)
+        conn.commit()
+    console.print(f"v{version} approved and active (was v{previous})")
+
+
+@prompts_app.command("reject")
+def prompts_reject(
+    version: Annotated[int, typer.Argument(help="A retuned version waiting for approval.")],
+    note: Annotated[str, typer.Option(help="Why (recorded).")] = "",
+    actor: Actor = "",
+) -> None:
+    """Reject a retuned candidate (it stays stored, never active)."""
+    with db.connect(_url()) as conn:
+        pv.reject(conn, version, actor or default_actor(), note)
+        conn.commit()
+    console.print(f"v{version} rejected")
+
+
+@prompts_app.command("export")
+def prompts_export(
+    version: Annotated[int, typer.Argument(help="Version id.")],
+    out: Annotated[Path | None, typer.Option("--out", "-o")] = None,
+) -> None:
+    """A version as JSON (to review, archive or load elsewhere)."""
+    with db.connect(_url()) as conn:
+        text = json.dumps(pv.export(pv.get_version(conn, version)), indent=2)
+    if out is None:
+        print(text)
+    else:
+        out.write_text(text + "\n")
+        err_console.print(f"wrote v{version} to {out}")
+
+
+@prompts_app.command("history")
+def prompts_history(limit: Annotated[int, typer.Option()] = 20) -> None:
+    """Who moved the active pointer, when and why."""
+    with db.connect(_url()) as conn:
+        rows = pv.activations(conn, limit)
+    table = Table("at", "kind", "to", "from", "actor", "reason")
+    for r in rows:
+        prev = f"v{r['previous_version_id']}" if r["previous_version_id"] else "–"
+        table.add_row(
+            f"{r['at']:%Y-%m-%d %H:%M:%S}", r["kind"], f"v{r['version_id']}", prev, r["actor"], escape(r["reason"])
+        )
+    console.print(table)
+
+
+# ------------------------------------------------------------------------------------------------ retune / eval
+
+
+def _pipeline():
+    from workers.pipeline import Pipeline
+
+    settings = get_settings()
+    return Pipeline(settings, database_url=_url())
+
+
+@retune_app.callback(invoke_without_command=True)
+def retune(
+    ctx: typer.Context,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Compare and report; create and activate nothing.")
+    ] = False,
+    candidate: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--candidate", help="Also judge this existing version (e.g. one an admin wrote) through the gate."
+        ),
+    ] = None,
+    actor: Actor = "",
+) -> None:
+    """Build candidates from the labels, score them against the active version on the held-out split, and
+    promote the best one if it is better (or leave it for `prompts approve`)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from workers.retune_job import options_from, run_retune
+
+    pipeline = _pipeline()
+    options = options_from(pipeline.settings)
+    with db.connect(pipeline.database_url) as conn:
+        options.extra_candidates = [pv.get_version(conn, v) for v in candidate or []]
+    with err_console.status("Retuning: answering the labeled questions under each candidate…"):
+        result = run_retune(pipeline, actor=actor or default_actor(), dry_run=dry_run, options=options)
+    with db.connect(_url()) as conn:
+        from feedback.reports import get_report
+
+        row = get_report(conn, result.report_id) if result.report_id else None
+    if row is not None:
+        print_retune_report(row)
+    else:
+        console.print(result.summary)
+    if result.decision == "busy":
+        raise typer.Exit(1)
+
+
+@retune_app.command("list")
+def retune_list(limit: Annotated[int, typer.Option()] = 20) -> None:
+    """Stored retune and eval reports, newest first."""
+    from feedback.reports import list_reports
+
+    with db.connect(_url()) as conn:
+        rows = list_reports(conn, limit)
+    table = Table("id", "kind", "at", "actor", "baseline", "candidate", "decision", "summary")
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            r["kind"] + (" (dry run)" if r["dry_run"] else ""),
+            f"{r['created_at']:%Y-%m-%d %H:%M}",
+            r["actor"],
+            f"v{r['baseline_version_id']}" if r["baseline_version_id"] else "–",
+            f"v{r['candidate_version_id']}" if r["candidate_version_id"] else "–",
+            r["decision"],
+            escape(_short(r["summary"], 80)),
+        )
+    console.print(table)
+
+
+@retune_app.command("show")
+def retune_show(
+    report_id: Annotated[int | None, typer.Argument(help="Report id (default: the latest).")] = None,
+) -> None:
+    """Print a stored report again."""
+    from feedback.reports import get_report
+
+    with db.connect(_url()) as conn:
+        row = get_report(conn, report_id)
+    (print_retune_report if row["kind"] == "retune" else print_eval_report)(row)
+
+
+def eval_command(
+    version: Annotated[int | None, typer.Option("--version", help="Version id (default: the active one).")] = None,
+    actor: Actor = "",
+) -> None:
+    """Score a prompt version on the held-out labels (the report is stored)."""
+    from feedback.reports import get_report
+    from workers.retune_job import run_eval
+
+    with err_console.status("Evaluating on the held-out split…"):
+        report_id, _, _ = run_eval(_pipeline(), version, actor=actor or default_actor())
+    with db.connect(_url()) as conn:
+        print_eval_report(get_report(conn, report_id))
+
+
+# ------------------------------------------------------------------------------------------------ stats / review
+
+
+def stats_command(weeks: Annotated[int, typer.Option(help="How many weeks back.")] = 8) -> None:
+    """Questions, answered vs "I don't know", and 👍/👎 rate by week and prompt version."""
+    from feedback.stats import weekly_stats
+
+    with db.connect(_url()) as conn:
+        rows = weekly_stats(conn, weeks)
+    if not rows:
+        console.print(f"no questions in the last {weeks} week(s)")
+        return
+    table = Table("week", "version", "questions", "answered", "I don't know", "👍", "👎", "👍 rate", "corrections")
+    for r in rows:
+        table.add_row(
+            f"{r['week']:%Y-%m-%d}",
+            f"v{r['version']}" if r["version"] else "–",
+            str(r["questions"]),
+            f"{r['answered']} ({r['answered_rate']:.0%})",
+            str(r["dont_know"]),
+            str(r["ups"]),
+            str(r["downs"]),
+            f"{r['up_rate']:.0%}" if r["up_rate"] is not None else "–",
+            str(r["corrections"]),
+        )
+    console.print(table)
+
+
+@review_app.command("sample")
+def review_sample(
+    n: Annotated[int, typer.Option("--n", help="How many.")] = 20,
+    days: Annotated[int, typer.Option(help="From the last N days.")] = 7,
+    seed: Annotated[str, typer.Option(help="Same seed, same sample (default: today's date).")] = "",
+) -> None:
+    """A random sample of recent interactions to read (redacted questions only)."""
+    from feedback.stats import review_sample as sample
+
+    with db.connect(_url()) as conn:
+        rows = sample(conn, n, days, seed or f"{datetime.now(UTC):%Y-%m-%d}")
+    if not rows:
+        console.print(f"no interactions in the last {days} day(s)")
+        return
+    for r in rows:
+        votes = f"👍 {r['ups']} 👎 {r['downs']}" + (f" ✎ {r['corrections']}" if r["corrections"] else "")
+        status = r["status"] + (f" ({r['reason']})" if r["reason"] else "")
+        console.print(
+            f"[bold]{r['created_at']:%Y-%m-%d %H:%M}[/] {r['source']} · {', '.join(r['collections'])} · "
+            f"v{r['prompt_version_id']} · {status} · {votes}"
+        )
+        console.print(f"  [cyan]Q[/] {escape(_short(r['question_redacted'], 200))}")
+        console.print(f"  [green]A[/] {escape(_short(r['answer'], 300))}")
+        for c in (r["citations"] or [])[:3]:
+            console.print(f"    [dim]{escape(c.get('document_title', ''))} › {escape(c.get('section', ''))}[/]")
+        console.print(f"  [dim]id {r['id']}[/]")
+
+
+def audit_command(limit: Annotated[int, typer.Option()] = 30) -> None:
+    """Recent admin actions (who changed what, when)."""
+    with db.connect(_url()) as conn:
+        rows = recent_actions(conn, limit)
+    table = Table("at", "actor", "action", "target", "details")
+    for r in rows:
+        table.add_row(
+            f"{r['at']:%Y-%m-%d %H:%M:%S}", r["actor"], r["action"], r["target"], escape(json.dumps(r["details"]))
+        )
+    console.print(table)

@@ -1,0 +1,81 @@
+"""Printing stored retune and eval reports (the same rendering right after a run and later, from Postgres)."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from rich.table import Table
+
+from cli.output import console
+
+_LABELS = {
+    "n": "held-out examples",
+    "score": "score (mean credit)",
+    "agreement": "agreement with approved answers",
+    "idk_correct": '"I don\'t know" correctness',
+    "answered": "answered",
+    "grounding_pass": "grounding pass rate",
+    "pii_leaks": "answers carrying PII",
+}
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def print_retune_report(row: dict) -> None:
+    r = row["report"]
+    dry = " (dry run)" if row["dry_run"] else ""
+    console.print(f"[bold]retune report {row['id']}[/]{dry} · {row['created_at']:%Y-%m-%d %H:%M} · by {row['actor']}")
+    ex = r.get("examples", {})
+    by = ", ".join(f"{k} {v}" for k, v in sorted(ex.get("heldout_by_expectation", {}).items()))
+    console.print(f"labeled examples: {ex.get('train', 0)} train, {ex.get('heldout', 0)} held-out ({by or 'none'})")
+    search = r.get("search") or {}
+    if search.get("trace"):
+        tried = len(search["trace"]) - 1
+        changed = ", ".join(f"{k} {v['from']} → {v['to']}" for k, v in search.get("changed", {}).items())
+        console.print(f"parameter search on train: {tried} settings tried; changed: {changed or 'nothing'}")
+    console.print(f"demos chosen from approved train labels: {len(r.get('demos', []))}")
+    baseline = r.get("baseline_version")
+    for cand in r.get("candidates", []):
+        table = Table(
+            "metric",
+            f"v{baseline} (active)",
+            f"candidate '{cand['name']}'",
+            "Δ",
+            title_justify="left",
+            title=f"candidate '{cand['name']}': {cand['demos']} demos, params {_params(cand['params_changed'])}",
+        )
+        for t in cand["table"]:
+            table.add_row(
+                _LABELS.get(t["metric"], t["metric"]),
+                _fmt(t["baseline"]),
+                _fmt(t["candidate"]),
+                f"{t['delta']:+.3f}" if isinstance(t["delta"], float) else f"{t['delta']:+d}",
+            )
+        if cand.get("judge"):
+            j = cand["judge"]
+            table.add_row("model judge (wins/losses/ties)", "", f"{j['wins']}/{j['losses']}/{j['ties']}", "")
+        console.print(table)
+        verdict = "[green]passes[/]" if cand["promote"] else "[yellow]not promoted[/]"
+        console.print(f"  {verdict}: {escape('; '.join(cand['reasons']))}")
+    style = {"promoted": "green", "pending_approval": "cyan"}.get(row["decision"], "yellow")
+    console.print(f"[bold {style}]{row['decision']}[/]: {escape(row['summary'])}")
+
+
+def _params(changed: dict) -> str:
+    return ", ".join(f"{k} {v['from']}→{v['to']}" for k, v in changed.items()) or "unchanged"
+
+
+def print_eval_report(row: dict) -> None:
+    r = row["report"]
+    console.print(f"[bold]eval report {row['id']}[/] · v{r['version']} · {row['created_at']:%Y-%m-%d %H:%M}")
+    table = Table("metric", "value")
+    for key, value in r["metrics"].items():
+        if key != "by_expectation":
+            table.add_row(_LABELS.get(key, key), _fmt(value))
+    for kind, v in r["metrics"].get("by_expectation", {}).items():
+        table.add_row(f"  expected {kind} (n={v['n']})", _fmt(v["score"]))
+    console.print(table)
+    console.print(escape(row["summary"]))
