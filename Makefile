@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/latency_bench.py
 	$(BIN)/python bench/slack_bench.py
 	$(BIN)/python bench/memory_bench.py
+	$(BIN)/python bench/retune_bench.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

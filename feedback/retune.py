@@ -68,7 +68,9 @@ class RetuneOptions:
     search_rounds: int = 2
     search_radius: int = 3  # grid steps a parameter may move from the active version's value in one retune
     grid: dict[str, list[Any]] = field(default_factory=lambda: dict(DEFAULT_GRID))
-    similar_demos: bool = False  # also try per-question demo selection (useful with a model only)
+    # A model answers: demos matter (a demos-only candidate, and per-question demo selection, are tried).
+    # Offline the extractive answerer ignores demos, so those candidates would only repeat the active version.
+    model_answers: bool = False
     # Existing versions (e.g. instructions an admin wrote) to judge through the same gate as the built ones.
     extra_candidates: list[pv.PromptVersion] = field(default_factory=list)
 
@@ -233,11 +235,12 @@ def _candidates(
             seen.add(key)
             out.append((name, version))
 
-    add("demos", _with(active, few_shot=demos))
+    if options.model_answers:
+        add("demos", _with(active, few_shot=demos))
     add("params+demos", _with(active, few_shot=demos, params=searched))
     for version in options.extra_candidates:
         add(f"v{version.id}", version)
-    if options.similar_demos and demos:
+    if options.model_answers and demos:
         add(
             "params+similar-demos",
             _with(active, few_shot=demos, params=searched.model_copy(update={"few_shot_mode": "similar"})),
@@ -366,9 +369,9 @@ def _retune_locked(
     passing = [r for r in results if r[3].promote]
     if not passing:
         best = max(results, key=lambda r: r[2].score, default=None)
-        why = "; ".join(best[3].reasons) if best else "no candidate differs from the active version"
+        why = f"best candidate '{best[0]}': {'; '.join(best[3].reasons)}" if best else "no candidate differs"
         return _finish(
-            url, "not_promoted", f"v{active.id} stays active: {why}", report, active.id, None, actor, dry_run
+            url, "not_promoted", f"v{active.id} stays active ({why})", report, active.id, None, actor, dry_run
         )
     name, candidate, metrics, verdict, cand_out, _ = max(passing, key=lambda r: r[2].score)
     report["winner"] = name

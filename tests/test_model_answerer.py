@@ -10,6 +10,7 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import numpy as np
 import psycopg
@@ -17,6 +18,7 @@ import pytest
 from psycopg.types.json import Jsonb
 
 from core import db
+from feedback import prompt_versions as pv
 from guardrails.dont_know import REASONS
 from tests.conftest import SAMPLE_KB, make_settings, reset_database, reset_prompts
 from tests.support.fake_openai import (
@@ -30,6 +32,7 @@ from tests.support.fake_openai import (
     serve,
 )
 from tests.support.services import free_port
+from workers.answerers.extractive import ExtractiveAnswerer
 from workers.embeddings import OpenAIEmbedder
 from workers.kb.ingest import ingest_folder
 from workers.pipeline import Pipeline
@@ -514,3 +517,55 @@ def test_fake_server_speaks_the_tool_call_wire_format(fake):
     assert call.function.name == "Thing" and json.loads(call.function.arguments) == {"x": 1}
     assert completion.usage.total_tokens == 5
     assert fake.chat_requests[0].tool_name == "Thing"
+
+
+# ----------------------------------------------------------------------------------------------- retuning
+
+
+def test_similar_few_shot_mode_sends_only_the_closest_demos(make_pipeline, fake, kb):
+    shots = [
+        {"question": "How do I request VPN access?", "answer": "Open a ticket with IT."},
+        {"question": "What is the hotel cap in Paris?", "answer": "200 euros per night."},
+        {"question": "Who approves code reviews?", "answer": "Two reviewers."},
+    ]
+    with db.connect(kb) as conn:
+        params = {**pv.get_version(conn, 1).params.model_dump(), "few_shot_mode": "similar", "few_shot_k": 1}
+        new_id = conn.execute(
+            "INSERT INTO prompt_versions (instructions, few_shot, params, parent_id, author) "
+            "VALUES ('Answer from the passages.', %s, %s, 1, 'test') RETURNING id",
+            (Jsonb(shots), Jsonb(params)),
+        ).fetchone()["id"]
+        conn.execute("UPDATE prompt_pointer SET version_id = %s WHERE name = 'active'", (new_id,))
+        conn.commit()
+    fake.script(model_answer(False, ""))
+    make_pipeline().ask(HOTEL_QUESTION, ["handbook"])
+    (request,) = fake.chat_requests
+    assert [m["content"] for m in request.messages[1:3]] == [f"Question: {shots[1]['question']}", shots[1]["answer"]]
+    assert request.messages[3]["content"].startswith("Passages:")
+
+
+def test_pairwise_judge_through_instructor_in_both_orders(model_pipeline, fake):
+    from feedback.examples import Example
+    from feedback.retune import pairwise
+    from feedback.scoring import JudgeTally, Outcome
+    from workers.retune_job import judge_fn
+
+    def prefers_ten_minutes(request: ChatRequest) -> dict:
+        text = request.messages[-1]["content"]
+        a = text.split("Answer A:\n", 1)[1].split("\n\nAnswer B:\n", 1)[0]
+        return {"better": "A" if "10 minutes" in a else "B", "reason": "matches the reference"}
+
+    judge = judge_fn(model_pipeline)
+    assert judge is not None, "a configured model judges"
+    fake.script(prefers_ten_minutes, prefers_ten_minutes)
+    ex = [Example("i", "When does a page escalate?", ["handbook"], "answer", "After 10 minutes.", "heldout")]
+    tally = pairwise(judge, ex, [Outcome("answered", "After an hour.")], [Outcome("answered", "After 10 minutes.")])
+    assert tally == JudgeTally(wins=1)
+    first, second = fake.chat_requests
+    asked, again = first.messages[-1]["content"], second.messages[-1]["content"]
+    assert first.tool_name == "PairwiseVerdict" and "Reference answer:\nAfter 10 minutes." in asked
+    assert "Answer A:\nAfter 10 minutes." in asked and "Answer A:\nAfter an hour." in again
+
+    fake.script(http_error(500), http_error(500), http_error(500), http_error(500))
+    assert judge("q", "ref", "a", "b") is None, "a failing judge abstains instead of breaking the retune"
+    assert judge_fn(SimpleNamespace(answerer=ExtractiveAnswerer())) is None, "offline, the metrics decide alone"

@@ -43,7 +43,7 @@ def options_from(settings: Settings) -> RetuneOptions:
         auto_promote=settings.retune_auto_promote,
         max_demos=settings.retune_max_demos,
         votes_need_approval=settings.feedback_votes_need_approval,
-        similar_demos=bool(settings.llm),
+        model_answers=bool(settings.llm),
     )
 
 
