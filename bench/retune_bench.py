@@ -64,9 +64,11 @@ def run(start: str) -> dict:
 
 
 def _row(label: str, metrics: dict) -> str:
-    return f"| {label} | " + " | ".join(
-        str(metrics[k]) if isinstance(metrics[k], int) else fmt(metrics[k]) for k in METRICS
-    ) + " |"
+    return (
+        f"| {label} | "
+        + " | ".join(str(metrics[k]) if isinstance(metrics[k], int) else fmt(metrics[k]) for k in METRICS)
+        + " |"
+    )
 
 
 def section(r: dict) -> list[str]:
@@ -107,7 +109,7 @@ def main() -> None:
         "Metrics (held-out split only; see `feedback/scoring.py`): **score** = mean credit (1 for the behaviour "
         "the labels asked for, 0 for the one they rejected, ½ for a different answer to a question whose answer "
         "was rejected); **agreement** = share of examples with an approved answer answered in agreement with it "
-        "(content-term F1 ≥ 0.5); **idk_correct** = answering vs \"I don't know\" was the right call; "
+        '(content-term F1 ≥ 0.5); **idk_correct** = answering vs "I don\'t know" was the right call; '
         "**grounding_pass** = drafts that passed the grounding check; **pii_leaks** = answers that carried PII.",
     ]
     for r in runs:

@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
 import pytest
 
 from tests.conftest import REPO, SAMPLE_KB
+from tests.support.cli_runner import run_cli
 
 
 def run(url: str, *args: str, stdin: str | None = None, embeddings: str = "none") -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": url, "ANSWERLOOP_EMBEDDINGS": embeddings, "ANSWERLOOP_LLM": ""}
-    return subprocess.run(
-        [sys.executable, "-c", "from cli.main import main; main()", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO,
-        timeout=300,
-    )
+    return run_cli(url, *args, stdin=stdin, embeddings=embeddings)
 
 
 @pytest.fixture()

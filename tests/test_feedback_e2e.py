@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import subprocess
-import sys
 
 import pytest
 
@@ -15,7 +13,8 @@ from bot.feedback_listeners import DB_DOWN, FeedbackListeners
 from core import db
 from core.settings import Settings
 from slack_standin import ALICE, BOB, BOT_USER_ID, GENERAL, PRIVATE
-from tests.conftest import REPO, SAMPLE_KB, reset_database
+from tests.conftest import SAMPLE_KB, reset_database
+from tests.support.cli_runner import run_cli
 from tests.support.slack_stack import ask, final, rows
 from workers.kb.ingest import ingest_folder
 
@@ -58,15 +57,7 @@ def wait_labels(slack, settings, interaction_id: str, predicate, timeout: float 
 
 
 def cli(database_url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": database_url, "ANSWERLOOP_EMBEDDINGS": "local", "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-c", "from cli.main import main; main()", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    return run_cli(database_url, *args, embeddings="local")
 
 
 def test_thumbs_up_is_a_label_with_its_prompt_version_and_removing_it_retracts(slack, bot, settings):

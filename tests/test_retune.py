@@ -11,9 +11,7 @@ Two starting points, the same 125 questions and the same simulated teammate:
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 
 import psycopg
 import pytest
@@ -22,22 +20,15 @@ from core import db
 from feedback import prompt_versions as pv
 from feedback.examples import load_examples
 from feedback.retune import RetuneOptions
-from tests.conftest import REPO, SAMPLE_KB, make_settings, reset_database
+from tests.conftest import SAMPLE_KB, make_settings, reset_database
+from tests.support.cli_runner import run_cli
 from tests.support.feedback_scenario import EAGER, activate_eager, run_scenario
 from workers.kb.ingest import ingest_folder
 from workers.retune_job import options_from, run_eval, run_retune
 
 
 def cli(database_url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": database_url, "ANSWERLOOP_EMBEDDINGS": "local", "COLUMNS": "220"}
-    return subprocess.run(
-        [sys.executable, "-c", "from cli.main import main; main()", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_cli(database_url, *args, embeddings="local")
 
 
 def fresh_handbook(database_url: str, embedder) -> None:
