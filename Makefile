@@ -7,6 +7,12 @@ Q       ?=
 
 .PHONY: demo test bench lint
 
+# tests/test_deploy.py validates deploy/docker-compose.yml with Debian's docker-compose (v1 validates without an
+# engine). Installed once, when missing and apt is there.
+COMPOSE := $(shell command -v docker-compose 2>/dev/null || echo /usr/bin/docker-compose)
+$(COMPOSE):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose
+
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -19,7 +25,7 @@ demo: $(STAMP)
 	$(BIN)/answerloop demo $(if $(Q),"$(Q)",)
 
 ## The whole test suite against real Postgres (embedded unless ANSWERLOOP_TEST_DATABASE_URL is set).
-test: $(STAMP)
+test: $(STAMP) $(COMPOSE)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 

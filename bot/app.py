@@ -7,6 +7,7 @@ import re
 
 from slack_bolt import App
 
+from bot.app_home import AppHome, register_app_home
 from bot.feedback_listeners import FeedbackListeners, register_feedback
 from bot.intake import Intake, Question
 from core import db
@@ -34,9 +35,12 @@ class _ClientOverToken(logging.Filter):
 logging.getLogger("slack_bolt.App").addFilter(_ClientOverToken())
 
 
-def build_app(settings: Settings, intake: Intake, feedback: FeedbackListeners | None = None) -> App:
+def build_app(
+    settings: Settings, intake: Intake, feedback: FeedbackListeners | None = None, home: AppHome | None = None
+) -> App:
     """Socket Mode and HTTP mode share this app; HTTP mode verifies signatures (forged/stale → 401)."""
     feedback = feedback or FeedbackListeners(settings, intake.guard, intake.db_url)
+    home = home or AppHome(settings, intake.db_url)
     app = App(
         client=web_client(settings),
         signing_secret=settings.slack_signing_secret or "",
@@ -108,6 +112,7 @@ def build_app(settings: Settings, intake: Intake, feedback: FeedbackListeners | 
         ack(f"I don't know `{command.get('command', '')}`. Ask me with `/ask <your question>`, mention me, or DM me.")
 
     register_feedback(app, feedback)
+    register_app_home(app, home)
 
     @app.error
     def on_error(error: Exception) -> None:

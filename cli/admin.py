@@ -44,6 +44,19 @@ def default_actor() -> str:
         return "cli"
 
 
+def acting_admin(actor: str) -> str:
+    """The actor of a state-changing command; with ANSWERLOOP_ADMINS set, it must be one of them. (The CLI's real
+    boundary is access to the database; the list keeps changes deliberate and attributed.)"""
+    actor = actor or default_actor()
+    admins = get_settings().admins
+    if admins and actor not in admins:
+        raise AnswerloopError(
+            f"{actor!r} is not an Answerloop admin; nothing was changed.",
+            hint="Act as an admin with --actor NAME (one of ANSWERLOOP_ADMINS), or add this name to ANSWERLOOP_ADMINS.",
+        )
+    return actor
+
+
 Actor = Annotated[str, typer.Option("--actor", help="Who does this (recorded). Default: $ANSWERLOOP_ADMIN or $USER.")]
 
 
@@ -149,7 +162,7 @@ def labels_approve(
     from workers.embeddings import get_embedder
     from workers.kb import verified
 
-    actor = actor or default_actor()
+    actor = acting_admin(actor)
     settings = get_settings()
     embedder = None
     with db.connect(_url()) as conn:
@@ -174,7 +187,7 @@ def labels_reject(
     from feedback.document_weights import refresh_for_interactions
     from workers.kb import verified
 
-    actor = actor or default_actor()
+    actor = acting_admin(actor)
     with db.connect(_url()) as conn:
         for label_id in label_ids:
             label = labels_mod.review(conn, label_id, "rejected", actor, note)
@@ -269,7 +282,7 @@ def prompts_activate(
 ) -> None:
     """Make a version the active one."""
     with db.connect(_url()) as conn:
-        previous = pv.activate(conn, version, actor or default_actor(), reason=reason)
+        previous = pv.activate(conn, version, acting_admin(actor), reason=reason)
         conn.commit()
     console.print(f"v{version} is active (was v{previous})")
 
@@ -278,7 +291,7 @@ def prompts_activate(
 def prompts_rollback(reason: Annotated[str, typer.Option(help="Why (recorded).")] = "", actor: Actor = "") -> None:
     """Move the active pointer back to the version that was active before."""
     with db.connect(_url()) as conn:
-        current, target = pv.rollback(conn, actor or default_actor(), reason=reason)
+        current, target = pv.rollback(conn, acting_admin(actor), reason=reason)
         conn.commit()
     console.print(f"rolled back: v{target} is active again (was v{current})")
 
@@ -291,7 +304,7 @@ def prompts_approve(
 ) -> None:
     """Approve a retuned candidate and activate it."""
     with db.connect(_url()) as conn:
-        previous = pv.approve(conn, version, actor or default_actor(), note)
+        previous = pv.approve(conn, version, acting_admin(actor), note)
         conn.commit()
     console.print(f"v{version} approved and active (was v{previous})")
 
@@ -304,7 +317,7 @@ def prompts_reject(
 ) -> None:
     """Reject a retuned candidate (it stays stored, never active)."""
     with db.connect(_url()) as conn:
-        pv.reject(conn, version, actor or default_actor(), note)
+        pv.reject(conn, version, acting_admin(actor), note)
         conn.commit()
     console.print(f"v{version} rejected")
 
@@ -368,12 +381,13 @@ def retune(
         return
     from workers.retune_job import options_from, run_retune
 
+    who = (actor or default_actor()) if dry_run else acting_admin(actor)  # a dry run changes nothing
     pipeline = _pipeline()
     options = options_from(pipeline.settings)
     with db.connect(pipeline.database_url) as conn:
         options.extra_candidates = [pv.get_version(conn, v) for v in candidate or []]
     with err_console.status("Retuning: answering the labeled questions under each candidate…"):
-        result = run_retune(pipeline, actor=actor or default_actor(), dry_run=dry_run, options=options)
+        result = run_retune(pipeline, actor=who, dry_run=dry_run, options=options)
     with db.connect(_url()) as conn:
         from feedback.reports import get_report
 

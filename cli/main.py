@@ -427,7 +427,7 @@ def channels_set(
     """Configure a channel; options not given keep their value."""
     from workers import slack_store
 
-    actor = actor or admin.default_actor()
+    actor = admin.acting_admin(actor)
     if mode not in (None, "in_channel", "ephemeral"):
         raise AnswerloopError(f"Unknown mode {mode!r}.", hint="Use in_channel or ephemeral.")
     team, chan = _parse_channel(channel)

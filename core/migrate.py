@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,9 +20,23 @@ class MigrationFailed(AnswerloopError):
 
 
 def migrations_dir() -> Path:
-    """`migrations/` at the top of the project (override with ANSWERLOOP_MIGRATIONS_DIR)."""
+    """ANSWERLOOP_MIGRATIONS_DIR, else `migrations/` at the top of the project (a checkout, an editable install),
+    else the copy a regular install puts in `<prefix>/share/answerloop/migrations` (pyproject data-files)."""
     override = os.environ.get("ANSWERLOOP_MIGRATIONS_DIR")
-    return Path(override) if override else Path(__file__).resolve().parents[1] / "migrations"
+    if override:
+        candidates = [Path(override)]
+    else:
+        candidates = [
+            Path(__file__).resolve().parents[1] / "migrations",
+            Path(sys.prefix) / "share/answerloop/migrations",
+        ]
+    for folder in candidates:
+        if any(folder.glob("*.sql")):
+            return folder
+    raise MigrationFailed(
+        f"No migrations found (looked in {', '.join(str(c) for c in candidates)}).",
+        hint="Run from a checkout or an install of Answerloop, or point ANSWERLOOP_MIGRATIONS_DIR at its migrations/.",
+    )
 
 
 def _yoyo_url(url: str) -> str:

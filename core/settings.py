@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     requeue_interval_s: float = 10.0  # how often the bot re-enqueues questions saved while Redis was down
     requeue_max_age_s: float = 3600.0  # older unanswered questions are not re-sent (the asker has moved on)
 
+    # Admins: Slack user ids (U…) that may use the review queue in the App Home tab, and names that admin
+    # commands may act as (`--actor`, $ANSWERLOOP_ADMIN or the OS user). Empty: no admin surface in Slack, and
+    # admin commands are open to whoever can reach the database.
+    admins: list[str] = []
+
     # Feedback. Reaction names without colons; skin-tone variants count as their base reaction.
     feedback_positive_reactions: list[str] = ["+1", "thumbsup", "white_check_mark", "heavy_check_mark"]
     feedback_negative_reactions: list[str] = ["-1", "thumbsdown", "x"]

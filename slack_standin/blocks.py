@@ -181,8 +181,11 @@ def rich_text_blocks(text: str, block_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def find_action(blocks: list[dict[str, Any]] | None, action_id: str) -> tuple[str, dict[str, Any]] | None:
-    """(block_id, element) of the interactive element with this action_id, in actions or section blocks."""
+def find_action(
+    blocks: list[dict[str, Any]] | None, action_id: str, value: Any = None
+) -> tuple[str, dict[str, Any]] | None:
+    """(block_id, element) of the interactive element with this action_id (and this value, when given: several
+    blocks may each hold a button with the same action_id), in actions or section blocks."""
     for block in blocks or []:
         candidates: list[Any] = []
         if block.get("type") == "actions":
@@ -190,7 +193,8 @@ def find_action(blocks: list[dict[str, Any]] | None, action_id: str) -> tuple[st
         elif block.get("type") == "section" and isinstance(block.get("accessory"), dict):
             candidates = [block["accessory"]]
         for element in candidates:
-            if isinstance(element, dict) and element.get("action_id") == action_id:
+            matches = isinstance(element, dict) and element.get("action_id") == action_id
+            if matches and (value is None or element.get("value") == value):
                 return block.get("block_id", ""), element
     return None
 

@@ -205,6 +205,43 @@ def block_actions(
     return payload
 
 
+def view_block_actions(
+    ident: Identity,
+    *,
+    user: User,
+    view: dict[str, Any],
+    block_id: str,
+    element: dict[str, Any],
+    value: Any,
+    trigger_id: str,
+    action_ts: str,
+) -> dict[str, Any]:
+    """A click on an interactive element of a view (the App Home tab, a modal): no channel, no response_url."""
+    action: dict[str, Any] = {
+        "action_id": element.get("action_id"),
+        "block_id": block_id,
+        "type": element.get("type"),
+        "action_ts": action_ts,
+    }
+    if element.get("type") == "button":
+        action["text"] = element.get("text")
+        if value is not None or "value" in element:
+            action["value"] = value if value is not None else element.get("value")
+    return {
+        "type": "block_actions",
+        "user": _user(user, ident),
+        "api_app_id": ident.app_id,
+        "token": ident.verification_token,
+        "container": {"type": "view", "view_id": view.get("id")},
+        "trigger_id": trigger_id,
+        "team": _team(ident),
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "view": view,
+        "actions": [action],
+    }
+
+
 def view_submission(ident: Identity, *, user: User, view: dict[str, Any], trigger_id: str) -> dict[str, Any]:
     return {
         "type": "view_submission",

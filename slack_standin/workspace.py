@@ -1227,6 +1227,47 @@ class Workspace:
                 "interactive", payload, {"channel": channel_obj.id, "user": author.id, "trigger_id": trigger_id}
             )
 
+    def open_home(self, *, user: str = ALICE) -> Delivery:
+        """A person opens the app's Home tab: `app_home_opened` (with the published view, if any)."""
+        with self.lock:
+            author = self.user(user)
+            event: dict[str, Any] = {
+                "type": "app_home_opened",
+                "user": author.id,
+                "channel": self.open_dm(author.id),
+                "tab": "home",
+                "event_ts": f"{time.time():.6f}",
+            }
+            home = self._home_views.get(author.id)
+            if home is not None:
+                event["view"] = copy.deepcopy(home.data)
+            return self._emit("events_api", payloads.event_callback(self.identity, event))
+
+    def click_home_button(self, action_id: str, *, user: str = ALICE, value: Any = None) -> Delivery:
+        """A person clicks an element of the Home tab the app published for them (`block_actions`, container
+        `view`). Another person's Home is never theirs to click: Slack shows each user their own."""
+        with self.lock:
+            author = self.user(user)
+            home = self._home_views.get(author.id)
+            if home is None:
+                raise KeyError(f"no Home tab published for {author.id}")
+            found = bk.find_action(home.data.get("blocks") or [], action_id, value)
+            if found is None:
+                raise KeyError(f"no element with action_id {action_id!r} in {author.id}'s Home tab")
+            block_id, element = found
+            trigger_id = self._issue_trigger(author.id, view_id=home.id)
+            payload = payloads.view_block_actions(
+                self.identity,
+                user=author,
+                view=copy.deepcopy(home.data),
+                block_id=block_id,
+                element=element,
+                value=value,
+                trigger_id=trigger_id,
+                action_ts=f"{time.time():.6f}",
+            )
+            return self._emit("interactive", payload, {"user": author.id, "view_id": home.id})
+
     def submit_view(self, view_id: str, values: dict[str, Any] | None = None, *, user: str | None = None) -> Delivery:
         """A person submits the modal. `values` maps block_id (or action_id) to a value, or block_id to
         {action_id: value}; they become `view.state.values` in the element types' shapes."""

@@ -171,3 +171,18 @@ def test_beat_starts_with_the_configured_schedule(clean_db, tmp_path):
         redis.stop()
     bad = run_cli(clean_db, "beat", env={"ANSWERLOOP_RETUNE_SCHEDULE": "every monday"})
     assert bad.returncode == 2 and "not a crontab expression" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_with_an_admin_list_state_changes_need_an_admin(labeled):
+    url, ids = labeled
+    admins = {"ANSWERLOOP_ADMINS": '["ann"]'}
+    r = run_cli(url, "labels", "approve", str(ids["up"]), "--actor", "mallory", env=admins)
+    assert r.returncode == 2 and "'mallory' is not an Answerloop admin" in r.stderr
+    r = run_cli(url, "prompts", "rollback", env={**admins, "ANSWERLOOP_ADMIN": "mallory"})
+    assert r.returncode == 2 and "not an Answerloop admin" in r.stderr
+    with db.connect(url) as conn:
+        assert labels.get_label(conn, ids["up"])["status"] == "pending"
+    r = run_cli(url, "labels", "approve", str(ids["up"]), "--actor", "ann", env=admins)
+    assert r.returncode == 0, r.stderr
+    r = run_cli(url, "labels", "list", env=admins)  # reading needs no admin
+    assert r.returncode == 0

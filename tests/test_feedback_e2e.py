@@ -324,3 +324,48 @@ def test_pii_and_secrets_in_feedback_text_never_reach_postgres_or_logs(slack, bo
     assert leaked == {}, f"raw values found in Postgres: {sorted(leaked)}"
     logged = "\n".join(rec.getMessage() for rec in caplog.records) + worker.log()
     assert not [k for k, v in RAW.items() if v in logged]
+
+
+def home_text(slack, user: str) -> str:
+    view = slack.home_view(user)
+    return json.dumps(view.data["blocks"]) if view else ""
+
+
+def test_app_home_review_queue_is_for_admins_only(slack, bot, settings):
+    msg, reply = ask(slack, "How do I book a meeting room in Lisbon?")
+    slack.message_shortcut("improve_answer", GENERAL, reply.ts, user=BOB)
+    view = slack.wait_for_view(user=BOB, timeout=10)
+    slack.submit_view(view.id, {"correction": "Meeting rooms in Lisbon are booked in the Robin app."}).wait(10)
+    [label] = wait_labels(slack, settings, interaction_of(settings, msg.ts), lambda ls: ls)
+
+    slack.open_home(user=BOB)
+    slack.wait_for(lambda: home_text(slack, BOB), timeout=10)
+    assert "Mention me" in home_text(slack, BOB) and "Review" not in home_text(slack, BOB)
+
+    slack.open_home(user=ALICE)
+    slack.wait_for(lambda: "Robin app" in home_text(slack, ALICE), timeout=10)
+    assert "Active prompt version" in home_text(slack, ALICE)
+
+    # A crafted payload from a non-admin (a button the bot never showed bob) changes nothing.
+    client = slack.web_client(token=slack.bot_token)
+    client.views_publish(user_id=BOB, view={"type": "home", "blocks": [{"type": "actions", "elements": [
+        {"type": "button", "text": {"type": "plain_text", "text": "Approve"}, "action_id": "admin_approve_label",
+         "value": str(label["id"])}]}]})  # fmt: skip
+    slack.click_home_button("admin_approve_label", user=BOB).wait(10)
+    dm_bob = slack.open_dm(BOB)
+    slack.wait_for(
+        lambda: [m for m in slack.messages(dm_bob) if "Only Answerloop admins" in (m.text or "")], timeout=10
+    )
+    assert labels_of(settings, label["interaction_id"])[0]["status"] == "pending"
+
+    slack.click_home_button("admin_approve_label", user=ALICE, value=str(label["id"])).wait(10)
+    [approved] = wait_labels(slack, settings, label["interaction_id"], lambda ls: ls and ls[0]["status"] == "approved")
+    assert approved["reviewed_by"] == f"slack:{ALICE}"
+    published = slack.wait_for(
+        lambda: rows(
+            settings.database_url, "SELECT document_id FROM verified_answers WHERE label_id = %s", label["id"]
+        ),
+        timeout=60,
+    )  # the worker (ingest queue) embedded and published it
+    assert published[0]["document_id"] is not None
+    slack.wait_for(lambda: "Robin app" not in home_text(slack, ALICE), timeout=10)  # re-published without it

@@ -59,3 +59,41 @@ def test_unreachable_database_is_a_clear_error():
 
     with pytest.raises(DatabaseUnavailable, match="Cannot connect"):
         migrate.status("postgresql://nobody@127.0.0.1:1/nothing")
+
+
+def test_no_migrations_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("ANSWERLOOP_MIGRATIONS_DIR", str(tmp_path / "nowhere"))
+    with pytest.raises(migrate.MigrationFailed, match="No migrations found") as exc:
+        migrate.migrations_dir()
+    assert "ANSWERLOOP_MIGRATIONS_DIR" in exc.value.hint
+
+
+def test_a_regular_install_carries_the_migrations(tmp_path):
+    """A wheel (what `pip install .` and the image install) ships migrations/ as data files."""
+    import subprocess
+    import sys
+    import zipfile
+
+    from tests.conftest import REPO
+
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(REPO),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    [wheel] = tmp_path.glob("answerloop-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    shipped = sorted(n.rsplit("/", 1)[-1] for n in names if "/data/share/answerloop/migrations/" in n)
+    assert shipped == sorted(p.name for p in (REPO / "migrations").glob("*.sql"))

@@ -23,6 +23,7 @@ def make_celery() -> Celery:
         task_routes={
             "workers.tasks.answer_slack_question": {"queue": ANSWER_QUEUE},
             "workers.tasks.ingest_folder_task": {"queue": INGEST_QUEUE},
+            "workers.tasks.publish_verified": {"queue": INGEST_QUEUE},
             "workers.tasks.retune": {"queue": RETUNE_QUEUE},
         },
         beat_schedule=beat_schedule(settings),

@@ -147,3 +147,23 @@ def retune(actor: str = "beat", dry_run: bool = False) -> str:
 
     result = run_retune(pipeline(), actor=actor, dry_run=dry_run)
     return f"{result.decision}: {result.summary}"
+
+
+@celery_app.task(
+    name="workers.tasks.publish_verified",
+    autoretry_for=(DatabaseUnavailable,),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    max_retries=5,
+)
+def publish_verified(label_id: int, actor: str) -> str:
+    """An approved correction becomes a verified answer (embedded here: workers hold the model)."""
+    from feedback.labels import get_label
+    from workers.kb import verified
+
+    with db.connection() as conn:
+        label = get_label(conn, label_id)
+        if label["kind"] != "correction" or label["status"] != "approved":
+            return "skipped: not an approved correction"
+        document_id = verified.publish(conn, label, embedder=pipeline().embedder, approved_by=actor)
+    return f"published as document {document_id}"

@@ -14,7 +14,7 @@ from bot.intake import Intake
 from bot.runner import enqueue_answer
 from core import db
 from core.settings import Settings
-from slack_standin import BOT_USER_ID, GENERAL, SlackStandin
+from slack_standin import ALICE, BOT_USER_ID, GENERAL, SlackStandin
 from tests.support import services
 
 PLACEHOLDER_MARK = "Looking into it"
@@ -57,6 +57,7 @@ def settings(slack, kb_db, redis_url) -> Settings:
         visibility_timeout_s=5,
         requeue_interval_s=0.5,
         slack_max_retries=6,
+        admins=[ALICE],  # alice may use the App Home review queue; bob may not
     )
 
 
@@ -76,7 +77,7 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def worker(settings):
-    w = services.Worker(worker_env(settings)).start()
+    w = services.Worker(worker_env(settings), queues="answer,ingest").start()
     yield w
     w.stop()
 

@@ -1,0 +1,201 @@
+"""The App Home tab: how to use the bot for everyone, and for admins (ANSWERLOOP_ADMINS) the review queue —
+pending corrections and retuned prompt versions waiting for approval, with Approve / Reject buttons.
+
+Every admin action is checked again on the server from the user id in Slack's (signed) payload: a button
+payload from someone not on the list changes nothing and gets a refusal.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from core import db
+from core.errors import AnswerloopError, DatabaseUnavailable
+from core.settings import Settings
+from feedback import labels
+from feedback import prompt_versions as pv
+from feedback.stats import weekly_stats
+from workers.kb import verified
+
+log = logging.getLogger(__name__)
+
+APPROVE_LABEL = "admin_approve_label"
+REJECT_LABEL = "admin_reject_label"
+APPROVE_PROMPT = "admin_approve_prompt"
+REJECT_PROMPT = "admin_reject_prompt"
+REFUSED = (
+    "Only Answerloop admins can review feedback; nothing was changed. Ask an admin to add you to ANSWERLOOP_ADMINS."
+)
+
+PublishVerified = Callable[[int, str], None]  # (label id, actor): make an approved correction a verified answer
+
+
+def enqueue_publish_verified(label_id: int, actor: str) -> None:
+    """Workers publish verified answers (they hold the embedding model; the bot process does not)."""
+    from workers.tasks import publish_verified
+
+    publish_verified.apply_async(args=(label_id, actor), task_id=f"verify:{label_id}")
+
+
+def _text(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
+    b = {"type": "button", "text": {"type": "plain_text", "text": text}, "action_id": action_id, "value": value}
+    if style:
+        b["style"] = style
+    return b
+
+
+def everyone_blocks() -> list[dict]:
+    return [
+        {"type": "header", "text": {"type": "plain_text", "text": "Answerloop"}},
+        _text(
+            "I answer questions from your team's documents, with sources, and say *I don't know* when they don't "
+            "cover it.\n• Mention me in a channel, DM me, or use `/ask <question>`.\n• React :+1: or :-1: on an "
+            "answer; use *Improve this answer* from its message menu to correct it."
+        ),
+    ]
+
+
+def admin_blocks(conn, *, limit: int = 10) -> list[dict]:
+    blocks: list[dict] = [{"type": "divider"}, {"type": "header", "text": {"type": "plain_text", "text": "Review"}}]
+    week = weekly_stats(conn, 1)
+    if week:
+        q = sum(r["questions"] for r in week)
+        answered = sum(r["answered"] for r in week)
+        ups, downs = sum(r["ups"] for r in week), sum(r["downs"] for r in week)
+        rate = f"{ups / (ups + downs):.0%}" if ups + downs else "–"
+        blocks.append(
+            _text(f"This week: {q} questions, {answered} answered, :+1: {ups} / :-1: {downs} ({rate} positive).")
+        )
+    active = pv.active_version_id(conn)
+    pending_versions = [v for v in pv.list_versions(conn) if v.review == "pending"]
+    blocks.append(_text(f"Active prompt version: *v{active}*."))
+    for v in pending_versions[:5]:
+        blocks.append(_text(f"*v{v.id}* waits for approval (held-out score {v.score or 0:.3f}): {_escape(v.note)}"))
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"prompt-{v.id}",
+                "elements": [
+                    _button("Approve and activate", APPROVE_PROMPT, str(v.id), "primary"),
+                    _button("Reject", REJECT_PROMPT, str(v.id), "danger"),
+                ],
+            }
+        )
+    pending = labels.list_labels(conn, status="pending", kind="correction", limit=limit)
+    if not pending:
+        blocks.append(_text("No corrections waiting for review."))
+    for r in pending:
+        who = r["user_name"] or r["user_id"]
+        blocks.append(
+            _text(
+                f"*Q:* {_escape(r['question'][:300])}\n"
+                f"*Correction by {_escape(who)}:* {_escape(r['correction'][:1500])}"
+                + (f"\n_{_escape(r['comment'][:300])}_" if r["comment"] else "")
+            )
+        )
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"label-{r['id']}",
+                "elements": [
+                    _button("Approve", APPROVE_LABEL, str(r["id"]), "primary"),
+                    _button("Reject", REJECT_LABEL, str(r["id"]), "danger"),
+                ],
+            }
+        )
+    return blocks[:100]
+
+
+class AppHome:
+    def __init__(
+        self, settings: Settings, db_url: str, publish_verified: PublishVerified = enqueue_publish_verified
+    ) -> None:
+        self.settings = settings
+        self.db_url = db_url
+        self.publish_verified = publish_verified
+
+    def is_admin(self, user_id: str) -> bool:
+        return user_id in self.settings.admins
+
+    def publish(self, client: WebClient, user_id: str) -> None:
+        blocks = everyone_blocks()
+        if self.is_admin(user_id):
+            try:
+                with db.connection(self.db_url) as conn:
+                    blocks += admin_blocks(conn)
+            except DatabaseUnavailable:
+                blocks.append(_text(":warning: The review queue is unavailable: my database is unreachable."))
+        try:
+            client.views_publish(user_id=user_id, view={"type": "home", "blocks": blocks})
+        except SlackApiError as exc:
+            log.warning("home tab not published: %s", exc.response.get("error"))
+
+    def on_opened(self, event: dict, client: WebClient) -> None:
+        if event.get("tab", "home") == "home" and isinstance(event.get("user"), str):
+            self.publish(client, event["user"])
+
+    def on_admin_action(self, ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+        user = (body.get("user") or {}).get("id", "")
+        if not self.is_admin(user):
+            log.warning("admin action %s refused for non-admin %s", action.get("action_id"), user)
+            self._tell(client, user, REFUSED)
+            return
+        actor = f"slack:{user}"
+        try:
+            target = int(action.get("value", ""))
+            with db.connection(self.db_url) as conn:
+                message = self._apply(conn, action["action_id"], target, actor)
+        except (AnswerloopError, ValueError) as exc:
+            message = f"Nothing changed: {exc}"
+        self._tell(client, user, message)
+        self.publish(client, user)
+
+    def _apply(self, conn, action_id: str, target: int, actor: str) -> str:
+        if action_id == APPROVE_LABEL:
+            labels.review(conn, target, "approved", actor, "approved in Slack")
+            conn.commit()
+            try:
+                self.publish_verified(target, actor)
+            except Exception as exc:  # the queue is down: the approval stands, publishing can be redone
+                log.error("verified answer %s not queued: %s", target, type(exc).__name__)
+                return (
+                    f"Correction {target} approved, but I couldn't queue its publishing (work queue unreachable). "
+                    f"Run `answerloop labels approve {target}` to publish it."
+                )
+            return f"Correction {target} approved: it becomes a verified answer in a moment."
+        if action_id == REJECT_LABEL:
+            labels.review(conn, target, "rejected", actor, "rejected in Slack")
+            withdrawn = verified.unpublish(conn, target)
+            return f"Correction {target} rejected" + (" and its verified answer withdrawn." if withdrawn else ".")
+        if action_id == APPROVE_PROMPT:
+            previous = pv.approve(conn, target, actor, "approved in Slack")
+            return f"Prompt version v{target} approved and active (was v{previous})."
+        pv.reject(conn, target, actor, "rejected in Slack")
+        return f"Prompt version v{target} rejected."
+
+    @staticmethod
+    def _tell(client: WebClient, user: str, text: str) -> None:
+        try:
+            client.chat_postMessage(channel=user, text=text)  # a DM from the app
+        except SlackApiError as exc:
+            log.warning("could not tell %s: %s", user, exc.response.get("error"))
+
+
+def register_app_home(app: App, home: AppHome) -> None:
+    app.event("app_home_opened")(home.on_opened)
+    app.action(re.compile(f"^({APPROVE_LABEL}|{REJECT_LABEL}|{APPROVE_PROMPT}|{REJECT_PROMPT})$"))(home.on_admin_action)
