@@ -533,6 +533,7 @@ def test_manifest_structure(kind):
     assert manifest["features"]["bot_user"]["display_name"] == "Answerloop"
     home = manifest["features"]["app_home"]
     assert home["messages_tab_enabled"] and not home["messages_tab_read_only_enabled"], "DMs must be possible"
+    assert home["home_tab_enabled"], "the App Home carries the admins' review queue (bot/app_home.py)"
 
 
 @pytest.mark.parametrize("kind", sorted(MANIFESTS))
