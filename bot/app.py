@@ -4,20 +4,36 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 
 from slack_bolt import App
 
 from bot.app_home import AppHome, register_app_home
 from bot.feedback_listeners import FeedbackListeners, register_feedback
 from bot.intake import Intake, Question
-from core import db
+from core import db, metrics
 from core.errors import DatabaseUnavailable
+from core.logs import log_context
 from core.settings import Settings
 from core.slack_client import web_client
 from workers import slack_store
 from workers.slack_store import RequestKey
 
 log = logging.getLogger(__name__)
+
+
+def _kind(body: dict) -> str:
+    """A bounded label: the event type, the interaction type, or 'command'."""
+    if body.get("command"):
+        return "command"
+    if body.get("type") == "event_callback":
+        event_type = (body.get("event") or {}).get("type")
+        return event_type if event_type in _EVENT_KINDS else "other_event"
+    return body.get("type") if body.get("type") in _INTERACTION_KINDS else "other"
+
+
+_EVENT_KINDS = {"app_mention", "message", "reaction_added", "reaction_removed", "app_home_opened"}
+_INTERACTION_KINDS = {"block_actions", "view_submission", "view_closed", "message_action", "shortcut"}
 
 
 def _team(body: dict, event: dict) -> str:
@@ -48,6 +64,17 @@ def build_app(
         process_before_response=False,  # ack first; the listener body runs after the ack is sent
     )
 
+    @app.middleware
+    def measure(body: dict, next) -> None:
+        """Requests by kind and the time until Bolt has acknowledged them (listeners run after the ack)."""
+        kind = _kind(body)
+        metrics.EVENTS.labels(kind).inc()
+        started = time.perf_counter()
+        try:
+            next()
+        finally:
+            metrics.ACK_SECONDS.labels(kind).observe(time.perf_counter() - started)
+
     def take(event: dict, body: dict, client, kind: str) -> None:
         if not all(isinstance(event.get(f), str) and event.get(f) for f in ("channel", "ts")) or not isinstance(
             event.get("text", ""), str
@@ -62,8 +89,12 @@ def build_app(
             kind,
             event.get("text") or "",
         )
-        outcome = intake.receive(q, client)
-        log.info("question %s/%s/%s (%s): %s", team, q.key.channel_id, q.key.message_ts, kind, outcome)
+        with log_context(
+            interaction_id=q.key.interaction_id(), request=f"{team}/{q.key.channel_id}/{q.key.message_ts}"
+        ):
+            outcome = intake.receive(q, client)
+            log.info("question %s/%s/%s (%s): %s", team, q.key.channel_id, q.key.message_ts, kind, outcome)
+        metrics.INTAKE.labels(outcome).inc()
 
     @app.event("app_mention")
     def on_mention(event: dict, body: dict, client) -> None:
@@ -105,7 +136,8 @@ def build_app(
             "command",
             command.get("text") or "",
         )
-        intake.receive(q, client)
+        with log_context(interaction_id=q.key.interaction_id()):
+            metrics.INTAKE.labels(intake.receive(q, client)).inc()
 
     @app.command(re.compile(r"^/(?!ask$).+"))
     def on_unknown_command(ack, command: dict) -> None:

@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import feedback_blocks as fb
-from core import db
+from core import db, metrics
 from core.errors import AnswerloopError, DatabaseUnavailable
 from core.settings import Settings
 from feedback import labels
@@ -123,6 +123,8 @@ class FeedbackListeners:
             return "unavailable"
         if result is None:
             return "ignored"
+        if result.changed:
+            metrics.FEEDBACK.labels(result.kind or "retracted").inc()
         log.info("vote label=%s kind=%s", result.label_id, result.kind)
         if result.first_down:
             text, blocks = fb.reasons_message(result.label_id)
@@ -143,6 +145,7 @@ class FeedbackListeners:
         except (AnswerloopError, ValueError) as exc:
             respond(text=f"I couldn't record that: {exc}", replace_original=False)
             return
+        metrics.FEEDBACK.labels("reason").inc()
         text, blocks = fb.reasons_message(row["id"], row["reasons"], row["comment"])
         respond(text=text, blocks=blocks, replace_original=True)
 
@@ -250,6 +253,7 @@ class FeedbackListeners:
         except DatabaseUnavailable:
             _ephemeral(client, meta.get("channel", ""), user, DB_DOWN + " Your correction was not saved.")
             return
+        metrics.FEEDBACK.labels("correction").inc()
         log.info("correction label=%s", label_id)
         try:
             client.chat_postMessage(
@@ -290,6 +294,7 @@ class FeedbackListeners:
                 permalink=_permalink(client, event["channel"], event["ts"]),
                 heldout_percent=self.settings.feedback_heldout_percent,
             )
+        metrics.FEEDBACK.labels("expert_reply").inc()
         log.info("expert reply captured as candidate correction label=%s", label_id)
         _ephemeral(
             client,

@@ -33,6 +33,13 @@ def make_bot(settings: Settings):
     return build_app(settings, intake), Requeuer(settings, enqueue_answer, url)
 
 
+def _serve_metrics(settings: Settings) -> None:
+    if settings.metrics_port:
+        from core.metrics import serve_bot_metrics
+
+        serve_bot_metrics(settings.metrics_port, settings.redis_url)
+
+
 def run_socket_mode(settings: Settings) -> None:
     if not settings.slack_app_token:
         raise ConfigError("Socket Mode needs an app-level token.", hint="Set SLACK_APP_TOKEN (xapp-…), or use --http.")
@@ -40,6 +47,7 @@ def run_socket_mode(settings: Settings) -> None:
 
     app, requeuer = make_bot(settings)
     requeuer.start()
+    _serve_metrics(settings)
     SocketModeHandler(app, settings.slack_app_token).start()
 
 
@@ -50,6 +58,7 @@ def run_http(settings: Settings, port: int, host: str = "0.0.0.0") -> None:
 
     app, requeuer = make_bot(settings)
     requeuer.start()
+    _serve_metrics(settings)
     server = make_http_server(app, host, port)
     log.warning("Answerloop bot listening on http://%s:%d%s", host, port, EVENTS_PATH)
     try:

@@ -2,9 +2,43 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextvars import ContextVar
+
+# Ids that every log line written while handling one question carries (interaction id, Slack request key):
+# bound by the bot's intake and by the worker's task, so one question can be followed across processes.
+_context: ContextVar[dict[str, str] | None] = ContextVar("answerloop_log_context", default=None)
+
+
+def _install_record_factory() -> None:
+    """Every log record captures the context of the code that wrote it (whatever handler formats it later)."""
+    base = logging.getLogRecordFactory()
+    if getattr(base, "answerloop", False):
+        return
+
+    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = base(*args, **kwargs)
+        record.answerloop = _context.get() or {}
+        return record
+
+    factory.answerloop = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+
+
+_install_record_factory()
+
+
+@contextlib.contextmanager
+def log_context(**fields: object) -> Iterator[None]:
+    token = _context.set({**(_context.get() or {}), **{k: str(v) for k, v in fields.items()}})
+    try:
+        yield
+    finally:
+        _context.reset(token)
 
 
 class JsonFormatter(logging.Formatter):
@@ -14,6 +48,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "msg": record.getMessage(),
+            **getattr(record, "answerloop", {}),
         }
         if record.exc_info:
             payload["exc"] = self.formatException(record.exc_info)

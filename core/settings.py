@@ -98,6 +98,12 @@ class Settings(BaseSettings):
     retune_min_heldout: int = Field(10, ge=1)  # fewer held-out examples → no decision
     retune_max_demos: int = Field(8, ge=0, le=20)
 
+    # Observability: Prometheus /metrics on this port (bot and workers each; unset: no endpoint).
+    metrics_port: int | None = None
+    # Model cost per 1,000 tokens (prompt, completion), for answerloop_model_cost_usd_total.
+    llm_cost_per_1k_prompt_tokens: float = 0.0
+    llm_cost_per_1k_completion_tokens: float = 0.0
+
     log_level: str = "WARNING"
     log_json: bool = False
 

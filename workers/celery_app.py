@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from celery import Celery
+import logging
+import os
+import shutil
+import tempfile
+
+from celery import Celery, signals
 from celery.schedules import crontab
 from kombu import Queue
 
@@ -82,3 +87,45 @@ def use_broker(url: str) -> None:
     celery_app.conf.broker_url = url
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
+
+
+
+def _json_logging(loglevel: str | int | None = None, **_: object) -> None:  # pragma: no cover - worker processes
+    """With ANSWERLOOP_LOG_JSON the worker writes the same JSON lines as the bot (ids, never text)."""
+    from core.logs import configure_logging
+
+    level = loglevel if isinstance(loglevel, str) else logging.getLevelName(loglevel or logging.WARNING)
+    configure_logging(level, as_json=True)
+
+
+if get_settings().log_json:
+    signals.setup_logging.connect(_json_logging, weak=False)
+
+
+@signals.celeryd_init.connect
+def _worker_metrics(**_: object) -> None:  # pragma: no cover - runs in worker main processes
+    """Before the pool forks: give the pool processes a fresh multiprocess directory and serve their sum on
+    ANSWERLOOP_METRICS_PORT. Task modules are imported before this signal, so they import `core.metrics` only
+    inside tasks: prometheus_client must first be imported with PROMETHEUS_MULTIPROC_DIR set."""
+    settings = get_settings()
+    if not settings.metrics_port:
+        return
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="answerloop-metrics-")
+    from core.metrics import serve_worker_metrics
+
+    serve_worker_metrics(settings.metrics_port)
+
+
+@signals.worker_process_shutdown.connect
+def _pool_process_gone(pid: int | None = None, **_: object) -> None:  # pragma: no cover
+    from core.metrics import pool_process_exited
+
+    pool_process_exited(pid or os.getpid())
+
+
+@signals.worker_shutdown.connect
+def _drop_metrics_dir(**_: object) -> None:  # pragma: no cover
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+    if os.path.basename(folder).startswith("answerloop-metrics-"):
+        shutil.rmtree(folder, ignore_errors=True)

@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from core import db
 from core.errors import DatabaseUnavailable
+from core.logs import log_context
 from core.settings import get_settings
 from core.slack_client import web_client
 from workers import slack_store
@@ -59,6 +60,14 @@ class TransientFailure(Exception):
 )
 def answer_slack_question(self, team_id: str, channel_id: str, message_ts: str) -> str:
     key = RequestKey(team_id, channel_id, message_ts)
+    with log_context(interaction_id=key.interaction_id(), request=f"{team_id}/{channel_id}/{message_ts}"):
+        return _answer(self, key)
+
+
+def _answer(self, key: RequestKey) -> str:
+    from core import metrics  # imported after the fork (see workers.celery_app._worker_metrics)
+
+    team_id, channel_id = key.team_id, key.channel_id
     settings = get_settings()
     with db.connection() as conn:
         request = slack_store.claim_request(conn, key)
@@ -71,9 +80,16 @@ def answer_slack_question(self, team_id: str, channel_id: str, message_ts: str) 
             request["question_redacted"] or "", collections, source="slack", interaction_id=request["interaction_id"]
         )
         text, blocks = answer_message(result, pii=request["pii"], expert=channel.expert)
+        metrics.record_answer(
+            result.status,
+            result.timings_ms,
+            result.scores.get("usage") or {},
+            (settings.llm_cost_per_1k_prompt_tokens, settings.llm_cost_per_1k_completion_tokens),
+        )
     except Exception as exc:
         if isinstance(exc, DatabaseUnavailable) and self.request.retries < self.max_retries:
             raise
+        metrics.QUESTIONS.labels("error").inc()
         log.exception("answer failed for %s", key)
         text, blocks = failure_message(type(exc).__name__)
         _deliver_or_give_up(self, settings, request, text, blocks, status="failed", error=type(exc).__name__)
@@ -137,6 +153,9 @@ def _deliver(settings, request: dict, text: str, blocks: list[dict], *, status: 
             status, error = "failed", exc.response.get("error", "slack_error") if exc.response is not None else "slack"
             log.error("Slack refused the answer for %s: %s", key, error)
         slack_store.set_status(conn, key, status, error)
+    from core import metrics
+
+    metrics.DELIVERIES.labels(status).inc()
 
 
 @celery_app.task(name="workers.tasks.retune", acks_late=False)
