@@ -7,6 +7,7 @@ import re
 import time
 
 from slack_bolt import App
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 
 from bot.app_home import AppHome, register_app_home
 from bot.feedback_listeners import FeedbackListeners, register_feedback
@@ -17,6 +18,12 @@ from core.logs import log_context
 from core.settings import Settings
 from core.slack_client import web_client
 from workers import slack_store
+from workers.slack_installations import (
+    PostgresInstallationStore,
+    PostgresOAuthStateStore,
+    TokenCipher,
+    oauth_enabled,
+)
 from workers.slack_store import RequestKey
 
 log = logging.getLogger(__name__)
@@ -51,17 +58,35 @@ class _ClientOverToken(logging.Filter):
 logging.getLogger("slack_bolt.App").addFilter(_ClientOverToken())
 
 
+def oauth_settings(settings: Settings, db_url: str) -> OAuthSettings:
+    """Installs into any number of workspaces at /slack/install → Slack → /slack/oauth_redirect; every request is
+    then authorized with its workspace's bot token from Postgres (encrypted at rest)."""
+    cipher = TokenCipher(settings.token_keys)
+    return OAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        scopes=settings.slack_bot_scopes,
+        redirect_uri=settings.slack_oauth_redirect_uri,
+        authorization_url=settings.slack_oauth_authorize_url,
+        installation_store=PostgresInstallationStore(db_url, cipher),
+        installation_store_bot_only=True,
+        state_store=PostgresOAuthStateStore(db_url),
+    )
+
+
 def build_app(
     settings: Settings, intake: Intake, feedback: FeedbackListeners | None = None, home: AppHome | None = None
 ) -> App:
     """Socket Mode and HTTP mode share this app; HTTP mode verifies signatures (forged/stale → 401)."""
     feedback = feedback or FeedbackListeners(settings, intake.guard, intake.db_url)
     home = home or AppHome(settings, intake.db_url)
+    oauth = oauth_settings(settings, intake.db_url) if oauth_enabled(settings) else None
     app = App(
-        client=web_client(settings),
+        client=web_client(settings, anonymous=oauth is not None),
         signing_secret=settings.slack_signing_secret or "",
         request_verification_enabled=bool(settings.slack_signing_secret),
         process_before_response=False,  # ack first; the listener body runs after the ack is sent
+        oauth_settings=oauth,
     )
 
     @app.middleware

@@ -35,6 +35,7 @@ app.add_typer(admin.labels_app, name="labels")
 app.add_typer(admin.prompts_app, name="prompts")
 app.add_typer(admin.retune_app, name="retune")
 app.add_typer(admin.review_app, name="review")
+app.add_typer(admin.slack_app, name="slack")
 
 
 SAMPLE_KB = Path(__file__).resolve().parent.parent / "core" / "sample_kb"

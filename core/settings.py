@@ -62,6 +62,18 @@ class Settings(BaseSettings):
     slack_bot_token: str | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
     slack_app_token: str | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")  # Socket Mode
     slack_signing_secret: str | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")  # HTTP mode
+    # Multi-workspace installs (HTTP mode): Slack's OAuth at /slack/install and /slack/oauth_redirect. The bot
+    # token of each workspace is kept in Postgres, encrypted with the first of ANSWERLOOP_TOKEN_KEYS (Fernet
+    # keys; the others still decrypt, for rotation: `answerloop slack rotate-keys`).
+    slack_client_id: str | None = Field(default=None, validation_alias="SLACK_CLIENT_ID")
+    slack_client_secret: str | None = Field(default=None, validation_alias="SLACK_CLIENT_SECRET")
+    slack_oauth_redirect_uri: str | None = None
+    slack_oauth_authorize_url: str = "https://slack.com/oauth/v2/authorize"
+    slack_bot_scopes: list[str] = [
+        "app_mentions:read", "chat:write", "im:history", "im:read", "im:write", "channels:history",
+        "groups:history", "reactions:read", "commands", "users:read",
+    ]  # fmt: skip
+    token_keys: list[str] = []
     slack_api_url: str = "https://slack.com/api/"
     slack_http_port: int = 3000
     slack_max_retries: int = 5  # per Web API call (429 honouring Retry-After, 5xx, connection errors)

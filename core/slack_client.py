@@ -13,10 +13,13 @@ from core.errors import ConfigError
 from core.settings import Settings
 
 
-def web_client(settings: Settings, *, token: str | None = None, retries: bool = True) -> WebClient:
-    """A WebClient for `settings.slack_api_url`; with retries, 429s wait out Retry-After and 5xx back off."""
-    token = token or settings.slack_bot_token
-    if not token:
+def web_client(
+    settings: Settings, *, token: str | None = None, retries: bool = True, anonymous: bool = False
+) -> WebClient:
+    """A WebClient for `settings.slack_api_url`; with retries, 429s wait out Retry-After and 5xx back off.
+    `anonymous`: no token (the OAuth app's base client: Bolt gives each request the token of its workspace)."""
+    token = None if anonymous else token or settings.slack_bot_token
+    if not token and not anonymous:
         raise ConfigError("No Slack bot token configured.", hint="Set SLACK_BOT_TOKEN (xoxb-…).")
     base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
     n = settings.slack_max_retries

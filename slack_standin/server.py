@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import hashlib
 import hmac
@@ -334,6 +335,11 @@ class SlackStandin(Workspace):
         auth = request.headers.get("Authorization", "")
         if auth.lower().startswith("bearer "):
             token = auth[7:].strip()
+        elif auth.lower().startswith("basic "):  # oauth.v2.access: client credentials
+            with contextlib.suppress(ValueError):
+                client_id, _, client_secret = base64.b64decode(auth[6:].strip()).decode().partition(":")
+                args.setdefault("client_id", client_id)
+                args.setdefault("client_secret", client_secret)
         form_token = args.pop("token", None)
         token = token or (str(form_token) if form_token else None)
         recorded = {k: self._decoded(k, v) for k, v in args.items()}

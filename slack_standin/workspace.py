@@ -117,6 +117,10 @@ class Workspace:
         self.bot_token = bot_token or f"xoxb-{digits}-{digits[::-1]}-{secrets.token_hex(12)}"
         self.app_token = app_token or f"xapp-1-{app_id}-{digits}-{secrets.token_hex(32)}"
         self.signing_secret = signing_secret or secrets.token_hex(16)
+        # OAuth (oauth.v2.access): the app's client credentials, and codes handed out by issue_oauth_code().
+        self.client_id = f"{digits[:6]}.{digits[6:]}"
+        self.client_secret = secrets.token_hex(16)
+        self._oauth_codes: dict[str, tuple[str, float]] = {}
         self.identity = payloads.Identity(
             team_id=team_id,
             team_name=team_name,
@@ -436,7 +440,7 @@ class Workspace:
         handler = _METHODS.get(method)
         if handler is None:
             return {"ok": False, "error": "unknown_method", "req_method": method}
-        needs = "none" if method == "api.test" else ("app" if method == "apps.connections.open" else "bot")
+        needs = {"api.test": "none", "oauth.v2.access": "none", "apps.connections.open": "app"}.get(method, "bot")
         try:
             if needs != "none":
                 if not token:
@@ -661,6 +665,35 @@ class Workspace:
             "bot_id": ident.bot_id,
             "is_enterprise_install": False,
         }
+
+    def _m_oauth_v2_access(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Exchange a code from issue_oauth_code() for the bot token (client credentials in the body or Basic)."""
+        if args.get("client_id") != self.client_id:
+            raise ApiError("invalid_client_id")
+        if args.get("client_secret") != self.client_secret:
+            raise ApiError("bad_client_secret")
+        entry = self._oauth_codes.pop(str(args.get("code") or ""), None)
+        if entry is None or time.time() - entry[1] > 600:
+            raise ApiError("invalid_code")
+        ident = self.identity
+        return {
+            "access_token": self.bot_token,
+            "token_type": "bot",
+            "scope": BOT_SCOPES,
+            "bot_user_id": ident.bot_user_id,
+            "app_id": ident.app_id,
+            "team": {"id": ident.team_id, "name": ident.team_name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": entry[0]},
+        }
+
+    def issue_oauth_code(self, *, user: str = ALICE) -> str:
+        """A person approves the install on Slack's authorize page: Slack redirects with this one-use code."""
+        code = f"{secrets.randbelow(10**12)}.{secrets.token_hex(16)}"
+        with self.lock:
+            self._oauth_codes[code] = (self.user(user).id, time.time())
+        return code
 
     def _m_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"url": self._new_socket_url()}
@@ -1519,6 +1552,7 @@ class Workspace:
 _METHODS: dict[str, Callable[[Workspace, dict[str, Any]], dict[str, Any]]] = {
     "api.test": Workspace._m_api_test,
     "auth.test": Workspace._m_auth_test,
+    "oauth.v2.access": Workspace._m_oauth_v2_access,
     "apps.connections.open": Workspace._m_apps_connections_open,
     "chat.postMessage": Workspace._m_chat_postMessage,
     "chat.update": Workspace._m_chat_update,

@@ -53,7 +53,7 @@ def database_url() -> str:
 
 CLEAN_TABLES = (
     "interactions, labels, verified_answers, document_feedback, chunks, documents, collections, slack_requests, "
-    "channel_settings, eval_reports, prompt_reviews, admin_actions"
+    "channel_settings, eval_reports, prompt_reviews, admin_actions, slack_installations, slack_oauth_states"
 )
 
 

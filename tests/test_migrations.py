@@ -22,15 +22,18 @@ def scratch_db(database_url):
 
 
 def test_upgrade_is_idempotent_and_status_reports(scratch_db):
-    assert [m.applied for m in migrate.status(scratch_db)] == [False] * 5
-    applied = migrate.upgrade(scratch_db)
-    assert applied == [
+    files = sorted(p.stem for p in migrate.migrations_dir().glob("*.sql"))
+    assert files[:6] == [
         "0001_knowledge_base",
         "0002_prompt_versions",
         "0003_interactions",
         "0004_slack",
         "0005_feedback",
+        "0006_slack_installations",
     ]
+    assert [m.applied for m in migrate.status(scratch_db)] == [False] * len(files)
+    applied = migrate.upgrade(scratch_db)
+    assert applied == files
     assert migrate.upgrade(scratch_db) == []
     assert all(m.applied for m in migrate.status(scratch_db))
     with psycopg.connect(scratch_db) as conn:

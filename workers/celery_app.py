@@ -89,7 +89,6 @@ def use_broker(url: str) -> None:
     celery_app.amqp._producer_pool = None
 
 
-
 def _json_logging(loglevel: str | int | None = None, **_: object) -> None:  # pragma: no cover - worker processes
     """With ANSWERLOOP_LOG_JSON the worker writes the same JSON lines as the bot (ids, never text)."""
     from core.logs import configure_logging

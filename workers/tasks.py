@@ -17,6 +17,7 @@ from core.slack_client import web_client
 from workers import slack_store
 from workers.celery_app import celery_app
 from workers.slack_blocks import answer_message, failure_message
+from workers.slack_installations import bot_token_for
 from workers.slack_store import RequestKey
 
 log = logging.getLogger(__name__)
@@ -115,7 +116,7 @@ def _deliver_or_give_up(
             try:  # one last, best-effort word in the placeholder
                 fail_text, fail_blocks = failure_message("Slack kept refusing the reply")
                 if request["placeholder_ts"]:
-                    web_client(settings, retries=False).chat_update(
+                    web_client(settings, token=bot_token_for(settings, key.team_id), retries=False).chat_update(
                         channel=key.channel_id, ts=request["placeholder_ts"], text=fail_text, blocks=fail_blocks
                     )
             except SlackApiError:
@@ -125,7 +126,7 @@ def _deliver_or_give_up(
 
 def _deliver(settings, request: dict, text: str, blocks: list[dict], *, status: str, error: str = "") -> None:
     key = RequestKey(request["team_id"], request["channel_id"], request["message_ts"])
-    client = web_client(settings)
+    client = web_client(settings, token=bot_token_for(settings, key.team_id))
     with db.connection() as conn:
         if not slack_store.lock_if_undelivered(conn, key):
             log.info("%s was answered by another attempt; not posting again", key)

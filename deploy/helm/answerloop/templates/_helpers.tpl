@@ -58,7 +58,7 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "answerloop.secretData" -}}
 {{- $s := .Values.secrets }}
 {{- $data := dict }}
-{{- range $key, $value := dict "DATABASE_URL" $s.databaseUrl "REDIS_URL" $s.redisUrl "SLACK_BOT_TOKEN" $s.slackBotToken "SLACK_APP_TOKEN" $s.slackAppToken "SLACK_SIGNING_SECRET" $s.slackSigningSecret "ANSWERLOOP_LLM_API_KEY" $s.llmApiKey "ANSWERLOOP_EMBEDDINGS_API_KEY" $s.embeddingsApiKey }}
+{{- range $key, $value := dict "DATABASE_URL" $s.databaseUrl "REDIS_URL" $s.redisUrl "SLACK_BOT_TOKEN" $s.slackBotToken "SLACK_APP_TOKEN" $s.slackAppToken "SLACK_SIGNING_SECRET" $s.slackSigningSecret "ANSWERLOOP_LLM_API_KEY" $s.llmApiKey "ANSWERLOOP_EMBEDDINGS_API_KEY" $s.embeddingsApiKey "SLACK_CLIENT_ID" $s.slackClientId "SLACK_CLIENT_SECRET" $s.slackClientSecret "ANSWERLOOP_TOKEN_KEYS" $s.tokenKeys }}
 {{- if $value }}
 {{- $_ := set $data $key $value }}
 {{- end }}
@@ -75,7 +75,8 @@ app.kubernetes.io/component: {{ .component }}
 {{- $s := .Values.secrets }}
 {{- if not $s.databaseUrl }}{{ fail "Set secrets.databaseUrl (Postgres with pgvector) or secrets.existingSecret." }}{{ end }}
 {{- if not $s.redisUrl }}{{ fail "Set secrets.redisUrl or secrets.existingSecret." }}{{ end }}
-{{- if not $s.slackBotToken }}{{ fail "Set secrets.slackBotToken (xoxb-…) or secrets.existingSecret." }}{{ end }}
+{{- if and (not $s.slackBotToken) (not $s.slackClientId) }}{{ fail "Set secrets.slackBotToken (xoxb-…), or secrets.slackClientId/slackClientSecret/tokenKeys for multi-workspace installs, or secrets.existingSecret." }}{{ end }}
+{{- if and $s.slackClientId (or (not $s.slackClientSecret) (not $s.tokenKeys)) }}{{ fail "Multi-workspace installs need secrets.slackClientSecret and secrets.tokenKeys (JSON list of keys from `answerloop slack new-key`)." }}{{ end }}
 {{- if and (eq .Values.bot.mode "socket") (not $s.slackAppToken) }}{{ fail "bot.mode=socket needs secrets.slackAppToken (xapp-…, connections:write), or secrets.existingSecret." }}{{ end }}
 {{- if and (eq .Values.bot.mode "http") (not $s.slackSigningSecret) }}{{ fail "bot.mode=http needs secrets.slackSigningSecret, or secrets.existingSecret." }}{{ end }}
 {{- end }}

@@ -1,0 +1,237 @@
+"""Slack installations in Postgres, bot tokens encrypted at rest: the store Bolt's OAuth flow saves to and
+authorizes requests from, and where workers find the token of the workspace a question came from.
+
+Tokens are Fernet-encrypted with the first key of ANSWERLOOP_TOKEN_KEYS; every key decrypts (MultiFernet), so a
+key is rotated by putting a new one first, running `answerloop slack rotate-keys` (re-encrypts every token with
+it), then dropping the old key.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import UTC, datetime, timedelta
+from logging import Logger
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
+from slack_sdk.oauth.state_store import OAuthStateStore
+
+from core import db
+from core.errors import ConfigError
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class TokenCipher:
+    def __init__(self, keys: list[str]) -> None:
+        if not keys:
+            raise ConfigError(
+                "Multi-workspace installs need a key to encrypt bot tokens at rest.",
+                hint="Set ANSWERLOOP_TOKEN_KEYS='[\"<key>\"]' with a key from `answerloop slack new-key`.",
+            )
+        try:
+            self._fernet = MultiFernet([Fernet(k.encode()) for k in keys])
+        except ValueError as exc:
+            raise ConfigError(
+                "ANSWERLOOP_TOKEN_KEYS holds something that is not a Fernet key.",
+                hint="Each key is 32 url-safe base64-encoded bytes: make one with `answerloop slack new-key`.",
+            ) from exc
+
+    def encrypt(self, token: str) -> str:
+        return self._fernet.encrypt(token.encode()).decode()
+
+    def decrypt(self, blob: str) -> str:
+        try:
+            return self._fernet.decrypt(blob.encode()).decode()
+        except InvalidToken as exc:
+            raise ConfigError(
+                "A stored Slack token cannot be decrypted with ANSWERLOOP_TOKEN_KEYS.",
+                hint="Keep the key it was encrypted with in the list until `answerloop slack rotate-keys` has run.",
+            ) from exc
+
+    def rotate(self, blob: str) -> str:
+        """Re-encrypt with the first key."""
+        return self._fernet.rotate(blob.encode()).decode()
+
+
+def new_key() -> str:
+    return Fernet.generate_key().decode()
+
+
+class PostgresInstallationStore(InstallationStore):
+    """Bot installations only (the app never acts as a user): one row per workspace (or org)."""
+
+    def __init__(self, db_url: str, cipher: TokenCipher) -> None:
+        self.db_url = db_url
+        self.cipher = cipher
+
+    @property
+    def logger(self) -> Logger:
+        return log
+
+    def save(self, installation: Installation) -> None:
+        self.save_bot(installation.to_bot())
+        if installation.user_id:
+            with db.connection(self.db_url) as conn:
+                conn.execute(
+                    "UPDATE slack_installations SET installer_user_id = %s WHERE enterprise_id = %s AND team_id = %s",
+                    (installation.user_id, installation.enterprise_id or "", installation.team_id or ""),
+                )
+
+    def save_bot(self, bot: Bot) -> None:
+        scopes = ",".join(bot.bot_scopes) if isinstance(bot.bot_scopes, list | tuple) else (bot.bot_scopes or "")
+        with db.connection(self.db_url) as conn:
+            conn.execute(
+                """
+                INSERT INTO slack_installations (enterprise_id, team_id, team_name, app_id, bot_user_id, bot_id,
+                                                 bot_scopes, bot_token_encrypted, is_enterprise_install)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+                ON CONFLICT (enterprise_id, team_id) DO UPDATE SET
+                    team_name = EXCLUDED.team_name, app_id = EXCLUDED.app_id, bot_user_id = EXCLUDED.bot_user_id,
+                    bot_id = EXCLUDED.bot_id, bot_scopes = EXCLUDED.bot_scopes,
+                    bot_token_encrypted = EXCLUDED.bot_token_encrypted,
+                    is_enterprise_install = EXCLUDED.is_enterprise_install, updated_at = now()
+                """,
+                (
+                    bot.enterprise_id or "",
+                    bot.team_id or "",
+                    getattr(bot, "team_name", None) or "",
+                    bot.app_id or "",
+                    bot.bot_user_id,
+                    bot.bot_id,
+                    scopes,
+                    self.cipher.encrypt(bot.bot_token),
+                    bool(bot.is_enterprise_install),
+                ),
+            )
+        log.warning("Slack installation saved for team %s", bot.team_id)
+
+    def _row(self, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None) -> dict | None:
+        team = "" if is_enterprise_install else (team_id or "")
+        with db.connection(self.db_url) as conn:
+            return conn.execute(
+                "SELECT * FROM slack_installations WHERE enterprise_id = %s AND team_id = %s",
+                (enterprise_id or "", team),
+            ).fetchone()
+
+    def find_bot(
+        self, *, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None = False
+    ) -> Bot | None:
+        row = self._row(enterprise_id, team_id, is_enterprise_install)
+        if row is None:
+            return None
+        return Bot(
+            app_id=row["app_id"] or None,
+            enterprise_id=row["enterprise_id"] or None,
+            team_id=row["team_id"] or None,
+            team_name=row["team_name"] or None,
+            bot_token=self.cipher.decrypt(row["bot_token_encrypted"]),
+            bot_id=row["bot_id"],
+            bot_user_id=row["bot_user_id"],
+            bot_scopes=row["bot_scopes"],
+            is_enterprise_install=row["is_enterprise_install"],
+            installed_at=row["installed_at"].timestamp(),
+        )
+
+    def find_installation(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None = None,
+        is_enterprise_install: bool | None = False,
+    ) -> Installation | None:
+        if user_id is not None:
+            return None  # no user tokens are ever requested or kept
+        row = self._row(enterprise_id, team_id, is_enterprise_install)
+        if row is None:
+            return None
+        bot = self.find_bot(enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=is_enterprise_install)
+        return Installation(
+            app_id=bot.app_id,
+            enterprise_id=bot.enterprise_id,
+            team_id=bot.team_id,
+            team_name=bot.team_name,
+            bot_token=bot.bot_token,
+            bot_id=bot.bot_id,
+            bot_user_id=bot.bot_user_id,
+            bot_scopes=bot.bot_scopes,
+            user_id=row["installer_user_id"] or "",
+            is_enterprise_install=bot.is_enterprise_install,
+            installed_at=bot.installed_at,
+        )
+
+    def delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        self.delete_all(enterprise_id=enterprise_id, team_id=team_id)
+
+    def delete_installation(
+        self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
+    ) -> None:
+        if user_id is None:
+            self.delete_all(enterprise_id=enterprise_id, team_id=team_id)
+
+    def delete_all(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        with db.connection(self.db_url) as conn:
+            conn.execute(
+                "DELETE FROM slack_installations WHERE enterprise_id = %s AND team_id = %s",
+                (enterprise_id or "", team_id or ""),
+            )
+
+
+class PostgresOAuthStateStore(OAuthStateStore):
+    """OAuth `state` values, one use each, valid for `expiration_seconds` (shared by every bot replica)."""
+
+    def __init__(self, db_url: str, expiration_seconds: int = 600) -> None:
+        self.db_url = db_url
+        self.expiration_seconds = expiration_seconds
+
+    @property
+    def logger(self) -> Logger:
+        return log
+
+    def issue(self, *args: object, **kwargs: object) -> str:
+        state = secrets.token_urlsafe(24)
+        with db.connection(self.db_url) as conn:
+            conn.execute("DELETE FROM slack_oauth_states WHERE expires_at < now()")
+            conn.execute(
+                "INSERT INTO slack_oauth_states (state, expires_at) VALUES (%s, %s)",
+                (state, datetime.now(UTC) + timedelta(seconds=self.expiration_seconds)),
+            )
+        return state
+
+    def consume(self, state: str) -> bool:
+        with db.connection(self.db_url) as conn:
+            row = conn.execute(
+                "DELETE FROM slack_oauth_states WHERE state = %s RETURNING expires_at", (state,)
+            ).fetchone()
+        return row is not None and row["expires_at"] > datetime.now(UTC)
+
+
+def oauth_enabled(settings: Settings) -> bool:
+    return bool(settings.slack_client_id and settings.slack_client_secret)
+
+
+def bot_token_for(settings: Settings, team_id: str, enterprise_id: str | None = None) -> str | None:
+    """The token to answer a workspace with: its installation's when installs go through OAuth, else the one
+    configured bot token."""
+    if oauth_enabled(settings):
+        store = PostgresInstallationStore(db.database_url(settings), TokenCipher(settings.token_keys))
+        bot = store.find_bot(enterprise_id=enterprise_id, team_id=team_id)
+        if bot is not None:
+            return bot.bot_token
+    return settings.slack_bot_token
+
+
+def rotate_keys(db_url: str, cipher: TokenCipher) -> int:
+    """Re-encrypt every stored token with the first key; returns how many."""
+    with db.connection(db_url) as conn:
+        rows = conn.execute("SELECT enterprise_id, team_id, bot_token_encrypted FROM slack_installations").fetchall()
+        for r in rows:
+            conn.execute(
+                "UPDATE slack_installations SET bot_token_encrypted = %s, updated_at = now() "
+                "WHERE enterprise_id = %s AND team_id = %s",
+                (cipher.rotate(r["bot_token_encrypted"]), r["enterprise_id"], r["team_id"]),
+            )
+    return len(rows)
