@@ -9,6 +9,7 @@ import time
 from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
+from bot import payload
 from bot.app_home import AppHome, register_app_home
 from bot.feedback_listeners import FeedbackListeners, register_feedback
 from bot.intake import Intake, Question
@@ -31,12 +32,13 @@ log = logging.getLogger(__name__)
 
 def _kind(body: dict) -> str:
     """A bounded label: the event type, the interaction type, or 'command'."""
-    if body.get("command"):
+    if payload.text(body, "command"):
         return "command"
-    if body.get("type") == "event_callback":
-        event_type = (body.get("event") or {}).get("type")
+    if payload.text(body, "type") == "event_callback":
+        event_type = payload.text(payload.obj(body, "event"), "type")
         return event_type if event_type in _EVENT_KINDS else "other_event"
-    return body.get("type") if body.get("type") in _INTERACTION_KINDS else "other"
+    kind = payload.text(body, "type")
+    return kind if kind in _INTERACTION_KINDS else "other"
 
 
 _EVENT_KINDS = {"app_mention", "message", "reaction_added", "reaction_removed", "app_home_opened"}
@@ -44,7 +46,7 @@ _INTERACTION_KINDS = {"block_actions", "view_submission", "view_closed", "messag
 
 
 def _team(body: dict, event: dict) -> str:
-    return body.get("team_id") or event.get("team") or ""
+    return payload.text(body, "team_id") or payload.text(event, "team")
 
 
 class _ClientOverToken(logging.Filter):
@@ -90,6 +92,13 @@ def build_app(
     )
 
     @app.middleware
+    def sanitize(body: dict, next) -> None:
+        """First of all: no NUL character goes further (Postgres text cannot hold one; Slack strips them from
+        what people type, but a payload must not be able to break a listener's transaction)."""
+        payload.strip_nul(body)
+        next()
+
+    @app.middleware
     def measure(body: dict, next) -> None:
         """Requests by kind and the time until Bolt has acknowledged them (listeners run after the ack)."""
         kind = _kind(body)
@@ -109,8 +118,8 @@ def build_app(
         team = _team(body, event)
         q = Question(
             RequestKey(team, event["channel"], event["ts"]),
-            event.get("thread_ts") or event["ts"],
-            event.get("user", ""),
+            payload.text(event, "thread_ts") or event["ts"],
+            payload.text(event, "user"),
             kind,
             event.get("text") or "",
         )
@@ -130,13 +139,13 @@ def build_app(
     @app.event("message")
     def on_message(event: dict, body: dict, client, context) -> None:
         # Bots (ourselves included), edits, joins, deletions… are never questions.
-        if event.get("bot_id") or event.get("subtype") or not event.get("user"):
+        if event.get("bot_id") or event.get("subtype") or not payload.text(event, "user"):
             return
         if event.get("channel_type") == "im":
             take(event, body, client, "dm")
             return
-        thread_ts = event.get("thread_ts")
-        if thread_ts and thread_ts != event.get("ts") and isinstance(event.get("channel"), str):
+        thread_ts = payload.text(event, "thread_ts")
+        if thread_ts and thread_ts != payload.text(event, "ts") and payload.text(event, "channel"):
             team = _team(body, event)
             try:
                 # Someone else answering the bot's "I don't know" is teaching, not asking.
@@ -154,19 +163,24 @@ def build_app(
     @app.command("/ask")
     def on_ask(ack, command: dict, client) -> None:
         ack()  # first: everything else may wait, Slack's 3 seconds may not
+        fields = {k: payload.text(command, k) for k in ("team_id", "channel_id", "trigger_id", "user_id", "text")}
+        if not all(fields[k] for k in ("channel_id", "trigger_id", "user_id")):
+            log.warning("malformed /ask ignored: channel_id, trigger_id and user_id must be strings")
+            return
         q = Question(
-            RequestKey(command["team_id"], command["channel_id"], f"cmd-{command['trigger_id']}"),
+            RequestKey(fields["team_id"], fields["channel_id"], f"cmd-{fields['trigger_id']}"),
             "",
-            command["user_id"],
+            fields["user_id"],
             "command",
-            command.get("text") or "",
+            fields["text"],
         )
         with log_context(interaction_id=q.key.interaction_id()):
             metrics.INTAKE.labels(intake.receive(q, client)).inc()
 
     @app.command(re.compile(r"^/(?!ask$).+"))
     def on_unknown_command(ack, command: dict) -> None:
-        ack(f"I don't know `{command.get('command', '')}`. Ask me with `/ask <your question>`, mention me, or DM me.")
+        name = payload.text(command, "command")[:40].replace("`", "")
+        ack(f"I don't know `{name}`. Ask me with `/ask <your question>`, mention me, or DM me.")
 
     register_feedback(app, feedback)
     register_app_home(app, home)

@@ -15,6 +15,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import payload
 from core import db
 from core.errors import AnswerloopError, DatabaseUnavailable
 from core.settings import Settings
@@ -150,17 +151,20 @@ class AppHome:
 
     def on_admin_action(self, ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
-        user = (body.get("user") or {}).get("id", "")
+        user = payload.text(payload.obj(body, "user"), "id")
         if not self.is_admin(user):
             log.warning("admin action %s refused for non-admin %s", action.get("action_id"), user)
             self._tell(client, user, REFUSED)
             return
         actor = f"slack:{user}"
+        target = payload.row_id(action.get("value"))
+        if target is None:
+            self._tell(client, user, "Nothing changed: that button carried no valid id.")
+            return
         try:
-            target = int(action.get("value", ""))
             with db.connection(self.db_url) as conn:
-                message = self._apply(conn, action["action_id"], target, actor)
-        except (AnswerloopError, ValueError) as exc:
+                message = self._apply(conn, payload.text(action, "action_id"), target, actor)
+        except AnswerloopError as exc:
             message = f"Nothing changed: {exc}"
         self._tell(client, user, message)
         self.publish(client, user)
@@ -185,8 +189,10 @@ class AppHome:
         if action_id == APPROVE_PROMPT:
             previous = pv.approve(conn, target, actor, "approved in Slack")
             return f"Prompt version v{target} approved and active (was v{previous})."
-        pv.reject(conn, target, actor, "rejected in Slack")
-        return f"Prompt version v{target} rejected."
+        if action_id == REJECT_PROMPT:
+            pv.reject(conn, target, actor, "rejected in Slack")
+            return f"Prompt version v{target} rejected."
+        raise AnswerloopError(f"Unknown review action {action_id!r}.")
 
     @staticmethod
     def _tell(client: WebClient, user: str, text: str) -> None:
@@ -198,4 +204,6 @@ class AppHome:
 
 def register_app_home(app: App, home: AppHome) -> None:
     app.event("app_home_opened")(home.on_opened)
-    app.action(re.compile(f"^({APPROVE_LABEL}|{REJECT_LABEL}|{APPROVE_PROMPT}|{REJECT_PROMPT})$"))(home.on_admin_action)
+    app.action(re.compile(rf"\A({APPROVE_LABEL}|{REJECT_LABEL}|{APPROVE_PROMPT}|{REJECT_PROMPT})\Z"))(
+        home.on_admin_action
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from bot import payload
 from feedback.labels import REASONS
 
 IMPROVE_SHORTCUT = "improve_answer"
@@ -129,7 +130,6 @@ def improve_modal(*, question: str, answer: str, answered: bool, metadata: dict)
 
 
 def view_value(view: dict, block_id: str) -> str:
-    """The text typed into an input block of a submitted view ('' when empty or absent)."""
-    state = (view.get("state") or {}).get("values") or {}
-    value = ((state.get(block_id) or {}).get("value") or {}).get("value")
-    return value if isinstance(value, str) else ""
+    """The text typed into an input block of a submitted view ('' when empty, absent or malformed)."""
+    values = payload.obj(payload.obj(view, "state"), "values")
+    return payload.text(payload.obj(payload.obj(values, block_id), "value"), "value")

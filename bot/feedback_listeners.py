@@ -7,15 +7,16 @@ replies) is redacted before it is stored; a dead database is said out loud, neve
 
 from __future__ import annotations
 
-import json
 import logging
 import re
+import uuid
 
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import feedback_blocks as fb
+from bot import payload
 from core import db, metrics
 from core.errors import AnswerloopError, DatabaseUnavailable
 from core.settings import Settings
@@ -32,7 +33,7 @@ DB_DOWN = ":warning: I couldn't record that: my database is unreachable right no
 
 
 def _team(body: dict) -> str:
-    return body.get("team_id") or (body.get("team") or {}).get("id") or ""
+    return payload.text(body, "team_id") or payload.text(payload.obj(body, "team"), "id")
 
 
 def _ephemeral(
@@ -135,14 +136,18 @@ class FeedbackListeners:
 
     def on_reason(self, ack, body: dict, action: dict, respond) -> None:
         ack()
-        reason = action["action_id"].removeprefix(fb.REASON_ACTION_PREFIX)
+        user, label_id = payload.text(payload.obj(body, "user"), "id"), payload.row_id(action.get("value"))
+        reason = payload.text(action, "action_id").removeprefix(fb.REASON_ACTION_PREFIX)
+        if not user or label_id is None or not payload.text(body, "response_url"):
+            log.warning("malformed feedback click ignored")
+            return
         try:
             with db.connection(self.db_url) as conn:
-                row = labels.add_reasons(conn, int(action.get("value", "0")), body["user"]["id"], reasons=[reason])
+                row = labels.add_reasons(conn, label_id, user, reasons=[reason])
         except DatabaseUnavailable:
             respond(text=DB_DOWN, replace_original=False)
             return
-        except (AnswerloopError, ValueError) as exc:
+        except AnswerloopError as exc:
             respond(text=f"I couldn't record that: {exc}", replace_original=False)
             return
         metrics.FEEDBACK.labels("reason").inc()
@@ -151,12 +156,14 @@ class FeedbackListeners:
 
     def on_comment_button(self, ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
-        container = body.get("container") or {}
-        view = fb.comment_modal(
-            int(action.get("value", "0")), container.get("channel_id", ""), container.get("message_ts", "")
-        )
+        container = payload.obj(body, "container")
+        label_id, trigger = payload.row_id(action.get("value")), payload.text(body, "trigger_id")
+        if label_id is None or not trigger:
+            log.warning("malformed comment click ignored")
+            return
+        view = fb.comment_modal(label_id, payload.text(container, "channel_id"), payload.text(container, "message_ts"))
         try:
-            client.views_open(trigger_id=body["trigger_id"], view=view)
+            client.views_open(trigger_id=trigger, view=view)
         except SlackApiError as exc:
             log.warning("comment modal not opened: %s", exc.response.get("error"))
 
@@ -166,48 +173,61 @@ class FeedbackListeners:
             ack(response_action="errors", errors={"comment": "Write a comment, or cancel."})
             return
         ack()
-        meta = json.loads(view.get("private_metadata") or "{}")
-        user = body["user"]["id"]
+        meta = payload.metadata(view)
+        user, label_id, channel = (
+            payload.text(payload.obj(body, "user"), "id"),
+            payload.row_id(meta.get("label_id")),
+            payload.text(meta, "channel"),
+        )
+        if not user or label_id is None:
+            log.warning("malformed comment submission ignored")
+            return
         redaction = self.guard.redact(text)
         try:
             with db.connection(self.db_url) as conn:
-                labels.add_reasons(conn, int(meta.get("label_id", 0)), user, comment=redaction.text)
+                labels.add_reasons(conn, label_id, user, comment=redaction.text)
         except DatabaseUnavailable:
-            if meta.get("channel"):
-                _ephemeral(client, meta["channel"], user, DB_DOWN)
+            if channel:
+                _ephemeral(client, channel, user, DB_DOWN)
             return
         except AnswerloopError as exc:
             log.warning("comment not recorded: %s", exc)
             return
         notice = pii_notice(redaction.verdict())
-        if meta.get("channel"):
-            _ephemeral(
-                client, meta["channel"], user, "Thanks — your comment was saved." + (f"\n{notice}" if notice else "")
-            )
+        if channel:
+            _ephemeral(client, channel, user, "Thanks — your comment was saved." + (f"\n{notice}" if notice else ""))
 
     # ------------------------------------------------------------------------------------------ corrections
 
     def on_improve_shortcut(self, ack, body: dict, shortcut: dict, client: WebClient, respond) -> None:
         ack()  # the trigger_id is valid for 3 s: look up and open the modal straight away
-        channel = (shortcut.get("channel") or {}).get("id", "")
-        message = shortcut.get("message") or {}
+        channel = payload.text(payload.obj(shortcut, "channel"), "id")
+        message_ts = payload.text(payload.obj(shortcut, "message"), "ts")
+        trigger, user = payload.text(shortcut, "trigger_id"), payload.text(payload.obj(body, "user"), "id")
+        can_respond = bool(payload.text(body, "response_url"))
+        if not channel or not message_ts or not trigger:
+            log.warning("malformed shortcut ignored")
+            return
         team = _team(body)
         try:
             with db.connection(self.db_url) as conn:
-                answer = slack_store.answer_at(conn, team, channel, message.get("ts", ""))
+                answer = slack_store.answer_at(conn, team, channel, message_ts)
         except DatabaseUnavailable:
-            respond(text=DB_DOWN, response_type="ephemeral")
+            self._tell(client, respond if can_respond else None, channel, user, DB_DOWN)
             return
         if answer is None:
-            respond(
-                text="*Improve this answer* works on my answers: open the ⋮ menu on one of my replies.",
-                response_type="ephemeral",
+            self._tell(
+                client,
+                respond if can_respond else None,
+                channel,
+                user,
+                "*Improve this answer* works on my answers: open the ⋮ menu on one of my replies.",
             )
             return
         metadata = {
             "team": team,
             "channel": channel,
-            "ts": message.get("ts", ""),
+            "ts": message_ts,
             "thread_ts": answer.thread_ts,
             "interaction_id": str(answer.interaction_id),
         }
@@ -215,10 +235,23 @@ class FeedbackListeners:
             question=answer.question, answer=answer.answer, answered=answer.status == "answered", metadata=metadata
         )
         try:
-            client.views_open(trigger_id=shortcut["trigger_id"], view=view)
+            client.views_open(trigger_id=trigger, view=view)
         except SlackApiError as exc:
             log.warning("improve modal not opened: %s", exc.response.get("error"))
-            respond(text="I couldn't open the form in time; please try the shortcut again.", response_type="ephemeral")
+            self._tell(
+                client,
+                respond if can_respond else None,
+                channel,
+                user,
+                "I couldn't open the form in time; please try the shortcut again.",
+            )
+
+    @staticmethod
+    def _tell(client: WebClient, respond, channel: str, user: str, text: str) -> None:
+        if respond is not None:
+            respond(text=text, response_type="ephemeral")
+        elif user:
+            _ephemeral(client, channel, user, text)
 
     def on_improve_submit(self, ack, body: dict, view: dict, client: WebClient) -> None:
         text = fb.view_value(view, "correction").strip()
@@ -229,36 +262,49 @@ class FeedbackListeners:
             ack(response_action="errors", errors={"correction": f"Keep it under {fb.CORRECTION_MAX_CHARS} characters."})
             return
         ack()
-        meta = json.loads(view.get("private_metadata") or "{}")
-        user = body["user"]["id"]
+        meta = payload.metadata(view)
+        user, channel = payload.text(payload.obj(body, "user"), "id"), payload.text(meta, "channel")
+        interaction_id = payload.text(meta, "interaction_id")
+        try:
+            uuid.UUID(interaction_id)
+        except ValueError:
+            interaction_id = ""
+        if not user or not channel or not interaction_id:
+            log.warning("malformed correction submission ignored")
+            return
         correction = self.guard.redact(text)
         note = self.guard.redact(fb.view_value(view, "note").strip())
         found = correction.verdict()
+        message_ts = payload.text(meta, "ts")
         try:
             with db.connection(self.db_url) as conn:
                 label_id = labels.record_correction(
                     conn,
-                    meta["interaction_id"],
+                    interaction_id,
                     correction=correction.text,
                     comment=note.text,
                     pii=found,
                     user_id=user,
                     user_name=_display_name(client, user),
                     source="modal",
-                    team_id=meta.get("team", ""),
-                    channel_id=meta.get("channel", ""),
-                    permalink=_permalink(client, meta.get("channel", ""), meta.get("ts", "")),
+                    team_id=payload.text(meta, "team"),
+                    channel_id=channel,
+                    permalink=_permalink(client, channel, message_ts) if message_ts else "",
                     heldout_percent=self.settings.feedback_heldout_percent,
                 )
         except DatabaseUnavailable:
-            _ephemeral(client, meta.get("channel", ""), user, DB_DOWN + " Your correction was not saved.")
+            _ephemeral(client, channel, user, DB_DOWN + " Your correction was not saved.")
+            return
+        except AnswerloopError as exc:  # the answer is gone (e.g. the interaction log was purged)
+            log.warning("correction not recorded: %s", exc)
+            _ephemeral(client, channel, user, "I couldn't save that correction: the answer no longer exists.")
             return
         metrics.FEEDBACK.labels("correction").inc()
         log.info("correction label=%s", label_id)
         try:
             client.chat_postMessage(
-                channel=meta["channel"],
-                thread_ts=meta.get("thread_ts") or meta.get("ts"),
+                channel=channel,
+                thread_ts=payload.text(meta, "thread_ts") or message_ts or None,
                 text=f"<@{user}> suggested a better answer — thank you! An admin will review it; once approved, "
                 "I'll answer questions like this from it.",
             )
@@ -266,15 +312,16 @@ class FeedbackListeners:
             log.warning("correction acknowledgement not posted: %s", exc.response.get("error"))
         notice = pii_notice(found)
         if notice:
-            _ephemeral(client, meta["channel"], user, notice.replace("your question", "your correction"))
+            _ephemeral(client, channel, user, notice.replace("your question", "your correction"))
 
     # ------------------------------------------------------------------------------------------ expert replies
 
     def capture_expert_reply(self, event: dict, team: str, client: WebClient, bot_user_id: str | None) -> bool:
         """A reply in a thread where the bot last said "I don't know", by someone other than the asker and not
         addressed to the bot: kept as a candidate correction for review. True when captured."""
-        text = event.get("text") or ""
-        if not text.strip() or (bot_user_id and bot_user_id in _MENTION.findall(text)):
+        text = payload.text(event, "text")
+        fields = [payload.text(event, k) for k in ("user", "ts", "channel", "thread_ts")]
+        if not all(fields) or not text.strip() or (bot_user_id and bot_user_id in _MENTION.findall(text)):
             return False
         with db.connection(self.db_url) as conn:
             answer = slack_store.latest_answer_in_thread(conn, team, event["channel"], event["thread_ts"])

@@ -73,11 +73,10 @@ def test_no_migrations_is_a_clear_error(tmp_path, monkeypatch):
 
 def test_a_regular_install_carries_the_migrations(tmp_path):
     """A wheel (what `pip install .` and the image install) ships migrations/ as data files."""
+    import shutil
     import subprocess
     import sys
     import zipfile
-
-    import shutil
 
     from tests.conftest import REPO
 

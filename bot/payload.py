@@ -1,0 +1,58 @@
+"""Reading Slack payloads defensively: a field is used only if it has the type Slack documents for it.
+
+Slack sends well-formed payloads, but the bot must not crash — or store garbage — on the ones it does not
+(a fuzzing pass found listeners failing on wrong types, NUL characters and out-of-range ids).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+_BIGINT_MAX = 2**63 - 1
+
+
+def text(container: Any, key: str) -> str:
+    """container[key] if it is a string, else ''."""
+    value = container.get(key) if isinstance(container, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def obj(container: Any, key: str) -> dict:
+    """container[key] if it is an object, else {}."""
+    value = container.get(key) if isinstance(container, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def row_id(value: Any) -> int | None:
+    """A database id given as a string ('42'), or None if it is not one (wrong type, not a number, out of range)."""
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        return None
+    try:
+        n = int(value)
+    except ValueError:
+        return None
+    return n if 0 < n <= _BIGINT_MAX else None
+
+
+def metadata(view: Any) -> dict:
+    """A view's private_metadata (JSON we wrote), or {} if it is missing or not a JSON object."""
+    raw = text(view, "private_metadata")
+    try:
+        data = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def strip_nul(value: Any) -> Any:
+    """Remove NUL characters from every string, in place for dicts and lists (Postgres text cannot hold them)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        for k, v in value.items():
+            value[k] = strip_nul(v)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            value[i] = strip_nul(v)
+    return value
