@@ -51,6 +51,14 @@ def _ephemeral(
         log.warning("ephemeral to %s not posted: %s", user, exc.response.get("error"))
 
 
+def _respond(respond, **kwargs: object) -> None:
+    """Reply through the payload's response_url; a malformed or unreachable one is logged, never raised."""
+    try:
+        respond(**kwargs)
+    except (ValueError, OSError) as exc:
+        log.warning("response_url reply failed: %s", type(exc).__name__)
+
+
 def _display_name(client: WebClient, user_id: str) -> str:
     try:
         user = client.users_info(user=user_id)["user"]
@@ -145,14 +153,14 @@ class FeedbackListeners:
             with db.connection(self.db_url) as conn:
                 row = labels.add_reasons(conn, label_id, user, reasons=[reason])
         except DatabaseUnavailable:
-            respond(text=DB_DOWN, replace_original=False)
+            _respond(respond, text=DB_DOWN, replace_original=False)
             return
         except AnswerloopError as exc:
-            respond(text=f"I couldn't record that: {exc}", replace_original=False)
+            _respond(respond, text=f"I couldn't record that: {exc}", replace_original=False)
             return
         metrics.FEEDBACK.labels("reason").inc()
         text, blocks = fb.reasons_message(row["id"], row["reasons"], row["comment"])
-        respond(text=text, blocks=blocks, replace_original=True)
+        _respond(respond, text=text, blocks=blocks, replace_original=True)
 
     def on_comment_button(self, ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
@@ -249,7 +257,7 @@ class FeedbackListeners:
     @staticmethod
     def _tell(client: WebClient, respond, channel: str, user: str, text: str) -> None:
         if respond is not None:
-            respond(text=text, response_type="ephemeral")
+            _respond(respond, text=text, response_type="ephemeral")
         elif user:
             _ephemeral(client, channel, user, text)
 
