@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/slack_bench.py
 	$(BIN)/python bench/memory_bench.py
 	$(BIN)/python bench/retune_bench.py
+	$(BIN)/python bench/load_bench.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
