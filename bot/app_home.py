@@ -23,6 +23,7 @@ from feedback import labels
 from feedback import prompt_versions as pv
 from feedback.stats import weekly_stats
 from workers.kb import verified
+from workers.slack_blocks import escape
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +47,6 @@ def enqueue_publish_verified(label_id: int, actor: str) -> None:
 
 def _text(text: str) -> dict:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
@@ -85,7 +82,7 @@ def admin_blocks(conn, *, limit: int = 10) -> list[dict]:
     pending_versions = [v for v in pv.list_versions(conn) if v.review == "pending"]
     blocks.append(_text(f"Active prompt version: *v{active}*."))
     for v in pending_versions[:5]:
-        blocks.append(_text(f"*v{v.id}* waits for approval (held-out score {v.score or 0:.3f}): {_escape(v.note)}"))
+        blocks.append(_text(f"*v{v.id}* waits for approval (held-out score {v.score or 0:.3f}): {escape(v.note)}"))
         blocks.append(
             {
                 "type": "actions",
@@ -103,9 +100,9 @@ def admin_blocks(conn, *, limit: int = 10) -> list[dict]:
         who = r["user_name"] or r["user_id"]
         blocks.append(
             _text(
-                f"*Q:* {_escape(r['question'][:300])}\n"
-                f"*Correction by {_escape(who)}:* {_escape(r['correction'][:1500])}"
-                + (f"\n_{_escape(r['comment'][:300])}_" if r["comment"] else "")
+                f"*Q:* {escape(r['question'][:300])}\n"
+                f"*Correction by {escape(who)}:* {escape(r['correction'][:1500])}"
+                + (f"\n_{escape(r['comment'][:300])}_" if r["comment"] else "")
             )
         )
         blocks.append(

@@ -6,6 +6,7 @@ import json
 
 from bot import payload
 from feedback.labels import REASONS
+from workers.slack_blocks import escape
 
 IMPROVE_SHORTCUT = "improve_answer"
 IMPROVE_VIEW = "improve_answer_submit"
@@ -18,10 +19,6 @@ COMMENT_MAX_CHARS = 1000
 
 def _plain(text: str) -> dict:
     return {"type": "plain_text", "text": text[:150], "emoji": True}
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def reasons_message(label_id: int, chosen: list[str] = (), comment: str = "") -> tuple[str, list[dict]]:
@@ -101,7 +98,7 @@ def improve_modal(*, question: str, answer: str, answered: bool, metadata: dict)
         "submit": _plain("Submit"),
         "close": _plain("Cancel"),
         "blocks": [
-            {"type": "section", "text": {"type": "mrkdwn", "text": f"*Question*\n{_escape(question)[:2900]}"}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"*Question*\n{escape(question)[:2900]}"}},
             {
                 "type": "input",
                 "block_id": "correction",

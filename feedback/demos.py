@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import psycopg
 
 from feedback.prompt_versions import FewShot
-from guardrails.text import term_set
+from guardrails.text import dice, term_set
 
 _DEMOS_SQL = """
 SELECT l.id, l.kind, l.correction, l.created_at, l.interaction_id, i.question_redacted, i.answer, i.citations
@@ -21,10 +21,7 @@ ORDER BY l.created_at DESC, l.id DESC
 
 def question_similarity(a: str, b: str) -> float:
     """Dice overlap of the two questions' content terms."""
-    ta, tb = term_set(a), term_set(b)
-    if not ta or not tb:
-        return 0.0
-    return 2 * len(ta & tb) / (len(ta) + len(tb))
+    return dice(term_set(a), term_set(b))
 
 
 def select_demos(

@@ -15,12 +15,13 @@ when `votes_need_approval`. One question (normalised) is one example: the most r
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
 import psycopg
+
+from feedback.labels import question_key
 
 Expectation = Literal["answer", "dont_know", "not_this", "should_answer"]
 
@@ -60,10 +61,6 @@ class Example:
             "split": self.split,
             "labels": self.label_ids,
         }
-
-
-def question_key(question: str) -> str:
-    return " ".join(re.findall(r"\w+", question.lower()))
 
 
 def _expectation(rows: list[dict]) -> tuple[Expectation, str | None] | None:

@@ -45,10 +45,14 @@ def polarity(reaction: str, positive: list[str], negative: list[str]) -> str | N
     return None
 
 
+def question_key(question: str) -> str:
+    """A question's words, lowercased: case, spacing and punctuation do not make another question."""
+    return " ".join(re.findall(r"\w+", question.lower()))
+
+
 def split_for(question: str, heldout_percent: int) -> str:
     """train | heldout from a stable hash of the (redacted, normalised) question."""
-    key = " ".join(re.findall(r"\w+", question.lower()))
-    bucket = int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % 100
+    bucket = int(hashlib.sha256(question_key(question).encode()).hexdigest()[:8], 16) % 100
     return "heldout" if bucket < heldout_percent else "train"
 
 

@@ -199,6 +199,13 @@ def term_set(text: str) -> frozenset[str]:
     return frozenset(content_terms(text))
 
 
+def dice(a_terms: frozenset[str], b_terms: frozenset[str]) -> float:
+    """Dice overlap of two term sets (0 when either is empty): how much two short texts say the same."""
+    if not a_terms or not b_terms:
+        return 0.0
+    return 2 * len(a_terms & b_terms) / (len(a_terms) + len(b_terms))
+
+
 def coverage(query_terms: frozenset[str], passage_terms: frozenset[str]) -> float:
     """Share of the query's content terms that the passage contains (0 when the query has none)."""
     if not query_terms:

@@ -13,11 +13,11 @@ from dataclasses import asdict, dataclass, field
 from core import db
 from core.errors import InvalidQuestion
 from core.settings import Settings, get_settings
+from feedback.demos import question_similarity
 from feedback.prompt_versions import PromptVersion, active_version
 from guardrails.dont_know import ClosestDoc, dont_know_message
 from guardrails.grounding import CitationRef, check_grounding
 from guardrails.pii import PiiGuard, Redaction, shared_guard
-from guardrails.text import term_set
 from workers.answerers.base import Answerer, Citation, Draft
 from workers.answerers.extractive import ExtractiveAnswerer
 from workers.embeddings import CachingEmbedder, Embedder, get_embedder
@@ -286,11 +286,7 @@ class Pipeline:
             vectors = self.embedder.embed([p.section_title for p in verified])
             sims = [float(v @ query_vector) for v in vectors]
         else:  # no embeddings: Dice overlap of the questions' content terms
-            q = term_set(query_text)
-            sims = []
-            for p in verified:
-                v = term_set(p.section_title)
-                sims.append(2 * len(q & v) / (len(q) + len(v)) if q and v else 0.0)
+            sims = [question_similarity(query_text, p.section_title) for p in verified]
         best, passage = max(zip(sims, verified, strict=True), key=lambda t: t[0])
         if best < threshold:
             return None

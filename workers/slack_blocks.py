@@ -24,7 +24,8 @@ _ENTITY_WORDS = {
 }
 
 
-def _escape(text: str) -> str:
+def escape(text: str) -> str:
+    """Slack mrkdwn escaping: & < > (so text can never form a link, a mention or <!channel>)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -42,7 +43,7 @@ def _split(text: str, limit: int = SECTION_LIMIT) -> list[str]:
 
 
 def _link(url: str, label: str) -> str:
-    label = _escape(label).replace("|", "¦")
+    label = escape(label).replace("|", "¦")
     return f"<{url}|{label}>" if url.startswith(("http://", "https://")) else f"{label} (`{url}`)"
 
 
@@ -62,7 +63,7 @@ def answer_message(result: AnswerResult, *, pii: dict, expert: str | None) -> tu
     blocks: list[dict] = []
     notice = pii_notice(pii)
     if result.status == "answered":
-        for part in _split(_escape(result.answer)):
+        for part in _split(escape(result.answer)):
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": part}})
         seen: dict[int, object] = {}
         for c in result.citations:
@@ -81,12 +82,12 @@ def answer_message(result: AnswerResult, *, pii: dict, expert: str | None) -> tu
                 }
             )
         hint = "Was this helpful? React :+1: or :-1:, or use *Improve this answer* from the message menu."
-        fallback = _escape(result.answer)
+        fallback = escape(result.answer)
     else:
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": ":thinking_face: I don't know"}})
         first = result.answer.split("\n", 1)[0]
         body = first.removeprefix("I don't know. ")
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _escape(body)[:SECTION_LIMIT]}})
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": escape(body)[:SECTION_LIMIT]}})
         if result.closest:
             lines = [f"• {_link(d['link'], d['title'])}" for d in result.closest]
             blocks.append(
@@ -98,7 +99,7 @@ def answer_message(result: AnswerResult, *, pii: dict, expert: str | None) -> tu
         if expert:
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"You could ask {expert}."}})
         hint = "If someone answers in this thread, an admin can turn it into a verified answer."
-        fallback = _escape(result.answer) + (f"\nYou could ask {expert}." if expert else "")
+        fallback = escape(result.answer) + (f"\nYou could ask {expert}." if expert else "")
     if notice:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": notice}]})
         fallback = notice + "\n" + fallback
