@@ -144,22 +144,8 @@ def global_shortcut(ident: Identity, *, callback_id: str, user: User, trigger_id
     }
 
 
-def block_actions(
-    ident: Identity,
-    *,
-    user: User,
-    channel: Channel,
-    message: dict[str, Any] | None,
-    block_id: str,
-    element: dict[str, Any],
-    value: Any,
-    trigger_id: str,
-    response_url: str,
-    action_ts: str,
-    ephemeral_ts: str | None = None,
-) -> dict[str, Any]:
-    """A click on an interactive element inside a message. Ephemeral messages are not sent back: Slack's
-    payload then has no `message`, and the container says `is_ephemeral`."""
+def _action(element: dict[str, Any], block_id: str, value: Any, action_ts: str) -> dict[str, Any]:
+    """The `actions[0]` entry of a block_actions payload, for a click in a message or in a view."""
     action: dict[str, Any] = {
         "action_id": element.get("action_id"),
         "block_id": block_id,
@@ -176,6 +162,26 @@ def block_actions(
         action.update(
             {"selected_option": {"value": value}} if "select" in str(element.get("type")) else {"value": value}
         )
+    return action
+
+
+def block_actions(
+    ident: Identity,
+    *,
+    user: User,
+    channel: Channel,
+    message: dict[str, Any] | None,
+    block_id: str,
+    element: dict[str, Any],
+    value: Any,
+    trigger_id: str,
+    response_url: str,
+    action_ts: str,
+    ephemeral_ts: str | None = None,
+) -> dict[str, Any]:
+    """A click on an interactive element inside a message. Ephemeral messages are not sent back: Slack's
+    payload then has no `message`, and the container says `is_ephemeral`."""
+    action = _action(element, block_id, value, action_ts)
     container: dict[str, Any] = {
         "type": "message",
         "message_ts": message["ts"] if message else ephemeral_ts,
@@ -217,16 +223,7 @@ def view_block_actions(
     action_ts: str,
 ) -> dict[str, Any]:
     """A click on an interactive element of a view (the App Home tab, a modal): no channel, no response_url."""
-    action: dict[str, Any] = {
-        "action_id": element.get("action_id"),
-        "block_id": block_id,
-        "type": element.get("type"),
-        "action_ts": action_ts,
-    }
-    if element.get("type") == "button":
-        action["text"] = element.get("text")
-        if value is not None or "value" in element:
-            action["value"] = value if value is not None else element.get("value")
+    action = _action(element, block_id, value, action_ts)
     return {
         "type": "block_actions",
         "user": _user(user, ident),

@@ -10,35 +10,16 @@ import subprocess
 import pytest
 
 from bot.feedback_listeners import DB_DOWN, FeedbackListeners
-from core import db
-from core.settings import Settings
 from slack_standin import ALICE, BOB, BOT_USER_ID, GENERAL, PRIVATE
-from tests.conftest import SAMPLE_KB, reset_database
 from tests.support.cli_runner import run_cli
-from tests.support.slack_stack import ask, final, rows
-from workers.kb.ingest import ingest_folder
+from tests.support.slack_stack import ask, final, handbook_and_hr, rows
 
 HR_DOC = "# Leave\n\n## Parental leave\n\nParental leave is 16 weeks at full pay, to be taken within 18 months.\n"
 
 
 @pytest.fixture(scope="module")
 def kb_db(database_url, local_embedder, tmp_path_factory):
-    with db.connect(database_url) as conn:
-        reset_database(conn)
-        conn.commit()
-    hr = tmp_path_factory.mktemp("hr")
-    (hr / "leave.md").write_text(HR_DOC)
-    settings = Settings(database_url=database_url, embeddings="local")
-    with db.connect(database_url) as conn:
-        ingest_folder(conn, SAMPLE_KB / "handbook", "handbook", embedder=local_embedder, settings=settings)
-        ingest_folder(conn, hr, "hr", embedder=local_embedder, settings=settings)
-        conn.execute(
-            "INSERT INTO channel_settings (team_id, channel_id, collections, expert) VALUES "
-            "('T0STANDIN1', %s, '{handbook}', '<@U0BOB00001>'), ('T0STANDIN1', %s, '{hr}', NULL)",
-            (GENERAL, PRIVATE),
-        )
-        conn.commit()
-    return database_url
+    return handbook_and_hr(database_url, local_embedder, tmp_path_factory.mktemp("hr"), "leave.md", HR_DOC)
 
 
 def interaction_of(settings, msg_ts: str) -> str:

@@ -7,7 +7,6 @@ import logging
 import threading
 import time
 
-import psycopg
 import pytest
 import redis
 
@@ -15,12 +14,9 @@ from bot.app import build_app
 from bot.intake import Requeuer
 from bot.runner import enqueue_answer
 from core import db
-from core.settings import Settings
 from slack_standin import ALICE, BOT_USER_ID, GENERAL, PRIVATE
-from tests.conftest import SAMPLE_KB, reset_database
 from tests.support import services
-from tests.support.slack_stack import PLACEHOLDER_MARK, ask, final, rows, worker_env
-from workers.kb.ingest import ingest_folder
+from tests.support.slack_stack import PLACEHOLDER_MARK, ask, final, handbook_and_hr, rows, worker_env
 
 HR_DOC = """# Salary bands 2027
 
@@ -32,21 +28,7 @@ The L5 salary band for Platform engineers is 142,000 to 171,000 EUR, reviewed ev
 
 @pytest.fixture(scope="module")
 def kb_db(database_url, local_embedder, tmp_path_factory):
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        reset_database(conn)
-    hr = tmp_path_factory.mktemp("hr")
-    (hr / "salary-bands.md").write_text(HR_DOC)
-    settings = Settings(database_url=database_url, embeddings="local")
-    with db.connect(database_url) as conn:
-        ingest_folder(conn, SAMPLE_KB / "handbook", "handbook", embedder=local_embedder, settings=settings)
-        ingest_folder(conn, hr, "hr", embedder=local_embedder, settings=settings)
-        conn.execute(
-            "INSERT INTO channel_settings (team_id, channel_id, collections, expert) VALUES "
-            "('T0STANDIN1', %s, '{handbook}', '<@U0BOB00001>'), ('T0STANDIN1', %s, '{hr}', NULL)",
-            (GENERAL, PRIVATE),
-        )
-        conn.commit()
-    return database_url
+    return handbook_and_hr(database_url, local_embedder, tmp_path_factory.mktemp("hr"), "salary-bands.md", HR_DOC)
 
 
 def test_mention_gets_placeholder_then_cited_answer_in_thread(slack, bot, settings):

@@ -14,10 +14,32 @@ from bot.intake import Intake
 from bot.runner import enqueue_answer
 from core import db
 from core.settings import Settings
-from slack_standin import ALICE, BOT_USER_ID, GENERAL, SlackStandin
+from slack_standin import ALICE, BOT_USER_ID, GENERAL, PRIVATE, SlackStandin
+from tests.conftest import SAMPLE_KB, reset_database
 from tests.support import services
+from workers.kb.ingest import ingest_folder
 
 PLACEHOLDER_MARK = "Looking into it"
+
+
+def handbook_and_hr(database_url: str, embedder, hr_dir, hr_file: str, hr_doc: str) -> str:
+    """A fresh database with the sample handbook and one HR document, #general searching the handbook (expert
+    bob) and the private channel searching HR only."""
+    with db.connect(database_url) as conn:
+        reset_database(conn)
+        conn.commit()
+    (hr_dir / hr_file).write_text(hr_doc)
+    settings = Settings(database_url=database_url, embeddings="local")
+    with db.connect(database_url) as conn:
+        ingest_folder(conn, SAMPLE_KB / "handbook", "handbook", embedder=embedder, settings=settings)
+        ingest_folder(conn, hr_dir, "hr", embedder=embedder, settings=settings)
+        conn.execute(
+            "INSERT INTO channel_settings (team_id, channel_id, collections, expert) VALUES "
+            "('T0STANDIN1', %s, '{handbook}', '<@U0BOB00001>'), ('T0STANDIN1', %s, '{hr}', NULL)",
+            (GENERAL, PRIVATE),
+        )
+        conn.commit()
+    return database_url
 
 
 def final(m) -> bool:
