@@ -20,10 +20,8 @@ from bot.runner import enqueue_answer
 from core import db, migrate
 from core.settings import Settings
 from slack_standin import BOT_USER_ID, GENERAL, PRIVATE, SlackStandin
-from tests.conftest import SAMPLE_KB
 from tests.support import services
-from tests.support.slack_stack import PLACEHOLDER_MARK, worker_env
-from workers.kb.ingest import ingest_folder
+from tests.support.slack_stack import PLACEHOLDER_MARK, handbook_and_hr, worker_env
 
 HR_DOC = "# Leave\n\n## Parental leave\n\nParental leave is 16 weeks at full pay, to be taken within 18 months.\n"
 HANDBOOK_QS = [
@@ -47,18 +45,7 @@ def own_postgres(tmp_path_factory, local_embedder):
     server = pgserver.get_server(tmp_path_factory.mktemp("faults") / "pgdata", cleanup_mode="stop")
     url = server.get_uri()
     migrate.upgrade(url)
-    hr = tmp_path_factory.mktemp("hr")
-    (hr / "leave.md").write_text(HR_DOC)
-    settings = Settings(database_url=url, embeddings="local")
-    with db.connect(url) as conn:
-        ingest_folder(conn, SAMPLE_KB / "handbook", "handbook", embedder=local_embedder, settings=settings)
-        ingest_folder(conn, hr, "hr", embedder=local_embedder, settings=settings)
-        conn.execute(
-            "INSERT INTO channel_settings (team_id, channel_id, collections) VALUES "
-            "('T0STANDIN1', %s, '{handbook}'), ('T0STANDIN1', %s, '{hr}')",
-            (GENERAL, PRIVATE),
-        )
-        conn.commit()
+    handbook_and_hr(url, local_embedder, tmp_path_factory.mktemp("hr"), "leave.md", HR_DOC, general_expert=None)
     yield server, url
     db.close_pools()
     with contextlib.suppress(Exception):

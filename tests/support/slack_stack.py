@@ -22,9 +22,11 @@ from workers.kb.ingest import ingest_folder
 PLACEHOLDER_MARK = "Looking into it"
 
 
-def handbook_and_hr(database_url: str, embedder, hr_dir, hr_file: str, hr_doc: str) -> str:
+def handbook_and_hr(
+    database_url: str, embedder, hr_dir, hr_file: str, hr_doc: str, general_expert: str | None = "<@U0BOB00001>"
+) -> str:
     """A fresh database with the sample handbook and one HR document, #general searching the handbook (expert
-    bob) and the private channel searching HR only."""
+    bob unless told otherwise) and the private channel searching HR only."""
     with db.connect(database_url) as conn:
         reset_database(conn)
         conn.commit()
@@ -35,8 +37,8 @@ def handbook_and_hr(database_url: str, embedder, hr_dir, hr_file: str, hr_doc: s
         ingest_folder(conn, hr_dir, "hr", embedder=embedder, settings=settings)
         conn.execute(
             "INSERT INTO channel_settings (team_id, channel_id, collections, expert) VALUES "
-            "('T0STANDIN1', %s, '{handbook}', '<@U0BOB00001>'), ('T0STANDIN1', %s, '{hr}', NULL)",
-            (GENERAL, PRIVATE),
+            "('T0STANDIN1', %s, '{handbook}', %s), ('T0STANDIN1', %s, '{hr}', NULL)",
+            (GENERAL, general_expert, PRIVATE),
         )
         conn.commit()
     return database_url
