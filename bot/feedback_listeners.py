@@ -212,7 +212,7 @@ class FeedbackListeners:
         channel = payload.text(payload.obj(shortcut, "channel"), "id")
         message_ts = payload.text(payload.obj(shortcut, "message"), "ts")
         trigger, user = payload.text(shortcut, "trigger_id"), payload.text(payload.obj(body, "user"), "id")
-        can_respond = bool(payload.text(body, "response_url"))
+        reply = respond if payload.text(body, "response_url") else None  # else an ephemeral message
         if not channel or not message_ts or not trigger:
             log.warning("malformed shortcut ignored")
             return
@@ -221,12 +221,12 @@ class FeedbackListeners:
             with db.connection(self.db_url) as conn:
                 answer = slack_store.answer_at(conn, team, channel, message_ts)
         except DatabaseUnavailable:
-            self._tell(client, respond if can_respond else None, channel, user, DB_DOWN)
+            self._tell(client, reply, channel, user, DB_DOWN)
             return
         if answer is None:
             self._tell(
                 client,
-                respond if can_respond else None,
+                reply,
                 channel,
                 user,
                 "*Improve this answer* works on my answers: open the ⋮ menu on one of my replies.",
@@ -248,7 +248,7 @@ class FeedbackListeners:
             log.warning("improve modal not opened: %s", exc.response.get("error"))
             self._tell(
                 client,
-                respond if can_respond else None,
+                reply,
                 channel,
                 user,
                 "I couldn't open the form in time; please try the shortcut again.",
