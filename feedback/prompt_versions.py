@@ -24,9 +24,11 @@ class AnsweringParams(BaseModel):
     """Everything the pipeline tunes lives here, so retuning can search over it (no constants in code)."""
 
     rrf_k: int = Field(60, ge=1, le=1000)
-    fts_weight: float = Field(0.5, ge=0)
+    fts_weight: float = Field(0.5, ge=0)  # the keyword (BM25) list's weight in the fusion
     vector_weight: float = Field(1.0, ge=0)
     candidates: int = Field(40, ge=1, le=500)  # per retriever, before fusion
+    # BM25: postings read per query term, best impact first (bounds the work a common word costs).
+    keyword_postings_per_term: int = Field(2000, ge=10, le=100000)
     top_k: int = Field(8, ge=1, le=50)  # fused results kept
     context_k: int = Field(5, ge=1, le=20)  # passages given to the answerer
     abstain_threshold: float = Field(0.34, ge=0, le=1)  # best passage relevance below this → "I don't know"

@@ -1,4 +1,8 @@
-"""Hybrid retrieval: Postgres full-text and pgvector HNSW candidates fused by reciprocal rank."""
+"""Hybrid retrieval: BM25 keyword and pgvector HNSW candidates fused by weighted reciprocal rank.
+
+Modes: `hybrid` (BM25 + vectors), `keyword` (BM25 only), `vector`; `fts`/`hybrid_v1` keep the code path from
+before BM25 (`ts_rank` over an OR of lexemes, which has no IDF) so benchmarks can compare the two side by side.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +16,14 @@ import psycopg
 from feedback.document_weights import weights_for_chunks
 from feedback.prompt_versions import AnsweringParams
 from guardrails.text import coverage, term_set
+from workers.search import keyword
 
-Mode = Literal["hybrid", "fts", "vector"]
+Mode = Literal["hybrid", "keyword", "vector", "fts", "hybrid_v1"]
 
 # OR of the question's lexemes: natural questions rarely share *every* word with the answer. ts_rank, not
 # ts_rank_cd: cover density rewards lexemes next to each other, which an OR of question words rarely are
 # (recall@10 0.83 vs 0.63 on bench/data/retrieval_eval.jsonl).
-_FTS_SQL = """
+_TSRANK_SQL = """
 WITH q AS (
     SELECT (SELECT string_agg(quote_literal(l), ' | ')
             FROM unnest(tsvector_to_array(to_tsvector('english', %(q)s))) AS l)::tsquery AS query
@@ -43,7 +48,12 @@ _DETAILS_SQL = """
 SELECT c.id, c.document_id, c.section_title, c.heading_path, c.link, c.content, c.collection,
        d.title AS document_title, d.source_path, d.format = 'verified' AS verified,
        CASE WHEN %(v)s::vector IS NOT NULL AND vector_dims(c.embedding) = %(dim)s
-            THEN 1 - (c.embedding <=> %(v)s::vector) END AS cosine
+            THEN 1 - (c.embedding <=> %(v)s::vector) END AS cosine,
+       coalesce((SELECT array_agg(s.text ORDER BY s.ordinal) FROM chunk_sentences s WHERE s.chunk_id = c.id),
+                '{}') AS sentences,
+       (SELECT array_agg(CASE WHEN %(v)s::vector IS NOT NULL AND vector_dims(s.embedding) = %(dim)s
+                              THEN 1 - (s.embedding <=> %(v)s::vector) END ORDER BY s.ordinal)
+        FROM chunk_sentences s WHERE s.chunk_id = c.id) AS sentence_cosines
 FROM chunks c JOIN documents d ON d.id = c.document_id
 WHERE c.id = ANY(%(ids)s)
 """
@@ -61,13 +71,17 @@ class Passage:
     content: str
     collection: str
     fused: float = 0.0
-    fts_rank: int | None = None
+    fts_rank: int | None = None  # rank in the keyword list (BM25, or ts_rank in the legacy modes)
     vector_rank: int | None = None
+    keyword_score: float | None = None
     cosine: float | None = None
     coverage: float = 0.0
     relevance: float = 0.0
     verified: bool = False  # an approved correction (section title = its question, content = its answer)
     feedback_weight: float = 1.0
+    # Quotable sentences stored at ingest, with their cosine to the question (None without embeddings).
+    sentences: list[str] = field(default_factory=list)
+    sentence_cosines: list[float | None] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -81,6 +95,11 @@ class Retrieval:
     passages: list[Passage] = field(default_factory=list)
     fts_hits: int = 0
     vector_hits: int = 0
+    # The ranked lists before fusion (chunk ids, best first) and their scores: answerability reads them.
+    keyword_ids: list[int] = field(default_factory=list)
+    keyword_scores: list[float] = field(default_factory=list)
+    vector_ids: list[int] = field(default_factory=list)
+    vector_scores: list[float] = field(default_factory=list)
 
     @property
     def best_relevance(self) -> float:
@@ -129,21 +148,38 @@ def retrieve(
     fts_ids: list[int] = []
     vec_ids: list[int] = []
     use_vector = query_vector is not None and query_vector.size > 0
-    if mode in ("hybrid", "fts"):
+    kw_scores: list[float] = []
+    vec_scores: list[float] = []
+    if mode in ("hybrid", "keyword"):
+        hits = keyword.search(
+            conn,
+            question,
+            collections,
+            n=params.candidates,
+            per_term=params.keyword_postings_per_term,
+            exclude_documents=exclude,
+        )
+        fts_ids = [h.chunk_id for h in hits]
+        kw_scores = [h.score for h in hits]
+    elif mode in ("fts", "hybrid_v1"):
         rows = conn.execute(
-            _FTS_SQL, {"q": question, "collections": collections, "n": params.candidates, "exclude": exclude}
+            _TSRANK_SQL, {"q": question, "collections": collections, "n": params.candidates, "exclude": exclude}
         )
         fts_ids = [r["id"] for r in rows.fetchall()]
-    if mode in ("hybrid", "vector") and use_vector:
+    if mode in ("hybrid", "vector", "hybrid_v1") and use_vector:
         _vector_settings(conn, max(40, params.candidates))
         dim = int(query_vector.shape[0])
         rows = conn.execute(
             _VECTOR_SQL.format(dim=dim),
             {"v": query_vector, "collections": collections, "n": params.candidates, "exclude": exclude},
         ).fetchall()
-        vec_ids = [r["id"] for r in sorted(rows, key=lambda r: -r["score"])]
+        ranked = sorted(rows, key=lambda r: -r["score"])
+        vec_ids = [r["id"] for r in ranked]
+        vec_scores = [float(r["score"]) for r in ranked]
     w_fts, w_vec = {
         "hybrid": (params.fts_weight, params.vector_weight),
+        "hybrid_v1": (params.fts_weight, params.vector_weight),
+        "keyword": (1.0, 0.0),
         "fts": (1.0, 0.0),
         "vector": (0.0, 1.0),
     }[mode]
@@ -152,7 +188,14 @@ def retrieve(
     for cid, w in doc_weights.items():
         fused[cid] *= w
     top = sorted(fused, key=lambda i: (-fused[i], i))[: params.top_k]
-    result = Retrieval(fts_hits=len(fts_ids), vector_hits=len(vec_ids))
+    result = Retrieval(
+        fts_hits=len(fts_ids),
+        vector_hits=len(vec_ids),
+        keyword_ids=fts_ids,
+        keyword_scores=kw_scores,
+        vector_ids=vec_ids,
+        vector_scores=vec_scores,
+    )
     if not top:
         return result
     details = conn.execute(
@@ -166,6 +209,7 @@ def retrieve(
     by_id = {r["id"]: r for r in details}
     q_terms = term_set(question)
     fts_rank = {cid: i for i, cid in enumerate(fts_ids, start=1)}
+    kw_score = dict(zip(fts_ids, kw_scores, strict=False))
     vec_rank = {cid: i for i, cid in enumerate(vec_ids, start=1)}
     for cid in top:
         r = by_id.get(cid)
@@ -187,11 +231,14 @@ def retrieve(
                 fused=fused[cid],
                 fts_rank=fts_rank.get(cid),
                 vector_rank=vec_rank.get(cid),
+                keyword_score=kw_score.get(cid),
                 cosine=cos,
                 coverage=cov,
                 relevance=relevance(cov, cos),
                 verified=bool(r["verified"]),
                 feedback_weight=doc_weights.get(cid, 1.0),
+                sentences=list(r["sentences"]),
+                sentence_cosines=[None if c is None else float(c) for c in (r["sentence_cosines"] or [])],
             )
         )
     return result

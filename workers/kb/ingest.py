@@ -15,6 +15,7 @@ from workers.embeddings import Embedder
 from workers.kb import store
 from workers.kb.chunking import chunk_document
 from workers.kb.parsing import UnreadableDocument, decode, format_of, parse
+from workers.kb.sentences import embed_sentences, quotable_sentences
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,7 @@ def ingest_folder(
             chunks = chunk_document(doc, max_chars=settings.chunk_max_chars, overlap_chars=settings.chunk_overlap_chars)
             url = f"{url_base.rstrip('/')}/{rel}" if url_base else str(path)
             vectors = embedder.embed([c.embedding_text() for c in chunks]) if embedder.dim else None
+            quotable = [quotable_sentences(c.content) for c in chunks]
             store.replace_document(
                 conn,
                 collection=collection,
@@ -116,6 +118,8 @@ def ingest_folder(
                 chunks=chunks,
                 links=_links(url, [c.anchor for c in chunks]),
                 embeddings=vectors,
+                sentences=quotable,
+                sentence_embeddings=embed_sentences(embedder, quotable),
             )
             conn.commit()
             report.chunks_written += len(chunks)

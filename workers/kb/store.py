@@ -10,6 +10,7 @@ import psycopg
 from psycopg import sql
 
 from workers.kb.chunking import Chunk
+from workers.search import keyword
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,11 @@ def replace_document(
     chunks: Sequence[Chunk],
     links: Sequence[str],
     embeddings: np.ndarray | None,
+    sentences: Sequence[Sequence[str]] | None = None,
+    sentence_embeddings: Sequence[np.ndarray | None] | None = None,
 ) -> int:
+    """Insert or replace a document with its chunks, their keyword postings and their quotable sentences
+    (`sentences[i]` of chunk i, `sentence_embeddings[i]` one row per sentence, or None)."""
     row = conn.execute(
         """
         INSERT INTO documents (collection, source_path, title, url, format, content_hash, embedding_model,
@@ -74,6 +79,7 @@ def replace_document(
         (collection, source_path, title, url, fmt, content_hash, embedding_model, len(chunks)),
     ).fetchone()
     doc_id = row["id"]
+    keyword.unindex_documents(conn, [doc_id])
     conn.execute("DELETE FROM chunks WHERE document_id = %s", (doc_id,))
     with conn.cursor() as cur:
         cur.executemany(
@@ -96,12 +102,41 @@ def replace_document(
                 for i, (c, link) in enumerate(zip(chunks, links, strict=True))
             ],
         )
+    ids = {
+        r["ordinal"]: r["id"]
+        for r in conn.execute("SELECT id, ordinal FROM chunks WHERE document_id = %s", (doc_id,)).fetchall()
+    }
+    keyword.index_chunks(
+        conn, collection, [keyword.ChunkText(ids[c.ordinal], c.section_title + "\n" + c.content) for c in chunks]
+    )
+    if sentences is not None:
+        _store_sentences(conn, [ids[c.ordinal] for c in chunks], sentences, sentence_embeddings)
     return doc_id
+
+
+def _store_sentences(
+    conn: psycopg.Connection,
+    chunk_ids: Sequence[int],
+    sentences: Sequence[Sequence[str]],
+    embeddings: Sequence[np.ndarray | None] | None,
+) -> None:
+    rows = []
+    for i, (cid, sents) in enumerate(zip(chunk_ids, sentences, strict=True)):
+        vecs = embeddings[i] if embeddings is not None else None
+        for j, text in enumerate(sents):
+            vec = vecs[j] if vecs is not None and len(vecs) and vecs.shape[1] else None
+            rows.append((cid, j, text, vec))
+    if rows:
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO chunk_sentences (chunk_id, ordinal, text, embedding) VALUES (%s, %s, %s, %s)", rows
+            )
 
 
 def delete_documents(conn: psycopg.Connection, ids: Sequence[int]) -> int:
     if not ids:
         return 0
+    keyword.unindex_documents(conn, ids)
     return conn.execute("DELETE FROM documents WHERE id = ANY(%s)", (list(ids),)).rowcount
 
 
@@ -127,11 +162,16 @@ def list_documents(conn: psycopg.Connection, collection: str) -> list[dict]:
 
 def remove_collection(conn: psycopg.Connection, collection: str) -> int:
     n = conn.execute("SELECT count(*) AS n FROM documents WHERE collection = %s", (collection,)).fetchone()["n"]
+    keyword.unindex_collection(conn, collection)
     conn.execute("DELETE FROM collections WHERE name = %s", (collection,))
     return n
 
 
 def remove_paths(conn: psycopg.Connection, collection: str, paths: Sequence[str]) -> int:
+    ids = conn.execute(
+        "SELECT id FROM documents WHERE collection = %s AND source_path = ANY(%s)", (collection, list(paths))
+    ).fetchall()
+    keyword.unindex_documents(conn, [r["id"] for r in ids])
     return conn.execute(
         "DELETE FROM documents WHERE collection = %s AND source_path = ANY(%s)", (collection, list(paths))
     ).rowcount
