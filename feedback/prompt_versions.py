@@ -24,7 +24,11 @@ class AnsweringParams(BaseModel):
     """Everything the pipeline tunes lives here, so retuning can search over it (no constants in code)."""
 
     rrf_k: int = Field(60, ge=1, le=1000)
-    fts_weight: float = Field(0.5, ge=0)  # the keyword (BM25) list's weight in the fusion
+    # Fusion of the keyword and vector lists (workers.search.fusion): "rrf" with the two weights below, or
+    # "scores": both exact scores for every candidate, min-max normalised, mixed with fusion_alpha (vector share).
+    fusion: Literal["rrf", "scores"] = "scores"
+    fusion_alpha: float = Field(0.7, ge=0, le=1)  # chosen on the dev splits of bench/data (README)
+    fts_weight: float = Field(0.5, ge=0)  # the keyword (BM25) list's weight in rank fusion
     vector_weight: float = Field(1.0, ge=0)
     candidates: int = Field(40, ge=1, le=500)  # per retriever, before fusion
     # BM25: postings read per query term, best impact first (bounds the work a common word costs).
@@ -32,6 +36,10 @@ class AnsweringParams(BaseModel):
     top_k: int = Field(8, ge=1, le=50)  # fused results kept
     context_k: int = Field(5, ge=1, le=20)  # passages given to the answerer
     abstain_threshold: float = Field(0.34, ge=0, le=1)  # best passage relevance below this → "I don't know"
+    # The gate: "calibrated" = the collection's answerability probability (workers.answerability) below
+    # answerability_threshold → "I don't know"; "relevance" = the gate before it (best_relevance only).
+    gate: Literal["calibrated", "relevance"] = "calibrated"
+    answerability_threshold: float = Field(0.5, ge=0, le=1)
     grounding_threshold: float = Field(0.5, ge=0, le=1)  # per-sentence support needed
     max_answer_sentences: int = Field(3, ge=1, le=10)
     # Extractive answerer: the share of the question's terms a sentence must carry to be worth quoting.

@@ -47,6 +47,7 @@ JudgeFn = Callable[[str, str, str, str], "str | None"]  # (question, reference, 
 RETUNE_LOCK_KEY = 0x616E_7377  # "answ"
 
 DEFAULT_GRID: dict[str, list[Any]] = {
+    "answerability_threshold": [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8],
     "abstain_threshold": [0.26, 0.30, 0.34, 0.38, 0.42, 0.46, 0.50, 0.55],
     "grounding_threshold": [0.4, 0.5, 0.6, 0.7],
     "max_answer_sentences": [1, 2, 3, 4],

@@ -79,12 +79,12 @@ def test_question_of_only_pii_does_not_search_for_placeholders(pipeline):
 
 
 def test_parameters_come_from_the_active_prompt_version(pipeline):
-    """Raising the abstain threshold in a new active version turns the same answer into dont_know."""
+    """Raising the answerability threshold in a new active version turns the same answer into dont_know."""
     question = "How long before an unacknowledged page escalates to the secondary?"
     assert pipeline.ask(question, ["handbook"]).status == "answered"
     with db.connect(pipeline.database_url) as conn:
         v1 = active_version(conn)
-        params = v1.params.model_copy(update={"abstain_threshold": 0.99}).model_dump()
+        params = v1.params.model_copy(update={"answerability_threshold": 0.999}).model_dump()
         row = conn.execute(
             "INSERT INTO prompt_versions (instructions, params, parent_id, author) "
             "VALUES (%s, %s::jsonb, 1, 'test') RETURNING id",

@@ -2,7 +2,8 @@
 
 Two starting points, the same 125 questions and the same simulated teammate:
 
-* an over-eager version an admin activated to "answer more" (abstain 0.2, min sentence support 0.25): the team
+* an over-eager version an admin activated to "answer more" (answerability threshold 0.05, min sentence
+  support 0.25): the team
   thumbs down its hallucinations, and the retune finds better parameters on the train split, beats that version
   on the held-out split and promotes; `prompts rollback` restores it;
 * the seed version 1: the retune finds nothing better on held-out and leaves it active; an admin-written
@@ -80,7 +81,7 @@ def test_retune_promotes_a_candidate_that_beats_the_active_version_on_held_out(e
     assert candidate["by_expectation"]["not_this"]["score"] > baseline["by_expectation"]["not_this"]["score"], (
         "fewer of the answers the team rejected"
     )
-    assert winner["params_changed"]["abstain_threshold"]["to"] > EAGER["abstain_threshold"]
+    assert winner["params_changed"]["answerability_threshold"]["to"] > EAGER["answerability_threshold"]
     with db.connect(database_url) as conn:
         active = pv.active_version(conn)
         heldout_labels = {r["id"] for r in conn.execute("SELECT id FROM labels WHERE split = 'heldout'").fetchall()}
@@ -118,7 +119,7 @@ def test_a_candidate_that_regresses_is_not_promoted(eager_scenario, database_url
             few_shot=[],
             author="admin-bob",
             parent_id=before.id,
-            params=before.params.model_copy(update={"abstain_threshold": 0.6}),
+            params=before.params.model_copy(update={"answerability_threshold": 0.95}),
             note="only answer when sure",
         )
         conn.commit()

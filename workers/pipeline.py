@@ -14,10 +14,11 @@ from core import db
 from core.errors import InvalidQuestion
 from core.settings import Settings, get_settings
 from feedback.demos import question_similarity
-from feedback.prompt_versions import PromptVersion, active_version
+from feedback.prompt_versions import AnsweringParams, PromptVersion, active_version
 from guardrails.dont_know import ClosestDoc, dont_know_message
 from guardrails.grounding import CitationRef, check_grounding
 from guardrails.pii import PiiGuard, Redaction, shared_guard
+from workers.answerability.gate import AnswerabilityGate, Assessment
 from workers.answerers.base import Answerer, Citation, Draft
 from workers.answerers.extractive import ExtractiveAnswerer
 from workers.embeddings import CachingEmbedder, Embedder, get_embedder
@@ -106,6 +107,12 @@ def _closest(passages: Sequence[Passage], n: int = 3) -> list[ClosestDoc]:
     return out
 
 
+def _below_gate(params: AnsweringParams, retrieval: Retrieval, assessment: Assessment) -> bool:
+    if params.gate == "relevance":
+        return retrieval.best_relevance < params.abstain_threshold
+    return assessment.probability < params.answerability_threshold
+
+
 class Pipeline:
     """One per process: heavy pieces (Presidio, the embedding model, the model client) load once."""
 
@@ -127,6 +134,7 @@ class Pipeline:
         inner = embedder or get_embedder(self.settings)
         self.embedder = inner if isinstance(inner, CachingEmbedder) else CachingEmbedder(inner)
         self.answerer = answerer or default_answerer(self.settings, self.embedder)
+        self.gate = AnswerabilityGate(self.embedder)
         self.database_url = database_url
 
     def ask(
@@ -165,7 +173,13 @@ class Pipeline:
                     if query_text
                     else Retrieval()
                 )
-        draft, grounding, reason = self._answer(redaction.text, query_text, vector, retrieval, version, timer)
+            with timer.stage("assess"):
+                assessment = self.gate.assess(
+                    conn, query_text, collections, retrieval, version.params.answerability_threshold
+                )
+        draft, grounding, reason = self._answer(
+            redaction.text, query_text, vector, retrieval, assessment, version, timer
+        )
         with timer.stage("guard_out"):
             answer_guard = self.guard.redact(draft.answer) if draft.answer else None
             quotes = [self.guard.redact(c.quote).text for c in draft.citations]
@@ -173,6 +187,7 @@ class Pipeline:
             interaction_id or uuid.uuid4(),
             redaction,
             retrieval,
+            assessment,
             version,
             draft,
             quotes,
@@ -201,6 +216,7 @@ class Pipeline:
         interaction_id: uuid.UUID,
         redaction: Redaction,
         retrieval: Retrieval,
+        assessment: Assessment,
         version: PromptVersion,
         draft: Draft,
         quotes: list[str],
@@ -233,6 +249,11 @@ class Pipeline:
         if not answered and answer_guard:
             guard["draft"] = answer_guard.text  # kept for review; never shown as an answer
         scores = {
+            "answerability": assessment.probability,
+            "confidence": assessment.confidence,
+            "answerability_threshold": version.params.answerability_threshold,
+            "gate": version.params.gate,
+            "signals": asdict(assessment.signals),
             "best_relevance": round(retrieval.best_relevance, 4),
             "abstain_threshold": version.params.abstain_threshold,
             "retrieved": len(retrieval.passages),
@@ -302,7 +323,14 @@ class Pipeline:
         return draft, passage
 
     def _answer(
-        self, question: str, query_text: str, query_vector, retrieval: Retrieval, version: PromptVersion, timer: _Timer
+        self,
+        question: str,
+        query_text: str,
+        query_vector,
+        retrieval: Retrieval,
+        assessment: Assessment,
+        version: PromptVersion,
+        timer: _Timer,
     ) -> tuple[Draft, dict, str]:
         """Gate, generate and ground. Returns the draft, the grounding verdict and the dont_know reason ('' if ok)."""
         params = version.params
@@ -310,7 +338,7 @@ class Pipeline:
             if not retrieval.passages:
                 return Draft(answer="", can_answer=False), {"verdict": "skipped"}, "no_documents"
             verified = self._verified_draft(query_text, query_vector, retrieval, params.verified_threshold)
-            if verified is None and retrieval.best_relevance < params.abstain_threshold:
+            if verified is None and _below_gate(params, retrieval, assessment):
                 return Draft(answer="", can_answer=False), {"verdict": "skipped"}, "weak_retrieval"
         passages = [p for p in retrieval.passages if p.relevance >= params.abstain_threshold * 0.5]
         if verified is not None:

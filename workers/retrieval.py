@@ -17,6 +17,7 @@ from feedback.document_weights import weights_for_chunks
 from feedback.prompt_versions import AnsweringParams
 from guardrails.text import coverage, term_set
 from workers.search import keyword
+from workers.search.fusion import rrf_fuse, score_fuse
 
 Mode = Literal["hybrid", "keyword", "vector", "fts", "hybrid_v1"]
 
@@ -114,15 +115,34 @@ def _vector_settings(conn: psycopg.Connection, ef_search: int) -> None:
         conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
 
 
-def rrf_fuse(ranked_lists: Sequence[tuple[Sequence[int], float]], k: int) -> dict[int, float]:
-    """Reciprocal rank fusion: Σ weight / (k + rank), rank starting at 1."""
-    scores: dict[int, float] = {}
-    for ids, weight in ranked_lists:
-        if weight <= 0:
-            continue
-        for rank, chunk_id in enumerate(ids, start=1):
-            scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (k + rank)
-    return scores
+_COSINES_SQL = """
+SELECT id, 1 - (embedding::vector({dim}) <=> %(v)s::vector({dim})) AS score
+FROM chunks WHERE id = ANY(%(ids)s) AND vector_dims(embedding) = {dim}
+"""
+
+
+def _score_fusion(
+    conn: psycopg.Connection,
+    question: str,
+    collections: list[str],
+    params: AnsweringParams,
+    query_vector: np.ndarray,
+    kw_ids: list[int],
+    kw_scores: list[float],
+    vec_ids: list[int],
+    vec_scores: list[float],
+) -> dict[int, float]:
+    """Complete both score lists over the union of candidates, then mix them (workers.search.fusion)."""
+    bm25 = dict(zip(kw_ids, kw_scores, strict=True))
+    cos = dict(zip(vec_ids, vec_scores, strict=True))
+    need_bm25 = [i for i in vec_ids if i not in bm25]
+    bm25.update(keyword.score_chunks(conn, question, collections, need_bm25))
+    need_cos = [i for i in kw_ids if i not in cos]
+    if need_cos:
+        dim = int(query_vector.shape[0])
+        rows = conn.execute(_COSINES_SQL.format(dim=dim), {"v": query_vector, "ids": need_cos}).fetchall()
+        cos.update({r["id"]: float(r["score"]) for r in rows})
+    return score_fuse(bm25, cos, params.fusion_alpha)
 
 
 def relevance(cov: float, cosine: float | None) -> float:
@@ -176,14 +196,19 @@ def retrieve(
         ranked = sorted(rows, key=lambda r: -r["score"])
         vec_ids = [r["id"] for r in ranked]
         vec_scores = [float(r["score"]) for r in ranked]
-    w_fts, w_vec = {
-        "hybrid": (params.fts_weight, params.vector_weight),
-        "hybrid_v1": (params.fts_weight, params.vector_weight),
-        "keyword": (1.0, 0.0),
-        "fts": (1.0, 0.0),
-        "vector": (0.0, 1.0),
-    }[mode]
-    fused = rrf_fuse([(fts_ids, w_fts), (vec_ids, w_vec)], params.rrf_k)
+    if mode == "hybrid" and params.fusion == "scores" and fts_ids and vec_ids:
+        fused = _score_fusion(
+            conn, question, collections, params, query_vector, fts_ids, kw_scores, vec_ids, vec_scores
+        )
+    else:
+        w_fts, w_vec = {
+            "hybrid": (params.fts_weight, params.vector_weight),
+            "hybrid_v1": (params.fts_weight, params.vector_weight),
+            "keyword": (1.0, 0.0),
+            "fts": (1.0, 0.0),
+            "vector": (0.0, 1.0),
+        }[mode]
+        fused = rrf_fuse([(fts_ids, w_fts), (vec_ids, w_vec)], params.rrf_k)
     doc_weights = weights_for_chunks(conn, list(fused), params.doc_boost_weight)
     for cid, w in doc_weights.items():
         fused[cid] *= w

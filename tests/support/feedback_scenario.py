@@ -36,7 +36,12 @@ from workers.pipeline import Pipeline
 USER = "U0SIMUSER1"
 # An admin's "answer more" version (after complaints about too many "I don't know"s): the starting point from
 # which the scenario's feedback gives the retune something to fix.
-EAGER = {"abstain_threshold": 0.2, "min_sentence_support": 0.25, "verified_threshold": 0.65}
+EAGER = {
+    "answerability_threshold": 0.05,
+    "abstain_threshold": 0.2,
+    "min_sentence_support": 0.25,
+    "verified_threshold": 0.65,
+}
 SCENARIO = ROOT / "bench" / "data" / "feedback_scenario.jsonl"
 
 

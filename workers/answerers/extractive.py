@@ -1,39 +1,36 @@
-"""The offline answerer: the best-supported sentences of the top passages, quoted and cited."""
+"""The offline answerer: the best-supported sentences of the passage that best answers, quoted and cited.
+
+It answers from one passage: the one holding the best sentence, where a sentence from a lower-ranked passage
+must be clearly better than one from a higher-ranked passage. Sentences and their embeddings come from ingest
+(`chunk_sentences`) and retrieval has already scored them against the question vector, so answering embeds
+nothing; passages stored before sentences were (and verified answers) are split and embedded here as before.
+"""
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 
 from feedback.prompt_versions import PromptVersion
-from guardrails.text import coverage, sentences, term_set
+from guardrails.text import coverage, term_set
 from workers.answerers.base import Citation, Draft
 from workers.embeddings import Embedder
+from workers.kb.sentences import quotable_sentences
 from workers.retrieval import Passage
 
-_CODE_LINE = re.compile(r"^\s*(?:[$>#]|\.\.|from |import |def |class |@|[{}\[\]()])")
+# A sentence from the next passage down must score this much better to be chosen (chosen on the dev splits).
+RANK_PENALTY = 0.08
 
 
-def _candidate_sentences(passage: Passage) -> list[str]:
-    out = []
-    for para in re.split(r"\n\s*\n", passage.content):
-        if _CODE_LINE.match(para) or para.lstrip().startswith(("::", "|", "```")):
-            continue
-        for s in sentences(para):
-            if _is_statement(s):
-                out.append(s)
-    return out
-
-
-def _is_statement(s: str) -> bool:
-    """A sentence worth quoting: prose of reasonable length, not a title line or a fragment of code."""
-    if not 25 <= len(s) <= 600 or sum(ch.isalpha() for ch in s) <= 0.5 * len(s):
-        return False
-    return s.rstrip("\"')]*`").endswith((".", "!", "?", ":")) and len(s.split()) >= 5
+@dataclass(frozen=True)
+class _Scored:
+    score: float
+    index: int
+    text: str
 
 
 class ExtractiveAnswerer:
-    """Scores sentences by the question terms they carry (read under their section title) and, when an
-    embedder is available, by meaning too; quotes the best ones verbatim."""
+    """Scores sentences by the question terms they carry (read under their section title) and by meaning;
+    quotes the best ones of the best passage verbatim."""
 
     name = "extractive"
 
@@ -43,47 +40,58 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, passages: list[Passage], version: PromptVersion) -> Draft:
         params = version.params
-        min_support = params.min_sentence_support
+        # Behind the calibrated gate the documents were judged to answer: a sentence needs half the support
+        # it needs behind the bare relevance gate, where this is the only check that the passage is on topic.
+        min_support = params.min_sentence_support * (0.5 if params.gate == "calibrated" else 1.0)
         q_terms = term_set(question)
-        candidates: list[tuple[int, int, str, Passage]] = []
-        for p_rank, passage in enumerate(passages[: params.context_k]):
-            for s_idx, sent in enumerate(_candidate_sentences(passage)):
-                candidates.append((p_rank, s_idx, sent, passage))
-        semantic = self._similarities(question, [c[2] for c in candidates])
-        scored: list[tuple[float, int, int, str, Passage]] = []
-        for i, (p_rank, s_idx, sent, passage) in enumerate(candidates):
-            s_terms = term_set(sent)
-            # What the sentence says, read under its section title, against what was asked.
-            support = coverage(q_terms, s_terms | term_set(passage.section_title))
-            if support < min_support:
-                continue  # says too little of what was asked, however similar it sounds
-            lexical = 0.6 * support + 0.4 * coverage(q_terms, s_terms)
-            score = lexical if semantic is None else 0.5 * lexical + 0.5 * semantic[i]
-            scored.append((score - 0.03 * p_rank, p_rank, s_idx, sent, passage))
-        scored.sort(key=lambda t: (-t[0], t[1], t[2]))
-        if not scored or scored[0][0] < min_support:
+        # The answering passage: the best sentence, a little handicapped by its passage's retrieval rank.
+        best_passage, scored = None, []
+        best_value = -1.0
+        for rank, passage in enumerate(passages[: params.context_k]):
+            candidates = self._score(question, q_terms, passage)
+            if candidates and candidates[0].score >= min_support:
+                value = candidates[0].score - RANK_PENALTY * rank
+                if value > best_value:
+                    best_passage, scored, best_value = passage, candidates, value
+        if best_passage is None:
             return Draft(answer="", can_answer=False, decline_reason="no_supported_sentence")
         best = scored[0]
         chosen = [best]
-        covered = term_set(best[3])
         for cand in scored[1:]:
             if len(chosen) >= params.max_answer_sentences:
                 break
-            new_terms = (term_set(cand[3]) & q_terms) - covered
-            # Stay with the best passage unless another adds something the question asked about.
-            if cand[0] >= max(min_support, 0.75 * best[0]) and (cand[4] is best[4] or new_terms):
+            if cand.score >= max(min_support, 0.75 * best.score):
                 chosen.append(cand)
-                covered |= term_set(cand[3])
-        chosen.sort(key=lambda t: (t[1], t[2]))  # document order reads naturally
+        chosen.sort(key=lambda s: s.index)  # document order reads naturally
         return Draft(
-            answer=" ".join(t[3] for t in chosen),
-            citations=[Citation(passage.chunk_id, sent) for _, _, _, sent, passage in chosen],
+            answer=" ".join(s.text for s in chosen),
+            citations=[Citation(best_passage.chunk_id, s.text) for s in chosen],
         )
+
+    def _score(self, question: str, q_terms: frozenset[str], passage: Passage) -> list[_Scored]:
+        stored = bool(passage.sentences)
+        texts = passage.sentences if stored else quotable_sentences(passage.content)
+        if not texts:
+            return []
+        if stored and all(c is not None for c in passage.sentence_cosines):
+            semantic: list[float] | None = [max(0.0, float(c)) for c in passage.sentence_cosines]  # type: ignore[arg-type]
+        else:
+            semantic = self._similarities(question, texts)
+        title_terms = term_set(passage.section_title)
+        out = []
+        for i, text in enumerate(texts):
+            s_terms = term_set(text)
+            support = coverage(q_terms, s_terms | title_terms)
+            lexical = 0.6 * support + 0.4 * coverage(q_terms, s_terms)
+            score = lexical if semantic is None else 0.5 * lexical + 0.5 * semantic[i]
+            out.append(_Scored(score, i, text))
+        out.sort(key=lambda s: (-s.score, s.index))
+        return out
 
     def _similarities(self, question: str, texts: list[str]) -> list[float] | None:
         if self.embedder is None or not texts:
             return None
-        head = texts[: self.max_sentences_embedded]  # passages come best first; cap the CPU spent
+        head = texts[: self.max_sentences_embedded]
         vectors = self.embedder.embed([question, *head])
         sims = [max(0.0, float(v)) for v in vectors[1:] @ vectors[0]]
         return sims + [0.0] * (len(texts) - len(head))

@@ -4,9 +4,10 @@ Why not `ts_rank`: it has no IDF, so an OR of a question's lexemes ranks chunks 
 (recall@10 0.13 against bm25s' 0.46 on unseen docs). Why not `pg_textsearch`/`pg_search`: they need a
 server built with them (PG 17+, shared_preload_libraries); this must run on the embedded Postgres and on a
 plain Postgres with pgvector. So: postings written at ingest by the same tokeniser the question uses, document
-frequencies kept exact by statement triggers, and Lucene's BM25 (k1 = 1.5, b = 0.75, the bm25s default)
-computed at query time. Bounded work: each query term reads at most `per_term` postings, best impact first
-(the term's tf-part at ingest time's average length), and only the union is scored exactly.
+frequencies kept exact by statement triggers, and Lucene's BM25 (k1 = 1.5, b = 0.75, no (k1 + 1) factor: the
+bm25s defaults, so scores are bm25s' to the last digit) computed at query time. Bounded work: each query term
+reads at most `per_term` postings, best impact first (the term's tf-part at ingest time's average length), and
+only the chunks in that union are scored, exactly, over all the question's terms.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 
 import psycopg
 
+from workers.search.tokens import COMPOUND as _COMPOUND
 from workers.search.tokens import term_frequencies
 
 K1 = 1.5
@@ -30,7 +32,7 @@ class ChunkText:
 
 
 def _impact(tf: int, dl: int, avgdl: float) -> float:
-    return tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / max(avgdl, 1.0)))
+    return tf / (tf + K1 * (1 - B + B * dl / max(avgdl, 1.0)))
 
 
 def average_length(conn: psycopg.Connection, collection: str) -> float | None:
@@ -88,15 +90,19 @@ w AS (
     SELECT q.term, s.collection, s.avgdl, ln(1 + (s.n - ct.df + 0.5) / (ct.df + 0.5)) AS idf
     FROM q CROSS JOIN s JOIN collection_terms ct ON ct.collection = s.collection AND ct.term = q.term
     WHERE ct.df > 0
+),
+candidates AS (
+    SELECT DISTINCT p.chunk_id FROM w, LATERAL (
+        SELECT ct.chunk_id FROM chunk_terms ct
+        WHERE ct.collection = w.collection AND ct.term = w.term
+        ORDER BY ct.impact DESC LIMIT %(per_term)s
+    ) p
+    WHERE NOT p.chunk_id = ANY(%(exclude_chunks)s)
 )
-SELECT p.chunk_id AS id,
-       sum(w.idf * p.tf * %(k1p1)s / (p.tf + %(k1)s * (1 - %(b)s + %(b)s * p.dl / w.avgdl))) AS score
-FROM w, LATERAL (
-    SELECT ct.chunk_id, ct.tf, ct.dl FROM chunk_terms ct
-    WHERE ct.collection = w.collection AND ct.term = w.term
-    ORDER BY ct.impact DESC LIMIT %(per_term)s
-) p
-WHERE NOT p.chunk_id = ANY(%(exclude_chunks)s)
+SELECT p.chunk_id AS id, sum(w.idf * p.tf / (p.tf + %(k1)s * (1 - %(b)s + %(b)s * p.dl / w.avgdl))) AS score
+FROM candidates c
+JOIN chunk_terms p ON p.chunk_id = c.chunk_id
+JOIN w ON w.term = p.term AND w.collection = p.collection
 GROUP BY p.chunk_id
 ORDER BY score DESC, p.chunk_id
 LIMIT %(n)s
@@ -137,7 +143,6 @@ def search(
             "per_term": per_term,
             "n": n,
             "k1": K1,
-            "k1p1": K1 + 1,
             "b": B,
             "exclude_chunks": exclude_chunks,
         },
@@ -150,8 +155,8 @@ class TermStats:
     """What the collection knows of a question's terms: the answerability features read these."""
 
     chunks: int
-    idf: dict[str, float]  # terms present in the collection
-    missing: list[str]  # question terms that occur nowhere in it
+    idf: dict[str, float]  # terms present in the collection (a variant's idf for a near-present term)
+    missing: list[str]  # question terms that occur nowhere in it, not even as a variant
 
 
 def term_stats(conn: psycopg.Connection, question: str, collections: Sequence[str]) -> TermStats:
@@ -168,6 +173,24 @@ def term_stats(conn: psycopg.Connection, question: str, collections: Sequence[st
         (list(collections), terms),
     ).fetchall()
     idf = {r["term"]: math.log(1 + (n - r["df"] + 0.5) / (r["df"] + 0.5)) for r in rows}
+    # Compound identifiers (`session_cookie_max_age`) must be there whole: their parts being known is exactly
+    # what a question about a setting the documents don't have looks like.
+    absent = [t for t in terms if t not in idf and not _COMPOUND.search(t)]
+    if absent:
+        # A word the stemmer didn't fold ("unacknowledged" vs "acknowledge"): a known term of 5+ letters
+        # making up most of it, or it making up most of a known term, makes it present.
+        near = conn.execute(
+            """
+            SELECT m AS term, min(ct.df)::int AS df FROM unnest(%s::text[]) AS m
+            JOIN collection_terms ct ON ct.collection = ANY(%s) AND ct.df > 0
+              AND ((length(ct.term) >= 5 AND length(ct.term) >= 0.7 * length(m) AND strpos(m, ct.term) > 0)
+                OR (length(m) >= 5 AND length(m) >= 0.7 * length(ct.term) AND strpos(ct.term, m) > 0))
+            GROUP BY m
+            """,
+            (absent, list(collections)),
+        ).fetchall()
+        for r in near:
+            idf[r["term"]] = math.log(1 + (n - r["df"] + 0.5) / (r["df"] + 0.5))
     return TermStats(n, idf, [t for t in terms if t not in idf])
 
 
@@ -192,3 +215,36 @@ def backfill(conn: psycopg.Connection, batch: int = 2000) -> int:
             index_chunks(conn, collection, chunks)
         done += len(rows)
         last_id = rows[-1]["id"]
+
+
+_SCORE_SQL = """
+WITH q AS (SELECT DISTINCT unnest(%(terms)s::text[]) AS term),
+s AS (
+    SELECT collection, chunks::float8 AS n, total_terms::float8 / greatest(chunks, 1) AS avgdl
+    FROM collection_stats WHERE collection = ANY(%(collections)s) AND chunks > 0
+)
+SELECT p.chunk_id AS id,
+       sum(ln(1 + (s.n - ct.df + 0.5) / (ct.df + 0.5)) * p.tf
+           / (p.tf + %(k1)s * (1 - %(b)s + %(b)s * p.dl / s.avgdl))) AS score
+FROM chunk_terms p JOIN q ON q.term = p.term
+JOIN s ON s.collection = p.collection
+JOIN collection_terms ct ON ct.collection = p.collection AND ct.term = p.term
+WHERE p.chunk_id = ANY(%(ids)s)
+GROUP BY p.chunk_id
+"""
+
+
+def score_chunks(
+    conn: psycopg.Connection, question: str, collections: Sequence[str], chunk_ids: Sequence[int]
+) -> dict[int, float]:
+    """Exact BM25 of given chunks (a vector candidate the keyword top-k did not reach); 0 if no term matches."""
+    terms = sorted(term_frequencies(question))
+    if not terms or not chunk_ids:
+        return dict.fromkeys(chunk_ids, 0.0)
+    rows = conn.execute(
+        _SCORE_SQL,
+        {"terms": terms, "collections": list(collections), "ids": list(chunk_ids), "k1": K1, "b": B},
+    ).fetchall()
+    out = dict.fromkeys(chunk_ids, 0.0)
+    out.update({r["id"]: float(r["score"]) for r in rows})
+    return out

@@ -13,6 +13,7 @@ from collections import Counter
 from guardrails.text import STOPWORDS, content_terms
 
 _SPLIT = re.compile(r"[._\-/+#']+")
+COMPOUND = _SPLIT
 
 
 def search_terms(text: str) -> list[str]:

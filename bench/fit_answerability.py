@@ -1,0 +1,81 @@
+"""Fit the answerability model's logistic layer on the **dev** splits of the evaluation sets.
+
+Each collection is first calibrated without labels (workers.answerability.calibration); each dev question's
+signals are normalised by its collection's calibration; one logistic layer is fitted over all of them
+(answerable = 1; off-topic and near-miss = 0) and written to `workers/answerability/global_model.json`.
+The test splits are never read here: `bench/quality_bench.py` reports on them.
+
+    python bench/fit_answerability.py [--sets ...]     (reuses the quality bench's database)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import datasets
+import quality_bench
+from common import bench_home, make_settings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", nargs="*", default=None)
+    parser.add_argument("--l2", type=float, default=1.0)
+    args = parser.parse_args()
+
+    from core import db, migrate
+    from core.embedded_pg import embedded_url, start_embedded
+    from feedback.prompt_versions import active_version
+    from workers.answerability.calibration import calibrate
+    from workers.answerability.model import GLOBAL_MODEL, fit
+    from workers.answerability.signals import Signals, read_signals
+    from workers.embeddings import CachingEmbedder, LocalEmbedder
+    from workers.retrieval import retrieve
+    from workers.search import keyword
+
+    names = args.sets or datasets.available()
+    sets = [datasets.load(n) for n in names]
+    start_embedded(bench_home())
+    url = embedded_url(bench_home(), "answerloop_bench_quality")
+    migrate.upgrade(url)
+    embedder = CachingEmbedder(LocalEmbedder())
+    quality_bench.build(url, sets, make_settings(url), embedder)
+    pos: list[list[float]] = []
+    neg: list[list[float]] = []
+    with db.connect(url) as conn:
+        params = active_version(conn).params
+        normalisers = {}
+        for es in sets:
+            for c in es.collections:
+                normalisers[c] = calibrate(conn, c, embedder)
+                conn.commit()
+        for es in sets:
+            for q in es.split("dev"):
+                vec = embedder.embed([q["question"]])[0]
+                r = retrieve(conn, q["question"], [q["collection"]], params, vec)
+                s = read_signals(q["question"], keyword.term_stats(conn, q["question"], [q["collection"]]), r)
+                conn.rollback()
+                owner = r.passages[0].collection if r.passages else q["collection"]
+                (pos if q["kind"] == "answerable" else neg).append(normalisers[owner].apply(s))
+    model = fit(pos, neg, l2=args.l2)
+    model.info.update(
+        {
+            "fitted_on": {es.name: len(es.split("dev")) for es in sets},
+            "split": "dev",
+            "l2": args.l2,
+            "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+            "command": "python bench/fit_answerability.py",
+        }
+    )
+    GLOBAL_MODEL.write_text(json.dumps(model.to_json(), indent=2) + "\n")
+    print(json.dumps(dict(zip(Signals.names(), model.weights, strict=True)), indent=2), model.bias, model.info)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""The answerability gate: the calibrated probability for one question, and the words people see for it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import psycopg
+
+from workers.answerability.calibration import calibrate, stored_calibration
+from workers.answerability.model import AnswerabilityModel, Normaliser, global_model
+from workers.answerability.signals import Signals, read_signals
+from workers.embeddings import Embedder
+from workers.search import keyword
+
+Confidence = Literal["high", "medium", "low"]
+_CACHE_S = 60.0
+# Recalibrate when a collection has grown or shrunk by this share since it was calibrated.
+_DRIFT = 0.3
+
+
+def confidence(probability: float, threshold: float) -> Confidence:
+    """What a person reads: "high" well past the gate, "medium" past it, "low" below (→ "I don't know")."""
+    if probability >= max(0.8, threshold):
+        return "high"
+    return "medium" if probability >= threshold else "low"
+
+
+@dataclass(frozen=True)
+class Assessment:
+    probability: float
+    confidence: Confidence
+    signals: Signals
+    collection: str | None  # whose calibration was used
+
+
+class AnswerabilityGate:
+    """One per pipeline. Calibrations are read from Postgres (cached a minute); a collection never
+    calibrated, or changed much since, is calibrated on first use (a few seconds, once)."""
+
+    def __init__(self, embedder: Embedder, model: AnswerabilityModel | None = None) -> None:
+        self.embedder = embedder
+        self.model = model or global_model()
+        self._cache: dict[str, tuple[float, Normaliser | None]] = {}
+        self._lock = threading.Lock()
+
+    def normaliser_for(self, conn: psycopg.Connection, collection: str) -> Normaliser | None:
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(collection)
+        if cached and now - cached[0] < _CACHE_S:
+            return cached[1]
+        stored = stored_calibration(conn, collection)
+        row = conn.execute("SELECT chunks FROM collection_stats WHERE collection = %s", (collection,)).fetchone()
+        size = row["chunks"] if row else 0
+        normaliser = stored.normaliser if stored else None
+        if size and (stored is None or abs(size - stored.chunks) > _DRIFT * max(stored.chunks, 1)):
+            with conn.transaction():  # a savepoint: the caller's transaction goes on
+                normaliser = calibrate(conn, collection, self.embedder, rollback=False)
+        with self._lock:
+            self._cache[collection] = (now, normaliser)
+        return normaliser
+
+    def assess(
+        self, conn: psycopg.Connection, question: str, collections: Sequence[str], retrieval, threshold: float
+    ) -> Assessment:
+        stats = keyword.term_stats(conn, question, collections)
+        signals = read_signals(question, stats, retrieval)
+        owner = retrieval.passages[0].collection if retrieval.passages else (collections[0] if collections else None)
+        normaliser = self.normaliser_for(conn, owner) if owner else None
+        p = self.model.probability(normaliser.apply(signals)) if normaliser is not None else 0.0
+        return Assessment(round(p, 4), confidence(p, threshold), signals, owner)

@@ -1,0 +1,113 @@
+"""The answerability model: signals normalised by the collection's own calibration, then one logistic layer.
+
+`Normaliser` is per collection and label-free (calibration.py): each signal is placed on the scale from the
+collection's negatives' mean (0) to its pseudo-questions' mean (1), so a cosine of 0.45 can mean "typical of
+questions it answers" in one collection and "typical noise" in another. `AnswerabilityModel` is the logistic
+layer over normalised signals, shipped fitted on the dev splits of the evaluation sets
+(`bench/fit_answerability.py` writes `global_model.json`); labels refine it per collection in the retune.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from workers.answerability.signals import Signals
+
+GLOBAL_MODEL = Path(__file__).with_name("global_model.json")
+
+
+def _sigmoid(z: np.ndarray | float) -> np.ndarray | float:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+
+@dataclass
+class Normaliser:
+    """Per collection: each signal's negatives' mean and its signed distance to the pseudo-questions' mean."""
+
+    negative_mean: list[float]
+    span: list[float]
+    info: dict = field(default_factory=dict)
+
+    def apply(self, signals: Signals) -> list[float]:
+        x = np.asarray(signals.vector())
+        return ((x - np.asarray(self.negative_mean)) / np.asarray(self.span)).clip(-5, 5).tolist()
+
+    def to_json(self) -> dict:
+        return {"features": Signals.names(), "negative_mean": self.negative_mean, "span": self.span, "info": self.info}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Normaliser:
+        if data.get("features") != Signals.names():
+            raise ValueError("calibrated on other signals")
+        return cls(data["negative_mean"], data["span"], data.get("info", {}))
+
+    @classmethod
+    def fit(cls, positives: list[Signals], negatives: list[Signals]) -> Normaliser:
+        pos = np.asarray([s.vector() for s in positives], dtype=np.float64)
+        neg = np.asarray([s.vector() for s in negatives], dtype=np.float64)
+        neg_mean = neg.mean(axis=0)
+        delta = pos.mean(axis=0) - neg_mean
+        spread = np.vstack([pos, neg]).std(axis=0)
+        # A signal that doesn't tell the pools apart here gets a wide span (it counts for little), never ~0.
+        floor = np.maximum(0.5 * spread, 1e-3)
+        span = np.where(np.abs(delta) >= floor, delta, np.where(delta < 0, -floor, floor))
+        return cls(neg_mean.round(6).tolist(), span.round(6).tolist(), {"positives": len(pos), "negatives": len(neg)})
+
+
+@dataclass
+class AnswerabilityModel:
+    weights: list[float]
+    bias: float
+    info: dict = field(default_factory=dict)  # how it was fitted
+
+    def probability(self, features: list[float]) -> float:
+        return float(_sigmoid(float(np.asarray(features) @ np.asarray(self.weights) + self.bias)))
+
+    def to_json(self) -> dict:
+        return {"features": Signals.names(), "weights": self.weights, "bias": self.bias, "info": self.info}
+
+    @classmethod
+    def from_json(cls, data: dict) -> AnswerabilityModel:
+        if data.get("features") != Signals.names():
+            raise ValueError("the model was fitted on other signals")
+        return cls(data["weights"], data["bias"], data.get("info", {}))
+
+
+@lru_cache(maxsize=1)
+def global_model() -> AnswerabilityModel:
+    return AnswerabilityModel.from_json(json.loads(GLOBAL_MODEL.read_text()))
+
+
+def fit(
+    positives: list[list[float]], negatives: list[list[float]], *, l2: float = 1.0, iterations: int = 50
+) -> AnswerabilityModel:
+    """Logistic regression (Newton steps, L2) with balanced class weights, so the pools' sizes don't set the
+    prior."""
+    x = np.asarray(positives + negatives, dtype=np.float64)
+    y = np.asarray([1.0] * len(positives) + [0.0] * len(negatives))
+    sample_w = np.where(y == 1, 0.5 / max(1, len(positives)), 0.5 / max(1, len(negatives))) * len(y)
+    xs = np.hstack([x, np.ones((len(y), 1))])
+    w = np.zeros(xs.shape[1])
+    reg = np.full(xs.shape[1], l2)
+    reg[-1] = 0.0  # no penalty on the bias
+    for _ in range(iterations):
+        p = _sigmoid(xs @ w)
+        grad = xs.T @ (sample_w * (p - y)) + reg * w
+        hess = (xs * (sample_w * p * (1 - p))[:, None]).T @ xs + np.diag(reg)
+        step = np.linalg.solve(hess + 1e-9 * np.eye(len(w)), grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    p = _sigmoid(xs @ w)
+    info = {
+        "positives": len(positives),
+        "negatives": len(negatives),
+        "train_accuracy_pos": round(float((p[y == 1] >= 0.5).mean()) if positives else 0.0, 4),
+        "train_accuracy_neg": round(float((p[y == 0] < 0.5).mean()) if negatives else 0.0, 4),
+    }
+    return AnswerabilityModel([round(float(v), 6) for v in w[:-1]], round(float(w[-1]), 6), info)
