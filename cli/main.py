@@ -80,7 +80,46 @@ def _ingest(path: Path, collection: str, url_base: str | None, keep_missing: boo
                 delete_missing=not keep_missing,
                 progress=progress,
             )
-    return report.as_dict()
+            conn.commit()
+            out = report.as_dict()
+            if report.added or report.updated or report.removed:
+                bar.update(task, file="calibrating answerability")
+                _calibrate(conn, collection, embedder)
+                out["calibrated"] = True
+    return out
+
+
+def _calibrate(conn, collection: str, embedder) -> dict:
+    """Label-free answerability calibration of one collection (a few seconds), stored."""
+    from workers.answerability.calibration import calibrate
+
+    normaliser = calibrate(conn, collection, embedder)
+    conn.commit()
+    return normaliser.info
+
+
+@kb_app.command("calibrate")
+def kb_calibrate(
+    collection: Annotated[
+        list[str] | None, typer.Option("--collection", "-c", help="Collections to calibrate (default: all).")
+    ] = None,
+) -> None:
+    """Recompute how "I don't know" is decided for a collection (ingestion does it; this is for after changes
+    made some other way). Uses no labels: pseudo-questions from the collection vs off-topic questions."""
+    from workers.embeddings import get_embedder
+
+    settings = get_settings()
+    url = ready_database(settings)
+    embedder = get_embedder(settings)
+    with db.connect(url) as conn:
+        names = collection or _all_collections(conn)
+        _require_collections(conn, names)
+        for name in names:
+            info = _calibrate(conn, name, embedder)
+            console.print(
+                f"[bold]{name}[/]: calibrated from {info['positives']} pseudo-questions and {info['negatives']} "
+                f"negatives ({info.get('near_misses', 0)} near-misses, {info.get('word_salad', 0)} word salads)"
+            )
 
 
 @kb_app.command("ingest")
@@ -323,6 +362,20 @@ def _ask_and_print(pipeline, question: str, collections: list[str]) -> None:
 
 
 # ---------------------------------------------------------------- database
+def _index_unindexed_chunks(url: str) -> None:
+    """After an upgrade: chunks written before the BM25 index (migration 0007) get their postings."""
+    from workers.search import keyword
+
+    with db.connect(url) as conn:
+        n = keyword.backfill(conn)
+        conn.commit()
+    if n:
+        err_console.print(f"[dim]indexed {n} chunk(s) for keyword search[/]")
+
+
+migrate.AFTER_UPGRADE.append(_index_unindexed_chunks)
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply pending migrations (idempotent)."""

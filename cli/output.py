@@ -17,7 +17,10 @@ err_console = Console(stderr=True)
 
 def print_answer(result: AnswerResult, *, verbose: bool = False) -> None:
     style = "green" if result.status == "answered" else "yellow"
-    console.print(Panel(result.answer, title=f"[{style}]{result.status}[/]", title_align="left", border_style=style))
+    title = f"[{style}]{result.status}[/]"
+    if result.status == "answered":
+        title += f" · confidence {result.confidence}"
+    console.print(Panel(result.answer, title=title, title_align="left", border_style=style))
     sources: dict[int, object] = {}
     for c in result.citations:  # several quotes from one passage are one source
         sources.setdefault(c.chunk_id, c)
@@ -33,8 +36,8 @@ def print_answer(result: AnswerResult, *, verbose: bool = False) -> None:
         g = result.guard.get("grounding", {})
         t = result.timings_ms
         console.print(
-            f"[dim]prompt v{result.prompt_version} · {result.answerer} · relevance "
-            f"{result.scores.get('best_relevance')} (threshold {result.scores.get('abstain_threshold')}) · "
+            f"[dim]prompt v{result.prompt_version} · {result.answerer} · answerability "
+            f"{result.scores.get('answerability')} (threshold {result.scores.get('answerability_threshold')}) · "
             f"grounding {g.get('verdict')} {g.get('score', '')} · {t.get('total')} ms "
             f"({', '.join(f'{k} {v}' for k, v in t.items() if k != 'total')})[/]"
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +60,11 @@ def _backend_and_migrations(url: str):
     return backend, read_migrations(str(migrations_dir()))
 
 
+# Data steps a schema change needs but SQL can't do (e.g. the keyword index, tokenised in Python): registered by
+# the layers that own them, run after every upgrade that applied something (each must be idempotent).
+AFTER_UPGRADE: list[Callable[[str], None]] = []
+
+
 def upgrade(url: str) -> list[str]:
     """Apply pending migrations (idempotent; serialised across processes by yoyo's lock).
 
@@ -70,6 +75,9 @@ def upgrade(url: str) -> list[str]:
         with backend.lock():
             pending = backend.to_apply(migrations)
             backend.apply_migrations(pending)
+    if pending:
+        for step in AFTER_UPGRADE:
+            step(url)
     return [m.id for m in pending]
 
 

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     llm_max_retries: int = 2
     llm_timeout_s: float = 60.0
     grounding_judge: bool = False  # extra model-based grounding check when a model is configured
+    # Reranking of the fused top passages (workers.search.rerank): sentences | none | cross-encoder:/path | URL.
+    reranker: str = "sentences"
+    reranker_model: str | None = None
+    reranker_api_key: str | None = None
 
     # Guardrails.
     pii_score_threshold: float = 0.35

@@ -24,6 +24,7 @@ from workers.answerers.extractive import ExtractiveAnswerer
 from workers.embeddings import CachingEmbedder, Embedder, get_embedder
 from workers.interactions import record_interaction
 from workers.retrieval import Mode, Passage, Retrieval, retrieve
+from workers.search.rerank import make_reranker
 
 log = logging.getLogger(__name__)
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]+>")
@@ -54,6 +55,8 @@ class AnswerResult:
     prompt_version: int | None = None
     answerer: str = ""
     timings_ms: dict = field(default_factory=dict)
+    # "high" | "medium" | "low": the answerability probability in words (workers.answerability.gate).
+    confidence: str = "low"
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -135,6 +138,9 @@ class Pipeline:
         self.embedder = inner if isinstance(inner, CachingEmbedder) else CachingEmbedder(inner)
         self.answerer = answerer or default_answerer(self.settings, self.embedder)
         self.gate = AnswerabilityGate(self.embedder)
+        self.reranker = make_reranker(
+            self.settings.reranker, model=self.settings.reranker_model, api_key=self.settings.reranker_api_key
+        )
         self.database_url = database_url
 
     def ask(
@@ -169,6 +175,7 @@ class Pipeline:
                         vector,
                         mode=mode,
                         exclude_documents=exclude_documents,
+                        reranker=self.reranker,
                     )
                     if query_text
                     else Retrieval()
@@ -279,6 +286,7 @@ class Pipeline:
             scores=scores,
             prompt_version=version.id,
             answerer="verified" if draft.verified and answered else self.answerer.name,
+            confidence="high" if draft.verified and answered else assessment.confidence,
         )
 
     def _row(self, result: AnswerResult, source: str, collections: Sequence[str], timings: dict) -> dict:

@@ -18,6 +18,7 @@ from feedback.prompt_versions import AnsweringParams
 from guardrails.text import coverage, term_set
 from workers.search import keyword
 from workers.search.fusion import rrf_fuse, score_fuse
+from workers.search.rerank import Reranker, rerank
 
 Mode = Literal["hybrid", "keyword", "vector", "fts", "hybrid_v1"]
 
@@ -161,8 +162,10 @@ def retrieve(
     *,
     mode: Mode = "hybrid",
     exclude_documents: Sequence[int] = (),
+    reranker: Reranker | None = None,
 ) -> Retrieval:
-    """`exclude_documents`: never return these (evaluation hides verified answers made from held-out labels)."""
+    """`exclude_documents`: never return these (evaluation hides verified answers made from held-out labels).
+    `reranker` reorders the fused top passages (hybrid mode only; workers.search.rerank)."""
     collections = list(collections)
     exclude = list(exclude_documents)
     fts_ids: list[int] = []
@@ -266,4 +269,6 @@ def retrieve(
                 sentence_cosines=[None if c is None else float(c) for c in (r["sentence_cosines"] or [])],
             )
         )
+    if reranker is not None and mode == "hybrid":
+        result.passages = rerank(reranker, question, result.passages)
     return result

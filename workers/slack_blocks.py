@@ -24,6 +24,13 @@ _ENTITY_WORDS = {
 }
 
 
+# How sure the bot is that the documents answer the question, in words (never a bare number to a user).
+CONFIDENCE_WORDS = {
+    "high": "Confidence: *high* — the documents clearly cover this. ",
+    "medium": "Confidence: *medium* — check the sources. ",
+}
+
+
 def escape(text: str) -> str:
     """Slack mrkdwn escaping: & < > (so text can never form a link, a mention or <!channel>)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -81,7 +88,10 @@ def answer_message(result: AnswerResult, *, pii: dict, expert: str | None) -> tu
                     ],
                 }
             )
-        hint = "Was this helpful? React :+1: or :-1:, or use *Improve this answer* from the message menu."
+        hint = (
+            f"{CONFIDENCE_WORDS.get(result.confidence, '')}Was this helpful? React :+1: or :-1:, or use "
+            "*Improve this answer* from the message menu."
+        )
         fallback = escape(result.answer)
     else:
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": ":thinking_face: I don't know"}})
