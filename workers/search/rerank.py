@@ -68,7 +68,8 @@ class SentenceReranker:
             return None
         floor = min(b for b in best if b is not None)
         fused = _min_max([p.fused for p in passages])
-        return [(1 - self.weight) * f + self.weight * (b if b is not None else floor) for f, b in zip(fused, best, strict=True)]
+        sentence = [b if b is not None else floor for b in best]
+        return [(1 - self.weight) * f + self.weight * b for f, b in zip(fused, sentence, strict=True)]
 
 
 class CrossEncoderReranker:
