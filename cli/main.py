@@ -12,6 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cli import admin
+from cli.collections_cmd import collections_app
 from cli.output import collections_table, console, err_console, print_answer
 from core import db, migrate
 from core.bootstrap import ready_database
@@ -31,6 +32,7 @@ channels_app = typer.Typer(help="Per-channel settings: collections, expert, repl
 app.add_typer(kb_app, name="kb")
 app.add_typer(db_app, name="db")
 app.add_typer(channels_app, name="channels")
+app.add_typer(collections_app, name="collections")
 app.add_typer(admin.labels_app, name="labels")
 app.add_typer(admin.prompts_app, name="prompts")
 app.add_typer(admin.retune_app, name="retune")
@@ -48,7 +50,7 @@ def _setup(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log at
 
 
 # ---------------------------------------------------------------- knowledge base
-def _ingest(path: Path, collection: str, url_base: str | None, keep_missing: bool) -> dict:
+def _ingest(path: Path, collection: str, url_base: str | None, keep_missing: bool, team: str | None = None) -> dict:
     from workers.embeddings import get_embedder
     from workers.kb.ingest import ingest_folder
 
@@ -70,6 +72,8 @@ def _ingest(path: Path, collection: str, url_base: str | None, keep_missing: boo
             bar.update(task, total=total, advance=1, file=file[-60:])
 
         with db.connect(url) as conn:
+            if team:
+                _assign_team(conn, collection, team)
             report = ingest_folder(
                 conn,
                 path,
@@ -87,6 +91,21 @@ def _ingest(path: Path, collection: str, url_base: str | None, keep_missing: boo
                 _calibrate(conn, collection, embedder)
                 out["calibrated"] = True
     return out
+
+
+def _assign_team(conn, collection: str, team: str) -> None:
+    """The workspace that owns a new collection; an existing one keeps its owner (refused if it differs)."""
+    from workers.kb import store
+
+    store.ensure_collection(conn, collection)
+    row = conn.execute("SELECT team_id FROM collections WHERE name = %s FOR UPDATE", (collection,)).fetchone()
+    if row["team_id"] not in (None, team):
+        raise AnswerloopError(
+            f"Collection {collection!r} belongs to workspace {row['team_id']}, not {team}.",
+            hint="Use another collection name, or move it: `answerloop collections set NAME --team T`.",
+        )
+    conn.execute("UPDATE collections SET team_id = %s WHERE name = %s", (team, collection))
+    conn.commit()
 
 
 def _calibrate(conn, collection: str, embedder) -> dict:
@@ -128,12 +147,15 @@ def kb_ingest(
     collection: Annotated[str, typer.Option("--collection", "-c", help="Collection to ingest into.")],
     url_base: Annotated[str | None, typer.Option(help="Base URL the folder is published at, for links.")] = None,
     keep_missing: Annotated[bool, typer.Option(help="Keep documents whose files are gone.")] = False,
+    team: Annotated[
+        str | None, typer.Option(help="Workspace (T…) that owns the collection; needed with several installed.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Ingest Markdown, reStructuredText, HTML and text files; unchanged files are skipped."""
     if not path.exists():
         raise NotFound(f"{path} does not exist.", hint="Pass a folder or a file of documents.")
-    report = _ingest(path, collection, url_base, keep_missing)
+    report = _ingest(path, collection, url_base, keep_missing, team)
     if as_json:
         print(json.dumps(report))
         return

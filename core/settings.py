@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     slack_max_retries: int = 5  # per Web API call (429 honouring Retry-After, 5xx, connection errors)
     # Channels with no configuration search these collections (empty → every collection).
     default_collections: list[str] = []
+    membership_cache_s: float = 60.0  # how long a channel's / user group's members are trusted
     default_reply_mode: Literal["in_channel", "ephemeral"] = "in_channel"
 
     # Celery on Redis.

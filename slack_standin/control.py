@@ -162,7 +162,17 @@ def add_control_routes(app: web.Application, slack: SlackStandin) -> None:
             ]
         }
 
+    def usergroup(body: dict[str, Any], _: web.Request) -> dict[str, Any]:
+        gid = slack.add_usergroup(str(body["handle"]), body.get("members", []), enabled=bool(body.get("enabled", True)))
+        return {"id": gid}
+
+    def channel_members(body: dict[str, Any], _: web.Request) -> dict[str, Any]:
+        slack.set_channel_members(str(body["channel"]), body.get("members", []))
+        return {"ok": True}
+
     for path, fn in {
+        "usergroup": usergroup,
+        "channel_members": channel_members,
         "say": say,
         "dm": dm,
         "react": react,

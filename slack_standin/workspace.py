@@ -47,7 +47,7 @@ PRIVATE = "G0PRIVATE1"  # private, the bot is a member
 
 BOT_SCOPES = (
     "app_mentions:read,channels:history,channels:read,chat:write,commands,groups:history,groups:read,"
-    "im:history,im:read,im:write,reactions:read,reactions:write,users:read"
+    "im:history,im:read,im:write,reactions:read,reactions:write,users:read,usergroups:read"
 )
 
 MAX_STACKED_VIEWS = 3
@@ -144,6 +144,8 @@ class Workspace:
         self._ephemerals: list[Ephemeral] = []
         self._views: dict[str, View] = {}
         self._home_views: dict[str, View] = {}
+        # User groups (Slack "subteams"): id → (handle, member ids, enabled).
+        self._usergroups: dict[str, tuple[str, set[str], bool]] = {}
         self._triggers: dict[str, Trigger] = {}
         self._response_urls: dict[str, dict[str, Any]] = {}
         self._calls: list[ApiCall] = []
@@ -237,6 +239,22 @@ class Workspace:
             self._channels[channel.id] = channel
             self._messages[channel.id] = {}
             return channel
+
+    def add_usergroup(
+        self, handle: str, members: Iterable[str] = (), *, usergroup_id: str | None = None, enabled: bool = True
+    ) -> str:
+        """A user group (an `S…` id, like Slack's subteams) with these members; returns its id."""
+        with self.lock:
+            gid = usergroup_id or new_id("S")
+            self._usergroups[gid] = (handle, {self.user(m).id for m in members}, enabled)
+            return gid
+
+    def set_channel_members(self, channel: str, members: Iterable[str]) -> None:
+        """Replace a channel's human members (the bot keeps its own membership)."""
+        with self.lock:
+            ch = self.channel(channel)
+            bot = self.bot_user_id in ch.members
+            ch.members = {self.user(m).id for m in members} | ({self.bot_user_id} if bot else set())
 
     def invite_bot(self, channel: str) -> None:
         with self.lock:
@@ -847,6 +865,33 @@ class Workspace:
     def _m_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._visible_channel(args.get("channel"))
         return {"channel": channel.to_api(viewer=self.bot_user_id)}
+
+    def _m_conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Slack's rules: the bot sees public channels' members, private ones only as a member; `limit` is
+        1–999 (invalid_limit otherwise), cursor-paginated."""
+        channel = self._visible_channel(args.get("channel"))
+        raw = args.get("limit")
+        try:
+            limit = int(raw) if raw not in (None, "") else 100
+        except (TypeError, ValueError):
+            raise ApiError("invalid_limit") from None
+        if not 1 <= limit <= 999:
+            raise ApiError("invalid_limit")
+        members = sorted(channel.members)
+        start = _decode_cursor(args.get("cursor"))
+        page = members[start : start + limit]
+        more = start + limit < len(members)
+        return {"members": page, "response_metadata": {"next_cursor": _encode_cursor(start + limit) if more else ""}}
+
+    def _m_usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The members of a user group; a disabled one only with include_disabled (no_such_subteam otherwise)."""
+        gid = str(args.get("usergroup") or "")
+        if not gid:
+            raise ApiError("missing_argument")
+        group = self._usergroups.get(gid)
+        if group is None or (not group[2] and not _bool(args.get("include_disabled", False))):
+            raise ApiError("no_such_subteam")
+        return {"users": sorted(group[1])}
 
     def _m_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
         if args.get("channel"):
@@ -1563,6 +1608,8 @@ _METHODS: dict[str, Callable[[Workspace, dict[str, Any]], dict[str, Any]]] = {
     "conversations.history": Workspace._m_conversations_history,
     "conversations.info": Workspace._m_conversations_info,
     "conversations.open": Workspace._m_conversations_open,
+    "conversations.members": Workspace._m_conversations_members,
+    "usergroups.users.list": Workspace._m_usergroups_users_list,
     "reactions.add": Workspace._m_reactions_add,
     "reactions.remove": Workspace._m_reactions_remove,
     "reactions.get": Workspace._m_reactions_get,

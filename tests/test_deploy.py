@@ -425,6 +425,11 @@ SCOPES = {
     "reactions:read",
     "commands",
     "users:read",
+    # who may read a restricted collection: conversations.members (public and private channels) and
+    # usergroups.users.list
+    "channels:read",
+    "groups:read",
+    "usergroups:read",
 }
 EVENTS = {
     "app_mention",

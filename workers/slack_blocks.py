@@ -119,6 +119,13 @@ def answer_message(result: AnswerResult, *, pii: dict, expert: str | None) -> tu
     return fallback[:39_000], blocks
 
 
+def private_answer_message(result: AnswerResult) -> tuple[str, list[dict]]:
+    """The ephemeral follow-up with an answer from restricted documents only the asker may read."""
+    head = ":lock: I found more in documents only you can see (this reply is visible only to you):"
+    text, blocks = answer_message(result, pii={}, expert=None)
+    return f"{head}\n{text}", [{"type": "section", "text": {"type": "mrkdwn", "text": head}}, *blocks][:MAX_BLOCKS]
+
+
 def failure_message(reason: str) -> tuple[str, list[dict]]:
     text = (
         f":warning: Sorry — I couldn't produce an answer this time ({reason}). "

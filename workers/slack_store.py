@@ -42,15 +42,6 @@ def channel_settings(conn: psycopg.Connection, team_id: str, channel_id: str, de
     return ChannelSettings(row["collections"], row["expert"], row["reply_mode"])
 
 
-def allowed_collections(conn: psycopg.Connection, configured: list[str] | None, defaults: list[str]) -> list[str]:
-    """The channel's collections; unconfigured channels get the defaults (or every collection)."""
-    if configured is not None:
-        return configured
-    if defaults:
-        return defaults
-    return [r["name"] for r in conn.execute("SELECT name FROM collections ORDER BY name").fetchall()]
-
-
 def set_channel(
     conn: psycopg.Connection,
     team_id: str,

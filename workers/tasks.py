@@ -15,6 +15,7 @@ from core.logs import log_context
 from core.settings import get_settings
 from core.slack_client import web_client
 from workers import slack_store
+from workers.access import Asker, SlackMembership, scope_for
 from workers.celery_app import celery_app
 from workers.slack_blocks import answer_message, failure_message
 from workers.slack_installations import bot_token_for
@@ -22,7 +23,26 @@ from workers.slack_store import RequestKey
 
 log = logging.getLogger(__name__)
 _pipeline = None
+_membership = None
 _lock = threading.Lock()
+# A membership lookup that takes longer than this is a "no" (never a question left waiting on Slack).
+MEMBERSHIP_TIMEOUT_S = 5.0
+
+
+def membership() -> SlackMembership:
+    """Who is in which channel or user group, from Slack, per workspace token; cached briefly per process."""
+    global _membership
+    with _lock:
+        if _membership is None:
+            settings = get_settings()
+
+            def client_for(team_id: str):
+                client = web_client(settings, token=bot_token_for(settings, team_id), retries=False)
+                client.timeout = MEMBERSHIP_TIMEOUT_S
+                return client
+
+            _membership = SlackMembership(client_for, ttl_s=settings.membership_cache_s)
+        return _membership
 
 
 def pipeline():
@@ -75,10 +95,11 @@ def _answer(self, key: RequestKey) -> str:
         if request is None:
             return "skipped"  # delivered already (a redelivery) or unknown
         channel = slack_store.channel_settings(conn, team_id, channel_id, settings.default_reply_mode)
-        collections = slack_store.allowed_collections(conn, channel.collections, settings.default_collections)
+        asker = Asker(team_id, request["user_id"], channel_id, is_dm=request["kind"] == "dm" or channel_id[:1] == "D")
+        scope = scope_for(conn, asker, channel.collections, membership(), defaults=settings.default_collections)
     try:
         result = pipeline().ask(
-            request["question_redacted"] or "", collections, source="slack", interaction_id=request["interaction_id"]
+            request["question_redacted"] or "", scope.post, source="slack", interaction_id=request["interaction_id"]
         )
         text, blocks = answer_message(result, pii=request["pii"], expert=channel.expert)
         metrics.record_answer(
@@ -95,7 +116,35 @@ def _answer(self, key: RequestKey) -> str:
         text, blocks = failure_message(type(exc).__name__)
         _deliver_or_give_up(self, settings, request, text, blocks, status="failed", error=type(exc).__name__)
         return "failed"
-    return _deliver_or_give_up(self, settings, request, text, blocks, status="delivered") or result.status
+    outcome = _deliver_or_give_up(self, settings, request, text, blocks, status="delivered")
+    if outcome is None and scope.private:
+        _answer_privately(settings, request, scope.private)
+    return outcome or result.status
+
+
+def _answer_privately(settings, request: dict, collections: list[str]) -> None:
+    """Restricted documents the asker may read but others in the conversation may not: an ephemeral answer
+    only the asker sees (best effort: the public answer is already delivered)."""
+    import uuid
+
+    from workers.slack_blocks import private_answer_message
+
+    key = RequestKey(request["team_id"], request["channel_id"], request["message_ts"])
+    try:
+        result = pipeline().ask(
+            request["question_redacted"] or "",
+            collections,
+            source="slack_private",
+            interaction_id=uuid.uuid5(key.interaction_id(), "private"),
+        )
+        if result.status != "answered":
+            return
+        text, blocks = private_answer_message(result)
+        web_client(settings, token=bot_token_for(settings, key.team_id)).chat_postEphemeral(
+            channel=key.channel_id, user=request["user_id"], text=text, blocks=blocks, thread_ts=request["thread_ts"]
+        )
+    except Exception:  # never undo the public answer for this
+        log.exception("private answer for %s failed", key)
 
 
 def _deliver_or_give_up(

@@ -1,0 +1,172 @@
+"""Who may read which collection: the one access check every Slack question goes through.
+
+A collection belongs to one workspace and is `public` (any channel or DM of that workspace) or `restricted`
+to the members of listed channels and/or user groups. For a question the check yields a `Scope`:
+
+- `post`: collections whose passages may appear where the answer is posted — the asker's DM when the asker
+  may read them; a channel only for public collections and for restricted ones that list that very channel
+  (everyone who can read the answer is then a member);
+- `private`: restricted collections the asker may read but the conversation's other readers may not (an
+  ephemeral answer, only the asker sees it);
+- nothing else: collections of other workspaces, and restricted ones the asker may not read, are never
+  searched — their titles and links can't appear in "closest documents" either.
+
+Membership comes from Slack (`conversations.members`, `usergroups.users.list`), cached briefly; any Slack
+error or timeout means "not a member" — never "allowed".
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import psycopg
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Asker:
+    team_id: str
+    user_id: str
+    channel_id: str
+    is_dm: bool  # the conversation is the asker's 1:1 DM with the bot: the asker is its only other reader
+
+
+@dataclass(frozen=True)
+class CollectionAccess:
+    name: str
+    team_id: str | None
+    visibility: str  # public | restricted
+    allowed_channels: tuple[str, ...] = ()
+    allowed_usergroups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Scope:
+    post: list[str] = field(default_factory=list)
+    private: list[str] = field(default_factory=list)
+
+
+class Membership(Protocol):
+    def in_channel(self, team_id: str, channel_id: str, user_id: str) -> bool: ...
+
+    def in_usergroup(self, team_id: str, usergroup_id: str, user_id: str) -> bool: ...
+
+
+class SlackMembership:
+    """Members from Slack's Web API, cached `ttl_s` per (workspace, channel or group). A failed lookup is
+    not cached (the next question asks again) and counts as "not a member"."""
+
+    def __init__(self, client_for: Callable[[str], object], ttl_s: float = 60.0) -> None:
+        self._client_for = client_for  # team id → slack_sdk WebClient of that workspace
+        self.ttl_s = ttl_s
+        self._cache: dict[tuple[str, str, str], tuple[float, frozenset[str]]] = {}
+        self._lock = threading.Lock()
+
+    def _members(self, team_id: str, kind: str, ref: str, fetch: Callable[[object], set[str]]) -> frozenset[str]:
+        key = (team_id, kind, ref)
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(key)
+        if hit and now - hit[0] < self.ttl_s:
+            return hit[1]
+        try:
+            members = frozenset(fetch(self._client_for(team_id)))
+        except Exception as exc:  # Slack error, timeout, no token: deny, say why
+            log.warning("membership of %s %s in %s unavailable (treated as not a member): %s", kind, ref, team_id, exc)
+            return frozenset()
+        with self._lock:
+            self._cache[key] = (now, members)
+        return members
+
+    def in_channel(self, team_id: str, channel_id: str, user_id: str) -> bool:
+        def fetch(client) -> set[str]:
+            out: set[str] = set()
+            cursor = None
+            for _ in range(100):  # 100 pages of 999: far beyond any channel; never an endless loop
+                resp = client.conversations_members(channel=channel_id, limit=999, cursor=cursor)
+                out.update(resp["members"])
+                cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    break
+            return out
+
+        return user_id in self._members(team_id, "channel", channel_id, fetch)
+
+    def in_usergroup(self, team_id: str, usergroup_id: str, user_id: str) -> bool:
+        def fetch(client) -> set[str]:
+            return set(client.usergroups_users_list(usergroup=usergroup_id)["users"])
+
+        return user_id in self._members(team_id, "usergroup", usergroup_id, fetch)
+
+
+def claim_unowned(conn: psycopg.Connection, team_id: str) -> int:
+    """A single-workspace install needs no configuration: the only workspace the bot knows owns collections
+    nobody owns yet. Never when another workspace owns a collection or several are installed (then an admin
+    assigns them: `answerloop collections set NAME --team T`)."""
+    return conn.execute(
+        """
+        UPDATE collections SET team_id = %(team)s, access_updated_by = 'claimed on first question'
+        WHERE team_id IS NULL
+          AND NOT EXISTS (SELECT 1 FROM collections o WHERE o.team_id IS NOT NULL AND o.team_id <> %(team)s)
+          AND NOT EXISTS (SELECT 1 FROM slack_installations s WHERE s.team_id <> %(team)s)
+        """,
+        {"team": team_id},
+    ).rowcount
+
+
+def workspace_collections(conn: psycopg.Connection, team_id: str) -> list[CollectionAccess]:
+    rows = conn.execute(
+        "SELECT name, team_id, visibility, allowed_channels, allowed_usergroups FROM collections "
+        "WHERE team_id = %s ORDER BY name",
+        (team_id,),
+    ).fetchall()
+    return [
+        CollectionAccess(
+            r["name"], r["team_id"], r["visibility"], tuple(r["allowed_channels"]), tuple(r["allowed_usergroups"])
+        )
+        for r in rows
+    ]
+
+
+def may_read(asker: Asker, c: CollectionAccess, membership: Membership) -> bool:
+    """May this person read this collection (whatever conversation they are in)?"""
+    if c.team_id != asker.team_id:
+        return False
+    if c.visibility == "public":
+        return True
+    return any(membership.in_channel(asker.team_id, ch, asker.user_id) for ch in c.allowed_channels) or any(
+        membership.in_usergroup(asker.team_id, g, asker.user_id) for g in c.allowed_usergroups
+    )
+
+
+def scope_for(
+    conn: psycopg.Connection,
+    asker: Asker,
+    configured: Sequence[str] | None,
+    membership: Membership,
+    *,
+    defaults: Sequence[str] = (),
+) -> Scope:
+    """The collections a question may be answered from, split by who will read the answer.
+
+    `configured`: the channel's collections (`channels set`), else `defaults` (ANSWERLOOP_DEFAULT_COLLECTIONS),
+    else every collection of the workspace — always intersected with what the asker may read."""
+    claim_unowned(conn, asker.team_id)
+    owned = workspace_collections(conn, asker.team_id)
+    wanted = configured if configured is not None else (defaults or None)
+    candidates = [c for c in owned if wanted is None or c.name in wanted]
+    scope = Scope()
+    for c in candidates:
+        if not may_read(asker, c, membership):
+            continue
+        if c.visibility == "public" or asker.is_dm or asker.channel_id in c.allowed_channels:
+            scope.post.append(c.name)
+        else:
+            scope.private.append(c.name)
+    return scope
