@@ -142,7 +142,15 @@ def main() -> None:
 
     url = bench_database("slack")
     broker = EmbeddedRedis(bench_home() / "logs").start()  # one Redis for every phase (see LocalSlackStack)
-    settings = Settings(database_url=url, embeddings="local", llm=None, home=bench_home())
+    # A load bench: one simulated person asks far more than a person would (rate limits off).
+    settings = Settings(
+        database_url=url,
+        embeddings="local",
+        llm=None,
+        home=bench_home(),
+        rate_limit_user_per_minute=0,
+        rate_limit_channel_per_minute=0,
+    )
     ingest_sample(url, get_embedder(settings), settings)
     pool = questions()
     n_events = int(args.rate * args.seconds)

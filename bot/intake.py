@@ -24,7 +24,14 @@ log = logging.getLogger(__name__)
 PLACEHOLDER = ":hourglass_flowing_sand: Looking into it…"
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 
-Enqueue = Callable[[RequestKey], None]
+# (key, priority): 0 is served first. A person's first open question gets 0, each further one waits behind
+# everybody else's first ones (fair_priority) — one person's burst never delays other people's answers.
+Enqueue = Callable[[RequestKey, int], None]
+
+
+def fair_priority(in_flight: int) -> int:
+    """kombu's Redis transport keeps priorities 0, 3, 6, 9 as separate lists and serves 0 first."""
+    return min(9, 3 * max(0, in_flight))
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,11 @@ class Intake:
         redaction = self.guard.redact(text)
         try:
             with db.connection(self.db_url) as conn:
+                load = slack_store.recent_load(conn, q.key.team_id, q.key.channel_id, q.user_id, 60.0)
+                limited = self._rate_limited(load)
+                if limited:
+                    self._reply(client, q, limited)
+                    return "rate_limited"
                 channel = slack_store.channel_settings(
                     conn, q.key.team_id, q.key.channel_id, self.settings.default_reply_mode
                 )
@@ -91,7 +103,7 @@ class Intake:
         else:  # ephemeral replies cannot be updated: the answer will be a second ephemeral message
             self._reply(client, q, PLACEHOLDER + (f"\n{notice}" if notice else ""))
         try:
-            self.enqueue(q.key)
+            self.enqueue(q.key, fair_priority(load.in_flight) if self.settings.fair_queue else 0)
         except Exception as exc:  # broker down: the question is saved, the requeue loop will send it
             log.error("could not enqueue %s: %s", q.key, type(exc).__name__)
             msg = (
@@ -103,6 +115,21 @@ class Intake:
         with db.connection(self.db_url) as conn:
             slack_store.set_status(conn, q.key, "queued")
         return "queued"
+
+    def _rate_limited(self, load: slack_store.RecentLoad) -> str | None:
+        """The friendly reply when someone (or a channel) asks faster than the limits; None when within them."""
+        per_user, per_channel = self.settings.rate_limit_user_per_minute, self.settings.rate_limit_channel_per_minute
+        if per_user and load.by_user >= per_user:
+            return (
+                f":hourglass: You've asked {load.by_user} questions in the last minute — more than the {per_user} "
+                "I take from one person. I'm still working on the earlier ones; ask this again in a minute."
+            )
+        if per_channel and load.by_channel >= per_channel:
+            return (
+                f":hourglass: This channel asked {load.by_channel} questions in the last minute (the limit is "
+                f"{per_channel}). Please ask again in a minute, or DM me."
+            )
+        return None
 
     def _placeholder(self, client: WebClient, q: Question, notice: str | None, asked: str) -> str | None:
         text = PLACEHOLDER + (f"\n{notice}" if notice else "")
@@ -165,7 +192,7 @@ class Requeuer:
             )
         for key in keys:
             try:
-                self.enqueue(key)
+                self.enqueue(key, 0)  # it waited already
             except Exception as exc:
                 log.warning(
                     "requeue: broker still unreachable (%s); next round in %.1fs",

@@ -15,12 +15,12 @@ from workers.slack_store import RequestKey
 log = logging.getLogger(__name__)
 
 
-def enqueue_answer(key: RequestKey) -> None:
-    """One Celery task per question, keyed on (team, channel, ts)."""
+def enqueue_answer(key: RequestKey, priority: int = 0) -> None:
+    """One Celery task per question, keyed on (team, channel, ts); `priority` 0 is served first."""
     from workers.tasks import answer_slack_question
 
     answer_slack_question.apply_async(
-        args=key.as_args(), task_id=f"answer:{key.team_id}:{key.channel_id}:{key.message_ts}"
+        args=key.as_args(), task_id=f"answer:{key.team_id}:{key.channel_id}:{key.message_ts}", priority=priority
     )
 
 

@@ -60,6 +60,27 @@ def acting_admin(actor: str) -> str:
 Actor = Annotated[str, typer.Option("--actor", help="Who does this (recorded). Default: $ANSWERLOOP_ADMIN or $USER.")]
 
 
+Team = Annotated[
+    str | None, typer.Option("--team", help="Workspace (T…) to act within; required when several are installed.")
+]
+
+
+def workspace_scope(conn, team: str | None) -> str | None:
+    """The workspace an admin command reads: the one given; none needed with one workspace (or none)
+    installed; refused when several are installed and none is given — one workspace never reads another's."""
+    teams = [r["team_id"] for r in conn.execute("SELECT DISTINCT team_id FROM slack_installations").fetchall()]
+    if team is not None:
+        if teams and team not in teams:
+            raise AnswerloopError(f"Workspace {team} is not installed.", hint=f"Installed: {', '.join(sorted(teams))}.")
+        return team
+    if len(teams) > 1:
+        raise AnswerloopError(
+            f"{len(teams)} workspaces are installed: say which one.",
+            hint=f"Add --team with one of {', '.join(sorted(teams))}.",
+        )
+    return None
+
+
 def _url() -> str:
     return ready_database(get_settings())
 
@@ -96,11 +117,19 @@ def labels_list(
     since: Annotated[str | None, typer.Option(help="7d, 12h, 2w or a date.")] = None,
     split: Annotated[str | None, typer.Option(help="train | heldout")] = None,
     limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
+    team: Team = None,
 ) -> None:
     """Labels, newest first."""
     with db.connect(_url()) as conn:
         rows = labels_mod.list_labels(
-            conn, status=status, kind=kind, channel=channel, split=split, since=parse_since(since), limit=limit
+            conn,
+            status=status,
+            kind=kind,
+            channel=channel,
+            split=split,
+            since=parse_since(since),
+            limit=limit,
+            team=workspace_scope(conn, team),
         )
     if not rows:
         console.print("no labels match")
@@ -205,11 +234,19 @@ def labels_export(
     since: Annotated[str | None, typer.Option(help="7d, 12h, 2w or a date.")] = None,
     split: Annotated[str | None, typer.Option()] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")] = None,
+    team: Team = None,
 ) -> None:
     """Labels as JSON lines (redacted text only), oldest first."""
     with db.connect(_url()) as conn:
         rows = labels_mod.list_labels(
-            conn, status=status, kind=kind, channel=channel, split=split, since=parse_since(since), limit=1_000_000
+            conn,
+            status=status,
+            kind=kind,
+            channel=channel,
+            split=split,
+            since=parse_since(since),
+            limit=1_000_000,
+            team=workspace_scope(conn, team),
         )
     lines = [json.dumps(labels_mod.as_export(r), default=str) for r in reversed(rows)]
     if out is None:
@@ -451,12 +488,12 @@ def eval_command(
 # ------------------------------------------------------------------------------------------------ stats / review
 
 
-def stats_command(weeks: Annotated[int, typer.Option(help="How many weeks back.")] = 8) -> None:
+def stats_command(weeks: Annotated[int, typer.Option(help="How many weeks back.")] = 8, team: Team = None) -> None:
     """Questions, answered vs "I don't know", and 👍/👎 rate by week and prompt version."""
     from feedback.stats import weekly_stats
 
     with db.connect(_url()) as conn:
-        rows = weekly_stats(conn, weeks)
+        rows = weekly_stats(conn, weeks, workspace_scope(conn, team))
     if not rows:
         console.print(f"no questions in the last {weeks} week(s)")
         return
@@ -481,12 +518,13 @@ def review_sample(
     n: Annotated[int, typer.Option("--n", help="How many.")] = 20,
     days: Annotated[int, typer.Option(help="From the last N days.")] = 7,
     seed: Annotated[str, typer.Option(help="Same seed, same sample (default: today's date).")] = "",
+    team: Team = None,
 ) -> None:
     """A random sample of recent interactions to read (redacted questions only)."""
     from feedback.stats import review_sample as sample
 
     with db.connect(_url()) as conn:
-        rows = sample(conn, n, days, seed or f"{datetime.now(UTC):%Y-%m-%d}")
+        rows = sample(conn, n, days, seed or f"{datetime.now(UTC):%Y-%m-%d}", workspace_scope(conn, team))
     if not rows:
         console.print(f"no interactions in the last {days} day(s)")
         return

@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     # Channels with no configuration search these collections (empty → every collection).
     default_collections: list[str] = []
     membership_cache_s: float = 60.0  # how long a channel's / user group's members are trusted
+    # Questions taken per minute from one person / one channel (0 = no limit); beyond them a friendly reply.
+    rate_limit_user_per_minute: int = 20
+    rate_limit_channel_per_minute: int = 60
+    fair_queue: bool = True  # a person's further open questions queue behind other people's first ones
     default_reply_mode: Literal["in_channel", "ephemeral"] = "in_channel"
 
     # Celery on Redis.

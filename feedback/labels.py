@@ -228,6 +228,7 @@ WHERE (%(status)s::text IS NULL OR l.status = %(status)s)
   AND (%(channel)s::text IS NULL OR l.channel_id = %(channel)s)
   AND (%(split)s::text IS NULL OR l.split = %(split)s)
   AND (%(since)s::timestamptz IS NULL OR l.created_at >= %(since)s)
+  AND (%(team)s::text IS NULL OR l.team_id = %(team)s)
 ORDER BY l.id DESC
 LIMIT %(limit)s
 """
@@ -242,6 +243,7 @@ def list_labels(
     split: str | None = None,
     since: datetime | None = None,
     limit: int = 100,
+    team: str | None = None,
 ) -> list[dict]:
     if status is not None and status not in STATUSES:
         raise AnswerloopError(f"Unknown status {status!r}.", hint=f"One of {', '.join(STATUSES)}.")
@@ -249,7 +251,15 @@ def list_labels(
         raise AnswerloopError(f"Unknown kind {kind!r}.", hint=f"One of {', '.join(KINDS)}.")
     return conn.execute(
         _LIST_SQL,
-        {"status": status, "kind": kind, "channel": channel, "split": split, "since": since, "limit": limit},
+        {
+            "status": status,
+            "kind": kind,
+            "channel": channel,
+            "split": split,
+            "since": since,
+            "limit": limit,
+            "team": team,
+        },
     ).fetchall()
 
 

@@ -26,6 +26,7 @@ FROM interactions i
     + _VOTES
     + """
 WHERE i.created_at >= now() - make_interval(weeks => %(weeks)s)
+  AND (%(team)s::text IS NULL OR i.team_id = %(team)s)
 GROUP BY 1, 2 ORDER BY 1 DESC, 2 DESC
 """
 )
@@ -39,15 +40,17 @@ FROM interactions i
     + _VOTES
     + """
 WHERE i.created_at >= now() - make_interval(days => %(days)s)
+  AND (%(team)s::text IS NULL OR i.team_id = %(team)s)
 ORDER BY md5(i.id::text || %(seed)s)
 LIMIT %(n)s
 """
 )
 
 
-def weekly_stats(conn: psycopg.Connection, weeks: int = 8) -> list[dict]:
-    """Per week and prompt version: questions, answered vs "I don't know", 👍/👎 (current votes) and corrections."""
-    rows = conn.execute(_STATS_SQL, {"weeks": weeks}).fetchall()
+def weekly_stats(conn: psycopg.Connection, weeks: int = 8, team: str | None = None) -> list[dict]:
+    """Per week and prompt version: questions, answered vs "I don't know", 👍/👎 (current votes) and corrections;
+    of one workspace when `team` is given."""
+    rows = conn.execute(_STATS_SQL, {"weeks": weeks, "team": team}).fetchall()
     for r in rows:
         votes = r["ups"] + r["downs"]
         r["up_rate"] = round(r["ups"] / votes, 3) if votes else None
@@ -55,6 +58,8 @@ def weekly_stats(conn: psycopg.Connection, weeks: int = 8) -> list[dict]:
     return rows
 
 
-def review_sample(conn: psycopg.Connection, n: int = 20, days: int = 7, seed: str = "") -> list[dict]:
+def review_sample(
+    conn: psycopg.Connection, n: int = 20, days: int = 7, seed: str = "", team: str | None = None
+) -> list[dict]:
     """A random sample of recent interactions (reproducible with the same seed) for a daily read."""
-    return conn.execute(_SAMPLE_SQL, {"n": n, "days": days, "seed": seed}).fetchall()
+    return conn.execute(_SAMPLE_SQL, {"n": n, "days": days, "seed": seed, "team": team}).fetchall()

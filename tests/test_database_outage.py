@@ -42,7 +42,7 @@ def test_postgres_down_tells_the_user_and_recovers_without_manual_steps(own_post
         settings = Settings(
             database_url=url, slack_bot_token=slack.bot_token, slack_api_url=slack.web_api_url, db_timeout_s=2
         )
-        intake = Intake(settings, pii_guard, enqueued.append, url)
+        intake = Intake(settings, pii_guard, lambda key, priority: enqueued.append(key), url)
         handler = SocketModeHandler(build_app(settings, intake), slack.app_token)
         handler.connect()
         slack.wait_until_connected(10)

@@ -69,6 +69,9 @@ def stack(own_postgres, pii_guard):
             slack_max_retries=8,
             db_timeout_s=2,
             answer_task_max_retries=10,
+            # 100 questions from alice within a minute: a load test, not abuse (the limits have their own tests)
+            rate_limit_user_per_minute=0,
+            rate_limit_channel_per_minute=0,
         )
         env = worker_env(settings, ANSWERLOOP_ANSWER_TASK_MAX_RETRIES="10", ANSWERLOOP_DB_TIMEOUT_S="2")
         workers = [services.Worker(env).start(), services.Worker(env).start()]

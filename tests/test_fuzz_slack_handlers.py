@@ -219,7 +219,7 @@ class Harness:
         )
         self.enqueued: list[RequestKey] = []  # the broker is not under test: record what would be sent
         self.published: list[tuple[int, str]] = []  # nor is the Celery task publishing verified answers
-        intake = Intake(self.settings, pii_guard, self.enqueued.append, url)
+        intake = Intake(self.settings, pii_guard, lambda key, priority: self.enqueued.append(key), url)
         home = AppHome(self.settings, url, publish_verified=lambda label, actor: self.published.append((label, actor)))
         self.app = build_app(self.settings, intake, home=home)
         runner = self.app.listener_runner

@@ -13,13 +13,14 @@ def record_interaction(conn: psycopg.Connection, row: dict) -> uuid.UUID:
     conn.execute(
         """
         INSERT INTO interactions (id, source, collections, question_redacted, answer, status, reason, answerer,
-                                  citations, closest, scores, guard, prompt_version_id, timings_ms)
+                                  citations, closest, scores, guard, prompt_version_id, timings_ms, team_id)
         VALUES (%(id)s, %(source)s, %(collections)s, %(question_redacted)s, %(answer)s, %(status)s, %(reason)s,
                 %(answerer)s, %(citations)s, %(closest)s, %(scores)s, %(guard)s, %(prompt_version_id)s,
-                %(timings_ms)s)
+                %(timings_ms)s, %(team_id)s)
         ON CONFLICT (id) DO NOTHING
         """,
         {
+            "team_id": "",
             **row,
             "id": interaction_id,
             "citations": Jsonb(row["citations"]),

@@ -154,6 +154,7 @@ class Pipeline:
         mode: Mode = "hybrid",
         record: bool = True,
         exclude_documents: Sequence[int] = (),
+        team_id: str = "",
     ) -> AnswerResult:
         question = validate_question(question, self.settings.max_question_chars)
         timer = _Timer()
@@ -207,7 +208,8 @@ class Pipeline:
         result.timings_ms = timer.total()
         if record:
             with timer.stage("record"), db.connection(self.database_url) as conn:
-                record_interaction(conn, self._row(result, source, collections, result.timings_ms))
+                row = {**self._row(result, source, collections, result.timings_ms), "team_id": team_id}
+                record_interaction(conn, row)
             result.timings_ms = {**result.timings_ms, "record": timer.ms["record"]}
         log.info(
             "answered interaction=%s status=%s reason=%s ms=%s",

@@ -95,6 +95,30 @@ def create_request(
     return row is not None
 
 
+@dataclass(frozen=True)
+class RecentLoad:
+    by_user: int  # this asker's questions in the window
+    by_channel: int  # this channel's questions in the window
+    in_flight: int  # this asker's questions not answered yet (any channel)
+
+
+def recent_load(conn: psycopg.Connection, team_id: str, channel_id: str, user_id: str, window_s: float) -> RecentLoad:
+    row = conn.execute(
+        """
+        SELECT
+          (SELECT count(*) FROM slack_requests WHERE team_id = %(t)s AND user_id = %(u)s
+             AND created_at > now() - make_interval(secs => %(w)s))::int AS by_user,
+          (SELECT count(*) FROM slack_requests WHERE team_id = %(t)s AND channel_id = %(c)s
+             AND created_at > now() - make_interval(secs => %(w)s))::int AS by_channel,
+          (SELECT count(*) FROM slack_requests WHERE team_id = %(t)s AND user_id = %(u)s
+             AND status IN ('received', 'queued', 'answering')
+             AND created_at > now() - interval '1 hour')::int AS in_flight
+        """,
+        {"t": team_id, "c": channel_id, "u": user_id, "w": window_s},
+    ).fetchone()
+    return RecentLoad(row["by_user"], row["by_channel"], row["in_flight"])
+
+
 def set_placeholder(conn: psycopg.Connection, key: RequestKey, placeholder_ts: str) -> None:
     """Remember the placeholder; a question that started no thread (a slash command) lives in its thread."""
     conn.execute(

@@ -99,7 +99,11 @@ def _answer(self, key: RequestKey) -> str:
         scope = scope_for(conn, asker, channel.collections, membership(), defaults=settings.default_collections)
     try:
         result = pipeline().ask(
-            request["question_redacted"] or "", scope.post, source="slack", interaction_id=request["interaction_id"]
+            request["question_redacted"] or "",
+            scope.post,
+            source="slack",
+            interaction_id=request["interaction_id"],
+            team_id=team_id,
         )
         text, blocks = answer_message(result, pii=request["pii"], expert=channel.expert)
         metrics.record_answer(
@@ -136,6 +140,7 @@ def _answer_privately(settings, request: dict, collections: list[str]) -> None:
             collections,
             source="slack_private",
             interaction_id=uuid.uuid5(key.interaction_id(), "private"),
+            team_id=key.team_id,
         )
         if result.status != "answered":
             return

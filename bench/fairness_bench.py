@@ -1,0 +1,109 @@
+"""Fairness benchmark: does one person's burst of questions delay other people's answers?
+
+    python bench/fairness_bench.py [--burst 50] [--idle 5]
+
+Everything real: the Slack stand-in (Socket Mode), the Bolt app with our intake, a private Redis, one Celery
+worker process (concurrency 1: the burst really queues), the embedded Postgres (``answerloop_bench_fairness``,
+sample KB). Per run: bob asks ``--idle`` questions one at a time on an idle system (his baseline), then alice
+posts ``--burst`` questions at once and bob asks one right after. Measured: bob's question → answer (the
+``chat.update`` that replaced his placeholder) during the burst, as a ratio to his idle median, with the fair
+queue on (the default: a person's further open questions go to lower Redis priority lists) and off (one FIFO),
+in the same run. Rate limits are off (the burst is the point).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+from common import RESULTS, bench_database, bench_home, fmt, header, ingest_sample, write_report
+from slack_bench import answer_ms, questions
+
+DEFAULT_OUT = RESULTS / "fairness.md"
+
+
+def run(settings, url: str, broker_url: str, pool: list[str], burst: int, idle: int) -> dict:
+    from cli.local_stack import LocalSlackStack
+    from slack_standin import ALICE, BOB, BOT_USER_ID, GENERAL
+
+    with LocalSlackStack(settings, url, redis_url=broker_url, workers=1, concurrency=1) as stack:
+        stack.wait_ready()
+        slack = stack.slack
+        alone = []
+        for i in range(idle):
+            msg = slack.post_message(GENERAL, f"<@{BOT_USER_ID}> {pool[(i * 5) % len(pool)]}", user=BOB)
+            alone += answer_ms(slack, GENERAL, [msg], timeout=120)
+        flood = [
+            slack.post_message(GENERAL, f"<@{BOT_USER_ID}> {pool[(i * 3) % len(pool)]}", user=ALICE)
+            for i in range(burst)
+        ]
+        time.sleep(0.5)  # the burst is in the queue
+        bob = slack.post_message(GENERAL, f"<@{BOT_USER_ID}> {pool[7 % len(pool)]}", user=BOB)
+        during = answer_ms(slack, GENERAL, [bob], timeout=900)[0]
+        alice_ms = answer_ms(slack, GENERAL, flood, timeout=1800)
+    return {"idle": alone, "during": during, "alice": alice_ms}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--burst", type=int, default=50)
+    parser.add_argument("--idle", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args()
+
+    from core.embedded_redis import EmbeddedRedis
+    from core.settings import Settings
+    from workers.embeddings import get_embedder
+
+    url = bench_database("fairness")
+    broker = EmbeddedRedis(bench_home() / "logs").start()
+    base = {
+        "database_url": url,
+        "embeddings": "local",
+        "llm": None,
+        "home": bench_home(),
+        "rate_limit_user_per_minute": 0,
+        "rate_limit_channel_per_minute": 0,
+    }
+    settings = Settings(**base)
+    ingest_sample(url, get_embedder(settings), settings)
+    pool = questions()
+    results = {}
+    for fair in (True, False):
+        print(
+            f"fair queue {'on' if fair else 'off'}: bob idle ×{args.idle}, then alice ×{args.burst} + bob", flush=True
+        )
+        results[fair] = run(Settings(**base, fair_queue=fair), url, broker.url, pool, args.burst, args.idle)
+    broker.stop()
+
+    lines = header("Fairness: one person's burst and everyone else's answers", url)
+    lines += [
+        "",
+        f"One worker process (concurrency 1), extractive answerer. Bob asks {args.idle} questions one at a time on an "
+        f"idle system, then alice posts {args.burst} at once and bob asks one more. Rate limits off.",
+        "",
+        "| fair queue | bob idle, median ms | bob during alice's burst, ms | ratio to idle "
+        "| alice's burst: last answer after, s |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for fair, r in results.items():
+        idle_median = statistics.median(r["idle"])
+        lines.append(
+            f"| {'on (default)' if fair else 'off (one FIFO)'} | {fmt(idle_median, 0)} | {fmt(r['during'], 0)} | "
+            f"{fmt(r['during'] / idle_median, 2)}× | {fmt(max(r['alice']) / 1000, 1)} |"
+        )
+    lines += [
+        "",
+        "Target (issue J): bob's answer during the burst within 2× of idle. With the fair queue, bob's question is "
+        "priority 0 and alice's third and later open questions priority 6–9 (kombu's Redis priority lists); bob "
+        "waits at most for the question the worker already holds.",
+        "",
+    ]
+    write_report("\n".join(lines), args.out)
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""Admin commands act within one workspace: with two installed, `--team` is required and one workspace's
+stats, labels and review sample never show the other's (the CLI as a user runs it, real Postgres)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from core import db
+from feedback import labels
+from tests.support.cli_runner import run_cli
+from workers.interactions import record_interaction
+
+A, B = "T0AAAAAAA1", "T0BBBBBBB2"
+
+
+def _interaction(conn, team: str, question: str) -> uuid.UUID:
+    return record_interaction(
+        conn,
+        {
+            "id": uuid.uuid4(),
+            "source": "slack",
+            "collections": ["docs"],
+            "question_redacted": question,
+            "answer": "an answer",
+            "status": "answered",
+            "reason": "",
+            "answerer": "extractive",
+            "citations": [],
+            "closest": [],
+            "scores": {},
+            "guard": {},
+            "prompt_version_id": 1,
+            "timings_ms": {},
+            "team_id": team,
+        },
+    )
+
+
+@pytest.fixture()
+def two_workspaces(clean_db):
+    with db.connect(clean_db) as conn:
+        conn.execute(
+            "INSERT INTO slack_installations (team_id, bot_user_id, bot_id, bot_token_encrypted) "
+            "VALUES (%s, 'U1', 'B1', 'x'), (%s, 'U2', 'B2', 'y')",
+            (A, B),
+        )
+        for team, question, n in ((A, "how do we deploy alpha", 3), (B, "what is bravo's vacation policy", 1)):
+            for i in range(n):
+                iid = _interaction(conn, team, f"{question} {i}")
+                labels.record_vote(conn, iid, kind="up", reaction="+1", user_id=f"U{team}", team_id=team)
+        conn.commit()
+    return clean_db
+
+
+def test_several_workspaces_installed_means_say_which(two_workspaces):
+    for args in (("stats",), ("labels", "list"), ("review", "sample"), ("labels", "export")):
+        r = run_cli(two_workspaces, *args)
+        assert r.returncode == 2 and "2 workspaces are installed" in r.stderr and "--team" in r.stderr, args
+    unknown = run_cli(two_workspaces, "stats", "--team", "T0NOTHERE1")
+    assert unknown.returncode == 2 and "is not installed" in unknown.stderr
+
+
+def test_one_workspace_never_reads_the_others(two_workspaces):
+    exported = run_cli(two_workspaces, "labels", "export", "--team", B)
+    assert exported.returncode == 0, exported.stderr
+    rows = [json.loads(line) for line in exported.stdout.splitlines()]
+    assert len(rows) == 1 and "bravo" in json.dumps(rows) and "alpha" not in json.dumps(rows)
+    sample = run_cli(two_workspaces, "review", "sample", "--team", A, "--n", "50")
+    assert sample.returncode == 0 and sample.stdout.count("alpha") == 3 and "bravo" not in sample.stdout
+    stats = run_cli(two_workspaces, "stats", "--team", B)
+    assert stats.returncode == 0 and "1 (100%)" in stats.stdout and "3 (100%)" not in stats.stdout
