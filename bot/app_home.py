@@ -67,9 +67,10 @@ def everyone_blocks() -> list[dict]:
     ]
 
 
-def admin_blocks(conn, *, limit: int = 10) -> list[dict]:
+def admin_blocks(conn, *, team: str | None = None, limit: int = 10) -> list[dict]:
+    """The review queue of one workspace (`team`): its week's figures and its pending corrections."""
     blocks: list[dict] = [{"type": "divider"}, {"type": "header", "text": {"type": "plain_text", "text": "Review"}}]
-    week = weekly_stats(conn, 1)
+    week = weekly_stats(conn, 1, team)
     if week:
         q = sum(r["questions"] for r in week)
         answered = sum(r["answered"] for r in week)
@@ -93,7 +94,7 @@ def admin_blocks(conn, *, limit: int = 10) -> list[dict]:
                 ],
             }
         )
-    pending = labels.list_labels(conn, status="pending", kind="correction", limit=limit)
+    pending = labels.list_labels(conn, status="pending", kind="correction", limit=limit, team=team)
     if not pending:
         blocks.append(_text("No corrections waiting for review."))
     for r in pending:
@@ -126,15 +127,18 @@ class AppHome:
         self.db_url = db_url
         self.publish_verified = publish_verified
 
-    def is_admin(self, user_id: str) -> bool:
-        return user_id in self.settings.admins
+    def is_admin(self, user_id: str, team_id: str | None = None) -> bool:
+        """ANSWERLOOP_ADMINS holds user ids (admins wherever the bot is installed: a single workspace) or
+        `TEAM:USER` (an admin of that workspace only)."""
+        admins = self.settings.admins
+        return user_id in admins or (team_id is not None and f"{team_id}:{user_id}" in admins)
 
-    def publish(self, client: WebClient, user_id: str) -> None:
+    def publish(self, client: WebClient, user_id: str, team_id: str | None = None) -> None:
         blocks = everyone_blocks()
-        if self.is_admin(user_id):
+        if self.is_admin(user_id, team_id):
             try:
                 with db.connection(self.db_url) as conn:
-                    blocks += admin_blocks(conn)
+                    blocks += admin_blocks(conn, team=team_id)
             except DatabaseUnavailable:
                 blocks.append(_text(":warning: The review queue is unavailable: my database is unreachable."))
         try:
@@ -142,14 +146,16 @@ class AppHome:
         except SlackApiError as exc:
             log.warning("home tab not published: %s", exc.response.get("error"))
 
-    def on_opened(self, event: dict, client: WebClient) -> None:
+    def on_opened(self, event: dict, body: dict, client: WebClient) -> None:
         if event.get("tab", "home") == "home" and isinstance(event.get("user"), str):
-            self.publish(client, event["user"])
+            team = body.get("team_id") if isinstance(body.get("team_id"), str) else None
+            self.publish(client, event["user"], team)
 
     def on_admin_action(self, ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
         user = payload.text(payload.obj(body, "user"), "id")
-        if not self.is_admin(user):
+        team = payload.text(payload.obj(body, "team"), "id") or payload.text(payload.obj(body, "user"), "team_id")
+        if not self.is_admin(user, team or None):
             log.warning("admin action %s refused for non-admin %s", action.get("action_id"), user)
             self._tell(client, user, REFUSED)
             return
@@ -160,11 +166,21 @@ class AppHome:
             return
         try:
             with db.connection(self.db_url) as conn:
+                self._same_workspace(conn, payload.text(action, "action_id"), target, team)
                 message = self._apply(conn, payload.text(action, "action_id"), target, actor)
         except AnswerloopError as exc:
             message = f"Nothing changed: {exc}"
         self._tell(client, user, message)
-        self.publish(client, user)
+        self.publish(client, user, team or None)
+
+    @staticmethod
+    def _same_workspace(conn, action_id: str, target: int, team: str) -> None:
+        """A button carries a label id: it must be a label of the admin's own workspace."""
+        if action_id not in (APPROVE_LABEL, REJECT_LABEL):
+            return
+        row = conn.execute("SELECT team_id FROM labels WHERE id = %s", (target,)).fetchone()
+        if row is not None and row["team_id"] not in ("", team):
+            raise AnswerloopError(f"correction {target} belongs to another workspace.")
 
     def _apply(self, conn, action_id: str, target: int, actor: str) -> str:
         if action_id == APPROVE_LABEL:

@@ -72,3 +72,25 @@ def test_one_workspace_never_reads_the_others(two_workspaces):
     assert sample.returncode == 0 and sample.stdout.count("alpha") == 3 and "bravo" not in sample.stdout
     stats = run_cli(two_workspaces, "stats", "--team", B)
     assert stats.returncode == 0 and "1 (100%)" in stats.stdout and "3 (100%)" not in stats.stdout
+
+
+def test_the_app_home_review_queue_shows_one_workspace(two_workspaces):
+    from bot.app_home import APPROVE_LABEL, AppHome, admin_blocks
+    from core.settings import Settings
+
+    with db.connect(two_workspaces) as conn:
+        for team, text in ((A, "alpha's corrected deploy steps"), (B, "bravo's corrected vacation rule")):
+            iid = conn.execute("SELECT id FROM interactions WHERE team_id = %s LIMIT 1", (team,)).fetchone()["id"]
+            conn.execute(
+                "INSERT INTO labels (interaction_id, kind, source, team_id, user_id, correction, split) "
+                "VALUES (%s, 'correction', 'modal', %s, 'U1', %s, 'train')",
+                (iid, team, text),
+            )
+        conn.commit()
+        shown_a = json.dumps(admin_blocks(conn, team=A))
+        b_label = conn.execute("SELECT id FROM labels WHERE team_id = %s AND kind = 'correction'", (B,)).fetchone()
+    assert "alpha's corrected" in shown_a and "bravo's corrected" not in shown_a
+    home = AppHome(Settings(database_url=two_workspaces, admins=[f"{A}:UADMIN0001"]), two_workspaces)
+    assert home.is_admin("UADMIN0001", A) and not home.is_admin("UADMIN0001", B)
+    with db.connect(two_workspaces) as conn, pytest.raises(Exception, match="another workspace"):
+        home._same_workspace(conn, APPROVE_LABEL, b_label["id"], A)
