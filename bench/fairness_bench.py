@@ -19,15 +19,41 @@ import time
 from pathlib import Path
 
 from common import RESULTS, bench_database, bench_home, fmt, header, ingest_sample, write_report
-from slack_bench import answer_ms, questions
+from slack_bench import questions
 
 DEFAULT_OUT = RESULTS / "fairness.md"
 
 
+def answer_ms(slack, channel: str, posted: list, timeout: float) -> list[float]:
+    """Message → its answer in place: the last chat.update of the placeholder, or the reply itself when the
+    placeholder could not be posted (Slack's per-channel posting limit during a burst)."""
+    from cli.slack_chat import PLACEHOLDER_MARK
+
+    out = []
+    deadline = time.monotonic() + timeout
+    for msg in posted:
+        reply = slack.wait_for_bot_reply(
+            channel,
+            msg.ts,
+            max(1.0, deadline - time.monotonic()),
+            predicate=lambda m: PLACEHOLDER_MARK not in (m.text or ""),
+        )
+        updates = [c for c in slack.calls("chat.update") if c.args.get("ts") == reply.ts and c.http_status == 200]
+        done = updates[-1].time if updates else reply.created_at
+        out.append((done - msg.created_at) * 1000)
+    return out
+
+
 def run(settings, url: str, broker_url: str, pool: list[str], burst: int, idle: int) -> dict:
+    import os
+
     from cli.local_stack import LocalSlackStack
+    from core.settings import reset_settings_cache
     from slack_standin import ALICE, BOB, BOT_USER_ID, GENERAL
 
+    # The stack's bot reads its settings from the environment.
+    os.environ["ANSWERLOOP_FAIR_QUEUE"] = "true" if settings.fair_queue else "false"
+    reset_settings_cache()
     with LocalSlackStack(settings, url, redis_url=broker_url, workers=1, concurrency=1) as stack:
         stack.wait_ready()
         slack = stack.slack
@@ -35,15 +61,34 @@ def run(settings, url: str, broker_url: str, pool: list[str], burst: int, idle: 
         for i in range(idle):
             msg = slack.post_message(GENERAL, f"<@{BOT_USER_ID}> {pool[(i * 5) % len(pool)]}", user=BOB)
             alone += answer_ms(slack, GENERAL, [msg], timeout=120)
+        burst_started = time.time()
         flood = [
             slack.post_message(GENERAL, f"<@{BOT_USER_ID}> {pool[(i * 3) % len(pool)]}", user=ALICE)
             for i in range(burst)
         ]
-        time.sleep(0.5)  # the burst is in the queue
+        taken = _wait_taken(url, ALICE, burst, burst_started)  # bob asks once the intake has queued alice's whole burst
         bob = slack.post_message(GENERAL, f"<@{BOT_USER_ID}> {pool[7 % len(pool)]}", user=BOB)
         during = answer_ms(slack, GENERAL, [bob], timeout=900)[0]
         alice_ms = answer_ms(slack, GENERAL, flood, timeout=1800)
-    return {"idle": alone, "during": during, "alice": alice_ms}
+    return {"idle": alone, "during": during, "alice": alice_ms, "backlog": taken}
+
+
+def _wait_taken(url: str, user: str, n: int, since: float, timeout: float = 120) -> int:
+    """Until the intake has recorded `n` of this user's questions; returns how many were still unanswered."""
+    from core import db
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with db.connect(url) as conn:
+            row = conn.execute(
+                "SELECT count(*) AS n, count(*) FILTER (WHERE status IN ('received', 'queued', 'answering')) AS open "
+                "FROM slack_requests WHERE user_id = %s AND created_at >= to_timestamp(%s)",
+                (user, since - 1),
+            ).fetchone()
+        if row["n"] >= n:
+            return row["open"]
+        time.sleep(0.05)
+    raise TimeoutError(f"the intake took fewer than {n} questions from {user}")
 
 
 def main() -> None:
@@ -53,10 +98,15 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args()
 
+    import os
+
     from core.embedded_redis import EmbeddedRedis
     from core.settings import Settings
     from workers.embeddings import get_embedder
 
+    # One simulated person asks far more than a person would: the limits would refuse the burst.
+    os.environ["ANSWERLOOP_RATE_LIMIT_USER_PER_MINUTE"] = "0"
+    os.environ["ANSWERLOOP_RATE_LIMIT_CHANNEL_PER_MINUTE"] = "0"
     url = bench_database("fairness")
     broker = EmbeddedRedis(bench_home() / "logs").start()
     base = {
@@ -84,14 +134,15 @@ def main() -> None:
         f"One worker process (concurrency 1), extractive answerer. Bob asks {args.idle} questions one at a time on an "
         f"idle system, then alice posts {args.burst} at once and bob asks one more. Rate limits off.",
         "",
-        "| fair queue | bob idle, median ms | bob during alice's burst, ms | ratio to idle "
-        "| alice's burst: last answer after, s |",
-        "|---|---:|---:|---:|---:|",
+        "| fair queue | bob idle, median ms | alice's questions still open when bob asks "
+        "| bob during alice's burst, ms | ratio to idle | alice's burst: last answer after, s |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for fair, r in results.items():
         idle_median = statistics.median(r["idle"])
         lines.append(
-            f"| {'on (default)' if fair else 'off (one FIFO)'} | {fmt(idle_median, 0)} | {fmt(r['during'], 0)} | "
+            f"| {'on (default)' if fair else 'off (one FIFO)'} | {fmt(idle_median, 0)} | {r['backlog']} | "
+            f"{fmt(r['during'], 0)} | "
             f"{fmt(r['during'] / idle_median, 2)}× | {fmt(max(r['alice']) / 1000, 1)} |"
         )
     lines += [

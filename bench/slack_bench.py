@@ -132,6 +132,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args()
 
+    import os
+
     import redis
 
     from cli.local_stack import LocalSlackStack
@@ -140,6 +142,9 @@ def main() -> None:
     from slack_standin import GENERAL
     from workers.embeddings import get_embedder
 
+    # The stack's bot reads its settings from the environment: one simulated person's flood is not abuse here.
+    os.environ["ANSWERLOOP_RATE_LIMIT_USER_PER_MINUTE"] = "0"
+    os.environ["ANSWERLOOP_RATE_LIMIT_CHANNEL_PER_MINUTE"] = "0"
     url = bench_database("slack")
     broker = EmbeddedRedis(bench_home() / "logs").start()  # one Redis for every phase (see LocalSlackStack)
     # A load bench: one simulated person asks far more than a person would (rate limits off).
