@@ -2,15 +2,20 @@
 
 Checks, in order: citations exist and point at retrieved passages; quoted spans (in citations and in
 "double quotes" in the answer) appear verbatim in a cited passage; every answer sentence is supported by
-a cited passage (lexical support, optionally raised by an embedding similarity).
+a cited passage (lexical support, optionally raised by an embedding similarity); and — because a
+paraphrase with one changed number, name, negation, condition or scope is still lexically and
+semantically close — every sentence passes the exact claim checks of ``guardrails.claims`` (numbers with
+units, named identifiers, negation polarity, conditions and quantifiers). A sentence failing an exact check
+is unsupported whatever its similarity.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from guardrails.claims import CHECKS, ClaimIssue, check_answer
 from guardrails.text import content_terms, coverage, normalize_space, sentences, term_set
 
 # Optional semantic support: (sentence, passages) -> best cosine similarity in [0, 1].
@@ -28,8 +33,9 @@ class CitationRef:
 @dataclass
 class SentenceSupport:
     sentence: str
-    score: float
+    score: float  # lexical / semantic support, 0 when an exact check failed
     supported: bool
+    issues: list[str] = field(default_factory=list)  # exact-check findings ("number: …", "negation: …")
 
 
 @dataclass
@@ -51,6 +57,7 @@ class GroundingReport:
             "threshold": self.threshold,
             "problems": self.problems,
             "unsupported_sentences": sum(1 for s in self.sentences if not s.supported),
+            "claim_issues": [i for s in self.sentences for i in s.issues],
         }
 
 
@@ -65,7 +72,13 @@ def check_grounding(
     *,
     threshold: float,
     semantic: SemanticSupport | None = None,
+    exact: bool | Collection[str] = True,
 ) -> GroundingReport:
+    """Grounding verdict for an answer and its citations against the retrieved passages.
+
+    ``exact`` selects the exact claim checks of ``guardrails.claims``: True = all of them (``CHECKS``:
+    numbers, names, negation, conditions), a collection of their names = those only, False = none
+    (similarity support only, the check as it was before)."""
     problems: list[str] = []
     if not citations:
         problems.append("the answer cites no passage")
@@ -83,16 +96,26 @@ def check_grounding(
             problems.append("a quoted span in the answer does not appear in any cited passage")
 
     passage_terms = [term_set(t) for t in cited_texts]
+    by_sentence: dict[int, list[ClaimIssue]] = {}
+    checks = CHECKS if exact is True else () if exact is False else tuple(exact)
+    if checks and cited_texts:
+        for issue in check_answer(answer, cited_texts, checks):
+            by_sentence.setdefault(issue.sentence, []).append(issue)
     results: list[SentenceSupport] = []
-    for sent in sentences(answer):
+    for index, sent in enumerate(sentences(answer)):
         terms = frozenset(content_terms(sent))
-        if not terms:  # "Yes." / connective sentences carry no claim of their own
+        found = by_sentence.get(index, [])
+        if not terms and not found:  # "Yes." / connective sentences carry no claim of their own
             continue
         lexical = max((coverage(terms, p) for p in passage_terms), default=0.0)
         score = lexical
-        if semantic is not None and cited_texts and lexical < threshold:
+        if found:
+            score = 0.0
+        elif semantic is not None and cited_texts and lexical < threshold:
             score = max(score, semantic(sent, cited_texts))
-        results.append(SentenceSupport(sent, score, score >= threshold))
+        results.append(SentenceSupport(sent, score, score >= threshold, [str(i) for i in found]))
+        for issue in found[:3]:
+            problems.append(f"sentence {index + 1}: {issue}")
     if not results and not problems:
         problems.append("the answer makes no checkable statement")
     weakest = min((s.score for s in results), default=0.0)

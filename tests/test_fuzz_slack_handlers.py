@@ -720,6 +720,15 @@ def _bolt_user(payload: dict) -> Any:
     return user.get("id") if isinstance(user, dict) else user
 
 
+def _workspace(body: dict) -> str:
+    team, user = body.get("team"), body.get("user")
+    for container, key in ((team, "id"), (user, "team_id")):
+        value = container.get(key) if isinstance(container, dict) else None
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
 def _id(obj: Any) -> Any:
     return obj.get("id") if isinstance(obj, dict) else None
 
@@ -891,7 +900,8 @@ def expected_action(body: dict) -> dict | None:
             return {"label": L_DOWN, "reason": reason}  # only the voter gives reasons for their vote
     if route == "admin" and user == ALICE:  # only admins review
         target = _row_id(action.get("value"))
-        if action_id in (APPROVE_LABEL, REJECT_LABEL) and target in (L_DOWN, L_CORR):
+        # a label of the admin's own workspace only (the click's team, else the user's team; unknown = none)
+        if action_id in (APPROVE_LABEL, REJECT_LABEL) and target in (L_DOWN, L_CORR) and _workspace(body) == TEAM_ID:
             return {"label": target, "status": "approved" if action_id == APPROVE_LABEL else "rejected"}
         if action_id == APPROVE_PROMPT and target == V_PENDING:
             return {"prompts": {"active": V_PENDING, "review": "approved"}}

@@ -1,0 +1,1354 @@
+"""Exact claim checks for grounding: numbers with units, named identifiers, negation polarity, conditions
+and quantifiers.
+
+Lexical and embedding support tell whether an answer sentence is *about* what a cited passage says; they
+barely notice a changed number, a swapped setting name, a dropped "not" or an added "only". These checks
+look for exactly those, each against the cited passages:
+
+- **numbers** — every number in the answer (digits or words, with its unit: durations, sizes,
+  percentages, percentage points, currencies, times of day, versions, ordinals, multipliers) must equal a
+  number in the passages after unit normalisation ("5 minutes" = "300 seconds", "half an hour" = "30
+  minutes", "two days" = "48 hours"), with a compatible rate ("per week" ≠ "per month") and counted noun
+  ("10 workers" where the passages say "3 workers"). When the passages hold several values of that kind,
+  the answer's wording around the number must not fit a *different* value clearly better ("must
+  acknowledge within 10 minutes" where 5 is the acknowledgement time and 10 the escalation time).
+- **names** — product and proper names (capitalised words, CamelCase, ALLCAPS), --flags, #channels,
+  /commands, paths, e-mail addresses and tokens mixing letters and digits must occur in a cited passage;
+  code identifiers (snake_case, dotted.names) must not be a variant of a different identifier the passage
+  uses (``worker_prefetch_count`` for ``worker_prefetch_multiplier``) — a code identifier the passage does
+  not mention at all is allowed, since a section's setting name often lives only in its heading; a name the
+  passages do mention must not sit where the passages put a different one (TERM vs QUIT, Monday vs
+  Wednesday); a role title the passages never use must not replace the one they give ("the platform lead"
+  for "the on-call primary"). A capitalised name the passages lack is let through when the passages name
+  nothing at all (the subject is then usually in the section heading, which a chunk does not contain).
+- **negation** — terms the answer negates (not, no, never, n't, without, other than, un-…, and negative
+  words such as disabled / excluded / deprecated / off) must not be asserted by the passage clause the
+  answer restates, and vice versa ("not disabled" counts as asserted).
+- **conditions and quantifiers** — "only", "only if", "even if", "unless", "regardless / whether or not",
+  "all / always / whole", before / after, and an absolute ("always", "never", "at all") restating a
+  hedged passage ("usually", "may") must be backed by the passage sentences the answer clause restates.
+
+Everything is regular expressions and set arithmetic over a few hundred tokens (about a millisecond per
+answer); the module imports nothing beyond the standard library and ``guardrails.text``.
+
+These are heuristics, measured by ``bench/grounding_bench.py`` on ``bench/data/grounding/``: the number and
+unit checks are close to exact; the negation, name and condition checks catch most single-fact edits on the
+data they were developed on but generalise less well (see ``bench/results/grounding.md``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+from guardrails.text import STOPWORDS, _stem
+from guardrails.text import sentences as _sentences
+
+# ---------------------------------------------------------------------------------------------- lexicons
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_UNITS_WORDS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen"
+_TEENS_WORDS = "sixteen seventeen eighteen nineteen twenty"
+_NUMBER_WORDS = {w: i for i, w in enumerate(f"{_UNITS_WORDS} {_TEENS_WORDS}".split())} | {
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "dozen": 12,
+}
+_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+_ORDINAL_WORDS = "first second third fourth fifth sixth seventh eighth ninth tenth"
+_ORDINALS = {w: i for i, w in enumerate(_ORDINAL_WORDS.split(), 1)}
+_MULTIPLIERS = {"twice": 2, "double": 2, "triple": 3, "thrice": 3}
+_VAGUE = _words("hundreds thousands dozens millions several few couple")
+
+# unit word (singular, lowercase) -> (dimension, factor to the dimension's base unit)
+_UNITS: dict[str, tuple[str, float]] = {}
+for _names, _dim, _factor in (
+    (("millisecond", "ms", "msec"), "time", 0.001),
+    (("second", "sec", "s"), "time", 1.0),
+    (("minute", "min"), "time", 60.0),
+    (("hour", "hr", "h"), "time", 3600.0),
+    (("day",), "time", 86400.0),
+    (("week",), "time", 604800.0),
+    (("month",), "time", 2_592_000.0),
+    (("year",), "time", 31_536_000.0),
+    (("business day", "working day", "workday"), "bday", 1.0),
+    (("byte",), "size", 1.0),
+    (("kilobyte", "kb", "kib"), "size", 1024.0),
+    (("megabyte", "mb", "mib"), "size", 1024.0**2),
+    (("gigabyte", "gb", "gib"), "size", 1024.0**3),
+    (("percent", "per cent"), "pct", 1.0),
+    (("percentage point", "pp"), "pp", 1.0),
+    (("euro", "eur"), "eur", 1.0),
+    (("dollar", "usd"), "usd", 1.0),
+    (("pound", "gbp"), "gbp", 1.0),
+):
+    for _n in _names:
+        _UNITS[_n] = (_dim, _factor)
+_CURRENCY = {"€": "eur", "$": "usd", "£": "gbp"}
+_MEASURE_DIMS = _words("time bday size pct pp eur usd gbp")
+
+# -- negation
+_NEG_WORDS = _words(
+    "not no never none nothing nobody neither nor cannot without refuse refuses refused unable impossible"
+    " avoid avoids lack lacks hardly rarely seldom barely poorly badly"
+)
+_NEG_PHRASES = (
+    "other than",
+    "rather than",
+    "instead of",
+    "no longer",
+    "apart from",
+    "leave out",
+    "leaves out",
+    "left out",
+    "leaving out",
+)
+_SKIP_WORDS = _words("skip skips skipping omit omits omitting")
+# Words that negate their own concept ("disabled" = not enabled): they stand for the positive term, negated.
+_NEG_LEXICON = {
+    "disabled": "enabl",
+    "excluded": "includ",
+    **dict.fromkeys(("forbid", "forbidden", "disallow", "disallowed"), "allow"),
+    **dict.fromkeys(("unsupported", "deprecated"), "support"),
+    **dict.fromkeys(("distrust", "untrusted"), "trust"),
+    **dict.fromkeys(("manual", "manually"), "automat"),
+    **dict.fromkeys(("transient", "non-persistent"), "persist"),
+    **dict.fromkeys(("ignored", "discarded"), "keep"),
+    "rejected": "accept",
+    "false": "true",
+    "off": "#on",
+}
+_POS_LEXICON = {"persistent": "persist", "durable": "persist", "automatic": "automat", "automatically": "automat"}
+# Participles that negate the subject they describe: "the shared argument … is disabled".
+_NEG_PARTICIPLES = _words("disabled excluded ignored rejected discarded forbidden disallowed")
+# Verbs whose object is negated ("ignore the result" = not keep it): mapped term, scope over what follows.
+_NEG_VERBS = {
+    **dict.fromkeys(("ignore", "ignores", "ignoring", "discard", "discards"), "keep"),
+    **dict.fromkeys(("disable", "disables", "disabling"), "enabl"),
+    **dict.fromkeys(("exclude", "excludes", "excluding"), "includ"),
+    **dict.fromkeys(("reject", "rejects", "rejecting"), "accept"),
+}
+_LESS_EXCEPTIONS = _words("regardless nevertheless nonetheless unless wireless endless countless")
+_UN_EXCEPTIONS = _words(
+    "until under understand understood unique unit units universal uniform union unix unicode unify unified"
+    " unless undo unlock unload unpack underlying"
+)
+_CLAUSE_BREAK_WORDS = _words("but whereas while although though otherwise however yet")
+_SCOPE_BREAK_WORDS = _CLAUSE_BREAK_WORDS | _words(
+    "and or if unless when whenever until because so since which who that once before after then by"
+)
+# Operators that negate only what follows them.
+_AFTER_ONLY = (
+    frozenset(_NEG_VERBS)
+    | _SKIP_WORDS
+    | _words(
+        "no none nothing nobody without unless except avoid avoids refuse refuses refused unable impossible lack lacks"
+    )
+)
+# ... and may run across "and" / "or" / a relative clause ("without A or B", "skipping anyone who …").
+_LIST_NEGATORS = _words("no without excluding except other rather instead apart skipping omitting")
+
+# -- conditions and quantifiers
+_ONLY = _words("only solely exclusively")
+_ONLY_PHRASES = ("limited to", "restricted to", "nothing but")
+_ONLY_EXCLUSIVE_BACKING = _ONLY | _words("sole single except exception until once unless")
+_CONTRAST_NOT = re.compile(r", not\b|\bnot that\b|\brather than\b|\binstead of\b|\bbut not\b|\bas soon as\b|\bbefore\b")
+_TEMPORAL = _words("after once before until when soon")
+_UNIVERSAL_STRONG = _words("always all whole entire everyone everything everybody whenever")
+_UNIVERSAL_WEAK = _words("every each")
+_UNIVERSAL_BACKING = (
+    _UNIVERSAL_STRONG | _UNIVERSAL_WEAK | _words("any anyone anything never none no daily weekly hourly regardless")
+)
+_PARTIAL = _words("most some many several certain few")
+_REGARDLESS = re.compile(
+    r"\bregardless\b|\bwhether or not\b|\bno matter\b|\bwhatever\b|\bwhichever\b|\birrespective\b"
+    r"|\bwhether\b[^,;]*\bor\b"
+)
+# "unless you change it" restates "X by default, but you can change it"
+_UNLESS_BACKING = _words(
+    "unless except until otherwise but however default instead alternatively can option configur disabl enabl"
+    " chang overrid set"
+)
+_INTERVAL = re.compile(
+    r"\b(?:every|each)\s+(?=(?:\d|one\b|two\b|three\b|four\b|five\b|ten\b|few\b|other\b|second\b"
+    r"|minute|hour|day|week|month|year))"
+)
+_OVERRIDE = _words("can configur set option enabl overrid chang")
+_HEDGES = _words("usually often generally typically sometimes probably likely may might")
+_HEDGE_PHRASES = re.compile(r"\bin general\b|\bin some cases\b|\bat best\b|\bmost of the time\b")
+_ABSOLUTE = re.compile(r"\balways\b|\bnever\b|\bat all\b|\bany of\b|\bevery time\b|\bin all cases\b")
+_BEFORE = _words("before beforehand prior ahead earlier sooner")
+_AFTER = _words("after afterwards afterward later once following")
+
+# -- names
+# General-purpose abbreviations an answer may use without the passage spelling them out.
+_COMMON_ACRONYMS = _words("ci pr id url api cpu ram os ui http https ok faq vs")
+_GENERIC_RECEIVERS = _words("self cls app task obj")
+# Heads of role titles ("platform lead", "engineering manager", "on-call primary"): swapping one for another
+# changes who does something as surely as swapping two product names.
+_ROLE_HEADS = _words(
+    "lead manager director commander owner primary secondary author reviewer facilitator administrator admin"
+    " maintainer architect vp cto ceo"
+)
+_NOT_NAMES = _words("yes no note tip also however so then i ok")
+
+# ---------------------------------------------------------------------------------------------- tokens
+
+_NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_PLAIN_NUM = re.compile(rf"^{_NUM}$")
+_TOD = re.compile(r"^(\d{1,2}):(\d{2})$")
+_AMPM = re.compile(r"^(\d{1,2})(?::(\d{2}))?(am|pm)$", re.I)
+_PCT = re.compile(rf"^({_NUM})%$")
+_CUR = re.compile(rf"^([€$£])({_NUM})$")
+_VERSION = re.compile(r"^v?\d+(?:\.\d+){2,}\+?$|^v?\d+\.x$", re.I)
+_NUM_UNIT = re.compile(r"^(\d+(?:\.\d+)?|[a-z]+)-([a-z]+?)s?$", re.I)
+_NUM_SUFFIX = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|min|h|kb|mb|gb|kib|mib|gib)$", re.I)
+_ORD_DIGITS = re.compile(r"^(\d+)(st|nd|rd|th)$", re.I)
+_LIST_MARKER = re.compile(r"^\d{1,2}[.)]$")
+_CAMEL = re.compile(r"[a-z][A-Z]")
+_ALLCAPS = re.compile(r"^[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]+)*$")
+_LETTER = re.compile(r"[A-Za-z]")
+_DIGIT = re.compile(r"\d")
+_LEAD = "([{<\"'`*"
+_TRAIL = ".,;:!?)]}>\"'`*"
+_SPLIT = re.compile(r"[=\[\]{}()]|[—–]|(?<!\d),|,(?!\d{3})|(?<=\d)-(?=\d)")
+
+
+@dataclass
+class Tok:
+    raw: str  # as written, wrappers stripped
+    low: str  # lowercased, possessive 's stripped
+    kind: str  # "num" | "code" (snake_case, dotted) | "ident" | "hyph" | "cap" | "word"
+    stem: str
+    sent: int
+    clause: int
+    initial: bool  # first word of a sentence or list item: its capital says nothing
+    outer: int = 0  # index of the sentence in ``guardrails.text.sentences(text)``
+    terms: tuple[str, ...] = ()  # alignment terms this token contributes
+    neg_op: int = 0  # 1 = operator with a scope ("not"), 2 = negates only itself ("transient"), 3 = its subject
+    negated: bool = False
+    neg_pred: bool = False  # inside the part of a negation's scope that follows it (the predicate)
+    item: int = 0  # list item / paragraph-level unit
+
+
+def _norm_text(text: str) -> str:
+    return text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+
+
+def _classify(s: str) -> str:
+    if _PLAIN_NUM.match(s) or _TOD.match(s) or _AMPM.match(s) or _PCT.match(s) or _CUR.match(s):
+        return "num"
+    if _VERSION.match(s) or _NUM_SUFFIX.match(s) or _ORD_DIGITS.match(s):
+        return "num"
+    m = _NUM_UNIT.match(s)
+    if m and (m.group(1)[0].isdigit() or m.group(1).lower() in _NUMBER_WORDS) and m.group(2).lower() in _UNITS:
+        return "num"
+    if not _LETTER.search(s):
+        return "other"
+    low = s.lower()
+    if low in ("e.g", "i.e", "etc", "vs", "a.m", "p.m"):
+        return "word"
+    if "_" in s or re.search(r"[A-Za-z0-9]\.[A-Za-z_]", s):
+        return "code"
+    if (
+        "://" in s
+        or re.search(r"\w@\S", s)
+        or re.match(r"^--?[A-Za-z]", s)
+        or re.match(r"^[#/][A-Za-z0-9]", s)
+        or _CAMEL.search(s)
+        or (_ALLCAPS.match(s[:-1] if s.endswith("s") else s) and sum(c.isupper() for c in s) >= 2)
+        or (_DIGIT.search(s) and _LETTER.search(s))
+        or "/" in s
+        or ":" in s
+    ):
+        return "ident"
+    if "-" in s.strip("-"):
+        return "hyph"
+    if s[0].isupper():
+        return "cap"
+    return "word"
+
+
+def _tok_terms(kind: str, low: str, stem: str) -> tuple[str, ...]:
+    if kind == "num":
+        return ()
+    if kind in ("code", "ident", "hyph"):
+        segs = [g for g in re.split(r"[.~@()]+", low) if g and g != low] if kind == "code" else []
+        parts = [_stem(p) for p in re.split(r"[^a-z0-9]+", low) if len(p) > 1 and p not in STOPWORDS]
+        return (low, *segs, *parts)
+    w = low.replace("'", "")
+    if w in STOPWORDS or len(w) < 2 or (w.endswith("nt") and w[:-2] + "n't" != w and "'" in low):
+        return ()
+    if w in _NEG_WORDS or low.endswith("n't") or w in _NUMBER_WORDS or w in _SCALES:
+        return ()
+    if w.startswith("un") and len(w) > 6 and w not in _UN_EXCEPTIONS:
+        return (stem, _stem(w[2:]))
+    return (stem,)
+
+
+def tokenize(text: str) -> list[Tok]:
+    """Tokens with sentence and clause numbers. Sentences are ``guardrails.text.sentences`` with "- " list
+    items split off; clauses split at , ; ( ) dashes and contrastive words (but, while, although …)."""
+    out: list[Tok] = []
+    sent_no = 0
+    clause_no = 0
+    item_no = 0
+    for outer, sent in enumerate(_sentences(_norm_text(text))):
+        if re.match(r"^\s*(?:[-*•]|\d{1,2}\.)\s", sent) or outer == 0:
+            item_no += 1
+        for k, item in enumerate(re.split(r"(?:^|\s)[-*•](?=\s)", sent)):
+            if k:
+                item_no += 1
+            chunks = item.split()
+            if not chunks:
+                continue
+            first = True
+            in_import = False
+            for ci, chunk in enumerate(chunks):
+                if not re.search(r"[\w€$£%]", chunk):
+                    if chunk.strip("-—–"):
+                        continue
+                    clause_no += 1  # a dash on its own
+                    continue
+                if _LIST_MARKER.match(chunk) and (
+                    ci == 0 or chunk.endswith(")") or (ci == len(chunks) - 1 and chunks[ci - 1].endswith(":"))
+                ):
+                    clause_no += 1
+                    first = True
+                    continue
+                chunk = re.sub(r"\(\)(?=\W*$)", "", chunk)
+                lead = ""
+                while chunk and chunk[0] in _LEAD:
+                    lead += chunk[0]
+                    chunk = chunk[1:]
+                trail = ""
+                while chunk and chunk[-1] in _TRAIL:
+                    trail = chunk[-1] + trail
+                    chunk = chunk[:-1]
+                if "(" in lead:
+                    clause_no += 1
+                pieces = _SPLIT.split(chunk)
+                calls = {m.start() for m in re.finditer(r"\(", chunk)}
+                offset = 0
+                for pi, part in enumerate(pieces):
+                    end_at = offset + len(part)
+                    is_call = end_at in calls and bool(part)  # "Queue('tasks')": code, not a name
+                    offset = end_at + 1
+                    part = part.strip(_LEAD + _TRAIL)
+                    if pi and re.search(r"[—–]", chunk):
+                        clause_no += 1
+                    if not part:
+                        continue
+                    if part[0] in _CURRENCY and len(part) > 1 and not _CUR.match(part):
+                        part = part[1:]
+                    kind = _classify(part)
+                    if (is_call or in_import) and kind in ("cap", "word", "ident"):
+                        kind = "code"
+                    in_import = part == "import" or (in_import and trail.endswith(",") and pi == len(pieces) - 1)
+                    if kind == "other":
+                        if part in _CURRENCY:
+                            kind = "word"
+                        else:
+                            continue
+                    low = part.lower()
+                    if low.endswith("'s") and len(low) > 3:
+                        low, part = low[:-2], part[:-2]
+                    if kind in ("word", "cap") and low in _CLAUSE_BREAK_WORDS and not first:
+                        clause_no += 1
+                    stem = low if kind in ("num", "code", "ident") else _stem(low.replace("'", ""))
+                    t = Tok(part, low, kind, stem, sent_no, clause_no, first, outer, item=item_no)
+                    t.terms = _tok_terms(kind, low, stem)
+                    if low in _NEG_WORDS or low.endswith("n't") or low in _SKIP_WORDS:
+                        t.neg_op = 1
+                    elif low == "except":
+                        t.neg_op = 1  # "except Redis": not including Redis
+                        t.terms = ("includ",)
+                    elif low in _NEG_VERBS:
+                        t.neg_op = 1
+                        t.terms = (_NEG_VERBS[low],)
+                    elif low in _NEG_LEXICON and low != "off":
+                        t.neg_op = 3 if low in _NEG_PARTICIPLES else 2
+                        t.terms = (_NEG_LEXICON[low],)
+                    elif kind == "word" and low.endswith("less") and len(low) > 7 and low not in _LESS_EXCEPTIONS:
+                        t.neg_op = 2  # "blameless": without blame
+                        t.terms = (_stem(low[:-4]),)
+                    elif low in _POS_LEXICON:
+                        t.terms = (*t.terms, _POS_LEXICON[low])
+                    elif kind == "word" and low.startswith("un") and len(low) > 6 and low not in _UN_EXCEPTIONS:
+                        t.neg_op = 2
+                    out.append(t)
+                    first = False
+                if any(c in ",;:)" for c in trail) or (trail.endswith(".") and ci < len(chunks) - 1):
+                    clause_no += 1
+            clause_no += 1
+            sent_no += 1
+        clause_no += 1
+    _mark_negation(out)
+    return out
+
+
+def _mark_negation(tokens: list[Tok]) -> None:
+    """Negation scope. An operator ("not", "never", "n't", "without", "skip", "ignore" …) covers up to 3
+    tokens before it (not for "no", "without", verbs such as "ignore" …) and up to 5 after it, within its
+    clause and not across a conjunction; list negators ("without", "excluding", "skipping", "other than" …)
+    reach 8 tokens and run across "and" / "or" / a relative clause. A negative participle ("is disabled")
+    covers its subject back to the start of the clause; a negative adjective ("transient", "un…",
+    "…less") only itself. A token is negated when an odd number of operators cover it, so "not disabled"
+    reads as enabled and "must not ignore the results" as keeping them. `neg_pred` marks tokens in the
+    predicate part of a scope (after the operator, or the subject of a participle)."""
+    n = len(tokens)
+    lows = [t.low for t in tokens]
+    ops: list[int] = []
+    for i, t in enumerate(tokens):
+        if t.neg_op or (i + 1 < n and f"{t.low} {lows[i + 1]}" in _NEG_PHRASES and tokens[i + 1].clause == t.clause):
+            ops.append(i)
+        elif t.low in ("off", "on") and (
+            (i and lows[i - 1] in ("turn", "turned", "switch", "switched", "is", "are", "be", "it", "that", "them"))
+            or lows[i + 1 : i + 3] == ["by", "default"]
+        ):
+            t.terms = ("#on",)
+            if t.low == "off":
+                t.neg_op = 3
+                ops.append(i)
+    count = [0] * n
+    pred = [False] * n
+    for i in ops:
+        t = tokens[i]
+        count[i] += 1
+        if t.neg_op == 2:
+            continue
+        if t.neg_op == 3:  # a participle: back over its subject, to the start of the clause
+            j = i - 1
+            while j >= 0 and i - j <= 8 and tokens[j].clause == t.clause and lows[j] not in _SCOPE_BREAK_WORDS:
+                if tokens[j].neg_op:
+                    break
+                count[j] += 1
+                pred[j] = True
+                j -= 1
+            continue
+        phrase = i + 1 < n and f"{t.low} {lows[i + 1]}" in _NEG_PHRASES
+        list_neg = t.low in _LIST_NEGATORS or (phrase and t.low != "no")
+        if t.low not in _AFTER_ONLY and not phrase:
+            j = i - 1
+            while j >= 0 and i - j <= 3 and tokens[j].clause == t.clause and lows[j] not in _SCOPE_BREAK_WORDS:
+                if pred[j] or tokens[j].neg_op:
+                    break
+                count[j] += 1
+                j -= 1
+        j = i + (2 if phrase else 1)
+        reach = 8 if list_neg and t.low != "no" else 5 + (1 if phrase else 0)
+        while j < n and j - i <= reach and tokens[j].clause == t.clause:
+            w = lows[j]
+            crossing = (w == "that" and j - i <= 2) or (list_neg and w in ("and", "or", "who", "that", "which"))
+            if w in _SCOPE_BREAK_WORDS and not crossing:
+                break
+            count[j] += 1
+            pred[j] = True
+            j += 1
+    for t, c, pr in zip(tokens, count, pred, strict=True):
+        t.negated = c % 2 == 1
+        t.neg_pred = pr
+
+
+# ---------------------------------------------------------------------------------------------- quantities
+
+
+@dataclass
+class Quantity:
+    text: str
+    dim: str  # time | bday | size | pct | pp | eur | usd | gbp | tod | ver | ord | mult | none
+    value: float | str  # in the dimension's base unit
+    raw: float | str  # the number as written
+    index: int  # token index of the number
+    bare: bool = False  # nothing follows the number in its clause ("Default: 4.0.")
+    nouns: frozenset[str] = frozenset()
+    rate: str | None = None
+    weak: bool = False  # "one", which is as often a pronoun as a number
+
+
+def _num_value(tokens: list[Tok], i: int) -> tuple[float, int] | None:
+    """The value of a number starting at token i (digits or words: "ten million", "twenty-four",
+    "one and a half") and how many tokens it spans."""
+    t = tokens[i]
+    low = t.low
+    if t.kind == "num" and _PLAIN_NUM.match(low):
+        val = float(low.replace(",", ""))
+        j = i + 1
+    elif low in _NUMBER_WORDS:
+        val = float(_NUMBER_WORDS[low])
+        j = i + 1
+        if val >= 20 and j < len(tokens) and tokens[j].low in _NUMBER_WORDS and _NUMBER_WORDS[tokens[j].low] < 10:
+            val += _NUMBER_WORDS[tokens[j].low]
+            j += 1
+    elif "-" in low and all(p in _NUMBER_WORDS for p in low.split("-")):
+        val = float(sum(_NUMBER_WORDS[p] for p in low.split("-")))
+        j = i + 1
+    else:
+        return None
+    while j < len(tokens) and tokens[j].low in _SCALES and tokens[j].sent == t.sent:
+        val *= _SCALES[tokens[j].low]
+        j += 1
+    if (
+        j + 2 < len(tokens)
+        and tokens[j].low == "and"
+        and tokens[j + 1].low in ("a", "an")
+        and tokens[j + 2].low == "half"
+    ):
+        val += 0.5  # "one and a half"
+        j += 3
+    return val, j - i
+
+
+def _unit_at(tokens: list[Tok], j: int) -> tuple[str, int] | None:
+    """The unit at token j ("business day", "percentage points", "minutes", "%") and its length in tokens."""
+    if j >= len(tokens):
+        return None
+    w = tokens[j].low.rstrip("'")
+    if j + 1 < len(tokens) and tokens[j + 1].sent == tokens[j].sent:
+        two = w + " " + tokens[j + 1].low.rstrip("'")
+        for cand in (two, two[:-1]):
+            if cand in _UNITS:
+                return cand, 2
+    for cand in (w, w[:-1] if w.endswith("s") and len(w) > 3 else w):
+        if cand in _UNITS and len(cand) > 1:
+            return cand, 1
+    return None
+
+
+def _rate_at(tokens: list[Tok], j: int, sent: int) -> str | None:
+    """ "per week" / "a week" / "an hour" right after a quantity or its counted noun."""
+    for k in (j, j + 1):
+        if k + 1 < len(tokens) and tokens[k].sent == sent and tokens[k].low in ("per", "a", "an", "each"):
+            u = _unit_at(tokens, k + 1)
+            if u and _UNITS[u[0]][0] in ("time", "bday"):
+                return u[0]
+    return None
+
+
+def _nouns_after(tokens: list[Tok], j: int, sent: int) -> frozenset[str]:
+    out: list[str] = []
+    k = j
+    while k < len(tokens) and len(out) < 2 and tokens[k].sent == sent:
+        t = tokens[k]
+        if t.kind == "num" or t.low in _NUMBER_WORDS:
+            break
+        if t.terms and t.kind != "code":
+            out.append(t.stem)
+        elif out:
+            break
+        k += 1
+    return frozenset(out)
+
+
+def _q(tokens: list[Tok], i: int, j: int, dim: str, value: float | str, raw: float | str, **kw) -> Quantity:
+    return Quantity(" ".join(t.raw for t in tokens[i:j]), dim, value, raw, i, **kw)
+
+
+def quantities(tokens: list[Tok]) -> list[Quantity]:
+    out: list[Quantity] = []
+    n = len(tokens)
+    i = 0
+    while i < n:
+        t = tokens[i]
+        low = t.low
+        q: Quantity | None = None
+        step = 1
+        if low in _VAGUE:
+            pass
+        elif m := _TOD.match(low):
+            mins = int(m.group(1)) * 60 + int(m.group(2))
+            q = _q(tokens, i, i + 1, "tod", mins, mins)
+        elif m := _AMPM.match(low):
+            mins = (int(m.group(1)) % 12 + (12 if m.group(3).lower() == "pm" else 0)) * 60 + int(m.group(2) or 0)
+            q = _q(tokens, i, i + 1, "tod", mins, mins)
+        elif low in ("noon", "midday", "midnight"):
+            mins = 0 if low == "midnight" else 720
+            q = _q(tokens, i, i + 1, "tod", mins, mins)
+        elif _VERSION.match(low):
+            v = low.lstrip("v").rstrip("+")
+            q = _q(tokens, i, i + 1, "ver", v, v)
+        elif m := _PCT.match(low):
+            v = float(m.group(1).replace(",", ""))
+            q = _q(tokens, i, i + 1, "pct", v, v)
+        elif m := _CUR.match(t.raw):
+            v = float(m.group(2).replace(",", ""))
+            q = _q(tokens, i, i + 1, _CURRENCY[m.group(1)], v, v, rate=_rate_at(tokens, i + 1, t.sent))
+        elif m := _NUM_SUFFIX.match(low):
+            dim, f = _UNITS[m.group(2).lower()]
+            q = _q(tokens, i, i + 1, dim, float(m.group(1)) * f, float(m.group(1)))
+        elif m := _ORD_DIGITS.match(low):
+            v = float(m.group(1))
+            q = _q(tokens, i, i + 1, "ord", v, v, nouns=_nouns_after(tokens, i + 1, t.sent))
+        elif low in _ORDINALS and _is_ordinal(tokens, i):
+            v = float(_ORDINALS[low])
+            q = _q(tokens, i, i + 1, "ord", v, v, nouns=_nouns_after(tokens, i + 1, t.sent))
+        elif low in _MULTIPLIERS:
+            v = float(_MULTIPLIERS[low])
+            q = _q(tokens, i, i + 1, "mult", v, v)
+        elif low in ("half", "a", "an") and i + 1 < n:
+            # "half an hour", "half a percentage point", "a week" (but "€250 a week" is a rate)
+            j = i + 1
+            val = 0.5 if low == "half" else 1.0
+            if low == "half" and j < n and tokens[j].low in ("a", "an"):
+                j += 1
+            u = _unit_at(tokens, j)
+            is_rate = low != "half" and bool(out) and out[-1].index >= i - 2 and tokens[out[-1].index].sent == t.sent
+            if u and not is_rate and _UNITS[u[0]][0] in ("time", "bday", "pp", "pct"):
+                dim, f = _UNITS[u[0]]
+                q = _q(tokens, i, j + u[1], dim, val * f, val)
+                step = j + u[1] - i
+        elif t.kind == "num" and (m := _NUM_UNIT.match(low)):  # "30-minute", "ten-second"
+            num = m.group(1)
+            v = float(num) if num[0].isdigit() else float(_NUMBER_WORDS[num])
+            dim, f = _UNITS[m.group(2)]
+            q = _q(tokens, i, i + 1, dim, v * f, v)
+        elif (got := _num_value(tokens, i)) is not None:
+            val, span = got
+            j = i + span
+            u = _unit_at(tokens, j)
+            weak = low == "one"
+            if j < n and tokens[j].low in ("a.m", "p.m", "am", "pm") and val <= 12:  # "9 a.m."
+                mins = int(val % 12 + (12 if tokens[j].low.startswith("p") else 0)) * 60
+                q = _q(tokens, i, j + 1, "tod", mins, mins)
+                step = span + 1
+            elif u:
+                dim, f = _UNITS[u[0]]
+                q = _q(tokens, i, j + u[1], dim, val * f, val, rate=_rate_at(tokens, j + u[1], t.sent))
+                step = span + u[1]
+            elif j < n and tokens[j].low in ("times", "time") and tokens[j].sent == t.sent:
+                q = _q(tokens, i, j + 1, "mult", val, val)
+                step = span + 1
+            else:
+                bare = j >= n or tokens[j].sent != t.sent or tokens[j].clause != t.clause
+                nouns = _nouns_after(tokens, j, t.sent)
+                q = _q(tokens, i, j, "none", val, val, bare=bare, nouns=nouns, rate=_rate_at(tokens, j + 1, t.sent))
+                q.weak = weak
+                step = span
+        if q is not None:
+            out.append(q)
+        i += step
+    return out
+
+
+def _is_ordinal(tokens: list[Tok], i: int) -> bool:
+    """An ordinal counts only before what it numbers: "the second retry" (not "First, …" or "at first");
+    "second" is a unit in "1 second" / "a second"."""
+    prev = tokens[i - 1] if i else None
+    if (
+        tokens[i].low == "second"
+        and prev is not None
+        and (prev.kind == "num" or prev.low in _NUMBER_WORDS or prev.low in ("a", "per", "one"))
+    ):
+        return False
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+    return nxt is not None and nxt.sent == tokens[i].sent and nxt.clause == tokens[i].clause and bool(nxt.terms)
+
+
+def _same(a: float | str, b: float | str) -> bool:
+    if isinstance(a, str) or isinstance(b, str):
+        return str(a) == str(b)
+    # months and years are not a whole number of days: "30 days" ~ "a month", "365 days" ~ "a year"
+    approx = max(abs(a), abs(b)) >= 2_500_000 and min(abs(a), abs(b)) > 0
+    return a == b or (approx and abs(a - b) <= 0.02 * max(abs(a), abs(b)))
+
+
+def _compatible(a: Quantity, p: Quantity) -> bool:
+    """Could passage quantity p be the one answer quantity a restates?"""
+    if a.rate and p.rate and a.rate != p.rate:
+        return False
+    if a.rate and not p.rate and not p.bare:
+        return False  # "ten connections per minute" restating "ten connections"
+    if a.dim == p.dim:
+        return _same(a.value, p.value)
+    if a.dim in ("none", "mult"):
+        return p.dim in ({"none", "mult", "ord"} | _MEASURE_DIMS) and _same(a.raw, p.raw)
+    if p.dim in ("none", "mult") and p.bare and a.dim not in ("tod", "ver", "ord"):
+        return _same(a.raw, p.value) or _same(a.value, p.value)
+    return False
+
+
+# ---------------------------------------------------------------------------------------------- texts
+
+
+@dataclass
+class Analysed:
+    """A text cut into tokens, clauses and sentences, with its quantities and the names it uses."""
+
+    text: str
+    tokens: list[Tok]
+    quantities: list[Quantity]
+    clause_terms: dict[int, frozenset[str]]
+    sent_terms: dict[int, frozenset[str]]
+    clause_sent: dict[int, int]
+    sent_low: dict[int, str]  # a sentence's lowercased words joined by spaces (for cue phrases)
+    clause_low: dict[int, str]
+    names: set[str] = field(default_factory=set)  # lowercased tokens and their parts
+    acronyms: set[str] = field(default_factory=set)
+    codes: list[Tok] = field(default_factory=list)
+
+
+def analyse(text: str) -> Analysed:
+    tokens = tokenize(text)
+    clause_terms: dict[int, set[str]] = {}
+    sent_terms: dict[int, set[str]] = {}
+    clause_sent: dict[int, int] = {}
+    sent_words: dict[int, list[str]] = {}
+    clause_words: dict[int, list[str]] = {}
+    for t in tokens:
+        clause_terms.setdefault(t.clause, set()).update(t.terms)
+        sent_terms.setdefault(t.sent, set()).update(t.terms)
+        clause_sent[t.clause] = t.sent
+        sent_words.setdefault(t.sent, []).append(t.low)
+        clause_words.setdefault(t.clause, []).append(t.low)
+    a = Analysed(
+        text,
+        tokens,
+        quantities(tokens),
+        {c: frozenset(v) for c, v in clause_terms.items()},
+        {s: frozenset(v) for s, v in sent_terms.items()},
+        clause_sent,
+        {s: " ".join(v) for s, v in sent_words.items()},
+        {c: " ".join(v) for c, v in clause_words.items()},
+    )
+    for t in tokens:
+        a.names.add(t.low)
+        a.names.add(t.stem)
+        a.names.add(t.low.strip("~@-#/"))
+        for p in re.split(r"[^a-z0-9]+", t.low):
+            if p:
+                a.names.add(p)
+                a.names.add(_stem(p))
+        if t.kind == "code":
+            a.codes.append(t)
+            for seg in re.split(r"[.~@]+", t.low):
+                if seg:
+                    a.names.add(seg.strip("-"))
+    by_sent: dict[int, list[Tok]] = {}
+    for t in tokens:
+        if t.kind != "num" and t.low not in ("of", "the", "and", "a", "an"):
+            by_sent.setdefault(t.sent, []).append(t)
+    for ws in by_sent.values():  # acronyms: "Amazon Web Services" -> aws, "pull request" -> pr
+        for i in range(len(ws)):
+            for k in (2, 3, 4):
+                if i + k <= len(ws):
+                    a.acronyms.add("".join(w.low[0] for w in ws[i : i + k]))
+    return a
+
+
+@lru_cache(maxsize=256)
+def analyse_passages(passages: tuple[str, ...]) -> tuple[Analysed, ...]:
+    return tuple(analyse(p) for p in passages)
+
+
+# ---------------------------------------------------------------------------------------------- issues
+
+
+@dataclass(frozen=True)
+class ClaimIssue:
+    kind: str  # "number" | "name" | "negation" | "condition" | "scope"
+    detail: str
+    sentence: int = 0  # index into ``guardrails.text.sentences(answer)``
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.detail}"
+
+
+def _clause_text(a: Analysed, clause: int) -> str:
+    return " ".join(t.raw for t in a.tokens if t.clause == clause)
+
+
+def _overlapping(
+    terms: frozenset[str], passages: Sequence[Analysed], unit: str, min_overlap: int, rel: float = 0.5
+) -> list[tuple[Analysed, int, frozenset[str]]]:
+    """Passage clauses (unit="clause") or sentences that restate these terms: (passage, index, overlap),
+    keeping those within `rel` of the best overlap."""
+    found = []
+    for p in passages:
+        table = p.clause_terms if unit == "clause" else p.sent_terms
+        for k, pt in table.items():
+            ov = terms & pt
+            if len(ov) >= min_overlap:
+                found.append((p, k, ov))
+    if not found:
+        return []
+    best = max(len(ov) for _, _, ov in found)
+    return [f for f in found if len(f[2]) >= max(min_overlap, rel * best)]
+
+
+def _context(a: Analysed, tok: Tok, exclude: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+    return a.clause_terms.get(tok.clause, frozenset()) - exclude, a.sent_terms.get(tok.sent, frozenset()) - exclude
+
+
+def _item_terms(a: Analysed, item: int) -> frozenset[str]:
+    return frozenset(x for t in a.tokens if t.item == item for x in t.terms)
+
+
+def _fit(a: Analysed, a_tok: Tok, p: Analysed, p_tok: Tok, exclude: frozenset[str]) -> tuple[float, int]:
+    """How well the answer's wording around a_tok matches the passage's around p_tok: (score, clause
+    overlap). Clause overlap counts most, then the sentence, then the list item or paragraph."""
+    ac, asent = _context(a, a_tok, exclude)
+    pc, ps = _context(p, p_tok, exclude)
+    clause_ov = len(ac & pc)
+    item_ov = len(asent & (_item_terms(p, p_tok.item) - exclude))
+    polarity = 0.5 if a_tok.negated == p_tok.negated else 0.0
+    return clause_ov + 0.5 * len(asent & ps) + 0.5 * item_ov + polarity, clause_ov
+
+
+_SWAP_MARGIN = 1.5
+_NUMBER_STEMS = frozenset(_stem(w) for w in list(_UNITS) + list(_NUMBER_WORDS) + list(_SCALES))
+
+
+def check_numbers(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
+    """Every number the answer gives must be one the passages give, in the same unit and the same place."""
+    issues: list[ClaimIssue] = _check_bare_units(a, passages)
+    pq = [(p, x) for p in passages for x in p.quantities]
+    passage_nouns = set().union(*(x.nouns for _, x in pq)) if pq else set()
+    for q in a.quantities:
+        sent = a.tokens[q.index].sent
+        if q.weak and not (q.nouns & passage_nouns):
+            continue
+        same = [(p, x) for p, x in pq if _compatible(q, x)]
+        if not same:
+            issues.append(ClaimIssue("number", f"“{q.text}” does not match any number in the cited passages", sent))
+            continue
+        # counted noun: "10 workers" where the passages say "3 workers" (and "10 pool processes")
+        if q.dim == "none" and q.nouns and not any(x.nouns & q.nouns or x.bare or not x.nouns for _, x in same):
+            rival = next((x for _, x in pq if x.nouns & q.nouns and not _same(x.value, q.value)), None)
+            if rival is not None:
+                issues.append(ClaimIssue("number", f"“{q.text}”: the passages give “{rival.text}”", sent))
+                continue
+        # a swapped value: the answer's wording fits a different value of the same kind clearly better
+        a_tok = a.tokens[q.index]
+        own = max(_fit(a, a_tok, p, p.tokens[x.index], _NUMBER_STEMS)[0] for p, x in same)
+        for p, x in pq:
+            if x.dim != q.dim or _same(x.value, q.value):
+                continue
+            score, clause_ov = _fit(a, a_tok, p, p.tokens[x.index], _NUMBER_STEMS)
+            # the answer may give that other value too, in its own place ("5 minutes … after 10 minutes")
+            claimed = any(
+                _fit(a, a.tokens[o.index], p, p.tokens[x.index], _NUMBER_STEMS)[0] >= score - _SWAP_MARGIN / 2
+                for o in a.quantities
+                if o is not q and _compatible(o, x)
+            )
+            if claimed:
+                continue
+            if clause_ov >= 2 and score >= own + _SWAP_MARGIN:
+                issues.append(ClaimIssue("number", f"“{q.text}”: in that context the passages say “{x.text}”", sent))
+                break
+    return issues
+
+
+def _code_parts(low: str) -> list[str]:
+    return [s for s in re.split(r"[^a-z0-9]+", low) if s]
+
+
+def _name_present(t: Tok, passages: Sequence[Analysed]) -> bool:
+    low = t.low.strip("~@")
+    base = low[:-1] if low.endswith("s") and t.kind == "ident" and _ALLCAPS.match(t.raw[:-1] or "x") else low
+    if base in _COMMON_ACRONYMS:
+        return True
+    for p in passages:
+        if re.match(r"^-[A-Za-z]$", t.raw):  # short flags are case-sensitive: -n is not -N
+            if any(x.raw == t.raw for x in p.tokens):
+                return True
+            continue
+        if low in p.names or base in p.names or _stem(low) in p.names:
+            return True
+        if t.kind == "ident" and _ALLCAPS.match(t.raw[:-1] if t.raw.endswith("s") else t.raw) and base in p.acronyms:
+            return True
+        if t.kind == "ident" and ("/" in low or ":" in low):
+            parts = _code_parts(low)
+            if parts and all(x in p.names for x in parts):
+                return True
+    return False
+
+
+def _code_parts_stemmed(low: str) -> list[str]:
+    parts = _code_parts(low)
+    if len(parts) > 1 and parts[0] in _GENERIC_RECEIVERS:
+        parts = parts[1:]  # self.retry ~ Task.retry
+    return [_stem(x) for x in parts]
+
+
+def _code_present_or_unrelated(t: Tok, passages: Sequence[Analysed]) -> str | None:
+    """None when a code identifier is in the passages or unlike any identifier there; otherwise the
+    passage identifier it looks like a variant of (worker_prefetch_count for worker_prefetch_multiplier)."""
+    low = t.low.strip("~@")
+    segs = [g for g in re.split(r"[.~@()]+", low) if g]
+    for p in passages:
+        if low in p.names:
+            return None
+        # self.retry ~ Task.retry: the same member of another (or a generic) receiver
+        if (
+            len(segs) > 1
+            and any(re.split(r"[.~@()]+", c.low.strip("~@()"))[-1] == segs[-1] for c in p.codes)
+            and all(g in p.names or g in _GENERIC_RECEIVERS for g in segs[:-1])
+        ):
+            return None
+    rest = _code_parts_stemmed(low)
+    mine = set(rest)
+    for p in passages:
+        for c in p.codes:
+            other = _code_parts_stemmed(c.low.strip("~@"))
+            if not other or other == rest:
+                continue
+            if rest == other[: len(rest)] or other == rest[: len(other)]:
+                continue  # broker_heartbeat vs broker_heartbeat_checkrate: a relative, not a variant
+            shared = mine & set(other)
+            if shared and len(shared) >= max(len(mine), len(other)) / 2:
+                return c.raw
+    return None
+
+
+def _near_miss(t: Tok, passages: Sequence[Analysed]) -> str | None:
+    """A hyphenated name one segment away from a passage name (northwind-platform-alerts vs -prod)."""
+    segs = t.low.split("-")
+    if len(segs) < 3:
+        return None
+    for p in passages:
+        for x in p.tokens:
+            xs = x.low.split("-")
+            same_shape = x.low != t.low and len(xs) == len(segs) and xs[0] == segs[0]
+            if same_shape and sum(1 for u, v in zip(xs, segs, strict=True) if u != v) == 1:
+                return x.raw
+    return None
+
+
+def _allcaps_name(t: Tok) -> bool:
+    return t.kind == "ident" and bool(_ALLCAPS.match(t.raw)) and len(t.raw) >= 2
+
+
+def _proper(t: Tok) -> bool:
+    """A product or proper name: Grafana, PagerDuty, SQS, Wednesday (not a code identifier or a flag)."""
+    if t.kind == "cap":
+        return not t.initial and t.low not in _NOT_NAMES and t.low not in STOPWORDS and len(t.low) > 1
+    if t.kind != "ident" or not t.raw[:1].isalpha():
+        return False
+    if _allcaps_name(t):
+        return True
+    return not _DIGIT.search(t.raw) and bool(_CAMEL.search(t.raw) and re.match(r"^[A-Za-z]+$", t.raw))
+
+
+def _is_name(t: Tok) -> bool:
+    if t.kind == "ident":
+        return True
+    return t.kind == "cap" and not t.initial and t.low not in _NOT_NAMES and t.low not in STOPWORDS
+
+
+def check_names(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
+    issues: list[ClaimIssue] = []
+    seen: set[str] = set()
+    # A passage that names nothing (no product, person, day …) is often a section whose subject is only in
+    # its heading ("Region" under SQS): a name the answer adds there is context, not a substitution.
+    passage_names = [x for p in passages for x in p.tokens if _proper(x)]
+    for t in a.tokens:
+        if t.low in seen:
+            continue
+        seen.add(t.low)
+        if _is_name(t):
+            if _proper(t) and not any(x.low != t.low for x in passage_names):
+                continue
+            if not _name_present(t, passages):
+                issues.append(ClaimIssue("name", f"“{t.raw}” does not occur in the cited passages", t.sent))
+        elif t.kind == "code":
+            other = _code_present_or_unrelated(t, passages)
+            if other:
+                issues.append(
+                    ClaimIssue("name", f"“{t.raw}” is not in the cited passages (they have “{other}”)", t.sent)
+                )
+        elif t.kind == "hyph" and not any(t.low in p.names for p in passages):
+            other = _near_miss(t, passages)
+            if other:
+                issues.append(
+                    ClaimIssue("name", f"“{t.raw}” is not in the cited passages (they have “{other}”)", t.sent)
+                )
+    issues += _check_roles(a, passages)
+    if issues:
+        return issues
+    # a swapped name: both are in the passages, but the answer's wording fits the other one clearly better
+    answer_names = {t.low for t in a.tokens} | {t.stem for t in a.tokens}
+    for t in a.tokens:
+        if not (_is_name(t) or t.kind == "code"):
+            continue
+        hits = [(p, x) for p in passages for x in p.tokens if x.low == t.low]
+        if not hits:
+            continue
+        shape = _shape(t)
+        exclude = frozenset(t.terms)
+        own = max(_fit(a, t, p, x, exclude)[0] for p, x in hits)
+        for p in passages:
+            for x in p.tokens:
+                if x.low in answer_names or x.stem in answer_names or _shape(x) != shape:
+                    continue
+                if not (_is_name(x) or x.kind == "code"):
+                    continue
+                score, clause_ov = _fit(a, t, p, x, exclude | frozenset(x.terms))
+                if clause_ov >= 2 and score >= own + _SWAP_MARGIN:
+                    issues.append(ClaimIssue("name", f"“{t.raw}”: in that context the passages say “{x.raw}”", t.sent))
+                    return issues
+    return issues
+
+
+def _role(t: Tok) -> str | None:
+    w = t.low[:-1] if t.low.endswith("s") and t.low[:-1] in _ROLE_HEADS else t.low
+    return w if w in _ROLE_HEADS and t.kind in ("word", "cap", "ident") else None
+
+
+def _check_roles(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
+    """A role title the passages never use, where the passage sentence it restates names a different role."""
+    issues = []
+    present = {r for p in passages for t in p.tokens if (r := _role(t))}
+    for t in a.tokens:
+        role = _role(t)
+        if role is None or role in present:
+            continue
+        terms = a.clause_terms.get(t.clause, frozenset()) - {t.stem}
+        for p, s_, _ in _overlapping(terms, passages, "sent", 2):
+            others = {r for x in p.tokens if x.sent == s_ and (r := _role(x))}
+            if others:
+                issues.append(ClaimIssue("name", f"“{t.raw}”: the passages say “{sorted(others)[0]}” there", t.sent))
+                return issues
+    return issues
+
+
+def _shape(t: Tok) -> str:
+    if t.kind == "code":
+        return "code"
+    if _ALLCAPS.match(t.raw):
+        return "caps"
+    if t.kind == "cap":
+        return "cap"
+    if _DIGIT.search(t.raw) and "-" in t.raw:
+        return "hyph-digit"
+    return t.kind + ":" + t.raw[:1]
+
+
+def _clause_candidates(
+    terms: frozenset[str], passages: Sequence[Analysed], min_overlap: int
+) -> list[tuple[Analysed, int, frozenset[str]]]:
+    """Passage clauses sharing at least `min_overlap` terms with an answer clause, or all of their (one or
+    two) terms ("not that it is fixed")."""
+    out = []
+    for p in passages:
+        for k, pt in p.clause_terms.items():
+            ov = terms & pt
+            if len(ov) >= min_overlap or (ov and ov == pt and len(pt) <= 2):
+                out.append((p, k, ov))
+    return out
+
+
+def _polarities(a: Analysed, clause: int, primary: bool = False) -> dict[str, list[Tok]]:
+    """Term -> the tokens of one clause carrying it (`primary`: not counting the parts of identifiers)."""
+    pol: dict[str, list[Tok]] = {}
+    for t in a.tokens:
+        if t.clause == clause:
+            for term in t.terms[:1] if primary and t.kind in ("code", "ident", "hyph") else t.terms:
+                pol.setdefault(term, []).append(t)
+    return pol
+
+
+def _minor_part(term: str, t: Tok, shared: frozenset[str]) -> bool:
+    """`term` is a piece of identifier `t` and a larger piece of it is shared too: count it once."""
+    if t.kind not in ("code", "ident", "hyph") or term == t.terms[0]:
+        return False
+    return any(x in shared for x in t.terms if x != term and len(x) > len(term) and term in x)
+
+
+def check_polarity(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
+    issues: list[ClaimIssue] = []
+    for c, terms in a.clause_terms.items():
+        if not terms:
+            continue
+        a_pol = _polarities(a, c, primary=True)
+        cands = _clause_candidates(terms, passages, 2 if len(terms) >= 3 else 1)
+        pred_a = {x for x, ts in a_pol.items() if any(t.negated and t.neg_pred for t in ts)}
+        sent = a.clause_sent[c]
+        neg_sent = {x for t in a.tokens if t.sent == sent and t.negated for x in t.terms}
+        override = "unless" in a.clause_low[c].split()
+        cand_negs = [
+            (len(ov), {x for x, ts in _polarities(p, pc).items() if any(t.negated for t in ts)}) for p, pc, ov in cands
+        ]
+        pred_neg_a = {x for x, ts in a_pol.items() if any(t.negated and (t.neg_pred or t.neg_op) for t in ts)}
+        for p, pc, ov in cands:
+            p_pol = _polarities(p, pc, primary=True)
+            # negations in passage clauses at least as close to the answer clause as this one
+            neg_cands = set().union(*(negs for size, negs in cand_negs if size >= len(ov)))
+            ov = ov & a_pol.keys() & p_pol.keys()
+            if not ov:
+                continue
+            if override and p.clause_terms[pc] & _OVERRIDE:
+                continue  # "off unless you enable Y" restating "off by default … you can enable it with Y"
+            neg_p = {x for x, ts in p_pol.items() if any(t.negated for t in ts)}
+            pred_neg_p = {x for x, ts in p_pol.items() if any(t.negated and (t.neg_pred or t.neg_op) for t in ts)}
+            found = None
+            for side in ("answer", "passage"):
+                contra: list[str] = []
+                agree = 0
+                pred: list[str] = []
+                strong = False
+                for term in ov:
+                    carriers = a_pol.get(term, [])
+                    if carriers and all(_minor_part(term, t, ov) for t in carriers):
+                        continue  # a part of an identifier that is itself in the overlap: count the identifier once
+                    mine = {t.negated for t in carriers}
+                    theirs = {t.negated for t in p_pol.get(term, [])}
+                    if len(mine) != 1:
+                        continue
+                    if mine <= theirs:
+                        agree += 1
+                        continue
+                    if (side == "answer") != (True in mine):
+                        continue
+                    contra.append(term)
+                    negated = [t for t in (a_pol[term] if side == "answer" else p_pol[term]) if t.negated]
+                    if any(t.neg_pred or t.neg_op in (2, 3) or (t.neg_op == 1 and t.terms) for t in negated):
+                        pred.append(term)
+                    strong = strong or any(t.neg_op in (2, 3) for t in negated)
+                if not pred:
+                    continue
+                # a negation with a counterpart on the other side is a paraphrase of it, scoped differently
+                # (or the other side negates something this clause also talks about)
+                if side == "answer" and (pred_a & neg_cands or pred_neg_p & terms):
+                    continue
+                if side == "passage" and (neg_p & neg_sent or pred_neg_a & p.clause_terms[pc]):
+                    continue
+                # one shared term is enough only between short clauses, or for a term used once in the passages
+                p_terms = p.clause_terms[pc]
+                short = (
+                    len(ov) == 1
+                    and len(terms) <= 2
+                    and (
+                        len(p_terms) <= 2
+                        or sum(x in pt for q in passages for pt in q.clause_terms.values() for x in ov) == 1
+                    )
+                ) or (len(p_terms) <= 2 and p_terms <= set(contra))
+                if not strong and (len(contra) < (1 if short else 2) or (len(contra) <= agree and len(pred) < 2)):
+                    continue
+                found = pred
+                break
+            if found is None:
+                continue
+            pred = found
+            # the passages may state a flipped term with the answer's polarity in a clause as close to it
+            mine = {x: {t.negated for t in a_pol[x]} for x in pred}
+            unrestated = [
+                x
+                for x in pred
+                if not any(
+                    mine[x] <= {t.negated for t in _polarities(p2, pc2, primary=True).get(x, [])}
+                    for p2, pc2, ov2 in cands
+                    if (p2, pc2) != (p, pc) and x in ov2 and len(ov2) >= len(ov)
+                )
+            ]
+            strong_left = any(
+                t.neg_op in (2, 3) and t.negated for x in unrestated for t in (a_pol.get(x, []) + p_pol.get(x, []))
+            )
+            if unrestated and (len(unrestated) >= 2 or strong_left or len(pred) == 1):
+                issues.append(
+                    ClaimIssue(
+                        "negation",
+                        f"“{_clause_text(a, c)}” has the opposite polarity of “{_clause_text(p, pc)}”",
+                        a.clause_sent[c],
+                    )
+                )
+                break
+    return issues
+
+
+def _backing(a: Analysed, c: int, passages: Sequence[Analysed]) -> tuple[list, str, set[str]] | None:
+    """The passage sentences an answer clause restates: (candidates, their words joined, their word and
+    stem set with interval uses of "every" removed — "checked every 5 seconds" is no quantifier)."""
+    terms = a.clause_terms.get(c, frozenset())
+    cands = _overlapping(terms, passages, "sent", 2 if len(terms) >= 3 else 1) if terms else []
+    if not cands:
+        cands = _overlapping(a.sent_terms.get(a.clause_sent[c], frozenset()), passages, "sent", 1)
+    if not cands:
+        return None
+    pw = " ".join(p.sent_low[s] for p, s, _ in cands)
+    p_set = set(_INTERVAL.sub(" ", pw).split())
+    p_set |= {_stem(w) for w in p_set}
+    return cands, pw, p_set
+
+
+def _only_cue(ws: list[str], sent_words: str, pw: str, p_set: set[str]) -> str | None:
+    """ "only" (exclusive), "only if" (conditional) or "only after" (temporal) without backing."""
+    has_only = bool(p_set & _ONLY) or any(ph in pw for ph in _ONLY_PHRASES)
+    k = next((i for i, w in enumerate(ws) if w in _ONLY), -1)
+    nxt = ws[k + 1] if 0 <= k < len(ws) - 1 else ""
+    if nxt in _NUMBER_WORDS or _PLAIN_NUM.match(nxt) or nxt in ("a", "one", "once"):
+        return None  # "only 5 seconds": emphasis on an amount
+    rest = sent_words.split("only", 1)[-1]
+    conditional = bool(re.search(r"\b(if|when|whenever|as long as|provided)\b", rest))
+    temporal = bool(set(rest.split()) & _TEMPORAL)
+    if conditional and not temporal:
+        if has_only:
+            return None
+        return "only if" if "unless" in p_set else "only"  # "only if X" restating "unless X" inverts it
+    if has_only or p_set & _ONLY_EXCLUSIVE_BACKING or _CONTRAST_NOT.search(pw):
+        return None
+    if temporal and p_set & (_TEMPORAL | _BEFORE | _AFTER):
+        return None
+    return "only"
+
+
+def _clause_cues(a: Analysed, c: int, cands: list, pw: str, p_set: set[str]) -> list[tuple[str, str]]:
+    words = a.clause_low[c]
+    ws = words.split()
+    w_set = set(ws)
+    out: list[tuple[str, str]] = []
+    if w_set & _ONLY or any(ph in words for ph in _ONLY_PHRASES):
+        what = _only_cue(ws, a.sent_low[a.clause_sent[c]], pw, p_set)
+        if what:
+            out.append(("condition", what))
+    if "even" in w_set and "even" not in p_set and not _REGARDLESS.search(pw):
+        out.append(("condition", "even"))
+    if_not = "if" in p_set and any(t.neg_op for p, s, _ in cands for t in p.tokens if t.sent == s)
+    if "unless" in w_set and not (p_set & _UNLESS_BACKING) and not if_not:  # "unless X" restates "if not X"
+        out.append(("condition", "unless"))
+    if _REGARDLESS.search(words) and not _REGARDLESS.search(pw):
+        out.append(("scope", "regardless / whether or not"))
+    strong = w_set & _UNIVERSAL_STRONG
+    widening = strong | (w_set & (_UNIVERSAL_WEAK | {"both", "any", "anyone"}))
+    has_only = bool(p_set & _ONLY)
+    if strong and not (p_set & _UNIVERSAL_BACKING):
+        out.append(("scope", sorted(strong)[0]))
+    elif widening and has_only and not w_set & _ONLY and not (p_set & (_UNIVERSAL_BACKING - {"no"})):
+        out.append(("scope", sorted(widening)[0]))  # "both workers and clients" restating "only the worker"
+    pws = pw.split()
+    for i, w in enumerate(ws):  # "every situation" restating "most situations"
+        if w not in _UNIVERSAL_WEAK and w not in _UNIVERSAL_STRONG:
+            continue
+        nouns = {_stem(x) for x in ws[i + 1 : i + 3] if x not in STOPWORDS}
+        partial = next(
+            (x for k, x in enumerate(pws) if x in _PARTIAL and nouns & {_stem(y) for y in pws[k + 1 : k + 3]}), None
+        )
+        if partial:
+            out.append(("scope", f"{w} (the passages say “{partial}”)"))
+    absolute = _ABSOLUTE.search(words) and not (w_set & _HEDGES)
+    if absolute and (p_set & _HEDGES or _HEDGE_PHRASES.search(pw)) and not _ABSOLUTE.search(pw):
+        out.append(("scope", "always / never"))  # an absolute restating a hedged passage
+    return out
+
+
+def check_cues(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
+    """Conditions and quantifiers the answer adds must be backed by the passage sentences it restates."""
+    issues: list[ClaimIssue] = []
+    for c in a.clause_low:
+        found = _backing(a, c, passages)
+        if found is None:
+            continue
+        text = _clause_text(a, c)
+        for kind, what in _clause_cues(a, c, *found):
+            issues.append(
+                ClaimIssue(kind, f"“{what}” in “{text}” is not backed by the cited passages", a.clause_sent[c])
+            )
+    issues += _check_order(a, passages)
+    return issues
+
+
+def _check_bare_units(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
+    """A unit without a number ("the delay is specified in minutes") where the passage sentence it restates
+    uses another unit of that kind ("in seconds")."""
+    issues: list[ClaimIssue] = []
+    for c, words in a.clause_low.items():
+        ws = words.split()
+        for i, w in enumerate(ws):
+            u = _unit_at_word(w)
+            prev = ws[i - 1] if i else ""
+            if not u or prev in _NUMBER_WORDS or _PLAIN_NUM.match(prev) or prev in ("a", "an"):
+                continue
+            dim = _UNITS[u][0]
+            found = _backing(a, c, passages) if dim in ("time", "size") else None
+            if found is None or any(_unit_at_word(x) == u for x in found[2]):
+                continue
+            if any(x and _UNITS[x][0] == dim and x != u for x in map(_unit_at_word, found[2])):
+                issues.append(
+                    ClaimIssue(
+                        "number", f"“{w}” in “{_clause_text(a, c)}”: the passages use another unit", a.clause_sent[c]
+                    )
+                )
+    return issues
+
+
+def _unit_at_word(w: str) -> str | None:
+    for cand in (w, w[:-1] if w.endswith("s") else w):
+        if cand in _UNITS and len(cand) > 3:
+            return cand
+    return None
+
+
+def _complement(a: Analysed, i: int) -> set[str]:
+    out: set[str] = set()
+    t0 = a.tokens[i]
+    for t in a.tokens[i + 1 : i + 7]:
+        if t.sent != t0.sent or t.clause != t0.clause:
+            break
+        out.update(t.terms)
+    return out
+
+
+def _check_order(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
+    """ "before X" restating "after X" (and vice versa); "Y after X" restating "X before Y" is fine."""
+    issues = []
+    for i, t in enumerate(a.tokens):
+        mine = _BEFORE if t.low in _BEFORE else _AFTER if t.low in _AFTER else None
+        if mine is None or (t.low == "once" and i + 1 < len(a.tokens) and a.tokens[i + 1].low in ("per", "every")):
+            continue
+        comp = _complement(a, i) - _NUMBER_STEMS
+        if not comp:
+            continue
+        opposite = _AFTER if mine is _BEFORE else _BEFORE
+        for p in passages:
+            for j, x in enumerate(p.tokens):
+                if x.low not in opposite:
+                    continue
+                pcomp = _complement(p, j)
+                same_rel = any(
+                    y.low in mine and _complement(p, k) & comp for k, y in enumerate(p.tokens) if y.sent == x.sent
+                )
+                if len(pcomp & comp) >= min(2, len(comp)) and not same_rel:
+                    issues.append(
+                        ClaimIssue(
+                            "condition",
+                            f"“{t.raw} {' '.join(sorted(comp))}”: the passages say “{x.raw}” for that",
+                            t.sent,
+                        )
+                    )
+                    return issues
+    return issues
+
+
+CHECKS = ("numbers", "names", "negation", "conditions")
+_CHECK_FUNCTIONS = {
+    "numbers": check_numbers,
+    "names": check_names,
+    "negation": check_polarity,
+    "conditions": check_cues,
+}
+
+
+def check_answer(answer: str, passages: Sequence[str], checks: Collection[str] = CHECKS) -> list[ClaimIssue]:
+    """Every exact-check issue of an answer against its cited passages (empty = no objection). Each issue
+    carries the index of its sentence in ``guardrails.text.sentences(answer)``. `checks` picks a subset of
+    ``CHECKS``."""
+    unknown = set(checks) - set(CHECKS)
+    if unknown:
+        raise ValueError(f"unknown exact checks: {sorted(unknown)} (known: {', '.join(CHECKS)})")
+    if not passages or not answer.strip() or not checks:
+        return []
+    ps = analyse_passages(tuple(passages))
+    a = analyse(answer)
+    issues = [i for name in CHECKS if name in checks for i in _CHECK_FUNCTIONS[name](a, ps)]
+    outer = {t.sent: t.outer for t in a.tokens}
+    return [replace(i, sentence=outer.get(i.sentence, 0)) for i in issues]
