@@ -31,12 +31,15 @@ test: $(STAMP) $(COMPOSE)
 
 bench: $(STAMP)
 	$(BIN)/python bench/pii_bench.py
+	$(BIN)/python bench/quality_bench.py
+	$(BIN)/python bench/grounding_bench.py
 	$(BIN)/python bench/retrieval_bench.py
 	$(BIN)/python bench/latency_bench.py
 	$(BIN)/python bench/slack_bench.py
 	$(BIN)/python bench/memory_bench.py
 	$(BIN)/python bench/retune_bench.py
 	$(BIN)/python bench/load_bench.py
+	$(BIN)/python bench/fairness_bench.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
