@@ -1,4 +1,6 @@
-"""Retrieval quality benchmark: hybrid vs full-text vs vector vs a BM25 baseline, the answerability gate,
+"""Retrieval quality benchmark on the sample KB only (superseded by bench/quality_bench.py, which compares every
+method on three documentation sets and reports on splits nothing was tuned on): hybrid vs full-text vs vector vs
+a BM25 baseline, the relevance gate,
 and end-to-end pipeline outcomes on the labelled set.
 
     python bench/retrieval_bench.py [--data bench/data/retrieval_eval.jsonl] [--out bench/results/retrieval.md]
@@ -277,7 +279,7 @@ def run(data: Path, with_pipeline: bool) -> tuple[str, list[QuestionResult]]:
     # Retrieval quality.
     from workers import retrieval
 
-    rank_fn = "ts_rank_cd" if "ts_rank_cd(" in retrieval._FTS_SQL else "ts_rank"
+    rank_fn = "ts_rank_cd" if "ts_rank_cd(" in retrieval._TSRANK_SQL else "ts_rank"
     lines += [
         "",
         "## Retrieval quality (answerable questions)",

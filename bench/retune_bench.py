@@ -75,7 +75,10 @@ def section(r: dict) -> list[str]:
     res = r["result"]
     rep = res.report
     sc = r["scenario"]
-    title = {"eager": "From an over-eager version (abstain 0.2, min sentence support 0.25)", "seed": "From the seed v1"}
+    title = {
+        "eager": "From an over-eager version (answerability threshold 0.05, min sentence support 0.25)",
+        "seed": "From the seed v1",
+    }
     votes = ", ".join(f"{k[0]} → {k[1]} ×{n}" for k, n in sorted(sc.votes.items()))
     lines = [
         "",
