@@ -294,3 +294,38 @@ def write_report(markdown: str, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(markdown, encoding="utf-8")
     print(f"wrote {out}", file=sys.stderr)
+
+
+# ---------------------------------------------------------------------------------------------- search index
+
+
+def search_index_stats(url: str) -> dict:
+    """Rows and on-disk size (table + indexes) of the BM25 postings and the stored quotable sentences."""
+    from core import db
+
+    with db.connect(url) as conn:
+        row = conn.execute(
+            "SELECT (SELECT count(*) FROM chunk_terms) AS postings, "
+            "pg_total_relation_size('chunk_terms') AS postings_bytes, "
+            "(SELECT count(*) FROM collection_terms) AS terms, "
+            "(SELECT count(*) FROM chunk_sentences) AS sentences, "
+            "pg_total_relation_size('chunk_sentences') AS sentences_bytes"
+        ).fetchone()
+    return dict(row)
+
+
+def calibrate_collections(url: str, embedder, collections: Sequence[str] = COLLECTIONS) -> dict[str, float]:
+    """Compute and store each collection's answerability calibration ahead of the first question; seconds each."""
+    import time
+
+    from core import db
+    from workers.answerability.calibration import calibrate
+
+    out: dict[str, float] = {}
+    with db.connect(url) as conn:
+        for collection in collections:
+            t0 = time.perf_counter()
+            calibrate(conn, collection, embedder)
+            conn.commit()
+            out[collection] = time.perf_counter() - t0
+    return out
