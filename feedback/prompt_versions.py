@@ -33,6 +33,8 @@ class AnsweringParams(BaseModel):
     candidates: int = Field(40, ge=1, le=500)  # per retriever, before fusion
     # BM25: postings read per query term, best impact first (bounds the work a common word costs).
     keyword_postings_per_term: int = Field(2000, ge=10, le=100000)
+    # …and a term both cut that way and in more than this share of the collection is left out (near-stopwords).
+    keyword_max_df_share: float = Field(0.25, gt=0, le=1)
     top_k: int = Field(8, ge=1, le=50)  # fused results kept
     context_k: int = Field(5, ge=1, le=20)  # passages given to the answerer
     abstain_threshold: float = Field(0.34, ge=0, le=1)  # best passage relevance below this → "I don't know"

@@ -138,7 +138,7 @@ def test_each_term_reads_a_bounded_slice_of_postings(kw_db):
     with db.connect(kw_db) as conn:
         query = "worker queue retry"
         n_terms = len(set(search_terms(query)))
-        capped = keyword.search(conn, query, ["kw"], n=1000, per_term=2)
+        capped = keyword.search(conn, query, ["kw"], n=1000, per_term=2, max_df_share=1.0)
         assert 0 < len(capped) <= 2 * n_terms
         full = keyword.search(conn, query, ["kw"], n=1000, per_term=100_000)
         assert len(full) > len(capped)
@@ -175,3 +175,20 @@ def test_backfill_indexes_chunks_written_before_bm25(kw_db):
         conn.commit()
         after = keyword.search(conn, "serializer pickle", ["kw"], n=50)
         assert [h.chunk_id for h in after] == [h.chunk_id for h in before]
+
+
+def test_a_near_stopword_of_a_large_collection_is_left_out_only_when_its_postings_are_cut(clean_db):
+    with db.connect(clean_db) as conn:
+        store.ensure_collection(conn, "big")
+        # "worker" is in every chunk, "chord" in one.
+        _doc(conn, "big", "a.md", [f"worker number {i} does things" for i in range(30)] + ["worker chord"])
+        conn.commit()
+        everything = keyword.search(conn, "worker", ["big"], n=100, per_term=100_000)
+        assert len(everything) == 31, "uncut postings: the common term counts"
+        assert keyword.search(conn, "worker", ["big"], n=100, per_term=5, max_df_share=0.25) == []
+        assert keyword.search(conn, "worker", ["big"], n=100, per_term=5, max_df_share=1.0), "share 1: kept"
+        [hit] = keyword.search(conn, "worker chord", ["big"], n=100, per_term=5, max_df_share=0.25)
+        exact = keyword.score_chunks(conn, "chord", ["big"], [hit.chunk_id])[hit.chunk_id]
+        assert hit.score == pytest.approx(exact), "the rare term alone decides"
+        same = keyword.score_chunks(conn, "worker chord", ["big"], [hit.chunk_id], per_term=5, max_df_share=0.25)
+        assert same[hit.chunk_id] == pytest.approx(hit.score), "completing a vector candidate's score agrees"

@@ -137,7 +137,16 @@ def _score_fusion(
     bm25 = dict(zip(kw_ids, kw_scores, strict=True))
     cos = dict(zip(vec_ids, vec_scores, strict=True))
     need_bm25 = [i for i in vec_ids if i not in bm25]
-    bm25.update(keyword.score_chunks(conn, question, collections, need_bm25))
+    bm25.update(
+        keyword.score_chunks(
+            conn,
+            question,
+            collections,
+            need_bm25,
+            per_term=params.keyword_postings_per_term,
+            max_df_share=params.keyword_max_df_share,
+        )
+    )
     need_cos = [i for i in kw_ids if i not in cos]
     if need_cos:
         dim = int(query_vector.shape[0])
@@ -180,6 +189,7 @@ def retrieve(
             collections,
             n=params.candidates,
             per_term=params.keyword_postings_per_term,
+            max_df_share=params.keyword_max_df_share,
             exclude_documents=exclude,
         )
         fts_ids = [h.chunk_id for h in hits]
