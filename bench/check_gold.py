@@ -1,16 +1,16 @@
-"""Check the Flask evaluation set against the project's own parser and chunker.
+"""Check an evaluation set fetched from a PyPI sdist (bench/data/SET) against the project's own parser and chunker.
 
-Parses every supported file under the cache folder (default ``bench/.cache/flask``, the ``docs/`` folder of the
-Flask sdist named in ``source.json``), skipping the ``exclude`` globs of ``source.json``, chunks it as ingestion
+Parses every supported file under the cache folder (default ``bench/.cache/SET``, the ``docs/`` folder of the
+sdist named in the set's ``source.json``), skipping the ``exclude`` globs of ``source.json``, chunks it as ingestion
 does (``workers.kb.chunking.chunk_document`` with the default ``chunk_max_chars`` / ``chunk_overlap_chars`` of
 ``core.settings.Settings``), and prints each gold (path, heading) that matches no chunk under the rules of
 ``bench/common.py`` (``gold_key`` on the gold, ``chunk_keys`` on each chunk). Also checks the records: fields,
 unique ids and questions, kind vs answerable, 1-3 gold sections for answerable and none otherwise, and that each
 split is the one the hash rule (``expected_splits``) gives.
 
-    python bench/data/flask/check_gold.py              # exit status 1 if anything is wrong
-    python bench/data/flask/check_gold.py --sections   # list every (path, heading path) the chunker yields
-    python bench/data/flask/check_gold.py --show ID    # print the chunks each gold of question ID matches
+    python bench/check_gold.py flask              # exit status 1 if anything is wrong (also: typer)
+    python bench/check_gold.py flask --sections   # list every (path, heading path) the chunker yields
+    python bench/check_gold.py flask --show ID    # print the chunks each gold of question ID matches
 """
 
 from __future__ import annotations
@@ -23,8 +23,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -33,7 +32,8 @@ from core.settings import Settings  # noqa: E402
 from workers.kb.chunking import chunk_document  # noqa: E402
 from workers.kb.parsing import UnreadableDocument, decode, format_of, parse  # noqa: E402
 
-DEFAULT_CACHE = ROOT / "bench" / ".cache" / "flask"
+DATA = ROOT / "bench" / "data"
+CACHE = ROOT / "bench" / ".cache"
 KINDS = {"answerable": True, "off_topic": False, "near_miss": False}
 FIELDS = {"id", "question", "collection", "kind", "answerable", "gold", "split"}
 DEV_SHARE = 0.4
@@ -55,8 +55,8 @@ def expected_splits(records: list[dict], dev_share: float = DEV_SHARE) -> dict[s
     return out
 
 
-def load_source() -> dict:
-    return json.loads((HERE / "source.json").read_text(encoding="utf-8"))
+def load_source(name: str) -> dict:
+    return json.loads((DATA / name / "source.json").read_text(encoding="utf-8"))
 
 
 def excluded(rel: str, patterns: list[str]) -> bool:
@@ -77,7 +77,8 @@ def parse_cache(cache: Path, exclude: list[str]) -> tuple[dict[str, list], list[
         if fmt is None:
             continue
         try:
-            doc = parse(decode(path.read_bytes(), rel), fmt, path.stem.replace("-", " ").replace("_", " ").strip())
+            title = path.stem.replace("-", " ").replace("_", " ").strip() or rel  # as workers.kb.ingest
+            doc = parse(decode(path.read_bytes(), rel), fmt, title)
         except UnreadableDocument as exc:
             failed.append(f"{rel}: {exc}")
             continue
@@ -87,13 +88,16 @@ def parse_cache(cache: Path, exclude: list[str]) -> tuple[dict[str, list], list[
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
-    ap.add_argument("--questions", type=Path, default=HERE / "questions.jsonl")
+    ap.add_argument("set", help="the set's folder name under bench/data (flask, typer)")
+    ap.add_argument("--cache", type=Path, help="default: bench/.cache/SET")
+    ap.add_argument("--questions", type=Path, help="default: bench/data/SET/questions.jsonl")
     ap.add_argument("--sections", action="store_true", help="list the sections the chunker yields and stop")
     ap.add_argument("--show", metavar="ID", help="print the chunks that each gold of question ID matches and stop")
     args = ap.parse_args()
+    args.cache = args.cache or CACHE / args.set
+    args.questions = args.questions or DATA / args.set / "questions.jsonl"
 
-    source = load_source()
+    source = load_source(args.set)
     if not args.cache.is_dir():
         print(f"cache folder {args.cache} missing: fetch {source['pypi']} and copy its {source['subdir']}/ there")
         return 2
