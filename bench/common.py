@@ -329,3 +329,10 @@ def calibrate_collections(url: str, embedder, collections: Sequence[str] = COLLE
             conn.commit()
             out[collection] = time.perf_counter() - t0
     return out
+
+
+def question_limits_off() -> None:
+    """Load benches: one simulated person asks far more than a person would. The local stack's bot reads its
+    settings from the environment, so the per-person and per-channel question limits are turned off there."""
+    os.environ["ANSWERLOOP_RATE_LIMIT_USER_PER_MINUTE"] = "0"
+    os.environ["ANSWERLOOP_RATE_LIMIT_CHANNEL_PER_MINUTE"] = "0"

@@ -18,7 +18,7 @@ import statistics
 import time
 from pathlib import Path
 
-from common import RESULTS, bench_database, bench_home, fmt, header, ingest_sample, write_report
+from common import RESULTS, bench_database, bench_home, fmt, header, ingest_sample, question_limits_off, write_report
 from slack_bench import questions
 
 DEFAULT_OUT = RESULTS / "fairness.md"
@@ -98,15 +98,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args()
 
-    import os
-
     from core.embedded_redis import EmbeddedRedis
     from core.settings import Settings
     from workers.embeddings import get_embedder
 
-    # One simulated person asks far more than a person would: the limits would refuse the burst.
-    os.environ["ANSWERLOOP_RATE_LIMIT_USER_PER_MINUTE"] = "0"
-    os.environ["ANSWERLOOP_RATE_LIMIT_CHANNEL_PER_MINUTE"] = "0"
+    question_limits_off()
     url = bench_database("fairness")
     broker = EmbeddedRedis(bench_home() / "logs").start()
     base = {

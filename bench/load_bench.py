@@ -71,6 +71,7 @@ from common import (
     ingest_sample,
     load_eval,
     percentile,
+    question_limits_off,
     search_index_stats,
     write_report,
 )
@@ -1158,10 +1159,7 @@ def main() -> None:
     from core.settings import Settings
     from workers.embeddings import LocalEmbedder
 
-    # The stack's bot reads its settings from the environment: one simulated person's flood is not abuse here
-    # (per-person and per-channel question limits off, as in bench/slack_bench.py).
-    os.environ["ANSWERLOOP_RATE_LIMIT_USER_PER_MINUTE"] = "0"
-    os.environ["ANSWERLOOP_RATE_LIMIT_CHANNEL_PER_MINUTE"] = "0"
+    question_limits_off()
 
     started = time.perf_counter()
     wall: dict[str, float] = {}

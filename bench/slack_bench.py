@@ -24,7 +24,18 @@ import json
 import time
 from pathlib import Path
 
-from common import EVAL_DATA, RESULTS, bench_database, bench_home, fmt, header, ingest_sample, percentile, write_report
+from common import (
+    EVAL_DATA,
+    RESULTS,
+    bench_database,
+    bench_home,
+    fmt,
+    header,
+    ingest_sample,
+    percentile,
+    question_limits_off,
+    write_report,
+)
 
 DEFAULT_OUT = RESULTS / "slack.md"
 
@@ -132,8 +143,6 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args()
 
-    import os
-
     import redis
 
     from cli.local_stack import LocalSlackStack
@@ -142,9 +151,7 @@ def main() -> None:
     from slack_standin import GENERAL
     from workers.embeddings import get_embedder
 
-    # The stack's bot reads its settings from the environment: one simulated person's flood is not abuse here.
-    os.environ["ANSWERLOOP_RATE_LIMIT_USER_PER_MINUTE"] = "0"
-    os.environ["ANSWERLOOP_RATE_LIMIT_CHANNEL_PER_MINUTE"] = "0"
+    question_limits_off()
     url = bench_database("slack")
     broker = EmbeddedRedis(bench_home() / "logs").start()  # one Redis for every phase (see LocalSlackStack)
     # A load bench: one simulated person asks far more than a person would (rate limits off).
