@@ -51,12 +51,14 @@ SELECT c.id, c.document_id, c.section_title, c.heading_path, c.link, c.content, 
        d.title AS document_title, d.source_path, d.format = 'verified' AS verified,
        CASE WHEN %(v)s::vector IS NOT NULL AND vector_dims(c.embedding) = %(dim)s
             THEN 1 - (c.embedding <=> %(v)s::vector) END AS cosine,
-       coalesce((SELECT array_agg(s.text ORDER BY s.ordinal) FROM chunk_sentences s WHERE s.chunk_id = c.id),
-                '{}') AS sentences,
-       (SELECT array_agg(CASE WHEN %(v)s::vector IS NOT NULL AND vector_dims(s.embedding) = %(dim)s
-                              THEN 1 - (s.embedding <=> %(v)s::vector) END ORDER BY s.ordinal)
-        FROM chunk_sentences s WHERE s.chunk_id = c.id) AS sentence_cosines
+       coalesce(st.sentences, '{}') AS sentences, st.sentence_cosines
 FROM chunks c JOIN documents d ON d.id = c.document_id
+LEFT JOIN LATERAL (
+    SELECT array_agg(s.text ORDER BY s.ordinal) AS sentences,
+           array_agg(CASE WHEN %(v)s::vector IS NOT NULL AND vector_dims(s.embedding) = %(dim)s
+                          THEN 1 - (s.embedding <=> %(v)s::vector) END ORDER BY s.ordinal) AS sentence_cosines
+    FROM chunk_sentences s WHERE s.chunk_id = c.id
+) st ON true
 WHERE c.id = ANY(%(ids)s)
 """
 
