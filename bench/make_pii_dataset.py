@@ -461,22 +461,580 @@ def generate(n: int = N_RECORDS, seed: int = SEED) -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--set", choices=["tuned", "dev", "heldout"], default="tuned")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--n", type=int, default=N_RECORDS)
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args()
 
+    if args.set != "tuned":
+        records, negatives = generate_k(args.set)
+        data = DEFAULT_OUT.parent
+        out, neg_out = data / f"pii_{args.set}.jsonl", data / f"pii_{args.set}_negatives.jsonl"
+        write_jsonl(out, records)
+        write_jsonl(neg_out, negatives)
+        counts = Counter(s["entity_type"] for r in records for s in r["spans"])
+        intl = sum(1 for r in records for s in r["spans"] if s.get("country_code"))
+        print(f"wrote {len(records)} records to {out}, {len(negatives)} negatives to {neg_out}")
+        for entity, count in sorted(counts.items()):
+            print(f"  {entity:<16} {count}" + (f" ({intl} with country code)" if entity == "PHONE_NUMBER" else ""))
+        return
+
     records = generate(args.n, args.seed)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.open("w", encoding="utf-8", newline="\n") as fh:
-        for rec in records:
-            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    write_jsonl(args.out, records)
 
     counts = Counter(s["entity_type"] for r in records for s in r["spans"])
     negatives = sum(1 for r in records if not r["spans"])
     print(f"wrote {len(records)} records ({negatives} without PII) to {args.out}")
     for entity, count in sorted(counts.items()):
         print(f"  {entity:<16} {count}")
+
+
+# ===================================================================================================
+# Second generation (issue K): a held-out set nobody tuned on, a dev set to tune on, and negatives.
+#
+#   python bench/make_pii_dataset.py --set heldout   # bench/data/pii_heldout.jsonl + pii_negatives.jsonl
+#   python bench/make_pii_dataset.py --set dev       # bench/data/pii_dev.jsonl + pii_dev_negatives.jsonl
+#
+# The held-out set is made of (a) every template of presidio-evaluator (bench/data/
+# pii_templates_presidio_evaluator.txt, copied from its wheel: the project wrote none of them) and (b) half
+# of the Slack-style templates below; the dev set uses the other half only. Values come from Faker in the
+# locales en_US, en_GB, de_CH, fr_FR and en_IN and from brand/format generators for cards, phones and
+# secrets. Negative templates are split the same way (even index → dev, odd → held-out). Each set has its
+# own seed. The held-out files were generated once and committed before the recognizers were tuned; their
+# errors were not looked at while tuning.
+# ===================================================================================================
+
+HELDOUT_SEED = 8_311_962
+DEV_SEED = 4_271_035
+LOCALES = ("en_US", "en_GB", "de_CH", "fr_FR", "en_IN")
+PE_TEMPLATES = Path(__file__).resolve().parent / "data" / "pii_templates_presidio_evaluator.txt"
+
+# presidio-evaluator slot -> labelled entity (other slots are unlabelled fillers).
+PE_SLOT_ENTITY = {
+    "credit_card_number": "CREDIT_CARD",
+    "phone_number": "PHONE_NUMBER",
+    "email": "EMAIL_ADDRESS",
+    "iban": "IBAN_CODE",
+    "ssn": "US_SSN",
+    "ip_address": "IP_ADDRESS",
+    "person": "PERSON",
+    "name": "PERSON",
+    "first_name": "PERSON",
+    "last_name": "PERSON",
+    "name_female": "PERSON",
+    "name_male": "PERSON",
+    "first_name_male": "PERSON",
+    "first_name_female": "PERSON",
+    "first_name_nonbinary": "PERSON",
+    "last_name_male": "PERSON",
+    "last_name_female": "PERSON",
+    "city": "LOCATION",
+    "country": "LOCATION",
+    "address": "LOCATION",
+    "street_name": "LOCATION",
+}
+
+# Slack-style templates (upper-case slots labelled, lower-case fillers as in the first set). Even index → dev,
+# odd index → held-out.
+K_TEMPLATES: list[str] = [
+    # cards
+    "customer read me their card over chat: {{CARD}} — how do I delete that message from the export?",
+    "the payment log line has pan={{CARD}} in clear text, is that a PCI incident?",
+    "Refund for {{CARD}} (exp {{expiry}}) failed with {{errcode}}, who can retry it?",
+    "Why was card {{CARD}} declined on {{date}}? order {{ticket}}",
+    "I saw {{CARD}} in the {{service}} debug output after the {{version}} deploy",
+    "Can we block the card number {{CARD}}? it's being used for fraud",
+    # phones
+    "if the migration goes wrong call me on {{PHONE_INTL}}",
+    "vendor escalation line is {{PHONE_INTL}}, add it to the runbook?",
+    "my mobile is {{PHONE_LOCAL}}, text me when {{service}} is back",
+    "the Zurich office number is {{PHONE_INTL}} — who picks up at night?",
+    "customer asks us to ring {{PHONE_INTL}} about {{ticket}}",
+    "phone: {{PHONE_LOCAL}} (desk), {{PHONE_INTL}} (cell)",
+    "reach me on whatsapp {{PHONE_INTL}} while I'm travelling",
+    "SMS codes to {{PHONE_INTL}} never arrive, is Twilio failing in {{region}}?",
+    "tel. {{PHONE_LOCAL}} — that's the pager for the {{env}} on-call",
+    "please call {{PHONE_LOCAL}} if the {{service}} alerts fire again",
+    # other PII
+    "{{EMAIL_ADDRESS}} says the invite link expired, can you resend?",
+    "bounce from {{EMAIL_ADDRESS}}: 550 mailbox unavailable, remove them from the list?",
+    "wire to {{IBAN_CODE}} got returned, is the BIC wrong?",
+    "new supplier IBAN {{IBAN_CODE}} — who approves it?",
+    "login attempts from {{IP_ADDRESS}} every {{small}}s, block it?",
+    "the VPN gives me {{IP_ADDRESS}} but the allowlist has another one",
+    "the background check form needs SSN {{US_SSN}} — is this channel ok for that?",
+    "payroll shows ssn {{US_SSN}} for two people, how?",
+    # secrets (values from many providers)
+    "CI log printed {{AWS_ACCESS_KEY}} in the deploy step, how bad is it?",
+    "aws_secret_access_key={{AWS_SECRET_KEY}} was in the Dockerfile for a week",
+    "token {{SLACK_TOKEN}} was in the screenshot, rotate?",
+    "the app posts with {{SLACK_TOKEN}}, which workspace is it?",
+    "found {{GITHUB_TOKEN}} in an old gist, whose is it?",
+    "GITHUB_TOKEN: {{GITHUB_TOKEN}} in the env of the runner, safe?",
+    "gitlab runner registered with {{GITLAB_TOKEN}}, can I reuse it?",
+    "the release job uses {{GITLAB_TOKEN}} to push tags",
+    "stripe dashboard shows {{STRIPE_KEY}} as the live key, is that the one in vault?",
+    "checkout service has {{STRIPE_KEY}} hard-coded, see {{sha}}",
+    "twilio account {{TWILIO_KEY}} is billed to which team?",
+    "SendGrid key {{SENDGRID_KEY}} hit the daily limit",
+    "npm publish uses {{NPM_TOKEN}} from the CI secrets, expired?",
+    "//registry.npmjs.org/:_authToken={{NPM_TOKEN}} is in the repo .npmrc",
+    "twine upload -u __token__ -p {{PYPI_TOKEN}} failed with 403",
+    "PyPI token {{PYPI_TOKEN}} — project scoped or account wide?",
+    "Authorization: Bearer {{JWT}} from the mobile client gets 401",
+    "the session cookie value is {{JWT}}, how do I decode it?",
+    "```\n{{PRIVATE_KEY}}\n```\nis this the deploy key we rotated?",
+    "I pasted {{PRIVATE_KEY}} into the ticket by mistake",
+    "DATABASE_URL=postgres://{{user}}:{{URL_PASSWORD}}@{{dbhost}}:5432/{{db}} in the compose file",
+    "redis://default:{{URL_PASSWORD}}@cache.internal:6379/0 refuses connections",
+    'db_password: "{{GENERIC_SECRET}}" is in values.yaml, move to sealed secrets?',
+    "client_secret = '{{HEX_SECRET}}' for the OAuth app, where does it go?",
+    "mailchimp key {{MAILCHIMP_KEY}} still works after the offboarding?",
+    "square oauth secret {{SQUARE_KEY}} is in the old config repo",
+    "discord bot token {{DISCORD_TOKEN}} leaked in the channel topic",
+    "telegram bot {{TELEGRAM_TOKEN}} is spamming, revoke it",
+    "DefaultEndpointsProtocol=https;AccountName=ops;{{AZURE_KEY}};EndpointSuffix=core.windows.net",
+    "artifactory api key {{ARTIFACTORY_KEY}} for the build agents",
+    "maps key {{GOOGLE_API_KEY}} has no referrer restriction",
+    "HF_TOKEN={{HF_TOKEN}} pulls the private model, personal or org token?",
+    "OPENAI_API_KEY={{OPENAI_KEY}} is billed to which org?",
+    "slack app-level token {{SLACK_APP_TOKEN}} for socket mode, where is it stored?",
+    "x-api-key: {{HEX_SECRET}} is what the partner sent us",
+    "my password is {{GENERIC_SECRET}} and SSO still rejects it",
+]
+
+K_NEGATIVE_TEMPLATES: list[str] = [
+    "2024-{{mm}}-{{dd}}T{{time}}:{{ss}}.{{ms}}Z INFO {{service}} request_id={{uuid}} status=200 took {{ms}}ms",
+    "ERROR [{{service}}] connection refused to {{host}}:{{port}} after {{small}} retries",
+    'Traceback (most recent call last):\n  File "/app/{{module}}.py", line {{line}}, in handle\n'
+    "    return self._call(req)\nTimeoutError: timed out after {{small}}.{{ms}}s",
+    "bumped {{pkg}} from {{version}} to {{version}} in {{sha}}",
+    "`git cherry-pick {{sha}}` conflicts on {{module}}.py, who owns it?",
+    "cron `{{cron}}` runs the cleanup, can we move it to 02:30?",
+    "the image is {{registry}}/{{service}}:{{version}}@sha256:{{sha256}}",
+    "price went from ${{price}} to ${{price}} per seat, is that the {{date}} change?",
+    "p95 is {{ms}} ms, p99 {{big}} ms since build {{build}}",
+    "disk usage {{small}}.{{small}} GB of {{big}} GB on {{host}}",
+    "listen 0.0.0.0:{{port}} and 127.0.0.1:{{port}} — which one does nginx use?",
+    "{{ticket}} and {{ticket}} both mention error {{errcode}}",
+    "kubectl -n {{env}} scale deploy/{{service}} --replicas={{small}}",
+    "order #{{big}} shipped on {{date}}, tracking {{tracking}}",
+    "uuid {{uuid}} appears twice in the {{module}} table",
+    "SELECT count(*) FROM events WHERE id > {{big}} AND ts < '{{date}} {{time}}:00'",
+    "python {{py}} + {{pkg}} {{version}} segfaults on arm64",
+    "timeout=30s retries=5 backoff=1.5 max_connections={{big}}",
+    "run {{run}} of the nightly took {{small}}m{{small}}s (was {{small}}m)",
+    "Release notes {{version}}: fixed {{ticket}}, {{ticket}}; {{small}} files changed, {{big}} insertions(+)",
+    "memory limit {{big}}Mi, request {{big}}Mi, OOMKilled at {{time}}",
+    "the float 3.14159265358979 prints as {{float}} after rounding",
+    "{{host}} has {{small}} cores and {{big}} MB RAM, load average {{small}}.{{ms}}",
+    "port range {{port}}-{{port}} is open on sg-{{hex8}}",
+    "trace id {{hex32}} span {{hex16}} took {{ms}}ms",
+    "the build number is {{big}}{{big}} and the artifact is {{service}}-{{version}}.tar.gz",
+    "epoch {{epoch}} is {{date}} {{time}} UTC, right?",
+    "what does exit code {{small}} mean for `{{service}}` on {{date}}?",
+    "ISBN 978-3-16-148410-0 is the book I mentioned for the reading group",
+    "coordinates 47.3769, 8.5417 go in the map widget config",
+    "the CIDR 10.{{small}}.0.0/16 overlaps with the peering VPC",
+    "ETA {{small}} days, budget {{price}} EUR, {{small}}% done",
+    "line {{line}} of {{module}}.py: `retries = {{small}}  # see {{ticket}}`",
+    "Docker image size dropped from {{big}} MB to {{big}} MB with the slim base",
+    "benchmark: {{big}} req/s at {{small}} workers, {{ms}} ms p50",
+    "version string is {{version}}+build.{{big}}, semver ok?",
+    "phone-number validation fails for the field max_length={{small}}, see {{ticket}}",
+    "call the /v2/{{module}} endpoint with page_size={{big}} and offset={{big}}",
+    "the secret scanner flagged {{module}}.py line {{line}} but it is a test fixture",
+    "who can review PR #{{big}}? it touches the password reset flow",
+]
+
+_NEG_SERVICES = ["billing-api", "search", "auth-gateway", "notifier", "ingest-worker", "web", "reports", "checkout"]
+_MODULES = ["handlers", "models", "tasks", "views", "settings", "client", "orders", "users"]
+
+
+def _luhn_complete(prefix: str, length: int, rng: random.Random) -> str:
+    body = prefix + "".join(rng.choice(string.digits) for _ in range(length - len(prefix) - 1))
+    total = 0
+    for i, ch in enumerate(reversed(body)):
+        d = int(ch)
+        if i % 2 == 0:  # these digits get doubled once the check digit is appended
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return body + str((10 - total % 10) % 10)
+
+
+# (brand, IIN prefixes, lengths): the ranges of the major networks (ISO/IEC 7812 IINs as the networks publish them).
+CARD_BRANDS: list[tuple[str, list[str], list[int]]] = [
+    ("visa", ["4"], [13, 16, 16, 16, 19]),
+    ("mastercard", [str(p) for p in range(51, 56)], [16]),
+    ("mastercard2", [str(p) for p in range(2221, 2721, 7)], [16]),
+    ("amex", ["34", "37"], [15]),
+    ("discover", ["6011", "644", "645", "649", "65", "622126", "622925"], [16, 19]),
+    ("diners", ["300", "305", "36", "38", "39"], [14, 16]),
+    ("jcb", [str(p) for p in range(3528, 3590, 5)], [16, 17, 18, 19]),
+    ("unionpay", ["62", "6212", "6250", "81"], [16, 17, 18, 19]),
+    (
+        "maestro",
+        ["5018", "5020", "5038", "5893", "6304", "6759", "6761", "6762", "6763", "56", "58"],
+        list(range(12, 20)),
+    ),
+    ("mir", ["2200", "2201", "2202", "2204"], [16]),
+    ("rupay", ["60", "6521", "8172", "508"], [16]),
+]
+
+
+def _group_card(number: str, rng: random.Random) -> str:
+    style = rng.random()
+    if style < 0.4:
+        return number
+    sep = rng.choice([" ", " ", "-"])
+    n = len(number)
+    if n == 15:
+        groups = [4, 6, 5]
+    elif n == 14:
+        groups = [4, 6, 4]
+    else:
+        groups = [4] * (n // 4) + ([n % 4] if n % 4 else [])
+    out, i = [], 0
+    for g in groups:
+        out.append(number[i : i + g])
+        i += g
+    return sep.join(out)
+
+
+class HeldoutGenerator:
+    """Values for the second-generation sets; fillers reuse the first generator's."""
+
+    def __init__(self, seed: int) -> None:
+        self.base = Generator(seed)
+        self.rng = self.base.rng
+        self.fakers = {loc: Faker(loc) for loc in LOCALES}
+        self.iban_fakers = {loc: Faker(loc) for loc in ("en_GB", "de_CH", "fr_FR", "de_DE", "nl_NL", "es_ES", "it_IT")}
+        self.us = self.fakers["en_US"]
+
+    def loc(self) -> Faker:
+        return self.fakers[self.rng.choice(LOCALES)]
+
+    def chars(self, alphabet: str, n: int) -> str:
+        return self.base.chars(alphabet, n)
+
+    # --- PII --------------------------------------------------------------------------------------
+    def card(self) -> str:
+        _brand, prefixes, lengths = self.rng.choice(CARD_BRANDS)
+        number = _luhn_complete(self.rng.choice(prefixes), self.rng.choice(lengths), self.rng)
+        return _group_card(number, self.rng)
+
+    def phone_local(self) -> str:
+        for _ in range(50):
+            number = self.loc().phone_number()
+            if not number.lstrip("(").startswith(("+", "00")):
+                return number
+        return number
+
+    def phone_intl(self) -> str:
+        loc = self.rng.choice(LOCALES)
+        cc = {"en_US": "1", "en_GB": "44", "de_CH": "41", "fr_FR": "33", "en_IN": "91"}[loc]
+        if self.rng.random() < 0.3:  # as Faker writes it when it writes a country code
+            for _ in range(50):
+                number = self.fakers[loc].phone_number()
+                if number.startswith("+"):
+                    return number
+        # a national significant number of that country, then one of the ways people write it
+        nsn = {
+            "en_US": lambda: f"{self.rng.randint(201, 989)}{self.rng.randint(200, 999)}{self.rng.randint(0, 9999):04d}",
+            "en_GB": lambda: (
+                self.rng.choice(["20", "113", "161", "7700", "7911"]) + self.chars(string.digits, 10)[: 10 - 2]
+            ),
+            "de_CH": lambda: (
+                self.rng.choice(["44", "43", "31", "61", "53", "76", "78", "79"]) + self.chars(string.digits, 7)
+            ),
+            "fr_FR": lambda: self.rng.choice("1234567") + self.chars(string.digits, 8),
+            "en_IN": lambda: self.rng.choice("6789") + self.chars(string.digits, 9),
+        }[loc]()
+        if loc == "en_GB":
+            nsn = nsn[:10]
+        groups = {
+            "en_US": [3, 3, 4],
+            "en_GB": [2, 4, 4] if nsn.startswith("20") else [4, 6],
+            "de_CH": [2, 3, 2, 2],
+            "fr_FR": [1, 2, 2, 2, 2],
+            "en_IN": [5, 5],
+        }[loc]
+        parts, i = [], 0
+        for g in groups:
+            parts.append(nsn[i : i + g])
+            i += g
+        style = self.rng.randrange(7)
+        if style == 0:
+            return f"+{cc}{nsn}"
+        if style == 1:
+            return f"+{cc} " + " ".join(parts)
+        if style == 2:
+            return f"00{cc} " + " ".join(parts)
+        if style == 3:
+            return f"(+{cc}) " + " ".join(parts)
+        if style == 4:
+            return f"+{cc}-" + "-".join(parts)
+        if style == 5 and loc != "en_US":
+            return f"+{cc} (0)" + " ".join(parts)
+        return f"+{cc}." + ".".join(parts)
+
+    def phone(self) -> str:
+        return self.phone_intl() if self.rng.random() < 0.5 else self.phone_local()
+
+    def iban(self) -> str:
+        iban = self.iban_fakers[self.rng.choice(sorted(self.iban_fakers))].iban()
+        return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4)) if self.rng.random() < 0.4 else iban
+
+    def ip(self) -> str:
+        kind = self.rng.random()
+        if kind < 0.4:
+            return self.us.ipv4_public()
+        if kind < 0.7:
+            return self.us.ipv4_private()
+        return self.us.ipv6()
+
+    def ssn(self) -> str:
+        return self.base.slot_US_SSN()
+
+    def email(self) -> str:
+        f = self.loc()
+        return f.free_email() if self.rng.random() < 0.5 else f.company_email()
+
+    # --- secrets ----------------------------------------------------------------------------------
+    def secret(self, slot: str) -> tuple[str, str]:
+        """(value, entity type) for a secret slot."""
+        r = self.rng
+        c = self.chars
+        lower_alnum = string.ascii_lowercase + string.digits
+        if slot == "AWS_ACCESS_KEY":
+            return r.choice(["AKIA", "ASIA", "ABIA", "ACCA"]) + c(UPPER_DIGITS, 16), "AWS_ACCESS_KEY"
+        if slot == "AWS_SECRET_KEY":
+            return c(B64, 40), "AWS_SECRET_KEY"
+        if slot == "SLACK_TOKEN":
+            kind = r.choice(["xoxb", "xoxp", "xoxa", "xoxs", "hook"])
+            if kind == "hook":
+                return (
+                    f"https://hooks.slack.com/services/T{c(UPPER_DIGITS, 10)}/B{c(UPPER_DIGITS, 10)}/{c(ALNUM, 24)}",
+                    "SLACK_TOKEN",
+                )
+            return f"{kind}-{c(string.digits, 11)}-{c(string.digits, 12)}-{c(lower_alnum, 24)}", "SLACK_TOKEN"
+        if slot == "SLACK_APP_TOKEN":
+            return f"xapp-1-A{c(UPPER_DIGITS, 10)}-{c(string.digits, 13)}-{c(HEX, 64)}", "SLACK_TOKEN"
+        if slot == "GITHUB_TOKEN":
+            if r.random() < 0.25:
+                return f"github_pat_11{c(UPPER_DIGITS, 20)}_{c(ALNUM, 59)}", "GITHUB_TOKEN"
+            return r.choice(["ghp", "gho", "ghu", "ghs", "ghr"]) + "_" + c(ALNUM, 36), "GITHUB_TOKEN"
+        if slot == "GITLAB_TOKEN":
+            kind = r.choice(["glpat-", "gldt-", "glrt-", "glft-", "GR1348941", "glcbt-", "glptt-"])
+            n = 40 if kind == "glptt-" else 20
+            return kind + c(B64URL, n), "API_KEY"
+        if slot == "STRIPE_KEY":
+            return r.choice(["sk_live_", "rk_live_", "sk_test_"]) + c(ALNUM, 24), "API_KEY"
+        if slot == "TWILIO_KEY":
+            return r.choice(["AC", "SK"]) + c(HEX, 32), "API_KEY"
+        if slot == "SENDGRID_KEY":
+            return f"SG.{c(B64URL, 22)}.{c(B64URL, 43)}", "API_KEY"
+        if slot == "NPM_TOKEN":
+            return "npm_" + c(ALNUM, 36), "API_KEY"
+        if slot == "PYPI_TOKEN":
+            return "pypi-AgEIcHlwaS5vcmc" + c(B64URL, r.randint(70, 140)), "API_KEY"
+        if slot == "MAILCHIMP_KEY":
+            return f"{c(HEX, 32)}-us{r.randint(1, 21)}", "API_KEY"
+        if slot == "SQUARE_KEY":
+            return "sq0csp-" + c(B64URL, 43), "API_KEY"
+        if slot == "DISCORD_TOKEN":
+            return f"{r.choice('MNO')}{c(B64URL, 23)}.{c(B64URL, 6)}.{c(B64URL, 27)}", "API_KEY"
+        if slot == "TELEGRAM_TOKEN":
+            return f"{r.randint(10**8, 10**10 - 1)}:{c(B64URL, 35)}", "API_KEY"
+        if slot == "AZURE_KEY":
+            return "AccountKey=" + c(B64, 86) + "==", "API_KEY"
+        if slot == "ARTIFACTORY_KEY":
+            return "AKC" + c(ALNUM, r.randint(60, 73)), "API_KEY"
+        if slot == "GOOGLE_API_KEY":
+            return "AIza" + c(B64URL, 35), "API_KEY"
+        if slot == "HF_TOKEN":
+            return "hf_" + c(ALNUM, 34), "API_KEY"
+        if slot == "OPENAI_KEY":
+            if r.random() < 0.5:
+                return f"sk-{c(ALNUM, 20)}T3BlbkFJ{c(ALNUM, 20)}", "API_KEY"
+            return "sk-proj-" + c(B64URL, 120), "API_KEY"
+        if slot == "JWT":
+            return self.base.slot_JWT(), "JWT"
+        if slot == "PRIVATE_KEY":
+            if r.random() < 0.2:
+                body = "\n".join(c(B64, 64) for _ in range(r.randint(2, 5)))
+                label = r.choice(["PGP PRIVATE KEY BLOCK", "DSA PRIVATE KEY", "ENCRYPTED PRIVATE KEY"])
+                return f"-----BEGIN {label}-----\n{body}\n-----END {label}-----", "PRIVATE_KEY"
+            return self.base.slot_PRIVATE_KEY(), "PRIVATE_KEY"
+        if slot == "URL_PASSWORD":
+            return c(ALNUM, r.randint(10, 24)), "GENERIC_SECRET"
+        if slot == "GENERIC_SECRET":
+            return self.base.slot_GENERIC_SECRET(), "GENERIC_SECRET"
+        if slot == "HEX_SECRET":
+            return self.base.slot_HEX_SECRET(), "GENERIC_SECRET"
+        raise KeyError(slot)
+
+    # --- fillers ----------------------------------------------------------------------------------
+    def filler(self, slot: str) -> str:
+        r = self.rng
+        simple = {
+            "mm": lambda: f"{r.randint(1, 12):02d}",
+            "dd": lambda: f"{r.randint(1, 28):02d}",
+            "ss": lambda: f"{r.randint(0, 59):02d}",
+            "ms": lambda: str(r.randint(1, 999)),
+            "big": lambda: str(r.randint(100, 999_999)),
+            "line": lambda: str(r.randint(1, 2000)),
+            "module": lambda: r.choice(_MODULES),
+            "host": lambda: r.choice(["db-1", "cache.internal", "api.example.net", "worker-7", "localhost"]),
+            "cron": lambda: r.choice(["*/5 * * * *", "0 3 * * 1-5", "30 2 1 * *", "15 */2 * * *"]),
+            "registry": lambda: r.choice(["ghcr.io/acme", "registry.gitlab.com/acme/ops", "docker.io/library"]),
+            "sha256": lambda: self.chars(HEX, 64),
+            "price": lambda: f"{r.randint(1, 999)}.{r.randint(0, 99):02d}",
+            "tracking": lambda: "1Z" + self.chars(UPPER_DIGITS, 16),
+            "py": lambda: f"3.{r.randint(8, 13)}.{r.randint(0, 12)}",
+            "float": lambda: f"{r.random() * 1000:.6f}",
+            "hex8": lambda: self.chars(HEX, 8),
+            "hex16": lambda: self.chars(HEX, 16),
+            "hex32": lambda: self.chars(HEX, 32),
+            "epoch": lambda: str(r.randint(1_500_000_000, 1_900_000_000)),
+            "run": lambda: f"#{r.randint(1, 99_999)}",
+        }
+        if slot in simple:
+            return simple[slot]()
+        if slot == "service":
+            return r.choice(_NEG_SERVICES)
+        return self.base.slots[slot]()
+
+    def pe_value(self, slot: str) -> str:
+        """A value for a presidio-evaluator slot."""
+        if slot == "credit_card_number":
+            return self.card()
+        if slot == "phone_number":
+            return self.phone()
+        if slot == "email":
+            return self.email()
+        if slot == "iban":
+            return self.iban()
+        if slot == "ssn":
+            return self.ssn()
+        if slot == "ip_address":
+            return self.ip()
+        f = self.loc()
+        special = {
+            "person": f.name,
+            "nation_woman": lambda: self.rng.choice(["Swiss", "French", "Indian", "British", "American"]),
+            "nation_plural": lambda: self.rng.choice(["Swiss", "French", "Indians", "Britons", "Americans"]),
+            "nationality": lambda: self.rng.choice(["Swiss", "French", "Indian", "British", "American"]),
+            "age": lambda: str(self.rng.randint(18, 90)),
+            "us_driver_license": lambda: self.us.bothify("?#######").upper(),
+            "organization": f.company,
+            "zipcode": f.postcode,
+            "date_time": lambda: f.date_time().strftime("%Y-%m-%d %H:%M"),
+            "date_of_birth": lambda: f.date_of_birth().isoformat(),
+            "state_abbr": self.us.state_abbr,
+            "first_name_nonbinary": f.first_name,
+        }
+        if slot in special:
+            return special[slot]()
+        try:
+            return str(getattr(f, slot)())
+        except AttributeError:  # not in that locale's providers (secondary_address, prefix_male…)
+            return str(getattr(self.us, slot)())
+
+
+_PE_SLOT = re.compile(r"\{\{(\w+)\}\}")
+_K_SLOT_VALUE = {
+    "CARD": ("card", "CREDIT_CARD"),
+    "PHONE_INTL": ("phone_intl", "PHONE_NUMBER"),
+    "PHONE_LOCAL": ("phone_local", "PHONE_NUMBER"),
+    "EMAIL_ADDRESS": ("email", "EMAIL_ADDRESS"),
+    "IBAN_CODE": ("iban", "IBAN_CODE"),
+    "IP_ADDRESS": ("ip", "IP_ADDRESS"),
+    "US_SSN": ("ssn", "US_SSN"),
+}
+
+
+def phone_has_country_code(value: str) -> bool:
+    """Gold sub-label: the number is written with its country code (+CC…, (+CC)…, 00CC…)."""
+    v = value.lstrip("( ")
+    return v.startswith("+") or bool(re.match(r"00[1-9]", v))
+
+
+def _render_slots(gen: HeldoutGenerator, template: str, value_for) -> tuple[str, list[dict]]:
+    out, spans, pos, cursor = [], [], 0, 0
+    for m in _PE_SLOT.finditer(template):
+        literal = template[cursor : m.start()]
+        out.append(literal)
+        pos += len(literal)
+        value, entity = value_for(m.group(1))
+        out.append(value)
+        if entity:
+            span = {"entity_type": entity, "start": pos, "end": pos + len(value), "value": value}
+            if entity == "PHONE_NUMBER":
+                span["country_code"] = phone_has_country_code(value)
+            spans.append(span)
+        pos += len(value)
+        cursor = m.end()
+    out.append(template[cursor:])
+    text = "".join(out)
+    for s in spans:
+        assert text[s["start"] : s["end"]] == s["value"]
+    return text, spans
+
+
+def _k_value(gen: HeldoutGenerator, slot: str) -> tuple[str, str | None]:
+    if slot in _K_SLOT_VALUE:
+        method, entity = _K_SLOT_VALUE[slot]
+        return getattr(gen, method)(), entity
+    if slot.isupper():
+        return gen.secret(slot)
+    return gen.filler(slot), None
+
+
+def _pe_value(gen: HeldoutGenerator, slot: str) -> tuple[str, str | None]:
+    return gen.pe_value(slot), PE_SLOT_ENTITY.get(slot)
+
+
+def load_pe_templates(path: Path = PE_TEMPLATES) -> list[str]:
+    lines = [ln.rstrip("\n") for ln in path.read_text(encoding="utf-8").splitlines()]
+    return [ln.replace("\\n", "\n").replace("\\,", ",") for ln in lines if ln.strip() and not ln.startswith("#")]
+
+
+def generate_k(
+    which: str, n_pe_rounds: int = 3, k_rounds: int | None = None, n_negatives: int = 1000
+) -> tuple[list, list]:
+    """(labelled records, negative records) of the dev or held-out set."""
+    seed = HELDOUT_SEED if which == "heldout" else DEV_SEED
+    if k_rounds is None:
+        k_rounds = 30 if which == "heldout" else 12
+    gen = HeldoutGenerator(seed)
+    parity = 1 if which == "heldout" else 0
+    k_templates = [t for i, t in enumerate(K_TEMPLATES) if i % 2 == parity]
+    neg_templates = [t for i, t in enumerate(K_NEGATIVE_TEMPLATES) if i % 2 == parity]
+    jobs: list[tuple[str, str]] = [("k", t) for t in k_templates * k_rounds]
+    if which == "heldout":
+        jobs += [("pe", t) for t in load_pe_templates() * n_pe_rounds]
+    gen.rng.shuffle(jobs)
+    records = []
+    for i, (kind, template) in enumerate(jobs, start=1):
+        value_for = (lambda s: _k_value(gen, s)) if kind == "k" else (lambda s: _pe_value(gen, s))
+        text, spans = _render_slots(gen, template, value_for)
+        records.append({"id": f"{which}-{i:04d}", "source": kind, "text": text, "spans": spans})
+    negatives = []
+    for i in range(1, n_negatives + 1):
+        text, _ = _render_slots(gen, gen.rng.choice(neg_templates), lambda s: (gen.filler(s), None))
+        negatives.append({"id": f"{which}-neg-{i:04d}", "text": text, "spans": []})
+    return records, negatives
+
+
+def write_jsonl(path: Path, records: list[dict]) -> None:
+    with path.open("w", encoding="utf-8", newline="\n") as fh:
+        for rec in records:
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":
