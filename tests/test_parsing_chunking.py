@@ -144,3 +144,82 @@ def test_an_unbroken_huge_paragraph_is_still_split():
     doc = parse("# T\n\n" + "x" * 5000, "markdown", "x")
     chunks = chunk_document(doc, max_chars=1000, overlap_chars=0)
     assert len(chunks) == 5 and all(len(c.content) <= 1000 for c in chunks)
+
+
+UNTITLED_WITH_CONSOLE = """Some intro text before any heading.
+
+```console
+$ python main.py delete
+# Are you sure you want to delete the user? [y/N]: $ y
+Deleted
+```
+
+~~~
+# Tilde fence
+~~~
+
+````Markdown
+# Portal Gun
+```Python
+# still inside the four-backtick block
+```
+````
+
+## Real section
+
+Body.
+"""
+
+
+def test_markdown_title_and_headings_are_never_taken_from_a_code_block():
+    doc = parse(UNTITLED_WITH_CONSOLE, "markdown", "options")
+    assert doc.title == "options"
+    assert [s.heading_path for s in doc.sections] == [["options"], ["Real section"]]
+    opening = doc.sections[0].text
+    # the code lines stay in the text, verbatim
+    assert "# Are you sure you want to delete the user? [y/N]: $ y" in opening
+    assert "# Portal Gun" in opening and "# still inside the four-backtick block" in opening
+
+
+def test_markdown_title_is_the_first_level_one_heading_outside_fences():
+    text = "```\n# not the title\n```\n\nIntro.\n\n# Real title\n\nBody.\n"
+    doc = parse(text, "markdown", "fallback")
+    assert doc.title == "Real title"
+    # the text before the title is a section of the titled document, as for any untitled opening
+    assert (
+        doc.sections[0].heading_path == ["Real title"] and doc.sections[0].text == "```\n# not the title\n```\n\nIntro."
+    )
+
+
+def test_markdown_a_fence_with_an_info_string_does_not_close_a_fence():
+    text = "# T\n\n```\nexample:\n```python\n## not a heading\n```\n\n## After\n\nBody.\n"
+    doc = parse(text, "markdown", "x")
+    assert [s.title for s in doc.sections] == ["T", "After"]
+    assert "## not a heading" in doc.sections[0].text
+
+
+def test_markdown_inline_code_is_kept_literally():
+    text = "# T\n\n### Add a `__main__.py`\n\nCreate `__init__.py` and `**kwargs`; run ``a `b` c``.\n"
+    doc = parse(text, "markdown", "x")
+    section = doc.sections[0]
+    assert section.title == "Add a __main__.py"
+    assert section.anchor == "add-a-__main__py"
+    assert section.text == "Create __init__.py and **kwargs; run a `b` c."
+
+
+def test_markdown_emphasis_is_stripped_but_not_inside_words_or_code():
+    text = (
+        "# The *CLI argument* and **Typer CLI** and __bold__ and _em_\n\n"
+        "Use *.py files, 2 * 3 * 4, snake_case_name and `*args`; a *word* and _another one_.\n"
+        "* a list item\n"
+    )
+    doc = parse(text, "markdown", "x")
+    assert doc.title == "The CLI argument and Typer CLI and bold and em"
+    body = doc.sections[0].text
+    assert body == ("Use *.py files, 2 * 3 * 4, snake_case_name and *args; a word and another one.\n* a list item")
+
+
+def test_markdown_indented_fences_of_admonitions_are_kept_verbatim():
+    text = '# T\n\n!!! tip\n    Run it:\n\n    ```console\n    $ python -c "print(*args*)"\n    ```\n'
+    doc = parse(text, "markdown", "x")
+    assert doc.sections[0].text == '!!! tip\n    Run it:\n\n    ```console\n    $ python -c "print(*args*)"\n    ```'

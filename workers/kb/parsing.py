@@ -88,7 +88,7 @@ class _Slugger:
             slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "section"
         else:
             slug = re.sub(r"[^\w\s-]", "", title.lower()).strip()
-            slug = re.sub(r"[\s_]+", "-", slug) or "section"
+            slug = re.sub(r"\s+", "-", slug) or "section"  # underscores kept, as GitHub and MkDocs do
         n = self.seen.get(slug, 0)
         self.seen[slug] = n + 1
         return slug if n == 0 else f"{slug}-{n}"
@@ -127,14 +127,68 @@ class _SectionBuilder:
 
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
-_FENCE = re.compile(r"^ {0,3}(```+|~~~+)")
+# Any indentation: MkDocs admonitions and list items hold fenced blocks indented by four or more spaces.
+_FENCE = re.compile(r"^[ \t]*(```+|~~~+)")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")
 
 
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+_PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
+_EMPHASIS = (
+    re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*"),
+    re.compile(r"(?<![\w\\])__(?=\S)(.+?)(?<=\S)__(?!\w)"),
+    # single * / _: only around whole words — "*.py", "2 * 3" and snake_case_names stay as they are
+    re.compile(r"(?<![\w*\\])\*([^\s*](?:[^*]*?[^\s*])?)\*(?![\w*])"),
+    re.compile(r"(?<![\w\\])_([^\s_](?:[^_]*?[^\s_])?)_(?!\w)"),
+)
+
+
 def _md_inline(text: str) -> str:
+    """Markdown inline markup removed: images and links keep their text, emphasis its words, and code spans
+    their content *literally* (``__main__.py`` in backticks is not bold markup)."""
+    spans: list[str] = []
+
+    def hide(m: re.Match) -> str:
+        code = m.group(2)
+        if code.startswith(" ") and code.endswith(" ") and code.strip():
+            code = code[1:-1]  # CommonMark: one space on each side is padding
+        spans.append(code)
+        return f"\ue000{len(spans) - 1}\ue001"
+
+    text = _CODE_SPAN.sub(hide, text)
     text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
-    return re.sub(r"(\*\*|__|`)", "", text)
+    for pattern in _EMPHASIS:
+        text = pattern.sub(r"\1", text)
+    return _PLACEHOLDER.sub(lambda m: spans[int(m.group(1))], text)
+
+
+def _md_scan(lines: list[str]) -> tuple[dict[int, tuple[int, str, bool]], set[int]]:
+    """Headings outside fenced code blocks ({line: (level, title, setext)}) and the lines of those blocks,
+    fences included (kept verbatim: a `# comment` in a console transcript is neither a heading nor a title)."""
+    headings: dict[int, tuple[int, str, bool]] = {}
+    fenced: set[int] = set()
+    fence: str | None = None
+    for i, ln in enumerate(lines):
+        fm = _FENCE.match(ln)
+        if fence:
+            fenced.add(i)
+            # A closing fence: the same character, at least as long, nothing after it but spaces.
+            if fm and fm.group(1)[0] == fence[0] and len(fm.group(1)) >= len(fence) and not ln[fm.end() :].strip():
+                fence = None
+            continue
+        if fm:
+            fence = fm.group(1)
+            fenced.add(i)
+            continue
+        m = _ATX.match(ln)
+        if m:
+            headings[i] = (len(m.group(1)), _md_inline(m.group(2)), False)
+            continue
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if ln.strip() and not ln.startswith((" ", "\t", "-", "*", ">", "|")) and _SETEXT.match(nxt):
+            headings[i] = (1 if nxt.strip().startswith("=") else 2, _md_inline(ln.strip()), True)
+    return headings, fenced
 
 
 def parse_markdown(text: str, fallback_title: str) -> ParsedDocument:
@@ -148,36 +202,21 @@ def parse_markdown(text: str, fallback_title: str) -> ParsedDocument:
             if lines[i].strip() == "---":
                 lines = lines[i + 1 :]
                 break
-    if title is None:
-        for ln in lines:
-            m = _ATX.match(ln)
-            if m and len(m.group(1)) == 1:
-                title = _md_inline(m.group(2))
-                break
+    headings, fenced = _md_scan(lines)
+    if title is None:  # the first level-1 ATX heading outside code blocks
+        title = next((t for level, t, setext in headings.values() if level == 1 and not setext), None)
     b = _SectionBuilder(title or fallback_title)
-    fence: str | None = None
+    skip = False
     for i, ln in enumerate(lines):
-        fm = _FENCE.match(ln)
-        if fence:
-            b.line(ln)
-            if fm and fm.group(1)[0] == fence[0] and len(fm.group(1)) >= len(fence):
-                fence = None
+        if skip:  # the underline of a setext heading
+            skip = False
             continue
-        if fm:
-            fence = fm.group(1)
-            b.line(ln)
+        if i in headings:
+            level, heading, setext = headings[i]
+            b.heading(level, heading)
+            skip = setext
             continue
-        m = _ATX.match(ln)
-        if m:
-            b.heading(len(m.group(1)), _md_inline(m.group(2)))
-            continue
-        nxt = lines[i + 1] if i + 1 < len(lines) else ""
-        if ln.strip() and not ln.startswith((" ", "\t", "-", "*", ">", "|")) and _SETEXT.match(nxt):
-            b.heading(1 if nxt.strip().startswith("=") else 2, _md_inline(ln.strip()))
-            continue
-        if _SETEXT.match(ln) and b.lines == [] and b.stack:
-            continue  # the underline of a setext heading
-        b.line(_md_inline(ln))
+        b.line(ln if i in fenced else _md_inline(ln))
     return b.done("markdown")
 
 
