@@ -15,6 +15,7 @@ from core import db
 from core.errors import DatabaseUnavailable
 from core.settings import Settings
 from guardrails.pii import PiiGuard
+from guardrails.text import question_problem
 from workers import slack_store
 from workers.slack_blocks import pii_notice
 from workers.slack_store import RequestKey
@@ -56,13 +57,9 @@ class Intake:
         if not text:
             self._reply(client, q, "Ask me a question after the mention, e.g. `@Answerloop how do I deploy?`")
             return "rejected"
-        if len(text) > self.settings.max_question_chars:
-            self._reply(
-                client,
-                q,
-                f"That message is {len(text):,} characters; I take questions of up to "
-                f"{self.settings.max_question_chars:,}. Ask about one thing, without pasted logs.",
-            )
+        problem = question_problem(text, self.settings.max_question_chars)
+        if problem:
+            self._reply(client, q, f"{problem.message} Ask about one thing, without pasted logs.")
             return "rejected"
         redaction = self.guard.redact(text)
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 import snowballstemmer
@@ -171,7 +172,7 @@ STOPWORDS = frozenset(
 )
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_'+#.-]*[A-Za-z0-9+#]|[A-Za-z0-9]")
-_PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]+>")
+PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]+>")  # what redaction leaves in place of a value: <EMAIL_ADDRESS>
 _stemmer = snowballstemmer.stemmer("english")
 
 
@@ -181,7 +182,7 @@ def _stem(word: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(_PLACEHOLDER.sub(" ", text))]
+    return [w.lower() for w in _WORD.findall(PLACEHOLDER.sub(" ", text))]
 
 
 def content_terms(text: str) -> list[str]:
@@ -240,3 +241,37 @@ def sentences(text: str) -> list[str]:
 
 def normalize_space(text: str) -> str:
     return " ".join(text.split())
+
+
+def without_placeholders(text: str) -> str:
+    """The text with redaction placeholders removed and whitespace collapsed: placeholders are not search terms."""
+    return " ".join(PLACEHOLDER.sub(" ", text).split())
+
+
+@dataclass(frozen=True)
+class QuestionProblem:
+    message: str
+    hint: str
+
+
+def question_length(text: str) -> int:
+    """Length of a question as the person typed it: a redaction placeholder counts as one character.
+
+    A placeholder is often longer than the value it replaced (`<EMAIL_ADDRESS>` for `a@b.io`), so measuring
+    redacted text naively would refuse in the worker a question the bot had accepted. Counted this way the
+    redacted text is never longer than the original, and one limit holds on both sides of redaction.
+    """
+    return len(PLACEHOLDER.sub("·", text.strip()))
+
+
+def question_problem(text: str | None, max_chars: int) -> QuestionProblem | None:
+    """Why a question can't be taken (empty or too long), or None: the one rule for the bot, CLI and workers."""
+    if text is None or not text.strip():
+        return QuestionProblem("The question is empty.", 'Ask something, e.g. "How do I deploy to staging?".')
+    n = question_length(text)
+    if n > max_chars:
+        return QuestionProblem(
+            f"The question is {n:,} characters long; the limit is {max_chars:,}.",
+            "Ask about one thing at a time and leave out pasted logs (or raise ANSWERLOOP_MAX_QUESTION_CHARS).",
+        )
+    return None

@@ -711,7 +711,11 @@ _SLACK_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")  # how Slack encode
 
 
 def _question_text_ok(text: Any) -> bool:
-    return isinstance(text, str) and 0 < len(_SLACK_MENTION.sub(" ", text).strip()) <= MAX_CHARS
+    """Not blank and at most MAX_CHARS long as typed, where a `<PLACEHOLDER>`-shaped token counts as one."""
+    if not isinstance(text, str):
+        return False
+    stripped = _SLACK_MENTION.sub(" ", text).strip()
+    return 0 < len(re.sub(r"<[A-Z][A-Z_]+>", "·", stripped)) <= MAX_CHARS
 
 
 def _bolt_user(payload: dict) -> Any:

@@ -129,3 +129,29 @@ def test_interaction_is_recorded_with_redacted_question_and_timings(pipeline):
     assert row["prompt_version_id"] == 1 and row["status"] == r.status
     assert row["guard"]["pii_in"]["entities"] == {"EMAIL_ADDRESS": 1}
     assert row["timings_ms"]["total"] > 0
+
+
+def test_a_question_the_bot_accepts_is_never_too_long_for_the_worker(pipeline, pii_guard):
+    """Placeholders (`<EMAIL_ADDRESS>`) are longer than what they replace: the limit is one rule, applied to the
+    question as typed, so the redacted text the worker gets can't fail a check the bot passed."""
+    from guardrails.text import question_problem
+
+    limit = pipeline.settings.max_question_chars
+    raw = "Who should I ask about these addresses? " + " and ".join(["a@b.io"] * ((limit - 50) // 11))
+    assert len(raw) <= limit and question_problem(raw, limit) is None  # what the bot lets through
+    redacted = pii_guard.redact(raw).text
+    assert len(redacted) > limit  # the worker gets a longer text than the bot checked
+    result = pipeline.ask(redacted, ["handbook"])  # no InvalidQuestion
+    assert result.status in {"answered", "dont_know"}
+
+
+def test_the_length_rule_is_the_same_in_the_bot_and_the_pipeline(pipeline):
+    from guardrails.text import question_problem
+
+    limit = pipeline.settings.max_question_chars
+    over = "x" * (limit + 1)
+    problem = question_problem(over, limit)
+    assert problem is not None and f"{limit + 1:,}" in problem.message and problem.hint
+    with pytest.raises(InvalidQuestion) as exc:
+        pipeline.ask(over, ["handbook"])
+    assert str(exc.value) == problem.message and exc.value.hint == problem.hint

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -14,10 +13,11 @@ from core import db
 from core.errors import InvalidQuestion
 from core.settings import Settings, get_settings
 from feedback.demos import question_similarity
-from feedback.prompt_versions import AnsweringParams, PromptVersion, active_version
+from feedback.prompt_versions import AnsweringParams, PromptVersion, active_version_for
 from guardrails.dont_know import ClosestDoc, dont_know_message
 from guardrails.grounding import CitationRef, check_grounding
 from guardrails.pii import PiiGuard, Redaction, shared_guard
+from guardrails.text import question_problem, without_placeholders
 from workers.answerability.gate import AnswerabilityGate, Assessment
 from workers.answerers.base import Answerer, Citation, Draft
 from workers.answerers.extractive import ExtractiveAnswerer
@@ -27,7 +27,6 @@ from workers.retrieval import Mode, Passage, Retrieval, retrieve
 from workers.search.rerank import make_reranker
 
 log = logging.getLogger(__name__)
-_PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]+>")
 
 
 @dataclass
@@ -80,13 +79,10 @@ class _Timer:
 
 
 def validate_question(question: str, max_chars: int) -> str:
-    if question is None or not question.strip():
-        raise InvalidQuestion("The question is empty.", hint='Ask something, e.g. `answerloop ask "How do I …?"`.')
-    if len(question) > max_chars:
-        raise InvalidQuestion(
-            f"The question is {len(question):,} characters long; the limit is {max_chars:,}.",
-            hint="Ask about one thing at a time and leave out pasted logs (or raise ANSWERLOOP_MAX_QUESTION_CHARS).",
-        )
+    """The question stripped, or InvalidQuestion: guardrails.text.question_problem is the one rule (bot and CLI)."""
+    problem = question_problem(question, max_chars)
+    if problem:
+        raise InvalidQuestion(problem.message, hint=problem.hint)
     return question.strip()
 
 
@@ -160,10 +156,10 @@ class Pipeline:
         timer = _Timer()
         with timer.stage("guard_in"):
             redaction = self.guard.redact(question)
-        query_text = " ".join(_PLACEHOLDER.sub(" ", redaction.text).split())  # placeholders are not search terms
+        query_text = without_placeholders(redaction.text)  # placeholders are not search terms
         # The connection is held for retrieval only, never while a model is thinking.
         with db.connection(self.database_url) as conn:
-            version = version or active_version(conn)
+            version = version or active_version_for(conn, team_id)  # the workspace's own, else the seed
             with timer.stage("embed"):
                 vector = self.embedder.embed([query_text])[0] if self.embedder.dim and query_text else None
             with timer.stage("retrieve"):
