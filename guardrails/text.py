@@ -275,3 +275,8 @@ def question_problem(text: str | None, max_chars: int) -> QuestionProblem | None
             "Ask about one thing at a time and leave out pasted logs (or raise ANSWERLOOP_MAX_QUESTION_CHARS).",
         )
     return None
+
+
+def question_similarity(a: str, b: str) -> float:
+    """Dice overlap of the two questions' content terms (without embeddings: few-shot demos, verified answers)."""
+    return dice(term_set(a), term_set(b))

@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from feedback.demos import most_similar, question_similarity
+from feedback.demos import most_similar
 from feedback.examples import Example, _expectation
 from feedback.labels import normalize_reaction, polarity, split_for
 from feedback.prompt_versions import AnsweringParams, FewShot, PromptVersion, diff
 from feedback.retune import Evaluator, _window, pairwise, search_params
 from feedback.scoring import AGREE, JudgeTally, Metrics, Outcome, agreement, credit, decide, score
+from guardrails.text import question_similarity
 from workers.celery_app import beat_schedule, retune_crontab
 
 POS, NEG = ["+1", "thumbsup", "white_check_mark"], ["-1", "thumbsdown", "x"]
