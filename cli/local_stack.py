@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,9 +18,8 @@ from pathlib import Path
 
 from core.embedded_redis import EmbeddedRedis
 from core.errors import ConfigError
+from core.readiness import READY_DIR_ENV, ready_count
 from core.settings import Settings, reset_settings_cache
-
-WORKER_READY = "pipeline loaded"  # logged by workers.tasks once a worker process has warmed up
 
 
 class WorkerProcess:
@@ -28,8 +28,11 @@ class WorkerProcess:
     def __init__(
         self, env: dict[str, str], log_path: Path, *, concurrency: int = 1, name: str = "w1", queues: str = "answer"
     ) -> None:
-        self.env = {"C_FORCE_ROOT": "1", **os.environ, **env, "PYTHONUNBUFFERED": "1"}  # containers run as root
         self.log_path = log_path
+        self.ready_dir = log_path.with_name(log_path.name + ".ready")  # one file per warmed-up pool process
+        self.env = {  # containers run as root
+            "C_FORCE_ROOT": "1", **os.environ, **env, "PYTHONUNBUFFERED": "1", READY_DIR_ENV: str(self.ready_dir)
+        }  # fmt: skip
         self.args = [sys.executable, "-m", "celery", "-A", "workers.celery_app:celery_app", "worker", "-Q", queues,
                      "-c", str(concurrency), "-P", "prefork", "--loglevel", "INFO", "-n", f"{name}@%h",
                      "--without-gossip", "--without-mingle", "--without-heartbeat"]  # fmt: skip
@@ -38,6 +41,7 @@ class WorkerProcess:
 
     def start(self) -> WorkerProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self.ready_dir, ignore_errors=True)  # a restarted worker announces itself afresh
         self._log = self.log_path.open("w")
         self.proc = subprocess.Popen(
             self.args, env=self.env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
@@ -48,7 +52,7 @@ class WorkerProcess:
         """Until every pool process has loaded Presidio and the embedding model."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.log_path.read_text(errors="replace").count(WORKER_READY) >= self.concurrency:
+            if ready_count(self.ready_dir) >= self.concurrency:
                 return
             if self.proc is not None and self.proc.poll() is not None:
                 raise ConfigError("The Celery worker exited.", hint=f"Look at {self.log_path}.")

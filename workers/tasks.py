@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from core import db
 from core.errors import DatabaseUnavailable
 from core.logs import log_context
+from core.readiness import announce_ready
 from core.settings import get_settings
 from core.slack_client import web_client
 from workers import slack_store
@@ -63,7 +64,8 @@ def _warm_up(**_: object) -> None:  # pragma: no cover - runs inside worker proc
 
         torch.set_num_threads(get_settings().worker_torch_threads)
     pipeline()
-    log.warning("worker process %d: pipeline loaded", os.getpid())  # the demo waits for this line
+    log.info("worker process %d: pipeline loaded", os.getpid())
+    announce_ready()
 
 
 class TransientFailure(Exception):
