@@ -1,8 +1,9 @@
 """HTTP mode: Slack's signed requests served through Bolt's WSGI adapter.
 
-`wsgi_app(app)` is what a production WSGI server (gunicorn, uWSGI) mounts; `serve()` runs it on a threaded
-stdlib server, which is enough for one bot process behind a load balancer. Bolt verifies every request's
-signature and timestamp (forged or older than 5 minutes → 401) before any listener runs.
+`wsgi_app(app)` is what a production WSGI server (gunicorn, uWSGI) mounts; `make_http_server()` +
+`serve_in_thread()` run it on a threaded stdlib server, which is enough for one bot process behind a load
+balancer. Bolt verifies every request's signature and timestamp (forged or older than 5 minutes → 401) before
+any listener runs.
 """
 
 from __future__ import annotations

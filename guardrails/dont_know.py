@@ -21,11 +21,10 @@ class ClosestDoc:
     link: str
 
 
-def dont_know_message(reason: str, closest: Sequence[ClosestDoc], expert: str | None = None) -> str:
+def dont_know_message(reason: str, closest: Sequence[ClosestDoc]) -> str:
+    """The plain-text "I don't know": why, and the closest documents (Slack adds the channel's expert itself)."""
     lines = [f"I don't know. {REASONS.get(reason, REASONS['weak_retrieval'])}"]
     if closest:
         lines.append("The closest documents I found:")
         lines.extend(f"• {d.title} — {d.link}" for d in closest)
-    if expert:
-        lines.append(f"You could ask {expert}.")
     return "\n".join(lines)

@@ -77,10 +77,6 @@ def unpublish(conn: psycopg.Connection, label_id: int) -> bool:
     return True
 
 
-def list_verified(conn: psycopg.Connection) -> list[dict]:
-    return conn.execute("SELECT * FROM verified_answers ORDER BY created_at DESC").fetchall()
-
-
 def _cited_collection(conn: psycopg.Connection, label: dict) -> str | None:
     allowed = label.get("collections") or []
     for c in label.get("citations") or []:
