@@ -1,4 +1,10 @@
-"""PII and secret detection (Presidio, fully offline) and typed-placeholder redaction."""
+"""PII and secret detection (Presidio, fully offline) and typed-placeholder redaction.
+
+Pattern recognizers only unless a spaCy NER model is configured: cards of every brand (guardrails/cards.py),
+phones through libphonenumber (guardrails/phones.py), secrets through detect-secrets (guardrails/secrets.py) and
+Presidio's own email, IBAN, IP, SSN… recognizers. Without a model, names and places are NOT detected; every
+verdict says so (``"ner": "not configured"``) and ``require_ner=True`` refuses to build such a guard.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,10 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
+from guardrails.cards import CardNumberRecognizer
+from guardrails.iban import IbanNumberRecognizer
+from guardrails.ips import IpAddressRecognizer
+from guardrails.phones import PhoneNumberRecognizer
 from guardrails.secrets import SECRET_ENTITIES, secret_recognizers
 
 log = logging.getLogger(__name__)
@@ -26,6 +36,15 @@ PII_ENTITIES = (
 # (see bench/results/pii.md); add them through ANSWERLOOP_PII_ENTITIES where they matter.
 NER_ENTITIES = ("PERSON", "LOCATION")
 DEFAULT_ENTITIES = PII_ENTITIES + SECRET_ENTITIES
+NER_OFF = "not configured"  # the verdict's "ner" when names and places were not checked
+# Presidio's own recognizers replaced by ours (issue K: cards of every brand, phones in any international format,
+# IP addresses without loopback/unspecified/network blocks).
+# Our classes are named differently: Presidio's loader looks predefined recognizers up by class name.
+REPLACED_RECOGNIZERS = ("CreditCardRecognizer", "PhoneRecognizer", "IpRecognizer")
+
+
+class PiiConfigError(RuntimeError):
+    """The guard cannot start as configured (a required NER model is missing)."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +65,7 @@ class Redaction:
 
     text: str
     findings: tuple[Finding, ...] = field(default_factory=tuple)
+    ner: str = NER_OFF  # whether names and places were checked: "not configured" or the spaCy model used
 
     @property
     def found(self) -> bool:
@@ -63,7 +83,7 @@ class Redaction:
         return any(f.is_secret for f in self.findings)
 
     def verdict(self) -> dict:
-        return {"found": self.found, "entities": self.entity_counts, "secrets": self.secrets_found}
+        return {"found": self.found, "entities": self.entity_counts, "secrets": self.secrets_found, "ner": self.ner}
 
 
 class PiiGuard:
@@ -79,12 +99,22 @@ class PiiGuard:
         score_threshold: float = 0.35,
         spacy_model: str | None = None,
         with_secrets: bool = True,
+        builtin_only: bool = False,
+        require_ner: bool = False,
     ) -> None:
+        """``builtin_only`` keeps Presidio's predefined recognizers as they ship (the bench's baseline);
+        ``require_ner`` (ANSWERLOOP_PII_REQUIRE_NER) refuses to build a guard that cannot see names and places."""
         from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
         from presidio_anonymizer import AnonymizerEngine
 
+        if require_ner and not spacy_model:
+            raise PiiConfigError(
+                "ANSWERLOOP_PII_REQUIRE_NER is true but no NER model is configured: set ANSWERLOOP_SPACY_MODEL to an "
+                "installed spaCy pipeline (package name or folder). Without one, names and places are not redacted."
+            )
         _offline_tldextract()
         nlp_engine = _nlp_engine(spacy_model)
+        self.ner = spacy_model or NER_OFF
         registry = RecognizerRegistry(supported_languages=["en"])
         presidio_log = logging.getLogger("presidio-analyzer")
         level = presidio_log.level
@@ -95,6 +125,13 @@ class PiiGuard:
             presidio_log.setLevel(level)
         if spacy_model:
             registry.add_nlp_recognizer(nlp_engine=nlp_engine)
+        if not builtin_only:
+            for name in REPLACED_RECOGNIZERS:
+                registry.remove_recognizer(name)
+            registry.add_recognizer(CardNumberRecognizer())
+            registry.add_recognizer(PhoneNumberRecognizer())
+            registry.add_recognizer(IpAddressRecognizer())
+            registry.add_recognizer(IbanNumberRecognizer())  # alongside Presidio's, which misses some
         if with_secrets:
             for recognizer in secret_recognizers():
                 registry.add_recognizer(recognizer)
@@ -119,12 +156,12 @@ class PiiGuard:
     def redact(self, text: str) -> Redaction:
         findings = self.analyze(text)
         if not findings:
-            return Redaction(text=text)
+            return Redaction(text=text, ner=self.ner)
         from presidio_analyzer import RecognizerResult
 
         results = [RecognizerResult(f.entity_type, f.start, f.end, f.score) for f in findings]
         redacted = self._anonymizer.anonymize(text=text, analyzer_results=results).text
-        return Redaction(text=redacted, findings=tuple(findings))
+        return Redaction(text=redacted, findings=tuple(findings), ner=self.ner)
 
 
 def _rank(f: Finding) -> tuple:
@@ -158,7 +195,17 @@ def _offline_tldextract() -> None:
 
 def _nlp_engine(spacy_model: str | None):
     if spacy_model:
+        from pathlib import Path
+
+        import spacy
         from presidio_analyzer.nlp_engine import SpacyNlpEngine
+
+        # Presidio would download a missing model; nothing may be downloaded at run time.
+        if not (spacy.util.is_package(spacy_model) or Path(spacy_model).is_dir()):
+            raise PiiConfigError(
+                f"spaCy model {spacy_model!r} is not installed (neither a package nor a folder); install it or unset "
+                "ANSWERLOOP_SPACY_MODEL — models are never downloaded at run time"
+            )
 
         engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": spacy_model}])
     else:

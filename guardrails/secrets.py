@@ -1,9 +1,33 @@
-"""Presidio pattern recognizers for secrets, which Presidio does not ship."""
+"""Secrets: Yelp's ``detect-secrets`` plugins wrapped as a Presidio recognizer, plus the formats it lacks.
+
+``detect-secrets`` (the detector LLM Guard wraps) keeps the regexes of two dozen providers' token formats: AWS,
+Azure storage, Artifactory, Cloudant, Discord, GitHub, GitLab, IBM Cloud/COS, Mailchimp, npm, OpenAI, PyPI,
+SendGrid, Slack, SoftLayer, Square, Stripe, Telegram, Twilio, JWTs, private keys, basic-auth URLs, and its
+``KeywordDetector`` (a value assigned to a key-like word: ``password: …``, ``api_key = "…"``, ``secret == "…"``).
+It scans files and reports values, not positions, so ``DetectSecretsRecognizer`` runs each plugin's own compiled
+patterns line by line to get the span, and applies detect-secrets' own false-positive heuristics (templated
+values, ``$VARS``, indirect references such as ``os.environ[…]``, sequential strings, UUIDs).
+
+Left out on purpose: the plugin for public IPv4 addresses (an IP is PII, typed by Presidio) and the bare
+high-entropy-string plugins (any quoted hash or id would be a "secret"); entropy is used instead on the values of
+keyword assignments, where it tells a password from a setting.
+
+Hand-written recognizers remain only for what detect-secrets lacks: whole PEM blocks (it flags the header line),
+GitHub fine-grained PATs, Slack app-level tokens, current OpenAI/Anthropic keys, Stripe test/publishable keys,
+Google and Hugging Face keys, bare npm tokens (it needs an ``.npmrc`` line), AWS secret keys outside quotes,
+assignments to words outside its keyword list (``token``, ``api-key``, ``client_secret``…), bearer and basic
+``Authorization`` headers, and "the password is …" in prose.
+"""
 
 from __future__ import annotations
 
+import math
+import re
+from collections import Counter
+from functools import lru_cache
+
 import regex
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 
 # Case matters for token prefixes (AKIA…, ghp_…); patterns opt in to (?i) themselves.
 _FLAGS = regex.DOTALL | regex.MULTILINE
@@ -19,6 +43,191 @@ SECRET_ENTITIES = (
     "GENERIC_SECRET",
 )
 
+# detect-secrets plugin class -> our entity type (anything else it ships is an API_KEY).
+PLUGIN_ENTITY = {
+    "AWSKeyDetector": "AWS_ACCESS_KEY",
+    "SlackDetector": "SLACK_TOKEN",
+    "GitHubTokenDetector": "GITHUB_TOKEN",
+    "PrivateKeyDetector": "PRIVATE_KEY",
+    "JwtTokenDetector": "JWT",
+    "BasicAuthDetector": "GENERIC_SECRET",
+    "KeywordDetector": "GENERIC_SECRET",
+}
+EXCLUDED_PLUGINS = {"IPPublicDetector", "Base64HighEntropyString", "HexHighEntropyString"}
+# Plugins whose patterns capture the secret in a group (the rest of the match is context: "://user:…@", "key=").
+GROUP_PLUGINS = {
+    "BasicAuthDetector",
+    "NpmDetector",
+    "IbmCloudIamDetector",
+    "IbmCosHmacDetector",
+    "CloudantDetector",
+    "SoftlayerDetector",
+}
+PLUGIN_SCORE = 0.95
+KEYWORD_SCORE = 0.8  # below the specific token types, so a known format wins a tie over "a value after a keyword"
+
+_TOKEN_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+/=")
+_PEM_END = regex.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|---- END SSH2 ENCRYPTED PRIVATE KEY ----")
+_PUTTY_END = regex.compile(r"Private-MAC:\s*[0-9a-fA-F]+")
+
+
+def shannon_entropy(value: str) -> float:
+    counts = Counter(value)
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+_REFERENCE = regex.compile(
+    r"(?i)^(?:os\.|env\.|process\.env|\$|\{\{|%\(|<|/|\.\.?/|~|getenv|secrets?\.|vault:|ref\+|arn:|null$|none$|"
+    r"true$|false$|undefined$|changeme$|redacted$|x{3,}|\*{3,}|example|your[_-]|my[_-]?(?:password|secret|token))"
+)
+
+
+def plausible_secret_value(value: str) -> bool:
+    """A value after a key-like word that could be a real credential (not a reference, a word or a number)."""
+    from detect_secrets.filters import heuristic as h
+
+    if len(value) < 6 or _REFERENCE.search(value):
+        return False
+    if h.is_templated_secret(value) or h.is_not_alphanumeric_string(value) or h.is_sequential_string(value):
+        return False
+    if h.is_potential_uuid(value):
+        return False
+    if value.isdigit() or regex.fullmatch(r"[0-9]+(?:\.[0-9]+)*[a-zA-Z]{0,3}", value):  # 128000, 1.5, 30s, 512Mi
+        return False
+    if regex.fullmatch(r"[a-z]+(?:[-_ .][a-z]+)*", value):  # a plain lower-case word or slug: "required", "on"
+        return False
+    has_digit = any(c.isdigit() for c in value)
+    has_alpha = any(c.isalpha() for c in value)
+    return (has_digit and has_alpha) or shannon_entropy(value) >= 3.0
+
+
+@lru_cache(maxsize=1)
+def _plugins() -> tuple:
+    """(plugin class name, entity, compiled patterns, group?) for every detect-secrets plugin we use."""
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+    from detect_secrets.plugins.keyword import (
+        CONFIG_DENYLIST_REGEX_TO_GROUP,
+        GOLANG_DENYLIST_REGEX_TO_GROUP,
+        QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP,
+    )
+
+    plugins = []
+    for cls in sorted(get_mapping_from_secret_type_to_class().values(), key=lambda c: c.__name__):
+        name = cls.__name__
+        if name in EXCLUDED_PLUGINS or name == "KeywordDetector":
+            continue
+        entity = PLUGIN_ENTITY.get(name, "API_KEY")
+        patterns = list(cls.denylist)
+        if name == "AWSKeyDetector":  # its second pattern is the secret access key in quotes after aws…key
+            plugins.append((name, "AWS_ACCESS_KEY", tuple(patterns[:1]), False))
+            plugins.append((name, "AWS_SECRET_KEY", tuple(patterns[1:]), True))
+            continue
+        plugins.append((name, entity, tuple(patterns), name in GROUP_PLUGINS))
+    keyword: dict = {}
+    for table in (
+        CONFIG_DENYLIST_REGEX_TO_GROUP,
+        QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP,
+        GOLANG_DENYLIST_REGEX_TO_GROUP,
+    ):
+        keyword.update(table)
+    return tuple(plugins), tuple(keyword.items())
+
+
+def _extend_token(line: str, start: int, end: int) -> tuple[int, int]:
+    """Grow a token match over adjacent token characters, so a pattern that stops early leaves nothing visible."""
+    while start > 0 and line[start - 1] in _TOKEN_CHARS:
+        start -= 1
+    while end < len(line):
+        ch = line[end]
+        if ch in _TOKEN_CHARS or (ch == "." and end + 1 < len(line) and line[end + 1] in _TOKEN_CHARS):
+            end += 1
+        else:
+            break
+    return start, end
+
+
+def _trim(line: str, start: int, end: int, stop: str = r"\s") -> tuple[int, int]:
+    while start < end and line[start] in " \t\"'`=:,;([{<":
+        start += 1
+    while end > start and line[end - 1] in " \t\"'`,;.)]}>":
+        end -= 1
+    cut = regex.search(stop, line[start:end])
+    if cut:
+        end = start + cut.start()
+    return start, end
+
+
+class DetectSecretsRecognizer(EntityRecognizer):
+    """Every detect-secrets plugin (but public IPs and bare high-entropy strings) as one Presidio recognizer."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=list(SECRET_ENTITIES), name="DetectSecretsRecognizer")
+
+    def load(self) -> None:
+        _plugins()
+
+    def analyze(self, text: str, entities, nlp_artifacts=None) -> list[RecognizerResult]:
+        from detect_secrets.filters import heuristic as h
+        from detect_secrets.plugins.jwt import JwtTokenDetector
+
+        plugins, keyword = _plugins()
+        results: list[RecognizerResult] = []
+        offset = 0
+        for line in text.splitlines(keepends=True):
+            body = line.rstrip("\r\n")
+            if len(body) >= 8:
+                for name, entity, patterns, grouped in plugins:
+                    for pattern in patterns:
+                        for m in pattern.finditer(body):
+                            span = self._span(body, m, grouped)
+                            if span is None:
+                                continue
+                            start, end = span
+                            if name == "PrivateKeyDetector":
+                                end = self._key_block_end(text, offset + start) - offset
+                            elif not grouped:
+                                start, end = _extend_token(body, start, end)
+                                if name == "JwtTokenDetector" and not JwtTokenDetector.is_formally_valid(
+                                    body[start:end]
+                                ):
+                                    continue
+                            results.append(RecognizerResult(entity, offset + start, offset + end, PLUGIN_SCORE))
+                if not h.is_indirect_reference(body):
+                    for pattern, group in keyword:
+                        for m in pattern.finditer(body):
+                            # a value ends at a space, or at ";" / "&" between the fields of a connection string
+                            start, end = _trim(body, m.start(group), m.end(group), r"[\s;&]")
+                            value = body[start:end]
+                            if plausible_secret_value(value) and not h.is_prefixed_with_dollar_sign(value):
+                                results.append(
+                                    RecognizerResult("GENERIC_SECRET", offset + start, offset + end, KEYWORD_SCORE)
+                                )
+            offset += len(line)
+        return results
+
+    @staticmethod
+    def _span(line: str, m: re.Match, grouped: bool) -> tuple[int, int] | None:
+        if grouped:  # the secret is the last group that matched (the rest is "://user:", "key=" …)
+            groups = [i for i in range(1, m.re.groups + 1) if m.group(i)]
+            if not groups:
+                return None
+            start, end = m.span(groups[-1])
+        else:
+            start, end = m.span()
+        start, end = _trim(line, start, end)
+        return (start, end) if end - start >= 4 else None
+
+    @staticmethod
+    def _key_block_end(text: str, start: int) -> int:
+        """A private key from its header line to its END line (or to the end of the text when cut off)."""
+        header_end = text.find("\n", start)
+        if header_end == -1:
+            return len(text)
+        end_re = _PUTTY_END if text.startswith("PuTTY", start) else _PEM_END
+        m = end_re.search(text, header_end)
+        return m.end() if m else len(text)
+
 
 def _recognizer(entity: str, patterns: list[tuple[str, str, float]], context: list[str] | None = None):
     return PatternRecognizer(
@@ -31,12 +240,9 @@ def _recognizer(entity: str, patterns: list[tuple[str, str, float]], context: li
     )
 
 
-def secret_recognizers() -> list[PatternRecognizer]:
+def handwritten_recognizers() -> list[PatternRecognizer]:
+    """Formats detect-secrets does not cover (see the module docstring)."""
     return [
-        _recognizer(
-            "AWS_ACCESS_KEY",
-            [("aws_access_key_id", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b", 0.95)],
-        ),
         _recognizer(
             "AWS_SECRET_KEY",
             [
@@ -45,19 +251,20 @@ def secret_recognizers() -> list[PatternRecognizer]:
                     r"(?i)(?<=\b(?:aws_?secret(?:_?access)?_?key|secret_?access_?key)[\"']?\s*[:=]\s*[\"']?)"
                     r"[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])",
                     0.95,
-                )
+                ),
+                (
+                    "aws_secret_in_prose",
+                    r"(?i)(?<=\baws\b[^\n]{0,30}?\bsecret(?:\s+access)?\s+key\b[^\n]{0,40}?(?:\bis|=|:)\s*[\"']?)"
+                    r"(?=[A-Za-z0-9/+=]*[0-9])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])",
+                    0.95,
+                ),
             ],
         ),
         _recognizer(
             "SLACK_TOKEN",
             [
-                ("slack_token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b", 0.95),
+                ("slack_token", r"\bxox[abposre]-[A-Za-z0-9-]{10,}\b", 0.95),
                 ("slack_app_token", r"\bxapp-\d-[A-Za-z0-9-]{10,}\b", 0.95),
-                (
-                    "slack_webhook",
-                    r"https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]+",
-                    0.95,
-                ),
             ],
         ),
         _recognizer(
@@ -85,13 +292,11 @@ def secret_recognizers() -> list[PatternRecognizer]:
         _recognizer(
             "API_KEY",
             [
-                ("openai_key", r"\bsk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}\b", 0.9),
+                ("openai_key", r"\bsk-(?:proj-|ant-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}\b", 0.9),
                 ("stripe_key", r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}\b", 0.9),
                 ("google_api_key", r"\bAIza[0-9A-Za-z_-]{35}\b", 0.9),
                 ("huggingface_token", r"\bhf_[A-Za-z0-9]{30,}\b", 0.9),
-                ("gitlab_token", r"\bglpat-[A-Za-z0-9_-]{20,}\b", 0.9),
                 ("npm_token", r"\bnpm_[A-Za-z0-9]{36}\b", 0.9),
-                ("sendgrid_key", r"\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{20,}\b", 0.9),
             ],
         ),
         _recognizer(
@@ -114,7 +319,11 @@ def secret_recognizers() -> list[PatternRecognizer]:
                 ),
                 ("bearer_header", r"(?i)(?<=\bbearer\s+)[A-Za-z0-9_\-.=]{16,}", 0.85),
                 ("basic_auth_header", r"(?i)(?<=\bauthorization:\s*basic\s+)[A-Za-z0-9+/]{8,}={0,2}", 0.85),
-                ("url_credentials", r"\b[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]{3,}@[^\s/]+", 0.9),
+                ("url_credentials", r"(?<=\b[a-z][a-z0-9+.-]*://[^/\s:@]+:)[^/\s@]{3,}(?=@[^\s/]+)", 0.9),
             ],
         ),
     ]
+
+
+def secret_recognizers() -> list[EntityRecognizer]:
+    return [DetectSecretsRecognizer(), *handwritten_recognizers()]

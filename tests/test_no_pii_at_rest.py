@@ -20,6 +20,15 @@ RAW = {
     "jwt": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTQyIn0.c2lnbmF0dXJlLXRoYXQtaXMtbG9uZw",
     "password": "Sup3r-S3cret-Pa55!",
     "pem": "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0",
+    # issue K: formats the first guard let through
+    "mastercard_2_series": "2720 9912 3456 7894",
+    "visa_19_digits": "4841241182449353489",
+    "maestro_12_digits": "587662702899",
+    "intl_phone": "+41 53 147 37 99",
+    "intl_phone_00": "0044 20 7946 0958",
+    "local_phone": "079 123 45 67",
+    "gitlab": "glpat-7lQMYsC4J0klBcHtpnQ3",  # only detect-secrets knows this format
+    "twilio": "AC0f3a9b2c4d5e6f708192a3b4c5d6e7f8",  # detect-secrets only as well
 }
 
 QUESTIONS = [
@@ -31,6 +40,11 @@ QUESTIONS = [
     f"db password={RAW['password']} does not work, who reviews code?",
     f"-----BEGIN RSA PRIVATE KEY-----\n{RAW['pem']}\n-----END RSA PRIVATE KEY-----\n"
     "is pasting this in a postmortem ok?",
+    f"Card {RAW['mastercard_2_series']} was declined, and so was the visa {RAW['visa_19_digits']} and the maestro "
+    f"card {RAW['maestro_12_digits']}: what is the hotel cap?",
+    f"Abroad this week, reach me on {RAW['intl_phone']} or {RAW['intl_phone_00']}, my mobile at home is "
+    f"{RAW['local_phone']}: how long before a page escalates?",
+    f"The release job pushes tags with {RAW['gitlab']} and texts through twilio {RAW['twilio']}; who reviews code?",
 ]
 
 
@@ -68,5 +82,10 @@ def test_no_raw_pii_or_secret_reaches_postgres_or_logs(pipeline, caplog):
 
 def test_secret_notice_is_in_the_verdict_without_the_value(pipeline):
     r = pipeline.ask(f"is {RAW['aws']} safe to share? how long before a page escalates?", ["handbook"])
-    assert r.guard["pii_in"] == {"found": True, "entities": {"AWS_ACCESS_KEY": 1}, "secrets": True}
+    assert r.guard["pii_in"] == {
+        "found": True,
+        "entities": {"AWS_ACCESS_KEY": 1},
+        "secrets": True,
+        "ner": "not configured",  # names and places were not checked, and the verdict says so
+    }
     assert RAW["aws"] not in str(r.as_dict())
