@@ -26,7 +26,10 @@ def enqueue_answer(key: RequestKey, priority: int = 0) -> None:
 
 def make_bot(settings: Settings):
     guard = shared_guard(
-        entities=settings.pii_entities, score_threshold=settings.pii_score_threshold, spacy_model=settings.spacy_model
+        entities=settings.pii_entities,
+        score_threshold=settings.pii_score_threshold,
+        spacy_model=settings.spacy_model,
+        require_ner=settings.pii_require_ner,
     )
     url = db.database_url(settings)
     intake = Intake(settings, guard, enqueue_answer, url)

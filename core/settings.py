@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     pii_score_threshold: float = 0.35
     pii_entities: list[str] | None = None  # None → guardrails' default set
     spacy_model: str | None = None  # optional NER model (installed spaCy package name or path)
+    pii_require_ner: bool = False  # refuse to start when no NER model is configured (names/places unchecked)
     max_question_chars: int = 4000
 
     # Knowledge base.
