@@ -4,7 +4,8 @@
         client = WebClient(base_url=slack.web_api_url, token=slack.bot_token)
         ...
 
-See server.py (transports), workspace.py (Web API methods and what people do), control.py (HTTP control API).
+See server.py (transports), workspace/ (state, one module per Web API family, what people do, waits),
+control.py (HTTP control API).
 """
 
 from .model import ApiCall, Attempt, Channel, Delivery, Ephemeral, Message, User, View

@@ -184,7 +184,7 @@ def add_control_routes(app: web.Application, slack: SlackStandin) -> None:
         "config": config,
     }.items():
         app.router.add_post(f"/control/{path}", endpoint(fn))
-    for path, fn in {
+    for path, reader in {
         "info": info,
         "messages": messages,
         "calls": calls,
@@ -192,7 +192,7 @@ def add_control_routes(app: web.Application, slack: SlackStandin) -> None:
         "ephemerals": ephemerals,
         "views": views,
     }.items():
-        app.router.add_get(f"/control/{path}", endpoint(fn))
+        app.router.add_get(f"/control/{path}", endpoint(reader))
 
 
 class ControlClient:

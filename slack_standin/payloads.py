@@ -190,7 +190,7 @@ def block_actions(
     }
     if message and message.get("thread_ts"):
         container["thread_ts"] = message["thread_ts"]
-    payload = {
+    payload: dict[str, Any] = {
         "type": "block_actions",
         "user": _user(user, ident),
         "api_app_id": ident.app_id,

@@ -22,7 +22,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -633,7 +633,7 @@ class SlackStandin(Workspace):
                     reason = "http_error"
             else:
                 reason = "http_timeout"
-                task.add_done_callback(lambda t, a=attempt: self._late_http_answer(t, a))
+                task.add_done_callback(self._late_answer_callback(attempt))
             if retry >= allowed:
                 self._finish(delivery, "failed")
                 return
@@ -656,6 +656,9 @@ class SlackStandin(Workspace):
             attempt.http_body = text
             attempt.answered_at = time.monotonic()
         self._notify()
+
+    def _late_answer_callback(self, attempt: Attempt) -> Callable[[asyncio.Future[Any]], None]:
+        return lambda task: self._late_http_answer(task, attempt)
 
     def _late_http_answer(self, task: asyncio.Future[Any], attempt: Attempt) -> None:
         if task.cancelled():
