@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -30,7 +31,9 @@ def _run(args: list[str], *, cwd: Path, env: dict[str, str] | None = None, timeo
 def installed(tmp_path_factory) -> Path:
     """bin/ of a fresh venv with only the wheel and its declared dependencies."""
     root = tmp_path_factory.mktemp("wheel")
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(root / "dist"), str(REPO)], cwd=root)
+    source = root / "source"  # a copy: setuptools builds in the source tree and would leave build/ in the checkout
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(".*", "build", "dist", "bench", "tests", "__pycache__"))
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(root / "dist"), str(source)], cwd=root)
     (wheel,) = (root / "dist").glob("answerloop-*.whl")
     venv.create(root / "venv", with_pip=True)
     bin_dir = root / "venv" / "bin"
