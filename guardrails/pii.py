@@ -114,7 +114,7 @@ class PiiGuard:
             )
         _offline_tldextract()
         nlp_engine = _nlp_engine(spacy_model)
-        self.ner = spacy_model or NER_OFF
+        self.ner = spacy_model.rstrip("/").rsplit("/", 1)[-1] if spacy_model else NER_OFF  # the model's name
         registry = RecognizerRegistry(supported_languages=["en"])
         presidio_log = logging.getLogger("presidio-analyzer")
         level = presidio_log.level
