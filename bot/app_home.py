@@ -79,8 +79,9 @@ def admin_blocks(conn, *, team: str | None = None, limit: int = 10) -> list[dict
         blocks.append(
             _text(f"This week: {q} questions, {answered} answered, :+1: {ups} / :-1: {downs} ({rate} positive).")
         )
-    active = pv.active_version_id(conn)
-    pending_versions = [v for v in pv.list_versions(conn) if v.review == "pending"]
+    scope = pv.scope_of(conn, team)  # the workspace's own prompt versions (and the shared seed)
+    active = pv.active_version_id(conn, scope)
+    pending_versions = [v for v in pv.list_versions(conn, scope) if v.review == "pending"]
     blocks.append(_text(f"Active prompt version: *v{active}*."))
     for v in pending_versions[:5]:
         blocks.append(_text(f"*v{v.id}* waits for approval (held-out score {v.score or 0:.3f}): {escape(v.note)}"))
@@ -167,7 +168,7 @@ class AppHome:
         try:
             with db.connection(self.db_url) as conn:
                 self._same_workspace(conn, payload.text(action, "action_id"), target, team)
-                message = self._apply(conn, payload.text(action, "action_id"), target, actor)
+                message = self._apply(conn, payload.text(action, "action_id"), target, actor, team)
         except AnswerloopError as exc:
             message = f"Nothing changed: {exc}"
         self._tell(client, user, message)
@@ -182,7 +183,7 @@ class AppHome:
         if row is not None and row["team_id"] not in ("", team):
             raise AnswerloopError(f"correction {target} belongs to another workspace.")
 
-    def _apply(self, conn, action_id: str, target: int, actor: str) -> str:
+    def _apply(self, conn, action_id: str, target: int, actor: str, team: str = "") -> str:
         if action_id == APPROVE_LABEL:
             labels.review(conn, target, "approved", actor, "approved in Slack")
             conn.commit()
@@ -200,10 +201,10 @@ class AppHome:
             withdrawn = verified.unpublish(conn, target)
             return f"Correction {target} rejected" + (" and its verified answer withdrawn." if withdrawn else ".")
         if action_id == APPROVE_PROMPT:
-            previous = pv.approve(conn, target, actor, "approved in Slack")
+            previous = pv.approve(conn, target, actor, "approved in Slack", scope=pv.scope_of(conn, team))
             return f"Prompt version v{target} approved and active (was v{previous})."
         if action_id == REJECT_PROMPT:
-            pv.reject(conn, target, actor, "rejected in Slack")
+            pv.reject(conn, target, actor, "rejected in Slack", scope=pv.scope_of(conn, team))
             return f"Prompt version v{target} rejected."
         raise AnswerloopError(f"Unknown review action {action_id!r}.")
 

@@ -8,31 +8,33 @@ from collections.abc import Sequence
 import psycopg
 
 from feedback.prompt_versions import FewShot
-from guardrails.text import dice, term_set
+from guardrails.text import question_similarity
 
 _DEMOS_SQL = """
 SELECT l.id, l.kind, l.correction, l.created_at, l.interaction_id, i.question_redacted, i.answer, i.citations
 FROM labels l JOIN interactions i ON i.id = l.interaction_id
 WHERE l.status = 'approved' AND l.split = 'train'
   AND (l.kind = 'correction' OR (l.kind = 'up' AND i.status = 'answered'))
+  AND (%(team)s::text IS NULL OR l.team_id = %(team)s)
 ORDER BY l.created_at DESC, l.id DESC
 """
 
 
-def question_similarity(a: str, b: str) -> float:
-    """Dice overlap of the two questions' content terms."""
-    return dice(term_set(a), term_set(b))
-
-
 def select_demos(
-    conn: psycopg.Connection, *, max_demos: int = 8, max_similarity: float = 0.6, per_document: int = 2
+    conn: psycopg.Connection,
+    *,
+    max_demos: int = 8,
+    max_similarity: float = 0.6,
+    per_document: int = 2,
+    team: str | None = None,
 ) -> list[FewShot]:
     """Approved positives and corrections of the train split — never held-out ones — newest first, skipping
-    near-duplicate questions and more than `per_document` demos about one document."""
+    near-duplicate questions and more than `per_document` demos about one document; of one workspace's labels
+    (`team`; None: all, a single-workspace install)."""
     chosen: list[FewShot] = []
     docs: dict[str, int] = {}
     seen_interactions: set[str] = set()
-    for r in conn.execute(_DEMOS_SQL).fetchall():
+    for r in conn.execute(_DEMOS_SQL, {"team": team}).fetchall():
         if len(chosen) >= max_demos:
             break
         interaction = str(r["interaction_id"])

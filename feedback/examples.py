@@ -31,8 +31,9 @@ SELECT l.id, l.kind, l.status, l.correction, l.split, l.created_at, l.interactio
        i.created_at AS asked_at,
        (SELECT v.document_id FROM verified_answers v WHERE v.label_id = l.id) AS verified_document_id
 FROM labels l JOIN interactions i ON i.id = l.interaction_id
-WHERE (l.kind = 'correction' AND l.status = 'approved')
-   OR (l.kind IN ('up', 'down') AND (l.status = 'approved' OR (l.status = 'pending' AND NOT %(strict)s)))
+WHERE ((l.kind = 'correction' AND l.status = 'approved')
+    OR (l.kind IN ('up', 'down') AND (l.status = 'approved' OR (l.status = 'pending' AND NOT %(strict)s))))
+  AND (%(team)s::text IS NULL OR l.team_id = %(team)s)
 ORDER BY i.created_at, l.id
 """
 
@@ -76,9 +77,12 @@ def _expectation(rows: list[dict]) -> tuple[Expectation, str | None] | None:
     return ("not_this", rows[0]["answer"]) if answered else ("should_answer", None)
 
 
-def load_examples(conn: psycopg.Connection, *, votes_need_approval: bool = False) -> list[Example]:
+def load_examples(
+    conn: psycopg.Connection, *, votes_need_approval: bool = False, team: str | None = None
+) -> list[Example]:
+    """The examples of one workspace's labels (`team`), or of all of them (None: a single-workspace install)."""
     by_interaction: dict[str, list[dict]] = {}
-    for row in conn.execute(_LABELS_SQL, {"strict": votes_need_approval}).fetchall():
+    for row in conn.execute(_LABELS_SQL, {"strict": votes_need_approval, "team": team}).fetchall():
         by_interaction.setdefault(str(row["interaction_id"]), []).append(row)
     by_question: dict[str, Example] = {}
     for interaction_id, rows in by_interaction.items():

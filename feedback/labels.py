@@ -263,22 +263,27 @@ def list_labels(
     ).fetchall()
 
 
-def get_label(conn: psycopg.Connection, label_id: int) -> dict:
+def get_label(conn: psycopg.Connection, label_id: int, team: str | None = None) -> dict:
+    """One label; with `team`, only a label of that workspace — another workspace's is reported exactly like a
+    missing one."""
     row = conn.execute(
         "SELECT l.*, i.question_redacted AS question, i.answer, i.status AS answer_status, i.collections, "
         "i.citations, i.closest, i.created_at AS asked_at FROM labels l JOIN interactions i ON i.id = l.interaction_id "
-        "WHERE l.id = %s",
-        (label_id,),
+        "WHERE l.id = %s AND (%s::text IS NULL OR l.team_id = %s)",
+        (label_id, team, team),
     ).fetchone()
     if row is None:
         raise NotFound(f"Label {label_id} does not exist.", hint="`answerloop labels list` shows the labels.")
     return row
 
 
-def review(conn: psycopg.Connection, label_id: int, decision: str, actor: str, note: str = "") -> dict:
-    """Approve or reject one label (a retracted vote cannot be approved). Returns the label as it now is."""
+def review(
+    conn: psycopg.Connection, label_id: int, decision: str, actor: str, note: str = "", *, team: str | None = None
+) -> dict:
+    """Approve or reject one label (a retracted vote cannot be approved), of workspace `team` when given.
+    Returns the label as it now is."""
     assert decision in ("approved", "rejected")
-    label = get_label(conn, label_id)
+    label = get_label(conn, label_id, team)
     if label["status"] == "retracted" and decision == "approved":
         raise AnswerloopError(
             f"Label {label_id} was retracted by its author (the reaction was removed).",

@@ -1,7 +1,14 @@
-"""Prompt versions: immutable instructions + few-shot examples + answering parameters; one is active.
+"""Prompt versions: immutable instructions + few-shot examples + answering parameters; one is active per scope.
 
 "Active" is a pointer. Every move is a `prompt_activations` row (who, when, why, what kind of move), so
 `rollback` can walk back through the history: promotions and activations push, rollbacks pop.
+
+Scopes (migration 0010): each workspace has its own pointer, history, retunes and reports, and owns the
+versions its retunes and admins create; '' is the install's default scope (a bot-token install, one workspace,
+and the command line's own questions). A version is visible to a scope when the scope owns it or it is shared
+(`team_id IS NULL`: only the seed, never anything built from labels). A scope with no pointer of its own answers
+with the shared seed, version 1. `scope_of` says which scope a workspace's questions use; every function here
+takes the scope it acts in, and an id outside it is "does not exist" — never acted on.
 """
 
 from __future__ import annotations
@@ -18,6 +25,9 @@ from core.errors import AnswerloopError, NotFound
 from feedback.audit import record_action
 
 MoveKind = Literal["activate", "promote", "approve", "rollback"]
+
+SEED_VERSION_ID = 1  # shared by every scope (migration 0002)
+DEFAULT_SCOPE = ""
 
 
 class AnsweringParams(BaseModel):
@@ -75,6 +85,7 @@ class PromptVersion(BaseModel):
     metrics: dict = {}
     note: str = ""
     created_at: datetime
+    team_id: str | None = None  # owner: a workspace, '' the default scope, None shared (the seed)
 
 
 class VersionSummary(BaseModel):
@@ -87,6 +98,7 @@ class VersionSummary(BaseModel):
     review: str | None  # pending | approved | rejected | None
     few_shot: int
     score: float | None
+    shared: bool = False  # the seed, shared by every workspace
 
 
 def _row_to_version(row: dict) -> PromptVersion:
@@ -100,27 +112,59 @@ def _row_to_version(row: dict) -> PromptVersion:
         metrics=row["metrics"],
         note=row["note"],
         created_at=row["created_at"],
+        team_id=row.get("team_id"),
     )
 
 
-def active_version(conn: psycopg.Connection) -> PromptVersion:
+def scope_of(conn: psycopg.Connection, team_id: str | None) -> str:
+    """The prompt scope a workspace's questions use: its own once workspaces are installed through OAuth (or
+    once it has a pointer of its own); the default scope for a bot-token install (one workspace, which the
+    database does not name) and for questions of no workspace (the command line)."""
+    if not team_id:
+        return DEFAULT_SCOPE
     row = conn.execute(
-        "SELECT v.* FROM prompt_pointer p JOIN prompt_versions v ON v.id = p.version_id WHERE p.name = 'active'"
+        "SELECT EXISTS (SELECT 1 FROM slack_installations) AS oauth, "
+        "EXISTS (SELECT 1 FROM prompt_pointer WHERE team_id = %s) AS own",
+        (team_id,),
+    ).fetchone()
+    return team_id if row["oauth"] or row["own"] else DEFAULT_SCOPE
+
+
+def _pointer(conn: psycopg.Connection, scope: str, *, lock: bool = False) -> int:
+    row = conn.execute(
+        "SELECT version_id FROM prompt_pointer WHERE team_id = %s" + (" FOR UPDATE" if lock else ""), (scope,)
+    ).fetchone()
+    return row["version_id"] if row else SEED_VERSION_ID
+
+
+def active_version(conn: psycopg.Connection, scope: str = DEFAULT_SCOPE) -> PromptVersion:
+    """The version a scope answers with: its pointer's, else the shared seed."""
+    row = conn.execute(
+        "SELECT v.* FROM prompt_versions v WHERE v.id = coalesce("
+        "(SELECT p.version_id FROM prompt_pointer p WHERE p.team_id = %s), %s)",
+        (scope, SEED_VERSION_ID),
     ).fetchone()
     if row is None:
         raise NotFound("No active prompt version.", hint="Run `answerloop db upgrade` to seed version 1.")
     return _row_to_version(row)
 
 
-def active_version_id(conn: psycopg.Connection) -> int:
-    row = conn.execute("SELECT version_id FROM prompt_pointer WHERE name = 'active'").fetchone()
-    if row is None:
-        raise NotFound("No active prompt version.", hint="Run `answerloop db upgrade` to seed version 1.")
-    return row["version_id"]
+def active_version_for(conn: psycopg.Connection, team_id: str | None) -> PromptVersion:
+    """The version a question from this workspace is answered with."""
+    return active_version(conn, scope_of(conn, team_id))
 
 
-def get_version(conn: psycopg.Connection, version_id: int) -> PromptVersion:
-    row = conn.execute("SELECT * FROM prompt_versions WHERE id = %s", (version_id,)).fetchone()
+def active_version_id(conn: psycopg.Connection, scope: str = DEFAULT_SCOPE) -> int:
+    return _pointer(conn, scope)
+
+
+def get_version(conn: psycopg.Connection, version_id: int, scope: str | None = None) -> PromptVersion:
+    """One version; with `scope`, only one that scope may see (its own or the shared seed) — another
+    workspace's version is reported exactly like a missing one."""
+    row = conn.execute(
+        "SELECT * FROM prompt_versions WHERE id = %s AND (%s::text IS NULL OR team_id IS NULL OR team_id = %s)",
+        (version_id, scope, scope),
+    ).fetchone()
     if row is None:
         raise NotFound(
             f"Prompt version {version_id} does not exist.",
@@ -139,10 +183,12 @@ def create_version(
     author: str,
     metrics: dict | None = None,
     note: str = "",
+    scope: str = DEFAULT_SCOPE,
 ) -> int:
+    """A new immutable version, owned by `scope` (never shared)."""
     row = conn.execute(
-        "INSERT INTO prompt_versions (instructions, few_shot, params, parent_id, author, metrics, note) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
+        "INSERT INTO prompt_versions (instructions, few_shot, params, parent_id, author, metrics, note, team_id) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
         (
             instructions,
             Jsonb([f.model_dump() for f in few_shot]),
@@ -151,17 +197,21 @@ def create_version(
             author,
             Jsonb(metrics or {}),
             note,
+            scope,
         ),
     ).fetchone()
     return row["id"]
 
 
-def list_versions(conn: psycopg.Connection) -> list[VersionSummary]:
-    active = active_version_id(conn)
+def list_versions(conn: psycopg.Connection, scope: str = DEFAULT_SCOPE) -> list[VersionSummary]:
+    """The versions a scope may see (its own and the shared seed), newest first."""
+    active = active_version_id(conn, scope)
     rows = conn.execute(
         "SELECT v.id, v.author, v.note, v.created_at, v.parent_id, jsonb_array_length(v.few_shot) AS shots, "
-        "(v.metrics->>'score')::float AS score, r.status AS review "
-        "FROM prompt_versions v LEFT JOIN prompt_reviews r ON r.version_id = v.id ORDER BY v.id DESC"
+        "(v.metrics->>'score')::float AS score, r.status AS review, v.team_id IS NULL AS shared "
+        "FROM prompt_versions v LEFT JOIN prompt_reviews r ON r.version_id = v.id "
+        "WHERE v.team_id IS NULL OR v.team_id = %s ORDER BY v.id DESC",
+        (scope,),
     ).fetchall()
     return [
         VersionSummary(
@@ -174,43 +224,59 @@ def list_versions(conn: psycopg.Connection) -> list[VersionSummary]:
             review=r["review"],
             few_shot=r["shots"],
             score=r["score"],
+            shared=r["shared"],
         )
         for r in rows
     ]
 
 
-def _move_pointer(conn: psycopg.Connection, version_id: int, actor: str, kind: MoveKind, reason: str) -> int:
-    """Point 'active' at `version_id`; returns the previous version id."""
-    get_version(conn, version_id)  # a clear NotFound for unknown ids
-    previous = conn.execute("SELECT version_id FROM prompt_pointer WHERE name = 'active' FOR UPDATE").fetchone()[
-        "version_id"
-    ]
+def _move_pointer(
+    conn: psycopg.Connection, version_id: int, actor: str, kind: MoveKind, reason: str, scope: str
+) -> int:
+    """Point the scope's 'active' at `version_id` (one the scope may see); returns the previous version id."""
+    get_version(conn, version_id, scope)  # a clear NotFound for unknown ids and other workspaces' versions
+    # Serialises moves of one scope, including the first one (no pointer row to lock yet).
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext('prompt_pointer:' || %s))", (scope,))
+    previous = _pointer(conn, scope, lock=True)
     conn.execute(
-        "UPDATE prompt_pointer SET version_id = %s, updated_at = now(), updated_by = %s WHERE name = 'active'",
-        (version_id, actor),
+        "INSERT INTO prompt_pointer (team_id, version_id, updated_by) VALUES (%s, %s, %s) "
+        "ON CONFLICT (team_id) DO UPDATE SET version_id = EXCLUDED.version_id, updated_at = now(), "
+        "updated_by = EXCLUDED.updated_by",
+        (scope, version_id, actor),
     )
     conn.execute(
-        "INSERT INTO prompt_activations (version_id, previous_version_id, actor, reason, kind) "
-        "VALUES (%s, %s, %s, %s, %s)",
-        (version_id, previous, actor, reason, kind),
+        "INSERT INTO prompt_activations (version_id, previous_version_id, actor, reason, kind, team_id) "
+        "VALUES (%s, %s, %s, %s, %s, %s)",
+        (version_id, previous, actor, reason, kind, scope),
     )
-    record_action(conn, actor, f"prompts.{kind}", f"v{version_id}", {"previous": previous, "reason": reason})
+    details = {"previous": previous, "reason": reason, "team": scope}
+    record_action(conn, actor, f"prompts.{kind}", f"v{version_id}", details)
     return previous
 
 
 def activate(
-    conn: psycopg.Connection, version_id: int, actor: str, *, reason: str = "", kind: MoveKind = "activate"
+    conn: psycopg.Connection,
+    version_id: int,
+    actor: str,
+    *,
+    reason: str = "",
+    kind: MoveKind = "activate",
+    scope: str = DEFAULT_SCOPE,
 ) -> int:
-    """Make `version_id` the active version (a no-op error if it already is). Returns the previous id."""
-    if active_version_id(conn) == version_id:
+    """Make `version_id` the scope's active version (a no-op error if it already is). Returns the previous id."""
+    if active_version_id(conn, scope) == version_id:
         raise AnswerloopError(f"v{version_id} is already the active version.", hint="`answerloop prompts list`")
-    return _move_pointer(conn, version_id, actor, kind, reason)
+    return _move_pointer(conn, version_id, actor, kind, reason, scope)
 
 
-def history_stack(conn: psycopg.Connection) -> list[int]:
-    """The versions that were active, oldest first, with rolled-back ones popped off."""
-    stack: list[int] = []
-    for r in conn.execute("SELECT version_id, kind FROM prompt_activations ORDER BY id").fetchall():
+def history_stack(conn: psycopg.Connection, scope: str = DEFAULT_SCOPE) -> list[int]:
+    """The versions that were active in the scope, oldest first, with rolled-back ones popped off. A scope
+    whose history does not start with the seed's own row (every workspace's) starts from the shared seed."""
+    rows = conn.execute(
+        "SELECT version_id, kind FROM prompt_activations WHERE team_id = %s ORDER BY id", (scope,)
+    ).fetchall()
+    stack: list[int] = [] if rows and rows[0]["kind"] == "seed" else [SEED_VERSION_ID]
+    for r in rows:
         if r["kind"] == "rollback":
             if stack:
                 stack.pop()
@@ -219,25 +285,25 @@ def history_stack(conn: psycopg.Connection) -> list[int]:
     return stack
 
 
-def rollback(conn: psycopg.Connection, actor: str, *, reason: str = "") -> tuple[int, int]:
-    """Move the pointer back to the version that was active before the current one: (from, to)."""
-    stack = history_stack(conn)
-    current = active_version_id(conn)
+def rollback(conn: psycopg.Connection, actor: str, *, reason: str = "", scope: str = DEFAULT_SCOPE) -> tuple[int, int]:
+    """Move the scope's pointer back to the version that was active before the current one: (from, to)."""
+    stack = history_stack(conn, scope)
+    current = active_version_id(conn, scope)
     if len(stack) < 2:
         raise AnswerloopError(
             f"Nothing to roll back to: v{current} is the first version that was active.",
             hint="`answerloop prompts activate V` activates any version.",
         )
     target = stack[-2]
-    _move_pointer(conn, target, actor, "rollback", reason or f"rollback from v{current}")
+    _move_pointer(conn, target, actor, "rollback", reason or f"rollback from v{current}", scope)
     return current, target
 
 
-def activations(conn: psycopg.Connection, limit: int = 20) -> list[dict]:
+def activations(conn: psycopg.Connection, limit: int = 20, scope: str = DEFAULT_SCOPE) -> list[dict]:
     return conn.execute(
         "SELECT version_id, previous_version_id, actor, reason, kind, at FROM prompt_activations "
-        "ORDER BY id DESC LIMIT %s",
-        (limit,),
+        "WHERE team_id = %s ORDER BY id DESC LIMIT %s",
+        (scope, limit),
     ).fetchall()
 
 
@@ -258,9 +324,12 @@ def review_status(conn: psycopg.Connection, version_id: int) -> str | None:
     return row["status"] if row else None
 
 
-def approve(conn: psycopg.Connection, version_id: int, actor: str, note: str = "") -> int:
-    """Approve a retuned candidate waiting for review and activate it. Returns the previous active id."""
-    get_version(conn, version_id)
+def approve(
+    conn: psycopg.Connection, version_id: int, actor: str, note: str = "", *, scope: str = DEFAULT_SCOPE
+) -> int:
+    """Approve a retuned candidate of this scope waiting for review and activate it there. Returns the previous
+    active id."""
+    get_version(conn, version_id, scope)
     status = review_status(conn, version_id)
     if status != "pending":
         raise AnswerloopError(
@@ -272,11 +341,13 @@ def approve(conn: psycopg.Connection, version_id: int, actor: str, note: str = "
         "WHERE version_id = %s",
         (actor, note, version_id),
     )
-    return _move_pointer(conn, version_id, actor, "approve", note or "approved candidate")
+    return _move_pointer(conn, version_id, actor, "approve", note or "approved candidate", scope)
 
 
-def reject(conn: psycopg.Connection, version_id: int, actor: str, note: str = "") -> None:
-    get_version(conn, version_id)
+def reject(
+    conn: psycopg.Connection, version_id: int, actor: str, note: str = "", *, scope: str = DEFAULT_SCOPE
+) -> None:
+    get_version(conn, version_id, scope)
     if review_status(conn, version_id) != "pending":
         raise AnswerloopError(f"v{version_id} is not waiting for approval.", hint="`answerloop prompts list`")
     conn.execute(
@@ -284,7 +355,7 @@ def reject(conn: psycopg.Connection, version_id: int, actor: str, note: str = ""
         "WHERE version_id = %s",
         (actor, note, version_id),
     )
-    record_action(conn, actor, "prompts.reject", f"v{version_id}", {"note": note})
+    record_action(conn, actor, "prompts.reject", f"v{version_id}", {"note": note, "team": scope})
 
 
 # ---------------------------------------------------------------------------------------- diff / export

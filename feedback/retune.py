@@ -12,10 +12,15 @@ pairwise preference. The loop:
    scored on the HELD-OUT split against the active version (`scoring.decide`);
 5. the best passing candidate becomes an immutable version and is activated (or left for an admin to approve),
    and the whole comparison is stored as a report.
+
+A retune acts in one prompt scope (`feedback.prompt_versions`): a workspace's retune learns from that
+workspace's labels only, creates versions that workspace owns, moves only its pointer and stores its report
+there; retunes of different workspaces may run at the same time, two of one workspace never do.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -43,8 +48,26 @@ log = logging.getLogger(__name__)
 AnswerFn = Callable[[str, Sequence[str], pv.PromptVersion, Sequence[int]], Outcome]
 JudgeFn = Callable[[str, str, str, str], "str | None"]  # (question, reference, answer A, answer B) → A | B | tie
 
-# Only one retune at a time (a beat tick and an admin's command must not promote twice).
-RETUNE_LOCK_KEY = 0x616E_7377  # "answ"
+# Only one retune at a time per scope (a beat tick and an admin's command must not promote twice).
+RETUNE_LOCK_KEY = 0x616E_7377  # "answ": the default scope's
+
+
+def retune_lock_key(scope: str) -> int:
+    """The advisory lock of one scope's retunes (a signed 64-bit key)."""
+    if not scope:
+        return RETUNE_LOCK_KEY
+    return int.from_bytes(hashlib.sha256(f"answerloop-retune:{scope}".encode()).digest()[:8], "big", signed=True)
+
+
+def labels_team(conn, scope: str) -> str | None:
+    """Whose labels a scope learns from: a workspace's own. The default scope learns from every label on an
+    install with no OAuth workspace (the one bot-token workspace, and the command line) — and once workspaces
+    are installed, only from labels of no workspace, never from an installed workspace's."""
+    if scope:
+        return scope
+    installed = conn.execute("SELECT EXISTS (SELECT 1 FROM slack_installations) AS any").fetchone()["any"]
+    return "" if installed else None
+
 
 DEFAULT_GRID: dict[str, list[Any]] = {
     "answerability_threshold": [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8],
@@ -84,6 +107,7 @@ class RetuneResult:
     baseline_version_id: int | None
     candidate_version_id: int | None = None
     report: dict = field(default_factory=dict)
+    scope: str = ""
 
 
 class Evaluator:
@@ -127,12 +151,13 @@ class Evaluator:
         return score(examples, self.outcomes(version, examples))
 
 
-def heldout_verified_documents(conn) -> list[int]:
+def heldout_verified_documents(conn, team: str | None = None) -> list[int]:
     """Verified answers made from held-out corrections: hidden while evaluating, or a held-out question would
     be answered from its own reference."""
     rows = conn.execute(
         "SELECT v.document_id FROM verified_answers v JOIN labels l ON l.id = v.label_id "
-        "WHERE l.split = 'heldout' AND v.document_id IS NOT NULL"
+        "WHERE l.split = 'heldout' AND v.document_id IS NOT NULL AND (%(team)s::text IS NULL OR l.team_id = %(team)s)",
+        {"team": team},
     ).fetchall()
     return [r["document_id"] for r in rows]
 
@@ -285,30 +310,44 @@ def retune(
     options: RetuneOptions | None = None,
     actor: str = "retune",
     dry_run: bool = False,
+    scope: str = pv.DEFAULT_SCOPE,
 ) -> RetuneResult:
+    """Retune one scope (a workspace's, or the default one) from its own labels."""
     options = options or RetuneOptions()
     url = database_url or db.database_url()
+    key = retune_lock_key(scope)
     with db.connect(url, autocommit=True) as lock_conn:
-        if not lock_conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (RETUNE_LOCK_KEY,)).fetchone()["ok"]:
-            return RetuneResult("busy", "another retune is running; try again when it has finished", None, None)
+        if not lock_conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (key,)).fetchone()["ok"]:
+            busy = "another retune is running; try again when it has finished"
+            return RetuneResult("busy", busy, None, None, scope=scope)
         try:
-            return _retune_locked(answer_fn, url, judge_fn, options, actor, dry_run)
+            return _retune_locked(answer_fn, url, judge_fn, options, actor, dry_run, scope)
         finally:
-            lock_conn.execute("SELECT pg_advisory_unlock(%s)", (RETUNE_LOCK_KEY,))
+            lock_conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
 
 def _retune_locked(
-    answer_fn: AnswerFn, url: str, judge_fn: JudgeFn | None, options: RetuneOptions, actor: str, dry_run: bool
+    answer_fn: AnswerFn,
+    url: str,
+    judge_fn: JudgeFn | None,
+    options: RetuneOptions,
+    actor: str,
+    dry_run: bool,
+    scope: str,
 ) -> RetuneResult:
     # Short transactions only: no connection is held while questions are answered.
     with db.connection(url) as conn:
-        active = pv.active_version(conn)
-        examples = load_examples(conn, votes_need_approval=options.votes_need_approval)
-        demos = select_demos(conn, max_demos=options.max_demos)
-        hidden = heldout_verified_documents(conn)
+        active = pv.active_version(conn, scope)
+        team = labels_team(conn, scope)
+        examples = load_examples(conn, votes_need_approval=options.votes_need_approval, team=team)
+        demos = select_demos(conn, max_demos=options.max_demos, team=team)
+        hidden = heldout_verified_documents(conn, team)
+        for extra in options.extra_candidates:  # an admin's candidate must be one this scope may see
+            pv.get_version(conn, extra.id, scope)
     train = [e for e in examples if e.split == "train"]
     heldout = [e for e in examples if e.split == "heldout"]
     report: dict[str, Any] = {
+        "team": scope,
         "baseline_version": active.id,
         "examples": {"train": len(train), "heldout": len(heldout), "heldout_by_expectation": _counts(heldout)},
         "options": {
@@ -325,7 +364,7 @@ def _retune_locked(
             f"not enough held-out labels: {len(heldout)} of {options.min_heldout} needed "
             f"({len(train)} in train); nothing changed"
         )
-        return _finish(url, "not_enough_data", summary, report, active.id, None, actor, dry_run)
+        return _finish(url, "not_enough_data", summary, report, active.id, None, actor, dry_run, scope)
 
     evaluator = Evaluator(answer_fn, hidden)
     searched, trace = (
@@ -371,15 +410,14 @@ def _retune_locked(
     if not passing:
         best = max(results, key=lambda r: r[2].score, default=None)
         why = f"best candidate '{best[0]}': {'; '.join(best[3].reasons)}" if best else "no candidate differs"
-        return _finish(
-            url, "not_promoted", f"v{active.id} stays active ({why})", report, active.id, None, actor, dry_run
-        )
+        summary = f"v{active.id} stays active ({why})"
+        return _finish(url, "not_promoted", summary, report, active.id, None, actor, dry_run, scope)
     name, candidate, metrics, verdict, cand_out, _ = max(passing, key=lambda r: r[2].score)
     report["winner"] = name
     decision = "promoted" if options.auto_promote else "pending_approval"
     if dry_run:
         summary = f"dry run: candidate '{name}' would be {decision.replace('_', ' ')}: {verdict.reasons[0]}"
-        return _finish(url, decision, summary, report, active.id, None, actor, dry_run)
+        return _finish(url, decision, summary, report, active.id, None, actor, dry_run, scope)
     with db.connection(url) as conn:
         new_id = candidate.id or pv.create_version(
             conn,
@@ -395,20 +433,21 @@ def _retune_locked(
                 "baseline_version": active.id,
             },
             note=f"retune '{name}': {verdict.reasons[0]}",
+            scope=scope,
         )
         summary = (
             f"v{new_id} ({name}) {'promoted over' if options.auto_promote else 'waits for approval against'} "
             f"v{active.id}: {verdict.reasons[0]}"
         )
-        report_id = _store(conn, decision, summary, report, active.id, new_id, actor, dry_run)
+        report_id = _store(conn, decision, summary, report, active.id, new_id, actor, dry_run, scope)
         pv.set_review(conn, new_id, "approved" if options.auto_promote else "pending", report_id)
         if options.auto_promote:
-            pv.activate(conn, new_id, actor, reason=f"retune report {report_id}", kind="promote")
-    log.warning("retune: %s", summary)
-    return RetuneResult(decision, summary, report_id, active.id, new_id, report)
+            pv.activate(conn, new_id, actor, reason=f"retune report {report_id}", kind="promote", scope=scope)
+    log.warning("retune%s: %s", f" of {scope}" if scope else "", summary)
+    return RetuneResult(decision, summary, report_id, active.id, new_id, report, scope)
 
 
-def _store(conn, decision, summary, report, baseline, candidate, actor, dry_run) -> int:
+def _store(conn, decision, summary, report, baseline, candidate, actor, dry_run, scope) -> int:
     return store_report(
         conn,
         kind="retune",
@@ -419,16 +458,25 @@ def _store(conn, decision, summary, report, baseline, candidate, actor, dry_run)
         baseline_version_id=baseline,
         candidate_version_id=candidate,
         dry_run=dry_run,
+        scope=scope,
     )
 
 
 def _finish(
-    url: str, decision: str, summary: str, report: dict, baseline: int, candidate: int | None, actor: str, dry_run: bool
+    url: str,
+    decision: str,
+    summary: str,
+    report: dict,
+    baseline: int,
+    candidate: int | None,
+    actor: str,
+    dry_run: bool,
+    scope: str,
 ) -> RetuneResult:
     with db.connection(url) as conn:
-        report_id = _store(conn, decision, summary, report, baseline, candidate, actor, dry_run)
-    log.warning("retune: %s", summary)
-    return RetuneResult(decision, summary, report_id, baseline, candidate, report)
+        report_id = _store(conn, decision, summary, report, baseline, candidate, actor, dry_run, scope)
+    log.warning("retune%s: %s", f" of {scope}" if scope else "", summary)
+    return RetuneResult(decision, summary, report_id, baseline, candidate, report, scope)
 
 
 def evaluate(
@@ -438,16 +486,22 @@ def evaluate(
     database_url: str | None = None,
     actor: str = "cli",
     votes_need_approval: bool = False,
+    scope: str = pv.DEFAULT_SCOPE,
 ) -> tuple[int, Metrics, pv.PromptVersion]:
-    """Score one version (default: the active one) on the held-out split; the report is stored."""
+    """Score one version the scope may see (default: its active one) on the scope's held-out labels; the report
+    is stored in the scope."""
     url = database_url or db.database_url()
     with db.connection(url) as conn:
-        version = pv.get_version(conn, version_id) if version_id is not None else pv.active_version(conn)
-        heldout = [e for e in load_examples(conn, votes_need_approval=votes_need_approval) if e.split == "heldout"]
-        hidden = heldout_verified_documents(conn)
+        known = version_id is not None
+        version = pv.get_version(conn, version_id, scope) if known else pv.active_version(conn, scope)
+        team = labels_team(conn, scope)
+        examples = load_examples(conn, votes_need_approval=votes_need_approval, team=team)
+        heldout = [e for e in examples if e.split == "heldout"]
+        hidden = heldout_verified_documents(conn, team)
     outcomes = Evaluator(answer_fn, hidden).outcomes(version, heldout)
     metrics = score(heldout, outcomes)
     report = {
+        "team": scope,
         "version": version.id,
         "metrics": metrics.as_dict(),
         "examples": {"heldout": len(heldout), "by_expectation": _counts(heldout)},
@@ -466,5 +520,6 @@ def evaluate(
             summary=summary,
             report=report,
             baseline_version_id=version.id,
+            scope=scope,
         )
     return report_id, metrics, version

@@ -58,11 +58,16 @@ CLEAN_TABLES = (
 
 
 def reset_prompts(conn: psycopg.Connection) -> None:
-    """Prompt version 1 active and the only version, its seed activation the only history."""
+    """Prompt version 1 active and the only version, its seed activation the only history; only the default
+    scope has a pointer (workspaces' own pointers and histories are gone)."""
     conn.execute("TRUNCATE eval_reports, prompt_reviews RESTART IDENTITY CASCADE")
     conn.execute("ALTER TABLE prompt_versions DISABLE TRIGGER prompt_versions_no_update")
-    conn.execute("UPDATE prompt_pointer SET version_id = 1")
-    conn.execute("DELETE FROM prompt_activations WHERE kind <> 'seed'")
+    conn.execute("DELETE FROM prompt_pointer WHERE team_id <> ''")
+    conn.execute(
+        "INSERT INTO prompt_pointer (team_id, version_id, updated_by) VALUES ('', 1, 'migration') "
+        "ON CONFLICT (team_id) DO UPDATE SET version_id = 1"
+    )
+    conn.execute("DELETE FROM prompt_activations WHERE kind <> 'seed' OR team_id <> ''")
     conn.execute("DELETE FROM prompt_versions WHERE id <> 1")
     conn.execute("SELECT setval('prompt_versions_id_seq', 1)")
     conn.execute("ALTER TABLE prompt_versions ENABLE TRIGGER prompt_versions_no_update")

@@ -89,3 +89,61 @@ def test_a_regular_install_carries_the_migrations(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     shipped = sorted(n.rsplit("/", 1)[-1] for n in names if "/data/share/answerloop/migrations/" in n)
     assert shipped == sorted(p.name for p in (REPO / "migrations").glob("*.sql"))
+
+
+@pytest.mark.parametrize("installed", [(), ("T0ONLYONE1",), ("T0FIRST001", "T0SECOND02")])
+def test_prompt_history_goes_to_the_one_installed_workspace_or_the_default_scope(
+    scratch_db, tmp_path, monkeypatch, installed
+):
+    """0010: with one OAuth workspace the existing versions, pointer, history and reports become its own (its
+    questions resolve to it); with none (a bot-token install) they stay the default scope's; with several, no
+    workspace is given versions built from the others' labels — each starts from the shared seed."""
+    import shutil
+
+    from feedback import prompt_versions as pv
+
+    before = tmp_path / "before"
+    before.mkdir()
+    for f in migrate.migrations_dir().glob("*.sql"):
+        if f.stem < "0010":
+            shutil.copy(f, before)
+    monkeypatch.setenv("ANSWERLOOP_MIGRATIONS_DIR", str(before))
+    migrate.upgrade(scratch_db)
+    with db.connect(scratch_db) as conn:
+        for i, team in enumerate(installed):
+            conn.execute(
+                "INSERT INTO slack_installations (team_id, bot_user_id, bot_id, bot_token_encrypted) "
+                "VALUES (%s, %s, %s, 'x')",
+                (team, f"U{i}", f"B{i}"),
+            )
+        v2 = conn.execute(
+            "INSERT INTO prompt_versions (instructions, params, parent_id, author) "
+            "SELECT instructions, params, 1, 'retune' FROM prompt_versions WHERE id = 1 RETURNING id"
+        ).fetchone()["id"]
+        conn.execute("UPDATE prompt_pointer SET version_id = %s", (v2,))
+        conn.execute(
+            "INSERT INTO prompt_activations (version_id, previous_version_id, actor, kind) "
+            "VALUES (%s, 1, 'beat', 'promote')",
+            (v2,),
+        )
+        conn.execute(
+            "INSERT INTO eval_reports (kind, actor, decision, baseline_version_id, candidate_version_id) "
+            "VALUES ('retune', 'beat', 'promoted', 1, %s)",
+            (v2,),
+        )
+        conn.commit()
+    monkeypatch.delenv("ANSWERLOOP_MIGRATIONS_DIR")
+    assert migrate.upgrade(scratch_db) == ["0010_prompt_scopes"]
+    owner = installed[0] if len(installed) == 1 else ""
+    with db.connect(scratch_db) as conn:
+        owners = conn.execute("SELECT id, team_id FROM prompt_versions ORDER BY id").fetchall()
+        assert owners == [{"id": 1, "team_id": None}, {"id": v2, "team_id": owner}], "the seed stays shared"
+        assert conn.execute("SELECT team_id, version_id FROM prompt_pointer").fetchall() == [
+            {"team_id": owner, "version_id": v2}
+        ]
+        assert {r["team_id"] for r in conn.execute("SELECT team_id FROM prompt_activations")} == {owner}
+        assert conn.execute("SELECT team_id FROM eval_reports").fetchall() == [{"team_id": owner}]
+        for team in installed or ("T0TOKEN001",):  # a bot-token install's workspace is not in the database
+            expected = v2 if len(installed) <= 1 else pv.SEED_VERSION_ID
+            assert pv.active_version_for(conn, team).id == expected, team
+            assert pv.history_stack(conn, pv.scope_of(conn, team)) == ([1, v2] if expected == v2 else [1])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from core.settings import Settings
-from feedback.prompt_versions import PromptVersion
+from feedback.prompt_versions import DEFAULT_SCOPE, PromptVersion
 from feedback.retune import JudgeFn, RetuneOptions, RetuneResult, evaluate, retune
 from feedback.scoring import Metrics, Outcome
 from workers.pipeline import Pipeline
@@ -47,8 +47,22 @@ def options_from(settings: Settings) -> RetuneOptions:
     )
 
 
+def retune_scopes(conn) -> list[str]:
+    """The scopes the periodic retune visits: every workspace installed through OAuth, each on its own labels;
+    with none installed, the default scope (a bot-token install's one workspace)."""
+    rows = conn.execute(
+        "SELECT DISTINCT team_id FROM slack_installations WHERE team_id <> '' ORDER BY team_id"
+    ).fetchall()
+    return [r["team_id"] for r in rows] or [DEFAULT_SCOPE]
+
+
 def run_retune(
-    pipeline: Pipeline, *, actor: str = "retune", dry_run: bool = False, options: RetuneOptions | None = None
+    pipeline: Pipeline,
+    *,
+    actor: str = "retune",
+    dry_run: bool = False,
+    options: RetuneOptions | None = None,
+    scope: str = DEFAULT_SCOPE,
 ) -> RetuneResult:
     return retune(
         outcome_fn(pipeline),
@@ -57,14 +71,18 @@ def run_retune(
         options=options or options_from(pipeline.settings),
         actor=actor,
         dry_run=dry_run,
+        scope=scope,
     )
 
 
-def run_eval(pipeline: Pipeline, version_id: int | None, *, actor: str = "cli") -> tuple[int, Metrics, PromptVersion]:
+def run_eval(
+    pipeline: Pipeline, version_id: int | None, *, actor: str = "cli", scope: str = DEFAULT_SCOPE
+) -> tuple[int, Metrics, PromptVersion]:
     return evaluate(
         outcome_fn(pipeline),
         version_id,
         database_url=pipeline.database_url,
         actor=actor,
         votes_need_approval=pipeline.settings.feedback_votes_need_approval,
+        scope=scope,
     )

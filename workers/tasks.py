@@ -17,7 +17,7 @@ from core.settings import get_settings
 from core.slack_client import web_client
 from workers import slack_store
 from workers.access import Asker, SlackMembership, scope_for
-from workers.celery_app import celery_app
+from workers.celery_app import RETUNE_QUEUE, celery_app
 from workers.slack_blocks import answer_message, failure_message
 from workers.slack_installations import bot_token_for
 from workers.slack_store import RequestKey
@@ -216,12 +216,21 @@ def _deliver(settings, request: dict, text: str, blocks: list[dict], *, status: 
 
 
 @celery_app.task(name="workers.tasks.retune", acks_late=False)
-def retune(actor: str = "beat", dry_run: bool = False) -> str:
-    """The periodic retune (Celery beat, retune queue). Not acks_late: a retune killed half-way is simply
-    run again at the next tick, and a redelivery must not start a second, concurrent one."""
-    from workers.retune_job import run_retune
+def retune(actor: str = "beat", dry_run: bool = False, team: str | None = None) -> str:
+    """The periodic retune (Celery beat, retune queue). Without `team` (a beat tick) it queues one retune per
+    installed workspace (`retune_job.retune_scopes`), each on that workspace's labels only; with it, it retunes
+    that scope. Not acks_late: a retune killed half-way is simply run again at the next tick, and a redelivery
+    must not start a second, concurrent one."""
+    from workers.retune_job import retune_scopes, run_retune
 
-    result = run_retune(pipeline(), actor=actor, dry_run=dry_run)
+    if team is None:
+        with db.connection() as conn:
+            scopes = retune_scopes(conn)
+        for scope in scopes:
+            kwargs = {"actor": actor, "dry_run": dry_run, "team": scope}
+            retune.apply_async(kwargs=kwargs, queue=RETUNE_QUEUE, expires=6 * 3600)
+        return f"queued {len(scopes)} retune(s)"
+    result = run_retune(pipeline(), actor=actor, dry_run=dry_run, scope=team)
     return f"{result.decision}: {result.summary}"
 
 
