@@ -2,6 +2,9 @@
 
 Every command that changes state records who did it (`--actor`, default $ANSWERLOOP_ADMIN or $USER) in
 `admin_actions`. Unknown ids are clear errors (exit code 2), never tracebacks.
+
+Every command acts within one workspace (`--team`, required when several are installed: `workspace_scope`);
+an id of another workspace's label, prompt version or report is "does not exist", never acted on.
 """
 
 from __future__ import annotations
@@ -44,12 +47,13 @@ def default_actor() -> str:
         return "cli"
 
 
-def acting_admin(actor: str) -> str:
-    """The actor of a state-changing command; with ANSWERLOOP_ADMINS set, it must be one of them. (The CLI's real
-    boundary is access to the database; the list keeps changes deliberate and attributed.)"""
+def acting_admin(actor: str, team: str | None = None) -> str:
+    """The actor of a state-changing command; with ANSWERLOOP_ADMINS set, it must be one of them (or `TEAM:NAME`
+    for the workspace acted in). (The CLI's real boundary is access to the database; the list keeps changes
+    deliberate and attributed.)"""
     actor = actor or default_actor()
     admins = get_settings().admins
-    if admins and actor not in admins:
+    if admins and actor not in admins and not (team and f"{team}:{actor}" in admins):
         raise AnswerloopError(
             f"{actor!r} is not an Answerloop admin; nothing was changed.",
             hint="Act as an admin with --actor NAME (one of ANSWERLOOP_ADMINS), or add this name to ANSWERLOOP_ADMINS.",
@@ -79,6 +83,16 @@ def workspace_scope(conn, team: str | None) -> str | None:
             hint=f"Add --team with one of {', '.join(sorted(teams))}.",
         )
     return None
+
+
+def prompt_scope(conn, team: str | None) -> str:
+    """The prompt scope (`feedback.prompt_versions`) a command acts in: the workspace given or the only one
+    installed, as its questions resolve it; the default scope when none is installed (a bot-token install)."""
+    team = workspace_scope(conn, team)
+    if team is None:
+        rows = conn.execute("SELECT DISTINCT team_id FROM slack_installations").fetchall()
+        team = rows[0]["team_id"] if len(rows) == 1 else ""
+    return pv.scope_of(conn, team)
 
 
 def _url() -> str:
@@ -152,10 +166,10 @@ def labels_list(
 
 
 @labels_app.command("show")
-def labels_show(label_id: Annotated[int, typer.Argument(help="Label id.")]) -> None:
+def labels_show(label_id: Annotated[int, typer.Argument(help="Label id.")], team: Team = None) -> None:
     """One label with the question and the answer it is about."""
     with db.connect(_url()) as conn:
-        r = labels_mod.get_label(conn, label_id)
+        r = labels_mod.get_label(conn, label_id, workspace_scope(conn, team))
     console.print(f"[bold]label {r['id']}[/]  {r['kind']} · {r['status']} · split {r['split']} · source {r['source']}")
     console.print(
         f"by {escape(r['user_name'] or r['user_id'])} in {r['team_id']}/{r['channel_id']} at {r['created_at']}"
@@ -186,17 +200,21 @@ def labels_approve(
     ] = None,
     note: Annotated[str, typer.Option(help="Why (recorded).")] = "",
     actor: Actor = "",
+    team: Team = None,
 ) -> None:
     """Approve labels. An approved correction becomes a verified answer that similar questions are answered from."""
     from workers.embeddings import get_embedder
     from workers.kb import verified
 
-    actor = acting_admin(actor)
     settings = get_settings()
     embedder = None
     with db.connect(_url()) as conn:
+        team = workspace_scope(conn, team)
+        actor = acting_admin(actor, team)
+        if collection is not None and team is not None:
+            _own_collection(conn, collection, team)
         for label_id in label_ids:
-            label = labels_mod.review(conn, label_id, "approved", actor, note)
+            label = labels_mod.review(conn, label_id, "approved", actor, note, team=team)
             if label["kind"] == "correction":
                 embedder = embedder or get_embedder(settings)
                 doc = verified.publish(conn, label, embedder=embedder, approved_by=actor, collection=collection)
@@ -211,19 +229,30 @@ def labels_reject(
     label_ids: Annotated[list[int], typer.Argument(help="Label ids.")],
     note: Annotated[str, typer.Option(help="Why (recorded).")] = "",
     actor: Actor = "",
+    team: Team = None,
 ) -> None:
     """Reject labels (they no longer count); a rejected correction's verified answer is withdrawn."""
     from feedback.document_weights import refresh_for_interactions
     from workers.kb import verified
 
-    actor = acting_admin(actor)
     with db.connect(_url()) as conn:
+        team = workspace_scope(conn, team)
+        actor = acting_admin(actor, team)
         for label_id in label_ids:
-            label = labels_mod.review(conn, label_id, "rejected", actor, note)
+            label = labels_mod.review(conn, label_id, "rejected", actor, note, team=team)
             withdrawn = verified.unpublish(conn, label_id)
             refresh_for_interactions(conn, [label["interaction_id"]])
             conn.commit()
             console.print(f"label {label_id} rejected" + (" and its verified answer withdrawn" if withdrawn else ""))
+
+
+def _own_collection(conn, name: str, team: str) -> None:
+    """A verified answer may be published only into a collection of the workspace acting (or an unowned one)."""
+    row = conn.execute("SELECT team_id FROM collections WHERE name = %s", (name,)).fetchone()
+    if row is not None and row["team_id"] not in (None, team):
+        raise AnswerloopError(
+            f"Collection {name!r} does not exist.", hint=f"`answerloop collections show` lists {team}'s collections."
+        )
 
 
 @labels_app.command("export")
@@ -261,17 +290,17 @@ def labels_export(
 
 
 @prompts_app.command("list")
-def prompts_list() -> None:
-    """Prompt versions, newest first; * marks the active one."""
+def prompts_list(team: Team = None) -> None:
+    """Prompt versions of the workspace (and the shared seed), newest first; * marks its active one."""
     with db.connect(_url()) as conn:
-        versions = pv.list_versions(conn)
+        versions = pv.list_versions(conn, prompt_scope(conn, team))
     table = Table("", "version", "created", "author", "parent", "demos", "held-out score", "review", "note")
     for v in versions:
         table.add_row(
             "*" if v.active else "",
             f"v{v.id}",
             f"{v.created_at:%Y-%m-%d %H:%M}",
-            v.author,
+            v.author + (" (shared)" if v.shared else ""),
             f"v{v.parent_id}" if v.parent_id else "–",
             str(v.few_shot),
             f"{v.score:.3f}" if v.score is not None else "–",
@@ -282,18 +311,19 @@ def prompts_list() -> None:
 
 
 @prompts_app.command("show")
-def prompts_show(version: Annotated[int, typer.Argument(help="Version id.")]) -> None:
+def prompts_show(version: Annotated[int, typer.Argument(help="Version id.")], team: Team = None) -> None:
     """One version's instructions, few-shot examples and parameters (JSON)."""
     with db.connect(_url()) as conn:
-        v = pv.get_version(conn, version)
+        v = pv.get_version(conn, version, prompt_scope(conn, team))
     print(json.dumps(pv.export(v), indent=2))
 
 
 @prompts_app.command("diff")
-def prompts_diff(a: Annotated[int, typer.Argument()], b: Annotated[int, typer.Argument()]) -> None:
+def prompts_diff(a: Annotated[int, typer.Argument()], b: Annotated[int, typer.Argument()], team: Team = None) -> None:
     """What changed from version A to version B."""
     with db.connect(_url()) as conn:
-        d = pv.diff(pv.get_version(conn, a), pv.get_version(conn, b))
+        scope = prompt_scope(conn, team)
+        d = pv.diff(pv.get_version(conn, a, scope), pv.get_version(conn, b, scope))
     console.print(f"[bold]v{a} → v{b}[/]")
     if d["params"]:
         table = Table("parameter", f"v{a}", f"v{b}")
@@ -316,19 +346,24 @@ def prompts_activate(
     version: Annotated[int, typer.Argument(help="Version id.")],
     reason: Annotated[str, typer.Option(help="Why (recorded).")] = "",
     actor: Actor = "",
+    team: Team = None,
 ) -> None:
-    """Make a version the active one."""
+    """Make a version (the workspace's own or the shared seed) the workspace's active one."""
     with db.connect(_url()) as conn:
-        previous = pv.activate(conn, version, acting_admin(actor), reason=reason)
+        scope = prompt_scope(conn, team)
+        previous = pv.activate(conn, version, acting_admin(actor, scope), reason=reason, scope=scope)
         conn.commit()
     console.print(f"v{version} is active (was v{previous})")
 
 
 @prompts_app.command("rollback")
-def prompts_rollback(reason: Annotated[str, typer.Option(help="Why (recorded).")] = "", actor: Actor = "") -> None:
-    """Move the active pointer back to the version that was active before."""
+def prompts_rollback(
+    reason: Annotated[str, typer.Option(help="Why (recorded).")] = "", actor: Actor = "", team: Team = None
+) -> None:
+    """Move the workspace's active pointer back to the version that was active before."""
     with db.connect(_url()) as conn:
-        current, target = pv.rollback(conn, acting_admin(actor), reason=reason)
+        scope = prompt_scope(conn, team)
+        current, target = pv.rollback(conn, acting_admin(actor, scope), reason=reason, scope=scope)
         conn.commit()
     console.print(f"rolled back: v{target} is active again (was v{current})")
 
@@ -338,10 +373,12 @@ def prompts_approve(
     version: Annotated[int, typer.Argument(help="A retuned version waiting for approval.")],
     note: Annotated[str, typer.Option(help="Why (recorded).")] = "",
     actor: Actor = "",
+    team: Team = None,
 ) -> None:
-    """Approve a retuned candidate and activate it."""
+    """Approve a retuned candidate of the workspace and activate it there."""
     with db.connect(_url()) as conn:
-        previous = pv.approve(conn, version, acting_admin(actor), note)
+        scope = prompt_scope(conn, team)
+        previous = pv.approve(conn, version, acting_admin(actor, scope), note, scope=scope)
         conn.commit()
     console.print(f"v{version} approved and active (was v{previous})")
 
@@ -351,10 +388,12 @@ def prompts_reject(
     version: Annotated[int, typer.Argument(help="A retuned version waiting for approval.")],
     note: Annotated[str, typer.Option(help="Why (recorded).")] = "",
     actor: Actor = "",
+    team: Team = None,
 ) -> None:
-    """Reject a retuned candidate (it stays stored, never active)."""
+    """Reject a retuned candidate of the workspace (it stays stored, never active)."""
     with db.connect(_url()) as conn:
-        pv.reject(conn, version, acting_admin(actor), note)
+        scope = prompt_scope(conn, team)
+        pv.reject(conn, version, acting_admin(actor, scope), note, scope=scope)
         conn.commit()
     console.print(f"v{version} rejected")
 
@@ -363,10 +402,11 @@ def prompts_reject(
 def prompts_export(
     version: Annotated[int, typer.Argument(help="Version id.")],
     out: Annotated[Path | None, typer.Option("--out", "-o")] = None,
+    team: Team = None,
 ) -> None:
     """A version as JSON (to review, archive or load elsewhere)."""
     with db.connect(_url()) as conn:
-        text = json.dumps(pv.export(pv.get_version(conn, version)), indent=2)
+        text = json.dumps(pv.export(pv.get_version(conn, version, prompt_scope(conn, team))), indent=2)
     if out is None:
         print(text)
     else:
@@ -375,10 +415,10 @@ def prompts_export(
 
 
 @prompts_app.command("history")
-def prompts_history(limit: Annotated[int, typer.Option()] = 20) -> None:
-    """Who moved the active pointer, when and why."""
+def prompts_history(limit: Annotated[int, typer.Option()] = 20, team: Team = None) -> None:
+    """Who moved the workspace's active pointer, when and why."""
     with db.connect(_url()) as conn:
-        rows = pv.activations(conn, limit)
+        rows = pv.activations(conn, limit, prompt_scope(conn, team))
     table = Table("at", "kind", "to", "from", "actor", "reason")
     for r in rows:
         prev = f"v{r['previous_version_id']}" if r["previous_version_id"] else "–"
@@ -411,24 +451,27 @@ def retune(
         ),
     ] = None,
     actor: Actor = "",
+    team: Team = None,
 ) -> None:
-    """Build candidates from the labels, score them against the active version on the held-out split, and
-    promote the best one if it is better (or leave it for `prompts approve`)."""
+    """Build candidates from the workspace's labels, score them against its active version on its held-out
+    split, and promote the best one if it is better (or leave it for `prompts approve`)."""
     if ctx.invoked_subcommand is not None:
         return
     from workers.retune_job import options_from, run_retune
 
-    who = (actor or default_actor()) if dry_run else acting_admin(actor)  # a dry run changes nothing
+    with db.connect(_url()) as conn:  # a wrong --team or --candidate fails before the models load
+        scope = prompt_scope(conn, team)
+        extra = [pv.get_version(conn, v, scope) for v in candidate or []]
+    who = (actor or default_actor()) if dry_run else acting_admin(actor, scope)  # a dry run changes nothing
     pipeline = _pipeline()
     options = options_from(pipeline.settings)
-    with db.connect(pipeline.database_url) as conn:
-        options.extra_candidates = [pv.get_version(conn, v) for v in candidate or []]
+    options.extra_candidates = extra
     with err_console.status("Retuning: answering the labeled questions under each candidate…"):
-        result = run_retune(pipeline, actor=who, dry_run=dry_run, options=options)
+        result = run_retune(pipeline, actor=who, dry_run=dry_run, options=options, scope=scope)
     with db.connect(_url()) as conn:
         from feedback.reports import get_report
 
-        row = get_report(conn, result.report_id) if result.report_id else None
+        row = get_report(conn, result.report_id, scope=scope) if result.report_id else None
     if row is not None:
         print_retune_report(row)
     else:
@@ -438,12 +481,12 @@ def retune(
 
 
 @retune_app.command("list")
-def retune_list(limit: Annotated[int, typer.Option()] = 20) -> None:
-    """Stored retune and eval reports, newest first."""
+def retune_list(limit: Annotated[int, typer.Option()] = 20, team: Team = None) -> None:
+    """The workspace's stored retune and eval reports, newest first."""
     from feedback.reports import list_reports
 
     with db.connect(_url()) as conn:
-        rows = list_reports(conn, limit)
+        rows = list_reports(conn, limit, prompt_scope(conn, team))
     table = Table("id", "kind", "at", "actor", "baseline", "candidate", "decision", "summary")
     for r in rows:
         table.add_row(
@@ -462,27 +505,34 @@ def retune_list(limit: Annotated[int, typer.Option()] = 20) -> None:
 @retune_app.command("show")
 def retune_show(
     report_id: Annotated[int | None, typer.Argument(help="Report id (default: the latest).")] = None,
+    team: Team = None,
 ) -> None:
-    """Print a stored report again."""
+    """Print a stored report of the workspace again."""
     from feedback.reports import get_report
 
     with db.connect(_url()) as conn:
-        row = get_report(conn, report_id)
+        row = get_report(conn, report_id, scope=prompt_scope(conn, team))
     (print_retune_report if row["kind"] == "retune" else print_eval_report)(row)
 
 
 def eval_command(
     version: Annotated[int | None, typer.Option("--version", help="Version id (default: the active one).")] = None,
     actor: Actor = "",
+    team: Team = None,
 ) -> None:
-    """Score a prompt version on the held-out labels (the report is stored)."""
+    """Score a prompt version on the workspace's held-out labels (the report is stored)."""
     from feedback.reports import get_report
     from workers.retune_job import run_eval
 
-    with err_console.status("Evaluating on the held-out split…"):
-        report_id, _, _ = run_eval(_pipeline(), version, actor=actor or default_actor())
     with db.connect(_url()) as conn:
-        print_eval_report(get_report(conn, report_id))
+        scope = prompt_scope(conn, team)
+        if version is not None:
+            pv.get_version(conn, version, scope)  # another workspace's version fails before the models load
+    pipeline = _pipeline()
+    with err_console.status("Evaluating on the held-out split…"):
+        report_id, _, _ = run_eval(pipeline, version, actor=actor or default_actor(), scope=scope)
+    with db.connect(_url()) as conn:
+        print_eval_report(get_report(conn, report_id, scope=scope))
 
 
 # ------------------------------------------------------------------------------------------------ stats / review

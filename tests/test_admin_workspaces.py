@@ -1,10 +1,13 @@
-"""Admin commands act within one workspace: with two installed, `--team` is required and one workspace's
-stats, labels and review sample never show the other's (the CLI as a user runs it, real Postgres)."""
+"""Admin commands act within one workspace: with two installed, `--team` is required (every command that reads or
+changes labels, prompt versions, retunes and reports) and one workspace's stats, labels and review sample never
+show the other's (the CLI as a user runs it, real Postgres). Prompt versions and retunes per workspace:
+tests/test_prompt_versions_workspaces.py."""
 
 from __future__ import annotations
 
 import json
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -55,11 +58,42 @@ def two_workspaces(clean_db):
     return clean_db
 
 
+EVERY_SCOPED_COMMAND = (
+    ("stats",),
+    ("labels", "list"),
+    ("review", "sample"),
+    ("labels", "export"),
+    ("labels", "show", "1"),
+    ("labels", "approve", "1"),
+    ("labels", "reject", "1"),
+    ("prompts", "list"),
+    ("prompts", "show", "1"),
+    ("prompts", "diff", "1", "1"),
+    ("prompts", "export", "1"),
+    ("prompts", "history"),
+    ("prompts", "activate", "1"),
+    ("prompts", "rollback"),
+    ("prompts", "approve", "1"),
+    ("prompts", "reject", "1"),
+    ("retune",),
+    ("retune", "--dry-run"),
+    ("retune", "list"),
+    ("retune", "show"),
+    ("eval",),
+)
+
+
 def test_several_workspaces_installed_means_say_which(two_workspaces):
-    for args in (("stats",), ("labels", "list"), ("review", "sample"), ("labels", "export")):
-        r = run_cli(two_workspaces, *args)
-        assert r.returncode == 2 and "2 workspaces are installed" in r.stderr and "--team" in r.stderr, args
+    with ThreadPoolExecutor(3) as pool:
+        runs = list(pool.map(lambda args: run_cli(two_workspaces, *args), EVERY_SCOPED_COMMAND))
+    for args, r in zip(EVERY_SCOPED_COMMAND, runs, strict=True):
+        assert r.returncode == 2 and "2 workspaces are installed" in r.stderr and "--team" in r.stderr, (args, r)
+    with db.connect(two_workspaces) as conn:
+        assert conn.execute("SELECT status FROM labels WHERE id = 1").fetchone() == {"status": "pending"}
+        assert conn.execute("SELECT count(*) AS n FROM prompt_pointer WHERE team_id <> ''").fetchone()["n"] == 0
     unknown = run_cli(two_workspaces, "stats", "--team", "T0NOTHERE1")
+    assert unknown.returncode == 2 and "is not installed" in unknown.stderr
+    unknown = run_cli(two_workspaces, "prompts", "activate", "1", "--team", "T0NOTHERE1")
     assert unknown.returncode == 2 and "is not installed" in unknown.stderr
 
 
