@@ -57,8 +57,10 @@ class PhoneNumberRecognizer(EntityRecognizer):
         self.regions = regions
         super().__init__(supported_entities=["PHONE_NUMBER"], name="PhoneNumberRecognizer", supported_language="en")
 
-    def load(self) -> None:  # nothing to load
-        return None
+    def load(self) -> None:
+        """Load each region's numbering plan now: libphonenumber reads them lazily, on a user's first question."""
+        for region in (*LOCAL_REGIONS, "CH"):
+            list(PhoneNumberMatcher("call 079 123 45 67 or (415) 555-0132", region, Leniency.VALID))
 
     def analyze(self, text: str, entities, nlp_artifacts=None) -> list[RecognizerResult]:
         if not _DIGITS.search(text):
@@ -80,7 +82,9 @@ class PhoneNumberRecognizer(EntityRecognizer):
         words = PHONE_WORDS.search(text) is not None
         for cand in _DIGITS.finditer(text):
             c_start, c_end = cand.span()
-            if any(s < c_end and c_start < e for s, e in found):
+            if any(s < c_end and c_start < e for s, e in found) or SSN_SHAPE.match(cand.group()):
+                continue
+            if sum(ch.isdigit() for ch in cand.group()) > 17:  # longer than any national number: an id
                 continue
             window = text[max(0, c_start - _BEFORE) : c_start] + " " + text[c_end : c_end + _AFTER]
             near_word = words and PHONE_WORDS.search(window) is not None

@@ -166,6 +166,7 @@ class DetectSecretsRecognizer(EntityRecognizer):
 
     def load(self) -> None:
         _plugins()
+        self.analyze('password: "x9Kq2!pLm" token=ghp_x api_key = os.environ["K"]', None)  # compile lazy regexes
 
     def analyze(self, text: str, entities, nlp_artifacts=None) -> list[RecognizerResult]:
         from detect_secrets.filters import heuristic as h

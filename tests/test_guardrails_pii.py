@@ -556,3 +556,13 @@ def test_a_missing_spacy_model_is_an_error_not_a_download(tmp_path):
 
     with pytest.raises(PiiConfigError, match="not installed"):
         PiiGuard(spacy_model=str(tmp_path / "no-such-model"))
+
+
+def test_a_configured_spacy_pipeline_is_loaded_from_its_folder_and_named_in_the_verdict(tmp_path):
+    import spacy
+
+    spacy.blank("en").to_disk(tmp_path / "blank_en")  # no NER component: only the wiring is tested here
+    guard = PiiGuard(spacy_model=str(tmp_path / "blank_en"), require_ner=True)
+    red = guard.redact("mail ops@example.com")
+    assert red.verdict()["ner"] == "blank_en"
+    assert red.entity_counts == {"EMAIL_ADDRESS": 1}
