@@ -15,11 +15,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.embedded_redis import EmbeddedRedis
 from core.errors import ConfigError
 from core.readiness import READY_DIR_ENV, ready_count
 from core.settings import Settings, reset_settings_cache
+
+if TYPE_CHECKING:
+    from slack_standin import SlackStandin
 
 
 class WorkerProcess:
@@ -90,9 +94,16 @@ class LocalSlackStack(contextlib.AbstractContextManager):
         self.concurrency = concurrency
         self.log_dir = log_dir or settings.home / "logs"
         self._stack = contextlib.ExitStack()
-        self.slack = None
+        self._slack: SlackStandin | None = None
         self.workers: list[WorkerProcess] = []
         self.redis_url = ""
+
+    @property
+    def slack(self) -> SlackStandin:
+        """The stand-in; there is one once the stack has been entered."""
+        if self._slack is None:
+            raise RuntimeError("the local stack is not started: use it in a `with` block")
+        return self._slack
 
     def __enter__(self) -> LocalSlackStack:
         try:
@@ -114,7 +125,7 @@ class LocalSlackStack(contextlib.AbstractContextManager):
             redis = EmbeddedRedis(self.log_dir).start()
             self._stack.callback(redis.stop)
             self.redis_url = redis.url
-        self.slack = self._stack.enter_context(SlackStandin())
+        self._slack = self._stack.enter_context(SlackStandin())
         env = {
             "DATABASE_URL": self.database_url, "REDIS_URL": self.redis_url,
             "SLACK_BOT_TOKEN": self.slack.bot_token, "SLACK_APP_TOKEN": self.slack.app_token,

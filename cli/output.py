@@ -9,7 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 if TYPE_CHECKING:
-    from workers.pipeline import AnswerResult
+    from workers.pipeline import AnswerResult, CitationOut
 
 console = Console()
 err_console = Console(stderr=True)
@@ -21,7 +21,7 @@ def print_answer(result: AnswerResult, *, verbose: bool = False) -> None:
     if result.status == "answered":
         title += f" · confidence {result.confidence}"
     console.print(Panel(result.answer, title=title, title_align="left", border_style=style))
-    sources: dict[int, object] = {}
+    sources: dict[int, CitationOut] = {}
     for c in result.citations:  # several quotes from one passage are one source
         sources.setdefault(c.chunk_id, c)
     for i, c in enumerate(sources.values(), start=1):

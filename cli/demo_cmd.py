@@ -1,0 +1,105 @@
+"""`answerloop demo`, the main job: the whole product on this machine, you chat as a Slack user."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.common import all_collections, build_pipeline, resolve_collections
+from cli.kb_cmd import ingest_with_progress
+from cli.output import console, err_console, print_answer
+from core import db
+from core.bootstrap import ready_database
+from core.errors import AnswerloopError
+from core.settings import get_settings
+
+SAMPLE_KB = Path(__file__).resolve().parent.parent / "core" / "sample_kb"
+
+
+def demo(
+    question: Annotated[str | None, typer.Argument(help="Ask this; omit for an interactive prompt.")] = None,
+    direct: Annotated[
+        bool, typer.Option("--direct", help="Answer in this process, without Slack, Redis and workers.")
+    ] = False,
+) -> None:
+    """The main job: Postgres, Redis, a Celery worker and the bot on a local Slack; you chat as a Slack user."""
+    settings = get_settings()
+    where = "configured DATABASE_URL" if settings.database_url else f"embedded Postgres in {settings.home / 'pgdata'}"
+    err_console.print(f"[dim]Database: {where}[/]")
+    url = ready_database(settings, auto_migrate=True)
+    _ensure_sample_kb(url)
+    questions = [question] if question else None if sys.stdin.isatty() else [q for q in sys.stdin if q.strip()]
+    if direct:
+        _demo_direct(questions)
+    else:
+        _demo_slack(settings, url, questions)
+
+
+def _ensure_sample_kb(url: str) -> None:
+    with db.connect(url) as conn:
+        empty = not all_collections(conn)
+    if empty:
+        err_console.print(f"[dim]Knowledge base is empty: ingesting the sample documents from {SAMPLE_KB}[/]")
+        for folder in sorted(p for p in SAMPLE_KB.iterdir() if p.is_dir()):
+            report = ingest_with_progress(folder, folder.name, None, keep_missing=False)
+            err_console.print(
+                f"[dim]  {folder.name}: {report['added']} documents, {report['chunks_written']} chunks[/]"
+            )
+
+
+def _interactive(prompt_help: str, handle) -> None:
+    console.print(f"{prompt_help} Empty line or Ctrl-D to quit.")
+    while True:
+        try:
+            line = console.input("[bold cyan]you>[/] ")
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not line.strip() or line.strip() in ("quit", "exit"):
+            break
+        handle(line.strip())
+
+
+def _demo_slack(settings, url: str, questions: list[str] | None) -> None:
+    from cli.local_stack import LocalSlackStack
+    from cli.slack_chat import ask_in_slack
+    from slack_standin import GENERAL
+
+    with LocalSlackStack(settings, url, redis_url=os.environ.get("REDIS_URL")) as stack:
+        err_console.print(
+            f"[dim]Redis {stack.redis_url} · Slack stand-in {stack.slack.base_url} · "
+            f"worker log {stack.workers[0].log_path}[/]"
+        )
+        with err_console.status("Starting the Celery worker (it loads Presidio and the embedding model once)…"):
+            stack.wait_ready()
+
+        def handle(q: str) -> None:
+            console.print(f"[bold]alice in #general:[/] @answerloop {q}")
+            ask_in_slack(stack.slack, console, q, channel=GENERAL)
+
+        if questions is not None:
+            for q in questions:
+                handle(q.strip())
+            return
+        _interactive("You are alice in #general; each line mentions @answerloop.", handle)
+
+
+def _demo_direct(questions: list[str] | None) -> None:
+    pipeline = build_pipeline()
+    collections = resolve_collections(pipeline, None)
+    if questions is not None:
+        for q in questions:
+            console.print(f"[bold]> {q.strip()}[/]")
+            _ask_and_print(pipeline, q, collections)
+        return
+    _interactive(f"Ask about: {', '.join(collections)}.", lambda q: _ask_and_print(pipeline, q, collections))
+
+
+def _ask_and_print(pipeline, question: str, collections: list[str]) -> None:
+    try:
+        print_answer(pipeline.ask(question, collections), verbose=True)
+    except AnswerloopError as exc:
+        err_console.print(f"[red]{exc.describe()}[/]")
