@@ -8,14 +8,18 @@ from contextlib import contextmanager, suppress
 
 import psycopg
 from pgvector.psycopg import register_vector
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from core.errors import DatabaseUnavailable
 from core.settings import Settings, get_settings
 
+# Every connection of ours returns rows as dicts (row_factory=dict_row): annotate with this, not bare
+# psycopg.Connection, whose rows are tuples to a type checker.
+Conn = psycopg.Connection[DictRow]
+
 _lock = threading.Lock()
-_pools: dict[str, ConnectionPool] = {}
+_pools: dict[str, ConnectionPool[Conn]] = {}
 _resolved_url: dict[int, str] = {}
 
 
@@ -32,13 +36,13 @@ def database_url(settings: Settings | None = None) -> str:
     return _resolved_url[key]
 
 
-def _configure(conn: psycopg.Connection) -> None:
+def _configure(conn: Conn) -> None:
     with suppress(psycopg.ProgrammingError):  # the vector extension does not exist before the first migration
         register_vector(conn)
     conn.commit()
 
 
-def connect(url: str | None = None, *, autocommit: bool = False) -> psycopg.Connection:
+def connect(url: str | None = None, *, autocommit: bool = False) -> Conn:
     url = url or database_url()
     try:
         conn = psycopg.connect(url, autocommit=autocommit, row_factory=dict_row, connect_timeout=10)
@@ -52,13 +56,13 @@ def connect(url: str | None = None, *, autocommit: bool = False) -> psycopg.Conn
     return conn
 
 
-def get_pool(url: str | None = None) -> ConnectionPool:
+def get_pool(url: str | None = None) -> ConnectionPool[Conn]:
     url = url or database_url()
     with _lock:
         pool = _pools.get(url)
         if pool is None:
             settings = get_settings()
-            pool = ConnectionPool(
+            pool = ConnectionPool[Conn](
                 url,
                 min_size=1,
                 max_size=settings.db_pool_max,
@@ -79,7 +83,7 @@ def get_pool(url: str | None = None) -> ConnectionPool:
 
 
 @contextmanager
-def connection(url: str | None = None) -> Iterator[psycopg.Connection]:
+def connection(url: str | None = None) -> Iterator[Conn]:
     """A pooled connection inside a transaction (committed on success, rolled back on error).
 
     When Postgres is unreachable the pool is dropped, so the next call starts a fresh one that connects at

@@ -20,12 +20,13 @@ def free_port() -> int:
 
 class EmbeddedRedis:
     def __init__(self, log_dir: Path) -> None:
-        self.binary = shutil.which("redis-server")
-        if self.binary is None:
+        binary = shutil.which("redis-server")
+        if binary is None:
             raise ConfigError(
                 "No REDIS_URL is set and there is no `redis-server` to start an embedded one.",
                 hint="Install Redis (apt-get install redis-server) or set REDIS_URL=redis://host:6379/0.",
             )
+        self.binary: str = binary
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.log_path = log_dir / "redis.log"
