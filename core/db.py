@@ -18,6 +18,16 @@ from core.settings import Settings, get_settings
 # psycopg.Connection, whose rows are tuples to a type checker.
 Conn = psycopg.Connection[DictRow]
 
+
+
+def one(cursor: psycopg.Cursor[DictRow]) -> DictRow:
+    """The row of a statement that always yields exactly one: an aggregate, an INSERT … RETURNING."""
+    row = cursor.fetchone()
+    if row is None:
+        raise RuntimeError("the statement returned no row")
+    return row
+
+
 _lock = threading.Lock()
 _pools: dict[str, ConnectionPool[Conn]] = {}
 _resolved_url: dict[int, str] = {}

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import psycopg
 from psycopg.types.json import Jsonb
 
+from core.db import Conn
 
-def record_action(conn: psycopg.Connection, actor: str, action: str, target: str, details: dict | None = None) -> None:
+
+def record_action(conn: Conn, actor: str, action: str, target: str, details: dict | None = None) -> None:
     conn.execute(
         "INSERT INTO admin_actions (actor, action, target, details) VALUES (%s, %s, %s, %s)",
         (actor, action, target, Jsonb(details or {})),
     )
 
 
-def recent_actions(conn: psycopg.Connection, limit: int = 50) -> list[dict]:
+def recent_actions(conn: Conn, limit: int = 50) -> list[dict]:
     return conn.execute(
         "SELECT actor, action, target, details, at FROM admin_actions ORDER BY id DESC LIMIT %s", (limit,)
     ).fetchall()

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import psycopg
-
+from core.db import Conn
 from feedback.prompt_versions import FewShot
 from guardrails.text import question_similarity
 
@@ -21,7 +20,7 @@ ORDER BY l.created_at DESC, l.id DESC
 
 
 def select_demos(
-    conn: psycopg.Connection,
+    conn: Conn,
     *,
     max_demos: int = 8,
     max_similarity: float = 0.6,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-import psycopg
+from core.db import Conn
 
 # Documents an interaction cited. Citations recorded before document ids were stored resolve through the chunk.
 _CITED_DOCUMENTS = """
@@ -32,7 +32,7 @@ ON CONFLICT (document_id) DO UPDATE SET ups = EXCLUDED.ups, downs = EXCLUDED.dow
 """
 
 
-def refresh_for_interactions(conn: psycopg.Connection, interaction_ids: list[uuid.UUID | str]) -> list[int]:
+def refresh_for_interactions(conn: Conn, interaction_ids: list[uuid.UUID | str]) -> list[int]:
     """Recount the votes of every document these interactions cited; returns those document ids."""
     docs = [r["document_id"] for r in conn.execute(_CITED_DOCUMENTS, (list(interaction_ids),)).fetchall()]
     docs = [d for d in docs if d is not None]
@@ -46,7 +46,7 @@ def weight(ups: int, downs: int, strength: float) -> float:
     return 1.0 + strength * (ups - downs) / (ups + downs + 2)
 
 
-def weights_for_chunks(conn: psycopg.Connection, chunk_ids: list[int], strength: float) -> dict[int, float]:
+def weights_for_chunks(conn: Conn, chunk_ids: list[int], strength: float) -> dict[int, float]:
     """Ranking weight per chunk (only chunks whose document has votes)."""
     if strength <= 0 or not chunk_ids:
         return {}

@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-import psycopg
-
+from core.db import Conn
 from feedback.labels import question_key
 
 Expectation = Literal["answer", "dont_know", "not_this", "should_answer"]
@@ -77,9 +76,7 @@ def _expectation(rows: list[dict]) -> tuple[Expectation, str | None] | None:
     return ("not_this", rows[0]["answer"]) if answered else ("should_answer", None)
 
 
-def load_examples(
-    conn: psycopg.Connection, *, votes_need_approval: bool = False, team: str | None = None
-) -> list[Example]:
+def load_examples(conn: Conn, *, votes_need_approval: bool = False, team: str | None = None) -> list[Example]:
     """The examples of one workspace's labels (`team`), or of all of them (None: a single-workspace install)."""
     by_interaction: dict[str, list[dict]] = {}
     for row in conn.execute(_LABELS_SQL, {"strict": votes_need_approval, "team": team}).fetchall():

@@ -13,9 +13,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-import psycopg
 from psycopg.types.json import Jsonb
 
+from core.db import Conn
 from core.errors import AnswerloopError, NotFound
 from feedback.audit import record_action
 
@@ -64,7 +64,7 @@ class VoteResult:
     first_down: bool  # became 👎 now, with no reasons given yet: ask why
 
 
-def _interaction(conn: psycopg.Connection, interaction_id: uuid.UUID | str) -> dict:
+def _interaction(conn: Conn, interaction_id: uuid.UUID | str) -> dict:
     row = conn.execute(
         "SELECT id, question_redacted, prompt_version_id, status FROM interactions WHERE id = %s", (interaction_id,)
     ).fetchone()
@@ -74,7 +74,7 @@ def _interaction(conn: psycopg.Connection, interaction_id: uuid.UUID | str) -> d
 
 
 def record_vote(
-    conn: psycopg.Connection,
+    conn: Conn,
     interaction_id: uuid.UUID | str,
     *,
     kind: str,
@@ -123,7 +123,7 @@ def record_vote(
 
 
 def retract_vote(
-    conn: psycopg.Connection,
+    conn: Conn,
     interaction_id: uuid.UUID | str,
     *,
     reaction: str,
@@ -158,7 +158,7 @@ def retract_vote(
 
 
 def add_reasons(
-    conn: psycopg.Connection, label_id: int, user_id: str, *, reasons: list[str] = (), comment: str | None = None
+    conn: Conn, label_id: int, user_id: str, *, reasons: list[str] = (), comment: str | None = None
 ) -> dict:
     """The 👎 follow-up: reasons (merged) and an optional, already-redacted comment. Only the voter may."""
     unknown = [r for r in reasons if r not in REASONS]
@@ -176,7 +176,7 @@ def add_reasons(
 
 
 def record_correction(
-    conn: psycopg.Connection,
+    conn: Conn,
     interaction_id: uuid.UUID | str,
     *,
     correction: str,
@@ -235,7 +235,7 @@ LIMIT %(limit)s
 
 
 def list_labels(
-    conn: psycopg.Connection,
+    conn: Conn,
     *,
     status: str | None = None,
     kind: str | None = None,
@@ -263,7 +263,7 @@ def list_labels(
     ).fetchall()
 
 
-def get_label(conn: psycopg.Connection, label_id: int, team: str | None = None) -> dict:
+def get_label(conn: Conn, label_id: int, team: str | None = None) -> dict:
     """One label; with `team`, only a label of that workspace — another workspace's is reported exactly like a
     missing one."""
     row = conn.execute(
@@ -278,7 +278,7 @@ def get_label(conn: psycopg.Connection, label_id: int, team: str | None = None) 
 
 
 def review(
-    conn: psycopg.Connection, label_id: int, decision: str, actor: str, note: str = "", *, team: str | None = None
+    conn: Conn, label_id: int, decision: str, actor: str, note: str = "", *, team: str | None = None
 ) -> dict:
     """Approve or reject one label (a retracted vote cannot be approved), of workspace `team` when given.
     Returns the label as it now is."""

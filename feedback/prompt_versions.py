@@ -17,10 +17,11 @@ import difflib
 from datetime import datetime
 from typing import Literal
 
-import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel, Field
 
+from core import db
+from core.db import Conn
 from core.errors import AnswerloopError, NotFound
 from feedback.audit import record_action
 
@@ -116,28 +117,30 @@ def _row_to_version(row: dict) -> PromptVersion:
     )
 
 
-def scope_of(conn: psycopg.Connection, team_id: str | None) -> str:
+def scope_of(conn: Conn, team_id: str | None) -> str:
     """The prompt scope a workspace's questions use: its own once workspaces are installed through OAuth (or
     once it has a pointer of its own); the default scope for a bot-token install (one workspace, which the
     database does not name) and for questions of no workspace (the command line)."""
     if not team_id:
         return DEFAULT_SCOPE
-    row = conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM slack_installations) AS oauth, "
-        "EXISTS (SELECT 1 FROM prompt_pointer WHERE team_id = %s) AS own",
-        (team_id,),
-    ).fetchone()
+    row = db.one(
+        conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM slack_installations) AS oauth, "
+            "EXISTS (SELECT 1 FROM prompt_pointer WHERE team_id = %s) AS own",
+            (team_id,),
+        )
+    )
     return team_id if row["oauth"] or row["own"] else DEFAULT_SCOPE
 
 
-def _pointer(conn: psycopg.Connection, scope: str, *, lock: bool = False) -> int:
+def _pointer(conn: Conn, scope: str, *, lock: bool = False) -> int:
     row = conn.execute(
         "SELECT version_id FROM prompt_pointer WHERE team_id = %s" + (" FOR UPDATE" if lock else ""), (scope,)
     ).fetchone()
     return row["version_id"] if row else SEED_VERSION_ID
 
 
-def active_version(conn: psycopg.Connection, scope: str = DEFAULT_SCOPE) -> PromptVersion:
+def active_version(conn: Conn, scope: str = DEFAULT_SCOPE) -> PromptVersion:
     """The version a scope answers with: its pointer's, else the shared seed."""
     row = conn.execute(
         "SELECT v.* FROM prompt_versions v WHERE v.id = coalesce("
@@ -149,16 +152,16 @@ def active_version(conn: psycopg.Connection, scope: str = DEFAULT_SCOPE) -> Prom
     return _row_to_version(row)
 
 
-def active_version_for(conn: psycopg.Connection, team_id: str | None) -> PromptVersion:
+def active_version_for(conn: Conn, team_id: str | None) -> PromptVersion:
     """The version a question from this workspace is answered with."""
     return active_version(conn, scope_of(conn, team_id))
 
 
-def active_version_id(conn: psycopg.Connection, scope: str = DEFAULT_SCOPE) -> int:
+def active_version_id(conn: Conn, scope: str = DEFAULT_SCOPE) -> int:
     return _pointer(conn, scope)
 
 
-def get_version(conn: psycopg.Connection, version_id: int, scope: str | None = None) -> PromptVersion:
+def get_version(conn: Conn, version_id: int, scope: str | None = None) -> PromptVersion:
     """One version; with `scope`, only one that scope may see (its own or the shared seed) — another
     workspace's version is reported exactly like a missing one."""
     row = conn.execute(
@@ -174,7 +177,7 @@ def get_version(conn: psycopg.Connection, version_id: int, scope: str | None = N
 
 
 def create_version(
-    conn: psycopg.Connection,
+    conn: Conn,
     *,
     instructions: str,
     few_shot: list[FewShot],
@@ -186,24 +189,26 @@ def create_version(
     scope: str = DEFAULT_SCOPE,
 ) -> int:
     """A new immutable version, owned by `scope` (never shared)."""
-    row = conn.execute(
-        "INSERT INTO prompt_versions (instructions, few_shot, params, parent_id, author, metrics, note, team_id) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-        (
-            instructions,
-            Jsonb([f.model_dump() for f in few_shot]),
-            Jsonb(params.model_dump()),
-            parent_id,
-            author,
-            Jsonb(metrics or {}),
-            note,
-            scope,
-        ),
-    ).fetchone()
+    row = db.one(
+        conn.execute(
+            "INSERT INTO prompt_versions (instructions, few_shot, params, parent_id, author, metrics, note, team_id) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+            (
+                instructions,
+                Jsonb([f.model_dump() for f in few_shot]),
+                Jsonb(params.model_dump()),
+                parent_id,
+                author,
+                Jsonb(metrics or {}),
+                note,
+                scope,
+            ),
+        )
+    )
     return row["id"]
 
 
-def list_versions(conn: psycopg.Connection, scope: str = DEFAULT_SCOPE) -> list[VersionSummary]:
+def list_versions(conn: Conn, scope: str = DEFAULT_SCOPE) -> list[VersionSummary]:
     """The versions a scope may see (its own and the shared seed), newest first."""
     active = active_version_id(conn, scope)
     rows = conn.execute(
@@ -230,9 +235,7 @@ def list_versions(conn: psycopg.Connection, scope: str = DEFAULT_SCOPE) -> list[
     ]
 
 
-def _move_pointer(
-    conn: psycopg.Connection, version_id: int, actor: str, kind: MoveKind, reason: str, scope: str
-) -> int:
+def _move_pointer(conn: Conn, version_id: int, actor: str, kind: MoveKind, reason: str, scope: str) -> int:
     """Point the scope's 'active' at `version_id` (one the scope may see); returns the previous version id."""
     get_version(conn, version_id, scope)  # a clear NotFound for unknown ids and other workspaces' versions
     # Serialises moves of one scope, including the first one (no pointer row to lock yet).
@@ -255,7 +258,7 @@ def _move_pointer(
 
 
 def activate(
-    conn: psycopg.Connection,
+    conn: Conn,
     version_id: int,
     actor: str,
     *,
@@ -269,7 +272,7 @@ def activate(
     return _move_pointer(conn, version_id, actor, kind, reason, scope)
 
 
-def history_stack(conn: psycopg.Connection, scope: str = DEFAULT_SCOPE) -> list[int]:
+def history_stack(conn: Conn, scope: str = DEFAULT_SCOPE) -> list[int]:
     """The versions that were active in the scope, oldest first, with rolled-back ones popped off. A scope
     whose history does not start with the seed's own row (every workspace's) starts from the shared seed."""
     rows = conn.execute(
@@ -285,7 +288,7 @@ def history_stack(conn: psycopg.Connection, scope: str = DEFAULT_SCOPE) -> list[
     return stack
 
 
-def rollback(conn: psycopg.Connection, actor: str, *, reason: str = "", scope: str = DEFAULT_SCOPE) -> tuple[int, int]:
+def rollback(conn: Conn, actor: str, *, reason: str = "", scope: str = DEFAULT_SCOPE) -> tuple[int, int]:
     """Move the scope's pointer back to the version that was active before the current one: (from, to)."""
     stack = history_stack(conn, scope)
     current = active_version_id(conn, scope)
@@ -299,7 +302,7 @@ def rollback(conn: psycopg.Connection, actor: str, *, reason: str = "", scope: s
     return current, target
 
 
-def activations(conn: psycopg.Connection, limit: int = 20, scope: str = DEFAULT_SCOPE) -> list[dict]:
+def activations(conn: Conn, limit: int = 20, scope: str = DEFAULT_SCOPE) -> list[dict]:
     return conn.execute(
         "SELECT version_id, previous_version_id, actor, reason, kind, at FROM prompt_activations "
         "WHERE team_id = %s ORDER BY id DESC LIMIT %s",
@@ -310,7 +313,7 @@ def activations(conn: psycopg.Connection, limit: int = 20, scope: str = DEFAULT_
 # ---------------------------------------------------------------------------------------- reviews
 
 
-def set_review(conn: psycopg.Connection, version_id: int, status: str, report_id: int | None = None) -> None:
+def set_review(conn: Conn, version_id: int, status: str, report_id: int | None = None) -> None:
     conn.execute(
         "INSERT INTO prompt_reviews (version_id, status, report_id) VALUES (%s, %s, %s) "
         "ON CONFLICT (version_id) DO UPDATE SET status = EXCLUDED.status, "
@@ -319,14 +322,12 @@ def set_review(conn: psycopg.Connection, version_id: int, status: str, report_id
     )
 
 
-def review_status(conn: psycopg.Connection, version_id: int) -> str | None:
+def review_status(conn: Conn, version_id: int) -> str | None:
     row = conn.execute("SELECT status FROM prompt_reviews WHERE version_id = %s", (version_id,)).fetchone()
     return row["status"] if row else None
 
 
-def approve(
-    conn: psycopg.Connection, version_id: int, actor: str, note: str = "", *, scope: str = DEFAULT_SCOPE
-) -> int:
+def approve(conn: Conn, version_id: int, actor: str, note: str = "", *, scope: str = DEFAULT_SCOPE) -> int:
     """Approve a retuned candidate of this scope waiting for review and activate it there. Returns the previous
     active id."""
     get_version(conn, version_id, scope)
@@ -344,9 +345,7 @@ def approve(
     return _move_pointer(conn, version_id, actor, "approve", note or "approved candidate", scope)
 
 
-def reject(
-    conn: psycopg.Connection, version_id: int, actor: str, note: str = "", *, scope: str = DEFAULT_SCOPE
-) -> None:
+def reject(conn: Conn, version_id: int, actor: str, note: str = "", *, scope: str = DEFAULT_SCOPE) -> None:
     get_version(conn, version_id, scope)
     if review_status(conn, version_id) != "pending":
         raise AnswerloopError(f"v{version_id} is not waiting for approval.", hint="`answerloop prompts list`")

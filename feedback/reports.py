@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import psycopg
 from psycopg.types.json import Jsonb
 
+from core import db
+from core.db import Conn
 from core.errors import NotFound
 
 
 def store_report(
-    conn: psycopg.Connection,
+    conn: Conn,
     *,
     kind: str,
     actor: str,
@@ -21,17 +22,17 @@ def store_report(
     dry_run: bool = False,
     scope: str = "",
 ) -> int:
-    row = conn.execute(
-        "INSERT INTO eval_reports (kind, actor, dry_run, baseline_version_id, candidate_version_id, decision, "
-        "summary, report, team_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-        (kind, actor, dry_run, baseline_version_id, candidate_version_id, decision, summary, Jsonb(report), scope),
-    ).fetchone()
+    row = db.one(
+        conn.execute(
+            "INSERT INTO eval_reports (kind, actor, dry_run, baseline_version_id, candidate_version_id, decision, "
+            "summary, report, team_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+            (kind, actor, dry_run, baseline_version_id, candidate_version_id, decision, summary, Jsonb(report), scope),
+        )
+    )
     return row["id"]
 
 
-def get_report(
-    conn: psycopg.Connection, report_id: int | None = None, *, kind: str | None = None, scope: str | None = None
-) -> dict:
+def get_report(conn: Conn, report_id: int | None = None, *, kind: str | None = None, scope: str | None = None) -> dict:
     """One report by id, or the latest (of a kind); with `scope`, only that scope's (another workspace's report
     does not exist)."""
     in_scope = "(%(scope)s::text IS NULL OR team_id = %(scope)s)"
@@ -50,7 +51,7 @@ def get_report(
     return row
 
 
-def list_reports(conn: psycopg.Connection, limit: int = 20, scope: str | None = None) -> list[dict]:
+def list_reports(conn: Conn, limit: int = 20, scope: str | None = None) -> list[dict]:
     return conn.execute(
         "SELECT id, kind, actor, dry_run, baseline_version_id, candidate_version_id, decision, summary, created_at "
         "FROM eval_reports WHERE (%s::text IS NULL OR team_id = %s) ORDER BY id DESC LIMIT %s",

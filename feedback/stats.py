@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import psycopg
+from core.db import Conn
 
 _VOTES = """
 LEFT JOIN LATERAL (
@@ -47,7 +47,7 @@ LIMIT %(n)s
 )
 
 
-def weekly_stats(conn: psycopg.Connection, weeks: int = 8, team: str | None = None) -> list[dict]:
+def weekly_stats(conn: Conn, weeks: int = 8, team: str | None = None) -> list[dict]:
     """Per week and prompt version: questions, answered vs "I don't know", 👍/👎 (current votes) and corrections;
     of one workspace when `team` is given."""
     rows = conn.execute(_STATS_SQL, {"weeks": weeks, "team": team}).fetchall()
@@ -58,8 +58,6 @@ def weekly_stats(conn: psycopg.Connection, weeks: int = 8, team: str | None = No
     return rows
 
 
-def review_sample(
-    conn: psycopg.Connection, n: int = 20, days: int = 7, seed: str = "", team: str | None = None
-) -> list[dict]:
+def review_sample(conn: Conn, n: int = 20, days: int = 7, seed: str = "", team: str | None = None) -> list[dict]:
     """A random sample of recent interactions (reproducible with the same seed) for a daily read."""
     return conn.execute(_SAMPLE_SQL, {"n": n, "days": days, "seed": seed, "team": team}).fetchall()

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-import psycopg
+from core.db import Conn
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ class SlackMembership:
         return user_id in self._members(team_id, "usergroup", usergroup_id, fetch)
 
 
-def claim_unowned(conn: psycopg.Connection, team_id: str) -> int:
+def claim_unowned(conn: Conn, team_id: str) -> int:
     """A single-workspace install needs no configuration: the only workspace the bot knows owns collections
     nobody owns yet. Never when another workspace owns a collection or several are installed (then an admin
     assigns them: `answerloop collections set NAME --team T`)."""
@@ -120,7 +120,7 @@ def claim_unowned(conn: psycopg.Connection, team_id: str) -> int:
     ).rowcount
 
 
-def workspace_collections(conn: psycopg.Connection, team_id: str) -> list[CollectionAccess]:
+def workspace_collections(conn: Conn, team_id: str) -> list[CollectionAccess]:
     rows = conn.execute(
         "SELECT name, team_id, visibility, allowed_channels, allowed_usergroups FROM collections "
         "WHERE team_id = %s ORDER BY name",
@@ -146,7 +146,7 @@ def may_read(asker: Asker, c: CollectionAccess, membership: Membership) -> bool:
 
 
 def scope_for(
-    conn: psycopg.Connection,
+    conn: Conn,
     asker: Asker,
     configured: Sequence[str] | None,
     membership: Membership,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-import psycopg
 from psycopg.types.json import Jsonb
 
+from core.db import Conn
 
-def record_interaction(conn: psycopg.Connection, row: dict) -> uuid.UUID:
+
+def record_interaction(conn: Conn, row: dict) -> uuid.UUID:
     interaction_id = row.get("id") or uuid.uuid4()
     conn.execute(
         """

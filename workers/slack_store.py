@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-import psycopg
 from psycopg.types.json import Jsonb
+
+from core import db
+from core.db import Conn
 
 # Interaction ids derive from the request key, so a redelivered task records the same interaction.
 _NAMESPACE = uuid.UUID("5b0c3e2a-8d1f-4f4e-9a57-2f8b1f0f6d11")
@@ -32,7 +34,7 @@ class ChannelSettings:
     reply_mode: str
 
 
-def channel_settings(conn: psycopg.Connection, team_id: str, channel_id: str, default_mode: str) -> ChannelSettings:
+def channel_settings(conn: Conn, team_id: str, channel_id: str, default_mode: str) -> ChannelSettings:
     row = conn.execute(
         "SELECT collections, expert, reply_mode FROM channel_settings WHERE team_id = %s AND channel_id = %s",
         (team_id, channel_id),
@@ -43,7 +45,7 @@ def channel_settings(conn: psycopg.Connection, team_id: str, channel_id: str, de
 
 
 def set_channel(
-    conn: psycopg.Connection,
+    conn: Conn,
     team_id: str,
     channel_id: str,
     *,
@@ -66,12 +68,12 @@ def set_channel(
     )
 
 
-def list_channels(conn: psycopg.Connection) -> list[dict]:
+def list_channels(conn: Conn) -> list[dict]:
     return conn.execute("SELECT * FROM channel_settings ORDER BY team_id, channel_id").fetchall()
 
 
 def create_request(
-    conn: psycopg.Connection,
+    conn: Conn,
     key: RequestKey,
     *,
     thread_ts: str,
@@ -102,9 +104,10 @@ class RecentLoad:
     in_flight: int  # this asker's questions not answered yet (any channel)
 
 
-def recent_load(conn: psycopg.Connection, team_id: str, channel_id: str, user_id: str, window_s: float) -> RecentLoad:
-    row = conn.execute(
-        """
+def recent_load(conn: Conn, team_id: str, channel_id: str, user_id: str, window_s: float) -> RecentLoad:
+    row = db.one(
+        conn.execute(
+            """
         SELECT
           (SELECT count(*) FROM slack_requests WHERE team_id = %(t)s AND user_id = %(u)s
              AND created_at > now() - make_interval(secs => %(w)s))::int AS by_user,
@@ -114,12 +117,13 @@ def recent_load(conn: psycopg.Connection, team_id: str, channel_id: str, user_id
              AND status IN ('received', 'queued', 'answering')
              AND created_at > now() - interval '1 hour')::int AS in_flight
         """,
-        {"t": team_id, "c": channel_id, "u": user_id, "w": window_s},
-    ).fetchone()
+            {"t": team_id, "c": channel_id, "u": user_id, "w": window_s},
+        )
+    )
     return RecentLoad(row["by_user"], row["by_channel"], row["in_flight"])
 
 
-def set_placeholder(conn: psycopg.Connection, key: RequestKey, placeholder_ts: str) -> None:
+def set_placeholder(conn: Conn, key: RequestKey, placeholder_ts: str) -> None:
     """Remember the placeholder; a question that started no thread (a slash command) lives in its thread."""
     conn.execute(
         "UPDATE slack_requests SET placeholder_ts = %s, thread_ts = coalesce(nullif(thread_ts, ''), %s), "
@@ -128,7 +132,7 @@ def set_placeholder(conn: psycopg.Connection, key: RequestKey, placeholder_ts: s
     )
 
 
-def set_status(conn: psycopg.Connection, key: RequestKey, status: str, error: str = "") -> None:
+def set_status(conn: Conn, key: RequestKey, status: str, error: str = "") -> None:
     conn.execute(
         "UPDATE slack_requests SET status = %s, error = %s, updated_at = now(), "
         "question_redacted = CASE WHEN %s = 'delivered' THEN NULL ELSE question_redacted END "
@@ -137,7 +141,7 @@ def set_status(conn: psycopg.Connection, key: RequestKey, status: str, error: st
     )  # a delivered answer is never downgraded by a late, failing duplicate attempt
 
 
-def lock_if_undelivered(conn: psycopg.Connection, key: RequestKey) -> bool:
+def lock_if_undelivered(conn: Conn, key: RequestKey) -> bool:
     """Row-lock the request for the rest of the transaction; False if an answer was delivered already.
 
     Concurrent attempts at one question (a redelivery while the first attempt still runs) thus post one at a
@@ -149,7 +153,7 @@ def lock_if_undelivered(conn: psycopg.Connection, key: RequestKey) -> bool:
     return row is not None and row["status"] != "delivered"
 
 
-def claim_request(conn: psycopg.Connection, key: RequestKey) -> dict | None:
+def claim_request(conn: Conn, key: RequestKey) -> dict | None:
     """Lock the request for answering; None if it is unknown or already delivered (a redelivered task)."""
     row = conn.execute(
         "SELECT * FROM slack_requests WHERE team_id = %s AND channel_id = %s AND message_ts = %s FOR UPDATE",
@@ -165,7 +169,7 @@ def claim_request(conn: psycopg.Connection, key: RequestKey) -> dict | None:
     return row
 
 
-def bot_answered_thread(conn: psycopg.Connection, team_id: str, channel_id: str, thread_ts: str) -> bool:
+def bot_answered_thread(conn: Conn, team_id: str, channel_id: str, thread_ts: str) -> bool:
     return (
         conn.execute(
             "SELECT 1 FROM slack_requests WHERE team_id = %s AND channel_id = %s AND thread_ts = %s LIMIT 1",
@@ -176,7 +180,7 @@ def bot_answered_thread(conn: psycopg.Connection, team_id: str, channel_id: str,
 
 
 def stale_requests(
-    conn: psycopg.Connection, *, received_after_s: float, inflight_after_s: float, max_age_s: float
+    conn: Conn, *, received_after_s: float, inflight_after_s: float, max_age_s: float
 ) -> list[RequestKey]:
     """Questions to (re-)send to the queue: saved while the broker was down (`received`), or sent but never
     finished (`queued`/`answering` with no progress for `inflight_after_s`): the broker lost the task (Redis
@@ -228,7 +232,7 @@ def _answer_ref(row: dict | None) -> AnswerRef | None:
     )
 
 
-def answer_at(conn: psycopg.Connection, team_id: str, channel_id: str, message_ts: str) -> AnswerRef | None:
+def answer_at(conn: Conn, team_id: str, channel_id: str, message_ts: str) -> AnswerRef | None:
     """The answer shown by the bot message at `message_ts` (the placeholder it replaced), or None. The recorded
     interaction is what counts, not the delivery status: a quick reaction can land between `chat.update` and
     the worker's commit."""
@@ -236,8 +240,6 @@ def answer_at(conn: psycopg.Connection, team_id: str, channel_id: str, message_t
     return _answer_ref(row)
 
 
-def latest_answer_in_thread(
-    conn: psycopg.Connection, team_id: str, channel_id: str, thread_ts: str
-) -> AnswerRef | None:
+def latest_answer_in_thread(conn: Conn, team_id: str, channel_id: str, thread_ts: str) -> AnswerRef | None:
     row = conn.execute(_ANSWER_SQL.format(where="r.thread_ts = %s"), (team_id, channel_id, thread_ts)).fetchone()
     return _answer_ref(row)

@@ -8,8 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psycopg
-
+from core.db import Conn
 from core.settings import Settings
 from workers.embeddings import Embedder
 from workers.kb import store
@@ -60,7 +59,7 @@ def _links(url: str, anchors: list[str]) -> list[str]:
 
 
 def ingest_folder(
-    conn: psycopg.Connection,
+    conn: Conn,
     root: Path,
     collection: str,
     *,

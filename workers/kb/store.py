@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import psycopg
 from psycopg import sql
 
+from core import db
+from core.db import Conn
 from workers.kb.chunking import Chunk
 from workers.search import keyword
 
@@ -21,11 +22,11 @@ class StoredDocument:
     embedding_model: str
 
 
-def ensure_collection(conn: psycopg.Connection, name: str) -> None:
+def ensure_collection(conn: Conn, name: str) -> None:
     conn.execute("INSERT INTO collections (name) VALUES (%s) ON CONFLICT DO NOTHING", (name,))
 
 
-def documents_in(conn: psycopg.Connection, collection: str) -> dict[str, StoredDocument]:
+def documents_in(conn: Conn, collection: str) -> dict[str, StoredDocument]:
     """The collection's ingested files (verified answers live beside them but never come from a folder)."""
     rows = conn.execute(
         "SELECT id, source_path, content_hash, embedding_model FROM documents "
@@ -35,7 +36,7 @@ def documents_in(conn: psycopg.Connection, collection: str) -> dict[str, StoredD
     return {r["source_path"]: StoredDocument(**r) for r in rows}
 
 
-def ensure_vector_index(conn: psycopg.Connection, dim: int) -> None:
+def ensure_vector_index(conn: Conn, dim: int) -> None:
     """HNSW index for one embedding dimension (the 384-d one comes with migration 0001)."""
     if dim <= 0 or dim == 384:
         return
@@ -48,7 +49,7 @@ def ensure_vector_index(conn: psycopg.Connection, dim: int) -> None:
 
 
 def replace_document(
-    conn: psycopg.Connection,
+    conn: Conn,
     *,
     collection: str,
     source_path: str,
@@ -65,8 +66,9 @@ def replace_document(
 ) -> int:
     """Insert or replace a document with its chunks, their keyword postings and their quotable sentences
     (`sentences[i]` of chunk i, `sentence_embeddings[i]` one row per sentence, or None)."""
-    row = conn.execute(
-        """
+    row = db.one(
+        conn.execute(
+            """
         INSERT INTO documents (collection, source_path, title, url, format, content_hash, embedding_model,
                                chunk_count)
         VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
@@ -76,8 +78,9 @@ def replace_document(
             chunk_count = EXCLUDED.chunk_count, ingested_at = now()
         RETURNING id
         """,
-        (collection, source_path, title, url, fmt, content_hash, embedding_model, len(chunks)),
-    ).fetchone()
+            (collection, source_path, title, url, fmt, content_hash, embedding_model, len(chunks)),
+        )
+    )
     doc_id = row["id"]
     keyword.unindex_documents(conn, [doc_id])
     conn.execute("DELETE FROM chunks WHERE document_id = %s", (doc_id,))
@@ -115,7 +118,7 @@ def replace_document(
 
 
 def _store_sentences(
-    conn: psycopg.Connection,
+    conn: Conn,
     chunk_ids: Sequence[int],
     sentences: Sequence[Sequence[str]],
     embeddings: Sequence[np.ndarray | None] | None,
@@ -133,14 +136,14 @@ def _store_sentences(
             )
 
 
-def delete_documents(conn: psycopg.Connection, ids: Sequence[int]) -> int:
+def delete_documents(conn: Conn, ids: Sequence[int]) -> int:
     if not ids:
         return 0
     keyword.unindex_documents(conn, ids)
     return conn.execute("DELETE FROM documents WHERE id = ANY(%s)", (list(ids),)).rowcount
 
 
-def list_collections(conn: psycopg.Connection) -> list[dict]:
+def list_collections(conn: Conn) -> list[dict]:
     return conn.execute(
         """
         SELECT c.name, count(d.id) AS documents, coalesce(sum(d.chunk_count), 0)::int AS chunks,
@@ -152,7 +155,7 @@ def list_collections(conn: psycopg.Connection) -> list[dict]:
     ).fetchall()
 
 
-def list_documents(conn: psycopg.Connection, collection: str) -> list[dict]:
+def list_documents(conn: Conn, collection: str) -> list[dict]:
     return conn.execute(
         "SELECT id, source_path, title, format, chunk_count, ingested_at FROM documents "
         "WHERE collection = %s ORDER BY source_path",
@@ -160,14 +163,14 @@ def list_documents(conn: psycopg.Connection, collection: str) -> list[dict]:
     ).fetchall()
 
 
-def remove_collection(conn: psycopg.Connection, collection: str) -> int:
-    n = conn.execute("SELECT count(*) AS n FROM documents WHERE collection = %s", (collection,)).fetchone()["n"]
+def remove_collection(conn: Conn, collection: str) -> int:
+    n = db.one(conn.execute("SELECT count(*) AS n FROM documents WHERE collection = %s", (collection,)))["n"]
     keyword.unindex_collection(conn, collection)
     conn.execute("DELETE FROM collections WHERE name = %s", (collection,))
     return n
 
 
-def remove_paths(conn: psycopg.Connection, collection: str, paths: Sequence[str]) -> int:
+def remove_paths(conn: Conn, collection: str, paths: Sequence[str]) -> int:
     ids = conn.execute(
         "SELECT id FROM documents WHERE collection = %s AND source_path = ANY(%s)", (collection, list(paths))
     ).fetchall()
@@ -177,5 +180,5 @@ def remove_paths(conn: psycopg.Connection, collection: str, paths: Sequence[str]
     ).rowcount
 
 
-def total_chunks(conn: psycopg.Connection) -> int:
-    return conn.execute("SELECT count(*) AS n FROM chunks").fetchone()["n"]
+def total_chunks(conn: Conn) -> int:
+    return db.one(conn.execute("SELECT count(*) AS n FROM chunks"))["n"]

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import hashlib
 
-import psycopg
-
+from core.db import Conn
 from workers.embeddings import Embedder
 from workers.kb import store
 from workers.kb.chunking import Chunk
@@ -24,7 +23,7 @@ def _fallback_collection(label: dict) -> str:
 
 
 def publish(
-    conn: psycopg.Connection,
+    conn: Conn,
     label: dict,
     *,
     embedder: Embedder,
@@ -67,7 +66,7 @@ def publish(
     return doc_id
 
 
-def unpublish(conn: psycopg.Connection, label_id: int) -> bool:
+def unpublish(conn: Conn, label_id: int) -> bool:
     """Withdraw a verified answer (its correction was rejected after all)."""
     row = conn.execute("DELETE FROM verified_answers WHERE label_id = %s RETURNING document_id", (label_id,)).fetchone()
     if row is None:
@@ -77,7 +76,7 @@ def unpublish(conn: psycopg.Connection, label_id: int) -> bool:
     return True
 
 
-def _cited_collection(conn: psycopg.Connection, label: dict) -> str | None:
+def _cited_collection(conn: Conn, label: dict) -> str | None:
     allowed = label.get("collections") or []
     for c in label.get("citations") or []:
         row = conn.execute("SELECT collection FROM chunks WHERE id = %s", (c.get("chunk_id"),)).fetchone()
