@@ -576,8 +576,8 @@ def quantities(tokens: list[Tok]) -> list[Quantity]:
             mins = 0 if low == "midnight" else 720
             q = _q(tokens, i, i + 1, "tod", mins, mins)
         elif _VERSION.match(low):
-            v = low.lstrip("v").rstrip("+")
-            q = _q(tokens, i, i + 1, "ver", v, v)
+            version = low.lstrip("v").rstrip("+")
+            q = _q(tokens, i, i + 1, "ver", version, version)
         elif m := _PCT.match(low):
             v = float(m.group(1).replace(",", ""))
             q = _q(tokens, i, i + 1, "pct", v, v)
@@ -1141,12 +1141,12 @@ def check_polarity(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue
                 continue
             pred = found
             # the passages may state a flipped term with the answer's polarity in a clause as close to it
-            mine = {x: {t.negated for t in a_pol[x]} for x in pred}
+            own_polarity = {x: {t.negated for t in a_pol[x]} for x in pred}
             unrestated = [
                 x
                 for x in pred
                 if not any(
-                    mine[x] <= {t.negated for t in _polarities(p2, pc2, primary=True).get(x, [])}
+                    own_polarity[x] <= {t.negated for t in _polarities(p2, pc2, primary=True).get(x, [])}
                     for p2, pc2, ov2 in cands
                     if (p2, pc2) != (p, pc) and x in ov2 and len(ov2) >= len(ov)
                 )

@@ -104,7 +104,4 @@ class PhoneNumberRecognizer(EntityRecognizer):
                     if near_word or PHONE_SHAPE.search(m.raw_string):
                         found[(m.start + lo, m.end + lo)] = self.LOCAL_SCORE
                     break
-        return [
-            RecognizerResult("PHONE_NUMBER", start, end, score, analysis_explanation=None)
-            for (start, end), score in sorted(found.items())
-        ]
+        return [RecognizerResult("PHONE_NUMBER", start, end, score) for (start, end), score in sorted(found.items())]

@@ -11,12 +11,16 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from guardrails.cards import CardNumberRecognizer
 from guardrails.iban import IbanNumberRecognizer
 from guardrails.ips import IpAddressRecognizer
 from guardrails.phones import PhoneNumberRecognizer
 from guardrails.secrets import SECRET_ENTITIES, secret_recognizers
+
+if TYPE_CHECKING:
+    from presidio_analyzer.nlp_engine import NlpEngine
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +162,7 @@ class PiiGuard:
         findings = self.analyze(text)
         if not findings:
             return Redaction(text=text, ner=self.ner)
-        from presidio_analyzer import RecognizerResult
+        from presidio_anonymizer.entities import RecognizerResult  # the anonymizer's own result type
 
         results = [RecognizerResult(f.entity_type, f.start, f.end, f.score) for f in findings]
         redacted = self._anonymizer.anonymize(text=text, analyzer_results=results).text
@@ -194,7 +198,7 @@ def _offline_tldextract() -> None:
         tx.TLD_EXTRACTOR = tx.TLDExtract(suffix_list_urls=())
 
 
-def _nlp_engine(spacy_model: str | None):
+def _nlp_engine(spacy_model: str | None) -> NlpEngine:
     if spacy_model:
         from pathlib import Path
 
@@ -208,7 +212,7 @@ def _nlp_engine(spacy_model: str | None):
                 "ANSWERLOOP_SPACY_MODEL — models are never downloaded at run time"
             )
 
-        engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": spacy_model}])
+        engine: NlpEngine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": spacy_model}])
     else:
         from presidio_analyzer.nlp_engine import NoOpNlpEngine
 

@@ -25,6 +25,7 @@ import math
 import re
 from collections import Counter
 from functools import lru_cache
+from typing import Any
 
 import regex
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
@@ -113,7 +114,8 @@ def _plugins() -> tuple:
     )
 
     plugins = []
-    for cls in sorted(get_mapping_from_secret_type_to_class().values(), key=lambda c: c.__name__):
+    classes: list[Any] = sorted(get_mapping_from_secret_type_to_class().values(), key=lambda c: c.__name__)
+    for cls in classes:
         name = cls.__name__
         if name in EXCLUDED_PLUGINS or name == "KeywordDetector":
             continue
@@ -235,7 +237,7 @@ def _recognizer(entity: str, patterns: list[tuple[str, str, float]], context: li
         supported_entity=entity,
         name=f"{entity.title().replace('_', '')}Recognizer",
         patterns=[Pattern(name=n, regex=r, score=s) for n, r, s in patterns],
-        context=context,
+        context=context or [],
         supported_language="en",
         global_regex_flags=_FLAGS,
     )

@@ -149,6 +149,8 @@ class PostgresInstallationStore(InstallationStore):
         if row is None:
             return None
         bot = self.find_bot(enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=is_enterprise_install)
+        if bot is None:
+            return None
         return Installation(
             app_id=bot.app_id,
             enterprise_id=bot.enterprise_id,

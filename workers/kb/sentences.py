@@ -21,7 +21,7 @@ def is_statement(s: str) -> bool:
 
 
 def quotable_sentences(content: str) -> list[str]:
-    out = []
+    out: list[str] = []
     for para in re.split(r"\n\s*\n", content):
         if _CODE_LINE.match(para) or para.lstrip().startswith(("::", "|", "```")):
             continue
