@@ -19,6 +19,9 @@ MAX_MARKDOWN_BLOCK_TEXT = 12_000
 MAX_BUTTON_TEXT = 75
 MAX_BUTTON_VALUE = 2000
 MAX_VIEW_TITLE = 24
+MAX_CONTEXT_ACTIONS_ELEMENTS = 5
+MAX_ACCESSIBILITY_LABEL = 75
+CONTEXT_ACTIONS_ELEMENT_TYPES = ("feedback_buttons", "icon_button")
 
 _TEXT_TYPES = ("plain_text", "mrkdwn")
 
@@ -101,6 +104,8 @@ def _validate_block(block: dict[str, Any], where: str) -> list[str]:
         else:
             for j, element in enumerate(elements):
                 errors.extend(_validate_element(element, f"{where}/elements/{j}"))
+    elif kind == "context_actions":
+        errors.extend(_validate_context_actions(block, where))
     elif kind == "markdown":
         text = block.get("text")
         if not isinstance(text, str) or len(text) > MAX_MARKDOWN_BLOCK_TEXT:
@@ -113,10 +118,56 @@ def _validate_block(block: dict[str, Any], where: str) -> list[str]:
     return errors
 
 
+def _validate_context_actions(block: dict[str, Any], where: str) -> list[str]:
+    """A `context_actions` block: 1–5 elements, each a `feedback_buttons` or an `icon_button`."""
+    elements = block.get("elements")
+    if not isinstance(elements, list) or not elements:
+        return [f"must provide at least 1 item [json-pointer:{where}/elements]"]
+    if len(elements) > MAX_CONTEXT_ACTIONS_ELEMENTS:
+        return [f"no more than {MAX_CONTEXT_ACTIONS_ELEMENTS} items allowed [json-pointer:{where}/elements]"]
+    errors: list[str] = []
+    for j, element in enumerate(elements):
+        at = f"{where}/elements/{j}"
+        if not isinstance(element, dict) or element.get("type") not in CONTEXT_ACTIONS_ELEMENT_TYPES:
+            errors.append(f"must be one of {list(CONTEXT_ACTIONS_ELEMENT_TYPES)} [json-pointer:{at}/type]")
+            continue
+        errors.extend(_validate_element(element, at))
+    return errors
+
+
+def _validate_feedback_button(button: Any, where: str) -> list[str]:
+    """`positive_button` / `negative_button`: plain_text text ≤ 75, value ≤ 2,000 (both required),
+    accessibility_label ≤ 75."""
+    if not isinstance(button, dict):
+        return [f"missing required field: {where.rsplit('/', 1)[-1]} [json-pointer:{where}]"]
+    errors: list[str] = []
+    text = button.get("text")
+    if not isinstance(text, dict) or text.get("type") != "plain_text" or not isinstance(text.get("text"), str):
+        errors.append(f"must be a plain_text object [json-pointer:{where}/text]")
+    elif not text["text"]:
+        errors.append(f"must be more than 0 characters [json-pointer:{where}/text/text]")
+    elif len(text["text"]) > MAX_BUTTON_TEXT:
+        errors.append(f"must be less than {MAX_BUTTON_TEXT + 1} characters [json-pointer:{where}/text/text]")
+    value = button.get("value")
+    if not isinstance(value, str) or not value:
+        errors.append(f"missing required field: value [json-pointer:{where}]")
+    elif len(value) > MAX_BUTTON_VALUE:
+        errors.append(f"must be less than {MAX_BUTTON_VALUE + 1} characters [json-pointer:{where}/value]")
+    label = button.get("accessibility_label")
+    if label is not None and (not isinstance(label, str) or len(label) > MAX_ACCESSIBILITY_LABEL):
+        errors.append(
+            f"must be less than {MAX_ACCESSIBILITY_LABEL + 1} characters [json-pointer:{where}/accessibility_label]"
+        )
+    return errors
+
+
 def _validate_element(element: Any, where: str) -> list[str]:
     if not isinstance(element, dict) or not isinstance(element.get("type"), str):
         return [f"missing required field: type [json-pointer:{where}]"]
     errors: list[str] = []
+    if element["type"] == "feedback_buttons":
+        for side in ("positive_button", "negative_button"):
+            errors.extend(_validate_feedback_button(element.get(side), f"{where}/{side}"))
     if element["type"] == "button":
         if (_text_len(element.get("text")) or 0) > MAX_BUTTON_TEXT:
             errors.append(f"must be less than {MAX_BUTTON_TEXT + 1} characters [json-pointer:{where}/text/text]")
@@ -185,10 +236,10 @@ def find_action(
     blocks: list[dict[str, Any]] | None, action_id: str, value: Any = None
 ) -> tuple[str, dict[str, Any]] | None:
     """(block_id, element) of the interactive element with this action_id (and this value, when given: several
-    blocks may each hold a button with the same action_id), in actions or section blocks."""
+    blocks may each hold a button with the same action_id), in actions, context_actions or section blocks."""
     for block in blocks or []:
         candidates: list[Any] = []
-        if block.get("type") == "actions":
+        if block.get("type") in ("actions", "context_actions"):
             candidates = list(block.get("elements") or [])
         elif block.get("type") == "section" and isinstance(block.get("accessory"), dict):
             candidates = [block["accessory"]]

@@ -175,6 +175,11 @@ class Message:
     history: list[dict[str, Any]] = field(default_factory=list)  # previous versions, oldest first
     deleted: bool = False
     created_at: float = field(default_factory=time.time)
+    # chat.startStream → appendStream → stopStream: "streaming" until stopped or expired, then "stopped";
+    # None for a message that was never a stream. `chunks` are every chunk streamed (markdown, task, plan).
+    stream_state: str | None = None
+    stream_started: float = 0.0
+    chunks: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def is_reply(self) -> bool:

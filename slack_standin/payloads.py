@@ -158,6 +158,12 @@ def _action(element: dict[str, Any], block_id: str, value: Any, action_ts: str) 
             action["value"] = value if value is not None else element.get("value")
         if element.get("style"):
             action["style"] = element["style"]
+    elif element.get("type") == "feedback_buttons":
+        # Slack sends the clicked button's value and text (there is no event when a click is undone).
+        side = element.get("positive_button") if value == "positive" else element.get("negative_button")
+        side = side if isinstance(side, dict) else {}
+        action["value"] = side.get("value")
+        action["text"] = side.get("text")
     elif value is not None:
         action.update(
             {"selected_option": {"value": value}} if "select" in str(element.get("type")) else {"value": value}

@@ -32,11 +32,11 @@ from aiohttp import WSMsgType, web
 
 from . import payloads
 from .model import ApiCall, Attempt, Delivery
-from .workspace import BOT_SCOPES, Workspace
+from .workspace import Workspace
 
 logger = logging.getLogger("slack_standin")
 
-_JSON_ARGS = ("blocks", "attachments", "view", "metadata")
+_JSON_ARGS = ("blocks", "attachments", "view", "metadata", "chunks", "loading_messages", "prompts")
 
 
 @dataclass
@@ -355,7 +355,7 @@ class SlackStandin(Workspace):
         else:
             status, body = 200, self.call_method(method, args, token)
             if method == "auth.test" and body.get("ok"):
-                headers["X-OAuth-Scopes"] = BOT_SCOPES
+                headers["X-OAuth-Scopes"] = ",".join(sorted(self.scopes))
                 headers["X-Accepted-OAuth-Scopes"] = ""
         self._record_call(
             ApiCall(

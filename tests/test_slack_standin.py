@@ -632,3 +632,192 @@ def test_serve_command_line() -> None:
     finally:
         proc.terminate()
         assert proc.wait(5) == 0
+
+
+def _feedback_block(block_id: str = "fb-1", **overrides: Any) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "feedback_buttons",
+        "action_id": "answer_feedback",
+        "positive_button": {"text": {"type": "plain_text", "text": "👍"}, "value": "up"},
+        "negative_button": {"text": {"type": "plain_text", "text": "👎"}, "value": "down"},
+    }
+    element.update(overrides)
+    return {"type": "context_actions", "block_id": block_id, "elements": [element]}
+
+
+def test_context_actions_and_feedback_buttons_are_validated_like_slack(slack: SlackStandin, client: WebClient) -> None:
+    from slack_sdk.models.blocks import ContextActionsBlock, FeedbackButtonObject, FeedbackButtonsElement
+
+    # slack_sdk's own classes serialise to what the stand-in accepts.
+    built = ContextActionsBlock(
+        block_id="fb-sdk",
+        elements=[
+            FeedbackButtonsElement(
+                action_id="answer_feedback",
+                positive_button=FeedbackButtonObject(text="Good", value="up", accessibility_label="Helpful"),
+                negative_button=FeedbackButtonObject(text="Bad", value="down"),
+            )
+        ],
+    )
+    ok = client.chat_postMessage(channel=GENERAL, text="answer", blocks=[built])
+    assert slack.message(GENERAL, ok["ts"]).blocks[0]["elements"][0]["positive_button"]["value"] == "up"
+
+    def refused(block: dict[str, Any]) -> str:
+        with pytest.raises(SlackApiError) as info:
+            client.chat_postMessage(channel=GENERAL, text="answer", blocks=[block])
+        assert info.value.response["error"] == "invalid_blocks"
+        return " ".join(info.value.response["errors"])
+
+    six = {**_feedback_block(), "elements": _feedback_block()["elements"] * 6}
+    assert "no more than 5 items" in refused(six)
+    assert "at least 1 item" in refused({"type": "context_actions", "elements": []})
+    assert "must be one of" in refused({"type": "context_actions", "elements": [{"type": "button", "text": {}}]})
+    long_text = {"text": {"type": "plain_text", "text": "x" * 76}, "value": "up"}
+    assert "/positive_button/text/text" in refused(_feedback_block(positive_button=long_text))
+    long_value = {"text": {"type": "plain_text", "text": "👎"}, "value": "v" * 2001}
+    assert "/negative_button/value" in refused(_feedback_block(negative_button=long_value))
+    assert "missing required field: value" in refused(
+        _feedback_block(negative_button={"text": {"type": "plain_text", "text": "👎"}})
+    )
+    assert "plain_text" in refused(
+        _feedback_block(positive_button={"text": {"type": "mrkdwn", "text": "*up*"}, "value": "up"})
+    )
+    assert "missing required field: negative_button" in refused(_feedback_block(negative_button=None))
+    # Exactly at the limits is fine.
+    at_limit = {"text": {"type": "plain_text", "text": "x" * 75}, "value": "v" * 2000}
+    client.chat_postMessage(channel=GENERAL, text="answer", blocks=[_feedback_block(positive_button=at_limit)])
+
+
+def test_a_feedback_click_sends_slacks_block_actions_payload(slack: SlackStandin, client: WebClient) -> None:
+    clicks: list[dict[str, Any]] = []
+
+    def register(app: App) -> None:
+        @app.action("answer_feedback")
+        def on_feedback(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+            ack()
+            clicks.append({"body": body, "action": action})
+
+    with socket_mode_app(slack, register):
+        question = slack.post_message(GENERAL, "how?")
+        posted = client.chat_postMessage(
+            channel=GENERAL, thread_ts=question.ts, text="answer", blocks=[_feedback_block("fb-42")]
+        )
+        slack.click_feedback(GENERAL, posted["ts"], positive=False, user=BOB)
+        slack.click_feedback(GENERAL, posted["ts"], positive=True, user=BOB)
+        slack.wait_for(lambda: len(clicks) == 2, 5)
+    first, second = clicks
+    assert first["action"]["type"] == "feedback_buttons" and first["action"]["block_id"] == "fb-42"
+    assert first["action"]["value"] == "down" and first["action"]["text"]["text"] == "👎"
+    assert second["action"]["value"] == "up"
+    body = first["body"]
+    assert body["type"] == "block_actions" and body["user"]["id"] == BOB
+    assert body["container"]["message_ts"] == posted["ts"] and body["container"]["channel_id"] == GENERAL
+    assert body["container"]["thread_ts"] == question.ts and body["message"]["ts"] == posted["ts"]
+    with pytest.raises(KeyError):
+        slack.click_feedback(GENERAL, question.ts, positive=True)  # no feedback buttons there
+
+
+def test_streaming_a_reply_follows_slacks_rules(slack: SlackStandin, client: WebClient) -> None:
+    from slack_sdk.models.messages.chunk import PlanUpdateChunk, TaskUpdateChunk
+
+    question = slack.post_message(GENERAL, "how do I deploy?", user=BOB)
+    start = {"channel": GENERAL, "thread_ts": question.ts}
+    # Outside a DM a stream names its recipient.
+    assert api_error(lambda: client.chat_startStream(**start)) == "missing_recipient_user_id"
+    assert api_error(lambda: client.chat_startStream(**start, recipient_user_id=BOB)) == "missing_recipient_team_id"
+    assert (
+        api_error(
+            lambda: client.chat_startStream(
+                **start, recipient_user_id=BOB, recipient_team_id=slack.team_id, markdown_text="x" * 12_001
+            )
+        )
+        == "msg_too_long"
+    )
+    assert (
+        api_error(
+            lambda: client.chat_startStream(
+                **start, recipient_user_id=BOB, recipient_team_id=slack.team_id, chunks=[{"type": "nope"}]
+            )
+        )
+        == "invalid_chunks"
+    )
+
+    # slack_sdk's ChatStream: thinking steps (plan/task chunks), then text, then the final blocks.
+    stream = client.chat_stream(
+        **start, recipient_user_id=BOB, recipient_team_id=slack.team_id, task_display_mode="plan", buffer_size=10_000
+    )
+    stream.append(
+        chunks=[PlanUpdateChunk(title="Answering"), TaskUpdateChunk(id="s", title="Search", status="complete")]
+    )
+    assert stream.ts is not None and slack.is_streaming(GENERAL, stream.ts)
+    assert slack.message(GENERAL, stream.ts).text == "", "no text before any was streamed"
+    stream.append(markdown_text="Deploys go out ")
+    stream.append(markdown_text="from main.")
+    final_blocks = [_feedback_block("fb-stream")]
+    stream.stop(blocks=final_blocks)
+    msg = slack.message(GENERAL, stream.ts)
+    assert (
+        msg.thread_ts == question.ts
+        and msg.text == "Deploys go out from main."
+        and not slack.is_streaming(GENERAL, stream.ts)
+    )
+    assert msg.blocks[-1]["block_id"] == "fb-stream" and msg.blocks[0] == {"type": "markdown", "text": msg.text}
+    assert [c["type"] for c in msg.chunks] == ["plan_update", "task_update", "markdown_text"]
+    # A stopped stream takes no more; a chat.update of its message is the fallback.
+    assert api_error(lambda: client.chat_appendStream(channel=GENERAL, ts=stream.ts, markdown_text="!")) == (
+        "message_not_in_streaming_state"
+    )
+    assert (
+        api_error(lambda: client.chat_stopStream(channel=GENERAL, ts=question.ts)) == "message_not_in_streaming_state"
+    )
+    client.chat_update(channel=GENERAL, ts=stream.ts, text="rewritten")
+    assert slack.message(GENERAL, stream.ts).text == "rewritten"
+
+    # stopStream's blocks are validated like a message's; markdown_text per call is bounded.
+    other = client.chat_startStream(**start, recipient_user_id=BOB, recipient_team_id=slack.team_id)
+    too_many = [{"type": "divider"}] * 51
+    assert api_error(lambda: client.chat_stopStream(channel=GENERAL, ts=other["ts"], blocks=too_many)) == (
+        "invalid_blocks"
+    )
+    assert api_error(lambda: client.chat_appendStream(channel=GENERAL, ts=other["ts"], markdown_text="y" * 12_001)) == (
+        "msg_too_long"
+    )
+    # A stream ends on its own (Slack: ~5 minutes): then it answers message_not_in_streaming_state.
+    slack.stream_ttl = 0.0
+    assert api_error(lambda: client.chat_appendStream(channel=GENERAL, ts=other["ts"], markdown_text="z")) == (
+        "message_not_in_streaming_state"
+    )
+    # In a DM no recipient is needed.
+    dm = slack.send_dm("hi")
+    slack.stream_ttl = 300.0
+    in_dm = client.chat_startStream(channel=dm.channel, thread_ts=dm.ts, markdown_text="Hello")
+    client.chat_stopStream(channel=dm.channel, ts=in_dm["ts"])
+    assert slack.message(dm.channel, in_dm["ts"]).text == "Hello"
+
+
+def test_assistant_status_and_refusals(slack: SlackStandin, client: WebClient) -> None:
+    question = slack.post_message(GENERAL, "how do I deploy?")
+    status = {"channel_id": GENERAL, "thread_ts": question.ts}
+    client.assistant_threads_setStatus(**status, status="is looking…", loading_messages=["Searching", "Checking"])
+    shown = slack.thread_status(GENERAL, question.ts)
+    assert shown and shown["status"] == "is looking…" and shown["loading_messages"] == ["Searching", "Checking"]
+    with pytest.raises(SlackApiError) as info:
+        client.assistant_threads_setStatus(**status, status="x", loading_messages=[f"m{i}" for i in range(11)])
+    assert info.value.response["error"] == "invalid_arguments"
+    assert "no more than 10" in info.value.response["response_metadata"]["messages"][0]
+    assert api_error(lambda: client.assistant_threads_setStatus(channel_id=RANDOM, thread_ts="1.0", status="x")) == (
+        "not_in_channel"
+    )
+    # The app's reply in the thread clears the status.
+    client.chat_postMessage(channel=GENERAL, thread_ts=question.ts, text="answer")
+    assert slack.thread_status(GENERAL, question.ts) is None
+    assert [s["status"] for s in slack.statuses(GENERAL, question.ts)] == ["is looking…"]
+
+    # A workspace can refuse a method (e.g. streaming not allowed), or the app can lack a scope.
+    slack.refuse_method("chat.startStream", "method_not_supported")
+    assert api_error(lambda: client.chat_startStream(channel=GENERAL, thread_ts=question.ts)) == "method_not_supported"
+    slack.allow_method("chat.startStream")
+    slack.remove_scope("chat:write")
+    with pytest.raises(SlackApiError) as info:
+        client.assistant_threads_setStatus(**status, status="x")
+    assert info.value.response["error"] == "missing_scope" and info.value.response["needed"] == "chat:write"

@@ -5,8 +5,8 @@ the method table below:
 
 - `base.WorkspaceCore`: the state (directory, messages, views, deliveries, calls), emission of events, triggers
   and response URLs, `call_method` (token checks, the lock) and the helpers every family shares;
-- `api_auth`, `api_chat`, `api_conversations`, `api_reactions`, `api_views`: Web API families, Slack's rules and
-  errors for each method;
+- `api_auth`, `api_chat`, `api_stream`, `api_assistant`, `api_conversations`, `api_reactions`, `api_views`: Web
+  API families, Slack's rules and errors for each method (the scope a method needs is in METHOD_SCOPES below);
 - `people`: what people do (post, react, run commands and shortcuts, click, submit views);
 - `responses`: what the app's acks, response URLs and view responses do;
 - `waits`: waiting for calls, replies and views, for tests and benches.
@@ -14,10 +14,12 @@ the method table below:
 
 from __future__ import annotations
 
+from .api_assistant import AssistantApi
 from .api_auth import AuthApi
 from .api_chat import ChatApi
 from .api_conversations import ConversationsApi
 from .api_reactions import ReactionsApi
+from .api_stream import StreamApi
 from .api_views import ViewsApi
 from .base import (
     ALICE,
@@ -59,7 +61,17 @@ __all__ = [
 
 
 class Workspace(
-    PeopleActions, AppResponses, Waits, AuthApi, ChatApi, ConversationsApi, ReactionsApi, ViewsApi, WorkspaceCore
+    PeopleActions,
+    AppResponses,
+    Waits,
+    AuthApi,
+    ChatApi,
+    StreamApi,
+    AssistantApi,
+    ConversationsApi,
+    ReactionsApi,
+    ViewsApi,
+    WorkspaceCore,
 ):
     """State and behaviour of one simulated Slack workspace with one installed app (the bot)."""
 
@@ -75,6 +87,11 @@ Workspace.METHODS = {
     "chat.delete": Workspace._m_chat_delete,
     "chat.postEphemeral": Workspace._m_chat_postEphemeral,
     "chat.getPermalink": Workspace._m_chat_getPermalink,
+    "chat.startStream": Workspace._m_chat_startStream,
+    "chat.appendStream": Workspace._m_chat_appendStream,
+    "chat.stopStream": Workspace._m_chat_stopStream,
+    "assistant.threads.setStatus": Workspace._m_assistant_threads_setStatus,
+    "assistant.threads.setSuggestedPrompts": Workspace._m_assistant_threads_setSuggestedPrompts,
     "conversations.replies": Workspace._m_conversations_replies,
     "conversations.history": Workspace._m_conversations_history,
     "conversations.info": Workspace._m_conversations_info,
@@ -89,6 +106,15 @@ Workspace.METHODS = {
     "views.update": Workspace._m_views_update,
     "views.push": Workspace._m_views_push,
     "views.publish": Workspace._m_views_publish,
+}
+
+# Scopes the stand-in checks (the others' scopes are always granted here).
+Workspace.METHOD_SCOPES = {
+    "chat.startStream": "chat:write",
+    "chat.appendStream": "chat:write",
+    "chat.stopStream": "chat:write",
+    "assistant.threads.setStatus": "chat:write",
+    "assistant.threads.setSuggestedPrompts": "assistant:write",
 }
 
 SUPPORTED_METHODS = tuple(sorted(Workspace.METHODS))

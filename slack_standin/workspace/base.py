@@ -46,8 +46,8 @@ RANDOM = "C0RANDOM01"  # public, the bot is NOT a member
 PRIVATE = "G0PRIVATE1"  # private, the bot is a member
 
 BOT_SCOPES = (
-    "app_mentions:read,channels:history,channels:read,chat:write,commands,groups:history,groups:read,"
-    "im:history,im:read,im:write,reactions:read,reactions:write,users:read,usergroups:read"
+    "app_mentions:read,assistant:write,channels:history,channels:read,chat:write,commands,groups:history,"
+    "groups:read,im:history,im:read,im:write,reactions:read,reactions:write,users:read,usergroups:read"
 )
 
 MAX_STACKED_VIEWS = 3
@@ -95,6 +95,8 @@ class WorkspaceCore:
     deliveries and calls, and the helpers every Web API family shares. The families are mixins (api_*.py)."""
 
     METHODS: ClassVar[dict[str, Callable[[Any, dict[str, Any]], dict[str, Any]]]] = {}  # set in __init__.py
+    # The bot scope a method needs, where the stand-in checks it (set in __init__.py): without it, `missing_scope`.
+    METHOD_SCOPES: ClassVar[dict[str, str]] = {}
 
     def __init__(
         self,
@@ -140,6 +142,17 @@ class WorkspaceCore:
         # None delivers every event.
         self.subscriptions: set[str] | None = set(subscriptions) if subscriptions is not None else None
         self.base_url = "http://127.0.0.1:0"  # set by the server once it listens
+        # The scopes the app was granted (remove_scope() takes one away: its methods answer `missing_scope`), and
+        # methods this workspace refuses with a Slack error (refuse_method(): e.g. streaming not allowed here).
+        self.scopes: set[str] = set(BOT_SCOPES.split(","))
+        self._refused: dict[str, str] = {}
+        # Streams end on their own this many seconds after chat.startStream (Slack: about 5 minutes); a thread's
+        # assistant status is cleared after status_ttl seconds without a message from the app (Slack: 2 minutes).
+        self.stream_ttl = 300.0
+        self.status_ttl = 120.0
+        self._thread_status: dict[tuple[str, str], dict[str, Any]] = {}
+        self._status_log: list[dict[str, Any]] = []
+        self._suggested_prompts: dict[str, list[dict[str, Any]]] = {}
 
         self._users: dict[str, User] = {}
         self._channels: dict[str, Channel] = {}
@@ -474,11 +487,31 @@ class WorkspaceCore:
                     raise ApiError("invalid_auth")
                 if kind != needs:
                     raise ApiError("not_allowed_token_type")
+            if method in self._refused:
+                raise ApiError(self._refused[method])
+            needed = self.METHOD_SCOPES.get(method)
+            if needed and needed not in self.scopes:
+                raise ApiError("missing_scope", needed=needed, provided=",".join(sorted(self.scopes)))
             with self.lock:
                 result = handler(self, args)
             return {"ok": True, **result}
         except ApiError as err:
             return {"ok": False, "error": err.error, **err.extra}
+
+    def refuse_method(self, method: str, error: str = "not_allowed") -> None:
+        """From now on this workspace answers `method` with `{"ok": false, "error": error}` (e.g. a workspace or
+        plan where streaming is not allowed: "not_allowed", "method_not_supported"); allow_method() undoes it."""
+        with self.lock:
+            self._refused[method] = error
+
+    def allow_method(self, method: str) -> None:
+        with self.lock:
+            self._refused.pop(method, None)
+
+    def remove_scope(self, scope: str) -> None:
+        """The app was installed without this scope: methods that need it answer `missing_scope`."""
+        with self.lock:
+            self.scopes.discard(scope)
 
     def _record_call(self, call: ApiCall) -> None:
         with self.lock:
@@ -625,6 +658,8 @@ class WorkspaceCore:
             bot_name=self._users[self.bot_user_id].name,
         )
         self._store_message(msg)
+        if parent is not None:  # the app replied in the thread: Slack clears the thread's assistant status
+            self._thread_status.pop((channel.id, parent.ts), None)
         if self.emit_bot_events:
             self._emit_event(self._message_event(msg, channel), channel)
         self._notify()

@@ -210,6 +210,54 @@ class PeopleActions(ReactionsApi, ViewsApi):
                 "interactive", payload, {"channel": channel_obj.id, "user": author.id, "trigger_id": trigger_id}
             )
 
+    def click_feedback(self, channel: str, ts: str, *, positive: bool, user: str = ALICE) -> Delivery:
+        """A person clicks the 👍 or 👎 of a `feedback_buttons` element (in a `context_actions` block) of a message:
+        `block_actions` whose action carries that button's value and text. Like Slack, a second click on the same
+        button (which un-highlights it) sends the same payload again: there is no "deselect" event."""
+        with self.lock:
+            channel_obj = self.channel(channel)
+            msg = self._acted_on(channel_obj, ts)
+            for block in msg.blocks or []:
+                if block.get("type") != "context_actions":
+                    continue
+                for element in block.get("elements") or []:
+                    if isinstance(element, dict) and element.get("type") == "feedback_buttons":
+                        return self._click(
+                            channel_obj,
+                            msg,
+                            user,
+                            block.get("block_id", ""),
+                            element,
+                            "positive" if positive else "negative",
+                        )
+            raise KeyError(f"no feedback_buttons element in message {ts}")
+
+    def _click(
+        self, channel_obj: Channel, msg: Message, user: str, block_id: str, element: dict[str, Any], value: Any
+    ) -> Delivery:
+        author = self.user(user)
+        if author.id not in channel_obj.members:
+            raise ValueError(f"{author.name} is not a member of {channel_obj.name}")
+        trigger_id = self._issue_trigger(author.id, channel_obj.id)
+        response_url = self._new_response_url(
+            kind="block_actions", channel=channel_obj.id, user=author.id, message_ts=msg.ts
+        )
+        payload = payloads.block_actions(
+            self.identity,
+            user=author,
+            channel=channel_obj,
+            message=self._api_message(msg),
+            block_id=block_id,
+            element=element,
+            value=value,
+            trigger_id=trigger_id,
+            response_url=response_url,
+            action_ts=f"{time.time():.6f}",
+        )
+        return self._emit(
+            "interactive", payload, {"channel": channel_obj.id, "user": author.id, "trigger_id": trigger_id}
+        )
+
     def click_ephemeral_button(
         self, ephemeral: Ephemeral, action_id: str, *, user: str | None = None, value: Any = None
     ) -> Delivery:
@@ -245,19 +293,22 @@ class PeopleActions(ReactionsApi, ViewsApi):
                 "interactive", payload, {"channel": channel_obj.id, "user": author.id, "trigger_id": trigger_id}
             )
 
-    def open_home(self, *, user: str = ALICE) -> Delivery:
-        """A person opens the app's Home tab: `app_home_opened` (with the published view, if any)."""
+    def open_home(self, *, user: str = ALICE, tab: str = "home") -> Delivery:
+        """A person opens the app's Home tab (`tab="home"`, with the published view, if any) or its Messages
+        tab — the agent DM (`tab="messages"`): `app_home_opened`."""
+        if tab not in ("home", "messages"):
+            raise ValueError("tab must be 'home' or 'messages'")
         with self.lock:
             author = self.user(user)
             event: dict[str, Any] = {
                 "type": "app_home_opened",
                 "user": author.id,
                 "channel": self.open_dm(author.id),
-                "tab": "home",
+                "tab": tab,
                 "event_ts": f"{time.time():.6f}",
             }
             home = self._home_views.get(author.id)
-            if home is not None:
+            if home is not None and tab == "home":
                 event["view"] = copy.deepcopy(home.data)
             return self._emit("events_api", payloads.event_callback(self.identity, event))
 
