@@ -13,6 +13,7 @@ from cli.channels_cmd import channels_app
 from cli.collections_cmd import collections_app
 from cli.db_cmd import db_app
 from cli.demo_cmd import demo
+from cli.gaps_cmd import gaps_command
 from cli.kb_cmd import kb_app
 from cli.output import err_console
 from cli.services_cmd import beat, bot, worker
@@ -40,6 +41,7 @@ for command in (ask, demo, bot, worker, beat):
 app.command("eval")(admin.eval_command)
 app.command("stats")(admin.stats_command)
 app.command("audit")(admin.audit_command)
+app.command("gaps")(gaps_command)
 
 
 @app.callback()

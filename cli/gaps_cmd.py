@@ -1,0 +1,93 @@
+"""`answerloop gaps`: what the documents don't answer, grouped into topics — which document to write next."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated
+
+import numpy as np
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from cli.admin import Team, parse_since, workspace_scope
+from cli.output import console
+from core import db
+from core.bootstrap import ready_database
+from core.errors import NotFound
+from core.settings import get_settings
+from feedback.gaps import EmbedQuestions, find_gaps, load_evidence
+
+
+class GapsFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def _embedder() -> EmbedQuestions | None:
+    """MiniLM vectors when embeddings are configured; None groups by content terms instead."""
+    from workers.embeddings import get_embedder
+
+    embedder = get_embedder(get_settings())
+    if not embedder.dim:
+        return None
+
+    def embed(texts: list[str]) -> np.ndarray:
+        return np.asarray(embedder.embed(texts), dtype=float)
+
+    return embed
+
+
+def gaps_command(
+    collection: Annotated[str | None, typer.Option("--collection", "-c", help="Only this collection.")] = None,
+    since: Annotated[str, typer.Option(help="How far back: 30d, 2w, 12h or a date.")] = "30d",
+    fmt: Annotated[GapsFormat, typer.Option("--format", help="table, json or csv.")] = GapsFormat.table,
+    top: Annotated[int, typer.Option(help="Show the N largest gaps.")] = 20,
+    threshold: Annotated[
+        float | None,
+        typer.Option(help="How alike questions must be to be one topic (default 0.5 with embeddings, 0.3 without)."),
+    ] = None,
+    team: Team = None,
+) -> None:
+    """Recent "I don't know" answers and 👎-voted answers, grouped into topics, most asked first."""
+    start = parse_since(since) or datetime.now(UTC) - timedelta(days=30)
+    with db.connect(ready_database(get_settings())) as conn:
+        team = workspace_scope(conn, team)
+        if (
+            collection is not None
+            and conn.execute("SELECT 1 FROM collections WHERE name = %s", (collection,)).fetchone() is None
+        ):
+            raise NotFound(f"Unknown collection {collection!r}.", hint="`answerloop kb list` lists them.")
+        evidence = load_evidence(conn, start, team=team, collection=collection)
+    embed = _embedder()
+    cut = threshold if threshold is not None else (0.5 if embed is not None else 0.3)
+    gaps = find_gaps(evidence, embed, threshold=cut)[:top]
+    if fmt is GapsFormat.json:
+        print(json.dumps({"since": start.isoformat(), "questions": len(evidence), "gaps": [g.as_dict() for g in gaps]}))
+        return
+    if fmt is GapsFormat.csv:
+        out = csv.writer(sys.stdout)
+        out.writerow(["topic", "questions", "dont_know", "voted_down", "askers", "channels", "closest_documents",
+                      "approved_correction", "examples"])  # fmt: skip
+        for g in gaps:
+            row = [g.name, g.count, g.dont_know, g.voted_down, g.askers, " ".join(g.channels)]
+            row += [" | ".join(g.closest_documents), g.has_approved_correction, " | ".join(g.questions[:3])]
+            out.writerow(row)
+        return
+    if not gaps:
+        console.print(f"No unanswered or 👎 questions since {start:%Y-%m-%d}: no gap to show.")
+        return
+    table = Table(title=f"Coverage gaps since {start:%Y-%m-%d} ({len(evidence)} questions)")
+    for column in ("topic (most typical question)", "asked", "IDK / 👎", "askers", "closest documents", "fixed?"):
+        table.add_column(column)
+    for g in gaps:
+        more = f"\n[dim]+{len(g.questions) - 1} other wording(s)[/]" if len(g.questions) > 1 else ""
+        table.add_row(escape(g.name) + more, str(g.count), f"{g.dont_know} / {g.voted_down}", str(g.askers),
+                      escape(", ".join(g.closest_documents) or "—"),
+                      "correction approved" if g.has_approved_correction else "")  # fmt: skip
+    console.print(table)
