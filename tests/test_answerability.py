@@ -14,8 +14,9 @@ from core.errors import ConfigError
 from workers.answerability.calibration import negatives_for, pseudo_questions, stored_calibration
 from workers.answerability.gate import confidence
 from workers.answerability.model import Normaliser, fit
-from workers.answerability.signals import Signals, salience
+from workers.answerability.signals import Signals, _salient_missing, base_word, salience
 from workers.search.fusion import rrf_fuse, score_fuse
+from workers.search.keyword import TermStats
 from workers.search.rerank import HttpReranker, SentenceReranker, make_reranker, rerank
 
 # ---------------------------------------------------------------------------------------------- pure pieces
@@ -33,18 +34,41 @@ def test_salience_separates_everyday_words_from_names():
     assert salience("pgbouncer") == 1.0  # not in everyday English at all
 
 
-def test_normaliser_places_negatives_at_zero_and_pseudo_questions_at_one():
+def test_clitics_and_hyphenated_words_are_not_names_the_collection_lacks():
+    stats = TermStats(chunks=100, idf={"teammat": 3.0, "valu": 1.0, "hard": 1.0, "cod": 2.0}, missing=[])
+    # "teammate's" is "teammate", which the collection has; "hard-coded" is there as "hard" and "coded"
+    assert _salient_missing("my teammate's value is hard-coded", stats) == (0.0, 0.0)
+    assert base_word("teammate's") == "teammate" and base_word("isn't") == "is" and base_word("we're") == "we"
+    # a missing name still counts, and a compound identifier still counts only whole (its parts are present)
+    top, share = _salient_missing("does it work with kubernetes", stats)
+    assert top == pytest.approx(salience("kubernetes")) and share > 0.5
+    known = TermStats(chunks=100, idf={"typer": 2.0, "run": 1.0}, missing=[])
+    assert _salient_missing("typer.run", known) == (1.0, 1.0)
+
+
+def test_normaliser_measures_signals_from_the_negatives_in_their_own_spread():
     pos = [_signals(cosine_top=0.7, missing_share=0.0), _signals(cosine_top=0.9, missing_share=0.1)]
     neg = [_signals(cosine_top=0.2, missing_share=0.8), _signals(cosine_top=0.4, missing_share=0.6)]
     norm = Normaliser.fit(pos, neg)
     names = Signals.names()
-    assert norm.apply(_signals(cosine_top=0.3, missing_share=0.7))[names.index("cosine_top")] == pytest.approx(0.0)
-    assert norm.apply(_signals(cosine_top=0.8, missing_share=0.05))[names.index("cosine_top")] == pytest.approx(1.0)
-    # a signal that falls for answerable questions is flipped: its normalised value still rises toward 1
-    assert norm.apply(_signals(missing_share=0.05))[names.index("missing_share")] == pytest.approx(1.0)
-    # a signal identical in both pools never divides by ~0
-    assert all(abs(s) >= 1e-3 for s in norm.span)
-    assert Normaliser.from_json(json.loads(json.dumps(norm.to_json()))).span == norm.span
+    cos, miss = names.index("cosine_top"), names.index("missing_share")
+    # negatives' mean 0.3, standard deviation 0.1 → 0.3 is 0, 0.5 is +2, however easy the pseudo-questions were
+    assert norm.apply(_signals(cosine_top=0.3, missing_share=0.7))[cos] == pytest.approx(0.0)
+    assert norm.apply(_signals(cosine_top=0.5))[cos] == pytest.approx(2.0)
+    assert norm.apply(_signals(cosine_top=0.5))[cos] == pytest.approx(
+        Normaliser.fit([_signals(cosine_top=0.99)], neg).apply(_signals(cosine_top=0.5))[cos]
+    )
+    # no flip: the logistic layer's weight carries a signal's direction
+    assert norm.apply(_signals(missing_share=0.5))[miss] == pytest.approx(-2.0)
+    # where the pseudo-questions fall is kept as a diagnostic
+    assert norm.info["positives_at"][cos] == pytest.approx(5.0)
+    # a signal constant over the negatives never divides by ~0, and values are clipped
+    assert all(s >= 1e-3 for s in norm.span)
+    assert max(norm.apply(_signals(agreement=1.0))) == 5.0
+    stored = json.loads(json.dumps(norm.to_json()))
+    assert Normaliser.from_json(stored).span == norm.span
+    with pytest.raises(ValueError, match="scale"):  # a calibration on the former scale is recalibrated
+        Normaliser.from_json({k: v for k, v in stored.items() if k != "scale"})
 
 
 def test_logistic_fit_learns_the_direction_and_balances_the_classes():

@@ -1,10 +1,14 @@
 """The answerability model: signals normalised by the collection's own calibration, then one logistic layer.
 
-`Normaliser` is per collection and label-free (calibration.py): each signal is placed on the scale from the
-collection's negatives' mean (0) to its pseudo-questions' mean (1), so a cosine of 0.45 can mean "typical of
-questions it answers" in one collection and "typical noise" in another. `AnswerabilityModel` is the logistic
-layer over normalised signals, shipped fitted on the dev splits of the evaluation sets
-(`bench/fit_answerability.py` writes `global_model.json`); labels refine it per collection in the retune.
+`Normaliser` is per collection and label-free (calibration.py): each signal is measured from the collection's
+negatives' mean (0) in units of the negatives' own spread, so a cosine of 0.45 can be "far above the noise" in one
+collection and "typical noise" in another. (The scale used to run from the negatives' mean to the
+pseudo-questions' mean, but how easy a collection's pseudo-questions are depends on its shape, not on its real
+questions: in the typer docs they were as easy as anywhere while real questions were much harder. Measured by
+fitting on two evaluation sets' dev splits and applying to the third: README, "Answer quality".)
+`AnswerabilityModel` is the logistic layer over normalised signals, shipped fitted on the dev splits of the
+evaluation sets (`bench/fit_answerability.py` writes `global_model.json`); labels refine it per collection in the
+retune.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import numpy as np
 from workers.answerability.signals import Signals
 
 GLOBAL_MODEL = Path(__file__).with_name("global_model.json")
+# How a Normaliser scales signals; a stored calibration of another scale is recalibrated.
+SCALE = "negatives-sd"
 
 
 def _sigmoid(z: np.ndarray | float) -> np.ndarray | float:
@@ -27,7 +33,7 @@ def _sigmoid(z: np.ndarray | float) -> np.ndarray | float:
 
 @dataclass
 class Normaliser:
-    """Per collection: each signal's negatives' mean and its signed distance to the pseudo-questions' mean."""
+    """Per collection: each signal's negatives' mean and the negatives' spread (standard deviation)."""
 
     negative_mean: list[float]
     span: list[float]
@@ -38,25 +44,36 @@ class Normaliser:
         return ((x - np.asarray(self.negative_mean)) / np.asarray(self.span)).clip(-5, 5).tolist()
 
     def to_json(self) -> dict:
-        return {"features": Signals.names(), "negative_mean": self.negative_mean, "span": self.span, "info": self.info}
+        return {
+            "features": Signals.names(),
+            "scale": SCALE,
+            "negative_mean": self.negative_mean,
+            "span": self.span,
+            "info": self.info,
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> Normaliser:
         if data.get("features") != Signals.names():
             raise ValueError("calibrated on other signals")
+        if data.get("scale") != SCALE:
+            raise ValueError("calibrated on another scale")  # → recalibrated on first use
         return cls(data["negative_mean"], data["span"], data.get("info", {}))
 
     @classmethod
     def fit(cls, positives: list[Signals], negatives: list[Signals]) -> Normaliser:
-        pos = np.asarray([s.vector() for s in positives], dtype=np.float64)
+        """The scale comes from the negatives (questions the collection does not answer: a shipped off-topic pool,
+        near-misses and word salads made from its own text). Where the pseudo-questions fall on it is kept in
+        `info` as a diagnostic only."""
+        pos = np.asarray([s.vector() for s in positives], dtype=np.float64).reshape(-1, len(Signals.names()))
         neg = np.asarray([s.vector() for s in negatives], dtype=np.float64)
         neg_mean = neg.mean(axis=0)
-        delta = pos.mean(axis=0) - neg_mean
-        spread = np.vstack([pos, neg]).std(axis=0)
-        # A signal that doesn't tell the pools apart here gets a wide span (it counts for little), never ~0.
-        floor = np.maximum(0.5 * spread, 1e-3)
-        span = np.where(np.abs(delta) >= floor, delta, np.where(delta < 0, -floor, floor))
-        return cls(neg_mean.round(6).tolist(), span.round(6).tolist(), {"positives": len(pos), "negatives": len(neg)})
+        # A signal (nearly) constant over the negatives must not blow up: a floor, and apply() clips at ±5.
+        spread = np.maximum(neg.std(axis=0), 1e-3)
+        info: dict = {"positives": len(pos), "negatives": len(neg)}
+        if len(pos):
+            info["positives_at"] = ((pos.mean(axis=0) - neg_mean) / spread).round(3).tolist()
+        return cls(neg_mean.round(6).tolist(), spread.round(6).tolist(), info)
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass
 
 from wordfreq import zipf_frequency
@@ -44,11 +45,21 @@ def salience(word: str) -> float:
     return min(1.0, max(0.0, (6.0 - zipf_frequency(word, "en")) / 4.0))
 
 
+_CLITIC = re.compile(r"(?:n't|'(?:s|re|ve|ll|d|m))$")
+_HYPHENATED = re.compile(r"[a-z]+(?:-[a-z]+)+")
+
+
+def base_word(word: str) -> str:
+    """The word without an English clitic: "teammate's" → "teammate", "isn't" → "is", "we're" → "we".
+    wordfreq knows "teammate" but hardly "teammate's", which would otherwise look as salient as "kubernetes"."""
+    return _CLITIC.sub("", word.strip("'.-")).strip("'.-")
+
+
 def _salient_missing(question: str, stats: TermStats) -> tuple[float, float]:
     present = set(stats.idf)
     total = missing_total = top = 0.0
     for w in dict.fromkeys(words(question)):
-        w = w.strip("'.-")
+        w = base_word(w)
         if len(w) < 2 or w in STOPWORDS:
             continue
         terms = search_terms(w)
@@ -56,8 +67,16 @@ def _salient_missing(question: str, stats: TermStats) -> tuple[float, float]:
             continue
         sal = salience(w)
         total += sal
-        # A compound identifier counts only whole (its first term); a plain word through any of its terms.
-        if not any(t in present for t in (terms[:1] if COMPOUND.search(terms[0]) else terms)):
+        # A compound identifier (`typer.run`, `task_routes`) counts only whole (its first term); a plain word
+        # through any of its terms; a hyphenated English word ("hard-coded", "one-letter") when all its parts are
+        # there — the documents may spell it "hardcoded" or "hard coded".
+        if _HYPHENATED.fullmatch(w):
+            found = terms[0] in present or (len(terms) > 1 and all(t in present for t in terms[1:]))
+        elif COMPOUND.search(terms[0]):
+            found = terms[0] in present
+        else:
+            found = any(t in present for t in terms)
+        if not found:
             missing_total += sal
             top = max(top, sal)
     return top, (missing_total / total if total else 0.0)
