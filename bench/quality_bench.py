@@ -63,6 +63,8 @@ class Outcome:
     answered: bool = False
     hit: bool = False
     answerability: float = 0.0
+    reason: str = ""
+    signals: dict = field(default_factory=dict)
     legacy_answered: bool = False
     legacy_hit: bool = False
     legacy_relevance: float = 0.0
@@ -164,6 +166,8 @@ def evaluate(url: str, es: datasets.EvalSet, split: str, pipeline, baseline: Bm2
         o.answered = result.status == "answered"
         o.hit = o.answered and any(keys.get(c.chunk_id, set()) & gold for c in result.citations)
         o.answerability = float(result.scores.get("answerability", result.scores.get("best_relevance", 0.0)))
+        o.reason = result.reason
+        o.signals = dict(result.scores.get("signals") or {})
         o.timings = dict(result.timings_ms)
         old = pipeline.ask(q["question"], [q["collection"]], record=False, mode="hybrid_v1", version=legacy)
         o.legacy_answered = old.status == "answered"
@@ -256,6 +260,9 @@ def main() -> None:
     parser.add_argument("--split", default="test", choices=["dev", "test", "all"])
     parser.add_argument("--reuse", action="store_true", help="keep the bench database from the previous run")
     parser.add_argument("--out", type=Path, default=RESULTS / "quality.md")
+    parser.add_argument(
+        "--dump", type=Path, help="also write one JSON line per question (ranks, gate, signals) — for the dev split"
+    )
     args = parser.parse_args()
 
     from workers.embeddings import CachingEmbedder, LocalEmbedder
@@ -287,6 +294,14 @@ def main() -> None:
         t0 = time.perf_counter()
         outcomes[es.name] = evaluate(url, es, args.split, pipeline, baseline, embedder)
         print(f"  evaluated {es.name} ({len(outcomes[es.name])} questions) in {time.perf_counter() - t0:.0f} s")
+    if args.dump:
+        import dataclasses
+        import json
+
+        with args.dump.open("w", encoding="utf-8") as fh:
+            for name, outs in outcomes.items():
+                for o in outs:
+                    fh.write(json.dumps({"set": name, **dataclasses.asdict(o)}) + "\n")
     md = report(outcomes, args.split, ingest_s, url)
     write_report(md, args.out)
     print(md)
