@@ -133,7 +133,7 @@ def test_prompt_history_goes_to_the_one_installed_workspace_or_the_default_scope
         )
         conn.commit()
     monkeypatch.delenv("ANSWERLOOP_MIGRATIONS_DIR")
-    assert migrate.upgrade(scratch_db) == ["0010_prompt_scopes"]
+    assert migrate.upgrade(scratch_db)[0] == "0010_prompt_scopes"
     owner = installed[0] if len(installed) == 1 else ""
     with db.connect(scratch_db) as conn:
         owners = conn.execute("SELECT id, team_id FROM prompt_versions ORDER BY id").fetchall()
