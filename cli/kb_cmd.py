@@ -123,7 +123,8 @@ def kb_ingest(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Ingest Markdown, reStructuredText, HTML and text files; unchanged files are skipped."""
+    """Ingest Markdown, reStructuredText, HTML, text, PDF, Word (.docx) and PowerPoint (.pptx) files; unchanged
+    files are skipped, unreadable ones reported with the reason."""
     if not path.exists():
         raise NotFound(f"{path} does not exist.", hint="Pass a folder or a file of documents.")
     report = ingest_with_progress(path, collection, url_base, keep_missing, team)

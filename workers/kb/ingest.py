@@ -13,7 +13,7 @@ from core.settings import Settings
 from workers.embeddings import Embedder
 from workers.kb import store
 from workers.kb.chunking import chunk_document
-from workers.kb.parsing import UnreadableDocument, decode, format_of, parse
+from workers.kb.parsing import UnreadableDocument, format_of, parse_bytes
 from workers.kb.sentences import embed_sentences, quotable_sentences
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ def ingest_folder(
             if old and old.content_hash == digest and old.embedding_model == embedder.name:
                 report.unchanged.append(rel)
                 continue
-            doc = parse(decode(raw, rel), fmt, path.stem.replace("-", " ").replace("_", " ").strip() or rel)
+            doc = parse_bytes(raw, fmt, rel, path.stem.replace("-", " ").replace("_", " ").strip() or rel)
             chunks = chunk_document(doc, max_chars=settings.chunk_max_chars, overlap_chars=settings.chunk_overlap_chars)
             url = f"{url_base.rstrip('/')}/{rel}" if url_base else str(path)
             vectors = embedder.embed([c.embedding_text() for c in chunks]) if embedder.dim else None

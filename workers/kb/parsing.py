@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 FORMATS = {
     ".md": "markdown",
@@ -17,7 +17,12 @@ FORMATS = {
     ".text": "text",
     ".html": "html",
     ".htm": "html",
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".pptx": "pptx",
 }
+# Formats read from bytes by a library (workers/kb/formats/), not decoded as text first.
+BINARY_FORMATS = {"pdf", "docx", "pptx"}
 
 
 class UnreadableDocument(ValueError):
@@ -65,6 +70,22 @@ def decode(raw: bytes, name: str) -> str:
     if not text.strip():
         raise UnreadableDocument(f"{name}: empty file")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_bytes(raw: bytes, fmt: str, name: str, fallback_title: str) -> ParsedDocument:
+    """A file's bytes as sections: binary formats through their module, text formats decoded then parsed."""
+    if fmt not in BINARY_FORMATS:
+        return parse(decode(raw, name), fmt, fallback_title)
+    if not raw.strip():
+        raise UnreadableDocument(f"{name}: empty file")
+    from workers.kb.formats import docx, pdf, pptx
+
+    parser = {"pdf": pdf.parse_pdf, "docx": docx.parse_docx, "pptx": pptx.parse_pptx}[fmt]
+    doc = parser(raw, name, fallback_title)
+    doc.sections = [s for s in doc.sections if s.text.strip()]
+    if not doc.sections:
+        raise UnreadableDocument(f"{name}: no text content")
+    return doc
 
 
 def parse(text: str, fmt: str, fallback_title: str) -> ParsedDocument:
@@ -315,7 +336,7 @@ class _HtmlToSections(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.fallback = fallback_title
         self.page_title = ""
-        self.events: list[tuple[str, object]] = []
+        self.events: list[tuple[str, Any]] = []
         self.skip = 0
         self.in_title = False
         self.heading: tuple[int, str | None] | None = None

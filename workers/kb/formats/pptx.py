@@ -1,0 +1,69 @@
+"""PowerPoint decks (.pptx) through python-pptx: one section per slide under its title (slides without a
+title are "Slide N"), text of every shape, tables and grouped shapes, and the speaker notes; links point at
+`deck.pptx#slide=N`."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+from pptx import Presentation
+from pptx.exc import PackageNotFoundError
+from pptx.shapes.group import GroupShape
+
+from workers.kb.formats.common import Sections, clean
+from workers.kb.parsing import ParsedDocument, UnreadableDocument
+
+
+def _shape_lines(shape: Any) -> Iterator[str]:
+    if isinstance(shape, GroupShape):
+        for inner in shape.shapes:
+            yield from _shape_lines(inner)
+        return
+    if getattr(shape, "has_table", False) and shape.has_table:
+        for row in shape.table.rows:
+            cells = [clean(c.text) for c in row.cells]
+            if any(cells):
+                yield " | ".join(c for c in cells if c)
+        return
+    if getattr(shape, "has_text_frame", False) and shape.has_text_frame:
+        for paragraph in shape.text_frame.paragraphs:
+            text = clean("".join(run.text for run in paragraph.runs) or paragraph.text)
+            if text:
+                yield text
+
+
+def parse_pptx(raw: bytes, name: str, fallback_title: str) -> ParsedDocument:
+    try:
+        deck = Presentation(io.BytesIO(raw))
+        slides = list(deck.slides)
+        core_title = clean(deck.core_properties.title or "")
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        reason = (
+            "not a PowerPoint deck (corrupt or not a .pptx zip)" if not zipfile.is_zipfile(io.BytesIO(raw)) else exc
+        )
+        raise UnreadableDocument(f"{name}: {reason}") from exc
+    except Exception as exc:  # lxml's XMLSyntaxError and friends: a damaged part of the package
+        raise UnreadableDocument(f"{name}: damaged PowerPoint deck ({type(exc).__name__}: {exc})") from exc
+    titles = []
+    for slide in slides:
+        shape = slide.shapes.title
+        titles.append(clean(shape.text_frame.text) if shape is not None and shape.has_text_frame else "")
+    b = Sections(core_title or next((t for t in titles if t), "") or fallback_title)
+    for n, (slide, title) in enumerate(zip(slides, titles, strict=True), start=1):
+        b.heading(1, title or f"Slide {n}", f"slide={n}")
+        title_id = slide.shapes.title.shape_id if slide.shapes.title is not None else None
+        for shape in slide.shapes:
+            if shape.shape_id == title_id:
+                continue
+            for line in _shape_lines(shape):
+                b.line(line)
+        if slide.has_notes_slide:
+            notes = slide.notes_slide.notes_text_frame
+            text = clean(notes.text) if notes is not None else ""
+            if text:
+                b.line("")
+                b.line(text)
+    return b.done("pptx", name)
