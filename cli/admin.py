@@ -592,10 +592,12 @@ def review_sample(
         console.print(f"  [dim]id {r['id']}[/]")
 
 
-def audit_command(limit: Annotated[int, typer.Option()] = 30) -> None:
-    """Recent admin actions (who changed what, when)."""
+def audit_command(limit: Annotated[int, typer.Option()] = 30, team: Team = None) -> None:
+    """Recent admin actions of the workspace (who changed what, when)."""
     with db.connect(_url()) as conn:
-        rows = recent_actions(conn, limit)
+        team = workspace_scope(conn, team)
+        scope = prompt_scope(conn, team) if team is not None else None
+        rows = recent_actions(conn, limit, team, scope)
     table = Table("at", "actor", "action", "target", "details")
     for r in rows:
         table.add_row(

@@ -80,6 +80,7 @@ EVERY_SCOPED_COMMAND = (
     ("retune", "list"),
     ("retune", "show"),
     ("eval",),
+    ("audit",),
 )
 
 

@@ -6,6 +6,7 @@ a scripted answerer, so that what it was asked shows which labels it read)."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 
 import psycopg
@@ -224,6 +225,22 @@ def test_labels_of_another_workspace_are_not_found(two_teams):
     assert rejected.returncode == 0, rejected.stderr
     with db.connect(two_teams) as conn:
         assert labels.get_label(conn, a_label["id"])["status"] == "rejected"
+        v1 = pv.get_version(conn, 1)
+        bs = pv.create_version(
+            conn, instructions=v1.instructions, few_shot=[], params=v1.params, parent_id=1, author="bo", scope=B
+        )
+        pv.activate(conn, bs, "bravo-admin", reason="bravo's own reason", scope=B)
+        conn.commit()
+
+    # the audit log of one workspace shows its own admins' actions only
+    def names(out: str, label: dict) -> bool:
+        return re.search(rf"label:{label['id']}\b", out) is not None
+
+    audit_a = cli(two_teams, "audit", "--team", A)
+    assert names(audit_a.stdout, a_label) and "ann" in audit_a.stdout, audit_a.stderr
+    assert "bravo" not in audit_a.stdout and not names(audit_a.stdout, b_label)
+    audit_b = cli(two_teams, "audit", "--team", B)
+    assert "bravo's own reason" in audit_b.stdout and not names(audit_b.stdout, a_label)
 
 
 def test_the_beat_retunes_every_installed_workspace_on_its_own(two_teams, monkeypatch):
