@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-import psycopg
 
+from core.db import Conn
 from feedback.document_weights import weights_for_chunks
 from feedback.prompt_versions import AnsweringParams
 from guardrails.text import coverage, term_set
@@ -110,7 +110,7 @@ class Retrieval:
         return max((p.relevance for p in self.passages), default=0.0)
 
 
-def _vector_settings(conn: psycopg.Connection, ef_search: int) -> None:
+def _vector_settings(conn: Conn, ef_search: int) -> None:
     conn.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}")
     version = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
     if version and tuple(int(x) for x in version["extversion"].split(".")[:2]) >= (0, 8):
@@ -125,7 +125,7 @@ FROM chunks WHERE id = ANY(%(ids)s) AND vector_dims(embedding) = {dim}
 
 
 def _score_fusion(
-    conn: psycopg.Connection,
+    conn: Conn,
     question: str,
     collections: list[str],
     params: AnsweringParams,
@@ -165,7 +165,7 @@ def relevance(cov: float, cosine: float | None) -> float:
 
 
 def retrieve(
-    conn: psycopg.Connection,
+    conn: Conn,
     question: str,
     collections: Sequence[str],
     params: AnsweringParams,
@@ -197,11 +197,11 @@ def retrieve(
         fts_ids = [h.chunk_id for h in hits]
         kw_scores = [h.score for h in hits]
     elif mode in ("fts", "hybrid_v1"):
-        rows = conn.execute(
+        ts_rows = conn.execute(
             _TSRANK_SQL, {"q": question, "collections": collections, "n": params.candidates, "exclude": exclude}
-        )
-        fts_ids = [r["id"] for r in rows.fetchall()]
-    if mode in ("hybrid", "vector", "hybrid_v1") and use_vector:
+        ).fetchall()
+        fts_ids = [r["id"] for r in ts_rows]
+    if mode in ("hybrid", "vector", "hybrid_v1") and query_vector is not None and use_vector:
         _vector_settings(conn, max(40, params.candidates))
         dim = int(query_vector.shape[0])
         rows = conn.execute(
@@ -211,7 +211,7 @@ def retrieve(
         ranked = sorted(rows, key=lambda r: -r["score"])
         vec_ids = [r["id"] for r in ranked]
         vec_scores = [float(r["score"]) for r in ranked]
-    if mode == "hybrid" and params.fusion == "scores" and fts_ids and vec_ids:
+    if mode == "hybrid" and params.fusion == "scores" and fts_ids and vec_ids and query_vector is not None:
         fused = _score_fusion(
             conn, question, collections, params, query_vector, fts_ids, kw_scores, vec_ids, vec_scores
         )
@@ -243,7 +243,7 @@ def retrieve(
         {
             "ids": top,
             "v": query_vector if use_vector else None,
-            "dim": int(query_vector.shape[0]) if use_vector else 0,
+            "dim": int(query_vector.shape[0]) if query_vector is not None and use_vector else 0,
         },
     ).fetchall()
     by_id = {r["id"]: r for r in details}

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import psycopg
 from psycopg.types.json import Jsonb
 
+from core.db import Conn
 from feedback.prompt_versions import AnsweringParams, active_version
 from guardrails.text import STOPWORDS
 from workers.answerability.model import Normaliser
@@ -72,7 +72,7 @@ def pseudo_questions(heading: str, title: str, sentences: list[str], rng: random
     return out
 
 
-def _vocabulary_has(conn: psycopg.Connection, collection: str, terms: list[str]) -> set[str]:
+def _vocabulary_has(conn: Conn, collection: str, terms: list[str]) -> set[str]:
     if not terms:
         return set()
     rows = conn.execute(
@@ -82,7 +82,7 @@ def _vocabulary_has(conn: psycopg.Connection, collection: str, terms: list[str])
     return {r["term"] for r in rows}
 
 
-def negatives_for(conn: psycopg.Connection, collection: str, rng: random.Random) -> list[str]:
+def negatives_for(conn: Conn, collection: str, rng: random.Random) -> list[str]:
     pool = list(offtopic_pool())
     subject_terms = {o: [t for s in o.subjects for t in search_terms(s)] for o in pool}
     known = _vocabulary_has(conn, collection, sorted({t for ts in subject_terms.values() for t in ts}))
@@ -91,7 +91,7 @@ def negatives_for(conn: psycopg.Connection, collection: str, rng: random.Random)
     return usable[:MAX_NEGATIVES]
 
 
-def _near_miss(question: str, conn: psycopg.Connection, collection: str, strangers: list[str], rng) -> str | None:
+def _near_miss(question: str, conn: Conn, collection: str, strangers: list[str], rng) -> str | None:
     """The question with its rarest word replaced by a word the collection has never seen."""
     words = _content_words(question)
     if not words or not strangers:
@@ -113,14 +113,14 @@ def _word_salad(rows: list[dict], rng: random.Random, n: int) -> list[str]:
     return out
 
 
-def _strangers(conn: psycopg.Connection, collection: str) -> list[str]:
+def _strangers(conn: Conn, collection: str) -> list[str]:
     words = sorted({s for o in offtopic_pool() for s in o.subjects if " " not in s and len(s) > 3})
     known = _vocabulary_has(conn, collection, [t for w in words for t in search_terms(w)])
     return [w for w in words if not any(t in known for t in search_terms(w))]
 
 
 def signals_for(
-    conn: psycopg.Connection,
+    conn: Conn,
     questions: list[str],
     collection: str,
     embedder: Embedder,
@@ -137,9 +137,7 @@ def signals_for(
     return out
 
 
-def calibrate(
-    conn: psycopg.Connection, collection: str, embedder: Embedder, *, seed: int = 7, rollback: bool = True
-) -> Normaliser:
+def calibrate(conn: Conn, collection: str, embedder: Embedder, *, seed: int = 7, rollback: bool = True) -> Normaliser:
     """Calibrate and store the collection's normaliser; returns it. `rollback=False` inside a caller's
     transaction (retrieval's SET LOCALs then simply stay until it ends)."""
     rng = random.Random(f"{seed}:{collection}")
@@ -189,7 +187,7 @@ class StoredCalibration:
     chunks: int  # the collection's size when calibrated
 
 
-def stored_calibration(conn: psycopg.Connection, collection: str) -> StoredCalibration | None:
+def stored_calibration(conn: Conn, collection: str) -> StoredCalibration | None:
     row = conn.execute(
         "SELECT model, chunks FROM collection_calibration WHERE collection = %s", (collection,)
     ).fetchone()

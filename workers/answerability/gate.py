@@ -8,8 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-import psycopg
-
+from core.db import Conn
 from workers.answerability.calibration import calibrate, stored_calibration
 from workers.answerability.model import AnswerabilityModel, Normaliser, global_model
 from workers.answerability.signals import Signals, read_signals
@@ -47,7 +46,7 @@ class AnswerabilityGate:
         self._cache: dict[str, tuple[float, Normaliser | None]] = {}
         self._lock = threading.Lock()
 
-    def normaliser_for(self, conn: psycopg.Connection, collection: str) -> Normaliser | None:
+    def normaliser_for(self, conn: Conn, collection: str) -> Normaliser | None:
         now = time.monotonic()
         with self._lock:
             cached = self._cache.get(collection)
@@ -64,9 +63,7 @@ class AnswerabilityGate:
             self._cache[collection] = (now, normaliser)
         return normaliser
 
-    def assess(
-        self, conn: psycopg.Connection, question: str, collections: Sequence[str], retrieval, threshold: float
-    ) -> Assessment:
+    def assess(self, conn: Conn, question: str, collections: Sequence[str], retrieval, threshold: float) -> Assessment:
         stats = keyword.term_stats(conn, question, collections)
         signals = read_signals(question, stats, retrieval)
         owner = retrieval.passages[0].collection if retrieval.passages else (collections[0] if collections else None)

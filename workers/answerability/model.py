@@ -120,7 +120,7 @@ def fit(
         w -= step
         if np.abs(step).max() < 1e-8:
             break
-    p = _sigmoid(xs @ w)
+    p = np.asarray(_sigmoid(xs @ w))
     info = {
         "positives": len(positives),
         "negatives": len(negatives),

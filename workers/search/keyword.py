@@ -16,8 +16,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import psycopg
-
+from core import db
+from core.db import Conn
 from workers.search.tokens import COMPOUND as _COMPOUND
 from workers.search.tokens import term_frequencies
 
@@ -35,7 +35,7 @@ def _impact(tf: int, dl: int, avgdl: float) -> float:
     return tf / (tf + K1 * (1 - B + B * dl / max(avgdl, 1.0)))
 
 
-def average_length(conn: psycopg.Connection, collection: str) -> float | None:
+def average_length(conn: Conn, collection: str) -> float | None:
     row = conn.execute(
         "SELECT chunks, total_terms FROM collection_stats WHERE collection = %s", (collection,)
     ).fetchone()
@@ -44,7 +44,7 @@ def average_length(conn: psycopg.Connection, collection: str) -> float | None:
     return row["total_terms"] / row["chunks"]
 
 
-def index_chunks(conn: psycopg.Connection, collection: str, chunks: Sequence[ChunkText]) -> int:
+def index_chunks(conn: Conn, collection: str, chunks: Sequence[ChunkText]) -> int:
     """Write the postings of freshly inserted chunks; returns the number of postings."""
     counted = [(c.chunk_id, term_frequencies(c.text)) for c in chunks]
     counted = [(cid, tfs) for cid, tfs in counted if tfs]
@@ -53,7 +53,7 @@ def index_chunks(conn: psycopg.Connection, collection: str, chunks: Sequence[Chu
     avgdl = average_length(conn, collection)
     if avgdl is None:  # first chunks of the collection: their own average
         avgdl = sum(sum(tfs.values()) for _, tfs in counted) / len(counted)
-    rows = []
+    rows: list[tuple[int, str, str, int, int, float]] = []
     for cid, tfs in counted:
         dl = sum(tfs.values())
         rows.extend((cid, collection, term, tf, dl, _impact(tf, dl, avgdl)) for term, tf in tfs.items())
@@ -67,7 +67,7 @@ def index_chunks(conn: psycopg.Connection, collection: str, chunks: Sequence[Chu
     return len(rows)
 
 
-def unindex_documents(conn: psycopg.Connection, document_ids: Sequence[int]) -> None:
+def unindex_documents(conn: Conn, document_ids: Sequence[int]) -> None:
     """Remove the postings of these documents' chunks in one statement (before the chunks go)."""
     if document_ids:
         conn.execute(
@@ -76,7 +76,7 @@ def unindex_documents(conn: psycopg.Connection, document_ids: Sequence[int]) -> 
         )
 
 
-def unindex_collection(conn: psycopg.Connection, collection: str) -> None:
+def unindex_collection(conn: Conn, collection: str) -> None:
     conn.execute("DELETE FROM chunk_terms WHERE collection = %s", (collection,))
 
 
@@ -116,7 +116,7 @@ class KeywordHit:
 
 
 def search(
-    conn: psycopg.Connection,
+    conn: Conn,
     question: str,
     collections: Sequence[str],
     *,
@@ -166,14 +166,16 @@ class TermStats:
     missing: list[str]  # question terms that occur nowhere in it, not even as a variant
 
 
-def term_stats(conn: psycopg.Connection, question: str, collections: Sequence[str]) -> TermStats:
+def term_stats(conn: Conn, question: str, collections: Sequence[str]) -> TermStats:
     terms = sorted(term_frequencies(question))
     if not terms or not collections:
         return TermStats(0, {}, [])
-    n = conn.execute(
-        "SELECT coalesce(sum(chunks), 0)::int AS n FROM collection_stats WHERE collection = ANY(%s)",
-        (list(collections),),
-    ).fetchone()["n"]
+    n = db.one(
+        conn.execute(
+            "SELECT coalesce(sum(chunks), 0)::int AS n FROM collection_stats WHERE collection = ANY(%s)",
+            (list(collections),),
+        )
+    )["n"]
     rows = conn.execute(
         "SELECT term, sum(df)::int AS df FROM collection_terms WHERE collection = ANY(%s) AND term = ANY(%s) "
         "AND df > 0 GROUP BY term",
@@ -201,7 +203,7 @@ def term_stats(conn: psycopg.Connection, question: str, collections: Sequence[st
     return TermStats(n, idf, [t for t in terms if t not in idf])
 
 
-def backfill(conn: psycopg.Connection, batch: int = 2000) -> int:
+def backfill(conn: Conn, batch: int = 2000) -> int:
     """Index chunks that have no postings (written before migration 0007); returns how many were looked at."""
     done, last_id = 0, 0
     while True:
@@ -242,7 +244,7 @@ GROUP BY p.chunk_id
 
 
 def score_chunks(
-    conn: psycopg.Connection,
+    conn: Conn,
     question: str,
     collections: Sequence[str],
     chunk_ids: Sequence[int],

@@ -20,7 +20,7 @@ import logging
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from core.errors import ConfigError
 
@@ -92,7 +92,7 @@ class HttpReranker:
         self.url, self.model, self.api_key, self.timeout_s = url, model, api_key, timeout_s
 
     def scores(self, question: str, passages: Sequence[Rerankable]) -> list[float] | None:
-        body = {"query": question, "documents": [f"{p.section_title}\n{p.content}" for p in passages]}
+        body: dict[str, Any] = {"query": question, "documents": [f"{p.section_title}\n{p.content}" for p in passages]}
         body["top_n"] = len(passages)
         if self.model:
             body["model"] = self.model
