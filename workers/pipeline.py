@@ -12,12 +12,11 @@ from dataclasses import asdict, dataclass, field
 from core import db
 from core.errors import InvalidQuestion
 from core.settings import Settings, get_settings
-from feedback.demos import question_similarity
 from feedback.prompt_versions import AnsweringParams, PromptVersion, active_version_for
 from guardrails.dont_know import ClosestDoc, dont_know_message
 from guardrails.grounding import CitationRef, check_grounding
 from guardrails.pii import PiiGuard, Redaction, shared_guard
-from guardrails.text import question_problem, without_placeholders
+from guardrails.text import question_problem, question_similarity, without_placeholders
 from workers.answerability.gate import AnswerabilityGate, Assessment
 from workers.answerers.base import Answerer, Citation, Draft
 from workers.answerers.extractive import ExtractiveAnswerer
