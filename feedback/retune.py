@@ -198,7 +198,8 @@ def search_params(
     best = base.params
     start = evaluator.metrics(base, train)
     best_score = start.score
-    trace = [{"round": 0, "param": None, "value": None, "score": round(best_score, 4), "kept": True}]
+    trace: list[dict[str, Any]] = [{"round": 0, "param": None, "value": None, "score": round(best_score, 4),
+                                    "kept": True}]  # fmt: skip
     for round_no in range(1, rounds + 1):
         improved = False
         for name, values in grid.items():
@@ -317,7 +318,7 @@ def retune(
     url = database_url or db.database_url()
     key = retune_lock_key(scope)
     with db.connect(url, autocommit=True) as lock_conn:
-        if not lock_conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (key,)).fetchone()["ok"]:
+        if not db.one(lock_conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (key,)))["ok"]:
             busy = "another retune is running; try again when it has finished"
             return RetuneResult("busy", busy, None, None, scope=scope)
         try:
@@ -492,8 +493,7 @@ def evaluate(
     is stored in the scope."""
     url = database_url or db.database_url()
     with db.connection(url) as conn:
-        known = version_id is not None
-        version = pv.get_version(conn, version_id, scope) if known else pv.active_version(conn, scope)
+        version = pv.get_version(conn, version_id, scope) if version_id is not None else pv.active_version(conn, scope)
         team = labels_team(conn, scope)
         examples = load_examples(conn, votes_need_approval=votes_need_approval, team=team)
         heldout = [e for e in examples if e.split == "heldout"]

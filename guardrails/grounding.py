@@ -14,12 +14,31 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, NotRequired, TypedDict
 
 from guardrails.claims import CHECKS, ClaimIssue, check_answer
 from guardrails.text import content_terms, coverage, normalize_space, sentences, term_set
 
 # Optional semantic support: (sentence, passages) -> best cosine similarity in [0, 1].
 SemanticSupport = Callable[[str, Sequence[str]], float]
+
+
+
+class GroundingVerdict(TypedDict):
+    """The grounding stage's verdict as stored and shown (`--json`): "skipped" when no answer was checked."""
+
+    verdict: str  # grounded | ungrounded | skipped
+    score: NotRequired[float]
+    threshold: NotRequired[float]
+    problems: NotRequired[list[str]]
+    unsupported_sentences: NotRequired[int]
+    claim_issues: NotRequired[list[str]]
+    judge: NotRequired[dict[str, Any]]  # the optional model judge's verdict
+
+
+def skipped() -> GroundingVerdict:
+    """The verdict when no answer was checked (nothing retrieved, the gate said no, the model declined)."""
+    return {"verdict": "skipped"}
 
 _QUOTED = re.compile(r"[\"“]([^\"”]{12,})[\"”]")
 
@@ -50,7 +69,7 @@ class GroundingReport:
     def grounded(self) -> bool:
         return self.verdict == "grounded"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> GroundingVerdict:
         return {
             "verdict": self.verdict,
             "score": round(self.score, 4),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from guardrails.cards import CardNumberRecognizer
 from guardrails.iban import IbanNumberRecognizer
@@ -21,6 +21,15 @@ from guardrails.secrets import SECRET_ENTITIES, secret_recognizers
 
 if TYPE_CHECKING:
     from presidio_analyzer.nlp_engine import NlpEngine
+
+
+class PiiVerdict(TypedDict):
+    """What redaction found (never the values): stored with every interaction, shown by `ask --json`."""
+
+    found: bool
+    entities: dict[str, int]  # entity type → how many
+    secrets: bool
+    ner: str  # the NER model that checked names and places, or "not configured"
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +95,7 @@ class Redaction:
     def secrets_found(self) -> bool:
         return any(f.is_secret for f in self.findings)
 
-    def verdict(self) -> dict:
+    def verdict(self) -> PiiVerdict:
         return {"found": self.found, "entities": self.entity_counts, "secrets": self.secrets_found, "ner": self.ner}
 
 

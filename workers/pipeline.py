@@ -8,14 +8,15 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from typing import Any, NotRequired, TypedDict
 
 from core import db
 from core.errors import InvalidQuestion
 from core.settings import Settings, get_settings
 from feedback.prompt_versions import AnsweringParams, PromptVersion, active_version_for
 from guardrails.dont_know import ClosestDoc, dont_know_message
-from guardrails.grounding import CitationRef, check_grounding
-from guardrails.pii import PiiGuard, Redaction, shared_guard
+from guardrails.grounding import CitationRef, GroundingVerdict, check_grounding, skipped
+from guardrails.pii import PiiGuard, PiiVerdict, Redaction, shared_guard
 from guardrails.text import question_problem, question_similarity, without_placeholders
 from workers.answerability.gate import AnswerabilityGate, Assessment
 from workers.answerers.base import Answerer, Citation, Draft
@@ -39,6 +40,47 @@ class CitationOut:
     verified: bool = False
 
 
+class ClosestOut(TypedDict):
+    title: str  # "Document › Section"
+    link: str
+
+
+class GuardVerdicts(TypedDict):
+    """The guards' verdicts on one answer, stored with the interaction (`guard` in `ask --json`)."""
+
+    pii_in: PiiVerdict  # found in the question and redacted before anything else
+    pii_out: PiiVerdict  # found in the answer and its quotes
+    grounding: GroundingVerdict
+    draft: NotRequired[str]  # an answer that failed a check: kept for review, never shown
+
+
+class Scores(TypedDict):
+    """How the answer was decided (`scores` in `ask --json`): answerability, retrieval, the model's usage."""
+
+    answerability: float
+    confidence: str  # high | medium | low
+    answerability_threshold: float
+    gate: str
+    signals: dict[str, float]
+    best_relevance: float
+    abstain_threshold: float
+    retrieved: int
+    fts_hits: int
+    vector_hits: int
+    top: list[dict[str, float]]
+    usage: dict[str, Any]
+    verified_similarity: NotRequired[float | None]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the gate, the answerer and the grounding check decided: `reason` is "" when the draft may be shown."""
+
+    draft: Draft
+    grounding: GroundingVerdict
+    reason: str
+
+
 @dataclass
 class AnswerResult:
     interaction_id: str
@@ -47,17 +89,28 @@ class AnswerResult:
     reason: str
     question_redacted: str
     citations: list[CitationOut] = field(default_factory=list)
-    closest: list[dict] = field(default_factory=list)
-    guard: dict = field(default_factory=dict)
-    scores: dict = field(default_factory=dict)
+    closest: list[ClosestOut] = field(default_factory=list)
+    guard: GuardVerdicts = field(default_factory=lambda: _empty_guard())
+    scores: Scores = field(default_factory=lambda: _empty_scores())
     prompt_version: int | None = None
     answerer: str = ""
-    timings_ms: dict = field(default_factory=dict)
+    timings_ms: dict[str, float] = field(default_factory=dict)
     # "high" | "medium" | "low": the answerability probability in words (workers.answerability.gate).
     confidence: str = "low"
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def _empty_guard() -> GuardVerdicts:
+    nothing: PiiVerdict = {"found": False, "entities": {}, "secrets": False, "ner": ""}
+    return {"pii_in": nothing, "pii_out": nothing, "grounding": skipped()}
+
+
+def _empty_scores() -> Scores:
+    return {"answerability": 0.0, "confidence": "low", "answerability_threshold": 0.0, "gate": "", "signals": {},
+            "best_relevance": 0.0, "abstain_threshold": 0.0, "retrieved": 0, "fts_hits": 0, "vector_hits": 0,
+            "top": [], "usage": {}}  # fmt: skip
 
 
 class _Timer:
@@ -181,9 +234,8 @@ class Pipeline:
                 assessment = self.gate.assess(
                     conn, query_text, collections, retrieval, version.params.answerability_threshold
                 )
-        draft, grounding, reason = self._answer(
-            redaction.text, query_text, vector, retrieval, assessment, version, timer
-        )
+        decision = self._answer(redaction.text, query_text, vector, retrieval, assessment, version, timer)
+        draft, reason = decision.draft, decision.reason
         with timer.stage("guard_out"):
             answer_guard = self.guard.redact(draft.answer) if draft.answer else None
             quotes = [self.guard.redact(c.quote).text for c in draft.citations]
@@ -196,7 +248,7 @@ class Pipeline:
             draft,
             quotes,
             answer_guard,
-            grounding,
+            decision.grounding,
             reason,
         )
         # "total" is the time to the answer, the same figure stored and observed as a metric; the write
@@ -226,7 +278,7 @@ class Pipeline:
         draft: Draft,
         quotes: list[str],
         answer_guard: Redaction | None,
-        grounding: dict,
+        grounding: GroundingVerdict,
         reason: str,
     ) -> AnswerResult:
         closest = _closest(retrieval.passages)
@@ -245,15 +297,15 @@ class Pipeline:
             for i, c in enumerate(draft.citations)
             if answered and c.chunk_id in by_id
         ]
-        no_findings = {"found": False, "entities": {}, "secrets": False}
-        guard = {
+        no_findings = Redaction(text="", ner=redaction.ner).verdict()  # no answer text was guarded
+        guard: GuardVerdicts = {
             "pii_in": redaction.verdict(),
             "pii_out": answer_guard.verdict() if answer_guard else no_findings,
             "grounding": grounding,
         }
         if not answered and answer_guard:
             guard["draft"] = answer_guard.text  # kept for review; never shown as an answer
-        scores = {
+        scores: Scores = {
             "answerability": assessment.probability,
             "confidence": assessment.confidence,
             "answerability_threshold": version.params.answerability_threshold,
@@ -279,7 +331,7 @@ class Pipeline:
             reason=reason,
             question_redacted=redaction.text,
             citations=citations,
-            closest=[{"title": d.title, "link": d.link} for d in closest],
+            closest=[ClosestOut(title=d.title, link=d.link) for d in closest],
             guard=guard,
             scores=scores,
             prompt_version=version.id,
@@ -337,15 +389,15 @@ class Pipeline:
         assessment: Assessment,
         version: PromptVersion,
         timer: _Timer,
-    ) -> tuple[Draft, dict, str]:
-        """Gate, generate and ground. Returns the draft, the grounding verdict and the dont_know reason ('' if ok)."""
+    ) -> Decision:
+        """Gate, generate and ground: the draft, the grounding verdict and the dont_know reason ('' if ok)."""
         params = version.params
         with timer.stage("gate"):
             if not retrieval.passages:
-                return Draft(answer="", can_answer=False), {"verdict": "skipped"}, "no_documents"
+                return Decision(Draft(answer="", can_answer=False), skipped(), "no_documents")
             verified = self._verified_draft(query_text, query_vector, retrieval, params.verified_threshold)
             if verified is None and _below_gate(params, retrieval, assessment):
-                return Draft(answer="", can_answer=False), {"verdict": "skipped"}, "weak_retrieval"
+                return Decision(Draft(answer="", can_answer=False), skipped(), "weak_retrieval")
         passages = [p for p in retrieval.passages if p.relevance >= params.abstain_threshold * 0.5]
         if verified is not None:
             draft, passage = verified
@@ -354,7 +406,7 @@ class Pipeline:
             with timer.stage("generate"):
                 draft = self.answerer.answer(question, passages, version)
         if not draft.can_answer:
-            return draft, {"verdict": "skipped"}, draft.decline_reason or "model_declined"
+            return Decision(draft, skipped(), draft.decline_reason or "model_declined")
         with timer.stage("ground"):
             report = check_grounding(
                 draft.answer,
@@ -372,10 +424,10 @@ class Pipeline:
                     grounding["judge"] = verdict.model_dump()
                     if not verdict.supported:
                         grounding["verdict"] = "ungrounded"
-                        grounding["problems"].append("the model judge found unsupported claims")
+                        grounding.setdefault("problems", []).append("the model judge found unsupported claims")
         if grounding["verdict"] != "grounded":
-            return draft, grounding, "ungrounded"
-        return draft, grounding, ""
+            return Decision(draft, grounding, "ungrounded")
+        return Decision(draft, grounding, "")
 
     def _semantic_support(self, sentence: str, passages: Sequence[str]) -> float:
         vectors = self.embedder.embed([sentence, *passages])
