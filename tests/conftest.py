@@ -24,6 +24,17 @@ from core.settings import Settings
 pytest_plugins = ["tests.support.slack_stack"]
 
 REPO = Path(__file__).resolve().parents[1]
+LEVELS = ("unit", "integration", "e2e", "deploy", "fuzz")  # the folders under tests/, each a pytest marker
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test's level is the folder it lives in (tests/unit, tests/integration, …): mark it so."""
+    for item in items:
+        parts = item.path.relative_to(REPO / "tests").parts
+        if len(parts) > 1 and parts[0] in LEVELS:
+            item.add_marker(getattr(pytest.mark, parts[0]))
+
+
 SAMPLE_KB = REPO / "core" / "sample_kb"
 
 
