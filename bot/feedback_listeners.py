@@ -24,7 +24,7 @@ from feedback import labels
 from feedback.document_weights import refresh_for_interactions
 from guardrails.pii import PiiGuard
 from workers import slack_store
-from workers.slack_blocks import pii_notice
+from workers.slack_blocks import FEEDBACK_ACTION, FEEDBACK_VALUES, pii_notice
 
 log = logging.getLogger(__name__)
 
@@ -101,9 +101,29 @@ class FeedbackListeners:
             return "ignored"
         pos, neg = self.settings.feedback_positive_reactions, self.settings.feedback_negative_reactions
         kind = labels.polarity(reaction, pos, neg)
-        if kind is None:
+        if kind is None or reaction in (labels.BUTTON_UP, labels.BUTTON_DOWN):
             return "ignored"  # 🎉 and friends are not votes
-        team = _team(body)
+        return self._vote(client, _team(body), channel, ts, user, kind, reaction, added=added)
+
+    def on_feedback_button(self, ack, body: dict, action: dict, client: WebClient) -> None:
+        """A click on the native 👍/👎 under an answer: the same vote as a reaction, through the same path (one
+        vote per person per answer; the latest click or reaction decides; the first 👎 asks what was wrong).
+        Slack sends no event when a click is undone, so a click is never a retraction."""
+        ack()
+        container = payload.obj(body, "container")
+        user = payload.text(payload.obj(body, "user"), "id")
+        channel, ts = payload.text(container, "channel_id"), payload.text(container, "message_ts")
+        kind = FEEDBACK_VALUES.get(payload.text(action, "value"))
+        if not user or not channel or not ts or kind is None or container.get("is_ephemeral") is True:
+            log.warning("malformed feedback button click ignored")
+            return
+        outcome = self._vote(client, _team(body), channel, ts, user, kind, labels.button_vote(kind), added=True)
+        log.info("feedback button: %s", outcome)
+
+    def _vote(
+        self, client: WebClient, team: str, channel: str, ts: str, user: str, kind: str, reaction: str, *, added: bool
+    ) -> str:
+        pos, neg = self.settings.feedback_positive_reactions, self.settings.feedback_negative_reactions
         try:
             with db.connection(self.db_url) as conn:
                 answer = slack_store.answer_at(conn, team, channel, ts)
@@ -373,6 +393,7 @@ def register_feedback(app: App, listeners: FeedbackListeners) -> None:
         outcome = listeners.on_reaction(event, body, client, context, added=False)
         log.info("reaction_removed: %s", outcome)
 
+    app.action(FEEDBACK_ACTION)(listeners.on_feedback_button)
     app.action(re.compile(f"^{fb.REASON_ACTION_PREFIX}"))(listeners.on_reason)
     app.action(fb.COMMENT_ACTION)(listeners.on_comment_button)
     app.view(fb.COMMENT_VIEW)(listeners.on_comment_submit)

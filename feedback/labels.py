@@ -35,8 +35,22 @@ def normalize_reaction(name: str) -> str:
     return _SKIN_TONE.sub("", name.strip(":"))
 
 
+# A click on Slack's native feedback buttons is kept among a label's "reactions" as one of these two names, so
+# that a vote by button and a vote by reaction are one vote per person per answer and the latest one decides.
+BUTTON_UP = "feedback_button:up"
+BUTTON_DOWN = "feedback_button:down"
+_BUTTONS = {BUTTON_UP: "up", BUTTON_DOWN: "down"}
+
+
+def button_vote(kind: str) -> str:
+    """The name a feedback-button click of this kind ('up' | 'down') is recorded under."""
+    return BUTTON_UP if kind == "up" else BUTTON_DOWN
+
+
 def polarity(reaction: str, positive: list[str], negative: list[str]) -> str | None:
     """'up', 'down' or None (a reaction that is not a vote)."""
+    if reaction in _BUTTONS:
+        return _BUTTONS[reaction]
     name = normalize_reaction(reaction)
     if name in positive:
         return "up"
@@ -85,10 +99,13 @@ def record_vote(
     permalink: str = "",
     heldout_percent: int = 30,
 ) -> VoteResult:
-    """A reaction was added: one vote per user per answer; the most recent reaction decides its polarity."""
+    """A reaction was added, or a feedback button clicked: one vote per user per answer; the most recent reaction
+    or click decides its polarity. A click replaces the person's earlier click (Slack sends no "deselect")."""
     assert kind in ("up", "down")
     inter = _interaction(conn, interaction_id)
-    reaction = normalize_reaction(reaction)
+    reaction = reaction if reaction in _BUTTONS else normalize_reaction(reaction)
+    # The names this one replaces in the list: itself, and for a click, the other button too.
+    replaced = list(_BUTTONS) if reaction in _BUTTONS else [reaction]
     before = conn.execute(
         "SELECT id, kind, status, reasons FROM labels WHERE interaction_id = %s AND user_id = %s "
         "AND kind IN ('up', 'down') FOR UPDATE",
@@ -114,9 +131,10 @@ def record_vote(
     # A flip, or a vote coming back after a retraction, needs review again; an approved, unchanged vote stays.
     reset = before["status"] == "retracted" or before["kind"] != kind
     conn.execute(
-        "UPDATE labels SET kind = %s, reactions = array_append(array_remove(reactions, %s), %s), "
+        "UPDATE labels SET kind = %s, "
+        "reactions = array_append(ARRAY(SELECT r FROM unnest(reactions) r WHERE r <> ALL(%s)), %s), "
         "status = CASE WHEN %s THEN 'pending' ELSE status END, updated_at = now() WHERE id = %s",
-        (kind, reaction, reaction, reset, before["id"]),
+        (kind, replaced, reaction, reset, before["id"]),
     )
     changed = reset
     return VoteResult(before["id"], kind, changed, changed and kind == "down" and not before["reasons"])

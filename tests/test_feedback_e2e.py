@@ -106,6 +106,43 @@ def test_thumbs_down_asks_the_voter_why_and_records_reasons_and_a_redacted_comme
     assert "<EMAIL_ADDRESS>" in label["comment"] and "ops-lead@example.com" not in label["comment"]
 
 
+def test_feedback_buttons_are_the_same_vote_as_reactions_and_the_latest_click_wins(slack, bot, settings):
+    msg, reply = ask(slack, "How many days of notice does a holiday request need?")
+    iid = interaction_of(settings, msg.ts)
+    assert reply.blocks[-1]["type"] == "context_actions", "the answer carries Slack's native 👍/👎"
+    slack.click_feedback(GENERAL, reply.ts, positive=True, user=BOB)
+    [label] = wait_labels(slack, settings, iid, lambda ls: ls and ls[0]["kind"] == "up")
+    assert (label["source"], label["user_id"], label["reactions"]) == ("reaction", BOB, ["feedback_button:up"])
+    assert not [e for e in slack.ephemerals(GENERAL, BOB) if e.thread_ts == msg.ts], "no follow-up on 👍"
+
+    # 👎 by click: the same label flips, and the voter is asked what was wrong, in the thread.
+    slack.click_feedback(GENERAL, reply.ts, positive=False, user=BOB)
+    [label] = wait_labels(slack, settings, iid, lambda ls: ls and ls[0]["kind"] == "down")
+    assert label["reactions"] == ["feedback_button:down"], "a click replaces the earlier click"
+    follow_up = slack.wait_for(
+        lambda: [e for e in slack.ephemerals(GENERAL, BOB) if e.blocks and e.thread_ts == msg.ts], timeout=10
+    )[-1]
+    assert "What was wrong" in follow_up.text
+    slack.click_ephemeral_button(follow_up, "feedback_reason_wrong")
+    wait_labels(slack, settings, iid, lambda ls: ls and ls[0]["reasons"] == ["wrong"])
+
+    # A reaction after the click: still one vote, the latest decides; removing it gives the click back.
+    slack.add_reaction(GENERAL, reply.ts, "+1", user=BOB)
+    [label] = wait_labels(slack, settings, iid, lambda ls: ls and ls[0]["kind"] == "up")
+    assert label["reactions"] == ["feedback_button:down", "+1"]
+    slack.remove_reaction(GENERAL, reply.ts, "+1", user=BOB)
+    [label] = wait_labels(slack, settings, iid, lambda ls: ls and ls[0]["kind"] == "down")
+    assert label["status"] == "pending" and label["reactions"] == ["feedback_button:down"]
+    # Clicking 👎 again (Slack un-highlights it, but sends no "deselect") changes nothing and asks nothing new.
+    asked = len([e for e in slack.ephemerals(GENERAL, BOB) if e.thread_ts == msg.ts])
+    slack.click_feedback(GENERAL, reply.ts, positive=False, user=BOB)
+    slack.click_feedback(GENERAL, reply.ts, positive=True, user=ALICE)  # another person: another label
+    labels = wait_labels(slack, settings, iid, lambda ls: len(ls) == 2)
+    assert [(lb["user_id"], lb["kind"]) for lb in labels] == [(BOB, "down"), (ALICE, "up")]
+    slack.wait_idle(5)
+    assert len([e for e in slack.ephemerals(GENERAL, BOB) if e.thread_ts == msg.ts]) == asked
+
+
 def test_reactions_that_are_not_votes_or_not_on_answers_are_ignored(slack, bot, settings):
     msg, reply = ask(slack, "How many reviewers does a billing PR need?")
     iid = interaction_of(settings, msg.ts)

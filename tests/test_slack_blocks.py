@@ -31,7 +31,29 @@ def test_citations_are_links_and_markup_in_answers_is_escaped():
     blob = json.dumps(blocks, ensure_ascii=False)
     assert "<https://docs.example.com/d0#setup|Doc 0 › Setup>" in blob and "d1#setup" in blob
     assert "&lt;!channel&gt;" in blob and "<!channel>" not in blob  # an answer can't ping the channel
-    assert "React :+1: or :-1:" in blob
+    assert "Click 👍 or 👎 below (or react :+1: or :-1:)" in blob
+
+
+def test_every_answer_ends_with_native_feedback_buttons_with_a_fresh_block_id():
+    from slack_standin.blocks import validate_blocks
+    from workers.slack_blocks import FEEDBACK_ACTION, private_answer_message
+
+    dont_know = AnswerResult("id", "dont_know", "I don't know. Nothing covers this.", "weak_retrieval", "q")
+    long_answer = _answer("Deploys go out from the release branch. " * 2000)
+    seen = set()
+    for result in (_answer("Yes."), dont_know, long_answer):
+        _, blocks = answer_message(result, pii={"found": True, "entities": {"JWT": 1}, "secrets": []}, expert=None)
+        last = blocks[-1]
+        assert last["type"] == "context_actions" and len(blocks) <= MAX_BLOCKS
+        (element,) = last["elements"]
+        assert element["type"] == "feedback_buttons" and element["action_id"] == FEEDBACK_ACTION
+        assert (element["positive_button"]["value"], element["negative_button"]["value"]) == ("up", "down")
+        assert validate_blocks(blocks) == []  # what Slack (the stand-in) accepts
+        assert "rotate" not in json.dumps(blocks[-1]) and "removed" in json.dumps(blocks[-3])  # notice kept
+        seen.add(last["block_id"])
+    assert len(seen) == 3, "a fresh block_id per message"
+    _, private = private_answer_message(_answer("Yes."))
+    assert all(b["type"] != "context_actions" for b in private), "no buttons on an ephemeral answer"
 
 
 def test_dont_know_lists_closest_documents_and_names_the_expert():
@@ -69,3 +91,22 @@ def test_demo_terminal_rendering_of_mrkdwn():
     shown = render_blocks(blocks, "fallback")
     assert "Sources\n1. Doc 0 › Setup (https://docs.example.com/d0#setup)" in shown
     assert "10 minutes" in shown and "*" not in shown.split("Was this")[0]
+
+
+def test_a_streamed_answer_is_steps_then_the_checked_text_then_the_final_blocks():
+    from slack_standin.blocks import validate_blocks
+    from workers.slack_blocks import STREAM_PIECE, streamed_answer
+
+    long = "Deploys go out from the release branch after the canary is green.\n" * 400  # ~27k characters
+    pii = {"found": True, "entities": {"EMAIL_ADDRESS": 1}, "secrets": []}
+    stream = streamed_answer(_answer(long), pii=pii, expert=None, collections=3)
+    assert [s["type"] for s in stream.steps] == ["plan_update", "task_update", "task_update"]
+    assert "Searched 3 collections" in json.dumps(stream.steps) and "against 2 sources" in json.dumps(stream.steps)
+    text = "".join(stream.pieces)
+    assert text.startswith(":lock: I removed an email address") and text.endswith(long.strip() + "\n")
+    assert all(len(p) <= STREAM_PIECE <= 12_000 for p in stream.pieces), "within chat.appendStream's limit"
+    assert [b["type"] for b in stream.final_blocks] == ["context", "context", "context_actions"]  # sources, hint
+    assert "Sources" in json.dumps(stream.final_blocks) and "removed" not in json.dumps(stream.final_blocks)
+    assert validate_blocks(stream.final_blocks) == [] and len(stream.final_blocks) <= MAX_BLOCKS
+    # The same answer as one message, for the chat.update fallback.
+    assert stream.blocks[-1]["type"] == "context_actions" and validate_blocks(stream.blocks) == []
