@@ -18,6 +18,7 @@ from workers.answerability.signals import Signals, _salient_missing, base_word, 
 from workers.search.fusion import rrf_fuse, score_fuse
 from workers.search.keyword import TermStats
 from workers.search.rerank import HttpReranker, SentenceReranker, make_reranker, rerank
+from workers.search.tokens import question_terms, search_terms
 
 # ---------------------------------------------------------------------------------------------- pure pieces
 
@@ -44,6 +45,14 @@ def test_clitics_and_hyphenated_words_are_not_names_the_collection_lacks():
     assert top == pytest.approx(salience("kubernetes")) and share > 0.5
     known = TermStats(chunks=100, idf={"typer": 2.0, "run": 1.0}, missing=[])
     assert _salient_missing("typer.run", known) == (1.0, 1.0)
+
+
+def test_contracted_stopwords_are_not_question_terms():
+    # "isn't" and "we're" are stopwords with a clitic: a collection that never wrote them lacks no subject
+    assert question_terms("It isn't working, we're sure I've can't won't") == ["work", "sure"]
+    assert "isn't" in search_terms("It isn't working")  # the index keeps them (as bm25s does)
+    # a content word keeps its possessive reading
+    assert question_terms("my teammate's script") == search_terms("my teammate's script")
 
 
 def test_normaliser_measures_signals_from_the_negatives_in_their_own_spread():

@@ -10,7 +10,7 @@ from wordfreq import zipf_frequency
 
 from guardrails.text import STOPWORDS, words
 from workers.search.keyword import TermStats
-from workers.search.tokens import COMPOUND, search_terms
+from workers.search.tokens import COMPOUND, question_terms, search_terms
 
 SENTENCE_PASSAGES = 3
 # A term the collection has never seen weighs like one that occurs in a single chunk of a large collection.
@@ -87,7 +87,7 @@ def _idf_max(stats: TermStats) -> float:
 
 
 def read_signals(question: str, stats: TermStats, retrieval) -> Signals:  # retrieval: workers.retrieval.Retrieval
-    terms = sorted(set(search_terms(question)))
+    terms = sorted(set(question_terms(question)))
     idf_missing = _idf_max(stats)
     weight = {t: stats.idf.get(t, idf_missing) for t in terms}
     total = sum(weight.values()) or 1.0

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from core import db
 from core.db import Conn
 from workers.search.tokens import COMPOUND as _COMPOUND
-from workers.search.tokens import term_frequencies
+from workers.search.tokens import question_terms, term_frequencies
 
 K1 = 1.5
 B = 0.75
@@ -167,7 +167,7 @@ class TermStats:
 
 
 def term_stats(conn: Conn, question: str, collections: Sequence[str]) -> TermStats:
-    terms = sorted(term_frequencies(question))
+    terms = sorted(set(question_terms(question)))
     if not terms or not collections:
         return TermStats(0, {}, [])
     n = db.one(
