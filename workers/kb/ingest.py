@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
+
+from core import db
 from core.db import Conn
 from core.settings import Settings
 from workers.embeddings import Embedder
 from workers.kb import store
-from workers.kb.chunking import chunk_document
-from workers.kb.parsing import UnreadableDocument, format_of, parse_bytes
+from workers.kb.chunking import Chunk, chunk_document
+from workers.kb.embedding_cache import PersistentEmbeddingCache
+from workers.kb.parsing import ParsedDocument, UnreadableDocument, format_of, parse_bytes
 from workers.kb.sentences import embed_sentences, quotable_sentences
 
 log = logging.getLogger(__name__)
@@ -58,6 +62,135 @@ def _links(url: str, anchors: list[str]) -> list[str]:
     return [f"{url}#{a}" if a else url for a in anchors]
 
 
+@dataclass
+class _Prepared:
+    rel: str
+    fmt: str
+    digest: str
+    old: store.StoredDocument | None
+    doc: ParsedDocument
+    chunks: list[Chunk]
+    quotable: list[list[str]]
+    url: str
+
+
+FileDone = Callable[[str, str, str], None]  # (path, outcome: added|updated|unchanged|failed|ignored, reason)
+
+# Documents parsed ahead of embedding: their chunks and sentences go to the model together, in length buckets.
+GROUP_DOCUMENTS = 16
+GROUP_TEXTS = 1024
+
+
+def ingest_paths(
+    conn: Conn,
+    base_dir: Path,
+    rels: Sequence[str],
+    collection: str,
+    *,
+    embedder: Embedder,
+    settings: Settings,
+    url_base: str | None = None,
+    known: dict[str, store.StoredDocument] | None = None,
+    report: IngestReport | None = None,
+    progress: Progress | None = None,
+    file_done: FileDone | None = None,
+) -> IngestReport:
+    """Ingest these files (paths relative to `base_dir`) into `collection`: unchanged ones (same content hash and
+    embedding model) are skipped, others parsed, chunked, embedded through the content-addressed cache, and
+    stored, each document in its own transaction. Unreadable files are reported, never raised."""
+    report = report or IngestReport(collection)
+    known = store.documents_in(conn, collection) if known is None else known
+    cache = (
+        embedder
+        if isinstance(embedder, PersistentEmbeddingCache)
+        else PersistentEmbeddingCache(conn, embedder, batch_size=settings.embeddings_batch)
+    )
+    pending: list[_Prepared] = []
+
+    def done(rel: str, outcome: str, reason: str = "") -> None:
+        if file_done:
+            file_done(rel, outcome, reason)
+
+    def fail(rel: str, exc: Exception) -> None:
+        conn.rollback()
+        reason = str(exc).split(": ", 1)[-1] if isinstance(exc, UnreadableDocument) else str(exc)
+        report.failed.append((rel, reason))
+        log.warning("skipped %s: %s", rel, reason)
+        done(rel, "failed", reason)
+
+    def flush() -> None:
+        if not pending:
+            return
+        if cache.dim:
+            cache.prefetch(
+                [c.embedding_text() for p in pending for c in p.chunks]
+                + [s for p in pending for q in p.quotable for s in q]
+            )
+            conn.commit()  # the vectors are kept even if a document of the group fails to store
+        for p in pending:
+            try:
+                vectors = cache.embed([c.embedding_text() for c in p.chunks]) if cache.dim else None
+                store.replace_document(
+                    conn,
+                    collection=collection,
+                    source_path=p.rel,
+                    title=p.doc.title,
+                    url=p.url,
+                    fmt=p.fmt,
+                    content_hash=p.digest,
+                    embedding_model=cache.name,
+                    chunks=p.chunks,
+                    links=_links(p.url, [c.anchor for c in p.chunks]),
+                    embeddings=vectors,
+                    sentences=p.quotable,
+                    sentence_embeddings=embed_sentences(cache, p.quotable),
+                )
+                conn.commit()
+            except (psycopg.DataError, psycopg.IntegrityError) as exc:
+                fail(p.rel, exc)
+                continue
+            report.chunks_written += len(p.chunks)
+            (report.updated if p.old else report.added).append(p.rel)
+            done(p.rel, "updated" if p.old else "added")
+        pending.clear()
+        cache.forget()
+
+    for rel in rels:
+        path = base_dir / rel
+        if progress:
+            progress(rel, len(rels))
+        fmt = format_of(path)
+        if fmt is None:
+            report.ignored.append(rel)
+            done(rel, "ignored")
+            continue
+        try:
+            size = path.stat().st_size
+            if size > settings.max_file_bytes:
+                raise UnreadableDocument(f"too large ({size:,} bytes > {settings.max_file_bytes:,})")
+            raw = path.read_bytes()
+            digest = hashlib.sha256(raw).hexdigest()
+            old = known.get(rel)
+            if old and old.content_hash == digest and old.embedding_model == embedder.name:
+                report.unchanged.append(rel)
+                done(rel, "unchanged")
+                continue
+            doc = parse_bytes(raw, fmt, rel, path.stem.replace("-", " ").replace("_", " ").strip() or rel)
+        except (UnreadableDocument, OSError) as exc:
+            fail(rel, exc)
+            continue
+        chunks = chunk_document(doc, max_chars=settings.chunk_max_chars, overlap_chars=settings.chunk_overlap_chars)
+        url = f"{url_base.rstrip('/')}/{rel}" if url_base else str(path)
+        pending.append(
+            _Prepared(rel, fmt, digest, old, doc, chunks, [quotable_sentences(c.content) for c in chunks], url)
+        )
+        texts = sum(len(p.chunks) + sum(len(q) for q in p.quotable) for p in pending)
+        if len(pending) >= GROUP_DOCUMENTS or texts >= GROUP_TEXTS:
+            flush()
+    flush()
+    return report
+
+
 def ingest_folder(
     conn: Conn,
     root: Path,
@@ -74,63 +207,48 @@ def ingest_folder(
     if not root.exists():
         raise FileNotFoundError(f"{root} does not exist")
     report = IngestReport(collection)
+    prepare_collection(conn, collection, embedder)
+    known = store.documents_in(conn, collection)
+    base_dir = root if root.is_dir() else root.parent
+    rels = [path.relative_to(base_dir).as_posix() for path in discover(root)]
+    ingest_paths(
+        conn,
+        base_dir,
+        rels,
+        collection,
+        embedder=embedder,
+        settings=settings,
+        url_base=url_base,
+        known=known,
+        report=report,
+        progress=progress,
+    )
+    if delete_missing:
+        report.removed = remove_missing(conn, collection, known, set(rels))
+    return report
+
+
+def prepare_collection(conn: Conn, collection: str, embedder: Embedder) -> None:
     store.ensure_collection(conn, collection)
     store.ensure_vector_index(conn, embedder.dim)
     conn.commit()
-    known = store.documents_in(conn, collection)
-    files = list(discover(root))
-    seen: set[str] = set()
-    base_dir = root if root.is_dir() else root.parent
-    for path in files:
-        rel = path.relative_to(base_dir).as_posix()
-        if progress:
-            progress(rel, len(files))
-        fmt = format_of(path)
-        if fmt is None:
-            report.ignored.append(rel)
-            continue
-        seen.add(rel)
-        try:
-            size = path.stat().st_size
-            if size > settings.max_file_bytes:
-                raise UnreadableDocument(f"too large ({size:,} bytes > {settings.max_file_bytes:,})")
-            raw = path.read_bytes()
-            digest = hashlib.sha256(raw).hexdigest()
-            old = known.get(rel)
-            if old and old.content_hash == digest and old.embedding_model == embedder.name:
-                report.unchanged.append(rel)
-                continue
-            doc = parse_bytes(raw, fmt, rel, path.stem.replace("-", " ").replace("_", " ").strip() or rel)
-            chunks = chunk_document(doc, max_chars=settings.chunk_max_chars, overlap_chars=settings.chunk_overlap_chars)
-            url = f"{url_base.rstrip('/')}/{rel}" if url_base else str(path)
-            vectors = embedder.embed([c.embedding_text() for c in chunks]) if embedder.dim else None
-            quotable = [quotable_sentences(c.content) for c in chunks]
-            store.replace_document(
-                conn,
-                collection=collection,
-                source_path=rel,
-                title=doc.title,
-                url=url,
-                fmt=fmt,
-                content_hash=digest,
-                embedding_model=embedder.name,
-                chunks=chunks,
-                links=_links(url, [c.anchor for c in chunks]),
-                embeddings=vectors,
-                sentences=quotable,
-                sentence_embeddings=embed_sentences(embedder, quotable),
-            )
-            conn.commit()
-            report.chunks_written += len(chunks)
-            (report.updated if old else report.added).append(rel)
-        except (UnreadableDocument, OSError) as exc:
-            conn.rollback()
-            reason = str(exc).split(": ", 1)[-1] if isinstance(exc, UnreadableDocument) else str(exc)
-            report.failed.append((rel, reason))
-            log.warning("skipped %s: %s", rel, reason)
-    if delete_missing:
-        gone = {p: d for p, d in known.items() if p not in seen}
-        store.delete_documents(conn, [d.id for d in gone.values()])
+
+
+def remove_missing(conn: Conn, collection: str, known: dict[str, store.StoredDocument], present: set[str]) -> list[str]:
+    """Drop the collection's documents whose files are gone; the removed paths."""
+    gone = {p: d for p, d in known.items() if p not in present}
+    store.delete_documents(conn, [d.id for d in gone.values()])
+    conn.commit()
+    return sorted(gone)
+
+
+def calibrate_collection(url: str, collection: str, embedder: Embedder) -> dict:
+    """Label-free answerability calibration of one collection, stored; its pseudo-questions and negatives are
+    embedded through the cache (on an autocommit connection of its own: calibration rolls its transaction back),
+    so recalibrating after a small change embeds only the questions of changed chunks."""
+    from workers.answerability.calibration import calibrate
+
+    with db.connect(url, autocommit=True) as cache_conn, db.connect(url) as conn:
+        normaliser = calibrate(conn, collection, PersistentEmbeddingCache(cache_conn, embedder))
         conn.commit()
-        report.removed = sorted(gone)
-    return report
+    return normaliser.info
