@@ -21,13 +21,13 @@ RETUNE_QUEUE = "retune"  # slow: prompt version search and evaluation
 
 def make_celery() -> Celery:
     settings = get_settings()
-    app = Celery("answerloop", broker=settings.redis_url, include=["workers.tasks"])
+    app = Celery("answerloop", broker=settings.redis_url, include=["workers.tasks", "workers.ingest_tasks"])
     app.conf.update(
         task_queues=[Queue(ANSWER_QUEUE), Queue(INGEST_QUEUE), Queue(RETUNE_QUEUE)],
         task_default_queue=ANSWER_QUEUE,
         task_routes={
             "workers.tasks.answer_slack_question": {"queue": ANSWER_QUEUE},
-            "workers.tasks.ingest_folder_task": {"queue": INGEST_QUEUE},
+            "workers.ingest_tasks.ingest_batch": {"queue": INGEST_QUEUE},
             "workers.tasks.publish_verified": {"queue": INGEST_QUEUE},
             "workers.tasks.retune": {"queue": RETUNE_QUEUE},
         },

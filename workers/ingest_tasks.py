@@ -1,0 +1,93 @@
+"""Ingestion on the `ingest` queue: one task per batch of a job's files (workers/kb/jobs.py).
+
+At-least-once like every task here (acks_late, reject_on_worker_lost): a batch whose worker died is delivered
+again and does only the files still pending; a file whose document was stored but not yet marked is skipped by
+its content hash. Whichever batch leaves no file pending finishes the job, once: documents whose files are gone
+are removed and the collection's answerability is recalibrated if anything changed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Task
+
+from core import db
+from core.db import Conn
+from core.errors import DatabaseUnavailable
+from core.settings import Settings, get_settings
+from workers.celery_app import INGEST_QUEUE, celery_app
+from workers.embeddings import Embedder, get_embedder
+from workers.kb import jobs, store
+from workers.kb.ingest import calibrate_collection, ingest_paths, prepare_collection, remove_missing
+
+log = logging.getLogger(__name__)
+
+
+@celery_app.task(
+    bind=True,
+    name="workers.ingest_tasks.ingest_batch",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(DatabaseUnavailable,),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    max_retries=5,
+)
+def ingest_batch(self: Task, job_id: int, batch: int) -> str:
+    settings = get_settings()
+    return run_batch(job_id, batch, settings, get_embedder(settings))
+
+
+def run_batch(job_id: int, batch: int, settings: Settings, embedder: Embedder) -> str:
+    """The task's body: ingest the batch's files still pending, then finish the job if none is left."""
+    with db.connect(db.database_url(settings)) as conn:
+        job = jobs.get_job(conn, job_id)
+        if job is None or job.status in ("done", "failed"):
+            return "skipped: no such job, or finished"
+        jobs.mark_running(conn, job_id)
+        paths = jobs.pending_paths(conn, job_id, batch)
+        if paths:
+            prepare_collection(conn, job.collection, embedder)
+            report = ingest_paths(
+                conn,
+                job.root,
+                paths,
+                job.collection,
+                embedder=embedder,
+                settings=settings,
+                url_base=job.url_base,
+                file_done=lambda path, outcome, reason: jobs.mark_file(conn, job_id, path, outcome, reason),
+            )
+            summary = (
+                f"batch {batch}: {len(report.added)} added, {len(report.updated)} updated, "
+                f"{len(report.unchanged)} unchanged, {len(report.failed)} failed"
+            )
+        else:
+            summary = f"batch {batch}: nothing pending"
+        if jobs.claim_finish(conn, job_id):
+            _finish(conn, job, db.database_url(settings), embedder)
+    return summary
+
+
+def _finish(conn: Conn, job: jobs.Job, url: str, embedder: Embedder) -> None:
+    try:
+        removed: list[str] = []
+        if job.delete_missing:
+            removed = remove_missing(conn, job.collection, store.documents_in(conn, job.collection),
+                                     jobs.job_paths(conn, job.id))  # fmt: skip
+        calibrated = False
+        if removed or jobs.changed_anything(conn, job.id):
+            calibrate_collection(url, job.collection, embedder)
+            calibrated = True
+        jobs.finish(conn, job.id, removed=len(removed), calibrated=calibrated)
+    except Exception as exc:
+        conn.rollback()
+        jobs.fail(conn, job.id, f"{type(exc).__name__}: {exc}")
+        raise
+
+
+def enqueue_job(job_id: int, batches: int) -> None:
+    """One task per batch on the ingest queue (task ids name the job and batch)."""
+    for batch in range(batches):
+        ingest_batch.apply_async((job_id, batch), queue=INGEST_QUEUE, task_id=f"ingest:{job_id}:{batch}")

@@ -1,0 +1,167 @@
+"""Ingest jobs in Postgres: a job, its files in batches, per-file outcomes, progress and the one-time finish."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from core import db
+from core.db import Conn
+from workers.kb import store
+from workers.kb.ingest import discover
+
+DEFAULT_BATCH_FILES = 16
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    collection: str
+    root: Path
+    url_base: str | None
+    delete_missing: bool
+    status: str
+
+
+def create_job(
+    conn: Conn,
+    root: Path,
+    collection: str,
+    *,
+    url_base: str | None = None,
+    delete_missing: bool = True,
+    batch_files: int = DEFAULT_BATCH_FILES,
+    created_by: str = "",
+) -> tuple[int, int]:
+    """Record a job over the files under `root` (resolved: workers see the same path), in batches of
+    `batch_files`; returns (job id, number of batches). Committed."""
+    root = root.resolve()
+    base_dir = root if root.is_dir() else root.parent
+    rels = [p.relative_to(base_dir).as_posix() for p in discover(root)]
+    batch_files = max(1, batch_files)
+    batches = max(1, (len(rels) + batch_files - 1) // batch_files)  # an empty folder: one batch finishes the job
+    store.ensure_collection(conn, collection)
+    job_id = db.one(
+        conn.execute(
+            "INSERT INTO ingest_jobs (collection, root, url_base, delete_missing, batches, created_by) "
+            "VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+            (collection, str(base_dir), url_base, delete_missing, batches, created_by),
+        )
+    )["id"]
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO ingest_job_files (job_id, path, batch) VALUES (%s, %s, %s)",
+            [(job_id, rel, i // batch_files) for i, rel in enumerate(rels)],
+        )
+    conn.commit()
+    return job_id, batches
+
+
+def get_job(conn: Conn, job_id: int) -> Job | None:
+    row = conn.execute(
+        "SELECT id, collection, root, url_base, delete_missing, status FROM ingest_jobs WHERE id = %s", (job_id,)
+    ).fetchone()
+    if row is None:
+        return None
+    return Job(row["id"], row["collection"], Path(row["root"]), row["url_base"], row["delete_missing"], row["status"])
+
+
+def pending_paths(conn: Conn, job_id: int, batch: int) -> list[str]:
+    rows = conn.execute(
+        "SELECT path FROM ingest_job_files WHERE job_id = %s AND batch = %s AND status = 'pending' ORDER BY path",
+        (job_id, batch),
+    ).fetchall()
+    return [r["path"] for r in rows]
+
+
+def mark_running(conn: Conn, job_id: int) -> None:
+    conn.execute(
+        "UPDATE ingest_jobs SET status = 'running', started_at = coalesce(started_at, now()) "
+        "WHERE id = %s AND status = 'queued'",
+        (job_id,),
+    )
+    conn.commit()
+
+
+def mark_file(conn: Conn, job_id: int, path: str, outcome: str, reason: str = "") -> None:
+    conn.execute(
+        "UPDATE ingest_job_files SET status = %s, reason = %s, finished_at = now() WHERE job_id = %s AND path = %s",
+        (outcome, reason[:2000], job_id, path),
+    )
+    conn.commit()
+
+
+def claim_finish(conn: Conn, job_id: int) -> bool:
+    """True for exactly one caller, once no file of the job is pending: that caller finishes the job."""
+    row = conn.execute(
+        """
+        UPDATE ingest_jobs SET status = 'finishing'
+        WHERE id = %s AND status IN ('queued', 'running')
+          AND NOT EXISTS (SELECT 1 FROM ingest_job_files WHERE job_id = %s AND status = 'pending')
+        RETURNING id
+        """,
+        (job_id, job_id),
+    ).fetchone()
+    conn.commit()
+    return row is not None
+
+
+def job_paths(conn: Conn, job_id: int) -> set[str]:
+    rows = conn.execute("SELECT path FROM ingest_job_files WHERE job_id = %s", (job_id,)).fetchall()
+    return {r["path"] for r in rows}
+
+
+def changed_anything(conn: Conn, job_id: int) -> bool:
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM ingest_job_files WHERE job_id = %s AND status IN ('added', 'updated')) AS x",
+        (job_id,),
+    ).fetchone()
+    return bool(row and row["x"])
+
+
+def finish(conn: Conn, job_id: int, *, removed: int, calibrated: bool, error: str = "") -> None:
+    conn.execute(
+        "UPDATE ingest_jobs SET status = %s, removed = %s, calibrated = %s, error = %s, finished_at = now() "
+        "WHERE id = %s",
+        ("failed" if error else "done", removed, calibrated, error[:2000], job_id),
+    )
+    conn.commit()
+
+
+def fail(conn: Conn, job_id: int, error: str) -> None:
+    conn.execute(
+        "UPDATE ingest_jobs SET status = 'failed', error = %s, finished_at = now() WHERE id = %s AND status <> 'done'",
+        (error[:2000], job_id),
+    )
+    conn.commit()
+
+
+PROGRESS_SQL = """
+    SELECT j.id, j.collection, j.root, j.status, j.batches, j.removed, j.calibrated, j.error, j.created_by,
+           j.created_at, j.started_at, j.finished_at,
+           count(f.path)::int AS total,
+           count(f.path) FILTER (WHERE f.status <> 'pending')::int AS done,
+           count(f.path) FILTER (WHERE f.status = 'added')::int AS added,
+           count(f.path) FILTER (WHERE f.status = 'updated')::int AS updated,
+           count(f.path) FILTER (WHERE f.status = 'unchanged')::int AS unchanged,
+           count(f.path) FILTER (WHERE f.status = 'failed')::int AS failed,
+           count(f.path) FILTER (WHERE f.status = 'ignored')::int AS ignored
+    FROM ingest_jobs j LEFT JOIN ingest_job_files f ON f.job_id = j.id
+"""
+
+
+def progress(conn: Conn, job_id: int) -> dict | None:
+    return conn.execute(PROGRESS_SQL + " WHERE j.id = %s GROUP BY j.id", (job_id,)).fetchone()
+
+
+def list_jobs(conn: Conn, *, limit: int = 20, collection: str | None = None) -> list[dict]:
+    where = " WHERE j.collection = %s" if collection else ""
+    params: Sequence[object] = (collection, limit) if collection else (limit,)
+    return conn.execute(PROGRESS_SQL + where + " GROUP BY j.id ORDER BY j.id DESC LIMIT %s", params).fetchall()
+
+
+def failures(conn: Conn, job_id: int) -> list[dict]:
+    return conn.execute(
+        "SELECT path, reason FROM ingest_job_files WHERE job_id = %s AND status = 'failed' ORDER BY path", (job_id,)
+    ).fetchall()
