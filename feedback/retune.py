@@ -22,31 +22,33 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from core import db
 from feedback import prompt_versions as pv
 from feedback.demos import select_demos
-from feedback.examples import Example, load_examples
+from feedback.examples import load_examples
 from feedback.reports import store_report
-from feedback.scoring import (
-    JudgeTally,
-    Metrics,
-    Outcome,
-    comparison_table,
-    credit,
-    decide,
-    regressions,
-    score,
-)
+from feedback.retune_candidates import JudgeFn, build_candidates, pairwise, score_candidates
+from feedback.retune_report import candidate_entry, changed_params, counts_by_expectation, store
+from feedback.retune_search import DEFAULT_GRID, AnswerFn, Evaluator, search_params
+from feedback.scoring import Metrics, score
+
+__all__ = [  # the retune's public names (the search, candidates and report live in retune_*.py)
+    "DEFAULT_GRID",
+    "AnswerFn",
+    "Evaluator",
+    "JudgeFn",
+    "RetuneOptions",
+    "RetuneResult",
+    "evaluate",
+    "pairwise",
+    "retune",
+    "search_params",
+]
 
 log = logging.getLogger(__name__)
-
-# (question, collections, version, exclude_documents) → what the version does with it, recording nothing
-AnswerFn = Callable[[str, Sequence[str], pv.PromptVersion, Sequence[int]], Outcome]
-JudgeFn = Callable[[str, str, str, str], "str | None"]  # (question, reference, answer A, answer B) → A | B | tie
 
 # Only one retune at a time per scope (a beat tick and an admin's command must not promote twice).
 RETUNE_LOCK_KEY = 0x616E_7377  # "answ": the default scope's
@@ -67,18 +69,6 @@ def labels_team(conn, scope: str) -> str | None:
         return scope
     installed = conn.execute("SELECT EXISTS (SELECT 1 FROM slack_installations) AS any").fetchone()["any"]
     return "" if installed else None
-
-
-DEFAULT_GRID: dict[str, list[Any]] = {
-    "answerability_threshold": [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8],
-    "abstain_threshold": [0.26, 0.30, 0.34, 0.38, 0.42, 0.46, 0.50, 0.55],
-    "grounding_threshold": [0.4, 0.5, 0.6, 0.7],
-    "max_answer_sentences": [1, 2, 3, 4],
-    "min_sentence_support": [0.25, 0.30, 0.34, 0.40, 0.45],
-    "fts_weight": [0.25, 0.5, 1.0],
-    "doc_boost_weight": [0.0, 0.3, 0.6],
-    "verified_threshold": [0.65, 0.7, 0.75, 0.8, 0.85, 0.9],
-}
 
 
 @dataclass
@@ -110,47 +100,6 @@ class RetuneResult:
     scope: str = ""
 
 
-class Evaluator:
-    """Answers examples under a version through `answer_fn`, remembering outcomes (the search revisits
-    parameter sets, and the baseline is scored on both splits)."""
-
-    def __init__(self, answer_fn: AnswerFn, hidden_documents: Sequence[int] = ()) -> None:
-        self.answer_fn = answer_fn
-        self.hidden = list(hidden_documents)
-        self._memo: dict[tuple, Outcome] = {}
-        self.calls = 0
-
-    @staticmethod
-    def _key(version: pv.PromptVersion, example: Example) -> tuple:
-        shots = tuple((s.question, s.answer) for s in version.few_shot)
-        return (
-            version.instructions,
-            shots,
-            version.params.model_dump_json(),
-            example.question,
-            tuple(example.collections),
-            tuple(example.own_documents),
-        )
-
-    def outcomes(self, version: pv.PromptVersion, examples: Sequence[Example]) -> list[Outcome]:
-        out = []
-        for e in examples:
-            key = self._key(version, e)
-            if key not in self._memo:
-                self.calls += 1
-                try:
-                    hidden = [*self.hidden, *e.own_documents]
-                    self._memo[key] = self.answer_fn(e.question, e.collections, version, hidden)
-                except Exception as exc:  # one broken example must not sink the run; it counts as a failure
-                    log.warning("evaluation of one example failed: %s", type(exc).__name__)
-                    self._memo[key] = Outcome(status="dont_know", answer="", reason=f"error:{type(exc).__name__}")
-            out.append(self._memo[key])
-        return out
-
-    def metrics(self, version: pv.PromptVersion, examples: Sequence[Example]) -> Metrics:
-        return score(examples, self.outcomes(version, examples))
-
-
 def heldout_verified_documents(conn, team: str | None = None) -> list[int]:
     """Verified answers made from held-out corrections: hidden while evaluating, or a held-out question would
     be answered from its own reference."""
@@ -160,147 +109,6 @@ def heldout_verified_documents(conn, team: str | None = None) -> list[int]:
         {"team": team},
     ).fetchall()
     return [r["document_id"] for r in rows]
-
-
-def _with(version: pv.PromptVersion, **changes: Any) -> pv.PromptVersion:
-    """An unsaved variant of a version (id 0) for evaluation."""
-    params = changes.pop("params", version.params)
-    return version.model_copy(update={"id": 0, "params": params, **changes})
-
-
-def _window(values: Sequence[Any], center: Any, radius: int) -> list[Any]:
-    """The grid values at most `radius` steps below and above `center` (not `center` itself)."""
-    below = sorted(v for v in values if v < center)[-radius:] if radius else []
-    above = sorted(v for v in values if v > center)[:radius]
-    return below + above
-
-
-def search_params(
-    base: pv.PromptVersion,
-    train: Sequence[Example],
-    evaluator: Evaluator,
-    grid: dict[str, list[Any]],
-    rounds: int = 2,
-    max_drop: float = 0.1,
-    radius: int = 3,
-) -> tuple[pv.AnsweringParams, list[dict]]:
-    """Coordinate search on the train split inside a trust region around the active version.
-
-    For one parameter at a time, every grid value at most `radius` steps from the active version's value is
-    scored; the best one replaces the current value only if it scores strictly better (ties go to the value
-    closest to the active one: nothing changes without evidence) and does not trade away more than `max_drop`
-    of agreement or "I don't know" correctness against the active version. `rounds` passes let parameters
-    that interact settle.
-
-    The region is deliberate: on a few dozen labels the train score is flat across wide ranges and its far
-    ends are noise, so one retune moves each parameter a few grid steps and the held-out decision judges that;
-    weekly retunes walk further when the evidence keeps pointing the same way."""
-    best = base.params
-    start = evaluator.metrics(base, train)
-    best_score = start.score
-    trace: list[dict[str, Any]] = [{"round": 0, "param": None, "value": None, "score": round(best_score, 4),
-                                    "kept": True}]  # fmt: skip
-    for round_no in range(1, rounds + 1):
-        improved = False
-        for name, values in grid.items():
-            origin, current = getattr(base.params, name), getattr(best, name)
-            options = [v for v in _window(values, origin, radius) if v != current]
-            scored = []
-            for value in options:
-                params = best.model_copy(update={name: value})
-                m = evaluator.metrics(_with(base, params=params), train)
-                ok = not regressions(start, m, max_drop)
-                scored.append((m.score, value, params, ok))
-                trace.append({"round": round_no, "param": name, "value": value, "score": round(m.score, 4),
-                              "kept": False})  # fmt: skip
-            eligible = [t for t in scored if t[3] and t[0] > best_score + 1e-9]
-            if not eligible:
-                continue
-            top = max(t[0] for t in eligible)
-            s, value, params, _ = min((t for t in eligible if t[0] == top), key=lambda t: abs(t[1] - origin))
-            best, best_score, improved = params, s, True
-            next(t for t in reversed(trace) if t["param"] == name and t["value"] == value)["kept"] = True
-        if not improved:
-            break
-    return best, trace
-
-
-def pairwise(
-    judge: JudgeFn, examples: Sequence[Example], base: Sequence[Outcome], cand: Sequence[Outcome]
-) -> JudgeTally:
-    """Both orders (position bias cancels out); a win needs both verdicts, anything else is a tie."""
-    tally = JudgeTally()
-    for e, b, c in zip(examples, base, cand, strict=True):
-        if e.expect != "answer" or b.status != "answered" or c.status != "answered" or b.answer == c.answer:
-            continue
-        first = judge(e.question, e.reference or "", c.answer, b.answer)  # candidate is A
-        second = judge(e.question, e.reference or "", b.answer, c.answer)  # candidate is B
-        if first == "A" and second == "B":
-            tally.wins += 1
-        elif first == "B" and second == "A":
-            tally.losses += 1
-        else:
-            tally.ties += 1
-    return tally
-
-
-def _changed_params(a: pv.AnsweringParams, b: pv.AnsweringParams) -> dict:
-    da, dbb = a.model_dump(), b.model_dump()
-    return {k: {"from": da[k], "to": dbb[k]} for k in da if da[k] != dbb[k]}
-
-
-def _candidates(
-    active: pv.PromptVersion, demos: list[pv.FewShot], searched: pv.AnsweringParams, options: RetuneOptions
-) -> list[tuple[str, pv.PromptVersion]]:
-    out: list[tuple[str, pv.PromptVersion]] = []
-    seen: set[tuple] = set()
-
-    def add(name: str, version: pv.PromptVersion) -> None:
-        key = (version.params.model_dump_json(), tuple((s.question, s.answer) for s in version.few_shot))
-        current = (active.params.model_dump_json(), tuple((s.question, s.answer) for s in active.few_shot))
-        if key not in seen and key != current:
-            seen.add(key)
-            out.append((name, version))
-
-    if options.model_answers:
-        add("demos", _with(active, few_shot=demos))
-    add("params+demos", _with(active, few_shot=demos, params=searched))
-    for version in options.extra_candidates:
-        add(f"v{version.id}", version)
-    if options.model_answers and demos:
-        add(
-            "params+similar-demos",
-            _with(active, few_shot=demos, params=searched.model_copy(update={"few_shot_mode": "similar"})),
-        )
-    return out
-
-
-def _outcome_rows(examples: Sequence[Example], base: Sequence[Outcome], cand: Sequence[Outcome]) -> list[dict]:
-    """The held-out examples a candidate handles differently from the active version (what an admin reads)."""
-    rows = []
-    for e, b, c in list(zip(examples, base, cand, strict=True)):
-        if (b.status, b.answer) == (c.status, c.answer):
-            continue
-        row = {
-            "question": e.question,
-            "expect": e.expect,
-            "baseline": b.status + (f" ({b.reason})" if b.reason else ""),
-            "candidate": c.status + (f" ({c.reason})" if c.reason else ""),
-            "credit": [credit(e, b), credit(e, c)],
-        }
-        if b.answer != c.answer:
-            row.update(
-                reference=(e.reference or "")[:400], baseline_answer=b.answer[:400], candidate_answer=c.answer[:400]
-            )
-        rows.append(row)
-    return rows
-
-
-def _counts(examples: Sequence[Example]) -> dict:
-    counts: dict[str, int] = {}
-    for e in examples:
-        counts[e.expect] = counts.get(e.expect, 0) + 1
-    return counts
 
 
 def retune(
@@ -350,7 +158,11 @@ def _retune_locked(
     report: dict[str, Any] = {
         "team": scope,
         "baseline_version": active.id,
-        "examples": {"train": len(train), "heldout": len(heldout), "heldout_by_expectation": _counts(heldout)},
+        "examples": {
+            "train": len(train),
+            "heldout": len(heldout),
+            "heldout_by_expectation": counts_by_expectation(heldout),
+        },
         "options": {
             **{k: v for k, v in vars(options).items() if k not in ("grid", "extra_candidates")},
             "extra_candidates": [v.id for v in options.extra_candidates],
@@ -375,45 +187,31 @@ def _retune_locked(
         if train
         else (active.params, [])
     )
-    report["search"] = {"trace": trace, "changed": _changed_params(active.params, searched)}
+    report["search"] = {"trace": trace, "changed": changed_params(active.params, searched)}
     base_out = evaluator.outcomes(active, heldout)
     base_metrics = score(heldout, base_out)
     report["baseline"] = base_metrics.as_dict()
-    results = []
-    for name, candidate in _candidates(active, demos, searched, options):
-        cand_out = evaluator.outcomes(candidate, heldout)
-        metrics = score(heldout, cand_out)
-        tally = pairwise(judge_fn, heldout, base_out, cand_out) if judge_fn else None
-        verdict = decide(
-            base_metrics,
-            metrics,
-            margin=options.margin,
-            min_examples=options.min_heldout,
-            max_drop=options.max_drop,
-            judge=tally,
-        )
-        results.append((name, candidate, metrics, verdict, cand_out, tally))
-        report.setdefault("candidates", []).append(
-            {
-                "name": name,
-                "params_changed": _changed_params(active.params, candidate.params),
-                "demos": len(candidate.few_shot),
-                "metrics": metrics.as_dict(),
-                "table": comparison_table(base_metrics, metrics),
-                "judge": tally.as_dict() if tally else None,
-                "promote": verdict.promote,
-                "reasons": verdict.reasons,
-                "changed_outcomes": _outcome_rows(heldout, base_out, cand_out),
-            }
-        )
+    results = score_candidates(
+        build_candidates(active, demos, searched, options.model_answers, options.extra_candidates),
+        heldout,
+        evaluator,
+        base_out,
+        base_metrics,
+        judge_fn=judge_fn,
+        margin=options.margin,
+        min_examples=options.min_heldout,
+        max_drop=options.max_drop,
+    )
+    report["candidates"] = [candidate_entry(r, active, base_metrics, heldout, base_out) for r in results]
     report["evaluations"] = evaluator.calls
-    passing = [r for r in results if r[3].promote]
+    passing = [r for r in results if r.verdict.promote]
     if not passing:
-        best = max(results, key=lambda r: r[2].score, default=None)
-        why = f"best candidate '{best[0]}': {'; '.join(best[3].reasons)}" if best else "no candidate differs"
+        best = max(results, key=lambda r: r.metrics.score, default=None)
+        why = f"best candidate '{best.name}': {'; '.join(best.verdict.reasons)}" if best else "no candidate differs"
         summary = f"v{active.id} stays active ({why})"
         return _finish(url, "not_promoted", summary, report, active.id, None, actor, dry_run, scope)
-    name, candidate, metrics, verdict, cand_out, _ = max(passing, key=lambda r: r[2].score)
+    winner = max(passing, key=lambda r: r.metrics.score)
+    name, candidate, metrics, verdict = winner.name, winner.version, winner.metrics, winner.verdict
     report["winner"] = name
     decision = "promoted" if options.auto_promote else "pending_approval"
     if dry_run:
@@ -440,27 +238,12 @@ def _retune_locked(
             f"v{new_id} ({name}) {'promoted over' if options.auto_promote else 'waits for approval against'} "
             f"v{active.id}: {verdict.reasons[0]}"
         )
-        report_id = _store(conn, decision, summary, report, active.id, new_id, actor, dry_run, scope)
+        report_id = store(conn, decision, summary, report, active.id, new_id, actor, dry_run, scope)
         pv.set_review(conn, new_id, "approved" if options.auto_promote else "pending", report_id)
         if options.auto_promote:
             pv.activate(conn, new_id, actor, reason=f"retune report {report_id}", kind="promote", scope=scope)
     log.warning("retune%s: %s", f" of {scope}" if scope else "", summary)
     return RetuneResult(decision, summary, report_id, active.id, new_id, report, scope)
-
-
-def _store(conn, decision, summary, report, baseline, candidate, actor, dry_run, scope) -> int:
-    return store_report(
-        conn,
-        kind="retune",
-        actor=actor,
-        decision=decision,
-        summary=summary,
-        report=report,
-        baseline_version_id=baseline,
-        candidate_version_id=candidate,
-        dry_run=dry_run,
-        scope=scope,
-    )
 
 
 def _finish(
@@ -475,7 +258,7 @@ def _finish(
     scope: str,
 ) -> RetuneResult:
     with db.connection(url) as conn:
-        report_id = _store(conn, decision, summary, report, baseline, candidate, actor, dry_run, scope)
+        report_id = store(conn, decision, summary, report, baseline, candidate, actor, dry_run, scope)
     log.warning("retune%s: %s", f" of {scope}" if scope else "", summary)
     return RetuneResult(decision, summary, report_id, baseline, candidate, report, scope)
 
@@ -504,7 +287,7 @@ def evaluate(
         "team": scope,
         "version": version.id,
         "metrics": metrics.as_dict(),
-        "examples": {"heldout": len(heldout), "by_expectation": _counts(heldout)},
+        "examples": {"heldout": len(heldout), "by_expectation": counts_by_expectation(heldout)},
         "outcomes": [
             {"question": e.question, "expect": e.expect, "outcome": o.status + (f" ({o.reason})" if o.reason else "")}
             for e, o in list(zip(heldout, outcomes, strict=True))[:500]

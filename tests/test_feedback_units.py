@@ -11,7 +11,8 @@ from feedback.demos import most_similar
 from feedback.examples import Example, _expectation
 from feedback.labels import normalize_reaction, polarity, split_for
 from feedback.prompt_versions import AnsweringParams, FewShot, PromptVersion, diff
-from feedback.retune import Evaluator, _window, pairwise, search_params
+from feedback.retune import Evaluator, pairwise, search_params
+from feedback.retune_search import _window
 from feedback.scoring import AGREE, JudgeTally, Metrics, Outcome, agreement, credit, decide, score
 from guardrails.text import question_similarity
 from workers.celery_app import beat_schedule, retune_crontab
