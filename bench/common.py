@@ -331,6 +331,12 @@ def calibrate_collections(url: str, embedder, collections: Sequence[str] = COLLE
     return out
 
 
+def placeholder_path() -> None:
+    """Benches that count the placeholder and its chat.update measure that path (the streamed path posts neither):
+    the local stack's bot and workers read ANSWERLOOP_SLACK_STREAMING from the environment."""
+    os.environ["ANSWERLOOP_SLACK_STREAMING"] = "false"
+
+
 def question_limits_off() -> None:
     """Load benches: one simulated person asks far more than a person would. The local stack's bot reads its
     settings from the environment, so the per-person and per-channel question limits are turned off there."""

@@ -18,7 +18,17 @@ import statistics
 import time
 from pathlib import Path
 
-from common import RESULTS, bench_database, bench_home, fmt, header, ingest_sample, question_limits_off, write_report
+from common import (
+    RESULTS,
+    bench_database,
+    bench_home,
+    fmt,
+    header,
+    ingest_sample,
+    placeholder_path,
+    question_limits_off,
+    write_report,
+)
 from slack_bench import questions
 
 DEFAULT_OUT = RESULTS / "fairness.md"
@@ -103,6 +113,7 @@ def main() -> None:
     from workers.embeddings import get_embedder
 
     question_limits_off()
+    placeholder_path()
     url = bench_database("fairness")
     broker = EmbeddedRedis(bench_home() / "logs").start()
     base = {

@@ -71,6 +71,7 @@ from common import (
     ingest_sample,
     load_eval,
     percentile,
+    placeholder_path,
     question_limits_off,
     search_index_stats,
     write_report,
@@ -1160,6 +1161,7 @@ def main() -> None:
     from workers.embeddings import LocalEmbedder
 
     question_limits_off()
+    placeholder_path()
 
     started = time.perf_counter()
     wall: dict[str, float] = {}

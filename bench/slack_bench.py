@@ -33,6 +33,7 @@ from common import (
     header,
     ingest_sample,
     percentile,
+    placeholder_path,
     question_limits_off,
     write_report,
 )
@@ -152,6 +153,7 @@ def main() -> None:
     from workers.embeddings import get_embedder
 
     question_limits_off()
+    placeholder_path()
     url = bench_database("slack")
     broker = EmbeddedRedis(bench_home() / "logs").start()  # one Redis for every phase (see LocalSlackStack)
     # A load bench: one simulated person asks far more than a person would (rate limits off).

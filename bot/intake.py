@@ -23,6 +23,14 @@ from workers.slack_store import RequestKey
 log = logging.getLogger(__name__)
 
 PLACEHOLDER = ":hourglass_flowing_sand: Looking into it…"
+# The thread status while a question is worked on (assistant.threads.setStatus); Slack rotates the loading
+# messages and clears the status when the answer arrives (or after 2 minutes without one).
+STATUS = "is looking into it…"
+LOADING_MESSAGES = [
+    "Searching the documents…",
+    "Reading the closest passages…",
+    "Checking the answer against its sources…",
+]
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 
 # (key, priority): 0 is served first. A person's first open question gets 0, each further one waits behind
@@ -95,7 +103,12 @@ class Intake:
             return "unavailable"
         placeholder_ts = None
         notice = pii_notice(redaction.verdict())
-        if mode == "in_channel":
+        refused = self._status(client, q) if mode == "in_channel" else "not in channel"
+        if refused is None:  # the thread shows the status; the worker streams the answer (no placeholder)
+            self._record_delivery(q, "stream", "")
+        elif mode == "in_channel":
+            if refused != "off":
+                self._record_delivery(q, "update", f"setStatus: {refused}")
             placeholder_ts = self._placeholder(client, q, notice, redaction.text)
         else:  # ephemeral replies cannot be updated: the answer will be a second ephemeral message
             self._reply(client, q, PLACEHOLDER + (f"\n{notice}" if notice else ""))
@@ -107,7 +120,11 @@ class Intake:
                 ":warning: My work queue is unreachable right now. Your question is saved and I'll answer "
                 "here as soon as it's back."
             )
-            self._update(client, q, placeholder_ts, msg)
+            if refused is None:  # no placeholder to edit: the notice becomes the message the answer replaces
+                self._record_delivery(q, "update", "queue unreachable: the notice is updated")
+                self._placeholder(client, q, None, redaction.text, text=msg)
+            else:
+                self._update(client, q, placeholder_ts, msg)
             return "saved_for_later"
         with db.connection(self.db_url) as conn:
             slack_store.set_status(conn, q.key, "queued")
@@ -128,8 +145,35 @@ class Intake:
             )
         return None
 
-    def _placeholder(self, client: WebClient, q: Question, notice: str | None, asked: str) -> str | None:
-        text = PLACEHOLDER + (f"\n{notice}" if notice else "")
+    def _status(self, client: WebClient, q: Question) -> str | None:
+        """Show Slack's thread status while the question is worked on. None when shown; else why not — the
+        question then gets the placeholder and chat.update instead (a slash command has no thread to show it
+        in; a workspace or plan may refuse the method, or the app lack its scope)."""
+        if not self.settings.slack_streaming:
+            return "off"
+        if q.kind == "command":
+            return "slash command: no thread"
+        try:
+            client.assistant_threads_setStatus(
+                channel_id=q.key.channel_id,
+                thread_ts=q.thread_ts or q.key.message_ts,
+                status=STATUS,
+                loading_messages=LOADING_MESSAGES,
+            )
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or exc.response.status_code)
+            log.info("thread status refused for %s (%s): placeholder instead", q.key, error)
+            return error
+        return None
+
+    def _record_delivery(self, q: Question, delivery: str, note: str) -> None:
+        with db.connection(self.db_url) as conn:
+            slack_store.set_delivery(conn, q.key, delivery, note)
+
+    def _placeholder(
+        self, client: WebClient, q: Question, notice: str | None, asked: str, *, text: str = PLACEHOLDER
+    ) -> str | None:
+        text += f"\n{notice}" if notice else ""
         if q.kind == "command":  # the command's text is invisible to the channel: show what was asked
             text = f"<@{q.user_id}> asked: {asked}\n{text}"
         try:

@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     rate_limit_channel_per_minute: int = 60
     fair_queue: bool = True  # a person's further open questions queue behind other people's first ones
     default_reply_mode: Literal["in_channel", "ephemeral"] = "in_channel"
+    # Slack's AI-app experience: a thread status (assistant.threads.setStatus) while a question is worked on and
+    # the checked answer streamed (chat.startStream); a workspace or API that refuses falls back to the
+    # placeholder + chat.update, automatically. False: always the placeholder.
+    slack_streaming: bool = True
 
     # Celery on Redis.
     redis_url: str = Field(default="redis://127.0.0.1:6379/0", validation_alias="REDIS_URL")

@@ -119,7 +119,8 @@ def test_demo_runs_the_slack_round_trip_on_the_sample_kb(clean_db):
     assert "ingesting the sample documents" in r.stderr
     assert "celery:" in r.stderr and "handbook:" in r.stderr
     assert "Slack stand-in http://127.0.0.1:" in r.stderr
-    assert r.stdout.count("Looking into it") == 2  # each placeholder, before its answer replaced it
+    assert r.stdout.count("is looking into it") == 2  # each thread's status, before its answer streamed in
+    assert "Searched " in r.stdout and "collection" in r.stdout  # the steps the stream showed
     answer = r.stdout[r.stdout.index("10 minutes") : r.stdout.index("capital of Peru")]
     assert "Sources" in answer and "on-call.md#" in answer
     assert "I don't know" in r.stdout

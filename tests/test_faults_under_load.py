@@ -21,7 +21,7 @@ from core import db, migrate
 from core.settings import Settings
 from slack_standin import BOT_USER_ID, GENERAL, PRIVATE, SlackStandin
 from tests.support import services
-from tests.support.slack_stack import PLACEHOLDER_MARK, handbook_and_hr, worker_env
+from tests.support.slack_stack import final, handbook_and_hr, worker_env
 
 HR_DOC = "# Leave\n\n## Parental leave\n\nParental leave is 16 weeks at full pay, to be taken within 18 months.\n"
 HANDBOOK_QS = [
@@ -108,7 +108,7 @@ def post(slack, channel: str, text: str):
 
 
 def final_replies(slack, msg) -> list:
-    return [m for m in slack.bot_replies(msg.channel, msg.ts) if PLACEHOLDER_MARK not in (m.text or "")]
+    return [m for m in slack.bot_replies(msg.channel, msg.ts) if final(m)]  # not the placeholder, nor a stream
 
 
 def wait_all_final(slack, posted: list, timeout: float) -> None:
@@ -208,10 +208,10 @@ def test_redis_and_postgres_restarted_mid_run_recover_without_manual_steps(stack
 
 def test_a_429_storm_under_load_delays_answers_but_delivers_them_all(stack):
     slack = stack["slack"]
-    slack.inject_rate_limit("chat.update", count=25, retry_after=1)
+    slack.inject_rate_limit("chat.appendStream", count=25, retry_after=1)  # the streamed answers' deliveries
     posted = [post(slack, GENERAL, HANDBOOK_QS[i % 5]) for i in range(20)]
     wait_all_final(slack, posted, timeout=300)
-    limited = [c for c in slack.calls("chat.update") if c.http_status == 429]
+    limited = [c for c in slack.calls("chat.appendStream") if c.http_status == 429]
     assert len(limited) == 25
     for msg in posted:
         assert len(slack.bot_replies(GENERAL, msg.ts)) == 1

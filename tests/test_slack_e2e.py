@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -31,25 +32,114 @@ def kb_db(database_url, local_embedder, tmp_path_factory):
     return handbook_and_hr(database_url, local_embedder, tmp_path_factory.mktemp("hr"), "salary-bands.md", HR_DOC)
 
 
-def test_mention_gets_placeholder_then_cited_answer_in_thread(slack, bot, settings):
+@contextlib.contextmanager
+def refused(slack, method: str, error: str):
+    """This workspace answers `method` with `error` for the duration (e.g. streaming not allowed here)."""
+    slack.refuse_method(method, error)
+    try:
+        yield
+    finally:
+        slack.allow_method(method)
+
+
+def delivery_of(settings, msg_ts: str) -> dict:
+    [row] = rows(
+        settings.database_url,
+        "SELECT status, kind, delivery, delivery_note FROM slack_requests WHERE message_ts = %s",
+        msg_ts,
+    )
+    return row
+
+
+def test_mention_shows_a_status_then_streams_the_checked_answer_with_sources_and_buttons(slack, bot, settings):
     msg, reply = ask(slack, "How long before an unacknowledged page escalates to the secondary?")
+    # While it worked, the thread showed Slack's status with rotating loading messages (intake, then worker).
+    shown = slack.statuses(GENERAL, msg.ts)
+    assert shown and all(s["status"] and 0 < len(s["loading_messages"]) <= 10 for s in shown)
+    assert any("collection" in m for s in shown for m in s["loading_messages"])
+    assert slack.thread_status(GENERAL, msg.ts) is None, "the answer cleared the status"
+    # One message, streamed: thinking steps first, then the checked answer, then the final blocks.
+    assert slack.bot_replies(GENERAL, msg.ts) == [reply] and not slack.is_streaming(GENERAL, reply.ts)
+    kinds = [c["type"] for c in reply.chunks]
+    assert kinds[0] == "plan_update" and "task_update" in kinds and kinds[-1] == "markdown_text"
+    assert kinds.index("markdown_text") > max(i for i, k in enumerate(kinds) if k == "task_update")
+    steps = " ".join(c.get("title", "") for c in reply.chunks if c["type"] != "markdown_text")
+    assert "Searched 1 collection" in steps and "Checked the answer against" in steps
+    assert PLACEHOLDER_MARK not in json.dumps(reply.versions), "no placeholder on the streaming path"
+    assert "10 minutes" in reply.text
+    blob = json.dumps(reply.blocks, ensure_ascii=False)
+    assert "on-call.md#paging-and-escalation" in blob and "Click 👍 or 👎 below" in blob
+    assert reply.blocks[-1]["type"] == "context_actions"
+    [start] = [c for c in slack.calls("chat.startStream") if c.args.get("thread_ts") == msg.ts]
+    assert (start.args["recipient_user_id"], start.args["recipient_team_id"]) == (ALICE, slack.team_id)
+    assert all(len(c.args.get("markdown_text", "")) <= 12_000 for c in slack.calls("chat.appendStream"))
+    # ack latency of Socket Mode envelopes stays far below Slack's 3 s
+    assert max(slack.ack_latencies("events_api")) < 1.0
+    slack.wait_for(lambda: delivery_of(settings, msg.ts)["status"] == "delivered", timeout=10)
+    assert delivery_of(settings, msg.ts) == {
+        "status": "delivered", "kind": "mention", "delivery": "stream", "delivery_note": ""
+    }  # fmt: skip
+
+
+def test_a_workspace_without_the_status_gets_the_placeholder_and_chat_update(slack, bot, settings):
+    with refused(slack, "assistant.threads.setStatus", "not_allowed"):
+        msg, reply = ask(slack, "How long before an unacknowledged page escalates to the secondary?")
     replies = slack.bot_replies(GENERAL, msg.ts)
     assert len(replies) == 1, "the placeholder is updated in place, never a second message"
     assert PLACEHOLDER_MARK in reply.history[0]["text"]  # it started as the placeholder
-    assert "10 minutes" in reply.text
-    blob = json.dumps(reply.blocks)
-    assert "on-call.md#paging-and-escalation" in blob and "React :+1:" in blob
-    # ack latency of Socket Mode envelopes stays far below Slack's 3 s
-    assert max(slack.ack_latencies("events_api")) < 1.0
-    req = slack.wait_for(
-        lambda: rows(
-            settings.database_url,
-            "SELECT status, kind FROM slack_requests WHERE message_ts = %s AND status = 'delivered'",
-            msg.ts,
-        ),
-        timeout=10,
-    )
-    assert req == [{"status": "delivered", "kind": "mention"}]
+    assert "10 minutes" in reply.text and reply.blocks[-1]["type"] == "context_actions"
+    assert not [c for c in slack.calls("chat.startStream") if c.args.get("thread_ts") == msg.ts]
+    slack.wait_for(lambda: delivery_of(settings, msg.ts)["status"] == "delivered", timeout=10)
+    assert delivery_of(settings, msg.ts) == {
+        "status": "delivered", "kind": "mention", "delivery": "update", "delivery_note": "setStatus: not_allowed"
+    }  # fmt: skip
+
+
+def test_streaming_refused_posts_the_answer_once_and_says_why(slack, bot, settings):
+    with refused(slack, "chat.startStream", "method_not_supported"):
+        msg, reply = ask(slack, "What is the nightly hotel cap in London?")
+        slack.wait_for(lambda: delivery_of(settings, msg.ts)["status"] == "delivered", timeout=10)
+    assert "250" in reply.text and slack.bot_replies(GENERAL, msg.ts) == [reply]
+    assert reply.blocks[-1]["type"] == "context_actions" and reply.stream_state is None
+    row = delivery_of(settings, msg.ts)
+    assert (row["delivery"], row["delivery_note"]) == ("post", "startStream: method_not_supported")
+
+
+def test_an_expired_stream_gets_the_answer_by_chat_update_in_the_same_message(slack, bot, settings):
+    slack.stream_ttl = 0.0  # Slack ends a stream ~5 minutes after it started; here, at once
+    try:
+        msg = slack.post_message(GENERAL, f"<@{BOT_USER_ID}> What is the nightly hotel cap in London?")
+        slack.wait_for(lambda: delivery_of(settings, msg.ts)["status"] == "delivered", timeout=120)
+    finally:
+        slack.stream_ttl = 300.0
+    [reply] = slack.bot_replies(GENERAL, msg.ts)
+    assert "250" in reply.text and reply.blocks[-1]["type"] == "context_actions"
+    assert reply.stream_state == "stopped" and reply.edited, "the stream's own message, rewritten"
+    row = delivery_of(settings, msg.ts)
+    assert (row["delivery"], row["delivery_note"]) == ("update", "stream message_not_in_streaming_state: chat.update")
+
+
+def test_a_retried_delivery_finishes_its_stream_never_a_second_one(slack, bot, settings, worker):
+    """The attempt that started the stream fails half-way (Slack 503 on appendStream, retries used up): the task's
+    retry finds the stream's message recorded and rewrites it; it never opens a second stream or message."""
+    worker.stop()
+    impatient = services.Worker(worker_env(settings, ANSWERLOOP_SLACK_MAX_RETRIES="1"))
+    try:
+        impatient.start()
+        slack.inject_server_error("chat.appendStream", count=2, status=503)
+        msg = slack.post_message(GENERAL, f"<@{BOT_USER_ID}> What is the nightly hotel cap in London?")
+        slack.wait_for(lambda: delivery_of(settings, msg.ts)["status"] == "delivered", timeout=120)
+    finally:
+        slack.clear_faults()
+        impatient.stop()
+        worker.start()
+    [reply] = slack.bot_replies(GENERAL, msg.ts)
+    assert "250" in reply.text and reply.blocks[-1]["type"] == "context_actions"
+    assert len([c for c in slack.calls("chat.startStream") if c.args.get("thread_ts") == msg.ts]) == 1
+    row = delivery_of(settings, msg.ts)
+    assert (row["delivery"], row["delivery_note"]) == ("update", "resumed after an interrupted attempt: chat.update")
+
+
 
 
 def test_direct_message(slack, bot):
@@ -109,12 +199,18 @@ def test_redelivered_event_gives_exactly_one_answer(slack, bot, settings):
     assert interactions[0]["n"] == 1
 
 
-def test_rate_limit_storm_on_chat_update_still_delivers(slack, bot):
-    slack.inject_rate_limit("chat.update", count=4, retry_after=1)
-    _, reply = ask(slack, "How do MFA codes rotate on the VPN?")
-    assert final(reply)
-    statuses = [c for c in slack.calls("chat.update") if c.args.get("ts") == reply.ts]
-    assert len(statuses) >= 5  # four 429s, then the update that landed
+@pytest.mark.parametrize("method", ["chat.update", "chat.appendStream"])
+def test_rate_limit_storm_still_delivers(slack, bot, settings, method):
+    """429s with Retry-After on the placeholder's chat.update (status refused) or on the stream's appends."""
+    placeholder_path = refused(slack, "assistant.threads.setStatus", "not_allowed")
+    with placeholder_path if method == "chat.update" else contextlib.nullcontext():
+        slack.inject_rate_limit(method, count=4, retry_after=1)
+        msg, reply = ask(slack, "How do MFA codes rotate on the VPN?")
+    assert final(reply) and slack.bot_replies(GENERAL, msg.ts) == [reply]
+    statuses = [c for c in slack.calls(method) if c.args.get("ts") == reply.ts]
+    assert len(statuses) >= 5  # four 429s, then the call that landed
+    slack.wait_for(lambda: delivery_of(settings, msg.ts)["status"] == "delivered", timeout=10)
+    assert delivery_of(settings, msg.ts)["delivery"] == ("update" if method == "chat.update" else "stream")
 
 
 def test_channel_collection_isolation(slack, bot):
@@ -284,12 +380,14 @@ def test_slack_refusing_the_answer_is_recorded_and_the_placeholder_says_so(slack
     )
     try:
         impatient.start()
+        slack.refuse_method("assistant.threads.setStatus", "not_allowed")  # the placeholder path
         slack.inject_server_error("chat.update", count=2, status=503)
         msg = slack.post_message(GENERAL, f"<@{BOT_USER_ID}> What is the nightly hotel cap in London?")
         reply = slack.wait_for_bot_reply(
             GENERAL, msg.ts, timeout=90, predicate=lambda m: "couldn't produce an answer" in (m.text or "")
         )
     finally:
+        slack.allow_method("assistant.threads.setStatus")
         slack.clear_faults()
         impatient.stop()
         worker.start()

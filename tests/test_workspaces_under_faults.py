@@ -25,7 +25,7 @@ from feedback import prompt_versions as pv
 from slack_standin import ALICE, GENERAL, TEAM_ID, SlackStandin
 from tests.conftest import SAMPLE_KB, reset_database
 from tests.support import services
-from tests.support.slack_stack import PLACEHOLDER_MARK, worker_env
+from tests.support.slack_stack import final, worker_env
 from workers.kb.ingest import ingest_folder
 from workers.slack_store import RequestKey
 
@@ -117,15 +117,15 @@ def stack(two_workspaces, pii_guard):
 
 
 def _finals(slack, ts: str) -> list:
-    return [m for m in slack.bot_replies(GENERAL, ts) if PLACEHOLDER_MARK not in (m.text or "")]
+    return [m for m in slack.bot_replies(GENERAL, ts) if final(m)]  # not the placeholder, nor a stream
 
 
 def test_isolation_holds_with_a_worker_killed_mid_run(stack, two_workspaces):
     slack, url, intake, client = stack["slack"], stack["url"], stack["intake"], stack["client"]
     _, alphas_version = two_workspaces
-    # Slack is slow today (429s with Retry-After 1 s on chat.update): every delivery holds its question a while,
-    # so the worker killed below dies holding one.
-    slack.inject_rate_limit("chat.update", count=30, retry_after=1)
+    # Slack is slow today (429s with Retry-After 1 s on the streams' appends): every delivery holds its question a
+    # while, so the worker killed below dies holding one — mid-stream, which its redelivery finishes, once.
+    slack.inject_rate_limit("chat.appendStream", count=30, retry_after=1)
     asked = []  # (team, message ts, question index)
     for i in range(PER_WORKSPACE * 2):
         team = (ALPHA, BRAVO)[i % 2]

@@ -153,6 +153,27 @@ def lock_if_undelivered(conn: Conn, key: RequestKey) -> bool:
     return row is not None and row["status"] != "delivered"
 
 
+def lock_undelivered(conn: Conn, key: RequestKey) -> dict | None:
+    """Like lock_if_undelivered, and returns the locked row as it is now (another attempt may have started a
+    stream since this one claimed the request); None if unknown or delivered already."""
+    row = conn.execute(
+        "SELECT * FROM slack_requests WHERE team_id = %s AND channel_id = %s AND message_ts = %s FOR UPDATE",
+        key.as_args(),
+    ).fetchone()
+    return None if row is None or row["status"] == "delivered" else row
+
+
+def set_delivery(conn: Conn, key: RequestKey, delivery: str, note: str | None = None) -> None:
+    """How the answer reaches Slack: stream | update | post | ephemeral, and why a fallback was taken (None
+    keeps the note already there, e.g. the intake's "setStatus: not_allowed")."""
+    conn.execute(
+        "UPDATE slack_requests SET delivery = %s, delivery_note = coalesce(left(%s, 500), delivery_note), "
+        "updated_at = now() "
+        "WHERE team_id = %s AND channel_id = %s AND message_ts = %s",
+        (delivery, note, *key.as_args()),
+    )
+
+
 def claim_request(conn: Conn, key: RequestKey) -> dict | None:
     """Lock the request for answering; None if it is unknown or already delivered (a redelivered task)."""
     row = conn.execute(

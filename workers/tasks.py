@@ -18,7 +18,7 @@ from core.slack_client import web_client
 from workers import slack_store
 from workers.access import Asker, SlackMembership, scope_for
 from workers.celery_app import RETUNE_QUEUE, celery_app
-from workers.slack_blocks import answer_message, failure_message
+from workers.slack_blocks import StreamedAnswer, answer_message, failure_message, streamed_answer
 from workers.slack_installations import bot_token_for
 from workers.slack_store import RequestKey
 
@@ -99,6 +99,10 @@ def _answer(self, key: RequestKey) -> str:
         channel = slack_store.channel_settings(conn, team_id, channel_id, settings.default_reply_mode)
         asker = Asker(team_id, request["user_id"], channel_id, is_dm=request["kind"] == "dm" or channel_id[:1] == "D")
         scope = scope_for(conn, asker, channel.collections, membership(), defaults=settings.default_collections)
+    streaming = request["delivery"] == "stream" and request["reply_mode"] != "ephemeral"
+    if streaming:
+        _working_status(settings, request, len(scope.post))
+    stream = None
     try:
         result = pipeline().ask(
             request["question_redacted"] or "",
@@ -108,6 +112,8 @@ def _answer(self, key: RequestKey) -> str:
             team_id=team_id,
         )
         text, blocks = answer_message(result, pii=request["pii"], expert=channel.expert)
+        if streaming:  # only now, with grounding passed: no unverified text is ever shown
+            stream = streamed_answer(result, pii=request["pii"], expert=channel.expert, collections=len(scope.post))
         metrics.record_answer(
             result.status,
             result.timings_ms,
@@ -122,10 +128,30 @@ def _answer(self, key: RequestKey) -> str:
         text, blocks = failure_message(type(exc).__name__)
         _deliver_or_give_up(self, settings, request, text, blocks, status="failed", error=type(exc).__name__)
         return "failed"
-    outcome = _deliver_or_give_up(self, settings, request, text, blocks, status="delivered")
+    outcome = _deliver_or_give_up(self, settings, request, text, blocks, status="delivered", stream=stream)
     if outcome is None and scope.private:
         _answer_privately(settings, request, scope.private)
     return outcome or result.status
+
+
+def _working_status(settings, request: dict, collections: int) -> None:
+    """The thread status while the pipeline runs, naming what is searched (best effort: the intake set one)."""
+    plural = "s" if collections != 1 else ""
+    try:
+        web_client(
+            settings, token=bot_token_for(settings, request["team_id"]), retries=False
+        ).assistant_threads_setStatus(
+            channel_id=request["channel_id"],
+            thread_ts=request["thread_ts"],
+            status="is looking into it…",
+            loading_messages=[
+                f"Searching {collections} collection{plural}…",
+                "Reading the closest passages…",
+                "Checking the answer against its sources…",
+            ],
+        )
+    except SlackApiError as exc:
+        log.info("thread status not updated: %s", exc.response.get("error"))
 
 
 def _answer_privately(settings, request: dict, collections: list[str]) -> None:
@@ -155,10 +181,18 @@ def _answer_privately(settings, request: dict, collections: list[str]) -> None:
 
 
 def _deliver_or_give_up(
-    task, settings, request: dict, text: str, blocks: list[dict], *, status: str, error: str = ""
+    task,
+    settings,
+    request: dict,
+    text: str,
+    blocks: list[dict],
+    *,
+    status: str,
+    error: str = "",
+    stream: StreamedAnswer | None = None,
 ) -> str | None:
     try:
-        _deliver(settings, request, text, blocks, status=status, error=error)
+        _deliver(settings, request, text, blocks, status=status, error=error, stream=stream)
         return None
     except TransientFailure as exc:
         if task.request.retries < task.max_retries:
@@ -166,27 +200,45 @@ def _deliver_or_give_up(
         key = RequestKey(request["team_id"], request["channel_id"], request["message_ts"])
         log.error("giving up on %s after %s retries: %s", key, task.request.retries, exc)
         with db.connection() as conn:
-            if not slack_store.lock_if_undelivered(conn, key):
+            row = slack_store.lock_undelivered(conn, key)
+            if row is None:
                 return "skipped"  # another attempt got through meanwhile
             slack_store.set_status(conn, key, "failed", f"delivery failed: {exc}")
-            try:  # one last, best-effort word in the placeholder
+            try:  # one last, best-effort word in the placeholder (or the stream's message)
                 fail_text, fail_blocks = failure_message("Slack kept refusing the reply")
-                if request["placeholder_ts"]:
+                if row["placeholder_ts"]:
                     web_client(settings, token=bot_token_for(settings, key.team_id), retries=False).chat_update(
-                        channel=key.channel_id, ts=request["placeholder_ts"], text=fail_text, blocks=fail_blocks
+                        channel=key.channel_id, ts=row["placeholder_ts"], text=fail_text, blocks=fail_blocks
                     )
             except SlackApiError:
                 pass
         return "failed"
 
 
-def _deliver(settings, request: dict, text: str, blocks: list[dict], *, status: str, error: str = "") -> None:
+def _deliver(
+    settings,
+    request: dict,
+    text: str,
+    blocks: list[dict],
+    *,
+    status: str,
+    error: str = "",
+    stream: StreamedAnswer | None = None,
+) -> None:
     key = RequestKey(request["team_id"], request["channel_id"], request["message_ts"])
     client = web_client(settings, token=bot_token_for(settings, key.team_id))
+    if stream is not None:
+        status = _deliver_stream(client, key, stream)
+        from core import metrics
+
+        metrics.DELIVERIES.labels(status).inc()
+        return
     with db.connection() as conn:
-        if not slack_store.lock_if_undelivered(conn, key):
+        row = slack_store.lock_undelivered(conn, key)
+        if row is None:
             log.info("%s was answered by another attempt; not posting again", key)
             return
+        placeholder_ts = row["placeholder_ts"]  # now: an attempt that started a stream meanwhile set it
         try:
             if request["reply_mode"] == "ephemeral":
                 client.chat_postEphemeral(
@@ -196,13 +248,15 @@ def _deliver(settings, request: dict, text: str, blocks: list[dict], *, status: 
                     blocks=blocks,
                     thread_ts=request["thread_ts"],
                 )
-            elif request["placeholder_ts"]:
-                client.chat_update(channel=key.channel_id, ts=request["placeholder_ts"], text=text, blocks=blocks)
-            else:  # the placeholder could not be posted: answer in the thread instead
+                slack_store.set_delivery(conn, key, "ephemeral")
+            elif placeholder_ts:
+                client.chat_update(channel=key.channel_id, ts=placeholder_ts, text=text, blocks=blocks)
+            else:  # the placeholder could not be posted (or a stream's status was shown): answer in the thread
                 resp = client.chat_postMessage(
                     channel=key.channel_id, thread_ts=request["thread_ts"], text=text, blocks=blocks
                 )
                 slack_store.set_placeholder(conn, key, resp["ts"])
+                slack_store.set_delivery(conn, key, "post")
         except SlackApiError as exc:
             code = exc.response.status_code if exc.response is not None else 0
             if code == 429 or code >= 500:
@@ -213,6 +267,96 @@ def _deliver(settings, request: dict, text: str, blocks: list[dict], *, status: 
     from core import metrics
 
     metrics.DELIVERIES.labels(status).inc()
+
+
+def _transient(exc: SlackApiError) -> TransientFailure | None:
+    code = exc.response.status_code if exc.response is not None else 0
+    return TransientFailure(f"Slack answered {code}") if code == 429 or code >= 500 else None
+
+
+def _slack_error(exc: SlackApiError) -> str:
+    return str(exc.response.get("error", "slack_error")) if exc.response is not None else "slack_error"
+
+
+def _deliver_stream(client, key: RequestKey, stream: StreamedAnswer) -> str:
+    """chat.startStream → appendStream → stopStream, idempotent across redeliveries; returns the status recorded.
+
+    1. Under the row lock: start the stream with the "thinking steps" only (no answer text yet) and commit its
+       message ts — from then on every attempt finishes THAT message, so a redelivered task never opens a second
+       stream or posts a second message. Refused (streaming not allowed here, a missing scope, …): the answer is
+       posted as a message instead, and why is recorded.
+    2. Under the row lock again: stream the checked answer in pieces and stop with the final blocks (sources,
+       notices, 👍/👎). A stream that is over (expired, stopped) — or that an interrupted attempt had started —
+       gets the whole answer with chat.update instead (ChatStream.ts, the fallback Slack documents)."""
+    channel = key.channel_id
+    with db.connection() as conn:
+        row = slack_store.lock_undelivered(conn, key)
+        if row is None:
+            log.info("%s was answered by another attempt; not posting again", key)
+            return "delivered"
+        ts, thread_ts, resumed = row["placeholder_ts"], row["thread_ts"], row["placeholder_ts"] is not None
+        if ts is None:
+            try:
+                ts = client.chat_startStream(
+                    channel=channel,
+                    thread_ts=thread_ts,
+                    recipient_user_id=row["user_id"],
+                    recipient_team_id=key.team_id,
+                    task_display_mode="plan",
+                    chunks=stream.steps,
+                )["ts"]
+            except SlackApiError as exc:
+                if (transient := _transient(exc)) is not None:
+                    raise transient from exc
+                note = f"startStream: {_slack_error(exc)}"
+                log.info("%s: streaming refused (%s); posting the answer instead", key, note)
+                try:
+                    resp = client.chat_postMessage(
+                        channel=channel, thread_ts=thread_ts, text=stream.text, blocks=stream.blocks
+                    )
+                except SlackApiError as post_exc:
+                    if (transient := _transient(post_exc)) is not None:
+                        raise transient from post_exc
+                    slack_store.set_delivery(conn, key, "post", note)
+                    slack_store.set_status(conn, key, "failed", _slack_error(post_exc))
+                    return "failed"
+                slack_store.set_placeholder(conn, key, resp["ts"])
+                slack_store.set_delivery(conn, key, "post", note)
+                slack_store.set_status(conn, key, "delivered")
+                return "delivered"
+            slack_store.set_placeholder(conn, key, ts)
+    with db.connection() as conn:
+        if slack_store.lock_undelivered(conn, key) is None:
+            return "delivered"
+        note = "resumed after an interrupted attempt: chat.update" if resumed else ""
+        try:
+            if not resumed:
+                try:
+                    for piece in stream.pieces:
+                        client.chat_appendStream(channel=channel, ts=ts, markdown_text=piece)
+                    client.chat_stopStream(channel=channel, ts=ts, blocks=stream.final_blocks)
+                except SlackApiError as exc:
+                    if (transient := _transient(exc)) is not None:
+                        raise transient from exc
+                    note = f"stream {_slack_error(exc)}: chat.update"
+                    log.info("%s: %s", key, note)
+            if note:
+                try:  # end it if it is still open; an over stream answers message_not_in_streaming_state
+                    client.chat_stopStream(channel=channel, ts=ts)
+                except SlackApiError as exc:
+                    if (transient := _transient(exc)) is not None:
+                        raise transient from exc
+                client.chat_update(channel=channel, ts=ts, text=stream.text, blocks=stream.blocks)
+        except SlackApiError as exc:
+            if (transient := _transient(exc)) is not None:
+                raise transient from exc
+            log.error("Slack refused the answer for %s: %s", key, _slack_error(exc))
+            slack_store.set_delivery(conn, key, "stream", note or None)
+            slack_store.set_status(conn, key, "failed", _slack_error(exc))
+            return "failed"
+        slack_store.set_delivery(conn, key, "update" if note else "stream", note)
+        slack_store.set_status(conn, key, "delivered")
+    return "delivered"
 
 
 @celery_app.task(name="workers.tasks.retune", acks_late=False)

@@ -45,8 +45,8 @@ def handbook_and_hr(
 
 
 def final(m) -> bool:
-    """A bot message that is no longer the placeholder."""
-    return PLACEHOLDER_MARK not in (m.text or "")
+    """A bot message that is no longer the placeholder, nor a stream still being written."""
+    return PLACEHOLDER_MARK not in (m.text or "") and getattr(m, "stream_state", None) != "streaming" and bool(m.text)
 
 
 @pytest.fixture(scope="module")
