@@ -15,6 +15,7 @@ from core import db
 from core.errors import DatabaseUnavailable
 from core.settings import Settings
 from guardrails.pii import PiiGuard
+from guardrails.small_talk import small_talk, small_talk_reply
 from guardrails.text import question_problem
 from workers import slack_store
 from workers.slack_blocks import pii_notice
@@ -60,11 +61,16 @@ class Intake:
         self.db_url = db_url
 
     def receive(self, q: Question, client: WebClient) -> str:
-        """Returns what happened: queued | duplicate | rejected | saved_for_later | unavailable."""
+        """Returns what happened: queued | duplicate | rejected | small_talk | saved_for_later | unavailable."""
         text = _MENTION.sub(" ", q.text).strip()
         if not text:
             self._reply(client, q, "Ask me a question after the mention, e.g. `@Answerloop how do I deploy?`")
             return "rejected"
+        chat = small_talk(text)
+        if chat is not None:  # "hi", "thanks!", "who are you?": a friendly word, not retrieval's "I don't know"
+            if q.kind != "thread":  # people thanking each other in a thread the bot answered are not talking to it
+                self._reply(client, q, small_talk_reply(chat, bot_mention="`@Answerloop`"))
+            return "small_talk"
         problem = question_problem(text, self.settings.max_question_chars)
         if problem:
             self._reply(client, q, f"{problem.message} Ask about one thing, without pasted logs.")

@@ -81,6 +81,7 @@ from bot.intake import Intake
 from core import db
 from core.embedded_redis import free_port
 from feedback.labels import REASONS
+from guardrails.small_talk import small_talk
 from slack_standin import ALICE, APP_ID, BOB, BOT_ID, BOT_USER_ID, GENERAL, PRIVATE, RANDOM, TEAM_ID, SlackStandin
 from tests.conftest import make_settings, reset_database
 from workers.slack_store import RequestKey
@@ -715,6 +716,8 @@ def _question_text_ok(text: Any) -> bool:
     if not isinstance(text, str):
         return False
     stripped = _SLACK_MENTION.sub(" ", text).strip()
+    if small_talk(stripped) is not None:
+        return False  # "hi", "thanks!": a friendly reply (or, in a thread, nothing), never a question taken
     return 0 < len(re.sub(r"<[A-Z][A-Z_]+>", "·", stripped)) <= MAX_CHARS
 
 

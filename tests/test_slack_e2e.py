@@ -140,6 +140,23 @@ def test_a_retried_delivery_finishes_its_stream_never_a_second_one(slack, bot, s
     assert (row["delivery"], row["delivery_note"]) == ("update", "resumed after an interrupted attempt: chat.update")
 
 
+def test_small_talk_gets_a_friendly_word_and_real_questions_still_go_through(slack, bot, settings):
+    hi = slack.post_message(GENERAL, f"<@{BOT_USER_ID}> hi!")
+    reply = slack.wait_for_bot_reply(GENERAL, hi.ts, timeout=20)
+    assert "documents" in reply.text and "/ask" in reply.text and "I don't know" not in reply.text
+    dm = slack.send_dm("thanks so much :pray:")
+    assert "welcome" in slack.wait_for_bot_reply(dm.channel, dm.ts, timeout=20).text
+    who = slack.send_dm("who are you?")
+    assert "I'm Answerloop" in slack.wait_for_bot_reply(who.channel, who.ts, timeout=20).text
+    for ts in (hi.ts, dm.ts, who.ts):  # decided before the pipeline: nothing recorded, nothing queued
+        assert rows(settings.database_url, "SELECT 1 FROM slack_requests WHERE message_ts = %s", ts) == []
+    msg, answer = ask(slack, "hi, what is the nightly hotel cap in London?")
+    assert "250" in answer.text
+    assert rows(settings.database_url, "SELECT kind FROM slack_requests WHERE message_ts = %s", msg.ts) == [
+        {"kind": "mention"}
+    ]
+
+
 
 
 def test_direct_message(slack, bot):
