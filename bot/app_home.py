@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import payload
+from bot.agent_dm import AgentDm
 from core import db
 from core.errors import AnswerloopError, DatabaseUnavailable
 from core.settings import Settings
@@ -122,11 +123,16 @@ def admin_blocks(conn, *, team: str | None = None, limit: int = 10) -> list[dict
 
 class AppHome:
     def __init__(
-        self, settings: Settings, db_url: str, publish_verified: PublishVerified = enqueue_publish_verified
+        self,
+        settings: Settings,
+        db_url: str,
+        publish_verified: PublishVerified = enqueue_publish_verified,
+        agent_dm: AgentDm | None = None,
     ) -> None:
         self.settings = settings
         self.db_url = db_url
         self.publish_verified = publish_verified
+        self.agent_dm = agent_dm or AgentDm(settings, db_url)
 
     def is_admin(self, user_id: str, team_id: str | None = None) -> bool:
         """ANSWERLOOP_ADMINS holds user ids (admins wherever the bot is installed: a single workspace) or
@@ -148,6 +154,9 @@ class AppHome:
             log.warning("home tab not published: %s", exc.response.get("error"))
 
     def on_opened(self, event: dict, body: dict, client: WebClient) -> None:
+        if event.get("tab") == "messages":  # the agent DM: suggested prompts
+            log.info("agent DM opened: %s", self.agent_dm.on_messages_tab(event, body, client))
+            return
         if event.get("tab", "home") == "home" and isinstance(event.get("user"), str):
             team = body.get("team_id") if isinstance(body.get("team_id"), str) else None
             self.publish(client, event["user"], team)

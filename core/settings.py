@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     slack_oauth_authorize_url: str = "https://slack.com/oauth/v2/authorize"
     slack_bot_scopes: list[str] = [
         "app_mentions:read", "chat:write", "im:history", "im:read", "im:write", "channels:history",
-        "groups:history", "reactions:read", "commands", "users:read",
+        "groups:history", "reactions:read", "commands", "users:read", "assistant:write",
     ]  # fmt: skip
     token_keys: list[str] = []
     slack_api_url: str = "https://slack.com/api/"

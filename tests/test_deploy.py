@@ -430,6 +430,9 @@ SCOPES = {
     "channels:read",
     "groups:read",
     "usergroups:read",
+    # the agent DM's suggested prompts (assistant.threads.setSuggestedPrompts); the thread status and streaming
+    # (assistant.threads.setStatus, chat.startStream) need only chat:write
+    "assistant:write",
 }
 EVENTS = {
     "app_mention",
@@ -454,7 +457,8 @@ ALLOWED_KEYS = {
     (): {"_metadata", "display_information", "features", "oauth_config", "settings"},
     ("_metadata",): {"major_version", "minor_version"},
     ("display_information",): {"name", "description", "background_color", "long_description"},
-    ("features",): {"app_home", "bot_user", "shortcuts", "slash_commands", "unfurl_domains"},
+    ("features",): {"app_home", "agent_view", "bot_user", "shortcuts", "slash_commands", "unfurl_domains"},
+    ("features", "agent_view"): {"agent_description", "suggested_prompts"},
     ("features", "app_home"): {"home_tab_enabled", "messages_tab_enabled", "messages_tab_read_only_enabled"},
     ("features", "bot_user"): {"display_name", "always_online"},
     ("oauth_config",): {"redirect_urls", "scopes", "token_management_enabled"},
@@ -539,6 +543,9 @@ def test_manifest_structure(kind):
     home = manifest["features"]["app_home"]
     assert home["messages_tab_enabled"] and not home["messages_tab_read_only_enabled"], "DMs must be possible"
     assert home["home_tab_enabled"], "the App Home carries the admins' review queue (bot/app_home.py)"
+    agent = manifest["features"]["agent_view"]  # Agents & AI Apps: the agent DM
+    assert agent["agent_description"].strip() and len(agent["suggested_prompts"]) <= 4
+    assert all(p["title"] and p["message"] for p in agent["suggested_prompts"])
 
 
 @pytest.mark.parametrize("kind", sorted(MANIFESTS))

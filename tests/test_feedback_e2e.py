@@ -10,6 +10,7 @@ import subprocess
 import pytest
 
 from bot.feedback_listeners import DB_DOWN, FeedbackListeners
+from core import db
 from slack_standin import ALICE, BOB, BOT_USER_ID, GENERAL, PRIVATE
 from tests.support.cli_runner import run_cli
 from tests.support.slack_stack import ask, final, handbook_and_hr, rows
@@ -387,3 +388,34 @@ def test_app_home_review_queue_is_for_admins_only(slack, bot, settings):
     )  # the worker (ingest queue) embedded and published it
     assert published[0]["document_id"] is not None
     slack.wait_for(lambda: "Robin app" not in home_text(slack, ALICE), timeout=10)  # re-published without it
+
+
+def test_the_agent_dm_suggests_liked_questions_the_person_may_ask_there(slack, bot, settings):
+    hotel = "What is the nightly hotel cap in London?"
+    for _ in range(2):
+        _, reply = ask(slack, hotel)
+    slack.click_feedback(GENERAL, reply.ts, positive=True, user=BOB)
+    leave_q, leave = ask(slack, "How long is parental leave?", channel=PRIVATE)
+    slack.click_feedback(PRIVATE, leave.ts, positive=True, user=ALICE)
+    wait_labels(slack, settings, interaction_of(settings, leave_q.ts), lambda ls: ls and ls[0]["kind"] == "up")
+    # HR is restricted to the private channel: only its members may search it, from their DM too.
+    restrict = "UPDATE collections SET visibility = %s, allowed_channels = %s WHERE name = 'hr'"
+    with db.connect(settings.database_url) as conn:
+        conn.execute(restrict, ("restricted", [PRIVATE]))
+        conn.commit()
+    try:
+        shown = {}
+        for user in (BOB, ALICE):
+            dm = slack.open_dm(user)
+            slack.open_home(user=user, tab="messages")
+            [call] = slack.wait_for(lambda dm=dm: slack.suggested_prompts(dm) or None, timeout=10)
+            assert call["thread_ts"] is None and call["title"] == "Popular questions" and len(call["prompts"]) <= 4
+            shown[user] = [p["message"] for p in call["prompts"]]
+    finally:
+        with db.connect(settings.database_url) as conn:
+            conn.execute(restrict, ("public", []))
+            conn.commit()
+    assert shown[BOB][0] == hotel, "the most-asked liked question first"
+    assert "How long is parental leave?" not in shown[BOB], "never a question from a collection bob can't read"
+    assert "How long is parental leave?" in shown[ALICE]
+    assert not any("<" in m for m in shown[BOB] + shown[ALICE]), "no redacted question is suggested"

@@ -1081,6 +1081,7 @@ def check_envelope(h: Harness, body: dict) -> str:
     # its IgnoringSelfEvents middleware does, for events it authorizes.
     own = isinstance(event, dict) and _bolt_user(event) == BOT_USER_ID
     before, prompts, published = h.labels(), h.prompts(), len(h.slack.calls("views.publish"))
+    suggested = len(h.slack.calls("assistant.threads.setSuggestedPrompts"))
     h.assert_healthy(h.dispatch(body), {200, 404} if own else 200 if home else 404)
     assert h.labels() == before and h.prompts() == prompts and h.enqueued == [] and h.new_requests() == []
     calls = h.slack.calls("views.publish")[published:]
@@ -1090,6 +1091,14 @@ def check_envelope(h: Harness, body: dict) -> str:
     user = event.get("user")
     if not (event.get("tab", "home") == "home" and isinstance(user, str) and user != BOT_USER_ID):
         assert calls == [], "a home tab published for a malformed app_home_opened"
+        agent_dm = event.get("tab") == "messages" and all(
+            _str(v) for v in (user, event.get("channel"), body.get("team_id"))
+        )
+        asked = h.slack.calls("assistant.threads.setSuggestedPrompts")[suggested:]
+        if agent_dm and user != BOT_USER_ID:
+            assert len(asked) == 1 and "thread_ts" not in asked[0].args, "the agent DM got no suggested prompts"
+            return "messages: prompts"
+        assert asked == [], "suggested prompts for a malformed app_home_opened"
         return "home: nothing"
     (call,) = calls
     view = call.args.get("view")

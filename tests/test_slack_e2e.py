@@ -157,6 +157,12 @@ def test_small_talk_gets_a_friendly_word_and_real_questions_still_go_through(sla
     ]
 
 
+def test_the_agent_dm_gets_a_fixed_helpful_set_of_prompts_until_answers_are_liked(slack, bot):
+    dm = slack.open_dm(ALICE)
+    slack.open_home(user=ALICE, tab="messages")
+    [call] = slack.wait_for(lambda: slack.suggested_prompts(dm) or None, timeout=10)
+    assert call["title"] == "Try asking" and 1 <= len(call["prompts"]) <= 4 and call["thread_ts"] is None
+    assert all(p["title"] and p["message"] for p in call["prompts"])
 
 
 def test_direct_message(slack, bot):

@@ -1,0 +1,125 @@
+"""The agent DM (the app's Messages tab, `agent_view`): when a person opens it, Slack's suggested prompts are the
+most-asked questions that got a 👍 in the collections this person may search from their DM — or, when there
+are none yet, a fixed helpful set. App Home (the Home tab) stays the admin review surface."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from core import db
+from core.db import Conn
+from core.errors import DatabaseUnavailable
+from core.settings import Settings
+from workers.access import Asker, Membership, SlackMembership, scope_for
+from workers.slack_installations import bot_token_for
+
+log = logging.getLogger(__name__)
+
+MAX_PROMPTS = 4  # Slack shows up to four suggested prompts
+TITLE_CHARS = 60  # a prompt's title is a short label; the whole question is its message
+PROMPTS_TITLE = "Popular questions"
+FALLBACK_TITLE = "Try asking"
+FALLBACK_PROMPTS = [
+    {"title": "What can you do?", "message": "What can you do?"},
+    {"title": "How do I deploy?", "message": "How do I deploy to production?"},
+    {"title": "Who do I ask about on-call?", "message": "Who do I page when something is on fire?"},
+    {"title": "Where are the docs?", "message": "Which documents can you answer from?"},
+]
+_PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]+>")  # a redacted value: never suggest a question that had one
+
+_POPULAR_SQL = """
+WITH asked AS (
+    SELECT i.id, i.question_redacted AS question, i.created_at,
+           lower(regexp_replace(btrim(i.question_redacted), '\\s+', ' ', 'g')) AS key
+    FROM interactions i
+    WHERE i.team_id = %(team)s AND i.status = 'answered'
+      AND cardinality(i.collections) > 0 AND i.collections <@ %(collections)s::text[]
+      AND i.question_redacted !~ '<[A-Z][A-Z_]+>'
+      AND length(i.question_redacted) BETWEEN 8 AND 300
+),
+liked AS (
+    SELECT DISTINCT interaction_id FROM labels
+    WHERE kind = 'up' AND status NOT IN ('retracted', 'rejected')
+)
+SELECT (array_agg(a.question ORDER BY a.created_at DESC))[1] AS question, count(*) AS asks
+FROM asked a LEFT JOIN liked l ON l.interaction_id = a.id
+GROUP BY a.key
+HAVING count(l.interaction_id) > 0
+ORDER BY count(*) DESC, max(a.created_at) DESC
+LIMIT %(limit)s
+"""
+
+
+def popular_prompts(conn: Conn, team_id: str, collections: list[str], limit: int = MAX_PROMPTS) -> list[dict]:
+    """The most-asked questions of this workspace that got a 👍 and were answered only from `collections`."""
+    if not collections:
+        return []
+    rows = conn.execute(_POPULAR_SQL, {"team": team_id, "collections": collections, "limit": limit}).fetchall()
+    prompts = []
+    for row in rows:
+        question = " ".join(row["question"].split())
+        if _PLACEHOLDER.search(question):
+            continue
+        title = question if len(question) <= TITLE_CHARS else question[: TITLE_CHARS - 1].rstrip() + "…"
+        prompts.append({"title": title, "message": question})
+    return prompts
+
+
+class AgentDm:
+    def __init__(self, settings: Settings, db_url: str, membership: Membership | None = None) -> None:
+        self.settings = settings
+        self.db_url = db_url
+        self._membership = membership
+
+    def membership(self) -> Membership:
+        if self._membership is None:
+            from core.slack_client import web_client
+
+            settings = self.settings
+
+            def client_for(team_id: str) -> WebClient:
+                client = web_client(settings, token=bot_token_for(settings, team_id), retries=False)
+                client.timeout = 5.0
+                return client
+
+            self._membership = SlackMembership(client_for, ttl_s=settings.membership_cache_s)
+        return self._membership
+
+    def prompts_for(self, team_id: str, user_id: str, channel_id: str) -> tuple[str, list[dict]]:
+        """(title, prompts) for this person's agent DM: popular 👍 questions they may ask here, else the fixed set."""
+        from workers import slack_store
+
+        try:
+            with db.connection(self.db_url) as conn:
+                configured = slack_store.channel_settings(conn, team_id, channel_id, "in_channel").collections
+                asker = Asker(team_id, user_id, channel_id, is_dm=True)
+                scope = scope_for(
+                    conn, asker, configured, self.membership(), defaults=self.settings.default_collections
+                )
+                popular = popular_prompts(conn, team_id, scope.post)
+        except DatabaseUnavailable:
+            log.warning("suggested prompts: database unavailable, using the fixed set")
+            popular = []
+        if popular:
+            return PROMPTS_TITLE, popular
+        return FALLBACK_TITLE, FALLBACK_PROMPTS
+
+    def on_messages_tab(self, event: dict, body: dict, client: WebClient) -> str:
+        """app_home_opened with tab "messages": set the suggested prompts. Returns what happened."""
+        user, channel = event.get("user"), event.get("channel")
+        team = body.get("team_id") if isinstance(body.get("team_id"), str) else ""
+        if not all(isinstance(v, str) and v for v in (user, channel, team)):
+            return "ignored"  # nobody, nowhere, or no workspace to search: nothing to suggest from
+        assert isinstance(user, str) and isinstance(channel, str)
+        title, prompts = self.prompts_for(team, user, channel)
+        try:
+            # No thread_ts: the agent experience (agent_view) takes prompts for the DM itself.
+            client.assistant_threads_setSuggestedPrompts(channel_id=channel, title=title, prompts=prompts)
+        except SlackApiError as exc:
+            log.info("suggested prompts not set: %s", exc.response.get("error"))
+            return "refused"
+        return "popular" if title == PROMPTS_TITLE else "fixed"
