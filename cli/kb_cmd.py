@@ -10,6 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cli.common import all_collections, require_collections
+from cli.kb_sources_cmd import sources_app
 from cli.output import collections_table, console, err_console
 from core import db
 from core.bootstrap import ready_database
@@ -17,6 +18,7 @@ from core.errors import AnswerloopError, NotFound
 from core.settings import get_settings
 
 kb_app = typer.Typer(help="Knowledge base: ingest, list, remove.", no_args_is_help=True)
+kb_app.add_typer(sources_app, name="sources")
 
 
 def ingest_with_progress(
