@@ -165,6 +165,23 @@ def test_the_agent_dm_gets_a_fixed_helpful_set_of_prompts_until_answers_are_like
     assert all(p["title"] and p["message"] for p in call["prompts"])
 
 
+def test_an_elliptical_follow_up_in_the_thread_is_searched_with_the_earlier_question(slack, bot, settings):
+    msg, first = ask(slack, "What is the nightly hotel cap in London?")
+    follow = slack.post_message(GENERAL, "and in Zurich?", thread_ts=msg.ts)  # no mention: a thread it answered
+    reply = slack.wait_for_bot_reply(GENERAL, msg.ts, timeout=120, predicate=lambda m: m.ts != first.ts and final(m))
+    assert "250" in reply.text and "Zurich" in reply.text
+    [row] = slack.wait_for(
+        lambda: rows(
+            settings.database_url,
+            "SELECT i.question_redacted AS q FROM slack_requests r JOIN interactions i ON i.id = r.interaction_id "
+            "WHERE r.message_ts = %s",
+            follow.ts,
+        ),
+        timeout=10,
+    )
+    assert row["q"].startswith("and in Zurich?") and "hotel" in row["q"], "the standalone question is recorded"
+
+
 def test_direct_message(slack, bot):
     msg = slack.send_dm("What is the nightly hotel cap in London?")
     reply = slack.wait_for_bot_reply(msg.channel, msg.ts, timeout=60, predicate=final)

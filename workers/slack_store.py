@@ -174,6 +174,23 @@ def set_delivery(conn: Conn, key: RequestKey, delivery: str, note: str | None = 
     )
 
 
+def earlier_questions(conn: Conn, key: RequestKey, thread_ts: str, limit: int = 3) -> list[str]:
+    """The (redacted) questions asked before this one in its thread, most recent first."""
+    if not thread_ts or thread_ts == key.message_ts:
+        return []
+    rows = conn.execute(
+        """
+        SELECT i.question_redacted FROM slack_requests r JOIN interactions i ON i.id = r.interaction_id
+        WHERE r.team_id = %(t)s AND r.channel_id = %(c)s AND r.thread_ts = %(th)s AND r.message_ts <> %(m)s
+          AND r.created_at < (SELECT created_at FROM slack_requests
+                              WHERE team_id = %(t)s AND channel_id = %(c)s AND message_ts = %(m)s)
+        ORDER BY r.created_at DESC LIMIT %(n)s
+        """,
+        {"t": key.team_id, "c": key.channel_id, "th": thread_ts, "m": key.message_ts, "n": limit},
+    ).fetchall()
+    return [r["question_redacted"] for r in rows]
+
+
 def claim_request(conn: Conn, key: RequestKey) -> dict | None:
     """Lock the request for answering; None if it is unknown or already delivered (a redelivered task)."""
     row = conn.execute(

@@ -15,6 +15,7 @@ from core.logs import log_context
 from core.readiness import announce_ready
 from core.settings import get_settings
 from core.slack_client import web_client
+from guardrails.followup import contextual_query
 from workers import slack_store
 from workers.access import Asker, SlackMembership, scope_for
 from workers.celery_app import RETUNE_QUEUE, celery_app
@@ -99,13 +100,16 @@ def _answer(self, key: RequestKey) -> str:
         channel = slack_store.channel_settings(conn, team_id, channel_id, settings.default_reply_mode)
         asker = Asker(team_id, request["user_id"], channel_id, is_dm=request["kind"] == "dm" or channel_id[:1] == "D")
         scope = scope_for(conn, asker, channel.collections, membership(), defaults=settings.default_collections)
+        # A follow-up in a thread ("and in Zurich?") is searched with the salient words of the earlier questions.
+        earlier = slack_store.earlier_questions(conn, key, request["thread_ts"])
+    question = contextual_query(request["question_redacted"] or "", earlier)
     streaming = request["delivery"] == "stream" and request["reply_mode"] != "ephemeral"
     if streaming:
         _working_status(settings, request, len(scope.post))
     stream = None
     try:
         result = pipeline().ask(
-            request["question_redacted"] or "",
+            question,
             scope.post,
             source="slack",
             interaction_id=request["interaction_id"],
