@@ -22,6 +22,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from cli.common import build_pipeline
 from cli.output import console, err_console
 from cli.reports import print_eval_report, print_retune_report
 from core import db
@@ -232,18 +233,16 @@ def labels_reject(
     team: Team = None,
 ) -> None:
     """Reject labels (they no longer count); a rejected correction's verified answer is withdrawn."""
-    from feedback.document_weights import refresh_for_interactions
     from workers.kb import verified
 
     with db.connect(_url()) as conn:
         team = workspace_scope(conn, team)
         actor = acting_admin(actor, team)
         for label_id in label_ids:
-            label = labels_mod.review(conn, label_id, "rejected", actor, note, team=team)
-            withdrawn = verified.unpublish(conn, label_id)
-            refresh_for_interactions(conn, [label["interaction_id"]])
+            rejection = verified.reject_label(conn, label_id, actor, note, team=team)
             conn.commit()
-            console.print(f"label {label_id} rejected" + (" and its verified answer withdrawn" if withdrawn else ""))
+            withdrawn = " and its verified answer withdrawn" if rejection.withdrawn else ""
+            console.print(f"label {label_id} rejected{withdrawn}")
 
 
 def _own_collection(conn, name: str, team: str) -> None:
@@ -431,13 +430,6 @@ def prompts_history(limit: Annotated[int, typer.Option()] = 20, team: Team = Non
 # ------------------------------------------------------------------------------------------------ retune / eval
 
 
-def _pipeline():
-    from workers.pipeline import Pipeline
-
-    settings = get_settings()
-    return Pipeline(settings, database_url=_url())
-
-
 @retune_app.callback(invoke_without_command=True)
 def retune(
     ctx: typer.Context,
@@ -463,7 +455,7 @@ def retune(
         scope = prompt_scope(conn, team)
         extra = [pv.get_version(conn, v, scope) for v in candidate or []]
     who = (actor or default_actor()) if dry_run else acting_admin(actor, scope)  # a dry run changes nothing
-    pipeline = _pipeline()
+    pipeline = build_pipeline()
     options = options_from(pipeline.settings)
     options.extra_candidates = extra
     with err_console.status("Retuning: answering the labeled questions under each candidate…"):
@@ -528,7 +520,7 @@ def eval_command(
         scope = prompt_scope(conn, team)
         if version is not None:
             pv.get_version(conn, version, scope)  # another workspace's version fails before the models load
-    pipeline = _pipeline()
+    pipeline = build_pipeline()
     with err_console.status("Evaluating on the held-out split…"):
         report_id, _, _ = run_eval(pipeline, version, actor=actor or default_actor(), scope=scope)
     with db.connect(_url()) as conn:

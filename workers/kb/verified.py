@@ -9,8 +9,11 @@ and the pipeline can answer from it whole (see `Pipeline._verified_draft`). It i
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from core.db import Conn
+from feedback import labels
+from feedback.document_weights import refresh_for_interactions
 from workers.embeddings import Embedder
 from workers.kb import store
 from workers.kb.chunking import Chunk
@@ -83,3 +86,18 @@ def _cited_collection(conn: Conn, label: dict) -> str | None:
         if row is not None and (not allowed or row["collection"] in allowed):
             return row["collection"]
     return None
+
+
+@dataclass(frozen=True)
+class Rejection:
+    label: dict
+    withdrawn: bool  # a verified answer made from it was taken out of the knowledge base
+
+
+def reject_label(conn: Conn, label_id: int, actor: str, note: str = "", *, team: str | None = None) -> Rejection:
+    """The one way a label is rejected (the command line and App Home): it no longer counts, the verified answer
+    of a correction is withdrawn, and the votes of the documents its answer cited are recounted."""
+    label = labels.review(conn, label_id, "rejected", actor, note, team=team)
+    withdrawn = unpublish(conn, label_id)
+    refresh_for_interactions(conn, [label["interaction_id"]])
+    return Rejection(label, withdrawn)
