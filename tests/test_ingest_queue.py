@@ -132,3 +132,69 @@ def test_a_redelivered_batch_does_only_what_is_pending_and_finishes_once(clean_d
     with db.connect(clean_db) as conn:
         row = jobs.progress(conn, job_id)
     assert row["status"] == "done" and row["done"] == row["total"] == 9 and row["failed"] == 1
+
+
+def test_a_worker_killed_mid_job_loses_nothing(clean_db, tmp_path):
+    """SIGKILL the only ingest worker while its job is half done (acks_late: its batch was never acknowledged);
+    a new worker gets the batch again after the visibility timeout and the job ends complete, each document once."""
+    import time
+
+    from workers.celery_app import use_broker
+    from workers.ingest_tasks import enqueue_job
+
+    root = tmp_path / "celery"
+    root.mkdir()
+    names = ["application", "daemonizing", "signals", "periodic-tasks", "monitoring", "routing"]
+    for name in names:
+        shutil.copy(SAMPLE_KB / "celery" / "userguide" / f"{name}.rst", root / f"{name}.rst")
+    with db.connect(clean_db) as conn:
+        conn.execute("TRUNCATE embedding_cache")  # real model work, so the kill lands while a batch runs
+        conn.commit()
+        job_id, batches = jobs.create_job(conn, root, "celery", batch_files=2)
+    assert batches == 3
+    redis = services.RedisServer().start()
+    env = {"DATABASE_URL": clean_db, "REDIS_URL": redis.url, "ANSWERLOOP_EMBEDDINGS": "local", "ANSWERLOOP_LLM": "",
+           "ANSWERLOOP_VISIBILITY_TIMEOUT_S": "5", "ANSWERLOOP_WORKER_TORCH_THREADS": "1"}  # fmt: skip
+    first = services.Worker(env, queues="ingest").start()
+    second = None
+    try:
+        use_broker(redis.url)
+        enqueue_job(job_id, batches)
+        deadline = time.monotonic() + 600
+        row = None
+        while time.monotonic() < deadline:
+            with db.connect(clean_db) as conn:
+                row = jobs.progress(conn, job_id)
+            assert row["status"] != "done", "the job finished before the worker could be killed"
+            if 2 <= row["done"] < row["total"]:
+                break
+            time.sleep(0.05)
+        first.kill()
+        killed_at = row["done"]
+        second = services.Worker(env, queues="ingest").start()
+        while time.monotonic() < deadline:
+            with db.connect(clean_db) as conn:
+                row = jobs.progress(conn, job_id)
+            if row["status"] in ("done", "failed"):
+                break
+            time.sleep(0.3)
+        assert row["status"] == "done", second.log()[-3000:]
+        assert "ingest_batch" in second.log()  # the second worker did the rest, the lost batch included
+        assert row["added"] == 6 and row["done"] == row["total"] == 6 and killed_at < 6
+        with db.connect(clean_db) as conn:
+            docs = conn.execute(
+                "SELECT d.source_path, d.chunk_count, count(c.id) AS n, count(DISTINCT c.ordinal) AS ordinals "
+                "FROM documents d JOIN chunks c ON c.document_id = d.id WHERE d.collection = 'celery' "
+                "GROUP BY d.id"
+            ).fetchall()
+            unembedded = conn.execute(
+                "SELECT count(*) AS n FROM chunks WHERE collection = 'celery' AND embedding IS NULL"
+            ).fetchone()["n"]
+        assert sorted(d["source_path"] for d in docs) == sorted(f"{n}.rst" for n in names)
+        assert all(d["n"] == d["chunk_count"] == d["ordinals"] for d in docs)  # each document whole, once
+        assert unembedded == 0
+    finally:
+        first.kill()
+        if second is not None:
+            second.stop()
+        redis.stop()
