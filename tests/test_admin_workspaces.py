@@ -14,32 +14,13 @@ import pytest
 from core import db
 from feedback import labels
 from tests.support.cli_runner import run_cli
-from workers.interactions import record_interaction
+from tests.support.records import add_interaction
 
 A, B = "T0AAAAAAA1", "T0BBBBBBB2"
 
 
 def _interaction(conn, team: str, question: str) -> uuid.UUID:
-    return record_interaction(
-        conn,
-        {
-            "id": uuid.uuid4(),
-            "source": "slack",
-            "collections": ["docs"],
-            "question_redacted": question,
-            "answer": "an answer",
-            "status": "answered",
-            "reason": "",
-            "answerer": "extractive",
-            "citations": [],
-            "closest": [],
-            "scores": {},
-            "guard": {},
-            "prompt_version_id": 1,
-            "timings_ms": {},
-            "team_id": team,
-        },
-    )
+    return add_interaction(conn, team, question)
 
 
 @pytest.fixture()

@@ -18,33 +18,14 @@ from feedback import prompt_versions as pv
 from feedback.retune import RetuneOptions, retune
 from feedback.scoring import Outcome
 from tests.support.cli_runner import run_cli
-from workers.interactions import record_interaction
+from tests.support.records import add_interaction
 
 A, B = "T0AAAAAAA1", "T0BBBBBBB2"
 BRAVO_ANSWER = "Bravo staff take twenty vacation days a year, booked in the HR portal."
 
 
 def _interaction(conn, team: str, question: str, status: str, answer: str) -> uuid.UUID:
-    return record_interaction(
-        conn,
-        {
-            "id": uuid.uuid4(),
-            "source": "slack",
-            "collections": ["docs"],
-            "question_redacted": question,
-            "answer": answer,
-            "status": status,
-            "reason": "",
-            "answerer": "extractive",
-            "citations": [],
-            "closest": [],
-            "scores": {},
-            "guard": {},
-            "prompt_version_id": 1,
-            "timings_ms": {},
-            "team_id": team,
-        },
-    )
+    return add_interaction(conn, team, question, status=status, answer=answer)
 
 
 def _install(conn, *teams: str) -> None:
