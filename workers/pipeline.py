@@ -19,7 +19,7 @@ from guardrails.grounding import CitationRef, GroundingVerdict, check_grounding,
 from guardrails.pii import PiiGuard, PiiVerdict, Redaction, shared_guard
 from guardrails.text import question_problem, question_similarity, without_placeholders
 from workers.answerability.gate import AnswerabilityGate, Assessment
-from workers.answerers.base import Answerer, Citation, Draft
+from workers.answerers.base import Answerer, Citation, Draft, GroundingJudge
 from workers.answerers.extractive import ExtractiveAnswerer
 from workers.embeddings import CachingEmbedder, Embedder, get_embedder
 from workers.interactions import record_interaction
@@ -174,6 +174,7 @@ class Pipeline:
         guard: PiiGuard | None = None,
         embedder: Embedder | None = None,
         answerer: Answerer | None = None,
+        judge: GroundingJudge | None = None,
         database_url: str | None = None,
     ) -> None:
         self.settings = settings or get_settings()
@@ -186,6 +187,10 @@ class Pipeline:
         inner = embedder or get_embedder(self.settings)
         self.embedder = inner if isinstance(inner, CachingEmbedder) else CachingEmbedder(inner)
         self.answerer = answerer or default_answerer(self.settings, self.embedder)
+        # The optional model judge of grounding (ANSWERLOOP_GROUNDING_JUDGE): given, or the answerer when it is one.
+        self.judge = (
+            judge if judge is not None else self.answerer if isinstance(self.answerer, GroundingJudge) else None
+        )
         self.gate = AnswerabilityGate(self.embedder)
         self.reranker = make_reranker(
             self.settings.reranker, model=self.settings.reranker_model, api_key=self.settings.reranker_api_key
@@ -416,10 +421,9 @@ class Pipeline:
                 semantic=self._semantic_support if self.embedder.dim else None,
             )
             grounding = report.as_dict()
-            judge = getattr(self.answerer, "judge", None)
-            if report.grounded and self.settings.grounding_judge and judge is not None:
+            if report.grounded and self.settings.grounding_judge and self.judge is not None:
                 cited = {c.chunk_id for c in draft.citations}
-                verdict = judge(draft.answer, [p for p in passages if p.chunk_id in cited])
+                verdict = self.judge.judge(draft.answer, [p for p in passages if p.chunk_id in cited])
                 if verdict is not None:
                     grounding["judge"] = verdict.model_dump()
                     if not verdict.supported:

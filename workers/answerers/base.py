@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from feedback.prompt_versions import PromptVersion
 from workers.retrieval import Passage
@@ -31,3 +31,23 @@ class Answerer(Protocol):
     name: str
 
     def answer(self, question: str, passages: list[Passage], version: PromptVersion) -> Draft: ...
+
+
+class JudgeVerdict(Protocol):
+    supported: bool
+
+    def model_dump(self) -> dict[str, Any]: ...
+
+
+@runtime_checkable
+class GroundingJudge(Protocol):
+    """A second opinion on grounding (a model): is every claim of the answer stated by the passages?"""
+
+    def judge(self, answer: str, passages: list[Passage]) -> JudgeVerdict | None: ...
+
+
+@runtime_checkable
+class PairwiseJudge(Protocol):
+    """A preference between two answers to one question, for the retune: 'A', 'B', 'tie', or None on failure."""
+
+    def compare(self, question: str, reference: str, answer_a: str, answer_b: str) -> str | None: ...
