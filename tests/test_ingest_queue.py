@@ -17,7 +17,7 @@ from tests.support.cli_runner import run_cli
 from workers.embeddings import NoEmbedder
 from workers.ingest_tasks import run_batch
 from workers.kb import jobs
-from workers.kb.ingest import ingest_paths
+from workers.kb.ingest import ingest_paths, prepare_collection
 
 
 @pytest.fixture()
@@ -198,3 +198,19 @@ def test_a_worker_killed_mid_job_loses_nothing(clean_db, tmp_path):
         if second is not None:
             second.stop()
         redis.stop()
+
+
+def test_a_worker_that_cannot_see_the_folder_fails_the_job_and_removes_nothing(clean_db, tmp_path):
+    root = _folder(tmp_path)
+    settings = make_settings(clean_db, embeddings="none")
+    with db.connect(clean_db) as conn:
+        prepare_collection(conn, "handbook", NoEmbedder())
+        ingest_paths(conn, root, ["on-call.md"], "handbook", embedder=NoEmbedder(), settings=settings)
+        job_id, _ = jobs.create_job(conn, root, "handbook")
+    shutil.rmtree(root)  # as a worker on another machine sees it: nothing at that path
+    assert run_batch(job_id, 0, settings, NoEmbedder()).startswith("failed")
+    with db.connect(clean_db) as conn:
+        row = jobs.progress(conn, job_id)
+        n = conn.execute("SELECT count(*) AS n FROM documents").fetchone()["n"]
+    assert row["status"] == "failed" and "same path on every ingest worker" in row["error"]
+    assert n == 1

@@ -45,6 +45,16 @@ def run_batch(job_id: int, batch: int, settings: Settings, embedder: Embedder) -
         job = jobs.get_job(conn, job_id)
         if job is None or job.status in ("done", "failed"):
             return "skipped: no such job, or finished"
+        if not job.root.exists():
+            import socket
+
+            jobs.fail(
+                conn,
+                job_id,
+                f"{job.root} does not exist on worker {socket.gethostname()}: queued ingestion needs the folder at "
+                "the same path on every ingest worker (a shared volume), or ingest with --inline",
+            )
+            return "failed: folder not visible on this worker"
         jobs.mark_running(conn, job_id)
         paths = jobs.pending_paths(conn, job_id, batch)
         if paths:
