@@ -53,6 +53,10 @@ class AnsweringParams(BaseModel):
     # answerability_threshold → "I don't know"; "relevance" = the gate before it (best_relevance only).
     gate: Literal["calibrated", "relevance"] = "calibrated"
     answerability_threshold: float = Field(0.5, ge=0, le=1)
+    # Learned from labels by the retune (feedback/answerability_refit.py): per collection, an offset added to the
+    # logit of the label-free answerability probability before the gate compares it with the threshold. A
+    # collection absent here keeps the label-free calibration.
+    answerability_shift: dict[str, float] = Field(default_factory=dict)
     grounding_threshold: float = Field(0.5, ge=0, le=1)  # per-sentence support needed
     max_answer_sentences: int = Field(3, ge=1, le=10)
     # Extractive answerer: the share of the question's terms a sentence must carry to be worth quoting.

@@ -70,6 +70,11 @@ class Scores(TypedDict):
     top: list[dict[str, float]]
     usage: dict[str, Any]
     verified_similarity: NotRequired[float | None]
+    # The label-free probability, the collection whose calibration was used and the label-learned logit shift
+    # applied to it (`answerability` is after the shift): what the retune refits from.
+    answerability_label_free: NotRequired[float]
+    answerability_collection: NotRequired[str | None]
+    answerability_shift: NotRequired[float]
 
 
 @dataclass(frozen=True)
@@ -237,7 +242,12 @@ class Pipeline:
                 )
             with timer.stage("assess"):
                 assessment = self.gate.assess(
-                    conn, query_text, collections, retrieval, version.params.answerability_threshold
+                    conn,
+                    query_text,
+                    collections,
+                    retrieval,
+                    version.params.answerability_threshold,
+                    version.params.answerability_shift,
                 )
         decision = self._answer(redaction.text, query_text, vector, retrieval, assessment, version, timer)
         draft, reason = decision.draft, decision.reason
@@ -327,6 +337,9 @@ class Pipeline:
             ],
             "usage": draft.usage,
         }
+        scores["answerability_label_free"] = assessment.label_free
+        scores["answerability_collection"] = assessment.collection
+        scores["answerability_shift"] = assessment.shift
         if draft.verified:
             scores["verified_similarity"] = draft.usage.get("verified_similarity")
         return AnswerResult(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -34,6 +35,19 @@ class Assessment:
     confidence: Confidence
     signals: Signals
     collection: str | None  # whose calibration was used
+    # The probability before the collection's label-learned shift (equal to `probability` without one): what the
+    # retune refits from, so refits never compound.
+    label_free: float = 0.0
+    shift: float = 0.0
+
+
+def shifted(probability: float, shift: float) -> float:
+    """The probability with `shift` added to its logit (the per-collection recalibration learned from labels)."""
+    if not shift:
+        return probability
+    p = min(max(probability, 1e-9), 1 - 1e-9)
+    z = math.log(p / (1 - p)) + shift
+    return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 
 
 class AnswerabilityGate:
@@ -63,10 +77,22 @@ class AnswerabilityGate:
             self._cache[collection] = (now, normaliser)
         return normaliser
 
-    def assess(self, conn: Conn, question: str, collections: Sequence[str], retrieval, threshold: float) -> Assessment:
+    def assess(
+        self,
+        conn: Conn,
+        question: str,
+        collections: Sequence[str],
+        retrieval,
+        threshold: float,
+        shifts: Mapping[str, float] | None = None,
+    ) -> Assessment:
+        """`shifts`: the active version's per-collection recalibration learned from labels
+        (`AnsweringParams.answerability_shift`), applied to the collection whose calibration is used."""
         stats = keyword.term_stats(conn, question, collections)
         signals = read_signals(question, stats, retrieval)
         owner = retrieval.passages[0].collection if retrieval.passages else (collections[0] if collections else None)
         normaliser = self.normaliser_for(conn, owner) if owner else None
-        p = self.model.probability(normaliser.apply(signals)) if normaliser is not None else 0.0
-        return Assessment(round(p, 4), confidence(p, threshold), signals, owner)
+        label_free = self.model.probability(normaliser.apply(signals)) if normaliser is not None else 0.0
+        shift = float((shifts or {}).get(owner or "", 0.0)) if normaliser is not None else 0.0
+        p = shifted(label_free, shift)
+        return Assessment(round(p, 4), confidence(p, threshold), signals, owner, round(label_free, 4), shift)
