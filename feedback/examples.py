@@ -25,7 +25,7 @@ from feedback.labels import question_key
 Expectation = Literal["answer", "dont_know", "not_this", "should_answer"]
 
 _LABELS_SQL = """
-SELECT l.id, l.kind, l.status, l.correction, l.split, l.created_at, l.interaction_id,
+SELECT l.id, l.kind, l.status, l.correction, l.split, l.created_at, l.interaction_id, l.reasons,
        i.question_redacted, i.answer, i.status AS answer_status, i.collections, i.citations,
        i.created_at AS asked_at,
        (SELECT v.document_id FROM verified_answers v WHERE v.label_id = l.id) AS verified_document_id
@@ -51,6 +51,9 @@ class Example:
     # Verified answers made from this example's own corrections: hidden when it is evaluated (leave-one-out),
     # or the question would be answered from its own reference.
     own_documents: list[int] = field(default_factory=list)
+    # The 👎 reasons given on this answer (wrong | outdated | incomplete | off_topic): whether a rejected answer
+    # says anything about answering at all.
+    reasons: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -98,6 +101,7 @@ def load_examples(conn: Conn, *, votes_need_approval: bool = False, team: str | 
             asked_at=first["asked_at"],
             cited_documents=sorted({c.get("document_title", "") for c in first["citations"] or []}),
             own_documents=[r["verified_document_id"] for r in rows if r["verified_document_id"] is not None],
+            reasons=sorted({reason for r in rows for reason in (r["reasons"] or [])}),
         )
         key = question_key(example.question)
         if key not in by_question or by_question[key].asked_at <= example.asked_at:

@@ -26,13 +26,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core import db
+from feedback import answerability_refit as refit
 from feedback import prompt_versions as pv
 from feedback.demos import select_demos
 from feedback.examples import load_examples
 from feedback.reports import store_report
 from feedback.retune_candidates import JudgeFn, build_candidates, pairwise, score_candidates
 from feedback.retune_report import candidate_entry, changed_params, counts_by_expectation, store
-from feedback.retune_search import DEFAULT_GRID, AnswerFn, Evaluator, search_params
+from feedback.retune_search import DEFAULT_GRID, AnswerFn, Evaluator, search_params, with_changes
 from feedback.scoring import Metrics, score
 
 __all__ = [  # the retune's public names (the search, candidates and report live in retune_*.py)
@@ -87,6 +88,12 @@ class RetuneOptions:
     model_answers: bool = False
     # Existing versions (e.g. instructions an admin wrote) to judge through the same gate as the built ones.
     extra_candidates: list[pv.PromptVersion] = field(default_factory=list)
+    # The decision to answer learned from labels (feedback/answerability_refit.py): per-collection answerability
+    # shifts refitted on the train split, tried as candidates ('calibration' on the active parameters,
+    # 'params+calibration' on the searched ones) through the same held-out gate. A collection needs
+    # `calibration_min_labels` usable train labels of its own (and a few on each side) to be moved.
+    refit_answerability: bool = True
+    calibration_min_labels: int = refit.MIN_LABELS
 
 
 @dataclass
@@ -188,11 +195,25 @@ def _retune_locked(
         else (active.params, [])
     )
     report["search"] = {"trace": trace, "changed": changed_params(active.params, searched)}
+    refits: list[tuple[str, pv.AnsweringParams]] = []
+    if options.refit_answerability and train:
+        report["answerability_calibration"] = {"min_labels": options.calibration_min_labels}
+        for name, params in (("calibration", active.params), ("params+calibration", searched)):
+            shifts, fits = refit.refit_shifts(
+                train,
+                evaluator.outcomes(with_changes(active, params=params), train),
+                threshold=params.answerability_threshold,
+                current=params.answerability_shift,
+                min_labels=options.calibration_min_labels,
+            )
+            report["answerability_calibration"][name] = [f.as_dict() for f in fits]
+            if shifts != params.answerability_shift:
+                refits.append((name, params.model_copy(update={"answerability_shift": shifts})))
     base_out = evaluator.outcomes(active, heldout)
     base_metrics = score(heldout, base_out)
     report["baseline"] = base_metrics.as_dict()
     results = score_candidates(
-        build_candidates(active, demos, searched, options.model_answers, options.extra_candidates),
+        build_candidates(active, demos, searched, options.model_answers, options.extra_candidates, refits),
         heldout,
         evaluator,
         base_out,

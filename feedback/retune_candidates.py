@@ -51,8 +51,10 @@ def build_candidates(
     searched: pv.AnsweringParams,
     model_answers: bool,
     extra: Sequence[pv.PromptVersion] = (),
+    refits: Sequence[tuple[str, pv.AnsweringParams]] = (),
 ) -> list[tuple[str, pv.PromptVersion]]:
-    """New demos (with a model), the searched parameters with the demos, an admin's extra versions and (with a
+    """New demos (with a model), the searched parameters with the demos, the parameters carrying the per-collection
+    answerability shifts refitted from labels (`refits`, each with the demos), an admin's extra versions and (with a
     model) per-question demo selection; none that repeats the active version or another candidate."""
     out: list[tuple[str, pv.PromptVersion]] = []
     seen: set[tuple] = set()
@@ -67,6 +69,8 @@ def build_candidates(
     if model_answers:
         add("demos", with_changes(active, few_shot=demos))
     add("params+demos", with_changes(active, few_shot=demos, params=searched))
+    for name, params in refits:
+        add(name, with_changes(active, few_shot=demos, params=params))
     for version in extra:
         add(f"v{version.id}", version)
     if model_answers and demos:

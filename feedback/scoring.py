@@ -25,6 +25,10 @@ class Outcome:
     reason: str = ""
     grounding: str = "skipped"  # grounded | ungrounded | skipped (no draft to check)
     pii_out: bool = False  # the answer carried PII/secrets that had to be redacted
+    # The answerability probability before any label-learned shift, and the collection whose calibration it
+    # used (None: the answer_fn does not say): what the retune refits the per-collection decision from.
+    answerability: float | None = None
+    collection: str | None = None
 
 
 def agreement(a: str, b: str) -> float:

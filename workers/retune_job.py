@@ -26,6 +26,8 @@ def outcome_fn(pipeline: Pipeline):
             reason=result.reason,
             grounding=result.guard.get("grounding", {}).get("verdict", "skipped"),
             pii_out=bool(result.guard.get("pii_out", {}).get("found")),
+            answerability=result.scores.get("answerability_label_free"),
+            collection=result.scores.get("answerability_collection"),
         )
 
     return answer
