@@ -225,7 +225,16 @@ def test_seeded_pii_run_leaves_no_raw_pii_in_postgres_redis_or_logs(stack, caplo
     for w in stack["workers"]:
         w.stop()  # questions wait in Redis while we look at it
     posted = [post(slack, GENERAL, f"I'm {RAW_EMAIL}, key {RAW_KEY}: {q}") for q in HANDBOOK_QS]
-    slack.wait_for(lambda: all(slack.bot_replies(GENERAL, m.ts) for m in posted), timeout=30)
+
+    def all_queued() -> bool:  # every question taken and sent to the queue (its thread shows the status)
+        with db.connect(url) as conn:
+            n = conn.execute(
+                "SELECT count(*) AS n FROM slack_requests WHERE message_ts = ANY(%s) AND status = 'queued'",
+                ([m.ts for m in posted],),
+            ).fetchone()["n"]
+        return n == len(posted)
+
+    slack.wait_for(all_queued, timeout=30)
     queued = redis_dump(stack["redis"].url)
     assert "answer_slack_question" in queued, "the questions are waiting in Redis"
     assert RAW_EMAIL not in queued and RAW_KEY not in queued and "ingrid" not in queued
