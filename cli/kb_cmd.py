@@ -17,7 +17,7 @@ from core.bootstrap import ready_database
 from core.errors import AnswerloopError, NotFound
 from core.settings import get_settings
 
-kb_app = typer.Typer(help="Knowledge base: ingest, list, remove.", no_args_is_help=True)
+kb_app = typer.Typer(help="Knowledge base: ingest (inline or queued), jobs, sources, list.", no_args_is_help=True)
 kb_app.add_typer(sources_app, name="sources")
 
 
