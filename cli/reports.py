@@ -37,6 +37,15 @@ def print_retune_report(row: dict) -> None:
         changed = ", ".join(f"{k} {v['from']} → {v['to']}" for k, v in search.get("changed", {}).items())
         console.print(f"parameter search on train: {tried} settings tried; changed: {changed or 'nothing'}")
     console.print(f"demos chosen from approved train labels: {len(r.get('demos', []))}")
+    calibration = r.get("answerability_calibration") or {}
+    for base in ("calibration", "params+calibration"):
+        for f in calibration.get(base, []):
+            moved = f"shift {f['previous']:+.2f} → {f['shift']:+.2f}" if f["status"] == "fitted" else "not moved"
+            console.print(
+                f"answerability refit ({base}) {escape(f['collection'])}: {f['labels']} train labels "
+                f"({f['should_answer']} answer / {f['should_not']} not; {calibration.get('min_labels')} needed), "
+                f"{moved}"
+            )
     baseline = r.get("baseline_version")
     for cand in r.get("candidates", []):
         table = Table(
