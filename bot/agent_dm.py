@@ -83,7 +83,7 @@ class AgentDm:
 
             def client_for(team_id: str) -> WebClient:
                 client = web_client(settings, token=bot_token_for(settings, team_id), retries=False)
-                client.timeout = 5.0
+                client.timeout = 5
                 return client
 
             self._membership = SlackMembership(client_for, ttl_s=settings.membership_cache_s)
@@ -114,7 +114,7 @@ class AgentDm:
         team = body.get("team_id") if isinstance(body.get("team_id"), str) else ""
         if not all(isinstance(v, str) and v for v in (user, channel, team)):
             return "ignored"  # nobody, nowhere, or no workspace to search: nothing to suggest from
-        assert isinstance(user, str) and isinstance(channel, str)
+        assert isinstance(user, str) and isinstance(channel, str) and isinstance(team, str)
         title, prompts = self.prompts_for(team, user, channel)
         try:
             # No thread_ts: the agent experience (agent_view) takes prompts for the DM itself.

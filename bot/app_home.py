@@ -206,9 +206,10 @@ class AppHome:
                 )
             return f"Correction {target} approved: it becomes a verified answer in a moment."
         if action_id == REJECT_LABEL:
-            labels.review(conn, target, "rejected", actor, "rejected in Slack")
-            withdrawn = verified.unpublish(conn, target)
-            return f"Correction {target} rejected" + (" and its verified answer withdrawn." if withdrawn else ".")
+            rejection = verified.reject_label(conn, target, actor, "rejected in Slack", team=team or None)
+            return f"Correction {target} rejected" + (
+                " and its verified answer withdrawn." if rejection.withdrawn else "."
+            )
         if action_id == APPROVE_PROMPT:
             previous = pv.approve(conn, target, actor, "approved in Slack", scope=pv.scope_of(conn, team))
             return f"Prompt version v{target} approved and active (was v{previous})."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from bot import payload
 from feedback.labels import REASONS
@@ -21,14 +22,14 @@ def _plain(text: str) -> dict:
     return {"type": "plain_text", "text": text[:150], "emoji": True}
 
 
-def reasons_message(label_id: int, chosen: list[str] = (), comment: str = "") -> tuple[str, list[dict]]:
+def reasons_message(label_id: int, chosen: Sequence[str] = (), comment: str = "") -> tuple[str, list[dict]]:
     """The ephemeral follow-up to a 👎: one-click reasons and an optional comment."""
     if chosen:
         names = ", ".join(REASONS[r] for r in chosen if r in REASONS)
         head = f"Thanks — noted: *{names}*." + (" Your comment was saved too." if comment else "")
     else:
         head = "Sorry that didn't help. What was wrong with the answer?"
-    buttons = [
+    buttons: list[dict] = [
         {
             "type": "button",
             "action_id": f"{REASON_ACTION_PREFIX}{key}",
@@ -40,7 +41,7 @@ def reasons_message(label_id: int, chosen: list[str] = (), comment: str = "") ->
     buttons.append(
         {"type": "button", "action_id": COMMENT_ACTION, "text": _plain("Add a comment"), "value": str(label_id)}
     )
-    blocks = [
+    blocks: list[dict] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": head}},
         {"type": "actions", "block_id": "feedback_reasons", "elements": buttons},
         {

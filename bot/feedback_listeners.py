@@ -28,7 +28,6 @@ from workers.slack_blocks import FEEDBACK_ACTION, FEEDBACK_VALUES, pii_notice
 
 log = logging.getLogger(__name__)
 
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 DB_DOWN = ":warning: I couldn't record that: my database is unreachable right now. Please try again in a few minutes."
 
 
@@ -129,6 +128,7 @@ class FeedbackListeners:
                 answer = slack_store.answer_at(conn, team, channel, ts)
                 if answer is None:
                     return "ignored"  # a reaction on someone else's message, or on a placeholder
+                result: labels.VoteResult | None
                 if added:
                     result = labels.record_vote(
                         conn,
@@ -349,7 +349,7 @@ class FeedbackListeners:
         addressed to the bot: kept as a candidate correction for review. True when captured."""
         text = payload.text(event, "text")
         fields = [payload.text(event, k) for k in ("user", "ts", "channel", "thread_ts")]
-        if not all(fields) or not text.strip() or (bot_user_id and bot_user_id in _MENTION.findall(text)):
+        if not all(fields) or not text.strip() or (bot_user_id and bot_user_id in payload.MENTION.findall(text)):
             return False
         with db.connection(self.db_url) as conn:
             answer = slack_store.latest_answer_in_thread(conn, team, event["channel"], event["thread_ts"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.payload import MENTION
 from core import db
 from core.errors import DatabaseUnavailable
 from core.settings import Settings
@@ -32,7 +32,6 @@ LOADING_MESSAGES = [
     "Reading the closest passages…",
     "Checking the answer against its sources…",
 ]
-_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 
 # (key, priority): 0 is served first. A person's first open question gets 0, each further one waits behind
 # everybody else's first ones (fair_priority) — one person's burst never delays other people's answers.
@@ -62,7 +61,7 @@ class Intake:
 
     def receive(self, q: Question, client: WebClient) -> str:
         """Returns what happened: queued | duplicate | rejected | small_talk | saved_for_later | unavailable."""
-        text = _MENTION.sub(" ", q.text).strip()
+        text = MENTION.sub(" ", q.text).strip()
         if not text:
             self._reply(client, q, "Ask me a question after the mention, e.g. `@Answerloop how do I deploy?`")
             return "rejected"

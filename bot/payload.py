@@ -7,9 +7,12 @@ Slack sends well-formed payloads, but the bot must not crash — or store garbag
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 _BIGINT_MAX = 2**63 - 1
+# How Slack encodes a mention of a person or app in message text: <@U123> or <@U123|name>; group 1 is the id.
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 def text(container: Any, key: str) -> str:

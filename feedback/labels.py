@@ -10,11 +10,14 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from psycopg.types.json import Jsonb
 
+from core import db
 from core.db import Conn
 from core.errors import AnswerloopError, NotFound
 from feedback.audit import record_action
@@ -112,21 +115,23 @@ def record_vote(
         (inter["id"], user_id),
     ).fetchone()
     if before is None:
-        row = conn.execute(
-            "INSERT INTO labels (interaction_id, kind, source, team_id, channel_id, user_id, reactions, permalink, "
-            "split, prompt_version_id) VALUES (%s, %s, 'reaction', %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-            (
-                inter["id"],
-                kind,
-                team_id,
-                channel_id,
-                user_id,
-                [reaction],
-                permalink,
-                split_for(inter["question_redacted"], heldout_percent),
-                inter["prompt_version_id"],
-            ),
-        ).fetchone()
+        row = db.one(
+            conn.execute(
+                "INSERT INTO labels (interaction_id, kind, source, team_id, channel_id, user_id, reactions, permalink, "
+                "split, prompt_version_id) VALUES (%s, %s, 'reaction', %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+                (
+                    inter["id"],
+                    kind,
+                    team_id,
+                    channel_id,
+                    user_id,
+                    [reaction],
+                    permalink,
+                    split_for(inter["question_redacted"], heldout_percent),
+                    inter["prompt_version_id"],
+                ),
+            )
+        )
         return VoteResult(row["id"], kind, True, kind == "down")
     # A flip, or a vote coming back after a retraction, needs review again; an approved, unchanged vote stays.
     reset = before["status"] == "retracted" or before["kind"] != kind
@@ -176,7 +181,7 @@ def retract_vote(
 
 
 def add_reasons(
-    conn: Conn, label_id: int, user_id: str, *, reasons: list[str] = (), comment: str | None = None
+    conn: Conn, label_id: int, user_id: str, *, reasons: Sequence[str] = (), comment: str | None = None
 ) -> dict:
     """The 👎 follow-up: reasons (merged) and an optional, already-redacted comment. Only the voter may."""
     unknown = [r for r in reasons if r not in REASONS]
@@ -202,7 +207,7 @@ def record_correction(
     user_name: str = "",
     source: str = "modal",
     comment: str = "",
-    pii: dict | None = None,
+    pii: Mapping[str, Any] | None = None,
     team_id: str = "",
     channel_id: str = "",
     permalink: str = "",
@@ -212,25 +217,27 @@ def record_correction(
     inter = _interaction(conn, interaction_id)
     if not correction.strip():
         raise AnswerloopError("The corrected answer is empty.", hint="Write the answer you would have given.")
-    row = conn.execute(
-        "INSERT INTO labels (interaction_id, kind, source, team_id, channel_id, user_id, user_name, correction, "
-        "comment, pii, permalink, split, prompt_version_id) "
-        "VALUES (%s, 'correction', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-        (
-            inter["id"],
-            source,
-            team_id,
-            channel_id,
-            user_id,
-            user_name,
-            correction.strip(),
-            comment,
-            Jsonb(pii or {}),
-            permalink,
-            split_for(inter["question_redacted"], heldout_percent),
-            inter["prompt_version_id"],
-        ),
-    ).fetchone()
+    row = db.one(
+        conn.execute(
+            "INSERT INTO labels (interaction_id, kind, source, team_id, channel_id, user_id, user_name, correction, "
+            "comment, pii, permalink, split, prompt_version_id) "
+            "VALUES (%s, 'correction', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+            (
+                inter["id"],
+                source,
+                team_id,
+                channel_id,
+                user_id,
+                user_name,
+                correction.strip(),
+                comment,
+                Jsonb(pii or {}),
+                permalink,
+                split_for(inter["question_redacted"], heldout_percent),
+                inter["prompt_version_id"],
+            ),
+        )
+    )
     return row["id"]
 
 
@@ -295,9 +302,7 @@ def get_label(conn: Conn, label_id: int, team: str | None = None) -> dict:
     return row
 
 
-def review(
-    conn: Conn, label_id: int, decision: str, actor: str, note: str = "", *, team: str | None = None
-) -> dict:
+def review(conn: Conn, label_id: int, decision: str, actor: str, note: str = "", *, team: str | None = None) -> dict:
     """Approve or reject one label (a retracted vote cannot be approved), of workspace `team` when given.
     Returns the label as it now is."""
     assert decision in ("approved", "rejected")
@@ -348,6 +353,7 @@ def as_export(row: dict) -> dict:
     out = {k: row.get(k) for k in keep}
     out["interaction_id"] = str(row["interaction_id"])
     for k in ("created_at", "reviewed_at"):
-        if isinstance(out.get(k), datetime):
-            out[k] = out[k].isoformat()
+        value = out.get(k)
+        if isinstance(value, datetime):
+            out[k] = value.isoformat()
     return out

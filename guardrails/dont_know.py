@@ -21,9 +21,14 @@ class ClosestDoc:
     link: str
 
 
+def explanation(reason: str) -> str:
+    """Why the answer is "I don't know", in words, for a dont_know reason code."""
+    return REASONS.get(reason, REASONS["weak_retrieval"])
+
+
 def dont_know_message(reason: str, closest: Sequence[ClosestDoc]) -> str:
     """The plain-text "I don't know": why, and the closest documents (Slack adds the channel's expert itself)."""
-    lines = [f"I don't know. {REASONS.get(reason, REASONS['weak_retrieval'])}"]
+    lines = [f"I don't know. {explanation(reason)}"]
     if closest:
         lines.append("The closest documents I found:")
         lines.extend(f"• {d.title} — {d.link}" for d in closest)

@@ -82,7 +82,6 @@ class Passage:
     coverage: float = 0.0
     relevance: float = 0.0
     verified: bool = False  # an approved correction (section title = its question, content = its answer)
-    feedback_weight: float = 1.0
     # Quotable sentences stored at ingest, with their cosine to the question (None without embeddings).
     sentences: list[str] = field(default_factory=list)
     sentence_cosines: list[float | None] = field(default_factory=list)
@@ -276,7 +275,6 @@ def retrieve(
                 coverage=cov,
                 relevance=relevance(cov, cos),
                 verified=bool(r["verified"]),
-                feedback_weight=doc_weights.get(cid, 1.0),
                 sentences=list(r["sentences"]),
                 sentence_cosines=[None if c is None else float(c) for c in (r["sentence_cosines"] or [])],
             )

@@ -8,6 +8,7 @@ from core.settings import Settings
 from feedback.prompt_versions import DEFAULT_SCOPE, PromptVersion
 from feedback.retune import JudgeFn, RetuneOptions, RetuneResult, evaluate, retune
 from feedback.scoring import Metrics, Outcome
+from workers.answerers.base import PairwiseJudge
 from workers.pipeline import Pipeline
 
 
@@ -35,7 +36,7 @@ def outcome_fn(pipeline: Pipeline):
 
 def judge_fn(pipeline: Pipeline) -> JudgeFn | None:
     """The model's pairwise preference when a model answers; None offline (deterministic metrics decide)."""
-    return getattr(pipeline.answerer, "compare", None)
+    return pipeline.answerer.compare if isinstance(pipeline.answerer, PairwiseJudge) else None
 
 
 def options_from(settings: Settings) -> RetuneOptions:

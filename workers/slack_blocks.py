@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk.models.blocks import ContextActionsBlock, FeedbackButtonObject, FeedbackButtonsElement
 
-from workers.pipeline import AnswerResult
+from guardrails.dont_know import explanation
+from workers.pipeline import AnswerResult, CitationOut
 
 SECTION_LIMIT = 3000
 MAX_BLOCKS = 50
@@ -84,7 +87,7 @@ def _link(url: str, label: str) -> str:
     return f"<{url}|{label}>" if url.startswith(("http://", "https://")) else f"{label} (`{url}`)"
 
 
-def pii_notice(pii: dict) -> str | None:
+def pii_notice(pii: Mapping[str, Any]) -> str | None:
     """What was removed from the question — types only, never the values."""
     if not pii.get("found"):
         return None
@@ -96,7 +99,7 @@ def pii_notice(pii: dict) -> str | None:
 
 
 def answer_message(
-    result: AnswerResult, *, pii: dict, expert: str | None, feedback: bool = True
+    result: AnswerResult, *, pii: Mapping[str, Any], expert: str | None, feedback: bool = True
 ) -> tuple[str, list[dict]]:
     """(fallback text, blocks) for a finished answer or an honest "I don't know"; with `feedback`, the native
     👍/👎 buttons are the last block (never on an ephemeral message: a click there names no message)."""
@@ -105,7 +108,7 @@ def answer_message(
     if result.status == "answered":
         for part in _split(escape(result.answer)):
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": part}})
-        seen: dict[int, object] = {}
+        seen: dict[int, CitationOut] = {}
         for c in result.citations:
             seen.setdefault(c.chunk_id, c)
         if seen:
@@ -128,8 +131,7 @@ def answer_message(
         fallback = escape(result.answer)
     else:
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": ":thinking_face: I don't know"}})
-        first = result.answer.split("\n", 1)[0]
-        body = first.removeprefix("I don't know. ")
+        body = explanation(result.reason)
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": escape(body)[:SECTION_LIMIT]}})
         if result.closest:
             lines = [f"• {_link(d['link'], d['title'])}" for d in result.closest]
@@ -169,7 +171,9 @@ class StreamedAnswer:
     blocks: list[dict]
 
 
-def streamed_answer(result: AnswerResult, *, pii: dict, expert: str | None, collections: int) -> StreamedAnswer:
+def streamed_answer(
+    result: AnswerResult, *, pii: Mapping[str, Any], expert: str | None, collections: int
+) -> StreamedAnswer:
     text, blocks = answer_message(result, pii=pii, expert=expert)
     sources = len({c.chunk_id for c in result.citations})
     searched = f"Searched {collections} collection{'s' if collections != 1 else ''}"
@@ -179,8 +183,9 @@ def streamed_answer(result: AnswerResult, *, pii: dict, expert: str | None, coll
         checked = f"Checked the answer against {sources} source{'s' if sources != 1 else ''}"
         title = "Found it in the documents"
     else:
-        first = result.answer.split("\n", 1)[0].removeprefix("I don't know. ")
-        markdown = f"**I don't know.** {escape(first)}" + (f"\nYou could ask {expert}." if expert else "")
+        markdown = f"**I don't know.** {escape(explanation(result.reason))}" + (
+            f"\nYou could ask {expert}." if expert else ""
+        )
         body = 2  # the header and its explanation
         checked = "No passage answers this well enough: not guessing"
         title = "Not in the documents"

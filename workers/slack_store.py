@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from psycopg.types.json import Jsonb
 
@@ -25,6 +27,25 @@ class RequestKey:
 
     def as_args(self) -> tuple[str, str, str]:
         return (self.team_id, self.channel_id, self.message_ts)
+
+
+@dataclass(frozen=True)
+class ClaimedRequest:
+    """A Slack question a worker has claimed for answering (the slack_requests row, locked)."""
+
+    key: RequestKey
+    thread_ts: str
+    user_id: str
+    kind: str  # mention | dm | thread | command
+    question_redacted: str
+    pii: dict[str, Any]  # what the intake removed from the question (types and counts)
+    interaction_id: uuid.UUID
+    reply_mode: str  # in_channel | ephemeral
+    delivery: str  # stream | update | post | ephemeral: how the answer is to reach Slack
+
+    @property
+    def in_dm(self) -> bool:
+        return self.kind == "dm" or self.key.channel_id[:1] == "D"
 
 
 @dataclass(frozen=True)
@@ -80,7 +101,7 @@ def create_request(
     user_id: str,
     kind: str,
     question_redacted: str,
-    pii: dict,
+    pii: Mapping[str, Any],
     reply_mode: str,
 ) -> bool:
     """Record a new question; False when this (team, channel, ts) was already received (a duplicate)."""
@@ -191,7 +212,7 @@ def earlier_questions(conn: Conn, key: RequestKey, thread_ts: str, limit: int = 
     return [r["question_redacted"] for r in rows]
 
 
-def claim_request(conn: Conn, key: RequestKey) -> dict | None:
+def claim_request(conn: Conn, key: RequestKey) -> ClaimedRequest | None:
     """Lock the request for answering; None if it is unknown or already delivered (a redelivered task)."""
     row = conn.execute(
         "SELECT * FROM slack_requests WHERE team_id = %s AND channel_id = %s AND message_ts = %s FOR UPDATE",
@@ -204,7 +225,17 @@ def claim_request(conn: Conn, key: RequestKey) -> dict | None:
         "WHERE team_id = %s AND channel_id = %s AND message_ts = %s",
         key.as_args(),
     )
-    return row
+    return ClaimedRequest(
+        key=key,
+        thread_ts=row["thread_ts"],
+        user_id=row["user_id"],
+        kind=row["kind"],
+        question_redacted=row["question_redacted"] or "",
+        pii=row["pii"] or {},
+        interaction_id=row["interaction_id"],
+        reply_mode=row["reply_mode"],
+        delivery=row["delivery"],
+    )
 
 
 def bot_answered_thread(conn: Conn, team_id: str, channel_id: str, thread_ts: str) -> bool:

@@ -21,14 +21,14 @@ from workers.access import Asker, SlackMembership, scope_for
 from workers.celery_app import RETUNE_QUEUE, celery_app
 from workers.slack_blocks import StreamedAnswer, answer_message, failure_message, streamed_answer
 from workers.slack_installations import bot_token_for
-from workers.slack_store import RequestKey
+from workers.slack_store import ClaimedRequest, RequestKey
 
 log = logging.getLogger(__name__)
 _pipeline = None
 _membership = None
 _lock = threading.Lock()
 # A membership lookup that takes longer than this is a "no" (never a question left waiting on Slack).
-MEMBERSHIP_TIMEOUT_S = 5.0
+MEMBERSHIP_TIMEOUT_S = 5  # seconds (slack_sdk takes a whole number)
 
 
 def membership() -> SlackMembership:
@@ -98,12 +98,12 @@ def _answer(self, key: RequestKey) -> str:
         if request is None:
             return "skipped"  # delivered already (a redelivery) or unknown
         channel = slack_store.channel_settings(conn, team_id, channel_id, settings.default_reply_mode)
-        asker = Asker(team_id, request["user_id"], channel_id, is_dm=request["kind"] == "dm" or channel_id[:1] == "D")
+        asker = Asker(team_id, request.user_id, channel_id, is_dm=request.in_dm)
         scope = scope_for(conn, asker, channel.collections, membership(), defaults=settings.default_collections)
         # A follow-up in a thread ("and in Zurich?") is searched with the salient words of the earlier questions.
-        earlier = slack_store.earlier_questions(conn, key, request["thread_ts"])
-    question = contextual_query(request["question_redacted"] or "", earlier)
-    streaming = request["delivery"] == "stream" and request["reply_mode"] != "ephemeral"
+        earlier = slack_store.earlier_questions(conn, key, request.thread_ts)
+    question = contextual_query(request.question_redacted, earlier)
+    streaming = request.delivery == "stream" and request.reply_mode != "ephemeral"
     if streaming:
         _working_status(settings, request, len(scope.post))
     stream = None
@@ -112,12 +112,12 @@ def _answer(self, key: RequestKey) -> str:
             question,
             scope.post,
             source="slack",
-            interaction_id=request["interaction_id"],
+            interaction_id=request.interaction_id,
             team_id=team_id,
         )
-        text, blocks = answer_message(result, pii=request["pii"], expert=channel.expert)
+        text, blocks = answer_message(result, pii=request.pii, expert=channel.expert)
         if streaming:  # only now, with grounding passed: no unverified text is ever shown
-            stream = streamed_answer(result, pii=request["pii"], expert=channel.expert, collections=len(scope.post))
+            stream = streamed_answer(result, pii=request.pii, expert=channel.expert, collections=len(scope.post))
         metrics.record_answer(
             result.status,
             result.timings_ms,
@@ -138,15 +138,15 @@ def _answer(self, key: RequestKey) -> str:
     return outcome or result.status
 
 
-def _working_status(settings, request: dict, collections: int) -> None:
+def _working_status(settings, request: ClaimedRequest, collections: int) -> None:
     """The thread status while the pipeline runs, naming what is searched (best effort: the intake set one)."""
     plural = "s" if collections != 1 else ""
     try:
         web_client(
-            settings, token=bot_token_for(settings, request["team_id"]), retries=False
+            settings, token=bot_token_for(settings, request.key.team_id), retries=False
         ).assistant_threads_setStatus(
-            channel_id=request["channel_id"],
-            thread_ts=request["thread_ts"],
+            channel_id=request.key.channel_id,
+            thread_ts=request.thread_ts,
             status="is looking into it…",
             loading_messages=[
                 f"Searching {collections} collection{plural}…",
@@ -158,17 +158,17 @@ def _working_status(settings, request: dict, collections: int) -> None:
         log.info("thread status not updated: %s", exc.response.get("error"))
 
 
-def _answer_privately(settings, request: dict, collections: list[str]) -> None:
+def _answer_privately(settings, request: ClaimedRequest, collections: list[str]) -> None:
     """Restricted documents the asker may read but others in the conversation may not: an ephemeral answer
     only the asker sees (best effort: the public answer is already delivered)."""
     import uuid
 
     from workers.slack_blocks import private_answer_message
 
-    key = RequestKey(request["team_id"], request["channel_id"], request["message_ts"])
+    key = request.key
     try:
         result = pipeline().ask(
-            request["question_redacted"] or "",
+            request.question_redacted,
             collections,
             source="slack_private",
             interaction_id=uuid.uuid5(key.interaction_id(), "private"),
@@ -178,7 +178,7 @@ def _answer_privately(settings, request: dict, collections: list[str]) -> None:
             return
         text, blocks = private_answer_message(result)
         web_client(settings, token=bot_token_for(settings, key.team_id)).chat_postEphemeral(
-            channel=key.channel_id, user=request["user_id"], text=text, blocks=blocks, thread_ts=request["thread_ts"]
+            channel=key.channel_id, user=request.user_id, text=text, blocks=blocks, thread_ts=request.thread_ts
         )
     except Exception:  # never undo the public answer for this
         log.exception("private answer for %s failed", key)
@@ -187,7 +187,7 @@ def _answer_privately(settings, request: dict, collections: list[str]) -> None:
 def _deliver_or_give_up(
     task,
     settings,
-    request: dict,
+    request: ClaimedRequest,
     text: str,
     blocks: list[dict],
     *,
@@ -201,7 +201,7 @@ def _deliver_or_give_up(
     except TransientFailure as exc:
         if task.request.retries < task.max_retries:
             raise
-        key = RequestKey(request["team_id"], request["channel_id"], request["message_ts"])
+        key = request.key
         log.error("giving up on %s after %s retries: %s", key, task.request.retries, exc)
         with db.connection() as conn:
             row = slack_store.lock_undelivered(conn, key)
@@ -221,7 +221,7 @@ def _deliver_or_give_up(
 
 def _deliver(
     settings,
-    request: dict,
+    request: ClaimedRequest,
     text: str,
     blocks: list[dict],
     *,
@@ -229,7 +229,7 @@ def _deliver(
     error: str = "",
     stream: StreamedAnswer | None = None,
 ) -> None:
-    key = RequestKey(request["team_id"], request["channel_id"], request["message_ts"])
+    key = request.key
     client = web_client(settings, token=bot_token_for(settings, key.team_id))
     if stream is not None:
         status = _deliver_stream(client, key, stream)
@@ -244,20 +244,20 @@ def _deliver(
             return
         placeholder_ts = row["placeholder_ts"]  # now: an attempt that started a stream meanwhile set it
         try:
-            if request["reply_mode"] == "ephemeral":
+            if request.reply_mode == "ephemeral":
                 client.chat_postEphemeral(
                     channel=key.channel_id,
-                    user=request["user_id"],
+                    user=request.user_id,
                     text=text,
                     blocks=blocks,
-                    thread_ts=request["thread_ts"],
+                    thread_ts=request.thread_ts,
                 )
                 slack_store.set_delivery(conn, key, "ephemeral")
             elif placeholder_ts:
                 client.chat_update(channel=key.channel_id, ts=placeholder_ts, text=text, blocks=blocks)
             else:  # the placeholder could not be posted (or a stream's status was shown): answer in the thread
                 resp = client.chat_postMessage(
-                    channel=key.channel_id, thread_ts=request["thread_ts"], text=text, blocks=blocks
+                    channel=key.channel_id, thread_ts=request.thread_ts, text=text, blocks=blocks
                 )
                 slack_store.set_placeholder(conn, key, resp["ts"])
                 slack_store.set_delivery(conn, key, "post")
