@@ -15,6 +15,7 @@ The baseline in each row is the starting version itself on the same held-out exa
 from __future__ import annotations
 
 import argparse
+import hashlib
 import time
 from pathlib import Path
 
@@ -101,12 +102,203 @@ def section(r: dict) -> list[str]:
     return lines
 
 
+# ---------------------------------------------------------------------------------------------- unseen sets
+# Issue G: from the seed, a scripted team asks the DEV questions of evaluation sets the product was not tuned on
+# and reacts; one retune; then the TEST questions (different questions, not paraphrases) before and after, for
+# the retune as it was (no answerability refit) and as it is, both from the seed on the same labels.
+
+UNSEEN_SETS = ("flask", "typer")
+
+
+def _test_rates(pipeline, version, questions: list[dict], chunks: dict[int, dict]) -> dict:
+    from common import gold_key
+
+    answerable = [q for q in questions if q["answerable"]]
+    unanswerable = [q for q in questions if not q["answerable"]]
+    answered = hits = idk = drafts = grounded = 0
+    for q in questions:
+        r = pipeline.ask(q["question"], [q["collection"]], source="bench", version=version, record=False)
+        verdict = r.guard.get("grounding", {}).get("verdict", "skipped")
+        if verdict in ("grounded", "ungrounded"):
+            drafts += 1
+            grounded += verdict == "grounded"
+        if q["answerable"]:
+            gold = {gold_key(g) for g in q["gold"]}
+            answered += r.status == "answered"
+            hits += r.status == "answered" and any(
+                chunks.get(c.chunk_id, {}).get("keys", set()) & gold for c in r.citations
+            )
+        else:
+            idk += r.status != "answered"
+    return {
+        "answered": answered / max(1, len(answerable)),
+        "hit": hits / max(1, len(answerable)),
+        "idk": idk / max(1, len(unanswerable)),
+        "grounding": grounded / drafts if drafts else 1.0,
+        "n": (len(answerable), len(unanswerable)),
+    }
+
+
+def _half(question: dict) -> bool:
+    """Half of a set's test split, by a hash of the question's id: the questions the team asks when `team=test-half`
+    (the other half is what is measured)."""
+    return int(hashlib.sha256(question["id"].encode()).hexdigest(), 16) % 2 == 0
+
+
+def _reuse_database(name: str) -> str:
+    """The unseen-sets database of an earlier run, its documents kept, everything the team did removed."""
+    import psycopg
+    from common import bench_home
+
+    from core.embedded_pg import embedded_url, start_embedded
+    from tests.conftest import reset_prompts
+
+    start_embedded(bench_home())
+    url = embedded_url(bench_home(), name)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("TRUNCATE labels, verified_answers, interactions, document_feedback RESTART IDENTITY CASCADE")
+        conn.execute("DELETE FROM documents WHERE format = 'verified'")
+        reset_prompts(conn)
+    return url
+
+
+def run_unseen(sets: tuple[str, ...] = UNSEEN_SETS, *, team: str = "dev", reuse: bool = False) -> dict:
+    import datasets
+    from quality_bench import build, calibrate_all
+
+    from core import db
+    from feedback import prompt_versions as pv
+    from tests.support.feedback_scenario import _chunk_index, run_scenario
+    from workers.embeddings import CachingEmbedder, LocalEmbedder
+    from workers.pipeline import Pipeline
+    from workers.retune_job import options_from, run_retune
+
+    url = _reuse_database("answerloop_bench_retune_unseen") if reuse else bench_database("retune_unseen")
+    from common import make_settings
+
+    settings = make_settings(url)
+    embedder = CachingEmbedder(LocalEmbedder())
+    eval_sets = [datasets.load(n) for n in sets]
+    build(url, eval_sets, settings, embedder)
+    with db.connect(url) as conn:
+        calibrate_all(conn, [c for es in eval_sets for c in es.collections], embedder)
+    pipeline = Pipeline(settings, embedder=embedder, database_url=url)
+    if team == "dev":
+        asked = [q for es in eval_sets for q in es.split("dev")]
+        tests = {es.name: es.split("test") for es in eval_sets}
+    else:  # E's logistic layer was fitted on the dev splits: their labels say little it has not absorbed
+        asked = [q for es in eval_sets for q in es.split("test") if _half(q)]
+        tests = {es.name: [q for q in es.split("test") if not _half(q)] for es in eval_sets}
+    t0 = time.perf_counter()
+    scenario = run_scenario(pipeline, url, embedder, records=asked)
+    scenario_s = time.perf_counter() - t0
+    with db.connect(url) as conn:
+        chunks = _chunk_index(conn)
+        seed = pv.active_version(conn)
+    out: dict = {"url": url, "scenario": scenario, "scenario_s": scenario_s, "sets": sets, "rows": {}, "team": team}
+    out["rows"]["seed"] = {n: _test_rates(pipeline, seed, qs, chunks) for n, qs in tests.items()}
+    for label, refit_on in (("retune before G.1", False), ("retune with G.1", True)):
+        options = options_from(settings)
+        options.refit_answerability = refit_on
+        t0 = time.perf_counter()
+        result = run_retune(pipeline, actor="bench", options=options)
+        seconds = time.perf_counter() - t0
+        with db.connect(url) as conn:
+            after = pv.active_version(conn)
+            if after.id != seed.id:  # the next retune starts from the seed too, on the same labels
+                pv.activate(conn, seed.id, "bench", reason="bench: next retune from the seed")
+                conn.commit()
+        rates = {n: _test_rates(pipeline, after, qs, chunks) for n, qs in tests.items()}
+        out["rows"][label] = rates
+        out.setdefault("retunes", {})[label] = {
+            "result": result,
+            "seconds": seconds,
+            "active": after.id,
+            "shift": dict(after.params.answerability_shift),
+            "changed": {k: v for k, v in after.params.model_dump().items() if v != seed.params.model_dump()[k]},
+        }
+    db.close_pools()
+    return out
+
+
+def unseen_section(u: dict) -> list[str]:
+    sc = u["scenario"]
+    if u.get("team") == "test-half":
+        asked = "half of the **test** questions (by a hash of the id; E's logistic layer was fitted on dev)"
+        measured, where = "the **other half of the test** questions", "the test split's other half"
+    else:
+        asked, measured, where = "the **dev** questions", "the **test** questions", "the test split"
+    votes = ", ".join(f"{k[0]} → {k[1]} ×{n}" for k, n in sorted(sc.votes.items()))
+    lines = [
+        "",
+        f"## From the seed on documentation it was not tuned on ({', '.join(u['sets'])}): {where}",
+        "",
+        f"A scripted team asks {asked} of {' and '.join(u['sets'])} (each set one collection, one "
+        f"workspace) through the real pipeline and reacts as in the handbook scenario: {sc.asked} questions, {votes}; "
+        f"{sc.corrections} approved corrections; labels {sc.by_split['train']} train / {sc.by_split['heldout']} "
+        f"held-out ({u['scenario_s']:.0f} s). Then one retune from the seed v1 — the retune as it was before G.1 "
+        "(no answerability refit), and, from the seed again on the same labels, the retune with G.1 — and the "
+        f"{measured} (never asked, never labelled; different questions, not paraphrases) under the version "
+        "each left active. answered = share of answerable test questions answered; answer-hit = answered citing a "
+        'gold section; "I don\'t know" = share of unanswerable (off-topic and near-miss) test questions refused; '
+        "grounding = drafts that passed the grounding check.",
+        "",
+        "| set (answerable / unanswerable) | version | answered | answer-hit | "
+        '"I don\'t know" unanswerable | grounding |',
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for name in u["sets"]:
+        for label, rates in u["rows"].items():
+            r = rates[name]
+            n = f"{r['n'][0]} / {r['n'][1]}"
+            lines.append(
+                f"| {name} ({n}) | {label} | {fmt(r['answered'])} | {fmt(r['hit'])} | {fmt(r['idk'])} | "
+                f"{fmt(r['grounding'])} |"
+            )
+    for label, info in u.get("retunes", {}).items():
+        res = info["result"]
+        lines += ["", f"**{label}** ({info['seconds']:.0f} s): **{res.decision}** — {res.summary}. Active afterwards: "
+                  f"v{info['active']}; parameters changed from the seed: {info['changed'] or 'none'}."]  # fmt: skip
+        cal = res.report.get("answerability_calibration")
+        if cal:
+            lines += ["", "| refit on | collection | train labels (answer / not) | status | shift (logit) | "
+                      "train agreement before → after |", "|---|---|---|---|---:|---|"]  # fmt: skip
+            for base in ("calibration", "params+calibration"):
+                for f in cal.get(base, []):
+                    lines.append(
+                        f"| {base} | {f['collection']} | {f['labels']} ({f['should_answer']} / {f['should_not']}) | "
+                        f"{f['status']} | {f['shift']:+.3f} | {fmt(f['agreement_before'])} → "
+                        f"{fmt(f['agreement_after'])} |"
+                    )
+            lines.append(f"\nA collection needs {cal['min_labels']} usable train labels to be moved.")
+        lines += ["", "| held-out (n = {}) | ".format(res.report.get("baseline", {}).get("n", 0)) + " | ".join(METRICS)
+                  + " |", "|---|" + "---:|" * len(METRICS)]  # fmt: skip
+        if "baseline" in res.report:
+            lines.append(_row("v1 (seed, baseline)", res.report["baseline"]))
+        for cand in res.report.get("candidates", []):
+            changed = (
+                ", ".join(f"{k} {v['from']}→{v['to']}" for k, v in cand["params_changed"].items()) or "same params"
+            )
+            lines.append(_row(f"candidate '{cand['name']}' ({changed})", cand["metrics"]))
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--only", choices=["handbook", "unseen"], help="run one part only")
+    parser.add_argument(
+        "--team",
+        choices=["dev", "test-half"],
+        default="dev",
+        help="unseen sets: the team asks the dev split (measured on test), or half of the test split by a hash "
+        "of the id (measured on the other half)",
+    )
+    parser.add_argument("--reuse", action="store_true", help="unseen sets: keep the documents of the last run")
     args = parser.parse_args()
-    runs = [run("eager"), run("seed")]
-    lines = header("Feedback loop: retune before/after", runs[0]["url"])
+    runs = [run("eager"), run("seed")] if args.only != "unseen" else []
+    unseen = run_unseen(team=args.team, reuse=args.reuse) if args.only != "handbook" else None
+    lines = header("Feedback loop: retune before/after", runs[0]["url"] if runs else unseen["url"])
     lines += [
         "",
         "Metrics (held-out split only; see `feedback/scoring.py`): **score** = mean credit (1 for the behaviour "
@@ -117,6 +309,8 @@ def main() -> None:
     ]
     for r in runs:
         lines += section(r)
+    if unseen:
+        lines += unseen_section(unseen)
     write_report("\n".join(lines) + "\n", args.out)
 
 

@@ -79,8 +79,12 @@ def run_scenario(
     *,
     heldout_percent: int = 30,
     limit: int | None = None,
+    records: list[dict] | None = None,
 ) -> Scenario:
-    records = sorted(load_eval(SCENARIO), key=lambda r: r.get("round", 0))[:limit]
+    """`records`: other questions in the same form (question, collection, answerable, gold), e.g. the dev split of
+    an evaluation set of bench/data; by default the handbook scenario."""
+    if records is None:
+        records = sorted(load_eval(SCENARIO), key=lambda r: r.get("round", 0))[:limit]
     out = Scenario()
     with db.connect(url) as conn:
         chunks = _chunk_index(conn)
