@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from cli import admin
 from cli.ask_cmd import ask
 from cli.channels_cmd import channels_app
 from cli.collections_cmd import collections_app
@@ -15,8 +14,13 @@ from cli.db_cmd import db_app
 from cli.demo_cmd import demo
 from cli.gaps_cmd import gaps_command
 from cli.kb_cmd import kb_app
+from cli.labels_cmd import labels_app
 from cli.output import err_console
+from cli.prompts_cmd import prompts_app
+from cli.retune_cmd import eval_command, retune_app
+from cli.review_cmd import audit_command, review_app, stats_command
 from cli.services_cmd import beat, bot, worker
+from cli.slack_cmd import slack_app
 from core import db
 from core.errors import AnswerloopError
 from core.logs import configure_logging
@@ -31,16 +35,16 @@ app.add_typer(kb_app, name="kb")
 app.add_typer(db_app, name="db")
 app.add_typer(channels_app, name="channels")
 app.add_typer(collections_app, name="collections")
-app.add_typer(admin.labels_app, name="labels")
-app.add_typer(admin.prompts_app, name="prompts")
-app.add_typer(admin.retune_app, name="retune")
-app.add_typer(admin.review_app, name="review")
-app.add_typer(admin.slack_app, name="slack")
+app.add_typer(labels_app, name="labels")
+app.add_typer(prompts_app, name="prompts")
+app.add_typer(retune_app, name="retune")
+app.add_typer(review_app, name="review")
+app.add_typer(slack_app, name="slack")
 for command in (ask, demo, bot, worker, beat):
     app.command()(command)
-app.command("eval")(admin.eval_command)
-app.command("stats")(admin.stats_command)
-app.command("audit")(admin.audit_command)
+app.command("eval")(eval_command)
+app.command("stats")(stats_command)
+app.command("audit")(audit_command)
 app.command("gaps")(gaps_command)
 
 

@@ -1,0 +1,182 @@
+"""`answerloop labels`: feedback labels of one workspace — list, show, approve, reject, export."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from cli.admin import Actor, Team, acting_admin, admin_db_url, parse_since, shorten, workspace_scope
+from cli.output import console, err_console
+from core import db
+from core.errors import AnswerloopError
+from core.settings import get_settings
+from feedback import labels as labels_mod
+
+labels_app = typer.Typer(help="Labeled feedback: list, show, approve, reject, export.", no_args_is_help=True)
+
+
+@labels_app.command("list")
+def labels_list(
+    status: Annotated[str | None, typer.Option(help="pending | approved | rejected | retracted")] = None,
+    kind: Annotated[str | None, typer.Option(help="up | down | correction")] = None,
+    channel: Annotated[str | None, typer.Option(help="Slack channel id.")] = None,
+    since: Annotated[str | None, typer.Option(help="7d, 12h, 2w or a date.")] = None,
+    split: Annotated[str | None, typer.Option(help="train | heldout")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
+    team: Team = None,
+) -> None:
+    """Labels, newest first."""
+    with db.connect(admin_db_url()) as conn:
+        rows = labels_mod.list_labels(
+            conn,
+            status=status,
+            kind=kind,
+            channel=channel,
+            split=split,
+            since=parse_since(since),
+            limit=limit,
+            team=workspace_scope(conn, team),
+        )
+    if not rows:
+        console.print("no labels match")
+        return
+    table = Table("id", "kind", "status", "split", "by", "question", "reasons / correction", "v", "created")
+    for r in rows:
+        detail = shorten(r["correction"], 40) if r["kind"] == "correction" else ", ".join(r["reasons"])
+        table.add_row(
+            str(r["id"]),
+            {"up": "👍 up", "down": "👎 down"}.get(r["kind"], "✎ correction"),
+            r["status"],
+            r["split"],
+            escape(r["user_name"] or r["user_id"]),
+            escape(shorten(r["question"], 50)),
+            escape(detail),
+            str(r["prompt_version_id"] or "–"),
+            f"{r['created_at']:%Y-%m-%d %H:%M}",
+        )
+    console.print(table)
+
+
+@labels_app.command("show")
+def labels_show(label_id: Annotated[int, typer.Argument(help="Label id.")], team: Team = None) -> None:
+    """One label with the question and the answer it is about."""
+    with db.connect(admin_db_url()) as conn:
+        r = labels_mod.get_label(conn, label_id, workspace_scope(conn, team))
+    console.print(f"[bold]label {r['id']}[/]  {r['kind']} · {r['status']} · split {r['split']} · source {r['source']}")
+    console.print(
+        f"by {escape(r['user_name'] or r['user_id'])} in {r['team_id']}/{r['channel_id']} at {r['created_at']}"
+    )
+    console.print(f"[bold]question[/] {escape(r['question'])}")
+    console.print(f"[bold]answer[/] ({r['answer_status']}, prompt v{r['prompt_version_id']}) {escape(r['answer'])}")
+    for c in r["citations"] or []:
+        console.print(f"  source: {escape(c.get('document_title', ''))} › {escape(c.get('section', ''))}")
+    if r["correction"] is not None:
+        console.print(f"[bold]correction[/] {escape(r['correction'])}")
+    if r["reasons"]:
+        console.print(f"[bold]reasons[/] {', '.join(labels_mod.REASONS.get(x, x) for x in r['reasons'])}")
+    if r["comment"]:
+        console.print(f"[bold]comment[/] {escape(r['comment'])}")
+    if r["pii"].get("found"):
+        console.print(f"[magenta]redacted before storing: {', '.join(r['pii'].get('entities', {}))}[/]")
+    if r["permalink"]:
+        console.print(f"[dim]{r['permalink']}[/]")
+    if r["reviewed_by"]:
+        console.print(f"reviewed by {r['reviewed_by']} at {r['reviewed_at']} {escape(r['review_note'])}")
+
+
+@labels_app.command("approve")
+def labels_approve(
+    label_ids: Annotated[list[int], typer.Argument(help="Label ids.")],
+    collection: Annotated[
+        str | None, typer.Option(help="Publish approved corrections into this collection (default: the cited one).")
+    ] = None,
+    note: Annotated[str, typer.Option(help="Why (recorded).")] = "",
+    actor: Actor = "",
+    team: Team = None,
+) -> None:
+    """Approve labels. An approved correction becomes a verified answer that similar questions are answered from."""
+    from workers.embeddings import get_embedder
+    from workers.kb import verified
+
+    settings = get_settings()
+    embedder = None
+    with db.connect(admin_db_url()) as conn:
+        team = workspace_scope(conn, team)
+        actor = acting_admin(actor, team)
+        if collection is not None and team is not None:
+            _own_collection(conn, collection, team)
+        for label_id in label_ids:
+            label = labels_mod.review(conn, label_id, "approved", actor, note, team=team)
+            if label["kind"] == "correction":
+                embedder = embedder or get_embedder(settings)
+                doc = verified.publish(conn, label, embedder=embedder, approved_by=actor, collection=collection)
+                console.print(f"label {label_id} approved: verified answer published (document {doc})")
+            else:
+                console.print(f"label {label_id} approved")
+            conn.commit()
+
+
+@labels_app.command("reject")
+def labels_reject(
+    label_ids: Annotated[list[int], typer.Argument(help="Label ids.")],
+    note: Annotated[str, typer.Option(help="Why (recorded).")] = "",
+    actor: Actor = "",
+    team: Team = None,
+) -> None:
+    """Reject labels (they no longer count); a rejected correction's verified answer is withdrawn."""
+    from workers.kb import verified
+
+    with db.connect(admin_db_url()) as conn:
+        team = workspace_scope(conn, team)
+        actor = acting_admin(actor, team)
+        for label_id in label_ids:
+            rejection = verified.reject_label(conn, label_id, actor, note, team=team)
+            conn.commit()
+            withdrawn = " and its verified answer withdrawn" if rejection.withdrawn else ""
+            console.print(f"label {label_id} rejected{withdrawn}")
+
+
+def _own_collection(conn, name: str, team: str) -> None:
+    """A verified answer may be published only into a collection of the workspace acting (or an unowned one)."""
+    row = conn.execute("SELECT team_id FROM collections WHERE name = %s", (name,)).fetchone()
+    if row is not None and row["team_id"] not in (None, team):
+        raise AnswerloopError(
+            f"Collection {name!r} does not exist.", hint=f"`answerloop collections show` lists {team}'s collections."
+        )
+
+
+@labels_app.command("export")
+def labels_export(
+    status: Annotated[str | None, typer.Option()] = None,
+    kind: Annotated[str | None, typer.Option()] = None,
+    channel: Annotated[str | None, typer.Option()] = None,
+    since: Annotated[str | None, typer.Option(help="7d, 12h, 2w or a date.")] = None,
+    split: Annotated[str | None, typer.Option()] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")] = None,
+    team: Team = None,
+) -> None:
+    """Labels as JSON lines (redacted text only), oldest first."""
+    with db.connect(admin_db_url()) as conn:
+        rows = labels_mod.list_labels(
+            conn,
+            status=status,
+            kind=kind,
+            channel=channel,
+            split=split,
+            since=parse_since(since),
+            limit=1_000_000,
+            team=workspace_scope(conn, team),
+        )
+    lines = [json.dumps(labels_mod.as_export(r), default=str) for r in reversed(rows)]
+    if out is None:
+        for line in lines:
+            sys.stdout.write(line + "\n")
+        return
+    out.write_text("".join(line + "\n" for line in lines))
+    err_console.print(f"wrote {len(lines)} label(s) to {out}")

@@ -1,0 +1,159 @@
+"""`answerloop prompts`: prompt versions of one workspace — list, show, diff, activate, rollback, review, export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from cli.admin import Actor, Team, acting_admin, admin_db_url, prompt_scope, shorten
+from cli.output import console, err_console
+from core import db
+from feedback import prompt_versions as pv
+
+prompts_app = typer.Typer(
+    help="Prompt versions: list, show, diff, activate, rollback, approve, export.", no_args_is_help=True
+)
+
+
+@prompts_app.command("list")
+def prompts_list(team: Team = None) -> None:
+    """Prompt versions of the workspace (and the shared seed), newest first; * marks its active one."""
+    with db.connect(admin_db_url()) as conn:
+        versions = pv.list_versions(conn, prompt_scope(conn, team))
+    table = Table("", "version", "created", "author", "parent", "demos", "held-out score", "review", "note")
+    for v in versions:
+        table.add_row(
+            "*" if v.active else "",
+            f"v{v.id}",
+            f"{v.created_at:%Y-%m-%d %H:%M}",
+            v.author + (" (shared)" if v.shared else ""),
+            f"v{v.parent_id}" if v.parent_id else "–",
+            str(v.few_shot),
+            f"{v.score:.3f}" if v.score is not None else "–",
+            v.review or "–",
+            escape(shorten(v.note, 70)),
+        )
+    console.print(table)
+
+
+@prompts_app.command("show")
+def prompts_show(version: Annotated[int, typer.Argument(help="Version id.")], team: Team = None) -> None:
+    """One version's instructions, few-shot examples and parameters (JSON)."""
+    with db.connect(admin_db_url()) as conn:
+        v = pv.get_version(conn, version, prompt_scope(conn, team))
+    print(json.dumps(pv.export(v), indent=2))
+
+
+@prompts_app.command("diff")
+def prompts_diff(a: Annotated[int, typer.Argument()], b: Annotated[int, typer.Argument()], team: Team = None) -> None:
+    """What changed from version A to version B."""
+    with db.connect(admin_db_url()) as conn:
+        scope = prompt_scope(conn, team)
+        d = pv.diff(pv.get_version(conn, a, scope), pv.get_version(conn, b, scope))
+    console.print(f"[bold]v{a} → v{b}[/]")
+    if d["params"]:
+        table = Table("parameter", f"v{a}", f"v{b}")
+        for k, (x, y) in d["params"].items():
+            table.add_row(k, str(x), str(y))
+        console.print(table)
+    else:
+        console.print("parameters: identical")
+    for line in d["instructions"] or ["instructions: identical"]:
+        style = "green" if line.startswith("+") else "red" if line.startswith("-") else ""
+        console.print(f"[{style}]{escape(line)}[/]" if style else escape(line))
+    for s in d["few_shot_added"]:
+        console.print(f"[green]+ demo[/] {escape(shorten(s['question']))} → {escape(shorten(s['answer']))}")
+    for s in d["few_shot_removed"]:
+        console.print(f"[red]- demo[/] {escape(shorten(s['question']))} → {escape(shorten(s['answer']))}")
+
+
+@prompts_app.command("activate")
+def prompts_activate(
+    version: Annotated[int, typer.Argument(help="Version id.")],
+    reason: Annotated[str, typer.Option(help="Why (recorded).")] = "",
+    actor: Actor = "",
+    team: Team = None,
+) -> None:
+    """Make a version (the workspace's own or the shared seed) the workspace's active one."""
+    with db.connect(admin_db_url()) as conn:
+        scope = prompt_scope(conn, team)
+        previous = pv.activate(conn, version, acting_admin(actor, scope), reason=reason, scope=scope)
+        conn.commit()
+    console.print(f"v{version} is active (was v{previous})")
+
+
+@prompts_app.command("rollback")
+def prompts_rollback(
+    reason: Annotated[str, typer.Option(help="Why (recorded).")] = "", actor: Actor = "", team: Team = None
+) -> None:
+    """Move the workspace's active pointer back to the version that was active before."""
+    with db.connect(admin_db_url()) as conn:
+        scope = prompt_scope(conn, team)
+        current, target = pv.rollback(conn, acting_admin(actor, scope), reason=reason, scope=scope)
+        conn.commit()
+    console.print(f"rolled back: v{target} is active again (was v{current})")
+
+
+@prompts_app.command("approve")
+def prompts_approve(
+    version: Annotated[int, typer.Argument(help="A retuned version waiting for approval.")],
+    note: Annotated[str, typer.Option(help="Why (recorded).")] = "",
+    actor: Actor = "",
+    team: Team = None,
+) -> None:
+    """Approve a retuned candidate of the workspace and activate it there."""
+    with db.connect(admin_db_url()) as conn:
+        scope = prompt_scope(conn, team)
+        previous = pv.approve(conn, version, acting_admin(actor, scope), note, scope=scope)
+        conn.commit()
+    console.print(f"v{version} approved and active (was v{previous})")
+
+
+@prompts_app.command("reject")
+def prompts_reject(
+    version: Annotated[int, typer.Argument(help="A retuned version waiting for approval.")],
+    note: Annotated[str, typer.Option(help="Why (recorded).")] = "",
+    actor: Actor = "",
+    team: Team = None,
+) -> None:
+    """Reject a retuned candidate of the workspace (it stays stored, never active)."""
+    with db.connect(admin_db_url()) as conn:
+        scope = prompt_scope(conn, team)
+        pv.reject(conn, version, acting_admin(actor, scope), note, scope=scope)
+        conn.commit()
+    console.print(f"v{version} rejected")
+
+
+@prompts_app.command("export")
+def prompts_export(
+    version: Annotated[int, typer.Argument(help="Version id.")],
+    out: Annotated[Path | None, typer.Option("--out", "-o")] = None,
+    team: Team = None,
+) -> None:
+    """A version as JSON (to review, archive or load elsewhere)."""
+    with db.connect(admin_db_url()) as conn:
+        text = json.dumps(pv.export(pv.get_version(conn, version, prompt_scope(conn, team))), indent=2)
+    if out is None:
+        print(text)
+    else:
+        out.write_text(text + "\n")
+        err_console.print(f"wrote v{version} to {out}")
+
+
+@prompts_app.command("history")
+def prompts_history(limit: Annotated[int, typer.Option()] = 20, team: Team = None) -> None:
+    """Who moved the workspace's active pointer, when and why."""
+    with db.connect(admin_db_url()) as conn:
+        rows = pv.activations(conn, limit, prompt_scope(conn, team))
+    table = Table("at", "kind", "to", "from", "actor", "reason")
+    for r in rows:
+        prev = f"v{r['previous_version_id']}" if r["previous_version_id"] else "–"
+        table.add_row(
+            f"{r['at']:%Y-%m-%d %H:%M:%S}", r["kind"], f"v{r['version_id']}", prev, r["actor"], escape(r["reason"])
+        )
+    console.print(table)

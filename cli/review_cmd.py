@@ -1,0 +1,86 @@
+"""`answerloop stats`, `review sample` and `audit`: what the bot answered and who changed what."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from cli.admin import Team, admin_db_url, prompt_scope, shorten, workspace_scope
+from cli.output import console
+from core import db
+from feedback.audit import recent_actions
+
+review_app = typer.Typer(help="Read what the bot answered.", no_args_is_help=True)
+
+
+def stats_command(weeks: Annotated[int, typer.Option(help="How many weeks back.")] = 8, team: Team = None) -> None:
+    """Questions, answered vs "I don't know", and 👍/👎 rate by week and prompt version."""
+    from feedback.stats import weekly_stats
+
+    with db.connect(admin_db_url()) as conn:
+        rows = weekly_stats(conn, weeks, workspace_scope(conn, team))
+    if not rows:
+        console.print(f"no questions in the last {weeks} week(s)")
+        return
+    table = Table("week", "version", "questions", "answered", "I don't know", "👍", "👎", "👍 rate", "corrections")
+    for r in rows:
+        table.add_row(
+            f"{r['week']:%Y-%m-%d}",
+            f"v{r['version']}" if r["version"] else "–",
+            str(r["questions"]),
+            f"{r['answered']} ({r['answered_rate']:.0%})",
+            str(r["dont_know"]),
+            str(r["ups"]),
+            str(r["downs"]),
+            f"{r['up_rate']:.0%}" if r["up_rate"] is not None else "–",
+            str(r["corrections"]),
+        )
+    console.print(table)
+
+
+@review_app.command("sample")
+def review_sample(
+    n: Annotated[int, typer.Option("--n", help="How many.")] = 20,
+    days: Annotated[int, typer.Option(help="From the last N days.")] = 7,
+    seed: Annotated[str, typer.Option(help="Same seed, same sample (default: today's date).")] = "",
+    team: Team = None,
+) -> None:
+    """A random sample of recent interactions to read (redacted questions only)."""
+    from feedback.stats import review_sample as sample
+
+    with db.connect(admin_db_url()) as conn:
+        rows = sample(conn, n, days, seed or f"{datetime.now(UTC):%Y-%m-%d}", workspace_scope(conn, team))
+    if not rows:
+        console.print(f"no interactions in the last {days} day(s)")
+        return
+    for r in rows:
+        votes = f"👍 {r['ups']} 👎 {r['downs']}" + (f" ✎ {r['corrections']}" if r["corrections"] else "")
+        status = r["status"] + (f" ({r['reason']})" if r["reason"] else "")
+        console.print(
+            f"[bold]{r['created_at']:%Y-%m-%d %H:%M}[/] {r['source']} · {', '.join(r['collections'])} · "
+            f"v{r['prompt_version_id']} · {status} · {votes}"
+        )
+        console.print(f"  [cyan]Q[/] {escape(shorten(r['question_redacted'], 200))}")
+        console.print(f"  [green]A[/] {escape(shorten(r['answer'], 300))}")
+        for c in (r["citations"] or [])[:3]:
+            console.print(f"    [dim]{escape(c.get('document_title', ''))} › {escape(c.get('section', ''))}[/]")
+        console.print(f"  [dim]id {r['id']}[/]")
+
+
+def audit_command(limit: Annotated[int, typer.Option()] = 30, team: Team = None) -> None:
+    """Recent admin actions of the workspace (who changed what, when)."""
+    with db.connect(admin_db_url()) as conn:
+        team = workspace_scope(conn, team)
+        scope = prompt_scope(conn, team) if team is not None else None
+        rows = recent_actions(conn, limit, team, scope)
+    table = Table("at", "actor", "action", "target", "details")
+    for r in rows:
+        table.add_row(
+            f"{r['at']:%Y-%m-%d %H:%M:%S}", r["actor"], r["action"], r["target"], escape(json.dumps(r["details"]))
+        )
+    console.print(table)
