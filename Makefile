@@ -5,9 +5,9 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 Q       ?=
 
-.PHONY: demo test bench lint
+.PHONY: demo test test-fast bench lint
 
-# tests/test_deploy.py validates deploy/docker-compose.yml with Debian's docker-compose (v1 validates without an
+# tests/deploy/test_deploy.py validates deploy/docker-compose.yml with Debian's docker-compose (v1 validates without an
 # engine). Installed once, when missing and apt is there.
 COMPOSE := $(shell command -v docker-compose 2>/dev/null || echo /usr/bin/docker-compose)
 $(COMPOSE):
@@ -24,10 +24,16 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/answerloop demo $(if $(Q),"$(Q)",)
 
-## The whole test suite against real Postgres (embedded unless ANSWERLOOP_TEST_DATABASE_URL is set).
+## The whole test suite against real Postgres (embedded unless ANSWERLOOP_TEST_DATABASE_URL is set), Redis,
+## Celery workers and the Slack stand-in; lint and type checks first. The 25 slowest tests are listed at the end.
 test: $(STAMP) $(COMPOSE)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q --durations=25
+
+## The edit loop: unit tests (no services) and integration tests (Postgres) only — a few minutes.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "unit or integration"
 
 bench: $(STAMP)
 	$(BIN)/python bench/pii_bench.py
@@ -42,4 +48,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/fairness_bench.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy

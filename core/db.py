@@ -19,7 +19,6 @@ from core.settings import Settings, get_settings
 Conn = psycopg.Connection[DictRow]
 
 
-
 def one(cursor: psycopg.Cursor[DictRow]) -> DictRow:
     """The row of a statement that always yields exactly one: an aggregate, an INSERT … RETURNING."""
     row = cursor.fetchone()

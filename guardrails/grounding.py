@@ -23,7 +23,6 @@ from guardrails.text import content_terms, coverage, normalize_space, sentences,
 SemanticSupport = Callable[[str, Sequence[str]], float]
 
 
-
 class GroundingVerdict(TypedDict):
     """The grounding stage's verdict as stored and shown (`--json`): "skipped" when no answer was checked."""
 
@@ -39,6 +38,7 @@ class GroundingVerdict(TypedDict):
 def skipped() -> GroundingVerdict:
     """The verdict when no answer was checked (nothing retrieved, the gate said no, the model declined)."""
     return {"verdict": "skipped"}
+
 
 _QUOTED = re.compile(r"[\"“]([^\"”]{12,})[\"”]")
 

@@ -31,6 +31,7 @@ class PiiVerdict(TypedDict):
     secrets: bool
     ner: str  # the NER model that checked names and places, or "not configured"
 
+
 log = logging.getLogger(__name__)
 
 PII_ENTITIES = (

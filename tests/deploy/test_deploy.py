@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 ENTRYPOINT = DEPLOY / "docker-entrypoint.sh"
 CHART = DEPLOY / "helm" / "answerloop"
@@ -409,7 +409,14 @@ def test_dockerignore_keeps_what_the_image_needs_and_drops_the_rest():
     for path in needed:
         assert (ROOT / path).exists(), path
         assert not _ignored(patterns, path), f"{path} is excluded from the build context"
-    for path in [".venv/bin/python", ".git/HEAD", "deploy/.env", ".env", "core/__pycache__/x.pyc", "tests/test_cli.py"]:
+    for path in [
+        ".venv/bin/python",
+        ".git/HEAD",
+        "deploy/.env",
+        ".env",
+        "core/__pycache__/x.pyc",
+        "tests/integration/test_cli.py",
+    ]:
         assert _ignored(patterns, path), f"{path} would be sent to the builder"
 
 

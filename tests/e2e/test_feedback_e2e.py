@@ -302,7 +302,7 @@ def test_malformed_reaction_events_are_ignored(slack, bot, settings, pii_guard, 
 
 
 def test_pii_and_secrets_in_feedback_text_never_reach_postgres_or_logs(slack, bot, settings, worker, caplog):
-    from tests.test_no_pii_at_rest import RAW, _all_text
+    from tests.support.pii_scan import RAW, all_text
 
     caplog.set_level(logging.DEBUG)
     msg, reply = ask(slack, "How much can line coverage drop before CI fails?")
@@ -337,7 +337,7 @@ def test_pii_and_secrets_in_feedback_text_never_reach_postgres_or_logs(slack, bo
     wait_labels(slack, settings, iid, lambda ls: len(ls) == 2 and any(x["comment"] for x in ls))
     wait_labels(slack, settings, interaction_of(settings, idk.ts), lambda ls: ls)
 
-    stored = _all_text(settings.database_url)
+    stored = all_text(settings.database_url)
     assert stored.count("<EMAIL_ADDRESS>") >= 1 and "<IBAN_CODE>" in stored
     leaked = {k: v for k, v in RAW.items() if v in stored or v.replace(" ", "") in stored}
     assert leaked == {}, f"raw values found in Postgres: {sorted(leaked)}"

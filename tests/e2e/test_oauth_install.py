@@ -20,8 +20,8 @@ from slack_standin import BOT_USER_ID, GENERAL, SlackStandin
 from tests.conftest import SAMPLE_KB, reset_database
 from tests.support import services
 from tests.support.cli_runner import run_cli
+from tests.support.pii_scan import all_text
 from tests.support.slack_stack import final
-from tests.test_no_pii_at_rest import _all_text
 from workers.kb.ingest import ingest_folder
 from workers.slack_installations import (
     PostgresInstallationStore,
@@ -129,7 +129,7 @@ def test_install_through_oauth_then_answer_with_the_stored_token(stack):
     assert (row["team_id"], row["bot_user_id"], row["installer_user_id"]) == (slack.team_id, BOT_USER_ID, "U0ALICE001")
     assert row["bot_token_encrypted"] != slack.bot_token
     assert TokenCipher([KEY]).decrypt(row["bot_token_encrypted"]) == slack.bot_token
-    assert slack.bot_token not in _all_text(settings.database_url), "no plain token at rest"
+    assert slack.bot_token not in all_text(settings.database_url), "no plain token at rest"
 
     msg = slack.post_message(GENERAL, f"<@{BOT_USER_ID}> How long before an unacknowledged page escalates?")
     reply = slack.wait_for_bot_reply(GENERAL, msg.ts, timeout=120, predicate=final)

@@ -30,7 +30,7 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_standin import ALICE, BOB, BOT_USER_ID, GENERAL, PRIVATE, RANDOM, SlackStandin
 from slack_standin import cli as standin_cli
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()

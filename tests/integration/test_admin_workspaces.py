@@ -1,7 +1,7 @@
 """Admin commands act within one workspace: with two installed, `--team` is required (every command that reads or
 changes labels, prompt versions, retunes and reports) and one workspace's stats, labels and review sample never
 show the other's (the CLI as a user runs it, real Postgres). Prompt versions and retunes per workspace:
-tests/test_prompt_versions_workspaces.py."""
+tests/integration/test_prompt_versions_workspaces.py."""
 
 from __future__ import annotations
 

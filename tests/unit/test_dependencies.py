@@ -13,7 +13,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PACKAGES = ("core", "guardrails", "workers", "feedback", "bot", "cli", "slack_standin")
 
 

@@ -73,7 +73,7 @@ def test_semantic_support_can_rescue_a_paraphrase():
 def test_dont_know_lists_closest_documents():
     msg = dont_know_message("weak_retrieval", [ClosestDoc("On-call › Paging", "on-call.md#paging")])
     assert msg.startswith("I don't know.")
-    assert "on-call.md#paging" in msg  # the expert is Slack's part: tests/test_slack_blocks.py
+    assert "on-call.md#paging" in msg  # the expert is Slack's part: tests/unit/test_slack_blocks.py
 
 
 def test_text_helpers():
