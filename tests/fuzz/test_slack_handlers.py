@@ -38,7 +38,7 @@ mentions).
 A listener that acks and then raises within milliseconds can make Bolt's thread runner reset its ack, so that
 dispatch() waits out Bolt's 3 s ack timeout: a regression test of an open bug may take 3 s. Fixed, it won't.
 
-Product bugs found by this pass are in BUGS below: each keeps hypothesis' shrunk payload as an explicit
+Product bugs found by this pass are in BUGS (regressions.py): each keeps hypothesis' shrunk payload as an explicit
 `@example` of its property and as its own regression test, marked `xfail(strict=True)` with the fix proposed.
 While a bug is open, the property skips payloads of its class (a narrow predicate), so that fuzzing the rest
 of the handler goes on; once fixed, set `open=False`: the regression test then runs normally and the property
