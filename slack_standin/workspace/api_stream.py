@@ -101,13 +101,7 @@ class StreamApi(WorkspaceCore):
         chunks = self._stream_chunks(args)
         blocks = self._json_arg(args, "blocks", "invalid_blocks_format")
         if blocks is not None:
-            if not isinstance(blocks, list):
-                raise ApiError("invalid_blocks_format")
-            errors = bk.validate_blocks(blocks)
-            if errors:
-                raise ApiError(
-                    "invalid_blocks", errors=errors, response_metadata={"messages": [f"[ERROR] {e}" for e in errors]}
-                )
+            self._check_blocks(blocks)
         metadata = self._json_arg(args, "metadata")
         self._add_chunks(msg, chunks)
         text = msg.text

@@ -576,6 +576,17 @@ class WorkspaceCore:
                 raise _invalid(f"invalid JSON in `{name}`", error) from None
         return value
 
+    @staticmethod
+    def _check_blocks(blocks: Any) -> None:
+        """Slack's checks of a `blocks` argument: a list (invalid_blocks_format) of valid blocks (invalid_blocks)."""
+        if not isinstance(blocks, list):
+            raise ApiError("invalid_blocks_format")
+        errors = bk.validate_blocks(blocks)
+        if errors:
+            raise ApiError(
+                "invalid_blocks", errors=errors, response_metadata={"messages": [f"[ERROR] {e}" for e in errors]}
+            )
+
     def _content(self, args: dict[str, Any], *, require: bool = True) -> tuple[str | None, Any, Any]:
         """(text, blocks, attachments) of chat.* arguments, validated the way Slack does."""
         text = args.get("text")
@@ -587,13 +598,7 @@ class WorkspaceCore:
         if text is not None and len(text) > bk.MAX_TEXT_CHARS:
             raise ApiError("msg_too_long")
         if blocks is not None:
-            if not isinstance(blocks, list):
-                raise ApiError("invalid_blocks_format")
-            errors = bk.validate_blocks(blocks)
-            if errors:
-                raise ApiError(
-                    "invalid_blocks", errors=errors, response_metadata={"messages": [f"[ERROR] {e}" for e in errors]}
-                )
+            self._check_blocks(blocks)
         if attachments is not None and (not isinstance(attachments, list) or len(attachments) > 100):
             raise ApiError("too_many_attachments" if isinstance(attachments, list) else "invalid_attachments")
         return text, blocks, attachments
