@@ -1,10 +1,10 @@
 """The control API over HTTP, for the command line and for other processes (a bot under test in a subprocess).
 
 Every endpoint takes and returns JSON. Acting as a person:
-  POST /control/say            {channel, text, user?, thread_ts?, blocks?}        -> {ok, message}
-  POST /control/dm             {text, user?, thread_ts?}                          -> {ok, message}
+  POST /control/say            {channel, text, user?, thread_ts?, blocks?, team?}  -> {ok, message}
+  POST /control/dm             {text, user?, thread_ts?, team?}                   -> {ok, message}
   POST /control/react          {channel, ts, name, user?, remove?}                -> {ok}
-  POST /control/command        {command, text?, channel?, user?}                  -> {ok, delivery}
+  POST /control/command        {command, text?, channel?, user?, team?}           -> {ok, delivery}
   POST /control/shortcut       {callback_id, channel, ts, user?}                  -> {ok, delivery}
   POST /control/click          {channel, ts, action_id, user?, value?}            -> {ok, delivery}
   POST /control/submit_view    {view_id, values?, user?}                          -> {ok, delivery}
@@ -16,6 +16,8 @@ Reading:
   GET  /control/ephemerals?channel=&user= | /control/views?user=
 Configuration:
   POST /control/config         {request_url}
+  POST /control/workspace      {team_id?, team_name?}   -> {ok, team_id, bot_token, bot_user_id} (one more workspace)
+  `team` (a team id) picks the workspace a person acts in; usergroup and channel_members take it too.
 """
 
 from __future__ import annotations
@@ -32,11 +34,12 @@ from aiohttp import web
 if TYPE_CHECKING:
     from .model import Message
     from .server import SlackStandin
+    from .workspace import Workspace
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
-def message_json(slack: SlackStandin, msg: Message) -> dict[str, Any]:
+def message_json(slack: Workspace, msg: Message) -> dict[str, Any]:
     with slack.lock:
         data = slack._api_message(msg)
         data["channel"] = msg.channel
@@ -66,19 +69,25 @@ def add_control_routes(app: web.Application, slack: SlackStandin) -> None:
 
         return handler
 
+    def team(body: dict[str, Any]) -> Workspace:
+        """The workspace a person acts in: `team` (a team id of add_workspace), else the first one."""
+        return slack.workspace(str(body["team"])) if body.get("team") else slack
+
     def say(body: dict[str, Any], _: web.Request) -> dict[str, Any]:
-        msg = slack.post_message(
+        ws = team(body)
+        msg = ws.post_message(
             body["channel"],
             body["text"],
             user=body.get("user") or "alice",
             thread_ts=body.get("thread_ts"),
             blocks=body.get("blocks"),
         )
-        return {"message": message_json(slack, msg)}
+        return {"message": message_json(ws, msg)}
 
     def dm(body: dict[str, Any], _: web.Request) -> dict[str, Any]:
-        msg = slack.send_dm(body["text"], user=body.get("user") or "alice", thread_ts=body.get("thread_ts"))
-        return {"message": message_json(slack, msg)}
+        ws = team(body)
+        msg = ws.send_dm(body["text"], user=body.get("user") or "alice", thread_ts=body.get("thread_ts"))
+        return {"message": message_json(ws, msg)}
 
     def react(body: dict[str, Any], _: web.Request) -> dict[str, Any]:
         action = slack.remove_reaction if body.get("remove") else slack.add_reaction
@@ -86,7 +95,7 @@ def add_control_routes(app: web.Application, slack: SlackStandin) -> None:
         return {}
 
     def command(body: dict[str, Any], _: web.Request) -> dict[str, Any]:
-        delivery = slack.slash_command(
+        delivery = team(body).slash_command(
             body["command"],
             body.get("text", ""),
             channel=body.get("channel") or "general",
@@ -138,6 +147,10 @@ def add_control_routes(app: web.Application, slack: SlackStandin) -> None:
     def info(_: dict[str, Any], __: web.Request) -> dict[str, Any]:
         return slack.info()
 
+    def workspace(body: dict[str, Any], _: web.Request) -> dict[str, Any]:
+        ws = slack.add_workspace(body.get("team_id") or None, team_name=body.get("team_name") or None)
+        return {"team_id": ws.team_id, "bot_token": ws.bot_token, "bot_user_id": ws.bot_user_id}
+
     def messages(_: dict[str, Any], request: web.Request) -> dict[str, Any]:
         channel = request.query.get("channel") or "general"
         thread_ts = request.query.get("thread_ts")
@@ -163,11 +176,13 @@ def add_control_routes(app: web.Application, slack: SlackStandin) -> None:
         }
 
     def usergroup(body: dict[str, Any], _: web.Request) -> dict[str, Any]:
-        gid = slack.add_usergroup(str(body["handle"]), body.get("members", []), enabled=bool(body.get("enabled", True)))
+        gid = team(body).add_usergroup(
+            str(body["handle"]), body.get("members", []), enabled=bool(body.get("enabled", True))
+        )
         return {"id": gid}
 
     def channel_members(body: dict[str, Any], _: web.Request) -> dict[str, Any]:
-        slack.set_channel_members(str(body["channel"]), body.get("members", []))
+        team(body).set_channel_members(str(body["channel"]), body.get("members", []))
         return {"ok": True}
 
     for path, fn in {
@@ -182,6 +197,7 @@ def add_control_routes(app: web.Application, slack: SlackStandin) -> None:
         "submit_view": submit_view,
         "fault": fault,
         "config": config,
+        "workspace": workspace,
     }.items():
         app.router.add_post(f"/control/{path}", endpoint(fn))
     for path, reader in {

@@ -31,7 +31,8 @@ import aiohttp
 from aiohttp import WSMsgType, web
 
 from . import payloads
-from .model import ApiCall, Attempt, Delivery
+from .hosted import HostedWorkspace
+from .model import ApiCall, Attempt, Delivery, new_id
 from .workspace import Workspace
 
 logger = logging.getLogger("slack_standin")
@@ -111,6 +112,9 @@ class SlackStandin(Workspace):
         self._api_faults: list[_ApiFault] = []
         self._signature_faults: list[str] = []
         self._stopping = False
+        # Further workspaces the app is installed in (add_workspace), by team id; the envelopes they emitted.
+        self._hosted: dict[str, HostedWorkspace] = {}
+        self._envelope_owner: dict[str, Workspace] = {}
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -222,6 +226,51 @@ class SlackStandin(Workspace):
         kwargs.setdefault("token", self.bot_token)
         return WebClient(base_url=self.web_api_url, **kwargs)
 
+    # ------------------------------------------------------------------ several workspaces
+
+    def add_workspace(
+        self, team_id: str | None = None, *, team_name: str | None = None, domain: str | None = None, **options: Any
+    ) -> HostedWorkspace:
+        """The app in one more workspace on this server (see hosted.py): its own team, bot user and bot token,
+        people and channels; events signed with the one signing secret and carrying its team id."""
+        team_id = team_id or new_id("T")
+        with self.lock:
+            if team_id == self.team_id or team_id in self._hosted:
+                raise ValueError(f"workspace {team_id} is already on this stand-in")
+            name = team_name or f"Workspace {team_id}"
+            hosted = HostedWorkspace(self, team_id=team_id, team_name=name, domain=domain or team_id.lower(), **options)
+            self._hosted[team_id] = hosted
+            return hosted
+
+    def workspace(self, team_id: str) -> Workspace:
+        """A workspace on this server by team id (this one's own included); KeyError when unknown."""
+        if team_id == self.team_id:
+            return self
+        with self.lock:
+            return self._hosted[team_id]
+
+    @property
+    def workspaces(self) -> list[Workspace]:
+        """Every workspace on this server, this one first."""
+        with self.lock:
+            return [self, *self._hosted.values()]
+
+    def _workspace_for_call(self, method: str, args: dict[str, Any], token: str | None) -> Workspace:
+        """Which workspace answers a Web API call: the one whose bot token it carries (Slack routes by token),
+        for oauth.v2.access the one that issued the code; the app-level token and unknown tokens: this one."""
+        with self.lock:
+            hosted = list(self._hosted.values())
+            if method == "oauth.v2.access":
+                code = str(args.get("code") or "")
+                return next((w for w in hosted if code in w._oauth_codes), self)
+            return next((w for w in hosted if token and token == w.bot_token), self)
+
+    def _dispatch_from(self, workspace: Workspace, delivery: Delivery) -> None:
+        """A hosted workspace's delivery: sent by this server; its ack's effects are applied to that workspace."""
+        with self.lock:
+            self._envelope_owner[delivery.envelope_id] = workspace
+        self._dispatch(delivery)
+
     def set_request_url(self, url: str | None) -> None:
         """Deliver to this URL over signed HTTP from now on (None: back to Socket Mode)."""
         self.request_url = url
@@ -243,6 +292,16 @@ class SlackStandin(Workspace):
                 "users": {u.name: u.id for u in self._users.values()},
                 "channels": {c.name if c.kind != "im" else f"dm:{c.im_user}": c.id for c in self._channels.values()},
                 "socket_connections": self.socket_connection_count(),
+                "workspaces": {
+                    w.team_id: {
+                        "team_name": w.identity.team_name,
+                        "bot_token": w.bot_token,
+                        "bot_user_id": w.bot_user_id,
+                        "users": {u.name: u.id for u in w._users.values()},
+                        "channels": {c.name: c.id for c in w._channels.values() if c.kind != "im"},
+                    }
+                    for w in self._hosted.values()
+                },
             }
 
     # ------------------------------------------------------------------ faults
@@ -345,6 +404,7 @@ class SlackStandin(Workspace):
         recorded = {k: self._decoded(k, v) for k, v in args.items()}
         fault = self._take_api_fault(method)
         headers: dict[str, str] = {}
+        workspace = self._workspace_for_call(method, args, token)
         if fault is not None and fault.kind == "rate_limit":
             status, body = 429, {"ok": False, "error": "ratelimited"}
             headers["Retry-After"] = str(fault.retry_after)
@@ -353,11 +413,11 @@ class SlackStandin(Workspace):
         elif bad_body:
             status, body = 200, {"ok": False, "error": bad_body}
         else:
-            status, body = 200, self.call_method(method, args, token)
+            status, body = 200, workspace.call_method(method, args, token)
             if method == "auth.test" and body.get("ok"):
-                headers["X-OAuth-Scopes"] = ",".join(sorted(self.scopes))
+                headers["X-OAuth-Scopes"] = ",".join(sorted(workspace.scopes))
                 headers["X-Accepted-OAuth-Scopes"] = ""
-        self._record_call(
+        workspace._record_call(
             ApiCall(
                 method=method,
                 args=recorded,
@@ -405,7 +465,13 @@ class SlackStandin(Workspace):
             body = await request.json()
         except ValueError:
             return web.json_response({"ok": False, "error": "invalid_payload"}, status=400)
-        status, result = self.response_url_post(request.match_info["token"], body if isinstance(body, dict) else {})
+        try:
+            workspace = self.workspace(request.match_info["team"])
+        except KeyError:
+            return web.json_response({"ok": False, "error": "no_such_url"}, status=404)
+        status, result = workspace.response_url_post(
+            request.match_info["token"], body if isinstance(body, dict) else {}
+        )
         return web.json_response(result, status=status)
 
     # ------------------------------------------------------------------ Socket Mode
@@ -498,7 +564,7 @@ class SlackStandin(Workspace):
                 delivery.status = "acked"
                 delivery.ack_attempt = delivery.attempts[-1].retry_attempt if delivery.attempts else None
                 try:
-                    self._apply_ack(delivery, payload)
+                    self._envelope_owner.get(delivery.envelope_id, self)._apply_ack(delivery, payload)
                 except Exception:  # an odd ack payload must not kill the transport
                     logger.exception("applying the ack payload of %s failed", delivery.envelope_id)
         event = self._ack_events.get(delivery.envelope_id)

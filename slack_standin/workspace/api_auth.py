@@ -6,7 +6,7 @@ import secrets
 import time
 from typing import Any
 
-from .base import ALICE, BOT_SCOPES, ApiError, WorkspaceCore
+from .base import BOT_SCOPES, ApiError, WorkspaceCore
 
 
 class AuthApi(WorkspaceCore):
@@ -47,7 +47,7 @@ class AuthApi(WorkspaceCore):
             "authed_user": {"id": entry[0]},
         }
 
-    def issue_oauth_code(self, *, user: str = ALICE) -> str:
+    def issue_oauth_code(self, *, user: str = "alice") -> str:
         """A person approves the install on Slack's authorize page: Slack redirects with this one-use code."""
         code = f"{secrets.randbelow(10**12)}.{secrets.token_hex(16)}"
         with self.lock:

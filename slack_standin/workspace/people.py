@@ -18,7 +18,6 @@ from ..model import (
 )
 from .api_reactions import ReactionsApi
 from .api_views import ViewsApi
-from .base import ALICE, GENERAL
 
 
 class PeopleActions(ReactionsApi, ViewsApi):
@@ -27,7 +26,7 @@ class PeopleActions(ReactionsApi, ViewsApi):
         channel: str,
         text: str,
         *,
-        user: str = ALICE,
+        user: str = "alice",
         thread_ts: str | None = None,
         blocks: list[dict[str, Any]] | None = None,
         reply_broadcast: bool = False,
@@ -80,11 +79,11 @@ class PeopleActions(ReactionsApi, ViewsApi):
         self._notify()
         return msg
 
-    def send_dm(self, text: str, *, user: str = ALICE, thread_ts: str | None = None) -> Message:
+    def send_dm(self, text: str, *, user: str = "alice", thread_ts: str | None = None) -> Message:
         """A person writes to the bot in their DM (the app gets `message` with channel_type `im`)."""
         return self.post_message(self.open_dm(user), text, user=user, thread_ts=thread_ts)
 
-    def add_reaction(self, channel: str, ts: str, name: str, *, user: str = ALICE) -> Delivery | None:
+    def add_reaction(self, channel: str, ts: str, name: str, *, user: str = "alice") -> Delivery | None:
         """A person reacts; the app gets `reaction_added` whose item carries only channel and ts."""
         with self.lock:
             channel_obj, msg, uid = self._reaction_context(channel, ts, user)
@@ -99,7 +98,7 @@ class PeopleActions(ReactionsApi, ViewsApi):
         self._notify()
         return delivery
 
-    def remove_reaction(self, channel: str, ts: str, name: str, *, user: str = ALICE) -> Delivery | None:
+    def remove_reaction(self, channel: str, ts: str, name: str, *, user: str = "alice") -> Delivery | None:
         with self.lock:
             channel_obj, msg, uid = self._reaction_context(channel, ts, user)
             name = name.strip(":")
@@ -123,7 +122,7 @@ class PeopleActions(ReactionsApi, ViewsApi):
             raise ValueError(f"{uid} is not a member of {channel_obj.name}")
         return channel_obj, msg, uid
 
-    def slash_command(self, command: str, text: str = "", *, channel: str = GENERAL, user: str = ALICE) -> Delivery:
+    def slash_command(self, command: str, text: str = "", *, channel: str = "general", user: str = "alice") -> Delivery:
         """A person runs a slash command (e.g. /ask). Its trigger_id is valid for `trigger_ttl` seconds."""
         with self.lock:
             channel_obj = self.channel(channel)
@@ -143,7 +142,7 @@ class PeopleActions(ReactionsApi, ViewsApi):
                 "slash_commands", payload, {"channel": channel_obj.id, "user": author.id, "trigger_id": trigger_id}
             )
 
-    def message_shortcut(self, callback_id: str, channel: str, ts: str, *, user: str = ALICE) -> Delivery:
+    def message_shortcut(self, callback_id: str, channel: str, ts: str, *, user: str = "alice") -> Delivery:
         """A person runs a message shortcut on a message (interactive payload `message_action`)."""
         with self.lock:
             channel_obj = self.channel(channel)
@@ -167,7 +166,7 @@ class PeopleActions(ReactionsApi, ViewsApi):
                 "interactive", payload, {"channel": channel_obj.id, "user": author.id, "trigger_id": trigger_id}
             )
 
-    def global_shortcut(self, callback_id: str, *, user: str = ALICE) -> Delivery:
+    def global_shortcut(self, callback_id: str, *, user: str = "alice") -> Delivery:
         with self.lock:
             author = self.user(user)
             trigger_id = self._issue_trigger(author.id)
@@ -180,7 +179,9 @@ class PeopleActions(ReactionsApi, ViewsApi):
             )
             return self._emit("interactive", payload, {"user": author.id, "trigger_id": trigger_id})
 
-    def click_button(self, channel: str, ts: str, action_id: str, *, user: str = ALICE, value: Any = None) -> Delivery:
+    def click_button(
+        self, channel: str, ts: str, action_id: str, *, user: str = "alice", value: Any = None
+    ) -> Delivery:
         """A person clicks an interactive element (found by action_id) in a message (`block_actions`)."""
         with self.lock:
             channel_obj = self.channel(channel)
@@ -210,7 +211,7 @@ class PeopleActions(ReactionsApi, ViewsApi):
                 "interactive", payload, {"channel": channel_obj.id, "user": author.id, "trigger_id": trigger_id}
             )
 
-    def click_feedback(self, channel: str, ts: str, *, positive: bool, user: str = ALICE) -> Delivery:
+    def click_feedback(self, channel: str, ts: str, *, positive: bool, user: str = "alice") -> Delivery:
         """A person clicks the 👍 or 👎 of a `feedback_buttons` element (in a `context_actions` block) of a message:
         `block_actions` whose action carries that button's value and text. Like Slack, a second click on the same
         button (which un-highlights it) sends the same payload again: there is no "deselect" event."""
@@ -293,7 +294,7 @@ class PeopleActions(ReactionsApi, ViewsApi):
                 "interactive", payload, {"channel": channel_obj.id, "user": author.id, "trigger_id": trigger_id}
             )
 
-    def open_home(self, *, user: str = ALICE, tab: str = "home") -> Delivery:
+    def open_home(self, *, user: str = "alice", tab: str = "home") -> Delivery:
         """A person opens the app's Home tab (`tab="home"`, with the published view, if any) or its Messages
         tab — the agent DM (`tab="messages"`): `app_home_opened`."""
         if tab not in ("home", "messages"):
@@ -312,7 +313,7 @@ class PeopleActions(ReactionsApi, ViewsApi):
                 event["view"] = copy.deepcopy(home.data)
             return self._emit("events_api", payloads.event_callback(self.identity, event))
 
-    def click_home_button(self, action_id: str, *, user: str = ALICE, value: Any = None) -> Delivery:
+    def click_home_button(self, action_id: str, *, user: str = "alice", value: Any = None) -> Delivery:
         """A person clicks an element of the Home tab the app published for them (`block_actions`, container
         `view`). Another person's Home is never theirs to click: Slack shows each user their own."""
         with self.lock:
