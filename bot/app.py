@@ -13,12 +13,11 @@ from bot import payload
 from bot.app_home import AppHome, register_app_home
 from bot.feedback_listeners import FeedbackListeners, register_feedback
 from bot.intake import Intake, Question
-from core import db, metrics
+from core import metrics
 from core.errors import DatabaseUnavailable
 from core.logs import log_context
 from core.settings import Settings
 from core.slack_client import web_client
-from workers import slack_store
 from workers.slack_installations import (
     PostgresInstallationStore,
     PostgresOAuthStateStore,
@@ -151,8 +150,7 @@ def build_app(
                 # Someone else answering the bot's "I don't know" is teaching, not asking.
                 if feedback.capture_expert_reply(event, team, client, context.get("bot_user_id")):
                     return
-                with db.connection(intake.db_url) as conn:
-                    known = slack_store.bot_answered_thread(conn, team, event["channel"], thread_ts)
+                known = intake.follows_up(team, event["channel"], thread_ts)
             except DatabaseUnavailable:
                 log.error("thread reply not handled: database unavailable")
                 return

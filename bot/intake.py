@@ -135,6 +135,16 @@ class Intake:
             slack_store.set_status(conn, q.key, "queued")
         return "queued"
 
+    def follows_up(self, team_id: str, channel_id: str, thread_ts: str) -> bool:
+        """Is a reply without a mention in this thread a question? Yes once the bot answered in the thread, unless
+        the channel turned thread follow-ups off (`answerloop channels set … --thread-followups off`): there, a
+        mention is needed as anywhere else. Raises DatabaseUnavailable."""
+        with db.connection(self.db_url) as conn:
+            if not slack_store.bot_answered_thread(conn, team_id, channel_id, thread_ts):
+                return False
+            channel = slack_store.channel_settings(conn, team_id, channel_id, self.settings.default_reply_mode)
+        return channel.thread_followups
+
     def _rate_limited(self, load: slack_store.RecentLoad) -> str | None:
         """The friendly reply when someone (or a channel) asks faster than the limits; None when within them."""
         per_user, per_channel = self.settings.rate_limit_user_per_minute, self.settings.rate_limit_channel_per_minute

@@ -7,6 +7,23 @@ import uuid
 from psycopg.types.json import Jsonb
 
 from core.db import Conn
+from guardrails.followup import ThreadContext
+
+# Columns only a thread follow-up fills (migrations/0016_thread_conversations.sql); NULL for any other question.
+_THREAD_COLUMNS = ("thread_ts", "parent_interaction_id", "asked_redacted", "standalone_by")
+
+
+def thread_link(thread: ThreadContext | None, asked_redacted: str, standalone_by: str | None) -> dict:
+    """A follow-up's link to its thread: the thread, the interaction of the turn it follows, the turn as written
+    (redacted) when it was asked as a rewritten standalone question, and who rewrote it (model | terms)."""
+    if thread is None:
+        return {}
+    return {
+        "thread_ts": thread.thread_ts,
+        "parent_interaction_id": thread.parent_interaction_id,
+        "asked_redacted": asked_redacted if standalone_by else None,
+        "standalone_by": standalone_by,
+    }
 
 
 def record_interaction(conn: Conn, row: dict) -> uuid.UUID:
@@ -14,14 +31,17 @@ def record_interaction(conn: Conn, row: dict) -> uuid.UUID:
     conn.execute(
         """
         INSERT INTO interactions (id, source, collections, question_redacted, answer, status, reason, answerer,
-                                  citations, closest, scores, guard, prompt_version_id, timings_ms, team_id)
+                                  citations, closest, scores, guard, prompt_version_id, timings_ms, team_id,
+                                  thread_ts, parent_interaction_id, asked_redacted, standalone_by)
         VALUES (%(id)s, %(source)s, %(collections)s, %(question_redacted)s, %(answer)s, %(status)s, %(reason)s,
                 %(answerer)s, %(citations)s, %(closest)s, %(scores)s, %(guard)s, %(prompt_version_id)s,
-                %(timings_ms)s, %(team_id)s)
+                %(timings_ms)s, %(team_id)s, %(thread_ts)s, %(parent_interaction_id)s, %(asked_redacted)s,
+                %(standalone_by)s)
         ON CONFLICT (id) DO NOTHING
         """,
         {
             "team_id": "",
+            **dict.fromkeys(_THREAD_COLUMNS),
             **row,
             "id": interaction_id,
             "citations": Jsonb(row["citations"]),

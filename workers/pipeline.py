@@ -15,14 +15,16 @@ from core.errors import InvalidQuestion
 from core.settings import Settings, get_settings
 from feedback.prompt_versions import AnsweringParams, PromptVersion, active_version_for
 from guardrails.dont_know import ClosestDoc, dont_know_message
+from guardrails.followup import ThreadContext, Turn
 from guardrails.grounding import CitationRef, GroundingVerdict, check_grounding, skipped
 from guardrails.pii import PiiGuard, PiiVerdict, Redaction, shared_guard
 from guardrails.text import question_problem, question_similarity, without_placeholders
 from workers.answerability.gate import AnswerabilityGate, Assessment
 from workers.answerers.base import Answerer, Citation, Draft, GroundingJudge
+from workers.answerers.condense import Standalone, default_condenser, standalone_question
 from workers.answerers.extractive import ExtractiveAnswerer
 from workers.embeddings import CachingEmbedder, Embedder, get_embedder
-from workers.interactions import record_interaction
+from workers.interactions import record_interaction, thread_link
 from workers.retrieval import Mode, Passage, Retrieval, retrieve
 from workers.search.rerank import make_reranker
 
@@ -196,6 +198,7 @@ class Pipeline:
         self.judge = (
             judge if judge is not None else self.answerer if isinstance(self.answerer, GroundingJudge) else None
         )
+        self.condenser = default_condenser(self.settings, self.answerer)  # a thread follow-up's, with a model
         self.gate = AnswerabilityGate(self.embedder)
         self.reranker = make_reranker(
             self.settings.reranker, model=self.settings.reranker_model, api_key=self.settings.reranker_api_key
@@ -214,12 +217,18 @@ class Pipeline:
         record: bool = True,
         exclude_documents: Sequence[int] = (),
         team_id: str = "",
+        thread: ThreadContext | None = None,
     ) -> AnswerResult:
+        """`thread`: the Slack thread a follow-up was asked in; it is then asked as its standalone question."""
         question = validate_question(question, self.settings.max_question_chars)
         timer = _Timer()
         with timer.stage("guard_in"):
             redaction = self.guard.redact(question)
-        query_text = without_placeholders(redaction.text)  # placeholders are not search terms
+        asked = Standalone(redaction.text)
+        if thread is not None:
+            with timer.stage("condense"):
+                asked = standalone_question(redaction.text, thread, self.condenser, redact=self._redacted)
+        query_text = without_placeholders(asked.question)  # placeholders are not search terms
         # The connection is held for retrieval only, never while a model is thinking.
         with db.connection(self.database_url) as conn:
             version = version or active_version_for(conn, team_id)  # the workspace's own, else the seed
@@ -249,7 +258,7 @@ class Pipeline:
                     version.params.answerability_threshold,
                     version.params.answerability_shift,
                 )
-        decision = self._answer(redaction.text, query_text, vector, retrieval, assessment, version, timer)
+        decision = self._answer(asked.question, query_text, vector, retrieval, assessment, version, timer, asked.turns)
         draft, reason = decision.draft, decision.reason
         with timer.stage("guard_out"):
             answer_guard = self.guard.redact(draft.answer) if draft.answer else None
@@ -265,6 +274,7 @@ class Pipeline:
             answer_guard,
             decision.grounding,
             reason,
+            question=asked.question,
         )
         # "total" is the time to the answer, the same figure stored and observed as a metric; the write
         # itself is reported beside it as the "record" stage (it cannot be inside the row it writes).
@@ -272,6 +282,7 @@ class Pipeline:
         if record:
             with timer.stage("record"), db.connection(self.database_url) as conn:
                 row = {**self._row(result, source, collections, result.timings_ms), "team_id": team_id}
+                row.update(thread_link(thread, redaction.text, asked.by))
                 record_interaction(conn, row)
             result.timings_ms = {**result.timings_ms, "record": timer.ms["record"]}
         log.info(
@@ -295,6 +306,8 @@ class Pipeline:
         answer_guard: Redaction | None,
         grounding: GroundingVerdict,
         reason: str,
+        *,
+        question: str,
     ) -> AnswerResult:
         closest = _closest(retrieval.passages)
         answered = reason == ""
@@ -347,7 +360,7 @@ class Pipeline:
             status="answered" if answered else "dont_know",
             answer=answer_guard.text if answered and answer_guard else dont_know_message(reason, closest),
             reason=reason,
-            question_redacted=redaction.text,
+            question_redacted=question,
             citations=citations,
             closest=[ClosestOut(title=d.title, link=d.link) for d in closest],
             guard=guard,
@@ -407,6 +420,7 @@ class Pipeline:
         assessment: Assessment,
         version: PromptVersion,
         timer: _Timer,
+        conversation: Sequence[Turn] = (),
     ) -> Decision:
         """Gate, generate and ground: the draft, the grounding verdict and the dont_know reason ('' if ok)."""
         params = version.params
@@ -422,7 +436,7 @@ class Pipeline:
             passages = [passage]
         else:
             with timer.stage("generate"):
-                draft = self.answerer.answer(question, passages, version)
+                draft = self.answerer.answer(question, passages, version, conversation)
         if not draft.can_answer:
             return Decision(draft, skipped(), draft.decline_reason or "model_declined")
         with timer.stage("ground"):
@@ -445,6 +459,9 @@ class Pipeline:
         if grounding["verdict"] != "grounded":
             return Decision(draft, grounding, "ungrounded")
         return Decision(draft, grounding, "")
+
+    def _redacted(self, text: str) -> str:
+        return self.guard.redact(text).text
 
     def _semantic_support(self, sentence: str, passages: Sequence[str]) -> float:
         vectors = self.embedder.embed([sentence, *passages])

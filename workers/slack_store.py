@@ -11,6 +11,7 @@ from psycopg.types.json import Jsonb
 
 from core import db
 from core.db import Conn
+from guardrails.followup import MAX_TURNS, ThreadContext, Turn, bounded_turns
 
 # Interaction ids derive from the request key, so a redelivered task records the same interaction.
 _NAMESPACE = uuid.UUID("5b0c3e2a-8d1f-4f4e-9a57-2f8b1f0f6d11")
@@ -53,16 +54,18 @@ class ChannelSettings:
     collections: list[str] | None
     expert: str | None
     reply_mode: str
+    thread_followups: bool = True  # replies in a thread the bot answered are questions without a mention
 
 
 def channel_settings(conn: Conn, team_id: str, channel_id: str, default_mode: str) -> ChannelSettings:
     row = conn.execute(
-        "SELECT collections, expert, reply_mode FROM channel_settings WHERE team_id = %s AND channel_id = %s",
+        "SELECT collections, expert, reply_mode, thread_followups FROM channel_settings "
+        "WHERE team_id = %s AND channel_id = %s",
         (team_id, channel_id),
     ).fetchone()
     if row is None:
         return ChannelSettings(None, None, default_mode)
-    return ChannelSettings(row["collections"], row["expert"], row["reply_mode"])
+    return ChannelSettings(row["collections"], row["expert"], row["reply_mode"], row["thread_followups"])
 
 
 def set_channel(
@@ -74,18 +77,21 @@ def set_channel(
     expert: str | None,
     reply_mode: str | None,
     actor: str,
+    thread_followups: bool | None = None,
 ) -> None:
     conn.execute(
         """
-        INSERT INTO channel_settings (team_id, channel_id, collections, expert, reply_mode, updated_by)
-        VALUES (%s, %s, %s, %s, coalesce(%s, 'in_channel'), %s)
+        INSERT INTO channel_settings (team_id, channel_id, collections, expert, reply_mode, thread_followups,
+                                      updated_by)
+        VALUES (%s, %s, %s, %s, coalesce(%s, 'in_channel'), coalesce(%s, true), %s)
         ON CONFLICT (team_id, channel_id) DO UPDATE SET
             collections = coalesce(EXCLUDED.collections, channel_settings.collections),
             expert = coalesce(EXCLUDED.expert, channel_settings.expert),
             reply_mode = coalesce(%s, channel_settings.reply_mode),
+            thread_followups = coalesce(%s, channel_settings.thread_followups),
             updated_at = now(), updated_by = EXCLUDED.updated_by
         """,
-        (team_id, channel_id, collections, expert, reply_mode, actor, reply_mode),
+        (team_id, channel_id, collections, expert, reply_mode, thread_followups, actor, reply_mode, thread_followups),
     )
 
 
@@ -195,13 +201,14 @@ def set_delivery(conn: Conn, key: RequestKey, delivery: str, note: str | None = 
     )
 
 
-def earlier_questions(conn: Conn, key: RequestKey, thread_ts: str, limit: int = 3) -> list[str]:
-    """The (redacted) questions asked before this one in its thread, most recent first."""
+def thread_context(conn: Conn, key: RequestKey, thread_ts: str, limit: int = MAX_TURNS) -> ThreadContext | None:
+    """The thread a follow-up was asked in and its turns answered before it (redacted; the last `limit`, oldest
+    first, each cut short); None for a question that starts its thread or has nothing answered before it."""
     if not thread_ts or thread_ts == key.message_ts:
-        return []
+        return None
     rows = conn.execute(
         """
-        SELECT i.question_redacted FROM slack_requests r JOIN interactions i ON i.id = r.interaction_id
+        SELECT i.id, i.question_redacted, i.answer FROM slack_requests r JOIN interactions i ON i.id = r.interaction_id
         WHERE r.team_id = %(t)s AND r.channel_id = %(c)s AND r.thread_ts = %(th)s AND r.message_ts <> %(m)s
           AND r.created_at < (SELECT created_at FROM slack_requests
                               WHERE team_id = %(t)s AND channel_id = %(c)s AND message_ts = %(m)s)
@@ -209,7 +216,10 @@ def earlier_questions(conn: Conn, key: RequestKey, thread_ts: str, limit: int = 
         """,
         {"t": key.team_id, "c": key.channel_id, "th": thread_ts, "m": key.message_ts, "n": limit},
     ).fetchall()
-    return [r["question_redacted"] for r in rows]
+    if not rows:
+        return None
+    turns = bounded_turns([Turn(r["question_redacted"], r["answer"]) for r in reversed(rows)], max_turns=limit)
+    return ThreadContext(thread_ts, rows[0]["id"], turns)
 
 
 def claim_request(conn: Conn, key: RequestKey) -> ClaimedRequest | None:

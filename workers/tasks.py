@@ -15,7 +15,6 @@ from core.logs import log_context
 from core.readiness import announce_ready
 from core.settings import get_settings
 from core.slack_client import web_client
-from guardrails.followup import contextual_query
 from workers import slack_store
 from workers.access import Asker, SlackMembership, scope_for
 from workers.celery_app import RETUNE_QUEUE, celery_app
@@ -100,20 +99,20 @@ def _answer(self, key: RequestKey) -> str:
         channel = slack_store.channel_settings(conn, team_id, channel_id, settings.default_reply_mode)
         asker = Asker(team_id, request.user_id, channel_id, is_dm=request.in_dm)
         scope = scope_for(conn, asker, channel.collections, membership(), defaults=settings.default_collections)
-        # A follow-up in a thread ("and in Zurich?") is searched with the salient words of the earlier questions.
-        earlier = slack_store.earlier_questions(conn, key, request.thread_ts)
-    question = contextual_query(request.question_redacted, earlier)
+        # A follow-up in a thread ("and in Zurich?") is asked with the thread's earlier turns (Pipeline.ask).
+        thread = slack_store.thread_context(conn, key, request.thread_ts)
     streaming = request.delivery == "stream" and request.reply_mode != "ephemeral"
     if streaming:
         _working_status(settings, request, len(scope.post))
     stream = None
     try:
         result = pipeline().ask(
-            question,
+            request.question_redacted,
             scope.post,
             source="slack",
             interaction_id=request.interaction_id,
             team_id=team_id,
+            thread=thread,
         )
         text, blocks = answer_message(result, pii=request.pii, expert=channel.expert)
         if streaming:  # only now, with grounding passed: no unverified text is ever shown
@@ -134,7 +133,7 @@ def _answer(self, key: RequestKey) -> str:
         return "failed"
     outcome = _deliver_or_give_up(self, settings, request, text, blocks, status="delivered", stream=stream)
     if outcome is None and scope.private:
-        _answer_privately(settings, request, scope.private)
+        _answer_privately(settings, request, scope.private, result.question_redacted)
     return outcome or result.status
 
 
@@ -158,7 +157,7 @@ def _working_status(settings, request: ClaimedRequest, collections: int) -> None
         log.info("thread status not updated: %s", exc.response.get("error"))
 
 
-def _answer_privately(settings, request: ClaimedRequest, collections: list[str]) -> None:
+def _answer_privately(settings, request: ClaimedRequest, collections: list[str], question: str) -> None:
     """Restricted documents the asker may read but others in the conversation may not: an ephemeral answer
     only the asker sees (best effort: the public answer is already delivered)."""
     import uuid
@@ -168,7 +167,7 @@ def _answer_privately(settings, request: ClaimedRequest, collections: list[str])
     key = request.key
     try:
         result = pipeline().ask(
-            request.question_redacted,
+            question,  # a follow-up's standalone question
             collections,
             source="slack_private",
             interaction_id=uuid.uuid5(key.interaction_id(), "private"),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from feedback.prompt_versions import PromptVersion
+from guardrails.followup import Turn
 from workers.retrieval import Passage
 
 
@@ -30,7 +32,11 @@ class Draft:
 class Answerer(Protocol):
     name: str
 
-    def answer(self, question: str, passages: list[Passage], version: PromptVersion) -> Draft: ...
+    def answer(
+        self, question: str, passages: list[Passage], version: PromptVersion, conversation: Sequence[Turn] = ()
+    ) -> Draft:
+        """`conversation`: a thread's earlier turns (redacted, bounded) when `question` is a follow-up there."""
+        ...
 
 
 class JudgeVerdict(Protocol):

@@ -8,9 +8,11 @@ nothing; passages stored before sentences were (and verified answers) are split 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from feedback.prompt_versions import PromptVersion
+from guardrails.followup import Turn
 from guardrails.text import coverage, term_set
 from workers.answerers.base import Citation, Draft
 from workers.embeddings import Embedder
@@ -38,7 +40,10 @@ class ExtractiveAnswerer:
         self.embedder = embedder if embedder is not None and embedder.dim else None
         self.max_sentences_embedded = max_sentences_embedded
 
-    def answer(self, question: str, passages: list[Passage], version: PromptVersion) -> Draft:
+    def answer(
+        self, question: str, passages: list[Passage], version: PromptVersion, conversation: Sequence[Turn] = ()
+    ) -> Draft:
+        # The conversation is not read here: a follow-up arrives as its standalone question (guardrails/followup).
         params = version.params
         # Behind the calibrated gate the documents were judged to answer: a sentence needs half the support
         # it needs behind the bare relevance gate, where this is the only check that the passage is on topic.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Literal
 
 from instructor.core import InstructorRetryException
@@ -12,8 +13,10 @@ from core.errors import ConfigError
 from core.settings import Settings
 from feedback.demos import most_similar
 from feedback.prompt_versions import PromptVersion
+from guardrails.followup import Turn
 from guardrails.text import normalize_space
 from workers.answerers.base import Citation, Draft
+from workers.answerers.condense import conversation_messages
 from workers.retrieval import Passage
 
 log = logging.getLogger(__name__)
@@ -92,7 +95,11 @@ def _passages_block(passages: list[Passage]) -> str:
     return "\n\n".join(f"[passage id={p.chunk_id}] {p.label}\n{p.content}" for p in passages)
 
 
-def build_messages(question: str, passages: list[Passage], version: PromptVersion) -> list[dict]:
+def build_messages(
+    question: str, passages: list[Passage], version: PromptVersion, conversation: Sequence[Turn] = ()
+) -> list[dict]:
+    """System instructions, the few-shot examples, a thread's earlier turns (a follow-up's conversation), then
+    the passages and the question."""
     messages: list[dict] = [{"role": "system", "content": version.instructions}]
     shots = version.few_shot
     if version.params.few_shot_mode == "similar":
@@ -100,6 +107,7 @@ def build_messages(question: str, passages: list[Passage], version: PromptVersio
     for shot in shots:
         messages.append({"role": "user", "content": f"Question: {shot.question}"})
         messages.append({"role": "assistant", "content": shot.answer})
+    messages.extend(conversation_messages(conversation))
     messages.append({"role": "user", "content": f"Passages:\n\n{_passages_block(passages)}\n\nQuestion: {question}"})
     return messages
 
@@ -117,12 +125,14 @@ class ModelAnswerer:
         self.client = build_client(settings)
         self.name = f"model:{settings.llm}"
 
-    def answer(self, question: str, passages: list[Passage], version: PromptVersion) -> Draft:
+    def answer(
+        self, question: str, passages: list[Passage], version: PromptVersion, conversation: Sequence[Turn] = ()
+    ) -> Draft:
         passages = passages[: version.params.context_k]
         try:
             result, completion = self.client.chat.completions.create_with_completion(
                 response_model=ModelAnswer,
-                messages=build_messages(question, passages, version),
+                messages=build_messages(question, passages, version, conversation),
                 max_retries=self.settings.llm_max_retries,
                 temperature=version.params.temperature,
                 context={"passages": {p.chunk_id: p.content for p in passages}},
