@@ -15,7 +15,21 @@ from core.bootstrap import ready_database
 from core.errors import AnswerloopError
 from core.settings import get_settings
 
-sources_app = typer.Typer(help="Sources that stay in sync: local folders and Git repositories.", no_args_is_help=True)
+sources_app = typer.Typer(
+    help="Sources that stay in sync: local folders, Git repositories, sitemaps and crawled websites.",
+    no_args_is_help=True,
+)
+
+
+def _web_url(value: str, option: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise AnswerloopError(
+            f"{option} {value!r} is not an http(s) URL.", hint=f"e.g. {option} https://docs.example.com/"
+        )
+    return value
 
 
 @sources_app.command("add")
@@ -24,27 +38,53 @@ def sources_add(
     collection: Annotated[str, typer.Option("--collection", "-c", help="The collection it feeds (one source each).")],
     path: Annotated[Path | None, typer.Option("--path", help="A local folder.")] = None,
     git: Annotated[str | None, typer.Option("--git", help="A Git repository URL (or a local repository path).")] = None,
+    sitemap: Annotated[str | None, typer.Option("--sitemap", help="A sitemap's URL: its HTML pages.")] = None,
+    crawl: Annotated[str | None, typer.Option("--crawl", help="A start page: it and the pages it links to.")] = None,
     branch: Annotated[str | None, typer.Option(help="Git branch (default: the remote's HEAD).")] = None,
     subdir: Annotated[str, typer.Option(help="Only this sub-folder of the repository or folder.")] = "",
     url_base: Annotated[
         str | None, typer.Option(help="Where the files are published, for links (Git https URLs: derived).")
     ] = None,
+    max_pages: Annotated[
+        int | None, typer.Option("--max-pages", min=1, help="Web: at most this many pages a sync (default 1000).")
+    ] = None,
+    same_prefix: Annotated[
+        bool, typer.Option("--same-prefix", help="Crawl: only pages under the start page's folder.")
+    ] = False,
+    delay: Annotated[
+        float, typer.Option("--delay", min=0, max=60, help="Web: seconds between requests (robots.txt may ask more).")
+    ] = 1.0,
+    every: Annotated[
+        str | None, typer.Option("--every", help="Sync on a schedule (Celery beat), e.g. 6h, 30m, 1d.")
+    ] = None,
     sync: Annotated[bool, typer.Option(help="Sync it at once.")] = True,
     inline: Annotated[bool | None, typer.Option("--inline/--queue", help="As for `kb ingest`.")] = None,
 ) -> None:
-    """Add a source: `--path DIR` or `--git URL [--branch B] [--subdir docs]`."""
+    """Add a source: `--path DIR`, `--git URL [--branch B] [--subdir docs]`, `--sitemap URL` or
+    `--crawl URL [--max-pages N] [--same-prefix]`; `--every 6h` syncs it on a schedule."""
     from workers.kb import sources
 
-    if (path is None) == (git is None):
-        raise AnswerloopError("Give exactly one of --path and --git.", hint="answerloop kb sources add --help")
+    given = {k: v for k, v in {"--path": path, "--git": git, "--sitemap": sitemap, "--crawl": crawl}.items() if v}
+    if len(given) != 1:
+        raise AnswerloopError(
+            "Give exactly one of --path, --git, --sitemap and --crawl.", hint="answerloop kb sources add --help"
+        )
+    every_s = sources.parse_every(every) if every else None
     if path is not None and not path.is_dir():
         raise AnswerloopError(f"{path} is not a folder.")
     if git is not None and "://" not in git and Path(git).exists():
         git = str(Path(git).resolve())
-    location = str(path.resolve()) if path is not None else str(git)
+    kind = {"--path": "path", "--git": "git", "--sitemap": "sitemap", "--crawl": "crawl"}[next(iter(given))]
+    if kind in sources.WEB_KINDS:
+        location = _web_url(str(sitemap or crawl), f"--{kind}")
+    else:
+        location = str(path.resolve()) if path is not None else str(git)
+    if same_prefix and kind != "crawl":
+        raise AnswerloopError("--same-prefix is for --crawl sources.")
     source = sources.Source(
-        name, collection, "path" if path is not None else "git", location, branch, subdir.strip("/"), url_base
-    )
+        name, collection, kind, location, branch, subdir.strip("/"), url_base,
+        max_pages=max_pages, same_prefix=same_prefix, delay_s=delay, every_s=every_s,
+    )  # fmt: skip
     url = ready_database(get_settings())
     with db.connect(url) as conn:
         try:
@@ -53,14 +93,38 @@ def sources_add(
             conn.rollback()
             raise
         conn.commit()
-    console.print(f"source [bold]{name}[/] → collection {collection} ({source.kind} {location})")
+    schedule = f", every {sources.format_every(every_s)}" if every_s else ""
+    console.print(f"source [bold]{name}[/] → collection {collection} ({source.kind} {location}{schedule})")
     if sync:
         _sync(name, inline, as_json=False)
 
 
+@sources_app.command("schedule")
+def sources_schedule(
+    name: Annotated[str, typer.Argument()],
+    every: Annotated[str | None, typer.Option("--every", help="e.g. 6h, 30m, 1d.")] = None,
+    never: Annotated[bool, typer.Option("--never", help="No scheduled syncs (only `kb sources sync`).")] = False,
+) -> None:
+    """Change when the beat syncs a source: `--every 6h`, or `--never`."""
+    from workers.kb import sources
+
+    if (every is None) == (not never):
+        raise AnswerloopError("Give one of --every PERIOD and --never.")
+    every_s = sources.parse_every(every) if every else None
+    with db.connect(ready_database(get_settings())) as conn:
+        sources.set_schedule(conn, name, every_s)
+        conn.commit()
+    console.print(f"{name}: " + (f"synced every {sources.format_every(every_s)}" if every_s else "no schedule"))
+
+
+def _when(value) -> str:
+    return f"{value:%Y-%m-%d %H:%M}" if value else ""
+
+
 @sources_app.command("list")
 def sources_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Sources with their collection, location, last sync and what it did."""
+    """Sources with their collection, location, schedule, last sync, next due, and what the last sync did (or
+    the error of the last try)."""
     from workers.kb import sources
 
     with db.connect(ready_database(get_settings())) as conn:
@@ -68,7 +132,7 @@ def sources_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
     if as_json:
         print(json.dumps(rows, default=str))
         return
-    table = Table("name", "collection", "kind", "location", "last sync", "revision", "last result")
+    table = Table("name", "collection", "kind", "location", "every", "last sync", "next due", "last result")
     for r in rows:
         rep = r["last_report"] or {}
         result = (
@@ -77,45 +141,52 @@ def sources_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
             if rep
             else "never synced"
         )
+        if r["last_error"]:
+            result = f"[red]failed {_when(r['last_attempt_at'])}: {r['last_error']}[/]"
         where = (
             r["location"] + (f" @{r['branch']}" if r["branch"] else "") + (f" /{r['subdir']}" if r["subdir"] else "")
         )
-        synced = f"{r['last_synced_at']:%Y-%m-%d %H:%M}" if r["last_synced_at"] else ""
-        table.add_row(r["name"], r["collection"], r["kind"], where, synced, (r["last_revision"] or "")[:10], result)
+        if r["last_revision"]:
+            where += f" ({r['last_revision'][:10]})"
+        table.add_row(r["name"], r["collection"], r["kind"], where, sources.format_every(r["every_s"]),
+                      _when(r["last_synced_at"]), _when(r["next_due"]), result)  # fmt: skip
     console.print(table)
 
 
-def _sync(name: str, inline: bool | None, *, as_json: bool) -> dict:
+def _sync(name: str, inline: bool | None, *, as_json: bool) -> dict | None:
     from cli.kb_cmd import _queue_configured, enqueue_and_follow, ingest_with_progress
     from workers.kb import sources
 
     settings = get_settings()
     url = ready_database(settings)
-    with db.connect(url) as conn:
-        source = sources.get_source(conn, name)
-    root, revision = sources.fetch(source, settings.home)
-    url_base = source.url_base or (
-        sources.web_url_base(source.location, source.branch, source.subdir) if source.kind == "git" else None
-    )
-    if _queue_configured(inline):
-        report = enqueue_and_follow(root, source.collection, url_base, False, None, batch_files=16, wait=True)
-    else:
-        report = ingest_with_progress(root, source.collection, url_base, False)
-    with db.connect(url) as conn:
-        sources.record_sync(conn, name, revision, report)
-        conn.commit()
-    report = {"source": name, "revision": revision, **report}
+    queued = _queue_configured(inline)
+
+    def ingest(root: Path, collection: str, url_base: str | None) -> dict:
+        if queued:
+            return enqueue_and_follow(root, collection, url_base, False, None, batch_files=16, wait=True)
+        return ingest_with_progress(root, collection, url_base, False)
+
+    try:
+        report = sources.sync_source(url, name, settings.home, ingest, max_bytes=settings.max_file_bytes)
+    except sources.SyncBusy as exc:
+        console.print(f"[yellow]skipped[/] {exc}")
+        return None
+    assert report is not None
     if as_json:
-        print(json.dumps(report))
-    else:
-        console.print(
-            f"[bold]{name}[/] → {source.collection}"
-            + (f" at {revision[:10]}" if revision else "")
-            + f": {report['added']} added, {report['updated']} updated, {report['unchanged']} unchanged, "
-            f"{report['removed']} removed, {len(report['failed'])} skipped"
-        )
-        for f in report["failed"]:
-            console.print(f"  [yellow]skipped[/] {f['path']}: {f['reason']}")
+        print(json.dumps(report, default=str))
+        return report
+    revision = report["revision"]
+    pages = report.get("pages") or {}
+    fetched = f" ({pages.get('pages')} pages: {pages.get('fetched')} downloaded, {pages.get('not_modified')} unchanged)"
+    console.print(
+        f"[bold]{name}[/] → {report['collection']}"
+        + (f" at {revision[:10]}" if revision else "")
+        + (fetched if pages else "")
+        + f": {report['added']} added, {report['updated']} updated, {report['unchanged']} unchanged, "
+        f"{report['removed']} removed, {len(report['failed'])} skipped"
+    )
+    for f in report["failed"]:
+        console.print(f"  [yellow]skipped[/] {f['path']}: {f['reason']}")
     return report
 
 
@@ -125,8 +196,8 @@ def sources_sync(
     inline: Annotated[bool | None, typer.Option("--inline/--queue", help="As for `kb ingest`.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON report per line.")] = False,
 ) -> None:
-    """Bring each source's collection in line with the folder or the branch's latest commit: only changed files
-    are parsed, only new passages embedded, deleted files removed."""
+    """Bring each source's collection in line with the folder, the branch's latest commit or the website: only
+    changed files or pages are parsed, only new passages embedded, deleted ones removed."""
     from workers.kb import sources
 
     if not names:

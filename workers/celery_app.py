@@ -21,13 +21,15 @@ RETUNE_QUEUE = "retune"  # slow: prompt version search and evaluation
 
 def make_celery() -> Celery:
     settings = get_settings()
-    app = Celery("answerloop", broker=settings.redis_url, include=["workers.tasks", "workers.ingest_tasks"])
+    tasks = ["workers.tasks", "workers.ingest_tasks", "workers.source_tasks"]
+    app = Celery("answerloop", broker=settings.redis_url, include=tasks)
     app.conf.update(
         task_queues=[Queue(ANSWER_QUEUE), Queue(INGEST_QUEUE), Queue(RETUNE_QUEUE)],
         task_default_queue=ANSWER_QUEUE,
         task_routes={
             "workers.tasks.answer_slack_question": {"queue": ANSWER_QUEUE},
             "workers.ingest_tasks.ingest_batch": {"queue": INGEST_QUEUE},
+            "workers.source_tasks.sync_due_sources": {"queue": INGEST_QUEUE},
             "workers.tasks.publish_verified": {"queue": INGEST_QUEUE},
             "workers.tasks.retune": {"queue": RETUNE_QUEUE},
         },
@@ -65,10 +67,20 @@ def retune_crontab(expression: str) -> crontab:
         raise ConfigError(f"ANSWERLOOP_RETUNE_SCHEDULE={expression!r}: {exc}", hint='e.g. "0 3 * * 1"') from exc
 
 
+SOURCES_TICK_S = 60.0  # how often the beat looks for sources due a sync (each has its own period)
+
+
 def beat_schedule(settings: Settings) -> dict:
+    schedule: dict = {
+        "kb-sources": {
+            "task": "workers.source_tasks.sync_due_sources",
+            "schedule": SOURCES_TICK_S,
+            "options": {"queue": INGEST_QUEUE, "expires": SOURCES_TICK_S},  # ticks left unread are dropped
+        }
+    }
     if not settings.retune_enabled:
-        return {}
-    return {
+        return schedule
+    return schedule | {
         "retune": {
             "task": "workers.tasks.retune",
             "schedule": retune_crontab(settings.retune_schedule),

@@ -1,5 +1,6 @@
-"""Sources of a collection that stay in sync: a local folder or a Git repository (a branch, optionally one
-sub-folder), fetched into the answerloop home and ingested incrementally."""
+"""Sources of a collection that stay in sync: a local folder, a Git repository (a branch, optionally one
+sub-folder), a sitemap or a crawl of a website (workers/kb/web_mirror.py), fetched into the answerloop home and
+ingested incrementally; optionally on a schedule (`every_s`), synced by the beat's `sync_due_sources` task."""
 
 from __future__ import annotations
 
@@ -7,24 +8,66 @@ import json
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from core import db
 from core.db import Conn
 from core.errors import AnswerloopError, NotFound
 
+if TYPE_CHECKING:
+    from core.settings import Settings
+    from workers.embeddings import Embedder
+
 GIT_TIMEOUT_S = 300
+KINDS = ("path", "git", "sitemap", "crawl")
+WEB_KINDS = ("sitemap", "crawl")
+DEFAULT_MAX_PAGES = 1000
+_COLUMNS = "name, collection, kind, location, branch, subdir, url_base, max_pages, same_prefix, delay_s, every_s"
 
 
 @dataclass(frozen=True)
 class Source:
     name: str
     collection: str
-    kind: str  # path | git
-    location: str
+    kind: str  # path | git | sitemap | crawl
+    location: str  # a folder, a Git URL, the sitemap's URL or the crawl's start page
     branch: str | None
     subdir: str
     url_base: str | None
+    max_pages: int | None = None  # web: pages a sync fetches at most (None: DEFAULT_MAX_PAGES)
+    same_prefix: bool = False  # crawl: only pages under the start page's folder
+    delay_s: float = 1.0  # web: between two requests (robots.txt's Crawl-delay when longer)
+    every_s: int | None = None  # the schedule: synced by the beat once this long has passed since the last try
+
+
+class SyncBusy(AnswerloopError):
+    """Another process is syncing this source right now."""
+
+
+def parse_every(text: str) -> int:
+    """'6h', '30m', '1d', '1h30m', '2w' → seconds (at least a minute)."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    spec = text.strip().lower().replace(" ", "")
+    parts = re.findall(r"(\d+)([smhdw])", spec)
+    if not parts or "".join(n + u for n, u in parts) != spec:
+        raise AnswerloopError(f"--every {text!r} is not a period.", hint="e.g. 6h, 30m, 1d, 1h30m, 1w")
+    seconds = sum(int(n) * units[u] for n, u in parts)
+    if seconds < 60:
+        raise AnswerloopError(f"--every {text!r} is shorter than a minute.", hint="e.g. 15m or 6h")
+    return seconds
+
+
+def format_every(seconds: int | None) -> str:
+    if not seconds:
+        return ""
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
 def add_source(conn: Conn, source: Source) -> None:
@@ -38,29 +81,47 @@ def add_source(conn: Conn, source: Source) -> None:
             hint="One source per collection (a sync removes what its source no longer has): "
             "use another collection, or `answerloop kb sources remove NAME` first.",
         )
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}", source.name):
+        raise AnswerloopError(f"{source.name!r} is not a source name.", hint="Letters, digits, . _ - (up to 63).")
     conn.execute("INSERT INTO collections (name) VALUES (%s) ON CONFLICT DO NOTHING", (source.collection,))
     conn.execute(
-        "INSERT INTO kb_sources (name, collection, kind, location, branch, subdir, url_base) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        f"INSERT INTO kb_sources ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (source.name, source.collection, source.kind, source.location, source.branch, source.subdir,
-         source.url_base),
+         source.url_base, source.max_pages, source.same_prefix, source.delay_s, source.every_s),
     )  # fmt: skip
 
 
+def set_schedule(conn: Conn, name: str, every_s: int | None) -> None:
+    get_source(conn, name)
+    conn.execute("UPDATE kb_sources SET every_s = %s WHERE name = %s", (every_s, name))
+
+
 def get_source(conn: Conn, name: str) -> Source:
-    row = conn.execute(
-        "SELECT name, collection, kind, location, branch, subdir, url_base FROM kb_sources WHERE name = %s", (name,)
-    ).fetchone()
+    row = conn.execute(f"SELECT {_COLUMNS} FROM kb_sources WHERE name = %s", (name,)).fetchone()
     if row is None:
         raise NotFound(f"There is no source named {name!r}.", hint="answerloop kb sources list")
     return Source(**row)
 
 
+# When a scheduled source is next due: a period after its last try (done or failed); never tried: now.
+_NEXT_DUE = (
+    "CASE WHEN every_s IS NULL THEN NULL ELSE coalesce(last_attempt_at + every_s * interval '1 second', now()) END"
+)
+
+
 def list_sources(conn: Conn) -> list[dict]:
     return conn.execute(
-        "SELECT name, collection, kind, location, branch, subdir, url_base, last_synced_at, last_revision, "
-        "last_report FROM kb_sources ORDER BY name"
+        f"SELECT {_COLUMNS}, last_synced_at, last_attempt_at, last_revision, last_report, last_error, "
+        f"{_NEXT_DUE} AS next_due FROM kb_sources ORDER BY name"
     ).fetchall()
+
+
+def due_sources(conn: Conn) -> list[str]:
+    """Scheduled sources whose period has passed since their last try, longest overdue first."""
+    rows = conn.execute(
+        f"SELECT name FROM kb_sources WHERE every_s IS NOT NULL AND {_NEXT_DUE} <= now() ORDER BY {_NEXT_DUE}, name"
+    ).fetchall()
+    return [r["name"] for r in rows]
 
 
 def remove_source(conn: Conn, name: str) -> Source:
@@ -71,9 +132,30 @@ def remove_source(conn: Conn, name: str) -> Source:
 
 def record_sync(conn: Conn, name: str, revision: str | None, report: dict) -> None:
     conn.execute(
-        "UPDATE kb_sources SET last_synced_at = now(), last_revision = %s, last_report = %s WHERE name = %s",
+        "UPDATE kb_sources SET last_synced_at = now(), last_attempt_at = now(), last_revision = %s, "
+        "last_report = %s, last_error = '' WHERE name = %s",
         (revision, json.dumps(report, default=str), name),
     )
+
+
+def record_failure(conn: Conn, name: str, error: str) -> None:
+    conn.execute("UPDATE kb_sources SET last_attempt_at = now(), last_error = %s WHERE name = %s", (error[:2000], name))
+
+
+@contextmanager
+def source_lock(url: str, name: str) -> Iterator[bool]:
+    """Whether this process holds the source's lock (a Postgres advisory lock on a connection of its own, held
+    while the block runs and released if the process dies): two beats, workers or commands never sync one source
+    at the same time."""
+    with db.connect(url, autocommit=True) as conn:
+        key = "SELECT hashtextextended(%s, 0) AS k"
+        k = db.one(conn.execute(key, (f"kb_source:{name}",)))["k"]
+        held = bool(db.one(conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (k,)))["ok"])
+        try:
+            yield held
+        finally:
+            if held:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (k,))
 
 
 def checkout_dir(home: Path, name: str) -> Path:
@@ -95,14 +177,29 @@ def _git(*args: str, cwd: Path | None = None) -> str:
     return done.stdout.strip()
 
 
-def fetch(source: Source, home: Path) -> tuple[Path, str | None]:
-    """The folder to ingest for this source and its revision: a local folder as it is, or the Git branch's
-    latest commit fetched (shallow) into the answerloop home."""
+@dataclass
+class Fetched:
+    """A source made ready to ingest: the folder, the Git revision, the links' base, and for web sources each
+    file's page URL, the pages that could not be used (with why) and the fetch counts."""
+
+    root: Path
+    revision: str | None
+    url_base: str | None
+    links: dict[str, str] | None = None
+    problems: list[dict[str, str]] = field(default_factory=list)
+    pages: dict[str, int] | None = None
+
+
+def fetch(source: Source, home: Path, *, max_bytes: int = 5_000_000) -> Fetched:
+    """The folder to ingest for this source: a local folder as it is, the Git branch's latest commit fetched
+    (shallow) into the answerloop home, or the website's pages fetched into it."""
+    if source.kind in WEB_KINDS:
+        return _fetch_web(source, home, max_bytes)
     if source.kind == "path":
         root = Path(source.location) / source.subdir
         if not root.exists():
             raise NotFound(f"The folder of source {source.name!r} is gone: {root}")
-        return root, None
+        return Fetched(root, None, source.url_base)
     work = checkout_dir(home, source.name)
     branch = source.branch or "HEAD"
     if not (work / ".git").exists():
@@ -117,7 +214,103 @@ def fetch(source: Source, home: Path) -> tuple[Path, str | None]:
     root = work / source.subdir
     if not root.exists():
         raise NotFound(f"{source.subdir!r} is not a folder of {source.location} at {branch}.")
-    return root, revision
+    return Fetched(root, revision, source.url_base or web_url_base(source.location, source.branch, source.subdir))
+
+
+def _fetch_web(source: Source, home: Path, max_bytes: int) -> Fetched:
+    from workers.kb import web_fetch, web_mirror
+
+    spec = web_mirror.WebSpec(source.kind, source.location, source.max_pages or DEFAULT_MAX_PAGES,
+                              source.same_prefix, source.delay_s, max_bytes)  # fmt: skip
+    try:
+        mirror = web_mirror.sync_mirror(spec, checkout_dir(home, source.name))
+    except web_mirror.WebSyncFailed as exc:
+        raise AnswerloopError(
+            f"Source {source.name!r} could not be read: {exc}",
+            hint="Check that the URL opens from this machine (and from the ingest workers for scheduled syncs).",
+        ) from exc
+    counts = {"pages": len(mirror.pages), "fetched": mirror.fetched, "not_modified": mirror.not_modified,
+              "kept": mirror.kept, "not_fetched": mirror.not_fetched}  # fmt: skip
+    root = checkout_dir(home, source.name)
+    return Fetched(root, None, web_fetch.origin(spec.url), mirror.links(), mirror.problems, counts)
+
+
+def point_links_at_pages(conn: Conn, collection: str, links: dict[str, str]) -> int:
+    """Make each web page's document and chunk links its real URL (a page kept as docs/index.html was ingested
+    with the link origin/docs/index.html; its URL is origin/docs/): the number of documents changed."""
+    changed = 0
+    rows = conn.execute("SELECT id, source_path, url FROM documents WHERE collection = %s", (collection,)).fetchall()
+    for row in rows:
+        page = links.get(row["source_path"])
+        if page is None or page == row["url"]:
+            continue
+        old = row["url"]
+        conn.execute(
+            "UPDATE chunks SET link = %s || substr(link, length(%s) + 1) "
+            "WHERE document_id = %s AND (link = %s OR starts_with(link, %s || '#'))",
+            (page, old, row["id"], old, old),
+        )
+        conn.execute("UPDATE documents SET url = %s WHERE id = %s", (page, row["id"]))
+        changed += 1
+    return changed
+
+
+# (folder, collection, links' base) → the ingest's report (IngestReport.as_dict(), + "calibrated" or "job")
+Ingest = Callable[[Path, str, str | None], dict]
+
+
+def sync_source(url: str, name: str, home: Path, ingest: Ingest, *, max_bytes: int = 5_000_000,
+                only_if_due: bool = False) -> dict | None:  # fmt: skip
+    """Sync one source under its lock: fetch, ingest, point web links at the pages, record the report (or the
+    error, raised again). Raises SyncBusy when another process holds the lock; with `only_if_due`, None when the
+    source is no longer due (another beat's tick synced it a moment ago)."""
+    with source_lock(url, name) as held:
+        if not held:
+            raise SyncBusy(f"Source {name!r} is being synced by another process.", hint="Try again when it is done.")
+        with db.connect(url) as conn:
+            source = get_source(conn, name)
+            if only_if_due and name not in due_sources(conn):
+                return None
+        try:
+            fetched = fetch(source, home, max_bytes=max_bytes)
+            report = ingest(fetched.root, source.collection, fetched.url_base)
+            if report.get("status") == "failed":  # a queued ingest job that failed as a whole
+                raise AnswerloopError(f"ingest job {report.get('job')} failed: {report.get('error', '')}")
+            if fetched.links is not None:
+                with db.connect(url) as conn:
+                    point_links_at_pages(conn, source.collection, fetched.links)
+                    conn.commit()
+                failed = [{**f, "path": fetched.links.get(f["path"], f["path"])} for f in report.get("failed", [])]
+                report = {**report, "failed": fetched.problems + failed, "pages": fetched.pages}
+            report = {"source": name, "revision": fetched.revision, **report}
+        except Exception as exc:
+            with db.connect(url) as conn:
+                record_failure(conn, name, exc.describe() if isinstance(exc, AnswerloopError) else
+                               f"{type(exc).__name__}: {exc}")  # fmt: skip
+                conn.commit()
+            raise
+        with db.connect(url) as conn:
+            record_sync(conn, name, fetched.revision, report)
+            conn.commit()
+    return report
+
+
+def inline_ingest(url: str, settings: Settings, embedder: Embedder) -> Ingest:
+    """An ingest in this process (a worker's, for scheduled syncs): the folder, then the collection's
+    answerability recalibrated if anything changed."""
+    from workers.kb.ingest import calibrate_collection, ingest_folder
+
+    def run(root: Path, collection: str, url_base: str | None) -> dict:
+        with db.connect(url) as conn:
+            report = ingest_folder(conn, root, collection, embedder=embedder, settings=settings, url_base=url_base)
+            conn.commit()
+        out = report.as_dict()
+        if report.added or report.updated or report.removed:
+            calibrate_collection(url, collection, embedder)
+            out["calibrated"] = True
+        return out
+
+    return run
 
 
 def web_url_base(location: str, branch: str | None, subdir: str) -> str | None:

@@ -1,0 +1,239 @@
+"""A web source's pages kept as files in a folder (ANSWERLOOP_HOME/sources/NAME), so a sync is an ingest of that
+folder like any other source: unchanged pages are skipped by content hash, changed ones re-embedded through the
+cache, and pages that are gone (out of the sitemap or the crawl, 404/410, disallowed by robots.txt, no longer
+HTML) are deleted from the folder and so removed from the collection.
+
+Politeness: one request at a time, `delay_s` apart (or the robots.txt Crawl-delay, up to a minute), conditional
+requests with the ETag and Last-Modified of the last copy. A page that fails only this time (unreachable, timed
+out, 5xx) keeps its last copy; when the sitemap, the start page or robots.txt cannot be read, the sync stops
+with `WebSyncFailed` and nothing is removed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from workers.kb import web_fetch, web_pages
+from workers.kb.web_fetch import FetchFailed
+
+STATE_FILE = ".web-state.json"  # a dot file: ingestion skips it
+MAX_SITEMAPS = 50
+MAX_CRAWL_DELAY_S = 60.0
+
+
+class WebSyncFailed(Exception):
+    """The source as a whole could not be read this time (nothing was changed)."""
+
+
+@dataclass(frozen=True)
+class WebSpec:
+    kind: str  # sitemap | crawl
+    url: str
+    max_pages: int
+    same_prefix: bool = False
+    delay_s: float = 1.0
+    max_bytes: int = 5_000_000
+
+
+@dataclass
+class PageState:
+    file: str
+    link: str  # the page's URL after redirects: what citations point at
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass
+class MirrorReport:
+    pages: dict[str, PageState] = field(default_factory=dict)  # url → state, the pages the folder now holds
+    fetched: int = 0  # 200: new or changed content downloaded
+    not_modified: int = 0  # 304
+    kept: int = 0  # failed this time, last copy kept
+    removed: list[str] = field(default_factory=list)  # URLs whose file was deleted
+    problems: list[dict[str, str]] = field(default_factory=list)  # {"path": url, "reason": …}
+    not_fetched: int = 0  # URLs left over when max_pages was reached
+
+    def links(self) -> dict[str, str]:
+        """file → the page's URL (for citations)."""
+        return {s.file: s.link for s in self.pages.values()}
+
+
+def _load_state(folder: Path) -> dict[str, PageState]:
+    try:
+        data = json.loads((folder / STATE_FILE).read_text())
+        return {url: PageState(**s) for url, s in data.get("pages", {}).items()}
+    except (OSError, ValueError, TypeError):
+        return {}
+
+
+def _save_state(folder: Path, pages: dict[str, PageState]) -> None:
+    tmp = folder / (STATE_FILE + ".tmp")
+    tmp.write_text(json.dumps({"pages": {u: asdict(s) for u, s in sorted(pages.items())}}, indent=1))
+    os.replace(tmp, folder / STATE_FILE)
+
+
+def _as_utf8(resp: web_fetch.Response) -> bytes:
+    """The page's bytes as UTF-8 (ingestion reads UTF-8): decoded with the charset the server declared."""
+    charset = (resp.charset or "utf-8").lower()
+    if charset in ("utf-8", "utf8"):
+        return resp.body
+    try:
+        return resp.body.decode(charset, errors="replace").encode("utf-8")
+    except LookupError:
+        return resp.body
+
+
+class _Pacer:
+    def __init__(self, delay_s: float) -> None:
+        self.delay_s = delay_s
+        self.last = 0.0
+
+    def wait(self) -> None:
+        pause = self.last + self.delay_s - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+        self.last = time.monotonic()
+
+
+def _sitemap_pages(spec: WebSpec, pacer: _Pacer) -> list[str]:
+    """The page URLs of the sitemap (index files followed, same site only), in order, without repeats."""
+    pages: dict[str, None] = {}
+    queue, seen = deque([spec.url]), {spec.url}
+    while queue and len(seen) <= MAX_SITEMAPS:
+        url = queue.popleft()
+        pacer.wait()
+        try:
+            resp = web_fetch.get(url, max_bytes=max(spec.max_bytes, 50_000_000), accept=None)
+            found, nested = web_pages.parse_sitemap(resp.body)
+        except (FetchFailed, web_pages.SitemapError) as exc:
+            raise WebSyncFailed(f"sitemap {url}: {exc}") from exc
+        for loc in nested:
+            nested_url = web_pages.normalise(loc)
+            if nested_url and web_pages.same_site(nested_url, spec.url) and nested_url not in seen:
+                seen.add(nested_url)
+                queue.append(nested_url)
+        for loc in found:
+            page = web_pages.normalise(loc)
+            if page:
+                pages.setdefault(page, None)
+    return list(pages)
+
+
+def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | None = None) -> MirrorReport:
+    """Bring `folder` in line with the site: the pages of the sitemap, or those reached from the start page."""
+    folder.mkdir(parents=True, exist_ok=True)
+    start = web_pages.normalise(spec.url)
+    if start is None:
+        raise WebSyncFailed(f"{spec.url!r} is not an http(s) URL")
+    spec = WebSpec(spec.kind, start, spec.max_pages, spec.same_prefix, spec.delay_s, spec.max_bytes)
+    previous = _load_state(folder)
+    try:
+        robots = web_fetch.Robots.load(start)
+    except FetchFailed as exc:
+        raise WebSyncFailed(f"{exc.reason}; nothing was changed") from exc
+    pacer = _Pacer(min(max(spec.delay_s, robots.crawl_delay or 0.0), MAX_CRAWL_DELAY_S))
+    report = MirrorReport()
+    queue = deque(_sitemap_pages(spec, pacer) if spec.kind == "sitemap" else [start])
+    queued = set(queue)
+    files_taken: dict[str, str] = {s.file: u for u, s in previous.items()}
+    attempts = 0
+
+    def problem(url: str, reason: str) -> None:
+        report.problems.append({"path": url, "reason": reason})
+        if log:
+            log(f"{url}: {reason}")
+
+    def file_for(url: str) -> str:
+        if url in previous:
+            return previous[url].file
+        name = web_pages.page_file(url)
+        if files_taken.get(name, url) != url:  # two URLs, one name (/a/b and /a/b.html)
+            stem = name.removesuffix(".html")
+            name = f"{stem}-{hashlib.sha256(url.encode()).hexdigest()[:10]}.html"
+        files_taken[name] = url
+        return name
+
+    while queue:
+        url = queue.popleft()
+        if spec.kind == "sitemap" and not web_pages.same_site(url, start):
+            problem(url, "on another site than the sitemap (skipped)")
+            continue
+        if not robots.allowed(url):
+            problem(url, "disallowed by robots.txt")
+            continue
+        if attempts >= spec.max_pages:
+            report.not_fetched = len(queue) + 1
+            break
+        attempts += 1
+        old = previous.get(url)
+        old_copy = folder / old.file if old else None
+        has_copy = bool(old_copy and old_copy.is_file())
+        pacer.wait()
+        html: str | None = None
+        try:
+            resp = web_fetch.get(
+                url,
+                etag=old.etag if old and has_copy else None,
+                last_modified=old.last_modified if old and has_copy else None,
+                max_bytes=spec.max_bytes,
+            )
+            if resp.status == 304 and old and old_copy is not None and has_copy:
+                report.not_modified += 1
+                report.pages[url] = old
+                html = old_copy.read_text(errors="replace")
+            else:
+                final = web_pages.normalise(resp.url) or url
+                if not web_pages.same_site(final, start):
+                    raise FetchFailed(f"redirected to another site ({final})")
+                body = _as_utf8(resp)
+                name = file_for(url)
+                target = folder / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if not target.is_file() or target.read_bytes() != body:
+                    target.write_bytes(body)
+                report.fetched += 1
+                report.pages[url] = PageState(name, final, resp.etag, resp.last_modified)
+                html = body.decode("utf-8", errors="replace")
+        except FetchFailed as exc:
+            if exc.transient and old and old_copy is not None and has_copy:
+                problem(url, f"{exc.reason} (the last copy is kept)")
+                report.kept += 1
+                report.pages[url] = old
+                html = old_copy.read_text(errors="replace")
+            else:
+                problem(url, exc.reason)
+        if html is not None:
+            found = web_pages.links_of(html, report.pages[url].link)
+            if found.noindex:
+                del report.pages[url]  # the page asks not to be indexed; its links may still be followed
+            if spec.kind == "crawl" and not found.nofollow:
+                for link in found.links:
+                    if (
+                        link not in queued
+                        and not web_pages.is_asset(link)
+                        and web_pages.in_scope(link, start, same_prefix=spec.same_prefix)
+                    ):
+                        queued.add(link)
+                        queue.append(link)
+    if not report.pages and previous:
+        raise WebSyncFailed(
+            f"no page of {start} could be read ({len(report.problems)} problem(s), first: "
+            f"{report.problems[0]['reason'] if report.problems else 'none'}); nothing was removed"
+        )
+    keep = {s.file for s in report.pages.values()}
+    report.removed = sorted(u for u, s in previous.items() if u not in report.pages and s.file not in keep)
+    for path in sorted(folder.rglob("*")):  # the folder holds exactly the pages: stray files from a crash too
+        rel = path.relative_to(folder).as_posix()
+        if path.is_file() and not rel.startswith(".") and rel not in keep:
+            path.unlink()
+    for path in sorted(folder.rglob("*"), reverse=True):
+        if path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    _save_state(folder, report.pages)
+    return report

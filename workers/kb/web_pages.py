@@ -1,0 +1,140 @@
+"""What a web source is made of: page URLs from a sitemap (index files followed), links from a page (for a crawl),
+the URLs in scope, and the file each page is kept in (its URL path, so `origin/path` is the page's link)."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import posixpath
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
+
+# Links a crawl does not follow: files that are never HTML pages (fetching them only to report "not HTML").
+_ASSET = re.compile(
+    r"\.(png|jpe?g|gif|svg|webp|ico|bmp|css|js|mjs|map|json|xml|txt|woff2?|ttf|eot|otf|mp[34]|webm|avi|mov|wav|"
+    r"zip|gz|tgz|bz2|xz|7z|tar|rar|exe|dmg|msi|deb|rpm|apk|iso|pdf|docx?|xlsx?|pptx?|csv)$",
+    re.IGNORECASE,
+)
+_UNSAFE = re.compile(r"[^A-Za-z0-9._~+-]")
+
+
+class SitemapError(ValueError):
+    """The sitemap is not a sitemap (not XML, or neither <urlset> nor <sitemapindex>)."""
+
+
+def normalise(url: str) -> str | None:
+    """The URL without its fragment, with a lower-case scheme and host and a path ('/' at least); None for what is
+    not an http(s) URL."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    netloc = parts.netloc.lower()
+    for scheme, port in (("http", ":80"), ("https", ":443")):
+        if parts.scheme.lower() == scheme and netloc.endswith(port):
+            netloc = netloc[: -len(port)]
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
+
+
+def same_site(url: str, site: str) -> bool:
+    a, b = urlsplit(url), urlsplit(site)
+    return (a.scheme, a.netloc) == (b.scheme, b.netloc)
+
+
+def prefix_of(start: str) -> str:
+    """The folder of the start page: https://h/docs/intro.html → https://h/docs/ (for --same-prefix)."""
+    parts = urlsplit(start)
+    folder = parts.path if parts.path.endswith("/") else posixpath.dirname(parts.path).rstrip("/") + "/"
+    return urlunsplit((parts.scheme, parts.netloc, folder, "", ""))
+
+
+def in_scope(url: str, start: str, *, same_prefix: bool) -> bool:
+    return same_site(url, start) and (not same_prefix or url.startswith(prefix_of(start)))
+
+
+def is_asset(url: str) -> bool:
+    return bool(_ASSET.search(urlsplit(url).path))
+
+
+def page_file(url: str) -> str:
+    """The relative file a page is kept in: its URL path when that is a safe .html/.htm name (so the link
+    `origin/file` is the page itself), else a safe name ending in .html: '/' → index.html, '/a/' → a/index.html,
+    '/a/b' → a/b.html, a query → a hash of it in the name."""
+    parts = urlsplit(url)
+    segments = [unquote(s) for s in parts.path.split("/")]
+    directory = parts.path.endswith("/") or not segments[-1]
+    clean = [_UNSAFE.sub("_", s) for s in segments if s and s not in (".", "..")]
+    clean = [("_" + s if s.startswith(".") else s) for s in clean]  # never a hidden file (ingest skips those)
+    if directory:
+        clean.append("index.html")
+    stem, dot, ext = clean[-1].rpartition(".")
+    if not (dot and stem and ext.lower() in ("html", "htm")):
+        stem, ext = clean[-1], "html"
+    if parts.query:
+        stem += "-q" + hashlib.sha256(parts.query.encode()).hexdigest()[:10]
+    clean[-1] = f"{stem}.{ext}"
+    return "/".join(clean)
+
+
+def parse_sitemap(raw: bytes) -> tuple[list[str], list[str]]:
+    """(page URLs, nested sitemap URLs) of a sitemap or sitemap index (gzip-compressed too)."""
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise SitemapError(f"a broken gzip file: {exc}") from exc
+    try:
+        root = ET.fromstring(raw)  # expat >= 2.4 limits entity amplification (no billion laughs)
+    except ET.ParseError as exc:
+        raise SitemapError(f"not XML ({exc})") from exc
+    kind = root.tag.rsplit("}", 1)[-1]
+    if kind not in ("urlset", "sitemapindex"):
+        raise SitemapError(f"not a sitemap (<{kind}> instead of <urlset> or <sitemapindex>)")
+    locs = [(el.text or "").strip() for el in root.iter() if el.tag.rsplit("}", 1)[-1] == "loc"]
+    locs = [u for u in locs if u]
+    return (locs, []) if kind == "urlset" else ([], locs)
+
+
+@dataclass
+class PageLinks:
+    links: list[str] = field(default_factory=list)
+    noindex: bool = False
+    nofollow: bool = False
+
+
+class _LinkParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.base: str | None = None
+        self.found = PageLinks()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "a" and a.get("href") and "nofollow" not in a.get("rel", "").lower().split():
+            self.found.links.append(a["href"])
+        elif tag == "base" and a.get("href") and self.base is None:
+            self.base = a["href"]
+        elif tag == "meta" and a.get("name", "").lower() in ("robots", "answerloopbot"):
+            content = {w.strip() for w in a.get("content", "").lower().split(",")}
+            self.found.noindex |= bool(content & {"noindex", "none"})
+            self.found.nofollow |= bool(content & {"nofollow", "none"})
+
+
+def links_of(html: str, page_url: str) -> PageLinks:
+    """The page's outgoing links (absolute, normalised, de-duplicated, in order) and its robots meta tag."""
+    parser = _LinkParser()
+    parser.feed(html)
+    parser.close()
+    base = urljoin(page_url, parser.base) if parser.base else page_url
+    seen: dict[str, None] = {}
+    for href in parser.found.links:
+        url = normalise(urljoin(base, href))
+        if url:
+            seen.setdefault(url, None)
+    parser.found.links = list(seen)
+    return parser.found
