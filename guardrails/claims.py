@@ -9,7 +9,10 @@ look for exactly those, each against the cited passages:
   percentages, percentage points, currencies, times of day, versions, ordinals, multipliers) must equal a
   number in the passages after unit normalisation ("5 minutes" = "300 seconds", "half an hour" = "30
   minutes", "two days" = "48 hours"), with a compatible rate ("per week" ≠ "per month") and counted noun
-  ("10 workers" where the passages say "3 workers"). When the passages hold several values of that kind,
+  ("10 workers" where the passages say "3 workers"); digits may be grouped as 1,000 or 1_000. A small count
+  that the answer enumerates itself after a colon ("two time limits: a hard one … and a soft one …") is
+  checked through its items, and "first" is an ordinal only where the passages number things. When the
+  passages hold several values of that kind,
   the answer's wording around the number must not fit a *different* value clearly better ("must
   acknowledge within 10 minutes" where 5 is the acknowledgement time and 10 the escalation time).
 - **names** — product and proper names (capitalised words, CamelCase, ALLCAPS), --flags, #channels,
@@ -20,10 +23,15 @@ look for exactly those, each against the cited passages:
   passages do mention must not sit where the passages put a different one (TERM vs QUIT, Monday vs
   Wednesday); a role title the passages never use must not replace the one they give ("the platform lead"
   for "the on-call primary"). A capitalised name the passages lack is let through when the passages name
-  nothing at all (the subject is then usually in the section heading, which a chunk does not contain).
+  nothing at all (the subject is then usually in the section heading, which a chunk does not contain), and
+  a compound is present when its name-bearing parts are ("Base64-encoded", "Pub/Sub" for "pubsub").
 - **negation** — terms the answer negates (not, no, never, n't, without, other than, un-…, and negative
   words such as disabled / excluded / deprecated / off) must not be asserted by the passage clause the
-  answer restates, and vice versa ("not disabled" counts as asserted).
+  answer restates, and vice versa ("not disabled" counts as asserted). A bound worded with a negation ("no
+  more than", "no sooner than", "can't go below", "cannot exceed") states a limit, not a denial; a one-term
+  item of a list ("JSON, YAML, Pickle, and msgpack") asserts nothing and has no polarity to contradict. An
+  answer word whose opposite the sentence it restates uses instead (eagerly / lazily, smaller / larger,
+  hard / soft) is a flipped claim too.
 - **conditions and quantifiers** — "only", "only if", "even if", "unless", "regardless / whether or not",
   "all / always / whole", before / after, and an absolute ("always", "never", "at all") restating a
   hedged passage ("usually", "may") must be backed by the passage sentences the answer clause restates.
@@ -205,7 +213,7 @@ _NOT_NAMES = _words("yes no note tip also however so then i ok")
 
 # ---------------------------------------------------------------------------------------------- tokens
 
-_NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_NUM = r"(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?:_\d{3})+|\d+)(?:\.\d+)?"  # 1,000 / 1_000 (Python) / 1000
 _PLAIN_NUM = re.compile(rf"^{_NUM}$")
 _TOD = re.compile(r"^(\d{1,2}):(\d{2})$")
 _AMPM = re.compile(r"^(\d{1,2})(?::(\d{2}))?(am|pm)$", re.I)
@@ -369,7 +377,9 @@ def tokenize(text: str) -> list[Tok]:
                     stem = low if kind in ("num", "code", "ident") else _stem(low.replace("'", ""))
                     t = Tok(part, low, kind, stem, sent_no, clause_no, first, outer, item=item_no)
                     t.terms = _tok_terms(kind, low, stem)
-                    if low in _NEG_WORDS or low.endswith("n't") or low in _SKIP_WORDS:
+                    if _bound_at(chunks, ci, pi == len(pieces) - 1):
+                        pass  # "no more than 5", "no sooner than", "can't go below": a bound, not a negation
+                    elif low in _NEG_WORDS or low.endswith("n't") or low in _SKIP_WORDS:
                         t.neg_op = 1
                     elif low == "except":
                         t.neg_op = 1  # "except Redis": not including Redis
@@ -396,6 +406,32 @@ def tokenize(text: str) -> list[Tok]:
         clause_no += 1
     _mark_negation(out)
     return out
+
+
+_COMPARATIVES = _words(
+    "more less fewer sooner later earlier longer shorter greater higher lower bigger smaller larger older newer"
+)
+_BOUND_VERBS = _words("go drop fall")
+_BOUND_PREPS = _words("below above beyond over under")
+
+
+def _bound_at(chunks: list[str], ci: int, last_piece: bool) -> bool:
+    """Is the negation word at chunk ci part of a bound — "no/not more than", "no sooner than", "can't go
+    below", "cannot exceed", "must not be longer than"? Such phrases state a limit that a passage may state
+    as "at most", "at least" or "within"; they assert the limit rather than deny anything."""
+    if not last_piece:
+        return False
+    low = chunks[ci].lower().strip(_TRAIL + _LEAD).replace("’", "'")
+    nxt = [c.lower().strip(_TRAIL + _LEAD) for c in chunks[ci + 1 : ci + 4]]
+    if low in ("no", "not") and len(nxt) >= 2 and nxt[0] in _COMPARATIVES and nxt[1] == "than":
+        return True
+    if not (low.endswith("n't") or low in ("cannot", "not", "never")) or not nxt:
+        return False
+    if nxt[0] in ("exceed", "exceeds"):
+        return True
+    if len(nxt) >= 2 and nxt[0] in _BOUND_VERBS and nxt[1] in _BOUND_PREPS:
+        return True
+    return len(nxt) >= 3 and nxt[0] == "be" and nxt[1] in _COMPARATIVES and nxt[2] == "than"
 
 
 def _mark_negation(tokens: list[Tok]) -> None:
@@ -483,7 +519,7 @@ def _num_value(tokens: list[Tok], i: int) -> tuple[float, int] | None:
     t = tokens[i]
     low = t.low
     if t.kind == "num" and _PLAIN_NUM.match(low):
-        val = float(low.replace(",", ""))
+        val = float(low.replace(",", "").replace("_", ""))
         j = i + 1
     elif low in _NUMBER_WORDS:
         val = float(_NUMBER_WORDS[low])
@@ -809,6 +845,23 @@ _SWAP_MARGIN = 1.5
 _NUMBER_STEMS = frozenset(_stem(w) for w in list(_UNITS) + list(_NUMBER_WORDS) + list(_SCALES))
 
 
+def _self_counted(a: Analysed, q: Quantity) -> bool:
+    """ "There are two time limits: a hard one … and a soft one …": a small count that the answer itself
+    enumerates after a colon is checked through its items (each against the passages), not as a number."""
+    if q.dim not in ("none", "mult") or not isinstance(q.raw, float) or not 2 <= q.raw <= 10 or q.raw % 1:
+        return False
+    sents = _sentences(_norm_text(a.text))
+    outer = a.tokens[q.index].outer
+    if outer >= len(sents):
+        return False
+    head, colon, tail = sents[outer].partition(":")
+    if not colon or q.text.split()[0] not in head:
+        return False
+    tail = re.sub(r"\([^)]*\)", "", tail)
+    items = [x for x in re.split(r",|;|\band\b|\bor\b", tail) if x.strip(" .")]
+    return len(items) == int(q.raw)
+
+
 def check_numbers(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
     """Every number the answer gives must be one the passages give, in the same unit and the same place."""
     issues: list[ClaimIssue] = _check_bare_units(a, passages)
@@ -818,7 +871,11 @@ def check_numbers(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]
         sent = a.tokens[q.index].sent
         if q.weak and not (q.nouns & passage_nouns):
             continue
+        if q.dim == "ord" and a.tokens[q.index].low == "first" and not any(x.dim == "ord" for _, x in pq):
+            continue  # "before your first shift": "first" is as often "initial" as a count
         same = [(p, x) for p, x in pq if _compatible(q, x)]
+        if not same and _self_counted(a, q):
+            continue
         if not same:
             issues.append(ClaimIssue("number", f"“{q.text}” does not match any number in the cited passages", sent))
             continue
@@ -871,7 +928,22 @@ def _name_present(t: Tok, passages: Sequence[Analysed]) -> bool:
             parts = _code_parts(low)
             if parts and all(x in p.names for x in parts):
                 return True
+        if _compound_present(t, p):
+            return True
     return False
+
+
+def _compound_present(t: Tok, p: Analysed) -> bool:
+    """ "Base64-encoded" for "Base64 encoding", "Pub/Sub" for "pubsub": the name-bearing parts of a compound
+    (those with a capital or a digit) are in the passage, or its parts written together are."""
+    pieces = [x for x in re.split(r"[-/]", t.raw) if x]
+    if len(pieces) < 2:
+        return False
+    if "".join(pieces).lower() in p.names:
+        return True
+    named = [x for x in pieces if re.search(r"[A-Z0-9]", x)]
+    plain = [x for x in pieces if x not in named]
+    return bool(named) and bool(plain) and all(x.lower() in p.names for x in named)
 
 
 def _code_parts_stemmed(low: str) -> list[str]:
@@ -1065,8 +1137,74 @@ def _minor_part(term: str, t: Tok, shared: frozenset[str]) -> bool:
     return any(x in shared for x in t.terms if x != term and len(x) > len(term) and term in x)
 
 
-def check_polarity(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
+# Opposites: an answer that says one where the sentence it restates says the other reverses the claim as
+# surely as a "not" does ("evaluated eagerly" for "lazily", "smaller" for "larger", "the hard limit" for "the
+# soft limit"). General English antonyms, compared as stems; negations and the enable/include/accept family
+# are the polarity check's.
+_OPPOSITES = (
+    "eager/lazy eagerly/lazily small/large smaller/larger smallest/largest fast/slow faster/slower"
+    " quickly/slowly synchronous/asynchronous synchronously/asynchronously sync/async required/optional"
+    " mandatory/optional private/public increase/decrease increases/decreases raise/lower higher/lower"
+    " upper/lower minimum/maximum min/max more/less most/least earliest/latest same/different local/remote"
+    " internal/external inbound/outbound read/write"
+    " succeed/fail success/failure implicit/explicit implicitly/explicitly temporary/permanent"
+    " temporarily/permanently static/dynamic input/output upload/download encrypt/decrypt compress/decompress"
+    " ascending/descending above/below inside/outside hard/soft strong/weak"
+    " older/newer oldest/newest lowercase/uppercase increment/decrement sender/receiver producer/consumer"
+)
+
+
+def _opposite_stems() -> dict[str, frozenset[str]]:
+    out: dict[str, set[str]] = {}
+    for pair in _OPPOSITES.split():
+        x, y = (_stem(w) for w in pair.split("/"))
+        if x != y:
+            out.setdefault(x, set()).add(y)
+            out.setdefault(y, set()).add(x)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+_OPPOSITE = _opposite_stems()
+
+
+def check_opposites(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
+    """A word of the answer clause whose opposite the passage sentence it restates uses instead."""
     issues: list[ClaimIssue] = []
+    for c, terms in a.clause_terms.items():
+        mine = {t.stem for t in a.tokens if t.clause == c and t.kind in ("word", "cap")} & _OPPOSITE.keys()
+        if not mine:
+            continue
+        content = terms - mine
+        cands = _overlapping(content, passages, "sent", 2, rel=1.0) if len(content) >= 2 else []
+        sent_stems = {t.stem for t in a.tokens if t.sent == a.clause_sent[c]}
+        for x in sorted(mine):
+            ys = _OPPOSITE[x]
+            if ys & sent_stems:
+                continue  # the answer names both ("faster but larger")
+            for p, ps, _ in cands:
+                p_stems = {t.stem for t in p.tokens if t.sent == ps}
+                if ys & p_stems and x not in p_stems:
+                    word = next(t.raw for t in p.tokens if t.sent == ps and t.stem in ys)
+                    detail = f"“{_clause_text(a, c)}” says the opposite of “{word}”"
+                    issues.append(ClaimIssue("negation", detail, a.clause_sent[c]))
+                    break
+            else:
+                continue
+            break
+    return issues
+
+
+def _list_fragment(p: Analysed, pc: int) -> bool:
+    """A clause of one term that is an item of a list ("JSON, YAML, Pickle, and msgpack"): it asserts
+    nothing on its own, so it has no polarity to contradict."""
+    if len(p.clause_terms.get(pc, ())) != 1 or any(t.negated for t in p.tokens if t.clause == pc):
+        return False
+    sent = p.clause_sent[pc]
+    return sum(1 for k, s_ in p.clause_sent.items() if s_ == sent) > 1
+
+
+def check_polarity(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
+    issues: list[ClaimIssue] = check_opposites(a, passages)
     for c, terms in a.clause_terms.items():
         if not terms:
             continue
@@ -1081,6 +1219,8 @@ def check_polarity(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue
         ]
         pred_neg_a = {x for x, ts in a_pol.items() if any(t.negated and (t.neg_pred or t.neg_op) for t in ts)}
         for p, pc, ov in cands:
+            if _list_fragment(p, pc):
+                continue
             p_pol = _polarities(p, pc, primary=True)
             # negations in passage clauses at least as close to the answer clause as this one
             neg_cands = set().union(*(negs for size, negs in cand_negs if size >= len(ov)))
