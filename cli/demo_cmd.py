@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from cli.common import all_collections, build_pipeline, resolve_collections
 from cli.kb_cmd import ingest_with_progress
@@ -25,8 +26,15 @@ def demo(
     direct: Annotated[
         bool, typer.Option("--direct", help="Answer in this process, without Slack, Redis and workers.")
     ] = False,
+    tour: Annotated[
+        bool,
+        typer.Option("--tour", help="A scripted tour of the feedback loop: ask, 👎, correct, approve, ask again."),
+    ] = False,
 ) -> None:
-    """The main job: Postgres, Redis, a Celery worker and the bot on a local Slack; you chat as a Slack user."""
+    """The main job: Postgres, Redis, a Celery worker and the bot on a local Slack; you chat as a Slack user
+    (/help lists what you can do with the last answer: /up, /down, /reply, /improve)."""
+    if tour and (direct or question):
+        raise typer.BadParameter("--tour plays its own questions through Slack: give no question and no --direct.")
     settings = get_settings()
     where = "configured DATABASE_URL" if settings.database_url else f"embedded Postgres in {settings.home / 'pgdata'}"
     err_console.print(f"[dim]Database: {where}[/]")
@@ -36,7 +44,7 @@ def demo(
     if direct:
         _demo_direct(questions)
     else:
-        _demo_slack(settings, url, questions)
+        _demo_slack(settings, url, None if tour else questions, tour=tour)
 
 
 def _ensure_sample_kb(url: str) -> None:
@@ -63,7 +71,8 @@ def _interactive(prompt_help: str, handle) -> None:
         handle(line.strip())
 
 
-def _demo_slack(settings, url: str, questions: list[str] | None) -> None:
+def _demo_slack(settings, url: str, questions: list[str] | None, *, tour: bool = False) -> None:
+    from cli.demo_actions import DemoActions, help_text
     from cli.local_stack import LocalSlackStack
     from cli.slack_chat import ask_in_slack
     from slack_standin import GENERAL
@@ -76,15 +85,35 @@ def _demo_slack(settings, url: str, questions: list[str] | None) -> None:
         with err_console.status("Starting the Celery worker (it loads Presidio and the embedding model once)…"):
             stack.wait_ready()
 
-        def handle(q: str) -> None:
-            console.print(f"[bold]alice in #general:[/] @answerloop {q}")
-            ask_in_slack(stack.slack, console, q, channel=GENERAL)
+        if tour:
+            _tour(stack, url)
+            return
+        actions = DemoActions(stack.slack, console, url, user="alice")
+
+        def handle(line: str) -> None:
+            if line.startswith("/"):
+                console.print(f"[bold]alice:[/] {escape(line)}")
+                actions.run_line(line)
+                return
+            console.print(f"[bold]alice in #general:[/] @answerloop {escape(line)}")
+            actions.turn = ask_in_slack(stack.slack, console, line, channel=GENERAL) or actions.turn
 
         if questions is not None:
             for q in questions:
                 handle(q.strip())
             return
+        console.print(f"[dim]{escape(help_text())}[/]")
         _interactive("You are alice in #general; each line mentions @answerloop.", handle)
+
+
+def _tour(stack, url: str) -> None:
+    from cli.demo_tour import run_tour
+    from slack_standin import GENERAL
+
+    result = run_tour(stack.slack, console, url, channel=GENERAL)
+    if not result.verified_used:
+        err_console.print("[red]The tour did not end as it should: the paraphrase was not answered from the fix.[/]")
+        raise typer.Exit(1)
 
 
 def _demo_direct(questions: list[str] | None) -> None:
