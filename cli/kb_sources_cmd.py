@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cli.output import console
+from cli.output import console, err_console
 from core import db
 from core.bootstrap import ready_database
 from core.errors import AnswerloopError
@@ -81,6 +81,8 @@ def sources_add(
         location = str(path.resolve()) if path is not None else str(git)
     if same_prefix and kind != "crawl":
         raise AnswerloopError("--same-prefix is for --crawl sources.")
+    if (branch or subdir) and kind != "git" and not (subdir and kind == "path"):
+        raise AnswerloopError("--branch is for --git sources, --subdir for --git and --path sources.")
     source = sources.Source(
         name, collection, kind, location, branch, subdir.strip("/"), url_base,
         max_pages=max_pages, same_prefix=same_prefix, delay_s=delay, every_s=every_s,
@@ -203,8 +205,20 @@ def sources_sync(
     if not names:
         with db.connect(ready_database(get_settings())) as conn:
             names = [r["name"] for r in sources.list_sources(conn)]
+    failed = []
     for name in names:
-        _sync(name, inline, as_json=as_json)
+        try:
+            _sync(name, inline, as_json=as_json)
+        except AnswerloopError as exc:  # recorded on the source; the other sources still sync
+            if len(names) == 1:
+                raise
+            err_console.print(f"[red]{name}[/]: {exc.describe()}")
+            failed.append(name)
+    if failed:
+        raise AnswerloopError(
+            f"{len(failed)} of {len(names)} sources could not be synced: {', '.join(failed)}.",
+            hint="answerloop kb sources list shows each one's error",
+        )
 
 
 @sources_app.command("remove")

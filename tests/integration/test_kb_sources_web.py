@@ -179,6 +179,13 @@ def test_an_unreachable_site_is_a_clear_error_and_changes_nothing(clean_db, site
     r = _run(clean_db, home, "kb", "sources", "list")
     assert "failed" in r.stdout
 
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "a.md").write_text("# Notes\n\nThe printer is on floor two.\n")
+    _run(clean_db, home, "kb", "sources", "add", "notes", "-c", "notes", "--path", str(tmp_path / "notes"))
+    r = _run(clean_db, home, "kb", "sources", "sync", code=2)  # all: one site down does not stop the others
+    assert "notes → notes: 0 added, 0 updated, 1 unchanged" in r.stdout
+    assert "2 of 3 sources could not be synced: gone, intranet" in r.stderr and "Traceback" not in r.stderr
+
 
 def test_bad_arguments_are_clear_errors(clean_db, tmp_path):
     home = tmp_path / "home"
