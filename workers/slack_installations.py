@@ -106,7 +106,10 @@ class PostgresInstallationStore(InstallationStore):
                     bool(bot.is_enterprise_install),
                 ),
             )
+            moved = hand_over_token_era_prompts(conn, bot.team_id or "")
         log.warning("Slack installation saved for team %s", bot.team_id)
+        if moved:
+            log.warning("team %s took over the token era's prompt history (%d versions)", bot.team_id, moved)
 
     def _row(self, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None) -> dict | None:
         team = "" if is_enterprise_install else (team_id or "")
@@ -180,6 +183,39 @@ class PostgresInstallationStore(InstallationStore):
                 "DELETE FROM slack_installations WHERE enterprise_id = %s AND team_id = %s",
                 (enterprise_id or "", team_id or ""),
             )
+
+
+def hand_over_token_era_prompts(conn: db.Conn, team_id: str) -> int:
+    """The first OAuth install of a single-workspace install that ran with a bot token takes over the token era's
+    prompt history (the default scope's versions, pointer, activations and reports): from now on its questions
+    resolve to its own scope (`feedback.prompt_versions.scope_of`), which would otherwise start from the seed.
+
+    Only when this workspace is the only one installed, has no prompt history of its own, and no label of another
+    workspace exists (the token era's labels, which built those versions, must be this workspace's: a bot token
+    answers one workspace). Otherwise nothing moves and the workspace starts from the shared seed. Returns how
+    many versions moved (0: nothing handed over)."""
+    if not team_id:
+        return 0
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext('answerloop.prompt_history_handover'))")
+    eligible = db.one(
+        conn.execute(
+            """
+            SELECT NOT EXISTS (SELECT 1 FROM slack_installations WHERE team_id <> %(team)s)
+               AND NOT EXISTS (SELECT 1 FROM prompt_versions WHERE team_id = %(team)s)
+               AND NOT EXISTS (SELECT 1 FROM prompt_pointer WHERE team_id = %(team)s)
+               AND NOT EXISTS (SELECT 1 FROM labels WHERE team_id NOT IN ('', %(team)s))
+               AND EXISTS (SELECT 1 FROM prompt_versions WHERE team_id = '') AS ok
+            """,
+            {"team": team_id},
+        )
+    )["ok"]
+    if not eligible:
+        return 0
+    moved = conn.execute("UPDATE prompt_versions SET team_id = %s WHERE team_id = ''", (team_id,)).rowcount
+    conn.execute("UPDATE prompt_pointer SET team_id = %s WHERE team_id = ''", (team_id,))
+    conn.execute("UPDATE prompt_activations SET team_id = %s WHERE team_id = ''", (team_id,))
+    conn.execute("UPDATE eval_reports SET team_id = %s WHERE team_id = ''", (team_id,))
+    return moved
 
 
 class PostgresOAuthStateStore(OAuthStateStore):

@@ -190,3 +190,77 @@ def test_each_workspace_has_its_own_token_and_keys_rotate(stack):
         TokenCipher([])
     with pytest.raises(ConfigError, match="not a Fernet key"):
         TokenCipher(["not-a-key"])
+
+
+def _token_era_history(conn) -> int:
+    """A bot-token install's prompt history: a retuned version active in the default scope; returns its id."""
+    from feedback import prompt_versions as pv
+    from tests.conftest import reset_prompts
+
+    reset_prompts(conn)
+    seed = pv.get_version(conn, pv.SEED_VERSION_ID)
+    v2 = pv.create_version(
+        conn, instructions=seed.instructions, few_shot=[], params=seed.params, parent_id=seed.id, author="retune"
+    )
+    pv.activate(conn, v2, "beat", kind="promote")
+    return v2
+
+
+def test_the_first_oauth_install_takes_over_the_token_eras_prompt_history(stack):
+    """Moving from a bot token to OAuth: the workspace's questions now resolve to its own prompt scope, and that
+    scope starts with the history the token era built (from this workspace's labels), not from the seed."""
+    from feedback import prompt_versions as pv
+
+    slack, settings, base, _ = stack
+    with db.connect(settings.database_url) as conn:
+        conn.execute("DELETE FROM slack_installations")  # back to the token era
+        v2 = _token_era_history(conn)
+        conn.commit()
+    browser = Browser()
+    _, page = browser.get(f"{base}/slack/install")
+    state = re.search(r"state=([\w-]+)", page).group(1)
+    status, page = browser.get(f"{base}/slack/oauth_redirect?code={slack.issue_oauth_code()}&state={state}")
+    assert status == 200, page
+    with db.connect(settings.database_url) as conn:
+        assert pv.scope_of(conn, slack.team_id) == slack.team_id
+        assert pv.active_version_for(conn, slack.team_id).id == v2, "the workspace answers with the token era's"
+        assert pv.history_stack(conn, slack.team_id) == [1, v2]
+        owners = conn.execute("SELECT id, team_id FROM prompt_versions ORDER BY id").fetchall()
+        assert owners == [{"id": 1, "team_id": None}, {"id": v2, "team_id": slack.team_id}], "the seed stays shared"
+        assert {r["team_id"] for r in conn.execute("SELECT team_id FROM prompt_activations")} == {slack.team_id}
+        assert pv.active_version_id(conn, pv.DEFAULT_SCOPE) == pv.SEED_VERSION_ID, "nothing left in the default"
+        with pytest.raises(Exception, match="immutable"):
+            conn.execute("UPDATE prompt_versions SET team_id = 'T0OTHER001' WHERE id = %s", (v2,))  # moves once
+
+
+def test_no_handover_when_the_token_era_answered_another_workspace(stack):
+    """Labels of another workspace than the one installing: the token era's versions may be built from them, so
+    the installing workspace starts from the seed and the history stays in the default scope."""
+    from feedback import labels
+    from feedback import prompt_versions as pv
+    from tests.support.records import add_interaction
+    from workers.slack_installations import hand_over_token_era_prompts
+
+    slack, settings, _, _ = stack
+    with db.connect(settings.database_url) as conn:
+        bot = PostgresInstallationStore(settings.database_url, TokenCipher([KEY])).find_bot(
+            enterprise_id=None, team_id=slack.team_id
+        )
+        conn.execute("DELETE FROM slack_installations")
+        v2 = _token_era_history(conn)
+        other = add_interaction(conn, "T0OTHER001", "how do we deploy")
+        labels.record_vote(conn, other, kind="up", reaction="+1", user_id="U0X", team_id="T0OTHER001")
+        conn.commit()
+    store = PostgresInstallationStore(settings.database_url, TokenCipher([KEY]))
+    store.save_bot(bot)
+    with db.connect(settings.database_url) as conn:
+        assert pv.active_version_for(conn, slack.team_id).id == pv.SEED_VERSION_ID
+        assert pv.active_version_id(conn, pv.DEFAULT_SCOPE) == v2, "the history stays where it was"
+        conn.execute("DELETE FROM labels WHERE team_id = 'T0OTHER001'")
+        conn.execute("INSERT INTO slack_installations (team_id, bot_user_id, bot_id, bot_token_encrypted) "
+                     "VALUES ('T0OTHER001', 'U0O', 'B0O', 'x')")  # fmt: skip
+        assert hand_over_token_era_prompts(conn, slack.team_id) == 0, "another workspace installed: none"
+        conn.execute("DELETE FROM slack_installations WHERE team_id = 'T0OTHER001'")
+        assert hand_over_token_era_prompts(conn, slack.team_id) == 1, "alone again, and no foreign label: it moves"
+        conn.rollback()
+        assert [r["team_id"] for r in conn.execute("SELECT team_id FROM slack_installations")] == [slack.team_id]
