@@ -163,6 +163,10 @@ def test_an_unreachable_site_is_a_clear_error_and_changes_nothing(clean_db, site
     assert "unreachable" in row["last_error"] and row["last_synced_at"] is None
 
     _handbook(site)
+    r = _run(clean_db, home, "kb", "sources", "add", "nostart", "-c", "nostart", "--crawl", f"{site.url}/nope.html",
+             "--delay", "0", code=2)  # fmt: skip
+    assert "no page of" in r.stderr and "HTTP 404" in r.stderr
+    _run(clean_db, home, "kb", "sources", "remove", "nostart")
     _run(clean_db, home, "kb", "sources", "add", "intranet", "-c", "intranet", "--sitemap",
          f"{site.url}/sitemap.xml", "--delay", "0")  # fmt: skip
     documents = "SELECT source_path, content_hash FROM documents WHERE collection = 'intranet' ORDER BY 1"

@@ -221,7 +221,7 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
                     ):
                         queued.add(link)
                         queue.append(link)
-    if not report.pages and previous:
+    if not report.pages and (previous or report.problems):  # not even the start page: no sync, no removals
         raise WebSyncFailed(
             f"no page of {start} could be read ({len(report.problems)} problem(s), first: "
             f"{report.problems[0]['reason'] if report.problems else 'none'}); nothing was removed"
