@@ -31,7 +31,8 @@ look for exactly those, each against the cited passages:
   more than", "no sooner than", "can't go below", "cannot exceed") states a limit, not a denial; a one-term
   item of a list ("JSON, YAML, Pickle, and msgpack") asserts nothing and has no polarity to contradict. An
   answer word whose opposite the sentence it restates uses instead (eagerly / lazily, smaller / larger,
-  hard / soft) is a flipped claim too.
+  hard / soft) is a flipped claim too, and so is a word a "not" governs ("it isn't acknowledged") that the
+  best-aligned sentence of the passages states with no negation at all ("it's still acknowledged").
 - **conditions and quantifiers** — "only", "only if", "even if", "unless", "regardless / whether or not",
   "all / always / whole", before / after, and an absolute ("always", "never", "at all") restating a
   hedged passage ("usually", "may") must be backed by the passage sentences the answer clause restates.
@@ -1203,8 +1204,65 @@ def _list_fragment(p: Analysed, pc: int) -> bool:
     return sum(1 for k, s_ in p.clause_sent.items() if s_ == sent) > 1
 
 
+# -- predicate flips: the word a "not" governs
+_NEGATORS = _words("not never cannot")
+_PRED_SKIP = _words("be been being is are was were ever always really yet actually even get got the a an")
+_CONDITIONALS = _words("if unless")
+
+
+def _negator(t: Tok) -> bool:
+    return t.low in _NEGATORS or t.low.endswith("n't")
+
+
+def _predicates(x: Analysed) -> list[tuple[Tok, bool]]:
+    """Each content word, and whether a negator governs it: the first word after "not" / "n't" / "never"
+    past auxiliaries ("isn't acknowledged", "won't be retried", "cannot catch")."""
+    toks = x.tokens
+    governed: set[int] = set()
+    for i, t in enumerate(toks):
+        if not _negator(t):
+            continue
+        j = i + 1
+        while j < len(toks) and toks[j].clause == t.clause and toks[j].low in _PRED_SKIP:
+            j += 1
+        if j < len(toks) and toks[j].clause == t.clause and toks[j].kind == "word" and not _negator(toks[j]):
+            governed.add(j)
+    return [(t, i in governed) for i, t in enumerate(toks) if t.kind == "word" and t.terms and not _negator(t)]
+
+
+def _negations(x: Analysed, sent: int) -> int:
+    """Negation operators and phrases ("rather than", "no longer") in one sentence."""
+    words = f" {x.sent_low[sent]} "
+    return sum(1 for t in x.tokens if t.sent == sent and (t.neg_op or _negator(t))) + sum(
+        words.count(f" {ph} ") for ph in _NEG_PHRASES
+    )
+
+
+def check_predicate_flips(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
+    """ "it isn't acknowledged" restating "it's still acknowledged" (and the reverse): the word a negator
+    governs on one side is stated, with no negation anywhere in its sentence, by the other side's sentence
+    that shares the most other terms with it. Sentences with "if" / "unless" are left to the polarity check
+    (a default and its exception: "isn't reported unless enabled" vs "if True it is reported")."""
+    p_preds = [(p, _predicates(p)) for p in passages]
+    for t, governed in _predicates(a):
+        terms = a.sent_terms.get(t.sent, frozenset()) - {t.stem, *t.terms}
+        if len(terms) < 2 or _CONDITIONALS & set(a.sent_low[t.sent].split()):
+            continue
+        for p, ps, _ in _overlapping(terms, passages, "sent", 2, rel=1.0):
+            same = [n for q, preds in p_preds if q is p for x, n in preds if x.sent == ps and x.stem == t.stem]
+            if not same or _CONDITIONALS & set(p.sent_low[ps].split()):
+                continue
+            flipped = (governed and not any(same) and not _negations(p, ps)) or (
+                not governed and all(same) and not _negations(a, t.sent)
+            )
+            if flipped:
+                return [ClaimIssue("negation", f"“{t.raw}”: the passages say the opposite", t.sent)]
+    return []
+
+
 def check_polarity(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
     issues: list[ClaimIssue] = check_opposites(a, passages)
+    issues += check_predicate_flips(a, passages)
     for c, terms in a.clause_terms.items():
         if not terms:
             continue

@@ -61,3 +61,20 @@ def test_an_item_of_a_list_has_no_polarity_of_its_own():
 def test_an_opposite_word_is_a_flipped_claim():
     assert "negation" in _kinds("The application instance is evaluated eagerly, as soon as it is created.", APP)
     assert _kinds("The application instance is evaluated lazily, only once it's first used.", APP) == []
+
+
+ACKS = "The AMQP transaction isn't used for these errors: if the task raises an exception it's still acknowledged!"
+POLLING = "More frequent polling is also more expensive, so increasing the polling interval can save you money."
+
+
+def test_a_negated_word_the_restated_sentence_asserts_is_a_flipped_claim():
+    from guardrails.claims import analyse_passages, check_predicate_flips
+
+    def flips(answer: str, passage: str) -> list[str]:
+        return [i.kind for i in check_predicate_flips(analyse(answer), analyse_passages((passage,)))]
+
+    assert flips("More frequent polling isn't expensive, so you can lower the polling interval.", POLLING)
+    assert flips("More frequent polling is more expensive; a longer polling interval saves money.", POLLING) == []
+    # a default and its exception ("if" / "unless") is left to the polarity check
+    assert flips("When a task raises an exception, it isn't acknowledged.", ACKS) == []
+    assert "negation" in _kinds("When a task raises an exception, it isn't acknowledged by the worker.", ACKS)
