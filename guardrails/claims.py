@@ -12,7 +12,8 @@ look for exactly those, each against the cited passages:
   ("10 workers" where the passages say "3 workers"); digits may be grouped as 1,000 or 1_000. A small count
   that the answer enumerates itself after a colon ("two time limits: a hard one … and a soft one …") is
   checked through its items, and "first" is an ordinal only where the passages number things. When the
-  passages hold several values of that kind,
+  passages hold several values of that kind (a decimal after "version", "since" or a product name is a
+  release, not a rival for a count),
   the answer's wording around the number must not fit a *different* value clearly better ("must
   acknowledge within 10 minutes" where 5 is the acknowledgement time and 10 the escalation time).
 - **names** — product and proper names (capitalised words, CamelCase, ALLCAPS), --flags, #channels,
@@ -666,6 +667,9 @@ def quantities(tokens: list[Tok]) -> list[Quantity]:
             elif j < n and tokens[j].low in ("times", "time") and tokens[j].sent == t.sent:
                 q = _q(tokens, i, j + 1, "mult", val, val)
                 step = span + 1
+            elif "." in low and _version_context(tokens, i):
+                q = _q(tokens, i, j, "ver", low, low)
+                step = span
             else:
                 bare = j >= n or tokens[j].sent != t.sent or tokens[j].clause != t.clause
                 nouns = _nouns_after(tokens, j, t.sent)
@@ -676,6 +680,18 @@ def quantities(tokens: list[Tok]) -> list[Quantity]:
             out.append(q)
         i += step
     return out
+
+
+_VERSION_CUES = _words("version versions since release releases v python")
+
+
+def _version_context(tokens: list[Tok], i: int) -> bool:
+    """ "since 2.5", "version 4.0", "Python 3.11", "Celery 4.0": a decimal that names a release, which a
+    count or a limit must not be matched against."""
+    if not i or tokens[i - 1].sent != tokens[i].sent:
+        return False
+    prev = tokens[i - 1]
+    return prev.low in _VERSION_CUES or (prev.kind == "cap" and not prev.initial) or prev.kind == "ident"
 
 
 def _is_ordinal(tokens: list[Tok], i: int) -> bool:
@@ -700,6 +716,13 @@ def _same(a: float | str, b: float | str) -> bool:
     return a == b or (approx and abs(a - b) <= 0.02 * max(abs(a), abs(b)))
 
 
+def _as_float(x: float | str) -> float | None:
+    try:
+        return float(x)
+    except ValueError:
+        return None
+
+
 def _compatible(a: Quantity, p: Quantity) -> bool:
     """Could passage quantity p be the one answer quantity a restates?"""
     if a.rate and p.rate and a.rate != p.rate:
@@ -708,6 +731,8 @@ def _compatible(a: Quantity, p: Quantity) -> bool:
         return False  # "ten connections per minute" restating "ten connections"
     if a.dim == p.dim:
         return _same(a.value, p.value)
+    if {a.dim, p.dim} == {"ver", "none"}:  # "4.0" restating "version 4.0"
+        return str(a.raw) == str(p.raw) or _as_float(a.raw) == _as_float(p.raw)
     if a.dim in ("none", "mult"):
         return p.dim in ({"none", "mult", "ord"} | _MEASURE_DIMS) and _same(a.raw, p.raw)
     if p.dim in ("none", "mult") and p.bare and a.dim not in ("tod", "ver", "ord"):

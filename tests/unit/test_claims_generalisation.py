@@ -78,3 +78,15 @@ def test_a_negated_word_the_restated_sentence_asserts_is_a_flipped_claim():
     # a default and its exception ("if" / "unless") is left to the polarity check
     assert flips("When a task raises an exception, it isn't acknowledged.", ACKS) == []
     assert "negation" in _kinds("When a task raises an exception, it isn't acknowledged by the worker.", ACKS)
+
+
+POOL = (
+    "The maximum number of connections that can be open in the connection pool. The pool is enabled by default "
+    "since version 2.5, with a default limit of ten connections."
+)
+
+
+def test_a_release_number_is_not_a_rival_for_a_count():
+    assert _kinds("It caps how many connections the pool may hold open, ten by default.", POOL) == []
+    assert _kinds("Pooling has been on by default since 2.5.", POOL) == []
+    assert "number" in _kinds("The pool is enabled by default since version 2.6.", POOL)
