@@ -21,7 +21,7 @@ from guardrails.pii import PiiGuard, PiiVerdict, Redaction, shared_guard
 from guardrails.text import question_problem, question_similarity, without_placeholders
 from workers.answerability.gate import AnswerabilityGate, Assessment
 from workers.answerers.base import Answerer, Citation, Draft, GroundingJudge
-from workers.answerers.condense import Standalone, default_condenser, standalone_question
+from workers.answerers.condense import Standalone, add_usage, default_condenser, standalone_question
 from workers.answerers.extractive import ExtractiveAnswerer
 from workers.embeddings import CachingEmbedder, Embedder, get_embedder
 from workers.interactions import record_interaction, thread_link
@@ -276,6 +276,8 @@ class Pipeline:
             reason,
             question=asked.question,
         )
+        if asked.usage:  # the condensing call's tokens count with the answer's (cost metrics, the record)
+            result.scores["usage"] = add_usage(result.scores["usage"], asked.usage)
         # "total" is the time to the answer, the same figure stored and observed as a metric; the write
         # itself is reported beside it as the "record" stage (it cannot be inside the row it writes).
         result.timings_ms = timer.total()

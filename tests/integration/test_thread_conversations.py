@@ -161,6 +161,9 @@ def test_the_model_condenses_the_follow_up_retrieval_uses_it_and_the_answerer_se
     assert row["asked_redacted"] == "and in Zurich? cc <EMAIL_ADDRESS>"
     assert (row["thread_ts"], row["parent_interaction_id"]) == (THREAD, first_key.interaction_id())
     assert "condense" in row["timings_ms"]
+    # Both calls' tokens are counted: the condensing one with the answer's.
+    sent = sum(e.response["usage"]["total_tokens"] for e in fake.chat_exchanges)
+    assert result.scores["usage"]["total_tokens"] == row["scores"]["usage"]["total_tokens"] == sent
     # No raw PII reached the model server or Postgres.
     traffic = "\n".join(e.text() for e in fake.exchanges)
     assert FIRST_EMAIL not in traffic and FOLLOW_EMAIL not in traffic and "<EMAIL_ADDRESS>" in traffic
@@ -181,8 +184,9 @@ def test_a_failing_model_call_falls_back_to_the_offline_thread_context(thread, f
 
     fake.reset()
     fake.script(*[down_for_condensing] * 6)
-    result = pipeline.ask(pii_guard.redact(FOLLOW_UP).text, ["handbook"], interaction_id=key.interaction_id(),
-                          thread=context)  # fmt: skip
+    result = pipeline.ask(
+        pii_guard.redact(FOLLOW_UP).text, ["handbook"], interaction_id=key.interaction_id(), thread=context
+    )
     assert [r.tool_name for r in fake.chat_requests][-1] == "ModelAnswer"
     assert any(r.tool_name == "StandaloneQuestion" for r in fake.chat_requests), "the model was asked first"
     assert result.status == "answered" and HOTEL_FACT in result.answer
@@ -203,8 +207,9 @@ def test_without_a_model_the_offline_path_and_a_question_that_stands_alone_is_as
     first = received(kb, pii_guard, THREAD, FIRST)
     assert pipeline.ask(FIRST, ["handbook"], interaction_id=first.interaction_id()).status == "answered"
     key, context = follow_up_context(kb, pii_guard)
-    result = pipeline.ask(pii_guard.redact(FOLLOW_UP).text, ["handbook"], interaction_id=key.interaction_id(),
-                          thread=context)  # fmt: skip
+    result = pipeline.ask(
+        pii_guard.redact(FOLLOW_UP).text, ["handbook"], interaction_id=key.interaction_id(), thread=context
+    )
     assert result.status == "answered" and "250" in result.answer
     row = interaction(kb, key)
     assert row["standalone_by"] == "terms" and "hotel" in row["question_redacted"]
@@ -212,8 +217,12 @@ def test_without_a_model_the_offline_path_and_a_question_that_stands_alone_is_as
     with db.connect(kb) as conn:
         context = slack_store.thread_context(conn, alone, THREAD)
     assert context is not None and len(context.turns) == 2
-    pipeline.ask("How long before an unacknowledged page escalates?", ["handbook"],
-                 interaction_id=alone.interaction_id(), thread=context)  # fmt: skip
+    pipeline.ask(
+        "How long before an unacknowledged page escalates?",
+        ["handbook"],
+        interaction_id=alone.interaction_id(),
+        thread=context,
+    )
     row = interaction(kb, alone)
     assert row["question_redacted"] == "How long before an unacknowledged page escalates?"
     assert row["standalone_by"] is None and row["asked_redacted"] is None

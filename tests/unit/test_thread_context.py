@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from guardrails.followup import ThreadContext, Turn, bounded_turns
-from workers.answerers.condense import StandaloneQuestion, standalone_question
+from workers.answerers.condense import Condensed, StandaloneQuestion, add_usage, standalone_question
 
 TURNS = (Turn("What is the nightly hotel cap in London?", "250 euros per night in London."),)
 THREAD = ThreadContext("1.000100", None, TURNS)
@@ -22,7 +22,7 @@ class Rewrites:
 
     def condense(self, followup, turns):
         self.seen.append((followup, tuple(turns)))
-        return self.rewrite
+        return None if self.rewrite is None else Condensed(self.rewrite, {"prompt_tokens": 40, "total_tokens": 45})
 
 
 def test_turns_are_the_last_few_each_cut_short():
@@ -40,6 +40,9 @@ def test_the_models_rewrite_is_used_and_redacted_once_more():
     )
     assert (asked.question, asked.by) == ("What is the nightly hotel cap in Zurich for <E>?", "model")
     assert condenser.seen == [("and in Zurich?", TURNS)] and asked.turns == TURNS
+    assert add_usage({"prompt_tokens": 100, "total_tokens": 120, "attempts": 1}, asked.usage) == {
+        "prompt_tokens": 140, "total_tokens": 165, "attempts": 1
+    }  # fmt: skip
 
 
 def test_a_failed_model_call_or_no_model_takes_the_offline_path():

@@ -44,8 +44,14 @@ class StandaloneQuestion(BaseModel):
         return value
 
 
+@dataclass(frozen=True)
+class Condensed:
+    question: str
+    usage: dict = field(default_factory=dict)  # the call's token counts
+
+
 class Condenser(Protocol):
-    def condense(self, followup: str, turns: Sequence[Turn]) -> str | None:
+    def condense(self, followup: str, turns: Sequence[Turn]) -> Condensed | None:
         """The standalone question, or None when the model failed (the caller falls back to the offline path)."""
         ...
 
@@ -66,14 +72,16 @@ class ModelCondenser:
         self.client = client
         self.settings = settings
 
-    def condense(self, followup: str, turns: Sequence[Turn]) -> str | None:
+    def condense(self, followup: str, turns: Sequence[Turn]) -> Condensed | None:
+        from workers.answerers.llm import usage_of
+
         messages = [
             {"role": "system", "content": INSTRUCTIONS},
             *conversation_messages(turns),
             {"role": "user", "content": f"Latest question: {followup}"},
         ]
         try:
-            result = self.client.chat.completions.create(
+            result, completion = self.client.chat.completions.create_with_completion(
                 response_model=StandaloneQuestion,
                 messages=messages,
                 max_retries=self.settings.llm_max_retries,
@@ -83,7 +91,7 @@ class ModelCondenser:
         except Exception as exc:  # network, provider, or output that never validated: the offline path answers
             log.warning("condensing the follow-up failed (%s): offline thread context instead", type(exc).__name__)
             return None
-        return result.question
+        return Condensed(result.question, usage_of(completion))
 
 
 def default_condenser(settings: Settings, answerer: Answerer) -> Condenser | None:
@@ -106,6 +114,13 @@ class Standalone:
     question: str  # redacted; retrieval and the answerer use it, and it is recorded as the question answered
     by: Literal["model", "terms"] | None = None  # None: the question was asked as it was written
     turns: tuple[Turn, ...] = field(default_factory=tuple)  # the conversation the answerer sees
+    usage: dict = field(default_factory=dict)  # the condensing call's token counts
+
+
+def add_usage(usage: dict, extra: dict) -> dict:
+    """Token counts of two model calls together (the condensing call's count with the answer's)."""
+    keys = ("prompt_tokens", "completion_tokens", "total_tokens")
+    return {**usage, **{k: (usage.get(k) or 0) + (extra.get(k) or 0) for k in keys if k in usage or k in extra}}
 
 
 def standalone_question(
@@ -123,8 +138,8 @@ def standalone_question(
     turns = tuple(Turn(redact(t.question), redact(t.answer)) for t in thread.turns)
     if condenser is not None:
         condensed = condenser.condense(followup, turns)
-        if condensed:
-            condensed = redact(condensed)
-            return Standalone(condensed, "model" if condensed != followup else None, turns)
+        if condensed is not None and condensed.question:
+            question = redact(condensed.question)
+            return Standalone(question, "model" if question != followup else None, turns, condensed.usage)
     offline = contextual_query(followup, [t.question for t in reversed(turns)])
     return Standalone(offline, "terms" if offline != followup else None, turns)

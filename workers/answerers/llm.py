@@ -112,7 +112,8 @@ def build_messages(
     return messages
 
 
-def _usage(completion) -> dict:
+def usage_of(completion) -> dict:
+    """The token counts a provider reported for a completion ({} when it reported none)."""
     usage = getattr(completion, "usage", None)
     if usage is None:
         return {}
@@ -149,11 +150,11 @@ class ModelAnswerer:
             log.warning("model call failed: %s", type(exc).__name__)
             return Draft(answer="", can_answer=False, decline_reason="model_error")
         if not result.can_answer:
-            return Draft(answer="", can_answer=False, decline_reason="model_declined", usage=_usage(completion))
+            return Draft(answer="", can_answer=False, decline_reason="model_declined", usage=usage_of(completion))
         return Draft(
             answer=result.answer.strip(),
             citations=[Citation(c.chunk_id, c.quote) for c in result.citations],
-            usage=_usage(completion),
+            usage=usage_of(completion),
         )
 
     def judge(self, answer: str, passages: list[Passage]) -> GroundingJudgement | None:
