@@ -1,4 +1,4 @@
-"""Web API: conversations.* (paged), usergroups.users.list and users.info."""
+"""Web API: conversations.* (paged), usergroups.users.list and users.info; deactivating an account."""
 
 from __future__ import annotations
 
@@ -103,8 +103,13 @@ class ConversationsApi(WorkspaceCore):
             raise ApiError("users_list_not_supplied")
         if len(users) > 1:
             raise _invalid("only 1:1 DMs with the bot are simulated", "not_supported")
-        if users[0] not in self._users:
+        user = self._users.get(users[0])
+        if user is None:
             raise ApiError("user_not_found")
+        if user.is_bot:  # Slack: a bot cannot open a DM with a bot user (itself included)
+            raise ApiError("cannot_dm_bot")
+        if user.deleted:  # a deactivated account
+            raise ApiError("user_disabled")
         existed = any(c.kind == "im" and c.im_user == users[0] for c in self._channels.values())
         channel = self._channels[self.open_dm(users[0])]
         body = channel.to_api() if _bool(args.get("return_im", False)) else {"id": channel.id}
@@ -112,6 +117,11 @@ class ConversationsApi(WorkspaceCore):
         if existed:
             out.update(no_op=True, already_open=True)
         return out
+
+    def deactivate_user(self, ref: str) -> None:
+        """An admin deactivates an account: users.info says `deleted`, conversations.open is `user_disabled`."""
+        with self.lock:
+            self.user(ref).deleted = True
 
     def _m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self._users.get(str(args.get("user") or ""))

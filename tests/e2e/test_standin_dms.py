@@ -1,0 +1,69 @@
+"""The stand-in's app-initiated DMs, as Slack does them: conversations.open's refusals (a bot, a deactivated
+account), and a click on a button of a message the app sent in a DM (a `block_actions` payload from an IM)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from slack_standin import BOB, BOT_USER_ID, SlackStandin
+from tests.e2e.test_slack_standin import socket_mode_app
+
+
+@pytest.fixture()
+def slack() -> Iterator[SlackStandin]:
+    with SlackStandin() as standin:
+        yield standin
+
+
+@pytest.fixture()
+def client(slack: SlackStandin) -> WebClient:
+    return WebClient(base_url=slack.web_api_url, token=slack.bot_token)
+
+
+def error_of(call) -> str:
+    with pytest.raises(SlackApiError) as info:
+        call()
+    return info.value.response["error"]
+
+
+def test_conversations_open_refuses_a_bot_and_a_deactivated_account(slack: SlackStandin, client: WebClient):
+    assert error_of(lambda: client.conversations_open(users=BOT_USER_ID)) == "cannot_dm_bot"
+    assert error_of(lambda: client.conversations_open(users="U0NOBODY99")) == "user_not_found"
+    carol = slack.add_user("carol")
+    dm = client.conversations_open(users=carol.id)["channel"]["id"]
+    slack.deactivate_user("carol")
+    assert error_of(lambda: client.conversations_open(users=carol.id)) == "user_disabled"
+    assert client.users_info(user=carol.id)["user"]["deleted"] is True
+    assert dm.startswith("D")
+
+
+def test_a_button_in_a_dm_the_app_sent_arrives_as_block_actions_from_the_im(slack: SlackStandin, client: WebClient):
+    seen: list[dict] = []
+
+    def register(app: App) -> None:
+        @app.action("still_correct")
+        def on_click(ack, body, client) -> None:
+            ack()
+            seen.append(body)
+            client.views_open(trigger_id=body["trigger_id"], view={
+                "type": "modal", "title": {"type": "plain_text", "text": "Update"}, "blocks": []})  # fmt: skip
+
+    with socket_mode_app(slack, register):
+        dm = client.conversations_open(users=BOB)["channel"]["id"]
+        button = {"type": "button", "action_id": "still_correct", "value": "7",
+                  "text": {"type": "plain_text", "text": "Still correct"}}  # fmt: skip
+        posted = client.chat_postMessage(channel=dm, text="Review", blocks=[{"type": "actions", "elements": [button]}])
+        slack.click_button(dm, posted["ts"], "still_correct", user="bob").wait(5)
+        slack.wait_for(lambda: seen, timeout=5)
+        view = slack.wait_for_view(user=BOB, timeout=5)
+    body = seen[0]
+    assert body["type"] == "block_actions" and body["user"]["id"] == BOB
+    assert body["channel"] == {"id": dm, "name": "directmessage"}
+    assert body["container"]["channel_id"] == dm and body["container"]["message_ts"] == posted["ts"]
+    assert body["actions"][0]["value"] == "7" and json.dumps(view.data).count("Update") == 1
