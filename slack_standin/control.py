@@ -1,8 +1,9 @@
 """The control API over HTTP, for the command line and for other processes (a bot under test in a subprocess).
 
 Every endpoint takes and returns JSON. Acting as a person:
-  POST /control/say            {channel, text, user?, thread_ts?, blocks?, team?}  -> {ok, message}
-  POST /control/dm             {text, user?, thread_ts?, team?}                   -> {ok, message}
+  POST /control/say            {channel, text, user?, thread_ts?, blocks?, files?, team?}  -> {ok, message}
+  POST /control/dm             {text, user?, thread_ts?, files?, team?}                   -> {ok, message}
+      files: [{name, content (text) | content_b64, mimetype?, filetype?, snippet?}] shared with the message
   POST /control/react          {channel, ts, name, user?, remove?}                -> {ok}
   POST /control/command        {command, text?, channel?, user?, team?}           -> {ok, delivery}
   POST /control/shortcut       {callback_id, channel, ts, user?}                  -> {ok, delivery}
@@ -22,6 +23,7 @@ Configuration:
 
 from __future__ import annotations
 
+import base64
 import json
 import urllib.error
 import urllib.request
@@ -73,6 +75,25 @@ def add_control_routes(app: web.Application, slack: SlackStandin) -> None:
         """The workspace a person acts in: `team` (a team id of add_workspace), else the first one."""
         return slack.workspace(str(body["team"])) if body.get("team") else slack
 
+    def uploaded(ws: Workspace, body: dict[str, Any]) -> list[Any] | None:
+        """The files a control call shares with its message, uploaded by its person first."""
+        specs = body.get("files")
+        if not specs:
+            return None
+        if not isinstance(specs, list) or not all(isinstance(f, dict) and f.get("name") for f in specs):
+            raise ValueError("files must be a list of objects with a name")
+        return [
+            ws.add_file(
+                str(f["name"]),
+                base64.b64decode(f["content_b64"]) if "content_b64" in f else str(f.get("content", "")),
+                user=body.get("user") or "alice",
+                mimetype=f.get("mimetype"),
+                filetype=f.get("filetype"),
+                snippet=bool(f.get("snippet", False)),
+            )
+            for f in specs
+        ]
+
     def say(body: dict[str, Any], _: web.Request) -> dict[str, Any]:
         ws = team(body)
         msg = ws.post_message(
@@ -81,12 +102,15 @@ def add_control_routes(app: web.Application, slack: SlackStandin) -> None:
             user=body.get("user") or "alice",
             thread_ts=body.get("thread_ts"),
             blocks=body.get("blocks"),
+            files=uploaded(ws, body),
         )
         return {"message": message_json(ws, msg)}
 
     def dm(body: dict[str, Any], _: web.Request) -> dict[str, Any]:
         ws = team(body)
-        msg = ws.send_dm(body["text"], user=body.get("user") or "alice", thread_ts=body.get("thread_ts"))
+        msg = ws.send_dm(
+            body["text"], user=body.get("user") or "alice", thread_ts=body.get("thread_ts"), files=uploaded(ws, body)
+        )
         return {"message": message_json(ws, msg)}
 
     def react(body: dict[str, Any], _: web.Request) -> dict[str, Any]:

@@ -180,6 +180,12 @@ class Message:
     stream_state: str | None = None
     stream_started: float = 0.0
     chunks: list[dict[str, Any]] = field(default_factory=list)
+    # Files shared with the message (Slack's file objects as the event carries them; see SlackFile).
+    files: list[dict[str, Any]] | None = None
+    # What the poster asked of link previews (chat.postMessage's unfurl_links / unfurl_media; Slack's defaults for
+    # an app's message: text links not unfurled, media unfurled).
+    unfurl_links: bool = False
+    unfurl_media: bool = True
 
     @property
     def is_reply(self) -> bool:
@@ -231,6 +237,10 @@ class Message:
             out["blocks"] = copy.deepcopy(self.blocks)
         if self.attachments:
             out["attachments"] = copy.deepcopy(self.attachments)
+        if self.files:
+            out["files"] = copy.deepcopy(self.files)
+            out["upload"] = False
+            out["display_as_bot"] = False
         if self.metadata:
             out["metadata"] = copy.deepcopy(self.metadata)
         if self.thread_ts:
@@ -251,6 +261,88 @@ class Message:
             ]
         if self.edited:
             out["edited"] = dict(self.edited)
+        return out
+
+
+# Slack's `filetype` for common extensions (anything else: the extension, or "binary").
+FILETYPES = {
+    "txt": "text",
+    "log": "text",
+    "md": "markdown",
+    "py": "python",
+    "js": "javascript",
+    "ts": "typescript",
+    "sh": "shell",
+    "csv": "csv",
+    "json": "json",
+    "yaml": "yaml",
+    "yml": "yaml",
+    "png": "png",
+    "jpg": "jpg",
+    "pdf": "pdf",
+    "zip": "zip",
+}
+
+
+@dataclass
+class SlackFile:
+    """A file shared in the workspace: uploaded (mode "hosted") or a snippet (mode "snippet", text typed into Slack's
+    snippet editor). Its bytes are served at `url_private` to a request with the bot token (server.py)."""
+
+    id: str
+    team: str
+    user: str
+    name: str
+    content: bytes
+    mimetype: str
+    filetype: str
+    mode: str = "hosted"  # "hosted" | "snippet"
+    title: str = ""
+    created: int = field(default_factory=lambda: int(time.time()))
+    channels: list[str] = field(default_factory=list)  # where it was shared
+    deleted: bool = False
+    download_status: int | None = None  # a fault: url_private answers this HTTP status (fail_file_download)
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+    def url_private(self, base_url: str) -> str:
+        return f"{base_url}/files-pri/{self.team}-{self.id}/{self.name}"
+
+    def to_api(self, base_url: str, domain: str) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "created": self.created,
+            "timestamp": self.created,
+            "name": self.name,
+            "title": self.title or self.name,
+            "mimetype": self.mimetype,
+            "filetype": self.filetype,
+            "pretty_type": self.filetype.title(),
+            "user": self.user,
+            "user_team": self.team,
+            "editable": self.mode == "snippet",
+            "size": self.size,
+            "mode": self.mode,
+            "is_external": False,
+            "external_type": "",
+            "is_public": True,
+            "public_url_shared": False,
+            "display_as_bot": False,
+            "username": "",
+            "url_private": self.url_private(base_url),
+            "url_private_download": f"{base_url}/files-pri/{self.team}-{self.id}/download/{self.name}",
+            "permalink": f"https://{domain}.slack.com/files/{self.user}/{self.id}/{self.name}",
+            "channels": list(self.channels),
+        }
+        if self.mode == "snippet":
+            text = self.content.decode("utf-8", "replace")
+            lines = text.splitlines()
+            out["preview"] = "\n".join(lines[:5])
+            out["lines"] = len(lines)
+            out["lines_more"] = max(0, len(lines) - 5)
+            out["preview_is_truncated"] = len(lines) > 5
         return out
 
 

@@ -177,6 +177,7 @@ class SlackStandin(Workspace):
         app.router.add_get("/link/", self._h_socket)
         app.router.add_get("/link", self._h_socket)
         app.router.add_post("/response_url/{team}/{token}", self._h_response_url)
+        app.router.add_get("/files-pri/{team_file}/{name:.+}", self._h_file)
         add_control_routes(app, self)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -473,6 +474,20 @@ class SlackStandin(Workspace):
             request.match_info["token"], body if isinstance(body, dict) else {}
         )
         return web.json_response(result, status=status)
+
+    async def _h_file(self, request: web.Request) -> web.Response:
+        """A file's url_private (or url_private_download): its bytes, to the bot token of its workspace only."""
+        team, _, file_id = request.match_info["team_file"].partition("-")
+        auth = request.headers.get("Authorization", "")
+        token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+        try:
+            workspace = self.workspace(team)
+        except KeyError:
+            return web.Response(status=404, text="file_not_found")
+        status, content_type, body = workspace.download(file_id, token)
+        call = ApiCall("files.download", {"file": file_id}, time.time(), token, status, {"ok": status == 200})
+        workspace._record_call(call)
+        return web.Response(status=status, body=body, content_type=content_type)
 
     # ------------------------------------------------------------------ Socket Mode
 

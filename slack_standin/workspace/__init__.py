@@ -5,8 +5,9 @@ the method table below:
 
 - `base.WorkspaceCore`: the state (directory, messages, views, deliveries, calls), emission of events, triggers
   and response URLs, `call_method` (token checks, the lock) and the helpers every family shares;
-- `api_auth`, `api_chat`, `api_stream`, `api_assistant`, `api_conversations`, `api_reactions`, `api_views`: Web
-  API families, Slack's rules and errors for each method (the scope a method needs is in METHOD_SCOPES below);
+- `api_auth`, `api_chat`, `api_stream`, `api_assistant`, `api_conversations`, `api_files`, `api_reactions`,
+  `api_views`: Web API families, Slack's rules and errors for each method (the scope a method needs is in
+  METHOD_SCOPES below);
 - `people`: what people do (post, react, run commands and shortcuts, click, submit views);
 - `responses`: what the app's acks, response URLs and view responses do;
 - `waits`: waiting for calls, replies and views, for tests and benches.
@@ -18,6 +19,7 @@ from .api_assistant import AssistantApi
 from .api_auth import AuthApi
 from .api_chat import ChatApi
 from .api_conversations import ConversationsApi
+from .api_files import FilesApi
 from .api_reactions import ReactionsApi
 from .api_stream import StreamApi
 from .api_views import ViewsApi
@@ -71,6 +73,7 @@ class Workspace(
     ConversationsApi,
     ReactionsApi,
     ViewsApi,
+    FilesApi,
     WorkspaceCore,
 ):
     """State and behaviour of one simulated Slack workspace with one installed app (the bot)."""
@@ -98,6 +101,7 @@ Workspace.METHODS = {
     "conversations.open": Workspace._m_conversations_open,
     "conversations.members": Workspace._m_conversations_members,
     "usergroups.users.list": Workspace._m_usergroups_users_list,
+    "files.info": Workspace._m_files_info,
     "reactions.add": Workspace._m_reactions_add,
     "reactions.remove": Workspace._m_reactions_remove,
     "reactions.get": Workspace._m_reactions_get,
@@ -115,6 +119,7 @@ Workspace.METHOD_SCOPES = {
     "chat.stopStream": "chat:write",
     "assistant.threads.setStatus": "chat:write",
     "assistant.threads.setSuggestedPrompts": "assistant:write",
+    "files.info": "files:read",
 }
 
 SUPPORTED_METHODS = tuple(sorted(Workspace.METHODS))

@@ -23,6 +23,9 @@ class ChatApi(WorkspaceCore):
             reply_broadcast=_bool(args.get("reply_broadcast", False)),
             metadata=self._json_arg(args, "metadata"),
         )
+        # What the app asked of link previews (Slack's defaults for an app: no text-link unfurls, media unfurled).
+        msg.unfurl_links = _bool(args.get("unfurl_links", False))
+        msg.unfurl_media = _bool(args.get("unfurl_media", True))
         return {"channel": channel.id, "ts": msg.ts, "message": self._api_message(msg)}
 
     def _m_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:

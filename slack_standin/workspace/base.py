@@ -27,6 +27,7 @@ from ..model import (
     Delivery,
     Ephemeral,
     Message,
+    SlackFile,
     Trigger,
     TsClock,
     User,
@@ -46,8 +47,8 @@ RANDOM = "C0RANDOM01"  # public, the bot is NOT a member
 PRIVATE = "G0PRIVATE1"  # private, the bot is a member
 
 BOT_SCOPES = (
-    "app_mentions:read,assistant:write,channels:history,channels:read,chat:write,commands,groups:history,"
-    "groups:read,im:history,im:read,im:write,reactions:read,reactions:write,users:read,usergroups:read"
+    "app_mentions:read,assistant:write,channels:history,channels:read,chat:write,commands,files:read,"
+    "groups:history,groups:read,im:history,im:read,im:write,reactions:read,reactions:write,users:read,usergroups:read"
 )
 
 MAX_STACKED_VIEWS = 3
@@ -158,6 +159,7 @@ class WorkspaceCore:
         self._channels: dict[str, Channel] = {}
         self._messages: dict[str, dict[str, Message]] = {}
         self._ephemerals: list[Ephemeral] = []
+        self._files: dict[str, SlackFile] = {}  # files people uploaded (api_files.py)
         self._views: dict[str, View] = {}
         self._home_views: dict[str, View] = {}
         # User groups (Slack "subteams"): id → (handle, member ids, enabled).

@@ -15,12 +15,14 @@ from ..model import (
     Delivery,
     Ephemeral,
     Message,
+    SlackFile,
 )
+from .api_files import FilesApi
 from .api_reactions import ReactionsApi
 from .api_views import ViewsApi
 
 
-class PeopleActions(ReactionsApi, ViewsApi):
+class PeopleActions(ReactionsApi, ViewsApi, FilesApi):
     def post_message(
         self,
         channel: str,
@@ -30,9 +32,12 @@ class PeopleActions(ReactionsApi, ViewsApi):
         thread_ts: str | None = None,
         blocks: list[dict[str, Any]] | None = None,
         reply_broadcast: bool = False,
+        files: list[SlackFile | str] | None = None,
     ) -> Message:
         """A person posts a message (in a channel, a DM or a thread). The app gets `message` and, when the text
-        mentions the bot outside a DM, also `app_mention` with the same ts and a different event_id."""
+        mentions the bot outside a DM, also `app_mention` with the same ts and a different event_id. With `files`
+        (from add_file, or their ids) the message shares them: `message` has subtype `file_share`, and both events
+        carry the file objects."""
         with self.lock:
             channel_obj = self.channel(channel)
             author = self.user(user)
@@ -55,8 +60,9 @@ class PeopleActions(ReactionsApi, ViewsApi):
                 blocks=blocks if blocks is not None else bk.rich_text_blocks(text, secrets.token_hex(3)),
                 thread_ts=parent.ts if parent else None,
                 parent_user_id=parent.user if parent else None,
-                subtype="thread_broadcast" if parent and reply_broadcast else None,
+                subtype="thread_broadcast" if parent and reply_broadcast else ("file_share" if files else None),
                 client_msg_id=str(uuid.uuid4()),
+                files=self._shared_files(files, channel_obj.id) if files else None,
             )
             self._store_message(msg)
             self._emit_event(self._message_event(msg, channel_obj), channel_obj)
@@ -79,9 +85,16 @@ class PeopleActions(ReactionsApi, ViewsApi):
         self._notify()
         return msg
 
-    def send_dm(self, text: str, *, user: str = "alice", thread_ts: str | None = None) -> Message:
+    def send_dm(
+        self,
+        text: str,
+        *,
+        user: str = "alice",
+        thread_ts: str | None = None,
+        files: list[SlackFile | str] | None = None,
+    ) -> Message:
         """A person writes to the bot in their DM (the app gets `message` with channel_type `im`)."""
-        return self.post_message(self.open_dm(user), text, user=user, thread_ts=thread_ts)
+        return self.post_message(self.open_dm(user), text, user=user, thread_ts=thread_ts, files=files)
 
     def add_reaction(self, channel: str, ts: str, name: str, *, user: str = "alice") -> Delivery | None:
         """A person reacts; the app gets `reaction_added` whose item carries only channel and ts."""
