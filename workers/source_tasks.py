@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 
 from core import db
-from core.errors import AnswerloopError
 from core.settings import get_settings
 from workers.celery_app import celery_app
 from workers.embeddings import get_embedder
@@ -37,7 +36,7 @@ def sync_due_sources() -> str:
         except sources.SyncBusy:
             outcomes.append(f"{name}: busy elsewhere")
             continue
-        except (AnswerloopError, OSError) as exc:
+        except Exception as exc:  # recorded on the source (kb sources list); the next source still syncs
             log.warning("source sync failed", extra={"source": name, "error": str(exc)[:300]})
             outcomes.append(f"{name}: failed")
             continue
