@@ -1,8 +1,10 @@
-"""`answerloop prompts`: prompt versions of one workspace — list, show, diff, activate, rollback, review, export."""
+"""`answerloop prompts`: prompt versions of one workspace — list, show, diff, activate, rollback, review, export,
+and canary tests (canary, promote; rollback ends one)."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -10,25 +12,30 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli.admin import Actor, Team, acting_admin, admin_db_url, prompt_scope, shorten
+from cli.admin import Actor, Team, acting_admin, admin_db_url, parse_since, prompt_scope, shorten, workspace_scope
 from cli.output import console, err_console
 from core import db
+from feedback import canary
 from feedback import prompt_versions as pv
+from feedback.stats import version_stats
 
 prompts_app = typer.Typer(
-    help="Prompt versions: list, show, diff, activate, rollback, approve, export.", no_args_is_help=True
+    help="Prompt versions: list, show, diff, activate, rollback, approve, export, canary, promote.",
+    no_args_is_help=True,
 )
 
 
 @prompts_app.command("list")
 def prompts_list(team: Team = None) -> None:
-    """Prompt versions of the workspace (and the shared seed), newest first; * marks its active one."""
+    """Prompt versions of the workspace (and the shared seed), newest first; * marks its active one, N% a canary."""
     with db.connect(admin_db_url()) as conn:
-        versions = pv.list_versions(conn, prompt_scope(conn, team))
+        scope = prompt_scope(conn, team)
+        versions = pv.list_versions(conn, scope)
+        test = canary.running(conn, scope)
     table = Table("", "version", "created", "author", "parent", "demos", "held-out score", "review", "note")
     for v in versions:
         table.add_row(
-            "*" if v.active else "",
+            "*" if v.active else f"{test.percent:g}%" if test and test.version_id == v.id else "",
             f"v{v.id}",
             f"{v.created_at:%Y-%m-%d %H:%M}",
             v.author + (" (shared)" if v.shared else ""),
@@ -42,11 +49,26 @@ def prompts_list(team: Team = None) -> None:
 
 
 @prompts_app.command("show")
-def prompts_show(version: Annotated[int, typer.Argument(help="Version id.")], team: Team = None) -> None:
-    """One version's instructions, few-shot examples and parameters (JSON)."""
+def prompts_show(
+    version: Annotated[int, typer.Argument(help="Version id.")],
+    since: Annotated[str, typer.Option(help="Live figures from: 30d, 2w, 12h or a date.")] = "30d",
+    team: Team = None,
+) -> None:
+    """One version's instructions, few-shot examples and parameters, its running canary and its live figures
+    (👍 rate, "I don't know" rate, grounding pass rate, latency p50, with counts and 95% intervals) as JSON."""
+    start = parse_since(since) or datetime.now(UTC) - timedelta(days=30)
     with db.connect(admin_db_url()) as conn:
-        v = pv.get_version(conn, version, prompt_scope(conn, team))
-    print(json.dumps(pv.export(v), indent=2))
+        scope = prompt_scope(conn, team)
+        v = pv.get_version(conn, version, scope)
+        active = pv.active_version_id(conn, scope)
+        test = canary.running(conn, scope)
+        live = version_stats(conn, start, workspace_scope(conn, team), version)
+    shown = pv.export(v) | {
+        "active": v.id == active,
+        "canary": test.as_dict() if test is not None and test.version_id == version else None,
+        "live": {"since": start.isoformat(), **(live[0].as_dict() if live else {"questions": 0})},
+    }
+    print(json.dumps(shown, indent=2))
 
 
 @prompts_app.command("diff")
@@ -91,12 +113,57 @@ def prompts_activate(
 def prompts_rollback(
     reason: Annotated[str, typer.Option(help="Why (recorded).")] = "", actor: Actor = "", team: Team = None
 ) -> None:
-    """Move the workspace's active pointer back to the version that was active before."""
+    """End the workspace's canary (everyone back on the active version); with no canary running, move the active
+    pointer back to the version that was active before."""
     with db.connect(admin_db_url()) as conn:
         scope = prompt_scope(conn, team)
-        current, target = pv.rollback(conn, acting_admin(actor, scope), reason=reason, scope=scope)
+        who = acting_admin(actor, scope)
+        ended = canary.end(conn, who, scope=scope, reason=reason)
+        if ended is None:
+            current, target = pv.rollback(conn, who, reason=reason, scope=scope)
         conn.commit()
+    if ended is not None:
+        console.print(
+            f"canary of v{ended.canary.version_id} ended: every question is answered with v{ended.active} again"
+        )
+        return
     console.print(f"rolled back: v{target} is active again (was v{current})")
+
+
+@prompts_app.command("canary")
+def prompts_canary(
+    version: Annotated[int, typer.Argument(help="The version to try on a share of askers.")],
+    percent: Annotated[float, typer.Option("--percent", "-p", help="Share of askers (0-100], sticky per asker.")],
+    reason: Annotated[str, typer.Option(help="Why (recorded).")] = "",
+    actor: Actor = "",
+    team: Team = None,
+) -> None:
+    """Serve a version to a share of the workspace's askers (the same people keep it); again with another
+    --percent changes the share. `prompts show V` and `stats --by-version` compare it; `prompts promote V` or
+    `prompts rollback` ends it."""
+    with db.connect(admin_db_url()) as conn:
+        scope = prompt_scope(conn, team)
+        previous = canary.start(conn, version, percent, acting_admin(actor, scope), scope=scope, reason=reason)
+        active = pv.active_version_id(conn, scope)
+        conn.commit()
+    was = f" (was {previous:g}%)" if previous is not None else ""
+    console.print(f"v{version} answers {percent:g}% of askers{was}; the others keep v{active}")
+
+
+@prompts_app.command("promote")
+def prompts_promote(
+    version: Annotated[int, typer.Argument(help="The version in a canary.")],
+    reason: Annotated[str, typer.Option(help="Why (recorded).")] = "",
+    actor: Actor = "",
+    team: Team = None,
+) -> None:
+    """End the workspace's canary by making its version the active one for everyone."""
+    with db.connect(admin_db_url()) as conn:
+        scope = prompt_scope(conn, team)
+        previous = pv.active_version_id(conn, scope)
+        canary.promote(conn, version, acting_admin(actor, scope), scope=scope, reason=reason)
+        conn.commit()
+    console.print(f"v{version} promoted: active for every question (was v{previous}); its canary has ended")
 
 
 @prompts_app.command("approve")

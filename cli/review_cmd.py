@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
@@ -14,14 +14,26 @@ from cli.admin import Team, admin_db_url, prompt_scope, shorten, workspace_scope
 from cli.output import console
 from core import db
 from feedback.audit import recent_actions
+from feedback.stats import Rate
 
 review_app = typer.Typer(help="Read what the bot answered.", no_args_is_help=True)
 
 
-def stats_command(weeks: Annotated[int, typer.Option(help="How many weeks back.")] = 8, team: Team = None) -> None:
-    """Questions, answered vs "I don't know", and 👍/👎 rate by week and prompt version."""
+def stats_command(
+    weeks: Annotated[int, typer.Option(help="How many weeks back.")] = 8,
+    by_version: Annotated[
+        bool, typer.Option("--by-version", help="Per prompt version, with counts and 95% intervals (a canary).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="With --by-version: JSON.")] = False,
+    team: Team = None,
+) -> None:
+    """Questions, answered vs "I don't know", and 👍/👎 rate by week and prompt version; --by-version: live 👍 rate,
+    "I don't know" rate, grounding pass rate and latency p50 per version over the whole window."""
     from feedback.stats import weekly_stats
 
+    if by_version:
+        _stats_by_version(weeks, as_json, team)
+        return
     with db.connect(admin_db_url()) as conn:
         rows = weekly_stats(conn, weeks, workspace_scope(conn, team))
     if not rows:
@@ -40,6 +52,43 @@ def stats_command(weeks: Annotated[int, typer.Option(help="How many weeks back."
             f"{r['up_rate']:.0%}" if r["up_rate"] is not None else "–",
             str(r["corrections"]),
         )
+    console.print(table)
+
+
+def _rate(r: Rate) -> str:
+    if r.value is None or r.low is None or r.high is None:
+        return "– (0)"
+    return f"{r.value:.0%} [{r.low:.0%}–{r.high:.0%}] ({r.hits}/{r.n})"
+
+
+def _stats_by_version(weeks: int, as_json: bool, team: str | None) -> None:
+    from feedback import canary
+    from feedback import prompt_versions as pv
+    from feedback.stats import version_stats
+
+    since = datetime.now(UTC) - timedelta(weeks=weeks)
+    with db.connect(admin_db_url()) as conn:
+        scope = prompt_scope(conn, team)
+        rows = version_stats(conn, since, workspace_scope(conn, team))
+        active, test = pv.active_version_id(conn, scope), canary.running(conn, scope)
+    roles = {active: "active"} | ({test.version_id: f"canary {test.percent:g}%"} if test else {})
+    if as_json:
+        out = [r.as_dict() | {"role": roles.get(r.version, "")} for r in rows]
+        print(json.dumps({"since": since.isoformat(), "versions": out}))
+        return
+    if not rows:
+        console.print(f"no questions in the last {weeks} week(s)")
+        return
+    table = Table(
+        "version", "questions", "👍 rate [95% CI] (votes)", "I don't know", "grounding pass", "latency p50 ms [95% CI]",
+        title=f"Per prompt version since {since:%Y-%m-%d}",
+    )  # fmt: skip
+    for r in rows:
+        lat = r.latency_ms
+        latency = f"{lat.value:.0f} [{lat.low:.0f}–{lat.high:.0f}] (n={lat.n})" if lat.value is not None else "–"
+        role = f" ({roles[r.version]})" if r.version in roles else ""
+        table.add_row(f"v{r.version}{role}", str(r.questions), _rate(r.up), _rate(r.dont_know), _rate(r.grounding),
+                      latency)  # fmt: skip
     console.print(table)
 
 

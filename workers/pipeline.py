@@ -13,7 +13,8 @@ from typing import Any, NotRequired, TypedDict
 from core import db
 from core.errors import InvalidQuestion
 from core.settings import Settings, get_settings
-from feedback.prompt_versions import AnsweringParams, PromptVersion, active_version_for
+from feedback.canary import serving_version
+from feedback.prompt_versions import AnsweringParams, PromptVersion
 from guardrails.dont_know import ClosestDoc, dont_know_message
 from guardrails.followup import ThreadContext, Turn
 from guardrails.grounding import CitationRef, GroundingVerdict, check_grounding, skipped
@@ -218,8 +219,10 @@ class Pipeline:
         exclude_documents: Sequence[int] = (),
         team_id: str = "",
         thread: ThreadContext | None = None,
+        asker: str = "",
     ) -> AnswerResult:
-        """`thread`: the Slack thread a follow-up was asked in; it is then asked as its standalone question."""
+        """`thread`: the Slack thread a follow-up was asked in; it is then asked as its standalone question.
+        `asker`: the Slack user id, which decides whether a running canary's version answers (feedback.canary)."""
         question = validate_question(question, self.settings.max_question_chars)
         timer = _Timer()
         with timer.stage("guard_in"):
@@ -231,7 +234,7 @@ class Pipeline:
         query_text = without_placeholders(asked.question)  # placeholders are not search terms
         # The connection is held for retrieval only, never while a model is thinking.
         with db.connection(self.database_url) as conn:
-            version = version or active_version_for(conn, team_id)  # the workspace's own, else the seed
+            version = version or serving_version(conn, team_id, asker)  # a canary's, the workspace's or the seed
             with timer.stage("embed"):
                 vector = self.embedder.embed([query_text])[0] if self.embedder.dim and query_text else None
             with timer.stage("retrieve"):

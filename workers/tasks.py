@@ -113,6 +113,7 @@ def _answer(self, key: RequestKey) -> str:
             interaction_id=request.interaction_id,
             team_id=team_id,
             thread=thread,
+            asker=request.user_id,  # a running canary is sticky per asker
         )
         text, blocks = answer_message(result, pii=request.pii, expert=channel.expert)
         if streaming:  # only now, with grounding passed: no unverified text is ever shown
@@ -172,6 +173,7 @@ def _answer_privately(settings, request: ClaimedRequest, collections: list[str],
             source="slack_private",
             interaction_id=uuid.uuid5(key.interaction_id(), "private"),
             team_id=key.team_id,
+            asker=request.user_id,
         )
         if result.status != "answered":
             return

@@ -1,0 +1,183 @@
+"""Canary tests of a prompt version: a candidate answers a share of a workspace's askers, the rest keep the active
+version, until `promote` makes it active for everyone or `end` (rollback) sends everyone back.
+
+Who gets the candidate is sticky per asker: a stable hash of the canary's version, the asker's workspace and user
+id puts each asker in one of 10,000 buckets, and buckets below percent × 100 get the candidate. The same person
+always gets the same version (a conversation never flips between versions); raising the share keeps everyone
+already in it; a new canary (another version) draws a different group, so the same people are not always the
+ones trying new versions. A question without a known asker (command line, batch, the retune's own runs) gets the
+active version. The version that answered is recorded on every interaction (`interactions.prompt_version_id`),
+which is what `stats --by-version` compares.
+
+One canary at most per prompt scope (migration 0019); every change is an `admin_actions` row with the scope.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from core.db import Conn
+from core.errors import AnswerloopError
+from feedback import prompt_versions as pv
+from feedback.audit import record_action
+
+BUCKETS = 10_000
+
+
+@dataclass(frozen=True)
+class Canary:
+    id: int
+    scope: str
+    version_id: int
+    percent: float
+    started_by: str
+    started_at: datetime
+
+    def as_dict(self) -> dict:
+        return {
+            "version": self.version_id,
+            "percent": self.percent,
+            "started_by": self.started_by,
+            "started_at": self.started_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class Ended:
+    """A canary that was ended, and the version everyone is answered with now."""
+
+    canary: Canary
+    outcome: str  # promoted | rolled_back
+    active: int
+
+
+def bucket(version_id: int, team_id: str, user_id: str) -> int:
+    """The asker's bucket (0..9,999) for a canary of `version_id`: the same for the same three, always."""
+    digest = hashlib.sha256(f"{version_id}:{team_id}:{user_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % BUCKETS
+
+
+def in_canary(canary: Canary, team_id: str, user_id: str) -> bool:
+    return bool(user_id) and bucket(canary.version_id, team_id, user_id) < round(canary.percent * BUCKETS / 100)
+
+
+def _canary(row: dict) -> Canary:
+    return Canary(
+        id=row["id"],
+        scope=row["team_id"],
+        version_id=row["version_id"],
+        percent=float(row["percent"]),
+        started_by=row["started_by"],
+        started_at=row["started_at"],
+    )
+
+
+def running(conn: Conn, scope: str, *, lock: bool = False) -> Canary | None:
+    """The scope's running canary, if any."""
+    row = conn.execute(
+        "SELECT id, team_id, version_id, percent, started_by, started_at FROM prompt_canaries "
+        "WHERE team_id = %s AND ended_at IS NULL" + (" FOR UPDATE" if lock else ""),
+        (scope,),
+    ).fetchone()
+    return _canary(row) if row else None
+
+
+def serving_version(conn: Conn, team_id: str | None, user_id: str = "") -> pv.PromptVersion:
+    """The version a question from this asker is answered with: the canary's when the asker's bucket is in its
+    share, else the workspace's active version (its own, else the shared seed)."""
+    scope = pv.scope_of(conn, team_id)
+    canary = running(conn, scope)
+    if canary is not None and in_canary(canary, team_id or "", user_id):
+        return pv.get_version(conn, canary.version_id, scope)
+    return pv.active_version(conn, scope)
+
+
+def _check_percent(percent: float) -> Decimal:
+    if not 0 < percent <= 100:
+        raise AnswerloopError(
+            f"--percent {percent:g} is not a share of traffic.",
+            hint="Give a percentage above 0 and at most 100, e.g. --percent 10.",
+        )
+    return Decimal(str(round(percent, 2)))
+
+
+def _lock_scope(conn: Conn, scope: str) -> None:
+    """Serialises canary changes of one scope (the first one has no row to lock)."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext('prompt_canary:' || %s))", (scope,))
+
+
+def start(conn: Conn, version_id: int, percent: float, actor: str, *, scope: str, reason: str = "") -> float | None:
+    """Serve `version_id` to `percent` of the scope's askers. Starting it again with another share changes the
+    share (askers already in it stay in it when it grows). Returns the previous share, or None for a new canary."""
+    share = _check_percent(percent)
+    pv.get_version(conn, version_id, scope)  # "does not exist" for unknown ids and other workspaces' versions
+    _lock_scope(conn, scope)
+    active = pv.active_version_id(conn, scope)
+    if version_id == active:
+        raise AnswerloopError(
+            f"v{version_id} is already the active version: every question is answered with it.",
+            hint="A canary tries a version that is not active yet; `answerloop prompts list` shows them.",
+        )
+    current = running(conn, scope, lock=True)
+    if current is not None and current.version_id != version_id:
+        raise AnswerloopError(
+            f"v{current.version_id} is already in a canary ({current.percent:g}% of askers).",
+            hint=f"End it first: `answerloop prompts promote {current.version_id}` or `answerloop prompts rollback`.",
+        )
+    details: dict = {"team": scope, "percent": float(share), "active": active, "reason": reason}
+    if current is None:
+        conn.execute(
+            "INSERT INTO prompt_canaries (team_id, version_id, percent, started_by) VALUES (%s, %s, %s, %s)",
+            (scope, version_id, share, actor),
+        )
+    else:
+        conn.execute("UPDATE prompt_canaries SET percent = %s WHERE id = %s", (share, current.id))
+        details["previous_percent"] = current.percent
+    record_action(conn, actor, "prompts.canary", f"v{version_id}", details)
+    return current.percent if current else None
+
+
+def _finish(conn: Conn, canary: Canary, actor: str, outcome: str, reason: str) -> None:
+    conn.execute(
+        "UPDATE prompt_canaries SET ended_at = now(), ended_by = %s, outcome = %s WHERE id = %s",
+        (actor, outcome, canary.id),
+    )
+    details = {"team": canary.scope, "outcome": outcome, "percent": canary.percent, "reason": reason}
+    record_action(conn, actor, "prompts.canary_end", f"v{canary.version_id}", details)
+
+
+def promote(conn: Conn, version_id: int, actor: str, *, scope: str, reason: str = "") -> Ended:
+    """End the scope's canary of `version_id` by making it the active version for everyone (a retuned candidate
+    waiting for review is approved as it is promoted)."""
+    pv.get_version(conn, version_id, scope)
+    _lock_scope(conn, scope)
+    canary = running(conn, scope, lock=True)
+    if canary is None or canary.version_id != version_id:
+        now = f"v{canary.version_id} is" if canary else "no version is"
+        raise AnswerloopError(
+            f"v{version_id} is not in a canary ({now}).",
+            hint=f"`answerloop prompts canary {version_id} --percent 10` starts one; "
+            f"`answerloop prompts activate {version_id}` activates it for everyone at once.",
+        )
+    note = reason or f"canary at {canary.percent:g}% promoted"
+    if pv.active_version_id(conn, scope) != version_id:
+        if pv.review_status(conn, version_id) == "pending":
+            pv.approve(conn, version_id, actor, note, scope=scope)
+        else:
+            pv.activate(conn, version_id, actor, reason=note, kind="promote", scope=scope)
+    _finish(conn, canary, actor, "promoted", note)
+    return Ended(canary, "promoted", version_id)
+
+
+def end(conn: Conn, actor: str, *, scope: str, reason: str = "") -> Ended | None:
+    """Roll the scope's canary back: everyone is answered with the active version again (the pointer does not
+    move). None when no canary runs."""
+    _lock_scope(conn, scope)
+    canary = running(conn, scope, lock=True)
+    if canary is None:
+        return None
+    _finish(conn, canary, actor, "rolled_back", reason or f"canary of v{canary.version_id} rolled back")
+    return Ended(canary, "rolled_back", pv.active_version_id(conn, scope))
