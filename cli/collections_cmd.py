@@ -15,6 +15,7 @@ from core.bootstrap import ready_database
 from core.errors import AnswerloopError, NotFound
 from core.settings import get_settings
 from feedback.audit import record_action
+from workers.kb import verified
 
 collections_app = typer.Typer(help="Collections: owning workspace and visibility.", no_args_is_help=True)
 _CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,}$")
@@ -35,6 +36,9 @@ def collections_set(
         list[str] | None, typer.Option("--usergroup", help="Restricted to members of this user group (S…).")
     ] = None,
     team: Annotated[str | None, typer.Option(help="The workspace that owns it (T…); needed with several.")] = None,
+    review_days: Annotated[
+        int | None, typer.Option("--review-days", help="Days until its verified answers are due for review (90).")
+    ] = None,
     actor: admin.Actor = "",
 ) -> None:
     """Set a collection's owner and visibility; options not given keep their value."""
@@ -67,12 +71,18 @@ def collections_set(
             "team_id = coalesce(%s, team_id), access_updated_by = %s WHERE name = %s",
             (new_visibility, list(channels), list(groups), team, actor, name),
         )
+        if review_days is not None:
+            moved = verified.set_review_days(conn, name, review_days)
+            console.print(
+                f"{name}: verified answers due for review {review_days} days after verification ({moved} moved)"
+            )
         record_action(
             conn,
             actor,
             "collections.set",
             name,
-            {"visibility": new_visibility, "channels": list(channels), "usergroups": list(groups), "team": team},
+            {"visibility": new_visibility, "channels": list(channels), "usergroups": list(groups), "team": team}
+            | ({"review_days": review_days} if review_days is not None else {}),
         )
         conn.commit()
     readers = ", ".join([*channels, *groups])

@@ -97,6 +97,10 @@ def labels_approve(
         str | None, typer.Option(help="Publish approved corrections into this collection (default: the cited one).")
     ] = None,
     note: Annotated[str, typer.Option(help="Why (recorded).")] = "",
+    owner: Annotated[
+        str | None,
+        typer.Option(help="Slack user id (U…) who owns the verified answers and reviews them (default: you)."),
+    ] = None,
     actor: Actor = "",
     team: Team = None,
 ) -> None:
@@ -111,11 +115,14 @@ def labels_approve(
         actor = acting_admin(actor, team)
         if collection is not None and team is not None:
             _own_collection(conn, collection, team)
+        owner = verified.check_owner(owner) if owner is not None else None
         for label_id in label_ids:
             label = labels_mod.review(conn, label_id, "approved", actor, note, team=team)
             if label["kind"] == "correction":
                 embedder = embedder or get_embedder(settings)
-                doc = verified.publish(conn, label, embedder=embedder, approved_by=actor, collection=collection)
+                doc = verified.publish(
+                    conn, label, embedder=embedder, approved_by=actor, collection=collection, owner=owner
+                )
                 console.print(f"label {label_id} approved: verified answer published (document {doc})")
             else:
                 console.print(f"label {label_id} approved")

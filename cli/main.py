@@ -21,6 +21,7 @@ from cli.retune_cmd import eval_command, retune_app
 from cli.review_cmd import audit_command, review_app, stats_command
 from cli.services_cmd import beat, bot, worker
 from cli.slack_cmd import slack_app
+from cli.verified_cmd import verified_app
 from core import db
 from core.errors import AnswerloopError
 from core.logs import configure_logging
@@ -40,6 +41,7 @@ app.add_typer(prompts_app, name="prompts")
 app.add_typer(retune_app, name="retune")
 app.add_typer(review_app, name="review")
 app.add_typer(slack_app, name="slack")
+app.add_typer(verified_app, name="verified")
 for command in (ask, demo, bot, worker, beat):
     app.command()(command)
 app.command("eval")(eval_command)

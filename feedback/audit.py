@@ -15,12 +15,13 @@ def record_action(conn: Conn, actor: str, action: str, target: str, details: dic
 
 
 def recent_actions(conn: Conn, limit: int = 50, team: str | None = None, scope: str | None = None) -> list[dict]:
-    """The latest admin actions; with `team`, only that workspace's: reviews of its labels, and prompt moves and
-    reviews in its prompt scope (`scope`, recorded as `details.team`). Install-wide actions (key rotation) are no
-    workspace's."""
+    """The latest admin actions; with `team`, only that workspace's: reviews of its labels and changes of its
+    verified answers (target `verified:<label id>`), and prompt moves and reviews in its prompt scope (`scope`,
+    recorded as `details.team`). Install-wide actions (key rotation) are no workspace's."""
     return conn.execute(
         "SELECT a.actor, a.action, a.target, a.details, a.at FROM admin_actions a "
-        "LEFT JOIN labels l ON a.target LIKE 'label:%%' AND l.id::text = substr(a.target, 7) "
+        "LEFT JOIN labels l ON l.id::text = CASE WHEN a.target LIKE 'label:%%' THEN substr(a.target, 7) "
+        "WHEN a.target LIKE 'verified:%%' THEN substr(a.target, 10) END "
         "WHERE %(team)s::text IS NULL OR l.team_id = %(team)s "
         "OR (a.action LIKE 'prompts.%%' AND a.details->>'team' = coalesce(%(scope)s, %(team)s)) "
         "ORDER BY a.id DESC LIMIT %(limit)s",

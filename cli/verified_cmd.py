@@ -1,0 +1,157 @@
+"""`answerloop verified list|show|retire|reassign`: the verified answers of one workspace, who owns them, when
+they are due for review, and which were based on documents that changed since they were approved."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from cli.admin import Actor, Team, acting_admin, admin_db_url, shorten, workspace_scope
+from cli.output import console
+from core import db
+from workers.kb import verified
+from workers.kb.verified import VerifiedAnswer
+
+verified_app = typer.Typer(
+    help="Verified answers: owners, review dates, changed sources; retire or reassign.", no_args_is_help=True
+)
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class Status(StrEnum):
+    active = "active"
+    retired = "retired"
+    all = "all"
+
+
+FormatOption = Annotated[Format, typer.Option("--format", help="table or json.")]
+
+
+def _asked(a: VerifiedAnswer) -> str:
+    """What became of this period's review DM."""
+    if a.notice.get("error"):
+        return f"can't DM: {a.notice['error']}"
+    if a.notice.get("ts") and a.notified_for == a.review_after:
+        return f"asked {str(a.notice.get('at', ''))[:10]}"
+    return "–"
+
+
+def _state(a: VerifiedAnswer) -> str:
+    colour = {"current": "green", "retired": "dim"}.get(a.state, "yellow")
+    return f"[{colour}]{a.state}[/]"
+
+
+@verified_app.command("list")
+def verified_list(
+    status: Annotated[Status, typer.Option(help="active, retired or all.")] = Status.active,
+    due: Annotated[bool, typer.Option("--due", help="Only those flagged for review.")] = False,
+    fmt: FormatOption = Format.table,
+    team: Team = None,
+) -> None:
+    """Verified answers, those due for review first."""
+    with db.connect(admin_db_url()) as conn:
+        rows = verified.list_answers(
+            conn,
+            team=workspace_scope(conn, team),
+            status=None if status is Status.all else status.value,
+            needs_review=due,
+        )
+    if fmt is Format.json:
+        print(json.dumps([a.as_json() for a in rows], indent=2, default=str))
+        return
+    if not rows:
+        console.print("no verified answers match")
+        return
+    table = Table("id", "collection", "question", "owner", "last verified", "review after", "state", "review DM")
+    for a in rows:
+        table.add_row(
+            str(a.id),
+            escape(a.collection),
+            escape(shorten(a.question, 50)),
+            escape(a.owner),
+            f"{a.verified_at:%Y-%m-%d}",
+            f"{a.review_after:%Y-%m-%d}" if a.status == "active" else "–",
+            _state(a),
+            escape(_asked(a)),
+        )
+    console.print(table)
+
+
+@verified_app.command("show")
+def verified_show(
+    answer_id: Annotated[int, typer.Argument(help="Verified answer id (the id of its approved correction).")],
+    fmt: FormatOption = Format.table,
+    team: Team = None,
+) -> None:
+    """One verified answer: its question and answer, owner, review dates and sources."""
+    with db.connect(admin_db_url()) as conn:
+        a = verified.get(conn, answer_id, workspace_scope(conn, team))
+    if fmt is Format.json:
+        print(json.dumps(a.as_json(), indent=2, default=str))
+        return
+    console.print(f"[bold]verified answer {a.id}[/]  {_state(a)} · collection {escape(a.collection)}")
+    console.print(f"[bold]question[/] {escape(a.question)}")
+    console.print(f"[bold]answer[/] {escape(a.answer)}")
+    console.print(
+        f"owner {escape(a.owner)}" + ("" if a.owner_is_slack_user else " [yellow](not a Slack user: no review DM)[/]")
+    )
+    console.print(
+        f"verified by {escape(a.verified_by)}, approved by {escape(a.approved_by)} on {a.created_at:%Y-%m-%d}"
+    )
+    console.print(f"last verified {a.verified_at:%Y-%m-%d} · review after {a.review_after:%Y-%m-%d}")
+    if a.status == "retired":
+        console.print(f"retired by {escape(a.retired_by or '')} on {a.retired_at:%Y-%m-%d}")
+    console.print(f"review DM: {escape(_asked(a))}")
+    for s in a.sources:
+        mark = {"unchanged": "[green]unchanged[/]", "changed": "[yellow]changed since approval[/]"}.get(
+            s.state, "[red]removed since approval[/]"
+        )
+        console.print(f"  source: {escape(s.title)} ({escape(s.collection)}/{escape(s.source_path)}) {mark}")
+    if not a.sources:
+        console.print("  [dim]no cited documents (made from an expert's reply or an uncited answer)[/]")
+    if a.permalink:
+        console.print(f"[dim]{a.permalink}[/]")
+
+
+@verified_app.command("retire")
+def verified_retire(
+    answer_ids: Annotated[list[int], typer.Argument(help="Verified answer ids.")],
+    note: Annotated[str, typer.Option(help="Why (recorded).")] = "",
+    actor: Actor = "",
+    team: Team = None,
+) -> None:
+    """Stop answering from verified answers (kept for the record; approving the correction again restores one)."""
+    with db.connect(admin_db_url()) as conn:
+        team = workspace_scope(conn, team)
+        actor = acting_admin(actor, team)
+        for answer_id in answer_ids:
+            verified.retire(conn, answer_id, actor, note, team=team)
+            conn.commit()
+            console.print(f"verified answer {answer_id} retired: no longer used to answer")
+
+
+@verified_app.command("reassign")
+def verified_reassign(
+    answer_ids: Annotated[list[int], typer.Argument(help="Verified answer ids.")],
+    owner: Annotated[str, typer.Option("--owner", help="The new owner's Slack user id (U…).")],
+    actor: Actor = "",
+    team: Team = None,
+) -> None:
+    """Give verified answers a new owner, who is asked to review them when they are due."""
+    with db.connect(admin_db_url()) as conn:
+        team = workspace_scope(conn, team)
+        actor = acting_admin(actor, team)
+        for answer_id in answer_ids:
+            a = verified.reassign(conn, answer_id, owner, actor, team=team)
+            conn.commit()
+            due = " (review due: they will be asked)" if a.needs_review else ""
+            console.print(f"verified answer {answer_id} now owned by {a.owner}{due}")

@@ -1,0 +1,110 @@
+"""Block Kit of a verified answer's review: the DM its owner gets (Still correct / Update / Retire), what the
+message becomes once a button was used, and the note an answer served from it carries past its review date."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from workers.kb.verified import VerifiedAnswer
+from workers.slack_blocks import escape
+
+STILL_CORRECT = "verified_still_correct"
+UPDATE = "verified_update"
+RETIRE = "verified_retire"
+ACTIONS = (STILL_CORRECT, UPDATE, RETIRE)
+_EXCERPT = 1200  # of the answer in the DM: enough to judge it, well under a section's 3,000
+
+
+def last_verified_note(day: str) -> str:
+    """What an answer served from a verified answer past its review date says under its sources."""
+    return f":hourglass_flowing_sand: From a verified answer last verified on {day}; its owner is asked to review it."
+
+
+def _day(when: datetime) -> str:
+    return f"{when:%Y-%m-%d}"
+
+
+def _cut(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def review_request(answer: VerifiedAnswer) -> tuple[str, list[dict]]:
+    """(fallback text, blocks) of the DM asking the owner whether a verified answer still holds."""
+    why = []
+    if answer.review_due:
+        why.append(f"it was last verified on {_day(answer.verified_at)} (review due {_day(answer.review_after)})")
+    changed = answer.changed_sources
+    if changed:
+        why.append("a document it was based on has changed since it was approved")
+    text = f"Please review verified answer {answer.id}: " + " and ".join(why or ["its review is due"]) + "."
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=f":mag: *Is this verified answer still correct?* {escape(text)}")),
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f"*Question*\n{escape(_cut(answer.question, 500))}\n"
+                f"*Answer*\n{escape(_cut(answer.answer, _EXCERPT))}"
+            )
+        ),
+    ]
+    if changed:
+        lines = [
+            f"• {escape(s.title or s.source_path)} (`{escape(s.source_path)}`): "
+            + ("removed" if s.state == "removed" else "changed")
+            for s in changed[:10]
+        ]
+        blocks.append(
+            SectionBlock(text=MarkdownTextObject(text="*Sources changed since approval*\n" + "\n".join(lines)))
+        )
+    blocks.append(
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=f"Collection `{escape(answer.collection)}` · verified by {escape(answer.verified_by)} · "
+                    f"you own it. Until you decide, I keep answering from it, marked “last verified on "
+                    f"{_day(answer.verified_at)}”."
+                )
+            ]
+        )
+    )
+    value = str(answer.id)
+    blocks.append(
+        ActionsBlock(
+            block_id=f"verified_review-{answer.id}",
+            elements=[
+                ButtonElement(text="Still correct", action_id=STILL_CORRECT, value=value, style="primary"),
+                ButtonElement(text="Update", action_id=UPDATE, value=value),
+                ButtonElement(
+                    text="Retire",
+                    action_id=RETIRE,
+                    value=value,
+                    style="danger",
+                    confirm=ConfirmObject(
+                        title="Retire this verified answer?",
+                        text="I will stop answering from it. An admin can bring it back by approving it again.",
+                        confirm="Retire",
+                        deny="Keep it",
+                    ),
+                ),
+            ],
+        )
+    )
+    return text, [b.to_dict() for b in blocks]
+
+
+def review_outcome(answer: VerifiedAnswer, outcome: str) -> tuple[str, list[dict]]:
+    """The DM once decided: the question and what was done, without the buttons (decided once)."""
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=f"*Question*\n{escape(_cut(answer.question, 500))}")),
+        ContextBlock(elements=[MarkdownTextObject(text=escape(outcome))]),
+    ]
+    return outcome, [b.to_dict() for b in blocks]

@@ -1,0 +1,121 @@
+"""The review DMs of verified answers: the beat sends `request_due_reviews` to the ingest queue every hour; the
+worker that gets it asks the owner of each answer flagged for review (past its date, or a cited document changed)
+— conversations.open, then chat.postMessage with *Still correct* / *Update* / *Retire* — at most once per review
+period. One tick at a time (a Postgres advisory lock); each answer is claimed in Postgres before its DM goes out,
+so two ticks, or a redelivered one, never ask twice. A DM Slack refuses for good (no such user, a deactivated
+account, an owner who is no Slack user) is recorded on the answer and shown by `verified list`/`show` until it is
+reassigned; one that fails for now (rate limit, Slack or the network down) is released for the next tick."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from core import db
+from core.errors import ConfigError
+from core.settings import get_settings
+from core.slack_client import web_client
+from workers.celery_app import celery_app
+from workers.kb import verified
+from workers.slack_installations import bot_token_for
+from workers.verified_blocks import review_request
+
+log = logging.getLogger(__name__)
+
+_LOCK_KEY = 0x5EF1ED  # pg advisory lock: one review tick at a time
+# Slack's answers that trying again will not change: recorded on the answer until its owner is reassigned.
+PERMANENT = {
+    "user_not_found",
+    "user_disabled",
+    "cannot_dm_bot",
+    "user_not_visible",
+    "channel_not_found",
+    "is_archived",
+    "account_inactive",
+    "invalid_auth",
+    "not_authed",
+    "token_revoked",
+    "missing_scope",
+}
+
+
+@dataclass
+class ReviewRun:
+    sent: list[int] = field(default_factory=list)  # verified answer ids whose owner was asked
+    refused: dict[int, str] = field(default_factory=dict)  # id → why it cannot be asked (kept until reassigned)
+    retry: list[int] = field(default_factory=list)  # released: the next tick tries again
+    busy: bool = False  # another tick held the lock
+
+    def summary(self) -> str:
+        if self.busy:
+            return "another review tick is running"
+        return f"{len(self.sent)} review DM(s) sent, {len(self.refused)} refused, {len(self.retry)} for later"
+
+
+ClientFor = Callable[[str], WebClient]  # a workspace's team id ('' for a bot-token install) → its client
+
+
+def send_review_requests(db_url: str, client_for: ClientFor, *, limit: int = 100) -> ReviewRun:
+    """Ask the owners of the answers flagged for review and not yet asked this period."""
+    run = ReviewRun()
+    with db.connect(db_url, autocommit=True) as conn:
+        if not conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (_LOCK_KEY,)).fetchone()["ok"]:  # type: ignore[index]
+            run.busy = True
+            return run
+        try:
+            with conn.transaction():
+                due = verified.claim_due_reviews(conn, limit)
+            for answer in due:
+                outcome = _ask_owner(answer, client_for)
+                with conn.transaction():
+                    if outcome.get("retry"):
+                        verified.release_claim(conn, [answer.id])
+                        run.retry.append(answer.id)
+                    else:
+                        verified.record_notice(conn, answer.id, outcome)
+                        if "error" in outcome:
+                            run.refused[answer.id] = outcome["error"]
+                        else:
+                            run.sent.append(answer.id)
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
+    return run
+
+
+def _ask_owner(answer: verified.VerifiedAnswer, client_for: ClientFor) -> dict:
+    """{channel, ts, owner} when the DM went out, {error, owner} when it never will, {retry: True} for later."""
+    if not answer.owner_is_slack_user:
+        return {"error": "owner_not_a_slack_user", "owner": answer.owner}
+    text, blocks = review_request(answer)
+    try:
+        client = client_for(answer.team_id)
+        channel = client.conversations_open(users=answer.owner)["channel"]["id"]
+        posted = client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
+    except SlackApiError as exc:
+        error = str(exc.response.get("error") or "unknown_error")
+        if error in PERMANENT:
+            log.warning("review DM for verified answer %s refused: %s", answer.id, error)
+            return {"error": error, "owner": answer.owner}
+        log.warning("review DM for verified answer %s failed for now: %s", answer.id, error)
+        return {"retry": True}
+    except (ConfigError, OSError) as exc:  # no token for that workspace yet; Slack unreachable
+        log.warning("review DM for verified answer %s not sent: %s", answer.id, type(exc).__name__)
+        return {"retry": True}
+    return {"channel": channel, "ts": posted["ts"], "owner": answer.owner}
+
+
+@celery_app.task(name="workers.verified_review.request_due_reviews", acks_late=False)
+def request_due_reviews() -> str:
+    """The beat's tick: a summary for the worker's log."""
+    settings = get_settings()
+
+    def client_for(team_id: str) -> WebClient:
+        return web_client(settings, token=bot_token_for(settings, team_id))
+
+    run = send_review_requests(db.database_url(settings), client_for)
+    log.info("verified reviews: %s", run.summary())
+    return run.summary()
