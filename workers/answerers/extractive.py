@@ -19,9 +19,6 @@ from workers.embeddings import Embedder
 from workers.kb.sentences import quotable_sentences
 from workers.retrieval import Passage
 
-# A sentence from the next passage down must score this much better to be chosen (chosen on the dev splits).
-RANK_PENALTY = 0.08
-
 
 @dataclass(frozen=True)
 class _Scored:
@@ -55,7 +52,7 @@ class ExtractiveAnswerer:
         for rank, passage in enumerate(passages[: params.context_k]):
             candidates = self._score(question, q_terms, passage)
             if candidates and candidates[0].score >= min_support:
-                value = candidates[0].score - RANK_PENALTY * rank
+                value = candidates[0].score - params.answer_rank_penalty * rank
                 if value > best_value:
                     best_passage, scored, best_value = passage, candidates, value
         if best_passage is None:
