@@ -8,7 +8,9 @@ import pytest
 
 from core import db
 from slack_standin import BOT_USER_ID, GENERAL
-from tests.support.slack_stack import ask, final, handbook_and_hr, rows
+from tests.support import services
+from tests.support.fake_openai import ChatRequest, FakeOpenAI, model_answer
+from tests.support.slack_stack import ask, final, handbook_and_hr, rows, worker_env
 from workers import slack_store
 
 HR_DOC = "# Leave\n\n## Parental leave\n\nParental leave is 16 weeks at full pay.\n"
@@ -85,3 +87,47 @@ def test_with_thread_follow_ups_off_a_reply_needs_a_mention(slack, bot, settings
     # the reply without a mention, sent before the mention that is answered by now, was never taken
     assert rows(settings.database_url, "SELECT 1 FROM slack_requests WHERE message_ts = %s", ignored.ts) == []
     assert [m.ts for m in slack.bot_replies(GENERAL, msg.ts)] == [first.ts, reply.ts]
+
+
+def test_with_a_model_the_worker_condenses_the_follow_up_and_no_raw_pii_reaches_the_model(slack, bot, settings, worker):
+    email = "jane.doe@example.com"
+    standalone = "What is the nightly hotel cap in Zurich?"
+
+    def reply(request: ChatRequest) -> dict:
+        if request.tool_name == "StandaloneQuestion":
+            return {"question": standalone}
+        chunk_id, sentence = request.sentence_with("250 euros per night")
+        return model_answer(True, sentence, [(chunk_id, sentence)])
+
+    with FakeOpenAI() as fake:
+        fake.script(*[reply] * 10)
+        worker.stop()  # a model worker answers this test's questions
+        env = worker_env(
+            settings,
+            ANSWERLOOP_LLM="openai/gpt-4o-mini",
+            ANSWERLOOP_LLM_BASE_URL=fake.base_url,
+            ANSWERLOOP_LLM_API_KEY="test",
+        )
+        model_worker = services.Worker(env)
+        try:
+            model_worker.start()
+            msg, first = ask(slack, f"What is the nightly hotel cap in London? I'm {email}")
+            follow = slack.post_message(GENERAL, "and in Zurich?", thread_ts=msg.ts)
+            answer = slack.wait_for_bot_reply(
+                GENERAL, msg.ts, timeout=120, predicate=lambda m: m.ts != first.ts and final(m)
+            )
+            row = follow_up_row(settings, slack, follow.ts)
+        finally:
+            model_worker.stop()
+            worker.start()
+    assert "250" in answer.text
+    assert (row["question_redacted"], row["standalone_by"], row["asked_redacted"]) == (
+        standalone, "model", "and in Zurich?"
+    )  # fmt: skip
+    assert row["parent_interaction_id"] == interaction_of(settings, msg.ts)
+    [condensing] = [r for r in fake.chat_requests if r.tool_name == "StandaloneQuestion"]
+    assert "<EMAIL_ADDRESS>" in condensing.text() and "Latest question: and in Zurich?" in condensing.text()
+    answering = [r for r in fake.chat_requests if r.tool_name == "ModelAnswer"][-1]
+    assert answering.question_message.endswith(f"Question: {standalone}")
+    assert "Earlier question in this thread" in answering.text()
+    assert email not in "\n".join(e.text() for e in fake.exchanges)
