@@ -121,6 +121,7 @@ def build_app(
             payload.text(event, "user"),
             kind,
             event.get("text") or "",
+            payload.file_ids(event),
         )
         with log_context(
             interaction_id=q.key.interaction_id(), request=f"{team}/{q.key.channel_id}/{q.key.message_ts}"
@@ -131,14 +132,14 @@ def build_app(
 
     @app.event("app_mention")
     def on_mention(event: dict, body: dict, client) -> None:
-        if event.get("bot_id") or event.get("subtype"):
+        if event.get("bot_id") or not payload.question_subtype(event):
             return
         take(event, body, client, "mention")
 
     @app.event("message")
     def on_message(event: dict, body: dict, client, context) -> None:
-        # Bots (ourselves included), edits, joins, deletions… are never questions.
-        if event.get("bot_id") or event.get("subtype") or not payload.text(event, "user"):
+        # Bots (ourselves included), edits, joins, deletions… are never questions; a message sharing files is.
+        if event.get("bot_id") or not payload.question_subtype(event) or not payload.text(event, "user"):
             return
         if event.get("channel_type") == "im":
             take(event, body, client, "dm")

@@ -50,6 +50,7 @@ class Question:
     user_id: str
     kind: str  # mention | dm | thread | command
     text: str
+    file_ids: tuple[str, ...] = ()  # Slack files attached to the question: ids only, the worker reads them
 
 
 class Intake:
@@ -95,6 +96,7 @@ class Intake:
                     question_redacted=redaction.text,
                     pii=redaction.verdict(),
                     reply_mode=mode,
+                    file_ids=q.file_ids,
                 ):
                     return "duplicate"
         except DatabaseUnavailable:

@@ -13,12 +13,33 @@ from typing import Any
 _BIGINT_MAX = 2**63 - 1
 # How Slack encodes a mention of a person or app in message text: <@U123> or <@U123|name>; group 1 is the id.
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+# A Slack file id (F…), and how many a message may carry (Slack shares at most 10 files with one message).
+_FILE_ID = re.compile(r"^F[A-Z0-9]{2,40}$")
+MAX_FILES = 10
 
 
 def text(container: Any, key: str) -> str:
     """container[key] if it is a string, else ''."""
     value = container.get(key) if isinstance(container, dict) else None
     return value if isinstance(value, str) else ""
+
+
+def question_subtype(event: Any) -> bool:
+    """Can a message of this subtype be a question? A plain message or one sharing files (`file_share`); edits,
+    joins, deletions, bot messages… are not."""
+    return (event.get("subtype") if isinstance(event, dict) else None) in (None, "", "file_share")
+
+
+def file_ids(event: Any) -> tuple[str, ...]:
+    """The ids of the files shared with a message (`files`, Slack's file objects), in order, without duplicates;
+    anything that is not a file object with an F… id is skipped. Only ids are kept: the worker reads the files."""
+    files = event.get("files") if isinstance(event, dict) else None
+    out: list[str] = []
+    for f in files if isinstance(files, list) else []:
+        fid = text(f, "id")
+        if _FILE_ID.match(fid) and fid not in out:
+            out.append(fid)
+    return tuple(out[:MAX_FILES])
 
 
 def obj(container: Any, key: str) -> dict:

@@ -9,6 +9,7 @@ MAX_TEXT_CHARS = 40_000
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
 MAX_SECTION_TEXT = 3000
+MAX_TEXT_OBJECT = 3000  # a text object's text (a context element's, …)
 MAX_SECTION_FIELDS = 10
 MAX_FIELD_TEXT = 2000
 MAX_HEADER_TEXT = 150
@@ -95,6 +96,14 @@ def _validate_block(block: dict[str, Any], where: str) -> list[str]:
             errors.append(f"must provide at least 1 item [json-pointer:{where}/elements]")
         elif len(elements) > MAX_CONTEXT_ELEMENTS:
             errors.append(f"no more than {MAX_CONTEXT_ELEMENTS} items allowed [json-pointer:{where}/elements]")
+        else:
+            for j, element in enumerate(elements):
+                if isinstance(element, dict) and element.get("type") in _TEXT_TYPES:
+                    n, at = _text_len(element), f"[json-pointer:{where}/elements/{j}/text]"
+                    if not n:
+                        errors.append(f"must be more than 0 characters {at}")
+                    elif n > MAX_TEXT_OBJECT:
+                        errors.append(f"must be less than {MAX_TEXT_OBJECT + 1} characters {at}")
     elif kind == "actions":
         elements = block.get("elements")
         if not isinstance(elements, list) or not elements:

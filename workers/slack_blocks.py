@@ -1,19 +1,27 @@
-"""Block Kit for answers: within Slack's limits (50 blocks, 3,000 chars per section), always a text fallback."""
+"""Block Kit for answers: within Slack's limits (50 blocks, 3,000 chars per section or text element, 10 elements
+per context block, 40,000 chars of message text), always a text fallback; answers in mrkdwn (workers.slack_mrkdwn).
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import ContextActionsBlock, FeedbackButtonObject, FeedbackButtonsElement
 
 from guardrails.dont_know import explanation
+from workers.attachments import Attachments
 from workers.pipeline import AnswerResult, CitationOut
+from workers.slack_mrkdwn import escape, link, split, to_markdown, to_mrkdwn
 
 SECTION_LIMIT = 3000
 MAX_BLOCKS = 50
+CONTEXT_ELEMENTS = 10
+CONTEXT_TEXT = 2000  # characters per context element (Slack's text objects take 3,000; sources stay readable)
+MESSAGE_TEXT = 39_000  # the fallback text (Slack: 40,000)
+CUT_NOTICE = "_… the answer is cut here: it is longer than one Slack message holds. Follow the sources for the rest._"
 _ENTITY_WORDS = {
     "EMAIL_ADDRESS": "an email address",
     "PHONE_NUMBER": "a phone number",
@@ -64,83 +72,121 @@ CONFIDENCE_WORDS = {
 }
 
 
-def escape(text: str) -> str:
-    """Slack mrkdwn escaping: & < > (so text can never form a link, a mention or <!channel>)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _split(text: str, limit: int = SECTION_LIMIT) -> list[str]:
-    parts, rest = [], text
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit)
-        if cut < limit // 2:
-            cut = rest.rfind(" ", 0, limit)
-        if cut <= 0:
-            cut = limit
-        parts.append(rest[:cut])
-        rest = rest[cut:].lstrip()
-    return [*parts, rest] if rest else parts
+    return split(text, limit)
 
 
 def _link(url: str, label: str) -> str:
-    label = escape(label).replace("|", "¦")
-    return f"<{url}|{label}>" if url.startswith(("http://", "https://")) else f"{label} (`{url}`)"
+    return link(url, label)
 
 
-def pii_notice(pii: Mapping[str, Any]) -> str | None:
-    """What was removed from the question — types only, never the values."""
+def pii_notice(pii: Mapping[str, Any], what: str = "your question") -> str | None:
+    """What was removed from the question (or an attached file: `what`) — types only, never the values."""
     if not pii.get("found"):
         return None
     kinds = sorted({_ENTITY_WORDS.get(k, k.lower().replace("_", " ")) for k in pii.get("entities", {})})
-    text = f":lock: I removed {', '.join(kinds)} from your question before searching; it was not stored."
+    text = f":lock: I removed {', '.join(kinds)} from {what} before searching; it was not stored."
     if pii.get("secrets"):
         text += " It looked like a secret: *rotate it now* — treat it as exposed, even after deleting your message."
     return text
 
 
+def _kb(n: int) -> str:
+    return f"{n / 1000:,.0f} kB" if n >= 1000 else f"{n:,} bytes"
+
+
+def attachment_notes(attachments: Attachments | None) -> list[str]:
+    """What the user is told about their attached files: which were read (and what was removed from them), and
+    plainly which were not, and why."""
+    if attachments is None:
+        return []
+    notes: list[str] = []
+    for f in attachments.read:
+        name = f"`{escape(f.name)}`"
+        part = f" (the first {f.lines_read:,} of {f.lines_total:,} lines)" if f.truncated else ""
+        notes.append(f":page_facing_up: I read {name}{part} and searched with its key terms too.")
+        removed = pii_notice(f.pii, what=name)
+        if removed:
+            notes.append(removed)
+    for s in attachments.skipped:
+        name = f"`{escape(s.name)}`" if s.name else "an attached file"
+        if s.reason == "too_large":
+            why = f"it is {_kb(int(s.detail))}, and I read text files up to {_kb(attachments.max_bytes)}"
+        elif s.reason == "not_text":
+            why = f"it is not a text file ({escape(s.detail)}); I read plain text, Markdown, code, CSV, JSON and logs"
+        elif s.reason == "download_failed":
+            why = f"I could not download it from Slack ({escape(s.detail)})"
+        else:
+            why = f"Slack would not give it to me ({escape(s.detail)})"
+        notes.append(f":warning: I did not read {name}: {why}. This answer is from your message alone.")
+    return notes
+
+
+def _sources_block(citations: Sequence[CitationOut]) -> dict | None:
+    """The numbered source links as one context block: at most 10 elements of at most 2,000 characters, a link
+    never cut; sources that do not fit are counted ("and 3 more")."""
+    seen: dict[int, CitationOut] = {}
+    for c in citations:
+        seen.setdefault(c.chunk_id, c)
+    if not seen:
+        return None
+    elements: list[str] = ["*Sources*"]
+    shown = 0
+    for i, c in enumerate(seen.values(), start=1):
+        line = f"{i}. {link(c.link, f'{c.document_title} › {c.section}')}"[:CONTEXT_TEXT]
+        if len(elements[-1]) + 1 + len(line) <= CONTEXT_TEXT:
+            elements[-1] += "\n" + line
+        elif len(elements) < CONTEXT_ELEMENTS - 1:
+            elements.append(line)
+        else:
+            break
+        shown += 1
+    if shown < len(seen):
+        elements.append(f"… and {len(seen) - shown} more")
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": t} for t in elements]}
+
+
+def _notice_text(notices: Sequence[str | None]) -> str | None:
+    text = "\n".join(n for n in notices if n)
+    return text[:SECTION_LIMIT] if text else None
+
+
 def answer_message(
-    result: AnswerResult, *, pii: Mapping[str, Any], expert: str | None, feedback: bool = True
+    result: AnswerResult,
+    *,
+    pii: Mapping[str, Any],
+    expert: str | None,
+    feedback: bool = True,
+    notes: Sequence[str] = (),
 ) -> tuple[str, list[dict]]:
     """(fallback text, blocks) for a finished answer or an honest "I don't know"; with `feedback`, the native
-    👍/👎 buttons are the last block (never on an ephemeral message: a click there names no message)."""
+    👍/👎 buttons are the last block (never on an ephemeral message: a click there names no message). `notes`:
+    more to tell the user with the notices (what became of their attached files)."""
     blocks: list[dict] = []
-    notice = pii_notice(pii)
+    notice = _notice_text([pii_notice(pii), *notes])
+    tail_size = (1 if notice else 0) + 1 + (1 if feedback else 0)
     if result.status == "answered":
-        for part in _split(escape(result.answer)):
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": part}})
-        seen: dict[int, CitationOut] = {}
-        for c in result.citations:
-            seen.setdefault(c.chunk_id, c)
-        if seen:
-            lines = [
-                f"{i}. {_link(c.link, f'{c.document_title} › {c.section}')}"
-                for i, c in enumerate(seen.values(), start=1)
-            ]
-            blocks.append(
-                {
-                    "type": "context",
-                    "elements": [{"type": "mrkdwn", "text": t} for t in _split("*Sources*\n" + "\n".join(lines), 2000)][
-                        :10
-                    ],
-                }
-            )
+        sources = _sources_block(result.citations)
+        parts = _split(to_mrkdwn(result.answer))
+        room = MAX_BLOCKS - tail_size - (1 if sources else 0)
+        if len(parts) > room:  # say so rather than end mid-answer without a word
+            parts = [*parts[: room - 1], CUT_NOTICE]
+        blocks.extend({"type": "section", "text": {"type": "mrkdwn", "text": part}} for part in parts)
+        if sources:
+            blocks.append(sources)
         hint = (
             f"{CONFIDENCE_WORDS.get(result.confidence, '')}Was this helpful? Click 👍 or 👎 below (or react "
             ":+1: or :-1:), or use *Improve this answer* from the message menu."
         )
-        fallback = escape(result.answer)
+        fallback = to_mrkdwn(result.answer)
     else:
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": ":thinking_face: I don't know"}})
         body = explanation(result.reason)
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": escape(body)[:SECTION_LIMIT]}})
         if result.closest:
             lines = [f"• {_link(d['link'], d['title'])}" for d in result.closest]
-            blocks.append(
-                {
-                    "type": "section",
-                    "text": {"type": "mrkdwn", "text": ("*Closest documents*\n" + "\n".join(lines))[:3000]},
-                }
-            )
+            closest = _split("*Closest documents*\n" + "\n".join(lines))[0]  # whole links only
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": closest}})
         if expert:
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"You could ask {expert}."}})
         hint = "If someone answers in this thread, an admin can turn it into a verified answer."
@@ -152,7 +198,8 @@ def answer_message(
     tail.append({"type": "context", "elements": [{"type": "mrkdwn", "text": hint}]})
     if feedback:
         tail.append(feedback_block())
-    return fallback[:39_000], [*blocks[: MAX_BLOCKS - len(tail)], *tail]
+    fallback = fallback if len(fallback) <= MESSAGE_TEXT else _split(fallback, MESSAGE_TEXT)[0]  # whole links
+    return fallback, [*blocks[: MAX_BLOCKS - len(tail)], *tail]
 
 
 STREAM_PIECE = 2000  # characters of answer per chat.appendStream (Slack takes ≤ 12,000 per call)
@@ -172,14 +219,14 @@ class StreamedAnswer:
 
 
 def streamed_answer(
-    result: AnswerResult, *, pii: Mapping[str, Any], expert: str | None, collections: int
+    result: AnswerResult, *, pii: Mapping[str, Any], expert: str | None, collections: int, notes: Sequence[str] = ()
 ) -> StreamedAnswer:
-    text, blocks = answer_message(result, pii=pii, expert=expert)
+    text, blocks = answer_message(result, pii=pii, expert=expert, notes=notes)
     sources = len({c.chunk_id for c in result.citations})
     searched = f"Searched {collections} collection{'s' if collections != 1 else ''}"
     if result.status == "answered":
-        markdown = escape(result.answer)
-        body = len(_split(markdown))
+        markdown = to_markdown(result.answer)
+        body = next((i for i, b in enumerate(blocks) if b["type"] != "section"), len(blocks))  # the answer's
         checked = f"Checked the answer against {sources} source{'s' if sources != 1 else ''}"
         title = "Found it in the documents"
     else:
@@ -191,7 +238,7 @@ def streamed_answer(
         title = "Not in the documents"
     # What was removed from the question, and who to ask, are part of the streamed text (they are the message's
     # text, as in the fallback); the rest — sources, closest documents, hint, 👍/👎 — are the final blocks.
-    notice = pii_notice(pii)
+    notice = _notice_text([pii_notice(pii), *notes])
     if notice:
         markdown = f"{notice}\n\n{markdown}"
     said = {notice, f"You could ask {expert}." if expert else None} - {None}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +43,7 @@ class ClaimedRequest:
     interaction_id: uuid.UUID
     reply_mode: str  # in_channel | ephemeral
     delivery: str  # stream | update | post | ephemeral: how the answer is to reach Slack
+    file_ids: tuple[str, ...] = ()  # Slack files attached to the question (ids only; read by the worker)
 
     @property
     def in_dm(self) -> bool:
@@ -109,17 +110,28 @@ def create_request(
     question_redacted: str,
     pii: Mapping[str, Any],
     reply_mode: str,
+    file_ids: Sequence[str] = (),
 ) -> bool:
     """Record a new question; False when this (team, channel, ts) was already received (a duplicate)."""
     row = conn.execute(
         """
         INSERT INTO slack_requests (team_id, channel_id, message_ts, thread_ts, user_id, kind, question_redacted,
-                                    pii, interaction_id, reply_mode)
-        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                                    pii, interaction_id, reply_mode, file_ids)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
         ON CONFLICT DO NOTHING
         RETURNING message_ts
         """,
-        (*key.as_args(), thread_ts, user_id, kind, question_redacted, Jsonb(pii), key.interaction_id(), reply_mode),
+        (
+            *key.as_args(),
+            thread_ts,
+            user_id,
+            kind,
+            question_redacted,
+            Jsonb(pii),
+            key.interaction_id(),
+            reply_mode,
+            list(file_ids),
+        ),
     ).fetchone()
     return row is not None
 
@@ -245,6 +257,7 @@ def claim_request(conn: Conn, key: RequestKey) -> ClaimedRequest | None:
         interaction_id=row["interaction_id"],
         reply_mode=row["reply_mode"],
         delivery=row["delivery"],
+        file_ids=tuple(row["file_ids"] or ()),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from typing import Any
 
 from celery.signals import worker_process_init
 from slack_sdk.errors import SlackApiError
@@ -17,8 +18,15 @@ from core.settings import get_settings
 from core.slack_client import web_client
 from workers import slack_store
 from workers.access import Asker, SlackMembership, scope_for
+from workers.attachments import Attachments, Limits, read_attachments
 from workers.celery_app import RETUNE_QUEUE, celery_app
-from workers.slack_blocks import StreamedAnswer, answer_message, failure_message, streamed_answer
+from workers.slack_blocks import (
+    StreamedAnswer,
+    answer_message,
+    attachment_notes,
+    failure_message,
+    streamed_answer,
+)
 from workers.slack_installations import bot_token_for
 from workers.slack_store import ClaimedRequest, RequestKey
 
@@ -26,6 +34,8 @@ log = logging.getLogger(__name__)
 _pipeline = None
 _membership = None
 _lock = threading.Lock()
+# Citation links are for clicking, not previews: an answer never unfurls them (chat.postMessage).
+NO_UNFURLS: dict[str, Any] = {"unfurl_links": False, "unfurl_media": False}
 # A membership lookup that takes longer than this is a "no" (never a question left waiting on Slack).
 MEMBERSHIP_TIMEOUT_S = 5  # seconds (slack_sdk takes a whole number)
 
@@ -105,9 +115,18 @@ def _answer(self, key: RequestKey) -> str:
     if streaming:
         _working_status(settings, request, len(scope.post))
     stream = None
+    # Attached text files: read here (never by the listener), redacted like the question; their salient terms
+    # join the question, and the user is told which file was read and which was not, and why.
+    attachments = _attachments(settings, request)
+    notes = attachment_notes(attachments)
+    question = (
+        attachments.query(request.question_redacted, settings.max_question_chars)
+        if attachments
+        else request.question_redacted
+    )
     try:
         result = pipeline().ask(
-            request.question_redacted,
+            question,
             scope.post,
             source="slack",
             interaction_id=request.interaction_id,
@@ -115,9 +134,11 @@ def _answer(self, key: RequestKey) -> str:
             thread=thread,
             asker=request.user_id,  # a running canary is sticky per asker
         )
-        text, blocks = answer_message(result, pii=request.pii, expert=channel.expert)
+        text, blocks = answer_message(result, pii=request.pii, expert=channel.expert, notes=notes)
         if streaming:  # only now, with grounding passed: no unverified text is ever shown
-            stream = streamed_answer(result, pii=request.pii, expert=channel.expert, collections=len(scope.post))
+            stream = streamed_answer(
+                result, pii=request.pii, expert=channel.expert, collections=len(scope.post), notes=notes
+            )
         metrics.record_answer(
             result.status,
             result.timings_ms,
@@ -136,6 +157,17 @@ def _answer(self, key: RequestKey) -> str:
     if outcome is None and scope.private:
         _answer_privately(settings, request, scope.private, result.question_redacted)
     return outcome or result.status
+
+
+def _attachments(settings, request: ClaimedRequest) -> Attachments | None:
+    """The question's attached files, read (None when it has none). Never raises: a file that cannot be read is
+    reported as such, and the question is answered from its text."""
+    if not request.file_ids:
+        return None
+    token = bot_token_for(settings, request.key.team_id)
+    client = web_client(settings, token=token, retries=False)
+    limits = Limits(settings.attachment_max_bytes, settings.attachment_max_lines, settings.attachment_max_terms)
+    return read_attachments(client, token, request.file_ids, pipeline().guard, limits)
 
 
 def _working_status(settings, request: ClaimedRequest, collections: int) -> None:
@@ -258,7 +290,7 @@ def _deliver(
                 client.chat_update(channel=key.channel_id, ts=placeholder_ts, text=text, blocks=blocks)
             else:  # the placeholder could not be posted (or a stream's status was shown): answer in the thread
                 resp = client.chat_postMessage(
-                    channel=key.channel_id, thread_ts=request.thread_ts, text=text, blocks=blocks
+                    channel=key.channel_id, thread_ts=request.thread_ts, text=text, blocks=blocks, **NO_UNFURLS
                 )
                 slack_store.set_placeholder(conn, key, resp["ts"])
                 slack_store.set_delivery(conn, key, "post")
@@ -317,7 +349,7 @@ def _deliver_stream(client, key: RequestKey, stream: StreamedAnswer) -> str:
                 log.info("%s: streaming refused (%s); posting the answer instead", key, note)
                 try:
                     resp = client.chat_postMessage(
-                        channel=channel, thread_ts=thread_ts, text=stream.text, blocks=stream.blocks
+                        channel=channel, thread_ts=thread_ts, text=stream.text, blocks=stream.blocks, **NO_UNFURLS
                     )
                 except SlackApiError as post_exc:
                     if (transient := _transient(post_exc)) is not None:

@@ -1,0 +1,136 @@
+"""Answer text (Markdown, as documents and models write it) made into Slack's mrkdwn for blocks, or into safe
+Markdown for a stream's `markdown_text` — and cut to Slack's limits without breaking a code block or a link.
+
+mrkdwn: code blocks kept (a language tag dropped: mrkdwn would show it as a line), `[title](url)` → `<url|title>`,
+`**bold**` → `*bold*`, `*italic*` → `_italic_`, `~~x~~` → `~x~`, `# Heading` → `*Heading*`, `-`/`*` list items →
+`•`. Everywhere & < > are escaped, so answer text can never form a mention, `<!channel>` or a link of its own.
+"""
+
+from __future__ import annotations
+
+import re
+
+_FENCE = re.compile(r"```[^\n`]*\n?(.*?)(?:```|\Z)", re.S)
+_INLINE_CODE = re.compile(r"`[^`\n]+`")
+_MD_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^\s)]+)\)")
+_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$", re.M)
+_BULLET = re.compile(r"^([ \t]*)[-*+][ \t]+", re.M)
+_ITALIC = re.compile(r"(?<![*\w])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![*\w])")
+_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|__(?=\S)(.+?)(?<=\S)__")
+_STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
+_QUOTE = re.compile(r"^&gt;[ \t]?", re.M)
+FENCE = "```"
+
+
+def escape(text: str) -> str:
+    """Slack's escaping: & < > (so text can never form a link, a mention or <!channel>)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def link(url: str, title: str) -> str:
+    """`<url|title>` for a web address (the title escaped, no `|` in it, the URL made safe between < and >);
+    anything else — a file path of a local document — as `title (`path`)`."""
+    title = escape(" ".join(title.split())).replace("|", "¦")
+    if not url.startswith(("http://", "https://")):
+        return f"{title} (`{escape(url)}`)"
+    safe = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C").replace(" ", "%20")
+    return f"<{safe}|{title}>"
+
+
+def to_mrkdwn(markdown: str) -> str:
+    """Markdown → Slack mrkdwn (see the module docstring)."""
+    out: list[str] = []
+    pos = 0
+    for m in _FENCE.finditer(markdown):
+        out.append(_prose(markdown[pos : m.start()]))
+        body = m.group(1).rstrip("\n")
+        out.append(f"{FENCE}\n{escape(body)}\n{FENCE}" if body else "")
+        pos = m.end()
+    out.append(_prose(markdown[pos:]))
+    return "".join(out).strip()
+
+
+def to_markdown(markdown: str) -> str:
+    """Markdown for a stream's markdown_text: & < > escaped outside code (no mention, no raw HTML), code as is."""
+    out: list[str] = []
+    pos = 0
+    for m in _FENCE.finditer(markdown):
+        out.append(_escape_outside_inline_code(markdown[pos : m.start()]))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(_escape_outside_inline_code(markdown[pos:]))
+    return "".join(out)
+
+
+def _escape_outside_inline_code(text: str) -> str:
+    out, pos = [], 0
+    for m in _INLINE_CODE.finditer(text):
+        out.append(escape(text[pos : m.start()]))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(escape(text[pos:]))
+    return _QUOTE.sub("> ", "".join(out))  # a quote stays a quote
+
+
+def _prose(text: str) -> str:
+    out, pos = [], 0
+    for m in _INLINE_CODE.finditer(text):
+        out.append(_styled(text[pos : m.start()]))
+        out.append(escape(m.group(0)))
+        pos = m.end()
+    out.append(_styled(text[pos:]))
+    return "".join(out)
+
+
+def _styled(text: str) -> str:
+    out, pos = [], 0
+    for m in _MD_LINK.finditer(text):
+        out.append(_inline(text[pos : m.start()]))
+        out.append(link(m.group(2), m.group(1)))
+        pos = m.end()
+    out.append(_inline(text[pos:]))
+    return "".join(out)
+
+
+def _inline(text: str) -> str:
+    text = escape(text)
+    text = _QUOTE.sub("> ", text)
+    text = _BULLET.sub(lambda m: f"{m.group(1)}• ", text)
+    text = _ITALIC.sub(r"_\1_", text)
+    text = _BOLD.sub(lambda m: f"*{m.group(1) or m.group(2)}*", text)
+    text = _STRIKE.sub(r"~\1~", text)
+    return _HEADING.sub(lambda m: f"*{m.group(1).replace('*', '')}*", text)  # last: a heading is all bold
+
+
+def split(text: str, limit: int) -> list[str]:
+    """`text` in parts of at most `limit` characters, cut at a line break (else a space) and never inside a link
+    (`<…>`); a code block cut in two is closed at the end of one part and reopened at the start of the next."""
+    budget = limit - 2 * (len(FENCE) + 1)  # room to close and reopen a code block
+    parts: list[str] = []
+    rest, reopen = text, False
+    while rest:
+        if reopen:
+            rest = f"{FENCE}\n{rest}"
+        if len(rest) <= limit and (rest.count(FENCE) % 2 == 0 or len(rest) + len(FENCE) + 1 <= limit):
+            part, rest = rest, ""
+        else:
+            cut = _cut_at(rest, min(budget, len(rest)))
+            part, rest = rest[:cut].rstrip(), rest[cut:].lstrip("\n ")
+        reopen = part.count(FENCE) % 2 == 1
+        if reopen:
+            part += f"\n{FENCE}"
+        if part.strip() and part.strip() != f"{FENCE}\n{FENCE}":
+            parts.append(part)
+    return parts
+
+
+def _cut_at(text: str, limit: int) -> int:
+    cut = text.rfind("\n", 0, limit)
+    if cut < limit // 2:
+        cut = text.rfind(" ", 0, limit)
+    if cut <= 0:
+        cut = limit
+    opened = text.rfind("<", 0, cut)
+    if opened > text.rfind(">", 0, cut) and opened > 0:  # never inside <url|title>
+        cut = opened
+    return cut
