@@ -26,6 +26,8 @@ def print_answer(result: AnswerResult, *, verbose: bool = False) -> None:
         sources.setdefault(c.chunk_id, c)
     for i, c in enumerate(sources.values(), start=1):
         console.print(f"  [{i}] [bold]{c.document_title}[/] › {c.section}  [link={c.link}]{c.link}[/link]")
+        if c.last_verified:
+            console.print(f"      [yellow]last verified on {c.last_verified}: its review is due[/]")
     pii = result.guard.get("pii_in", {})
     if pii.get("found"):
         kinds = ", ".join(f"{k}×{n}" for k, n in pii["entities"].items())

@@ -41,6 +41,7 @@ class CitationOut:
     quote: str
     document_id: int | None = None
     verified: bool = False
+    last_verified: str | None = None  # a verified answer past its review date: served, marked with this day
 
 
 class ClosestOut(TypedDict):
@@ -326,6 +327,7 @@ class Pipeline:
                 quotes[i],
                 document_id=by_id[c.chunk_id].document_id,
                 verified=by_id[c.chunk_id].verified,
+                last_verified=by_id[c.chunk_id].last_verified,
             )
             for i, c in enumerate(draft.citations)
             if answered and c.chunk_id in by_id

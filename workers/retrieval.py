@@ -51,8 +51,10 @@ SELECT c.id, c.document_id, c.section_title, c.heading_path, c.link, c.content, 
        d.title AS document_title, d.source_path, d.format = 'verified' AS verified,
        CASE WHEN %(v)s::vector IS NOT NULL AND vector_dims(c.embedding) = %(dim)s
             THEN 1 - (c.embedding <=> %(v)s::vector) END AS cosine,
-       coalesce(st.sentences, '{}') AS sentences, st.sentence_cosines
+       coalesce(st.sentences, '{}') AS sentences, st.sentence_cosines,
+       to_char(va.verified_at, 'YYYY-MM-DD') AS last_verified
 FROM chunks c JOIN documents d ON d.id = c.document_id
+LEFT JOIN verified_answers va ON va.document_id = c.document_id AND va.review_after <= now()
 LEFT JOIN LATERAL (
     SELECT array_agg(s.text ORDER BY s.ordinal) AS sentences,
            array_agg(CASE WHEN %(v)s::vector IS NOT NULL AND vector_dims(s.embedding) = %(dim)s
@@ -82,6 +84,7 @@ class Passage:
     coverage: float = 0.0
     relevance: float = 0.0
     verified: bool = False  # an approved correction (section title = its question, content = its answer)
+    last_verified: str | None = None  # a verified answer past its review date: the day it was last verified
     # Quotable sentences stored at ingest, with their cosine to the question (None without embeddings).
     sentences: list[str] = field(default_factory=list)
     sentence_cosines: list[float | None] = field(default_factory=list)
@@ -275,6 +278,7 @@ def retrieve(
                 coverage=cov,
                 relevance=relevance(cov, cos),
                 verified=bool(r["verified"]),
+                last_verified=r["last_verified"],
                 sentences=list(r["sentences"]),
                 sentence_cosines=[None if c is None else float(c) for c in (r["sentence_cosines"] or [])],
             )

@@ -33,7 +33,16 @@ def test_json_shape_matches_the_contract(pipeline):
     assert r["status"] in ("answered", "dont_know")
     assert set(r["guard"]) >= {"pii_in", "pii_out", "grounding"}
     for c in r["citations"]:
-        assert set(c) == {"chunk_id", "document_id", "document_title", "section", "link", "quote", "verified"}
+        assert set(c) == {
+            "chunk_id",
+            "document_id",
+            "document_title",
+            "section",
+            "link",
+            "quote",
+            "verified",
+            "last_verified",
+        }
 
 
 def test_off_topic_question_gets_an_honest_dont_know(pipeline):

@@ -146,11 +146,21 @@ def test_past_its_date_an_answer_is_due_and_still_served(handbook, pipe, local_e
     url, _ = handbook
     label_id = correction_label(url, pipe)
     approve(url, label_id, local_embedder, owner=BOB)
+    fresh = pipe.ask(PARAPHRASE, ["handbook"])
+    assert fresh.answerer == "verified" and fresh.citations[0].last_verified is None
     age(url, label_id, 91)
     [a] = listed(url, "--due")
     assert a["state"] == "review due" and a["needs_review"] is True
     result = pipe.ask(PARAPHRASE, ["handbook"])
     assert result.answerer == "verified" and "7 minutes" in result.answer
+    assert result.citations[0].verified and result.citations[0].last_verified == a["verified_at"][:10]
+
+    r = run_cli(url, "ask", PARAPHRASE, "-c", "handbook", "--json", embeddings="local")
+    assert r.returncode == 0, r.stderr
+    [cited] = json.loads(r.stdout)["citations"]
+    assert cited["verified"] and cited["last_verified"] == a["verified_at"][:10]
+    r = run_cli(url, "ask", PARAPHRASE, "-c", "handbook", embeddings="local")
+    assert f"last verified on {a['verified_at'][:10]}" in r.stdout
 
 
 def test_a_changed_source_document_flags_the_answer(handbook, pipe, local_embedder):
