@@ -1,5 +1,6 @@
-"""Block Kit of a verified answer's review: the DM its owner gets (Still correct / Update / Retire), what the
-message becomes once a button was used, and the note an answer served from it carries past its review date."""
+"""Block Kit of a verified answer's review: the DM its owner gets (Still correct / Update / Retire) and what the
+message becomes once a button was used. (The note an answer from it carries past its review date:
+workers.slack_blocks.last_verified_note.)"""
 
 from __future__ import annotations
 
@@ -23,11 +24,6 @@ UPDATE = "verified_update"
 RETIRE = "verified_retire"
 ACTIONS = (STILL_CORRECT, UPDATE, RETIRE)
 _EXCERPT = 1200  # of the answer in the DM: enough to judge it, well under a section's 3,000
-
-
-def last_verified_note(day: str) -> str:
-    """What an answer served from a verified answer past its review date says under its sources."""
-    return f":hourglass_flowing_sand: From a verified answer last verified on {day}; its owner is asked to review it."
 
 
 def _day(when: datetime) -> str:
