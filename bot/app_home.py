@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -22,6 +23,7 @@ from core.errors import AnswerloopError, DatabaseUnavailable
 from core.settings import Settings
 from feedback import labels
 from feedback import prompt_versions as pv
+from feedback.gaps_digest import gap_section, home_gaps
 from feedback.stats import weekly_stats
 from workers.kb import verified
 from workers.slack_blocks import escape
@@ -68,6 +70,15 @@ def everyone_blocks() -> list[dict]:
     ]
 
 
+def gaps_blocks(conn, team: str | None) -> list[dict]:
+    """The workspace's top coverage gaps, as in the weekly digest: which document to write next."""
+    source, gaps = home_gaps(conn, team, now=datetime.now(UTC))
+    if not gaps:
+        return [_text("*Coverage gaps:* no unanswered or :-1: question in the last 7 days.")]
+    head = _text(f"*Coverage gaps* ({source}) — questions the documents don't answer yet:")
+    return [head, *(gap_section(i, g, examples=1).to_dict() for i, g in enumerate(gaps, 1))]
+
+
 def admin_blocks(conn, *, team: str | None = None, limit: int = 10) -> list[dict]:
     """The review queue of one workspace (`team`): its week's figures and its pending corrections."""
     blocks: list[dict] = [{"type": "divider"}, {"type": "header", "text": {"type": "plain_text", "text": "Review"}}]
@@ -96,6 +107,7 @@ def admin_blocks(conn, *, team: str | None = None, limit: int = 10) -> list[dict
                 ],
             }
         )
+    blocks += gaps_blocks(conn, team)
     pending = labels.list_labels(conn, status="pending", kind="correction", limit=limit, team=team)
     if not pending:
         blocks.append(_text("No corrections waiting for review."))

@@ -56,11 +56,6 @@ class Settings(BaseSettings):
     spacy_model: str | None = None  # optional NER model (installed spaCy package name or path)
     pii_require_ner: bool = False  # refuse to start when no NER model is configured (names/places unchecked)
     max_question_chars: int = 4000
-    # Text files and snippets attached to a Slack question (workers/attachments.py): read up to this size, at most
-    # this many lines of each; their salient terms (at most attachment_max_terms) join the retrieval query.
-    attachment_max_bytes: int = 100_000
-    attachment_max_lines: int = 2000
-    attachment_max_terms: int = 12
 
     # Knowledge base.
     default_collection: str = "default"
@@ -128,6 +123,10 @@ class Settings(BaseSettings):
     retune_margin: float = Field(0.02, ge=0, le=1)  # held-out score gain needed to promote
     retune_min_heldout: int = Field(10, ge=1)  # fewer held-out examples → no decision
     retune_max_demos: int = Field(8, ge=0, le=20)
+    # Weekly coverage-gaps digest (feedback/gaps_digest.py): channel ids, `C…` for the only workspace or a
+    # bot-token install, `T…:C…` per workspace; empty: no digest. Posted on this crontab (Mondays 09:00 UTC).
+    gaps_channel: list[str] = []
+    gaps_digest_schedule: str = "0 9 * * 1"
 
     # Observability: Prometheus /metrics on this port (bot and workers each; unset: no endpoint).
     metrics_port: int | None = None

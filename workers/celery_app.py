@@ -21,7 +21,7 @@ RETUNE_QUEUE = "retune"  # slow: prompt version search and evaluation
 
 def make_celery() -> Celery:
     settings = get_settings()
-    tasks = ["workers.tasks", "workers.ingest_tasks", "workers.source_tasks"]
+    tasks = ["workers.tasks", "workers.ingest_tasks", "workers.source_tasks", "workers.digest_tasks"]
     app = Celery("answerloop", broker=settings.redis_url, include=tasks)
     app.conf.update(
         task_queues=[Queue(ANSWER_QUEUE), Queue(INGEST_QUEUE), Queue(RETUNE_QUEUE)],
@@ -31,6 +31,7 @@ def make_celery() -> Celery:
             "workers.ingest_tasks.ingest_batch": {"queue": INGEST_QUEUE},
             "workers.source_tasks.sync_due_sources": {"queue": INGEST_QUEUE},
             "workers.tasks.publish_verified": {"queue": INGEST_QUEUE},
+            "workers.digest_tasks.post_gaps_digests": {"queue": INGEST_QUEUE},
             "workers.tasks.retune": {"queue": RETUNE_QUEUE},
         },
         beat_schedule=beat_schedule(settings),
@@ -54,17 +55,22 @@ def make_celery() -> Celery:
 
 def retune_crontab(expression: str) -> crontab:
     """ANSWERLOOP_RETUNE_SCHEDULE, a five-field crontab expression, as a Celery schedule."""
+    return schedule_crontab(expression, "ANSWERLOOP_RETUNE_SCHEDULE")
+
+
+def schedule_crontab(expression: str, variable: str) -> crontab:
+    """A five-field crontab expression (the setting `variable`) as a Celery schedule."""
     fields = expression.split()
     if len(fields) != 5:
         raise ConfigError(
-            f"ANSWERLOOP_RETUNE_SCHEDULE={expression!r} is not a crontab expression.",
+            f"{variable}={expression!r} is not a crontab expression.",
             hint='Five fields: minute hour day-of-month month day-of-week, e.g. "0 3 * * 1" (Mondays 03:00).',
         )
     minute, hour, day_of_month, month, day_of_week = fields
     try:
         return crontab(minute, hour, day_of_week, day_of_month, month)
     except ValueError as exc:
-        raise ConfigError(f"ANSWERLOOP_RETUNE_SCHEDULE={expression!r}: {exc}", hint='e.g. "0 3 * * 1"') from exc
+        raise ConfigError(f"{variable}={expression!r}: {exc}", hint='e.g. "0 3 * * 1"') from exc
 
 
 SOURCES_TICK_S = 60.0  # how often the beat looks for sources due a sync (each has its own period)
@@ -78,6 +84,12 @@ def beat_schedule(settings: Settings) -> dict:
             "options": {"queue": INGEST_QUEUE, "expires": SOURCES_TICK_S},  # ticks left unread are dropped
         }
     }
+    if settings.gaps_channel:  # the weekly coverage-gaps digest (posted once per week: feedback/gaps_digest.py)
+        schedule["gaps-digest"] = {
+            "task": "workers.digest_tasks.post_gaps_digests",
+            "schedule": schedule_crontab(settings.gaps_digest_schedule, "ANSWERLOOP_GAPS_DIGEST_SCHEDULE"),
+            "options": {"queue": INGEST_QUEUE, "expires": 6 * 3600},
+        }
     if not settings.retune_enabled:
         return schedule
     return schedule | {

@@ -1,0 +1,207 @@
+"""The weekly coverage-gaps digest: the week's top gaps (feedback.gaps) posted once to an admin channel per
+workspace, and the same list in the App Home review tab.
+
+Once per week: a digest row (migration 0019) keyed by workspace and week is claimed before anything is posted, so
+a second run in the same week — a beat that fired twice, a redelivered task, two beats — posts nothing. A post
+that fails gives the claim back, so the next run can post. The row keeps the list that was posted (the gaps'
+names, counts, closest documents and up to three example questions: redacted text only, as stored in
+interactions), which is what the App Home shows; before any digest exists it computes the list live, grouping by
+content terms (the bot process holds no embedding model).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from psycopg.types.json import Jsonb
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from core.db import Conn
+from core.errors import ConfigError
+from feedback.gaps import EmbedQuestions, Gap, find_gaps, load_evidence
+
+log = logging.getLogger(__name__)
+
+WINDOW = timedelta(days=7)
+TOP = 5  # gaps in a digest
+EXAMPLES = 3  # other wordings shown per gap
+LIVE_LIMIT = 300  # questions the App Home groups live (term similarity is quadratic in pure Python)
+SECTION_CHARS = 3000
+
+# Post one message: (channel, fallback text, blocks) → the message ts.
+PostMessage = Callable[[str, str, list[dict]], str]
+
+_CHANNEL = re.compile(r"[CG][A-Z0-9]{2,}")
+_TEAM = re.compile(r"[TE][A-Z0-9]{2,}")
+
+
+@dataclass(frozen=True)
+class DigestTarget:
+    team: str  # '' for a bot-token install (one workspace the database does not name)
+    channel: str
+
+
+@dataclass(frozen=True)
+class DigestOutcome:
+    target: DigestTarget
+    week: date
+    status: str  # posted | empty | already
+    gaps: int = 0
+    message_ts: str | None = None
+
+
+def digest_targets(entries: Sequence[str], installed: Sequence[str]) -> list[DigestTarget]:
+    """ANSWERLOOP_GAPS_CHANNEL entries as (workspace, channel): `T…:C…` for that workspace; a bare `C…` for the
+    only workspace (or a bot-token install). With several workspaces installed a bare channel names none of
+    them, and is an error rather than a digest of one workspace posted where another can read it."""
+    targets = []
+    for raw in entries:
+        entry = raw.strip()
+        team, _, channel = entry.rpartition(":")
+        if not _CHANNEL.fullmatch(channel) or (team and not _TEAM.fullmatch(team)):
+            raise ConfigError(
+                f"ANSWERLOOP_GAPS_CHANNEL entry {entry!r} is not a channel id.",
+                hint='Use channel ids, e.g. ["C0123ABCD"], or ["T0123:C0123ABCD"] per workspace.',
+            )
+        if not team:
+            if len(installed) > 1:
+                raise ConfigError(
+                    f"ANSWERLOOP_GAPS_CHANNEL entry {entry!r} names no workspace, and {len(installed)} are installed.",
+                    hint=f'Prefix it with the workspace: "{sorted(installed)[0]}:{channel}".',
+                )
+            team = installed[0] if installed else ""
+        targets.append(DigestTarget(team, channel))
+    return targets
+
+
+def week_of(moment: datetime) -> date:
+    """The Monday of the moment's ISO week: the digest's key."""
+    day = moment.date()
+    return day - timedelta(days=day.weekday())
+
+
+def _escape(text: str) -> str:
+    """Slack mrkdwn: & < > escaped, so a question can't form a link or a mention (its <PLACEHOLDERS> show)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _clip(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def gap_section(rank: int, gap: dict, examples: int = EXAMPLES) -> SectionBlock:
+    """One gap (as `Gap.as_dict`): its name, how often and by how many it was asked, the closest documents, and
+    other wordings."""
+    lines = [f"*{rank}. {_escape(_clip(gap['name'], 300))}*"]
+    askers = gap.get("askers") or 0
+    asked = f"asked {gap['count']}×" + (f" by {askers} {'person' if askers == 1 else 'people'}" if askers else "")
+    lines.append(f"{asked} · I don't know {gap['dont_know']} · :-1: {gap['voted_down']}")
+    docs = gap.get("closest_documents") or []
+    lines.append("Closest documents: " + (_escape(", ".join(docs)) if docs else "none"))
+    others = [q for q in gap.get("examples", []) if q != gap["name"]][:examples]
+    if others:
+        lines.append("Also asked: " + " · ".join(f"“{_escape(_clip(q, 200))}”" for q in others))
+    if gap.get("has_approved_correction"):
+        lines.append(":white_check_mark: a correction was approved")
+    return SectionBlock(text=MarkdownTextObject(text="\n".join(lines)[:SECTION_CHARS]))
+
+
+def digest_message(gaps: Sequence[dict], *, week: date, questions: int) -> tuple[str, list[Block]]:
+    """The digest as a fallback text and Block Kit blocks (slack_sdk.models.blocks)."""
+    text = (
+        f"Coverage gaps, week of {week:%Y-%m-%d}: {len(gaps)} topic(s) from {questions} unanswered or "
+        ":-1: question(s). The documents don't cover these yet."
+    )
+    blocks: list[Block] = [
+        HeaderBlock(text=f"Coverage gaps — week of {week:%Y-%m-%d}"),
+        SectionBlock(text=MarkdownTextObject(text=_escape(text))),
+        DividerBlock(),
+    ]
+    blocks += [gap_section(i, g) for i, g in enumerate(gaps, 1)]
+    blocks.append(
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text="Write or extend the closest document, then `answerloop gaps --since 7d` for every gap."
+                )
+            ]
+        )
+    )
+    return text, blocks
+
+
+def _claim(conn: Conn, target: DigestTarget, week: date) -> bool:
+    row = conn.execute(
+        "INSERT INTO gaps_digests (team_id, week, channel_id, status) VALUES (%s, %s, %s, 'posting') "
+        "ON CONFLICT (team_id, week) DO NOTHING RETURNING week",
+        (target.team, week, target.channel),
+    ).fetchone()
+    conn.commit()
+    return row is not None
+
+
+def post_weekly_digest(
+    conn: Conn,
+    target: DigestTarget,
+    post: PostMessage,
+    *,
+    now: datetime,
+    embed: Callable[[], EmbedQuestions | None],
+    threshold: float | None = None,
+    top: int = TOP,
+) -> DigestOutcome:
+    """Post the last seven days' top gaps of the target's workspace to its channel, unless this week's digest
+    was already posted (or is being posted). A week without any gap posts nothing. `embed()` gives the question
+    embedder (None: group by content terms); it is only asked for once the week is claimed."""
+    week = week_of(now)
+    if not _claim(conn, target, week):
+        return DigestOutcome(target, week, "already")
+    try:
+        embedder = embed()
+        evidence = load_evidence(conn, now - WINDOW, team=target.team or None)
+        cut = threshold if threshold is not None else (0.5 if embedder is not None else 0.3)
+        gaps = [g.as_dict(examples=EXAMPLES + 1) for g in find_gaps(evidence, embedder, threshold=cut)[:top]]
+        ts = None
+        if gaps:
+            text, blocks = digest_message(gaps, week=week, questions=len(evidence))
+            ts = post(target.channel, text, [b.to_dict() for b in blocks])
+    except Exception:
+        conn.rollback()
+        conn.execute("DELETE FROM gaps_digests WHERE team_id = %s AND week = %s", (target.team, week))
+        conn.commit()  # the next run may post this week's digest
+        raise
+    conn.execute(
+        "UPDATE gaps_digests SET status = %s, questions = %s, gaps = %s, message_ts = %s, computed_at = now() "
+        "WHERE team_id = %s AND week = %s",
+        ("posted" if gaps else "empty", len(evidence), Jsonb(gaps), ts, target.team, week),
+    )
+    conn.commit()
+    log.info("gaps digest team=%s week=%s gaps=%d", target.team or "-", week, len(gaps))
+    return DigestOutcome(target, week, "posted" if gaps else "empty", len(gaps), ts)
+
+
+def home_gaps(conn: Conn, team: str | None, *, now: datetime, top: int = TOP) -> tuple[str, list[dict]]:
+    """What the App Home shows: this or last week's posted digest of the workspace (its own, or the bot-token
+    install's), else the last seven days grouped live by content terms. Returns (where it comes from, gaps)."""
+    row = conn.execute(
+        "SELECT week, gaps FROM gaps_digests WHERE team_id IN (%s, '') AND status = 'posted' AND week >= %s "
+        "ORDER BY week DESC, team_id DESC LIMIT 1",
+        (team or "", week_of(now) - timedelta(days=7)),
+    ).fetchone()
+    if row is not None:
+        return f"weekly digest of {row['week']:%Y-%m-%d}", list(row["gaps"])[:top]
+    evidence = load_evidence(conn, now - WINDOW, team=team, limit=LIVE_LIMIT)
+    gaps: list[Gap] = find_gaps(evidence, None, threshold=0.3)[:top]
+    return "last 7 days", [g.as_dict(examples=EXAMPLES + 1) for g in gaps]

@@ -1,0 +1,60 @@
+"""The weekly coverage-gaps digest task (Celery beat, ingest queue: its workers hold the embedding model)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import numpy as np
+
+from core import db
+from core.settings import Settings, get_settings
+from core.slack_client import web_client
+from feedback.gaps import EmbedQuestions
+from feedback.gaps_digest import DigestOutcome, digest_targets, post_weekly_digest
+from workers.celery_app import celery_app
+from workers.slack_installations import bot_token_for
+
+log = logging.getLogger(__name__)
+
+
+def _embed() -> EmbedQuestions | None:
+    """The process pipeline's embedder (loaded once per worker process); None without embeddings."""
+    from workers.tasks import pipeline
+
+    embedder = pipeline().embedder
+    if not embedder.dim:
+        return None
+    return lambda texts: np.asarray(embedder.embed(texts), dtype=float)
+
+
+def send_gaps_digests(
+    settings: Settings, now: datetime | None = None, embedder: Callable[[], EmbedQuestions | None] = _embed
+) -> list[DigestOutcome]:
+    """Each configured workspace's digest of the week, posted once (feedback.gaps_digest). `embedder` is only
+    called when a digest is computed (a run that finds this week's digests posted loads nothing)."""
+    if not settings.gaps_channel:
+        return []
+    now = now or datetime.now(UTC)
+    with db.connect(db.database_url(settings)) as conn:
+        rows = conn.execute("SELECT DISTINCT team_id FROM slack_installations").fetchall()
+        installed = [r["team_id"] for r in rows]
+        targets = digest_targets(settings.gaps_channel, installed)
+        outcomes = []
+        for target in targets:
+            client = web_client(settings, token=bot_token_for(settings, target.team))
+
+            def post(channel: str, text: str, blocks: list[dict], client=client) -> str:
+                return str(client.chat_postMessage(channel=channel, text=text, blocks=blocks)["ts"])
+
+            try:
+                outcomes.append(post_weekly_digest(conn, target, post, now=now, embed=embedder))
+            except Exception:  # one workspace's failure (a removed channel) doesn't stop the others' digests
+                log.exception("gaps digest for %s not posted", target.team or "the workspace")
+        return outcomes
+
+
+@celery_app.task(name="workers.digest_tasks.post_gaps_digests", acks_late=False)
+def post_gaps_digests() -> list[str]:
+    return [f"{o.target.team or '-'}:{o.status}" for o in send_gaps_digests(get_settings())]
