@@ -104,9 +104,20 @@ def prompts_activate(
     """Make a version (the workspace's own or the shared seed) the workspace's active one."""
     with db.connect(admin_db_url()) as conn:
         scope = prompt_scope(conn, team)
-        previous = pv.activate(conn, version, acting_admin(actor, scope), reason=reason, scope=scope)
+        who = acting_admin(actor, scope)
+        previous = pv.activate(conn, version, who, reason=reason, scope=scope)
+        ended = _end_canary_of(conn, version, who, scope)
         conn.commit()
-    console.print(f"v{version} is active (was v{previous})")
+    console.print(f"v{version} is active (was v{previous})" + ended)
+
+
+def _end_canary_of(conn, version: int, actor: str, scope: str) -> str:
+    """A version in a canary that is made active for everyone another way: its canary has nothing left to test."""
+    test = canary.running(conn, scope)
+    if test is None or test.version_id != version:
+        return ""
+    canary.promote(conn, version, actor, scope=scope, reason="activated for everyone")
+    return "; its canary has ended"
 
 
 @prompts_app.command("rollback")
@@ -176,9 +187,11 @@ def prompts_approve(
     """Approve a retuned candidate of the workspace and activate it there."""
     with db.connect(admin_db_url()) as conn:
         scope = prompt_scope(conn, team)
-        previous = pv.approve(conn, version, acting_admin(actor, scope), note, scope=scope)
+        who = acting_admin(actor, scope)
+        previous = pv.approve(conn, version, who, note, scope=scope)
+        ended = _end_canary_of(conn, version, who, scope)
         conn.commit()
-    console.print(f"v{version} approved and active (was v{previous})")
+    console.print(f"v{version} approved and active (was v{previous})" + ended)
 
 
 @prompts_app.command("reject")

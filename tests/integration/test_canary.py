@@ -178,6 +178,17 @@ def test_promote_ends_the_canary_and_everyone_gets_the_version(pipeline, canarie
     assert again.returncode == 2 and f"v{v2} is not in a canary" in again.stderr
 
 
+def test_activating_the_canarys_version_for_everyone_ends_its_canary(canaries):
+    url = canaries
+    v2 = _cautious_version(url)
+    assert cli(url, "prompts", "canary", str(v2), "--percent", "10").returncode == 0
+    out = cli(url, "prompts", "activate", str(v2))
+    assert out.returncode == 0 and f"v{v2} is active (was v1); its canary has ended" in out.stdout, out.stderr
+    with db.connect(url) as conn:
+        assert canary.running(conn, "") is None
+        assert conn.execute("SELECT outcome FROM prompt_canaries").fetchall() == [{"outcome": "promoted"}]
+
+
 def test_rollback_ends_the_canary_without_moving_the_active_version(pipeline, canaries):
     url = canaries
     v2 = _cautious_version(url)
