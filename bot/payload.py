@@ -27,7 +27,8 @@ def text(container: Any, key: str) -> str:
 def question_subtype(event: Any) -> bool:
     """Can a message of this subtype be a question? A plain message or one sharing files (`file_share`); edits,
     joins, deletions, bot messages… are not."""
-    return (event.get("subtype") if isinstance(event, dict) else None) in (None, "", "file_share")
+    subtype = event.get("subtype") if isinstance(event, dict) else None
+    return not subtype or subtype == "file_share"
 
 
 def file_ids(event: Any) -> tuple[str, ...]:

@@ -124,3 +124,13 @@ def test_a_failed_download_is_named_and_the_question_still_answered_from_its_tex
     _, reply = answer_to(slack, "What is the nightly hotel cap in London?", [notes])
     assert "250" in reply.text
     assert "I did not read `notes.md`: I could not download it from Slack (HTTP 503)" in blob(reply)
+
+
+def test_a_file_shared_in_a_dm_is_a_question_with_its_file(slack, bot, settings):
+    """In a DM the question arrives as a `message` with subtype file_share (no app_mention)."""
+    policy = slack.add_file("trip.txt", "London offsite: booking the hotel, nightly cap?\n")
+    msg = slack.send_dm("What is the nightly hotel cap?", files=[policy])
+    reply = slack.wait_for_bot_reply(msg.channel, msg.ts, timeout=120, predicate=final)
+    assert "250" in reply.text and "I read `trip.txt`" in blob(reply)
+    [row] = rows(settings.database_url, "SELECT kind, file_ids FROM slack_requests WHERE message_ts = %s", msg.ts)
+    assert row == {"kind": "dm", "file_ids": [policy.id]}

@@ -94,7 +94,7 @@ def _thread_path(body: dict) -> bool:
     thread_ts = ev.get("thread_ts")
     return (
         ev["type"] == "message"
-        and not (ev.get("bot_id") or ev.get("subtype"))
+        and not (ev.get("bot_id") or (ev.get("subtype") and ev.get("subtype") != "file_share"))
         and bool(ev.get("user"))
         and _bolt_user(ev) != BOT_USER_ID
         and ev.get("channel_type") != "im"
