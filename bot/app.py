@@ -13,6 +13,7 @@ from bot import payload
 from bot.app_home import AppHome, register_app_home
 from bot.feedback_listeners import FeedbackListeners, register_feedback
 from bot.intake import Intake, Question
+from bot.verified_listeners import VerifiedReviewListeners, register_verified
 from core import metrics
 from core.errors import DatabaseUnavailable
 from core.logs import log_context
@@ -183,6 +184,7 @@ def build_app(
 
     register_feedback(app, feedback)
     register_app_home(app, home)
+    register_verified(app, VerifiedReviewListeners(settings, intake.db_url))
 
     @app.error
     def on_error(error: Exception) -> None:

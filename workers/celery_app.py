@@ -21,7 +21,13 @@ RETUNE_QUEUE = "retune"  # slow: prompt version search and evaluation
 
 def make_celery() -> Celery:
     settings = get_settings()
-    tasks = ["workers.tasks", "workers.ingest_tasks", "workers.source_tasks", "workers.digest_tasks"]
+    tasks = [
+        "workers.tasks",
+        "workers.ingest_tasks",
+        "workers.source_tasks",
+        "workers.digest_tasks",
+        "workers.verified_review",
+    ]
     app = Celery("answerloop", broker=settings.redis_url, include=tasks)
     app.conf.update(
         task_queues=[Queue(ANSWER_QUEUE), Queue(INGEST_QUEUE), Queue(RETUNE_QUEUE)],
@@ -32,6 +38,7 @@ def make_celery() -> Celery:
             "workers.source_tasks.sync_due_sources": {"queue": INGEST_QUEUE},
             "workers.tasks.publish_verified": {"queue": INGEST_QUEUE},
             "workers.digest_tasks.post_gaps_digests": {"queue": INGEST_QUEUE},
+            "workers.verified_review.request_due_reviews": {"queue": INGEST_QUEUE},
             "workers.tasks.retune": {"queue": RETUNE_QUEUE},
         },
         beat_schedule=beat_schedule(settings),
@@ -74,6 +81,7 @@ def schedule_crontab(expression: str, variable: str) -> crontab:
 
 
 SOURCES_TICK_S = 60.0  # how often the beat looks for sources due a sync (each has its own period)
+REVIEWS_TICK_S = 3600.0  # how often it looks for verified answers whose owner should be asked to review them
 
 
 def beat_schedule(settings: Settings) -> dict:
@@ -82,7 +90,12 @@ def beat_schedule(settings: Settings) -> dict:
             "task": "workers.source_tasks.sync_due_sources",
             "schedule": SOURCES_TICK_S,
             "options": {"queue": INGEST_QUEUE, "expires": SOURCES_TICK_S},  # ticks left unread are dropped
-        }
+        },
+        "verified-reviews": {
+            "task": "workers.verified_review.request_due_reviews",
+            "schedule": REVIEWS_TICK_S,
+            "options": {"queue": INGEST_QUEUE, "expires": REVIEWS_TICK_S},
+        },
     }
     if settings.gaps_channel:  # the weekly coverage-gaps digest (posted once per week: feedback/gaps_digest.py)
         schedule["gaps-digest"] = {

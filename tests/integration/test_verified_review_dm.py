@@ -132,3 +132,15 @@ def test_an_answer_whose_source_changed_is_asked_about_with_the_change(
     [dm] = dms(slack, BOB)
     assert "has changed since it was approved" in dm.text and "on-call.md" in json.dumps(dm.blocks)
     assert "review due" not in dm.text
+
+
+def test_the_beat_sends_the_review_tick_to_the_ingest_queue_every_hour():
+    from core.settings import Settings
+    from workers.celery_app import INGEST_QUEUE, beat_schedule, celery_app
+
+    for retune in (True, False):
+        entry = beat_schedule(Settings(retune_enabled=retune))["verified-reviews"]
+        assert entry["task"] == "workers.verified_review.request_due_reviews"
+        assert entry["schedule"] == 3600.0 and entry["options"]["queue"] == INGEST_QUEUE
+    route = celery_app.conf.task_routes["workers.verified_review.request_due_reviews"]
+    assert route == {"queue": INGEST_QUEUE}
