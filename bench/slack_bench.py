@@ -1,6 +1,7 @@
-"""Slack path benchmark: ack latency under a sustained event rate, event → answer latency, answers/s per worker.
+"""Slack path benchmark: ack latency under a sustained event rate, event → progress and → answer on the streamed
+path and the placeholder path, answers/s per worker.
 
-    python bench/slack_bench.py [--rate 50] [--seconds 20] [--latency-questions 30] [--burst 120]
+    python bench/slack_bench.py [--rate 50] [--seconds 20] [--latency-questions 60] [--latency-rate 1] [--burst 120]
 
 Everything runs for real on this machine: the Slack stand-in (Socket Mode), the Bolt app with our intake,
 Redis (a private redis-server), Celery worker processes and the embedded Postgres (``answerloop_bench_slack``,
@@ -10,8 +11,14 @@ re-created, sample KB ingested with the local MiniLM embedder). The extractive a
     the time from the stand-in sending it to the bot's ack, and from the message to the placeholder reply.
     Baseline in the same run: a bare Bolt app on its own stand-in whose listeners do nothing (the floor the
     protocol and Bolt set on this machine). No worker runs in this phase (the queue is purged after).
-(b) Event → answer: ``--latency-questions`` mentions, one every 1.5 s (below capacity), one worker process;
-    time from the message to the ``chat.update`` that put the answer in place.
+(b) Event → progress and → answer, streamed vs placeholder path in the same run: ``--latency-questions`` mentions
+    at ``--latency-rate`` per second (below capacity), one worker process, the two paths alternating question by
+    question. The product chooses its path; the placeholder path is forced the way a workspace forces it — the
+    stand-in refuses ``assistant.threads.setStatus`` (``not_allowed``) while that question's event is taken in, so
+    the intake posts "Looking into it…" and the worker replaces it with ``chat.update``. Per question, from the
+    stand-in's call log: message → the first visible sign of progress (the thread status, or the placeholder) and
+    message → the final answer (``chat.stopStream`` with the sources and buttons, or the ``chat.update``); the
+    path each answer took is read back from ``slack_requests.delivery``.
 (c) Throughput: ``--burst`` mentions posted at once; answers per second until the last is in place, for one
     worker process of concurrency 1 or 2 (= cores here) and 1 or 2 torch threads per pool process.
 The stand-in, the bot and this driver share one Python process (as in the tests); workers are separate.
@@ -21,7 +28,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from common import (
@@ -86,7 +96,8 @@ def first_reply_ms(slack, channel: str, posted: list, timeout: float = 30) -> li
 
 
 def answer_ms(slack, channel: str, posted: list, timeout: float) -> list[float]:
-    """Message → the chat.update that replaced its placeholder with the answer; waits for all of them."""
+    """Message → the chat.update that replaced its placeholder with the answer (or the answer posted, where the
+    placeholder could not be); waits for all of them."""
     from cli.slack_chat import PLACEHOLDER_MARK
 
     def final(m) -> bool:
@@ -96,8 +107,88 @@ def answer_ms(slack, channel: str, posted: list, timeout: float) -> list[float]:
     deadline = time.monotonic() + timeout
     for msg in posted:
         reply = slack.wait_for_bot_reply(channel, msg.ts, max(1.0, deadline - time.monotonic()), predicate=final)
-        updates = [c for c in slack.calls("chat.update") if c.args.get("ts") == reply.ts and c.http_status == 200]
-        out.append((updates[-1].time - msg.created_at) * 1000)
+        out.append((final_answer_time(slack, reply.ts) - msg.created_at) * 1000)
+    return out
+
+
+STATUS_METHOD = "assistant.threads.setStatus"
+PATHS = ("stream", "placeholder")
+
+
+@dataclass
+class PathTimes:
+    """Per question of one path, ms from the message: to the first visible sign of progress, to the final answer."""
+
+    progress: list[float] = field(default_factory=list)
+    answer: list[float] = field(default_factory=list)
+    delivery: Counter[str] = field(default_factory=Counter)
+
+
+def first_sign_time(slack, msg) -> float | None:
+    """When the thread first showed progress: a thread status set, or a bot message posted or streamed in it."""
+    times = [
+        c.time
+        for c in slack.calls()
+        if c.ok
+        and (
+            (c.method == STATUS_METHOD and c.args.get("thread_ts") == msg.ts and c.args.get("status"))
+            or (c.method in ("chat.postMessage", "chat.startStream") and c.args.get("thread_ts") == msg.ts)
+        )
+    ]
+    return min(times) if times else None
+
+
+def final_answer_time(slack, reply_ts: str) -> float:
+    """When the answer message reached its final form: the stream stopped, the placeholder updated, or posted."""
+    times = [
+        c.time
+        for c in slack.calls()
+        if c.ok
+        and (
+            (c.method in ("chat.update", "chat.stopStream") and c.args.get("ts") == reply_ts)
+            or (c.method == "chat.postMessage" and c.response.get("ts") == reply_ts)
+        )
+    ]
+    return max(times)
+
+
+def compare_paths(stack, channel: str, texts: list[str], rate: float, timeout: float) -> dict[str, PathTimes]:
+    """Post `texts` at `rate` per second, alternating the streamed path and the forced placeholder path."""
+    from cli.slack_chat import is_final
+    from core import db
+    from slack_standin import BOT_USER_ID
+
+    slack = stack.slack
+    # One question first, not counted: the worker's consumer may start taking tasks a little after its pool
+    # processes are ready, which would otherwise land on the first measured questions.
+    warm = slack.post_message(channel, f"<@{BOT_USER_ID}> {texts[0]}")
+    slack.wait_for_bot_reply(channel, warm.ts, timeout, predicate=is_final)
+    start = time.monotonic()
+    posted: list[tuple[str, object]] = []
+    for i, text in enumerate(texts):
+        path = PATHS[i % 2]
+        delay = start + i / rate - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        if path == "placeholder":
+            slack.refuse_method(STATUS_METHOD, "not_allowed")
+        msg = slack.post_message(channel, f"<@{BOT_USER_ID}> {text}")
+        try:  # the intake takes the event in within milliseconds: keep the refusal until it has
+            slack.wait_for(lambda m=msg: first_sign_time(slack, m), timeout=10)
+        finally:
+            slack.allow_method(STATUS_METHOD)
+        posted.append((path, msg))
+    out = {p: PathTimes() for p in PATHS}
+    deadline = time.monotonic() + timeout
+    for path, msg in posted:
+        reply = slack.wait_for_bot_reply(channel, msg.ts, max(1.0, deadline - time.monotonic()), predicate=is_final)
+        slack.wait_for(lambda r=reply: not slack.is_streaming(channel, r.ts), timeout=10)
+        out[path].progress.append((first_sign_time(slack, msg) - msg.created_at) * 1000)
+        out[path].answer.append((final_answer_time(slack, reply.ts) - msg.created_at) * 1000)
+    with db.connect(stack.database_url) as conn:
+        for path, msg in posted:
+            row = conn.execute("SELECT delivery FROM slack_requests WHERE message_ts = %s", (msg.ts,)).fetchone()
+            out[path].delivery[row["delivery"] if row else "missing"] += 1
     return out
 
 
@@ -139,7 +230,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=50.0, help="events per second in the ack phase")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the ack phase")
-    parser.add_argument("--latency-questions", type=int, default=30)
+    parser.add_argument("--latency-questions", type=int, default=60, help="(b): half on each path")
+    parser.add_argument("--latency-rate", type=float, default=1.0, help="(b): questions per second")
     parser.add_argument("--burst", type=int, default=120)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args()
@@ -182,12 +274,13 @@ def main() -> None:
         placeholders = first_reply_ms(stack.slack, GENERAL, posted)
     redis.Redis.from_url(broker.url).flushdb()  # the flood's questions: nobody will answer them
 
-    print(f"(b) event → answer: {args.latency_questions} questions, one worker", flush=True)
+    print(f"(b) event → progress, → answer: {args.latency_questions} questions, both paths, one worker", flush=True)
+    os.environ["ANSWERLOOP_SLACK_STREAMING"] = "true"  # the product's default: it chooses the path per question
     with LocalSlackStack(settings, url, redis_url=broker.url, workers=1, concurrency=1) as stack:
         stack.wait_ready()
         sample = [pool[(i * 7) % len(pool)] for i in range(args.latency_questions)]
-        posted = pace(stack.slack, GENERAL, sample, 1 / 1.5)
-        e2e = answer_ms(stack.slack, GENERAL, posted, timeout=300)
+        paths = compare_paths(stack, GENERAL, sample, args.latency_rate, timeout=300)
+    placeholder_path()  # (c) counts chat.update
 
     throughput, memory = {}, {}
     for concurrency, threads in ((1, 1), (1, 2), (2, 1)):
@@ -224,7 +317,9 @@ def main() -> None:
         f"| Answerloop bot: ack | {dist(ours)} | {fmt(max(ours), 1)} |",
         f"| Answerloop bot: placeholder in thread | {dist(placeholders)} | {fmt(max(placeholders), 1)} |",
         "",
-        f"Ack p99 ratio Answerloop / bare Bolt: {percentile(ours, 99) / percentile(bare, 99):.2f}; "
+        f"Ack p99 {fmt(percentile(ours, 99), 1)} ms (target: under 50 ms — "
+        f"{'met' if (percentile(ours, 99) or 0) < 50 else 'NOT met'}); "
+        f"ratio Answerloop / bare Bolt: {percentile(ours, 99) / percentile(bare, 99):.2f}; "
         f"acks over Slack's 3 s limit: {sum(1 for x in ours if x > 3000)} of {len(ours)}; "
         f"placeholders posted: {len(placeholders)} of {n_events}.",
         "",
@@ -233,13 +328,29 @@ def main() -> None:
         "own placeholders come back as `message` events, which it ignores), so it sleeps less. What the comparison "
         "shows is that the intake adds nothing to the ack: Bolt acks before the listener body runs.",
         "",
-        "## (b) Event → answer (extractive answerer, one worker process)",
+        "## (b) Event → progress and → answer: streamed path vs placeholder path (extractive answerer, one worker)",
         "",
-        f"{len(e2e)} questions from `bench/data/retrieval_eval.jsonl`, one every 1.5 s.",
+        f"{args.latency_questions} questions from `bench/data/retrieval_eval.jsonl` at a sustained "
+        f"{args.latency_rate:g}/s after one warm-up question (not counted), the two paths alternating question "
+        "by question in the same run (same bot, worker and database). Streamed: the thread status "
+        "(`assistant.threads.setStatus`) is the first sign; the answer is final at `chat.stopStream` (steps, "
+        "checked text, sources and 👍/👎). Placeholder: the stand-in refuses `assistant.threads.setStatus` with "
+        "`not_allowed` while the question is taken in, so the bot falls back by itself to the 'Looking into it…' "
+        "reply, replaced by `chat.update`. Times are from the message being posted to the stand-in's answer to "
+        "that Web API call.",
         "",
-        "| | p50 ms | p95 ms | p99 ms |",
-        "|---|---|---|---|",
-        f"| message → answer in place (`chat.update`) | {dist(e2e)} |",
+        "| path | questions | first sign p50 ms | p95 ms | final answer p50 ms | p95 ms | delivery recorded |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for path, label in (("stream", "streamed (status → stream)"), ("placeholder", "placeholder → `chat.update`")):
+        t = paths[path]
+        recorded = ", ".join(f"{k} × {n}" for k, n in sorted(t.delivery.items()))
+        lines.append(
+            f"| {label} | {len(t.answer)} | {fmt(percentile(t.progress, 50), 1)} | "
+            f"{fmt(percentile(t.progress, 95), 1)} | {fmt(percentile(t.answer, 50), 1)} | "
+            f"{fmt(percentile(t.answer, 95), 1)} | {recorded} |"
+        )
+    lines += [
         "",
         "## (c) Throughput: a burst of questions",
         "",
