@@ -46,6 +46,16 @@ def print_retune_report(row: dict) -> None:
                 f"({f['should_answer']} answer / {f['should_not']} not; {calibration.get('min_labels')} needed), "
                 f"{moved}"
             )
+    rewrites = r.get("instruction_candidates")
+    if rewrites:
+        if rewrites.get("skipped"):
+            console.print(f"instruction rewrites: skipped — {escape(rewrites['skipped'])}")
+        else:
+            refused = f"; refused: {escape(', '.join(rewrites['refused']))}" if rewrites.get("refused") else ""
+            console.print(
+                f"instruction rewrites from {rewrites['cases']} train failures: {rewrites['proposed']} proposed, "
+                f"candidates {', '.join(rewrites['candidates']) or 'none'}{refused}"
+            )
     baseline = r.get("baseline_version")
     for cand in r.get("candidates", []):
         table = Table(
@@ -67,6 +77,8 @@ def print_retune_report(row: dict) -> None:
             j = cand["judge"]
             table.add_row("model judge (wins/losses/ties)", "", f"{j['wins']}/{j['losses']}/{j['ties']}", "")
         console.print(table)
+        if cand.get("instructions"):
+            console.print(f"  instructions of '{cand['name']}':\n  {escape(cand['instructions'])}")
         verdict = "[green]passes[/]" if cand["promote"] else "[yellow]not promoted[/]"
         console.print(f"  {verdict}: {escape('; '.join(cand['reasons']))}")
     style = {"promoted": "green", "pending_approval": "cyan"}.get(row["decision"], "yellow")

@@ -30,6 +30,7 @@ from feedback import answerability_refit as refit
 from feedback import prompt_versions as pv
 from feedback.demos import select_demos
 from feedback.examples import load_examples
+from feedback.instruction_candidates import ProposeFn, propose_candidates
 from feedback.reports import store_report
 from feedback.retune_candidates import JudgeFn, build_candidates, pairwise, score_candidates
 from feedback.retune_report import candidate_entry, changed_params, counts_by_expectation, store
@@ -94,6 +95,10 @@ class RetuneOptions:
     # `calibration_min_labels` usable train labels of its own (and a few on each side) to be moved.
     refit_answerability: bool = True
     calibration_min_labels: int = refit.MIN_LABELS
+    # With a model: rewrites of the active instructions proposed from the train split's failures
+    # (feedback/instruction_candidates.py), judged through the same held-out gate. None offline: skipped, and said so.
+    propose_instructions: ProposeFn | None = None
+    instruction_rewrites: int = 2
 
 
 @dataclass
@@ -171,7 +176,7 @@ def _retune_locked(
             "heldout_by_expectation": counts_by_expectation(heldout),
         },
         "options": {
-            **{k: v for k, v in vars(options).items() if k not in ("grid", "extra_candidates")},
+            **{k: v for k, v in vars(options).items() if k not in ("grid", "extra_candidates", "propose_instructions")},
             "extra_candidates": [v.id for v in options.extra_candidates],
         },
         "grid": options.grid,
@@ -209,11 +214,21 @@ def _retune_locked(
             report["answerability_calibration"][name] = [f.as_dict() for f in fits]
             if shifts != params.answerability_shift:
                 refits.append((name, params.model_copy(update={"answerability_shift": shifts})))
+    rewrites = propose_candidates(
+        active,
+        train,
+        options.propose_instructions if options.model_answers else None,
+        n=options.instruction_rewrites,
+        few_shot=demos,
+        params=searched,
+    )
+    report["instruction_candidates"] = rewrites.as_dict()
     base_out = evaluator.outcomes(active, heldout)
     base_metrics = score(heldout, base_out)
     report["baseline"] = base_metrics.as_dict()
     results = score_candidates(
-        build_candidates(active, demos, searched, options.model_answers, options.extra_candidates, refits),
+        build_candidates(active, demos, searched, options.model_answers, options.extra_candidates, refits)
+        + rewrites.candidates,
         heldout,
         evaluator,
         base_out,

@@ -60,6 +60,8 @@ def candidate_entry(
         "name": result.name,
         "params_changed": changed_params(active.params, result.version.params),
         "demos": len(result.version.few_shot),
+        # A rewrite of the instructions (issue G.5) is shown whole: it is what an admin must read before approving.
+        "instructions": result.version.instructions if result.version.instructions != active.instructions else None,
         "metrics": result.metrics.as_dict(),
         "table": comparison_table(base_metrics, result.metrics),
         "judge": result.tally.as_dict() if result.tally else None,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from core.settings import Settings
 from feedback.prompt_versions import DEFAULT_SCOPE, PromptVersion
 from feedback.retune import JudgeFn, RetuneOptions, RetuneResult, evaluate, retune
 from feedback.scoring import Metrics, Outcome
-from workers.answerers.base import PairwiseJudge
+from workers.answerers.base import InstructionProposer, PairwiseJudge
 from workers.pipeline import Pipeline
 
 
@@ -67,11 +68,14 @@ def run_retune(
     options: RetuneOptions | None = None,
     scope: str = DEFAULT_SCOPE,
 ) -> RetuneResult:
+    options = options or options_from(pipeline.settings)
+    if options.propose_instructions is None and isinstance(pipeline.answerer, InstructionProposer):
+        options = dataclasses.replace(options, propose_instructions=pipeline.answerer.propose_instructions)
     return retune(
         outcome_fn(pipeline),
         database_url=pipeline.database_url,
         judge_fn=judge_fn(pipeline),
-        options=options or options_from(pipeline.settings),
+        options=options,
         actor=actor,
         dry_run=dry_run,
         scope=scope,

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from feedback.instruction_candidates import FeedbackCase
 from feedback.prompt_versions import PromptVersion
 from guardrails.followup import Turn
 from workers.retrieval import Passage
@@ -57,3 +58,11 @@ class PairwiseJudge(Protocol):
     """A preference between two answers to one question, for the retune: 'A', 'B', 'tie', or None on failure."""
 
     def compare(self, question: str, reference: str, answer_a: str, answer_b: str) -> str | None: ...
+
+
+@runtime_checkable
+class InstructionProposer(Protocol):
+    """Rewrites of the answering instructions from the team's feedback (the retune's instruction candidates,
+    feedback/instruction_candidates.py); an empty list when it cannot."""
+
+    def propose_instructions(self, instructions: str, cases: Sequence[FeedbackCase], n: int) -> list[str]: ...

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_va
 from core.errors import ConfigError
 from core.settings import Settings
 from feedback.demos import most_similar
+from feedback.instruction_candidates import FeedbackCase
 from feedback.prompt_versions import PromptVersion
 from guardrails.followup import Turn
 from guardrails.text import normalize_space
@@ -61,6 +62,33 @@ class PairwiseVerdict(BaseModel):
 
     better: Literal["A", "B", "tie"] = Field(description="A, B, or tie when they are equally good or equally bad.")
     reason: str = Field(default="", description="One short sentence.")
+
+
+class InstructionRewrites(BaseModel):
+    """New answering instructions, each a complete replacement of the current ones."""
+
+    rewrites: list[str] = Field(description="Complete instructions, one per item, each different from the others.")
+
+
+_REWRITE_SYSTEM = (
+    "You improve the system instructions of a team's documentation assistant from the feedback its answers got. "
+    "Read the current instructions and the cases the team said went wrong (a rejected answer and why, a refusal "
+    "that should have been an answer, a correction the team approved). Write complete replacement instructions "
+    "that would have avoided those failures without overfitting to their topics. Every rewrite must keep these "
+    "rules: answer only from the passages given; cite the id of each passage used with words copied exactly from "
+    "it; set can_answer to false when the passages do not answer the question. Keep each rewrite under 300 words."
+)
+
+
+def _case_text(i: int, case: FeedbackCase) -> str:
+    lines = [f"Case {i}: question: {case.question}", f"  the team wanted: {case.expected}"]
+    if case.answer_given:
+        lines.append(f"  the answer given: {case.answer_given}")
+    if case.correction:
+        lines.append(f"  the approved correction: {case.correction}")
+    if case.reasons:
+        lines.append(f"  why it was rejected: {', '.join(case.reasons)}")
+    return "\n".join(lines)
 
 
 class GroundingJudgement(BaseModel):
@@ -179,6 +207,29 @@ class ModelAnswerer:
         except Exception as exc:
             log.warning("grounding judge failed: %s", type(exc).__name__)
             return None
+
+    def propose_instructions(self, instructions: str, cases: Sequence[FeedbackCase], n: int) -> list[str]:
+        """Up to `n` rewrites of the instructions from the train split's failures (all text already redacted);
+        [] when the model fails, so the retune goes on without them."""
+        cases_text = "\n\n".join(_case_text(i, c) for i, c in enumerate(cases, start=1))
+        try:
+            result = self.client.chat.completions.create(
+                response_model=InstructionRewrites,
+                messages=[
+                    {"role": "system", "content": _REWRITE_SYSTEM},
+                    {
+                        "role": "user",
+                        "content": f"Current instructions:\n{instructions}\n\nWhat went wrong:\n\n{cases_text}\n\n"
+                        f"Write {n} different rewrites.",
+                    },
+                ],
+                max_retries=1,
+                temperature=0.7,
+            )
+        except Exception as exc:
+            log.warning("instruction rewrites failed: %s", type(exc).__name__)
+            return []
+        return [r for r in result.rewrites if r.strip()][:n]
 
     def compare(self, question: str, reference: str, answer_a: str, answer_b: str) -> str | None:
         """Pairwise judgement for retuning: 'A', 'B' or 'tie'; None when the judge itself fails."""
