@@ -2,7 +2,8 @@
 
     python bench/attachment_bench.py [--runs 5]     # prints a Markdown table
 
-Files: a log of realistic lines (timestamps, levels, services, a few emails, IPs and an AWS key per 100 lines)
+Files: a service log (mostly request lines, one retry, refused deploy and escalation per 40 lines, an email, an IP
+or an AWS key every 33 lines)
 at 10, 50 and 100 kB (the default ANSWERLOOP_ATTACHMENT_MAX_BYTES), cut to the default 2,000 lines as the worker
 does. Reported: lines read, redact and terms time p50 / max over the runs, the terms taken, and whether any raw
 seeded value survived redaction (it must not).
@@ -33,7 +34,9 @@ SECRETS = [
 def make_log(size: int) -> str:
     out, i = [], 0
     while sum(len(x) + 1 for x in out) < size:
-        template = SECRETS[i // 33 % len(SECRETS)] if i % 33 == 32 else LINES[i % len(LINES)]
+        # mostly request lines, a few retries, one refused deploy and one escalation in every 40 lines
+        kind = {37: 1, 38: 2, 39: 3}.get(i % 40, 0)
+        template = SECRETS[i // 33 % len(SECRETS)] if i % 33 == 32 else LINES[kind]
         out.append(template.format(m=i // 60 % 60, s=i % 60, n=i, octet=i % 250 + 1))
         i += 1
     return "\n".join(out)[:size]

@@ -10,6 +10,7 @@ model. A file that is not read says why (too large, not text, download failed), 
 from __future__ import annotations
 
 import logging
+import math
 import re
 import urllib.error
 import urllib.request
@@ -230,8 +231,8 @@ def _read_one(client: WebClient, token: str | None, file_id: str, guard: PiiGuar
     except DownloadFailed as exc:
         log.info("attachment %s: download failed (%s)", file_id, exc)
         return SkippedFile(file_id, name, "download_failed", str(exc))
-    if len(data) > limits.max_bytes:  # files.info understated it
-        return SkippedFile(file_id, name, "too_large", f"{len(data)}")
+    if len(data) > limits.max_bytes:  # files.info understated it: only max_bytes + 1 were read
+        return SkippedFile(file_id, name, "too_large", "")
     if content_type == "text/html" and str(file.get("filetype")) != "html":
         return SkippedFile(file_id, name, "download_failed", "Slack answered with a sign-in page")
     text = _decoded(data)
@@ -288,21 +289,34 @@ def download(url: str, token: str | None, max_bytes: int, *, trusted_host: str) 
 
 
 def salient_terms(text: str, max_terms: int) -> tuple[str, ...]:
-    """The file's most frequent content words (first seen first among equals), as written: stopwords, log and code
-    noise, numbers, ids and anything token-like left out — redaction placeholders are never terms."""
-    counts: Counter[str] = Counter()
+    """The file's salient content words, as written: frequent in the file but not on every line — each line is a
+    document, a term scores (1 + log tf) × log(1 + lines / lines with it), so a log's boilerplate (on
+    every request line) ranks below the words of its few telling lines; first seen first among equals. Stopwords,
+    log and code noise, numbers, ids and token-like strings are left out; redaction placeholders are never terms."""
+    tf: Counter[str] = Counter()
+    df: Counter[str] = Counter()
     first: dict[str, int] = {}
     form: dict[str, str] = {}
-    for i, raw in enumerate(words(text)):
-        w = raw.strip("'+#.-_").lower()
-        if not _usable(w):
-            continue
-        stem = _stem(w)
-        counts[stem] += 1
-        first.setdefault(stem, i)
-        form.setdefault(stem, w)
-    ranked = sorted(counts, key=lambda s: (-counts[s], first[s]))
-    return tuple(form[s] for s in ranked[:max_terms])
+    position = 0
+    lines = text.splitlines() or [text]
+    for line in lines:
+        seen: set[str] = set()
+        for raw in words(line):
+            position += 1
+            w = raw.strip("'+#.-_").lower()
+            if not _usable(w):
+                continue
+            stem = _stem(w)
+            tf[stem] += 1
+            first.setdefault(stem, position)
+            form.setdefault(stem, w)
+            if stem not in seen:
+                seen.add(stem)
+                df[stem] += 1
+    n = len(lines)
+    score = {t: (1 + math.log(tf[t])) * math.log(1 + n / df[t]) for t in tf}
+    ranked = sorted(tf, key=lambda t: (-round(score[t], 9), first[t]))
+    return tuple(form[t] for t in ranked[:max_terms])
 
 
 def _usable(word: str) -> bool:

@@ -110,8 +110,10 @@ def attachment_notes(attachments: Attachments | None) -> list[str]:
             notes.append(removed)
     for s in attachments.skipped:
         name = f"`{escape(s.name)}`" if s.name else "an attached file"
-        if s.reason == "too_large":
+        if s.reason == "too_large" and s.detail.isdigit():
             why = f"it is {_kb(int(s.detail))}, and I read text files up to {_kb(attachments.max_bytes)}"
+        elif s.reason == "too_large":  # larger than Slack said: only the limit was read
+            why = f"it is larger than the {_kb(attachments.max_bytes)} I read of a text file"
         elif s.reason == "not_text":
             why = f"it is not a text file ({escape(s.detail)}); I read plain text, Markdown, code, CSV, JSON and logs"
         elif s.reason == "download_failed":

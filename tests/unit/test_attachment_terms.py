@@ -14,12 +14,19 @@ LOG = """2026-12-01T10:00:01Z INFO paging the primary for alert db-latency
 
 def test_salient_terms_are_the_frequent_topic_words_not_noise_ids_or_placeholders():
     terms = salient_terms(LOG, 8)
-    assert terms[:2] == ("paging", "secondary"), "most frequent first"
+    assert "secondary" in terms and "primary" in terms
     assert "escalation_timeout" in terms and "db-latency" in terms, "compounds kept whole"
     assert len(terms) == 8
     for bad in ("info", "warn", "aws_access_key", "email_address", "a81f9c0d2e77b1aa", "2026-12-01t10"):
         assert bad not in terms
     assert salient_terms("AKIAZ7QX4KJ2M9TBW3PL ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5 12345", 5) == ()
+
+
+def test_a_logs_boilerplate_ranks_below_the_words_of_its_few_telling_lines():
+    boilerplate = ["GET /orders served status ok upstream cache"] * 400
+    log = "\n".join(boilerplate + ["pager escalation to secondary failed"] * 3)
+    terms = salient_terms(log, 4)
+    assert set(terms) == {"pager", "escalation", "secondary", "failed"}
 
 
 def test_the_query_gets_the_terms_it_lacks_within_the_question_limit():
