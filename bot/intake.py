@@ -64,7 +64,13 @@ class Intake:
         """Returns what happened: queued | duplicate | rejected | small_talk | saved_for_later | unavailable."""
         text = MENTION.sub(" ", q.text).strip()
         if not text:
-            self._reply(client, q, "Ask me a question after the mention, e.g. `@Answerloop how do I deploy?`")
+            ask = "Ask me a question after the mention, e.g. `@Answerloop how do I deploy?`"
+            if q.file_ids:  # a file alone says what to read, not what to answer
+                ask = (
+                    "I can read the file, but what should I answer? Share it again with a question, "
+                    "e.g. `@Answerloop what does this error mean?`"
+                )
+            self._reply(client, q, ask)
             return "rejected"
         chat = small_talk(text)
         if chat is not None:  # "hi", "thanks!", "who are you?": a friendly word, not retrieval's "I don't know"
