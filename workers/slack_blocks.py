@@ -160,6 +160,7 @@ def answer_message(
     expert: str | None,
     feedback: bool = True,
     notes: Sequence[str] = (),
+    max_blocks: int = MAX_BLOCKS,
 ) -> tuple[str, list[dict]]:
     """(fallback text, blocks) for a finished answer or an honest "I don't know"; with `feedback`, the native
     👍/👎 buttons are the last block (never on an ephemeral message: a click there names no message). `notes`:
@@ -170,7 +171,7 @@ def answer_message(
     if result.status == "answered":
         sources = _sources_block(result.citations)
         parts = _split(to_mrkdwn(result.answer))
-        room = MAX_BLOCKS - tail_size - (1 if sources else 0)
+        room = max_blocks - tail_size - (1 if sources else 0)
         if len(parts) > room:  # say so rather than end mid-answer without a word
             parts = [*parts[: room - 1], CUT_NOTICE]
         blocks.extend({"type": "section", "text": {"type": "mrkdwn", "text": part}} for part in parts)
@@ -201,7 +202,7 @@ def answer_message(
     if feedback:
         tail.append(feedback_block())
     fallback = fallback if len(fallback) <= MESSAGE_TEXT else _split(fallback, MESSAGE_TEXT)[0]  # whole links
-    return fallback, [*blocks[: MAX_BLOCKS - len(tail)], *tail]
+    return fallback, [*blocks[: max_blocks - len(tail)], *tail]
 
 
 STREAM_PIECE = 2000  # characters of answer per chat.appendStream (Slack takes ≤ 12,000 per call)
@@ -278,8 +279,8 @@ def _pieces(text: str, limit: int) -> list[str]:
 def private_answer_message(result: AnswerResult) -> tuple[str, list[dict]]:
     """The ephemeral follow-up with an answer from restricted documents only the asker may read."""
     head = ":lock: I found more in documents only you can see (this reply is visible only to you):"
-    text, blocks = answer_message(result, pii={}, expert=None, feedback=False)
-    return f"{head}\n{text}", [{"type": "section", "text": {"type": "mrkdwn", "text": head}}, *blocks][:MAX_BLOCKS]
+    text, blocks = answer_message(result, pii={}, expert=None, feedback=False, max_blocks=MAX_BLOCKS - 1)
+    return f"{head}\n{text}", [{"type": "section", "text": {"type": "mrkdwn", "text": head}}, *blocks]
 
 
 def failure_message(reason: str) -> tuple[str, list[dict]]:

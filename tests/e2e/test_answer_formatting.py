@@ -4,13 +4,14 @@ every section, links never cut, citation links not unfurled, and the same answer
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
 
 from slack_standin import GENERAL, SlackStandin
 from workers.pipeline import AnswerResult, CitationOut
-from workers.slack_blocks import answer_message, streamed_answer
+from workers.slack_blocks import answer_message, private_answer_message, streamed_answer
 from workers.slack_mrkdwn import FENCE
 from workers.tasks import NO_UNFURLS
 
@@ -107,3 +108,10 @@ def test_i_dont_know_with_many_closest_documents_keeps_whole_links():
     [closest] = [b for b in blocks if b["type"] == "section" and "Closest documents" in b["text"]["text"]]
     text = closest["text"]["text"]
     assert len(text) <= 3000 and text.count("<") == text.count(">") and text.rstrip().endswith(">")
+
+
+def test_a_long_private_answer_keeps_its_hint_within_fifty_blocks(slack):
+    text, blocks = private_answer_message(result(long_answer(), citations=30))
+    resp = slack.web_client().chat_postEphemeral(channel=GENERAL, user="U0ALICE001", text=text, blocks=blocks)
+    assert resp["ok"] and len(blocks) == 50
+    assert blocks[0]["text"]["text"].startswith(":lock:") and "improve this answer" in json.dumps(blocks[-1]).lower()
