@@ -68,7 +68,7 @@ def database_url() -> str:
 CLEAN_TABLES = (
     "interactions, labels, verified_answers, document_feedback, chunks, documents, collections, slack_requests, "
     "channel_settings, eval_reports, prompt_reviews, admin_actions, slack_installations, slack_oauth_states, "
-    "ingest_jobs"
+    "ingest_jobs, prompt_canaries, gaps_digests"
 )
 
 
