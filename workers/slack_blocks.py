@@ -153,6 +153,11 @@ def _notice_text(notices: Sequence[str | None]) -> str | None:
     return text[:SECTION_LIMIT] if text else None
 
 
+def last_verified_note(day: str) -> str:
+    """Under an answer given from a verified answer past its review date (workers.verified_review asks its owner)."""
+    return f":hourglass_flowing_sand: From a verified answer last verified on {day}; its owner is asked to review it."
+
+
 def answer_message(
     result: AnswerResult,
     *,
@@ -181,6 +186,9 @@ def answer_message(
             f"{CONFIDENCE_WORDS.get(result.confidence, '')}Was this helpful? Click 👍 or 👎 below (or react "
             ":+1: or :-1:), or use *Improve this answer* from the message menu."
         )
+        stale = sorted({c.last_verified for c in result.citations if c.last_verified})
+        if stale:  # a verified answer past its review date: still served, marked
+            hint = f"{last_verified_note(stale[0])}\n{hint}"
         fallback = to_mrkdwn(result.answer)
     else:
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": ":thinking_face: I don't know"}})

@@ -72,10 +72,12 @@ def test_the_owner_reviews_a_verified_answer_from_the_dm(slack, bot, settings, w
     r = run_cli(url, "labels", "approve", str(answer_id), "--owner", BOB, "--actor", "admin-ann", embeddings="local")
     assert r.returncode == 0, r.stderr
 
-    # Past its review date: still the answer.
+    # Past its review date: still the answer, marked.
     age(url, answer_id)
     _, answer = ask(slack, PARAPHRASE)
     assert "7 minutes" in answer.text
+    day = f"{state(url, answer_id)['verified_at']:%Y-%m-%d}"
+    assert f"last verified on {day}" in json.dumps(answer.blocks)
 
     # The beat's tick on the worker: one DM to the owner, however many ticks.
     review_tick(worker)
@@ -109,7 +111,7 @@ def test_the_owner_reviews_a_verified_answer_from_the_dm(slack, bot, settings, w
     [audit] = rows(url, "SELECT actor FROM admin_actions WHERE action = 'verified.confirm'")
     assert audit["actor"] == f"slack:{BOB}"
     _, answer = ask(slack, PARAPHRASE)
-    assert "7 minutes" in answer.text
+    assert "7 minutes" in answer.text and "last verified on" not in json.dumps(answer.blocks)
 
     # The next period: asked again; Retire takes it out of the answers.
     age(url, answer_id)
