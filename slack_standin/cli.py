@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 from .control import ControlClient
@@ -73,8 +75,18 @@ def _print(result: Any) -> int:
     return 0 if isinstance(result, dict) and result.get("ok") else 1
 
 
+def _files(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """--file PATH (uploaded as is) and --snippet PATH (shared as a snippet) as the control API's `files`."""
+    out: list[dict[str, Any]] = []
+    for path, snippet in [(p, False) for p in args.file or []] + [(p, True) for p in args.snippet or []]:
+        data = Path(path).read_bytes()
+        out.append({"name": Path(path).name, "content_b64": base64.b64encode(data).decode(), "snippet": snippet})
+    return out
+
+
 def _say(args: argparse.Namespace) -> int:
     body = {"channel": args.channel, "text": args.text, "user": args.user, "thread_ts": args.thread_ts}
+    body["files"] = _files(args)
     result = _client(args).request("say", body)
     if result.get("ok") and not args.verbose:
         print(result["message"]["ts"])
@@ -83,7 +95,8 @@ def _say(args: argparse.Namespace) -> int:
 
 
 def _dm(args: argparse.Namespace) -> int:
-    result = _client(args).request("dm", {"text": args.text, "user": args.user, "thread_ts": args.thread_ts})
+    body = {"text": args.text, "user": args.user, "thread_ts": args.thread_ts, "files": _files(args)}
+    result = _client(args).request("dm", body)
     if result.get("ok") and not args.verbose:
         print(f"{result['message']['channel']} {result['message']['ts']}")
         return 0
@@ -160,6 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
     say.add_argument("--user", default="alice")
     say.add_argument("--thread-ts")
     say.add_argument("-v", "--verbose", action="store_true")
+    say.add_argument("--file", action="append", help="attach this file (repeatable)")
+    say.add_argument("--snippet", action="append", help="attach this file as a snippet (repeatable)")
     say.add_argument("text")
     say.set_defaults(func=_say)
 
@@ -167,6 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     dm.add_argument("--user", default="alice")
     dm.add_argument("--thread-ts")
     dm.add_argument("-v", "--verbose", action="store_true")
+    dm.add_argument("--file", action="append", help="attach this file (repeatable)")
+    dm.add_argument("--snippet", action="append", help="attach this file as a snippet (repeatable)")
     dm.add_argument("text")
     dm.set_defaults(func=_dm)
 

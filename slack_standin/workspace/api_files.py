@@ -19,6 +19,16 @@ from .base import ApiError, WorkspaceCore, _invalid
 TEXT_MIMETYPE = "text/plain"
 
 
+def _looks_like_text(data: bytes) -> bool:
+    if b"\x00" in data[:8192]:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 class FilesApi(WorkspaceCore):
     def add_file(
         self,
@@ -40,7 +50,7 @@ class FilesApi(WorkspaceCore):
             filetype = filetype or FILETYPES.get(ext, "text")
         else:
             guessed = mimetypes.guess_type(name)[0]
-            default = TEXT_MIMETYPE if isinstance(content, str) else "application/octet-stream"
+            default = TEXT_MIMETYPE if _looks_like_text(data) else "application/octet-stream"  # Slack sniffs too
             mimetype = mimetype or guessed or default
             filetype = filetype or FILETYPES.get(ext) or ext or "binary"
         with self.lock:

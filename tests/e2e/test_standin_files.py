@@ -133,3 +133,20 @@ def test_chat_post_message_records_what_the_app_asked_of_unfurls(slack):
     q, d = slack.message(GENERAL, quiet["ts"]), slack.message(GENERAL, default["ts"])
     assert q is not None and d is not None
     assert (q.unfurl_links, q.unfurl_media) == (False, False) and (d.unfurl_links, d.unfurl_media) == (False, True)
+
+
+def test_the_command_line_attaches_files_and_snippets(slack, tmp_path, capsys):
+    from slack_standin import cli
+
+    log, query = tmp_path / "app.log", tmp_path / "query.sql"
+    log.write_text("ERROR boom\n")
+    query.write_text("SELECT 1;\n")
+    argv = ["say", "--url", slack.base_url, "--file", str(log), "--snippet", str(query), "see these"]
+    assert cli.main(argv) == 0
+    ts = capsys.readouterr().out.strip()
+    msg = slack.message(GENERAL, ts)
+    assert msg is not None and msg.files is not None
+    assert [(f["name"], f["mode"], f["mimetype"]) for f in msg.files] == [
+        ("app.log", "hosted", "text/plain"), ("query.sql", "snippet", "text/plain")
+    ]  # fmt: skip
+    assert cli.main(["dm", "--url", slack.base_url, "--snippet", str(query), "and this"]) == 0
