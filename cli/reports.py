@@ -81,7 +81,7 @@ def print_retune_report(row: dict) -> None:
             console.print(f"  instructions of '{cand['name']}':\n  {escape(cand['instructions'])}")
         verdict = "[green]passes[/]" if cand["promote"] else "[yellow]not promoted[/]"
         console.print(f"  {verdict}: {escape('; '.join(cand['reasons']))}")
-    style = {"promoted": "green", "pending_approval": "cyan"}.get(row["decision"], "yellow")
+    style = {"promoted": "green", "pending_approval": "cyan", "canary": "cyan"}.get(row["decision"], "yellow")
     console.print(f"[bold {style}]{row['decision']}[/]: {escape(row['summary'])}")
 
 

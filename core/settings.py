@@ -123,6 +123,10 @@ class Settings(BaseSettings):
     retune_margin: float = Field(0.02, ge=0, le=1)  # held-out score gain needed to promote
     retune_min_heldout: int = Field(10, ge=1)  # fewer held-out examples → no decision
     retune_max_demos: int = Field(8, ge=0, le=20)
+    # Fewer held-out examples than this (0 = never): a retune's winner starts as a canary on
+    # retune_canary_percent of the askers instead of being promoted for everyone (`prompts promote V` ends it).
+    retune_canary_below: int = Field(0, ge=0)
+    retune_canary_percent: float = Field(10.0, gt=0, lt=100)
     # Weekly coverage-gaps digest (feedback/gaps_digest.py): channel ids, `C…` for the only workspace or a
     # bot-token install, `T…:C…` per workspace; empty: no digest. Posted on this crontab (Mondays 09:00 UTC).
     gaps_channel: list[str] = []

@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core import db
+from core.errors import AnswerloopError
 from feedback import answerability_refit as refit
+from feedback import canary
 from feedback import prompt_versions as pv
 from feedback.demos import select_demos
 from feedback.examples import load_examples
@@ -99,11 +101,16 @@ class RetuneOptions:
     # (feedback/instruction_candidates.py), judged through the same held-out gate. None offline: skipped, and said so.
     propose_instructions: ProposeFn | None = None
     instruction_rewrites: int = 2
+    # Few held-out labels: with fewer than `canary_below` (0 = never), a winner that passes the gate is not made
+    # active for everyone but served to `canary_percent` of the askers (feedback/canary.py), for live metrics
+    # (`stats --by-version`) to confirm before `prompts promote` — or `prompts rollback` ends it.
+    canary_below: int = 0
+    canary_percent: float = 10.0
 
 
 @dataclass
 class RetuneResult:
-    decision: str  # promoted | pending_approval | not_promoted | not_enough_data | busy (+ dry_run flag)
+    decision: str  # promoted | canary | pending_approval | not_promoted | not_enough_data | busy (+ dry_run flag)
     summary: str
     report_id: int | None
     baseline_version_id: int | None
@@ -249,7 +256,8 @@ def _retune_locked(
     winner = max(passing, key=lambda r: r.metrics.score)
     name, candidate, metrics, verdict = winner.name, winner.version, winner.metrics, winner.verdict
     report["winner"] = name
-    decision = "promoted" if options.auto_promote else "pending_approval"
+    canary_first = options.auto_promote and len(heldout) < options.canary_below
+    decision = "canary" if canary_first else "promoted" if options.auto_promote else "pending_approval"
     if dry_run:
         summary = f"dry run: candidate '{name}' would be {decision.replace('_', ' ')}: {verdict.reasons[0]}"
         return _finish(url, decision, summary, report, active.id, None, actor, dry_run, scope)
@@ -270,16 +278,39 @@ def _retune_locked(
             note=f"retune '{name}': {verdict.reasons[0]}",
             scope=scope,
         )
-        summary = (
-            f"v{new_id} ({name}) {'promoted over' if options.auto_promote else 'waits for approval against'} "
-            f"v{active.id}: {verdict.reasons[0]}"
-        )
+        how = {"promoted": "promoted over", "pending_approval": "waits for approval against"}.get(decision, "")
+        summary = f"v{new_id} ({name}) {how} v{active.id}: {verdict.reasons[0]}"
+        if decision == "canary":
+            summary, decision = _start_canary(conn, new_id, active.id, name, verdict.reasons[0], options, actor, scope)
+            report["canary"] = {
+                "percent": options.canary_percent,
+                "heldout": len(heldout),
+                "below": options.canary_below,
+            }
         report_id = store(conn, decision, summary, report, active.id, new_id, actor, dry_run, scope)
-        pv.set_review(conn, new_id, "approved" if options.auto_promote else "pending", report_id)
-        if options.auto_promote:
+        pv.set_review(conn, new_id, "approved" if decision == "promoted" else "pending", report_id)
+        if decision == "promoted":
             pv.activate(conn, new_id, actor, reason=f"retune report {report_id}", kind="promote", scope=scope)
     log.warning("retune%s: %s", f" of {scope}" if scope else "", summary)
     return RetuneResult(decision, summary, report_id, active.id, new_id, report, scope)
+
+
+def _start_canary(
+    conn, new_id: int, active_id: int, name: str, why: str, options: RetuneOptions, actor: str, scope: str
+) -> tuple[str, str]:
+    """Serve the winner to a share of askers; if another canary is running, leave it for approval instead."""
+    try:
+        with conn.transaction():  # a savepoint: the new version stays whatever happens here
+            canary.start(conn, new_id, options.canary_percent, actor, scope=scope, reason="retune: few held-out labels")
+    except AnswerloopError as exc:
+        return f"v{new_id} ({name}) waits for approval against v{active_id} (no canary: {exc}): {why}", (
+            "pending_approval"
+        )
+    return (
+        f"v{new_id} ({name}) serves {options.canary_percent:g}% of askers beside v{active_id} (few held-out labels): "
+        f"{why}; `prompts promote {new_id}` or `prompts rollback` ends the canary",
+        "canary",
+    )
 
 
 def _finish(

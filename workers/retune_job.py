@@ -48,6 +48,8 @@ def options_from(settings: Settings) -> RetuneOptions:
         max_demos=settings.retune_max_demos,
         votes_need_approval=settings.feedback_votes_need_approval,
         model_answers=bool(settings.llm),
+        canary_below=settings.retune_canary_below,
+        canary_percent=settings.retune_canary_percent,
     )
 
 

@@ -127,3 +127,39 @@ def test_offline_the_instruction_path_is_skipped_and_the_report_says_so(labelled
     result = retune(answer_fn, database_url=labelled, options=RetuneOptions(min_heldout=5), actor="test")
     assert "no model configured" in result.report["instruction_candidates"]["skipped"]
     assert not any(c["name"].startswith("instructions-") for c in result.report["candidates"])
+
+
+def test_with_few_held_out_labels_the_winner_starts_as_a_canary_not_for_everyone(labelled, fake):
+    from feedback import canary
+
+    fake.reset()
+    fake.script(rewrites("Answer only from the passages and cite them. " + REFUSE))
+    model = proposer(labelled, fake)
+    options = RetuneOptions(
+        min_heldout=5,
+        model_answers=True,
+        propose_instructions=model.propose_instructions,
+        canary_below=1000,
+        canary_percent=25,
+    )
+    result = retune(answer_fn, database_url=labelled, options=options, actor="test")
+    assert result.decision == "canary", result.summary
+    with db.connect(labelled) as conn:
+        running = canary.running(conn, "")
+        assert pv.active_version_id(conn) == 1, "the active version still answers everyone else"
+        assert pv.review_status(conn, result.candidate_version_id) == "pending"
+        action = conn.execute(
+            "SELECT action, target FROM admin_actions WHERE action = 'prompts.canary' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    assert running is not None and running.version_id == result.candidate_version_id and running.percent == 25
+    assert action == {"action": "prompts.canary", "target": f"v{result.candidate_version_id}"}
+    assert "prompts promote" in result.summary
+
+    # A second winner while that canary runs waits for an admin instead of replacing it.
+    fake.reset()
+    fake.script(rewrites("Answer only from the passages. " + REFUSE + " Be brief."))
+    again = retune(answer_fn, database_url=labelled, options=options, actor="test")
+    assert again.decision == "pending_approval", again.summary
+    assert "no canary" in again.summary
+    with db.connect(labelled) as conn:
+        assert canary.running(conn, "").version_id == result.candidate_version_id
