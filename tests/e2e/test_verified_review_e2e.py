@@ -130,3 +130,35 @@ def test_the_owner_reviews_a_verified_answer_from_the_dm(slack, bot, settings, w
         msg.ts,
     )
     assert row["answerer"] != "verified"
+
+
+@pytest.mark.parametrize(
+    ("body", "action", "outcome"),
+    [
+        ({"user": {"id": BOB}}, {"action_id": STILL_CORRECT, "value": "not-a-number"}, "ignored"),
+        ({"user": {"id": BOB}}, {"action_id": STILL_CORRECT, "value": None}, "ignored"),
+        ({"user": {}}, {"action_id": RETIRE, "value": "1"}, "ignored"),
+        ({"user": {"id": BOB}}, {"action_id": "something_else", "value": "1"}, "ignored"),
+        ({"user": {"id": BOB}, "team": {"id": "T0STANDIN1"}}, {"action_id": RETIRE, "value": "999999"}, "missing"),
+    ],
+)
+def test_malformed_or_unknown_review_clicks_change_nothing(slack, settings, body, action, outcome):
+    from bot.verified_listeners import VerifiedReviewListeners
+
+    listeners = VerifiedReviewListeners(settings, settings.database_url)
+    acked: list[bool] = []
+    client = slack.web_client(token=slack.bot_token)
+    assert listeners.on_action(lambda *a, **k: acked.append(True), body, action, client) == outcome
+    assert acked == [True]
+
+
+def test_a_click_from_another_workspace_is_no_longer_there(slack, bot, settings):
+    """On the verified answer the first test of this module made (the database is the module's)."""
+    from bot.verified_listeners import VerifiedReviewListeners
+
+    [row] = rows(settings.database_url, "SELECT label_id, status FROM verified_answers ORDER BY label_id LIMIT 1")
+    listeners = VerifiedReviewListeners(settings, settings.database_url)
+    body = {"user": {"id": BOB}, "team": {"id": "T0BRAVO001"}, "container": {}}
+    action = {"action_id": STILL_CORRECT, "value": str(row["label_id"])}
+    assert listeners.on_action(lambda *a, **k: None, body, action, slack.web_client(token=slack.bot_token)) == "missing"
+    assert state(settings.database_url, row["label_id"])["status"] == row["status"]
