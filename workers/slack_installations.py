@@ -187,8 +187,9 @@ class PostgresInstallationStore(InstallationStore):
 
 def hand_over_token_era_prompts(conn: db.Conn, team_id: str) -> int:
     """The first OAuth install of a single-workspace install that ran with a bot token takes over the token era's
-    prompt history (the default scope's versions, pointer, activations and reports): from now on its questions
-    resolve to its own scope (`feedback.prompt_versions.scope_of`), which would otherwise start from the seed.
+    prompt history (the default scope's versions, pointer, activations, reports, canary and digest weeks): from
+    now on its questions resolve to its own scope (`feedback.prompt_versions.scope_of`), which would otherwise
+    start from the seed.
 
     Only when this workspace is the only one installed, has no prompt history of its own, and no label of another
     workspace exists (the token era's labels, which built those versions, must be this workspace's: a bot token
@@ -215,6 +216,10 @@ def hand_over_token_era_prompts(conn: db.Conn, team_id: str) -> int:
     conn.execute("UPDATE prompt_pointer SET team_id = %s WHERE team_id = ''", (team_id,))
     conn.execute("UPDATE prompt_activations SET team_id = %s WHERE team_id = ''", (team_id,))
     conn.execute("UPDATE eval_reports SET team_id = %s WHERE team_id = ''", (team_id,))
+    # A canary the token era started goes on for the same people, and the weeks whose gaps digest was posted
+    # stay posted (the same workspace, now under its own id).
+    conn.execute("UPDATE prompt_canaries SET team_id = %s WHERE team_id = ''", (team_id,))
+    conn.execute("UPDATE gaps_digests SET team_id = %s WHERE team_id = ''", (team_id,))
     return moved
 
 

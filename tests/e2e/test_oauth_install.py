@@ -212,9 +212,16 @@ def test_the_first_oauth_install_takes_over_the_token_eras_prompt_history(stack)
     from feedback import prompt_versions as pv
 
     slack, settings, base, _ = stack
+    from feedback import canary
+
     with db.connect(settings.database_url) as conn:
         conn.execute("DELETE FROM slack_installations")  # back to the token era
         v2 = _token_era_history(conn)
+        seed = pv.get_version(conn, pv.SEED_VERSION_ID)
+        v3 = pv.create_version(
+            conn, instructions="Be brief.", few_shot=[], params=seed.params, parent_id=v2, author="retune"
+        )
+        canary.start(conn, v3, 10, "beat", scope=pv.DEFAULT_SCOPE)  # the token era's canary, still running
         conn.commit()
     browser = Browser()
     _, page = browser.get(f"{base}/slack/install")
@@ -226,7 +233,14 @@ def test_the_first_oauth_install_takes_over_the_token_eras_prompt_history(stack)
         assert pv.active_version_for(conn, slack.team_id).id == v2, "the workspace answers with the token era's"
         assert pv.history_stack(conn, slack.team_id) == [1, v2]
         owners = conn.execute("SELECT id, team_id FROM prompt_versions ORDER BY id").fetchall()
-        assert owners == [{"id": 1, "team_id": None}, {"id": v2, "team_id": slack.team_id}], "the seed stays shared"
+        assert owners == [
+            {"id": 1, "team_id": None},
+            {"id": v2, "team_id": slack.team_id},
+            {"id": v3, "team_id": slack.team_id},
+        ], "the seed stays shared"
+        running = canary.running(conn, slack.team_id)
+        assert running is not None and running.version_id == v3, "the canary goes on for the same askers"
+        assert canary.running(conn, pv.DEFAULT_SCOPE) is None
         assert {r["team_id"] for r in conn.execute("SELECT team_id FROM prompt_activations")} == {slack.team_id}
         assert pv.active_version_id(conn, pv.DEFAULT_SCOPE) == pv.SEED_VERSION_ID, "nothing left in the default"
         with pytest.raises(Exception, match="immutable"):
