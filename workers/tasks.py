@@ -173,6 +173,8 @@ def _attachments(settings, request: ClaimedRequest) -> Attachments | None:
 def _working_status(settings, request: ClaimedRequest, collections: int) -> None:
     """The thread status while the pipeline runs, naming what is searched (best effort: the intake set one)."""
     plural = "s" if collections != 1 else ""
+    files = len(request.file_ids)
+    reading = [f"Reading the attached file{'s' if files > 1 else ''}…"] if files else []
     try:
         web_client(
             settings, token=bot_token_for(settings, request.key.team_id), retries=False
@@ -181,6 +183,7 @@ def _working_status(settings, request: ClaimedRequest, collections: int) -> None
             thread_ts=request.thread_ts,
             status="is looking into it…",
             loading_messages=[
+                *reading,
                 f"Searching {collections} collection{plural}…",
                 "Reading the closest passages…",
                 "Checking the answer against its sources…",

@@ -94,6 +94,8 @@ def test_a_snippet_is_read_redacted_and_searched_with_and_its_secrets_are_nowher
     assert "freeze exception" in reply.text.lower(), reply.text
     assert "I read `shipit-output.txt`" in shown and "searched with its key terms" in shown
     assert "an AWS access key" in shown and "an email address" in shown and "rotate it now" in shown
+    loading = [m for status in slack.statuses(GENERAL, msg.ts) for m in status["loading_messages"]]
+    assert "Reading the attached file…" in loading, "the worker's status says it reads the file"
     slack.wait_for(lambda: request_row(settings, msg.ts)["status"] == "delivered", timeout=10)
     row = request_row(settings, msg.ts)
     assert row["file_ids"] == [snippet.id], "the request keeps the file's id, never its content"
