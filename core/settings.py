@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     spacy_model: str | None = None  # optional NER model (installed spaCy package name or path)
     pii_require_ner: bool = False  # refuse to start when no NER model is configured (names/places unchecked)
     max_question_chars: int = 4000
+    # Text files and snippets attached to a Slack question (workers/attachments.py): read up to this size, at most
+    # this many lines of each; their salient terms (at most attachment_max_terms) join the retrieval query.
+    attachment_max_bytes: int = 100_000
+    attachment_max_lines: int = 2000
+    attachment_max_terms: int = 12
 
     # Knowledge base.
     default_collection: str = "default"
