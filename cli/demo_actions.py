@@ -9,7 +9,6 @@ and what it stored is read from Postgres, so the terminal says what happened and
 
 from __future__ import annotations
 
-import shlex
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -97,6 +96,9 @@ class DemoActions:
             self.console.print(f"[red]{escape(str(exc))}[/]")
         except TimeoutError as exc:
             self.console.print(f"[red]The bot did not react in time ({escape(str(exc))}).[/]")
+        except (KeyError, ValueError) as exc:  # what Slack would not let a person do (e.g. react twice)
+            reason = exc.args[0] if exc.args else type(exc).__name__
+            self.console.print(f"[red]Slack would not do that: {escape(str(reason))}.[/]")
         return None
 
     def _turn(self) -> Turn:
@@ -116,7 +118,7 @@ class DemoActions:
         return self._stored(label, "answerloop labels list --kind up")
 
     def down(self, arg: str) -> Outcome:
-        words = shlex.split(arg) if arg else []
+        words = arg.split()
         reason = _reason(words[0]) if words else None
         comment = " ".join(words[1:] if reason else words)
         label = self._vote(positive=False)
@@ -127,8 +129,9 @@ class DemoActions:
                 label = self._wait_label(lambda lb: reason in (lb["reasons"] or []), label["id"])
                 self._said(f"you clicked the reason [bold]{REASONS[reason]}[/]")
             if comment:
-                self.slack.click_ephemeral_button(follow_up, fb.COMMENT_ACTION, user=self.user)
-                view = self.slack.wait_for_view(WAIT_S, user=self.user)
+                view = self._open_form(
+                    lambda: self.slack.click_ephemeral_button(follow_up, fb.COMMENT_ACTION, user=self.user)
+                )
                 self.slack.submit_view(view.id, {"comment": comment}, user=self.user)
                 label = self._wait_label(lambda lb: bool(lb["comment"]), label["id"])
                 self._said(f"you wrote in the comment form: {escape(comment)}")
@@ -158,8 +161,9 @@ class DemoActions:
         turn = self._turn()
         since = len(self.slack.bot_replies(turn.channel, turn.thread_ts))
         before = {lb["id"] for lb in self.labels()}
-        self.slack.message_shortcut(fb.IMPROVE_SHORTCUT, turn.channel, turn.answer_ts, user=self.user)
-        view = self.slack.wait_for_view(WAIT_S, user=self.user)
+        view = self._open_form(
+            lambda: self.slack.message_shortcut(fb.IMPROVE_SHORTCUT, turn.channel, turn.answer_ts, user=self.user)
+        )
         self._said("the “Improve this answer” form opened, prefilled with the answer")
         self.slack.submit_view(view.id, {"correction": text}, user=self.user)
         thanks = self.slack.wait_for(
@@ -183,6 +187,30 @@ class DemoActions:
             self.slack.add_reaction(turn.channel, turn.answer_ts, name, user=self.user)
             self._said(f"you reacted :{name}: to the answer")
         return self._wait_label(lambda lb: lb["kind"] == kind and lb["user_id"] == self._uid(), None)
+
+    def _open_form(self, open_it: Callable[[], object], attempts: int = 3) -> Any:
+        """Open a modal the way a person does, again when it did not open: Slack's trigger_id lives 3 s, and a
+        bot slowed down by a busy machine can miss it (`views.open` answers `expired_trigger_id`)."""
+        for _ in range(attempts):
+            seen = {v.id for v in self.slack.views(self.user)}
+            calls = len(self.slack.calls("views.open"))
+
+            def opened(seen: set[str] = seen, calls: int = calls) -> Any:
+                new = [v for v in self.slack.views(self.user, open_only=True) if v.id not in seen]
+                if new:
+                    return new[-1]
+                refused = [c for c in self.slack.calls("views.open")[calls:] if not c.ok]
+                return "refused" if refused else None
+
+            open_it()
+            try:
+                got = self.slack.wait_for(opened, WAIT_S, message="the form did not open")
+            except TimeoutError:
+                got = "refused"
+            if got != "refused":
+                return got
+            self._said("the form did not open in time (Slack's trigger expired); trying again")
+        raise CommandError("The form did not open; the bot may be overloaded. Try the command again.")
 
     def _follow_up(self, label_id: int) -> Any:
         """The ephemeral 'what was wrong?' the bot shows the voter in the thread."""

@@ -87,7 +87,7 @@ def test_terminal_commands_act_on_the_last_answer_through_slack(demo_db, tmp_pat
             "/up",
             "/frobnicate",
             HOTEL,
-            "/down outdated the cap went up in October",
+            "/down outdated the cap's gone up since October",
             f"/improve {CORRECTED}",
             "/reply and for a trip to Paris?",
             "/reply",  # no text
@@ -107,9 +107,11 @@ def test_terminal_commands_act_on_the_last_answer_through_slack(demo_db, tmp_pat
     assert up["reactions"] == ["feedback_button:up"], "the click on the answer's 👍, not a reaction"
 
     hotel = asked(demo_db, HOTEL)
-    down, correction = labels_of(demo_db, hotel["interaction_id"])
+    stored = labels_of(demo_db, hotel["interaction_id"])
+    assert [lb["kind"] for lb in stored] == ["down", "correction"], (stored, out[-4000:])
+    down, correction = stored
     assert (down["kind"], down["user_id"], down["reasons"]) == ("down", ALICE, ["outdated"])
-    assert "went up in October" in down["comment"], "the rest of /down went through the comment form"
+    assert "gone up since October" in down["comment"], "the rest of /down went through the comment form"
     assert (correction["kind"], correction["source"], correction["status"]) == ("correction", "modal", "pending")
     assert correction["correction"] == CORRECTED and correction["user_id"] == ALICE
 
