@@ -30,8 +30,9 @@ class Settings(BaseSettings):
     # user at once instead of leaving them with no reply).
     db_timeout_s: float = 5.0
 
-    # Embeddings: none (full-text only) | local (sentence-transformers, offline) | openai (HTTP endpoint).
-    embeddings: Literal["none", "local", "openai"] = "local"
+    # Embeddings: none (full-text only) | local (sentence-transformers, offline) | local-int8 (the same model,
+    # Linear layers dynamically quantized to int8) | openai (HTTP endpoint).
+    embeddings: Literal["none", "local", "local-int8", "openai"] = "local"
     embeddings_model: str = "text-embedding-3-small"
     embeddings_base_url: str | None = None
     embeddings_api_key: str | None = None
@@ -79,9 +80,11 @@ class Settings(BaseSettings):
     slack_client_secret: str | None = Field(default=None, validation_alias="SLACK_CLIENT_SECRET")
     slack_oauth_redirect_uri: str | None = None
     slack_oauth_authorize_url: str = "https://slack.com/oauth/v2/authorize"
+    # The bot scopes an OAuth install asks for: the manifests' (deploy/slack), which tests/deploy checks.
     slack_bot_scopes: list[str] = [
         "app_mentions:read", "chat:write", "im:history", "im:read", "im:write", "channels:history",
         "groups:history", "reactions:read", "commands", "users:read", "assistant:write",
+        "channels:read", "groups:read", "usergroups:read", "files:read",
     ]  # fmt: skip
     token_keys: list[str] = []
     slack_api_url: str = "https://slack.com/api/"

@@ -28,6 +28,8 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from core.settings import Settings
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 ENTRYPOINT = DEPLOY / "docker-entrypoint.sh"
@@ -440,6 +442,8 @@ SCOPES = {
     # the agent DM's suggested prompts (assistant.threads.setSuggestedPrompts); the thread status and streaming
     # (assistant.threads.setStatus, chat.startStream) need only chat:write
     "assistant:write",
+    # a text file or snippet attached to a question: files.info and the url_private download (workers/attachments)
+    "files:read",
 }
 EVENTS = {
     "app_mention",
@@ -561,6 +565,9 @@ def test_manifest_scopes_events_command_shortcut(kind):
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
     assert scopes == SCOPES
+    # What an OAuth install asks for (bot/app.py → the authorize URL) is what the manifest declares: a scope missing
+    # there is a feature that fails in every workspace installed through OAuth (membership lookups deny).
+    assert set(Settings.model_fields["slack_bot_scopes"].default) == SCOPES
     assert "chat:write.public" not in scopes
     assert events == EVENTS
     for event in events:
