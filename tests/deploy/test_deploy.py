@@ -528,7 +528,10 @@ def _bot_listeners() -> dict[str, set[str]]:
                     if module is None:
                         name = ".".join(source.relative_to(ROOT).with_suffix("").parts)
                         module = importlib.import_module(name)
-                    value = eval(compile(ast.Expression(arg), str(source), "eval"), vars(module))
+                    try:
+                        value = eval(compile(ast.Expression(arg), str(source), "eval"), vars(module))
+                    except NameError:  # a local (e.g. a pattern built in the function): not a literal name
+                        continue
                     if isinstance(value, str):
                         found[kind].add(value)
     return found
