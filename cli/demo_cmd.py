@@ -107,10 +107,15 @@ def _demo_slack(settings, url: str, questions: list[str] | None, *, tour: bool =
 
 
 def _tour(stack, url: str) -> None:
+    from cli.demo_actions import CommandError
     from cli.demo_tour import run_tour
     from slack_standin import GENERAL
 
-    result = run_tour(stack.slack, console, url, channel=GENERAL)
+    try:
+        result = run_tour(stack.slack, console, url, channel=GENERAL)
+    except (CommandError, TimeoutError) as exc:  # e.g. the bot did not react on an overloaded machine
+        err_console.print(f"[red]The tour stopped: {escape(str(exc))}[/] The worker log is under {stack.log_dir}.")
+        raise typer.Exit(1) from None
     if not result.verified_used:
         err_console.print("[red]The tour did not end as it should: the paraphrase was not answered from the fix.[/]")
         raise typer.Exit(1)
