@@ -26,6 +26,7 @@ from workers.answerers.condense import Standalone, add_usage, default_condenser,
 from workers.answerers.extractive import ExtractiveAnswerer
 from workers.embeddings import CachingEmbedder, Embedder, get_embedder
 from workers.interactions import record_interaction, thread_link
+from workers.progress import Progress, ProgressFn, tell
 from workers.retrieval import Mode, Passage, Retrieval, retrieve
 from workers.search.rerank import make_reranker
 
@@ -221,9 +222,11 @@ class Pipeline:
         team_id: str = "",
         thread: ThreadContext | None = None,
         asker: str = "",
+        progress: ProgressFn | None = None,
     ) -> AnswerResult:
         """`thread`: the Slack thread a follow-up was asked in; it is then asked as its standalone question.
-        `asker`: the Slack user id, which decides whether a running canary's version answers (feedback.canary)."""
+        `asker`: the Slack user id, which decides whether a running canary's version answers (feedback.canary).
+        `progress`: told when the search is done and when a draft's grounding check starts (live thinking steps)."""
         question = validate_question(question, self.settings.max_question_chars)
         timer = _Timer()
         with timer.stage("guard_in"):
@@ -262,7 +265,10 @@ class Pipeline:
                     version.params.answerability_threshold,
                     version.params.answerability_shift,
                 )
-        decision = self._answer(asked.question, query_text, vector, retrieval, assessment, version, timer, asked.turns)
+        tell(progress, Progress("retrieved", passages=len(retrieval.passages)))
+        decision = self._answer(
+            asked.question, query_text, vector, retrieval, assessment, version, timer, asked.turns, progress
+        )
         draft, reason = decision.draft, decision.reason
         with timer.stage("guard_out"):
             answer_guard = self.guard.redact(draft.answer) if draft.answer else None
@@ -428,6 +434,7 @@ class Pipeline:
         version: PromptVersion,
         timer: _Timer,
         conversation: Sequence[Turn] = (),
+        progress: ProgressFn | None = None,
     ) -> Decision:
         """Gate, generate and ground: the draft, the grounding verdict and the dont_know reason ('' if ok)."""
         params = version.params
@@ -446,6 +453,7 @@ class Pipeline:
                 draft = self.answerer.answer(question, passages, version, conversation)
         if not draft.can_answer:
             return Decision(draft, skipped(), draft.decline_reason or "model_declined")
+        tell(progress, Progress("checking", sources=len({c.chunk_id for c in draft.citations})))
         with timer.stage("ground"):
             report = check_grounding(
                 draft.answer,

@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import ContextActionsBlock, FeedbackButtonObject, F
 from guardrails.dont_know import explanation
 from workers.attachments import Attachments
 from workers.pipeline import AnswerResult, CitationOut
+from workers.progress import Progress
 from workers.slack_mrkdwn import escape, link, split, to_markdown, to_mrkdwn
 
 SECTION_LIMIT = 3000
@@ -260,6 +261,40 @@ def streamed_answer(
         {"type": "task_update", "id": "check", "title": checked, "status": "complete"},
     ]
     return StreamedAnswer(steps, _pieces(markdown, STREAM_PIECE), final, text, blocks)
+
+
+def _collections(n: int) -> str:
+    return f"{n} collection{'s' if n != 1 else ''}"
+
+
+def opening_steps(collections: int) -> list[dict]:
+    """The stream's first chunks, before the pipeline has found anything (workers/slack_live.py)."""
+    return [
+        {"type": "plan_update", "title": "Looking into it"},
+        {
+            "type": "task_update",
+            "id": "search",
+            "title": f"Searching {_collections(collections)}",
+            "status": "in_progress",
+        },
+    ]
+
+
+def progress_steps(event: Progress, collections: int) -> list[dict]:
+    """A pipeline progress event as task updates: counts only, never a word of an unchecked draft."""
+    if event.stage == "retrieved":
+        found = f"{event.passages} passage{'s' if event.passages != 1 else ''}"
+        title = f"Searched {_collections(collections)}: {found} found"
+        return [{"type": "task_update", "id": "search", "title": title, "status": "complete"}]
+    sources = f"{event.sources} source{'s' if event.sources != 1 else ''}"
+    return [
+        {
+            "type": "task_update",
+            "id": "check",
+            "title": f"Checking the answer against {sources}",
+            "status": "in_progress",
+        }
+    ]
 
 
 def _block_text(block: dict) -> str | None:

@@ -28,6 +28,7 @@ from workers.slack_blocks import (
     streamed_answer,
 )
 from workers.slack_installations import bot_token_for
+from workers.slack_live import open_live_stream
 from workers.slack_store import ClaimedRequest, RequestKey
 
 log = logging.getLogger(__name__)
@@ -112,8 +113,12 @@ def _answer(self, key: RequestKey) -> str:
         # A follow-up in a thread ("and in Zurich?") is asked with the thread's earlier turns (Pipeline.ask).
         thread = slack_store.thread_context(conn, key, request.thread_ts)
     streaming = request.delivery == "stream" and request.reply_mode != "ephemeral"
+    live = None
     if streaming:
         _working_status(settings, request, len(scope.post))
+        # The answer's stream opens now, with live thinking steps as the pipeline goes (workers/slack_live.py).
+        client = web_client(settings, token=bot_token_for(settings, team_id), retries=False)
+        live = open_live_stream(client, key, user_id=request.user_id, collections=len(scope.post))
     stream = None
     # Attached text files: read here (never by the listener), redacted like the question; their salient terms
     # join the question, and the user is told which file was read and which was not, and why.
@@ -133,6 +138,7 @@ def _answer(self, key: RequestKey) -> str:
             team_id=team_id,
             thread=thread,
             asker=request.user_id,  # a running canary is sticky per asker
+            progress=live.show if live else None,
         )
         text, blocks = answer_message(result, pii=request.pii, expert=channel.expert, notes=notes)
         if streaming:  # only now, with grounding passed: no unverified text is ever shown
@@ -153,7 +159,9 @@ def _answer(self, key: RequestKey) -> str:
         text, blocks = failure_message(type(exc).__name__)
         _deliver_or_give_up(self, settings, request, text, blocks, status="failed", error=type(exc).__name__)
         return "failed"
-    outcome = _deliver_or_give_up(self, settings, request, text, blocks, status="delivered", stream=stream)
+    outcome = _deliver_or_give_up(
+        self, settings, request, text, blocks, status="delivered", stream=stream, opened=live is not None
+    )
     if outcome is None and scope.private:
         _answer_privately(settings, request, scope.private, result.question_redacted)
     return outcome or result.status
@@ -230,9 +238,11 @@ def _deliver_or_give_up(
     status: str,
     error: str = "",
     stream: StreamedAnswer | None = None,
+    opened: bool = False,
 ) -> str | None:
+    """`opened`: this attempt opened the answer's stream (live steps) and finishes it."""
     try:
-        _deliver(settings, request, text, blocks, status=status, error=error, stream=stream)
+        _deliver(settings, request, text, blocks, status=status, error=error, stream=stream, opened=opened)
         return None
     except TransientFailure as exc:
         if task.request.retries < task.max_retries:
@@ -264,11 +274,12 @@ def _deliver(
     status: str,
     error: str = "",
     stream: StreamedAnswer | None = None,
+    opened: bool = False,
 ) -> None:
     key = request.key
     client = web_client(settings, token=bot_token_for(settings, key.team_id))
     if stream is not None:
-        status = _deliver_stream(client, key, stream)
+        status = _deliver_stream(client, key, stream, opened=opened)
         from core import metrics
 
         metrics.DELIVERIES.labels(status).inc()
@@ -290,6 +301,8 @@ def _deliver(
                 )
                 slack_store.set_delivery(conn, key, "ephemeral")
             elif placeholder_ts:
+                if request.delivery == "stream":  # a stream an attempt opened: end it before replacing it
+                    _stop_quietly(client, key.channel_id, placeholder_ts)
                 client.chat_update(channel=key.channel_id, ts=placeholder_ts, text=text, blocks=blocks)
             else:  # the placeholder could not be posted (or a stream's status was shown): answer in the thread
                 resp = client.chat_postMessage(
@@ -318,7 +331,16 @@ def _slack_error(exc: SlackApiError) -> str:
     return str(exc.response.get("error", "slack_error")) if exc.response is not None else "slack_error"
 
 
-def _deliver_stream(client, key: RequestKey, stream: StreamedAnswer) -> str:
+def _stop_quietly(client, channel: str, ts: str) -> None:
+    """End a stream if it is still open (an over one answers message_not_in_streaming_state: fine)."""
+    try:
+        client.chat_stopStream(channel=channel, ts=ts)
+    except SlackApiError as exc:
+        if (transient := _transient(exc)) is not None:
+            raise transient from exc
+
+
+def _deliver_stream(client, key: RequestKey, stream: StreamedAnswer, *, opened: bool = False) -> str:
     """chat.startStream → appendStream → stopStream, idempotent across redeliveries; returns the status recorded.
 
     1. Under the row lock: start the stream with the "thinking steps" only (no answer text yet) and commit its
@@ -327,14 +349,18 @@ def _deliver_stream(client, key: RequestKey, stream: StreamedAnswer) -> str:
        posted as a message instead, and why is recorded.
     2. Under the row lock again: stream the checked answer in pieces and stop with the final blocks (sources,
        notices, 👍/👎). A stream that is over (expired, stopped) — or that an interrupted attempt had started —
-       gets the whole answer with chat.update instead (ChatStream.ts, the fallback Slack documents)."""
+       gets the whole answer with chat.update instead (ChatStream.ts, the fallback Slack documents).
+
+    `opened`: this attempt opened the stream before the pipeline ran (workers/slack_live.py): step 1 is done, and
+    step 2 first brings its thinking steps to their final state."""
     channel = key.channel_id
     with db.connection() as conn:
         row = slack_store.lock_undelivered(conn, key)
         if row is None:
             log.info("%s was answered by another attempt; not posting again", key)
             return "delivered"
-        ts, thread_ts, resumed = row["placeholder_ts"], row["thread_ts"], row["placeholder_ts"] is not None
+        ts, thread_ts = row["placeholder_ts"], row["thread_ts"]
+        resumed = ts is not None and not opened
         if ts is None:
             try:
                 ts = client.chat_startStream(
@@ -372,6 +398,8 @@ def _deliver_stream(client, key: RequestKey, stream: StreamedAnswer) -> str:
         try:
             if not resumed:
                 try:
+                    if opened:
+                        client.chat_appendStream(channel=channel, ts=ts, chunks=stream.steps)
                     for piece in stream.pieces:
                         client.chat_appendStream(channel=channel, ts=ts, markdown_text=piece)
                     client.chat_stopStream(channel=channel, ts=ts, blocks=stream.final_blocks)
@@ -381,11 +409,7 @@ def _deliver_stream(client, key: RequestKey, stream: StreamedAnswer) -> str:
                     note = f"stream {_slack_error(exc)}: chat.update"
                     log.info("%s: %s", key, note)
             if note:
-                try:  # end it if it is still open; an over stream answers message_not_in_streaming_state
-                    client.chat_stopStream(channel=channel, ts=ts)
-                except SlackApiError as exc:
-                    if (transient := _transient(exc)) is not None:
-                        raise transient from exc
+                _stop_quietly(client, channel, ts)
                 client.chat_update(channel=channel, ts=ts, text=stream.text, blocks=stream.blocks)
         except SlackApiError as exc:
             if (transient := _transient(exc)) is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import threading
 import time
 
@@ -81,6 +82,29 @@ def test_mention_shows_a_status_then_streams_the_checked_answer_with_sources_and
     }  # fmt: skip
 
 
+def test_thinking_steps_arrive_live_and_the_answer_only_once_checked(slack, bot, settings):
+    """The stream opens before the pipeline runs: the search task is in progress, then complete with what was
+    found, then the grounding check is in progress — all before a word of the answer, which comes once checked."""
+    msg, reply = ask(slack, "How long before an unacknowledged page escalates to the secondary?")
+    [start] = [c for c in slack.calls("chat.startStream") if c.args.get("thread_ts") == msg.ts]
+    opening = json.loads(start.args["chunks"]) if isinstance(start.args["chunks"], str) else start.args["chunks"]
+    assert [c["type"] for c in opening] == ["plan_update", "task_update"], "no answer text when the stream opens"
+    assert opening[1]["status"] == "in_progress" and opening[1]["title"] == "Searching 1 collection"
+    updates = [c for c in reply.chunks if c["type"] == "task_update"]
+    seen = [(c["id"], c["status"]) for c in updates]
+    assert seen.index(("search", "in_progress")) < seen.index(("search", "complete"))
+    assert seen.index(("search", "complete")) < seen.index(("check", "in_progress")) < seen.index(("check", "complete"))
+    found = next(c["title"] for c in updates if c["id"] == "search" and "found" in c["title"])
+    assert re.fullmatch(r"Searched 1 collection: \d+ passages? found", found), found
+    first_text = next(i for i, c in enumerate(reply.chunks) if c["type"] == "markdown_text")
+    assert first_text > max(i for i, c in enumerate(reply.chunks) if c["type"] == "task_update"), (
+        "the answer's text only after every step, the grounding check's included"
+    )
+    assert "10 minutes" in reply.text and slack.bot_replies(GENERAL, msg.ts) == [reply]
+    slack.wait_for(lambda: delivery_of(settings, msg.ts)["status"] == "delivered", timeout=10)
+    assert delivery_of(settings, msg.ts)["delivery"] == "stream"
+
+
 def test_a_workspace_without_the_status_gets_the_placeholder_and_chat_update(slack, bot, settings):
     with refused(slack, "assistant.threads.setStatus", "not_allowed"):
         msg, reply = ask(slack, "How long before an unacknowledged page escalates to the secondary?")
@@ -126,7 +150,8 @@ def test_a_retried_delivery_finishes_its_stream_never_a_second_one(slack, bot, s
     impatient = services.Worker(worker_env(settings, ANSWERLOOP_SLACK_MAX_RETRIES="1"))
     try:
         impatient.start()
-        slack.inject_server_error("chat.appendStream", count=2, status=503)
+        # 1: the first live step (live steps stop quietly); 2 and 3: the final append and its one retry
+        slack.inject_server_error("chat.appendStream", count=3, status=503)
         msg = slack.post_message(GENERAL, f"<@{BOT_USER_ID}> What is the nightly hotel cap in London?")
         slack.wait_for(lambda: delivery_of(settings, msg.ts)["status"] == "delivered", timeout=120)
     finally:
