@@ -1,10 +1,12 @@
-"""Pluggable embedders: none (full-text only), local sentence-transformers (offline), OpenAI-compatible."""
+"""Pluggable embedders: none (full-text only), local sentence-transformers (offline, fp32 or int8),
+OpenAI-compatible."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import threading
+import warnings
 from collections import OrderedDict
 from pathlib import Path
 from typing import Protocol
@@ -80,6 +82,47 @@ class LocalEmbedder:
             convert_to_numpy=True,
         )
         return vectors.astype(np.float32)
+
+
+class LocalInt8Embedder(LocalEmbedder):
+    """The same all-MiniLM-L6-v2 weights with every Linear layer dynamically quantized to int8 (weights int8 per
+    output channel, activations quantized per batch at run time): less arithmetic per token.
+
+    Its vectors are close to, not equal to, the fp32 model's, so it has its own name: the embedding cache and
+    `documents.embedding_model` keep the two apart, and an ingest with the other model re-embeds a document (the
+    name is part of its skip check)."""
+
+    name = "local-int8:all-MiniLM-L6-v2"
+
+    def __init__(self, batch_size: int = 64) -> None:
+        super().__init__(batch_size)
+        import torch
+        from torch.ao.nn.quantized.dynamic import Linear as DynamicLinear
+        from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+        with warnings.catch_warnings():  # torch.ao.quantization is deprecated in favour of torchao (not installed)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.filterwarnings("ignore", message=".*quantize_per_tensor.*", category=UserWarning)
+            # Per-tensor weights cost too much: cosine to fp32 about 0.93–0.96 on the sample KB's chunks, against
+            # 0.99 per channel, at the same speed.
+            self._model = quantize_dynamic(
+                self._model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8
+            )
+        if _has_vnni():
+            # fbgemm quantizes activations to 7 bits (reduce_range) so that CPUs without VNNI cannot overflow
+            # their 16-bit intermediate sums; with VNNI all 8 bits are safe, and they are what keeps the cosine
+            # to fp32 at 0.99 (7 bits: 0.975 mean, 0.95 worst). Version 3 of the module calls the op without it.
+            for module in self._model.modules():
+                if isinstance(module, DynamicLinear):
+                    module.version = 3
+
+
+def _has_vnni() -> bool:
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return " avx512_vnni" in flags or " avx_vnni" in flags
 
 
 def _verify_weights(path: Path) -> None:
@@ -173,6 +216,8 @@ def get_embedder(settings: Settings) -> Embedder:
                 _cache[key] = NoEmbedder()
             elif settings.embeddings == "local":
                 _cache[key] = LocalEmbedder(settings.embeddings_batch)
+            elif settings.embeddings == "local-int8":
+                _cache[key] = LocalInt8Embedder(settings.embeddings_batch)
             else:
                 _cache[key] = OpenAIEmbedder(
                     settings.embeddings_model,

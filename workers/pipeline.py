@@ -26,6 +26,7 @@ from workers.answerers.condense import Standalone, add_usage, default_condenser,
 from workers.answerers.extractive import ExtractiveAnswerer
 from workers.embeddings import CachingEmbedder, Embedder, get_embedder
 from workers.interactions import record_interaction, thread_link
+from workers.kb.embedder_check import ensure_same_embedder
 from workers.progress import Progress, ProgressFn, tell
 from workers.retrieval import Mode, Passage, Retrieval, retrieve
 from workers.search.rerank import make_reranker
@@ -239,6 +240,8 @@ class Pipeline:
         # The connection is held for retrieval only, never while a model is thinking.
         with db.connection(self.database_url) as conn:
             version = version or serving_version(conn, team_id, asker)  # a canary's, the workspace's or the seed
+            if self.embedder.dim and query_text:  # never compare its vectors with another model's
+                ensure_same_embedder(conn, collections, self.embedder.name)
             with timer.stage("embed"):
                 vector = self.embedder.embed([query_text])[0] if self.embedder.dim and query_text else None
             with timer.stage("retrieve"):
