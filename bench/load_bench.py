@@ -341,6 +341,7 @@ def probe_queries(b: Build, records: list[dict], qvecs: np.ndarray, params) -> N
             "terms": sorted(term_frequencies(question)),
             "collections": collections,
             "per_term": params.keyword_postings_per_term,
+            "max_df_share": params.keyword_max_df_share,
             "n": n,
             "k1": keyword.K1,
             "b": keyword.B,
@@ -352,7 +353,14 @@ def probe_queries(b: Build, records: list[dict], qvecs: np.ndarray, params) -> N
                                              "exclude": []}).fetchall()  # fmt: skip
 
     def bm25(conn, rec, vec):
-        keyword.search(conn, rec["question"], collections, n=n, per_term=params.keyword_postings_per_term)
+        keyword.search(
+            conn,
+            rec["question"],
+            collections,
+            n=n,
+            per_term=params.keyword_postings_per_term,
+            max_df_share=params.keyword_max_df_share,
+        )
 
     def vector(conn, rec, vec):
         retrieval._vector_settings(conn, max(40, n))
@@ -865,10 +873,12 @@ def report(builds: list[Build], loads: dict[int, list[Phase]], args, wall: dict[
         "once (warming the cache); then each query timed once per question, rotating which goes first. The "
         "product's SQL: **ts_rank** = the keyword query from before BM25 (`retrieval._TSRANK_SQL`: OR of the "
         "question's lexemes, `ts_rank` over every match, the `fts` / `hybrid_v1` modes); **BM25** = "
-        f"`keyword.search(..., n={params['candidates']}, per_term={params['keyword_postings_per_term']})`: each "
-        "query term reads at most `per_term` postings best impact first, the union of those chunks is scored "
-        "exactly over all the question's terms; **vector** = HNSW (`hnsw.iterative_scan = relaxed_order`, "
-        "ef_search 40). Candidates = distinct chunks in the BM25 postings union (what it scores); Σ df = all the "
+        f"`keyword.search(..., n={params['candidates']}, per_term={params['keyword_postings_per_term']}, "
+        f"max_df_share={params['keyword_max_df_share']})`: each query term reads at most `per_term` postings best "
+        "impact first, a term both cut that way and in more than `max_df_share` of the collection is left out, the "
+        "union of those chunks is scored exactly over the remaining terms; **vector** = HNSW "
+        "(`hnsw.iterative_scan = relaxed_order`, ef_search 40). Candidates = distinct chunks in the BM25 postings "
+        "union (what it scores); Σ df = all the "
         "postings of the question's terms in the searched collections; matches = chunks the ts_rank query ranks.",
         "",
         "| KB chunks | ts_rank matches p50 / p95 | BM25 candidates p50 / p95 | BM25 Σ df p50 / p95 | ts_rank p50 / p95 "
