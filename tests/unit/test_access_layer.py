@@ -43,6 +43,7 @@ DATA_LAYER = {
     "workers/kb/store.py": "one named collection (ingest, list, remove); ids of its documents",
     "workers/kb/verified.py": "a label's collection; the label's own id",
     "workers/kb/sources.py": "the one collection a source feeds",
+    "workers/kb/embedder_check.py": "collections from scope_for (which models embedded them; counts, no content)",
     "workers/answerability/calibration.py": "one collection's statistics",
     "workers/answerability/gate.py": "one collection's statistics",
     "workers/slack_store.py": "Slack requests keyed by (team, channel, ts) and their interactions",
