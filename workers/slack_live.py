@@ -45,6 +45,18 @@ class LiveStream:
             log.info("%s: live steps stopped (%s)", self.key, exc.response.get("error") if exc.response else exc)
 
 
+def start_stream(client: WebClient, key: RequestKey, *, thread_ts: str, user_id: str, chunks: list[dict]) -> str:
+    """chat.startStream of the answer in its thread, for the asker, steps shown as a plan; returns its ts."""
+    return client.chat_startStream(
+        channel=key.channel_id,
+        thread_ts=thread_ts,
+        recipient_user_id=user_id,
+        recipient_team_id=key.team_id,
+        task_display_mode="plan",
+        chunks=chunks,
+    )["ts"]
+
+
 def open_live_stream(client: WebClient, key: RequestKey, *, user_id: str, collections: int) -> LiveStream | None:
     """Start the answer's stream now (None: not started here — delivered already, an earlier attempt started one,
     or Slack refused; the final delivery then does what it does without live steps)."""
@@ -53,14 +65,9 @@ def open_live_stream(client: WebClient, key: RequestKey, *, user_id: str, collec
         if row is None or row["placeholder_ts"] is not None:
             return None
         try:
-            ts = client.chat_startStream(
-                channel=key.channel_id,
-                thread_ts=row["thread_ts"],
-                recipient_user_id=user_id,
-                recipient_team_id=key.team_id,
-                task_display_mode="plan",
-                chunks=opening_steps(collections),
-            )["ts"]
+            ts = start_stream(
+                client, key, thread_ts=row["thread_ts"], user_id=user_id, chunks=opening_steps(collections)
+            )
         except SlackApiError as exc:
             log.info("%s: no live steps (%s)", key, exc.response.get("error") if exc.response else exc)
             return None

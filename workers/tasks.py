@@ -28,7 +28,7 @@ from workers.slack_blocks import (
     streamed_answer,
 )
 from workers.slack_installations import bot_token_for
-from workers.slack_live import open_live_stream
+from workers.slack_live import open_live_stream, start_stream
 from workers.slack_store import ClaimedRequest, RequestKey
 
 log = logging.getLogger(__name__)
@@ -115,9 +115,9 @@ def _answer(self, key: RequestKey) -> str:
     streaming = request.delivery == "stream" and request.reply_mode != "ephemeral"
     live = None
     if streaming:
-        _working_status(settings, request, len(scope.post))
+        client = web_client(settings, token=bot_token_for(settings, team_id), retries=False)  # best effort: no retries
+        _working_status(client, request, len(scope.post))
         # The answer's stream opens now, with live thinking steps as the pipeline goes (workers/slack_live.py).
-        client = web_client(settings, token=bot_token_for(settings, team_id), retries=False)
         live = open_live_stream(client, key, user_id=request.user_id, collections=len(scope.post))
     stream = None
     # Attached text files: read here (never by the listener), redacted like the question; their salient terms
@@ -178,15 +178,13 @@ def _attachments(settings, request: ClaimedRequest) -> Attachments | None:
     return read_attachments(client, token, request.file_ids, pipeline().guard, limits)
 
 
-def _working_status(settings, request: ClaimedRequest, collections: int) -> None:
+def _working_status(client, request: ClaimedRequest, collections: int) -> None:
     """The thread status while the pipeline runs, naming what is searched (best effort: the intake set one)."""
     plural = "s" if collections != 1 else ""
     files = len(request.file_ids)
     reading = [f"Reading the attached file{'s' if files > 1 else ''}…"] if files else []
     try:
-        web_client(
-            settings, token=bot_token_for(settings, request.key.team_id), retries=False
-        ).assistant_threads_setStatus(
+        client.assistant_threads_setStatus(
             channel_id=request.key.channel_id,
             thread_ts=request.thread_ts,
             status="is looking into it…",
@@ -363,14 +361,7 @@ def _deliver_stream(client, key: RequestKey, stream: StreamedAnswer, *, opened: 
         resumed = ts is not None and not opened
         if ts is None:
             try:
-                ts = client.chat_startStream(
-                    channel=channel,
-                    thread_ts=thread_ts,
-                    recipient_user_id=row["user_id"],
-                    recipient_team_id=key.team_id,
-                    task_display_mode="plan",
-                    chunks=stream.steps,
-                )["ts"]
+                ts = start_stream(client, key, thread_ts=thread_ts, user_id=row["user_id"], chunks=stream.steps)
             except SlackApiError as exc:
                 if (transient := _transient(exc)) is not None:
                     raise transient from exc
