@@ -235,7 +235,7 @@ def streamed_answer(
 ) -> StreamedAnswer:
     text, blocks = answer_message(result, pii=pii, expert=expert, notes=notes)
     sources = len({c.chunk_id for c in result.citations})
-    searched = f"Searched {collections} collection{'s' if collections != 1 else ''}"
+    searched = f"Searched {_collections(collections)}"
     if result.status == "answered":
         markdown = to_markdown(result.answer)
         body = next((i for i, b in enumerate(blocks) if b["type"] != "section"), len(blocks))  # the answer's
