@@ -15,7 +15,7 @@ from core.db import Conn
 from core.errors import DatabaseUnavailable
 from core.settings import Settings
 from workers.access import Asker, Membership, SlackMembership, scope_for
-from workers.slack_installations import bot_token_for
+from workers.slack.installations import bot_token_for
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class AgentDm:
 
     def membership(self) -> Membership:
         if self._membership is None:
-            from core.slack_client import web_client
+            from workers.slack.client import web_client
 
             settings = self.settings
 
@@ -91,7 +91,7 @@ class AgentDm:
 
     def prompts_for(self, team_id: str, user_id: str, channel_id: str) -> tuple[str, list[dict]]:
         """(title, prompts) for this person's agent DM: popular 👍 questions they may ask here, else the fixed set."""
-        from workers import slack_store
+        from workers.slack import store as slack_store
 
         try:
             with db.connection(self.db_url) as conn:

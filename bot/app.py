@@ -18,14 +18,14 @@ from core import metrics
 from core.errors import DatabaseUnavailable
 from core.logs import log_context
 from core.settings import Settings
-from core.slack_client import web_client
-from workers.slack_installations import (
+from workers.slack.client import web_client
+from workers.slack.installations import (
     PostgresInstallationStore,
     PostgresOAuthStateStore,
     TokenCipher,
     oauth_enabled,
 )
-from workers.slack_store import RequestKey
+from workers.slack.store import RequestKey
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from feedback import prompt_versions as pv
 from feedback.gaps_digest import gap_section, home_gaps
 from feedback.stats import weekly_stats
 from workers.kb import verified
-from workers.slack_blocks import escape
+from workers.slack.blocks import escape
 
 log = logging.getLogger(__name__)
 

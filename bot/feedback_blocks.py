@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from bot import payload
 from feedback.labels import REASONS
-from workers.slack_blocks import escape
+from workers.slack.blocks import escape
 
 IMPROVE_SHORTCUT = "improve_answer"
 IMPROVE_VIEW = "improve_answer_submit"

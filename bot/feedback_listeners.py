@@ -23,8 +23,8 @@ from core.settings import Settings
 from feedback import labels
 from feedback.document_weights import refresh_for_interactions
 from guardrails.pii import PiiGuard
-from workers import slack_store
-from workers.slack_blocks import FEEDBACK_ACTION, FEEDBACK_VALUES, pii_notice
+from workers.slack import store as slack_store
+from workers.slack.blocks import FEEDBACK_ACTION, FEEDBACK_VALUES, pii_notice
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from core.settings import Settings
 from guardrails.pii import PiiGuard
 from guardrails.small_talk import small_talk, small_talk_reply
 from guardrails.text import question_problem
-from workers import slack_store
-from workers.slack_blocks import pii_notice
-from workers.slack_store import RequestKey
+from workers.slack import store as slack_store
+from workers.slack.blocks import pii_notice
+from workers.slack.store import RequestKey
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from core import db
 from core.errors import ConfigError
 from core.settings import Settings
 from guardrails.pii import shared_guard
-from workers.slack_store import RequestKey
+from workers.slack.store import RequestKey
 
 log = logging.getLogger(__name__)
 

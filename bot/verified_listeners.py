@@ -22,7 +22,7 @@ from core import db
 from core.errors import AnswerloopError, DatabaseUnavailable, NotFound
 from core.settings import Settings
 from workers.kb import verified
-from workers.verified_blocks import ACTIONS, STILL_CORRECT, UPDATE, review_outcome
+from workers.slack.verified_blocks import ACTIONS, STILL_CORRECT, UPDATE, review_outcome
 
 log = logging.getLogger(__name__)
 

@@ -55,7 +55,7 @@ def channels_set(
     actor: admin.Actor = "",
 ) -> None:
     """Configure a channel; options not given keep their value."""
-    from workers import slack_store
+    from workers.slack import store as slack_store
 
     actor = admin.acting_admin(actor)
     if mode not in (None, "in_channel", "ephemeral"):
@@ -86,7 +86,7 @@ def channels_set(
 @channels_app.command("list", hidden=True)
 def channels_show() -> None:
     """Configured channels (an unconfigured channel answers thread follow-ups and searches the defaults)."""
-    from workers import slack_store
+    from workers.slack import store as slack_store
 
     url = ready_database(get_settings())
     with db.connect(url) as conn:

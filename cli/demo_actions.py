@@ -21,7 +21,7 @@ from bot import feedback_blocks as fb
 from cli.slack_chat import ThreadWatcher, Turn, show_answer, to_terminal
 from core import db
 from feedback.labels import REASONS
-from workers import slack_store
+from workers.slack import store as slack_store
 
 HELP = """Commands on the last answer (anything else is a question to @answerloop):
   /up                      👍 the answer (its feedback button)

@@ -17,7 +17,7 @@ slack_app = typer.Typer(help="Multi-workspace installs: token encryption keys an
 @slack_app.command("new-key")
 def slack_new_key() -> None:
     """Print a new key for ANSWERLOOP_TOKEN_KEYS (Fernet: 32 url-safe base64 bytes)."""
-    from workers.slack_installations import new_key
+    from workers.slack.installations import new_key
 
     print(new_key())
 
@@ -51,7 +51,7 @@ def slack_installations() -> None:
 def slack_rotate_keys(actor: Actor = "") -> None:
     """Re-encrypt every stored bot token with the first key of ANSWERLOOP_TOKEN_KEYS (then drop the old key)."""
     from feedback.audit import record_action
-    from workers.slack_installations import TokenCipher, rotate_keys
+    from workers.slack.installations import TokenCipher, rotate_keys
 
     actor = acting_admin(actor)
     url = admin_db_url()

@@ -10,11 +10,11 @@ import numpy as np
 
 from core import db
 from core.settings import Settings, get_settings
-from core.slack_client import web_client
 from feedback.gaps import EmbedQuestions
 from feedback.gaps_digest import DigestOutcome, digest_targets, post_weekly_digest
 from workers.celery_app import celery_app
-from workers.slack_installations import bot_token_for
+from workers.slack.client import web_client
+from workers.slack.installations import bot_token_for
 
 log = logging.getLogger(__name__)
 

@@ -15,21 +15,21 @@ from core.errors import DatabaseUnavailable
 from core.logs import log_context
 from core.readiness import announce_ready
 from core.settings import get_settings
-from core.slack_client import web_client
-from workers import slack_store
 from workers.access import Asker, SlackMembership, scope_for
 from workers.attachments import Attachments, Limits, read_attachments
 from workers.celery_app import RETUNE_QUEUE, celery_app
-from workers.slack_blocks import (
+from workers.slack import store as slack_store
+from workers.slack.blocks import (
     StreamedAnswer,
     answer_message,
     attachment_notes,
     failure_message,
     streamed_answer,
 )
-from workers.slack_installations import bot_token_for
-from workers.slack_live import open_live_stream, start_stream
-from workers.slack_store import ClaimedRequest, RequestKey
+from workers.slack.client import web_client
+from workers.slack.installations import bot_token_for
+from workers.slack.live import open_live_stream, start_stream
+from workers.slack.store import ClaimedRequest, RequestKey
 
 log = logging.getLogger(__name__)
 _pipeline = None
@@ -117,7 +117,7 @@ def _answer(self, key: RequestKey) -> str:
     if streaming:
         client = web_client(settings, token=bot_token_for(settings, team_id), retries=False)  # best effort: no retries
         _working_status(client, request, len(scope.post))
-        # The answer's stream opens now, with live thinking steps as the pipeline goes (workers/slack_live.py).
+        # The answer's stream opens now, with live thinking steps as the pipeline goes (workers/slack/live.py).
         live = open_live_stream(client, key, user_id=request.user_id, collections=len(scope.post))
     stream = None
     # Attached text files: read here (never by the listener), redacted like the question; their salient terms
@@ -204,7 +204,7 @@ def _answer_privately(settings, request: ClaimedRequest, collections: list[str],
     only the asker sees (best effort: the public answer is already delivered)."""
     import uuid
 
-    from workers.slack_blocks import private_answer_message
+    from workers.slack.blocks import private_answer_message
 
     key = request.key
     try:
@@ -349,7 +349,7 @@ def _deliver_stream(client, key: RequestKey, stream: StreamedAnswer, *, opened: 
        notices, 👍/👎). A stream that is over (expired, stopped) — or that an interrupted attempt had started —
        gets the whole answer with chat.update instead (ChatStream.ts, the fallback Slack documents).
 
-    `opened`: this attempt opened the stream before the pipeline ran (workers/slack_live.py): step 1 is done, and
+    `opened`: this attempt opened the stream before the pipeline ran (workers/slack/live.py): step 1 is done, and
     step 2 first brings its thinking steps to their final state."""
     channel = key.channel_id
     with db.connection() as conn:

@@ -18,11 +18,11 @@ from slack_sdk.errors import SlackApiError
 from core import db
 from core.errors import ConfigError
 from core.settings import get_settings
-from core.slack_client import web_client
 from workers.celery_app import celery_app
 from workers.kb import verified
-from workers.slack_installations import bot_token_for
-from workers.verified_blocks import review_request
+from workers.slack.client import web_client
+from workers.slack.installations import bot_token_for
+from workers.slack.verified_blocks import review_request
 
 log = logging.getLogger(__name__)
 

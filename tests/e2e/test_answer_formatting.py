@@ -11,8 +11,8 @@ import pytest
 
 from slack_standin import GENERAL, SlackStandin
 from workers.pipeline import AnswerResult, CitationOut
-from workers.slack_blocks import answer_message, private_answer_message, streamed_answer
-from workers.slack_mrkdwn import FENCE
+from workers.slack.blocks import answer_message, private_answer_message, streamed_answer
+from workers.slack.mrkdwn import FENCE
 from workers.tasks import NO_UNFURLS
 
 STEP = "Run `shipit promote` for [the service](https://docs.example.com/deploy?step={i}&env=prod), **then** wait."

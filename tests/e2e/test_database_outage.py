@@ -17,7 +17,7 @@ from bot.intake import Intake
 from core import db, migrate
 from core.settings import Settings
 from slack_standin import BOT_USER_ID, GENERAL, SlackStandin
-from workers.slack_store import RequestKey
+from workers.slack.store import RequestKey
 
 
 @pytest.fixture()

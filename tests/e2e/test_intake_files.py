@@ -11,7 +11,7 @@ from bot.intake import Intake, Question
 from core import db
 from core.settings import Settings
 from slack_standin import ALICE, BOT_USER_ID, GENERAL, SlackStandin
-from workers.slack_store import RequestKey
+from workers.slack.store import RequestKey
 
 TEAM = "T0STANDIN1"
 

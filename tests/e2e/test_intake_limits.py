@@ -10,7 +10,7 @@ from bot.intake import Intake, Question, fair_priority
 from core import db
 from core.settings import Settings
 from slack_standin import ALICE, BOB, GENERAL, SlackStandin
-from workers.slack_store import RequestKey
+from workers.slack.store import RequestKey
 
 TEAM = "T0STANDIN1"
 

@@ -23,7 +23,7 @@ from tests.support.cli_runner import run_cli
 from tests.support.pii_scan import all_text
 from tests.support.slack_stack import final
 from workers.kb.ingest import ingest_folder
-from workers.slack_installations import (
+from workers.slack.installations import (
     PostgresInstallationStore,
     TokenCipher,
     bot_token_for,
@@ -253,7 +253,7 @@ def test_no_handover_when_the_token_era_answered_another_workspace(stack):
     from feedback import labels
     from feedback import prompt_versions as pv
     from tests.support.records import add_interaction
-    from workers.slack_installations import hand_over_token_era_prompts
+    from workers.slack.installations import hand_over_token_era_prompts
 
     slack, settings, _, _ = stack
     with db.connect(settings.database_url) as conn:

@@ -11,7 +11,7 @@ from slack_standin import BOT_USER_ID, GENERAL
 from tests.support import services
 from tests.support.fake_openai import ChatRequest, FakeOpenAI, model_answer
 from tests.support.slack_stack import ask, final, handbook_and_hr, rows, worker_env
-from workers import slack_store
+from workers.slack import store as slack_store
 
 HR_DOC = "# Leave\n\n## Parental leave\n\nParental leave is 16 weeks at full pay.\n"
 

@@ -27,7 +27,7 @@ from tests.support import services
 from tests.support.cli_runner import run_cli
 from tests.support.slack_stack import final
 from workers.kb.ingest import ingest_folder
-from workers.slack_installations import TokenCipher, new_key
+from workers.slack.installations import TokenCipher, new_key
 
 KEY = new_key()
 ALPHA, BRAVO = "T0STANDIN1", "T0BRAVO001"

@@ -15,7 +15,7 @@ import pytest
 from slack_standin import BOB, GENERAL
 from tests.support.cli_runner import run_cli
 from tests.support.slack_stack import ask, handbook_and_hr, rows
-from workers.verified_blocks import RETIRE, STILL_CORRECT, UPDATE
+from workers.slack.verified_blocks import RETIRE, STILL_CORRECT, UPDATE
 
 QUESTION = "How long before an unacknowledged page escalates to the secondary?"
 PARAPHRASE = "After how many minutes does an unacknowledged page go to the secondary on call?"

@@ -20,14 +20,14 @@ from bot.intake import Intake, Question
 from bot.runner import enqueue_answer
 from core import db
 from core.settings import Settings
-from core.slack_client import web_client
 from feedback import prompt_versions as pv
 from slack_standin import ALICE, GENERAL, TEAM_ID, SlackStandin
 from tests.conftest import SAMPLE_KB, reset_database
 from tests.support import services
 from tests.support.slack_stack import final, worker_env
 from workers.kb.ingest import ingest_folder
-from workers.slack_store import RequestKey
+from workers.slack.client import web_client
+from workers.slack.store import RequestKey
 
 ALPHA, BRAVO = TEAM_ID, "T0BRAVO001"
 OWN = {ALPHA: "alpha-docs", BRAVO: "bravo-docs"}

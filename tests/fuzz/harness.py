@@ -27,7 +27,7 @@ from core import db
 from slack_standin import ALICE, SlackStandin
 from tests.conftest import make_settings, reset_database
 from tests.fuzz.seeded import RESET_SQL, SEED_SQL, SEEDED_KEYS, SQL_ARGS
-from workers.slack_store import RequestKey
+from workers.slack.store import RequestKey
 
 # Hypothesis' caches (unicode data, constants) go to the temp dir, not to a .hypothesis/ in the checkout.
 set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "answerloop-hypothesis"))

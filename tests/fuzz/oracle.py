@@ -27,7 +27,7 @@ from tests.fuzz.seeded import (
     SEEDED_KEYS,
     V_PENDING,
 )
-from workers.slack_store import RequestKey
+from workers.slack.store import RequestKey
 
 _SLACK_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")  # how Slack encodes a mention of a person
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from core.embedded_redis import free_port
 from slack_standin import ALICE, BOB, GENERAL, TEAM_ID
-from workers.slack_store import RequestKey
+from workers.slack.store import RequestKey
 
 # Two delivered answers in #general: one "answered", one "I don't know" (whose thread takes expert replies).
 Q_TS, ANS_TS = "1700000000.000100", "1700000000.000200"  # alice's question, and the bot's answer to it

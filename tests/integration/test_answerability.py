@@ -222,7 +222,7 @@ def test_first_question_calibrates_the_collection_once(pipeline):
 
 
 def test_gate_refuses_off_topic_and_shows_no_number_to_people(pipeline):
-    from workers.slack_blocks import answer_message
+    from workers.slack.blocks import answer_message
 
     off = pipeline.ask("What's a good recipe for sourdough starter with rye flour?", ["handbook"])
     assert off.status == "dont_know" and off.reason == "weak_retrieval" and off.confidence == "low"

@@ -7,8 +7,8 @@ from bot.intake import Intake
 from core import db
 from tests.conftest import make_settings
 from tests.support.cli_runner import run_cli
-from workers import slack_store
-from workers.slack_store import RequestKey
+from workers.slack import store as slack_store
+from workers.slack.store import RequestKey
 
 TEAM, CHANNEL, THREAD = "T0FOLLOW1", "C0FOLLOW1", "1700000000.000100"
 

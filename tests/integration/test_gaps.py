@@ -10,7 +10,7 @@ from core import db
 from feedback import labels
 from feedback.gaps import cluster, find_gaps, load_evidence, typical_order
 from tests.support.cli_runner import run_cli
-from workers.slack_store import RequestKey, create_request
+from workers.slack.store import RequestKey, create_request
 
 TEAM = "T0GAPS0001"
 PARENTAL = [

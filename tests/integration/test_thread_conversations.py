@@ -14,10 +14,10 @@ from core import db
 from tests.conftest import SAMPLE_KB, make_settings, reset_database
 from tests.support.fake_openai import ChatRequest, FakeOpenAI, http_error, model_answer, serve
 from tests.support.pii_scan import all_text
-from workers import slack_store
 from workers.kb.ingest import ingest_folder
 from workers.pipeline import Pipeline
-from workers.slack_store import RequestKey
+from workers.slack import store as slack_store
+from workers.slack.store import RequestKey
 
 MODEL = "openai/gpt-4o-mini"
 HOTEL_FACT = "250 euros per night"

@@ -16,7 +16,7 @@ from feedback import labels
 from slack_standin import BOB, SlackStandin
 from tests.integration.test_verified_answers import QUESTION, age, approve
 from workers.kb import verified
-from workers.verified_blocks import RETIRE, STILL_CORRECT, UPDATE
+from workers.slack.verified_blocks import RETIRE, STILL_CORRECT, UPDATE
 from workers.verified_review import send_review_requests
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from workers.attachments import Attachments, ReadFile, SkippedFile
-from workers.slack_blocks import attachment_notes
+from workers.slack.blocks import attachment_notes
 
 PII = {"found": True, "entities": {"AWS_ACCESS_KEY": 1, "EMAIL_ADDRESS": 1}, "secrets": True, "ner": "not configured"}
 CLEAN = {"found": False, "entities": {}, "secrets": False, "ner": "not configured"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from workers.pipeline import AnswerResult, CitationOut
-from workers.slack_blocks import MAX_BLOCKS, SECTION_LIMIT, answer_message, failure_message, pii_notice
+from workers.slack.blocks import MAX_BLOCKS, SECTION_LIMIT, answer_message, failure_message, pii_notice
 
 
 def _answer(text: str, n_citations: int = 2) -> AnswerResult:
@@ -36,7 +36,7 @@ def test_citations_are_links_and_markup_in_answers_is_escaped():
 
 def test_every_answer_ends_with_native_feedback_buttons_with_a_fresh_block_id():
     from slack_standin.blocks import validate_blocks
-    from workers.slack_blocks import FEEDBACK_ACTION, private_answer_message
+    from workers.slack.blocks import FEEDBACK_ACTION, private_answer_message
 
     dont_know = AnswerResult("id", "dont_know", "I don't know. Nothing covers this.", "weak_retrieval", "q")
     long_answer = _answer("Deploys go out from the release branch. " * 2000)
@@ -95,7 +95,7 @@ def test_demo_terminal_rendering_of_mrkdwn():
 
 def test_a_streamed_answer_is_steps_then_the_checked_text_then_the_final_blocks():
     from slack_standin.blocks import validate_blocks
-    from workers.slack_blocks import STREAM_PIECE, streamed_answer
+    from workers.slack.blocks import STREAM_PIECE, streamed_answer
 
     long = "Deploys go out from the release branch after the canary is green.\n" * 400  # ~27k characters
     pii = {"found": True, "entities": {"EMAIL_ADDRESS": 1}, "secrets": []}

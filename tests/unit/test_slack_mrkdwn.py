@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workers.slack_mrkdwn import FENCE, link, split, to_markdown, to_mrkdwn
+from workers.slack.mrkdwn import FENCE, link, split, to_markdown, to_mrkdwn
 
 ANSWER = """# Deploying
 

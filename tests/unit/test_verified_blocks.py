@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from slack_standin.blocks import validate_blocks
 from workers.kb.verified import Source, VerifiedAnswer
 from workers.pipeline import AnswerResult, CitationOut
-from workers.slack_blocks import answer_message, streamed_answer
-from workers.verified_blocks import ACTIONS, review_outcome, review_request
+from workers.slack.blocks import answer_message, streamed_answer
+from workers.slack.verified_blocks import ACTIONS, review_outcome, review_request
 
 NOW = datetime(2026, 12, 5, tzinfo=UTC)
 

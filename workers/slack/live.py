@@ -16,10 +16,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from core import db
-from workers import slack_store
 from workers.progress import Progress
-from workers.slack_blocks import opening_steps, progress_steps
-from workers.slack_store import RequestKey
+from workers.slack import store as slack_store
+from workers.slack.blocks import opening_steps, progress_steps
+from workers.slack.store import RequestKey
 
 log = logging.getLogger(__name__)
 

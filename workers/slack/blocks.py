@@ -1,5 +1,5 @@
 """Block Kit for answers: within Slack's limits (50 blocks, 3,000 chars per section or text element, 10 elements
-per context block, 40,000 chars of message text), always a text fallback; answers in mrkdwn (workers.slack_mrkdwn).
+per context block, 40,000 chars of message text), always a text fallback; answers in mrkdwn (workers.slack.mrkdwn).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from guardrails.dont_know import explanation
 from workers.attachments import Attachments
 from workers.pipeline import AnswerResult, CitationOut
 from workers.progress import Progress
-from workers.slack_mrkdwn import escape, link, split, to_markdown, to_mrkdwn
+from workers.slack.mrkdwn import escape, link, split, to_markdown, to_mrkdwn
 
 SECTION_LIMIT = 3000
 MAX_BLOCKS = 50
@@ -268,7 +268,7 @@ def _collections(n: int) -> str:
 
 
 def opening_steps(collections: int) -> list[dict]:
-    """The stream's first chunks, before the pipeline has found anything (workers/slack_live.py)."""
+    """The stream's first chunks, before the pipeline has found anything (workers/slack/live.py)."""
     return [
         {"type": "plan_update", "title": "Looking into it"},
         {

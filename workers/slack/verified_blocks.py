@@ -1,6 +1,6 @@
 """Block Kit of a verified answer's review: the DM its owner gets (Still correct / Update / Retire) and what the
 message becomes once a button was used. (The note an answer from it carries past its review date:
-workers.slack_blocks.last_verified_note.)"""
+workers.slack.blocks.last_verified_note.)"""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
 )
 
 from workers.kb.verified import VerifiedAnswer
-from workers.slack_blocks import escape
+from workers.slack.blocks import escape
 
 STILL_CORRECT = "verified_still_correct"
 UPDATE = "verified_update"
