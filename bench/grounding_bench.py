@@ -20,9 +20,12 @@ sentence and the cited passages under the local all-MiniLM-L6-v2 embedder, as in
 A case counts as *accepted* when the verdict is "grounded". For faithful answers (paraphrase, summary) a
 rejection is a false rejection; for altered answers (number, name, negation, condition, scope, unit) a
 rejection is a catch. Balanced accuracy = (acceptance rate on faithful + catch rate on altered) / 2.
-Splits: ``dev`` and ``test`` (Celery docs and the handbook) are development data — ``test`` was held out
-at first, scored three times in aggregate, then declared development data; ``test2`` (Flask and Typer docs,
-written before any rule change of that round) is the held-out set, scored once at the end.
+Splits: ``dev`` and ``test`` (Celery docs and the handbook) and ``test2`` (Flask and Typer docs) are
+development data — each was held out once and declared development data after it had been scored;
+``test3`` (Gunicorn docs, written and committed before any rule change of that round) is the held-out set,
+scored once at the end. Splits without cases in ``--data`` are left out of the tables, so a development run
+can leave the held-out file out entirely. An existing report at ``--out`` is kept below the new one (the
+evaluation history).
 """
 
 from __future__ import annotations
@@ -50,14 +53,25 @@ from guardrails.grounding import (
 )
 
 DATA_DIR = ROOT / "bench" / "data" / "grounding"
-DEFAULT_DATA = (DATA_DIR / "cases.jsonl", DATA_DIR / "heldout_flask_typer.jsonl")
+DEFAULT_DATA = (
+    DATA_DIR / "cases.jsonl",
+    DATA_DIR / "heldout_flask_typer.jsonl",
+    DATA_DIR / "heldout_gunicorn.jsonl",
+)
 DEFAULT_OUT = RESULTS / "grounding.md"
 FAITHFUL = ("paraphrase", "summary")
 ALTERED = ("number", "name", "negation", "condition", "scope", "unit")
 KINDS = FAITHFUL + ALTERED
-SPLITS = ("dev", "test", "test2")
-SPLIT_NAMES = {"dev": "dev", "test": "old test (now dev)", "test2": "test2 (held out)"}
-HELD_OUT = "test2"
+SPLITS = ("dev", "test", "test2", "test3")
+SPLIT_NAMES = {
+    "dev": "dev",
+    "test": "old test (now dev)",
+    "test2": "test2 (now dev)",
+    "test3": "test3 (held out)",
+}
+HELD_OUT = "test3"
+# Documents of a held-out set that is no quality-bench set: `<name>:<path>#<heading>` -> this sdist's folder.
+SDIST_SOURCES = {"gunicorn": ("gunicorn==23.0.0", "docs/source")}
 MAX_ERRORS_SHOWN = 60
 
 
@@ -105,7 +119,11 @@ def verify_passages(cases: list[dict]) -> int:
         if set_name not in roots:
             import datasets
 
-            roots[set_name] = datasets.load(set_name).collections[set_name]
+            if set_name in SDIST_SOURCES:
+                spec, subdir = SDIST_SOURCES[set_name]
+                roots[set_name] = datasets._fetch_sdist(f"grounding-{set_name}", spec, subdir)
+            else:
+                roots[set_name] = datasets.load(set_name).collections[set_name]
         return roots[set_name] / rest
 
     def section_texts(path: str) -> dict[str, list[str]]:
@@ -253,12 +271,25 @@ def split_table(runs: list[Run], split: str) -> list[str]:
     return lines
 
 
+def _history(out: Path) -> str:
+    """The previous report at `out`, its headings one level down, to keep below the new one."""
+    if not out.exists():
+        return ""
+    old = out.read_text(encoding="utf-8").strip()
+    if not old:
+        return ""
+    demoted = "\n".join("#" + line if line.startswith("#") else line for line in old.splitlines())
+    return "\n\n---\n\n# Earlier runs (kept for the evaluation history)\n\n" + demoted + "\n"
+
+
 def headline_table(runs: list[Run]) -> list[str]:
     lines = [
         "| check | split | faithful false-rejection (≤ 10 %) | altered caught (≥ 85 %) | balanced accuracy |",
         "|---|---|---:|---:|---:|",
     ]
     for split in SPLITS:
+        if not any(o.case["split"] == split for o in runs[0].outcomes):
+            continue
         for r in runs:
             fig = summary_figures([o for o in r.outcomes if o.case["split"] == split])
             name = SPLIT_NAMES[split]
@@ -318,6 +349,7 @@ def main() -> None:
 
     kinds = Counter(c["kind"] for c in cases)
     splits = Counter(c["split"] for c in cases)
+    present = [s for s in SPLITS if splits[s]]
     lines = [
         "# Grounding check benchmark",
         "",
@@ -326,7 +358,7 @@ def main() -> None:
         f"Machine: `nproc` = {nproc()}, {cpu_model()}, {memory_gib()} RAM, {platform.system()} "
         f"{platform.release()}, Python {platform.python_version()}  ",
         f"Data: {', '.join(f'`{rel(d)}`' for d in args.data)} — {len(cases)} cases ("
-        + " / ".join(f"{splits[s]} {SPLIT_NAMES[s]}" for s in SPLITS)
+        + " / ".join(f"{splits[s]} {SPLIT_NAMES[s]}" for s in present)
         + "), "
         f"{sum(kinds[k] for k in FAITHFUL)} faithful ("
         + ", ".join(f"{kinds[k]} {k}" for k in FAITHFUL)
@@ -337,9 +369,10 @@ def main() -> None:
         f"passage (no quote), semantic support = max cosine under `{embedder.name}` (as the pipeline)  ",
         "Checks: **baseline** = the check before the exact checks (`check_grounding(..., exact=False)`); **current** = "
         "`guardrails.grounding.check_grounding`. The current check was developed on **dev** and on the **old test** "
-        "split (held out at first and scored three times in aggregate, then declared development data); **test2** "
-        "(Flask and Typer documents, written and committed before any rule change of that round) is the held-out "
-        "set, scored once at the end — see `bench/data/grounding/README.md`.  ",
+        "split (held out at first and scored three times in aggregate, then declared development data) and on "
+        "**test2** (Flask and Typer documents, held out in the previous round and scored once, then declared "
+        "development data); **test3** (Gunicorn documents, written and committed before any rule change of this "
+        "round) is the held-out set, scored once at the end — see `bench/data/grounding/README.md`.  ",
         "Load average when the report was written (1 / 5 / 15 min): "
         + " / ".join(f"{x:.2f}" for x in os.getloadavg())
         + " — timings are noisy on a shared machine",
@@ -352,7 +385,7 @@ def main() -> None:
         "balanced accuracy = mean of the two per-class accuracies.",
         "",
     ]
-    for split in SPLITS:
+    for split in present:
         lines += [f"## {SPLIT_NAMES[split]}, per kind", "", *split_table(runs, split), ""]
     lines += [
         "## Each exact check on its own",
@@ -375,9 +408,9 @@ def main() -> None:
     lines.append("")
     if args.errors != "none":
         lines += ["## Misclassified cases", ""]
-        for split in SPLITS if args.errors == "all" else (args.errors,):
+        for split in present if args.errors == "all" else [s for s in (args.errors,) if splits[s]]:
             lines += [*error_list(runs[1], split), ""]
-    write_report("\n".join(lines), args.out)
+    write_report("\n".join(lines) + _history(args.out), args.out)
 
 
 if __name__ == "__main__":
