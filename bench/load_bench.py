@@ -84,7 +84,10 @@ SCENARIO = Path(__file__).resolve().parent / "data" / "feedback_scenario.jsonl"
 SEED = 20261122
 DIM = 384
 FILLER_COLLECTION = "celery"
-FILLER_EMBEDDER = "bench-random-unit-384"
+# The filler's vectors are random unit vectors, but its documents carry the asking model's name: the pipeline
+# refuses collections embedded by another model (workers/kb/embedder_check.py), and this bench measures timing,
+# not answers about filler. (Labelled "bench-random-unit-384" until 2026-12-05, every Slack answer failed.)
+FILLER_EMBEDDER = "local:all-MiniLM-L6-v2"  # = workers.embeddings.LocalEmbedder.name, checked in main()
 CHUNKS_PER_DOC = 50
 MAX_PARAGRAPH = 1100
 STAGES = ("guard_in", "embed", "retrieve", "assess", "generate", "ground", "total")
@@ -1170,6 +1173,8 @@ def main() -> None:
     from core.settings import Settings
     from workers.embeddings import LocalEmbedder
 
+    if LocalEmbedder.name != FILLER_EMBEDDER:
+        sys.exit(f"FILLER_EMBEDDER must be the asking model's name {LocalEmbedder.name!r}")
     question_limits_off()
     placeholder_path()
 
