@@ -40,6 +40,8 @@ WITH asked AS (
       AND cardinality(i.collections) > 0 AND i.collections <@ %(collections)s::text[]
       AND i.question_redacted !~ '<[A-Z][A-Z_]+>'
       AND length(i.question_redacted) BETWEEN 8 AND 300
+      -- An offline follow-up is stored as "and in Zurich? (hotel rate london …)": not a question to suggest.
+      AND i.standalone_by IS DISTINCT FROM 'terms'
 ),
 liked AS (
     SELECT DISTINCT interaction_id FROM labels
