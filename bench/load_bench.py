@@ -332,9 +332,9 @@ def probe_queries(b: Build, records: list[dict], qvecs: np.ndarray, params) -> N
         "SELECT count(*) AS n FROM chunks c, q WHERE q.query IS NOT NULL AND c.tsv @@ q.query "
         "AND c.collection = ANY(%(collections)s)"
     )
-    head, sep, _ = keyword._SEARCH_SQL.partition("\nSELECT p.chunk_id AS id")
+    head, sep, _ = keyword._SEARCH_SQL.partition(",\nshortlist AS (")
     assert sep, "keyword._SEARCH_SQL changed shape"
-    candidates_sql = head + "\nSELECT count(*) AS n FROM candidates"
+    candidates_sql = head + "\nSELECT count(DISTINCT chunk_id) AS n FROM slices"
     v1_params = params.model_copy(update={"fusion": "rrf"})
     reranker = make_reranker("sentences")  # what the pipeline passes by default (ANSWERLOOP_RERANKER)
     n = params.candidates
@@ -879,9 +879,10 @@ def report(builds: list[Build], loads: dict[int, list[Phase]], args, wall: dict[
         f"`keyword.search(..., n={params['candidates']}, per_term={params['keyword_postings_per_term']}, "
         f"max_df_share={params['keyword_max_df_share']})`: each query term reads at most `per_term` postings best "
         "impact first, a term both cut that way and in more than `max_df_share` of the collection is left out, the "
-        "union of those chunks is scored exactly over the remaining terms; **vector** = HNSW "
+        "postings read give each chunk of their union a partial score, and the best `keyword.RESCORE` of the union by "
+        "it are scored exactly over the remaining terms; **vector** = HNSW "
         "(`hnsw.iterative_scan = relaxed_order`, ef_search 40). Candidates = distinct chunks in the BM25 postings "
-        "union (what it scores); Σ df = all the "
+        "union; Σ df = all the "
         "postings of the question's terms in the searched collections; matches = chunks the ts_rank query ranks.",
         "",
         "| KB chunks | ts_rank matches p50 / p95 | BM25 candidates p50 / p95 | BM25 Σ df p50 / p95 | ts_rank p50 / p95 "

@@ -148,6 +148,22 @@ def test_each_term_reads_a_bounded_slice_of_postings(kw_db):
             assert hit.score == pytest.approx(exact[hit.chunk_id])
 
 
+def test_only_a_shortlist_of_the_union_is_scored_exactly_and_uncut_slices_change_nothing(kw_db):
+    with db.connect(kw_db) as conn:
+        query = "worker queue retry backoff"
+        full = keyword.search(conn, query, ["kw"], n=1000, per_term=100_000, rescore=10**9)
+        # No slice cut: the partial score is the exact one, so a shortlist of n gives the same top n.
+        top5 = keyword.search(conn, query, ["kw"], n=5, per_term=100_000, rescore=5)
+        assert [h.chunk_id for h in top5] == [h.chunk_id for h in full[:5]]
+        # Cut slices and a shortlist smaller than the union: fewer chunks, each still scored exactly.
+        union = keyword.search(conn, query, ["kw"], n=1000, per_term=3, max_df_share=1.0, rescore=10**9)
+        short = keyword.search(conn, query, ["kw"], n=4, per_term=3, max_df_share=1.0, rescore=4)
+        assert len(short) == 4 < len(union)
+        exact = {h.chunk_id: h.score for h in full}
+        assert all(h.score == pytest.approx(exact[h.chunk_id]) for h in short)
+        assert {h.chunk_id for h in short} <= {h.chunk_id for h in union}
+
+
 def test_collections_have_their_own_statistics(kw_db):
     with db.connect(kw_db) as conn:
         store.ensure_collection(conn, "other")

