@@ -15,6 +15,16 @@ from datetime import UTC, datetime
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
 
 from bot import payload
 from bot.agent_dm import AgentDm
@@ -25,7 +35,6 @@ from feedback import labels
 from feedback import prompt_versions as pv
 from feedback.gaps_digest import gap_section, home_gaps
 from feedback.stats import weekly_stats
-from workers.kb import verified
 from workers.slack.blocks import escape
 
 log = logging.getLogger(__name__)
@@ -49,19 +58,25 @@ def enqueue_publish_verified(label_id: int, actor: str) -> None:
 
 
 def _text(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+    return SectionBlock(text=MarkdownTextObject(text=text[:3000])).to_dict()
 
 
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
-    b = {"type": "button", "text": {"type": "plain_text", "text": text}, "action_id": action_id, "value": value}
-    if style:
-        b["style"] = style
-    return b
+def _header(text: str) -> dict:
+    return HeaderBlock(text=PlainTextObject(text=text)).to_dict()
+
+
+def _buttons(block_id: str, *buttons: tuple[str, str, str, str]) -> dict:
+    """An actions block of (text, action_id, value, style) buttons."""
+    elements = [
+        ButtonElement(text=PlainTextObject(text=text), action_id=action_id, value=value, style=style)
+        for text, action_id, value, style in buttons
+    ]
+    return ActionsBlock(block_id=block_id, elements=elements).to_dict()
 
 
 def everyone_blocks() -> list[dict]:
     return [
-        {"type": "header", "text": {"type": "plain_text", "text": "Answerloop"}},
+        _header("Answerloop"),
         _text(
             "I answer questions from your team's documents, with sources, and say *I don't know* when they don't "
             "cover it.\n• Mention me in a channel, DM me, or use `/ask <question>`.\n• React :+1: or :-1: on an "
@@ -81,7 +96,7 @@ def gaps_blocks(conn, team: str | None) -> list[dict]:
 
 def admin_blocks(conn, *, team: str | None = None, limit: int = 10) -> list[dict]:
     """The review queue of one workspace (`team`): its week's figures and its pending corrections."""
-    blocks: list[dict] = [{"type": "divider"}, {"type": "header", "text": {"type": "plain_text", "text": "Review"}}]
+    blocks: list[dict] = [DividerBlock().to_dict(), _header("Review")]
     week = weekly_stats(conn, 1, team)
     if week:
         q = sum(r["questions"] for r in week)
@@ -98,14 +113,11 @@ def admin_blocks(conn, *, team: str | None = None, limit: int = 10) -> list[dict
     for v in pending_versions[:5]:
         blocks.append(_text(f"*v{v.id}* waits for approval (held-out score {v.score or 0:.3f}): {escape(v.note)}"))
         blocks.append(
-            {
-                "type": "actions",
-                "block_id": f"prompt-{v.id}",
-                "elements": [
-                    _button("Approve and activate", APPROVE_PROMPT, str(v.id), "primary"),
-                    _button("Reject", REJECT_PROMPT, str(v.id), "danger"),
-                ],
-            }
+            _buttons(
+                f"prompt-{v.id}",
+                ("Approve and activate", APPROVE_PROMPT, str(v.id), "primary"),
+                ("Reject", REJECT_PROMPT, str(v.id), "danger"),
+            )
         )
     blocks += gaps_blocks(conn, team)
     pending = labels.list_labels(conn, status="pending", kind="correction", limit=limit, team=team)
@@ -121,14 +133,11 @@ def admin_blocks(conn, *, team: str | None = None, limit: int = 10) -> list[dict
             )
         )
         blocks.append(
-            {
-                "type": "actions",
-                "block_id": f"label-{r['id']}",
-                "elements": [
-                    _button("Approve", APPROVE_LABEL, str(r["id"]), "primary"),
-                    _button("Reject", REJECT_LABEL, str(r["id"]), "danger"),
-                ],
-            }
+            _buttons(
+                f"label-{r['id']}",
+                ("Approve", APPROVE_LABEL, str(r["id"]), "primary"),
+                ("Reject", REJECT_LABEL, str(r["id"]), "danger"),
+            )
         )
     return blocks[:100]
 
@@ -161,7 +170,7 @@ class AppHome:
             except DatabaseUnavailable:
                 blocks.append(_text(":warning: The review queue is unavailable: my database is unreachable."))
         try:
-            client.views_publish(user_id=user_id, view={"type": "home", "blocks": blocks})
+            client.views_publish(user_id=user_id, view=View(type="home", blocks=blocks[:100]))  # a Home tab holds 100
         except SlackApiError as exc:
             log.warning("home tab not published: %s", exc.response.get("error"))
 
@@ -218,6 +227,8 @@ class AppHome:
                 )
             return f"Correction {target} approved: it becomes a verified answer in a moment."
         if action_id == REJECT_LABEL:
+            from workers.kb import verified  # on a click: the bot starts without the knowledge base layer
+
             rejection = verified.reject_label(conn, target, actor, "rejected in Slack", team=team or None)
             return f"Correction {target} rejected" + (
                 " and its verified answer withdrawn." if rejection.withdrawn else "."

@@ -1,9 +1,23 @@
-"""Block Kit of the feedback surfaces: the 👎 follow-up, the comment modal and the "Improve this answer" modal."""
+"""Block Kit of the feedback surfaces: the 👎 follow-up, the comment modal and the "Improve this answer" modal, built
+with slack_sdk's models (which check Slack's limits as they serialise) and handed on as the dicts Slack receives."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
 
 from bot import payload
 from feedback.labels import REASONS
@@ -18,8 +32,12 @@ CORRECTION_MAX_CHARS = 3000  # Slack's plain_text_input limit
 COMMENT_MAX_CHARS = 1000
 
 
-def _plain(text: str) -> dict:
-    return {"type": "plain_text", "text": text[:150], "emoji": True}
+def _plain(text: str) -> PlainTextObject:
+    return PlainTextObject(text=text[:150], emoji=True)
+
+
+def _context(text: str) -> Block:
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])
 
 
 def reasons_message(label_id: int, chosen: Sequence[str] = (), comment: str = "") -> tuple[str, list[dict]]:
@@ -29,102 +47,78 @@ def reasons_message(label_id: int, chosen: Sequence[str] = (), comment: str = ""
         head = f"Thanks — noted: *{names}*." + (" Your comment was saved too." if comment else "")
     else:
         head = "Sorry that didn't help. What was wrong with the answer?"
-    buttons: list[dict] = [
-        {
-            "type": "button",
-            "action_id": f"{REASON_ACTION_PREFIX}{key}",
-            "text": _plain(("✓ " if key in chosen else "") + name),
-            "value": str(label_id),
-        }
+    buttons = [
+        ButtonElement(
+            action_id=f"{REASON_ACTION_PREFIX}{key}",
+            text=_plain(("✓ " if key in chosen else "") + name),
+            value=str(label_id),
+        )
         for key, name in REASONS.items()
     ]
-    buttons.append(
-        {"type": "button", "action_id": COMMENT_ACTION, "text": _plain("Add a comment"), "value": str(label_id)}
-    )
-    blocks: list[dict] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": head}},
-        {"type": "actions", "block_id": "feedback_reasons", "elements": buttons},
-        {
-            "type": "context",
-            "elements": [
-                {"type": "mrkdwn", "text": "Only you see this. Feedback is reviewed and teaches the next version."}
-            ],
-        },
+    buttons.append(ButtonElement(action_id=COMMENT_ACTION, text=_plain("Add a comment"), value=str(label_id)))
+    blocks = [
+        SectionBlock(text=MarkdownTextObject(text=head)),
+        ActionsBlock(block_id="feedback_reasons", elements=buttons),
+        _context("Only you see this. Feedback is reviewed and teaches the next version."),
     ]
-    return head.replace("*", ""), blocks
+    return head.replace("*", ""), [b.to_dict() for b in blocks]
 
 
 def comment_modal(label_id: int, channel_id: str, message_ts: str) -> dict:
-    return {
-        "type": "modal",
-        "callback_id": COMMENT_VIEW,
-        "private_metadata": json.dumps({"label_id": label_id, "channel": channel_id, "ts": message_ts}),
-        "title": _plain("What was wrong?"),
-        "submit": _plain("Send"),
-        "close": _plain("Cancel"),
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": "comment",
-                "label": _plain("Your comment"),
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": "value",
-                    "multiline": True,
-                    "max_length": COMMENT_MAX_CHARS,
-                    "placeholder": _plain("e.g. the on-call rota moved to PagerDuty in May"),
-                },
-            }
+    return View(
+        type="modal",
+        callback_id=COMMENT_VIEW,
+        private_metadata=json.dumps({"label_id": label_id, "channel": channel_id, "ts": message_ts}),
+        title=_plain("What was wrong?"),
+        submit=_plain("Send"),
+        close=_plain("Cancel"),
+        blocks=[
+            InputBlock(
+                block_id="comment",
+                label=_plain("Your comment"),
+                element=PlainTextInputElement(
+                    action_id="value",
+                    multiline=True,
+                    max_length=COMMENT_MAX_CHARS,
+                    placeholder=_plain("e.g. the on-call rota moved to PagerDuty in May"),
+                ),
+            )
         ],
-    }
+    ).to_dict()
 
 
 def improve_modal(*, question: str, answer: str, answered: bool, metadata: dict) -> dict:
     """Prefilled with the answer (redacted, as stored); for an "I don't know" the box starts empty."""
-    element: dict = {
-        "type": "plain_text_input",
-        "action_id": "value",
-        "multiline": True,
-        "max_length": CORRECTION_MAX_CHARS,
-    }
-    if answered and answer.strip():
-        element["initial_value"] = answer[:CORRECTION_MAX_CHARS]
-    else:
-        element["placeholder"] = _plain("Write the answer you would have given")
-    return {
-        "type": "modal",
-        "callback_id": IMPROVE_VIEW,
-        "private_metadata": json.dumps(metadata),
-        "title": _plain("Improve this answer"),
-        "submit": _plain("Submit"),
-        "close": _plain("Cancel"),
-        "blocks": [
-            {"type": "section", "text": {"type": "mrkdwn", "text": f"*Question*\n{escape(question)[:2900]}"}},
-            {
-                "type": "input",
-                "block_id": "correction",
-                "label": _plain("The right answer"),
-                "element": element,
-            },
-            {
-                "type": "input",
-                "block_id": "note",
-                "optional": True,
-                "label": _plain("Source or note for the reviewer"),
-                "element": {"type": "plain_text_input", "action_id": "value", "max_length": COMMENT_MAX_CHARS},
-            },
-            {
-                "type": "context",
-                "elements": [
-                    {
-                        "type": "mrkdwn",
-                        "text": "An admin reviews corrections. Once approved, I answer similar questions from it and "
-                        "cite it as verified by you. Personal data and secrets are removed before it is stored.",
-                    }
-                ],
-            },
+    prefilled = answered and answer.strip()
+    element = PlainTextInputElement(
+        action_id="value",
+        multiline=True,
+        max_length=CORRECTION_MAX_CHARS,
+        initial_value=answer[:CORRECTION_MAX_CHARS] if prefilled else None,
+        placeholder=None if prefilled else _plain("Write the answer you would have given"),
+    )
+    return View(
+        type="modal",
+        callback_id=IMPROVE_VIEW,
+        private_metadata=json.dumps(metadata),
+        title=_plain("Improve this answer"),
+        submit=_plain("Submit"),
+        close=_plain("Cancel"),
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=f"*Question*\n{escape(question)[:2900]}")),
+            InputBlock(block_id="correction", label=_plain("The right answer"), element=element),
+            InputBlock(
+                block_id="note",
+                optional=True,
+                label=_plain("Source or note for the reviewer"),
+                element=PlainTextInputElement(action_id="value", max_length=COMMENT_MAX_CHARS),
+            ),
+            _context(
+                "An admin reviews corrections. Once approved, I answer similar questions from it and "
+                "cite it as verified by you. Personal data and secrets are removed before it is stored."
+            ),
         ],
-    }
+    ).to_dict()
 
 
 def view_value(view: dict, block_id: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -21,8 +22,10 @@ from bot import payload
 from core import db
 from core.errors import AnswerloopError, DatabaseUnavailable, NotFound
 from core.settings import Settings
-from workers.kb import verified
 from workers.slack.verified_blocks import ACTIONS, STILL_CORRECT, UPDATE, review_outcome
+
+if TYPE_CHECKING:
+    from workers.kb.verified import VerifiedAnswer
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,8 @@ class VerifiedReviewListeners:
             log.warning("malformed verified-answer review click ignored")
             return "ignored"
         actor = f"slack:{user}"
+        from workers.kb import verified  # on a click: the bot starts without the knowledge base layer
+
         try:
             with db.connection(self.db_url) as conn:
                 answer = verified.get(conn, answer_id)
@@ -93,7 +98,7 @@ class VerifiedReviewListeners:
         return "confirmed" if action_id == STILL_CORRECT else "retired"
 
     def _open_update_form(
-        self, client: WebClient, body: dict, answer: verified.VerifiedAnswer, team: str, channel: str, ts: str
+        self, client: WebClient, body: dict, answer: VerifiedAnswer, team: str, channel: str, ts: str
     ) -> str:
         """The Improve-this-answer form of the answer's interaction, prefilled with the verified answer."""
         trigger = payload.text(body, "trigger_id")

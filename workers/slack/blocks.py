@@ -1,5 +1,9 @@
 """Block Kit for answers: within Slack's limits (50 blocks, 3,000 chars per section or text element, 10 elements
 per context block, 40,000 chars of message text), always a text fallback; answers in mrkdwn (workers.slack.mrkdwn).
+
+Blocks are built with slack_sdk's models (which check Slack's limits as they serialise) and handed on as the dicts
+Slack receives; the streamed answer's thinking steps are slack_sdk's chunk models. The pipeline's types are imported
+for type checking only: the bot imports this module and must not load the pipeline.
 """
 
 from __future__ import annotations
@@ -7,15 +11,28 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from slack_sdk.models.blocks import ContextActionsBlock, FeedbackButtonObject, FeedbackButtonsElement
+from slack_sdk.models.blocks import (
+    Block,
+    ContextActionsBlock,
+    ContextBlock,
+    FeedbackButtonObject,
+    FeedbackButtonsElement,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.messages.chunk import Chunk, PlanUpdateChunk, TaskUpdateChunk
 
 from guardrails.dont_know import explanation
-from workers.attachments import Attachments
-from workers.pipeline import AnswerResult, CitationOut
-from workers.progress import Progress
 from workers.slack.mrkdwn import escape, link, split, to_markdown, to_mrkdwn
+
+if TYPE_CHECKING:  # the bot imports this module: no pipeline (retrieval, models, Presidio) at its start-up
+    from workers.attachments import Attachments
+    from workers.pipeline import AnswerResult, CitationOut
+    from workers.progress import Progress
 
 SECTION_LIMIT = 3000
 MAX_BLOCKS = 50
@@ -41,13 +58,26 @@ _ENTITY_WORDS = {
 }
 
 
+def _dicts(items: Sequence[Block | Chunk]) -> list[dict]:
+    """As Slack receives them; `to_dict` checks each model against Slack's limits (SlackObjectFormationError)."""
+    return [item.to_dict() for item in items]
+
+
+def _section(text: str) -> Block:
+    return SectionBlock(text=MarkdownTextObject(text=text))
+
+
+def _context(*texts: str) -> Block:
+    return ContextBlock(elements=[MarkdownTextObject(text=t) for t in texts])
+
+
 # Slack's native 👍/👎 under an answer (a `context_actions` block): a click arrives as `block_actions` with this
 # action_id and the button's value, and becomes the same label as a reaction (bot/feedback_listeners.py).
 FEEDBACK_ACTION = "answer_feedback"
 FEEDBACK_VALUES = {"up": "up", "down": "down"}  # button value → vote kind
 
 
-def feedback_block() -> dict:
+def feedback_block() -> Block:
     """The native feedback buttons. A fresh block_id per message, as Slack asks (a message updated with the
     same block_id may keep the old block's state)."""
     return ContextActionsBlock(
@@ -63,7 +93,7 @@ def feedback_block() -> dict:
                 ),
             )
         ],
-    ).to_dict()
+    )
 
 
 # How sure the bot is that the documents answer the question, in words (never a bare number to a user).
@@ -125,7 +155,7 @@ def attachment_notes(attachments: Attachments | None) -> list[str]:
     return notes
 
 
-def _sources_block(citations: Sequence[CitationOut]) -> dict | None:
+def _sources_block(citations: Sequence[CitationOut]) -> Block | None:
     """The numbered source links as one context block: at most 10 elements of at most 2,000 characters, a link
     never cut; sources that do not fit are counted ("and 3 more")."""
     seen: dict[int, CitationOut] = {}
@@ -146,7 +176,7 @@ def _sources_block(citations: Sequence[CitationOut]) -> dict | None:
         shown += 1
     if shown < len(seen):
         elements.append(f"… and {len(seen) - shown} more")
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": t} for t in elements]}
+    return _context(*elements)
 
 
 def _notice_text(notices: Sequence[str | None]) -> str | None:
@@ -171,7 +201,7 @@ def answer_message(
     """(fallback text, blocks) for a finished answer or an honest "I don't know"; with `feedback`, the native
     👍/👎 buttons are the last block (never on an ephemeral message: a click there names no message). `notes`:
     more to tell the user with the notices (what became of their attached files)."""
-    blocks: list[dict] = []
+    blocks: list[Block] = []
     notice = _notice_text([pii_notice(pii), *notes])
     tail_size = (1 if notice else 0) + 1 + (1 if feedback else 0)
     if result.status == "answered":
@@ -180,7 +210,7 @@ def answer_message(
         room = max_blocks - tail_size - (1 if sources else 0)
         if len(parts) > room:  # say so rather than end mid-answer without a word
             parts = [*parts[: room - 1], CUT_NOTICE]
-        blocks.extend({"type": "section", "text": {"type": "mrkdwn", "text": part}} for part in parts)
+        blocks.extend(_section(part) for part in parts)
         if sources:
             blocks.append(sources)
         hint = (
@@ -192,26 +222,26 @@ def answer_message(
             hint = f"{last_verified_note(stale[0])}\n{hint}"
         fallback = to_mrkdwn(result.answer)
     else:
-        blocks.append({"type": "header", "text": {"type": "plain_text", "text": ":thinking_face: I don't know"}})
+        blocks.append(HeaderBlock(text=PlainTextObject(text=":thinking_face: I don't know")))
         body = explanation(result.reason)
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": escape(body)[:SECTION_LIMIT]}})
+        blocks.append(_section(escape(body)[:SECTION_LIMIT]))
         if result.closest:
             lines = [f"• {_link(d['link'], d['title'])}" for d in result.closest]
             closest = _split("*Closest documents*\n" + "\n".join(lines))[0]  # whole links only
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": closest}})
+            blocks.append(_section(closest))
         if expert:
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"You could ask {expert}."}})
+            blocks.append(_section(f"You could ask {expert}."))
         hint = "If someone answers in this thread, an admin can turn it into a verified answer."
         fallback = escape(result.answer) + (f"\nYou could ask {expert}." if expert else "")
-    tail: list[dict] = []
+    tail: list[Block] = []
     if notice:
-        tail.append({"type": "context", "elements": [{"type": "mrkdwn", "text": notice}]})
+        tail.append(_context(notice))
         fallback = notice + "\n" + fallback
-    tail.append({"type": "context", "elements": [{"type": "mrkdwn", "text": hint}]})
+    tail.append(_context(hint))
     if feedback:
         tail.append(feedback_block())
     fallback = fallback if len(fallback) <= MESSAGE_TEXT else _split(fallback, MESSAGE_TEXT)[0]  # whole links
-    return fallback, [*blocks[: max_blocks - len(tail)], *tail]
+    return fallback, _dicts([*blocks[: max_blocks - len(tail)], *tail])
 
 
 STREAM_PIECE = 2000  # characters of answer per chat.appendStream (Slack takes ≤ 12,000 per call)
@@ -255,11 +285,13 @@ def streamed_answer(
         markdown = f"{notice}\n\n{markdown}"
     said = {notice, f"You could ask {expert}." if expert else None} - {None}
     final = [b for b in blocks[body:] if _block_text(b) not in said]
-    steps = [
-        {"type": "plan_update", "title": title},
-        {"type": "task_update", "id": "search", "title": searched, "status": "complete"},
-        {"type": "task_update", "id": "check", "title": checked, "status": "complete"},
-    ]
+    steps = _dicts(
+        [
+            PlanUpdateChunk(title=title),
+            TaskUpdateChunk(id="search", title=searched, status="complete"),
+            TaskUpdateChunk(id="check", title=checked, status="complete"),
+        ]
+    )
     return StreamedAnswer(steps, _pieces(markdown, STREAM_PIECE), final, text, blocks)
 
 
@@ -269,15 +301,12 @@ def _collections(n: int) -> str:
 
 def opening_steps(collections: int) -> list[dict]:
     """The stream's first chunks, before the pipeline has found anything (workers/slack/live.py)."""
-    return [
-        {"type": "plan_update", "title": "Looking into it"},
-        {
-            "type": "task_update",
-            "id": "search",
-            "title": f"Searching {_collections(collections)}",
-            "status": "in_progress",
-        },
-    ]
+    return _dicts(
+        [
+            PlanUpdateChunk(title="Looking into it"),
+            TaskUpdateChunk(id="search", title=f"Searching {_collections(collections)}", status="in_progress"),
+        ]
+    )
 
 
 def progress_steps(event: Progress, collections: int) -> list[dict]:
@@ -285,16 +314,9 @@ def progress_steps(event: Progress, collections: int) -> list[dict]:
     if event.stage == "retrieved":
         found = f"{event.passages} passage{'s' if event.passages != 1 else ''}"
         title = f"Searched {_collections(collections)}: {found} found"
-        return [{"type": "task_update", "id": "search", "title": title, "status": "complete"}]
+        return _dicts([TaskUpdateChunk(id="search", title=title, status="complete")])
     sources = f"{event.sources} source{'s' if event.sources != 1 else ''}"
-    return [
-        {
-            "type": "task_update",
-            "id": "check",
-            "title": f"Checking the answer against {sources}",
-            "status": "in_progress",
-        }
-    ]
+    return _dicts([TaskUpdateChunk(id="check", title=f"Checking the answer against {sources}", status="in_progress")])
 
 
 def _block_text(block: dict) -> str | None:
@@ -323,7 +345,7 @@ def private_answer_message(result: AnswerResult) -> tuple[str, list[dict]]:
     """The ephemeral follow-up with an answer from restricted documents only the asker may read."""
     head = ":lock: I found more in documents only you can see (this reply is visible only to you):"
     text, blocks = answer_message(result, pii={}, expert=None, feedback=False, max_blocks=MAX_BLOCKS - 1)
-    return f"{head}\n{text}", [{"type": "section", "text": {"type": "mrkdwn", "text": head}}, *blocks]
+    return f"{head}\n{text}", [_section(head).to_dict(), *blocks]
 
 
 def failure_message(reason: str) -> tuple[str, list[dict]]:
@@ -331,4 +353,4 @@ def failure_message(reason: str) -> tuple[str, list[dict]]:
         f":warning: Sorry — I couldn't produce an answer this time ({reason}). "
         "Please ask again in a few minutes; if it keeps happening, tell an Answerloop admin."
     )
-    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    return text, [_section(text).to_dict()]

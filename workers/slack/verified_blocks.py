@@ -5,6 +5,7 @@ workers.slack.blocks.last_verified_note.)"""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -16,8 +17,10 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from workers.kb.verified import VerifiedAnswer
 from workers.slack.blocks import escape
+
+if TYPE_CHECKING:  # the bot imports this module: not the knowledge base (and its embedder) at start-up
+    from workers.kb.verified import VerifiedAnswer
 
 STILL_CORRECT = "verified_still_correct"
 UPDATE = "verified_update"
