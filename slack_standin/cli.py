@@ -1,4 +1,4 @@
-"""Command line: `python -m slack_standin serve|say|dm|react|command|thread|info|fault`."""
+"""Command line: `python -m slack_standin serve|say|dm|react|feedback|command|thread|info|fault|refuse`."""
 
 from __future__ import annotations
 
@@ -108,6 +108,16 @@ def _react(args: argparse.Namespace) -> int:
     return _print(_client(args).request("react", body))
 
 
+def _feedback(args: argparse.Namespace) -> int:
+    body = {"channel": args.channel, "ts": args.ts, "vote": args.vote, "user": args.user}
+    return _print(_client(args).request("feedback", body))
+
+
+def _refuse(args: argparse.Namespace) -> int:
+    body = {"method": args.method, "error": args.error, "allow": args.allow}
+    return _print(_client(args).request("refuse", body))
+
+
 def _command(args: argparse.Namespace) -> int:
     body = {"command": args.command, "text": " ".join(args.text), "channel": args.channel, "user": args.user}
     return _print(_client(args).request("command", body))
@@ -195,6 +205,13 @@ def build_parser() -> argparse.ArgumentParser:
     react.add_argument("--remove", action="store_true")
     react.set_defaults(func=_react)
 
+    feedback = client_parser("feedback", "click the 👍 (up) or 👎 (down) feedback button of a message as a person")
+    feedback.add_argument("--channel", default="general")
+    feedback.add_argument("--ts", required=True)
+    feedback.add_argument("--user", default="alice")
+    feedback.add_argument("vote", choices=["up", "down"])
+    feedback.set_defaults(func=_feedback)
+
     command = client_parser("command", "run a slash command as a person")
     command.add_argument("--channel", default="general")
     command.add_argument("--user", default="alice")
@@ -219,6 +236,12 @@ def build_parser() -> argparse.ArgumentParser:
     fault.add_argument("--signature", choices=["forged", "stale"])
     fault.add_argument("--reason")
     fault.set_defaults(func=_fault)
+
+    refuse = client_parser("refuse", "make the workspace refuse a Web API method (or --allow it again)")
+    refuse.add_argument("method", help="e.g. chat.startStream")
+    refuse.add_argument("--error", default="not_allowed", help="the Slack error it answers (default not_allowed)")
+    refuse.add_argument("--allow", action="store_true", help="serve the method again")
+    refuse.set_defaults(func=_refuse)
     return parser
 
 

@@ -8,6 +8,8 @@ Every endpoint takes and returns JSON. Acting as a person:
   POST /control/command        {command, text?, channel?, user?, team?}           -> {ok, delivery}
   POST /control/shortcut       {callback_id, channel, ts, user?}                  -> {ok, delivery}
   POST /control/click          {channel, ts, action_id, user?, value?}            -> {ok, delivery}
+  POST /control/feedback       {channel, ts, vote: up|down, user?, team?}         -> {ok, delivery}
+      clicks the 👍 (up) or 👎 (down) of the message's `feedback_buttons` (a `context_actions` block)
   POST /control/submit_view    {view_id, values?, user?}                          -> {ok, delivery}
 Faults:
   POST /control/fault          {kind: rate_limit|server_error|signature|disconnect|clear, method?, count?,
@@ -17,6 +19,9 @@ Reading:
   GET  /control/ephemerals?channel=&user= | /control/views?user=
 Configuration:
   POST /control/config         {request_url}
+  POST /control/refuse         {method, error?, allow?, team?}   -> {ok, refused: {method: error}}
+      the workspace answers `method` with {"ok": false, "error": error} (default not_allowed; e.g. streaming
+      refused: chat.startStream method_not_supported) until a call with allow: true
   POST /control/workspace      {team_id?, team_name?}   -> {ok, team_id, bot_token, bot_user_id} (one more workspace)
   `team` (a team id) picks the workspace a person acts in; usergroup and channel_members take it too.
 """
@@ -139,6 +144,31 @@ def add_control_routes(app: web.Application, slack: SlackStandin) -> None:
         )
         return {"delivery": {"envelope_id": delivery.envelope_id}}
 
+    def feedback(body: dict[str, Any], _: web.Request) -> dict[str, Any]:
+        vote = body.get("vote")
+        if vote not in ("up", "down"):
+            raise ValueError(f"vote must be 'up' (👍) or 'down' (👎), not {vote!r}")
+        delivery = team(body).click_feedback(
+            body["channel"], body["ts"], positive=vote == "up", user=body.get("user") or "alice"
+        )
+        return {"delivery": {"envelope_id": delivery.envelope_id}}
+
+    def refuse(body: dict[str, Any], _: web.Request) -> dict[str, Any]:
+        ws = team(body)
+        method = body.get("method")
+        if method not in ws.METHODS:
+            raise ValueError(
+                f"unknown method {method!r}: give a Web API method the stand-in serves, e.g. chat.startStream"
+            )
+        error = body.get("error") or "not_allowed"
+        if not isinstance(error, str):
+            raise ValueError("error must be a Slack error code (a string), e.g. method_not_supported")
+        if body.get("allow"):
+            ws.allow_method(method)
+        else:
+            ws.refuse_method(method, error)
+        return {"refused": ws.refused_methods()}
+
     def submit_view(body: dict[str, Any], _: web.Request) -> dict[str, Any]:
         delivery = slack.submit_view(body["view_id"], body.get("values") or {}, user=body.get("user"))
         return {"delivery": {"envelope_id": delivery.envelope_id}}
@@ -218,6 +248,8 @@ def add_control_routes(app: web.Application, slack: SlackStandin) -> None:
         "command": command,
         "shortcut": shortcut,
         "click": click,
+        "feedback": feedback,
+        "refuse": refuse,
         "submit_view": submit_view,
         "fault": fault,
         "config": config,

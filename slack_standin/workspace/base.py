@@ -510,6 +510,11 @@ class WorkspaceCore:
         with self.lock:
             self._refused.pop(method, None)
 
+    def refused_methods(self) -> dict[str, str]:
+        """The methods refuse_method() made this workspace refuse, with the error each answers."""
+        with self.lock:
+            return dict(self._refused)
+
     def remove_scope(self, scope: str) -> None:
         """The app was installed without this scope: methods that need it answer `missing_scope`."""
         with self.lock:

@@ -29,6 +29,7 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 
 from slack_standin import ALICE, BOB, BOT_USER_ID, GENERAL, PRIVATE, RANDOM, SlackStandin
 from slack_standin import cli as standin_cli
+from slack_standin.control import ControlClient
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -821,3 +822,45 @@ def test_assistant_status_and_refusals(slack: SlackStandin, client: WebClient) -
     with pytest.raises(SlackApiError) as info:
         client.assistant_threads_setStatus(**status, status="x")
     assert info.value.response["error"] == "missing_scope" and info.value.response["needed"] == "chat:write"
+
+
+def test_control_api_clicks_feedback_buttons_and_refuses_methods(slack: SlackStandin, client: WebClient) -> None:
+    """Another process (a bot under test, the demo) can click an answer's 👍/👎 and make a method refuse."""
+    control = ControlClient(slack.base_url)
+    clicks: list[dict[str, Any]] = []
+
+    def register(app: App) -> None:
+        @app.action("answer_feedback")
+        def on_feedback(ack: Any, action: dict[str, Any], body: dict[str, Any]) -> None:
+            ack()
+            clicks.append({"value": action["value"], "user": body["user"]["id"]})
+
+    with socket_mode_app(slack, register):
+        question = slack.post_message(GENERAL, "how?")
+        posted = client.chat_postMessage(
+            channel=GENERAL, thread_ts=question.ts, text="answer", blocks=[_feedback_block("fb-7")]
+        )
+        done = control.request("feedback", {"channel": GENERAL, "ts": posted["ts"], "vote": "down", "user": BOB})
+        assert done["ok"] and done["delivery"]["envelope_id"]
+        assert standin_cli.main(["feedback", "--url", slack.base_url, "--ts", posted["ts"], "up"]) == 0
+        slack.wait_for(lambda: len(clicks) == 2, 5)
+    assert clicks == [{"value": "down", "user": BOB}, {"value": "up", "user": ALICE}]
+    wrong = control.request("feedback", {"channel": GENERAL, "ts": posted["ts"], "vote": "meh"})
+    assert not wrong["ok"] and "vote must be 'up'" in wrong["error"]
+    missing = control.request("feedback", {"channel": GENERAL, "ts": question.ts, "vote": "up"})
+    assert not missing["ok"] and "no feedback_buttons element" in missing["error"]
+
+    refused = control.request("refuse", {"method": "chat.startStream", "error": "method_not_supported"})
+    assert refused == {"ok": True, "refused": {"chat.startStream": "method_not_supported"}}
+    assert api_error(lambda: client.chat_startStream(channel=GENERAL, thread_ts=question.ts)) == "method_not_supported"
+    assert control.request("refuse", {"method": "chat.startStream", "allow": True}) == {"ok": True, "refused": {}}
+    assert client.chat_startStream(
+        channel=GENERAL, thread_ts=question.ts, recipient_user_id=ALICE, recipient_team_id=slack.team_id
+    )["ok"]
+    assert standin_cli.main(["refuse", "--url", slack.base_url, "assistant.threads.setStatus"]) == 0
+    assert (
+        api_error(lambda: client.assistant_threads_setStatus(channel_id=GENERAL, thread_ts=question.ts, status="x"))
+        == "not_allowed"
+    )
+    unknown = control.request("refuse", {"method": "chat.nonsense"})
+    assert not unknown["ok"] and "unknown method 'chat.nonsense'" in unknown["error"]
