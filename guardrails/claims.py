@@ -9,7 +9,9 @@ look for exactly those, each against the cited passages:
   percentages, percentage points, currencies, times of day, versions, ordinals, multipliers) must equal a
   number in the passages after unit normalisation ("5 minutes" = "300 seconds", "half an hour" = "30
   minutes", "two days" = "48 hours"), with a compatible rate ("per week" ≠ "per month") and counted noun
-  ("10 workers" where the passages say "3 workers"); digits may be grouped as 1,000 or 1_000. A small count
+  ("10 workers" where the passages say "3 workers"); digits may be grouped as 1,000 or 1_000. A bare passage
+  number ("Default: 500_000") takes the unit its paragraph's prose names ("the maximum size in bytes"), so
+  "500,000 bytes" matches it and "500,000 kilobytes" does not. A small count
   that the answer enumerates itself after a colon ("two time limits: a hard one … and a soft one …") is
   checked through its items, and "first" is an ordinal only where the passages number things. When the
   passages hold several values of that kind (a decimal after "version", "since" or a product name is a
@@ -17,17 +19,23 @@ look for exactly those, each against the cited passages:
   the answer's wording around the number must not fit a *different* value clearly better ("must
   acknowledge within 10 minutes" where 5 is the acknowledgement time and 10 the escalation time).
 - **names** — product and proper names (capitalised words, CamelCase, ALLCAPS), --flags, #channels,
-  /commands, paths, e-mail addresses and tokens mixing letters and digits must occur in a cited passage;
-  code identifiers (snake_case, dotted.names) must not be a variant of a different identifier the passage
-  uses (``worker_prefetch_count`` for ``worker_prefetch_multiplier``) — a code identifier the passage does
-  not mention at all is allowed, since a section's setting name often lives only in its heading; a name the
-  passages do mention must not sit where the passages put a different one (TERM vs QUIT, Monday vs
-  Wednesday); a role title the passages never use must not replace the one they give ("the platform lead"
-  for "the on-call primary"). A capitalised name the passages lack is let through when the passages name
-  nothing at all (the subject is then usually in the section heading, which a chunk does not contain), and
-  a compound is present when its name-bearing parts are ("Base64-encoded", "Pub/Sub" for "pubsub").
-- **negation** — terms the answer negates (not, no, never, n't, without, other than, un-…, and negative
-  words such as disabled / excluded / deprecated / off) must not be asserted by the passage clause the
+  /commands, paths, e-mail addresses, tokens mixing letters and digits and code identifiers (snake_case,
+  dotted.names, keyword arguments such as ``hidden=True``) and lower-case words English hardly uses
+  (wordfreq Zipf < 1.5, not an inflection: "gevent", "msgpack") that the cited passages lack are a substitution
+  where the passage sentence the answer restates has a name of the same family (flag, path, code, other
+  name) that the answer leaves out ("HAProxy" where it says "Nginx", ``hide_input`` where it says
+  ``confirmation_prompt``); with no such rival they are context a chunk does not carry (the product the
+  docs are about, a name from the section heading, JSON or OS) and left to the similarity support. Code
+  identifiers must also not be a variant of a different identifier the passage uses
+  (``worker_prefetch_count`` for ``worker_prefetch_multiplier``); a name the passages do mention must not
+  sit where the passages put a different one (TERM vs QUIT, Monday vs Wednesday); a role title the
+  passages never use must not replace the one they give ("the platform lead" for "the on-call primary"). A
+  compound is present when its name-bearing parts are ("Base64-encoded", "Pub/Sub" for "pubsub"), and
+  reStructuredText's link references ("Nginx_") are the names they refer to.
+- **negation** — terms the answer negates (not, no, never, n't, without, other than, un-…, non-…, "stop /
+  prevent … from …ing", "turns off", and negative words such as disabled / excluded / deprecated /
+  independent / incompatible; Python's ``None`` is a value, not a negation) must not be asserted by the
+  passage clause the
   answer restates, and vice versa ("not disabled" counts as asserted). A bound worded with a negation ("no
   more than", "no sooner than", "can't go below", "cannot exceed") states a limit, not a denial; a one-term
   item of a list ("JSON, YAML, Pickle, and msgpack") asserts nothing and has no polarity to contradict. An
@@ -36,10 +44,13 @@ look for exactly those, each against the cited passages:
   best-aligned sentence of the passages states with no negation at all ("it's still acknowledged").
 - **conditions and quantifiers** — "only", "only if", "even if", "unless", "regardless / whether or not",
   "all / always / whole", before / after, and an absolute ("always", "never", "at all") restating a
-  hedged passage ("usually", "may") must be backed by the passage sentences the answer clause restates.
+  hedged passage ("usually", "may") must be backed by the passage sentences the answer clause restates;
+  "only if X" is backed by a passage that states X as its condition or requirement ("if it does not have
+  X, it is not possible …", "must be X for this to make sense") but not by "even if X" or "unless X".
 
 Everything is regular expressions and set arithmetic over a few hundred tokens (about a millisecond per
-answer); the module imports nothing beyond the standard library and ``guardrails.text``.
+answer); the module imports nothing beyond the standard library, ``guardrails.text`` and (lazily, for word
+frequencies, offline) ``wordfreq``.
 
 These are heuristics, measured by ``bench/grounding_bench.py`` on ``bench/data/grounding/``: the number and
 unit checks are close to exact; the negation, name and condition checks catch most single-fact edits on the
@@ -124,7 +135,7 @@ _NEG_PHRASES = (
     "left out",
     "leaving out",
 )
-_SKIP_WORDS = _words("skip skips skipping omit omits omitting")
+_SKIP_WORDS = _words("skip skips skipped skipping omit omits omitted omitting")
 # Words that negate their own concept ("disabled" = not enabled): they stand for the positive term, negated.
 _NEG_LEXICON = {
     "disabled": "enabl",
@@ -138,7 +149,17 @@ _NEG_LEXICON = {
     "rejected": "accept",
     "false": "true",
     "off": "#on",
+    # in- / non- antonyms: "independent of" = "doesn't depend on"
+    **dict.fromkeys(("independent", "independently"), "depend"),
+    "incorrect": "correct",
+    "incompatible": "compat",
+    "insecure": "secur",
+    "inactive": "activ",
+    "incomplete": "complet",
+    "immutable": "mutabl",
 }
+# "stop Flask from loading", "prevents it from running": the verb negates what follows "from".
+_FROM_NEGATORS = _words("stop stops stopped stopping prevent prevents prevented preventing keep keeps block blocks")
 _POS_LEXICON = {"persistent": "persist", "durable": "persist", "automatic": "automat", "automatically": "automat"}
 # Participles that negate the subject they describe: "the shared argument … is disabled".
 _NEG_PARTICIPLES = _words("disabled excluded ignored rejected discarded forbidden disallowed")
@@ -164,10 +185,12 @@ _AFTER_ONLY = (
     | _SKIP_WORDS
     | _words(
         "no none nothing nobody without unless except avoid avoids refuse refuses refused unable impossible lack lacks"
+        " from"
     )
 )
-# ... and may run across "and" / "or" / a relative clause ("without A or B", "skipping anyone who …").
-_LIST_NEGATORS = _words("no without excluding except other rather instead apart skipping omitting")
+# ... and may run across "and" / "or" / a relative clause ("skipping anyone who …", "other than A or B"); "without"
+# covers the noun phrase it introduces only ("topics without subscriptions aren't cleaned up").
+_LIST_NEGATORS = _words("no excluding except other rather instead apart skipping omitting")
 
 # -- conditions and quantifiers
 _ONLY = _words("only solely exclusively")
@@ -232,6 +255,7 @@ _LETTER = re.compile(r"[A-Za-z]")
 _DIGIT = re.compile(r"\d")
 _LEAD = "([{<\"'`*"
 _TRAIL = ".,;:!?)]}>\"'`*"
+_RST_REF = re.compile(r"^[A-Za-z][A-Za-z0-9]*_$")
 _SPLIT = re.compile(r"[=\[\]{}()]|[—–]|(?<!\d),|,(?!\d{3})|(?<=\d)-(?=\d)")
 
 
@@ -331,8 +355,11 @@ def tokenize(text: str) -> list[Tok]:
                         continue
                     clause_no += 1  # a dash on its own
                     continue
+                # "2." opening a list item is its marker, unless it is all there is ("CPU * 2." split at the *)
                 if _LIST_MARKER.match(chunk) and (
-                    ci == 0 or chunk.endswith(")") or (ci == len(chunks) - 1 and chunks[ci - 1].endswith(":"))
+                    (ci == 0 and len(chunks) > 1)
+                    or chunk.endswith(")")
+                    or (ci == len(chunks) - 1 and ci and chunks[ci - 1].endswith(":"))
                 ):
                     clause_no += 1
                     first = True
@@ -350,16 +377,20 @@ def tokenize(text: str) -> list[Tok]:
                     clause_no += 1
                 pieces = _SPLIT.split(chunk)
                 calls = {m.start() for m in re.finditer(r"\(", chunk)}
+                kwargs = {m.start() for m in re.finditer(r"(?<=\w)=(?!=)", chunk)}
                 offset = 0
                 for pi, part in enumerate(pieces):
                     end_at = offset + len(part)
-                    is_call = end_at in calls and bool(part)  # "Queue('tasks')": code, not a name
+                    # "Queue('tasks')", "hidden=True": a call or a keyword argument is code, not a word
+                    is_call = (end_at in calls or end_at in kwargs) and bool(part)
                     offset = end_at + 1
                     part = part.strip(_LEAD + _TRAIL)
                     if pi and re.search(r"[—–]", chunk):
                         clause_no += 1
                     if not part:
                         continue
+                    if _RST_REF.match(part):
+                        part = part[:-1]  # a reStructuredText link reference: "Nginx_" is Nginx
                     if part[0] in _CURRENCY and len(part) > 1 and not _CUR.match(part):
                         part = part[1:]
                     kind = _classify(part)
@@ -381,8 +412,20 @@ def tokenize(text: str) -> list[Tok]:
                     t.terms = _tok_terms(kind, low, stem)
                     if _bound_at(chunks, ci, pi == len(pieces) - 1):
                         pass  # "no more than 5", "no sooner than", "can't go below": a bound, not a negation
+                    elif low == "none" and kind == "cap" and not first:
+                        pass  # Python's None, a value ("None means …"), not a negation
                     elif low in _NEG_WORDS or low.endswith("n't") or low in _SKIP_WORDS:
                         t.neg_op = 1
+                    elif (
+                        low == "from"
+                        and any(x.low in _FROM_NEGATORS for x in out[-3:] if x.sent == sent_no)
+                        and ci + 1 < len(chunks)
+                        and chunks[ci + 1].lower().strip(_TRAIL).endswith("ing")
+                    ):
+                        t.neg_op = 1  # "stop Flask from loading": what follows is negated
+                    elif low.startswith("non-") and len(low) > 6 and low not in _NEG_LEXICON:
+                        t.neg_op = 2
+                        t.terms = (_stem(low[4:]),)
                     elif low == "except":
                         t.neg_op = 1  # "except Redis": not including Redis
                         t.terms = ("includ",)
@@ -452,7 +495,14 @@ def _mark_negation(tokens: list[Tok]) -> None:
         if t.neg_op or (i + 1 < n and f"{t.low} {lows[i + 1]}" in _NEG_PHRASES and tokens[i + 1].clause == t.clause):
             ops.append(i)
         elif t.low in ("off", "on") and (
-            (i and lows[i - 1] in ("turn", "turned", "switch", "switched", "is", "are", "be", "it", "that", "them"))
+            (
+                i
+                and lows[i - 1]
+                in (
+                    *("turn", "turns", "turned", "turning", "switch", "switches", "switched", "switching"),
+                    *("is", "are", "be", "it", "that", "them"),
+                )
+            )
             or lows[i + 1 : i + 3] == ["by", "default"]
         ):
             t.terms = ("#on",)
@@ -642,6 +692,9 @@ def quantities(tokens: list[Tok]) -> list[Quantity]:
                 j += 1
             u = _unit_at(tokens, j)
             is_rate = low != "half" and bool(out) and out[-1].index >= i - 2 and tokens[out[-1].index].sent == t.sent
+            after = j + u[1] if u else j
+            if u and u[0] == "second" and after < n and tokens[after].clause == t.clause and tokens[after].terms:
+                u = None  # "a second time", "a second worker": an ordinal, not a duration
             if u and not is_rate and _UNITS[u[0]][0] in ("time", "bday", "pp", "pct"):
                 dim, f = _UNITS[u[0]]
                 q = _q(tokens, i, j + u[1], dim, val * f, val)
@@ -868,6 +921,8 @@ def _fit(a: Analysed, a_tok: Tok, p: Analysed, p_tok: Tok, exclude: frozenset[st
 
 
 _SWAP_MARGIN = 1.5
+# a rival name may sit in any passage sentence sharing at least this share of the best one's overlap
+_RIVAL_REL = 0.6
 _NUMBER_STEMS = frozenset(_stem(w) for w in list(_UNITS) + list(_NUMBER_WORDS) + list(_SCALES))
 
 
@@ -888,6 +943,28 @@ def _self_counted(a: Analysed, q: Quantity) -> bool:
     return len(items) == int(q.raw)
 
 
+def _unit_in_prose(q: Quantity, p: Analysed, x: Quantity) -> bool:
+    """ "500,000 bytes" restating "The maximum size in bytes … Default: 500_000": a bare passage number whose
+    unit the passage names in its prose (in the same paragraph) is that number in that unit."""
+    if q.dim not in _MEASURE_DIMS or x.dim != "none" or not isinstance(x.value, float):
+        return False
+    item = p.tokens[x.index].item
+    for t in p.tokens:
+        u = _unit_at_word(t.low) if t.item == item else None
+        if u and _UNITS[u][0] == q.dim and _same(x.value * _UNITS[u][1], q.value):
+            return True
+    return False
+
+
+def _other_unit_in_prose(q: Quantity, p: Analysed, x: Quantity) -> bool:
+    """ "4093 kilobytes" restating "larger than this many bytes … Defaults to 4093": the bare passage number
+    has a unit after all, named in its paragraph's prose, and it is not the answer's."""
+    if q.dim not in _MEASURE_DIMS or x.dim != "none" or _unit_in_prose(q, p, x):
+        return False
+    item = p.tokens[x.index].item
+    return any((u := _unit_at_word(t.low)) and _UNITS[u][0] == q.dim for t in p.tokens if t.item == item)
+
+
 def check_numbers(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
     """Every number the answer gives must be one the passages give, in the same unit and the same place."""
     issues: list[ClaimIssue] = _check_bare_units(a, passages)
@@ -899,7 +976,8 @@ def check_numbers(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]
             continue
         if q.dim == "ord" and a.tokens[q.index].low == "first" and not any(x.dim == "ord" for _, x in pq):
             continue  # "before your first shift": "first" is as often "initial" as a count
-        same = [(p, x) for p, x in pq if _compatible(q, x)]
+        same = [(p, x) for p, x in pq if _compatible(q, x) or _unit_in_prose(q, p, x)]
+        same = [(p, x) for p, x in same if not _other_unit_in_prose(q, p, x)]
         if not same and _self_counted(a, q):
             continue
         if not same:
@@ -1038,6 +1116,26 @@ def _proper(t: Tok) -> bool:
     return not _DIGIT.search(t.raw) and bool(_CAMEL.search(t.raw) and re.match(r"^[A-Za-z]+$", t.raw))
 
 
+_RARE_ZIPF = 1.5  # below this general-English frequency a plain word is a name (wordfreq's Zipf scale)
+# inflections and derivations of English words ("redelivered", "reloader", "randomises") are no names
+_ENGLISH_SUFFIXES = ("ed", "ing", "er", "ers", "ly", "ise", "ises", "ised", "ize", "izes", "ized", "able", "ment")
+
+
+@lru_cache(maxsize=4096)
+def _zipf(word: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return float(zipf_frequency(word, "en"))
+
+
+def _rare_word(t: Tok) -> bool:
+    """A lower-case word English hardly uses: the name of a tool, library or format ("gevent", "msgpack")."""
+    w = t.low
+    if t.kind != "word" or len(w) < 3 or not w.isalpha() or w.endswith(_ENGLISH_SUFFIXES):
+        return False
+    return _zipf(w) < _RARE_ZIPF
+
+
 def _is_name(t: Tok) -> bool:
     if t.kind == "ident":
         return True
@@ -1047,24 +1145,40 @@ def _is_name(t: Tok) -> bool:
 def check_names(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
     issues: list[ClaimIssue] = []
     seen: set[str] = set()
-    # A passage that names nothing (no product, person, day …) is often a section whose subject is only in
-    # its heading ("Region" under SQS): a name the answer adds there is context, not a substitution.
-    passage_names = [x for p in passages for x in p.tokens if _proper(x)]
+    mentioned = _mentioned(a)
     for t in a.tokens:
         if t.low in seen:
             continue
         seen.add(t.low)
         if _is_name(t):
-            if _proper(t) and not any(x.low != t.low for x in passage_names):
-                continue
+            # A name the passages lack is a substitution only where the passage sentence the answer restates
+            # has a name of its own in that place that the answer leaves out ("HAProxy" where it says
+            # "Nginx"). Otherwise it is context a chunk does not carry: the product the docs are about, a
+            # name from the section heading, a general term (JSON, OS) — the similarity support judges those.
             if not _name_present(t, passages):
-                issues.append(ClaimIssue("name", f"“{t.raw}” does not occur in the cited passages", t.sent))
+                rival = _rival(a, t, passages, mentioned)
+                if rival is not None:
+                    detail = f"“{t.raw}” is not in the cited passages, which say “{rival}” there"
+                    issues.append(ClaimIssue("name", detail, t.sent))
         elif t.kind == "code":
             other = _code_present_or_unrelated(t, passages)
+            last = _last_segment(t.low)
+            if (
+                other is None
+                and not any(t.low.strip("~@") in p.names for p in passages)
+                and not any(_last_segment(c.low) == last for p in passages for c in p.codes)
+            ):
+                other = _rival(a, t, passages, mentioned)
             if other:
                 issues.append(
                     ClaimIssue("name", f"“{t.raw}” is not in the cited passages (they have “{other}”)", t.sent)
                 )
+        elif _rare_word(t) and not any(t.low in p.names or t.stem in p.names for p in passages):
+            # a word English hardly uses ("gevent", "msgpack", "psutil") is a tool's or format's name
+            other = _rival(a, t, passages, mentioned)
+            if other:
+                detail = f"“{t.raw}” is not in the cited passages, which say “{other}” there"
+                issues.append(ClaimIssue("name", detail, t.sent))
         elif t.kind == "hyph" and not any(t.low in p.names for p in passages):
             other = _near_miss(t, passages)
             if other:
@@ -1087,7 +1201,7 @@ def check_names(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
         own = max(_fit(a, t, p, x, exclude)[0] for p, x in hits)
         for p in passages:
             for x in p.tokens:
-                if x.low in answer_names or x.stem in answer_names or _shape(x) != shape:
+                if x.low in answer_names or x.stem in answer_names or _shape(x) != shape or x.low in _COMMON_ACRONYMS:
                     continue
                 if not (_is_name(x) or x.kind == "code"):
                     continue
@@ -1096,6 +1210,81 @@ def check_names(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
                     issues.append(ClaimIssue("name", f"“{t.raw}”: in that context the passages say “{x.raw}”", t.sent))
                     return issues
     return issues
+
+
+def _family(t: Tok) -> str:
+    """What a name can stand in for: a flag for a flag, a path or channel for a path, a code identifier for
+    a code identifier, any other name (Nginx, GitHub, TERM, USR1, Redis) for another."""
+    if t.raw.startswith("-"):
+        return "flag"
+    if t.raw[:1] in "/#" or "/" in t.raw:
+        return "path"
+    if t.kind == "code":
+        return "code"
+    return "name"
+
+
+def _mentioned(a: Analysed) -> tuple[set[str], set[str], set[str]]:
+    """Every form of every word of the answer (to tell the passage names it leaves out), and its flags
+    as written (a flag is mentioned only as a flag, and -n is not -N), and its whole words."""
+    words: set[str] = set()
+    flags: set[str] = set()
+    whole = {t.low for t in a.tokens} | {t.stem for t in a.tokens}
+    for t in a.tokens:
+        words |= {t.low, t.stem, t.low.strip("~@-#/"), *(x for x in re.split(r"[^a-z0-9]+", t.low) if x)}
+        words |= {x for x in re.split(r"[.~@()]+", t.low) if x}
+        if t.raw.startswith("-"):
+            flags.add(t.raw if re.match(r"^-[A-Za-z]$", t.raw) else t.low)
+    return words, flags, whole
+
+
+def _left_out(x: Tok, mentioned: tuple[set[str], set[str], set[str]]) -> bool:
+    """Does the answer leave passage name x out (so that an absent answer name may have replaced it)?"""
+    words, flags, whole = mentioned
+    if x.raw.startswith("-"):
+        return (x.raw if re.match(r"^-[A-Za-z]$", x.raw) else x.low) not in flags
+    if x.low in words or x.stem in words or x.low.strip("~@-#/") in words:
+        return False
+    if x.kind == "code":  # ~celery.bin.beat is "beat", ~cli.load_dotenv is "load_dotenv" (click.echo is no typer.echo)
+        segs = [g for g in re.split(r"[.~@()]+", x.low) if g]
+        return not (segs and segs[-1] in whole)
+    parts = [y for y in re.split(r"[^a-z0-9]+", x.low) if y]
+    return not (parts and all(y in words for y in parts))
+
+
+def _rival(
+    a: Analysed, t: Tok, passages: Sequence[Analysed], mentioned: tuple[set[str], set[str], set[str]]
+) -> str | None:
+    """A name that the answer left out, of the same family as `t`, in the passage sentence that the answer's
+    clause (or sentence) around `t` restates — sharing at least two other terms with it, the best such
+    sentence: the name `t` replaced."""
+    family = _family(t)
+    rare = _rare_word(t)  # a rare word may stand in for another rare word, a name only for a name
+    own = set(t.terms)
+    clause = a.clause_terms.get(t.clause, frozenset()) - own
+    cands = _overlapping(clause, passages, "sent", min(2, len(clause)), rel=_RIVAL_REL) if clause else []
+    cands += _overlapping(a.sent_terms.get(t.sent, frozenset()) - own, passages, "sent", 2, rel=_RIVAL_REL)
+    for p, ps, _ in cands:
+        for x in p.tokens:
+            named = _is_name(x) or x.kind == "code" or (rare and _rare_word(x))
+            if x.sent != ps or not named or _family(x) != family:
+                continue
+            if x.low in _COMMON_ACRONYMS or x.low in _NOT_NAMES or not _left_out(x, mentioned):
+                continue
+            if family == "code" and _relatives(t.low, x.low):
+                continue  # broker_heartbeat vs broker_heartbeat_checkrate: a relative, not a replacement
+            return x.raw
+    return None
+
+
+def _last_segment(low: str) -> list[str]:
+    """ "retry" of "self.retry", as a list (empty for an empty name)."""
+    return [g for g in re.split(r"[.~@()]+", low) if g][-1:]
+
+
+def _relatives(a: str, b: str) -> bool:
+    x, y = _code_parts_stemmed(a.strip("~@")), _code_parts_stemmed(b.strip("~@"))
+    return bool(x) and bool(y) and (x == y[: len(x)] or y == x[: len(y)])
 
 
 def _role(t: Tok) -> str | None:
@@ -1177,6 +1366,13 @@ _OPPOSITES = (
     " temporarily/permanently static/dynamic input/output upload/download encrypt/decrypt compress/decompress"
     " ascending/descending above/below inside/outside hard/soft strong/weak"
     " older/newer oldest/newest lowercase/uppercase increment/decrement sender/receiver producer/consumer"
+    " show/hide shows/hides shown/hidden visible/hidden add/remove adds/removes added/removed"
+    " allow/deny allows/denies allowed/denied start/stop starts/stops started/stopped open/close opens/closes"
+    " opened/closed first/last upwards/downwards upward/downward create/delete creates/deletes"
+    " created/deleted attach/detach connect/disconnect safe/unsafe secure/insecure"
+    " early/late earlier/later sooner/later absolute/relative global/local lowest/highest import/export"
+    " push/pull send/receive sends/receives sent/received parent/child client/server begin/end"
+    " inner/outer light/heavy cheap/expensive cheaper/costlier easy/hard easier/harder"
 )
 
 
@@ -1301,8 +1497,12 @@ def check_polarity(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue
             (len(ov), {x for x, ts in _polarities(p, pc).items() if any(t.negated for t in ts)}) for p, pc, ov in cands
         ]
         pred_neg_a = {x for x, ts in a_pol.items() if any(t.negated and (t.neg_pred or t.neg_op) for t in ts)}
+        only_if = bool(re.search(r"\bonly (?:if|when|whenever)\b", a.sent_low[sent]))
         for p, pc, ov in cands:
             if _list_fragment(p, pc):
+                continue
+            if only_if and _CONDITIONALS & set(p.sent_low[p.clause_sent[pc]].split()):
+                continue  # "only if it has X" restating "if it does not have X, it is not …": the contrapositive
                 continue
             p_pol = _polarities(p, pc, primary=True)
             # negations in passage clauses at least as close to the answer clause as this one
@@ -1404,20 +1604,44 @@ def _backing(a: Analysed, c: int, passages: Sequence[Analysed]) -> tuple[list, s
     return cands, pw, p_set
 
 
+_COND_WORDS = _words("if when whenever provided")
+_NEED_WORDS = _words("must need needs needed require requires required")
+
+
+def _condition_stated(rest: str, pw: str) -> bool:
+    """ "only if X" restating a passage that states X as a condition ("if X", "when X") or a requirement
+    ("must X for this to …"), and not as "even if X": the passage makes X the condition, "only" just
+    stresses it ("if it does not have a url_prefix, it is not possible …" backs "only if it has one")."""
+    m = re.search(r"\b(?:if|when|whenever|as long as|provided)\b(.*)", rest)
+    cond = {_stem(w) for w in (m.group(1) if m else rest).split()[:8] if w not in STOPWORDS and len(w) > 2}
+    if not cond:
+        return False
+    pws = pw.split()
+    for i, w in enumerate(pws):
+        if (w not in _COND_WORDS and w not in _NEED_WORDS) or (i and pws[i - 1] == "even"):
+            continue
+        near = {_stem(x) for x in pws[max(0, i - 6) : i + 9] if x not in STOPWORDS}
+        if len(cond & near) >= min(2, len(cond)):
+            return True
+    return False
+
+
 def _only_cue(ws: list[str], sent_words: str, pw: str, p_set: set[str]) -> str | None:
     """ "only" (exclusive), "only if" (conditional) or "only after" (temporal) without backing."""
     has_only = bool(p_set & _ONLY) or any(ph in pw for ph in _ONLY_PHRASES)
     k = next((i for i, w in enumerate(ws) if w in _ONLY), -1)
     nxt = ws[k + 1] if 0 <= k < len(ws) - 1 else ""
-    if nxt in _NUMBER_WORDS or _PLAIN_NUM.match(nxt) or nxt in ("a", "one", "once"):
-        return None  # "only 5 seconds": emphasis on an amount
+    if nxt in _NUMBER_WORDS or _PLAIN_NUM.match(nxt) or nxt in ("a", "one", "once", "as", "ever"):
+        return None  # "only 5 seconds", "only as many as": emphasis on an amount
     rest = sent_words.split("only", 1)[-1]
     conditional = bool(re.search(r"\b(if|when|whenever|as long as|provided)\b", rest))
     temporal = bool(set(rest.split()) & _TEMPORAL)
     if conditional and not temporal:
         if has_only:
             return None
-        return "only if" if "unless" in p_set else "only"  # "only if X" restating "unless X" inverts it
+        if "unless" in p_set:
+            return "only if"  # "only if X" restating "unless X" inverts it
+        return None if _condition_stated(rest, pw) else "only"
     if has_only or p_set & _ONLY_EXCLUSIVE_BACKING or _CONTRAST_NOT.search(pw):
         return None
     if temporal and p_set & (_TEMPORAL | _BEFORE | _AFTER):

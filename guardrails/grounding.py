@@ -114,7 +114,8 @@ def check_grounding(
         if not any(_verbatim(quoted, t) for t in cited_texts):
             problems.append("a quoted span in the answer does not appear in any cited passage")
 
-    passage_terms = [term_set(t) for t in cited_texts]
+    # A sentence may join facts of several cited passages (a summary): its terms are looked up in all of them.
+    passage_terms = [frozenset().union(*(term_set(t) for t in cited_texts))] if cited_texts else []
     by_sentence: dict[int, list[ClaimIssue]] = {}
     checks = CHECKS if exact is True else () if exact is False else tuple(exact)
     if checks and cited_texts:

@@ -90,3 +90,84 @@ def test_a_release_number_is_not_a_rival_for_a_count():
     assert _kinds("It caps how many connections the pool may hold open, ten by default.", POOL) == []
     assert _kinds("Pooling has been on by default since 2.5.", POOL) == []
     assert "number" in _kinds("The pool is enabled by default since version 2.6.", POOL)
+
+
+# ----------------------------------------------------------------------------------------------- third round
+# General rules added while test2 was development data (issue E item 5, third round); each pinned both ways.
+
+PROXY = (
+    "Although there are many HTTP proxies available, we strongly advise that you use Nginx_. If you choose "
+    "another proxy server you need to make sure that it buffers slow clients when you use default workers."
+)
+
+
+def test_an_absent_name_counts_only_where_the_passage_names_another():
+    # the product the docs are about, or a general term, is context a chunk often lacks
+    assert _kinds("For Gunicorn we strongly advise that you use Nginx as the proxy.", PROXY) == []
+    # the same kind of name where the restated sentence has its own: a substitution (rst's "Nginx_" is Nginx)
+    assert "name" in _kinds("We strongly advise that you use HAProxy as the proxy.", PROXY)
+
+
+CONFIRM = (
+    "In some cases you could want to prompt for something and then ask the user to confirm it by typing it "
+    "twice. You can do it passing the parameter confirmation_prompt=True."
+)
+
+
+def test_a_keyword_argument_name_is_an_identifier():
+    assert (
+        _kinds("To have the user confirm the value by typing it twice, pass confirmation_prompt=True.", CONFIRM) == []
+    )
+    assert "name" in _kinds("To have the user confirm the value by typing it twice, pass hide_input=True.", CONFIRM)
+    # "a second time" is an ordinal, not one second
+    assert _kinds("The user then types it a second time to confirm it.", CONFIRM) == []
+
+
+COOKIE = "MAX_COOKIE_SIZE Warn if cookie headers are larger than this many bytes. Defaults to 4093."
+
+
+def test_a_bare_default_has_the_unit_its_prose_names():
+    assert _kinds("Flask warns about cookie headers larger than 4093 bytes by default.", COOKIE) == []
+    assert "number" in _kinds("Flask warns about cookie headers larger than 4093 kilobytes by default.", COOKIE)
+
+
+DOTENV = "You can tell Flask not to load dotenv files by setting the FLASK_SKIP_DOTENV environment variable."
+TEARDOWN = "The teardown callbacks are independent of the request dispatch."
+
+
+def test_negations_worded_as_verbs_and_prefixes():
+    assert _kinds("Set FLASK_SKIP_DOTENV to stop Flask from loading dotenv files.", DOTENV) == []
+    assert _kinds("The FLASK_SKIP_DOTENV environment variable turns off loading dotenv files.", DOTENV) == []
+    assert "negation" in _kinds(
+        "Setting the FLASK_SKIP_DOTENV environment variable makes Flask load dotenv files.", DOTENV
+    )
+    assert _kinds("Teardown callbacks don't depend on the request dispatch.", TEARDOWN) == []
+    assert "negation" in _kinds("Teardown callbacks depend on the request dispatch.", TEARDOWN)
+
+
+WORKERS = "The -w option specifies the number of processes to run; a starting value could be CPU * 2."
+
+
+def test_the_operand_of_a_multiplication_is_a_number():
+    assert _kinds("Twice the number of CPUs is a reasonable start for the -w option.", WORKERS) == []
+    assert "number" in _kinds("Three times the number of CPUs is a reasonable start for the -w option.", WORKERS)
+
+
+STATIC = (
+    "However, if the blueprint does not have a url_prefix, it is not possible to access the blueprint's static folder."
+)
+
+
+def test_only_if_restating_the_condition_the_passage_states():
+    assert _kinds("A blueprint's static folder can be accessed only if the blueprint has a url_prefix.", STATIC) == []
+    assert "condition" in _kinds(
+        "A blueprint's static folder can be accessed only if the app runs in debug mode.", STATIC
+    )
+
+
+COMPRESSION = "bzip2 creates smaller files than gzip, but compression and decompression speeds are noticeably slower."
+
+
+def test_a_word_english_hardly_uses_is_a_name():
+    assert _kinds("bzip2 makes smaller files than gzip, but it compresses more slowly.", COMPRESSION) == []
+    assert "name" in _kinds("lzma makes smaller files than gzip, but it compresses more slowly.", COMPRESSION)
