@@ -19,6 +19,7 @@ from workers.kb.chunking import Chunk, chunk_document
 from workers.kb.embedding_cache import PersistentEmbeddingCache
 from workers.kb.parsing import ParsedDocument, UnreadableDocument, format_of, parse_bytes
 from workers.kb.sentences import embed_sentences, quotable_sentences
+from workers.kb.web_mirror import page_links
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ def ingest_paths(
         else PersistentEmbeddingCache(conn, embedder, batch_size=settings.embeddings_batch)
     )
     pending: list[_Prepared] = []
+    pages = page_links(base_dir)  # a website's mirror: each file's page URL
 
     def done(rel: str, outcome: str, reason: str = "") -> None:
         if file_done:
@@ -180,7 +182,7 @@ def ingest_paths(
             fail(rel, exc)
             continue
         chunks = chunk_document(doc, max_chars=settings.chunk_max_chars, overlap_chars=settings.chunk_overlap_chars)
-        url = f"{url_base.rstrip('/')}/{rel}" if url_base else str(path)
+        url = pages.get(rel) or (f"{url_base.rstrip('/')}/{rel}" if url_base else str(path))
         pending.append(
             _Prepared(rel, fmt, digest, old, doc, chunks, [quotable_sentences(c.content) for c in chunks], url)
         )

@@ -72,6 +72,15 @@ def _load_state(folder: Path) -> dict[str, PageState]:
         return {}
 
 
+def page_links(folder: Path) -> dict[str, str]:
+    """file → the page's URL, for a folder this module mirrors (empty for any other folder): the ingest links each
+    page's document and chunks to its URL when it stores them (a page kept as docs/index.html is cited as
+    origin/docs/), on the inline and the queued path alike."""
+    if not (folder / STATE_FILE).is_file():
+        return {}
+    return {s.file: s.link for s in _load_state(folder).values()}
+
+
 def _save_state(folder: Path, pages: dict[str, PageState]) -> None:
     tmp = folder / (STATE_FILE + ".tmp")
     tmp.write_text(json.dumps({"pages": {u: asdict(s) for u, s in sorted(pages.items())}}, indent=1))
