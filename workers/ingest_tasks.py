@@ -3,7 +3,8 @@
 At-least-once like every task here (acks_late, reject_on_worker_lost): a batch whose worker died is delivered
 again and does only the files still pending; a file whose document was stored but not yet marked is skipped by
 its content hash. Whichever batch leaves no file pending finishes the job, once: documents whose files are gone
-are removed and the collection's answerability is recalibrated if anything changed.
+are removed, the collection's verified answers embedded by another model are re-embedded with this one (a model
+switch), and the collection's answerability is recalibrated if anything changed.
 """
 
 from __future__ import annotations
@@ -19,7 +20,13 @@ from core.settings import Settings, get_settings
 from workers.celery_app import INGEST_QUEUE, celery_app
 from workers.embeddings import Embedder, get_embedder
 from workers.kb import jobs, store
-from workers.kb.ingest import calibrate_collection, ingest_paths, prepare_collection, remove_missing
+from workers.kb.ingest import (
+    calibrate_collection,
+    ingest_paths,
+    prepare_collection,
+    reembed_verified,
+    remove_missing,
+)
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +83,16 @@ def run_batch(job_id: int, batch: int, settings: Settings, embedder: Embedder) -
         else:
             summary = f"batch {batch}: nothing pending"
         if jobs.claim_finish(conn, job_id):
-            _finish(conn, job, db.database_url(settings), embedder)
+            _finish(conn, job, settings, embedder)
     return summary
 
 
-def _finish(conn: Conn, job: jobs.Job, url: str, embedder: Embedder) -> None:
+def _finish(conn: Conn, job: jobs.Job, settings: Settings, embedder: Embedder) -> None:
+    url = db.database_url(settings)
     try:
+        reembedded = reembed_verified(conn, job.collection, embedder, settings)
+        if reembedded:
+            log.info("job %s: %d verified answer(s) of %s re-embedded", job.id, reembedded, job.collection)
         removed: list[str] = []
         if job.delete_missing:
             removed = remove_missing(conn, job.collection, store.documents_in(conn, job.collection),

@@ -36,6 +36,7 @@ class IngestReport:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     ignored: list[str] = field(default_factory=list)  # not a supported format
     chunks_written: int = 0
+    verified_reembedded: int = 0  # verified answers embedded again with this ingest's model (a model switch)
 
     def as_dict(self) -> dict:
         return {
@@ -47,6 +48,7 @@ class IngestReport:
             "failed": [{"path": p, "reason": r} for p, r in self.failed],
             "ignored": len(self.ignored),
             "chunks_written": self.chunks_written,
+            "verified_reembedded": self.verified_reembedded,
         }
 
 
@@ -225,9 +227,26 @@ def ingest_folder(
         report=report,
         progress=progress,
     )
+    report.verified_reembedded = reembed_verified(conn, collection, embedder, settings)
     if delete_missing:
         report.removed = remove_missing(conn, collection, known, set(rels))
     return report
+
+
+def reembed_verified(conn: Conn, collection: str, embedder: Embedder, settings: Settings) -> int:
+    """The collection's verified answers embedded by another model, embedded again with this one (through the
+    embedding cache); committed. Run once per ingest, after its documents: inline at the end of the walk, queued
+    by the batch that finishes the job."""
+    from workers.kb import verified
+
+    cache = (
+        embedder
+        if isinstance(embedder, PersistentEmbeddingCache)
+        else PersistentEmbeddingCache(conn, embedder, batch_size=settings.embeddings_batch)
+    )
+    count = verified.reembed(conn, collection, cache)
+    conn.commit()
+    return count
 
 
 def prepare_collection(conn: Conn, collection: str, embedder: Embedder) -> None:

@@ -88,7 +88,7 @@ def publish(
     chunk = Chunk(0, question, ["Verified answer"], "", answer)
     store.ensure_collection(conn, collection)
     store.ensure_vector_index(conn, embedder.dim)
-    vectors = embedder.embed([question + "\n" + answer]) if embedder.dim else None
+    vectors = embedder.embed([embedding_text(question, answer)]) if embedder.dim else None
     link = label.get("permalink") or f"{SOURCE_PREFIX}{label['id']}"
     doc_id = store.replace_document(
         conn,
@@ -122,6 +122,38 @@ def publish(
     for older in _older_of_same_interaction(conn, label):
         _retire(conn, older, approved_by, f"superseded by verified answer {label['id']}", action="verified.supersede")
     return doc_id
+
+
+def embedding_text(question: str, answer: str) -> str:
+    """What a verified answer's one chunk is embedded from: the question and the answer together."""
+    return question + "\n" + answer
+
+
+def reembed(conn: Conn, collection: str, embedder: Embedder) -> int:
+    """Embed again, with `embedder`, the verified answers of `collection` whose vectors come from another model
+    (or none): after an embedding-model switch the folder's ingest re-embeds its documents, and this brings the
+    verified answers along, so the collection is not refused as mixed (workers/kb/embedder_check.py) until each
+    one is approved again. Their text, owner and review date are untouched. Returns how many were re-embedded;
+    the caller commits. An embedder without vectors (`none`) leaves them as they are."""
+    if not embedder.dim:
+        return 0
+    rows = conn.execute(
+        "SELECT d.id AS document_id, c.id AS chunk_id, c.section_title, c.content FROM documents d "
+        "JOIN chunks c ON c.document_id = d.id WHERE d.collection = %s AND d.format = 'verified' "
+        "AND d.embedding_model <> %s ORDER BY d.id, c.ordinal FOR UPDATE OF d",
+        (collection, embedder.name),
+    ).fetchall()
+    if not rows:
+        return 0
+    vectors = embedder.embed([embedding_text(r["section_title"], r["content"]) for r in rows])
+    with conn.cursor() as cur:
+        cur.executemany(
+            "UPDATE chunks SET embedding = %s WHERE id = %s",
+            [(vector, r["chunk_id"]) for vector, r in zip(vectors, rows, strict=True)],
+        )
+    documents = sorted({r["document_id"] for r in rows})
+    conn.execute("UPDATE documents SET embedding_model = %s WHERE id = ANY(%s)", (embedder.name, documents))
+    return len(documents)
 
 
 def unpublish(conn: Conn, label_id: int) -> bool:
