@@ -70,7 +70,7 @@ def pipeline():
 
 @worker_process_init.connect
 def _warm_up(**_: object) -> None:  # pragma: no cover - runs inside worker processes
-    if get_settings().embeddings == "local":
+    if get_settings().embeddings in ("local", "local-int8"):  # both run MiniLM on torch
         import torch
 
         torch.set_num_threads(get_settings().worker_torch_threads)
