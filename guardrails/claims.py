@@ -1217,7 +1217,7 @@ def _family(t: Tok) -> str:
     a code identifier, any other name (Nginx, GitHub, TERM, USR1, Redis) for another."""
     if t.raw.startswith("-"):
         return "flag"
-    if t.raw[:1] in "/#" or "/" in t.raw:
+    if t.raw[:1] in "/#" or t.raw.startswith("~/") or "://" in t.raw:
         return "path"
     if t.kind == "code":
         return "code"
@@ -1248,6 +1248,8 @@ def _left_out(x: Tok, mentioned: tuple[set[str], set[str], set[str]]) -> bool:
     if x.kind == "code":  # ~celery.bin.beat is "beat", ~cli.load_dotenv is "load_dotenv" (click.echo is no typer.echo)
         segs = [g for g in re.split(r"[.~@()]+", x.low) if g]
         return not (segs and segs[-1] in whole)
+    if _family(x) != "name":
+        return True  # a path or channel is mentioned only whole: /page-platform is not /oncall-platform
     parts = [y for y in re.split(r"[^a-z0-9]+", x.low) if y]
     return not (parts and all(y in words for y in parts))
 
