@@ -1,6 +1,6 @@
 """Grounding benchmark: does the grounding check accept faithful answers and reject altered ones?
 
-    python bench/grounding_bench.py [--data FILE ...] [--out bench/results/grounding.md]
+    python bench/grounding_bench.py [--data FILE ...] [--out bench/results/grounding.md] [--previous REV]
 
 Loads the labelled cases in ``bench/data/grounding/`` (answers written like a model's, each with the 1–2
 passages it cites), verifies that every passage is verbatim in its source section (``core/sample_kb`` for
@@ -10,7 +10,9 @@ side on every case:
 
 - **baseline** — the grounding check as it was before the exact checks (``check_grounding(exact=False)``:
   similarity support per sentence only);
-- **current** — ``guardrails.grounding.check_grounding`` as it is now.
+- **current** — ``guardrails.grounding.check_grounding`` as it is now;
+- **previous** (with ``--previous REV``) — the check as committed at a git revision, e.g. the rules before a
+  round of changes, scored on the same cases in the same run.
 
 Both get one ``CitationRef`` per passage (no quote), the pipeline's threshold
 (``AnsweringParams().grounding_threshold``) and the pipeline's semantic support (max cosine between the
@@ -79,6 +81,25 @@ MAX_ERRORS_SHOWN = 60
 
 # The check before the exact claim checks: `check_grounding` with them off is that check, line for line.
 baseline = functools.partial(check_grounding, exact=False)
+
+
+def check_at(revision: str) -> Callable[..., GroundingReport]:
+    """`check_grounding` as committed at a git revision (its guardrails/text.py, claims.py and grounding.py,
+    imported as a package of their own), to score an earlier round's rules on the same cases in the same run."""
+    import importlib
+    import subprocess
+    import tempfile
+
+    package = Path(tempfile.mkdtemp(prefix="grounding-prev-")) / "guardrails_prev"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    for name in ("text.py", "claims.py", "grounding.py"):
+        source = subprocess.run(
+            ["git", "show", f"{revision}:guardrails/{name}"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout
+        (package / name).write_text(source.replace("from guardrails.", "from guardrails_prev."), encoding="utf-8")
+    sys.path.insert(0, str(package.parent))
+    return importlib.import_module("guardrails_prev.grounding").check_grounding
 
 
 # ---------------------------------------------------------------------------------------------- data
@@ -325,6 +346,11 @@ def main() -> None:
     ap.add_argument("--data", type=Path, nargs="+", default=list(DEFAULT_DATA))
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--errors", choices=("none", *SPLITS, "all"), default=HELD_OUT)
+    ap.add_argument(
+        "--previous",
+        metavar="REV",
+        help="also score the check as committed at this git revision (the previous round's rules), as 'previous'",
+    )
     args = ap.parse_args()
 
     from feedback.prompt_versions import AnsweringParams
@@ -338,10 +364,10 @@ def main() -> None:
     # Warm the cache so neither run pays for embedding first.
     semantic._vectors([p for c in cases for p in c["passages"]])
 
-    runs = [
-        run("baseline", baseline, cases, semantic, threshold),
-        run("current", check_grounding, cases, semantic, threshold),
-    ]
+    runs = [run("baseline", baseline, cases, semantic, threshold)]
+    if args.previous:
+        runs.append(run("previous", check_at(args.previous), cases, semantic, threshold))
+    runs.append(run("current", check_grounding, cases, semantic, threshold))
     singles = [
         run(f"similarity + {name}", functools.partial(check_grounding, exact=(name,)), cases, semantic, threshold)
         for name in CHECKS
@@ -372,7 +398,13 @@ def main() -> None:
         "split (held out at first and scored three times in aggregate, then declared development data) and on "
         "**test2** (Flask and Typer documents, held out in the previous round and scored once, then declared "
         "development data); **test3** (Gunicorn documents, written and committed before any rule change of this "
-        "round) is the held-out set, scored once at the end — see `bench/data/grounding/README.md`.  ",
+        "round) is the held-out set, scored once at the end — see `bench/data/grounding/README.md`."
+        + (
+            f" **previous** = the check as committed at `{args.previous}` (the rules before this round), scored "
+            "in the same run.  "
+            if args.previous
+            else "  "
+        ),
         "Load average when the report was written (1 / 5 / 15 min): "
         + " / ".join(f"{x:.2f}" for x in os.getloadavg())
         + " — timings are noisy on a shared machine",
@@ -393,7 +425,7 @@ def main() -> None:
         "The current check with only one of the exact checks of `guardrails.claims` enabled (on top of the "
         "similarity support), to show what each one costs in false rejections and buys in catches.",
         "",
-        *headline_table([runs[0], *singles, runs[1]]),
+        *headline_table([runs[0], *singles, runs[-1]]),
         "",
     ]
     lines += ["## Cost", ""]
@@ -409,7 +441,7 @@ def main() -> None:
     if args.errors != "none":
         lines += ["## Misclassified cases", ""]
         for split in present if args.errors == "all" else [s for s in (args.errors,) if splits[s]]:
-            lines += [*error_list(runs[1], split), ""]
+            lines += [*error_list(runs[-1], split), ""]
     write_report("\n".join(lines) + _history(args.out), args.out)
 
 
