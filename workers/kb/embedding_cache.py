@@ -32,6 +32,32 @@ def _as_array(value: object) -> np.ndarray:
     return np.asarray(to_numpy() if to_numpy else value, dtype=np.float32)
 
 
+# A batch is padded to its longest text: a text more than BUCKET_RATIO times as long as the batch's first (shortest)
+# one starts a new batch. Without this cut, a group of a few documents sorted by length put its longest sentences
+# and its shortest chunks in one batch, padding dozens of 30-token sentences to 250 tokens: measured on typer's
+# pages in groups of 4 files, 1.9x the token slots of one global sort; with it, 1.03x (bench/results/ingest.md).
+BUCKET_RATIO = 2.0
+BUCKET_FLOOR_CHARS = 64  # texts shorter than this cost about the same: one bucket
+
+
+def length_buckets(items: Sequence[tuple[bytes, str]], batch_size: int) -> list[list[tuple[bytes, str]]]:
+    """(key, text) pairs sorted by text length and cut into model batches of at most `batch_size` texts of about
+    the same length (the longest at most BUCKET_RATIO times the shortest, short texts counted as
+    BUCKET_FLOOR_CHARS)."""
+    batches: list[list[tuple[bytes, str]]] = []
+    current: list[tuple[bytes, str]] = []
+    for item in sorted(items, key=lambda kt: len(kt[1])):
+        if current and (
+            len(current) >= batch_size or len(item[1]) > BUCKET_RATIO * max(len(current[0][1]), BUCKET_FLOOR_CHARS)
+        ):
+            batches.append(current)
+            current = []
+        current.append(item)
+    if current:
+        batches.append(current)
+    return batches
+
+
 class PersistentEmbeddingCache:
     """An `Embedder` in front of another, backed by the `embedding_cache` table through `conn` (rows are written
     in the caller's transaction). `prefetch` loads or computes a whole group of texts at once — several documents'
@@ -73,18 +99,15 @@ class PersistentEmbeddingCache:
             self._embed_and_store(missing)
 
     def _embed_and_store(self, missing: Sequence[tuple[bytes, str]]) -> None:
-        # Length buckets: sorted by length, each model batch holds texts of about the same size.
-        ordered = sorted(missing, key=lambda kt: len(kt[1]))
         rows = []
-        for start in range(0, len(ordered), self.batch_size):
-            batch = ordered[start : start + self.batch_size]
+        for batch in length_buckets(missing, self.batch_size):
             vectors = self.inner.embed([t for _, t in batch])
             self.stats.model_batches += 1
             for (key, _), vector in zip(batch, vectors, strict=True):
                 vector = np.asarray(vector, dtype=np.float32)
                 self._memory[key] = vector
                 rows.append((self.name, key, vector))
-        self.stats.embedded += len(ordered)
+        self.stats.embedded += len(missing)
         with self.conn.cursor() as cur:
             cur.executemany(
                 "INSERT INTO embedding_cache (model, text_sha256, embedding) VALUES (%s, %s, %s) "
