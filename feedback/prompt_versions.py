@@ -57,6 +57,10 @@ class AnsweringParams(BaseModel):
     # logit of the label-free answerability probability before the gate compares it with the threshold. A
     # collection absent here keeps the label-free calibration.
     answerability_shift: dict[str, float] = Field(default_factory=dict)
+    # …and per collection, offsets to that logistic layer's weights (one per signal, in the gate's signal order)
+    # and bias (last), learned from labels as MAP estimates around the global layer (the retune's 'weights'
+    # candidates): the gate adds offsets·[normalised signals, 1] to the logit. Absent = the global layer.
+    answerability_offsets: dict[str, list[float]] = Field(default_factory=dict)
     grounding_threshold: float = Field(0.5, ge=0, le=1)  # per-sentence support needed
     max_answer_sentences: int = Field(3, ge=1, le=10)
     # Extractive answerer: the share of the question's terms a sentence must carry to be worth quoting.

@@ -29,6 +29,8 @@ class Outcome:
     # used (None: the answer_fn does not say): what the retune refits the per-collection decision from.
     answerability: float | None = None
     collection: str | None = None
+    # The normalised signals the answerability layer read (None: not given): what the weights refit reads.
+    features: tuple[float, ...] | None = None
 
 
 def agreement(a: str, b: str) -> float:

@@ -81,6 +81,7 @@ class Scores(TypedDict):
     answerability_label_free: NotRequired[float]
     answerability_collection: NotRequired[str | None]
     answerability_shift: NotRequired[float]
+    answerability_features: NotRequired[list[float]]  # the normalised signals (what the retune's weights refit reads)
 
 
 @dataclass(frozen=True)
@@ -267,6 +268,7 @@ class Pipeline:
                     retrieval,
                     version.params.answerability_threshold,
                     version.params.answerability_shift,
+                    version.params.answerability_offsets,
                 )
         tell(progress, Progress("retrieved", passages=len(retrieval.passages)))
         decision = self._answer(
@@ -369,6 +371,7 @@ class Pipeline:
         scores["answerability_label_free"] = assessment.label_free
         scores["answerability_collection"] = assessment.collection
         scores["answerability_shift"] = assessment.shift
+        scores["answerability_features"] = list(assessment.features)
         if draft.verified:
             scores["verified_similarity"] = draft.usage.get("verified_similarity")
         return AnswerResult(

@@ -30,6 +30,7 @@ def outcome_fn(pipeline: Pipeline):
             pii_out=bool(result.guard.get("pii_out", {}).get("found")),
             answerability=result.scores.get("answerability_label_free"),
             collection=result.scores.get("answerability_collection"),
+            features=tuple(result.scores.get("answerability_features") or ()) or None,
         )
 
     return answer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -15,6 +16,8 @@ from workers.answerability.model import AnswerabilityModel, Normaliser, global_m
 from workers.answerability.signals import Signals, read_signals
 from workers.embeddings import Embedder
 from workers.search import keyword
+
+log = logging.getLogger(__name__)
 
 Confidence = Literal["high", "medium", "low"]
 _CACHE_S = 60.0
@@ -38,7 +41,22 @@ class Assessment:
     # The probability before the collection's label-learned shift (equal to `probability` without one): what the
     # retune refits from, so refits never compound.
     label_free: float = 0.0
+    # The logit added by what the active version learned from labels for this collection: its shift, plus its
+    # weight offsets applied to `features` (0 without either).
     shift: float = 0.0
+    # The normalised signals the logistic layer read (empty without a calibration): what the weights refit reads.
+    features: tuple[float, ...] = ()
+
+
+def offset_logit(offsets: Sequence[float] | None, features: Sequence[float]) -> float:
+    """offsets·[features, 1]: the per-collection change to the logistic layer's logit learned from labels. Offsets
+    of another length (a version fitted on other signals) are not applied: the collection keeps the global layer."""
+    if not offsets or not features:
+        return 0.0
+    if len(offsets) != len(features) + 1:
+        log.warning("answerability offsets of %d values for %d signals: not applied", len(offsets), len(features))
+        return 0.0
+    return float(sum(o * f for o, f in zip(offsets, features, strict=False)) + offsets[-1])
 
 
 def shifted(probability: float, shift: float) -> float:
@@ -85,14 +103,28 @@ class AnswerabilityGate:
         retrieval,
         threshold: float,
         shifts: Mapping[str, float] | None = None,
+        offsets: Mapping[str, Sequence[float]] | None = None,
     ) -> Assessment:
-        """`shifts`: the active version's per-collection recalibration learned from labels
-        (`AnsweringParams.answerability_shift`), applied to the collection whose calibration is used."""
+        """`shifts` and `offsets`: the active version's per-collection recalibration learned from labels
+        (`AnsweringParams.answerability_shift`, `answerability_offsets`), applied to the collection whose
+        calibration is used."""
         stats = keyword.term_stats(conn, question, collections)
         signals = read_signals(question, stats, retrieval)
         owner = retrieval.passages[0].collection if retrieval.passages else (collections[0] if collections else None)
         normaliser = self.normaliser_for(conn, owner) if owner else None
-        label_free = self.model.probability(normaliser.apply(signals)) if normaliser is not None else 0.0
-        shift = float((shifts or {}).get(owner or "", 0.0)) if normaliser is not None else 0.0
+        features = normaliser.apply(signals) if normaliser is not None else []
+        label_free = self.model.probability(features) if normaliser is not None else 0.0
+        shift = 0.0
+        if normaliser is not None:
+            shift = float((shifts or {}).get(owner or "", 0.0))
+            shift += offset_logit((offsets or {}).get(owner or ""), features)
         p = shifted(label_free, shift)
-        return Assessment(round(p, 4), confidence(p, threshold), signals, owner, round(label_free, 4), shift)
+        return Assessment(
+            round(p, 4),
+            confidence(p, threshold),
+            signals,
+            owner,
+            round(label_free, 4),
+            round(shift, 6),
+            tuple(round(f, 4) for f in features),
+        )
