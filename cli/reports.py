@@ -46,6 +46,19 @@ def print_retune_report(row: dict) -> None:
                 f"({f['should_answer']} answer / {f['should_not']} not; {calibration.get('min_labels')} needed), "
                 f"{moved}"
             )
+    weights = r.get("answerability_weights") or {}
+    for base in ("weights", "params+weights"):
+        for f in weights.get(base, []):
+            cv = (
+                f", cross-validated loss {f['cv_loss_global']:.3f} → {f['cv_loss']:.3f}"
+                if f["cv_loss"] is not None
+                else ""
+            )
+            console.print(
+                f"answerability weights refit ({base}) {escape(f['collection'])}: {f['labels']} train labels "
+                f"({f['should_answer']} answer / {f['should_not']} not; {weights.get('min_labels')} needed), "
+                f"{f['status'].replace('_', ' ')}{cv}"
+            )
     rewrites = r.get("instruction_candidates")
     if rewrites:
         if rewrites.get("skipped"):

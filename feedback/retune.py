@@ -97,6 +97,9 @@ class RetuneOptions:
     # `calibration_min_labels` usable train labels of its own (and a few on each side) to be moved.
     refit_answerability: bool = True
     calibration_min_labels: int = refit.MIN_LABELS
+    # …and per-collection offsets to the answerability layer's weights (MAP around the global layer, prior strength
+    # by cross-validation on train labels), candidates 'weights' and 'params+weights'; needs refit_answerability.
+    refit_weights: bool = True
     # With a model: rewrites of the active instructions proposed from the train split's failures
     # (feedback/instruction_candidates.py), judged through the same held-out gate. None offline: skipped, and said so.
     propose_instructions: ProposeFn | None = None
@@ -221,6 +224,21 @@ def _retune_locked(
             report["answerability_calibration"][name] = [f.as_dict() for f in fits]
             if shifts != params.answerability_shift:
                 refits.append((name, params.model_copy(update={"answerability_shift": shifts})))
+        if options.refit_weights:
+            report["answerability_weights"] = {"min_labels": options.calibration_min_labels}
+            for name, params in (("weights", active.params), ("params+weights", searched)):
+                offsets, kept_shifts, wfits = refit.refit_offsets(
+                    train,
+                    evaluator.outcomes(with_changes(active, params=params), train),
+                    threshold=params.answerability_threshold,
+                    current_offsets=params.answerability_offsets,
+                    current_shifts=params.answerability_shift,
+                    min_labels=options.calibration_min_labels,
+                )
+                report["answerability_weights"][name] = [f.as_dict() for f in wfits]
+                if offsets != params.answerability_offsets or kept_shifts != params.answerability_shift:
+                    update = {"answerability_offsets": offsets, "answerability_shift": kept_shifts}
+                    refits.append((name, params.model_copy(update=update)))
     rewrites = propose_candidates(
         active,
         train,

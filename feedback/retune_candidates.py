@@ -54,8 +54,9 @@ def build_candidates(
     refits: Sequence[tuple[str, pv.AnsweringParams]] = (),
 ) -> list[tuple[str, pv.PromptVersion]]:
     """New demos (with a model), the searched parameters with the demos, the parameters carrying the per-collection
-    answerability shifts refitted from labels (`refits`, each with the demos), an admin's extra versions and (with a
-    model) per-question demo selection; none that repeats the active version or another candidate."""
+    answerability shifts or weight offsets refitted from labels (`refits`, each with the demos), an admin's extra
+    versions and (with a model) per-question demo selection; none that repeats the active version or another
+    candidate."""
     out: list[tuple[str, pv.PromptVersion]] = []
     seen: set[tuple] = set()
 
