@@ -12,6 +12,11 @@ one run, one process, MiniLM (`local`):
 
 Every run counts the texts that reached the model (through a counting wrapper around the embedder) and the
 seconds spent in it. Results: bench/results/ingest.md.
+
+`--queued` measures instead, through the ingest queue with real worker processes: chunks/s per worker process
+against the raw model at one thread, fp32 and int8, first ingest / unchanged re-sync / one page changed, what a
+second worker adds, and the HNSW index maintained or deferred during a bulk load (bench/ingest_queued.py); it
+appends dated sections to bench/results/ingest.md and bench/results/int8.md.
 """
 
 from __future__ import annotations
@@ -138,7 +143,21 @@ def change_one_file(root: Path) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=RESULTS / "ingest.md")
+    ap.add_argument("--queued", action="store_true", help="per worker process through the ingest queue (see above)")
+    ap.add_argument("--int8-out", type=Path, default=RESULTS / "int8.md", help="--queued: the int8 section's file")
+    ap.add_argument("--max-file-chunks", type=int, default=15, help="--queued: pages of at most this many chunks")
+    ap.add_argument("--batch-files", type=int, default=4, help="--queued: files per task")
+    ap.add_argument(
+        "--second-worker-models", nargs="*", default=["fp32"], choices=["fp32", "int8"],
+        help="--queued: models whose first ingest is repeated with two worker processes",
+    )  # fmt: skip
+    ap.add_argument("--index-rounds", type=int, default=2, help="--queued: rounds of the HNSW compare (0: skip)")
     args = ap.parse_args()
+    if args.queued:
+        from bench import ingest_queued
+
+        ingest_queued.main(args)
+        return
 
     from workers.embeddings import LocalEmbedder
 
