@@ -94,6 +94,28 @@ def gaps_blocks(conn, team: str | None) -> list[dict]:
     return [head, *(gap_section(i, g, examples=1).to_dict() for i, g in enumerate(gaps, 1))]
 
 
+def verified_due_blocks(conn, team: str | None, limit: int = 5) -> list[dict]:
+    """Verified answers flagged for review (past their date, or a cited document changed): still served, marked
+    "last verified on …", and their owners were sent a DM; here an admin sees who has not answered it yet."""
+    from workers.kb import verified  # on opening: the bot starts without the knowledge base layer
+
+    due = verified.list_answers(conn, team=team, needs_review=True)
+    if not due:
+        return [_text("*Verified answers:* none due for review.")]
+    blocks = [_text(f"*Verified answers due for review* ({len(due)}) — each owner was asked in a DM:")]
+    for a in due[:limit]:
+        owner = f"<@{a.owner}>" if a.owner_is_slack_user else escape(a.owner)
+        blocks.append(
+            _text(
+                f"*{a.id}* {escape(a.question[:200])}\nOwner {owner} · {a.state} · last verified on "
+                f"{a.verified_at:%Y-%m-%d} · `answerloop verified show {a.id}`"
+            )
+        )
+    if len(due) > limit:
+        blocks.append(_text(f"… and {len(due) - limit} more: `answerloop verified list --due`."))
+    return blocks
+
+
 def admin_blocks(conn, *, team: str | None = None, limit: int = 10) -> list[dict]:
     """The review queue of one workspace (`team`): its week's figures and its pending corrections."""
     blocks: list[dict] = [DividerBlock().to_dict(), _header("Review")]
@@ -120,6 +142,7 @@ def admin_blocks(conn, *, team: str | None = None, limit: int = 10) -> list[dict
             )
         )
     blocks += gaps_blocks(conn, team)
+    blocks += verified_due_blocks(conn, team)
     pending = labels.list_labels(conn, status="pending", kind="correction", limit=limit, team=team)
     if not pending:
         blocks.append(_text("No corrections waiting for review."))

@@ -144,3 +144,22 @@ def test_the_beat_sends_the_review_tick_to_the_ingest_queue_every_hour():
         assert entry["schedule"] == 3600.0 and entry["options"]["queue"] == INGEST_QUEUE
     route = celery_app.conf.task_routes["workers.verified_review.request_due_reviews"]
     assert route == {"queue": INGEST_QUEUE}
+
+
+def test_the_app_home_lists_verified_answers_due_for_review(ingested_handbook, pipeline, local_embedder):
+    from bot.app_home import admin_blocks
+
+    url = ingested_handbook
+
+    def home() -> str:
+        with db.connect(url) as conn:
+            return json.dumps(admin_blocks(conn))
+
+    answer_id = corrected(url, pipeline, local_embedder, owner=BOB)
+    shown = home()
+    assert "Verified answers due for review* (1)" in shown and f"<@{BOB}>" in shown
+    assert f"verified show {answer_id}" in shown and "review due" in shown
+    with db.connect(url) as conn:
+        verified.confirm(conn, answer_id, f"slack:{BOB}")
+        conn.commit()
+    assert "none due for review" in home()
