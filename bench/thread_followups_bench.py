@@ -4,23 +4,20 @@
 
 Ingests ``core/sample_kb/handbook`` with the local MiniLM embedder into its own database, then for each thread (a
 first question, a follow-up, the standalone question a person would write for it, and the follow-up's gold
-sections) runs the pipeline's hybrid ``retrieve`` (active version's parameters, top 10) with five queries:
+sections) runs the pipeline's hybrid ``retrieve`` (active version's parameters, top 10) with four queries:
 
 * ``as written``: the follow-up alone (what the bot searched before thread context);
-* ``old offline``: ``guardrails.followup.contextual_query`` — the follow-up plus the first question's salient words
-  when it is elliptical (the offline path before ``keep_context``);
-* ``new offline``: the offline path now: an elliptical follow-up is searched both ways and
-  ``guardrails.followup.keep_context`` picks from the two retrievals' first passages and answerability
-  probabilities (the version's threshold) which one answers — what ``Pipeline.ask`` does without a model;
+* ``offline``: ``guardrails.followup.contextual_query`` — the follow-up plus the first question's salient words
+  when it is elliptical (the path without a model, and the fallback when the model call fails);
 * ``concatenated``: the first question and the follow-up joined (a naive baseline);
 * ``standalone``: the hand-written standalone question — what the instructor condenser is asked to write; an
   upper bound for it, not a model's output (no model runs here).
 
-Two splits, reported separately: ``dev`` (``bench/data/thread_followups.jsonl``, 18 threads, which the
-``keep_context`` rule was designed on) and ``held-out`` (``bench/data/thread_followups_heldout.jsonl``, 24 threads
-written and committed before that change, scored once). Reported: hit@1 / hit@3 / hit@5 (share of follow-ups with
-a gold section at rank ≤ k) and MRR@10. The sets are small and were written with the handbook's section titles in
-view: read the differences between rows, not the absolute figures.
+Two splits, reported separately: ``dev`` (``bench/data/thread_followups.jsonl``, 18 threads, looked at while
+designing the offline path) and ``held-out`` (``bench/data/thread_followups_heldout.jsonl``, 24 threads written
+later and committed before any change they were used to judge). Reported: hit@1 / hit@3 / hit@5 (share of
+follow-ups with a gold section at rank ≤ k) and MRR@10. The sets are small and were written with the handbook's
+section titles in view: read the differences between rows, not the absolute figures.
 """
 
 from __future__ import annotations
@@ -52,8 +49,7 @@ SPLITS = {
 }
 DEFAULT_OUT = RESULTS / "threads.md"
 TOP_K = 10
-SEARCHED = ("as written", "old offline", "concatenated", "standalone")  # each query retrieved once
-VARIANTS = ("as written", "old offline", "new offline", "concatenated", "standalone")
+VARIANTS = ("as written", "offline", "concatenated", "standalone")
 
 
 @dataclass
@@ -62,7 +58,6 @@ class Thread:
     gold: set[tuple[str, str]]
     queries: dict[str, str] = field(default_factory=dict)
     ranks: dict[str, int | None] = field(default_factory=dict)
-    support: dict[str, tuple[int | None, float]] = field(default_factory=dict)  # first chunk, answerability
 
 
 def queries_for(rec: dict) -> dict[str, str]:
@@ -70,33 +65,21 @@ def queries_for(rec: dict) -> dict[str, str]:
 
     return {
         "as written": rec["followup"],
-        "old offline": contextual_query(rec["followup"], [rec["first"]]),
+        "offline": contextual_query(rec["followup"], [rec["first"]]),
         "concatenated": f"{rec['first']} {rec['followup']}",
         "standalone": rec["standalone"],
     }
 
 
-def new_offline(t: Thread, threshold: float) -> str:
-    """The variant the pipeline's offline path searches with: as written unless keep_context keeps the words."""
-    from guardrails.followup import Support, keep_context
-
-    if t.queries["old offline"] == t.queries["as written"]:  # not elliptical: asked as written
-        return "as written"
-    written, contextual = (Support(*t.support[v]) for v in ("as written", "old offline"))
-    return "old offline" if keep_context(written, contextual, threshold) else "as written"
-
-
 def run(splits: dict[str, Path]) -> tuple[dict[str, list[Thread]], str]:
     from core import db
     from feedback.prompt_versions import active_version
-    from workers.answerability.gate import AnswerabilityGate
     from workers.embeddings import LocalEmbedder
     from workers.kb.ingest import ingest_folder
     from workers.retrieval import retrieve
 
     url = bench_database("threads")
     embedder = LocalEmbedder()
-    gate = AnswerabilityGate(embedder)
     with db.connect(url) as conn:
         report = ingest_folder(conn, SAMPLE_KB / "handbook", "handbook", embedder=embedder, settings=make_settings(url))
         assert not report.failed, report.failed
@@ -116,25 +99,10 @@ def run(splits: dict[str, Path]) -> tuple[dict[str, list[Thread]], str]:
             assert not missing, f"{path.name} {t.rec['id']}: no section {sorted(missing)} in the handbook"
         with db.connect(url) as conn:
             for t in threads:
-                vectors = embedder.embed([t.queries[v] for v in SEARCHED])
-                for variant, vector in zip(SEARCHED, vectors, strict=True):
-                    query = t.queries[variant]
-                    retrieval = retrieve(conn, query, ["handbook"], params, vector)
-                    assessment = gate.assess(
-                        conn,
-                        query,
-                        ["handbook"],
-                        retrieval,
-                        params.answerability_threshold,
-                        params.answerability_shift,
-                        params.answerability_offsets,
-                    )
-                    passages = retrieval.passages
+                vectors = embedder.embed([t.queries[v] for v in VARIANTS])
+                for variant, vector in zip(VARIANTS, vectors, strict=True):
+                    passages = retrieve(conn, t.queries[variant], ["handbook"], params, vector).passages
                     t.ranks[variant] = first_hit((keys_of[p.chunk_id] for p in passages), t.gold)
-                    t.support[variant] = (passages[0].chunk_id if passages else None, assessment.probability)
-                chosen = new_offline(t, params.answerability_threshold)
-                t.queries["new offline"] = t.queries[chosen]
-                t.ranks["new offline"] = t.ranks[chosen]
         result[split] = threads
     return result, url
 
@@ -154,26 +122,22 @@ def report(result: dict[str, list[Thread]], url: str, splits: dict[str, Path]) -
     lines = [*header("Thread follow-ups: retrieval by how the follow-up is asked", url), ""]
     lines += [
         f"Retrieval: hybrid `retrieve` (no reranker), active version's parameters, top {TOP_K}, collection "
-        "`handbook`; answerability: the version's gate and threshold. `new offline` is the offline path of "
-        "`Pipeline.ask` now: an elliptical follow-up is searched as written and with the earlier question's words, "
-        "and `guardrails.followup.keep_context` keeps the words only when the follow-up alone is below the "
-        "answerability threshold and they raise it, or when both find the same first passage.",
+        "`handbook`. `offline` is what `Pipeline.ask` searches without a model: an elliptical follow-up with the "
+        "earlier question's salient words appended (`guardrails.followup.contextual_query`).",
         "",
     ]
     for split, threads in result.items():
         n = len(threads)
-        changed = sum(t.queries["old offline"] != t.queries["as written"] for t in threads)
-        kept = sum(t.queries["new offline"] != t.queries["as written"] for t in threads)
+        changed = sum(t.queries["offline"] != t.queries["as written"] for t in threads)
         role = (
-            "the set the `keep_context` rule was designed on"
+            "looked at while designing the offline path"
             if split == "dev"
-            else "written and committed before the change, scored once"
+            else "written later, committed before any change it judged"
         )
         lines += [
             f"## {split}: `{rel(splits[split])}` ({n} threads; {role})",
             "",
-            f"The old offline path rewrote {changed} of {n} follow-ups; the new one keeps the earlier words for "
-            f"{kept} of them and searches the other {changed - kept} as written.",
+            f"The offline path rewrote {changed} of {n} follow-ups (the others it judged to stand alone).",
             "",
             *summary(threads),
             "",
@@ -187,12 +151,12 @@ def report(result: dict[str, list[Thread]], url: str, splits: dict[str, Path]) -
             "",
             f"## Per thread, {split} (rank of the first gold section; – = not in the top 10)",
             "",
-            "| id | follow-up | new offline query | " + " | ".join(VARIANTS) + " |",
+            "| id | follow-up | offline query | " + " | ".join(VARIANTS) + " |",
             "|---|---|---|" + "---|" * len(VARIANTS),
         ]
         for t in threads:
             ranks = " | ".join("–" if t.ranks[v] is None else str(t.ranks[v]) for v in VARIANTS)
-            lines.append(f"| {t.rec['id']} | {t.rec['followup']} | {t.queries['new offline']} | {ranks} |")
+            lines.append(f"| {t.rec['id']} | {t.rec['followup']} | {t.queries['offline']} | {ranks} |")
     return "\n".join(lines) + "\n"
 
 

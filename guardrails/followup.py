@@ -1,8 +1,6 @@
 """Follow-ups in a thread: "and in Zurich?" means nothing alone. The thread's earlier turns (redacted, bounded) are
 the context. Offline, when a follow-up is elliptical, the retrieval query carries the salient words of the earlier
-questions — no model needed — and `keep_context` decides from the two retrievals whether those words stay (a
-follow-up that changes topic, "what about late December?", is not dragged back to the earlier section); with a
-model, workers/answerers/condense.py writes a standalone question from them."""
+questions — no model needed; with a model, workers/answerers/condense.py writes a standalone question from them."""
 
 from __future__ import annotations
 
@@ -86,23 +84,3 @@ def contextual_query(question: str, earlier: list[str], max_terms: int = MAX_CON
     if not terms:
         return question
     return f"{question.rstrip()} ({' '.join(terms[:max_terms])})"
-
-
-@dataclass(frozen=True)
-class Support:
-    """What one retrieval of a follow-up found: its first passage and the answerability gate's probability."""
-
-    top: int | None  # chunk id of the first passage (None: nothing found)
-    probability: float
-
-
-def keep_context(as_written: Support, contextual: Support, threshold: float) -> bool:
-    """Whether an elliptical follow-up is searched with the earlier questions' words (`contextual_query`) or as
-    written, from what each query found — no word-count rule. The words stay when the follow-up alone is not
-    answerable (below the version's answerability `threshold`) and they raise its support, or when they change
-    nothing first (same first passage: the answerer is still asked the fuller question). Otherwise the follow-up
-    alone is answerable and the words pull another section to the top: it changed topic ("what about late
-    December?" after a Friday-deploy question), so it is searched as written."""
-    if as_written.probability < threshold and contextual.probability > as_written.probability:
-        return True
-    return contextual.top is not None and contextual.top == as_written.top

@@ -16,7 +16,7 @@ from core.settings import Settings, get_settings
 from feedback.canary import serving_version
 from feedback.prompt_versions import AnsweringParams, PromptVersion
 from guardrails.dont_know import ClosestDoc, dont_know_message
-from guardrails.followup import Support, ThreadContext, Turn, keep_context
+from guardrails.followup import ThreadContext, Turn
 from guardrails.grounding import CitationRef, GroundingVerdict, check_grounding, skipped
 from guardrails.pii import PiiGuard, PiiVerdict, Redaction, shared_guard
 from guardrails.text import question_problem, question_similarity, without_placeholders
@@ -123,10 +123,6 @@ def _empty_scores() -> Scores:
     return {"answerability": 0.0, "confidence": "low", "answerability_threshold": 0.0, "gate": "", "signals": {},
             "best_relevance": 0.0, "abstain_threshold": 0.0, "retrieved": 0, "fts_hits": 0, "vector_hits": 0,
             "top": [], "usage": {}}  # fmt: skip
-
-
-def _support(retrieval: Retrieval, assessment: Assessment) -> Support:
-    return Support(retrieval.passages[0].chunk_id if retrieval.passages else None, assessment.probability)
 
 
 class _Timer:
@@ -274,17 +270,6 @@ class Pipeline:
                     version.params.answerability_shift,
                     version.params.answerability_offsets,
                 )
-            if asked.by == "terms":  # the earlier questions' words: kept only where the evidence supports them
-                with timer.stage("context_check"):
-                    alone = self._search(conn, redaction.text, collections, version, mode, exclude_documents)
-                _, _, alone_retrieval, alone_assessment = alone
-                if not keep_context(
-                    _support(alone_retrieval, alone_assessment),
-                    _support(retrieval, assessment),
-                    version.params.answerability_threshold,
-                ):
-                    asked = Standalone(redaction.text, None, asked.turns)  # a topic change: searched as written
-                    query_text, vector, retrieval, assessment = alone
         tell(progress, Progress("retrieved", passages=len(retrieval.passages)))
         decision = self._answer(
             asked.question, query_text, vector, retrieval, assessment, version, timer, asked.turns, progress
@@ -498,43 +483,6 @@ class Pipeline:
 
     def _redacted(self, text: str) -> str:
         return self.guard.redact(text).text
-
-    def _search(
-        self,
-        conn: db.Conn,
-        question: str,
-        collections: Sequence[str],
-        version: PromptVersion,
-        mode: Mode,
-        exclude_documents: Sequence[int],
-    ) -> tuple[str, Any, Retrieval, Assessment]:
-        """A thread follow-up as written, searched and assessed like the question `ask` searches with."""
-        text = without_placeholders(question)
-        vector = self.embedder.embed([text])[0] if self.embedder.dim and text else None
-        retrieval = (
-            retrieve(
-                conn,
-                text,
-                collections,
-                version.params,
-                vector,
-                mode=mode,
-                exclude_documents=exclude_documents,
-                reranker=self.reranker,
-            )
-            if text
-            else Retrieval()
-        )
-        assessment = self.gate.assess(
-            conn,
-            text,
-            collections,
-            retrieval,
-            version.params.answerability_threshold,
-            version.params.answerability_shift,
-            version.params.answerability_offsets,
-        )
-        return text, vector, retrieval, assessment
 
     def _semantic_support(self, sentence: str, passages: Sequence[str]) -> float:
         vectors = self.embedder.embed([sentence, *passages])

@@ -228,31 +228,3 @@ def test_without_a_model_the_offline_path_and_a_question_that_stands_alone_is_as
     assert row["standalone_by"] is None and row["asked_redacted"] is None
     assert (row["thread_ts"], row["parent_interaction_id"]) == (THREAD, key.interaction_id())
     assert fake.chat_requests == [], "no model configured: nothing sent"
-
-
-def test_without_a_model_a_follow_up_that_changes_topic_is_searched_as_written(thread, fake, local_embedder, pii_guard):
-    """'what about late December?' after a Friday-deploy question answers alone (the change freeze); the earlier
-    question's words would pull the deployment-windows section back to the top, so keep_context drops them."""
-    kb = thread
-    pipeline = offline_pipeline(kb, local_embedder, pii_guard)
-    friday = "Am I allowed to push a release to prod on a Friday afternoon?"
-    first = received(kb, pii_guard, THREAD, friday)
-    assert pipeline.ask(friday, ["handbook"], interaction_id=first.interaction_id()).status == "answered"
-    key = received(kb, pii_guard, "1700000000.000200", "what about late December?")
-    with db.connect(kb) as conn:
-        context = slack_store.thread_context(conn, key, THREAD)
-    result = pipeline.ask(
-        "what about late December?", ["handbook"], interaction_id=key.interaction_id(), thread=context
-    )
-    row = interaction(kb, key)
-    assert (row["question_redacted"], row["asked_redacted"], row["standalone_by"]) == (
-        "what about late December?",
-        None,
-        None,
-    )
-    assert row["parent_interaction_id"] == first.interaction_id() and "context_check" in row["timings_ms"]
-    with db.connect(kb) as conn:
-        top = conn.execute(
-            "SELECT section_title FROM chunks WHERE id = %s", (result.scores["top"][0]["chunk_id"],)
-        ).fetchone()
-    assert top["section_title"] == "Change freezes"
