@@ -165,8 +165,11 @@ def refit_shifts(
 # z + Δ·[x, 1], x the normalised signals the layer read. Δ is the MAP estimate under Δ ~ N(0, I/prior), i.e. the
 # global weights as the prior mean (strong L2 toward the global layer, not toward zero), with the same balanced
 # log-likelihood and threshold offset as the shift. The prior's precision is chosen by leave-one-out
-# cross-validation on the collection's TRAIN labels only; if no precision predicts the left-out labels better than
-# the global layer itself (Δ = 0), the collection is not moved.
+# cross-validation on the collection's TRAIN labels only. Unless the chosen fit both predicts the left-out labels
+# better than the global layer itself (Δ = 0) and decides them better (balanced agreement at the threshold), the
+# collection is not moved: a fit that only sharpens the probabilities moves the gate's decisions at random (flask,
+# half of the test split: a lower cross-validated loss, the same cross-validated decisions, and 12 points fewer
+# answerable test questions answered — bench/results/retune.md).
 
 PRIOR_GRID = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0)
 # The chosen fit must beat the global layer's cross-validated loss by this much (mean balanced log-loss per label).
@@ -179,7 +182,7 @@ class WeightsFit:
     labels: int  # usable labels (evidence about answering, with the layer's signals)
     should_answer: int
     should_not: int
-    status: str  # fitted | too_few_labels | no_gain (cross-validation prefers the global layer)
+    status: str  # fitted | too_few_labels | no_gain (cross-validated, the refit predicts or decides no better)
     prior: float | None  # the precision chosen by cross-validation
     cv_loss_global: float | None  # leave-one-out balanced log-loss of the global layer (Δ = 0)
     cv_loss: float | None  # …and of the refit at the chosen precision
@@ -316,7 +319,7 @@ def refit_offsets(
         loss0, agree0 = _balanced_loss(pts, global_logits), _balanced_agreement(pts, global_logits)
         prior, loss, agree = choose_prior(pts, grid)
         cv = (round(loss0, 4), round(loss, 4), round(agree0, 4), round(agree, 4))
-        if loss > loss0 - MIN_CV_GAIN:
+        if loss > loss0 - MIN_CV_GAIN or agree <= agree0 + 1e-9:
             fits.append(WeightsFit(collection, len(pts.y), pos, neg, "no_gain", prior, *cv, previous, before, before))
             continue
         delta = [round(float(v), 4) for v in fit_offsets(pts, prior)]

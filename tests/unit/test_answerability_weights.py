@@ -137,3 +137,19 @@ def test_the_gate_applies_offsets_of_the_right_length_only():
     assert offset_logit([1.0, -2.0, 0.5], [2.0, 1.0]) == pytest.approx(2.0 - 2.0 + 0.5)
     assert offset_logit([1.0, 2.0], [2.0, 1.0]) == 0.0, "fitted on other signals: the global layer"
     assert offset_logit(None, [2.0]) == 0.0 and offset_logit([1.0, 1.0], []) == 0.0
+
+
+def test_a_refit_that_only_sharpens_the_probabilities_is_not_kept():
+    # The global layer decides every label right but without confidence: a refit lowers the loss a lot, yet it
+    # cannot decide better, so the collection is not moved.
+    examples, outcomes = [], []
+    for i in range(30):
+        answerable = i % 2 == 0
+        z = (0.2 if answerable else -0.2) + 0.05 * (i % 3)
+        examples.append(ex(i, "flask", "answer" if answerable else "dont_know"))
+        features = (1.0 if answerable else -1.0, 0.1 * (i % 4))
+        outcomes.append(Outcome("dont_know", "", answerability=_p(z), collection="flask", features=features))
+    offsets, _, [fit] = refit.refit_offsets(examples, outcomes, threshold=0.5, current_offsets={}, current_shifts={})
+    assert fit.cv_loss is not None and fit.cv_loss_global is not None and fit.cv_loss < fit.cv_loss_global - 0.05
+    assert fit.cv_agreement == fit.cv_agreement_global == 1.0
+    assert fit.status == "no_gain" and offsets == {}
