@@ -108,6 +108,9 @@ def section(r: dict) -> list[str]:
 # the retune as it was (no answerability refit) and as it is, both from the seed on the same labels.
 
 UNSEEN_SETS = ("flask", "typer")
+# (label, answerability refit, weights refit): the retune before the weights refit (G.1's shift only) and with it.
+# The retune with no refit at all (before G.1) left the seed active in both runs of 2026-12-05 08:47 / 08:59.
+VARIANTS = (("retune, G.1 shift", True, False), ("retune, G.1 shift + weights", True, True))
 
 
 def _test_rates(pipeline, version, questions: list[dict], chunks: dict[int, dict]) -> dict:
@@ -197,9 +200,10 @@ def run_unseen(sets: tuple[str, ...] = UNSEEN_SETS, *, team: str = "dev", reuse:
         seed = pv.active_version(conn)
     out: dict = {"url": url, "scenario": scenario, "scenario_s": scenario_s, "sets": sets, "rows": {}, "team": team}
     out["rows"]["seed"] = {n: _test_rates(pipeline, seed, qs, chunks) for n, qs in tests.items()}
-    for label, refit_on in (("retune before G.1", False), ("retune with G.1", True)):
+    for label, refit_on, weights_on in VARIANTS:
         options = options_from(settings)
         options.refit_answerability = refit_on
+        options.refit_weights = weights_on
         t0 = time.perf_counter()
         result = run_retune(pipeline, actor="bench", options=options)
         seconds = time.perf_counter() - t0
@@ -217,8 +221,24 @@ def run_unseen(sets: tuple[str, ...] = UNSEEN_SETS, *, team: str = "dev", reuse:
             "shift": dict(after.params.answerability_shift),
             "changed": {k: v for k, v in after.params.model_dump().items() if v != seed.params.model_dump()[k]},
         }
+        # Diagnostic, not a product decision: the test figures the 'weights' candidate would give had it been made
+        # active, whether or not the held-out gate let it through.
+        cand = next((c for c in result.report.get("candidates", []) if c["name"] == "weights"), None)
+        if cand and after.id == seed.id:
+            update = {k: v["to"] for k, v in cand["params_changed"].items()}
+            ungated = seed.model_copy(update={"params": seed.params.model_copy(update=update)})
+            out["rows"][f"{label}: 'weights' candidate, ungated"] = {
+                n: _test_rates(pipeline, ungated, qs, chunks) for n, qs in tests.items()
+            }
     db.close_pools()
     return out
+
+
+def _change(name: str, before, after) -> str:
+    """One changed parameter, short: the weight offsets (11 numbers per collection) are named by collection."""
+    if name == "answerability_offsets":
+        return f"answerability_offsets for {', '.join(sorted(after)) or 'no collection'}"
+    return f"{name} {before}→{after}" if before is not None else f"{name} {after}"
 
 
 def unseen_section(u: dict) -> list[str]:
@@ -236,8 +256,9 @@ def unseen_section(u: dict) -> list[str]:
         f"A scripted team asks {asked} of {' and '.join(u['sets'])} (each set one collection, one "
         f"workspace) through the real pipeline and reacts as in the handbook scenario: {sc.asked} questions, {votes}; "
         f"{sc.corrections} approved corrections; labels {sc.by_split['train']} train / {sc.by_split['heldout']} "
-        f"held-out ({u['scenario_s']:.0f} s). Then one retune from the seed v1 — the retune as it was before G.1 "
-        "(no answerability refit), and, from the seed again on the same labels, the retune with G.1 — and the "
+        f"held-out ({u['scenario_s']:.0f} s). Then one retune from the seed v1 — the retune with G.1's per-collection "
+        "shift only (as it was before the weights refit), and, from the seed again on the same labels, the retune "
+        "with the weights refit too — and "
         f"{measured} (never asked, never labelled; different questions, not paraphrases) under the version "
         "each left active. answered = share of answerable test questions answered; answer-hit = answered citing a "
         'gold section; "I don\'t know" = share of unanswerable (off-topic and near-miss) test questions refused; '
@@ -258,7 +279,8 @@ def unseen_section(u: dict) -> list[str]:
     for label, info in u.get("retunes", {}).items():
         res = info["result"]
         lines += ["", f"**{label}** ({info['seconds']:.0f} s): **{res.decision}** — {res.summary}. Active afterwards: "
-                  f"v{info['active']}; parameters changed from the seed: {info['changed'] or 'none'}."]  # fmt: skip
+                  f"v{info['active']}; parameters changed from the seed: "
+                  f"{', '.join(_change(k, None, v) for k, v in info['changed'].items()) or 'none'}."]  # fmt: skip
         cal = res.report.get("answerability_calibration")
         if cal:
             lines += ["", "| refit on | collection | train labels (answer / not) | status | shift (logit) | "
@@ -271,15 +293,27 @@ def unseen_section(u: dict) -> list[str]:
                         f"{fmt(f['agreement_after'])} |"
                     )
             lines.append(f"\nA collection needs {cal['min_labels']} usable train labels to be moved.")
+        wts = res.report.get("answerability_weights")
+        if wts:
+            lines += ["", "| weights refit on | collection | train labels (answer / not) | status | prior precision | "
+                      "LOO loss global → refit | LOO balanced agreement global → refit | train agreement before → "
+                      "after |", "|---|---|---|---|---:|---|---|---|"]  # fmt: skip
+            for base in ("weights", "params+weights"):
+                for f in wts.get(base, []):
+                    prior = f"{f['prior']:g}" if f["prior"] is not None else "–"
+                    lines.append(
+                        f"| {base} | {f['collection']} | {f['labels']} ({f['should_answer']} / {f['should_not']}) | "
+                        f"{f['status']} | {prior} | {fmt(f['cv_loss_global'])} → {fmt(f['cv_loss'])} | "
+                        f"{fmt(f['cv_agreement_global'])} → {fmt(f['cv_agreement'])} | {fmt(f['agreement_before'])} "
+                        f"→ {fmt(f['agreement_after'])} |"
+                    )
         lines += ["", "| held-out (n = {}) | ".format(res.report.get("baseline", {}).get("n", 0)) + " | ".join(METRICS)
                   + " |", "|---|" + "---:|" * len(METRICS)]  # fmt: skip
         if "baseline" in res.report:
             lines.append(_row("v1 (seed, baseline)", res.report["baseline"]))
         for cand in res.report.get("candidates", []):
-            changed = (
-                ", ".join(f"{k} {v['from']}→{v['to']}" for k, v in cand["params_changed"].items()) or "same params"
-            )
-            lines.append(_row(f"candidate '{cand['name']}' ({changed})", cand["metrics"]))
+            changed = ", ".join(_change(k, v["from"], v["to"]) for k, v in cand["params_changed"].items())
+            lines.append(_row(f"candidate '{cand['name']}' ({changed or 'same params'})", cand["metrics"]))
     return lines
 
 
