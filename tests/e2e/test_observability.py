@@ -69,6 +69,12 @@ def value(samples: dict, name: str, **labels: str) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
+def scraped_once(port: int, name: str, at_least: float, **labels: str) -> dict | None:
+    """The endpoint's samples once `name{labels}` has reached `at_least`, else None (wait and scrape again)."""
+    samples = scrape(port)
+    return samples if value(samples, name, **labels) >= at_least else None
+
+
 def test_metrics_agree_with_postgres_and_stats_and_logs_carry_ids(slack, bot, settings, worker, ports, caplog):
     caplog.set_level(logging.INFO)
     serve_bot_metrics(ports["bot"], settings.redis_url)
@@ -77,8 +83,9 @@ def test_metrics_agree_with_postgres_and_stats_and_logs_carry_ids(slack, bot, se
     slack.add_reaction(GENERAL, asked[0][1].ts, "+1", user=ALICE)
     slack.wait_for(lambda: rows(settings.database_url, "SELECT 1 FROM labels"), timeout=10)
 
-    # the bot: requests, acks, intake outcomes, feedback, queue depth
-    bot_now = scrape(ports["bot"])
+    # the bot: requests, acks, intake outcomes, feedback, queue depth. A counter moves just after what it counts
+    # is visible (the label row, the answer in Slack): wait for it, then compare exactly.
+    bot_now = slack.wait_for(lambda: scraped_once(ports["bot"], "answerloop_feedback_total", 1, kind="up"), timeout=10)
     mentions = value(bot_now, "answerloop_slack_requests_total", kind="app_mention") - value(
         before, "answerloop_slack_requests_total", kind="app_mention"
     )
@@ -96,7 +103,10 @@ def test_metrics_agree_with_postgres_and_stats_and_logs_carry_ids(slack, bot, se
     # the worker: outcomes and stage timings match the interactions Postgres recorded
     recorded = rows(settings.database_url, "SELECT status, timings_ms FROM interactions WHERE source = 'slack'")
     assert len(recorded) == len(QUESTIONS)
-    w = scrape(ports["worker"])
+    w = slack.wait_for(
+        lambda: scraped_once(ports["worker"], "answerloop_deliveries_total", len(QUESTIONS), status="delivered"),
+        timeout=10,
+    )
     for status in ("answered", "dont_know"):
         assert value(w, "answerloop_questions_total", outcome=status) == sum(r["status"] == status for r in recorded)
     assert value(w, "answerloop_stage_seconds_count", stage="total") == len(QUESTIONS)
