@@ -359,7 +359,10 @@ def test_worker_killed_mid_answer_still_answers_exactly_once(slack, bot, setting
         second = services.Worker(env)
         try:
             msg = slack.post_message(GENERAL, f"<@{BOT_USER_ID}> How long before an unacknowledged page escalates?")
-            assert gate.wait(120), "the model was never called"
+            assert gate.wait(120), (
+                "the model was never called; the thread holds "
+                f"{[m.text for m in slack.bot_replies(GENERAL, msg.ts)]}; worker log: {first.log()[-3000:]}"
+            )
             first.kill()
             second.start()
             reply = slack.wait_for_bot_reply(GENERAL, msg.ts, timeout=120, predicate=final)
