@@ -198,12 +198,22 @@ def test_redis_and_postgres_restarted_mid_run_recover_without_manual_steps(stack
     for msg in posted:
         finals = final_replies(slack, msg)
         assert len(finals) == 1 and "Looking into it" not in finals[0].text, msg.ts
-    with db.connect(url) as conn:
-        taken = conn.execute(
-            "SELECT status, count(*) AS n FROM slack_requests WHERE created_at > now() - "
-            "interval '10 minutes' GROUP BY status"
-        ).fetchall()
-    assert {r["status"] for r in taken} == {"delivered"}, "every question taken in was answered"
+
+    # Slack can show an answer before its row says so: a stream stopped just before Postgres went away leaves the
+    # row `answering` until the requeue loop sends it again and that attempt finishes the same message. The rows
+    # must converge without a manual step; wait for that, then show any row that did not.
+    def undelivered() -> list[dict]:
+        with db.connect(url) as conn:
+            return conn.execute(
+                "SELECT message_ts, status, error, delivery, delivery_note, updated_at FROM slack_requests "
+                "WHERE created_at > now() - interval '10 minutes' AND status <> 'delivered'"
+            ).fetchall()
+
+    with contextlib.suppress(TimeoutError):
+        slack.wait_for(lambda: not undelivered(), timeout=60, interval=0.5)
+    assert undelivered() == [], "every question taken in was answered"
+    for msg in posted:  # the late attempts finished the answers already shown, never posted a second one
+        assert len(final_replies(slack, msg)) == 1, msg.ts
 
 
 def test_a_429_storm_under_load_delays_answers_but_delivers_them_all(stack):
