@@ -140,7 +140,7 @@ class Intake:
                 self._update(client, q, placeholder_ts, msg)
             return "saved_for_later"
         with db.connection(self.db_url) as conn:
-            slack_store.set_status(conn, q.key, "queued")
+            slack_store.mark_queued(conn, q.key)
         return "queued"
 
     def follows_up(self, team_id: str, channel_id: str, thread_ts: str) -> bool:

@@ -180,6 +180,16 @@ def set_status(conn: Conn, key: RequestKey, status: str, error: str = "") -> Non
     )  # a delivered answer is never downgraded by a late, failing duplicate attempt
 
 
+def mark_queued(conn: Conn, key: RequestKey) -> None:
+    """The intake sent the question to the broker: `received` → `queued`. Only from `received`: a worker may have
+    claimed (or even answered) it between the send and this update, and its state is newer."""
+    conn.execute(
+        "UPDATE slack_requests SET status = 'queued', updated_at = now() "
+        "WHERE team_id = %s AND channel_id = %s AND message_ts = %s AND status = 'received'",
+        key.as_args(),
+    )
+
+
 def lock_if_undelivered(conn: Conn, key: RequestKey) -> bool:
     """Row-lock the request for the rest of the transaction; False if an answer was delivered already.
 
