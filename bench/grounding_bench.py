@@ -22,11 +22,11 @@ sentence and the cited passages under the local all-MiniLM-L6-v2 embedder, as in
 A case counts as *accepted* when the verdict is "grounded". For faithful answers (paraphrase, summary) a
 rejection is a false rejection; for altered answers (number, name, negation, condition, scope, unit) a
 rejection is a catch. Balanced accuracy = (acceptance rate on faithful + catch rate on altered) / 2.
-Splits: ``dev`` and ``test`` (Celery docs and the handbook) and ``test2`` (Flask and Typer docs) are
-development data — each was held out once and declared development data after it had been scored;
-``test3`` (Gunicorn docs, written and committed before any rule change of that round) is the held-out set,
-scored once at the end. Splits without cases in ``--data`` are left out of the tables, so a development run
-can leave the held-out file out entirely. An existing report at ``--out`` is kept below the new one (the
+Splits: ``dev`` and ``test`` (Celery docs and the handbook), ``test2`` (Flask and Typer docs) and ``test3``
+(Gunicorn docs) are development data — each was held out once and declared development data after it had been
+scored; ``test4`` (attrs docs, written and committed before any rule change of the fourth round) is the
+held-out set, scored once at the end. Splits without cases in ``--data`` are left out of the tables, so a
+development run can leave the held-out file out entirely. An existing report at ``--out`` is kept below the new one (the
 evaluation history).
 """
 
@@ -59,21 +59,23 @@ DEFAULT_DATA = (
     DATA_DIR / "cases.jsonl",
     DATA_DIR / "heldout_flask_typer.jsonl",
     DATA_DIR / "heldout_gunicorn.jsonl",
+    DATA_DIR / "heldout_attrs.jsonl",
 )
 DEFAULT_OUT = RESULTS / "grounding.md"
 FAITHFUL = ("paraphrase", "summary")
 ALTERED = ("number", "name", "negation", "condition", "scope", "unit")
 KINDS = FAITHFUL + ALTERED
-SPLITS = ("dev", "test", "test2", "test3")
+SPLITS = ("dev", "test", "test2", "test3", "test4")
 SPLIT_NAMES = {
     "dev": "dev",
     "test": "old test (now dev)",
     "test2": "test2 (now dev)",
-    "test3": "test3 (held out)",
+    "test3": "test3 (now dev)",
+    "test4": "test4 (held out)",
 }
-HELD_OUT = "test3"
+HELD_OUT = "test4"
 # Documents of a held-out set that is no quality-bench set: `<name>:<path>#<heading>` -> this sdist's folder.
-SDIST_SOURCES = {"gunicorn": ("gunicorn==23.0.0", "docs/source")}
+SDIST_SOURCES = {"gunicorn": ("gunicorn==23.0.0", "docs/source"), "attrs": ("attrs==24.2.0", "docs")}
 MAX_ERRORS_SHOWN = 60
 
 
@@ -397,8 +399,9 @@ def main() -> None:
         "`guardrails.grounding.check_grounding`. The current check was developed on **dev** and on the **old test** "
         "split (held out at first and scored three times in aggregate, then declared development data) and on "
         "**test2** (Flask and Typer documents, held out in the previous round and scored once, then declared "
-        "development data); **test3** (Gunicorn documents, written and committed before any rule change of this "
-        "round) is the held-out set, scored once at the end — see `bench/data/grounding/README.md`."
+        "development data) and on **test3** (Gunicorn documents, held out in the third round and scored once, "
+        "then declared development data); **test4** (attrs documents, written and committed before any rule "
+        "change of this round) is the held-out set, scored once at the end — see `bench/data/grounding/README.md`."
         + (
             f" **previous** = the check as committed at `{args.previous}` (the rules before this round), scored "
             "in the same run.  "
