@@ -30,8 +30,12 @@ look for exactly those, each against the cited passages:
   (``worker_prefetch_count`` for ``worker_prefetch_multiplier``); a name the passages do mention must not
   sit where the passages put a different one (TERM vs QUIT, Monday vs Wednesday); a role title the
   passages never use must not replace the one they give ("the platform lead" for "the on-call primary"). A
-  compound is present when its name-bearing parts are ("Base64-encoded", "Pub/Sub" for "pubsub"), and
-  reStructuredText's link references ("Nginx_") are the names they refer to.
+  compound is present when its name-bearing parts are ("Base64-encoded", "Pub/Sub" for "pubsub"),
+  reStructuredText's link references ("Nginx_") are the names they refer to, and a setting is its flag
+  (``max_requests`` for ``--max-requests``). A word the passages do use must not sit where the passage
+  sentence the answer's clause restates (clearly better than any sentence with that word) has its *sibling*
+  instead: a term the passages coordinate with it ("TTIN, TTOU, and CHLD"), another modifier of the same head
+  noun ("master process" / "worker processes") or a name of the same shape (USR1 / USR2).
 - **negation** — terms the answer negates (not, no, never, n't, without, other than, un-…, non-…, "stop /
   prevent … from …ing", "turns off", and negative words such as disabled / excluded / deprecated /
   independent / incompatible; Python's ``None`` is a value, not a negation) must not be asserted by the
@@ -41,12 +45,19 @@ look for exactly those, each against the cited passages:
   item of a list ("JSON, YAML, Pickle, and msgpack") asserts nothing and has no polarity to contradict. An
   answer word whose opposite the sentence it restates uses instead (eagerly / lazily, smaller / larger,
   hard / soft) is a flipped claim too, and so is a word a "not" governs ("it isn't acknowledged") that the
-  best-aligned sentence of the passages states with no negation at all ("it's still acknowledged").
+  best-aligned sentence of the passages states with no negation at all ("it's still acknowledged"), including
+  verbs too common to be retrieval terms ("doesn't need pid files", "does not have to be on the path").
+  Paraphrased negations are recognised as such: "unless X" restates "if … not X" (and "if not specified");
+  each "no" of "no downtime and no lost requests" has its own scope; "prevent a client from forging" denies
+  the forging; "recommended over X" is "rather than X"; "rarely" / "seldom" are hedges, not negations.
 - **conditions and quantifiers** — "only", "only if", "even if", "unless", "regardless / whether or not",
   "all / always / whole", before / after, and an absolute ("always", "never", "at all") restating a
   hedged passage ("usually", "may") must be backed by the passage sentences the answer clause restates;
   "only if X" is backed by a passage that states X as its condition or requirement ("if it does not have
-  X, it is not possible …", "must be X for this to make sense") but not by "even if X" or "unless X".
+  X, it is not possible …", "must be X for this to make sense") but not by "even if X" or "unless X". A
+  cue the passages use with the same word ("the only dependency") is repeated, not added; "every / any X"
+  where the passages restrict X ("only affects the gthread worker type", "not all settings") widens the
+  claim; steps ordered with "then" / "falls back to" must keep the order of the passage sentence they restate.
 
 Everything is regular expressions and set arithmetic over a few hundred tokens (about a millisecond per
 answer); the module imports nothing beyond the standard library, ``guardrails.text`` and (lazily, for word
@@ -63,6 +74,7 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import pairwise
 
 from guardrails.text import STOPWORDS, _stem
 from guardrails.text import sentences as _sentences
@@ -122,7 +134,7 @@ _MEASURE_DIMS = _words("time bday size pct pp eur usd gbp")
 # -- negation
 _NEG_WORDS = _words(
     "not no never none nothing nobody neither nor cannot without refuse refuses refused unable impossible"
-    " avoid avoids lack lacks hardly rarely seldom barely poorly badly"
+    " avoid avoids lack lacks poorly badly"
 )
 _NEG_PHRASES = (
     "other than",
@@ -160,6 +172,8 @@ _NEG_LEXICON = {
 }
 # "stop Flask from loading", "prevents it from running": the verb negates what follows "from".
 _FROM_NEGATORS = _words("stop stops stopped stopping prevent prevents prevented preventing keep keeps block blocks")
+# "preferred over X", "recommended over X": X is what is not chosen, as with "rather than X".
+_PREFER_STEMS = frozenset(("prefer", "recommend", "favor", "favour", "choos", "chosen", "pick"))
 _POS_LEXICON = {"persistent": "persist", "durable": "persist", "automatic": "automat", "automatically": "automat"}
 # Participles that negate the subject they describe: "the shared argument … is disabled".
 _NEG_PARTICIPLES = _words("disabled excluded ignored rejected discarded forbidden disallowed")
@@ -185,12 +199,12 @@ _AFTER_ONLY = (
     | _SKIP_WORDS
     | _words(
         "no none nothing nobody without unless except avoid avoids refuse refuses refused unable impossible lack lacks"
-        " from"
+        " from over"
     )
 )
 # ... and may run across "and" / "or" / a relative clause ("skipping anyone who …", "other than A or B"); "without"
 # covers the noun phrase it introduces only ("topics without subscriptions aren't cleaned up").
-_LIST_NEGATORS = _words("no excluding except other rather instead apart skipping omitting")
+_LIST_NEGATORS = _words("no excluding except other rather instead apart skipping omitting over")
 
 # -- conditions and quantifiers
 _ONLY = _words("only solely exclusively")
@@ -218,7 +232,7 @@ _INTERVAL = re.compile(
     r"|minute|hour|day|week|month|year))"
 )
 _OVERRIDE = _words("can configur set option enabl overrid chang")
-_HEDGES = _words("usually often generally typically sometimes probably likely may might")
+_HEDGES = _words("usually often generally typically sometimes probably likely may might rarely seldom hardly barely")
 _HEDGE_PHRASES = re.compile(r"\bin general\b|\bin some cases\b|\bat best\b|\bmost of the time\b")
 _ABSOLUTE = re.compile(r"\balways\b|\bnever\b|\bat all\b|\bany of\b|\bevery time\b|\bin all cases\b")
 _BEFORE = _words("before beforehand prior ahead earlier sooner")
@@ -418,11 +432,15 @@ def tokenize(text: str) -> list[Tok]:
                         t.neg_op = 1
                     elif (
                         low == "from"
-                        and any(x.low in _FROM_NEGATORS for x in out[-3:] if x.sent == sent_no)
+                        and any(x.low in _FROM_NEGATORS for x in out[-5:] if x.sent == sent_no)
                         and ci + 1 < len(chunks)
                         and chunks[ci + 1].lower().strip(_TRAIL).endswith("ing")
                     ):
                         t.neg_op = 1  # "stop Flask from loading": what follows is negated
+                    elif low == "over" and any(
+                        x.stem in _PREFER_STEMS for x in out[-6:] if x.sent == sent_no and x.clause == clause_no
+                    ):
+                        t.neg_op = 1  # "recommended over the command line": rather than it
                     elif low.startswith("non-") and len(low) > 6 and low not in _NEG_LEXICON:
                         t.neg_op = 2
                         t.terms = (_stem(low[4:]),)
@@ -541,6 +559,8 @@ def _mark_negation(tokens: list[Tok]) -> None:
             crossing = (w == "that" and j - i <= 2) or (list_neg and w in ("and", "or", "who", "that", "which"))
             if w in _SCOPE_BREAK_WORDS and not crossing:
                 break
+            if tokens[j].neg_op == 1 and lows[j - 1] in ("and", "or", "nor"):
+                break  # "no downtime and no lost requests": the second operator has a scope of its own
             count[j] += 1
             pred[j] = True
             j += 1
@@ -1057,13 +1077,19 @@ def _code_parts_stemmed(low: str) -> list[str]:
     return [_stem(x) for x in parts]
 
 
+def _as_flag(low: str) -> str:
+    """The command-line flag of a setting: max_requests is --max-requests."""
+    return "--" + low.strip("~@").replace("_", "-")
+
+
 def _code_present_or_unrelated(t: Tok, passages: Sequence[Analysed]) -> str | None:
     """None when a code identifier is in the passages or unlike any identifier there; otherwise the
     passage identifier it looks like a variant of (worker_prefetch_count for worker_prefetch_multiplier)."""
     low = t.low.strip("~@")
     segs = [g for g in re.split(r"[.~@()]+", low) if g]
+    flag = _as_flag(low)
     for p in passages:
-        if low in p.names:
+        if low in p.names or flag in p.names:
             return None
         # self.retry ~ Task.retry: the same member of another (or a generic) receiver
         if (
@@ -1165,7 +1191,7 @@ def check_names(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
             last = _last_segment(t.low)
             if (
                 other is None
-                and not any(t.low.strip("~@") in p.names for p in passages)
+                and not any(t.low.strip("~@") in p.names or _as_flag(t.low) in p.names for p in passages)
                 and not any(_last_segment(c.low) == last for p in passages for c in p.codes)
             ):
                 other = _rival(a, t, passages, mentioned)
@@ -1180,7 +1206,7 @@ def check_names(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
                 detail = f"“{t.raw}” is not in the cited passages, which say “{other}” there"
                 issues.append(ClaimIssue("name", detail, t.sent))
         elif t.kind == "hyph" and not any(t.low in p.names for p in passages):
-            other = _near_miss(t, passages)
+            other = _near_miss(t, passages) or (_rival(a, t, passages, mentioned) if _hyph_name(t) else None)
             if other:
                 issues.append(
                     ClaimIssue("name", f"“{t.raw}” is not in the cited passages (they have “{other}”)", t.sent)
@@ -1209,7 +1235,93 @@ def check_names(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
                 if clause_ov >= 2 and score >= own + _SWAP_MARGIN:
                     issues.append(ClaimIssue("name", f"“{t.raw}”: in that context the passages say “{x.raw}”", t.sent))
                     return issues
-    return issues
+    return check_sibling_swaps(a, passages)
+
+
+# ---- swapped siblings: a term of the passages put where the passages have its sibling
+
+_COORD = re.compile(r"^(?:and|or|nor|vs|versus|and/or)$")
+_SWAP_GAIN = 2  # the other sentence must restate the clause by this many more terms than any with the term
+_SWAP_MIN = 3  # and share at least this many with it
+
+
+def _siblings(p: Analysed) -> set[frozenset[str]]:
+    """Pairs of terms the passage treats as alternatives of one kind: coordinated ("TTIN, TTOU, and CHLD",
+    "increase or decrease"), modifiers of the same head noun ("master process" / "worker processes", "sync
+    workers" / "async workers"), or names of the same shape (USR1 / USR2, TERM / QUIT)."""
+    pairs: set[frozenset[str]] = set()
+    heads: dict[str, set[str]] = {}
+    names: dict[str, set[str]] = {}
+    toks = p.tokens
+    for i, t in enumerate(toks):
+        if not t.terms:
+            continue
+        if (_is_name(t) or t.kind == "code") and t.low not in _COMMON_ACRONYMS and _shape(t) != "cap":
+            names.setdefault(_shape(t), set()).add(t.terms[0])
+        # the next content token in the same sentence, past one coordinator at most
+        j = i + 1
+        if j < len(toks) and toks[j].sent == t.sent and _COORD.match(toks[j].low):
+            j += 1
+        elif j < len(toks) and toks[j].clause == t.clause:
+            j = -1  # plain neighbours in one clause are a phrase, not a list ("master process")
+        if 0 < j < len(toks) and toks[j].sent == t.sent and toks[j].terms and toks[j].kind == t.kind:
+            pairs.add(frozenset((t.terms[0], toks[j].terms[0])))
+        k = i + 1
+        if (
+            k < len(toks)
+            and toks[k].clause == t.clause
+            and t.kind == toks[k].kind == "word"
+            and toks[k].terms
+            and not re.search(r"(?<!s)s$|ed$|ing$|ly$", t.low)  # a modifier, not a verb or adverb
+        ):
+            heads.setdefault(toks[k].terms[0], set()).add(t.terms[0])
+    for group in (*heads.values(), *names.values()):
+        if 2 <= len(group) <= 8:
+            pairs |= {frozenset((x, y)) for x in group for y in group if x != y}
+    # "small" / "smaller", "worker" / "workers": forms of one word are no alternatives
+    return {pr for pr in pairs if len(pr) == 2 and not _one_word(*pr)}
+
+
+def _one_word(x: str, y: str) -> bool:
+    short, long_ = sorted((x, y), key=len)
+    if long_.startswith(short):
+        return True
+    return short.isalpha() and long_.isalpha() and len(short) >= 4 and long_.startswith(short[:-1])
+
+
+def check_sibling_swaps(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
+    """ "the master restarts it when it receives TTOU" where the passage sentence the clause restates says
+    CHLD, and TTOU (the answer's word) is a sibling of CHLD in the passages: both are in the passages, so the
+    absent-name checks see nothing. The answer's clause must restate a passage sentence that lacks the term,
+    has the sibling instead (which the answer's clause does not use) and shares clearly more terms with the
+    clause than every passage sentence that has the term."""
+    sibs: set[frozenset[str]] = set().union(*(_siblings(p) for p in passages)) if passages else set()
+    if not sibs:
+        return []
+    for t in a.tokens:
+        if not t.terms or t.kind == "num":
+            continue
+        s = t.terms[0]
+        clause = a.clause_terms.get(t.clause, frozenset())
+        ctx = clause - set(t.terms)
+        with_s = [(p, k) for p in passages for k, st in p.sent_terms.items() if s in st]
+        if not with_s:
+            continue
+        own = max(len(ctx & p.sent_terms[k]) for p, k in with_s)
+        for p in passages:
+            for k, st in p.sent_terms.items():
+                if s in st:
+                    continue
+                ov = len(ctx & st)
+                if ov < _SWAP_MIN or ov < own + _SWAP_GAIN:
+                    continue
+                for x in p.tokens:
+                    if x.sent != k or not x.terms or x.terms[0] in clause:
+                        continue
+                    if frozenset((s, x.terms[0])) in sibs:
+                        detail = f"“{t.raw}”: the passage sentence this restates says “{x.raw}”"
+                        return [ClaimIssue("name", detail, t.sent)]
+    return []
 
 
 def _family(t: Tok) -> str:
@@ -1222,6 +1334,11 @@ def _family(t: Tok) -> str:
     if t.kind == "code":
         return "code"
     return "name"
+
+
+def _hyph_name(t: Tok) -> bool:
+    """A hyphenated name with capitals: X-Forwarded-For, X-Real-IP (not "Base64-encoded" at a sentence start)."""
+    return t.kind == "hyph" and not t.initial and sum(c.isupper() for c in t.raw) >= 2
 
 
 def _mentioned(a: Analysed) -> tuple[set[str], set[str], set[str]]:
@@ -1268,7 +1385,12 @@ def _rival(
     cands += _overlapping(a.sent_terms.get(t.sent, frozenset()) - own, passages, "sent", 2, rel=_RIVAL_REL)
     for p, ps, _ in cands:
         for x in p.tokens:
-            named = _is_name(x) or x.kind == "code" or (rare and _rare_word(x))
+            if t.kind == "hyph":
+                named = _hyph_name(x)  # X-Real-IP stands in for X-Forwarded-For, not for any name
+            else:
+                named = _is_name(x) or x.kind == "code" or ((rare or t.kind == "cap") and _rare_word(x))
+            if _hyph_name(x) and "".join(w[0] for w in re.split(r"[^a-z0-9]+", x.low) if w) == t.low:
+                continue  # PaaS is Platform-as-a-Service
             if x.sent != ps or not named or _family(x) != family:
                 continue
             if x.low in _COMMON_ACRONYMS or x.low in _NOT_NAMES or not _left_out(x, mentioned):
@@ -1375,6 +1497,8 @@ _OPPOSITES = (
     " early/late earlier/later sooner/later absolute/relative global/local lowest/highest import/export"
     " push/pull send/receive sends/receives sent/received parent/child client/server begin/end"
     " inner/outer light/heavy cheap/expensive cheaper/costlier easy/hard easier/harder"
+    " single/multiple positive/negative valid/invalid save/waste speed/slow longer/shorter enter/exit"
+    " gain/lose sequential/parallel sequentially/concurrently"
 )
 
 
@@ -1431,6 +1555,14 @@ def _list_fragment(p: Analysed, pc: int) -> bool:
 _NEGATORS = _words("not never cannot")
 _PRED_SKIP = _words("be been being is are was were ever always really yet actually even get got the a an")
 _CONDITIONALS = _words("if unless")
+# Verbs too common to be retrieval terms that still carry a claim a "not" can flip ("doesn't need pid files",
+# "does not have to be on the module path", "will not use the server configuration"), by lemma.
+_PRED_VERBS = {
+    **dict.fromkeys(("need", "needs", "needed"), "need"),
+    **dict.fromkeys(("use", "uses", "used"), "use"),
+    **dict.fromkeys(("have", "has", "had"), "have"),
+    **dict.fromkeys(("work", "works", "worked"), "work"),
+}
 
 
 def _negator(t: Tok) -> bool:
@@ -1450,13 +1582,18 @@ def _predicates(x: Analysed) -> list[tuple[Tok, bool]]:
             j += 1
         if j < len(toks) and toks[j].clause == t.clause and toks[j].kind == "word" and not _negator(toks[j]):
             governed.add(j)
-    return [(t, i in governed) for i, t in enumerate(toks) if t.kind == "word" and t.terms and not _negator(t)]
+    return [
+        (replace(t, stem=_PRED_VERBS[t.low]) if t.low in _PRED_VERBS else t, i in governed)
+        for i, t in enumerate(toks)
+        if t.kind == "word" and (t.terms or t.low in _PRED_VERBS) and not _negator(t)
+    ]
 
 
-def _negations(x: Analysed, sent: int) -> int:
-    """Negation operators and phrases ("rather than", "no longer") in one sentence."""
+def _negations(x: Analysed, sent: int, besides: str = "") -> int:
+    """Negation operators and phrases ("rather than", "no longer") in one sentence, not counting the word
+    `besides` (a stem) itself: "rejects" is the claim that "doesn't reject" denies, not another negation."""
     words = f" {x.sent_low[sent]} "
-    return sum(1 for t in x.tokens if t.sent == sent and (t.neg_op or _negator(t))) + sum(
+    return sum(1 for t in x.tokens if t.sent == sent and (t.neg_op or _negator(t)) and t.stem != besides) + sum(
         words.count(f" {ph} ") for ph in _NEG_PHRASES
     )
 
@@ -1475,12 +1612,29 @@ def check_predicate_flips(a: Analysed, passages: Sequence[Analysed]) -> list[Cla
             same = [n for q, preds in p_preds if q is p for x, n in preds if x.sent == ps and x.stem == t.stem]
             if not same or _CONDITIONALS & set(p.sent_low[ps].split()):
                 continue
-            flipped = (governed and not any(same) and not _negations(p, ps)) or (
-                not governed and all(same) and not _negations(a, t.sent)
+            flipped = (governed and not any(same) and not _negations(p, ps, t.stem)) or (
+                not governed and all(same) and not _negations(a, t.sent, t.stem)
             )
             if flipped:
                 return [ClaimIssue("negation", f"“{t.raw}”: the passages say the opposite", t.sent)]
     return []
+
+
+def _condition_polarity(words: str) -> int | None:
+    """A conditional clause's polarity: "unless X" and "if X isn't …" (or "if not specified") are the same
+    negated condition; None for a clause that states no condition."""
+    ws = words.split()
+    if not {"if", "unless"} & set(ws):
+        return None
+    negs = sum(1 for w in ws if w in _NEGATORS or w.endswith("n't") or w in ("no", "unless"))
+    return negs % 2
+
+
+def _same_condition(answer_clause: str, passage_clause: str) -> bool:
+    """Both clauses are conditions and negate them alike: "unless you really need it" restating "if you
+    don't really need that", "if you don't name the callable" restating "if not specified"."""
+    mine = _condition_polarity(answer_clause)
+    return mine is not None and mine == _condition_polarity(passage_clause)
 
 
 def check_polarity(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
@@ -1580,6 +1734,8 @@ def check_polarity(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue
                 t.neg_op in (2, 3) and t.negated for x in unrestated for t in (a_pol.get(x, []) + p_pol.get(x, []))
             )
             if unrestated and (len(unrestated) >= 2 or strong_left or len(pred) == 1):
+                if _same_condition(a.clause_low[c], p.clause_low[pc]):
+                    continue
                 issues.append(
                     ClaimIssue(
                         "negation",
@@ -1630,7 +1786,8 @@ def _condition_stated(rest: str, pw: str) -> bool:
 
 def _only_cue(ws: list[str], sent_words: str, pw: str, p_set: set[str]) -> str | None:
     """ "only" (exclusive), "only if" (conditional) or "only after" (temporal) without backing."""
-    has_only = bool(p_set & _ONLY) or any(ph in pw for ph in _ONLY_PHRASES)
+    # "not restricted to a single variable" says the opposite of "only"
+    has_only = bool(p_set & _ONLY) or any(re.search(rf"(?<!\bnot )(?<!n't ){ph}", pw) for ph in _ONLY_PHRASES)
     k = next((i for i, w in enumerate(ws) if w in _ONLY), -1)
     nxt = ws[k + 1] if 0 <= k < len(ws) - 1 else ""
     if nxt in _NUMBER_WORDS or _PLAIN_NUM.match(nxt) or nxt in ("a", "one", "once", "as", "ever"):
@@ -1684,10 +1841,47 @@ def _clause_cues(a: Analysed, c: int, cands: list, pw: str, p_set: set[str]) -> 
         )
         if partial:
             out.append(("scope", f"{w} (the passages say “{partial}”)"))
+    restricted = set(a.sent_low[a.clause_sent[c]].split()) & (_ONLY | {"not"})
+    for i, w in enumerate(ws):  # "every worker type" restating "only affects the gthread worker type"
+        if w not in ("every", "each", "all", "any") or restricted:
+            continue
+        nouns = {_stem(x) for x in ws[i + 1 : i + 4] if x not in STOPWORDS}
+        for k, x in enumerate(pws):
+            before = pws[max(0, k - 4) : k]
+            if _stem(x) in nouns and (
+                "only" in before or ("not" in before and {"all", "every"} & set(before[before.index("not") :]))
+            ):
+                out.append(("scope", f"{w} (the passages restrict “{x}”)"))
+                break
+        else:
+            continue
+        break
     absolute = _ABSOLUTE.search(words) and not (w_set & _HEDGES)
     if absolute and (p_set & _HEDGES or _HEDGE_PHRASES.search(pw)) and not _ABSOLUTE.search(pw):
         out.append(("scope", "always / never"))  # an absolute restating a hedged passage
     return out
+
+
+_COLLOCATED_CUES = _words("only even always all every whole entire both any each")
+
+
+def _collocated(cue: str, words: str, passages: Sequence[Analysed]) -> bool:
+    """The cue with the word it qualifies ("the only dependency", "always executed") is a phrase of the
+    passages, wherever they say it: the answer repeats it rather than adding it."""
+    ws = words.split()
+    for k, w in enumerate(ws):
+        if w != cue:
+            continue
+        nxt = next((_stem(x) for x in ws[k + 1 : k + 4] if x not in STOPWORDS), None)
+        if nxt is None:
+            continue
+        for p in passages:
+            for text in p.sent_low.values():
+                ps = text.split()
+                for i, x in enumerate(ps):
+                    if x == cue and any(_stem(y) == nxt for y in ps[i + 1 : i + 4] if y not in STOPWORDS):
+                        return True
+    return False
 
 
 def check_cues(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
@@ -1699,10 +1893,13 @@ def check_cues(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
             continue
         text = _clause_text(a, c)
         for kind, what in _clause_cues(a, c, *found):
+            if what in _COLLOCATED_CUES and _collocated(what, a.clause_low[c], passages):
+                continue
             issues.append(
                 ClaimIssue(kind, f"“{what}” in “{text}” is not backed by the cited passages", a.clause_sent[c])
             )
     issues += _check_order(a, passages)
+    issues += _check_steps(a, passages)
     return issues
 
 
@@ -1776,6 +1973,76 @@ def _check_order(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
                     )
                     return issues
     return issues
+
+
+_STEP_WORDS = _words("then afterwards afterward fallback")
+_FALL = _words("fall falls falling fell")
+_REORDERING = _words("before after once until while when prior")
+
+
+def _step_marker(x: Analysed, i: int) -> bool:
+    t = x.tokens[i]
+    return t.low in _STEP_WORDS or (t.low == "back" and i > 0 and x.tokens[i - 1].low in _FALL)
+
+
+def _steps(x: Analysed, sent: int) -> list[frozenset[str]] | None:
+    """The steps of a sentence that orders them ("replace the binary, then send USR2", "attempt inotify with a
+    fallback to polling"): the terms of each stretch between clause breaks and step words; None without a
+    step word."""
+    steps: list[set[str]] = []
+    marked = False
+    last_clause = None
+    for i, t in enumerate(x.tokens):
+        if t.sent != sent:
+            continue
+        if _step_marker(x, i):
+            marked = True
+            steps.append(set())
+            last_clause = t.clause
+            continue
+        if t.clause != last_clause or not steps:
+            steps.append(set())
+            last_clause = t.clause
+        steps[-1].update(y for y in t.terms if y not in ("first", "firstli", "fall"))
+    if not marked:
+        return None
+    return [frozenset(st) for st in steps if st]
+
+
+def _check_steps(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
+    """Steps the answer puts in the opposite order of the passage sentence it restates ("run gunicorn, then
+    increase the limit" for "increase the limit, then run gunicorn"; "tries polling and falls back to
+    inotify" for "attempt inotify with a fallback to polling"). Both sentences must order their steps with a
+    step word; an answer sentence with "before" / "after" / "once" may order its clauses either way."""
+    for sent, low in a.sent_low.items():
+        if _REORDERING & set(low.split()):
+            continue
+        mine = _steps(a, sent)
+        if not mine or len(mine) < 2:
+            continue
+        cands = [
+            (len(a.sent_terms[sent] & p.sent_terms[ps]), p, ps)
+            for p in passages
+            for ps in p.sent_terms
+            if not _REORDERING & set(p.sent_low[ps].split())
+        ]
+        cands = [c for c in cands if c[0] >= 3]
+        if not cands:
+            continue
+        _, p, ps = max(cands, key=lambda c: c[0])
+        theirs = _steps(p, ps)
+        if not theirs or len(theirs) < 2:
+            continue
+        order: list[int] = []
+        for st in mine:
+            ovs = sorted(((len(st & pt), k) for k, pt in enumerate(theirs)), reverse=True)
+            unique = ovs[0][0] >= 1 and (len(ovs) == 1 or ovs[1][0] < ovs[0][0])
+            if unique and (not order or order[-1] != ovs[0][1]):
+                order.append(ovs[0][1])
+        if any(x > y for x, y in pairwise(order)):
+            detail = "the answer puts the steps in the opposite order of the passage sentence it restates"
+            return [ClaimIssue("condition", detail, sent)]
+    return []
 
 
 CHECKS = ("numbers", "names", "negation", "conditions")
