@@ -444,8 +444,10 @@ def tokenize(text: str) -> list[Tok]:
                     elif low.startswith("non-") and len(low) > 6 and low not in _NEG_LEXICON:
                         t.neg_op = 2
                         t.terms = (_stem(low[4:]),)
-                    elif low == "except":
-                        t.neg_op = 1  # "except Redis": not including Redis
+                    elif low == "except" and not (
+                        ci + 1 < len(chunks) and chunks[ci + 1].lower() in ("in", "on", "during", "when", "if", "for")
+                    ):
+                        t.neg_op = 1  # "except Redis": not including Redis ("except in debug mode" is a condition)
                         t.terms = ("includ",)
                     elif low in _NEG_VERBS:
                         t.neg_op = 1
@@ -1231,6 +1233,8 @@ def check_names(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
                     continue
                 if not (_is_name(x) or x.kind == "code"):
                     continue
+                if t.kind == x.kind == "code" and any(q is p and y.sent == x.sent for q, y in hits):
+                    continue  # "randint(0, max_requests_jitter)": a passage sentence with both fits both
                 score, clause_ov = _fit(a, t, p, x, exclude | frozenset(x.terms))
                 if clause_ov >= 2 and score >= own + _SWAP_MARGIN:
                     issues.append(ClaimIssue("name", f"“{t.raw}”: in that context the passages say “{x.raw}”", t.sent))
