@@ -108,9 +108,13 @@ def section(r: dict) -> list[str]:
 # the retune as it was (no answerability refit) and as it is, both from the seed on the same labels.
 
 UNSEEN_SETS = ("flask", "typer")
-# (label, answerability refit, weights refit): the retune before the weights refit (G.1's shift only) and with it.
-# The retune with no refit at all (before G.1) left the seed active in both runs of 2026-12-05 08:47 / 08:59.
-VARIANTS = (("retune, G.1 shift", True, False), ("retune, G.1 shift + weights", True, True))
+# (label, answerability refit, weights refit, neighbours refit): the retune as it was before the labelled neighbours
+# (G.1's shift and the weights refit) and with them. The retune with no refit at all (before G.1) and with G.1's
+# shift only left the seed active in every run of 2026-12-05 (08:47, 08:59, 14:16, 14:22, 14:29).
+VARIANTS = (
+    ("retune, shift + weights", True, True, False),
+    ("retune, shift + weights + neighbours", True, True, True),
+)
 
 
 def _test_rates(pipeline, version, questions: list[dict], chunks: dict[int, dict]) -> dict:
@@ -200,10 +204,11 @@ def run_unseen(sets: tuple[str, ...] = UNSEEN_SETS, *, team: str = "dev", reuse:
         seed = pv.active_version(conn)
     out: dict = {"url": url, "scenario": scenario, "scenario_s": scenario_s, "sets": sets, "rows": {}, "team": team}
     out["rows"]["seed"] = {n: _test_rates(pipeline, seed, qs, chunks) for n, qs in tests.items()}
-    for label, refit_on, weights_on in VARIANTS:
+    for label, refit_on, weights_on, neighbours_on in VARIANTS:
         options = options_from(settings)
         options.refit_answerability = refit_on
         options.refit_weights = weights_on
+        options.refit_neighbours = neighbours_on
         t0 = time.perf_counter()
         result = run_retune(pipeline, actor="bench", options=options)
         seconds = time.perf_counter() - t0
@@ -221,23 +226,31 @@ def run_unseen(sets: tuple[str, ...] = UNSEEN_SETS, *, team: str = "dev", reuse:
             "shift": dict(after.params.answerability_shift),
             "changed": {k: v for k, v in after.params.model_dump().items() if v != seed.params.model_dump()[k]},
         }
-        # Diagnostic, not a product decision: the test figures the 'weights' candidate would give had it been made
-        # active, whether or not the held-out gate let it through.
-        cand = next((c for c in result.report.get("candidates", []) if c["name"] == "weights"), None)
-        if cand and after.id == seed.id:
-            update = {k: v["to"] for k, v in cand["params_changed"].items()}
-            ungated = seed.model_copy(update={"params": seed.params.model_copy(update=update)})
-            out["rows"][f"{label}: 'weights' candidate, ungated"] = {
-                n: _test_rates(pipeline, ungated, qs, chunks) for n, qs in tests.items()
-            }
+        # Diagnostic, not a product decision: the test figures the refit candidates would give had they been made
+        # active, whether or not the held-out gate let them through.
+        for name in ("weights", "neighbours"):
+            cand = next((c for c in result.report.get("candidates", []) if c["name"] == name), None)
+            if cand and after.id == seed.id:
+                update = {k: v["to"] for k, v in cand["params_changed"].items()}
+                ungated = seed.model_copy(update={"params": seed.params.model_copy(update=update)})
+                out["rows"][f"{label}: '{name}' candidate, ungated"] = {
+                    n: _test_rates(pipeline, ungated, qs, chunks) for n, qs in tests.items()
+                }
     db.close_pools()
     return out
+
+
+def _num(v, spec: str = ".3f") -> str:
+    return "–" if v is None else format(v, spec)
 
 
 def _change(name: str, before, after) -> str:
     """One changed parameter, short: the weight offsets (11 numbers per collection) are named by collection."""
     if name == "answerability_offsets":
         return f"answerability_offsets for {', '.join(sorted(after)) or 'no collection'}"
+    if name == "answerability_neighbours":
+        pulls = "; ".join(f"{c}: strength {v['strength']:g}, radius {v['radius']:g}" for c, v in sorted(after.items()))
+        return f"answerability_neighbours {{{pulls}}}"
     return f"{name} {before}→{after}" if before is not None else f"{name} {after}"
 
 
@@ -256,9 +269,9 @@ def unseen_section(u: dict) -> list[str]:
         f"A scripted team asks {asked} of {' and '.join(u['sets'])} (each set one collection, one "
         f"workspace) through the real pipeline and reacts as in the handbook scenario: {sc.asked} questions, {votes}; "
         f"{sc.corrections} approved corrections; labels {sc.by_split['train']} train / {sc.by_split['heldout']} "
-        f"held-out ({u['scenario_s']:.0f} s). Then one retune from the seed v1 — the retune with G.1's per-collection "
-        "shift only (as it was before the weights refit), and, from the seed again on the same labels, the retune "
-        "with the weights refit too — and "
+        f"held-out ({u['scenario_s']:.0f} s). Then one retune from the seed v1 — the retune as it was before the "
+        "labelled neighbours (G.1's per-collection shift and weights refit), and, from the seed again on the same "
+        "labels, the retune with the labelled-neighbours refit too — and "
         f"{measured} (never asked, never labelled; different questions, not paraphrases) under the version "
         "each left active. answered = share of answerable test questions answered; answer-hit = answered citing a "
         'gold section; "I don\'t know" = share of unanswerable (off-topic and near-miss) test questions refused; '
@@ -306,6 +319,24 @@ def unseen_section(u: dict) -> list[str]:
                         f"{f['status']} | {prior} | {fmt(f['cv_loss_global'])} → {fmt(f['cv_loss'])} | "
                         f"{fmt(f['cv_agreement_global'])} → {fmt(f['cv_agreement'])} | {fmt(f['agreement_before'])} "
                         f"→ {fmt(f['agreement_after'])} |"
+                    )
+        nbr = res.report.get("answerability_neighbours")
+        if nbr:
+            with_vectors = ", ".join(f"{c} {n}" for c, n in nbr.get("with_vectors", {}).items()) or "none"
+            lines += ["", f"Train labels with a stored question vector: {with_vectors}.", "",
+                      "| neighbours refit on | collection | train labels (answer / not) | status | radius | strength | "
+                      "bias | prior precision | LOO loss before → refit | LOO balanced agreement before → refit | "
+                      "labels with a neighbour | train agreement before → after |",
+                      "|---|---|---|---|---:|---:|---:|---:|---|---|---:|---|"]  # fmt: skip
+            for base in ("neighbours", "params+neighbours"):
+                for f in nbr.get(base, []):
+                    lines.append(
+                        f"| {base} | {f['collection']} | {f['labels']} ({f['should_answer']} / {f['should_not']}) | "
+                        f"{f['status']} | {_num(f['radius'], 'g')} | {_num(f['strength'])} | "
+                        f"{_num(f['bias'], '+.3f')} | "
+                        f"{_num(f['prior'], 'g')} | {fmt(f['cv_loss_before'])} → {fmt(f['cv_loss'])} | "
+                        f"{fmt(f['cv_agreement_before'])} → {fmt(f['cv_agreement'])} | {f['with_neighbours']} | "
+                        f"{fmt(f['agreement_before'])} → {fmt(f['agreement_after'])} |"
                     )
         lines += ["", "| held-out (n = {}) | ".format(res.report.get("baseline", {}).get("n", 0)) + " | ".join(METRICS)
                   + " |", "|---|" + "---:|" * len(METRICS)]  # fmt: skip

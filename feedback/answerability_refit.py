@@ -328,3 +328,268 @@ def refit_offsets(
         after = _agreement_at(pts, delta, 0.0)
         fits.append(WeightsFit(collection, len(pts.y), pos, neg, "fitted", prior, *cv, delta, before, after))
     return offsets, shifts, fits
+
+
+# ---------------------------------------------------------------------------------------------- labelled neighbours
+# The shift and the weights read E's ten signals, which cannot tell a refused answerable question from a near-miss
+# when both look alike to retrieval. The team's labels carry other evidence: the questions themselves. A new
+# question close (cosine of the embeddings of the REDACTED questions, `question_vectors`, migration 0021) to train
+# questions the team labelled "the documents don't answer this" (👍 on an "I don't know", 👎 wrong / didn't answer
+# on an answer) gets its logit lowered, one close to questions confirmed answered (👍 on an answer, an approved
+# correction, 👎 on an "I don't know") raised:
+#
+#     evidence = Σ w_i·(2·y_i − 1) / max(1, Σ w_i),   w_i = (cos_i − radius) / (1 − radius) for cos_i ≥ radius
+#
+# in [-1, 1] (0 with no neighbour within the radius), and the logit becomes z + b + strength·evidence. Per collection,
+# (b, strength) are the MAP fit of the balanced log-likelihood of the TRAIN labels, each label's evidence read from
+# the other train labels only (never its own question), with the prior's precision chosen by leave-one-out and the
+# radius from NEIGHBOUR_RADII by the same leave-one-out loss. A collection is moved only when that cross-validated
+# loss beats the version's own logit, its cross-validated decisions are no worse, and the strength is positive (the
+# neighbours lean the way their labels say). Neighbours are read only within one workspace (the retuned scope's
+# labels, `feedback.retune.labels_team`) and one collection, and only from the train split, so the held-out gate
+# judges a candidate on questions whose labels it never read.
+
+NEIGHBOUR_RADII = (0.2, 0.3, 0.4, 0.5, 0.6)
+NEIGHBOUR_MAX_STRENGTH = 8.0
+
+
+@dataclass(frozen=True)
+class NeighbourSet:
+    """The train-labelled questions of one workspace and collection: their keys, unit vectors and evidence."""
+
+    keys: tuple[str, ...]
+    vectors: np.ndarray  # n × d, unit rows (the embedder's)
+    ys: np.ndarray  # 1: should answer, 0: should say "I don't know"
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+EMPTY_NEIGHBOURS = NeighbourSet((), np.zeros((0, 0)), np.zeros(0))
+
+
+def neighbour_evidence(sims: np.ndarray, ys: np.ndarray, radius: float) -> float:
+    """The labels of the neighbours within `radius` (cosine), weighed by how far inside it they are: in [-1, 1]."""
+    if not len(sims):
+        return 0.0
+    inside = sims >= radius
+    if not inside.any():
+        return 0.0
+    w = (sims[inside] - radius) / max(1e-9, 1.0 - radius)
+    return float((w * (2.0 * ys[inside] - 1.0)).sum() / max(1.0, float(w.sum())))
+
+
+def neighbour_signal(
+    neighbours: NeighbourSet, vector: Sequence[float] | np.ndarray, radius: float, exclude_key: str | None = None
+) -> tuple[float, int]:
+    """(evidence, neighbours within the radius) for a question's vector; `exclude_key`: leave that question out."""
+    if not len(neighbours):
+        return 0.0, 0
+    v = np.asarray(vector, dtype=np.float64)
+    if neighbours.vectors.shape[1] != v.shape[0]:
+        return 0.0, 0  # another model's vectors are never compared
+    sims = neighbours.vectors @ v
+    ys = neighbours.ys
+    if exclude_key is not None:
+        keep = np.asarray([k != exclude_key for k in neighbours.keys])
+        sims, ys = sims[keep], ys[keep]
+    return neighbour_evidence(sims, ys, radius), int((sims >= radius).sum())
+
+
+def store_question_vector(
+    conn, interaction_id, team_id: str, collection: str | None, model: str, vector: Sequence[float]
+) -> None:
+    """Keep a recorded question's vector (of its redacted text, as the pipeline searched with it)."""
+    if not collection or not model:
+        return
+    conn.execute(
+        "INSERT INTO question_vectors (interaction_id, team_id, collection, embedding_model, embedding) "
+        "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (interaction_id) DO NOTHING",
+        (interaction_id, team_id or "", collection, model, np.asarray(vector, dtype=np.float32)),
+    )
+
+
+def question_vectors(conn, team: str | None, interaction_ids: Sequence[str]) -> dict[str, tuple[str, str, np.ndarray]]:
+    """interaction id → (collection, model, vector) for these interactions of one workspace (`team`; None: every
+    label of a single-workspace install, as `feedback.retune.labels_team` says)."""
+    if not interaction_ids:
+        return {}
+    rows = conn.execute(
+        "SELECT interaction_id, collection, embedding_model, embedding FROM question_vectors "
+        "WHERE interaction_id = ANY(%(ids)s::uuid[]) AND (%(team)s::text IS NULL OR team_id = %(team)s)",
+        {"ids": list(interaction_ids), "team": team},
+    ).fetchall()
+    return {str(r["interaction_id"]): (r["collection"], r["embedding_model"], _as_array(r["embedding"])) for r in rows}
+
+
+def _as_array(value) -> np.ndarray:
+    """A pgvector value as read (a `Vector` for an untyped column, or an array) as float64."""
+    to_numpy = getattr(value, "to_numpy", None)
+    return np.asarray(to_numpy() if to_numpy else value, dtype=np.float64)
+
+
+def neighbour_sets(
+    conn,
+    team: str | None,
+    train: Sequence[Example],
+    *,
+    model: str | None = None,
+) -> dict[str, NeighbourSet]:
+    """Per collection, the train examples with evidence about answering and a stored vector (of `model`, else of
+    the model most of them were embedded with)."""
+    from feedback.labels import question_key
+
+    usable = [(e, y) for e in train if e.split == "train" and (y := evidence(e)) is not None]
+    vectors = question_vectors(conn, team, [e.interaction_id for e, _ in usable])
+    if model is None:
+        models = [m for _, m, _ in vectors.values()]
+        model = max(set(models), key=models.count) if models else None
+    by_collection: dict[str, list[tuple[str, np.ndarray, int]]] = {}
+    for e, y in usable:
+        found = vectors.get(e.interaction_id)
+        if found is None or found[1] != model:
+            continue
+        by_collection.setdefault(found[0], []).append((question_key(e.question), found[2], y))
+    return {
+        c: NeighbourSet(
+            tuple(k for k, _, _ in rows), np.vstack([v for _, v, _ in rows]), np.asarray([y for _, _, y in rows], float)
+        )
+        for c, rows in by_collection.items()
+    }
+
+
+def labelled_neighbours(
+    conn, team: str | None, collection: str, model: str, *, votes_need_approval: bool = False
+) -> NeighbourSet:
+    """What the pipeline reads at answer time: the workspace's train-labelled questions of one collection."""
+    from feedback.examples import load_examples
+
+    examples = load_examples(conn, votes_need_approval=votes_need_approval, team=team)
+    train = [e for e in examples if e.split == "train"]
+    return neighbour_sets(conn, team, train, model=model).get(collection, EMPTY_NEIGHBOURS)
+
+
+@dataclass(frozen=True)
+class NeighboursFit:
+    collection: str
+    labels: int  # usable train labels with a stored vector
+    should_answer: int
+    should_not: int
+    status: str  # fitted | too_few_labels | no_gain | wrong_sign
+    radius: float | None
+    strength: float | None
+    bias: float | None  # added to the collection's shift
+    prior: float | None
+    cv_loss_before: float | None  # leave-one-out balanced log-loss of the version's own logit
+    cv_loss: float | None
+    cv_agreement_before: float | None
+    cv_agreement: float | None
+    with_neighbours: int  # labels with at least one labelled neighbour within the chosen radius
+    agreement_before: float | None
+    agreement_after: float | None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def current_logit(
+    probability: float,
+    features: Sequence[float] | None,
+    collection: str,
+    shifts: Mapping[str, float],
+    offsets: Mapping[str, Sequence[float]],
+) -> float:
+    """The logit the gate compares under a version: label-free, plus its shift and weight offsets (as gate.py)."""
+    z = _logit(probability) + float(shifts.get(collection, 0.0))
+    offs = offsets.get(collection)
+    if offs and features and len(offs) == len(features) + 1:
+        z += float(sum(o * f for o, f in zip(offs, features, strict=False)) + offs[-1])
+    return z
+
+
+def refit_neighbours(
+    train: Sequence[Example],
+    outcomes: Sequence[Outcome],
+    sets: Mapping[str, NeighbourSet],
+    *,
+    threshold: float,
+    current_shifts: Mapping[str, float],
+    current_offsets: Mapping[str, Sequence[float]],
+    current_neighbours: Mapping[str, Mapping[str, float]],
+    min_labels: int = MIN_LABELS,
+    min_per_class: int = MIN_PER_CLASS,
+    grid: Sequence[float] = PRIOR_GRID,
+    radii: Sequence[float] = NEIGHBOUR_RADII,
+) -> tuple[dict[str, float], dict[str, dict[str, float]], list[NeighboursFit]]:
+    """Per collection, the neighbours' (radius, strength) and the shift that goes with them, from TRAIN examples,
+    their outcomes under the version refitted and the train-labelled neighbour sets; and what happened to each."""
+    from feedback.labels import question_key
+
+    rows: dict[str, list[tuple[float, str, int]]] = {}
+    for example, outcome in zip(train, outcomes, strict=True):
+        if example.split != "train":
+            raise ValueError("the answerability refit reads the train split only")
+        label = evidence(example)
+        c = outcome.collection
+        if label is None or outcome.answerability is None or not c or c not in sets:
+            continue
+        key = question_key(example.question)
+        if key not in sets[c].keys:
+            continue  # no stored vector for this question: its evidence cannot be read
+        logit = current_logit(outcome.answerability, outcome.features, c, current_shifts, current_offsets)
+        rows.setdefault(c, []).append((logit, key, label))
+    shifts = dict(current_shifts)
+    neighbours = {c: dict(v) for c, v in current_neighbours.items()}
+    fits: list[NeighboursFit] = []
+    offset = _logit(threshold)
+    for c in sorted(rows):
+        nset = sets[c]
+        z = np.asarray([r[0] for r in rows[c]]) - offset
+        y = np.asarray([r[2] for r in rows[c]], dtype=np.float64)
+        pos, neg = int(y.sum()), int(len(y) - y.sum())
+        w = np.where(y == 1, 0.5 * len(y) / max(1, pos), 0.5 * len(y) / max(1, neg))
+        before = round(float(((z >= 0) == (y == 1)).mean()), 4)
+        if len(y) < min_labels or min(pos, neg) < min_per_class:
+            fits.append(NeighboursFit(c, len(y), pos, neg, "too_few_labels", None, None, None, None, None, None, None,
+                                      None, 0, before, before))  # fmt: skip
+            continue
+        index = {k: i for i, k in enumerate(nset.keys)}
+        sims = nset.vectors @ nset.vectors.T
+        base = _Points(np.ones((len(y), 1)), z, y, w)
+        loss0, agree0 = _balanced_loss(base, z), _balanced_agreement(base, z)
+        best: tuple[float, float, float, float, _Points] | None = None  # loss, radius, prior, agreement, points
+        for radius in radii:
+            ev = []
+            for _, key, _ in rows[c]:
+                i = index[key]
+                keep = np.asarray([k != key for k in nset.keys])
+                ev.append(neighbour_evidence(sims[i][keep], nset.ys[keep], radius))
+            pts = _Points(np.column_stack([np.asarray(ev), np.ones(len(y))]), z, y, w)
+            prior, loss, agree = choose_prior(pts, grid)
+            if best is None or loss < best[0] - 1e-9:
+                best = (loss, radius, prior, agree, pts)
+        assert best is not None
+        loss, radius, prior, agree, pts = best
+        strength, bias = (float(v) for v in fit_offsets(pts, prior))
+        strength = min(strength, NEIGHBOUR_MAX_STRENGTH)
+        reach = int((pts.x[:, 0] != 0).sum())
+        cv = (round(loss0, 4), round(loss, 4), round(agree0, 4), round(agree, 4))
+        logits = pts.z + strength * pts.x[:, 0] + bias
+        after = round(float(((logits >= 0) == (y == 1)).mean()), 4)
+        status = (
+            "no_gain"
+            if loss > loss0 - MIN_CV_GAIN or agree < agree0 - 1e-9
+            else "wrong_sign"
+            if strength <= 0
+            else "fitted"
+        )
+        fits.append(NeighboursFit(c, len(y), pos, neg, status, radius, round(strength, 4), round(bias, 4), prior, *cv,
+                                  reach, before, after if status == "fitted" else before))  # fmt: skip
+        if status == "fitted":
+            neighbours[c] = {"strength": round(strength, 4), "radius": radius}
+            new_shift = round(float(current_shifts.get(c, 0.0)) + bias, 4)
+            if new_shift:
+                shifts[c] = new_shift
+            else:
+                shifts.pop(c, None)
+    return shifts, neighbours, fits

@@ -100,6 +100,10 @@ class RetuneOptions:
     # …and per-collection offsets to the answerability layer's weights (MAP around the global layer, prior strength
     # by cross-validation on train labels), candidates 'weights' and 'params+weights'; needs refit_answerability.
     refit_weights: bool = True
+    # …and the pull of labelled neighbours (a question close to train questions the team labelled gets its
+    # answerability moved the way those labels lean; strength, radius and the shift with them fitted per collection
+    # on train labels), candidates 'neighbours' and 'params+neighbours'; needs refit_answerability.
+    refit_neighbours: bool = True
     # With a model: rewrites of the active instructions proposed from the train split's failures
     # (feedback/instruction_candidates.py), judged through the same held-out gate. None offline: skipped, and said so.
     propose_instructions: ProposeFn | None = None
@@ -238,6 +242,28 @@ def _retune_locked(
                 report["answerability_weights"][name] = [f.as_dict() for f in wfits]
                 if offsets != params.answerability_offsets or kept_shifts != params.answerability_shift:
                     update = {"answerability_offsets": offsets, "answerability_shift": kept_shifts}
+                    refits.append((name, params.model_copy(update=update)))
+        if options.refit_neighbours:
+            with db.connection(url) as conn:
+                sets = refit.neighbour_sets(conn, team, train)
+            report["answerability_neighbours"] = {
+                "min_labels": options.calibration_min_labels,
+                "with_vectors": {c: len(n) for c, n in sorted(sets.items())},
+            }
+            for name, params in (("neighbours", active.params), ("params+neighbours", searched)):
+                nshifts, near, nfits = refit.refit_neighbours(
+                    train,
+                    evaluator.outcomes(with_changes(active, params=params), train),
+                    sets,
+                    threshold=params.answerability_threshold,
+                    current_shifts=params.answerability_shift,
+                    current_offsets=params.answerability_offsets,
+                    current_neighbours=params.answerability_neighbours,
+                    min_labels=options.calibration_min_labels,
+                )
+                report["answerability_neighbours"][name] = [f.as_dict() for f in nfits]
+                if near != params.answerability_neighbours or nshifts != params.answerability_shift:
+                    update = {"answerability_neighbours": near, "answerability_shift": nshifts}
                     refits.append((name, params.model_copy(update=update)))
     rewrites = propose_candidates(
         active,

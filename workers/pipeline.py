@@ -7,20 +7,22 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, NotRequired, TypedDict
 
 from core import db
 from core.errors import InvalidQuestion
 from core.settings import Settings, get_settings
+from feedback import answerability_refit as refit
 from feedback.canary import serving_version
 from feedback.prompt_versions import AnsweringParams, PromptVersion
+from feedback.retune import labels_team
 from guardrails.dont_know import ClosestDoc, dont_know_message
 from guardrails.followup import ThreadContext, Turn
 from guardrails.grounding import CitationRef, GroundingVerdict, check_grounding, skipped
 from guardrails.pii import PiiGuard, PiiVerdict, Redaction, shared_guard
 from guardrails.text import question_problem, question_similarity, without_placeholders
-from workers.answerability.gate import AnswerabilityGate, Assessment
+from workers.answerability.gate import AnswerabilityGate, Assessment, confidence, shifted
 from workers.answerers.base import Answerer, Citation, Draft, GroundingJudge
 from workers.answerers.condense import Standalone, add_usage, default_condenser, standalone_question
 from workers.answerers.extractive import ExtractiveAnswerer
@@ -82,6 +84,9 @@ class Scores(TypedDict):
     answerability_collection: NotRequired[str | None]
     answerability_shift: NotRequired[float]
     answerability_features: NotRequired[list[float]]  # the normalised signals (what the retune's weights refit reads)
+    # The pull of the team's labelled neighbours (AnsweringParams.answerability_neighbours), when the version has
+    # one for the collection: evidence in [-1, 1], neighbours within the radius, and the logit added.
+    answerability_neighbours: NotRequired[dict[str, float]]
 
 
 @dataclass(frozen=True)
@@ -170,6 +175,9 @@ def _closest(passages: Sequence[Passage], n: int = 3) -> list[ClosestDoc]:
     return out
 
 
+_NEIGHBOURS_CACHE_S = 30.0
+
+
 def _below_gate(params: AnsweringParams, retrieval: Retrieval, assessment: Assessment) -> bool:
     if params.gate == "relevance":
         return retrieval.best_relevance < params.abstain_threshold
@@ -209,6 +217,8 @@ class Pipeline:
             self.settings.reranker, model=self.settings.reranker_model, api_key=self.settings.reranker_api_key
         )
         self.database_url = database_url
+        # (labels team, collection, model) → (loaded at, the train-labelled questions): re-read every 30 s
+        self._neighbours: dict[tuple, tuple[float, refit.NeighbourSet]] = {}
 
     def ask(
         self,
@@ -270,6 +280,9 @@ class Pipeline:
                     version.params.answerability_shift,
                     version.params.answerability_offsets,
                 )
+                nudge = self._neighbour_nudge(conn, version, assessment, vector)
+                if nudge is not None:
+                    assessment = nudge[0]
         tell(progress, Progress("retrieved", passages=len(retrieval.passages)))
         decision = self._answer(
             asked.question, query_text, vector, retrieval, assessment, version, timer, asked.turns, progress
@@ -291,6 +304,8 @@ class Pipeline:
             reason,
             question=asked.question,
         )
+        if nudge is not None:
+            result.scores["answerability_neighbours"] = nudge[1]
         if asked.usage:  # the condensing call's tokens count with the answer's (cost metrics, the record)
             result.scores["usage"] = add_usage(result.scores["usage"], asked.usage)
         # "total" is the time to the answer, the same figure stored and observed as a metric; the write
@@ -301,6 +316,10 @@ class Pipeline:
                 row = {**self._row(result, source, collections, result.timings_ms), "team_id": team_id}
                 row.update(thread_link(thread, redaction.text, asked.by))
                 record_interaction(conn, row)
+                if vector is not None:  # of the redacted question: what labelled neighbours are found by
+                    refit.store_question_vector(
+                        conn, row["id"], team_id, assessment.collection, self.embedder.name, vector
+                    )
             result.timings_ms = {**result.timings_ms, "record": timer.ms["record"]}
         log.info(
             "answered interaction=%s status=%s reason=%s ms=%s",
@@ -310,6 +329,40 @@ class Pipeline:
             result.timings_ms["total"],
         )
         return result
+
+    def _neighbour_nudge(
+        self, conn, version: PromptVersion, assessment: Assessment, vector
+    ) -> tuple[Assessment, dict[str, float]] | None:
+        """The assessment moved by the labelled neighbours of the question (feedback/answerability_refit.py), when
+        the version learned a pull for its collection: read from the train labels of the workspace whose labels the
+        version was fitted on, and of that collection only."""
+        pull = version.params.answerability_neighbours.get(assessment.collection or "")
+        if not pull or vector is None or not assessment.features:
+            return None
+        team = version.team_id if version.team_id else labels_team(conn, "")
+        key = (team, assessment.collection, self.embedder.name)
+        now = time.monotonic()
+        cached = self._neighbours.get(key)
+        if cached is None or now - cached[0] > _NEIGHBOURS_CACHE_S:
+            found = refit.labelled_neighbours(
+                conn,
+                team,
+                assessment.collection or "",
+                self.embedder.name,
+                votes_need_approval=self.settings.feedback_votes_need_approval,
+            )
+            cached = (now, found)
+            self._neighbours[key] = cached
+        evidence, near = refit.neighbour_signal(cached[1], vector, float(pull.get("radius", 1.0)))
+        logit = float(pull.get("strength", 0.0)) * evidence
+        p = shifted(assessment.probability, logit)
+        moved = replace(
+            assessment,
+            probability=round(p, 4),
+            confidence=confidence(p, version.params.answerability_threshold),
+            shift=round(assessment.shift + logit, 6),
+        )
+        return moved, {"evidence": round(evidence, 4), "near": near, "logit": round(logit, 4)}
 
     def _assemble(
         self,
