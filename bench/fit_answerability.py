@@ -5,7 +5,11 @@ signals are normalised by its collection's calibration; one logistic layer is fi
 (answerable = 1; off-topic and near-miss = 0) and written to `workers/answerability/global_model.json`.
 The test splits are never read here: `bench/quality_bench.py` reports on them.
 
-    python bench/fit_answerability.py [--sets ...]     (reuses the quality bench's database)
+`--leave-one-out` writes nothing: for each set, the layer is fitted on the other sets' dev splits and applied to
+its dev split, with and without each collection's label-free decision offset (workers.answerability.model) —
+answered rate on answerable, "I don't know" on off-topic and near-miss at the gate's 0.5.
+
+    python bench/fit_answerability.py [--sets ...] [--leave-one-out]    (reuses the quality bench's database)
 """
 
 from __future__ import annotations
@@ -27,12 +31,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", nargs="*", default=None)
     parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--leave-one-out", action="store_true", help="report, per set left out; write nothing")
     args = parser.parse_args()
 
     from core import db, migrate
     from core.embedded_pg import embedded_url, start_embedded
     from feedback.prompt_versions import active_version
-    from workers.answerability.calibration import calibrate
+    from workers.answerability.calibration import calibrate, fit_normaliser, pools
     from workers.answerability.model import GLOBAL_MODEL, fit
     from workers.answerability.signals import Signals, read_signals
     from workers.embeddings import CachingEmbedder, LocalEmbedder
@@ -48,6 +53,10 @@ def main() -> None:
     quality_bench.build(url, sets, make_settings(url), embedder)
     pos: list[list[float]] = []
     neg: list[list[float]] = []
+    if args.leave_one_out:
+        with db.connect(url) as conn:
+            leave_one_out(conn, sets, embedder, args.l2, pools, fit_normaliser, fit, read_signals, retrieve, keyword)
+        return
     with db.connect(url) as conn:
         params = active_version(conn).params
         normalisers = {}
@@ -75,6 +84,51 @@ def main() -> None:
     )
     GLOBAL_MODEL.write_text(json.dumps(model.to_json(), indent=2) + "\n")
     print(json.dumps(dict(zip(Signals.names(), model.weights, strict=True)), indent=2), model.bias, model.info)
+
+
+def leave_one_out(conn, sets, embedder, l2, pools, fit_normaliser, fit, read_signals, retrieve, keyword) -> None:
+    from feedback.prompt_versions import active_version
+    from workers.answerability.model import Normaliser
+
+    params = active_version(conn).params
+    pooled = {}
+    for es in sets:
+        for c in es.collections:
+            pooled[c] = pools(conn, c, embedder)
+            conn.rollback()
+    dev = {}  # set -> [(collection, kind, signals)]
+    for es in sets:
+        dev[es.name] = []
+        for q in es.split("dev"):
+            vec = embedder.embed([q["question"]])[0]
+            r = retrieve(conn, q["question"], [q["collection"]], params, vec)
+            s = read_signals(q["question"], keyword.term_stats(conn, q["question"], [q["collection"]]), r)
+            conn.rollback()
+            owner = r.passages[0].collection if r.passages else q["collection"]
+            dev[es.name].append((owner, q["kind"], s))
+    print("| left out | decision | answered (answerable) | IDK off-topic | IDK near-miss | offsets |")
+    print("|---|---|---:|---:|---:|---|")
+    for held in dev:
+        # the layer from the other sets (each normalised by its own collection's calibration, as shipped)
+        scale = {c: Normaliser.fit(p.positives, p.negatives) for c, p in pooled.items()}
+        train = [(scale[c].apply(s), k) for name, rows in dev.items() if name != held for c, k, s in rows]
+        layer = fit([f for f, k in train if k == "answerable"], [f for f, k in train if k != "answerable"], l2=l2)
+        norms = {c: fit_normaliser(p, layer) for c, p in pooled.items()}
+        for label, use in (("global", False), ("+ offset", True)):
+            rate = {}
+            for kind in ("answerable", "off_topic", "near_miss"):
+                ps = [
+                    layer.probability(norms[c].apply(s), norms[c].offset if use else 0.0)
+                    for c, k, s in dev[held]
+                    if k == kind
+                ]
+                passed = sum(p >= 0.5 for p in ps)
+                rate[kind] = (passed if kind == "answerable" else len(ps) - passed) / max(1, len(ps))
+            offs = {c: round(norms[c].offset, 2) for c in {c for c, _, _ in dev[held]}} if use else {}
+            print(
+                f"| {held} | {label} | {rate['answerable']:.3f} | {rate['off_topic']:.3f} | "
+                f"{rate['near_miss']:.3f} | {offs or ''} |"
+            )
 
 
 if __name__ == "__main__":

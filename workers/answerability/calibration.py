@@ -5,8 +5,9 @@ content words, thinned out and re-asked), which the collection answers by constr
 pool of questions about other things (`offtopic_questions.jsonl`; a question is skipped for a collection whose
 vocabulary contains its subject, e.g. a Redis question for a collection about Redis), and near-misses made
 from positives by swapping their rarest word for one the collection has never seen. Each goes through the
-same retrieval a real question does; where each signal of the two pools lies is stored (a `Normaliser`).
-Nothing here reads a label.
+same retrieval a real question does; where each signal of the two pools lies is stored (a `Normaliser`), with
+the collection's decision offset: how far its off-topic pool sits below the global logistic layer's decision point
+(`model.decision_offset`). Nothing here reads a label.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from psycopg.types.json import Jsonb
 from core.db import Conn
 from feedback.prompt_versions import AnsweringParams, active_version
 from guardrails.text import STOPWORDS
-from workers.answerability.model import Normaliser
+from workers.answerability.model import AnswerabilityModel, Normaliser, decision_offset, global_model
 from workers.answerability.signals import Signals, read_signals
 from workers.embeddings import Embedder
 from workers.search import keyword
@@ -137,9 +138,25 @@ def signals_for(
     return out
 
 
-def calibrate(conn: Conn, collection: str, embedder: Embedder, *, seed: int = 7, rollback: bool = True) -> Normaliser:
-    """Calibrate and store the collection's normaliser; returns it. `rollback=False` inside a caller's
-    transaction (retrieval's SET LOCALs then simply stay until it ends)."""
+@dataclass
+class Pools:
+    """The label-free questions of one collection, each kind's signals read through the same retrieval a real
+    question goes through."""
+
+    positives: list[Signals]  # pseudo-questions from its own sections
+    offtopic: list[Signals]  # the shipped pool of questions about other things
+    near: list[Signals]  # pseudo-questions with their rarest word swapped for one the collection never saw
+    salad: list[Signals]  # its own words from different chunks
+    chunks_sampled: int = 0
+
+    @property
+    def negatives(self) -> list[Signals]:
+        return self.offtopic + self.near + self.salad
+
+
+def pools(conn: Conn, collection: str, embedder: Embedder, *, seed: int = 7) -> Pools:
+    """Build and read the collection's calibration pools (retrieval SETs LOCAL search settings: the caller rolls
+    back or ends its transaction)."""
     rng = random.Random(f"{seed}:{collection}")
     rows = conn.execute(
         """
@@ -158,15 +175,53 @@ def calibrate(conn: Conn, collection: str, embedder: Embedder, *, seed: int = 7,
     strangers = _strangers(conn, collection)
     near = [q for q in (_near_miss(p, conn, collection, strangers, rng) for p in positives[1::3]) if q]
     salad = _word_salad(rows, rng, n=len(positives) // 3)
-    negatives = negatives_for(conn, collection, rng) + near + salad
+    offtopic = negatives_for(conn, collection, rng)
     params = active_version(conn).params
     pos_signals = signals_for(conn, positives, collection, embedder, params)
-    neg_signals = signals_for(conn, negatives, collection, embedder, params)
+    neg_signals = signals_for(conn, offtopic + near + salad, collection, embedder, params)
+    n_off, n_near = len(offtopic), len(near)
+    return Pools(
+        pos_signals,
+        neg_signals[:n_off],
+        neg_signals[n_off : n_off + n_near],
+        neg_signals[n_off + n_near :],
+        len(rows),
+    )
+
+
+def fit_normaliser(pool: Pools, layer: AnswerabilityModel) -> Normaliser:
+    """The collection's normaliser and its decision offset for `layer`, from its pools."""
+    model = Normaliser.fit(pool.positives, pool.negatives)
+    model.offset = round(decision_offset(layer, [model.apply(s) for s in pool.offtopic]), 6)
+    model.model = layer.fingerprint()
+    return model
+
+
+def calibrate(
+    conn: Conn,
+    collection: str,
+    embedder: Embedder,
+    *,
+    seed: int = 7,
+    rollback: bool = True,
+    layer: AnswerabilityModel | None = None,
+) -> Normaliser:
+    """Calibrate and store the collection's normaliser (its decision offset for `layer`, the shipped global
+    layer by default); returns it. `rollback=False` inside a caller's transaction (retrieval's SET LOCALs then
+    simply stay until it ends)."""
+    pool = pools(conn, collection, embedder, seed=seed)
     if rollback:
         conn.rollback()  # retrieval SETs LOCAL search settings; nothing else was written
-    model = Normaliser.fit(pos_signals, neg_signals)
+    model = fit_normaliser(pool, layer or global_model())
     model.info.update(
-        {"near_misses": len(near), "word_salad": len(salad), "chunks_sampled": len(rows), "embedder": embedder.name}
+        {
+            "near_misses": len(pool.near),
+            "word_salad": len(pool.salad),
+            "offtopic": len(pool.offtopic),
+            "decision_offset": model.offset,
+            "chunks_sampled": pool.chunks_sampled,
+            "embedder": embedder.name,
+        }
     )
     row = conn.execute("SELECT chunks FROM collection_stats WHERE collection = %s", (collection,)).fetchone()
     chunks = row["chunks"] if row else 0

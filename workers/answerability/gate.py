@@ -39,7 +39,7 @@ class Assessment:
     signals: Signals
     collection: str | None  # whose calibration was used
     # The probability before the collection's label-learned shift (equal to `probability` without one): what the
-    # retune refits from, so refits never compound.
+    # retune refits from, so refits never compound. It includes the collection's label-free decision offset.
     label_free: float = 0.0
     # The logit added by what the active version learned from labels for this collection: its shift, plus its
     # weight offsets applied to `features` (0 without either).
@@ -88,9 +88,12 @@ class AnswerabilityGate:
         row = conn.execute("SELECT chunks FROM collection_stats WHERE collection = %s", (collection,)).fetchone()
         size = row["chunks"] if row else 0
         normaliser = stored.normaliser if stored else None
-        if size and (stored is None or abs(size - stored.chunks) > _DRIFT * max(stored.chunks, 1)):
+        stale = stored is None or abs(size - stored.chunks) > _DRIFT * max(stored.chunks, 1)
+        # …or its decision offset was computed for another logistic layer (a refitted global_model.json)
+        stale = stale or (normaliser is not None and normaliser.model != self.model.fingerprint())
+        if size and stale:
             with conn.transaction():  # a savepoint: the caller's transaction goes on
-                normaliser = calibrate(conn, collection, self.embedder, rollback=False)
+                normaliser = calibrate(conn, collection, self.embedder, rollback=False, layer=self.model)
         with self._lock:
             self._cache[collection] = (now, normaliser)
         return normaliser
@@ -113,7 +116,8 @@ class AnswerabilityGate:
         owner = retrieval.passages[0].collection if retrieval.passages else (collections[0] if collections else None)
         normaliser = self.normaliser_for(conn, owner) if owner else None
         features = normaliser.apply(signals) if normaliser is not None else []
-        label_free = self.model.probability(features) if normaliser is not None else 0.0
+        # label-free: the global layer, with the collection's own decision offset (from its off-topic pool)
+        label_free = self.model.probability(features, normaliser.offset) if normaliser is not None else 0.0
         shift = 0.0
         if normaliser is not None:
             shift = float((shifts or {}).get(owner or "", 0.0))

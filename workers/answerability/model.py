@@ -9,10 +9,18 @@ fitting on two evaluation sets' dev splits and applying to the third: README, "A
 `AnswerabilityModel` is the logistic layer over normalised signals, shipped fitted on the dev splits of the
 evaluation sets (`bench/fit_answerability.py` writes `global_model.json`); labels refine it per collection in the
 retune.
+
+`decision_offset` is the one per-collection part of the decision, also label-free: where the collection's own
+off-topic pool falls under the logistic layer. A collection whose off-topic questions all sit far below the global
+decision point (typer: they share no vocabulary with a CLI library's docs) has room to answer its harder real
+questions; the offset lowers its decision point until the pool's 95th percentile sits `OFFSET_MARGIN` logits below
+it, never raising it (the global layer is the strictest a collection gets) and by at most `MAX_OFFSET`. Chosen by
+leaving one evaluation set out on the dev splits (README, "Answer quality").
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,7 +32,12 @@ from workers.answerability.signals import Signals
 
 GLOBAL_MODEL = Path(__file__).with_name("global_model.json")
 # How a Normaliser scales signals; a stored calibration of another scale is recalibrated.
-SCALE = "negatives-sd"
+SCALE = "negatives-sd+offtopic-offset"
+# The decision offset: the off-topic pool's OFFSET_QUANTILE-th percentile logit is put OFFSET_MARGIN below the
+# layer's own decision point (logit 0), within [0, MAX_OFFSET].
+OFFSET_QUANTILE = 95.0
+OFFSET_MARGIN = 1.25
+MAX_OFFSET = 2.0
 
 
 def _sigmoid(z: np.ndarray | float) -> np.ndarray | float:
@@ -33,11 +46,14 @@ def _sigmoid(z: np.ndarray | float) -> np.ndarray | float:
 
 @dataclass
 class Normaliser:
-    """Per collection: each signal's negatives' mean and the negatives' spread (standard deviation)."""
+    """Per collection: each signal's negatives' mean and the negatives' spread (standard deviation), and the
+    label-free decision offset (a logit added to the logistic layer's) computed for the layer `model` names."""
 
     negative_mean: list[float]
     span: list[float]
     info: dict = field(default_factory=dict)
+    offset: float = 0.0
+    model: str = ""  # AnswerabilityModel.fingerprint() the offset was computed for
 
     def apply(self, signals: Signals) -> list[float]:
         x = np.asarray(signals.vector())
@@ -49,6 +65,8 @@ class Normaliser:
             "scale": SCALE,
             "negative_mean": self.negative_mean,
             "span": self.span,
+            "offset": self.offset,
+            "model": self.model,
             "info": self.info,
         }
 
@@ -58,7 +76,7 @@ class Normaliser:
             raise ValueError("calibrated on other signals")
         if data.get("scale") != SCALE:
             raise ValueError("calibrated on another scale")  # → recalibrated on first use
-        return cls(data["negative_mean"], data["span"], data.get("info", {}))
+        return cls(data["negative_mean"], data["span"], data.get("info", {}), float(data["offset"]), str(data["model"]))
 
     @classmethod
     def fit(cls, positives: list[Signals], negatives: list[Signals]) -> Normaliser:
@@ -82,8 +100,16 @@ class AnswerabilityModel:
     bias: float
     info: dict = field(default_factory=dict)  # how it was fitted
 
-    def probability(self, features: list[float]) -> float:
-        return float(_sigmoid(float(np.asarray(features) @ np.asarray(self.weights) + self.bias)))
+    def logit(self, features: list[float]) -> float:
+        return float(np.asarray(features) @ np.asarray(self.weights) + self.bias)
+
+    def probability(self, features: list[float], offset: float = 0.0) -> float:
+        return float(_sigmoid(self.logit(features) + offset))
+
+    def fingerprint(self) -> str:
+        """Names this layer: a calibration's decision offset was computed for one layer and is redone for another."""
+        blob = json.dumps([self.weights, self.bias], sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
 
     def to_json(self) -> dict:
         return {"features": Signals.names(), "weights": self.weights, "bias": self.bias, "info": self.info}
@@ -93,6 +119,15 @@ class AnswerabilityModel:
         if data.get("features") != Signals.names():
             raise ValueError("the model was fitted on other signals")
         return cls(data["weights"], data["bias"], data.get("info", {}))
+
+
+def decision_offset(model: AnswerabilityModel, offtopic_features: list[list[float]]) -> float:
+    """The collection's label-free decision offset (module docstring) from its off-topic pool's normalised
+    signals; 0 without a pool."""
+    if not offtopic_features:
+        return 0.0
+    z = np.asarray(offtopic_features, dtype=np.float64) @ np.asarray(model.weights) + model.bias
+    return float(np.clip(-OFFSET_MARGIN - np.percentile(z, OFFSET_QUANTILE), 0.0, MAX_OFFSET))
 
 
 @lru_cache(maxsize=1)
