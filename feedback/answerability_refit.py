@@ -344,10 +344,11 @@ def refit_offsets(
 # (b, strength) are the MAP fit of the balanced log-likelihood of the TRAIN labels, each label's evidence read from
 # the other train labels only (never its own question), with the prior's precision chosen by leave-one-out and the
 # radius from NEIGHBOUR_RADII by the same leave-one-out loss. A collection is moved only when that cross-validated
-# loss beats the version's own logit, its cross-validated decisions are no worse, and the strength is positive (the
-# neighbours lean the way their labels say). Neighbours are read only within one workspace (the retuned scope's
-# labels, `feedback.retune.labels_team`) and one collection, and only from the train split, so the held-out gate
-# judges a candidate on questions whose labels it never read.
+# loss beats the best fit without neighbours (the version's own logit, or a shift b alone: a gain a shift explains
+# is the 'calibration' candidate's, not this one's), its cross-validated decisions are no worse, and the strength is
+# positive (the neighbours lean the way their labels say). Neighbours are read only within one workspace (the
+# retuned scope's labels, `feedback.retune.labels_team`) and one collection, and only from the train split, so the
+# held-out gate judges a candidate on questions whose labels it never read.
 
 NEIGHBOUR_RADII = (0.2, 0.3, 0.4, 0.5, 0.6)
 NEIGHBOUR_MAX_STRENGTH = 8.0
@@ -480,7 +481,7 @@ class NeighboursFit:
     strength: float | None
     bias: float | None  # added to the collection's shift
     prior: float | None
-    cv_loss_before: float | None  # leave-one-out balanced log-loss of the version's own logit
+    cv_loss_before: float | None  # leave-one-out balanced log-loss without neighbours (own logit, or a shift alone)
     cv_loss: float | None
     cv_agreement_before: float | None
     cv_agreement: float | None
@@ -555,8 +556,13 @@ def refit_neighbours(
             continue
         index = {k: i for i, k in enumerate(nset.keys)}
         sims = nset.vectors @ nset.vectors.T
+        # Without neighbours: the version's own logit, or a refitted shift alone if that predicts the left-out labels
+        # better. The neighbours are credited only for what a shift cannot do (the 'calibration' candidate does that).
         base = _Points(np.ones((len(y), 1)), z, y, w)
         loss0, agree0 = _balanced_loss(base, z), _balanced_agreement(base, z)
+        _, shift_loss, shift_agree = choose_prior(base, grid)
+        if shift_loss < loss0:
+            loss0, agree0 = shift_loss, shift_agree
         best: tuple[float, float, float, float, _Points] | None = None  # loss, radius, prior, agreement, points
         for radius in radii:
             ev = []

@@ -170,3 +170,21 @@ def test_the_nudge_follows_the_labels_of_the_versions_workspace_only(monkeypatch
     assert nudge(fake, None, _version("TA", pull), _assessment(0.6, "other"), question) is None  # type: ignore[arg-type]
     assert nudge(fake, None, _version("TA", {}), _assessment(0.6), question) is None  # type: ignore[arg-type]
     assert asked == []
+
+
+def test_a_gain_a_shift_alone_explains_is_not_credited_to_the_neighbours():
+    # E ranks the questions right but every one sits below the gate: a shift fixes that. The neighbours (all close,
+    # all labelled answer) pull every question up alike, which is the same shift under another name.
+    rng = np.random.default_rng(11)
+    train, outcomes, items = [], [], []
+    for i in range(40):
+        y = int(i % 4 != 0)
+        train.append(ex(i, "answer" if y else "dont_know"))
+        p = (0.35 if y else 0.12) + float(rng.normal(0, 0.02))
+        outcomes.append(Outcome(status="dont_know", answer="", answerability=p, collection="c"))
+        items.append((f"question {i}", float(rng.normal(0, 3)), 1))  # all alike, all "answer": a constant pull
+    shifts, pulls, fits = refit.refit_neighbours(
+        train, outcomes, {"c": nset(items)}, threshold=0.5, current_shifts={}, current_offsets={},
+        current_neighbours={}, min_labels=20,
+    )  # fmt: skip
+    assert fits[0].status != "fitted" and pulls == {} and shifts == {}, fits[0]
