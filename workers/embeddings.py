@@ -9,7 +9,7 @@ import threading
 import warnings
 from collections import OrderedDict
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -85,36 +85,96 @@ class LocalEmbedder:
 
 
 class LocalInt8Embedder(LocalEmbedder):
-    """The same all-MiniLM-L6-v2 weights with every Linear layer dynamically quantized to int8 (weights int8 per
-    output channel, activations quantized per batch at run time): less arithmetic per token.
+    """The same all-MiniLM-L6-v2 weights with its Linear layers dynamically quantized to int8 (weights int8 per
+    output channel, activations quantized per batch at run time): less arithmetic per token. The layers in
+    `FP32_LAYERS` stay fp32: the ones whose quantization moved the embeddings most (`bench/int8_bench.py --choose`
+    on the dev splits only: bench/results/int8_layers.md; test split and speed: bench/results/int8.md).
 
     Its vectors are close to, not equal to, the fp32 model's, so it has its own name: the embedding cache and
     `documents.embedding_model` keep the two apart, and an ingest with the other model re-embeds a document (the
-    name is part of its skip check)."""
+    name is part of its skip check). The name also differs from the earlier all-layers int8 model's
+    (`ALL_INT8_NAME`): collections embedded by that one are re-embedded too, never mixed with these vectors."""
 
-    name = "local-int8:all-MiniLM-L6-v2"
+    ALL_INT8_NAME = "local-int8:all-MiniLM-L6-v2"
+    # The 5 of 36 layers carrying half of the summed single-layer error on the dev texts (all in the feed-forward
+    # blocks), most sensitive first: mean cosine error to fp32 0.0026 against 0.0060 with every layer int8.
+    FP32_LAYERS: tuple[str, ...] = ("L0.ffn_out", "L2.ffn_out", "L1.ffn_out", "L4.ffn_in", "L3.ffn_in")
+    name = "local-int8:all-MiniLM-L6-v2+fp32:L0.ffn_out,L1.ffn_out,L2.ffn_out,L3.ffn_in,L4.ffn_in"
 
-    def __init__(self, batch_size: int = 64) -> None:
+    def __init__(self, batch_size: int = 64, fp32_layers: tuple[str, ...] | None = None) -> None:
         super().__init__(batch_size)
-        import torch
-        from torch.ao.nn.quantized.dynamic import Linear as DynamicLinear
-        from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+        if fp32_layers is not None:  # a variant (the bench's layer choice); its own name
+            self.fp32_layers = tuple(fp32_layers)
+            self.name = int8_name(self.fp32_layers)
+        else:
+            self.fp32_layers = self.FP32_LAYERS
+        self._model = quantize_int8(self._model, self.fp32_layers)
 
-        with warnings.catch_warnings():  # torch.ao.quantization is deprecated in favour of torchao (not installed)
-            warnings.simplefilter("ignore", DeprecationWarning)
-            warnings.filterwarnings("ignore", message=".*quantize_per_tensor.*", category=UserWarning)
-            # Per-tensor weights cost too much: cosine to fp32 about 0.93–0.96 on the sample KB's chunks, against
-            # 0.99 per channel, at the same speed.
-            self._model = quantize_dynamic(
-                self._model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8
-            )
-        if _has_vnni():
-            # fbgemm quantizes activations to 7 bits (reduce_range) so that CPUs without VNNI cannot overflow
-            # their 16-bit intermediate sums; with VNNI all 8 bits are safe, and they are what keeps the cosine
-            # to fp32 at 0.99 (7 bits: 0.975 mean, 0.95 worst). Version 3 of the module calls the op without it.
-            for module in self._model.modules():
-                if isinstance(module, DynamicLinear):
-                    module.version = 3
+
+def int8_name(fp32_layers: tuple[str, ...]) -> str:
+    """The embedder name of an int8 MiniLM keeping `fp32_layers` in fp32 (the old name when none are kept)."""
+    if not fp32_layers:
+        return LocalInt8Embedder.ALL_INT8_NAME
+    return "local-int8:all-MiniLM-L6-v2+fp32:" + ",".join(sorted(short_layer(n) for n in fp32_layers))
+
+
+_SHORT = {
+    "attention.self.query": "q",
+    "attention.self.key": "k",
+    "attention.self.value": "v",
+    "attention.output.dense": "attn_out",
+    "intermediate.dense": "ffn_in",
+    "output.dense": "ffn_out",
+}
+
+
+def short_layer(name: str) -> str:
+    """'encoder.layer.5.output.dense' (any prefix) -> 'L5.ffn_out'; a short name is returned as it is."""
+    if name.startswith("L") and name[1:].partition(".")[2] in _SHORT.values():
+        return name
+    _, _, rest = name.partition("encoder.layer.")
+    index, _, kind = rest.partition(".")
+    if not index.isdigit() or kind not in _SHORT:
+        raise ValueError(f"not a MiniLM encoder Linear layer: {name}")
+    return f"L{index}.{_SHORT[kind]}"
+
+
+def encoder_linear_layers(model: Any) -> list[str]:
+    """The full names of the encoder's nn.Linear modules (36 in MiniLM-L6: six per layer), in order."""
+    import torch
+
+    return [n for n, m in model.named_modules() if isinstance(m, torch.nn.Linear) and "encoder.layer." in n]
+
+
+def quantize_int8(model: Any, fp32_layers: tuple[str, ...] = ()) -> Any:
+    """A copy of `model` with every nn.Linear dynamically quantized to int8 except those whose name ends with one
+    of `fp32_layers` (full names or 'L5.ffn_out' short names). Unknown names raise: a typo would silently
+    quantize the layer it meant to keep."""
+    import torch
+    from torch.ao.nn.quantized.dynamic import Linear as DynamicLinear
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    linears = [n for n, m in model.named_modules() if isinstance(m, torch.nn.Linear)]
+    short = {n: short_layer(n) for n in linears if "encoder.layer." in n}
+    keep = {n for n in linears for k in fp32_layers if n.endswith(k) or short.get(n) == k}
+    unknown = [k for k in fp32_layers if not any(n.endswith(k) or short.get(n) == k for n in linears)]
+    if unknown:
+        raise ValueError(f"no such Linear layer to keep in fp32: {unknown}")
+    spec = {n: per_channel_dynamic_qconfig for n in linears if n not in keep}
+    with warnings.catch_warnings():  # torch.ao.quantization is deprecated in favour of torchao (not installed)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.filterwarnings("ignore", message=".*quantize_per_tensor.*", category=UserWarning)
+        # Per-tensor weights cost too much: cosine to fp32 about 0.93–0.96 on the sample KB's chunks, against
+        # 0.99 per channel, at the same speed.
+        quantized = quantize_dynamic(model, spec, dtype=torch.qint8)  # a copy: `model` stays fp32
+    if _has_vnni():
+        # fbgemm quantizes activations to 7 bits (reduce_range) so that CPUs without VNNI cannot overflow
+        # their 16-bit intermediate sums; with VNNI all 8 bits are safe, and they are what keeps the cosine
+        # to fp32 at 0.99 (7 bits: 0.975 mean, 0.95 worst). Version 3 of the module calls the op without it.
+        for module in quantized.modules():
+            if isinstance(module, DynamicLinear):
+                module.version = 3
+    return quantized
 
 
 def _has_vnni() -> bool:
