@@ -19,7 +19,7 @@ PACKAGES = ("workers", "feedback", "bot", "cli")
 SCOPED_TABLES = (
     "documents|chunks|chunk_terms|chunk_sentences|verified_answers|document_feedback|collection_stats|"
     "collection_terms|collection_calibration|labels|interactions|prompt_versions|prompt_pointer|"
-    "prompt_activations|prompt_reviews|eval_reports"
+    "prompt_activations|prompt_reviews|eval_reports|question_vectors"
 )
 READS = re.compile(rf"\b(?:FROM|JOIN)\s+(?:{SCOPED_TABLES})\b", re.IGNORECASE)
 # What a statement may be scoped by: the workspace, collection names, or ids a scoped read handed out (a chunk
