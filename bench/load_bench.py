@@ -349,6 +349,7 @@ def probe_queries(b: Build, records: list[dict], qvecs: np.ndarray, params) -> N
             "k1": keyword.K1,
             "b": keyword.B,
             "exclude_chunks": [],
+            "rescore": max(keyword.RESCORE, n),  # as keyword.search passes it
         }
 
     def ts_rank(conn, rec, vec):
