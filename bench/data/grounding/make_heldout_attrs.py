@@ -11,16 +11,13 @@ the same fetch `bench/grounding_bench.py` uses).
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
+from heldout_cases import COND, NAME, NEG, NUM, SCOPE, UNIT, Group, P, S, write_cases
+
 OUT = Path(__file__).with_name("heldout_attrs.jsonl")
 SET = "attrs"
 
-P, S = "paraphrase", "summary"
-NUM, NAME, NEG, COND, SCOPE, UNIT = "number", "name", "negation", "condition", "scope", "unit"
 
 GROUPS1 = [
     (
@@ -2001,51 +1998,8 @@ GROUPS4 = [
 ]
 
 # (source "file#heading" [| more], [passages], [(kind, answer), ...])
-GROUPS: list[tuple[str, list[str], list[tuple[str, str]]]] = GROUPS1 + GROUPS2 + GROUPS3 + GROUPS4
-
-
-def section_texts() -> dict[str, list[str]]:
-    sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
-    import datasets
-
-    from workers.kb.parsing import decode, format_of, parse
-
-    root = datasets._fetch_sdist("grounding-attrs", "attrs==24.2.0", "docs")
-    out: dict[str, list[str]] = {}
-    for src in sorted({s for g in GROUPS for s in g[0].split(" | ")}):
-        path, head = src.split("#", 1)
-        p = root / path
-        doc = parse(decode(p.read_bytes(), p.name), format_of(p), p.stem)
-        out[src] = [" ".join(s.text.split()) for s in doc.sections if s.title == head]
-    return out
-
-
-def main() -> None:
-    texts = section_texts()
-    lines = []
-    for g, (source, passages, cases) in enumerate(GROUPS, 1):
-        for passage in passages:
-            norm = " ".join(passage.split())
-            if not any(norm in t for s in source.split(" | ") for t in texts[s]):
-                raise SystemExit(f"group {g}: passage not verbatim in {source}: {passage[:70]}…")
-        for n, (kind, answer) in enumerate(cases, 1):
-            lines.append(
-                json.dumps(
-                    {
-                        "id": f"at{g:03d}-{n}",
-                        "passage_source": " | ".join(f"{SET}:{s}" for s in source.split(" | ")),
-                        "passages": passages,
-                        "answer": answer,
-                        "supported": kind in (P, S),
-                        "kind": kind,
-                        "split": "test4",
-                    },
-                    ensure_ascii=False,
-                )
-            )
-    OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"{len(lines)} cases in {len(GROUPS)} groups -> {OUT}")
+GROUPS: list[Group] = GROUPS1 + GROUPS2 + GROUPS3 + GROUPS4
 
 
 if __name__ == "__main__":
-    main()
+    write_cases(GROUPS, set_name=SET, id_prefix="at", split="test4", out=OUT)
