@@ -37,12 +37,10 @@ def main() -> None:
     from core import db, migrate
     from core.embedded_pg import embedded_url, start_embedded
     from feedback.prompt_versions import active_version
-    from workers.answerability.calibration import calibrate, fit_normaliser, pools
+    from workers.answerability.calibration import calibrate
     from workers.answerability.model import GLOBAL_MODEL, fit
-    from workers.answerability.signals import Signals, read_signals
+    from workers.answerability.signals import Signals
     from workers.embeddings import CachingEmbedder, LocalEmbedder
-    from workers.retrieval import retrieve
-    from workers.search import keyword
 
     names = args.sets or datasets.available()
     sets = [datasets.load(n) for n in names]
@@ -51,27 +49,21 @@ def main() -> None:
     migrate.upgrade(url)
     embedder = CachingEmbedder(LocalEmbedder())
     quality_bench.build(url, sets, make_settings(url), embedder)
-    pos: list[list[float]] = []
-    neg: list[list[float]] = []
     if args.leave_one_out:
         with db.connect(url) as conn:
-            leave_one_out(conn, sets, embedder, args.l2, pools, fit_normaliser, fit, read_signals, retrieve, keyword)
+            leave_one_out(conn, sets, embedder, args.l2)
         return
+    pos: list[list[float]] = []
+    neg: list[list[float]] = []
     with db.connect(url) as conn:
-        params = active_version(conn).params
         normalisers = {}
         for es in sets:
             for c in es.collections:
                 normalisers[c] = calibrate(conn, c, embedder)
                 conn.commit()
-        for es in sets:
-            for q in es.split("dev"):
-                vec = embedder.embed([q["question"]])[0]
-                r = retrieve(conn, q["question"], [q["collection"]], params, vec)
-                s = read_signals(q["question"], keyword.term_stats(conn, q["question"], [q["collection"]]), r)
-                conn.rollback()
-                owner = r.passages[0].collection if r.passages else q["collection"]
-                (pos if q["kind"] == "answerable" else neg).append(normalisers[owner].apply(s))
+        for rows in dev_signals(conn, sets, embedder, active_version(conn).params).values():
+            for owner, kind, s in rows:
+                (pos if kind == "answerable" else neg).append(normalisers[owner].apply(s))
     model = fit(pos, neg, l2=args.l2)
     model.info.update(
         {
@@ -86,9 +78,30 @@ def main() -> None:
     print(json.dumps(dict(zip(Signals.names(), model.weights, strict=True)), indent=2), model.bias, model.info)
 
 
-def leave_one_out(conn, sets, embedder, l2, pools, fit_normaliser, fit, read_signals, retrieve, keyword) -> None:
+def dev_signals(conn, sets, embedder, params) -> dict:
+    """Per set, each dev question's (collection whose calibration applies, kind, signals), read from the same
+    retrieval the pipeline does."""
+    from workers.answerability.signals import read_signals
+    from workers.retrieval import retrieve
+    from workers.search import keyword
+
+    out: dict[str, list] = {}
+    for es in sets:
+        out[es.name] = []
+        for q in es.split("dev"):
+            vec = embedder.embed([q["question"]])[0]
+            r = retrieve(conn, q["question"], [q["collection"]], params, vec)
+            s = read_signals(q["question"], keyword.term_stats(conn, q["question"], [q["collection"]]), r)
+            conn.rollback()
+            owner = r.passages[0].collection if r.passages else q["collection"]
+            out[es.name].append((owner, q["kind"], s))
+    return out
+
+
+def leave_one_out(conn, sets, embedder, l2: float) -> None:
     from feedback.prompt_versions import active_version
-    from workers.answerability.model import Normaliser
+    from workers.answerability.calibration import fit_normaliser, pools
+    from workers.answerability.model import Normaliser, fit
 
     params = active_version(conn).params
     pooled = {}
@@ -96,21 +109,13 @@ def leave_one_out(conn, sets, embedder, l2, pools, fit_normaliser, fit, read_sig
         for c in es.collections:
             pooled[c] = pools(conn, c, embedder)
             conn.rollback()
-    dev = {}  # set -> [(collection, kind, signals)]
-    for es in sets:
-        dev[es.name] = []
-        for q in es.split("dev"):
-            vec = embedder.embed([q["question"]])[0]
-            r = retrieve(conn, q["question"], [q["collection"]], params, vec)
-            s = read_signals(q["question"], keyword.term_stats(conn, q["question"], [q["collection"]]), r)
-            conn.rollback()
-            owner = r.passages[0].collection if r.passages else q["collection"]
-            dev[es.name].append((owner, q["kind"], s))
+    dev = dev_signals(conn, sets, embedder, params)
+    # each collection's signals normalised by its own calibration, as shipped (the same for every fold)
+    scale = {c: Normaliser.fit(p.positives, p.negatives) for c, p in pooled.items()}
     print("| left out | decision | answered (answerable) | IDK off-topic | IDK near-miss | offsets |")
     print("|---|---|---:|---:|---:|---|")
     for held in dev:
-        # the layer from the other sets (each normalised by its own collection's calibration, as shipped)
-        scale = {c: Normaliser.fit(p.positives, p.negatives) for c, p in pooled.items()}
+        # the layer from the other sets
         train = [(scale[c].apply(s), k) for name, rows in dev.items() if name != held for c, k, s in rows]
         layer = fit([f for f, k in train if k == "answerable"], [f for f, k in train if k != "answerable"], l2=l2)
         norms = {c: fit_normaliser(p, layer) for c, p in pooled.items()}
