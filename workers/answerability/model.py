@@ -126,7 +126,7 @@ def decision_offset(model: AnswerabilityModel, offtopic_features: list[list[floa
     signals; 0 without a pool."""
     if not offtopic_features:
         return 0.0
-    z = np.asarray(offtopic_features, dtype=np.float64) @ np.asarray(model.weights) + model.bias
+    z = [model.logit(f) for f in offtopic_features]
     return float(np.clip(-OFFSET_MARGIN - np.percentile(z, OFFSET_QUANTILE), 0.0, MAX_OFFSET))
 
 
