@@ -313,10 +313,9 @@ def unseen_section(u: dict) -> list[str]:
                       "after |", "|---|---|---|---|---:|---|---|---|"]  # fmt: skip
             for base in ("weights", "params+weights"):
                 for f in wts.get(base, []):
-                    prior = f"{f['prior']:g}" if f["prior"] is not None else "–"
                     lines.append(
                         f"| {base} | {f['collection']} | {f['labels']} ({f['should_answer']} / {f['should_not']}) | "
-                        f"{f['status']} | {prior} | {fmt(f['cv_loss_global'])} → {fmt(f['cv_loss'])} | "
+                        f"{f['status']} | {_num(f['prior'], 'g')} | {fmt(f['cv_loss_global'])} → {fmt(f['cv_loss'])} | "
                         f"{fmt(f['cv_agreement_global'])} → {fmt(f['cv_agreement'])} | {fmt(f['agreement_before'])} "
                         f"→ {fmt(f['agreement_after'])} |"
                     )
