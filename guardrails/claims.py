@@ -215,7 +215,15 @@ _TEMPORAL = _words("after once before until when soon")
 _UNIVERSAL_STRONG = _words("always all whole entire everyone everything everybody whenever")
 _UNIVERSAL_WEAK = _words("every each")
 _UNIVERSAL_BACKING = (
-    _UNIVERSAL_STRONG | _UNIVERSAL_WEAK | _words("any anyone anything never none no daily weekly hourly regardless")
+    _UNIVERSAL_STRONG
+    | _UNIVERSAL_WEAK
+    | _words("any anyone anything never none no daily weekly hourly regardless forever both")
+)
+# "can't always", "not every": a negated universal says "not in every case", which is no widening; nor is the
+# "any" of a comparison ("like any class", "faster than any other")
+_NOT_UNIVERSAL = re.compile(
+    r"(?:\bnot|n't|\bnever|\bcannot)\s+(?:\w+\s+)?(always|all|every|each|everyone|everything|whole|entire)\b"
+    r"|\b(?:like|than)\s+(any)\b"
 )
 _PARTIAL = _words("most some many several certain few")
 _REGARDLESS = re.compile(
@@ -1502,7 +1510,8 @@ _OPPOSITES = (
     " push/pull send/receive sends/receives sent/received parent/child client/server begin/end"
     " inner/outer light/heavy cheap/expensive cheaper/costlier easy/hard easier/harder"
     " single/multiple positive/negative valid/invalid save/waste speed/slow longer/shorter enter/exit"
-    " gain/lose sequential/parallel sequentially/concurrently"
+    " gain/lose sequential/parallel sequentially/concurrently good/poor good/bad better/worse best/worst"
+    " keep/strip keeps/strips kept/stripped benefit/cost benefits/costs"
 )
 
 
@@ -1527,6 +1536,10 @@ def check_opposites(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssu
         if not mine:
             continue
         content = terms - mine
+        if len(content) < 2 and a.clause_low[c].split()[:1] in (["but"], ["and"], ["yet"]):
+            # "…, but are slightly slower": an elliptical clause restates the subject of the clause before it
+            before = [k for k in a.clause_terms if k < c and a.clause_sent[k] == a.clause_sent[c]]
+            content |= a.clause_terms[max(before)] - mine if before else frozenset()
         cands = _overlapping(content, passages, "sent", 2, rel=1.0) if len(content) >= 2 else []
         sent_stems = {t.stem for t in a.tokens if t.sent == a.clause_sent[c]}
         for x in sorted(mine):
@@ -1815,7 +1828,7 @@ def _only_cue(ws: list[str], sent_words: str, pw: str, p_set: set[str]) -> str |
 def _clause_cues(a: Analysed, c: int, cands: list, pw: str, p_set: set[str]) -> list[tuple[str, str]]:
     words = a.clause_low[c]
     ws = words.split()
-    w_set = set(ws)
+    w_set = set(ws) - {m.group(m.lastindex or 0) for m in _NOT_UNIVERSAL.finditer(words)}
     out: list[tuple[str, str]] = []
     if w_set & _ONLY or any(ph in words for ph in _ONLY_PHRASES):
         what = _only_cue(ws, a.sent_low[a.clause_sent[c]], pw, p_set)
@@ -1860,10 +1873,46 @@ def _clause_cues(a: Analysed, c: int, cands: list, pw: str, p_set: set[str]) -> 
         else:
             continue
         break
+    swap = _quantifier_swap(ws, a.sent_low[a.clause_sent[c]].split(), pw.split())
+    if swap:
+        out.append(("scope", swap))
     absolute = _ABSOLUTE.search(words) and not (w_set & _HEDGES)
     if absolute and (p_set & _HEDGES or _HEDGE_PHRASES.search(pw)) and not _ABSOLUTE.search(pw):
         out.append(("scope", "always / never"))  # an absolute restating a hedged passage
     return out
+
+
+_SOME_OF = _words("any one first some either")
+_ALL_OF = _words("all both every each")
+_ONE_OF = re.compile(r"\b(?:only one|just one|one of them|either of them|either one)\b")
+
+
+def _quantified(ws: list[str], quantifiers: frozenset[str], nouns: set[str]) -> str | None:
+    """The quantifier of `quantifiers` that qualifies one of `nouns` ("all their fields", "every worker")."""
+    for k, x in enumerate(ws):
+        if x in quantifiers and nouns & {_stem(y) for y in ws[k + 1 : k + 4] if y not in STOPWORDS}:
+            return x
+    return None
+
+
+def _quantifier_swap(ws: list[str], sent: list[str], pws: list[str]) -> str | None:
+    """ "equal if any of their fields are equal" restating "all their fields are equal", "the first validator"
+    for "all validators", "only one of them runs" for "they are both run": the answer picks one (or some) of
+    what the passage sentence says of all of them (unless the answer's sentence says that too: "all queues, or
+    one")."""
+    one = _ONE_OF.search(" ".join(ws))
+    if one and "both" in pws and "both" not in ws:
+        return f"“{one.group(0)}” (the passages say “both”)"
+    for i, w in enumerate(ws):
+        if w not in _SOME_OF or (w == "one" and i and ws[i - 1] in ("no", "than", "least", "by", "only")):
+            continue
+        nouns = {_stem(x) for x in ws[i + 1 : i + 4] if x not in STOPWORDS and x != "one"}
+        if not nouns or _quantified(sent, _ALL_OF, nouns) or _quantified(pws, frozenset((w,)), nouns):
+            continue
+        universal = _quantified(pws, _ALL_OF, nouns)
+        if universal:
+            return f"{w} (the passages say “{universal}”)"
+    return None
 
 
 _COLLOCATED_CUES = _words("only even always all every whole entire both any each")
@@ -1904,7 +1953,91 @@ def check_cues(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
             )
     issues += _check_order(a, passages)
     issues += _check_steps(a, passages)
+    issues += _check_crossed(a, passages)
+    issues += _check_slot_swap(a, passages)
     return issues
+
+
+def _content(x: Analysed, sent: int) -> list[Tok]:
+    return [t for t in x.tokens if t.sent == sent and t.terms and t.kind != "num"]
+
+
+def _check_slot_swap(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
+    """ "all the work is done when the class is instantiated" restating "… done when the class is defined",
+    where "instantiated" is a word of another passage sentence: in the slot of a passage sentence's word (the
+    same two content words before it and the same one, or the sentence's end, after it) the answer puts a word
+    the passages use elsewhere, leaves the sentence's own word out and says nothing else the sentence does not.
+    A synonym the passages never use is the similarity check's to judge (allowing one made the faithful
+    rejections jump on the development splits)."""
+    for sent in sorted(set(a.clause_sent.values())):
+        mine = _content(a, sent)
+        a_terms = a.sent_terms.get(sent, frozenset())
+        for i in range(2, len(mine)):
+            w = mine[i]
+            if w.kind != "word" or _is_name(w):
+                continue
+            before = (mine[i - 2].terms[0], mine[i - 1].terms[0])
+            for p in passages:
+                for ps, terms in p.sent_terms.items():
+                    if w.terms[0] in terms or len(terms & a_terms) < 3 or a_terms - terms - set(w.terms):
+                        continue  # the answer sentence must restate this one but for the word
+                    if not any(w.terms[0] in t2 for k, t2 in p.sent_terms.items() if k != ps):
+                        continue
+                    theirs = _content(p, ps)
+                    for j in range(2, len(theirs)):
+                        v = theirs[j]
+                        if (theirs[j - 2].terms[0], theirs[j - 1].terms[0]) != before or v.kind != "word":
+                            continue
+                        after_v = theirs[j + 1].terms[0] if j + 1 < len(theirs) else None
+                        if after_v != (mine[i + 1].terms[0] if i + 1 < len(mine) else None):
+                            continue
+                        if v.terms[0] not in a_terms and v.terms[0] != w.terms[0]:
+                            detail = f"“{w.raw}” where the passage sentence this restates says “{v.raw}”"
+                            return [ClaimIssue("condition", detail, sent)]
+    return []
+
+
+def _once(x: Analysed, sent: int) -> dict[str, int]:
+    """Term -> its position in one sentence, for the terms the sentence uses once ("true" / "false" by their
+    words: the tokenizer reads "False" as a negated "true")."""
+    seen: dict[str, list[int]] = {}
+    for i, t in enumerate(x.tokens):
+        if t.sent == sent and t.terms:
+            key = t.low if t.low in ("true", "false") else t.terms[0]
+            seen.setdefault(key, []).append(i)
+            if len(t.terms) > 1 and t.terms[1] != key:
+                seen.setdefault(t.terms[1], []).append(i)
+    return {k: v[0] for k, v in seen.items() if len(v) == 1}
+
+
+def _alternatives(x: str, y: str, sibs: set[frozenset[str]]) -> bool:
+    return frozenset((x, y)) in sibs or {x, y} == {"true", "false"} or _stem(y) in _OPPOSITE.get(_stem(x), ())
+
+
+def _check_crossed(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
+    """ "lazy=True for reading and lazy=False for writing" restating "lazy=True for writing and lazy=False for
+    reading": of two pairs of alternatives both sentences name, the answer keeps the order of one pair and
+    inverts the other, a pair of opposites, i.e. it pairs them up the other way round. (A reordered paraphrase
+    inverts both; a list reordered freely is no pair of opposites.)"""
+    sibs: set[frozenset[str]] = set().union(*(_siblings(p) for p in passages)) if passages else set()
+    for sent in sorted(set(a.clause_sent.values())):
+        mine = _once(a, sent)
+        if len(mine) < 4:
+            continue
+        for p in passages:
+            for ps, terms in p.sent_terms.items():
+                if len(terms & mine.keys()) < 4:
+                    continue
+                theirs = _once(p, ps)
+                shared = sorted(mine.keys() & theirs.keys())
+                pairs = [(x, y) for i, x in enumerate(shared) for y in shared[i + 1 :] if _alternatives(x, y, sibs)]
+                kept = [pr for pr in pairs if (mine[pr[0]] < mine[pr[1]]) == (theirs[pr[0]] < theirs[pr[1]])]
+                crossed = [pr for pr in pairs if pr not in kept]
+                for x, y in crossed:  # opposites crossed; the pair kept in order may be any alternatives
+                    if _alternatives(x, y, set()) and any(not {x, y} & set(k) for k in kept):
+                        detail = f"the answer pairs “{x}” and “{y}” the other way round than the passage sentence"
+                        return [ClaimIssue("condition", detail, sent)]
+    return []
 
 
 def _check_bare_units(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
@@ -1948,8 +2081,12 @@ def _complement(a: Analysed, i: int) -> set[str]:
     return out
 
 
+_DURING = _words("while during")
+
+
 def _check_order(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
-    """ "before X" restating "after X" (and vice versa); "Y after X" restating "X before Y" is fine."""
+    """ "before X" restating "after X" (and vice versa) or "while X"; "Y after X" restating "X before Y" is
+    fine."""
     issues = []
     for i, t in enumerate(a.tokens):
         mine = _BEFORE if t.low in _BEFORE else _AFTER if t.low in _AFTER else None
@@ -1958,7 +2095,7 @@ def _check_order(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
         comp = _complement(a, i) - _NUMBER_STEMS
         if not comp:
             continue
-        opposite = _AFTER if mine is _BEFORE else _BEFORE
+        opposite = (_AFTER if mine is _BEFORE else _BEFORE) | _DURING  # "before it's under load" for "while"
         for p in passages:
             for j, x in enumerate(p.tokens):
                 if x.low not in opposite:

@@ -1,0 +1,94 @@
+"""The exact claim checks on the fifth round's rule families (pure): opposites in an elliptical clause, a
+quantifier narrowed from "all" to "any" / "one", opposites paired up the other way round, "before" for "while",
+a word of another passage sentence put in a sentence's slot, and negated universals that widen nothing.
+
+As in ``test_claims_paraphrase``, each behaviour is pinned from both sides: the faithful wording passes and a
+one-fact edit of it is caught, so a rule that switched a check off (or on for everything) would fail.
+"""
+
+from __future__ import annotations
+
+from guardrails.claims import check_answer
+
+
+def _kinds(answer: str, passage: str) -> list[str]:
+    return [i.kind for i in check_answer(answer, [passage])]
+
+
+SLOTS = "Their main advantage is that they use less memory on CPython and are slightly faster."
+
+
+def test_an_elliptical_clause_keeps_the_subject_of_the_clause_before_it():
+    assert _kinds("Slotted classes use less memory on CPython and are slightly faster.", SLOTS) == []
+    assert "negation" in _kinds("Slotted classes use less memory on CPython but are slightly slower.", SLOTS)
+
+
+TUPLES = "All these things make namedtuples a particularly poor choice for public APIs."
+UNDERSCORES = "attrs strips the underscores from the name when writing the __init__ method signature."
+
+
+def test_more_english_opposites():
+    assert _kinds("namedtuples are a poor choice for public APIs.", TUPLES) == []
+    assert "negation" in _kinds("namedtuples are a good choice for public APIs.", TUPLES)
+    assert _kinds("attrs strips the underscores from the name in the __init__ method signature.", UNDERSCORES) == []
+    assert "negation" in _kinds(
+        "attrs keeps the underscores of the name in the __init__ method signature.", UNDERSCORES
+    )
+
+
+EQUALITY = "By default, two instances are equal if they have the same type and all their fields are equal."
+BOTH_RUN = "If you use both ways to define validators for an attribute, they are both run."
+
+
+def test_one_of_what_the_passage_says_of_all():
+    assert _kinds("Two instances are equal by default when all their fields are equal.", EQUALITY) == []
+    assert "scope" in _kinds("Two instances are equal by default when any of their fields are equal.", EQUALITY)
+    assert "scope" in _kinds("If you define validators for an attribute both ways, only one of them is run.", BOTH_RUN)
+
+
+def test_a_list_that_names_all_and_one_is_no_narrowing():
+    purge = "Use celery purge to purge all configured task queues."
+    assert _kinds("Use celery purge for all queues, or queue.purge for one queue.", purge) == []
+
+
+LAZY = "By default, it's lazy=True for writing and lazy=False for reading."
+
+
+def test_opposites_paired_up_the_other_way_round():
+    assert _kinds("Files for writing default to lazy=True and files for reading to lazy=False.", LAZY) == []
+    assert _kinds("For reading it's lazy=False, and for writing it's lazy=True.", LAZY) == []  # both pairs reordered
+    assert "condition" in _kinds("By default it's lazy=True for reading and lazy=False for writing.", LAZY)
+
+
+TUNING = "Tune the worker count using TTIN and TTOU signals while the application is under load."
+
+
+def test_before_restating_while():
+    assert _kinds("Tune the worker count with TTIN and TTOU while the application is under load.", TUNING) == []
+    assert "condition" in _kinds(
+        "Tune the worker count with TTIN and TTOU before the application is under load.", TUNING
+    )
+
+
+WORK = (
+    "attrs runtime impact is very close to zero because all the work is done when the class is defined. "
+    "Once you're instantiating it, attrs is out of the picture completely."
+)
+
+
+def test_a_word_of_another_passage_sentence_in_the_slot_of_the_sentences_own_word():
+    assert (
+        _kinds("attrs's runtime impact is close to zero because all the work is done when the class is defined.", WORK)
+        == []
+    )
+    assert "condition" in _kinds(
+        "attrs's runtime impact is close to zero because all the work is done when the class is instantiated.", WORK
+    )
+
+
+METACLASSES = "Several edge cases surrounding metaclasses make it impossible to go this route."
+
+
+def test_a_negated_universal_is_no_widening():
+    assert _kinds("Edge cases around metaclasses mean attrs can't always go this route.", METACLASSES) == []
+    assert "scope" in _kinds("Edge cases around metaclasses always make it impossible to go this route.", METACLASSES)
