@@ -7,7 +7,8 @@ The test splits are never read here: `bench/quality_bench.py` reports on them.
 
 `--leave-one-out` writes nothing: for each set, the layer is fitted on the other sets' dev splits and applied to
 its dev split, with and without each collection's label-free decision offset (workers.answerability.model) —
-answered rate on answerable, "I don't know" on off-topic and near-miss at the gate's 0.5.
+answered rate on answerable, "I don't know" on off-topic and near-miss at the gate's 0.5, and the ROC AUC of the
+probability (answerable against off-topic, against near-miss).
 
     python bench/fit_answerability.py [--sets ...] [--leave-one-out]    (reuses the quality bench's database)
 """
@@ -24,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import datasets
 import quality_bench
-from common import bench_home, make_settings
+from common import bench_home, fmt, make_settings
 
 
 def main() -> None:
@@ -112,15 +113,18 @@ def leave_one_out(conn, sets, embedder, l2: float) -> None:
     dev = dev_signals(conn, sets, embedder, params)
     # each collection's signals normalised by its own calibration, as shipped (the same for every fold)
     scale = {c: Normaliser.fit(p.positives, p.negatives) for c, p in pooled.items()}
-    print("| left out | decision | answered (answerable) | IDK off-topic | IDK near-miss | offsets |")
-    print("|---|---|---:|---:|---:|---|")
+    print(
+        "| left out | decision | answered (answerable) | IDK off-topic | IDK near-miss | AUC off-topic "
+        "| AUC near-miss | offsets |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---|")
     for held in dev:
         # the layer from the other sets
         train = [(scale[c].apply(s), k) for name, rows in dev.items() if name != held for c, k, s in rows]
         layer = fit([f for f, k in train if k == "answerable"], [f for f, k in train if k != "answerable"], l2=l2)
         norms = {c: fit_normaliser(p, layer) for c, p in pooled.items()}
         for label, use in (("global", False), ("+ offset", True)):
-            rate = {}
+            rate, probs = {}, {}
             for kind in ("answerable", "off_topic", "near_miss"):
                 ps = [
                     layer.probability(norms[c].apply(s), norms[c].offset if use else 0.0)
@@ -129,10 +133,14 @@ def leave_one_out(conn, sets, embedder, l2: float) -> None:
                 ]
                 passed = sum(p >= 0.5 for p in ps)
                 rate[kind] = (passed if kind == "answerable" else len(ps) - passed) / max(1, len(ps))
+                probs[kind] = ps
+            # the ranking, apart from where the decision point falls (a near-miss set has under 20 dev questions)
+            auc = {k: quality_bench.roc_auc(probs["answerable"], probs[k]) for k in ("off_topic", "near_miss")}
             offs = {c: round(norms[c].offset, 2) for c in {c for c, _, _ in dev[held]}} if use else {}
             print(
                 f"| {held} | {label} | {rate['answerable']:.3f} | {rate['off_topic']:.3f} | "
-                f"{rate['near_miss']:.3f} | {offs or ''} |"
+                f"{rate['near_miss']:.3f} | {fmt(auc['off_topic'])} | "
+                f"{fmt(auc['near_miss'])} | {offs or ''} |"
             )
 
 
