@@ -1123,6 +1123,56 @@ def _code_present_or_unrelated(t: Tok, passages: Sequence[Analysed]) -> str | No
     return None
 
 
+def _abbreviation(word: str, passages: Sequence[Analysed]) -> bool:
+    """A short form of consecutive passage words: an acronym of their initials ("PaaS" of
+    "Platform-as-a-Service") or two words' beginnings run together ("symlink" of "symbolic link")."""
+    w = re.sub(r"[^a-z0-9]", "", word.lower())
+    for p in passages:
+        for text in p.sent_low.values():
+            ws = [x for x in re.split(r"[^a-z0-9]+", text) if x]
+            for i in range(len(ws)):
+                if "".join(x[0] for x in ws[i : i + len(w)]) == w and len(w) >= 2:
+                    return True
+                if i + 1 < len(ws) and any(
+                    w[:k] == ws[i][:k] and len(w) - k >= 3 and ws[i + 1].startswith(w[k:]) for k in range(3, len(w) - 2)
+                ):
+                    return True
+    return False
+
+
+def _check_name_slot(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
+    """ "namedtuples are a subclass of dicts" restating "… a subclass of tuples": a name the passages never use,
+    in the slot of a word of the passage sentence the answer restates (the same content word before it, or
+    after it unless the name opens the sentence: "For Gunicorn, …" frames) that the answer leaves out, where
+    everything else the answer sentence says is in the passages. A name with no such counterpart is context
+    the chunk does not carry (the product the docs are about) and left to the similarity support."""
+    all_terms = frozenset().union(*(t2 for q in passages for t2 in q.sent_terms.values())) if passages else frozenset()
+    for sent in sorted(set(a.clause_sent.values())):
+        mine = _content(a, sent)
+        a_terms = a.sent_terms.get(sent, frozenset())
+        for i, w in enumerate(mine):
+            if not (_is_name(w) or _rare_word(w)) or w.terms[0] in all_terms or w.stem in all_terms:
+                continue
+            if (a_terms - set(w.terms)) - all_terms or _abbreviation(w.low, passages):
+                continue
+            prev = mine[i - 1].terms[0] if i else None
+            nxt = mine[i + 1].terms[0] if i + 1 < len(mine) else None
+            for p in passages:
+                for ps, terms in p.sent_terms.items():
+                    if len(terms & a_terms) < 3:
+                        continue
+                    theirs = _content(p, ps)
+                    for j, v in enumerate(theirs):
+                        if v.terms[0] in a_terms or v.stem in a_terms:
+                            continue
+                        p_prev = theirs[j - 1].terms[0] if j else None
+                        p_nxt = theirs[j + 1].terms[0] if j + 1 < len(theirs) else None
+                        if (prev is not None and prev == p_prev) or (i and nxt is not None and nxt == p_nxt):
+                            detail = f"“{w.raw}” is not in the cited passages, which say “{v.raw}” there"
+                            return [ClaimIssue("name", detail, w.sent)]
+    return []
+
+
 def _near_miss(t: Tok, passages: Sequence[Analysed]) -> str | None:
     """A hyphenated name one segment away from a passage name (northwind-platform-alerts vs -prod)."""
     segs = t.low.split("-")
@@ -1222,6 +1272,7 @@ def check_names(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
                     ClaimIssue("name", f"“{t.raw}” is not in the cited passages (they have “{other}”)", t.sent)
                 )
     issues += _check_roles(a, passages)
+    issues += _check_name_slot(a, passages)
     if issues:
         return issues
     # a swapped name: both are in the passages, but the answer's wording fits the other one clearly better
@@ -1873,7 +1924,11 @@ def _clause_cues(a: Analysed, c: int, cands: list, pw: str, p_set: set[str]) -> 
         else:
             continue
         break
-    swap = _quantifier_swap(ws, a.sent_low[a.clause_sent[c]].split(), pw.split())
+    swap = (
+        _quantifier_swap(ws, a.sent_low[a.clause_sent[c]].split(), pw.split())
+        or _both_for_or(a.sent_low[a.clause_sent[c]].split(), pw.split())
+        or _named_kinds_widened(ws, cands)
+    )
     if swap:
         out.append(("scope", swap))
     absolute = _ABSOLUTE.search(words) and not (w_set & _HEDGES)
@@ -1912,6 +1967,52 @@ def _quantifier_swap(ws: list[str], sent: list[str], pws: list[str]) -> str | No
         universal = _quantified(pws, _ALL_OF, nouns)
         if universal:
             return f"{w} (the passages say “{universal}”)"
+    return None
+
+
+def _named_kinds_widened(ws: list[str], cands: list) -> str | None:
+    """ "it works with every transport" restating "with the RabbitMQ and Redis transports it works": the
+    passage sentences only ever say the noun after names that pick some of them out, never with a quantifier
+    of their own, and the answer says it of all of them."""
+    for i, w in enumerate(ws):
+        if w not in ("every", "each", "all", "any") or (i and ws[i - 1] in ("not", "like", "than")):
+            continue
+        noun = next((x for x in ws[i + 1 : i + 4] if x not in STOPWORDS), None)
+        if noun is None or not noun.isalpha():  # "every SEV1 and SEV2" names them itself
+            continue
+        n = _stem(noun)
+        uses = [(p, k) for p, s, _ in cands for k, t in enumerate(p.tokens) if t.sent == s and t.terms and t.stem == n]
+        if not uses:
+            continue
+        named = 0
+        for p, k in uses:
+            before = p.tokens[max(0, k - 4) : k]
+            if any(t.low in _UNIVERSAL_BACKING for t in before):
+                return None
+            named += any(_is_name(t) or t.kind in ("code", "ident") for t in before[-2:])
+        if named == len(uses):
+            return f"{w} {noun} (the passages name which)"
+    return None
+
+
+def _both_for_or(sent: list[str], pws: list[str]) -> str | None:
+    """ "aborts only if both its error rate … and its latency …" restating "aborts if the error rate … or the
+    latency …": the answer requires together what the passage sentence takes either of."""
+    if "both" not in sent or "both" in pws or "and" not in sent[sent.index("both") :]:
+        return None
+    k = sent.index("both")
+    m = sent.index("and", k)
+    left = {_stem(w) for w in sent[k + 1 : m] if w not in STOPWORDS}
+    right = {_stem(w) for w in sent[m + 1 : m + 7] if w not in STOPWORDS}
+    for i, w in enumerate(pws):
+        before, after = pws[max(0, i - 7) : i], pws[i + 1 : i + 7]
+        if (
+            w == "or"
+            and "and" not in before
+            and left & {_stem(x) for x in before}
+            and right & {_stem(x) for x in after}
+        ):
+            return "both (the passages say “or”)"
     return None
 
 

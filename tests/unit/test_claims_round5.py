@@ -92,3 +92,48 @@ METACLASSES = "Several edge cases surrounding metaclasses make it impossible to 
 def test_a_negated_universal_is_no_widening():
     assert _kinds("Edge cases around metaclasses mean attrs can't always go this route.", METACLASSES) == []
     assert "scope" in _kinds("Edge cases around metaclasses always make it impossible to go this route.", METACLASSES)
+
+
+CANARY = "Argo Rollouts aborts the canary if its error rate goes above 1% or its p95 latency is 20% worse than stable."
+
+
+def test_both_restating_either():
+    assert (
+        _kinds(
+            "Argo Rollouts aborts the canary if its error rate goes above 1% or its p95 latency is 20% worse.", CANARY
+        )
+        == []
+    )
+    assert "scope" in _kinds(
+        "Argo Rollouts aborts the canary only if both its error rate goes above 1% and its p95 latency is 20% worse.",
+        CANARY,
+    )
+
+
+SERVICES = "It covers the services owned by the Platform team, such as the API gateway and billing-sync."
+
+
+def test_every_of_what_the_passages_name():
+    assert (
+        _kinds("The process covers the Platform team's services, like the API gateway and billing-sync.", SERVICES)
+        == []
+    )
+    assert "scope" in _kinds(
+        "The process covers every team's services, like the API gateway and billing-sync.", SERVICES
+    )
+
+
+TUPLE = "Since namedtuples are a subclass of tuples, they have a length and are iterable."
+
+
+def test_a_name_the_passages_lack_in_the_slot_of_a_word_they_have():
+    assert _kinds("namedtuples are a subclass of tuples, so they have a length and are iterable.", TUPLE) == []
+    assert "name" in _kinds("namedtuples are a subclass of dicts, so they have a length and are iterable.", TUPLE)
+
+
+PAAS = "The workers setting defaults to WEB_CONCURRENCY, which some Platform-as-a-Service providers set."
+
+
+def test_an_abbreviation_of_passage_words_is_no_new_name():
+    assert _kinds("The workers setting defaults to WEB_CONCURRENCY, which some PaaS providers set.", PAAS) == []
+    assert "name" in _kinds("The workers setting defaults to WEB_CONCURRENCY, which some Heroku providers set.", PAAS)
