@@ -1562,7 +1562,11 @@ _OPPOSITES = (
     " inner/outer light/heavy cheap/expensive cheaper/costlier easy/hard easier/harder"
     " single/multiple positive/negative valid/invalid save/waste speed/slow longer/shorter enter/exit"
     " gain/lose sequential/parallel sequentially/concurrently good/poor good/bad better/worse best/worst"
-    " keep/strip keeps/strips kept/stripped benefit/cost benefits/costs"
+    " keep/strip keeps/strips kept/stripped benefit/cost benefits/costs automatic/manual automatically/manually"
+    " encouraged/discouraged encourage/discourage recommended/discouraged allowed/forbidden"
+    " increase/reduce increases/reduces often/rarely frequently/rarely big/small bigger/smaller simple/complex"
+    " easy/difficult safe/dangerous correct/incorrect strict/lenient shared/private mutable/immutable many/few"
+    " much/little"
 )
 
 
@@ -1705,8 +1709,24 @@ def _same_condition(answer_clause: str, passage_clause: str) -> bool:
     return mine is not None and mine == _condition_polarity(passage_clause)
 
 
+_FLAG_VALUE = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(True|False)\b")
+
+
+def check_flag_values(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
+    """ "when init=True" where the passages only ever say "init=False": a boolean argument set the other way."""
+    theirs: dict[str, set[str]] = {}
+    for p in passages:
+        for name, value in _FLAG_VALUE.findall(p.text):
+            theirs.setdefault(name, set()).add(value)
+    for name, value in _FLAG_VALUE.findall(a.text):
+        if theirs.get(name) and value not in theirs[name]:
+            sent = next((t.sent for t in a.tokens if t.raw.startswith(name)), 0)
+            return [ClaimIssue("negation", f"“{name}={value}”: the passages only say {name}={value != 'True'}", sent)]
+    return []
+
+
 def check_polarity(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
-    issues: list[ClaimIssue] = check_opposites(a, passages)
+    issues: list[ClaimIssue] = check_opposites(a, passages) + check_flag_values(a, passages)
     issues += check_predicate_flips(a, passages)
     for c, terms in a.clause_terms.items():
         if not terms:

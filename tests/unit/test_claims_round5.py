@@ -137,3 +137,18 @@ PAAS = "The workers setting defaults to WEB_CONCURRENCY, which some Platform-as-
 def test_an_abbreviation_of_passage_words_is_no_new_name():
     assert _kinds("The workers setting defaults to WEB_CONCURRENCY, which some PaaS providers set.", PAAS) == []
     assert "name" in _kinds("The workers setting defaults to WEB_CONCURRENCY, which some Heroku providers set.", PAAS)
+
+
+INIT = "You should keep as little logic as possible in __init__. The type parameter is discouraged."
+ATTRS_INIT = "attrs writes __attrs_init__ instead of __init__ if it is told not to write one (when init=False)."
+
+
+def test_quantity_and_advice_opposites():
+    assert _kinds("Keep as little logic as possible in __init__.", INIT) == []
+    assert "negation" in _kinds("Put as much logic as possible in __init__.", INIT)
+    assert "negation" in _kinds("The type parameter is recommended.", INIT)
+
+
+def test_a_boolean_argument_set_the_other_way():
+    assert _kinds("With init=False attrs writes __attrs_init__ instead of __init__.", ATTRS_INIT) == []
+    assert "negation" in _kinds("With init=True attrs writes __attrs_init__ instead of __init__.", ATTRS_INIT)
