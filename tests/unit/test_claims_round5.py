@@ -140,7 +140,10 @@ def test_an_abbreviation_of_passage_words_is_no_new_name():
 
 
 INIT = "You should keep as little logic as possible in __init__. The type parameter is discouraged."
-ATTRS_INIT = "attrs writes __attrs_init__ instead of __init__ if it is told not to write one (when init=False)."
+ATTRS_INIT = (
+    "__attrs_init__ is written and attached to your class instead of __init__, if attrs is told to not write one "
+    "(when init=False or by a combination of auto_detect=True and a custom __init__)."
+)
 
 
 def test_quantity_and_advice_opposites():
@@ -150,5 +153,5 @@ def test_quantity_and_advice_opposites():
 
 
 def test_a_boolean_argument_set_the_other_way():
-    assert _kinds("With init=False attrs writes __attrs_init__ instead of __init__.", ATTRS_INIT) == []
-    assert "negation" in _kinds("With init=True attrs writes __attrs_init__ instead of __init__.", ATTRS_INIT)
+    assert _kinds("attrs writes __attrs_init__ instead of __init__ when init=False.", ATTRS_INIT) == []
+    assert "negation" in _kinds("attrs writes __attrs_init__ instead of __init__ when init=True.", ATTRS_INIT)
