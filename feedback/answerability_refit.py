@@ -599,3 +599,40 @@ def refit_neighbours(
             else:
                 shifts.pop(c, None)
     return shifts, neighbours, fits
+
+
+# Train-labelled questions without a vector: asked before migration 0021 stored them. Their collection is the one
+# whose calibration answered them (recorded in the interaction's scores), or the only collection they were asked of.
+_UNVECTORED_SQL = """
+SELECT DISTINCT ON (i.id) i.id AS interaction_id, i.team_id, i.question_redacted,
+       COALESCE(i.scores->>'answerability_collection',
+                CASE WHEN cardinality(i.collections) = 1 THEN i.collections[1] END) AS collection
+FROM labels l JOIN interactions i ON i.id = l.interaction_id
+WHERE l.split = 'train' AND l.status <> 'retracted'
+  AND (%(team)s::text IS NULL OR l.team_id = %(team)s)
+  AND NOT EXISTS (SELECT 1 FROM question_vectors q WHERE q.interaction_id = i.id)
+ORDER BY i.id
+LIMIT %(limit)s
+"""
+
+
+def backfill_question_vectors(conn, team: str | None, embedder, *, limit: int = 5000, batch: int = 64) -> int:
+    """Embed the workspace's train-labelled questions that have no stored vector, so that labels given before
+    migration 0021 count as neighbours too; returns how many were stored. The text embedded is what the pipeline
+    embeds: the stored REDACTED question without its placeholders. `embedder`: a `workers.embeddings.Embedder`
+    (the pipeline's; nothing happens without embeddings)."""
+    from guardrails.text import without_placeholders
+
+    if not getattr(embedder, "dim", 0):
+        return 0
+    rows = [
+        (r, text)
+        for r in conn.execute(_UNVECTORED_SQL, {"team": team, "limit": limit}).fetchall()
+        if r["collection"] and (text := without_placeholders(r["question_redacted"] or ""))
+    ]
+    for start in range(0, len(rows), batch):
+        part = rows[start : start + batch]
+        vectors = embedder.embed([text for _, text in part])
+        for (r, _), vector in zip(part, vectors, strict=True):
+            store_question_vector(conn, r["interaction_id"], r["team_id"], r["collection"], embedder.name, vector)
+    return len(rows)

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Sequence
 
+from core import db
 from core.settings import Settings
+from feedback.answerability_refit import backfill_question_vectors
 from feedback.prompt_versions import DEFAULT_SCOPE, PromptVersion
-from feedback.retune import JudgeFn, RetuneOptions, RetuneResult, evaluate, retune
+from feedback.retune import JudgeFn, RetuneOptions, RetuneResult, evaluate, labels_team, retune
 from feedback.scoring import Metrics, Outcome
 from workers.answerers.base import InstructionProposer, PairwiseJudge
 from workers.pipeline import Pipeline
+
+log = logging.getLogger(__name__)
 
 
 def outcome_fn(pipeline: Pipeline):
@@ -72,6 +77,13 @@ def run_retune(
     scope: str = DEFAULT_SCOPE,
 ) -> RetuneResult:
     options = options or options_from(pipeline.settings)
+    if options.refit_neighbours:
+        # Labels given before question vectors were stored (migration 0021) count as neighbours too. Derived data
+        # of existing labels, written even on a dry run: it changes no version and no decision by itself.
+        with db.connection(pipeline.database_url) as conn:
+            stored = backfill_question_vectors(conn, labels_team(conn, scope), pipeline.embedder)
+        if stored:
+            log.info("retune: stored the vectors of %d earlier labelled questions (scope %s)", stored, scope)
     if options.propose_instructions is None and isinstance(pipeline.answerer, InstructionProposer):
         options = dataclasses.replace(options, propose_instructions=pipeline.answerer.propose_instructions)
     return retune(

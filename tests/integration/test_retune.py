@@ -218,3 +218,22 @@ def test_too_few_held_out_labels_is_no_decision(clean_db, local_embedder, pii_gu
     assert result.decision == "not_enough_data" and "held-out" in result.summary
     with db.connect(clean_db) as conn:
         assert len(load_examples(conn)) <= 12 and pv.active_version_id(conn) == 1
+
+
+def test_the_retune_gives_labels_from_before_question_vectors_a_vector(clean_db, local_embedder, pii_guard):
+    """An install upgraded past migration 0021 has labels whose questions have no vector: the retune stores them,
+    so those labels count as labelled neighbours."""
+    with db.connect(clean_db) as conn:
+        ingest_folder(
+            conn, SAMPLE_KB / "handbook", "handbook", embedder=local_embedder, settings=make_settings(clean_db)
+        )
+    pipeline = make_pipeline(clean_db, local_embedder, pii_guard)
+    run_scenario(pipeline, clean_db, local_embedder, limit=12)
+    with db.connect(clean_db) as conn:
+        conn.execute("DELETE FROM question_vectors")  # as before migration 0021
+        conn.commit()
+    run_retune(pipeline, actor="test", options=RetuneOptions(min_heldout=10))
+    with db.connect(clean_db) as conn:
+        train = {e.interaction_id for e in load_examples(conn) if e.split == "train"}
+        stored = {str(r["interaction_id"]) for r in conn.execute("SELECT interaction_id FROM question_vectors")}
+    assert train and train <= stored
