@@ -1949,6 +1949,9 @@ def _clause_cues(a: Analysed, c: int, cands: list, pw: str, p_set: set[str]) -> 
         or _both_for_or(a.sent_low[a.clause_sent[c]].split(), pw.split())
         or _named_kinds_widened(ws, cands)
     )
+    even = _condition_for_even(ws, pw.split())
+    if even:
+        out.append(("condition", even))
     if swap:
         out.append(("scope", swap))
     absolute = _ABSOLUTE.search(words) and not (w_set & _HEDGES)
@@ -1987,6 +1990,21 @@ def _quantifier_swap(ws: list[str], sent: list[str], pws: list[str]) -> str | No
         universal = _quantified(pws, _ALL_OF, nouns)
         if universal:
             return f"{w} (the passages say “{universal}”)"
+    return None
+
+
+def _condition_for_even(ws: list[str], pws: list[str]) -> str | None:
+    """ "called unless there was an exception" (or "only if …") restating "called even if there is an
+    exception": the answer makes a condition of what the passage says does not matter."""
+    for i, w in enumerate(ws):
+        if w != "unless" and not (w == "only" and i + 1 < len(ws) and ws[i + 1] in ("if", "when")):
+            continue
+        cond = {_stem(x) for x in ws[i + 1 : i + 8] if x not in STOPWORDS and x not in ("if", "when")}
+        for k, x in enumerate(pws):
+            if x == "even" and k + 1 < len(pws) and pws[k + 1] in ("if", "when", "though"):
+                theirs = {_stem(y) for y in pws[k + 2 : k + 9] if y not in STOPWORDS}
+                if len(cond & theirs) >= min(2, len(cond)):
+                    return f"{w} (the passages say “even {pws[k + 1]}”)"
     return None
 
 

@@ -155,3 +155,16 @@ def test_quantity_and_advice_opposites():
 def test_a_boolean_argument_set_the_other_way():
     assert _kinds("attrs writes __attrs_init__ instead of __init__ when init=False.", ATTRS_INIT) == []
     assert "negation" in _kinds("attrs writes __attrs_init__ instead of __init__ when init=True.", ATTRS_INIT)
+
+
+TEARDOWN = "The teardown functions are called even if there is an unhandled exception during dispatch."
+
+
+def test_a_condition_made_of_what_the_passage_says_does_not_matter():
+    assert (
+        _kinds("Teardown functions are called even when there's an unhandled exception during dispatch.", TEARDOWN)
+        == []
+    )
+    assert "condition" in _kinds(
+        "Teardown functions are called unless there was an unhandled exception during dispatch.", TEARDOWN
+    )
