@@ -36,6 +36,8 @@ from common import (
     write_report,
 )
 
+from feedback.stats import wilson
+
 # hybrid+rerank: hybrid with the pipeline's reranker and the active version's top_k (8), i.e. exactly the passages the
 # answerer reads, in its order (so its recall@10 counts 8 passages).
 METHODS = ("bm25s", "keyword", "vector", "hybrid_v1", "hybrid", "hybrid+rerank")
@@ -202,6 +204,32 @@ def _rate(outs: list[Outcome], kind: str, pred) -> float | None:
     return sum(1 for o in sel if pred(o)) / len(sel) if sel else None
 
 
+def _count(outs: list[Outcome], kind: str, pred) -> str:
+    """`hits/n [low, high]`: the rate's Wilson 95% interval, so a gap to a target can be read against the noise
+    of a few dozen questions."""
+    sel = [o for o in outs if o.kind == kind]
+    r = wilson(sum(1 for o in sel if pred(o)), len(sel))
+    return f"{r.hits}/{r.n} [{fmt(r.low)}, {fmt(r.high)}]" if r.n else "–"
+
+
+def _sampling_error(all_outcomes: dict[str, list[Outcome]]) -> list[str]:
+    lines = [
+        "",
+        "### The gate's rates with their sampling error (pipeline `now`; counts and 95% Wilson intervals)",
+        "",
+        "| set | answered (answerable) | answer-hit | IDK off-topic | IDK near-miss |",
+        "|---|---|---|---|---|",
+    ]
+    for name, outs in all_outcomes.items():
+        lines.append(
+            f"| {name} | {_count(outs, 'answerable', lambda o: o.answered)} | "
+            f"{_count(outs, 'answerable', lambda o: o.hit)} | "
+            f"{_count(outs, 'off_topic', lambda o: not o.answered)} | "
+            f"{_count(outs, 'near_miss', lambda o: not o.answered)} |"
+        )
+    return lines
+
+
 def report(all_outcomes: dict[str, list[Outcome]], split: str, ingest_s: dict[str, float], url: str) -> str:
     lines = header("Answer quality benchmark", url)
     lines += [
@@ -253,6 +281,7 @@ def report(all_outcomes: dict[str, list[Outcome]], split: str, ingest_s: dict[st
                 f"{fmt(_rate(outs, 'near_miss', lambda o, a=ans: not getattr(o, a)))} | "
                 f"{fmt(aucs[0])} | {fmt(aucs[1])} |"
             )
+    lines += _sampling_error(all_outcomes)
     lines += ["", "## Latency per question (ms, pipeline `now`, no model)", ""]
     stages = ["guard_in", "embed", "retrieve", "assess", "gate", "generate", "ground", "guard_out", "total"]
     lines += ["| set | " + " | ".join(f"{s} p50 / p95" for s in stages) + " |", "|---|" + "---:|" * len(stages)]
