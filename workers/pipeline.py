@@ -279,6 +279,7 @@ class Pipeline:
                     version.params.answerability_threshold,
                     version.params.answerability_shift,
                     version.params.answerability_offsets,
+                    exclude_documents=exclude_documents,
                 )
                 nudge = self._neighbour_nudge(conn, version, assessment, vector)
                 if nudge is not None:

@@ -3,6 +3,7 @@ exact through replaces and deletes, bounded work per term, and the backfill of c
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
@@ -179,6 +180,24 @@ def test_collections_have_their_own_statistics(kw_db):
         }
         assert owners == {"other"}
         assert keyword.term_stats(conn, "kubernetes retry", ["other"]).missing == ["kubernet"]
+
+
+def test_hidden_documents_are_left_out_of_the_term_statistics(kw_db):
+    # An evaluation hides a verified answer made from a label; its words (the labelled question's) must not make
+    # that question's terms known to the gate either.
+    with db.connect(kw_db) as conn:
+        store.ensure_collection(conn, "hid")
+        _doc(conn, "hid", "docs.md", ["retry the task later", "retry budget per worker"])
+        hidden = _doc(conn, "hid", "verified.md", ["how do kubernetes probes retry"])
+        conn.commit()
+        seen = keyword.term_stats(conn, "kubernetes probes retry", ["hid"])
+        left_out = keyword.term_stats(conn, "kubernetes probes retry", ["hid"], exclude_documents=[hidden])
+        assert "kubernet" not in seen.missing
+        assert left_out.missing == ["kubernet", "probe"]
+        assert left_out.chunks == seen.chunks - 1
+        # "retry" is in 2 of the 2 remaining chunks instead of 3 of 3: its idf is computed over what is left.
+        assert left_out.idf["retri"] == pytest.approx(math.log(1 + 0.5 / 2.5))
+        assert keyword.term_stats(conn, "kubernetes probes retry", ["hid"], exclude_documents=[]) == seen
 
 
 def test_backfill_indexes_chunks_written_before_bm25(kw_db):

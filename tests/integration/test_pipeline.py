@@ -164,3 +164,35 @@ def test_the_length_rule_is_the_same_in_the_bot_and_the_pipeline(pipeline):
     with pytest.raises(InvalidQuestion) as exc:
         pipeline.ask(over, ["handbook"])
     assert str(exc.value) == problem.message and exc.value.hint == problem.hint
+
+
+MISSING_TERM_SIGNALS = ("missing_share", "missing_salience", "salient_missing_share")
+
+
+def test_a_hidden_document_is_hidden_from_the_gates_term_statistics_too(pipeline, local_embedder):
+    # Evaluation hides verified answers made from labels (exclude_documents). A verified answer carries its
+    # question: counted in the term statistics, it would make none of that question's words missing to the gate.
+    from workers.kb import store
+    from workers.kb.chunking import Chunk
+
+    question = "How do kubernetes liveness probes restart pods?"
+    before = pipeline.ask(question, ["handbook"], record=False).scores["signals"]
+    with db.connect(pipeline.database_url) as conn:
+        doc = store.replace_document(
+            conn,
+            collection="handbook",
+            source_path="verified-1.md",
+            title="verified",
+            url="verified",
+            fmt="markdown",
+            content_hash="verified-1",
+            embedding_model=local_embedder.name,
+            chunks=[Chunk(0, "Kubernetes", ["Kubernetes"], "", question)],
+            links=["verified"],
+            embeddings=local_embedder.embed([question]),
+        )
+        conn.commit()
+    seen = pipeline.ask(question, ["handbook"], record=False).scores["signals"]
+    hidden = pipeline.ask(question, ["handbook"], record=False, exclude_documents=[doc]).scores["signals"]
+    assert seen["missing_share"] < before["missing_share"]
+    assert {k: hidden[k] for k in MISSING_TERM_SIGNALS} == pytest.approx({k: before[k] for k in MISSING_TERM_SIGNALS})

@@ -107,11 +107,12 @@ class AnswerabilityGate:
         threshold: float,
         shifts: Mapping[str, float] | None = None,
         offsets: Mapping[str, Sequence[float]] | None = None,
+        exclude_documents: Sequence[int] = (),
     ) -> Assessment:
         """`shifts` and `offsets`: the active version's per-collection recalibration learned from labels
         (`AnsweringParams.answerability_shift`, `answerability_offsets`), applied to the collection whose
-        calibration is used."""
-        stats = keyword.term_stats(conn, question, collections)
+        calibration is used. `exclude_documents`: what retrieval hid, left out of the term statistics too."""
+        stats = keyword.term_stats(conn, question, collections, exclude_documents)
         signals = read_signals(question, stats, retrieval)
         owner = retrieval.passages[0].collection if retrieval.passages else (collections[0] if collections else None)
         normaliser = self.normaliser_for(conn, owner) if owner else None

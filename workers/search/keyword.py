@@ -181,22 +181,32 @@ class TermStats:
     missing: list[str]  # question terms that occur nowhere in it, not even as a variant
 
 
-def term_stats(conn: Conn, question: str, collections: Sequence[str]) -> TermStats:
+def term_stats(
+    conn: Conn, question: str, collections: Sequence[str], exclude_documents: Sequence[int] = ()
+) -> TermStats:
+    """The question terms' statistics in these collections. `exclude_documents`: counted as if they were not there
+    (an evaluation hides verified answers made from labels; a verified answer carries its question, so left in the
+    statistics it would make every word of that question known to the gate)."""
     terms = sorted(set(question_terms(question)))
     if not terms or not collections:
         return TermStats(0, {}, [])
+    cols = list(collections)
     n = db.one(
         conn.execute(
-            "SELECT coalesce(sum(chunks), 0)::int AS n FROM collection_stats WHERE collection = ANY(%s)",
-            (list(collections),),
+            "SELECT coalesce(sum(chunks), 0)::int AS n FROM collection_stats WHERE collection = ANY(%s)", (cols,)
         )
     )["n"]
     rows = conn.execute(
         "SELECT term, sum(df)::int AS df FROM collection_terms WHERE collection = ANY(%s) AND term = ANY(%s) "
         "AND df > 0 GROUP BY term",
-        (list(collections), terms),
+        (cols, terms),
     ).fetchall()
-    idf = {r["term"]: math.log(1 + (n - r["df"] + 0.5) / (r["df"] + 0.5)) for r in rows}
+    dfs = {r["term"]: r["df"] for r in rows}
+    if exclude_documents:
+        n -= _hidden_chunks(conn, cols, exclude_documents)
+        hidden = _hidden_df(conn, cols, exclude_documents, list(dfs))
+        dfs = {t: df - hidden.get(t, 0) for t, df in dfs.items() if df > hidden.get(t, 0)}
+    idf = {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in dfs.items()}
     # Compound identifiers (`session_cookie_max_age`) must be there whole: their parts being known is exactly
     # what a question about a setting the documents don't have looks like.
     absent = [t for t in terms if t not in idf and not _COMPOUND.search(t)]
@@ -205,17 +215,42 @@ def term_stats(conn: Conn, question: str, collections: Sequence[str]) -> TermSta
         # making up most of it, or it making up most of a known term, makes it present.
         near = conn.execute(
             """
-            SELECT m AS term, min(ct.df)::int AS df FROM unnest(%s::text[]) AS m
+            SELECT m AS term, ct.term AS known, ct.df FROM unnest(%s::text[]) AS m
             JOIN collection_terms ct ON ct.collection = ANY(%s) AND ct.df > 0
               AND ((length(ct.term) >= 5 AND length(ct.term) >= 0.7 * length(m) AND strpos(m, ct.term) > 0)
                 OR (length(m) >= 5 AND length(m) >= 0.7 * length(ct.term) AND strpos(ct.term, m) > 0))
-            GROUP BY m
             """,
-            (absent, list(collections)),
+            (absent, cols),
         ).fetchall()
+        hidden = _hidden_df(conn, cols, exclude_documents, [r["known"] for r in near]) if exclude_documents else {}
+        least: dict[str, int] = {}
         for r in near:
-            idf[r["term"]] = math.log(1 + (n - r["df"] + 0.5) / (r["df"] + 0.5))
+            df = r["df"] - hidden.get(r["known"], 0)
+            if df > 0:
+                least[r["term"]] = min(df, least.get(r["term"], df))
+        for t, df in least.items():
+            idf[t] = math.log(1 + (n - df + 0.5) / (df + 0.5))
     return TermStats(n, idf, [t for t in terms if t not in idf])
+
+
+_HIDDEN_CHUNKS = "SELECT id FROM chunks WHERE document_id = ANY(%(docs)s) AND collection = ANY(%(cols)s)"
+
+
+def _hidden_chunks(conn: Conn, collections: list[str], documents: Sequence[int]) -> int:
+    args = {"docs": list(documents), "cols": collections}
+    return int(db.one(conn.execute(f"SELECT count(*)::int AS n FROM ({_HIDDEN_CHUNKS}) c", args))["n"])
+
+
+def _hidden_df(conn: Conn, collections: list[str], documents: Sequence[int], terms: list[str]) -> dict[str, int]:
+    """term -> how many chunks of `documents` in these collections hold it."""
+    if not terms:
+        return {}
+    rows = conn.execute(
+        f"SELECT term, count(*)::int AS df FROM chunk_terms WHERE chunk_id IN ({_HIDDEN_CHUNKS}) "
+        "AND term = ANY(%(terms)s) GROUP BY term",
+        {"docs": list(documents), "cols": collections, "terms": terms},
+    ).fetchall()
+    return {r["term"]: r["df"] for r in rows}
 
 
 def backfill(conn: Conn, batch: int = 2000) -> int:
