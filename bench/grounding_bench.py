@@ -23,11 +23,11 @@ A case counts as *accepted* when the verdict is "grounded". For faithful answers
 rejection is a false rejection; for altered answers (number, name, negation, condition, scope, unit) a
 rejection is a catch. Balanced accuracy = (acceptance rate on faithful + catch rate on altered) / 2.
 Splits: ``dev`` and ``test`` (Celery docs and the handbook), ``test2`` (Flask and Typer docs) and ``test3``
-(Gunicorn docs) and ``test4`` (attrs docs) are development data — each was held out once and declared development
-data after it had been scored; ``test5`` (Click docs, written and committed before any rule change of the fifth
-round) is the held-out set, scored once at the end. Splits without cases in ``--data`` are left out of the tables, so a
-development run can leave the held-out file out entirely. An existing report at ``--out`` is kept below the new one (the
-evaluation history).
+(Gunicorn docs), ``test4`` (attrs docs) and ``test5`` (Click docs) are development data — each was held out once and
+declared development data after it had been scored; ``test6`` (Jinja docs, written and committed before any rule change
+of the sixth round) is the held-out set, scored once at the end. Splits without cases in ``--data`` are left out of the
+tables, so a development run can leave the held-out file out entirely. An existing report at ``--out`` is kept below the
+new one (the evaluation history).
 """
 
 from __future__ import annotations
@@ -61,26 +61,29 @@ DEFAULT_DATA = (
     DATA_DIR / "heldout_gunicorn.jsonl",
     DATA_DIR / "heldout_attrs.jsonl",
     DATA_DIR / "heldout_click.jsonl",
+    DATA_DIR / "heldout_jinja.jsonl",
 )
 DEFAULT_OUT = RESULTS / "grounding.md"
 FAITHFUL = ("paraphrase", "summary")
 ALTERED = ("number", "name", "negation", "condition", "scope", "unit")
 KINDS = FAITHFUL + ALTERED
-SPLITS = ("dev", "test", "test2", "test3", "test4", "test5")
+SPLITS = ("dev", "test", "test2", "test3", "test4", "test5", "test6")
 SPLIT_NAMES = {
     "dev": "dev",
     "test": "old test (now dev)",
     "test2": "test2 (now dev)",
     "test3": "test3 (now dev)",
     "test4": "test4 (now dev)",
-    "test5": "test5 (held out)",
+    "test5": "test5 (now dev)",
+    "test6": "test6 (held out)",
 }
-HELD_OUT = "test5"
+HELD_OUT = "test6"
 # Documents of a held-out set that is no quality-bench set: `<name>:<path>#<heading>` -> this sdist's folder.
 SDIST_SOURCES = {
     "gunicorn": ("gunicorn==23.0.0", "docs/source"),
     "attrs": ("attrs==24.2.0", "docs"),
     "click": ("click==8.1.7", "docs"),
+    "jinja": ("jinja2==3.1.4", "docs"),
 }
 MAX_ERRORS_SHOWN = 60
 
@@ -407,8 +410,9 @@ def main() -> None:
         "**test2** (Flask and Typer documents, held out in the previous round and scored once, then declared "
         "development data) and on **test3** (Gunicorn documents, held out in the third round and scored once, "
         "then declared development data) and on **test4** (attrs documents, held out in the fourth round and scored "
-        "once, then declared development data); **test5** (Click documents, written and committed before any rule "
-        "change of this round) is the held-out set, scored once at the end — see `bench/data/grounding/README.md`."
+        "once, then declared development data) and on **test5** (Click documents, held out in the fifth round and "
+        "scored once, then declared development data); **test6** (Jinja documents, written and committed before any "
+        "rule change of this round) is the held-out set, scored once at the end — see `bench/data/grounding/README.md`."
         + (
             f" **previous** = the check as committed at `{args.previous}` (the rules before this round), scored "
             "in the same run.  "
