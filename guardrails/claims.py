@@ -230,6 +230,27 @@ _REGARDLESS = re.compile(
     r"\bregardless\b|\bwhether or not\b|\bno matter\b|\bwhatever\b|\bwhichever\b|\birrespective\b"
     r"|\bwhether\b[^,;]*\bor\b"
 )
+# "guesses whether it is an argument or an option": "whether" after one of these asks a question, it does not
+# say the outcome does not matter
+_EMBEDDING = _words(
+    "guess guesses guessed check checks checked decide decides decided determine determines determined know knows "
+    "tell tells ask asks see sees test tests on choose chooses controls control controlling indicate indicates "
+    "detect detects detecting detected depending depends depend about"
+)
+
+
+def _regardless(words: str) -> bool:
+    """Says the outcome does not matter: "regardless", "no matter", "whether X or Y" not embedded as a question
+    ("checks whether X or Y")."""
+    for m in _REGARDLESS.finditer(words):
+        if not m.group().startswith("whether"):
+            return True
+        before = words[: m.start()].split()
+        if not before or before[-1] not in _EMBEDDING:
+            return True
+    return False
+
+
 # "unless you change it" restates "X by default, but you can change it"
 _UNLESS_BACKING = _words(
     "unless except until otherwise but however default instead alternatively can option configur disabl enabl"
@@ -1298,7 +1319,7 @@ def check_names(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
                 if clause_ov >= 2 and score >= own + _SWAP_MARGIN:
                     issues.append(ClaimIssue("name", f"“{t.raw}”: in that context the passages say “{x.raw}”", t.sent))
                     return issues
-    return check_sibling_swaps(a, passages)
+    return check_sibling_swaps(a, passages) or check_exchanged(a, passages)
 
 
 # ---- swapped siblings: a term of the passages put where the passages have its sibling
@@ -1387,6 +1408,101 @@ def check_sibling_swaps(a: Analysed, passages: Sequence[Analysed]) -> list[Claim
     return []
 
 
+# ---- exchanged pair: two terms of one passage sentence put in each other's place
+
+_EXCHANGE_MIN = 4  # shared terms a sentence pair needs before the order of its terms says anything
+_CONTRASTS = re.compile(r"\b(?:rather than|instead of|unlike|in place of|not|over)\b")
+_LIST_LINK = re.compile(r"^(?:[,;/&]|and|or|nor|and/or|as well as|plus)?$")
+
+
+def _firsts(x: Analysed, sent: int) -> tuple[dict[str, int], dict[str, int]]:
+    """Term -> token index of its first use in a sentence, and -> how often the sentence uses it."""
+    first: dict[str, int] = {}
+    count: dict[str, int] = {}
+    for i, t in enumerate(x.tokens):
+        if t.sent == sent and (t.terms or t.kind == "num" or t.low in _NUMBER_WORDS):
+            for term in dict.fromkeys(t.terms or (t.low,)):
+                first.setdefault(term, i)
+                count[term] = count.get(term, 0) + 1
+    return first, count
+
+
+def _between(x: Analysed, i: int, j: int) -> list[str]:
+    lo, hi = sorted((i, j))
+    return [t.low for t in x.tokens[lo + 1 : hi]]
+
+
+def _listed(words: list[str]) -> bool:
+    """Only list glue between two terms ("A, B and C"): a list, whose order says nothing."""
+    return all(_LIST_LINK.match(w) or w in ("the", "a", "an") for w in words)
+
+
+def check_exchanged(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
+    """ "names with one dash are parsed as long options, and names with two as short options" restating "…
+    one dash are parsed as short options, names with two are parsed as long options": exchanging two terms
+    of the restated passage sentence puts every other shared term back in the passage's order, and either a
+    shared term stands between the two or the same link joins them ("based on argparse rather than optparse"
+    for "based on optparse instead of argparse"; "replace dashes with underscores" for "replace underscores
+    with dashes"). The two must be names, opposites, modifiers of one head noun ("long / short options") or
+    joined by the same short link ("X with Y"). A faithful reordering ("rather than argparse, Click uses
+    optparse") moves the other terms too; two items of a list ("A, B and C") are left alone."""
+    sibs: set[frozenset[str]] = set().union(*(_siblings(p) for p in passages)) if passages else set()
+
+    def namey(t: Tok) -> bool:
+        return (_is_name(t) or t.kind == "code" or _rare_word(t)) and t.low not in _COMMON_ACRONYMS
+
+    def head(i: int) -> tuple[str, ...]:
+        return a.tokens[i + 1].terms if i + 1 < len(a.tokens) else ()
+
+    def alternatives(x: str, y: str, ix: int, iy: int, pair: tuple[Tok, Tok, Tok, Tok]) -> bool:
+        """Opposites, names, or siblings of the passages modifying one head noun ("long / short options")."""
+        ax, ay, px, py = pair
+        if _alternatives(x, y, set()) or ((namey(ax) or namey(px)) and (namey(ay) or namey(py))):
+            return True
+        return frozenset((x, y)) in sibs and bool(head(ix)) and head(ix) == head(iy)
+
+    for sent in sorted(set(a.clause_sent.values())):
+        mine, my_count = _firsts(a, sent)
+        for p in passages:
+            for ps in p.sent_terms:
+                theirs, their_count = _firsts(p, ps)
+                shared = [w for w in mine if w in theirs]
+                if len(shared) < _EXCHANGE_MIN or 2 * len(shared) < max(len(mine), len(theirs)):
+                    continue  # the answer's sentence must restate this passage sentence, not borrow from it
+                anchors = [w for w in shared if my_count[w] == their_count[w] == 1]
+                for i, x in enumerate(shared):
+                    for y in shared[i + 1 :]:
+                        if _one_word(x, y) or (mine[x] < mine[y]) == (theirs[x] < theirs[y]):
+                            continue
+                        pair = (a.tokens[mine[x]], a.tokens[mine[y]], p.tokens[theirs[x]], p.tokens[theirs[y]])
+                        mid_a, mid_p = _between(a, mine[x], mine[y]), _between(p, theirs[x], theirs[y])
+                        linked = bool(mid_a) and mid_a == mid_p and len(mid_a) <= 2
+                        if not (alternatives(x, y, mine[x], mine[y], pair) or linked):
+                            continue
+                        rest = [z for z in anchors if mine[z] not in (mine[x], mine[y])]
+                        if not rest:
+                            continue
+                        swapped = {x: mine[y], y: mine[x]}
+                        if any((swapped[v] < mine[z]) != (theirs[v] < theirs[z]) for v in (x, y) for z in rest):
+                            continue
+                        lo, hi = sorted((theirs[x], theirs[y]))
+                        inside = any(lo < theirs[z] < hi for z in rest)
+                        if all(lo < theirs[z] < hi for z in rest):
+                            continue  # nothing outside the two to hold them in place: a change of voice
+                        if _listed(mid_a) or _listed(mid_p):
+                            continue
+                        same_link = mid_a == mid_p or (
+                            bool(_CONTRASTS.search(" ".join(mid_a))) and bool(_CONTRASTS.search(" ".join(mid_p)))
+                        )
+                        if inside or same_link:
+                            tx, ty = a.tokens[mine[x]].raw, a.tokens[mine[y]].raw
+                            detail = (
+                                f"“{tx}” and “{ty}” are in each other's place in the passage sentence this restates"
+                            )
+                            return [ClaimIssue("name", detail, sent)]
+    return []
+
+
 def _family(t: Tok) -> str:
     """What a name can stand in for: a flag for a flag, a path or channel for a path, a code identifier for
     a code identifier, any other name (Nginx, GitHub, TERM, USR1, Redis) for another."""
@@ -1434,6 +1550,20 @@ def _left_out(x: Tok, mentioned: tuple[set[str], set[str], set[str]]) -> bool:
     return not (parts and all(y in words for y in parts))
 
 
+def _segment_as_word(x: Tok, p: Analysed, mentioned: tuple[set[str], set[str], set[str]]) -> bool:
+    """ "main error handling happens in Context.invoke" restating "main error handling is happening in
+    BaseCommand.main": the answer's "main" is the passage's word "main", not a mention of BaseCommand.main."""
+    words, _, whole = mentioned
+    if x.kind != "code" or x.low in words:
+        return False
+    segs = [g for g in re.split(r"[.~@()]+", x.low) if g]
+    return (
+        bool(segs)
+        and segs[-1] in whole
+        and any(y is not x and y.sent == x.sent and y.low == segs[-1] for y in p.tokens)
+    )
+
+
 def _rival(
     a: Analysed, t: Tok, passages: Sequence[Analysed], mentioned: tuple[set[str], set[str], set[str]]
 ) -> str | None:
@@ -1456,7 +1586,9 @@ def _rival(
                 continue  # PaaS is Platform-as-a-Service
             if x.sent != ps or not named or _family(x) != family:
                 continue
-            if x.low in _COMMON_ACRONYMS or x.low in _NOT_NAMES or not _left_out(x, mentioned):
+            if x.low in _COMMON_ACRONYMS or x.low in _NOT_NAMES:
+                continue
+            if not _left_out(x, mentioned) and not _segment_as_word(x, p, mentioned):
                 continue
             if family == "code" and _relatives(t.low, x.low):
                 continue  # broker_heartbeat vs broker_heartbeat_checkrate: a relative, not a replacement
@@ -1670,6 +1802,25 @@ def _negations(x: Analysed, sent: int, besides: str = "") -> int:
     )
 
 
+_DENIALS = _words(
+    "unless without reject rejects rejected ignore ignores ignored omit omits omitted refuse refuses refused "
+    "impossible unable off"
+)
+
+
+def _negated_alike(a: Analysed, c: int, p: Analysed, pc: int) -> bool:
+    """One clause says "not" once and the other denies with a word instead ("rejects", "ignores", "omitted",
+    "turns off", "without", "unless", "impossible"): both say the same thing negatively, each scoped its own
+    way ("rejects signatures older than that" / "validates that the signature is not older")."""
+
+    def counts(x: Analysed, clause: int) -> tuple[int, int]:
+        toks = [t for t in x.tokens if t.clause == clause]
+        return sum(1 for t in toks if _negator(t) or t.low == "no"), sum(1 for t in toks if t.low in _DENIALS)
+
+    (na, da), (np_, dp) = counts(a, c), counts(p, pc)
+    return (na, da, np_, dp) in ((1, 0, 0, 1), (0, 1, 1, 0))
+
+
 def check_predicate_flips(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
     """ "it isn't acknowledged" restating "it's still acknowledged" (and the reverse): the word a negator
     governs on one side is stated, with no negation anywhere in its sentence, by the other side's sentence
@@ -1824,6 +1975,8 @@ def check_polarity(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue
             if unrestated and (len(unrestated) >= 2 or strong_left or len(pred) == 1):
                 if _same_condition(a.clause_low[c], p.clause_low[pc]):
                     continue
+                if _negated_alike(a, c, p, pc):
+                    continue  # "rejects signatures older than that" restating "validates it is not older"
                 issues.append(
                     ClaimIssue(
                         "negation",
@@ -1905,12 +2058,12 @@ def _clause_cues(a: Analysed, c: int, cands: list, pw: str, p_set: set[str]) -> 
         what = _only_cue(ws, a.sent_low[a.clause_sent[c]], pw, p_set)
         if what:
             out.append(("condition", what))
-    if "even" in w_set and "even" not in p_set and not _REGARDLESS.search(pw):
+    if "even" in w_set and "even" not in p_set and not _regardless(pw):
         out.append(("condition", "even"))
     if_not = "if" in p_set and any(t.neg_op for p, s, _ in cands for t in p.tokens if t.sent == s)
     if "unless" in w_set and not (p_set & _UNLESS_BACKING) and not if_not:  # "unless X" restates "if not X"
         out.append(("condition", "unless"))
-    if _REGARDLESS.search(words) and not _REGARDLESS.search(pw):
+    if _regardless(words) and not _regardless(pw):
         out.append(("scope", "regardless / whether or not"))
     strong = w_set & _UNIVERSAL_STRONG
     widening = strong | (w_set & (_UNIVERSAL_WEAK | {"both", "any", "anyone"}))
@@ -1946,7 +2099,11 @@ def _clause_cues(a: Analysed, c: int, cands: list, pw: str, p_set: set[str]) -> 
         break
     swap = (
         _quantifier_swap(ws, a.sent_low[a.clause_sent[c]].split(), pw.split())
-        or _both_for_or(a.sent_low[a.clause_sent[c]].split(), pw.split())
+        or (
+            _both_for_or(a.sent_low[a.clause_sent[c]].split(), pw.split())
+            if "both" in a.clause_low[c].split()
+            else None
+        )
         or _named_kinds_widened(ws, cands)
     )
     even = _condition_for_even(ws, pw.split())
@@ -2033,6 +2190,9 @@ def _named_kinds_widened(ws: list[str], cands: list) -> str | None:
     return None
 
 
+_BOTH_SPAN = 8  # words from "both" to its "and" in a "both X and Y" the rule reads as a coordination
+
+
 def _both_for_or(sent: list[str], pws: list[str]) -> str | None:
     """ "aborts only if both its error rate … and its latency …" restating "aborts if the error rate … or the
     latency …": the answer requires together what the passage sentence takes either of."""
@@ -2040,8 +2200,17 @@ def _both_for_or(sent: list[str], pws: list[str]) -> str | None:
         return None
     k = sent.index("both")
     m = sent.index("and", k)
+    if m - k > _BOTH_SPAN:
+        return None  # "giving both flags at once, … one to enable and one to disable": "both" of a noun
     left = {_stem(w) for w in sent[k + 1 : m] if w not in STOPWORDS}
     right = {_stem(w) for w in sent[m + 1 : m + 7] if w not in STOPWORDS}
+
+    def joined(i: int) -> bool:
+        before, after = pws[max(0, i - 7) : i], pws[i + 1 : i + 7]
+        return bool(left & {_stem(x) for x in before} and right & {_stem(x) for x in after})
+
+    if any(w == "and" and joined(i) for i, w in enumerate(pws)):
+        return None  # "provide an enable and disable flag": the passages join the two with "and" too
     for i, w in enumerate(pws):
         before, after = pws[max(0, i - 7) : i], pws[i + 1 : i + 7]
         if (
