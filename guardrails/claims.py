@@ -902,7 +902,7 @@ def analyse(text: str) -> Analysed:
                     a.names.add(seg.strip("-"))
     by_sent: dict[int, list[Tok]] = {}
     for t in tokens:
-        if t.kind != "num" and t.low not in ("of", "the", "and", "a", "an"):
+        if t.kind != "num" and t.terms:  # "If no type" is no INT: acronyms come from content words
             by_sent.setdefault(t.sent, []).append(t)
     for ws in by_sent.values():  # acronyms: "Amazon Web Services" -> aws, "pull request" -> pr
         for i in range(len(ws)):

@@ -1,7 +1,7 @@
 """The exact claim checks on the sixth round's rules (pure): two terms of one passage sentence exchanged (names,
 modifiers of one head, or two words joined by the same short link), an embedded "whether X or Y" that is no
 "regardless", "both" of a noun that is no "both X and Y", a negation restated by a denying word, and a code
-name whose last part the answer uses as the passage's plain word.
+name whose last part the answer uses as the passage's plain word; acronyms read from content words only.
 
 Each behaviour is pinned from both sides: the faithful wording passes and a one-fact edit of it is caught, so a
 rule that switched a check off (or on for everything) would fail.
@@ -91,3 +91,12 @@ def test_two_words_joined_by_the_same_short_link_exchanged():
     assert "name" in _kinds(
         "Commands named after their decorated function now replace dashes with underscores.", RENAME
     )
+
+
+PULL = "Every pull request needs two approvals before it is merged."
+STRING = "If no type is provided, the type is assumed to be STRING."
+
+
+def test_acronyms_come_from_content_words_only():
+    assert _kinds("Every PR needs two approvals before it is merged.", PULL) == []
+    assert "name" in _kinds("If no type is provided, the type is assumed to be INT.", STRING)
