@@ -95,19 +95,25 @@ baseline = functools.partial(check_grounding, exact=False)
 
 
 def check_at(revision: str) -> Callable[..., GroundingReport]:
-    """`check_grounding` as committed at a git revision (its guardrails/text.py, claims.py and grounding.py,
-    imported as a package of their own), to score an earlier round's rules on the same cases in the same run."""
+    """`check_grounding` as committed at a git revision (its guardrails/text.py, grounding.py and claims.py, or
+    the claims/ package it became, imported as a package of their own), to score an earlier round's rules on the
+    same cases in the same run."""
     import importlib
     import subprocess
     import tempfile
 
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+
     package = Path(tempfile.mkdtemp(prefix="grounding-prev-")) / "guardrails_prev"
     package.mkdir()
     (package / "__init__.py").write_text("", encoding="utf-8")
-    for name in ("text.py", "claims.py", "grounding.py"):
-        source = subprocess.run(
-            ["git", "show", f"{revision}:guardrails/{name}"], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout
+    listed = git("ls-tree", "--name-only", revision, "guardrails/claims/").split()
+    claims_files = [n.removeprefix("guardrails/") for n in listed if n.endswith(".py")] or ["claims.py"]
+    if claims_files != ["claims.py"]:
+        (package / "claims").mkdir()
+    for name in ("text.py", "grounding.py", *claims_files):
+        source = git("show", f"{revision}:guardrails/{name}")
         (package / name).write_text(source.replace("from guardrails.", "from guardrails_prev."), encoding="utf-8")
     sys.path.insert(0, str(package.parent))
     return importlib.import_module("guardrails_prev.grounding").check_grounding
