@@ -78,59 +78,19 @@ def kind_of(example) -> str:
 SUBJECT_KINDS = frozenset({"up on IDK", "down 'didn't answer' + correction", "down on IDK"})
 
 
-def term_stats_without_verified(conn, question: str, collections: Sequence[str]):
+def without_verified(term_stats: Callable) -> Callable:
     """`keyword.term_stats` as if the verified answers (approved corrections, which carry their question's words)
     were not in the collection: what the gate's missing-term signals would read had the corrections not added the
-    labelled questions' own words to the vocabulary. A diagnostic, not the product's code."""
-    from workers.search import keyword
-    from workers.search.tokens import COMPOUND, question_terms
+    labelled questions' own words to the vocabulary. A diagnostic, not the product's code: every verified answer is
+    hidden through the statistics' own `exclude_documents`."""
 
-    terms = sorted(set(question_terms(question)))
-    if not terms or not collections:
-        return keyword.TermStats(0, {}, [])
-    cols = list(collections)
-    verified_chunks = (
-        "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id "
-        "WHERE d.format = 'verified' AND c.collection = ANY(%(cols)s)"
-    )
-    n = conn.execute(
-        "SELECT (SELECT coalesce(sum(chunks), 0) FROM collection_stats WHERE collection = ANY(%(cols)s)) - "
-        f"(SELECT count(*) FROM ({verified_chunks}) v) AS n",
-        {"cols": cols},
-    ).fetchone()["n"]
-    vdf = {
-        r["term"]: r["df"]
-        for r in conn.execute(
-            f"SELECT term, count(*)::int AS df FROM chunk_terms WHERE chunk_id IN ({verified_chunks}) GROUP BY term",
-            {"cols": cols},
+    def stats(conn, question: str, collections: Sequence[str], exclude_documents: Sequence[int] = ()):
+        verified = conn.execute(
+            "SELECT id FROM documents WHERE format = 'verified' AND collection = ANY(%s)", (list(collections),)
         ).fetchall()
-    }
-    rows = conn.execute(
-        "SELECT term, sum(df)::int AS df FROM collection_terms WHERE collection = ANY(%s) AND term = ANY(%s) "
-        "GROUP BY term",
-        (cols, terms),
-    ).fetchall()
-    dfs = {r["term"]: r["df"] - vdf.get(r["term"], 0) for r in rows}
-    idf = {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in dfs.items() if df > 0}
-    absent = [t for t in terms if t not in idf and not COMPOUND.search(t)]
-    if absent:
-        near = conn.execute(
-            """
-            SELECT m AS term, ct.term AS known, ct.df FROM unnest(%s::text[]) AS m
-            JOIN collection_terms ct ON ct.collection = ANY(%s) AND ct.df > 0
-              AND ((length(ct.term) >= 5 AND length(ct.term) >= 0.7 * length(m) AND strpos(m, ct.term) > 0)
-                OR (length(m) >= 5 AND length(m) >= 0.7 * length(ct.term) AND strpos(ct.term, m) > 0))
-            """,
-            (absent, cols),
-        ).fetchall()
-        best: dict[str, int] = {}
-        for r in near:
-            df = r["df"] - vdf.get(r["known"], 0)
-            if df > 0:
-                best[r["term"]] = min(df, best.get(r["term"], df))
-        for t, df in best.items():
-            idf[t] = math.log(1 + (n - df + 0.5) / (df + 0.5))
-    return keyword.TermStats(n, idf, [t for t in terms if t not in idf])
+        return term_stats(conn, question, collections, sorted({*exclude_documents, *(r["id"] for r in verified)}))
+
+    return stats
 
 
 def collect(url: str) -> tuple[list[Row], dict[str, np.ndarray], float]:
@@ -452,7 +412,7 @@ def main() -> None:
     if args.without_verified_vocabulary:
         from workers.search import keyword
 
-        keyword.term_stats = term_stats_without_verified
+        keyword.term_stats = without_verified(keyword.term_stats)
     start_embedded(bench_home())
     rows, vectors, threshold = collect(embedded_url(bench_home(), DB))
     if args.dump:
