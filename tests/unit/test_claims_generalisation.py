@@ -6,7 +6,8 @@ so a rule that simply switched a check off would fail here.
 
 from __future__ import annotations
 
-from guardrails.claims import analyse, check_answer
+from guardrails.claims import analyse
+from tests.support.claims import issue_kinds
 
 LIMITS = (
     "The maximum size in bytes any non-file form field may be. Default: 500_000. "
@@ -23,44 +24,45 @@ LIMITS_KINDS = "There is a hard time limit that kills the process and a soft tim
 APP = "The application instance is evaluated lazily, only when it is first used."
 
 
-def _kinds(answer: str, passage: str) -> list[str]:
-    return [i.kind for i in check_answer(answer, [passage])]
-
-
 def test_python_digit_separators_are_numbers():
     assert [q.value for q in analyse(LIMITS).quantities] == [500_000.0, 1_000.0]
-    assert _kinds("A non-file form field may be at most 500,000 bytes, and a form may have 1000 fields.", LIMITS) == []
-    assert "number" in _kinds("A non-file form field may be at most 50,000 bytes.", LIMITS)
+    assert (
+        issue_kinds("A non-file form field may be at most 500,000 bytes, and a form may have 1000 fields.", LIMITS)
+        == []
+    )
+    assert "number" in issue_kinds("A non-file form field may be at most 50,000 bytes.", LIMITS)
 
 
 def test_a_bound_worded_with_a_negation_is_not_a_flipped_negation():
     bound = "The first draft is due no more than three business days after the incident is resolved."
-    assert _kinds(bound, DRAFT) == []
-    assert _kinds("The token lifetime can't go below 900 seconds, its default.", TOKEN) == []
+    assert issue_kinds(bound, DRAFT) == []
+    assert issue_kinds("The token lifetime can't go below 900 seconds, its default.", TOKEN) == []
     # the value of the bound is still checked
-    assert "number" in _kinds("The first draft is due no more than five business days after it is resolved.", DRAFT)
+    assert "number" in issue_kinds(
+        "The first draft is due no more than five business days after it is resolved.", DRAFT
+    )
 
 
 def test_a_compound_whose_name_part_is_in_the_passage_is_no_new_name():
-    assert _kinds("Binary data is sent Base64-encoded, about 34% larger.", ENCODING) == []
-    assert "name" in _kinds("Binary data is sent Base85-encoded, about 34% larger.", ENCODING)
+    assert issue_kinds("Binary data is sent Base64-encoded, about 34% larger.", ENCODING) == []
+    assert "name" in issue_kinds("Binary data is sent Base85-encoded, about 34% larger.", ENCODING)
 
 
 def test_a_count_the_answer_enumerates_itself_is_checked_through_its_items():
     enumerated = "There are two time limits: a hard one that kills the process and a soft one that raises an exception."
-    assert _kinds(enumerated, LIMITS_KINDS) == []
+    assert issue_kinds(enumerated, LIMITS_KINDS) == []
     # a count that does not match the items that follow is still a number the passage lacks
-    assert "number" in _kinds("There are three time limits: a hard one and a soft one.", LIMITS_KINDS)
+    assert "number" in issue_kinds("There are three time limits: a hard one and a soft one.", LIMITS_KINDS)
 
 
 def test_an_item_of_a_list_has_no_polarity_of_its_own():
-    assert _kinds("Since 4.0 the default serializer is JSON rather than pickle.", SERIALIZERS) == []
-    assert "negation" in _kinds("Since 4.0 the default serialization is not JSON.", SERIALIZERS)
+    assert issue_kinds("Since 4.0 the default serializer is JSON rather than pickle.", SERIALIZERS) == []
+    assert "negation" in issue_kinds("Since 4.0 the default serialization is not JSON.", SERIALIZERS)
 
 
 def test_an_opposite_word_is_a_flipped_claim():
-    assert "negation" in _kinds("The application instance is evaluated eagerly, as soon as it is created.", APP)
-    assert _kinds("The application instance is evaluated lazily, only once it's first used.", APP) == []
+    assert "negation" in issue_kinds("The application instance is evaluated eagerly, as soon as it is created.", APP)
+    assert issue_kinds("The application instance is evaluated lazily, only once it's first used.", APP) == []
 
 
 ACKS = "The AMQP transaction isn't used for these errors: if the task raises an exception it's still acknowledged!"
@@ -77,7 +79,7 @@ def test_a_negated_word_the_restated_sentence_asserts_is_a_flipped_claim():
     assert flips("More frequent polling is more expensive; a longer polling interval saves money.", POLLING) == []
     # a default and its exception ("if" / "unless") is left to the polarity check
     assert flips("When a task raises an exception, it isn't acknowledged.", ACKS) == []
-    assert "negation" in _kinds("When a task raises an exception, it isn't acknowledged by the worker.", ACKS)
+    assert "negation" in issue_kinds("When a task raises an exception, it isn't acknowledged by the worker.", ACKS)
 
 
 POOL = (
@@ -87,9 +89,9 @@ POOL = (
 
 
 def test_a_release_number_is_not_a_rival_for_a_count():
-    assert _kinds("It caps how many connections the pool may hold open, ten by default.", POOL) == []
-    assert _kinds("Pooling has been on by default since 2.5.", POOL) == []
-    assert "number" in _kinds("The pool is enabled by default since version 2.6.", POOL)
+    assert issue_kinds("It caps how many connections the pool may hold open, ten by default.", POOL) == []
+    assert issue_kinds("Pooling has been on by default since 2.5.", POOL) == []
+    assert "number" in issue_kinds("The pool is enabled by default since version 2.6.", POOL)
 
 
 # ----------------------------------------------------------------------------------------------- third round
@@ -103,9 +105,9 @@ PROXY = (
 
 def test_an_absent_name_counts_only_where_the_passage_names_another():
     # the product the docs are about, or a general term, is context a chunk often lacks
-    assert _kinds("For Gunicorn we strongly advise that you use Nginx as the proxy.", PROXY) == []
+    assert issue_kinds("For Gunicorn we strongly advise that you use Nginx as the proxy.", PROXY) == []
     # the same kind of name where the restated sentence has its own: a substitution (rst's "Nginx_" is Nginx)
-    assert "name" in _kinds("We strongly advise that you use HAProxy as the proxy.", PROXY)
+    assert "name" in issue_kinds("We strongly advise that you use HAProxy as the proxy.", PROXY)
 
 
 CONFIRM = (
@@ -116,19 +118,22 @@ CONFIRM = (
 
 def test_a_keyword_argument_name_is_an_identifier():
     assert (
-        _kinds("To have the user confirm the value by typing it twice, pass confirmation_prompt=True.", CONFIRM) == []
+        issue_kinds("To have the user confirm the value by typing it twice, pass confirmation_prompt=True.", CONFIRM)
+        == []
     )
-    assert "name" in _kinds("To have the user confirm the value by typing it twice, pass hide_input=True.", CONFIRM)
+    assert "name" in issue_kinds(
+        "To have the user confirm the value by typing it twice, pass hide_input=True.", CONFIRM
+    )
     # "a second time" is an ordinal, not one second
-    assert _kinds("The user then types it a second time to confirm it.", CONFIRM) == []
+    assert issue_kinds("The user then types it a second time to confirm it.", CONFIRM) == []
 
 
 COOKIE = "MAX_COOKIE_SIZE Warn if cookie headers are larger than this many bytes. Defaults to 4093."
 
 
 def test_a_bare_default_has_the_unit_its_prose_names():
-    assert _kinds("Flask warns about cookie headers larger than 4093 bytes by default.", COOKIE) == []
-    assert "number" in _kinds("Flask warns about cookie headers larger than 4093 kilobytes by default.", COOKIE)
+    assert issue_kinds("Flask warns about cookie headers larger than 4093 bytes by default.", COOKIE) == []
+    assert "number" in issue_kinds("Flask warns about cookie headers larger than 4093 kilobytes by default.", COOKIE)
 
 
 DOTENV = "You can tell Flask not to load dotenv files by setting the FLASK_SKIP_DOTENV environment variable."
@@ -136,21 +141,21 @@ TEARDOWN = "The teardown callbacks are independent of the request dispatch."
 
 
 def test_negations_worded_as_verbs_and_prefixes():
-    assert _kinds("Set FLASK_SKIP_DOTENV to stop Flask from loading dotenv files.", DOTENV) == []
-    assert _kinds("The FLASK_SKIP_DOTENV environment variable turns off loading dotenv files.", DOTENV) == []
-    assert "negation" in _kinds(
+    assert issue_kinds("Set FLASK_SKIP_DOTENV to stop Flask from loading dotenv files.", DOTENV) == []
+    assert issue_kinds("The FLASK_SKIP_DOTENV environment variable turns off loading dotenv files.", DOTENV) == []
+    assert "negation" in issue_kinds(
         "Setting the FLASK_SKIP_DOTENV environment variable makes Flask load dotenv files.", DOTENV
     )
-    assert _kinds("Teardown callbacks don't depend on the request dispatch.", TEARDOWN) == []
-    assert "negation" in _kinds("Teardown callbacks depend on the request dispatch.", TEARDOWN)
+    assert issue_kinds("Teardown callbacks don't depend on the request dispatch.", TEARDOWN) == []
+    assert "negation" in issue_kinds("Teardown callbacks depend on the request dispatch.", TEARDOWN)
 
 
 WORKERS = "The -w option specifies the number of processes to run; a starting value could be CPU * 2."
 
 
 def test_the_operand_of_a_multiplication_is_a_number():
-    assert _kinds("Twice the number of CPUs is a reasonable start for the -w option.", WORKERS) == []
-    assert "number" in _kinds("Three times the number of CPUs is a reasonable start for the -w option.", WORKERS)
+    assert issue_kinds("Twice the number of CPUs is a reasonable start for the -w option.", WORKERS) == []
+    assert "number" in issue_kinds("Three times the number of CPUs is a reasonable start for the -w option.", WORKERS)
 
 
 STATIC = (
@@ -159,8 +164,10 @@ STATIC = (
 
 
 def test_only_if_restating_the_condition_the_passage_states():
-    assert _kinds("A blueprint's static folder can be accessed only if the blueprint has a url_prefix.", STATIC) == []
-    assert "condition" in _kinds(
+    assert (
+        issue_kinds("A blueprint's static folder can be accessed only if the blueprint has a url_prefix.", STATIC) == []
+    )
+    assert "condition" in issue_kinds(
         "A blueprint's static folder can be accessed only if the app runs in debug mode.", STATIC
     )
 
@@ -169,5 +176,5 @@ COMPRESSION = "bzip2 creates smaller files than gzip, but compression and decomp
 
 
 def test_a_word_english_hardly_uses_is_a_name():
-    assert _kinds("bzip2 makes smaller files than gzip, but it compresses more slowly.", COMPRESSION) == []
-    assert "name" in _kinds("lzma makes smaller files than gzip, but it compresses more slowly.", COMPRESSION)
+    assert issue_kinds("bzip2 makes smaller files than gzip, but it compresses more slowly.", COMPRESSION) == []
+    assert "name" in issue_kinds("lzma makes smaller files than gzip, but it compresses more slowly.", COMPRESSION)

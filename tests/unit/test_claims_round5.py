@@ -8,19 +8,14 @@ one-fact edit of it is caught, so a rule that switched a check off (or on for ev
 
 from __future__ import annotations
 
-from guardrails.claims import check_answer
-
-
-def _kinds(answer: str, passage: str) -> list[str]:
-    return [i.kind for i in check_answer(answer, [passage])]
-
+from tests.support.claims import issue_kinds
 
 SLOTS = "Their main advantage is that they use less memory on CPython and are slightly faster."
 
 
 def test_an_elliptical_clause_keeps_the_subject_of_the_clause_before_it():
-    assert _kinds("Slotted classes use less memory on CPython and are slightly faster.", SLOTS) == []
-    assert "negation" in _kinds("Slotted classes use less memory on CPython but are slightly slower.", SLOTS)
+    assert issue_kinds("Slotted classes use less memory on CPython and are slightly faster.", SLOTS) == []
+    assert "negation" in issue_kinds("Slotted classes use less memory on CPython but are slightly slower.", SLOTS)
 
 
 TUPLES = "All these things make namedtuples a particularly poor choice for public APIs."
@@ -28,10 +23,12 @@ UNDERSCORES = "attrs strips the underscores from the name when writing the __ini
 
 
 def test_more_english_opposites():
-    assert _kinds("namedtuples are a poor choice for public APIs.", TUPLES) == []
-    assert "negation" in _kinds("namedtuples are a good choice for public APIs.", TUPLES)
-    assert _kinds("attrs strips the underscores from the name in the __init__ method signature.", UNDERSCORES) == []
-    assert "negation" in _kinds(
+    assert issue_kinds("namedtuples are a poor choice for public APIs.", TUPLES) == []
+    assert "negation" in issue_kinds("namedtuples are a good choice for public APIs.", TUPLES)
+    assert (
+        issue_kinds("attrs strips the underscores from the name in the __init__ method signature.", UNDERSCORES) == []
+    )
+    assert "negation" in issue_kinds(
         "attrs keeps the underscores of the name in the __init__ method signature.", UNDERSCORES
     )
 
@@ -41,31 +38,35 @@ BOTH_RUN = "If you use both ways to define validators for an attribute, they are
 
 
 def test_one_of_what_the_passage_says_of_all():
-    assert _kinds("Two instances are equal by default when all their fields are equal.", EQUALITY) == []
-    assert "scope" in _kinds("Two instances are equal by default when any of their fields are equal.", EQUALITY)
-    assert "scope" in _kinds("If you define validators for an attribute both ways, only one of them is run.", BOTH_RUN)
+    assert issue_kinds("Two instances are equal by default when all their fields are equal.", EQUALITY) == []
+    assert "scope" in issue_kinds("Two instances are equal by default when any of their fields are equal.", EQUALITY)
+    assert "scope" in issue_kinds(
+        "If you define validators for an attribute both ways, only one of them is run.", BOTH_RUN
+    )
 
 
 def test_a_list_that_names_all_and_one_is_no_narrowing():
     purge = "Use celery purge to purge all configured task queues."
-    assert _kinds("Use celery purge for all queues, or queue.purge for one queue.", purge) == []
+    assert issue_kinds("Use celery purge for all queues, or queue.purge for one queue.", purge) == []
 
 
 LAZY = "By default, it's lazy=True for writing and lazy=False for reading."
 
 
 def test_opposites_paired_up_the_other_way_round():
-    assert _kinds("Files for writing default to lazy=True and files for reading to lazy=False.", LAZY) == []
-    assert _kinds("For reading it's lazy=False, and for writing it's lazy=True.", LAZY) == []  # both pairs reordered
-    assert "condition" in _kinds("By default it's lazy=True for reading and lazy=False for writing.", LAZY)
+    assert issue_kinds("Files for writing default to lazy=True and files for reading to lazy=False.", LAZY) == []
+    assert (
+        issue_kinds("For reading it's lazy=False, and for writing it's lazy=True.", LAZY) == []
+    )  # both pairs reordered
+    assert "condition" in issue_kinds("By default it's lazy=True for reading and lazy=False for writing.", LAZY)
 
 
 TUNING = "Tune the worker count using TTIN and TTOU signals while the application is under load."
 
 
 def test_before_restating_while():
-    assert _kinds("Tune the worker count with TTIN and TTOU while the application is under load.", TUNING) == []
-    assert "condition" in _kinds(
+    assert issue_kinds("Tune the worker count with TTIN and TTOU while the application is under load.", TUNING) == []
+    assert "condition" in issue_kinds(
         "Tune the worker count with TTIN and TTOU before the application is under load.", TUNING
     )
 
@@ -78,10 +79,12 @@ WORK = (
 
 def test_a_word_of_another_passage_sentence_in_the_slot_of_the_sentences_own_word():
     assert (
-        _kinds("attrs's runtime impact is close to zero because all the work is done when the class is defined.", WORK)
+        issue_kinds(
+            "attrs's runtime impact is close to zero because all the work is done when the class is defined.", WORK
+        )
         == []
     )
-    assert "condition" in _kinds(
+    assert "condition" in issue_kinds(
         "attrs's runtime impact is close to zero because all the work is done when the class is instantiated.", WORK
     )
 
@@ -90,8 +93,10 @@ METACLASSES = "Several edge cases surrounding metaclasses make it impossible to 
 
 
 def test_a_negated_universal_is_no_widening():
-    assert _kinds("Edge cases around metaclasses mean attrs can't always go this route.", METACLASSES) == []
-    assert "scope" in _kinds("Edge cases around metaclasses always make it impossible to go this route.", METACLASSES)
+    assert issue_kinds("Edge cases around metaclasses mean attrs can't always go this route.", METACLASSES) == []
+    assert "scope" in issue_kinds(
+        "Edge cases around metaclasses always make it impossible to go this route.", METACLASSES
+    )
 
 
 CANARY = "Argo Rollouts aborts the canary if its error rate goes above 1% or its p95 latency is 20% worse than stable."
@@ -99,12 +104,12 @@ CANARY = "Argo Rollouts aborts the canary if its error rate goes above 1% or its
 
 def test_both_restating_either():
     assert (
-        _kinds(
+        issue_kinds(
             "Argo Rollouts aborts the canary if its error rate goes above 1% or its p95 latency is 20% worse.", CANARY
         )
         == []
     )
-    assert "scope" in _kinds(
+    assert "scope" in issue_kinds(
         "Argo Rollouts aborts the canary only if both its error rate goes above 1% and its p95 latency is 20% worse.",
         CANARY,
     )
@@ -115,10 +120,10 @@ SERVICES = "It covers the services owned by the Platform team, such as the API g
 
 def test_every_of_what_the_passages_name():
     assert (
-        _kinds("The process covers the Platform team's services, like the API gateway and billing-sync.", SERVICES)
+        issue_kinds("The process covers the Platform team's services, like the API gateway and billing-sync.", SERVICES)
         == []
     )
-    assert "scope" in _kinds(
+    assert "scope" in issue_kinds(
         "The process covers every team's services, like the API gateway and billing-sync.", SERVICES
     )
 
@@ -127,16 +132,18 @@ TUPLE = "Since namedtuples are a subclass of tuples, they have a length and are 
 
 
 def test_a_name_the_passages_lack_in_the_slot_of_a_word_they_have():
-    assert _kinds("namedtuples are a subclass of tuples, so they have a length and are iterable.", TUPLE) == []
-    assert "name" in _kinds("namedtuples are a subclass of dicts, so they have a length and are iterable.", TUPLE)
+    assert issue_kinds("namedtuples are a subclass of tuples, so they have a length and are iterable.", TUPLE) == []
+    assert "name" in issue_kinds("namedtuples are a subclass of dicts, so they have a length and are iterable.", TUPLE)
 
 
 PAAS = "The workers setting defaults to WEB_CONCURRENCY, which some Platform-as-a-Service providers set."
 
 
 def test_an_abbreviation_of_passage_words_is_no_new_name():
-    assert _kinds("The workers setting defaults to WEB_CONCURRENCY, which some PaaS providers set.", PAAS) == []
-    assert "name" in _kinds("The workers setting defaults to WEB_CONCURRENCY, which some Heroku providers set.", PAAS)
+    assert issue_kinds("The workers setting defaults to WEB_CONCURRENCY, which some PaaS providers set.", PAAS) == []
+    assert "name" in issue_kinds(
+        "The workers setting defaults to WEB_CONCURRENCY, which some Heroku providers set.", PAAS
+    )
 
 
 INIT = "You should keep as little logic as possible in __init__. The type parameter is discouraged."
@@ -147,14 +154,14 @@ ATTRS_INIT = (
 
 
 def test_quantity_and_advice_opposites():
-    assert _kinds("Keep as little logic as possible in __init__.", INIT) == []
-    assert "negation" in _kinds("Put as much logic as possible in __init__.", INIT)
-    assert "negation" in _kinds("The type parameter is recommended.", INIT)
+    assert issue_kinds("Keep as little logic as possible in __init__.", INIT) == []
+    assert "negation" in issue_kinds("Put as much logic as possible in __init__.", INIT)
+    assert "negation" in issue_kinds("The type parameter is recommended.", INIT)
 
 
 def test_a_boolean_argument_set_the_other_way():
-    assert _kinds("attrs writes __attrs_init__ instead of __init__ when init=False.", ATTRS_INIT) == []
-    assert "negation" in _kinds("attrs writes __attrs_init__ instead of __init__ when init=True.", ATTRS_INIT)
+    assert issue_kinds("attrs writes __attrs_init__ instead of __init__ when init=False.", ATTRS_INIT) == []
+    assert "negation" in issue_kinds("attrs writes __attrs_init__ instead of __init__ when init=True.", ATTRS_INIT)
 
 
 TEARDOWN = "The teardown functions are called even if there is an unhandled exception during dispatch."
@@ -162,9 +169,9 @@ TEARDOWN = "The teardown functions are called even if there is an unhandled exce
 
 def test_a_condition_made_of_what_the_passage_says_does_not_matter():
     assert (
-        _kinds("Teardown functions are called even when there's an unhandled exception during dispatch.", TEARDOWN)
+        issue_kinds("Teardown functions are called even when there's an unhandled exception during dispatch.", TEARDOWN)
         == []
     )
-    assert "condition" in _kinds(
+    assert "condition" in issue_kinds(
         "Teardown functions are called unless there was an unhandled exception during dispatch.", TEARDOWN
     )
