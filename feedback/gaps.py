@@ -92,8 +92,16 @@ class Gap:
 
 
 def load_evidence(
-    conn: Conn, since: datetime, *, team: str | None = None, collection: str | None = None, limit: int = 1000
+    conn: Conn,
+    since: datetime,
+    *,
+    team: str | None = None,
+    collection: str | None = None,
+    limit: int = 1000,
+    readable: Sequence[str] | None = None,
 ) -> list[Evidence]:
+    """`readable`: the collections the report's readers may read (workers.access.readable_by_all); a question that
+    searched any other keeps no closest documents — they may be restricted documents' titles."""
     rows = conn.execute(
         _EVIDENCE_SQL, {"since": since, "team": team, "collection": collection, "limit": limit}
     ).fetchall()
@@ -102,6 +110,8 @@ def load_evidence(
         docs = [c.get("title", "") for c in (r["closest"] or [])] or [
             c.get("document_title", "") for c in (r["citations"] or [])
         ]
+        if readable is not None and not set(r["collections"] or ()) <= set(readable):
+            docs = []
         out.append(
             Evidence(
                 interaction_id=str(r["id"]),

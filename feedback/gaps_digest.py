@@ -30,6 +30,7 @@ from slack_sdk.models.blocks import (
 from core.db import Conn
 from core.errors import ConfigError
 from feedback.gaps import EmbedQuestions, Gap, find_gaps, load_evidence
+from workers.access import readable_by_all
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +172,8 @@ def post_weekly_digest(
         return DigestOutcome(target, week, "already")
     try:
         embedder = embed()
-        evidence = load_evidence(conn, now - WINDOW, team=target.team or None)
+        readable = readable_by_all(conn, target.team, target.channel)  # the channel's members may not read HR
+        evidence = load_evidence(conn, now - WINDOW, team=target.team or None, readable=readable)
         cut = threshold if threshold is not None else (0.5 if embedder is not None else 0.3)
         gaps = [g.as_dict(examples=EXAMPLES + 1) for g in find_gaps(evidence, embedder, threshold=cut)[:top]]
         ts = None
@@ -201,8 +203,13 @@ def home_gaps(conn: Conn, team: str | None, *, now: datetime, top: int = TOP) ->
         "ORDER BY week DESC, team_id DESC LIMIT 1",
         (team or "", week_of(now) - timedelta(days=7)),
     ).fetchone()
+    readable = set(readable_by_all(conn, team or ""))  # any admin may open it: public collections' titles only
     if row is not None:
-        return f"weekly digest of {row['week']:%Y-%m-%d}", list(row["gaps"])[:top]
-    evidence = load_evidence(conn, now - WINDOW, team=team, limit=LIVE_LIMIT)
+        stored = [
+            g if set(g.get("collections") or ()) <= readable else {**g, "closest_documents": []}
+            for g in list(row["gaps"])[:top]
+        ]
+        return f"weekly digest of {row['week']:%Y-%m-%d}", stored
+    evidence = load_evidence(conn, now - WINDOW, team=team, limit=LIVE_LIMIT, readable=sorted(readable))
     gaps: list[Gap] = find_gaps(evidence, None, threshold=0.3)[:top]
     return "last 7 days", [g.as_dict(examples=EXAMPLES + 1) for g in gaps]

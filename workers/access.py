@@ -170,3 +170,46 @@ def scope_for(
         else:
             scope.private.append(c.name)
     return scope
+
+
+def verified_beyond(conn: Conn, searched: Sequence[str], readable: Sequence[str]) -> list[int]:
+    """The verified answers among the `searched` collections that were made from what a reader of only the
+    `readable` ones may not read: their document ids, never to be retrieved for that reader.
+
+    A verified answer lives in one collection, but was made from more: the documents its corrected answer cited
+    (`verified_answers.sources`), or — when it cited none, as a correction of an "I don't know" — every collection
+    the original question searched, since its author may have written it from any of them (an HR reader's DM, a
+    private channel). It is served only where all of those may be read; checked at read time, so a collection
+    restricted after the approval hides its verified answers too."""
+    rows = conn.execute(
+        """
+        SELECT va.document_id FROM verified_answers va
+        LEFT JOIN labels l ON l.id = va.label_id
+        LEFT JOIN interactions i ON i.id = l.interaction_id
+        WHERE va.document_id IS NOT NULL AND va.collection = ANY(%(searched)s)
+          AND EXISTS (
+              SELECT 1 FROM unnest(
+                  CASE WHEN jsonb_array_length(coalesce(va.sources, '[]')) > 0
+                       THEN ARRAY(SELECT s->>'collection' FROM jsonb_array_elements(va.sources) s)
+                       ELSE coalesce(i.collections, ARRAY[va.collection]) END
+              ) AS made_from(name)
+              WHERE made_from.name IS NULL OR NOT made_from.name = ANY(%(readable)s)
+          )
+        """,
+        {"searched": list(searched), "readable": list(readable)},
+    ).fetchall()
+    return [r["document_id"] for r in rows]
+
+
+def readable_by_all(conn: Conn, team_id: str, channel_id: str | None = None) -> list[str]:
+    """The collections everyone reading `channel_id` may read: the workspace's public ones (and unowned public
+    ones, which only a single workspace can claim), and restricted ones listing that very channel. Without a
+    channel (an admin's App Home: no membership looked up), the public ones only. For what is shown to a
+    channel rather than asked by a person — the gaps digest."""
+    rows = conn.execute(
+        "SELECT name FROM collections WHERE (%(team)s = '' OR team_id = %(team)s OR team_id IS NULL) "
+        "AND (visibility = 'public' OR (%(channel)s::text IS NOT NULL AND %(channel)s = ANY(allowed_channels))) "
+        "ORDER BY name",
+        {"team": team_id, "channel": channel_id},
+    ).fetchall()
+    return [r["name"] for r in rows]

@@ -22,6 +22,7 @@ from guardrails.followup import ThreadContext, Turn
 from guardrails.grounding import CitationRef, GroundingVerdict, check_grounding, skipped
 from guardrails.pii import PiiGuard, PiiVerdict, Redaction, shared_guard
 from guardrails.text import question_problem, question_similarity, without_placeholders
+from workers.access import verified_beyond
 from workers.answerability.gate import AnswerabilityGate, Assessment, confidence, shifted
 from workers.answerers.base import Answerer, Citation, Draft, GroundingJudge
 from workers.answerers.condense import Standalone, add_usage, default_condenser, standalone_question
@@ -235,10 +236,13 @@ class Pipeline:
         thread: ThreadContext | None = None,
         asker: str = "",
         progress: ProgressFn | None = None,
+        readable: Sequence[str] | None = None,
     ) -> AnswerResult:
         """`thread`: the Slack thread a follow-up was asked in; it is then asked as its standalone question.
         `asker`: the Slack user id, which decides whether a running canary's version answers (feedback.canary).
-        `progress`: told when the search is done and when a draft's grounding check starts (live thinking steps)."""
+        `progress`: told when the search is done and when a draft's grounding check starts (live thinking steps).
+        `readable`: the collections the answer's readers may read (default: those searched); a verified answer
+        made from any other is never retrieved (workers.access.verified_beyond)."""
         question = validate_question(question, self.settings.max_question_chars)
         timer = _Timer()
         with timer.stage("guard_in"):
@@ -251,6 +255,8 @@ class Pipeline:
         # The connection is held for retrieval only, never while a model is thinking.
         with db.connection(self.database_url) as conn:
             version = version or serving_version(conn, team_id, asker)  # a canary's, the workspace's or the seed
+            hidden = verified_beyond(conn, collections, collections if readable is None else readable)
+            exclude_documents = [*exclude_documents, *hidden]
             if self.embedder.dim and query_text:  # never compare its vectors with another model's
                 ensure_same_embedder(conn, collections, self.embedder.name)
             with timer.stage("embed"):

@@ -163,7 +163,7 @@ def _answer(self, key: RequestKey) -> str:
         self, settings, request, text, blocks, status="delivered", stream=stream, opened=live is not None
     )
     if outcome is None and scope.private:
-        _answer_privately(settings, request, scope.private, result.question_redacted)
+        _answer_privately(settings, request, scope.private, result.question_redacted, [*scope.post, *scope.private])
     return outcome or result.status
 
 
@@ -199,9 +199,12 @@ def _working_status(client, request: ClaimedRequest, collections: int) -> None:
         log.info("thread status not updated: %s", exc.response.get("error"))
 
 
-def _answer_privately(settings, request: ClaimedRequest, collections: list[str], question: str) -> None:
+def _answer_privately(
+    settings, request: ClaimedRequest, collections: list[str], question: str, readable: list[str]
+) -> None:
     """Restricted documents the asker may read but others in the conversation may not: an ephemeral answer
-    only the asker sees (best effort: the public answer is already delivered)."""
+    only the asker sees (best effort: the public answer is already delivered). `readable`: all the asker may
+    read here (a verified answer of these collections made from the public ones too is theirs)."""
     import uuid
 
     from workers.slack.blocks import private_answer_message
@@ -215,6 +218,7 @@ def _answer_privately(settings, request: ClaimedRequest, collections: list[str],
             interaction_id=uuid.uuid5(key.interaction_id(), "private"),
             team_id=key.team_id,
             asker=request.user_id,
+            readable=readable,
         )
         if result.status != "answered":
             return

@@ -1,0 +1,141 @@
+"""Attacks on "no answer from documents the asker may not read" through real components: Postgres, the real
+pipeline with MiniLM, membership read from the Slack stand-in. HR's salary bands are restricted to #team-private
+(alice only); the handbook is public. Each test is a path that once leaked, or one no other test walks."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from core import db
+from feedback import labels
+from slack_standin import ALICE, BOB, PRIVATE, SlackStandin
+from tests.conftest import SAMPLE_KB, make_settings
+from workers.access import Asker, SlackMembership, scope_for
+from workers.kb import verified
+from workers.kb.ingest import ingest_folder
+
+TEAM = "T0STANDIN1"
+HR_DOC = """# Salary bands 2027
+
+## Band L5
+
+The L5 salary band for Platform engineers is 142,000 to 171,000 EUR, reviewed every March.
+"""
+SECRET = "142,000"
+BAND_QUESTION = "What is the L5 salary band for Platform engineers?"
+ADMINS = "C0BRKADMN1"
+
+
+@pytest.fixture(scope="module")
+def slack():
+    with SlackStandin() as s:
+        s.add_channel("answerloop-admins", channel_id=ADMINS, members=[BOB])  # the gaps digest's: alice is not in
+        yield s
+
+
+@pytest.fixture()
+def membership(slack):
+    return SlackMembership(lambda team: slack.web_client(token=slack.bot_token), ttl_s=60)
+
+
+@pytest.fixture()
+def kb(clean_db, local_embedder, tmp_path):
+    hr = tmp_path / "hr"
+    hr.mkdir()
+    (hr / "salary-bands.md").write_text(HR_DOC)
+    settings = make_settings(clean_db)
+    with db.connect(clean_db) as conn:
+        ingest_folder(conn, SAMPLE_KB / "handbook", "handbook", embedder=local_embedder, settings=settings)
+        ingest_folder(conn, hr, "hr", embedder=local_embedder, settings=settings)
+        conn.execute("UPDATE collections SET team_id = %s", (TEAM,))
+        conn.execute(
+            "UPDATE collections SET visibility = 'restricted', allowed_channels = %s WHERE name = 'hr'", ([PRIVATE],)
+        )
+        conn.commit()
+    return clean_db
+
+
+@pytest.fixture()
+def pipe(kb, local_embedder, pii_guard):
+    from workers.pipeline import Pipeline
+
+    return Pipeline(make_settings(kb), guard=pii_guard, embedder=local_embedder, database_url=kb)
+
+
+def dm_scope(url, slack, membership, user):
+    with db.connect(url) as conn:
+        return scope_for(conn, Asker(TEAM, user, slack.open_dm(user), is_dm=True), None, membership)
+
+
+def shown(result) -> str:
+    return result.answer + repr(result.citations) + repr(result.closest)
+
+
+UNCOVERED = "Is there a signing bonus for new Platform hires?"
+HR_CORRECTION = "Yes: new Platform hires at L5 get a 10% signing bonus on the 142,000 to 171,000 EUR band."
+
+
+def test_a_correction_from_a_conversation_that_searched_hr_is_never_served_to_a_non_member(
+    pipe, kb, slack, membership, local_embedder
+):
+    """Alice (an HR reader) asks in her DM, which searches handbook and hr: "I don't know". Her correction
+    quotes the HR band and is approved. It used to become a verified answer of the first collection searched —
+    the public handbook — and was then served whole to bob, who may not read HR."""
+    alice, bob = dm_scope(kb, slack, membership, ALICE), dm_scope(kb, slack, membership, BOB)
+    assert alice.post == ["handbook", "hr"] and bob.post == ["handbook"]
+    asked = pipe.ask(UNCOVERED, alice.post, source="slack", team_id=TEAM, asker=ALICE)
+    assert asked.status == "dont_know" and not asked.citations
+    with db.connect(kb) as conn:
+        label_id = labels.record_correction(
+            conn, asked.interaction_id, correction=HR_CORRECTION, user_id=ALICE, team_id=TEAM
+        )
+        label = labels.review(conn, label_id, "approved", "admin-ann")
+        verified.publish(conn, label, embedder=local_embedder, approved_by="admin-ann")
+        conn.commit()
+
+    for asker in (BOB,):
+        r = pipe.ask(UNCOVERED, bob.post, source="slack", team_id=TEAM, asker=asker)
+        assert SECRET not in shown(r), "a verified answer made where HR was searched reached a non-member"
+    again = pipe.ask(UNCOVERED, alice.post, source="slack", team_id=TEAM, asker=ALICE)
+    assert again.status == "answered" and SECRET in again.answer, "its HR reader still gets it"
+
+
+def test_the_gaps_digest_and_app_home_never_name_a_restricted_document(pipe, kb, slack, membership):
+    """Alice votes 👎 on her DM's answer from HR's salary bands: a gap, whose closest document is that HR page.
+    The weekly digest goes to an admin channel of people who may not read HR (and the App Home to any admin): it
+    used to list "Salary bands 2027" as the gap's closest document."""
+    from bot.app_home import admin_blocks
+    from feedback.gaps_digest import DigestTarget, post_weekly_digest
+
+    alice, bob = dm_scope(kb, slack, membership, ALICE), dm_scope(kb, slack, membership, BOB)
+    asked = pipe.ask(BAND_QUESTION, alice.post, source="slack", team_id=TEAM, asker=ALICE)
+    assert asked.status == "answered" and any("Salary bands" in c["title"] for c in asked.closest)
+    with db.connect(kb) as conn:
+        labels.record_vote(conn, asked.interaction_id, kind="down", reaction="-1", user_id=ALICE, team_id=TEAM)
+        conn.commit()
+    public = pipe.ask("How many weeks of parental leave do we get?", bob.post, source="slack", team_id=TEAM)
+    assert public.status == "dont_know" and public.closest
+
+    with db.connect(kb) as conn:
+        home = json.dumps(admin_blocks(conn, team=TEAM), ensure_ascii=False)  # live: no digest yet
+    assert "L5 salary band" in home, "the gap itself is still listed"
+    assert "Salary bands" not in home, "the App Home named a restricted document"
+
+    client = slack.web_client(token=slack.bot_token)
+
+    def post(channel: str, text: str, blocks: list[dict]) -> str:
+        return str(client.chat_postMessage(channel=channel, text=text, blocks=blocks)["ts"])
+
+    with db.connect(kb) as conn:
+        outcome = post_weekly_digest(conn, DigestTarget(TEAM, ADMINS), post, now=datetime.now(UTC), embed=lambda: None)
+        home = json.dumps(admin_blocks(conn, team=TEAM), ensure_ascii=False)  # now: the stored digest
+    assert outcome.status == "posted"
+    [digest] = [m for m in slack.messages(ADMINS) if m.ts == outcome.message_ts]
+    posted = (digest.text or "") + json.dumps(digest.blocks, ensure_ascii=False)
+    assert "L5 salary band" in posted and "Closest documents: " in posted
+    assert "Salary bands" not in posted, "the digest named a restricted document in a channel of non-members"
+    assert "Expense" in posted or "On-Call" in posted or "parental" in posted
+    assert "Salary bands" not in home
