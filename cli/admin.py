@@ -89,8 +89,12 @@ def parse_since(value: str | None) -> datetime | None:
     m = re.fullmatch(r"(\d+)\s*([hdw])", value.strip())
     if m:
         n, unit = int(m.group(1)), m.group(2)
-        delta = {"h": timedelta(hours=n), "d": timedelta(days=n), "w": timedelta(weeks=n)}[unit]
-        return datetime.now(UTC) - delta
+        try:
+            return datetime.now(UTC) - timedelta(**{{"h": "hours", "d": "days", "w": "weeks"}[unit]: n})
+        except OverflowError:  # before year 1: no date can be that far back
+            raise AnswerloopError(
+                f"--since {value!r} reaches back before any date.", hint="Use e.g. 7d, 12h, 2w or 2026-11-01."
+            ) from None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:

@@ -37,7 +37,8 @@ def collections_set(
     ] = None,
     team: Annotated[str | None, typer.Option(help="The workspace that owns it (T…); needed with several.")] = None,
     review_days: Annotated[
-        int | None, typer.Option("--review-days", help="Days until its verified answers are due for review (90).")
+        int | None,
+        typer.Option("--review-days", max=36_500, help="Days until its verified answers are due for review (90)."),
     ] = None,
     actor: admin.Actor = "",
 ) -> None:

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import re
+
 from core import db
 from core.bootstrap import ready_database
-from core.errors import NotFound
+from core.errors import AnswerloopError, NotFound
 from core.settings import get_settings
+
+# The rule of collections.name (migrations/0001_knowledge_base.sql), checked before Postgres refuses it.
+_COLLECTION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+def check_collection_name(name: str) -> None:
+    """A new collection's name must fit the database's rule: say so, instead of Postgres' check violation."""
+    if not _COLLECTION_NAME.fullmatch(name):
+        raise AnswerloopError(
+            f"{name!r} is not a collection name.",
+            hint="Use letters, digits, '.', '_' and '-' (up to 64, starting with a letter or digit), e.g. handbook.",
+        )
 
 
 def require_collections(conn, names: list[str]) -> None:

@@ -47,7 +47,7 @@ def gaps_command(
     collection: Annotated[str | None, typer.Option("--collection", "-c", help="Only this collection.")] = None,
     since: Annotated[str, typer.Option(help="How far back: 30d, 2w, 12h or a date.")] = "30d",
     fmt: Annotated[GapsFormat, typer.Option("--format", help="table, json or csv.")] = GapsFormat.table,
-    top: Annotated[int, typer.Option(help="Show the N largest gaps.")] = 20,
+    top: Annotated[int, typer.Option(min=1, help="Show the N largest gaps.")] = 20,
     threshold: Annotated[
         float | None,
         typer.Option(help="How alike questions must be to be one topic (default 0.5 with embeddings, 0.3 without)."),

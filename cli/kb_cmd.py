@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from cli.common import all_collections, require_collections
+from cli.common import all_collections, check_collection_name, require_collections
 from cli.kb_sources_cmd import sources_app
 from cli.output import collections_table, console, err_console
 from core import db
@@ -232,7 +232,7 @@ def kb_ingest(
             help="In this process, or as a job on the ingest queue (default: the queue when REDIS_URL is set).",
         ),
     ] = None,
-    batch_files: Annotated[int, typer.Option(help="Files per queued task.")] = 16,
+    batch_files: Annotated[int, typer.Option(min=1, help="Files per queued task.")] = 16,
     wait: Annotated[bool, typer.Option(help="Follow a queued job until it is done (--no-wait: print its id).")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
@@ -240,6 +240,7 @@ def kb_ingest(
     files are skipped, unreadable ones reported with the reason."""
     if not path.exists():
         raise NotFound(f"{path} does not exist.", hint="Pass a folder or a file of documents.")
+    check_collection_name(collection)
     if _queue_configured(inline):
         report = enqueue_and_follow(path, collection, url_base, keep_missing, team, batch_files=batch_files, wait=wait)
     else:
@@ -267,7 +268,7 @@ def kb_ingest(
 def kb_jobs(
     job: Annotated[int | None, typer.Option("--job", help="One job, with every skipped file and why.")] = None,
     collection: Annotated[str | None, typer.Option("--collection", "-c")] = None,
-    limit: Annotated[int, typer.Option(help="How many recent jobs.")] = 20,
+    limit: Annotated[int, typer.Option(min=1, help="How many recent jobs.")] = 20,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Ingest jobs: progress (files done of all), outcome counts and failures."""

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from cli.common import check_collection_name
 from cli.output import console, err_console
 from core import db
 from core.bootstrap import ready_database
@@ -46,7 +47,8 @@ def sources_add(
         str | None, typer.Option(help="Where the files are published, for links (Git https URLs: derived).")
     ] = None,
     max_pages: Annotated[
-        int | None, typer.Option("--max-pages", min=1, help="Web: at most this many pages a sync (default 1000).")
+        int | None,
+        typer.Option("--max-pages", min=1, max=1_000_000, help="Web: at most this many pages a sync (default 1000)."),
     ] = None,
     same_prefix: Annotated[
         bool, typer.Option("--same-prefix", help="Crawl: only pages under the start page's folder.")
@@ -69,6 +71,7 @@ def sources_add(
         raise AnswerloopError(
             "Give exactly one of --path, --git, --sitemap and --crawl.", hint="answerloop kb sources add --help"
         )
+    check_collection_name(collection)
     every_s = sources.parse_every(every) if every else None
     if path is not None and not path.is_dir():
         raise AnswerloopError(f"{path} is not a folder.")

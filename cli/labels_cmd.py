@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.admin import Actor, Team, acting_admin, admin_db_url, parse_since, shorten, workspace_scope
-from cli.output import console, err_console
+from cli.output import console, err_console, write_file
 from core import db
 from core.errors import AnswerloopError
 from core.settings import get_settings
@@ -28,7 +28,7 @@ def labels_list(
     channel: Annotated[str | None, typer.Option(help="Slack channel id.")] = None,
     since: Annotated[str | None, typer.Option(help="7d, 12h, 2w or a date.")] = None,
     split: Annotated[str | None, typer.Option(help="train | heldout")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
     team: Team = None,
 ) -> None:
     """Labels, newest first."""
@@ -185,5 +185,5 @@ def labels_export(
         for line in lines:
             sys.stdout.write(line + "\n")
         return
-    out.write_text("".join(line + "\n" for line in lines))
+    write_file(out, "".join(line + "\n" for line in lines))
     err_console.print(f"wrote {len(lines)} label(s) to {out}")

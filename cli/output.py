@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from core.errors import AnswerloopError
+
 if TYPE_CHECKING:
     from workers.pipeline import AnswerResult, CitationOut
 
 console = Console()
 err_console = Console(stderr=True)
+
+
+def write_file(path: Path, text: str) -> None:
+    """`--out FILE`: a folder that is missing, a directory or a file that cannot be written is a clear error."""
+    try:
+        path.write_text(text)
+    except OSError as exc:
+        raise AnswerloopError(
+            f"Cannot write {path}: {exc.strerror or type(exc).__name__}.",
+            hint="Give --out a file in a folder that exists and that you may write to, or leave it out for stdout.",
+        ) from None
 
 
 def print_answer(result: AnswerResult, *, verbose: bool = False) -> None:

@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.admin import Actor, Team, acting_admin, admin_db_url, parse_since, prompt_scope, shorten, workspace_scope
-from cli.output import console, err_console
+from cli.output import console, err_console, write_file
 from core import db
 from feedback import canary
 from feedback import prompt_versions as pv
@@ -221,12 +221,12 @@ def prompts_export(
     if out is None:
         print(text)
     else:
-        out.write_text(text + "\n")
+        write_file(out, text + "\n")
         err_console.print(f"wrote v{version} to {out}")
 
 
 @prompts_app.command("history")
-def prompts_history(limit: Annotated[int, typer.Option()] = 20, team: Team = None) -> None:
+def prompts_history(limit: Annotated[int, typer.Option(min=1)] = 20, team: Team = None) -> None:
     """Who moved the workspace's active pointer, when and why."""
     with db.connect(admin_db_url()) as conn:
         rows = pv.activations(conn, limit, prompt_scope(conn, team))

@@ -61,7 +61,7 @@ def retune(
 
 
 @retune_app.command("list")
-def retune_list(limit: Annotated[int, typer.Option()] = 20, team: Team = None) -> None:
+def retune_list(limit: Annotated[int, typer.Option(min=1)] = 20, team: Team = None) -> None:
     """The workspace's stored retune and eval reports, newest first."""
     from feedback.reports import list_reports
 

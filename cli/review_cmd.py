@@ -17,10 +17,12 @@ from feedback.audit import recent_actions
 from feedback.stats import Rate
 
 review_app = typer.Typer(help="Read what the bot answered.", no_args_is_help=True)
+# How far back stats and samples may reach (a hundred years): Postgres intervals overflow far beyond it.
+MAX_WEEKS = 5200
 
 
 def stats_command(
-    weeks: Annotated[int, typer.Option(help="How many weeks back.")] = 8,
+    weeks: Annotated[int, typer.Option(min=1, max=MAX_WEEKS, help="How many weeks back.")] = 8,
     by_version: Annotated[
         bool, typer.Option("--by-version", help="Per prompt version, with counts and 95% intervals (a canary).")
     ] = False,
@@ -94,8 +96,8 @@ def _stats_by_version(weeks: int, as_json: bool, team: str | None) -> None:
 
 @review_app.command("sample")
 def review_sample(
-    n: Annotated[int, typer.Option("--n", help="How many.")] = 20,
-    days: Annotated[int, typer.Option(help="From the last N days.")] = 7,
+    n: Annotated[int, typer.Option("--n", min=1, help="How many.")] = 20,
+    days: Annotated[int, typer.Option(min=1, max=7 * MAX_WEEKS, help="From the last N days.")] = 7,
     seed: Annotated[str, typer.Option(help="Same seed, same sample (default: today's date).")] = "",
     team: Team = None,
 ) -> None:
@@ -121,7 +123,7 @@ def review_sample(
         console.print(f"  [dim]id {r['id']}[/]")
 
 
-def audit_command(limit: Annotated[int, typer.Option()] = 30, team: Team = None) -> None:
+def audit_command(limit: Annotated[int, typer.Option(min=1)] = 30, team: Team = None) -> None:
     """Recent admin actions of the workspace (who changed what, when)."""
     with db.connect(admin_db_url()) as conn:
         team = workspace_scope(conn, team)

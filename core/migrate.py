@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg
 from yoyo import get_backend, read_migrations
 
-from core.errors import AnswerloopError, DatabaseUnavailable
+from core.errors import AnswerloopError, ConfigError, DatabaseUnavailable
 
 
 class MigrationFailed(AnswerloopError):
@@ -40,9 +40,18 @@ def migrations_dir() -> Path:
 
 
 def _yoyo_url(url: str) -> str:
+    from urllib.parse import urlsplit
+
     from core.db import as_url
 
-    url = as_url(url)
+    try:
+        url = as_url(url)
+        urlsplit(url).port  # noqa: B018 - a port that is not a number raises here, not deep inside yoyo
+    except (psycopg.ProgrammingError, ValueError) as exc:
+        raise ConfigError(
+            f"DATABASE_URL is not a Postgres connection URL: {_first_line(exc)}",
+            hint="e.g. postgresql://user:password@host:5432/dbname (or unset DATABASE_URL for the embedded one).",
+        ) from None
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]

@@ -30,6 +30,7 @@ REASONS = {
 }
 KINDS = ("up", "down", "correction")
 STATUSES = ("pending", "approved", "rejected", "retracted")
+SPLITS = ("train", "heldout")
 _SKIN_TONE = re.compile(r"::skin-tone-\d$")
 
 
@@ -274,6 +275,8 @@ def list_labels(
         raise AnswerloopError(f"Unknown status {status!r}.", hint=f"One of {', '.join(STATUSES)}.")
     if kind is not None and kind not in KINDS:
         raise AnswerloopError(f"Unknown kind {kind!r}.", hint=f"One of {', '.join(KINDS)}.")
+    if split is not None and split not in SPLITS:
+        raise AnswerloopError(f"Unknown split {split!r}.", hint=f"One of {', '.join(SPLITS)}.")
     return conn.execute(
         _LIST_SQL,
         {

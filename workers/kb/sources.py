@@ -58,6 +58,8 @@ def parse_every(text: str) -> int:
     seconds = sum(int(n) * units[u] for n, u in parts)
     if seconds < 60:
         raise AnswerloopError(f"--every {text!r} is shorter than a minute.", hint="e.g. 15m or 6h")
+    if seconds > 366 * 86400:  # the column holds seconds as an integer; a schedule past a year is no schedule
+        raise AnswerloopError(f"--every {text!r} is longer than a year.", hint="e.g. 1d or 1w; or --never")
     return seconds
 
 

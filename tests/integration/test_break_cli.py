@@ -1,0 +1,116 @@
+"""Trying to break the admin command line with bad input: every case must end in a clear error (what went
+wrong, how to fix it), a non-zero exit code and no Python traceback. Each case here was a traceback once."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import SAMPLE_KB
+from tests.support.cli_runner import run_cli
+
+
+def _clear_error(r, *needles: str) -> None:
+    assert r.returncode == 2, (r.returncode, r.stdout[-500:], r.stderr[-2000:])
+    assert "Traceback" not in r.stderr, r.stderr[-2000:]
+    for needle in needles:
+        assert needle in r.stderr, (needle, r.stderr[-2000:])
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("labels", "list", "--since", "99999999999d"),  # timedelta overflow
+        ("labels", "export", "--since", "9999999d"),  # a date before year 1
+        ("prompts", "show", "1", "--since", "99999999999h"),
+        ("gaps", "--since", "99999999w"),
+    ],
+)
+def test_a_since_too_far_back_is_a_clear_error(clean_db, args):
+    _clear_error(run_cli(clean_db, *args), "--since", "→")
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (("labels", "list", "--limit", "-1"), "--limit"),
+        (("prompts", "history", "--limit", "-5"), "--limit"),
+        (("retune", "list", "--limit", "-1"), "--limit"),
+        (("audit", "--limit", "-1"), "--limit"),
+        (("kb", "jobs", "--limit", "-1"), "--limit"),
+        (("review", "sample", "--n", "-1"), "--n"),
+        (("review", "sample", "--days", "99999999999"), "--days"),
+        (("stats", "--weeks", "999999999"), "--weeks"),
+        (("stats", "--weeks", "-1"), "--weeks"),
+    ],
+)
+def test_out_of_range_numbers_are_refused_before_postgres_sees_them(clean_db, args, option):
+    _clear_error(run_cli(clean_db, *args), option)
+
+
+def test_values_too_large_for_their_column_are_refused(clean_db, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("# Deploys\nWe deploy on Tuesdays.\n")
+    r = run_cli(clean_db, "kb", "ingest", str(docs), "-c", "handbook", "--inline")
+    assert r.returncode == 0, r.stderr
+    _clear_error(run_cli(clean_db, "collections", "set", "handbook", "--review-days", "99999999999"), "--review-days")
+    _clear_error(
+        run_cli(
+            clean_db,
+            "kb",
+            "sources",
+            "add",
+            "s1",
+            "-c",
+            "other",
+            "--path",
+            str(docs),
+            "--every",
+            "99999999999d",
+            "--no-sync",
+        ),
+        "--every",
+    )
+    _clear_error(
+        run_cli(
+            clean_db,
+            "kb",
+            "sources",
+            "add",
+            "s2",
+            "-c",
+            "web",
+            "--crawl",
+            "https://docs.example.com/",
+            "--max-pages",
+            "99999999999",
+            "--no-sync",
+        ),
+        "--max-pages",
+    )
+
+
+@pytest.mark.parametrize("name", ["", "bad name!", "_leading_underscore", "x" * 80])
+def test_a_collection_name_postgres_would_refuse_is_a_clear_error(clean_db, tmp_path, name):
+    r = run_cli(clean_db, "kb", "ingest", str(SAMPLE_KB / "handbook" / "on-call.md"), "-c", name, "--inline")
+    _clear_error(r, "collection name", "→")
+    r = run_cli(clean_db, "kb", "sources", "add", "src", "-c", name, "--path", str(tmp_path), "--no-sync")
+    _clear_error(r, "collection name")
+
+
+def test_export_to_a_path_that_cannot_be_written_is_a_clear_error(clean_db, tmp_path):
+    for args in (("labels", "export"), ("prompts", "export", "1")):
+        _clear_error(run_cli(clean_db, *args, "-o", str(tmp_path / "missing" / "out.json")), "Cannot write", "→")
+        _clear_error(run_cli(clean_db, *args, "-o", str(tmp_path)), "Cannot write")
+
+
+def test_an_unknown_split_is_refused_like_an_unknown_kind(clean_db):
+    _clear_error(run_cli(clean_db, "labels", "list", "--split", "bogus"), "Unknown split", "train")
+    _clear_error(run_cli(clean_db, "labels", "export", "--split", "bogus"), "Unknown split")
+
+
+def test_a_malformed_database_url_is_not_called_a_failed_migration():
+    for args in (("db", "status"), ("labels", "list")):
+        r = run_cli("not a url at all", *args)
+        _clear_error(r, "DATABASE_URL")
+        assert "migration failed" not in r.stderr.lower(), r.stderr
