@@ -213,3 +213,27 @@ def readable_by_all(conn: Conn, team_id: str, channel_id: str | None = None) -> 
         {"team": team_id, "channel": channel_id},
     ).fetchall()
     return [r["name"] for r in rows]
+
+
+def may_read_all(conn: Conn, team_id: str, user_id: str, names: Sequence[str], membership: Membership) -> bool:
+    """May this person read every one of these collections (for what is sent to one person, not asked: a verified
+    answer's review DM)? An unknown collection is a no. `team_id` '' (a bot-token install): each collection's own
+    workspace, and an unowned one only when public."""
+    wanted = set(names)
+    rows = conn.execute(
+        "SELECT name, team_id, visibility, allowed_channels, allowed_usergroups FROM collections WHERE name = ANY(%s)",
+        (sorted(wanted),),
+    ).fetchall()
+    if {r["name"] for r in rows} != wanted:
+        return False
+    for r in rows:
+        c = CollectionAccess(
+            r["name"], r["team_id"], r["visibility"], tuple(r["allowed_channels"]), tuple(r["allowed_usergroups"])
+        )
+        if not team_id and c.team_id is None:
+            if c.visibility != "public":
+                return False
+            continue
+        if not may_read(Asker(team_id or c.team_id or "", user_id, "", is_dm=True), c, membership):
+            return False
+    return True

@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from core import db
 from core.errors import ConfigError
 from core.settings import get_settings
+from workers.access import Membership, SlackMembership, may_read_all
 from workers.celery_app import celery_app
 from workers.kb import verified
 from workers.slack.client import web_client
@@ -59,9 +60,13 @@ class ReviewRun:
 ClientFor = Callable[[str], WebClient]  # a workspace's team id ('' for a bot-token install) → its client
 
 
-def send_review_requests(db_url: str, client_for: ClientFor, *, limit: int = 100) -> ReviewRun:
-    """Ask the owners of the answers flagged for review and not yet asked this period."""
+def send_review_requests(
+    db_url: str, client_for: ClientFor, *, limit: int = 100, membership: Membership | None = None
+) -> ReviewRun:
+    """Ask the owners of the answers flagged for review and not yet asked this period. An owner who may not read
+    the answer's collection (or one it was made from) is not sent it: `owner_cannot_read`, until reassigned."""
     run = ReviewRun()
+    membership = membership or SlackMembership(client_for)
     with db.connect(db_url, autocommit=True) as conn:
         if not conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (_LOCK_KEY,)).fetchone()["ok"]:  # type: ignore[index]
             run.busy = True
@@ -70,7 +75,7 @@ def send_review_requests(db_url: str, client_for: ClientFor, *, limit: int = 100
             with conn.transaction():
                 due = verified.claim_due_reviews(conn, limit)
             for answer in due:
-                outcome = _ask_owner(answer, client_for)
+                outcome = _ask_owner(answer, client_for, conn, membership)
                 with conn.transaction():
                     if outcome.get("retry"):
                         verified.release_claim(conn, [answer.id])
@@ -86,10 +91,16 @@ def send_review_requests(db_url: str, client_for: ClientFor, *, limit: int = 100
     return run
 
 
-def _ask_owner(answer: verified.VerifiedAnswer, client_for: ClientFor) -> dict:
+def _ask_owner(answer: verified.VerifiedAnswer, client_for: ClientFor, conn, membership: Membership) -> dict:
     """{channel, ts, owner} when the DM went out, {error, owner} when it never will, {retry: True} for later."""
     if not answer.owner_is_slack_user:
         return {"error": "owner_not_a_slack_user", "owner": answer.owner}
+    made_from = {answer.collection, *(s.collection for s in answer.sources)}
+    if not may_read_all(conn, answer.team_id, answer.owner, sorted(made_from), membership):
+        log.warning(
+            "review DM for verified answer %s not sent: its owner may not read %s", answer.id, answer.collection
+        )
+        return {"error": "owner_cannot_read", "owner": answer.owner}
     text, blocks = review_request(answer)
     try:
         client = client_for(answer.team_id)

@@ -139,3 +139,48 @@ def test_the_gaps_digest_and_app_home_never_name_a_restricted_document(pipe, kb,
     assert "Salary bands" not in posted, "the digest named a restricted document in a channel of non-members"
     assert "Expense" in posted or "On-Call" in posted or "parental" in posted
     assert "Salary bands" not in home
+
+
+def test_a_review_dm_never_shows_an_hr_answer_to_an_owner_who_may_not_read_hr(
+    pipe, kb, slack, membership, local_embedder
+):
+    """A verified answer of HR is owned by bob (named at approval; or he left #team-private since). Its review DM
+    quotes the answer: it used to go to bob all the same. Now it is refused, said on the answer until reassigned,
+    and the new owner, who may read HR, gets it."""
+    from slack_sdk import WebClient
+
+    from workers.verified_review import send_review_requests
+
+    alice = dm_scope(kb, slack, membership, ALICE)
+    asked = pipe.ask(BAND_QUESTION, alice.post, source="slack", team_id=TEAM, asker=ALICE)
+    assert asked.status == "answered" and asked.citations[0].document_title == "Salary bands 2027"
+    with db.connect(kb) as conn:
+        label_id = labels.record_correction(
+            conn,
+            asked.interaction_id,
+            correction=f"Since March it is {SECRET} to 175,000 EUR.",
+            user_id=ALICE,
+            team_id=TEAM,
+        )
+        label = labels.review(conn, label_id, "approved", "admin-ann")
+        verified.publish(conn, label, embedder=local_embedder, approved_by="admin-ann", owner=BOB)
+        conn.execute(
+            "UPDATE verified_answers SET review_after = now() - interval '1 day' WHERE label_id = %s", (label_id,)
+        )
+        conn.commit()
+        assert verified.get(conn, label_id).collection == "hr"
+
+    def client_for(team: str) -> WebClient:
+        return WebClient(base_url=slack.web_api_url, token=slack.bot_token)
+
+    def dm_text(user: str) -> str:
+        return json.dumps([(m.text, m.blocks) for m in slack.messages(slack.open_dm(user)) if m.is_bot])
+
+    run = send_review_requests(kb, client_for)
+    assert SECRET not in dm_text(BOB), "the review DM showed an HR answer to someone who may not read HR"
+    assert label_id in run.refused and label_id not in run.sent
+    with db.connect(kb) as conn:
+        verified.reassign(conn, label_id, ALICE, "admin-ann")
+        conn.commit()
+    assert send_review_requests(kb, client_for).sent == [label_id]
+    assert SECRET in dm_text(ALICE)
