@@ -4,20 +4,33 @@
 `serve_in_thread()` run it on a threaded stdlib server, which is enough for one bot process behind a load
 balancer. Bolt verifies every request's signature and timestamp (forged or older than 5 minutes → 401) before
 any listener runs.
+
+In front of Bolt, `_Guard` refuses what Bolt would choke on before it parses anything: a body over
+`MAX_BODY_BYTES` (413, not read), a bad or missing signature or timestamp (401 — Bolt parsed the body first and
+answered a forged non-JSON body, or a non-numeric timestamp, with a 500 and a traceback in the log), and a signed
+body that is not UTF-8 or not a JSON object (400). Each refusal is a JSON `{"error": …}` saying what was wrong.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import threading
+from collections.abc import Callable, Iterable
 from socketserver import ThreadingMixIn
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.request.internals import parse_body
+from slack_sdk.signature import SignatureVerifier
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
+# Slack's largest payloads (a 40,000-character message with its blocks, a big modal's state) stay far below this.
+MAX_BODY_BYTES = 4 * 1024 * 1024
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
@@ -29,9 +42,74 @@ class _Handler(WSGIRequestHandler):
         log.debug("http %s", format % args)
 
 
+def _envelope_problem(body: bytes, content_type: str) -> str | None:
+    """Why a (signed) body is not a Slack payload Bolt can dispatch, or None. Parsed as Bolt parses it."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "the body is not UTF-8"
+    try:
+        parsed = parse_body(text, content_type or None)
+    except ValueError:
+        return "the body is not JSON (nor a form with a JSON payload)"
+    if not isinstance(parsed, dict):
+        return "the payload is not a JSON object"
+    if "event" in parsed and not isinstance(parsed["event"], dict):
+        return "the event is not a JSON object"
+    return None
+
+
+class _Guard:
+    """Bolt's WSGI handler behind the checks above (POSTs only: the OAuth pages are GETs)."""
+
+    def __init__(self, app: App, max_body: int = MAX_BODY_BYTES) -> None:
+        self.bolt = SlackRequestHandler(app)
+        self.max_body = max_body
+        secret = getattr(app, "_signing_secret", "") or ""  # build_app verifies requests exactly when it has one
+        self.verifier = SignatureVerifier(secret) if secret else None
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") != "POST":
+            return self.bolt(environ, start_response)
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            return _refuse(start_response, 400, "Content-Length is not a number")
+        if length > self.max_body:
+            return _refuse(start_response, 413, f"the body is {length:,} bytes; at most {self.max_body:,} are read")
+        body = environ["wsgi.input"].read(length) if length else b""
+        if self.verifier is not None and not self._signed(body, environ):
+            return _refuse(start_response, 401, "invalid request")  # what Bolt says: nothing for a forger to learn
+        problem = _envelope_problem(body, environ.get("CONTENT_TYPE", ""))
+        if problem:
+            log.warning("malformed Slack request refused: %s", problem)
+            return _refuse(start_response, 400, problem)
+        environ["wsgi.input"] = io.BytesIO(body)
+        return self.bolt(environ, start_response)
+
+    def _signed(self, body: bytes, environ: dict[str, Any]) -> bool:
+        assert self.verifier is not None
+        timestamp, signature = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""), environ.get("HTTP_X_SLACK_SIGNATURE")
+        if not timestamp.isdigit() or not signature:
+            return False
+        try:
+            return self.verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
+        except ValueError:  # a body that is not UTF-8 cannot carry Slack's signature
+            return False
+
+
+def _refuse(start_response: Callable[..., Any], status: int, error: str) -> list[bytes]:
+    reason = {400: "Bad Request", 401: "Unauthorized", 413: "Payload Too Large"}[status]
+    payload = json.dumps({"error": error}).encode()
+    start_response(f"{status} {reason}", [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+    return [payload]
+
+
 def wsgi_app(app: App):
     """The WSGI callable; Slack sends events, commands and interactions to `/slack/events`."""
-    return SlackRequestHandler(app)
+    return _Guard(app)
 
 
 def make_http_server(app: App, host: str = "0.0.0.0", port: int = 3000) -> WSGIServer:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -38,6 +39,20 @@ LOADING_MESSAGES = [
 Enqueue = Callable[[RequestKey, int], None]
 
 
+# What to say to a question with nothing in it, by how it was asked: a slash command has no mention to follow.
+_EMPTY_HINT = {
+    "mention": "Ask me a question after the mention, e.g. `@Answerloop how do I deploy?`",
+    "command": "Type your question after the command, e.g. `/ask how do I deploy?`",
+    "dm": "Ask me a question in words, e.g. `how do I deploy?`",
+}
+
+
+def _visible(text: str) -> bool:
+    """Does the text hold anything a person can see? Zero-width spaces, joiners, BOMs, direction marks and other
+    format or control characters alone are not a question (str.strip() keeps them)."""
+    return any(not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc", "Mn", "Me") for ch in text)
+
+
 def fair_priority(in_flight: int) -> int:
     """kombu's Redis transport keeps priorities 0, 3, 6, 9 as separate lists and serves 0 first."""
     return min(9, 3 * max(0, in_flight))
@@ -63,8 +78,8 @@ class Intake:
     def receive(self, q: Question, client: WebClient) -> str:
         """Returns what happened: queued | duplicate | rejected | small_talk | saved_for_later | unavailable."""
         text = MENTION.sub(" ", q.text).strip()
-        if not text:
-            ask = "Ask me a question after the mention, e.g. `@Answerloop how do I deploy?`"
+        if not _visible(text):  # nothing, or only zero-width / format characters: nothing was asked
+            ask = _EMPTY_HINT.get(q.kind, _EMPTY_HINT["mention"])
             if q.file_ids:  # a file alone says what to read, not what to answer
                 ask = (
                     "I can read the file, but what should I answer? Share it again with a question, "
