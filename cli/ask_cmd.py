@@ -21,12 +21,14 @@ def _batch(pipeline, default: list[str]) -> int:
         ident = None
         try:
             item = json.loads(line)
-            if not isinstance(item, dict) or "question" not in item:
-                raise ValueError('each line must be a JSON object with a "question"')
-            ident = item.get("id")
+            ident = item.get("id") if isinstance(item, dict) else None  # a line's error keeps its id
+            if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+                raise ValueError('each line must be a JSON object with a "question" string')
             names = item.get("collection") or item.get("collections") or default
-            names = [names] if isinstance(names, str) else list(names)
-            result = pipeline.ask(str(item["question"]), resolve_collections(pipeline, names), source="batch")
+            names = [names] if isinstance(names, str) else names
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                raise ValueError('"collection" must be a name or a list of names')
+            result = pipeline.ask(item["question"], resolve_collections(pipeline, names), source="batch")
             out = {"id": ident, **result.as_dict()}
         except AnswerloopError as exc:
             failures += 1

@@ -3,6 +3,8 @@ wrong, how to fix it), a non-zero exit code and no Python traceback. Each case h
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.conftest import SAMPLE_KB
@@ -114,3 +116,20 @@ def test_a_malformed_database_url_is_not_called_a_failed_migration():
         r = run_cli("not a url at all", *args)
         _clear_error(r, "DATABASE_URL")
         assert "migration failed" not in r.stderr.lower(), r.stderr
+
+
+def test_batch_lines_of_the_wrong_shape_fail_alone_and_the_rest_are_answered(clean_db):
+    lines = [
+        '{"id": "a", "question": "What?", "collection": 5}',  # was a TypeError that ended the whole run
+        '{"id": "b", "question": "What?", "collection": ["handbook", 3]}',
+        '{"id": "c", "question": 42}',
+        "[1, 2]",
+        '{"id": "d", "question": "What is the hotel cap?", "collection": "nope"}',
+    ]
+    r = run_cli(clean_db, "ask", "--batch", stdin="\n".join(lines) + "\n")
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr[-2000:]
+    out = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [o.get("id") for o in out] == ["a", "b", "c", None, "d"]
+    assert all("error" in o for o in out)
+    assert "collection" in out[0]["error"]["message"] and "collection" in out[1]["error"]["message"]
+    assert "question" in out[2]["error"]["message"] and "Unknown collection" in out[4]["error"]["message"]
