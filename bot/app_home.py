@@ -35,6 +35,7 @@ from feedback import labels
 from feedback import prompt_versions as pv
 from feedback.gaps_digest import gap_section, home_gaps
 from feedback.stats import weekly_stats
+from workers.access import may_read_all
 from workers.slack.blocks import escape
 
 log = logging.getLogger(__name__)
@@ -116,8 +117,11 @@ def verified_due_blocks(conn, team: str | None, limit: int = 5) -> list[dict]:
     return blocks
 
 
-def admin_blocks(conn, *, team: str | None = None, limit: int = 10) -> list[dict]:
-    """The review queue of one workspace (`team`): its week's figures and its pending corrections."""
+def admin_blocks(
+    conn, *, team: str | None = None, limit: int = 10, may_read: Callable[[list[str]], bool] | None = None
+) -> list[dict]:
+    """The review queue of one workspace (`team`): its week's figures and its pending corrections — those whose
+    question searched only collections the admin `may_read` (workers.access): a correction quotes its answer."""
     blocks: list[dict] = [DividerBlock().to_dict(), _header("Review")]
     week = weekly_stats(conn, 1, team)
     if week:
@@ -144,8 +148,17 @@ def admin_blocks(conn, *, team: str | None = None, limit: int = 10) -> list[dict
     blocks += gaps_blocks(conn, team)
     blocks += verified_due_blocks(conn, team)
     pending = labels.list_labels(conn, status="pending", kind="correction", limit=limit, team=team)
+    hidden = [r for r in pending if may_read is not None and not may_read(list(r["collections"] or []))]
+    pending = [r for r in pending if r not in hidden]
     if not pending:
         blocks.append(_text("No corrections waiting for review."))
+    if hidden:
+        blocks.append(
+            _text(
+                f"{len(hidden)} more correction(s) concern documents you may not read: an admin who may, or "
+                "`answerloop labels list --status pending`, reviews them."
+            )
+        )
     for r in pending:
         who = r["user_name"] or r["user_id"]
         blocks.append(
@@ -189,7 +202,12 @@ class AppHome:
         if self.is_admin(user_id, team_id):
             try:
                 with db.connection(self.db_url) as conn:
-                    blocks += admin_blocks(conn, team=team_id)
+                    membership = self.agent_dm.membership()
+
+                    def may_read(names: list[str]) -> bool:
+                        return may_read_all(conn, team_id or "", user_id, names, membership)
+
+                    blocks += admin_blocks(conn, team=team_id, may_read=may_read)
             except DatabaseUnavailable:
                 blocks.append(_text(":warning: The review queue is unavailable: my database is unreachable."))
         try:

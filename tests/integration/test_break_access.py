@@ -184,3 +184,32 @@ def test_a_review_dm_never_shows_an_hr_answer_to_an_owner_who_may_not_read_hr(
         conn.commit()
     assert send_review_requests(kb, client_for).sent == [label_id]
     assert SECRET in dm_text(ALICE)
+
+
+def test_the_app_home_review_queue_shows_an_hr_correction_only_to_admins_who_may_read_hr(pipe, kb, slack, membership):
+    """Alice corrects her DM's HR answer; the correction quotes the new band and waits for review. Every admin's
+    App Home listed it in full: bob, an admin who may not read HR, read HR figures there. Now it is listed only
+    for admins who may read what its question searched."""
+    from bot.agent_dm import AgentDm
+    from bot.app_home import AppHome
+
+    alice = dm_scope(kb, slack, membership, ALICE)
+    asked = pipe.ask(BAND_QUESTION, alice.post, source="slack", team_id=TEAM, asker=ALICE)
+    assert asked.status == "answered"
+    with db.connect(kb) as conn:
+        labels.record_correction(
+            conn,
+            asked.interaction_id,
+            correction=f"Since March it is {SECRET} to 175,000 EUR.",
+            user_id=ALICE,
+            team_id=TEAM,
+        )
+        conn.commit()
+    settings = make_settings(kb, admins=[ALICE, BOB])
+    home = AppHome(settings, kb, publish_verified=lambda *_: None, agent_dm=AgentDm(settings, kb, membership))
+    client = slack.web_client(token=slack.bot_token)
+    for user in (BOB, ALICE):
+        home.publish(client, user, TEAM)
+    bob_home, alice_home = (json.dumps(slack.home_view(u).data["blocks"]) for u in (BOB, ALICE))
+    assert "Review" in bob_home and SECRET not in bob_home, "an admin who may not read HR saw an HR correction"
+    assert SECRET in alice_home, "an admin who may read HR still reviews it"
