@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
+import threading
+
+from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackApiError
 
 from bot.app import build_app
 from bot.intake import Intake, Requeuer
@@ -24,6 +29,30 @@ def enqueue_answer(key: RequestKey, priority: int = 0) -> None:
     )
 
 
+def _slack_refused(exc: Exception, settings: Settings, token: str = "SLACK_BOT_TOKEN") -> ConfigError:
+    """Starting needs Slack (auth.test, apps.connections.open): a refused token or an unreachable Slack is the
+    operator's to fix, said as such instead of Bolt's or urllib's traceback."""
+    if isinstance(exc, OSError):  # URLError and friends: nothing answered
+        return ConfigError(
+            f"Cannot reach Slack at {settings.slack_api_url}: {getattr(exc, 'reason', exc)}",
+            hint="Check the network, or ANSWERLOOP_SLACK_API_URL if the bot talks to another Slack endpoint.",
+        )
+    error = exc.response.get("error") if isinstance(exc, SlackApiError) else None
+    if error is None:  # BoltError: auth.test's answer is in its message; other BoltErrors are set-up mistakes
+        match = re.search(r"'error': '([^']+)'", str(exc))
+        if match is None:
+            return ConfigError(
+                f"The Slack app could not start: {(str(exc).splitlines() or [type(exc).__name__])[0]}",
+                hint="Check the Slack settings: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET or the OAuth client settings.",
+            )
+        error = match.group(1)
+    what = "app-level token" if token == "SLACK_APP_TOKEN" else "bot token"
+    example = "xapp-… with connections:write" if token == "SLACK_APP_TOKEN" else "xoxb-…"
+    return ConfigError(
+        f"Slack refused the {what}: {error}.", hint=f"Set {token} to the app's current token ({example})."
+    )
+
+
 def make_bot(settings: Settings):
     guard = shared_guard(
         entities=settings.pii_entities,
@@ -33,7 +62,11 @@ def make_bot(settings: Settings):
     )
     url = db.database_url(settings)
     intake = Intake(settings, guard, enqueue_answer, url)
-    return build_app(settings, intake), Requeuer(settings, enqueue_answer, url)
+    try:
+        app = build_app(settings, intake)  # Bolt checks the bot token with auth.test here
+    except (BoltError, SlackApiError, OSError) as exc:
+        raise _slack_refused(exc, settings) from None
+    return app, Requeuer(settings, enqueue_answer, url)
 
 
 def _serve_metrics(settings: Settings) -> None:
@@ -49,9 +82,15 @@ def run_socket_mode(settings: Settings) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     app, requeuer = make_bot(settings)
+    handler = SocketModeHandler(app, settings.slack_app_token)
+    try:
+        handler.connect()  # apps.connections.open with the app-level token, then the websocket
+    except (SlackApiError, OSError) as exc:
+        raise _slack_refused(exc, settings, "SLACK_APP_TOKEN") from None
     requeuer.start()
     _serve_metrics(settings)
-    SocketModeHandler(app, settings.slack_app_token).start()
+    log.warning("Answerloop bot connected to Slack (Socket Mode)")
+    threading.Event().wait()  # what handler.start() does after its connect(): the client reconnects by itself
 
 
 def run_http(settings: Settings, port: int, host: str = "0.0.0.0") -> None:
@@ -60,9 +99,15 @@ def run_http(settings: Settings, port: int, host: str = "0.0.0.0") -> None:
     from bot.http_server import EVENTS_PATH, make_http_server
 
     app, requeuer = make_bot(settings)
+    try:
+        server = make_http_server(app, host, port)
+    except (OSError, OverflowError) as exc:  # the port is taken, not ours to use, or no port at all
+        raise ConfigError(
+            f"Cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}.",
+            hint="Choose another --port (or ANSWERLOOP_SLACK_HTTP_PORT), or stop what is listening there.",
+        ) from None
     requeuer.start()
     _serve_metrics(settings)
-    server = make_http_server(app, host, port)
     log.warning("Answerloop bot listening on http://%s:%d%s", host, port, EVENTS_PATH)
     try:
         server.serve_forever()

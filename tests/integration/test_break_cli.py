@@ -4,6 +4,7 @@ wrong, how to fix it), a non-zero exit code and no Python traceback. Each case h
 from __future__ import annotations
 
 import json
+import socket
 
 import pytest
 
@@ -133,3 +134,35 @@ def test_batch_lines_of_the_wrong_shape_fail_alone_and_the_rest_are_answered(cle
     assert all("error" in o for o in out)
     assert "collection" in out[0]["error"]["message"] and "collection" in out[1]["error"]["message"]
     assert "question" in out[2]["error"]["message"] and "Unknown collection" in out[4]["error"]["message"]
+
+
+@pytest.fixture()
+def slack_env(clean_db):
+    from slack_standin import SlackStandin
+
+    with SlackStandin() as slack:
+        yield slack, {"SLACK_BOT_TOKEN": slack.bot_token, "ANSWERLOOP_SLACK_API_URL": slack.web_api_url,
+                      "SLACK_SIGNING_SECRET": "secret", "ANSWERLOOP_SLACK_MAX_RETRIES": "0"}  # fmt: skip
+
+
+def test_the_bot_refusing_to_start_says_why(clean_db, slack_env):
+    _, env = slack_env
+    r = run_cli(clean_db, "bot", "--http", "--port", "0", env={**env, "SLACK_BOT_TOKEN": "xoxb-wrong"})
+    _clear_error(r, "SLACK_BOT_TOKEN", "invalid_auth")
+    r = run_cli(
+        clean_db, "bot", "--http", "--port", "0", env={**env, "ANSWERLOOP_SLACK_API_URL": "http://127.0.0.1:1/api/"}
+    )
+    _clear_error(r, "Cannot reach Slack", "ANSWERLOOP_SLACK_API_URL")
+    r = run_cli(clean_db, "bot", env={**env, "SLACK_APP_TOKEN": "xapp-wrong"})  # Socket Mode
+    _clear_error(r, "SLACK_APP_TOKEN", "invalid_auth")
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        r = run_cli(clean_db, "bot", "--http", "--port", str(taken.getsockname()[1]), env=env)
+    _clear_error(r, "Cannot listen", "--port")
+    _clear_error(run_cli(clean_db, "bot", "--http", "--port", "99999", env=env), "--port")
+
+
+def test_worker_options_celery_would_refuse_are_clear_errors(clean_db):
+    _clear_error(run_cli(clean_db, "worker", "--pool", "bogus"), "--pool", "prefork")
+    _clear_error(run_cli(clean_db, "worker", "--concurrency", "0"), "--concurrency")
