@@ -161,10 +161,13 @@ class PiiGuard:
         self.analyze("warm-up: a@example.com 10.0.0.1 +41 44 123 45 67 4111 1111 1111 1111 api_key=Zx81kQpLmN3vB7")
 
     def analyze(self, text: str) -> list[Finding]:
+        """Findings with offsets into `text`. The recognizers read a copy with look-alike characters made plain
+        (`plain_lookalikes`: same length, so the offsets hold): a card or IBAN pasted with no-break spaces is
+        still a card or an IBAN."""
         if not text.strip():
             return []
         results = self._analyzer.analyze(
-            text=text, language="en", entities=self.entities, score_threshold=self.score_threshold
+            text=plain_lookalikes(text), language="en", entities=self.entities, score_threshold=self.score_threshold
         )
         return _resolve_overlaps([Finding(r.entity_type, r.start, r.end, r.score) for r in results])
 
@@ -177,6 +180,26 @@ class PiiGuard:
         results = [RecognizerResult(f.entity_type, f.start, f.end, f.score) for f in findings]
         redacted = self._anonymizer.anonymize(text=text, analyzer_results=results).text
         return Redaction(text=redacted, findings=tuple(findings), ner=self.ner)
+
+
+# One character for one (offsets stay valid): Unicode spaces (no-break, thin, narrow, ideographic …) to a space,
+# hyphens and dashes (non-breaking hyphen, en dash, minus …) to "-", fullwidth ASCII (digits, letters, ＠ …) to
+# ASCII. What pasting from a banking app, a PDF or a web page puts between the groups of a card or an IBAN.
+_LOOKALIKES = str.maketrans(
+    {
+        **{
+            ch: " "
+            for ch in "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+        },
+        **{ch: "-" for ch in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"},
+        **{chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F) if code != 0xFF0D},
+    }
+)
+
+
+def plain_lookalikes(text: str) -> str:
+    """`text` with look-alike spaces, dashes and fullwidth characters made ASCII, one character for one."""
+    return text.translate(_LOOKALIKES)
 
 
 def _rank(f: Finding) -> tuple:
