@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -47,10 +47,15 @@ _EMPTY_HINT = {
 }
 
 
-def _visible(text: str) -> bool:
-    """Does the text hold anything a person can see? Zero-width spaces, joiners, BOMs, direction marks and other
-    format or control characters alone are not a question (str.strip() keeps them)."""
-    return any(not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc", "Mn", "Me") for ch in text)
+# Slack writes an emoji in message text as its code: :+1:, :tada:, :pray::skin-tone-3:.
+_EMOJI_CODE = re.compile(r":[a-z0-9_+'-]+:")
+
+
+def _has_words(text: str) -> bool:
+    """Is anything asked? A letter or digit of any script must remain once Slack's emoji codes are gone: emoji,
+    punctuation, zero-width spaces, joiners, BOMs and direction marks alone are not a question (str.strip()
+    keeps the invisible ones)."""
+    return any(ch.isalnum() for ch in _EMOJI_CODE.sub(" ", text))
 
 
 def fair_priority(in_flight: int) -> int:
@@ -78,7 +83,9 @@ class Intake:
     def receive(self, q: Question, client: WebClient) -> str:
         """Returns what happened: queued | duplicate | rejected | small_talk | saved_for_later | unavailable."""
         text = MENTION.sub(" ", q.text).strip()
-        if not _visible(text):  # nothing, or only zero-width / format characters: nothing was asked
+        if not _has_words(text):  # nothing, or only emoji, punctuation or invisible characters: nothing was asked
+            if q.kind == "thread" and not q.file_ids:
+                return "small_talk"  # a 👍 or "?!" in a thread the bot answered is a reaction to it, not to reply to
             ask = _EMPTY_HINT.get(q.kind, _EMPTY_HINT["mention"])
             if q.file_ids:  # a file alone says what to read, not what to answer
                 ask = (

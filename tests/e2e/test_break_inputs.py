@@ -190,3 +190,43 @@ def test_forty_thousand_characters_of_rtl_and_combining_marks_are_refused_with_t
     assert sent == []
     with db.connect(clean_db) as conn:
         assert conn.execute("SELECT count(*) AS n FROM slack_requests").fetchone()["n"] == 0
+
+
+def test_emoji_and_punctuation_replies_in_an_answered_thread_are_not_questions(slack, endpoint, clean_db):
+    _port, sent = endpoint
+    msg = slack.post_message(GENERAL, f"<@{BOT_USER_ID}> What is the nightly hotel cap in London?")
+    slack.wait_for(lambda: sent, timeout=15)
+
+    def bot_posts() -> int:
+        return len([c for c in slack.calls("chat.postMessage") if c.args.get("thread_ts") == msg.ts])
+
+    before = bot_posts()
+    for reply in (":+1:", "👍🙏", ":pray::skin-tone-3:", "?!", "\u200b"):  # Slack sends a 👍 typed as :+1:
+        delivery = slack.send_event(
+            {
+                "type": "message",
+                "user": "U0BOB00001",
+                "text": reply,
+                "channel": GENERAL,
+                "channel_type": "channel",
+                "ts": f"{time.time():.6f}",
+                "thread_ts": msg.ts,
+            }
+        )
+        assert delivery.wait(5) and delivery.status == "acked"
+    time.sleep(1)
+    assert len(sent) == 1, "an emoji reply was taken as a follow-up question"
+    assert bot_posts() == before, "the bot replied to an emoji"
+    follow_up = slack.post_message(GENERAL, "and in Zurich?", user="bob", thread_ts=msg.ts)
+    slack.wait_for(lambda: len(sent) == 2, timeout=15)  # a real follow-up in the same thread is still taken
+    assert sent[-1].message_ts == follow_up.ts
+
+
+@pytest.mark.parametrize("text", [":tada:", "👍", "?!?"])
+def test_an_ask_of_only_emoji_or_punctuation_gets_the_hint(slack, endpoint, clean_db, text):
+    _port, sent = endpoint
+    support = slack.add_channel(f"emoji-{uuid.uuid4().hex[:6]}", members=["alice"])
+    slack.slash_command("/ask", text, channel=support.id)
+    [hint] = slack.wait_for(lambda: slack.ephemerals(support.id, user=ALICE), timeout=10)
+    assert "/ask how do I deploy?" in hint.text
+    assert sent == []

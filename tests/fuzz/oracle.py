@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 import uuid
 from typing import Any
 
@@ -38,8 +37,8 @@ def _question_text_ok(text: Any) -> bool:
     if not isinstance(text, str):
         return False
     stripped = _SLACK_MENTION.sub(" ", text).strip()
-    if not any(not c.isspace() and unicodedata.category(c) not in ("Cf", "Cc", "Mn", "Me") for c in stripped):
-        return False  # nothing visible (zero-width, format and control characters only): the "ask me" hint
+    if not any(c.isalnum() for c in re.sub(r":[a-z0-9_+'-]+:", " ", stripped)):
+        return False  # no letter or digit (emoji codes, punctuation, invisible characters only): nothing asked
     if small_talk(stripped) is not None:
         return False  # "hi", "thanks!": a friendly reply (or, in a thread, nothing), never a question taken
     return 0 < len(re.sub(r"<[A-Z][A-Z_]+>", "·", stripped)) <= MAX_CHARS
