@@ -349,7 +349,9 @@ class FeedbackListeners:
         addressed to the bot: kept as a candidate correction for review. True when captured."""
         text = payload.text(event, "text")
         fields = [payload.text(event, k) for k in ("user", "ts", "channel", "thread_ts")]
-        if not all(fields) or not text.strip() or (bot_user_id and bot_user_id in payload.MENTION.findall(text)):
+        # A 👍 or 🙏 (":+1:") under the "I don't know" answers nothing: not a candidate answer.
+        addressed_to_bot = bool(bot_user_id) and bot_user_id in payload.MENTION.findall(text)
+        if not all(fields) or not payload.has_words(text) or addressed_to_bot:
             return False
         with db.connection(self.db_url) as conn:
             answer = slack_store.latest_answer_in_thread(conn, team, event["channel"], event["thread_ts"])

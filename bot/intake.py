@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.payload import MENTION
+from bot.payload import MENTION, has_words
 from core import db
 from core.errors import DatabaseUnavailable
 from core.settings import Settings
@@ -47,17 +46,6 @@ _EMPTY_HINT = {
 }
 
 
-# Slack writes an emoji in message text as its code: :+1:, :tada:, :pray::skin-tone-3:.
-_EMOJI_CODE = re.compile(r":[a-z0-9_+'-]+:")
-
-
-def _has_words(text: str) -> bool:
-    """Is anything asked? A letter or digit of any script must remain once Slack's emoji codes are gone: emoji,
-    punctuation, zero-width spaces, joiners, BOMs and direction marks alone are not a question (str.strip()
-    keeps the invisible ones)."""
-    return any(ch.isalnum() for ch in _EMOJI_CODE.sub(" ", text))
-
-
 def fair_priority(in_flight: int) -> int:
     """kombu's Redis transport keeps priorities 0, 3, 6, 9 as separate lists and serves 0 first."""
     return min(9, 3 * max(0, in_flight))
@@ -83,7 +71,7 @@ class Intake:
     def receive(self, q: Question, client: WebClient) -> str:
         """Returns what happened: queued | duplicate | rejected | small_talk | saved_for_later | unavailable."""
         text = MENTION.sub(" ", q.text).strip()
-        if not _has_words(text):  # nothing, or only emoji, punctuation or invisible characters: nothing was asked
+        if not has_words(text):  # nothing, or only emoji, punctuation or invisible characters: nothing was asked
             if q.kind == "thread" and not q.file_ids:
                 return "small_talk"  # a 👍 or "?!" in a thread the bot answered is a reaction to it, not to reply to
             ask = _EMPTY_HINT.get(q.kind, _EMPTY_HINT["mention"])

@@ -18,6 +18,17 @@ _FILE_ID = re.compile(r"^F[A-Z0-9]{2,40}$")
 MAX_FILES = 10
 
 
+# Slack writes an emoji in message text as its code: :+1:, :tada:, :pray::skin-tone-3:.
+_EMOJI_CODE = re.compile(r":[a-z0-9_+'-]+:")
+
+
+def has_words(message: str) -> bool:
+    """Does a message say anything? A letter or digit of any script must remain once Slack's emoji codes are
+    gone: emoji, punctuation, zero-width spaces, joiners, BOMs and direction marks alone are neither a question
+    nor an answer (str.strip() keeps the invisible ones)."""
+    return any(ch.isalnum() for ch in _EMOJI_CODE.sub(" ", message))
+
+
 def text(container: Any, key: str) -> str:
     """container[key] if it is a string, else ''."""
     value = container.get(key) if isinstance(container, dict) else None

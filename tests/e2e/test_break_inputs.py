@@ -230,3 +230,43 @@ def test_an_ask_of_only_emoji_or_punctuation_gets_the_hint(slack, endpoint, clea
     [hint] = slack.wait_for(lambda: slack.ephemerals(support.id, user=ALICE), timeout=10)
     assert "/ask how do I deploy?" in hint.text
     assert sent == []
+
+
+def test_an_emoji_reply_to_an_i_dont_know_is_not_saved_as_a_correction(slack, endpoint, clean_db):
+    from tests.fuzz.seeded import DK_TS, SQL_ARGS
+
+    with db.connect(clean_db) as conn:  # a delivered "I don't know" in #general, asked by alice
+        conn.execute(
+            "INSERT INTO interactions (id, source, collections, question_redacted, answer, status, answerer, "
+            "prompt_version_id) VALUES (%(idk)s, 'slack', '{handbook}', 'where is the VPN config?', 'I don''t know.', "
+            "'dont_know', 'extractive', 1)",
+            SQL_ARGS,
+        )
+        conn.execute(
+            "INSERT INTO slack_requests (team_id, channel_id, message_ts, thread_ts, user_id, kind, interaction_id, "
+            "placeholder_ts, status) VALUES (%(team)s, %(general)s, %(dk)s, %(dk)s, %(alice)s, 'mention', %(idk)s, "
+            "%(dkans)s, 'delivered')",
+            SQL_ARGS,
+        )
+        conn.commit()
+
+    def reply(text: str) -> None:
+        delivery = slack.send_event(
+            {"type": "message", "user": "U0BOB00001", "text": text, "channel": GENERAL, "channel_type": "channel",
+             "ts": f"{time.time():.6f}", "thread_ts": DK_TS}
+        )  # fmt: skip
+        assert delivery.wait(5) and delivery.status == "acked"
+
+    for text in (":+1:", "🙏", "\u200b\u2060"):
+        reply(text)
+    time.sleep(1)
+    with db.connect(clean_db) as conn:
+        assert conn.execute("SELECT count(*) AS n FROM labels").fetchone()["n"] == 0
+    assert slack.ephemerals(GENERAL, user="bob") == []
+    reply("Ask IT for the vpn.conf file.")  # a real answer from someone else is still kept for review
+    slack.wait_for(lambda: slack.ephemerals(GENERAL, user="bob"), timeout=10)
+    with db.connect(clean_db) as conn:
+        [label] = conn.execute("SELECT kind, correction FROM labels").fetchall()
+    assert label["kind"] == "correction" and "vpn.conf" in label["correction"]
+    _port, sent = endpoint
+    assert sent == []

@@ -37,7 +37,7 @@ def _question_text_ok(text: Any) -> bool:
     if not isinstance(text, str):
         return False
     stripped = _SLACK_MENTION.sub(" ", text).strip()
-    if not any(c.isalnum() for c in re.sub(r":[a-z0-9_+'-]+:", " ", stripped)):
+    if not _has_words(stripped):
         return False  # no letter or digit (emoji codes, punctuation, invisible characters only): nothing asked
     if small_talk(stripped) is not None:
         return False  # "hi", "thanks!": a friendly reply (or, in a thread, nothing), never a question taken
@@ -99,6 +99,11 @@ def _nonblank(text: Any) -> bool:
     return isinstance(text, str) and bool(text.strip())
 
 
+def _has_words(text: Any) -> bool:
+    """A letter or digit once Slack's :emoji: codes are gone (emoji, punctuation, invisible characters say nothing)."""
+    return isinstance(text, str) and any(c.isalnum() for c in re.sub(r":[a-z0-9_+'-]+:", " ", text))
+
+
 def _typed(view: dict, block: str) -> Any:
     """The text typed into an input block, following Slack's view_submission shape."""
     state = view.get("state")
@@ -158,7 +163,7 @@ def expected_message(body: dict) -> tuple[str, RequestKey | None]:
                 and thread_ts == DK_TS
                 and _str(ev.get("user")) not in ("", ALICE)  # someone other than the asker answers the "I don't know"
                 and _str(ts)
-                and _nonblank(text)
+                and _has_words(text)
                 and f"<@{BOT_USER_ID}" not in text
             ):
                 return "expert", None
