@@ -113,7 +113,7 @@ def labels_approve(
     with db.connect(admin_db_url()) as conn:
         team = workspace_scope(conn, team)
         actor = acting_admin(actor, team)
-        if collection is not None and team is not None:
+        if collection is not None:
             _own_collection(conn, collection, team)
         owner = verified.check_owner(owner) if owner is not None else None
         for label_id in label_ids:
@@ -149,12 +149,14 @@ def labels_reject(
             console.print(f"label {label_id} rejected{withdrawn}")
 
 
-def _own_collection(conn, name: str, team: str) -> None:
-    """A verified answer may be published only into a collection of the workspace acting (or an unowned one)."""
+def _own_collection(conn, name: str, team: str | None) -> None:
+    """A verified answer may be published only into an existing collection (a typo must not create one that only
+    this answer is in, searched by no channel) of the workspace acting (or an unowned one)."""
     row = conn.execute("SELECT team_id FROM collections WHERE name = %s", (name,)).fetchone()
-    if row is not None and row["team_id"] not in (None, team):
+    if row is None or (team is not None and row["team_id"] not in (None, team)):
+        where = f"{team}'s collections" if team is not None else "the collections"
         raise AnswerloopError(
-            f"Collection {name!r} does not exist.", hint=f"`answerloop collections show` lists {team}'s collections."
+            f"Collection {name!r} does not exist.", hint=f"`answerloop collections show` lists {where}."
         )
 
 

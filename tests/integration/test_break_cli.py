@@ -166,3 +166,29 @@ def test_the_bot_refusing_to_start_says_why(clean_db, slack_env):
 def test_worker_options_celery_would_refuse_are_clear_errors(clean_db):
     _clear_error(run_cli(clean_db, "worker", "--pool", "bogus"), "--pool", "prefork")
     _clear_error(run_cli(clean_db, "worker", "--concurrency", "0"), "--concurrency")
+
+
+def test_approving_into_a_mistyped_collection_is_refused_and_the_label_stays_pending(clean_db):
+    import uuid
+
+    from core import db
+    from feedback import labels
+
+    with db.connect(clean_db) as conn:
+        iid = uuid.uuid4()
+        conn.execute("INSERT INTO collections (name) VALUES ('handbook')")
+        conn.execute(
+            "INSERT INTO interactions (id, source, collections, question_redacted, answer, status, answerer, "
+            "prompt_version_id) VALUES (%s, 'slack', '{handbook}', 'Wifi?', 'x', 'dont_know', 'extractive', 1)",
+            (iid,),
+        )
+        label = labels.record_correction(conn, iid, correction="Ask IT for the guest network.", user_id="U3")
+        conn.commit()
+    # a typo used to create the collection 'handbok', holding only this answer and searched by no channel
+    r = run_cli(clean_db, "labels", "approve", str(label), "--collection", "handbok")
+    _clear_error(r, "handbok", "collections")
+    with db.connect(clean_db) as conn:
+        assert conn.execute("SELECT status FROM labels WHERE id = %s", (label,)).fetchone()["status"] == "pending"
+        assert conn.execute("SELECT count(*) AS n FROM collections WHERE name = 'handbok'").fetchone()["n"] == 0
+    r = run_cli(clean_db, "labels", "approve", str(label), "--collection", "handbook")
+    assert r.returncode == 0 and "verified answer published" in r.stdout, r.stderr
