@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 import typer
@@ -21,9 +22,14 @@ channels_app = typer.Typer(
 
 
 def _parse_channel(ref: str) -> tuple[str, str]:
+    """TEAM/CHANNEL as Slack ids: a name (#general), a lower-case id or anything else no channel can have would be
+    stored and then never match a question."""
     team, sep, channel = ref.partition("/")
-    if not sep or not team or not channel:
-        raise AnswerloopError(f"{ref!r} is not TEAM/CHANNEL.", hint="e.g. T0123ABC/C0456DEF")
+    if not sep or not re.fullmatch(r"[TE][A-Z0-9]+", team) or not re.fullmatch(r"[CGD][A-Z0-9]+", channel):
+        raise AnswerloopError(
+            f"{ref!r} is not TEAM/CHANNEL.",
+            hint="e.g. T0123ABC/C0456DEF: Slack ids, not names (a channel's id is at the bottom of its details).",
+        )
     return team, channel
 
 

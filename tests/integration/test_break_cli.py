@@ -192,3 +192,9 @@ def test_approving_into_a_mistyped_collection_is_refused_and_the_label_stays_pen
         assert conn.execute("SELECT count(*) AS n FROM collections WHERE name = 'handbok'").fetchone()["n"] == 0
     r = run_cli(clean_db, "labels", "approve", str(label), "--collection", "handbook")
     assert r.returncode == 0 and "verified answer published" in r.stdout, r.stderr
+
+
+@pytest.mark.parametrize("ref", ["T1/C1/X", "T01/#general", "t01/c02", "T01/general"])
+def test_a_channel_reference_that_no_slack_channel_can_have_is_refused(clean_db, ref):
+    # each of these used to be stored as a channel setting that no channel's id could ever match
+    _clear_error(run_cli(clean_db, "channels", "set", ref, "--mode", "ephemeral"), "TEAM/CHANNEL", "T0123ABC/C0456DEF")
