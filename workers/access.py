@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -237,3 +238,22 @@ def may_read_all(conn: Conn, team_id: str, user_id: str, names: Sequence[str], m
         if not may_read(Asker(team_id or c.team_id or "", user_id, "", is_dm=True), c, membership):
             return False
     return True
+
+
+def demos_beyond(conn: Conn, interaction_ids: Sequence[str], readable: Sequence[str]) -> set[str]:
+    """Of these source interactions of few-shot demos (a prompt version's examples, chosen from approved 👍 and
+    corrections of the whole workspace), those whose question searched a collection outside `readable` — or that
+    are gone, so cannot be vouched for: their demos are not sent to the model with this reader's question."""
+    valid = {}
+    for ref in interaction_ids:
+        try:
+            valid[ref] = str(uuid.UUID(ref))
+        except (ValueError, TypeError, AttributeError):
+            continue
+    rows = conn.execute(
+        "SELECT id::text AS id, collections FROM interactions WHERE id = ANY(%s::uuid[])",
+        (sorted(set(valid.values())),),
+    ).fetchall()
+    searched = {r["id"]: set(r["collections"] or ()) for r in rows}
+    allowed = set(readable)
+    return {ref for ref in interaction_ids if valid.get(ref) not in searched or not searched[valid[ref]] <= allowed}

@@ -22,7 +22,7 @@ from guardrails.followup import ThreadContext, Turn
 from guardrails.grounding import CitationRef, GroundingVerdict, check_grounding, skipped
 from guardrails.pii import PiiGuard, PiiVerdict, Redaction, shared_guard
 from guardrails.text import question_problem, question_similarity, without_placeholders
-from workers.access import verified_beyond
+from workers.access import demos_beyond, verified_beyond
 from workers.answerability.gate import AnswerabilityGate, Assessment, confidence, shifted
 from workers.answerers.base import Answerer, Citation, Draft, GroundingJudge
 from workers.answerers.condense import Standalone, add_usage, default_condenser, standalone_question
@@ -179,6 +179,17 @@ def _closest(passages: Sequence[Passage], n: int = 3) -> list[ClosestDoc]:
 _NEIGHBOURS_CACHE_S = 30.0
 
 
+def _readable_shots(conn, version: PromptVersion, readable: Sequence[str]) -> PromptVersion:
+    """The version without the few-shot demos made from what this question's readers may not read (a demo is a
+    whole answer, sent to the model with every question): workers.access.demos_beyond."""
+    sources = [s.source_interaction_id for s in version.few_shot if s.source_interaction_id]
+    hidden = demos_beyond(conn, sources, readable) if sources else set()
+    if not hidden:
+        return version
+    kept = [s for s in version.few_shot if s.source_interaction_id not in hidden]
+    return version.model_copy(update={"few_shot": kept})
+
+
 def _below_gate(params: AnsweringParams, retrieval: Retrieval, assessment: Assessment) -> bool:
     if params.gate == "relevance":
         return retrieval.best_relevance < params.abstain_threshold
@@ -255,8 +266,10 @@ class Pipeline:
         # The connection is held for retrieval only, never while a model is thinking.
         with db.connection(self.database_url) as conn:
             version = version or serving_version(conn, team_id, asker)  # a canary's, the workspace's or the seed
-            hidden = verified_beyond(conn, collections, collections if readable is None else readable)
+            readable = collections if readable is None else readable
+            hidden = verified_beyond(conn, collections, readable)
             exclude_documents = [*exclude_documents, *hidden]
+            version = _readable_shots(conn, version, readable)
             if self.embedder.dim and query_text:  # never compare its vectors with another model's
                 ensure_same_embedder(conn, collections, self.embedder.name)
             with timer.stage("embed"):

@@ -213,3 +213,48 @@ def test_the_app_home_review_queue_shows_an_hr_correction_only_to_admins_who_may
     bob_home, alice_home = (json.dumps(slack.home_view(u).data["blocks"]) for u in (BOB, ALICE))
     assert "Review" in bob_home and SECRET not in bob_home, "an admin who may not read HR saw an HR correction"
     assert SECRET in alice_home, "an admin who may read HR still reviews it"
+
+
+def test_a_few_shot_demo_from_an_hr_answer_is_never_sent_with_a_non_members_question(
+    pipe, kb, slack, membership, local_embedder, pii_guard
+):
+    """Alice's 👍 on her DM's HR answer is approved; the retune picks it as a few-shot demo of the workspace's
+    prompt version (feedback.demos.select_demos: by workspace, not by collection). Every question then sent the
+    HR answer to the model as an example — bob's too, whose question may only be answered from the handbook."""
+    from psycopg.types.json import Jsonb
+
+    from feedback.demos import select_demos
+    from tests.support.fake_openai import model_answer, serve
+    from workers.pipeline import Pipeline
+
+    alice, bob = dm_scope(kb, slack, membership, ALICE), dm_scope(kb, slack, membership, BOB)
+    asked = pipe.ask(BAND_QUESTION, alice.post, source="slack", team_id=TEAM, asker=ALICE)
+    assert asked.status == "answered" and SECRET in asked.answer
+    with db.connect(kb) as conn:
+        vote = labels.record_vote(
+            conn, asked.interaction_id, kind="up", reaction="+1", user_id=ALICE, team_id=TEAM, heldout_percent=0
+        )
+        labels.review(conn, vote.label_id, "approved", "admin-ann")
+        shots = [s.model_dump() for s in select_demos(conn, team=TEAM)]
+        assert any(SECRET in s["answer"] for s in shots), "the retune's demo selection picks the HR answer"
+        version = conn.execute(
+            "INSERT INTO prompt_versions (instructions, few_shot, params, parent_id, author) "
+            "SELECT instructions, %s, params, id, 'retune' FROM prompt_versions WHERE id = 1 RETURNING id",
+            (Jsonb(shots),),
+        ).fetchone()["id"]
+        conn.execute("UPDATE prompt_pointer SET version_id = %s WHERE name = 'active'", (version,))
+        conn.commit()
+
+    for server in serve():
+        settings = make_settings(kb, llm="openai/gpt-4o-mini", llm_base_url=server.base_url, llm_api_key="test")
+        model = Pipeline(settings, guard=pii_guard, embedder=local_embedder, database_url=kb)
+        sent = {}
+        for user, scope in ((BOB, bob), (ALICE, alice)):
+            server.reset()
+            server.script(model_answer(False, ""))
+            r = model.ask("What is the hotel cost cap per night in London?", scope.post, team_id=TEAM, asker=user)
+            assert r.prompt_version == version
+            (request,) = server.chat_requests
+            sent[user] = json.dumps(request.messages)
+        assert SECRET not in sent[BOB], "an HR answer went to the model with a non-member's question"
+        assert SECRET in sent[ALICE], "an HR reader's question keeps the demo"
