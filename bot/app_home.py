@@ -35,7 +35,7 @@ from feedback import labels
 from feedback import prompt_versions as pv
 from feedback.gaps_digest import gap_section, home_gaps
 from feedback.stats import weekly_stats
-from workers.access import may_read_all
+from workers.access import may_read_all, readable_by_all
 from workers.slack.blocks import escape
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ def everyone_blocks() -> list[dict]:
 
 def gaps_blocks(conn, team: str | None) -> list[dict]:
     """The workspace's top coverage gaps, as in the weekly digest: which document to write next."""
-    source, gaps = home_gaps(conn, team, now=datetime.now(UTC))
+    source, gaps = home_gaps(conn, team, now=datetime.now(UTC), readable_by=readable_by_all)
     if not gaps:
         return [_text("*Coverage gaps:* no unanswered or :-1: question in the last 7 days.")]
     head = _text(f"*Coverage gaps* ({source}) — questions the documents don't answer yet:")

@@ -30,9 +30,12 @@ from slack_sdk.models.blocks import (
 from core.db import Conn
 from core.errors import ConfigError
 from feedback.gaps import EmbedQuestions, Gap, find_gaps, load_evidence
-from workers.access import readable_by_all
 
 log = logging.getLogger(__name__)
+
+# The collections everyone reading a channel may read (team, channel or None for an admin surface): the caller
+# passes workers.access.readable_by_all, the one access check, which this package must not import.
+ReadableBy = Callable[[Conn, str, str | None], list[str]]
 
 WINDOW = timedelta(days=7)
 TOP = 5  # gaps in a digest
@@ -161,6 +164,7 @@ def post_weekly_digest(
     *,
     now: datetime,
     embed: Callable[[], EmbedQuestions | None],
+    readable_by: ReadableBy,
     threshold: float | None = None,
     top: int = TOP,
 ) -> DigestOutcome:
@@ -172,7 +176,7 @@ def post_weekly_digest(
         return DigestOutcome(target, week, "already")
     try:
         embedder = embed()
-        readable = readable_by_all(conn, target.team, target.channel)  # the channel's members may not read HR
+        readable = readable_by(conn, target.team, target.channel)  # the channel's members may not read HR
         evidence = load_evidence(conn, now - WINDOW, team=target.team or None, readable=readable)
         cut = threshold if threshold is not None else (0.5 if embedder is not None else 0.3)
         gaps = [g.as_dict(examples=EXAMPLES + 1) for g in find_gaps(evidence, embedder, threshold=cut)[:top]]
@@ -195,7 +199,9 @@ def post_weekly_digest(
     return DigestOutcome(target, week, "posted" if gaps else "empty", len(gaps), ts)
 
 
-def home_gaps(conn: Conn, team: str | None, *, now: datetime, top: int = TOP) -> tuple[str, list[dict]]:
+def home_gaps(
+    conn: Conn, team: str | None, *, now: datetime, readable_by: ReadableBy, top: int = TOP
+) -> tuple[str, list[dict]]:
     """What the App Home shows: this or last week's posted digest of the workspace (its own, or the bot-token
     install's), else the last seven days grouped live by content terms. Returns (where it comes from, gaps)."""
     row = conn.execute(
@@ -203,7 +209,7 @@ def home_gaps(conn: Conn, team: str | None, *, now: datetime, top: int = TOP) ->
         "ORDER BY week DESC, team_id DESC LIMIT 1",
         (team or "", week_of(now) - timedelta(days=7)),
     ).fetchone()
-    readable = set(readable_by_all(conn, team or ""))  # any admin may open it: public collections' titles only
+    readable = set(readable_by(conn, team or "", None))  # any admin may open it: public collections' titles only
     if row is not None:
         stored = [
             g if set(g.get("collections") or ()) <= readable else {**g, "closest_documents": []}

@@ -12,6 +12,7 @@ from core import db
 from core.settings import Settings, get_settings
 from feedback.gaps import EmbedQuestions
 from feedback.gaps_digest import DigestOutcome, digest_targets, post_weekly_digest
+from workers.access import readable_by_all
 from workers.celery_app import celery_app
 from workers.slack.client import web_client
 from workers.slack.installations import bot_token_for
@@ -49,7 +50,9 @@ def send_gaps_digests(
                 return str(client.chat_postMessage(channel=channel, text=text, blocks=blocks)["ts"])
 
             try:
-                outcomes.append(post_weekly_digest(conn, target, post, now=now, embed=embedder))
+                outcomes.append(
+                    post_weekly_digest(conn, target, post, now=now, embed=embedder, readable_by=readable_by_all)
+                )
             except Exception:  # one workspace's failure (a removed channel) doesn't stop the others' digests
                 log.exception("gaps digest for %s not posted", target.team or "the workspace")
         return outcomes

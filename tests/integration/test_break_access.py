@@ -13,7 +13,7 @@ from core import db
 from feedback import labels
 from slack_standin import ALICE, BOB, PRIVATE, SlackStandin
 from tests.conftest import SAMPLE_KB, make_settings
-from workers.access import Asker, SlackMembership, scope_for
+from workers.access import Asker, SlackMembership, readable_by_all, scope_for
 from workers.kb import verified
 from workers.kb.ingest import ingest_folder
 
@@ -130,7 +130,14 @@ def test_the_gaps_digest_and_app_home_never_name_a_restricted_document(pipe, kb,
         return str(client.chat_postMessage(channel=channel, text=text, blocks=blocks)["ts"])
 
     with db.connect(kb) as conn:
-        outcome = post_weekly_digest(conn, DigestTarget(TEAM, ADMINS), post, now=datetime.now(UTC), embed=lambda: None)
+        outcome = post_weekly_digest(
+            conn,
+            DigestTarget(TEAM, ADMINS),
+            post,
+            now=datetime.now(UTC),
+            embed=lambda: None,
+            readable_by=readable_by_all,
+        )
         home = json.dumps(admin_blocks(conn, team=TEAM), ensure_ascii=False)  # now: the stored digest
     assert outcome.status == "posted"
     [digest] = [m for m in slack.messages(ADMINS) if m.ts == outcome.message_ts]

@@ -17,6 +17,7 @@ from core.errors import ConfigError
 from core.settings import Settings
 from feedback.gaps_digest import DigestTarget, digest_targets, post_weekly_digest, week_of
 from slack_standin import SlackStandin
+from workers.access import readable_by_all
 from workers.celery_app import beat_schedule
 
 PARENTAL = [
@@ -77,8 +78,10 @@ def test_the_weeks_top_gaps_are_posted_once(asked, slack, local_embedder):
     target = DigestTarget("", ADMINS)
     before = len(_digests_in(slack))
     with db.connect(asked.database_url) as conn:
-        first = post_weekly_digest(conn, target, _poster(slack), now=now, embed=embed)
-        again = post_weekly_digest(conn, target, _poster(slack), now=now + timedelta(minutes=5), embed=embed)
+        first = post_weekly_digest(conn, target, _poster(slack), now=now, embed=embed, readable_by=readable_by_all)
+        again = post_weekly_digest(
+            conn, target, _poster(slack), now=now + timedelta(minutes=5), embed=embed, readable_by=readable_by_all
+        )
         stored = conn.execute("SELECT * FROM gaps_digests").fetchall()
     assert (first.status, first.gaps, first.week) == ("posted", 2, week_of(now))
     assert again.status == "already"
@@ -104,9 +107,18 @@ def test_a_failed_post_gives_the_week_back(asked, slack):
     now = datetime.now(UTC)
     with db.connect(asked.database_url) as conn:
         with pytest.raises(SlackApiError):
-            post_weekly_digest(conn, target, _poster(slack, calls), now=now, embed=lambda: None)
+            post_weekly_digest(
+                conn, target, _poster(slack, calls), now=now, embed=lambda: None, readable_by=readable_by_all
+            )
         assert conn.execute("SELECT count(*) AS n FROM gaps_digests").fetchone()["n"] == 0
-        fixed = post_weekly_digest(conn, DigestTarget("", ADMINS), _poster(slack, calls), now=now, embed=lambda: None)
+        fixed = post_weekly_digest(
+            conn,
+            DigestTarget("", ADMINS),
+            _poster(slack, calls),
+            now=now,
+            embed=lambda: None,
+            readable_by=readable_by_all,
+        )
     assert fixed.status == "posted" and calls == ["C0NOSUCH01", ADMINS]
 
 
@@ -114,7 +126,12 @@ def test_a_week_without_gaps_posts_nothing(digests, slack):
     calls: list[str] = []
     with db.connect(digests) as conn:
         outcome = post_weekly_digest(
-            conn, DigestTarget("", ADMINS), _poster(slack, calls), now=datetime.now(UTC), embed=lambda: None
+            conn,
+            DigestTarget("", ADMINS),
+            _poster(slack, calls),
+            now=datetime.now(UTC),
+            embed=lambda: None,
+            readable_by=readable_by_all,
         )
     assert outcome.status == "empty" and calls == []
 
@@ -129,7 +146,14 @@ def test_the_app_home_review_tab_lists_the_gaps(asked, slack, local_embedder):
         def embed():
             return lambda texts: np.asarray(local_embedder.embed(texts), dtype=float)
 
-        post_weekly_digest(conn, DigestTarget("", ADMINS), _poster(slack), now=datetime.now(UTC), embed=embed)
+        post_weekly_digest(
+            conn,
+            DigestTarget("", ADMINS),
+            _poster(slack),
+            now=datetime.now(UTC),
+            embed=embed,
+            readable_by=readable_by_all,
+        )
         [posted] = conn.execute("SELECT gaps FROM gaps_digests").fetchall()
         home = json.dumps(admin_blocks(conn, team="T0STANDIN1"), ensure_ascii=False)
     # After it: the list the digest posted (grouped with embeddings), with counts and the closest documents.
