@@ -96,17 +96,21 @@ def serving_version(conn: Conn, team_id: str | None, user_id: str = "") -> pv.Pr
 
 
 def _check_percent(percent: float) -> Decimal:
-    if not 0 < percent <= 100:
+    # Checked as stored (two decimals): 0.004 would pass a check of the float and become a 0.00 % canary.
+    share = Decimal(str(round(percent, 2))) if 0 < percent <= 100 else Decimal(0)
+    if share <= 0:
         raise AnswerloopError(
             f"--percent {percent:g} is not a share of traffic.",
-            hint="Give a percentage above 0 and at most 100, e.g. --percent 10.",
+            hint="Give a percentage of at least 0.01 and at most 100, e.g. --percent 10.",
         )
-    return Decimal(str(round(percent, 2)))
+    return share
 
 
 def _lock_scope(conn: Conn, scope: str) -> None:
-    """Serialises canary changes of one scope (the first one has no row to lock)."""
-    conn.execute("SELECT pg_advisory_xact_lock(hashtext('prompt_canary:' || %s))", (scope,))
+    """Serialises canary changes of one scope (the first one has no row to lock) with each other and with moves of
+    its active pointer (the pointer's lock): a canary started while its version was being activated would read the
+    old pointer and run beside the version everyone already gets."""
+    pv.lock_pointer(conn, scope)
 
 
 def start(conn: Conn, version_id: int, percent: float, actor: str, *, scope: str, reason: str = "") -> float | None:
@@ -121,7 +125,7 @@ def start(conn: Conn, version_id: int, percent: float, actor: str, *, scope: str
             f"v{version_id} is already the active version: every question is answered with it.",
             hint="A canary tries a version that is not active yet; `answerloop prompts list` shows them.",
         )
-    current = running(conn, scope, lock=True)
+    current = _running_unless_active(conn, scope, actor, active)
     if current is not None and current.version_id != version_id:
         raise AnswerloopError(
             f"v{current.version_id} is already in a canary ({current.percent:g}% of askers).",
@@ -147,6 +151,17 @@ def _finish(conn: Conn, canary: Canary, actor: str, outcome: str, reason: str) -
     )
     details = {"team": canary.scope, "outcome": outcome, "percent": canary.percent, "reason": reason}
     record_action(conn, actor, "prompts.canary_end", f"v{canary.version_id}", details)
+
+
+def _running_unless_active(conn: Conn, scope: str, actor: str, active: int) -> Canary | None:
+    """The scope's running canary, locked; one whose version was made active for everyone another way (approved
+    in the App Home, activated by a caller that did not end it) has nothing left to test: it is ended (promoted,
+    an audit row) and None returned, so it neither blocks the next canary nor turns a rollback into its end."""
+    current = running(conn, scope, lock=True)
+    if current is not None and current.version_id == active:
+        _finish(conn, current, actor, "promoted", f"v{active} was already active for everyone")
+        return None
+    return current
 
 
 def promote(conn: Conn, version_id: int, actor: str, *, scope: str, reason: str = "") -> Ended:
@@ -176,8 +191,9 @@ def end(conn: Conn, actor: str, *, scope: str, reason: str = "") -> Ended | None
     """Roll the scope's canary back: everyone is answered with the active version again (the pointer does not
     move). None when no canary runs."""
     _lock_scope(conn, scope)
-    canary = running(conn, scope, lock=True)
+    active = pv.active_version_id(conn, scope)
+    canary = _running_unless_active(conn, scope, actor, active)
     if canary is None:
         return None
     _finish(conn, canary, actor, "rolled_back", reason or f"canary of v{canary.version_id} rolled back")
-    return Ended(canary, "rolled_back", pv.active_version_id(conn, scope))
+    return Ended(canary, "rolled_back", active)

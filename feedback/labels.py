@@ -291,13 +291,13 @@ def list_labels(
     ).fetchall()
 
 
-def get_label(conn: Conn, label_id: int, team: str | None = None) -> dict:
+def get_label(conn: Conn, label_id: int, team: str | None = None, *, lock: bool = False) -> dict:
     """One label; with `team`, only a label of that workspace — another workspace's is reported exactly like a
-    missing one."""
+    missing one. `lock`: the label row is locked until the transaction ends."""
     row = conn.execute(
         "SELECT l.*, i.question_redacted AS question, i.answer, i.status AS answer_status, i.collections, "
         "i.citations, i.closest, i.created_at AS asked_at FROM labels l JOIN interactions i ON i.id = l.interaction_id "
-        "WHERE l.id = %s AND (%s::text IS NULL OR l.team_id = %s)",
+        "WHERE l.id = %s AND (%s::text IS NULL OR l.team_id = %s)" + (" FOR UPDATE OF l" if lock else ""),
         (label_id, team, team),
     ).fetchone()
     if row is None:
@@ -309,7 +309,9 @@ def review(conn: Conn, label_id: int, decision: str, actor: str, note: str = "",
     """Approve or reject one label (a retracted vote cannot be approved), of workspace `team` when given.
     Returns the label as it now is."""
     assert decision in ("approved", "rejected")
-    label = get_label(conn, label_id, team)
+    # Locked before it is read: a second admin deciding at the same time waits, then sees (and records as
+    # `previous`) the first one's decision rather than the status both read before either wrote.
+    label = get_label(conn, label_id, team, lock=True)
     if label["status"] == "retracted" and decision == "approved":
         raise AnswerloopError(
             f"Label {label_id} was retracted by its author (the reaction was removed).",

@@ -252,11 +252,17 @@ def list_versions(conn: Conn, scope: str = DEFAULT_SCOPE) -> list[VersionSummary
     ]
 
 
+def lock_pointer(conn: Conn, scope: str) -> None:
+    """Serialises, until the transaction ends, the moves of one scope's pointer (including the first one: no
+    pointer row to lock yet) and whatever must read the pointer unchanged until it commits (a canary starting,
+    a retune promoting over the version it compared with)."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext('prompt_pointer:' || %s))", (scope,))
+
+
 def _move_pointer(conn: Conn, version_id: int, actor: str, kind: MoveKind, reason: str, scope: str) -> int:
     """Point the scope's 'active' at `version_id` (one the scope may see); returns the previous version id."""
     get_version(conn, version_id, scope)  # a clear NotFound for unknown ids and other workspaces' versions
-    # Serialises moves of one scope, including the first one (no pointer row to lock yet).
-    conn.execute("SELECT pg_advisory_xact_lock(hashtext('prompt_pointer:' || %s))", (scope,))
+    lock_pointer(conn, scope)
     previous = _pointer(conn, scope, lock=True)
     conn.execute(
         "INSERT INTO prompt_pointer (team_id, version_id, updated_by) VALUES (%s, %s, %s) "

@@ -324,6 +324,16 @@ def _retune_locked(
         )
         how = {"promoted": "promoted over", "pending_approval": "waits for approval against"}.get(decision, "")
         summary = f"v{new_id} ({name}) {how} v{active.id}: {verdict.reasons[0]}"
+        if decision in ("promoted", "canary"):
+            # Held until this transaction commits: the pointer cannot move between this check and the promotion.
+            pv.lock_pointer(conn, scope)
+            now_active = pv.active_version_id(conn, scope)
+            if now_active != active.id:  # an admin moved it while the candidates were judged against the old one
+                decision = "pending_approval"
+                summary = (
+                    f"v{new_id} ({name}) waits for approval: it was compared with v{active.id}, but v{now_active} "
+                    f"was made active during the retune: {verdict.reasons[0]}"
+                )
         if decision == "canary":
             summary, decision = _start_canary(conn, new_id, active.id, name, verdict.reasons[0], options, actor, scope)
             report["canary"] = {

@@ -82,6 +82,9 @@ def publish(
     older verified answer of the same interaction is superseded (retired): one question, one current answer."""
     collection = collection or _cited_collection(conn, label) or _fallback_collection(label)
     owner = check_owner(owner) if owner else owner_of_approver(approved_by)
+    before = conn.execute(
+        "SELECT document_id FROM verified_answers WHERE label_id = %s FOR UPDATE", (label["id"],)
+    ).fetchone()
     question = " ".join(label["question"].split())
     answer = label["correction"].strip()
     author = label.get("user_name") or label["user_id"]
@@ -117,6 +120,10 @@ def publish(
         (label["id"], doc_id, collection, question, answer, author, approved_by, owner, days, Jsonb(sources)),
     ).fetchone()
     assert row is not None
+    if before is not None and before["document_id"] not in (None, doc_id):
+        # Approved again into another collection: the document of the previous approval goes, or it would stay
+        # retrieved with nothing pointing at it (retiring the answer could never remove it).
+        store.delete_documents(conn, [before["document_id"]])
     details = {"owner": owner, "collection": collection, "review_after": row["review_after"].isoformat()}
     record_action(conn, approved_by, "verified.publish", f"verified:{label['id']}", details)
     for older in _older_of_same_interaction(conn, label):
@@ -208,7 +215,12 @@ def reject_label(conn: Conn, label_id: int, actor: str, note: str = "", *, team:
     """The one way a label is rejected (the command line and App Home): it no longer counts, the verified answer
     of a correction is withdrawn, and the votes of the documents its answer cited are recounted."""
     label = labels.review(conn, label_id, "rejected", actor, note, team=team)
+    answer = conn.execute(
+        "SELECT owner, collection, status FROM verified_answers WHERE label_id = %s", (label_id,)
+    ).fetchone()
     withdrawn = unpublish(conn, label_id)
+    if withdrawn and answer is not None:  # a change of the verified answer: its own audit row, like retire's
+        record_action(conn, actor, "verified.withdraw", f"verified:{label_id}", {"note": note, **answer})
     refresh_for_interactions(conn, [label["interaction_id"]])
     return Rejection(label, withdrawn)
 
