@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg
 
@@ -61,6 +62,12 @@ def discover(root: Path) -> Iterator[Path]:
             yield path
 
 
+def display_name(rel: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (kept by Python as surrogates, which neither Postgres nor
+    a terminal accepts) shown as U+FFFD."""
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _links(url: str, anchors: list[str]) -> list[str]:
     return [f"{url}#{a}" if a else url for a in anchors]
 
@@ -76,6 +83,8 @@ class _Prepared:
     quotable: list[list[str]]
     url: str
 
+
+BAD_NAME = "the file name is not valid UTF-8: rename the file"
 
 FileDone = Callable[[str, str, str], None]  # (path, outcome: added|updated|unchanged|failed|ignored, reason)
 
@@ -110,6 +119,7 @@ def ingest_paths(
     )
     pending: list[_Prepared] = []
     pages = page_links(base_dir)  # a website's mirror: each file's page URL
+    real_base = base_dir.resolve()
 
     def done(rel: str, outcome: str, reason: str = "") -> None:
         if file_done:
@@ -117,7 +127,9 @@ def ingest_paths(
 
     def fail(rel: str, exc: Exception) -> None:
         conn.rollback()
-        reason = str(exc).split(": ", 1)[-1] if isinstance(exc, UnreadableDocument) else str(exc)
+        reason = str(exc)
+        if isinstance(exc, UnreadableDocument):  # "name: why" → why (the name may hold ": " itself)
+            reason = reason[len(rel) + 2 :] if reason.startswith(f"{rel}: ") else reason.split(": ", 1)[-1]
         report.failed.append((rel, reason))
         log.warning("skipped %s: %s", rel, reason)
         done(rel, "failed", reason)
@@ -161,6 +173,9 @@ def ingest_paths(
 
     for rel in rels:
         path = base_dir / rel
+        if display_name(rel) != rel:
+            fail(display_name(rel), UnreadableDocument(f"{display_name(rel)}: {BAD_NAME}"))
+            continue
         if progress:
             progress(rel, len(rels))
         fmt = format_of(path)
@@ -169,9 +184,17 @@ def ingest_paths(
             done(rel, "ignored")
             continue
         try:
+            if not path.resolve().is_relative_to(real_base):
+                raise UnreadableDocument(
+                    f"{rel}: a symbolic link to a file outside the folder, not followed (copy the file into the "
+                    "folder to ingest it)"
+                )
             size = path.stat().st_size
             if size > settings.max_file_bytes:
-                raise UnreadableDocument(f"too large ({size:,} bytes > {settings.max_file_bytes:,})")
+                raise UnreadableDocument(
+                    f"{rel}: too large ({size:,} bytes > {settings.max_file_bytes:,}): split it, or raise "
+                    "ANSWERLOOP_MAX_FILE_BYTES"
+                )
             raw = path.read_bytes()
             digest = hashlib.sha256(raw).hexdigest()
             old = known.get(rel)
@@ -180,11 +203,15 @@ def ingest_paths(
                 done(rel, "unchanged")
                 continue
             doc = parse_bytes(raw, fmt, rel, path.stem.replace("-", " ").replace("_", " ").strip() or rel)
-        except (UnreadableDocument, OSError) as exc:
+        except (UnreadableDocument, OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop
             fail(rel, exc)
             continue
+        except Exception as exc:  # a parser's own bug on a strange file: this file fails, the run goes on
+            log.exception("could not parse %s", rel)
+            fail(rel, UnreadableDocument(f"{rel}: could not be read ({type(exc).__name__}: {exc})"))
+            continue
         chunks = chunk_document(doc, max_chars=settings.chunk_max_chars, overlap_chars=settings.chunk_overlap_chars)
-        url = pages.get(rel) or (f"{url_base.rstrip('/')}/{rel}" if url_base else str(path))
+        url = pages.get(rel) or (f"{url_base.rstrip('/')}/{quote(rel)}" if url_base else str(path))
         pending.append(
             _Prepared(rel, fmt, digest, old, doc, chunks, [quotable_sentences(c.content) for c in chunks], url)
         )

@@ -9,7 +9,7 @@ from pathlib import Path
 from core import db
 from core.db import Conn
 from workers.kb import store
-from workers.kb.ingest import discover
+from workers.kb.ingest import BAD_NAME, discover, display_name
 
 DEFAULT_BATCH_FILES = 16
 
@@ -52,8 +52,15 @@ def create_job(
     with conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO ingest_job_files (job_id, path, batch) VALUES (%s, %s, %s)",
-            [(job_id, rel, i // batch_files) for i, rel in enumerate(rels)],
+            [(job_id, rel, i // batch_files) for i, rel in enumerate(rels) if display_name(rel) == rel],
         )
+        # A name that is not UTF-8 cannot be stored or read back as text: failed at once, with why, shown readable.
+        cur.executemany(
+            "INSERT INTO ingest_job_files (job_id, path, batch, status, reason, finished_at) "
+            "VALUES (%s, %s, %s, 'failed', %s, now()) ON CONFLICT DO NOTHING",
+            [(job_id, display_name(rel), i // batch_files, BAD_NAME) for i, rel in enumerate(rels)
+             if display_name(rel) != rel],
+        )  # fmt: skip
     conn.commit()
     return job_id, batches
 

@@ -54,16 +54,19 @@ def format_of(path: Path) -> str | None:
 def decode(raw: bytes, name: str) -> str:
     if not raw.strip():
         raise UnreadableDocument(f"{name}: empty file")
-    if b"\x00" in raw[:8192]:
+    utf16 = raw[:2] in (b"\xff\xfe", b"\xfe\xff")  # a BOM: every other byte of ASCII text is NUL
+    if not utf16 and b"\x00" in raw[:8192]:
         raise UnreadableDocument(f"{name}: binary content (NUL bytes)")
-    for encoding in ("utf-8-sig", "utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig",):
+    for encoding in ("utf-8-sig", "utf-16") if utf16 else ("utf-8-sig",):
         try:
             text = raw.decode(encoding)
             break
         except UnicodeDecodeError:
             continue
     else:
-        raise UnreadableDocument(f"{name}: not valid UTF-8 text")
+        raise UnreadableDocument(f"{name}: not valid UTF-8 text (save it as UTF-8)")
+    if "\x00" in text:  # anywhere, not only in the first 8 KiB: Postgres text cannot hold NUL
+        raise UnreadableDocument(f"{name}: binary content (NUL bytes)")
     controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
     if controls > 0.01 * min(len(text), 8192):
         raise UnreadableDocument(f"{name}: looks binary (control characters)")
@@ -153,11 +156,17 @@ _FENCE = re.compile(r"^[ \t]*(```+|~~~+)")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")
 
 
+# Inline spans are bounded (_SPAN characters; a link's target 4 × _SPAN): an unbounded match tried from every
+# opener of a long line with no closer ("**a **a …", "[a](…") is quadratic — one hostile 5 MB line would hold an
+# ingest worker for hours. A longer span keeps its markup characters, which is harmless.
+_SPAN = 500
 _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+_IMAGE = re.compile(rf"!\[([^\]]{{0,{_SPAN}}})\]\([^)]{{0,{4 * _SPAN}}}\)")
+_LINK = re.compile(rf"\[([^\]]{{1,{_SPAN}}})\]\([^)]{{0,{4 * _SPAN}}}\)")
 _PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
 _EMPHASIS = (
-    re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*"),
-    re.compile(r"(?<![\w\\])__(?=\S)(.+?)(?<=\S)__(?!\w)"),
+    re.compile(rf"\*\*(?=\S)(.{{1,{_SPAN}}}?)(?<=\S)\*\*"),
+    re.compile(rf"(?<![\w\\])__(?=\S)(.{{1,{_SPAN}}}?)(?<=\S)__(?!\w)"),
     # single * / _: only around whole words — "*.py", "2 * 3" and snake_case_names stay as they are
     re.compile(r"(?<![\w*\\])\*([^\s*](?:[^*]*?[^\s*])?)\*(?![\w*])"),
     re.compile(r"(?<![\w\\])_([^\s_](?:[^_]*?[^\s_])?)_(?!\w)"),
@@ -177,8 +186,8 @@ def _md_inline(text: str) -> str:
         return f"\ue000{len(spans) - 1}\ue001"
 
     text = _CODE_SPAN.sub(hide, text)
-    text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
+    text = _IMAGE.sub(r"\1", text)
+    text = _LINK.sub(r"\1", text)
     for pattern in _EMPHASIS:
         text = pattern.sub(r"\1", text)
     return _PLACEHOLDER.sub(lambda m: spans[int(m.group(1))], text)
@@ -343,11 +352,20 @@ class _HtmlToSections(HTMLParser):
         self.heading_text: list[str] = []
         self.pending_id: str | None = None
 
+    def parse_marked_section(self, i: int, report: bool = True) -> int:
+        """`<![CDATA[`, `<![if …]>` and the like; the standard library raises AssertionError on any other
+        keyword (`<![foo[`), which would lose the whole page: such a section is skipped instead."""
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:
+            end = self.rawdata.find("]]>", i + 3)
+            return -1 if end < 0 else end + 3
+
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag in self._SKIP:
             self.skip += 1
-        elif tag == "title":
+        elif tag == "title" and not self.skip and not self.page_title:  # not an <svg>'s <title>, only the first
             self.in_title = True
         elif re.fullmatch(r"h[1-6]", tag):
             self.heading = (int(tag[1]), attrs.get("id") or self.pending_id)
@@ -380,9 +398,24 @@ class _HtmlToSections(HTMLParser):
             self.events.append(("text", data))
 
 
+def _defuse_unclosed(text: str) -> str:
+    """`<` with no `>` after it, `<!--` with no `-->` and `<![` with no `]]>` after it, as text: the standard
+    library's HTMLParser (Python < 3.13.4) rescans to the end of the input from each such opener when it is
+    closed — quadratic, so a truncated or hostile page of a few MB held an ingest worker for hours."""
+    last = text.rfind(">")
+    if "<" in text[last + 1 :]:
+        text = text[: last + 1] + text[last + 1 :].replace("<", "&lt;")
+    for opener, closer in (("<!--", "-->"), ("<![", "]]>")):
+        end = text.rfind(closer)
+        start = text.find(opener, end + len(closer) if end >= 0 else 0)
+        if start >= 0:
+            text = text[:start] + text[start:].replace(opener, "&lt;" + opener[1:])
+    return text
+
+
 def parse_html(text: str, fallback_title: str) -> ParsedDocument:
     p = _HtmlToSections(fallback_title)
-    p.feed(text)
+    p.feed(_defuse_unclosed(text))
     p.close()
     h1 = next((e[1][1] for e in p.events if e[0] == "heading" and e[1][0] == 1), None)
     b = _SectionBuilder(" ".join((p.page_title or h1 or fallback_title).split()))
