@@ -95,8 +95,11 @@ def _finish(conn: Conn, job: jobs.Job, settings: Settings, embedder: Embedder) -
             log.info("job %s: %d verified answer(s) of %s re-embedded", job.id, reembedded, job.collection)
         removed: list[str] = []
         if job.delete_missing:
-            removed = remove_missing(conn, job.collection, store.documents_in(conn, job.collection),
-                                     jobs.job_paths(conn, job.id))  # fmt: skip
+            # Gone = not in this job's listing *and* not on disk now: an older job finishing after a newer one
+            # (two overlapping `kb ingest --queue`) must not remove the files the newer one added.
+            known = store.documents_in(conn, job.collection)
+            present = jobs.job_paths(conn, job.id) | {p for p in known if (job.root / p).is_file()}
+            removed = remove_missing(conn, job.collection, known, present)
         calibrated = False
         if removed or jobs.changed_anything(conn, job.id):
             calibrate_collection(url, job.collection, embedder)

@@ -262,3 +262,93 @@ def test_long_hostile_lines_do_not_hold_a_worker(clean_db, tmp_path):
     texts = _contents(clean_db)
     assert set(texts) == {"bold.md", "links.md", "tail.html", "marked.html", "good.md"}
     assert "Body text." in texts["tail.html"] and "Body text." in texts["marked.html"]
+
+
+def test_structure_edge_cases_and_a_50_mb_file_are_handled_with_reasons(clean_db, tmp_path):
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "fences.md").write_text("```bash\n# not a heading\nmake deploy\n```\n\n~~~\nunclosed fence runs on\n")
+    (root / "heading-only.md").write_text("# Title\n\n## Empty section\n\n### Another\n")
+    (root / "deep.md").write_text("".join("#" * min(i, 6) + f" H{i}\n\n" for i in range(1, 40)) + "Deep body.\n")
+    (root / "broken.rst").write_text(
+        "Guide\n=====\n\n.. code-block::\n\n.. image::\n   :broken\n\n.. no-such-directive:: x\n\nReal text.\n"
+    )
+    with open(root / "huge.txt", "wb") as f:  # 50 MB on one line (sparse: refused by size before it is read)
+        f.truncate(50 * 1024 * 1024)
+    report = _ingest(clean_db, root)
+    reasons = dict(report.failed)
+    assert "no text content" in reasons["heading-only.md"]
+    assert "too large" in reasons["huge.txt"] and "ANSWERLOOP_MAX_FILE_BYTES" in reasons["huge.txt"]
+    assert sorted(report.added) == ["broken.rst", "deep.md", "fences.md"]
+    texts = _contents(clean_db)
+    assert "# not a heading" in texts["fences.md"] and "Real text." in texts["broken.rst"]
+    with db.connect(clean_db) as conn:
+        path = conn.execute(
+            "SELECT c.heading_path FROM chunks c JOIN documents d ON d.id = c.document_id WHERE source_path = 'deep.md'"
+        ).fetchone()["heading_path"]
+    assert len(path) == 6 and path[-1] == "H39"
+
+
+def test_a_queued_job_reports_a_name_that_is_not_utf8_and_does_the_rest(clean_db, tmp_path):
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "good.md").write_text(GOOD)
+    (root / os.fsdecode(b"r\xe9sum\xe9.md")).write_text("# Resume\n\nA Latin-1 file name from an old zip.\n")
+    with db.connect(clean_db) as conn:
+        conn.execute("TRUNCATE ingest_jobs RESTART IDENTITY CASCADE")
+        conn.commit()
+        job_id, _ = jobs.create_job(conn, root, "queued")
+    run_batch(job_id, 0, make_settings(clean_db, embeddings="none"), NoEmbedder())
+    with db.connect(clean_db) as conn:
+        row = jobs.progress(conn, job_id)
+        failed = jobs.failures(conn, job_id)
+    assert row["status"] == "done" and row["added"] == 1 and row["failed"] == 1
+    assert failed[0]["path"] == "r\ufffdsum\ufffd.md" and "rename" in failed[0]["reason"]
+
+
+def test_edit_rename_and_delete_leave_no_stale_sentences_or_postings(clean_db, tmp_path):
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "deploy.md").write_text(GOOD)
+    (root / "vpn.md").write_text("# VPN\n\nThe zebracorn token unlocks the office VPN on weekdays only.\n")
+    (root / "old-name.md").write_text("# Parking\n\nVisitors park in the quokkaville lot behind the building.\n")
+    _ingest(clean_db, root)
+    (root / "deploy.md").write_text(GOOD.replace("five minutes", "ten minutes"))
+    (root / "vpn.md").unlink()
+    (root / "old-name.md").rename(root / "new-name.md")
+    report = _ingest(clean_db, root)
+    assert report.updated == ["deploy.md"] and report.added == ["new-name.md"]
+    assert report.removed == ["old-name.md", "vpn.md"]
+    with db.connect(clean_db) as conn:
+        sentences = [r["text"] for r in conn.execute("SELECT text FROM chunk_sentences")]
+        terms = {r["term"] for r in conn.execute("SELECT term FROM chunk_terms")}
+        chunks = conn.execute("SELECT count(*) AS n FROM chunks").fetchone()["n"]
+    assert not any("five minutes" in s or "zebracorn" in s for s in sentences)
+    assert sum("quokkaville" in s for s in sentences) == 1  # the renamed file once, under its new name
+    assert not any(t.startswith("zebracorn") for t in terms)
+    assert chunks == 2
+
+
+def test_an_older_queued_job_finishing_last_does_not_remove_a_newer_file(clean_db, tmp_path):
+    """Two `kb ingest --queue` of one folder overlap: job A listed the folder before `new.md` was added and `old.md`
+    deleted, job B after. B runs first; when A finishes, its removal of 'documents whose files are gone' must not
+    take `new.md`, which is on disk."""
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "keep.md").write_text(GOOD)
+    (root / "old.md").write_text("# Old\n\nThis page is about to be deleted from the folder.\n")
+    settings = make_settings(clean_db, embeddings="none")
+    with db.connect(clean_db) as conn:
+        conn.execute("TRUNCATE ingest_jobs RESTART IDENTITY CASCADE")
+        conn.commit()
+        job_a, _ = jobs.create_job(conn, root, "docs")
+        (root / "old.md").unlink()
+        (root / "new.md").write_text("# New\n\nThis page was added after the first job listed the folder.\n")
+        job_b, _ = jobs.create_job(conn, root, "docs")
+    run_batch(job_b, 0, settings, NoEmbedder())
+    run_batch(job_a, 0, settings, NoEmbedder())
+    with db.connect(clean_db) as conn:
+        assert jobs.progress(conn, job_a)["status"] == "done"
+        failed = {f["path"] for f in jobs.failures(conn, job_a)}
+    assert failed == {"old.md"}  # gone by the time job A read it: reported
+    assert set(_contents(clean_db)) == {"keep.md", "new.md"}
