@@ -10,7 +10,7 @@ the retune's report says the path was skipped.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from feedback import prompt_versions as pv
@@ -44,11 +44,16 @@ def _clip(text: str | None) -> str | None:
     return text if len(text) <= _TEXT else text[: _TEXT - 1] + "…"
 
 
-def feedback_cases(train: Sequence[Example], limit: int = MAX_CASES) -> list[FeedbackCase]:
+def feedback_cases(train: Sequence[Example], *, shared: Collection[str], limit: int = MAX_CASES) -> list[FeedbackCase]:
     """The train examples that say the active behaviour was wrong: a rejected answer, a refusal that should have
-    been an answer, or an answer the team corrected (a reference that is not the bot's own answer)."""
+    been an answer, or an answer the team corrected (a reference that is not the bot's own answer).
+
+    Only questions asked of `shared` collections alone (those everyone in the workspace may read): the rewritten
+    instructions reach every question, so what a restricted collection taught must not end up in them."""
     out: list[FeedbackCase] = []
     for e in sorted(train, key=lambda e: e.asked_at, reverse=True):
+        if not e.collections or not set(e.collections) <= set(shared):
+            continue
         if e.expect == "not_this":
             case = FeedbackCase(_clip(e.question) or "", "not this answer", _clip(e.reference), None, tuple(e.reasons))
         elif e.expect == "should_answer":
@@ -91,8 +96,11 @@ def propose_candidates(
     n: int,
     few_shot: list[pv.FewShot],
     params: pv.AnsweringParams,
+    shared: Collection[str] | None,
 ) -> InstructionProposals:
-    """Candidates `instructions-1..n`: each rewrite with the retune's demos and searched parameters."""
+    """Candidates `instructions-1..n`: each rewrite with the retune's demos and searched parameters. `shared`: the
+    collections everyone in the workspace may read (workers.access.readable_by_all, passed in by the caller); None
+    skips the path, as the proposer must not read what it can't tell is shareable."""
     result = InstructionProposals()
     if propose is None:
         result.skipped = (
@@ -103,10 +111,15 @@ def propose_candidates(
     if n <= 0:
         result.skipped = "instruction candidates are turned off"
         return result
-    cases = feedback_cases(train)
+    if shared is None:
+        result.skipped = "no access check was given to tell which feedback everyone may read"
+        return result
+    cases = feedback_cases(train, shared=shared)
     result.cases = len(cases)
     if not cases:
-        result.skipped = "no failure of the active version in the train split to learn from"
+        result.skipped = (
+            "no failure of the active version in the train split, in collections everyone may read, to learn from"
+        )
         return result
     proposals = propose(active.instructions, cases, n)
     result.proposed = len(proposals)

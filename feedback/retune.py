@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from core import db
+from core.db import Conn
 from core.errors import AnswerloopError
 from feedback import answerability_refit as refit
 from feedback import canary
@@ -56,6 +58,8 @@ log = logging.getLogger(__name__)
 
 # Only one retune at a time per scope (a beat tick and an admin's command must not promote twice).
 RETUNE_LOCK_KEY = 0x616E_7377  # "answ": the default scope's
+# Options that are functions or versions, not settings: left out of (or summarised in) the stored report.
+_NOT_REPORTED = ("grid", "extra_candidates", "propose_instructions", "shared_collections")
 
 
 def retune_lock_key(scope: str) -> int:
@@ -107,6 +111,10 @@ class RetuneOptions:
     # With a model: rewrites of the active instructions proposed from the train split's failures
     # (feedback/instruction_candidates.py), judged through the same held-out gate. None offline: skipped, and said so.
     propose_instructions: ProposeFn | None = None
+    # The collections everyone in the workspace may read (workers.access.readable_by_all, passed in: feedback never
+    # imports the access check). Rewritten instructions reach every question, so they learn only from failures in
+    # these; without it the rewrite path is skipped.
+    shared_collections: Callable[[Conn, str], Collection[str]] | None = None
     instruction_rewrites: int = 2
     # Few held-out labels: with fewer than `canary_below` (0 = never), a winner that passes the gate is not made
     # active for everyone but served to `canary_percent` of the askers (feedback/canary.py), for live metrics
@@ -177,6 +185,7 @@ def _retune_locked(
         examples = load_examples(conn, votes_need_approval=options.votes_need_approval, team=team)
         demos = select_demos(conn, max_demos=options.max_demos, team=team)
         hidden = heldout_verified_documents(conn, team)
+        shared = options.shared_collections(conn, team or "") if options.shared_collections else None
         for extra in options.extra_candidates:  # an admin's candidate must be one this scope may see
             pv.get_version(conn, extra.id, scope)
     train = [e for e in examples if e.split == "train"]
@@ -190,7 +199,7 @@ def _retune_locked(
             "heldout_by_expectation": counts_by_expectation(heldout),
         },
         "options": {
-            **{k: v for k, v in vars(options).items() if k not in ("grid", "extra_candidates", "propose_instructions")},
+            **{k: v for k, v in vars(options).items() if k not in _NOT_REPORTED},
             "extra_candidates": [v.id for v in options.extra_candidates],
         },
         "grid": options.grid,
@@ -272,6 +281,7 @@ def _retune_locked(
         n=options.instruction_rewrites,
         few_shot=demos,
         params=searched,
+        shared=shared,
     )
     report["instruction_candidates"] = rewrites.as_dict()
     base_out = evaluator.outcomes(active, heldout)

@@ -12,6 +12,7 @@ from feedback.answerability_refit import backfill_question_vectors
 from feedback.prompt_versions import DEFAULT_SCOPE, PromptVersion
 from feedback.retune import JudgeFn, RetuneOptions, RetuneResult, evaluate, labels_team, retune
 from feedback.scoring import Metrics, Outcome
+from workers.access import readable_by_all
 from workers.answerers.base import InstructionProposer, PairwiseJudge
 from workers.pipeline import Pipeline
 
@@ -86,6 +87,8 @@ def run_retune(
             log.info("retune: stored the vectors of %d earlier labelled questions (scope %s)", stored, scope)
     if options.propose_instructions is None and isinstance(pipeline.answerer, InstructionProposer):
         options = dataclasses.replace(options, propose_instructions=pipeline.answerer.propose_instructions)
+    if options.shared_collections is None:  # instruction rewrites learn only from what everyone may read
+        options = dataclasses.replace(options, shared_collections=readable_by_all)
     return retune(
         outcome_fn(pipeline),
         database_url=pipeline.database_url,

@@ -22,12 +22,15 @@ from feedback.scoring import Outcome
 from tests.conftest import make_settings, reset_database
 from tests.support.fake_openai import ChatRequest, FakeOpenAI, http_error, serve
 from tests.support.records import add_interaction
+from workers.access import readable_by_all
 from workers.answerers.llm import ModelAnswerer
+from workers.kb.store import ensure_collection
 
 MODEL = "openai/gpt-4o-mini"
 REFUSE = "Refuse questions about products other than ours."
 ON_TOPIC = [f"How do I rotate the on-call schedule for team {i}?" for i in range(24)]
 OFF_TOPIC = [f"What is the best pizza topping number {i}?" for i in range(24)]
+HR_SECRET = "What is the L5 salary band"
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +44,13 @@ def labelled(database_url: str) -> str:
     with psycopg.connect(database_url, autocommit=True) as conn:
         reset_database(conn)
     with db.connect(database_url) as conn:
+        ensure_collection(conn, "docs")  # public: everyone in the workspace may read it
+        conn.execute("INSERT INTO collections (name, visibility, allowed_channels) VALUES ('hr', 'restricted', %s)",
+                     (["C0HRONLY1"],))  # fmt: skip
+        for i in range(6):  # failures in HR: only #hr-only may read what they say
+            iid = add_interaction(conn, "", f"{HR_SECRET} question {i}?", answer="an answer", collections=["hr"])
+            vote = record_vote(conn, iid, kind="down", reaction="-1", user_id="U0CAROL01")
+            add_reasons(conn, vote.label_id, "U0CAROL01", reasons=["wrong"])
         for i, question in enumerate(ON_TOPIC + OFF_TOPIC):
             iid = add_interaction(conn, "", question, answer="Rotate it in the paging tool.")
             liked = i < len(ON_TOPIC)
@@ -85,7 +95,12 @@ def test_a_rewrite_learned_from_the_train_failures_is_promoted_on_held_out(label
     fake.reset()
     fake.script(rewrites("Answer only from the passages and cite them. " + REFUSE, "Answer briefly from the passages."))
     model = proposer(labelled, fake)
-    options = RetuneOptions(min_heldout=5, model_answers=True, propose_instructions=model.propose_instructions)
+    options = RetuneOptions(
+        min_heldout=5,
+        model_answers=True,
+        propose_instructions=model.propose_instructions,
+        shared_collections=readable_by_all,
+    )
     result = retune(answer_fn, database_url=labelled, options=options, actor="test")
 
     assert result.decision == "promoted", result.summary
@@ -102,6 +117,7 @@ def test_a_rewrite_learned_from_the_train_failures_is_promoted_on_held_out(label
     assert "pizza" in sent and "why it was rejected: wrong" in sent, "the failures and the team's reasons"
     assert not any(q in sent for q in ON_TOPIC), "answers the team liked are not failures"
     assert "answer only from the passages" in request.system.lower(), "the rewrite must keep the grounding rules"
+    assert HR_SECRET not in sent, "failures in a restricted collection never reach instructions everyone gets"
     heldout = heldout_questions(labelled)
     assert heldout and not any(q in sent for q in heldout), "the proposer never sees a held-out question"
 
@@ -110,7 +126,12 @@ def test_a_rewrite_that_does_not_help_is_judged_and_refused_and_a_failing_model_
     fake.reset()
     fake.script(rewrites("Answer briefly from the passages."))
     model = proposer(labelled, fake)
-    options = RetuneOptions(min_heldout=5, model_answers=True, propose_instructions=model.propose_instructions)
+    options = RetuneOptions(
+        min_heldout=5,
+        model_answers=True,
+        propose_instructions=model.propose_instructions,
+        shared_collections=readable_by_all,
+    )
     result = retune(answer_fn, database_url=labelled, options=options, actor="test")
     assert result.decision == "not_promoted", result.summary
     [entry] = [c for c in result.report["candidates"] if c["name"] == "instructions-1"]
@@ -139,6 +160,7 @@ def test_with_few_held_out_labels_the_winner_starts_as_a_canary_not_for_everyone
         min_heldout=5,
         model_answers=True,
         propose_instructions=model.propose_instructions,
+        shared_collections=readable_by_all,
         canary_below=1000,
         canary_percent=25,
     )
