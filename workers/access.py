@@ -121,18 +121,20 @@ def claim_unowned(conn: Conn, team_id: str) -> int:
     ).rowcount
 
 
+_ACCESS_COLUMNS = "name, team_id, visibility, allowed_channels, allowed_usergroups"
+
+
+def _access(row: dict) -> CollectionAccess:
+    return CollectionAccess(
+        row["name"], row["team_id"], row["visibility"], tuple(row["allowed_channels"]), tuple(row["allowed_usergroups"])
+    )
+
+
 def workspace_collections(conn: Conn, team_id: str) -> list[CollectionAccess]:
     rows = conn.execute(
-        "SELECT name, team_id, visibility, allowed_channels, allowed_usergroups FROM collections "
-        "WHERE team_id = %s ORDER BY name",
-        (team_id,),
+        f"SELECT {_ACCESS_COLUMNS} FROM collections WHERE team_id = %s ORDER BY name", (team_id,)
     ).fetchall()
-    return [
-        CollectionAccess(
-            r["name"], r["team_id"], r["visibility"], tuple(r["allowed_channels"]), tuple(r["allowed_usergroups"])
-        )
-        for r in rows
-    ]
+    return [_access(r) for r in rows]
 
 
 def may_read(asker: Asker, c: CollectionAccess, membership: Membership) -> bool:
@@ -173,33 +175,42 @@ def scope_for(
     return scope
 
 
+# What each verified answer was made from: the collections of the documents its corrected answer cited
+# (`verified_answers.sources`), or — when it cited none, as a correction of an "I don't know" — every collection the
+# original question searched, since its author may have written it from any of them (an HR reader's DM, a private
+# channel). A NULL name (a source without its collection) can be vouched for by nobody.
+_MADE_FROM_SQL = """
+    SELECT va.document_id,
+           CASE WHEN jsonb_array_length(coalesce(va.sources, '[]')) > 0
+                THEN ARRAY(SELECT s->>'collection' FROM jsonb_array_elements(va.sources) s)
+                ELSE coalesce(i.collections, ARRAY[va.collection]) END AS made_from
+    FROM verified_answers va
+    LEFT JOIN labels l ON l.id = va.label_id
+    LEFT JOIN interactions i ON i.id = l.interaction_id
+    WHERE va.document_id IS NOT NULL AND {where}
+"""
+
+
+def _made_from(conn: Conn, where: str, params: dict) -> dict[int, list[str | None]]:
+    rows = conn.execute(_MADE_FROM_SQL.format(where=where), params).fetchall()
+    return {r["document_id"]: list(r["made_from"] or ()) for r in rows}
+
+
+def verified_made_from(conn: Conn, document_id: int) -> list[str | None]:
+    """The collections one verified answer was made from (see `_MADE_FROM_SQL`); [] when it has no document."""
+    return _made_from(conn, "va.document_id = %(doc)s", {"doc": document_id}).get(document_id, [])
+
+
 def verified_beyond(conn: Conn, searched: Sequence[str], readable: Sequence[str]) -> list[int]:
     """The verified answers among the `searched` collections that were made from what a reader of only the
     `readable` ones may not read: their document ids, never to be retrieved for that reader.
 
-    A verified answer lives in one collection, but was made from more: the documents its corrected answer cited
-    (`verified_answers.sources`), or — when it cited none, as a correction of an "I don't know" — every collection
-    the original question searched, since its author may have written it from any of them (an HR reader's DM, a
-    private channel). It is served only where all of those may be read; checked at read time, so a collection
-    restricted after the approval hides its verified answers too."""
-    rows = conn.execute(
-        """
-        SELECT va.document_id FROM verified_answers va
-        LEFT JOIN labels l ON l.id = va.label_id
-        LEFT JOIN interactions i ON i.id = l.interaction_id
-        WHERE va.document_id IS NOT NULL AND va.collection = ANY(%(searched)s)
-          AND EXISTS (
-              SELECT 1 FROM unnest(
-                  CASE WHEN jsonb_array_length(coalesce(va.sources, '[]')) > 0
-                       THEN ARRAY(SELECT s->>'collection' FROM jsonb_array_elements(va.sources) s)
-                       ELSE coalesce(i.collections, ARRAY[va.collection]) END
-              ) AS made_from(name)
-              WHERE made_from.name IS NULL OR NOT made_from.name = ANY(%(readable)s)
-          )
-        """,
-        {"searched": list(searched), "readable": list(readable)},
-    ).fetchall()
-    return [r["document_id"] for r in rows]
+    A verified answer lives in one collection, but was made from more (`_MADE_FROM_SQL`). It is served only where
+    all of those may be read; checked at read time, so a collection restricted after the approval hides its
+    verified answers too."""
+    allowed = set(readable)
+    made = _made_from(conn, "va.collection = ANY(%(searched)s)", {"searched": list(searched)})
+    return [doc for doc, names in made.items() if any(n is None or n not in allowed for n in names)]
 
 
 def readable_by_all(conn: Conn, team_id: str, channel_id: str | None = None) -> list[str]:
@@ -221,16 +232,10 @@ def may_read_all(conn: Conn, team_id: str, user_id: str, names: Sequence[str], m
     answer's review DM)? An unknown collection is a no. `team_id` '' (a bot-token install): each collection's own
     workspace, and an unowned one only when public."""
     wanted = set(names)
-    rows = conn.execute(
-        "SELECT name, team_id, visibility, allowed_channels, allowed_usergroups FROM collections WHERE name = ANY(%s)",
-        (sorted(wanted),),
-    ).fetchall()
+    rows = conn.execute(f"SELECT {_ACCESS_COLUMNS} FROM collections WHERE name = ANY(%s)", (sorted(wanted),)).fetchall()
     if {r["name"] for r in rows} != wanted:
         return False
-    for r in rows:
-        c = CollectionAccess(
-            r["name"], r["team_id"], r["visibility"], tuple(r["allowed_channels"]), tuple(r["allowed_usergroups"])
-        )
+    for c in map(_access, rows):
         if not team_id and c.team_id is None:
             if c.visibility != "public":
                 return False

@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from core import db
 from core.errors import ConfigError
 from core.settings import get_settings
-from workers.access import Membership, SlackMembership, may_read_all
+from workers.access import Membership, SlackMembership, may_read_all, verified_made_from
 from workers.celery_app import celery_app
 from workers.kb import verified
 from workers.slack.client import web_client
@@ -95,8 +95,11 @@ def _ask_owner(answer: verified.VerifiedAnswer, client_for: ClientFor, conn, mem
     """{channel, ts, owner} when the DM went out, {error, owner} when it never will, {retry: True} for later."""
     if not answer.owner_is_slack_user:
         return {"error": "owner_not_a_slack_user", "owner": answer.owner}
-    made_from = {answer.collection, *(s.collection for s in answer.sources)}
-    if not may_read_all(conn, answer.team_id, answer.owner, sorted(made_from), membership):
+    # What it was made from, by the same rule that decides who is served it (workers.access.verified_beyond).
+    made = verified_made_from(conn, answer.document_id) if answer.document_id is not None else []
+    made_from = {answer.collection, *(s.collection for s in answer.sources), *made}
+    names = sorted(n for n in made_from if n is not None)
+    if None in made_from or not may_read_all(conn, answer.team_id, answer.owner, names, membership):
         log.warning(
             "review DM for verified answer %s not sent: its owner may not read %s", answer.id, answer.collection
         )

@@ -193,6 +193,37 @@ def test_a_review_dm_never_shows_an_hr_answer_to_an_owner_who_may_not_read_hr(
     assert SECRET in dm_text(ALICE)
 
 
+def test_a_review_dm_follows_the_serving_rule_for_a_correction_made_where_hr_was_searched(
+    pipe, kb, slack, membership, local_embedder
+):
+    """A correction of an "I don't know" cites nothing: it was made from everything its question searched (alice's
+    DM: handbook and hr), as `verified_beyond` rules when serving it. Filed under the public handbook and owned by
+    bob, its review DM must not quote it to him either — the DM reads "made from" through the same function."""
+    from slack_sdk import WebClient
+
+    from workers.verified_review import send_review_requests
+
+    alice = dm_scope(kb, slack, membership, ALICE)
+    asked = pipe.ask(UNCOVERED, alice.post, source="slack", team_id=TEAM, asker=ALICE)
+    assert asked.status == "dont_know" and not asked.citations
+    with db.connect(kb) as conn:
+        label_id = labels.record_correction(
+            conn, asked.interaction_id, correction=HR_CORRECTION, user_id=ALICE, team_id=TEAM
+        )
+        label = labels.review(conn, label_id, "approved", "admin-ann")
+        verified.publish(conn, label, embedder=local_embedder, approved_by="admin-ann", owner=BOB)
+        conn.execute(
+            "UPDATE verified_answers SET review_after = now() - interval '1 day' WHERE label_id = %s", (label_id,)
+        )
+        conn.commit()
+        assert verified.get(conn, label_id).sources == ()
+
+    run = send_review_requests(kb, lambda team: WebClient(base_url=slack.web_api_url, token=slack.bot_token))
+    bob_dm = json.dumps([(m.text, m.blocks) for m in slack.messages(slack.open_dm(BOB)) if m.is_bot])
+    assert SECRET not in bob_dm, "the review DM quoted a correction made where HR was searched to a non-member"
+    assert label_id in run.refused and label_id not in run.sent
+
+
 def test_the_app_home_review_queue_shows_an_hr_correction_only_to_admins_who_may_read_hr(pipe, kb, slack, membership):
     """Alice corrects her DM's HR answer; the correction quotes the new band and waits for review. Every admin's
     App Home listed it in full: bob, an admin who may not read HR, read HR figures there. Now it is listed only
