@@ -1,14 +1,16 @@
 """HTTP mode: Slack's signed requests served through Bolt's WSGI adapter.
 
-`wsgi_app(app)` is what a production WSGI server (gunicorn, uWSGI) mounts; `make_http_server()` +
-`serve_in_thread()` run it on a threaded stdlib server, which is enough for one bot process behind a load
-balancer. Bolt verifies every request's signature and timestamp (forged or older than 5 minutes → 401) before
-any listener runs.
+`wsgi_app(app, signing_secret=…)` is what a production WSGI server (gunicorn, uWSGI) mounts; `make_http_server()`
++ `serve_in_thread()` run it on a threaded stdlib server, which is enough for one bot process behind a load
+balancer. Both take the signing secret explicitly (settings.slack_signing_secret, SLACK_SIGNING_SECRET) and refuse
+to serve without one.
 
-In front of Bolt, `_Guard` refuses what Bolt would choke on before it parses anything: a body over
-`MAX_BODY_BYTES` (413, not read), a bad or missing signature or timestamp (401 — Bolt parsed the body first and
-answered a forged non-JSON body, or a non-numeric timestamp, with a 500 and a traceback in the log), and a signed
-body that is not UTF-8 or not a JSON object (400). Each refusal is a JSON `{"error": …}` saying what was wrong.
+In front of Bolt, `_Guard` is the one signature check (slack_sdk's SignatureVerifier: forged, or a timestamp older
+than 5 minutes → 401; build_app turns Bolt's own check off, so a request is verified once) and refuses what Bolt
+would choke on before it parses anything: a body over `MAX_BODY_BYTES` (413, not read), a bad or missing signature
+or timestamp (401 — Bolt parsed the body first and answered a forged non-JSON body, or a non-numeric timestamp,
+with a 500 and a traceback in the log), and a signed body that is not UTF-8 or not a JSON object (400). Each
+refusal is a JSON `{"error": …}` saying what was wrong.
 """
 
 from __future__ import annotations
@@ -62,11 +64,15 @@ def _envelope_problem(body: bytes, content_type: str) -> str | None:
 class _Guard:
     """Bolt's WSGI handler behind the checks above (POSTs only: the OAuth pages are GETs)."""
 
-    def __init__(self, app: App, max_body: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, app: App, signing_secret: str, max_body: int = MAX_BODY_BYTES) -> None:
+        if not signing_secret:
+            raise ValueError(
+                "HTTP mode needs the app's signing secret to verify Slack's requests: set SLACK_SIGNING_SECRET "
+                "(Slack app settings → Basic Information → Signing Secret)."
+            )
         self.bolt = SlackRequestHandler(app)
         self.max_body = max_body
-        secret = getattr(app, "_signing_secret", "") or ""  # build_app verifies requests exactly when it has one
-        self.verifier = SignatureVerifier(secret) if secret else None
+        self.verifier = SignatureVerifier(signing_secret)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") != "POST":
@@ -80,7 +86,7 @@ class _Guard:
         if length > self.max_body:
             return _refuse(start_response, 413, f"the body is {length:,} bytes; at most {self.max_body:,} are read")
         body = environ["wsgi.input"].read(length) if length else b""
-        if self.verifier is not None and not self._signed(body, environ):
+        if not self._signed(body, environ):
             return _refuse(start_response, 401, "invalid request")  # what Bolt says: nothing for a forger to learn
         problem = _envelope_problem(body, environ.get("CONTENT_TYPE", ""))
         if problem:
@@ -90,7 +96,6 @@ class _Guard:
         return self.bolt(environ, start_response)
 
     def _signed(self, body: bytes, environ: dict[str, Any]) -> bool:
-        assert self.verifier is not None
         timestamp, signature = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""), environ.get("HTTP_X_SLACK_SIGNATURE")
         if not timestamp.isdigit() or not signature:
             return False
@@ -107,13 +112,15 @@ def _refuse(start_response: Callable[..., Any], status: int, error: str) -> list
     return [payload]
 
 
-def wsgi_app(app: App):
-    """The WSGI callable; Slack sends events, commands and interactions to `/slack/events`."""
-    return _Guard(app)
+def wsgi_app(app: App, *, signing_secret: str):
+    """The WSGI callable; Slack sends events, commands and interactions to `/slack/events`. Every POST is verified
+    with `signing_secret` (ValueError without one)."""
+    return _Guard(app, signing_secret)
 
 
-def make_http_server(app: App, host: str = "0.0.0.0", port: int = 3000) -> WSGIServer:
-    return make_server(host, port, wsgi_app(app), _ThreadingWSGIServer, _Handler)
+def make_http_server(app: App, host: str = "0.0.0.0", port: int = 3000, *, signing_secret: str) -> WSGIServer:
+    guard = wsgi_app(app, signing_secret=signing_secret)  # before binding: no port is taken for a refused config
+    return make_server(host, port, guard, _ThreadingWSGIServer, _Handler)
 
 
 def serve_in_thread(server: WSGIServer) -> threading.Thread:

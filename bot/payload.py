@@ -29,6 +29,20 @@ def has_words(message: str) -> bool:
     return any(ch.isalnum() for ch in _EMOJI_CODE.sub(" ", message))
 
 
+# How a person addresses the bot at the start of /ask text: <@UBOT>, <@UBOT|name> (Slack escapes users), or the
+# name as typed, @Answerloop (it does not); a comma or colon after it is part of the address.
+_LEADING_NAME = re.compile(r"^[\s\u200b-\u200f\u2060\ufeff]*@answerloop(?![\w.-])[\s,:]*", re.IGNORECASE)
+
+
+def without_bot_address(message: str, bot_user_id: str | None) -> str:
+    """/ask text without a leading mention of the bot itself: `/ask @Answerloop how do I…` asks "how do I…".
+    Other people's mentions, and the bot's further on, are left to the intake."""
+    match = MENTION.match(message.lstrip())
+    if match and bot_user_id and match.group(1) == bot_user_id:
+        return message.lstrip()[match.end() :].lstrip(" ,:")
+    return _LEADING_NAME.sub("", message, count=1)
+
+
 def text(container: Any, key: str) -> str:
     """container[key] if it is a string, else ''."""
     value = container.get(key) if isinstance(container, dict) else None

@@ -100,7 +100,7 @@ def run_http(settings: Settings, port: int, host: str = "0.0.0.0") -> None:
 
     app, requeuer = make_bot(settings)
     try:
-        server = make_http_server(app, host, port)
+        server = make_http_server(app, host, port, signing_secret=settings.slack_signing_secret)
     except (OSError, OverflowError) as exc:  # the port is taken, not ours to use, or no port at all
         raise ConfigError(
             f"Cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}.",

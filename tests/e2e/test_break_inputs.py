@@ -39,7 +39,7 @@ def endpoint(slack, clean_db, pii_guard, caplog):
     )
     sent: list = []
     intake = Intake(settings, pii_guard, lambda key, priority: sent.append(key), clean_db)
-    server = make_http_server(build_app(settings, intake), "127.0.0.1", 0)
+    server = make_http_server(build_app(settings, intake), "127.0.0.1", 0, signing_secret=slack.signing_secret)
     serve_in_thread(server)
     slack.set_request_url(f"http://127.0.0.1:{server.server_port}{EVENTS_PATH}")
     try:

@@ -392,7 +392,7 @@ def test_http_mode_rejects_bad_signatures_and_answers_the_genuine_retry(slack, b
     from bot.http_server import EVENTS_PATH, make_http_server, serve_in_thread
 
     http_settings = settings.model_copy(update={"slack_signing_secret": slack.signing_secret})
-    server = make_http_server(build_app(http_settings, bot), "127.0.0.1", 0)
+    server = make_http_server(build_app(http_settings, bot), "127.0.0.1", 0, signing_secret=slack.signing_secret)
     serve_in_thread(server)
     slack.set_request_url(f"http://127.0.0.1:{server.server_port}{EVENTS_PATH}")
     try:

@@ -98,7 +98,7 @@ def stack(database_url, local_embedder, pii_guard, tmp_path_factory):
 
         use_broker(redis.url)
         app = build_app(settings, Intake(settings, pii_guard, enqueue_answer, database_url))
-        server = make_http_server(app, "127.0.0.1", port)
+        server = make_http_server(app, "127.0.0.1", port, signing_secret=slack.signing_secret)
         serve_in_thread(server)
         slack.set_request_url(f"http://127.0.0.1:{port}/slack/events")
         base = f"http://127.0.0.1:{port}"

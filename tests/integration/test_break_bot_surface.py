@@ -1,0 +1,161 @@
+"""Trying to break the bot's Slack surface (review round): the HTTP guard's own signing secret, /ask with a mention
+of the bot, what counts as "in the bot's DM", invisible-only modal text, and App Home approval of a canary.
+
+Real components: the Bolt app behind bot/http_server.py, Postgres, and the Slack stand-in signing and delivering
+requests and recording what the bot posts. The queue is a list (what was enqueued is what is asserted)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import time
+import uuid
+
+import pytest
+
+from bot.app import build_app
+from bot.http_server import EVENTS_PATH, make_http_server, serve_in_thread
+from bot.intake import Intake
+from core import db
+from core.settings import Settings
+from slack_standin import ALICE, BOT_USER_ID, SlackStandin
+
+
+@pytest.fixture(scope="module")
+def slack():
+    with SlackStandin() as s:
+        yield s
+
+
+def _settings(slack, url: str, **extra) -> Settings:
+    return Settings(
+        database_url=url,
+        slack_bot_token=slack.bot_token,
+        slack_api_url=slack.web_api_url,
+        rate_limit_user_per_minute=0,
+        rate_limit_channel_per_minute=0,
+        **extra,
+    )
+
+
+@pytest.fixture()
+def endpoint(slack, clean_db, pii_guard):
+    """The bot in HTTP mode on a free port, the stand-in delivering to it; yields the enqueued keys."""
+    settings = _settings(slack, clean_db, slack_signing_secret=slack.signing_secret)
+    sent: list = []
+    intake = Intake(settings, pii_guard, lambda key, priority: sent.append(key), clean_db)
+    server = make_http_server(build_app(settings, intake), "127.0.0.1", 0, signing_secret=slack.signing_secret)
+    serve_in_thread(server)
+    slack.set_request_url(f"http://127.0.0.1:{server.server_port}{EVENTS_PATH}")
+    try:
+        yield sent
+    finally:
+        slack.set_request_url(None)
+        server.shutdown()
+        server.server_close()
+
+
+def _post(port: int, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("POST", EVENTS_PATH, body=body, headers=headers)
+        resp = conn.getresponse()
+        return resp.status, resp.read().decode(errors="replace")
+    finally:
+        conn.close()
+
+
+def _requests(url: str) -> list[dict]:
+    with db.connect(url) as conn:
+        return conn.execute("SELECT * FROM slack_requests ORDER BY created_at").fetchall()
+
+
+# ---------------------------------------------------------------- 4. the HTTP guard's signing secret
+
+
+def test_the_http_guard_verifies_with_the_secret_it_is_given_not_the_apps(slack, clean_db, pii_guard):
+    """The guard took the secret from Bolt's private `app._signing_secret`: an app built without one (the settings
+    of Socket Mode) served HTTP unverified. The secret is now passed where the server is built."""
+    settings = _settings(slack, clean_db)  # no signing secret in the app's settings
+    intake = Intake(settings, pii_guard, lambda key, priority: None, clean_db)
+    server = make_http_server(build_app(settings, intake), "127.0.0.1", 0, signing_secret=slack.signing_secret)
+    serve_in_thread(server)
+    try:
+        body = json.dumps({"type": "url_verification", "challenge": "c" * 8, "token": "t"})
+        now = str(int(time.time()))
+        forged = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": now, "X-Slack-Signature": "v0=00"}
+        assert _post(server.server_port, body.encode(), forged) == (401, json.dumps({"error": "invalid request"}))
+        signed = {**forged, "X-Slack-Signature": slack.sign(body, now)}
+        status, text = _post(server.server_port, body.encode(), signed)
+        assert status == 200 and "c" * 8 in text
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_http_mode_without_a_signing_secret_is_refused_with_what_to_set(slack, clean_db, pii_guard):
+    settings = _settings(slack, clean_db)
+    app = build_app(settings, Intake(settings, pii_guard, lambda key, priority: None, clean_db))
+    for secret in ("", None):
+        with pytest.raises(ValueError, match="SLACK_SIGNING_SECRET"):
+            make_http_server(app, "127.0.0.1", 0, signing_secret=secret)  # type: ignore[arg-type]
+
+
+def test_a_signed_request_is_verified_once(slack, endpoint, monkeypatch):
+    """Guard and Bolt both checked every signature; the guard is the one check now."""
+    from slack_sdk.signature import SignatureVerifier
+
+    checks: list[str] = []
+    real = SignatureVerifier.is_valid
+
+    def counting(self, body, timestamp, signature) -> bool:
+        checks.append(timestamp)
+        return real(self, body=body, timestamp=timestamp, signature=signature)
+
+    monkeypatch.setattr(SignatureVerifier, "is_valid", counting)
+    delivery = slack.slash_command("/frobnicate", "what is the hotel cap?")
+    assert delivery.wait(5) and delivery.status == "acked"
+    assert len(checks) == 1, checks
+
+
+# ---------------------------------------------------------------- 2. /ask with a mention of the bot
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"<@{BOT_USER_ID}> how do I deploy?",
+        f"<@{BOT_USER_ID}|answerloop> how do I deploy?",
+        "@Answerloop how do I deploy?",  # the command's text when Slack does not escape users
+        "@answerloop   how do I deploy?",
+    ],
+)
+def test_an_ask_that_starts_with_the_bots_mention_asks_what_follows(slack, endpoint, clean_db, text):
+    sent = endpoint
+    support = slack.add_channel(f"ask-{uuid.uuid4().hex[:6]}", members=["alice"])
+    delivery = slack.slash_command("/ask", text, channel=support.id)
+    assert delivery.wait(5) and delivery.status == "acked"
+    slack.wait_for(lambda: sent, timeout=10)
+    [request] = _requests(clean_db)
+    assert request["question_redacted"] == "how do I deploy?"
+
+
+@pytest.mark.parametrize("text", ["@Answerloop", "@answerloop  \u200b", f"<@{BOT_USER_ID}|answerloop>"])
+def test_an_ask_of_only_the_bots_mention_gets_the_usage(slack, endpoint, clean_db, text):
+    sent = endpoint
+    support = slack.add_channel(f"only-{uuid.uuid4().hex[:6]}", members=["alice"])
+    delivery = slack.slash_command("/ask", text, channel=support.id)
+    assert delivery.wait(5) and delivery.status == "acked"
+    [hint] = slack.wait_for(lambda: slack.ephemerals(support.id, user=ALICE), timeout=10)
+    assert "/ask how do I deploy?" in hint.text, hint.text
+    assert sent == [] and _requests(clean_db) == []
+
+
+def test_other_peoples_mentions_in_an_ask_are_not_the_bots(slack, endpoint, clean_db):
+    """Only a leading mention of the bot itself is dropped as addressing."""
+    sent = endpoint
+    support = slack.add_channel(f"other-{uuid.uuid4().hex[:6]}", members=["alice"])
+    slack.slash_command("/ask", "@answerloopers wiki: where is it?", channel=support.id)
+    slack.wait_for(lambda: sent, timeout=10)
+    [request] = _requests(clean_db)
+    assert request["question_redacted"].startswith("@answerloopers wiki")
