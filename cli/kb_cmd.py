@@ -285,6 +285,8 @@ def kb_jobs(
             rows = [row]
         else:
             rows = jobs.list_jobs(conn, limit=limit, collection=collection)
+            if collection is not None and not rows:  # a typo would read as "no jobs"; a removed one keeps its jobs
+                require_collections(conn, [collection])
         failed = {r["id"]: jobs.failures(conn, r["id"]) for r in rows if r["failed"]}
     if as_json:
         print(json.dumps([{**r, "failures": failed.get(r["id"], [])} for r in rows], default=str))
