@@ -144,7 +144,12 @@ def prompts_rollback(
 @prompts_app.command("canary")
 def prompts_canary(
     version: Annotated[int, typer.Argument(help="The version to try on a share of askers.")],
-    percent: Annotated[float, typer.Option("--percent", "-p", help="Share of askers (0-100], sticky per asker.")],
+    percent: Annotated[
+        float,
+        typer.Option(
+            "--percent", "-p", help="Percent of askers, 0.01 to 100 (kept to two decimals), sticky per asker."
+        ),
+    ],
     reason: Annotated[str, typer.Option(help="Why (recorded).")] = "",
     actor: Actor = "",
     team: Team = None,
@@ -158,7 +163,7 @@ def prompts_canary(
         active = pv.active_version_id(conn, scope)
         conn.commit()
     was = f" (was {previous:g}%)" if previous is not None else ""
-    console.print(f"v{version} answers {percent:g}% of askers{was}; the others keep v{active}")
+    console.print(f"v{version} answers {round(percent, 2):g}% of askers{was}; the others keep v{active}")
 
 
 @prompts_app.command("promote")
