@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+import psycopg
+
 from core import db
 from core.bootstrap import ready_database
-from core.errors import AnswerloopError, NotFound
+from core.errors import AnswerloopError, DatabaseUnavailable, NotFound
 from core.settings import get_settings
 
 # The rule of collections.name (migrations/0001_knowledge_base.sql), checked before Postgres refuses it.
@@ -50,3 +52,56 @@ def resolve_collections(pipeline, names: list[str] | None) -> list[str]:
             require_collections(conn, names)
             return names
         return all_collections(conn)
+
+
+def database_location() -> str:
+    """Where the command's Postgres is, for an error message: host:port and database of DATABASE_URL (never its
+    user or password), or the embedded server's data folder."""
+    try:
+        settings = get_settings()
+    except Exception:  # the settings themselves are broken: that error is reported on its own
+        return "the configured Postgres"
+    if not settings.database_url:
+        return f"the embedded Postgres in {settings.home / 'pgdata'}"
+    try:
+        info = psycopg.conninfo.conninfo_to_dict(settings.database_url)
+    except psycopg.Error:
+        return "the Postgres of DATABASE_URL (which is not a valid connection URL)"
+    host = str(info.get("host") or "localhost").split(",")[0]
+    port = str(info.get("port") or "5432").split(",")[0]
+    name = info.get("dbname")
+    return f"Postgres at {host}:{port}" + (f" (database {name})" if name else "")
+
+
+def _psycopg_cause(exc: BaseException) -> psycopg.Error | None:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, psycopg.Error):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def database_unreachable(exc: BaseException) -> DatabaseUnavailable | None:
+    """A lost or refused Postgres connection (psycopg's OperationalError or InterfaceError, raw or wrapped by
+    core.db) as what went wrong, where and how to fix it; None for any other error. Used once, by the CLI's entry
+    point, so that every command says the same instead of a psycopg traceback."""
+    cause = _psycopg_cause(exc)
+    if not isinstance(cause, psycopg.OperationalError | psycopg.InterfaceError):
+        return None
+    detail = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    where = database_location()
+    lost = isinstance(cause, psycopg.InterfaceError) or not (
+        isinstance(exc, DatabaseUnavailable) and str(exc).startswith(("Cannot connect", "Cannot read"))
+    )
+    if lost:
+        return DatabaseUnavailable(
+            f"Lost the connection to {where} in the middle of the command: {detail}",
+            hint="Postgres restarted, stopped or ended the session. Check it is running (`answerloop db status`), "
+            "then run the command again; DATABASE_URL says which server is used.",
+        )
+    return DatabaseUnavailable(
+        f"Cannot connect to {where}: {detail}",
+        hint="Start Postgres, or point DATABASE_URL at a running one (`answerloop db status` checks it); "
+        "unset DATABASE_URL to use the embedded one.",
+    )

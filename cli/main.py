@@ -6,10 +6,12 @@ import sys
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from cli.ask_cmd import ask
 from cli.channels_cmd import channels_app
 from cli.collections_cmd import collections_app
+from cli.common import database_unreachable
 from cli.db_cmd import db_app
 from cli.demo_cmd import demo
 from cli.gaps_cmd import gaps_command
@@ -60,10 +62,14 @@ def main() -> None:
     """Console entry point: user errors print as a message and a hint, never a traceback."""
     try:
         app()
-    except AnswerloopError as exc:
-        err_console.print(f"[red]error:[/] {exc}")
-        if exc.hint:
-            err_console.print(f"[dim]→ {exc.hint}[/]")
+    except Exception as exc:
+        # Postgres refusing or dropping the connection, anywhere in any command: one message, not a traceback
+        shown = database_unreachable(exc) or exc
+        if not isinstance(shown, AnswerloopError):
+            raise
+        err_console.print(f"[red]error:[/] {escape(str(shown))}")
+        if shown.hint:
+            err_console.print(f"[dim]→ {escape(shown.hint)}[/]")
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
