@@ -25,6 +25,7 @@ from slack_sdk.errors import SlackApiError
 
 from guardrails.pii import PiiGuard, PiiVerdict
 from guardrails.text import STOPWORDS, _stem, question_length, words
+from workers.kb.parsing import UnreadableDocument, decode
 
 log = logging.getLogger(__name__)
 
@@ -252,12 +253,14 @@ def _read_one(client: WebClient, token: str | None, file_id: str, guard: PiiGuar
 
 
 def _decoded(data: bytes) -> str | None:
-    """The text of the bytes, or None when they are not text (a NUL byte, or not UTF-8)."""
-    if b"\x00" in data[:8192]:
-        return None
+    """The text of the bytes, or None when they are not text: decoded exactly as a document is ingested
+    (workers.kb.parsing.decode: UTF-8, or UTF-16 with a BOM; a NUL byte anywhere, or too many control characters,
+    is binary), so a file that is a document when ingested is one when attached. An empty file is empty text."""
+    if not data.strip():
+        return ""
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+        return decode(data, "attachment")
+    except UnreadableDocument:
         return None
 
 
