@@ -45,6 +45,18 @@ _EVENT_KINDS = {"app_mention", "message", "reaction_added", "reaction_removed", 
 _INTERACTION_KINDS = {"block_actions", "view_submission", "view_closed", "message_action", "shortcut"}
 
 
+def _bots_own_dm(client, channel_id: str, user_id: str) -> bool:
+    """Is this "directmessage" the asker's own DM with the bot? A slash command says `directmessage` for a DM
+    between two people too (the other one reads the answer there): only conversations.info showing the bot's IM
+    with this very user says yes. Any error (channel_not_found: not the bot's DM) is a no — never a wider scope."""
+    try:
+        channel = client.conversations_info(channel=channel_id).get("channel") or {}
+    except Exception as exc:  # a Slack error or timeout: not known to be the bot's DM
+        log.info("/ask in a DM not taken as the bot's own: %s", type(exc).__name__)
+        return False
+    return isinstance(channel, dict) and channel.get("is_im") is True and channel.get("user") == user_id
+
+
 def _team(body: dict, event: dict) -> str:
     return payload.text(body, "team_id") or payload.text(event, "team")
 
@@ -125,6 +137,7 @@ def build_app(
             kind,
             event.get("text") or "",
             payload.file_ids(event),
+            in_dm=event.get("channel_type") == "im",  # Slack's word for the bot's DM; never the "D…" of the id
         )
         with log_context(
             interaction_id=q.key.interaction_id(), request=f"{team}/{q.key.channel_id}/{q.key.message_ts}"
@@ -169,12 +182,16 @@ def build_app(
         if not all(fields[k] for k in ("channel_id", "trigger_id", "user_id")):
             log.warning("malformed /ask ignored: channel_id, trigger_id and user_id must be strings")
             return
+        in_dm = payload.text(command, "channel_name") == "directmessage" and _bots_own_dm(
+            client, fields["channel_id"], fields["user_id"]
+        )
         q = Question(
             RequestKey(fields["team_id"], fields["channel_id"], f"cmd-{fields['trigger_id']}"),
             "",
             fields["user_id"],
             "command",
             payload.without_bot_address(fields["text"], context.get("bot_user_id")),
+            in_dm=in_dm,
         )
         with log_context(interaction_id=q.key.interaction_id()):
             metrics.INTAKE.labels(intake.receive(q, client)).inc()

@@ -59,6 +59,7 @@ class Question:
     kind: str  # mention | dm | thread | command
     text: str
     file_ids: tuple[str, ...] = ()  # Slack files attached to the question: ids only, the worker reads them
+    in_dm: bool = False  # asked in the asker's own DM with the bot, as Slack says (bot.app decides; never the id)
 
 
 class Intake:
@@ -113,6 +114,7 @@ class Intake:
                     pii=redaction.verdict(),
                     reply_mode=mode,
                     file_ids=q.file_ids,
+                    in_dm=q.in_dm,
                 ):
                     return "duplicate"
         except DatabaseUnavailable:

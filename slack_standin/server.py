@@ -291,7 +291,9 @@ class SlackStandin(Workspace):
                 "bot_user_id": self.bot_user_id,
                 "bot_id": self.bot_id,
                 "users": {u.name: u.id for u in self._users.values()},
-                "channels": {c.name if c.kind != "im" else f"dm:{c.im_user}": c.id for c in self._channels.values()},
+                "channels": {
+                    c.name if c.kind != "im" else f"dm:{c.im_user or c.name}": c.id for c in self._channels.values()
+                },
                 "socket_connections": self.socket_connection_count(),
                 "workspaces": {
                     w.team_id: {

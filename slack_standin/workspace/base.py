@@ -322,6 +322,22 @@ class WorkspaceCore:
             self._messages[channel.id] = {}
             return channel.id
 
+    def open_dm_between(self, user: str, other: str) -> str:
+        """The id of a DM between two people, without the bot (created on first use). Its id starts with "D" like
+        the bot's own DMs, and a slash command there says `channel_name: directmessage` too; but the bot cannot
+        read it (conversations.info → channel_not_found) and gets none of its messages."""
+        with self.lock:
+            members = {self.user(user).id, self.user(other).id}
+            for channel in self._channels.values():
+                if channel.kind == "im" and channel.im_user is None and channel.members == members:
+                    return channel.id
+            channel = Channel(
+                id=new_id("D"), name="-".join(sorted(members)), kind="im", members=members, creator=self.user(user).id
+            )
+            self._channels[channel.id] = channel
+            self._messages[channel.id] = {}
+            return channel.id
+
     # ------------------------------------------------------------------ readers for assertions
 
     def messages(self, channel: str, *, include_replies: bool = True) -> list[Message]:

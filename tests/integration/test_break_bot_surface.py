@@ -159,3 +159,48 @@ def test_other_peoples_mentions_in_an_ask_are_not_the_bots(slack, endpoint, clea
     slack.wait_for(lambda: sent, timeout=10)
     [request] = _requests(clean_db)
     assert request["question_redacted"].startswith("@answerloopers wiki")
+
+
+# ---------------------------------------------------------------- 1. what counts as the bot's DM
+
+
+def _claimed_in_dm(url: str, key) -> bool:
+    from workers.slack import store as slack_store
+
+    with db.connect(url) as conn:
+        claimed = slack_store.claim_request(conn, key)
+        conn.rollback()
+    assert claimed is not None
+    return claimed.in_dm
+
+
+def test_an_ask_in_a_dm_between_two_people_is_not_the_bots_dm(slack, endpoint, clean_db):
+    """Its id starts with "D" and its command says channel_name "directmessage", like the bot's own DM; but bob reads
+    it too. Answered "in a DM", alice's restricted collections would be posted to where bob reads them."""
+    sent = endpoint
+    people = slack.open_dm_between("alice", "bob")
+    assert people.startswith("D")
+    slack.slash_command("/ask", "what is the hotel cap?", channel=people, user="alice")
+    [key] = slack.wait_for(lambda: list(sent), timeout=10)
+    assert key.channel_id == people
+    assert _claimed_in_dm(clean_db, key) is False
+
+
+def test_the_bots_own_dm_is_a_dm_whether_asked_by_message_or_by_ask(slack, endpoint, clean_db):
+    sent = endpoint
+    dm = slack.open_dm("alice")
+    slack.slash_command("/ask", "what is the hotel cap?", channel=dm, user="alice")
+    slack.wait_for(lambda: len(sent) == 1, timeout=10)
+    slack.send_dm("and the meal allowance?", user="alice")
+    slack.wait_for(lambda: len(sent) == 2, timeout=10)
+    assert [_claimed_in_dm(clean_db, key) for key in sent] == [True, True]
+
+
+def test_a_message_says_whether_it_is_in_a_dm_by_its_channel_type_not_its_id(slack, endpoint, clean_db):
+    """A channel whose id happens to start with "D" is what Slack's channel_type says it is."""
+    sent = endpoint
+    lookalike = slack.add_channel(f"dlike-{uuid.uuid4().hex[:6]}", channel_id="D0LOOKALIKE", members=["alice", "bob"])
+    msg = slack.post_message(lookalike.id, f"<@{BOT_USER_ID}> what is the hotel cap?", user="alice")
+    [key] = slack.wait_for(lambda: list(sent), timeout=10)
+    assert key.message_ts == msg.ts
+    assert _claimed_in_dm(clean_db, key) is False

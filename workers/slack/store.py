@@ -44,10 +44,10 @@ class ClaimedRequest:
     reply_mode: str  # in_channel | ephemeral
     delivery: str  # stream | update | post | ephemeral: how the answer is to reach Slack
     file_ids: tuple[str, ...] = ()  # Slack files attached to the question (ids only; read by the worker)
-
-    @property
-    def in_dm(self) -> bool:
-        return self.kind == "dm" or self.key.channel_id[:1] == "D"
+    # Asked in the asker's own DM with the bot, as Slack said it when the question came in (never from the channel
+    # id: a DM between two people is a "D…" too). What it grants: every collection the asker may read is
+    # answered in the open (workers.access.scope_for), since the asker is the conversation's only other reader.
+    in_dm: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,13 +111,15 @@ def create_request(
     pii: Mapping[str, Any],
     reply_mode: str,
     file_ids: Sequence[str] = (),
+    in_dm: bool = False,
 ) -> bool:
-    """Record a new question; False when this (team, channel, ts) was already received (a duplicate)."""
+    """Record a new question; False when this (team, channel, ts) was already received (a duplicate). `in_dm`:
+    Slack said it was asked in the asker's own DM with the bot (see ClaimedRequest.in_dm)."""
     row = conn.execute(
         """
         INSERT INTO slack_requests (team_id, channel_id, message_ts, thread_ts, user_id, kind, question_redacted,
-                                    pii, interaction_id, reply_mode, file_ids)
-        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                                    pii, interaction_id, reply_mode, file_ids, in_dm)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
         ON CONFLICT DO NOTHING
         RETURNING message_ts
         """,
@@ -131,6 +133,7 @@ def create_request(
             key.interaction_id(),
             reply_mode,
             list(file_ids),
+            in_dm,
         ),
     ).fetchone()
     return row is not None
@@ -268,6 +271,7 @@ def claim_request(conn: Conn, key: RequestKey) -> ClaimedRequest | None:
         reply_mode=row["reply_mode"],
         delivery=row["delivery"],
         file_ids=tuple(row["file_ids"] or ()),
+        in_dm=bool(row["in_dm"]),
     )
 
 
