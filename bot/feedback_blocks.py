@@ -29,6 +29,12 @@ COMMENT_VIEW = "feedback_comment_submit"
 REASON_ACTION_PREFIX = "feedback_reason_"
 COMMENT_ACTION = "feedback_comment"
 CORRECTION_MAX_CHARS = 3000  # Slack's plain_text_input limit
+# The field error for text with nothing to read (payload.has_words): Slack's form accepts zero-width spaces, joiners,
+# a BOM or no-break spaces alone, and the person sees an empty-looking box, so say what is in it.
+NO_WORDS = (
+    "This has no letters or digits, only spaces, emoji, punctuation or invisible characters (zero-width spaces, "
+    "joiners). Write {what} in words, or cancel."
+)
 COMMENT_MAX_CHARS = 1000
 
 

@@ -196,9 +196,11 @@ class FeedbackListeners:
             log.warning("comment modal not opened: %s", exc.response.get("error"))
 
     def on_comment_submit(self, ack, body: dict, view: dict, client: WebClient) -> None:
-        text = fb.view_value(view, "comment").strip()
-        if not text:
-            ack(response_action="errors", errors={"comment": "Write a comment, or cancel."})
+        raw = fb.view_value(view, "comment")
+        text = raw.strip()
+        if not payload.has_words(text):  # zero-width spaces, joiners, a BOM: Slack sends them, strip() keeps them
+            error = fb.NO_WORDS.format(what="your comment") if raw else "Write a comment, or cancel."
+            ack(response_action="errors", errors={"comment": error})
             return
         ack()
         meta = payload.metadata(view)
@@ -282,9 +284,15 @@ class FeedbackListeners:
             _ephemeral(client, channel, user, text)
 
     def on_improve_submit(self, ack, body: dict, view: dict, client: WebClient) -> None:
-        text = fb.view_value(view, "correction").strip()
-        if not text:
-            ack(response_action="errors", errors={"correction": "Write the answer you would have given."})
+        raw = fb.view_value(view, "correction")
+        text = raw.strip()
+        if not payload.has_words(text):  # nothing, or only spaces, emoji, punctuation or invisible characters
+            error = (
+                fb.NO_WORDS.format(what="the answer you would give")
+                if raw
+                else "Write the answer you would have given."
+            )
+            ack(response_action="errors", errors={"correction": error})
             return
         if len(text) > fb.CORRECTION_MAX_CHARS:
             ack(response_action="errors", errors={"correction": f"Keep it under {fb.CORRECTION_MAX_CHARS} characters."})
@@ -301,7 +309,8 @@ class FeedbackListeners:
             log.warning("malformed correction submission ignored")
             return
         correction = self.guard.redact(text)
-        note = self.guard.redact(fb.view_value(view, "note").strip())
+        note_text = fb.view_value(view, "note").strip()
+        note = self.guard.redact(note_text if payload.has_words(note_text) else "")  # optional: invisible = none
         found = correction.verdict()
         message_ts = payload.text(meta, "ts")
         try:

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot import feedback_blocks as fb
 from bot.app_home import APPROVE_LABEL, APPROVE_PROMPT, REJECT_LABEL, REJECT_PROMPT
+from bot.payload import has_words
 from feedback.labels import REASONS
 from guardrails.small_talk import small_talk
 from slack_standin import ALICE, BOB, BOT_USER_ID, GENERAL, TEAM_ID
@@ -366,7 +367,8 @@ def check_view_submission(h: Harness, body: dict) -> str:
         assert after == before
         return "unhandled view"
     text = _typed(view, block).strip()
-    if not text or (block == "correction" and len(text) > CORRECTION_MAX):
+    # Nothing to read (only spaces, emoji, punctuation or invisible characters) is refused like nothing at all.
+    if not has_words(text) or (block == "correction" and len(text) > CORRECTION_MAX):
         body_json = json.loads(response.body)
         assert body_json["response_action"] == "errors" and block in body_json["errors"], response.body
         assert after == before

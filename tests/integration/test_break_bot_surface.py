@@ -204,3 +204,45 @@ def test_a_message_says_whether_it_is_in_a_dm_by_its_channel_type_not_its_id(sla
     [key] = slack.wait_for(lambda: list(sent), timeout=10)
     assert key.message_ts == msg.ts
     assert _claimed_in_dm(clean_db, key) is False
+
+
+# ---------------------------------------------------------------- 3. invisible-only text in the feedback forms
+
+INVISIBLE = ["\u200b\u200c\u200d", "\ufeff", "\u00a0\u00a0", " \u2060\u200b\n\t", "\u200f\u200e"]
+
+
+def _open(slack, view: dict) -> str:
+    """Open one of the bot's own modals with a fresh trigger (a message shortcut's, on somebody's message)."""
+    msg = slack.post_message(slack.channel_id("general"), "anyone around?", user="bob")
+    trigger = slack.message_shortcut("unknown_shortcut", msg.channel, msg.ts, user="bob").payload["trigger_id"]
+    slack.web_client(token=slack.bot_token).views_open(trigger_id=trigger, view=view)
+    return slack.wait_for_view(user="bob").id
+
+
+@pytest.mark.parametrize("text", INVISIBLE)
+def test_a_comment_of_only_invisible_characters_is_refused_in_the_form(slack, endpoint, text):
+    from bot import feedback_blocks as fb
+
+    view_id = _open(slack, fb.comment_modal(1, slack.channel_id("general"), "1700000000.000100"))
+    assert slack.submit_view(view_id, {"comment": text}).wait(10)
+    view = slack.view(view_id)
+    assert not view.closed and "comment" in view.errors
+    assert "letters or digits" in view.errors["comment"], view.errors
+    slack.close_view(view_id)
+
+
+@pytest.mark.parametrize("text", INVISIBLE)
+def test_a_correction_of_only_invisible_characters_is_refused_in_the_form(slack, endpoint, clean_db, text):
+    from bot import feedback_blocks as fb
+
+    meta = {"team": "T0STANDIN1", "channel": slack.channel_id("general"), "ts": "", "thread_ts": "",
+            "interaction_id": str(uuid.uuid4())}  # fmt: skip
+    view_id = _open(slack, fb.improve_modal(question="q", answer="", answered=False, metadata=meta))
+    assert slack.submit_view(view_id, {"correction": text}).wait(10)
+    view = slack.view(view_id)
+    assert not view.closed and "letters or digits" in view.errors.get("correction", ""), view.errors
+    # the same form with words in it is taken (the answer here is unknown: the person is told so)
+    assert slack.submit_view(view_id, {"correction": "Book rooms in the Robin app.", "note": "\u200b"}).wait(10)
+    assert slack.view(view_id).closed
+    with db.connect(clean_db) as conn:
+        assert conn.execute("SELECT count(*) AS n FROM labels").fetchone()["n"] == 0
