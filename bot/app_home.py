@@ -31,7 +31,7 @@ from bot.agent_dm import AgentDm
 from core import db
 from core.errors import AnswerloopError, DatabaseUnavailable
 from core.settings import Settings
-from feedback import labels
+from feedback import canary, labels
 from feedback import prompt_versions as pv
 from feedback.gaps_digest import gap_section, home_gaps
 from feedback.stats import weekly_stats
@@ -275,8 +275,11 @@ class AppHome:
                 " and its verified answer withdrawn." if rejection.withdrawn else "."
             )
         if action_id == APPROVE_PROMPT:
-            previous = pv.approve(conn, target, actor, "approved in Slack", scope=pv.scope_of(conn, team))
-            return f"Prompt version v{target} approved and active (was v{previous})."
+            scope = pv.scope_of(conn, team)
+            previous = pv.approve(conn, target, actor, "approved in Slack", scope=scope)
+            return f"Prompt version v{target} approved and active (was v{previous})." + _end_canary_of(
+                conn, target, actor, scope
+            )
         if action_id == REJECT_PROMPT:
             pv.reject(conn, target, actor, "rejected in Slack", scope=pv.scope_of(conn, team))
             return f"Prompt version v{target} rejected."
@@ -288,6 +291,16 @@ class AppHome:
             client.chat_postMessage(channel=user, text=text)  # a DM from the app
         except SlackApiError as exc:
             log.warning("could not tell %s: %s", user, exc.response.get("error"))
+
+
+def _end_canary_of(conn, version: int, actor: str, scope: str) -> str:
+    """A version in a canary that was just made active for everyone has nothing left to test: its canary ends at
+    once, through canary.promote as `answerloop prompts approve|activate` end it (audit row, outcome promoted)."""
+    test = canary.running(conn, scope)
+    if test is None or test.version_id != version:
+        return ""
+    canary.promote(conn, version, actor, scope=scope, reason="approved in Slack")
+    return " Its canary has ended."
 
 
 def register_app_home(app: App, home: AppHome) -> None:

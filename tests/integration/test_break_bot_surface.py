@@ -246,3 +246,58 @@ def test_a_correction_of_only_invisible_characters_is_refused_in_the_form(slack,
     assert slack.view(view_id).closed
     with db.connect(clean_db) as conn:
         assert conn.execute("SELECT count(*) AS n FROM labels").fetchone()["n"] == 0
+
+
+# ---------------------------------------------------------------- 5. App Home approval of a version in a canary
+
+
+@pytest.fixture()
+def no_canaries(clean_db):
+    """Canary rows outlive clean_db's reset: start and end with none."""
+    with db.connect(clean_db) as conn:
+        conn.execute("DELETE FROM prompt_canaries")
+        conn.commit()
+    yield clean_db
+    with db.connect(clean_db) as conn:
+        conn.execute("DELETE FROM prompt_canaries")
+        conn.commit()
+
+
+def test_approving_a_version_in_a_canary_from_the_app_home_ends_its_canary(slack, no_canaries, pii_guard):
+    """`prompts approve` ends the canary of the version it activates; the App Home's Approve left it running
+    (a canary of the version everyone already gets, shown as such until something else ended it)."""
+    from bot.app_home import APPROVE_PROMPT
+    from feedback import canary
+    from feedback import prompt_versions as pv
+
+    url = no_canaries
+    with db.connect(url) as conn:
+        seed = pv.get_version(conn, 1)
+        version = pv.create_version(
+            conn, instructions=seed.instructions, few_shot=[], params=seed.params, parent_id=1, author="test",
+            note="candidate in a canary",
+        )  # fmt: skip
+        pv.set_review(conn, version, "pending")
+        canary.start(conn, version, 10, "ann", scope="")
+        conn.commit()
+    settings = _settings(slack, url, slack_signing_secret=slack.signing_secret, admins=[ALICE])
+    intake = Intake(settings, pii_guard, lambda key, priority: None, url)
+    server = make_http_server(build_app(settings, intake), "127.0.0.1", 0, signing_secret=slack.signing_secret)
+    serve_in_thread(server)
+    slack.set_request_url(f"http://127.0.0.1:{server.server_port}{EVENTS_PATH}")
+    try:
+        slack.open_home(user="alice")
+        home = slack.wait_for(lambda: slack.home_view(ALICE), 10)
+        assert APPROVE_PROMPT in json.dumps(home.data)
+        assert slack.click_home_button(APPROVE_PROMPT, user="alice", value=str(version)).wait(10)
+        told = slack.wait_for(lambda: [m for m in slack.messages(slack.open_dm("alice")) if "approved" in m.text], 10)
+        assert f"v{version} approved and active" in told[-1].text and "canary has ended" in told[-1].text, told[-1].text
+    finally:
+        slack.set_request_url(None)
+        server.shutdown()
+        server.server_close()
+    with db.connect(url) as conn:
+        assert pv.active_version_id(conn, "") == version
+        assert canary.running(conn, "") is None
+        [ended] = conn.execute("SELECT outcome, ended_by FROM prompt_canaries").fetchall()
+        assert (ended["outcome"], ended["ended_by"]) == ("promoted", f"slack:{ALICE}")
