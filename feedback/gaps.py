@@ -26,6 +26,7 @@ EmbedQuestions = Callable[[list[str]], np.ndarray | None]
 _EVIDENCE_SQL = """
 SELECT i.id, i.created_at, i.question_redacted, i.status, i.collections, i.closest, i.citations,
        coalesce(r.user_id, '') AS user_id, coalesce(r.channel_id, '') AS channel_id,
+       coalesce(r.kind, '') AS request_kind,
        EXISTS (SELECT 1 FROM labels d WHERE d.interaction_id = i.id AND d.kind = 'down'
                AND d.status <> 'rejected') AS voted_down,
        EXISTS (SELECT 1 FROM labels c WHERE c.interaction_id = i.id AND c.kind = 'correction'
@@ -57,6 +58,12 @@ class Evidence:
     channel_id: str
     voted_down: bool
     corrected: bool
+    request_kind: str = ""  # slack_requests.kind (mention | dm | thread | command); '' when not asked in Slack
+
+    @property
+    def in_dm(self) -> bool:
+        """Asked in a direct message with the bot (or its thread): only the asker and the bot read it."""
+        return self.request_kind == "dm" or self.channel_id[:1] == "D"
 
 
 @dataclass
@@ -124,6 +131,7 @@ def load_evidence(
                 channel_id=r["channel_id"],
                 voted_down=r["voted_down"],
                 corrected=r["corrected"],
+                request_kind=r["request_kind"],
             )
         )
     return out

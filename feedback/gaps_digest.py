@@ -29,13 +29,17 @@ from slack_sdk.models.blocks import (
 
 from core.db import Conn
 from core.errors import ConfigError
-from feedback.gaps import EmbedQuestions, Gap, find_gaps, load_evidence
+from feedback.gaps import EmbedQuestions, Evidence, Gap, find_gaps, load_evidence
 
 log = logging.getLogger(__name__)
 
 # The collections everyone reading a channel may read (team, channel or None for an admin surface): the caller
 # passes workers.access.readable_by_all, the one access check, which this package must not import.
 ReadableBy = Callable[[Conn, str, str | None], list[str]]
+# Is this channel (of the digest's workspace) one everyone there may read, a public channel? The caller asks Slack
+# (conversations.info: workers.digest_tasks.public_channel_check); the request rows only say whether a question
+# came from a DM, and a private channel's id looks like a public one's.
+IsPublic = Callable[[str], bool]
 
 WINDOW = timedelta(days=7)
 TOP = 5  # gaps in a digest
@@ -123,12 +127,57 @@ def gap_section(rank: int, gap: dict, examples: int = EXAMPLES) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text="\n".join(lines)[:SECTION_CHARS]))
 
 
-def digest_message(gaps: Sequence[dict], *, week: date, questions: int) -> tuple[str, list[Block]]:
-    """The digest as a fallback text and Block Kit blocks (slack_sdk.models.blocks)."""
-    text = (
-        f"Coverage gaps, week of {week:%Y-%m-%d}: {len(gaps)} topic(s) from {questions} unanswered or "
-        ":-1: question(s). The documents don't cover these yet."
-    )
+def asked_privately(e: Evidence, *, channel: str | None, is_public: IsPublic | None) -> bool:
+    """Was the question asked where the readers of `channel` (the digest's; None: an admin's App Home) are not: a
+    DM, a group DM or a private channel? Its text is the asker's, even redacted, so it is counted, not quoted.
+    Without `is_public` only what the request row says is known: a DM, or a G… id (a private channel or group DM).
+    A question asked outside Slack (the CLI, a batch) has no conversation and is not private to one."""
+    if not e.channel_id or e.channel_id == channel:
+        return False
+    if e.in_dm or e.channel_id[:1] == "G":
+        return True
+    return is_public is not None and not is_public(e.channel_id)
+
+
+def split_private(
+    evidence: Sequence[Evidence], *, channel: str | None, is_public: IsPublic | None
+) -> tuple[list[Evidence], int]:
+    """(the questions that may be quoted to `channel`, how many others were asked privately); Slack is asked once
+    per channel."""
+    check: IsPublic | None = None
+    if is_public is not None:
+        ask, known = is_public, dict[str, bool]()
+
+        def once_per_channel(ch: str) -> bool:
+            if ch not in known:
+                known[ch] = bool(ask(ch))
+            return known[ch]
+
+        check = once_per_channel
+
+    quotable = [e for e in evidence if not asked_privately(e, channel=channel, is_public=check)]
+    return quotable, len(evidence) - len(quotable)
+
+
+def _private_note(private: int) -> str:
+    return f"{private} more asked in DMs or private channels are counted here, not quoted" if private else ""
+
+
+def digest_message(gaps: Sequence[dict], *, week: date, questions: int, private: int = 0) -> tuple[str, list[Block]]:
+    """The digest as a fallback text and Block Kit blocks (slack_sdk.models.blocks). `questions`: the ones the
+    gaps are made of; `private`: how many more were asked in DMs or private channels (never quoted)."""
+    if gaps:
+        text = (
+            f"Coverage gaps, week of {week:%Y-%m-%d}: {len(gaps)} topic(s) from {questions} unanswered or "
+            ":-1: question(s)"
+            + (f"; {_private_note(private)}" if private else "")
+            + ". The documents don't cover these yet."
+        )
+    else:
+        text = (
+            f"Coverage gaps, week of {week:%Y-%m-%d}: {private} unanswered or :-1: question(s) asked in DMs or "
+            "private channels, counted here, not quoted. The documents don't cover these yet."
+        )
     blocks: list[Block] = [
         HeaderBlock(text=f"Coverage gaps — week of {week:%Y-%m-%d}"),
         SectionBlock(text=MarkdownTextObject(text=_escape(text))),
@@ -165,12 +214,15 @@ def post_weekly_digest(
     now: datetime,
     embed: Callable[[], EmbedQuestions | None],
     readable_by: ReadableBy,
+    is_public: IsPublic,
     threshold: float | None = None,
     top: int = TOP,
 ) -> DigestOutcome:
     """Post the last seven days' top gaps of the target's workspace to its channel, unless this week's digest
     was already posted (or is being posted). A week without any gap posts nothing. `embed()` gives the question
-    embedder (None: group by content terms); it is only asked for once the week is claimed."""
+    embedder (None: group by content terms); it is only asked for once the week is claimed. Questions asked in a
+    DM or a private channel other than the target (`is_public` says which channels are public) are counted, never
+    quoted: they make no gap, so neither their text nor their closest documents reach the channel."""
     week = week_of(now)
     if not _claim(conn, target, week):
         return DigestOutcome(target, week, "already")
@@ -178,11 +230,12 @@ def post_weekly_digest(
         embedder = embed()
         readable = readable_by(conn, target.team, target.channel)  # the channel's members may not read HR
         evidence = load_evidence(conn, now - WINDOW, team=target.team or None, readable=readable)
+        quotable, private = split_private(evidence, channel=target.channel, is_public=is_public)
         cut = threshold if threshold is not None else (0.5 if embedder is not None else 0.3)
-        gaps = [g.as_dict(examples=EXAMPLES + 1) for g in find_gaps(evidence, embedder, threshold=cut)[:top]]
+        gaps = [g.as_dict(examples=EXAMPLES + 1) for g in find_gaps(quotable, embedder, threshold=cut)[:top]]
         ts = None
-        if gaps:
-            text, blocks = digest_message(gaps, week=week, questions=len(evidence))
+        if gaps or private:
+            text, blocks = digest_message(gaps, week=week, questions=len(quotable), private=private)
             ts = post(target.channel, text, [b.to_dict() for b in blocks])
     except Exception:
         conn.rollback()
@@ -192,18 +245,26 @@ def post_weekly_digest(
     conn.execute(
         "UPDATE gaps_digests SET status = %s, questions = %s, gaps = %s, message_ts = %s, computed_at = now() "
         "WHERE team_id = %s AND week = %s",
-        ("posted" if gaps else "empty", len(evidence), Jsonb(gaps), ts, target.team, week),
+        ("posted" if ts else "empty", len(evidence), Jsonb(gaps), ts, target.team, week),
     )
     conn.commit()
-    log.info("gaps digest team=%s week=%s gaps=%d", target.team or "-", week, len(gaps))
-    return DigestOutcome(target, week, "posted" if gaps else "empty", len(gaps), ts)
+    log.info("gaps digest team=%s week=%s gaps=%d private=%d", target.team or "-", week, len(gaps), private)
+    return DigestOutcome(target, week, "posted" if ts else "empty", len(gaps), ts)
 
 
 def home_gaps(
-    conn: Conn, team: str | None, *, now: datetime, readable_by: ReadableBy, top: int = TOP
+    conn: Conn,
+    team: str | None,
+    *,
+    now: datetime,
+    readable_by: ReadableBy,
+    top: int = TOP,
+    is_public: IsPublic | None = None,
 ) -> tuple[str, list[dict]]:
     """What the App Home shows: this or last week's posted digest of the workspace (its own, or the bot-token
-    install's), else the last seven days grouped live by content terms. Returns (where it comes from, gaps)."""
+    install's), else the last seven days grouped live by content terms. Returns (where it comes from, gaps).
+    Live, questions asked in DMs and private channels are left out like in the digest; without `is_public`,
+    those the request rows show to be private (DMs, G… ids)."""
     row = conn.execute(
         "SELECT week, gaps FROM gaps_digests WHERE team_id IN (%s, '') AND status = 'posted' AND week >= %s "
         "ORDER BY week DESC, team_id DESC LIMIT 1",
@@ -217,5 +278,6 @@ def home_gaps(
         ]
         return f"weekly digest of {row['week']:%Y-%m-%d}", stored
     evidence = load_evidence(conn, now - WINDOW, team=team, limit=LIVE_LIMIT, readable=sorted(readable))
-    gaps: list[Gap] = find_gaps(evidence, None, threshold=0.3)[:top]
+    quotable, _ = split_private(evidence, channel=None, is_public=is_public)
+    gaps: list[Gap] = find_gaps(quotable, None, threshold=0.3)[:top]
     return "last 7 days", [g.as_dict(examples=EXAMPLES + 1) for g in gaps]

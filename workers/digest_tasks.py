@@ -7,6 +7,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import numpy as np
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from core import db
 from core.settings import Settings, get_settings
@@ -18,6 +20,26 @@ from workers.slack.client import web_client
 from workers.slack.installations import bot_token_for
 
 log = logging.getLogger(__name__)
+
+
+def public_channel_check(client: WebClient) -> Callable[[str], bool]:
+    """Whether a channel of the client's workspace is public, from Slack (conversations.info): a private channel,
+    a DM or a group DM is not, and neither is one Slack will not describe (deleted, not visible to the bot, an
+    error): a question from it is then counted in the gaps digest but never quoted."""
+
+    def is_public(channel: str) -> bool:
+        try:
+            info = client.conversations_info(channel=channel)["channel"]
+        except SlackApiError as exc:
+            log.info("gaps digest: channel %s not described (%s): treated as private", channel,
+                     exc.response.get("error"))  # fmt: skip
+            return False
+        except Exception as exc:  # the network: fail closed, the digest still counts it
+            log.info("gaps digest: channel %s not described (%s): treated as private", channel, type(exc).__name__)
+            return False
+        return not (info.get("is_private") or info.get("is_im") or info.get("is_mpim") or info.get("is_group"))
+
+    return is_public
 
 
 def _embed() -> EmbedQuestions | None:
@@ -51,7 +73,15 @@ def send_gaps_digests(
 
             try:
                 outcomes.append(
-                    post_weekly_digest(conn, target, post, now=now, embed=embedder, readable_by=readable_by_all)
+                    post_weekly_digest(
+                        conn,
+                        target,
+                        post,
+                        now=now,
+                        embed=embedder,
+                        readable_by=readable_by_all,
+                        is_public=public_channel_check(client),
+                    )
                 )
             except Exception:  # one workspace's failure (a removed channel) doesn't stop the others' digests
                 log.exception("gaps digest for %s not posted", target.team or "the workspace")

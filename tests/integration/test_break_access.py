@@ -109,6 +109,7 @@ def test_the_gaps_digest_and_app_home_never_name_a_restricted_document(pipe, kb,
     used to list "Salary bands 2027" as the gap's closest document."""
     from bot.app_home import admin_blocks
     from feedback.gaps_digest import DigestTarget, post_weekly_digest
+    from workers.digest_tasks import public_channel_check
 
     alice, bob = dm_scope(kb, slack, membership, ALICE), dm_scope(kb, slack, membership, BOB)
     asked = pipe.ask(BAND_QUESTION, alice.post, source="slack", team_id=TEAM, asker=ALICE)
@@ -137,6 +138,7 @@ def test_the_gaps_digest_and_app_home_never_name_a_restricted_document(pipe, kb,
             now=datetime.now(UTC),
             embed=lambda: None,
             readable_by=readable_by_all,
+            is_public=public_channel_check(client),
         )
         home = json.dumps(admin_blocks(conn, team=TEAM), ensure_ascii=False)  # now: the stored digest
     assert outcome.status == "posted"

@@ -5,6 +5,7 @@ the same list (real pipeline, real Postgres)."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -16,7 +17,7 @@ from core import db
 from core.errors import ConfigError
 from core.settings import Settings
 from feedback.gaps_digest import DigestTarget, digest_targets, post_weekly_digest, week_of
-from slack_standin import SlackStandin
+from slack_standin import GENERAL, SlackStandin
 from workers.access import readable_by_all
 from workers.celery_app import beat_schedule
 
@@ -66,6 +67,12 @@ def _poster(slack, calls: list | None = None):
     return post
 
 
+def _public(slack):
+    from workers.digest_tasks import public_channel_check
+
+    return public_channel_check(slack.web_client(token=slack.bot_token))
+
+
 def _digests_in(slack) -> list:
     return [m for m in slack.messages(ADMINS) if m.bot_id and "Coverage gaps" in (m.text or "")]
 
@@ -78,9 +85,17 @@ def test_the_weeks_top_gaps_are_posted_once(asked, slack, local_embedder):
     target = DigestTarget("", ADMINS)
     before = len(_digests_in(slack))
     with db.connect(asked.database_url) as conn:
-        first = post_weekly_digest(conn, target, _poster(slack), now=now, embed=embed, readable_by=readable_by_all)
+        first = post_weekly_digest(
+            conn, target, _poster(slack), now=now, embed=embed, readable_by=readable_by_all, is_public=_public(slack)
+        )
         again = post_weekly_digest(
-            conn, target, _poster(slack), now=now + timedelta(minutes=5), embed=embed, readable_by=readable_by_all
+            conn,
+            target,
+            _poster(slack),
+            now=now + timedelta(minutes=5),
+            embed=embed,
+            readable_by=readable_by_all,
+            is_public=_public(slack),
         )
         stored = conn.execute("SELECT * FROM gaps_digests").fetchall()
     assert (first.status, first.gaps, first.week) == ("posted", 2, week_of(now))
@@ -108,7 +123,13 @@ def test_a_failed_post_gives_the_week_back(asked, slack):
     with db.connect(asked.database_url) as conn:
         with pytest.raises(SlackApiError):
             post_weekly_digest(
-                conn, target, _poster(slack, calls), now=now, embed=lambda: None, readable_by=readable_by_all
+                conn,
+                target,
+                _poster(slack, calls),
+                now=now,
+                embed=lambda: None,
+                readable_by=readable_by_all,
+                is_public=_public(slack),
             )
         assert conn.execute("SELECT count(*) AS n FROM gaps_digests").fetchone()["n"] == 0
         fixed = post_weekly_digest(
@@ -118,6 +139,7 @@ def test_a_failed_post_gives_the_week_back(asked, slack):
             now=now,
             embed=lambda: None,
             readable_by=readable_by_all,
+            is_public=_public(slack),
         )
     assert fixed.status == "posted" and calls == ["C0NOSUCH01", ADMINS]
 
@@ -132,6 +154,7 @@ def test_a_week_without_gaps_posts_nothing(digests, slack):
             now=datetime.now(UTC),
             embed=lambda: None,
             readable_by=readable_by_all,
+            is_public=_public(slack),
         )
     assert outcome.status == "empty" and calls == []
 
@@ -153,6 +176,7 @@ def test_the_app_home_review_tab_lists_the_gaps(asked, slack, local_embedder):
             now=datetime.now(UTC),
             embed=embed,
             readable_by=readable_by_all,
+            is_public=_public(slack),
         )
         [posted] = conn.execute("SELECT gaps FROM gaps_digests").fetchall()
         home = json.dumps(admin_blocks(conn, team="T0STANDIN1"), ensure_ascii=False)
@@ -185,3 +209,83 @@ def test_the_beat_posts_the_digest_weekly_only_when_a_channel_is_set():
     assert "gaps-digest" not in beat_schedule(Settings(gaps_channel=[]))
     with pytest.raises(ConfigError, match="ANSWERLOOP_GAPS_DIGEST_SCHEDULE"):
         beat_schedule(Settings(gaps_channel=["C0ADMIN001"], gaps_digest_schedule="weekly"))
+
+
+def _asked_in(database_url: str, question: str, channel: str, kind: str = "mention") -> None:
+    """Where the bot recorded a question was asked: its slack_requests row, as the intake writes it."""
+    with db.connect(database_url) as conn:
+        iid = conn.execute(
+            "SELECT id FROM interactions WHERE question_redacted LIKE %s ORDER BY created_at DESC LIMIT 1",
+            (question.split("?")[0][:40] + "%",),
+        ).fetchone()["id"]
+        conn.execute(
+            "INSERT INTO slack_requests (team_id, channel_id, message_ts, thread_ts, user_id, kind, interaction_id, "
+            "status) VALUES ('T0STANDIN1', %s, %s, %s, 'U0ASKER01', %s, %s, 'delivered')",
+            (channel, f"{time.time():.6f}", f"{time.time():.6f}", kind, iid),
+        )
+        conn.commit()
+
+
+def test_questions_from_dms_and_private_channels_are_counted_not_quoted(asked, slack):
+    """The digest goes to an admin channel: a question asked in a DM or a private channel (the asker's, even
+    redacted) is counted there but never quoted; one asked in a public channel, or in the digest's own channel,
+    is. Private is what Slack says (conversations.info), not the id's first letter: this one is a C… id."""
+    from workers.digest_tasks import public_channel_check
+
+    hr = slack.add_channel("hr-private", channel_id="C0PRIVHR01", private=True, members=["alice"]).id
+    dm = slack.open_dm("alice")
+    _asked_in(asked.database_url, PARENTAL[0], GENERAL)
+    _asked_in(asked.database_url, PARENTAL[1], GENERAL)
+    _asked_in(asked.database_url, PARENTAL[2], dm, kind="dm")
+    _asked_in(asked.database_url, VISA[0], hr)
+    _asked_in(asked.database_url, VISA[1], ADMINS)  # the digest's own readers asked it
+    client = slack.web_client(token=slack.bot_token)
+    with db.connect(asked.database_url) as conn:
+        live = json.dumps(admin_blocks(conn, team="T0STANDIN1"), ensure_ascii=False)  # before any digest
+        outcome = post_weekly_digest(
+            conn,
+            DigestTarget("", ADMINS),
+            _poster(slack),
+            now=datetime.now(UTC),
+            embed=lambda: None,
+            readable_by=readable_by_all,
+            is_public=public_channel_check(client),
+        )
+        [row] = conn.execute("SELECT gaps, questions FROM gaps_digests").fetchall()
+        home = json.dumps(admin_blocks(conn, team="T0STANDIN1"), ensure_ascii=False)
+    [message] = [m for m in slack.messages(ADMINS) if m.ts == outcome.message_ts]
+    posted = (message.text or "") + json.dumps(message.blocks, ensure_ascii=False) + json.dumps(row["gaps"])
+    for private in (PARENTAL[2], VISA[0]):
+        assert private.split("?")[0][:30] not in posted, f"quoted a private question: {private}"
+        assert private.split("?")[0][:30] not in home, f"the App Home quoted a private question: {private}"
+    assert PARENTAL[2].split("?")[0][:30] not in live, "the live App Home quoted a question asked in a DM"
+    assert PARENTAL[0].split("?")[0][:30] in live or PARENTAL[1].split("?")[0][:30] in live
+    for shared in (PARENTAL[0], PARENTAL[1], VISA[1]):
+        assert shared.split("?")[0][:30] in posted, f"a question asked where everyone could see it is missing: {shared}"
+    assert "2 more asked in DMs or private channels" in message.text, message.text
+    assert "asked 2×" in posted and "asked 3×" not in posted
+    assert row["questions"] == 5
+
+
+def test_a_week_of_only_private_gaps_still_says_how_many(asked, slack):
+    from workers.digest_tasks import public_channel_check
+
+    dm = slack.open_dm("alice")
+    for q in PARENTAL + VISA:
+        _asked_in(asked.database_url, q, dm, kind="dm")
+    with db.connect(asked.database_url) as conn:
+        outcome = post_weekly_digest(
+            conn,
+            DigestTarget("", ADMINS),
+            _poster(slack),
+            now=datetime.now(UTC),
+            embed=lambda: None,
+            readable_by=readable_by_all,
+            is_public=public_channel_check(slack.web_client(token=slack.bot_token)),
+        )
+    assert outcome.status == "posted" and outcome.gaps == 0
+    [message] = [m for m in slack.messages(ADMINS) if m.ts == outcome.message_ts]
+    posted = (message.text or "") + json.dumps(message.blocks, ensure_ascii=False)
+    assert "5 unanswered or :-1: question(s) asked in DMs or private channels" in posted, posted
+    for q in PARENTAL + VISA:
+        assert q.split("?")[0][:30] not in posted
