@@ -101,10 +101,22 @@ def _wait_taken(url: str, user: str, n: int, since: float, timeout: float = 120)
     raise TimeoutError(f"the intake took fewer than {n} questions from {user}")
 
 
+def arm_order(rounds: int) -> list[bool]:
+    """Fair queue on/off per run, ABBA: on, off, off, on, on, off, …"""
+    return [arm for r in range(rounds) for arm in ((True, False) if r % 2 == 0 else (False, True))]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--burst", type=int, default=50)
     parser.add_argument("--idle", type=int, default=5)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="each round runs both arms, in alternating order (on/off, off/on, …): the later run of a pair "
+        "finds warmer caches, so a one-pair comparison mixes order with the queue",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args()
 
@@ -127,28 +139,33 @@ def main() -> None:
     settings = Settings(**base)
     ingest_sample(url, get_embedder(settings), settings)
     pool = questions()
-    results = {}
-    for fair in (True, False):
+    runs: list[tuple[int, bool, dict]] = []
+    for fair in arm_order(args.rounds):
         print(
-            f"fair queue {'on' if fair else 'off'}: bob idle ×{args.idle}, then alice ×{args.burst} + bob", flush=True
+            f"run {len(runs) + 1}, fair queue {'on' if fair else 'off'}: bob idle ×{args.idle}, "
+            f"then alice ×{args.burst} + bob",
+            flush=True,
         )
-        results[fair] = run(Settings(**base, fair_queue=fair), url, broker.url, pool, args.burst, args.idle)
+        runs.append(
+            (len(runs) + 1, fair, run(Settings(**base, fair_queue=fair), url, broker.url, pool, args.burst, args.idle))
+        )
     broker.stop()
 
     lines = header("Fairness: one person's burst and everyone else's answers", url)
     lines += [
         "",
         f"One worker process (concurrency 1), extractive answerer. Bob asks {args.idle} questions one at a time on an "
-        f"idle system, then alice posts {args.burst} at once and bob asks one more. Rate limits off.",
+        f"idle system, then alice posts {args.burst} at once and bob asks one more. Rate limits off. "
+        f"{args.rounds} round(s) of both arms, alternating which goes first (ABBA), each on a fresh stack.",
         "",
-        "| fair queue | bob idle, median ms | alice's questions still open when bob asks "
+        "| run | fair queue | bob idle, median ms | alice's questions still open when bob asks "
         "| bob during alice's burst, ms | ratio to idle | alice's burst: last answer after, s |",
-        "|---|---:|---:|---:|---:|---:|",
+        "|---:|---|---:|---:|---:|---:|---:|",
     ]
-    for fair, r in results.items():
+    for n, fair, r in runs:
         idle_median = statistics.median(r["idle"])
         lines.append(
-            f"| {'on (default)' if fair else 'off (one FIFO)'} | {fmt(idle_median, 0)} | {r['backlog']} | "
+            f"| {n} | {'on (default)' if fair else 'off (one FIFO)'} | {fmt(idle_median, 0)} | {r['backlog']} | "
             f"{fmt(r['during'], 0)} | "
             f"{fmt(r['during'] / idle_median, 2)}× | {fmt(max(r['alice']) / 1000, 1)} |"
         )
