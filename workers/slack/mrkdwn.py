@@ -4,11 +4,14 @@ Markdown for a stream's `markdown_text` — and cut to Slack's limits without br
 mrkdwn: code blocks kept (a language tag dropped: mrkdwn would show it as a line), `[title](url)` → `<url|title>`,
 `**bold**` → `*bold*`, `*italic*` → `_italic_`, `~~x~~` → `~x~`, `# Heading` → `*Heading*`, `-`/`*` list items →
 `•`. Everywhere & < > are escaped, so answer text can never form a mention, `<!channel>` or a link of its own.
+A link whose title names another web address than the one it goes to (`[https://sso.example.com](https://evil.example)`,
+from a document or a model) is never shown titled: its title is plain text followed by the address it opens.
 """
 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 _FENCE = re.compile(r"```[^\n`]*\n?(.*?)(?:```|\Z)", re.S)
 _INLINE_CODE = re.compile(r"`[^`\n]+`")
@@ -20,6 +23,8 @@ _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|__(?=\S)(.+?)(?<=\S)__")
 _STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
 _QUOTE = re.compile(r"^&gt;[ \t]?", re.M)
 FENCE = "```"
+# A web address or domain name in a link's title (what a reader takes for where the link goes).
+_ADDRESS = re.compile(r"(?:\b[a-z][a-z0-9+.-]*://)?((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63})\b", re.I)
 
 
 def escape(text: str) -> str:
@@ -27,13 +32,30 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def disguised(url: str, title: str) -> bool:
+    """Whether `title` names a web address (a domain) other than the host `url` goes to (or a parent of it)."""
+    try:
+        host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    except ValueError:
+        return True
+    for m in _ADDRESS.finditer(title):
+        named = m.group(1).lower().removeprefix("www.")
+        if named != host and not host.endswith(f".{named}"):
+            return True
+    return False
+
+
 def link(url: str, title: str) -> str:
     """`<url|title>` for a web address (the title escaped, no `|` in it, the URL made safe between < and >);
-    anything else — a file path of a local document — as `title (`path`)`."""
-    title = escape(" ".join(title.split())).replace("|", "¦")
+    anything else — a file path of a local document — as `title (`path`)`; a title naming another address than the
+    URL's (`disguised`) as `title (<url>)`, so the address the link opens is the one shown."""
+    plain = " ".join(title.split())
+    title = escape(plain).replace("|", "¦")
     if not url.startswith(("http://", "https://")):
         return f"{title} (`{escape(url)}`)"
     safe = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C").replace(" ", "%20")
+    if disguised(url, plain):
+        return f"{title} (<{safe}>)"
     return f"<{safe}|{title}>"
 
 
@@ -62,14 +84,24 @@ def to_markdown(markdown: str) -> str:
     return "".join(out)
 
 
+def _shown_address(m: re.Match[str]) -> str:
+    title, url = m.group(1), m.group(2)
+    return f"{title} ({url})" if disguised(url, title) else m.group(0)
+
+
 def _escape_outside_inline_code(text: str) -> str:
     out, pos = [], 0
     for m in _INLINE_CODE.finditer(text):
-        out.append(escape(text[pos : m.start()]))
+        out.append(_escape_prose(text[pos : m.start()]))
         out.append(m.group(0))
         pos = m.end()
-    out.append(escape(text[pos:]))
+    out.append(_escape_prose(text[pos:]))
     return _QUOTE.sub("> ", "".join(out))  # a quote stays a quote
+
+
+def _escape_prose(text: str) -> str:
+    """Escaped, with a link titled with another address shown as its title and the address it opens."""
+    return escape(_MD_LINK.sub(_shown_address, text))
 
 
 def _prose(text: str) -> str:
