@@ -1,12 +1,13 @@
 """Grounding: is every part of an answer supported by the passages it cites?
 
 Checks, in order: citations exist and point at retrieved passages; quoted spans (in citations and in
-"double quotes" in the answer) appear verbatim in a cited passage; every answer sentence is supported by
-a cited passage (lexical support, optionally raised by an embedding similarity); and — because a
-paraphrase with one changed number, name, negation, condition or scope is still lexically and
-semantically close — every sentence passes the exact claim checks of ``guardrails.claims`` (numbers with
-units, named identifiers, negation polarity, conditions and quantifiers). A sentence failing an exact check
-is unsupported whatever its similarity.
+"double quotes" in the answer) appear verbatim in a cited passage; links, Slack mentions, email addresses,
+domain names and key-like identifiers in the answer appear as written in a cited passage (``literals``);
+every answer sentence is supported by a cited passage (lexical support, optionally raised by an embedding
+similarity); and — because a paraphrase with one changed number, name, negation, condition or scope is still
+lexically and semantically close — every sentence passes the exact claim checks of ``guardrails.claims``
+(numbers with units, named identifiers, negation polarity, conditions and quantifiers). A sentence failing an
+exact check is unsupported whatever its similarity.
 """
 
 from __future__ import annotations
@@ -41,6 +42,22 @@ def skipped() -> GroundingVerdict:
 
 
 _QUOTED = re.compile(r"[\"“]([^\"”]{12,})[\"”]")
+
+# Literals an answer may only copy: where a reader is sent or who is pinged, never paraphrased. A sentence whose
+# words are mostly supported still carried a link, an address or a key the passages never gave (a Markdown link
+# to another site, "<!channel>", a made-up email): word coverage passed it, a reader would follow or trust it.
+_SLACK_SEQUENCE = re.compile(r"<[!@#][^<>\s]*(?:\|[^<>]*)?>")  # <!channel>, <@U123>, <#C123|general>
+_URL = re.compile(r"\b(?:https?|ftp)://[^\s<>()\[\]{}|\"'`]+", re.I)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# A bare domain name Slack would make a link of: common top-level domains only, so that code names such as
+# `app.run` or `loop.cycle` are not taken for one.
+_TLDS = (
+    "com|net|org|io|dev|app|ai|co|info|biz|xyz|site|online|link|click|top|me|ly|gg|cc|tk|ru|cn|in|us|uk|de|fr|eu|"
+    "nl|ch|se|no|it|es|pl|au|ca|jp|br|cloud|tech|live|shop|page|zip|mov|example"
+)
+_DOMAIN = re.compile(rf"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:{_TLDS})\b(?![.\w-]*\()", re.I)
+_KEY_LIKE = re.compile(r"(?<![\w-])(?=\w*\d)(?=\w*[A-Za-z])\w{12,}(?![\w-])")  # keys, ids, hashes
+_TRAILING = ".,;:!?*_~"
 
 
 @dataclass(frozen=True)
@@ -84,6 +101,25 @@ def _verbatim(quote: str, passage: str) -> bool:
     return normalize_space(quote).lower() in normalize_space(passage).lower()
 
 
+def literals(text: str) -> list[str]:
+    """The links, Slack mentions, email addresses, domain names and key-like identifiers in `text`, in order."""
+    found: list[str] = []
+    rest = text
+    for pattern in (_SLACK_SEQUENCE, _URL, _EMAIL, _DOMAIN, _KEY_LIKE):
+        for m in pattern.finditer(rest):
+            value = m.group(0).rstrip(_TRAILING) if pattern is not _SLACK_SEQUENCE else m.group(0)
+            if value:
+                found.append(value)
+        rest = pattern.sub(" ", rest)  # a URL's host is not looked up again as a domain name
+    return found
+
+
+def unsourced_literals(answer: str, passages: Sequence[str]) -> int:
+    """How many of the answer's literals (`literals`) appear in none of `passages`, as written."""
+    texts = [normalize_space(p).lower() for p in passages]
+    return sum(1 for lit in literals(answer) if not any(lit.lower() in t for t in texts))
+
+
 def check_grounding(
     answer: str,
     citations: Sequence[CitationRef],
@@ -113,6 +149,11 @@ def check_grounding(
     for quoted in _QUOTED.findall(answer):
         if not any(_verbatim(quoted, t) for t in cited_texts):
             problems.append("a quoted span in the answer does not appear in any cited passage")
+    unsourced = unsourced_literals(answer, cited_texts)
+    if unsourced:  # never the values: the verdict is stored, and they may be an address or a key
+        problems.append(
+            f"{unsourced} link(s), mention(s), address(es) or identifier(s) in the answer are in no cited passage"
+        )
 
     # A sentence may join facts of several cited passages (a summary): its terms are looked up in all of them.
     passage_terms = [frozenset().union(*(term_set(t) for t in cited_texts))] if cited_texts else []

@@ -550,9 +550,26 @@ class Pipeline:
                     if not verdict.supported:
                         grounding["verdict"] = "ungrounded"
                         grounding.setdefault("problems", []).append("the model judge found unsupported claims")
+        grounding = self._redacted_verdict(grounding)
         if grounding["verdict"] != "grounded":
             return Decision(draft, grounding, "ungrounded")
         return Decision(draft, grounding, "")
+
+    def _redacted_verdict(self, grounding: GroundingVerdict) -> GroundingVerdict:
+        """The verdict as stored: its findings quote the draft and the passages (a claim issue names the value that
+        differs; the model judge writes its own sentences), which may hold an address or a key — redacted like the
+        answer, as everything an interaction stores is."""
+        out: GroundingVerdict = {**grounding}
+        for key in ("problems", "claim_issues"):
+            if key in grounding:
+                out[key] = [self._redacted(t) for t in grounding[key]]
+        judge = grounding.get("judge")
+        if judge and judge.get("unsupported_claims"):
+            out["judge"] = {
+                **judge,
+                "unsupported_claims": [self._redacted(str(c)) for c in judge["unsupported_claims"]],
+            }
+        return out
 
     def _redacted(self, text: str) -> str:
         return self.guard.redact(text).text
