@@ -82,18 +82,32 @@ def _psycopg_cause(exc: BaseException) -> psycopg.Error | None:
     return None
 
 
+# SQLSTATEs of a connection that failed or was ended: class 08 (connection exception), the server shutting down
+# or ending the session (57P01-57P03), no free connection slot (53300). Other OperationalErrors — a statement
+# timeout, a lock not available, a full disk — happen on a working connection and are not reported as lost.
+_CONNECTION_STATES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def _is_connection_failure(error: psycopg.Error | None) -> bool:
+    if isinstance(error, psycopg.InterfaceError):  # "the connection is closed": used after it was lost
+        return True
+    if not isinstance(error, psycopg.OperationalError):
+        return False
+    state = error.sqlstate
+    return state is None or state.startswith(_CONNECTION_STATES)  # None: libpq's own, e.g. server closed it
+
+
 def database_unreachable(exc: BaseException) -> DatabaseUnavailable | None:
     """A lost or refused Postgres connection (psycopg's OperationalError or InterfaceError, raw or wrapped by
     core.db) as what went wrong, where and how to fix it; None for any other error. Used once, by the CLI's entry
     point, so that every command says the same instead of a psycopg traceback."""
     cause = _psycopg_cause(exc)
-    if not isinstance(cause, psycopg.OperationalError | psycopg.InterfaceError):
+    if not _is_connection_failure(cause):
         return None
+    assert cause is not None
     detail = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
     where = database_location()
-    lost = isinstance(cause, psycopg.InterfaceError) or not (
-        isinstance(exc, DatabaseUnavailable) and str(exc).startswith(("Cannot connect", "Cannot read"))
-    )
+    lost = not isinstance(exc, DatabaseUnavailable) or str(exc).startswith("Lost")
     if lost:
         return DatabaseUnavailable(
             f"Lost the connection to {where} in the middle of the command: {detail}",

@@ -126,3 +126,19 @@ def test_the_percent_help_says_what_the_canary_accepts(clean_db):
         assert "not a share of traffic" not in r.stderr, (value, r.stderr[-1000:])
     for value in ("0.004", "100.01", "0"):
         _clear_error(run_cli(clean_db, "prompts", "canary", "99999", "--percent", value), "not a share of traffic")
+
+
+def test_a_statement_timeout_is_not_called_a_lost_connection(clean_db):
+    """Only a failed or ended connection is reported as one: a statement timeout is an OperationalError on a
+    working connection."""
+    from cli.common import database_unreachable
+
+    with psycopg.connect(clean_db, autocommit=True) as conn:
+        conn.execute("SET statement_timeout = '10ms'")
+        with pytest.raises(psycopg.OperationalError) as timed_out:
+            conn.execute("SELECT pg_sleep(1)")
+        assert database_unreachable(timed_out.value) is None
+        with pytest.raises(psycopg.OperationalError) as ended:
+            conn.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        lost = database_unreachable(ended.value)
+        assert lost is not None and "Lost the connection" in str(lost) and "DATABASE_URL" in lost.hint
