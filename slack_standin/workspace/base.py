@@ -53,6 +53,7 @@ BOT_SCOPES = (
 
 MAX_STACKED_VIEWS = 3
 RESPONSE_URL_MAX_USES = 5
+RESPONSE_URL_TTL = 30 * 60.0  # seconds
 _REACTION_NAME = re.compile(r"^[a-z0-9_+\-']+(::skin-tone-[2-6])?$")
 
 
@@ -151,6 +152,9 @@ class WorkspaceCore:
         # assistant status is cleared after status_ttl seconds without a message from the app (Slack: 2 minutes).
         self.stream_ttl = 300.0
         self.status_ttl = 120.0
+        # A response_url works this many seconds after it was handed out (Slack: 30 minutes), at most
+        # RESPONSE_URL_MAX_USES times; then it answers 404 `expired_url` (or `used_url`).
+        self.response_url_ttl = RESPONSE_URL_TTL
         self._thread_status: dict[tuple[str, str], dict[str, Any]] = {}
         self._status_log: list[dict[str, Any]] = []
         self._suggested_prompts: dict[str, list[dict[str, Any]]] = {}
@@ -482,7 +486,7 @@ class WorkspaceCore:
     def _new_response_url(self, **context: Any) -> str:
         token = secrets.token_hex(12)
         with self.lock:
-            self._response_urls[token] = {**context, "uses": 0, "created": time.time()}
+            self._response_urls[token] = {**context, "uses": 0, "created": time.monotonic()}
         return f"{self.base_url}/response_url/{self.team_id}/{token}"
 
     # ------------------------------------------------------------------ Web API

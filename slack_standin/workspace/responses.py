@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from ..model import (
@@ -117,11 +118,14 @@ class AppResponses(ViewsApi):
                 return
 
     def response_url_post(self, token: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        """POST to a response_url the stand-in handed out (Bolt's `respond()`)."""
+        """POST to a response_url the stand-in handed out (Bolt's `respond()`). Like Slack's: at most
+        RESPONSE_URL_MAX_USES times (then 404 `used_url`), within `response_url_ttl` seconds (then 404 `expired_url`)."""
         with self.lock:
             ctx = self._response_urls.get(token)
             if ctx is None:
                 return 404, {"ok": False, "error": "no_such_url"}
+            if time.monotonic() - ctx["created"] > self.response_url_ttl:
+                return 404, {"ok": False, "error": "expired_url"}
             if ctx["uses"] >= RESPONSE_URL_MAX_USES:
                 return 404, {"ok": False, "error": "used_url"}
             ctx["uses"] += 1

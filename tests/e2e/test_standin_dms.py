@@ -4,6 +4,7 @@ account), and a click on a button of a message the app sent in a DM (a `block_ac
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -67,3 +68,34 @@ def test_a_button_in_a_dm_the_app_sent_arrives_as_block_actions_from_the_im(slac
     assert body["channel"] == {"id": dm, "name": "directmessage"}
     assert body["container"]["channel_id"] == dm and body["container"]["message_ts"] == posted["ts"]
     assert body["actions"][0]["value"] == "7" and json.dumps(view.data).count("Update") == 1
+
+
+def _post_response_url(url: str, body: dict) -> tuple[int, dict]:
+    from slack_sdk.webhook import WebhookClient
+
+    resp = WebhookClient(url).send_dict(body)
+    return resp.status_code, json.loads(resp.body)
+
+
+def test_a_commands_response_url_in_a_dm_between_two_people_answers_the_asker_five_times_for_30_minutes(
+    slack: SlackStandin,
+):
+    """Slack's rules for a slash command's response_url: ephemeral to the person who typed it by default (also in a
+    conversation the app is not in), at most 5 uses (then 404 `used_url`), for 30 minutes (then 404 `expired_url`)."""
+    people = slack.open_dm_between("alice", "bob")
+    url = slack.slash_command("/ask", "anything", channel=people, user="alice").payload["response_url"]
+    for i in range(5):
+        assert _post_response_url(url, {"text": f"reply {i}"}) == (200, {"ok": True})
+    assert _post_response_url(url, {"text": "one too many"}) == (404, {"ok": False, "error": "used_url"})
+    assert [e.text for e in slack.ephemerals(people, user="alice")] == [f"reply {i}" for i in range(5)]
+    assert slack.ephemerals(people, user="bob") == [] and slack.messages(people) == []
+
+    assert slack.response_url_ttl == 30 * 60
+    late = slack.slash_command("/ask", "anything", channel=people, user="alice").payload["response_url"]
+    slack.response_url_ttl = 0.05
+    try:
+        time.sleep(0.1)
+        assert _post_response_url(late, {"text": "too late"}) == (404, {"ok": False, "error": "expired_url"})
+    finally:
+        slack.response_url_ttl = 30 * 60
+    assert len(slack.ephemerals(people, user="alice")) == 5
