@@ -3,9 +3,10 @@
 Checks, in order: citations exist and point at retrieved passages; quoted spans (in citations and in
 "double quotes" in the answer) appear verbatim in a cited passage; links, Slack mentions, email addresses,
 domain names and key-like identifiers in the answer appear as written in a cited passage (``literals``);
-every answer sentence is supported by a cited passage (lexical support, optionally raised by an embedding
-similarity); and — because a paraphrase with one changed number, name, negation, condition or scope is still
-lexically and semantically close — every sentence passes the exact claim checks of ``guardrails.claims``
+a short sentence that negates or limits, or a bare "Yes."/"No." ("Not in London.", "No. The cap is…"), is a copy
+of a cited passage; every answer sentence is supported by a cited passage (lexical support, optionally raised by
+an embedding similarity); and — because a paraphrase with one changed number, name, negation, condition or scope
+is still lexically and semantically close — every sentence passes the exact claim checks of ``guardrails.claims``
 (numbers with units, named identifiers, negation polarity, conditions and quantifiers). A sentence failing an
 exact check is unsupported whatever its similarity.
 """
@@ -58,6 +59,15 @@ _TLDS = (
 _DOMAIN = re.compile(rf"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:{_TLDS})\b(?![.\w-]*\()", re.I)
 _KEY_LIKE = re.compile(r"(?<![\w-])(?=\w*\d)(?=\w*[A-Za-z])\w{12,}(?![\w-])")  # keys, ids, hashes
 _TRAILING = ".,;:!?*_~"
+# A short sentence that negates, limits or answers yes/no ("No.", "Not in London.", "Except on Fridays."): it turns
+# what the sentence around it says, but has too few words of its own for a claim check to compare with a passage.
+_TURNING = re.compile(
+    r"\b(?:yes|no|not|never|none|nothing|nobody|neither|nor|except|unless|without|only|always|but)\b|n[’']t\b", re.I
+)
+_SHORT = 2  # content terms
+_REPLY_WORD = re.compile(
+    r"^\W*(?:yes|no)\s*[.!]\s+\S", re.I
+)  # "No. The cap is…": one sentence to the splitter ("No. 5")
 
 
 @dataclass(frozen=True)
@@ -166,7 +176,15 @@ def check_grounding(
     for index, sent in enumerate(sentences(answer)):
         terms = frozenset(content_terms(sent))
         found = by_sentence.get(index, [])
-        if not terms and not found:  # "Yes." / connective sentences carry no claim of their own
+        if (
+            not found
+            and ((len(terms) <= _SHORT and _TURNING.search(sent)) or _REPLY_WORD.match(sent))
+            and not any(_verbatim(sent, t) for t in cited_texts)  # a document's own fragment, quoted: fine
+        ):
+            results.append(SentenceSupport(sent, 0.0, False, []))
+            problems.append(f"sentence {index + 1}: it negates or limits without saying what, so it cannot be checked")
+            continue
+        if not terms and not found:  # connective sentences carry no claim of their own
             continue
         lexical = max((coverage(terms, p) for p in passage_terms), default=0.0)
         score = lexical

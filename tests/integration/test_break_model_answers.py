@@ -228,6 +228,27 @@ def test_one_unsupported_sentence_among_supported_ones_is_ungrounded(model_pipel
     assert extra not in r.answer
 
 
+@pytest.mark.parametrize("fragment", ["Not in London.", "Never.", "Except in London.", "Only in London.", "None."])
+def test_a_short_fragment_that_negates_or_qualifies_a_supported_sentence_is_ungrounded(model_pipeline, fake, fragment):
+    """ "The cap is 250 euros per night. Not in London." — each word of the fragment is the passage's (or it has none),
+    so word coverage passed it, yet it contradicts the passage."""
+    fake.script(cited(HOTEL_FACT, answer=lambda s: f"{s} {fragment}"))
+    r = model_pipeline.ask(HOTEL_QUESTION, ["handbook"])
+
+    assert_dont_know(r, "ungrounded")
+    assert fragment not in r.answer
+
+
+@pytest.mark.parametrize("reply_word", ["Yes.", "No."])
+def test_a_bare_yes_or_no_before_the_supporting_sentence_is_ungrounded(model_pipeline, fake, reply_word):
+    """Whether "Yes." or "No." is right depends on the question, which the passages cannot state: "Yes." was already
+    refused (an unsupported word), "No." — a stopword, no claim to check — was shown, contradicting nothing it cited."""
+    fake.script(cited(HOTEL_FACT, answer=lambda s: f"{reply_word} {s}"))
+    r = model_pipeline.ask("Is the hotel cost cap per night in London 300 euros?", ["handbook"])
+
+    assert_dont_know(r, "ungrounded")
+
+
 @pytest.mark.parametrize(
     "answer",
     [
