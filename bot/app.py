@@ -18,6 +18,7 @@ from core import metrics
 from core.errors import DatabaseUnavailable
 from core.logs import log_context
 from core.settings import Settings
+from workers.slack import respond as response_url
 from workers.slack.client import web_client
 from workers.slack.installations import (
     PostgresInstallationStore,
@@ -175,6 +176,8 @@ def build_app(
                 take(event, body, client, "thread")
         # Other channel messages: a mention arrives separately as app_mention (same ts, de-duplicated).
 
+    api = settings.slack_api_url
+
     @app.command("/ask")
     def on_ask(ack, command: dict, client, context) -> None:
         ack()  # first: everything else may wait, Slack's 3 seconds may not
@@ -192,6 +195,8 @@ def build_app(
             "command",
             payload.without_bot_address(fields["text"], context.get("bot_user_id")),
             in_dm=in_dm,
+            # Where the bot is not a member, the only way back to the asker (kept until answered, never logged).
+            response_url=url if response_url.acceptable(url := payload.text(command, "response_url"), api) else "",
         )
         with log_context(interaction_id=q.key.interaction_id()):
             metrics.INTAKE.labels(intake.receive(q, client)).inc()

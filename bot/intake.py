@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -17,6 +17,7 @@ from core.settings import Settings
 from guardrails.pii import PiiGuard
 from guardrails.small_talk import small_talk, small_talk_reply
 from guardrails.text import question_problem
+from workers.slack import respond as response_url
 from workers.slack import store as slack_store
 from workers.slack.blocks import pii_notice
 from workers.slack.store import RequestKey
@@ -60,6 +61,9 @@ class Question:
     text: str
     file_ids: tuple[str, ...] = ()  # Slack files attached to the question: ids only, the worker reads them
     in_dm: bool = False  # asked in the asker's own DM with the bot, as Slack says (bot.app decides; never the id)
+    # A slash command's response_url: the only way to reply where the bot is not a member (a DM between two
+    # people, a private channel it was not invited to). A capability: never in a repr or a log line.
+    response_url: str = field(default="", repr=False)
 
 
 class Intake:
@@ -115,6 +119,7 @@ class Intake:
                     reply_mode=mode,
                     file_ids=q.file_ids,
                     in_dm=q.in_dm,
+                    response_url=q.response_url,
                 ):
                     return "duplicate"
         except DatabaseUnavailable:
@@ -136,7 +141,8 @@ class Intake:
                 self._record_delivery(q, "update", f"setStatus: {refused}")
             placeholder_ts = self._placeholder(client, q, notice, redaction.text)
         else:  # ephemeral replies cannot be updated: the answer will be a second ephemeral message
-            self._reply(client, q, PLACEHOLDER + (f"\n{notice}" if notice else ""))
+            if self._reply(client, q, PLACEHOLDER + (f"\n{notice}" if notice else ""), recorded=True):
+                self._record_delivery(q, "response_url", "not in the conversation: ephemeral through response_url")
         try:
             self.enqueue(q.key, fair_priority(load.in_flight) if self.settings.fair_queue else 0)
         except Exception as exc:  # broker down: the question is saved, the requeue loop will send it
@@ -209,29 +215,57 @@ class Intake:
         self, client: WebClient, q: Question, notice: str | None, asked: str, *, text: str = PLACEHOLDER
     ) -> str | None:
         text += f"\n{notice}" if notice else ""
+        only_asker = text  # through a response_url the asker alone reads it: no "you asked" to themself
         if q.kind == "command":  # the command's text is invisible to the channel: show what was asked
             text = f"<@{q.user_id}> asked: {asked}\n{text}"
         try:
             ts = client.chat_postMessage(channel=q.key.channel_id, thread_ts=q.thread_ts or None, text=text)["ts"]
         except SlackApiError as exc:
-            log.warning("placeholder not posted for %s: %s", q.key, exc.response.get("error"))
+            error = exc.response.get("error")
+            log.warning("placeholder not posted for %s: %s", q.key, error)
+            if error in response_url.UNREACHABLE and q.response_url:
+                # An /ask where the bot is not a member: the asker alone sees the placeholder, then the answer.
+                self._record_delivery(q, "response_url", f"placeholder: {error}: ephemeral through response_url")
+                self._through_response_url(q, only_asker, recorded=True)
             return None
         with db.connection(self.db_url) as conn:
             slack_store.set_placeholder(conn, q.key, ts)
         return ts
 
-    def _reply(self, client: WebClient, q: Question, text: str) -> None:
+    def _reply(self, client: WebClient, q: Question, text: str, *, recorded: bool = False) -> bool:
+        """True when the reply went through the command's response_url (the bot is not in the conversation).
+        `recorded`: the request is in Postgres, and the use of its response_url is counted there."""
         try:
             if q.kind == "command":
                 client.chat_postEphemeral(channel=q.key.channel_id, user=q.user_id, text=text)
             else:
                 client.chat_postMessage(channel=q.key.channel_id, thread_ts=q.thread_ts or None, text=text)
         except SlackApiError as exc:
-            log.warning("could not reply to %s: %s", q.key, exc.response.get("error"))
+            error = exc.response.get("error")
+            if error in response_url.UNREACHABLE and q.response_url:
+                return self._through_response_url(q, text, recorded=recorded)
+            log.warning("could not reply to %s: %s", q.key, error)
+        return False
+
+    def _through_response_url(self, q: Question, text: str, *, recorded: bool) -> bool:
+        """One ephemeral message to the asker through the command's response_url (Slack takes 5 of them)."""
+        if recorded:
+            try:
+                with db.connection(self.db_url) as conn:
+                    if not slack_store.take_response_url_use(conn, q.key):
+                        return False
+            except DatabaseUnavailable:
+                pass  # the reply matters more than the count; Slack refuses a sixth use itself
+        try:
+            response_url.post(q.response_url, text)
+        except response_url.ResponseUrlFailed as exc:
+            log.warning("could not reply to %s through its response_url: %s", q.key, exc.error)
+            return False
+        return True
 
     def _update(self, client: WebClient, q: Question, ts: str | None, text: str) -> None:
         if ts is None:
-            self._reply(client, q, text)
+            self._reply(client, q, text, recorded=True)
             return
         try:
             client.chat_update(channel=q.key.channel_id, ts=ts, text=text)
@@ -260,6 +294,7 @@ class Requeuer:
     def run_once(self) -> int:
         sent = 0
         with db.connection(self.db_url) as conn:
+            slack_store.forget_expired_response_urls(conn)  # a capability past its 30 minutes: not kept
             keys = slack_store.stale_requests(
                 conn,
                 received_after_s=self.settings.requeue_interval_s,

@@ -18,11 +18,13 @@ from core.settings import get_settings
 from workers.access import Asker, SlackMembership, scope_for
 from workers.attachments import Attachments, Limits, read_attachments
 from workers.celery_app import RETUNE_QUEUE, celery_app
+from workers.slack import respond as response_url
 from workers.slack import store as slack_store
 from workers.slack.blocks import (
     StreamedAnswer,
     answer_message,
     attachment_notes,
+    ephemeral_feedback,
     failure_message,
     streamed_answer,
 )
@@ -223,9 +225,18 @@ def _answer_privately(
         if result.status != "answered":
             return
         text, blocks = private_answer_message(result)
-        web_client(settings, token=bot_token_for(settings, key.team_id)).chat_postEphemeral(
-            channel=key.channel_id, user=request.user_id, text=text, blocks=blocks, thread_ts=request.thread_ts
-        )
+        try:
+            web_client(settings, token=bot_token_for(settings, key.team_id)).chat_postEphemeral(
+                channel=key.channel_id, user=request.user_id, text=text, blocks=blocks, thread_ts=request.thread_ts
+            )
+        except SlackApiError as exc:  # not in the conversation: through the command's response_url, if any
+            if _slack_error(exc) not in response_url.UNREACHABLE or not request.response_url:
+                raise
+            with db.connection() as conn:
+                if not slack_store.take_response_url_use(conn, key, forgotten_ok=True):
+                    log.warning("private answer for %s not delivered: response_url used up or expired", key)
+                    return
+            response_url.post(request.response_url, text, blocks)
     except Exception:  # never undo the public answer for this
         log.exception("private answer for %s failed", key)
 
@@ -256,13 +267,16 @@ def _deliver_or_give_up(
             if row is None:
                 return "skipped"  # another attempt got through meanwhile
             slack_store.set_status(conn, key, "failed", f"delivery failed: {exc}")
-            try:  # one last, best-effort word in the placeholder (or the stream's message)
+            try:  # one last, best-effort word in the placeholder (or the stream's message, or the response_url)
                 fail_text, fail_blocks = failure_message("Slack kept refusing the reply")
-                if row["placeholder_ts"]:
+                url = slack_store.usable_response_url(row) if row["delivery"] == "response_url" else ""
+                if url and slack_store.take_response_url_use(conn, key):
+                    response_url.post(url, fail_text, fail_blocks)
+                elif row["placeholder_ts"]:
                     web_client(settings, token=bot_token_for(settings, key.team_id), retries=False).chat_update(
                         channel=key.channel_id, ts=row["placeholder_ts"], text=fail_text, blocks=fail_blocks
                     )
-            except SlackApiError:
+            except (SlackApiError, response_url.ResponseUrlFailed):
                 pass
         return "failed"
 
@@ -293,12 +307,14 @@ def _deliver(
             return
         placeholder_ts = row["placeholder_ts"]  # now: an attempt that started a stream meanwhile set it
         try:
-            if request.reply_mode == "ephemeral":
+            if row["delivery"] == "response_url":  # the bot is not in the conversation (bot/intake.py found out)
+                status, error = _through_response_url(conn, key, row, text, blocks, status, error)
+            elif request.reply_mode == "ephemeral":
                 client.chat_postEphemeral(
                     channel=key.channel_id,
                     user=request.user_id,
                     text=text,
-                    blocks=blocks,
+                    blocks=ephemeral_feedback(blocks, request.interaction_id),
                     thread_ts=request.thread_ts,
                 )
                 slack_store.set_delivery(conn, key, "ephemeral")
@@ -316,12 +332,47 @@ def _deliver(
             code = exc.response.status_code if exc.response is not None else 0
             if code == 429 or code >= 500:
                 raise TransientFailure(f"Slack answered {code}") from exc
-            status, error = "failed", exc.response.get("error", "slack_error") if exc.response is not None else "slack"
-            log.error("Slack refused the answer for %s: %s", key, error)
+            refused = _slack_error(exc)
+            if refused in response_url.UNREACHABLE and row.get("response_url"):  # the bot left (or never joined)
+                log.info("%s: %s: the answer goes through the command's response_url", key, refused)
+                note = f"answer: {refused}: ephemeral through response_url"
+                slack_store.set_delivery(conn, key, "response_url", note)
+                status, error = _through_response_url(conn, key, row, text, blocks, status, error)
+            else:
+                status, error = "failed", refused
+                log.error("Slack refused the answer for %s: %s", key, error)
         slack_store.set_status(conn, key, status, error)
     from core import metrics
 
     metrics.DELIVERIES.labels(status).inc()
+
+
+def _through_response_url(
+    conn, key: RequestKey, row: dict, text: str, blocks: list[dict], status: str, error: str
+) -> tuple[str, str]:
+    """The answer, ephemeral to the asker, through the slash command's response_url (the bot cannot post where
+    it is not a member); returns the (status, error) to record. Slack takes a response_url 5 times within 30
+    minutes: past either, nothing can reach the asker any more — the answer is stored (interactions) and the
+    request says why it was not delivered. Never logs the URL, nor the question."""
+    url = slack_store.usable_response_url(row)
+    if not url:
+        reason = "expired_url" if row.get("response_url") else "no response_url"
+        return _undeliverable(key, reason)
+    if not slack_store.take_response_url_use(conn, key):
+        return _undeliverable(key, "expired_url")
+    try:
+        response_url.post(url, text, ephemeral_feedback(blocks, row["interaction_id"]))
+    except response_url.ResponseUrlFailed as exc:
+        if exc.transient:
+            raise TransientFailure(f"response_url: {exc.error}") from None
+        return _undeliverable(key, exc.error)
+    slack_store.set_delivery(conn, key, "response_url")
+    return status, error
+
+
+def _undeliverable(key: RequestKey, reason: str) -> tuple[str, str]:
+    log.error("answer for %s not delivered: response_url %s (the answer is stored)", key, reason)
+    return "failed", f"response_url {reason}: the answer is stored, but the asker could not be told"
 
 
 def _transient(exc: SlackApiError) -> TransientFailure | None:

@@ -119,7 +119,8 @@ class AppResponses(ViewsApi):
 
     def response_url_post(self, token: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """POST to a response_url the stand-in handed out (Bolt's `respond()`). Like Slack's: at most
-        RESPONSE_URL_MAX_USES times (then 404 `used_url`), within `response_url_ttl` seconds (then 404 `expired_url`)."""
+        RESPONSE_URL_MAX_USES times (then 404 `used_url`), within `response_url_ttl` seconds (then 404
+        `expired_url`)."""
         with self.lock:
             ctx = self._response_urls.get(token)
             if ctx is None:

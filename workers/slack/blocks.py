@@ -77,6 +77,30 @@ FEEDBACK_ACTION = "answer_feedback"
 FEEDBACK_VALUES = {"up": "up", "down": "down"}  # button value → vote kind
 
 
+# The 👍/👎 of an ephemeral answer: Slack's click on it names no message the bot can find again (an ephemeral
+# message has no ts the app is told of when it comes through a response_url), so its block_id names the answer.
+EPHEMERAL_FEEDBACK_PREFIX = "answer_feedback_for-"
+
+
+def ephemeral_feedback(blocks: list[dict], interaction_id: uuid.UUID) -> list[dict]:
+    """`blocks` with the feedback buttons' block_id naming the answer they rate (bot/feedback_listeners.py checks
+    that whoever clicks is the asker: only they see an ephemeral message)."""
+    return [
+        {**b, "block_id": f"{EPHEMERAL_FEEDBACK_PREFIX}{interaction_id}"} if b.get("type") == "context_actions" else b
+        for b in blocks
+    ]
+
+
+def ephemeral_feedback_of(block_id: str) -> uuid.UUID | None:
+    """The answer an ephemeral answer's 👍/👎 block names (see ephemeral_feedback); None for any other block."""
+    if not block_id.startswith(EPHEMERAL_FEEDBACK_PREFIX):
+        return None
+    try:
+        return uuid.UUID(block_id.removeprefix(EPHEMERAL_FEEDBACK_PREFIX))
+    except ValueError:
+        return None
+
+
 def feedback_block() -> Block:
     """The native feedback buttons. A fresh block_id per message, as Slack asks (a message updated with the
     same block_id may keep the old block's state)."""

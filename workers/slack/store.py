@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -12,6 +13,7 @@ from psycopg.types.json import Jsonb
 from core import db
 from core.db import Conn
 from guardrails.followup import MAX_TURNS, ThreadContext, Turn, bounded_turns
+from workers.slack.respond import MAX_USES, TTL
 
 # Interaction ids derive from the request key, so a redelivered task records the same interaction.
 _NAMESPACE = uuid.UUID("5b0c3e2a-8d1f-4f4e-9a57-2f8b1f0f6d11")
@@ -48,6 +50,9 @@ class ClaimedRequest:
     # id: a DM between two people is a "D…" too). What it grants: every collection the asker may read is
     # answered in the open (workers.access.scope_for), since the asker is the conversation's only other reader.
     in_dm: bool = False
+    # The slash command's response_url while it is usable (not expired; see workers/slack/respond.py): a
+    # capability, so never in a repr or a log line. "" for other kinds of question, or once expired.
+    response_url: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
@@ -112,14 +117,18 @@ def create_request(
     reply_mode: str,
     file_ids: Sequence[str] = (),
     in_dm: bool = False,
+    response_url: str = "",
 ) -> bool:
     """Record a new question; False when this (team, channel, ts) was already received (a duplicate). `in_dm`:
-    Slack said it was asked in the asker's own DM with the bot (see ClaimedRequest.in_dm)."""
+    Slack said it was asked in the asker's own DM with the bot (see ClaimedRequest.in_dm). `response_url`: a
+    slash command's, kept until the answer is delivered (see workers/slack/respond.py)."""
     row = conn.execute(
         """
         INSERT INTO slack_requests (team_id, channel_id, message_ts, thread_ts, user_id, kind, question_redacted,
-                                    pii, interaction_id, reply_mode, file_ids, in_dm)
-        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                                    pii, interaction_id, reply_mode, file_ids, in_dm, response_url,
+                                    response_url_expires_at)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
+                CASE WHEN %s::text IS NULL THEN NULL ELSE now() + make_interval(secs => %s) END)
         ON CONFLICT DO NOTHING
         RETURNING message_ts
         """,
@@ -134,6 +143,9 @@ def create_request(
             reply_mode,
             list(file_ids),
             in_dm,
+            response_url or None,
+            response_url or None,
+            TTL.total_seconds(),
         ),
     ).fetchone()
     return row is not None
@@ -175,12 +187,36 @@ def set_placeholder(conn: Conn, key: RequestKey, placeholder_ts: str) -> None:
 
 
 def set_status(conn: Conn, key: RequestKey, status: str, error: str = "") -> None:
+    """Delivered or failed, the request needs its response_url no more: it is forgotten (a capability)."""
     conn.execute(
         "UPDATE slack_requests SET status = %s, error = %s, updated_at = now(), "
-        "question_redacted = CASE WHEN %s = 'delivered' THEN NULL ELSE question_redacted END "
+        "question_redacted = CASE WHEN %s = 'delivered' THEN NULL ELSE question_redacted END, "
+        "response_url = CASE WHEN %s IN ('delivered', 'failed') THEN NULL ELSE response_url END "
         "WHERE team_id = %s AND channel_id = %s AND message_ts = %s AND (status <> 'delivered' OR %s = 'delivered')",
-        (status, error, status, *key.as_args(), status),
+        (status, error, status, status, *key.as_args(), status),
     )  # a delivered answer is never downgraded by a late, failing duplicate attempt
+
+
+def take_response_url_use(conn: Conn, key: RequestKey, *, forgotten_ok: bool = False) -> bool:
+    """Count one more message through the request's response_url; False when Slack would refuse it (no
+    response_url, past its 30 minutes, or its MAX_USES taken). `forgotten_ok`: the caller holds the URL itself
+    (the private answer that follows a delivered one: delivering forgot it here, the count still holds)."""
+    row = conn.execute(
+        "UPDATE slack_requests SET response_url_uses = response_url_uses + 1, updated_at = now() "
+        "WHERE team_id = %s AND channel_id = %s AND message_ts = %s AND (response_url IS NOT NULL OR %s) "
+        "AND response_url_expires_at > now() AND response_url_uses < %s RETURNING response_url_uses",
+        (*key.as_args(), forgotten_ok, MAX_USES),
+    ).fetchone()
+    return row is not None
+
+
+def forget_expired_response_urls(conn: Conn) -> int:
+    """Response URLs past Slack's 30 minutes can do nothing: not kept (requests never finished included)."""
+    cur = conn.execute(
+        "UPDATE slack_requests SET response_url = NULL "
+        "WHERE response_url IS NOT NULL AND response_url_expires_at < now()"
+    )
+    return cur.rowcount
 
 
 def mark_queued(conn: Conn, key: RequestKey) -> None:
@@ -272,7 +308,16 @@ def claim_request(conn: Conn, key: RequestKey) -> ClaimedRequest | None:
         delivery=row["delivery"],
         file_ids=tuple(row["file_ids"] or ()),
         in_dm=bool(row["in_dm"]),
+        response_url=usable_response_url(row),
     )
+
+
+def usable_response_url(row: Mapping[str, Any]) -> str:
+    """The row's response_url if Slack still takes it (its 30 minutes not over, uses left); else ""."""
+    url, expires = row.get("response_url"), row.get("response_url_expires_at")
+    if not url or expires is None or expires <= datetime.now(UTC):
+        return ""
+    return url if int(row.get("response_url_uses") or 0) < MAX_USES else ""
 
 
 def bot_answered_thread(conn: Conn, team_id: str, channel_id: str, thread_ts: str) -> bool:
