@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Callable
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -24,7 +25,7 @@ from feedback import labels
 from feedback.document_weights import refresh_for_interactions
 from guardrails.pii import PiiGuard
 from workers.slack import store as slack_store
-from workers.slack.blocks import FEEDBACK_ACTION, FEEDBACK_VALUES, pii_notice
+from workers.slack.blocks import FEEDBACK_ACTION, FEEDBACK_VALUES, ephemeral_feedback_of, pii_notice
 
 log = logging.getLogger(__name__)
 
@@ -104,28 +105,76 @@ class FeedbackListeners:
             return "ignored"  # 🎉 and friends are not votes
         return self._vote(client, _team(body), channel, ts, user, kind, reaction, added=added)
 
-    def on_feedback_button(self, ack, body: dict, action: dict, client: WebClient) -> None:
+    def on_feedback_button(self, ack, body: dict, action: dict, client: WebClient, respond) -> None:
         """A click on the native 👍/👎 under an answer: the same vote as a reaction, through the same path (one
         vote per person per answer; the latest click or reaction decides; the first 👎 asks what was wrong).
-        Slack sends no event when a click is undone, so a click is never a retraction."""
+        Slack sends no event when a click is undone, so a click is never a retraction.
+
+        On an ephemeral answer (reply mode ephemeral, or an /ask where the bot is not a member) the click names
+        no message the bot can find: the buttons' block_id names the answer, only its asker may vote (only they
+        see it), and what follows is said through the click's response_url (the bot may not post there)."""
         ack()
         container = payload.obj(body, "container")
         user = payload.text(payload.obj(body, "user"), "id")
         channel, ts = payload.text(container, "channel_id"), payload.text(container, "message_ts")
         kind = FEEDBACK_VALUES.get(payload.text(action, "value"))
-        if not user or not channel or not ts or kind is None or container.get("is_ephemeral") is True:
+        ephemeral = container.get("is_ephemeral") is True
+        interaction = ephemeral_feedback_of(payload.text(action, "block_id")) if ephemeral else None
+        if not user or not channel or not ts or kind is None or (ephemeral and interaction is None):
             log.warning("malformed feedback button click ignored")
             return
-        outcome = self._vote(client, _team(body), channel, ts, user, kind, labels.button_vote(kind), added=True)
+        reply = None
+        if ephemeral and payload.text(body, "response_url"):
+
+            def reply(**kwargs: object) -> None:
+                _respond(respond, response_type="ephemeral", replace_original=False, **kwargs)
+
+        outcome = self._vote(
+            client,
+            _team(body),
+            channel,
+            ts,
+            user,
+            kind,
+            labels.button_vote(kind),
+            added=True,
+            interaction=interaction,
+            reply=reply,
+        )
         log.info("feedback button: %s", outcome)
 
     def _vote(
-        self, client: WebClient, team: str, channel: str, ts: str, user: str, kind: str, reaction: str, *, added: bool
+        self,
+        client: WebClient,
+        team: str,
+        channel: str,
+        ts: str,
+        user: str,
+        kind: str,
+        reaction: str,
+        *,
+        added: bool,
+        interaction: uuid.UUID | None = None,
+        reply: Callable[..., None] | None = None,
     ) -> str:
+        """`interaction`: the answer an ephemeral one's buttons name (then only its asker may vote); `reply`: how
+        to answer the voter (the click's response_url), else an ephemeral message in the channel."""
         pos, neg = self.settings.feedback_positive_reactions, self.settings.feedback_negative_reactions
+
+        def say(text: str, *, thread_ts: str | None = None, blocks: list[dict] | None = None) -> None:
+            if reply is not None:
+                reply(text=text, blocks=blocks)
+            else:
+                _ephemeral(client, channel, user, text, thread_ts=thread_ts, blocks=blocks)
+
         try:
             with db.connection(self.db_url) as conn:
-                answer = slack_store.answer_at(conn, team, channel, ts)
+                if interaction is not None:
+                    answer = slack_store.answer_of(conn, team, channel, interaction)
+                    if answer is None or answer.asker != user:
+                        return "ignored"  # a forged block_id, or someone else's answer
+                else:
+                    answer = slack_store.answer_at(conn, team, channel, ts)
                 if answer is None:
                     return "ignored"  # a reaction on someone else's message, or on a placeholder
                 result: labels.VoteResult | None
@@ -148,7 +197,7 @@ class FeedbackListeners:
                     refresh_for_interactions(conn, [answer.interaction_id])
         except DatabaseUnavailable:
             log.error("feedback not recorded (database unavailable)")
-            _ephemeral(client, channel, user, DB_DOWN)
+            say(DB_DOWN)
             return "unavailable"
         if result is None:
             return "ignored"
@@ -157,7 +206,7 @@ class FeedbackListeners:
         log.info("vote label=%s kind=%s", result.label_id, result.kind)
         if result.first_down:
             text, blocks = fb.reasons_message(result.label_id)
-            _ephemeral(client, channel, user, text, thread_ts=answer.thread_ts, blocks=blocks)
+            say(text, thread_ts=answer.thread_ts, blocks=blocks)
         return "recorded" if result.kind else "retracted"
 
     # ------------------------------------------------------------------------------------------ 👎 reasons

@@ -16,6 +16,7 @@ import pytest
 from core import db
 from slack_standin import ALICE, BOB, PRIVATE
 from tests.support.slack_stack import PLACEHOLDER_MARK, handbook_and_hr, rows
+from workers.slack.blocks import FEEDBACK_ACTION
 
 HR_DOC = """# Salary bands 2027
 
@@ -127,3 +128,29 @@ def test_an_expired_response_url_leaves_the_answer_stored_and_the_failure_record
         people,
     )
     assert stored["status"] == "answered" and "250" in stored["answer"], "the answer itself is not lost"
+
+
+def test_the_feedback_buttons_of_an_ephemeral_answer_record_the_askers_vote(slack, bot, settings):
+    """A click on an ephemeral message names no message the bot can find (Slack's container says is_ephemeral and
+    gives the ephemeral's ts, which a response_url never returned): the buttons' block_id names the answer, and
+    only its asker — the only one who sees it — may vote. The 👎 follow-up comes back through the click's own
+    response_url (the bot still cannot post there)."""
+    slack.add_user("erin")
+    people = slack.open_dm_between("alice", "erin")
+    slack.slash_command("/ask", HOTEL, channel=people, user="alice")
+    [answer] = slack.wait_for(
+        lambda: [e for e in slack.ephemerals(people, user=ALICE) if "250" in (e.text or "")], timeout=90
+    )
+    slack.click_ephemeral_button(answer, FEEDBACK_ACTION, value="negative")
+    follow_up = slack.wait_for(
+        lambda: [e for e in slack.ephemerals(people, user=ALICE) if "wrong" in _shown(e).lower()], timeout=20
+    )
+    assert follow_up, "the 👎 follow-up asks what was wrong"
+    votes = rows(
+        settings.database_url,
+        "SELECT l.kind, l.user_id, l.channel_id FROM labels l JOIN slack_requests r "
+        "ON r.interaction_id = l.interaction_id WHERE r.channel_id = %s",
+        people,
+    )
+    assert votes == [{"kind": "down", "user_id": ALICE, "channel_id": people}]
+    assert slack.ephemerals(people, user="erin") == [] and slack.messages(people) == []

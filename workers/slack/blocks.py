@@ -223,7 +223,7 @@ def answer_message(
     max_blocks: int = MAX_BLOCKS,
 ) -> tuple[str, list[dict]]:
     """(fallback text, blocks) for a finished answer or an honest "I don't know"; with `feedback`, the native
-    👍/👎 buttons are the last block (never on an ephemeral message: a click there names no message). `notes`:
+    👍/👎 buttons are the last block (on an ephemeral message, ephemeral_feedback makes them name the answer). `notes`:
     more to tell the user with the notices (what became of their attached files)."""
     blocks: list[Block] = []
     notice = _notice_text([pii_notice(pii), *notes])

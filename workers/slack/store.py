@@ -391,6 +391,15 @@ def answer_at(conn: Conn, team_id: str, channel_id: str, message_ts: str) -> Ans
     return _answer_ref(row)
 
 
+def answer_of(conn: Conn, team_id: str, channel_id: str, interaction_id: uuid.UUID) -> AnswerRef | None:
+    """The answer of this interaction, asked in this conversation (an ephemeral answer's 👍/👎 names it: see
+    workers.slack.blocks.ephemeral_feedback); None for another workspace's or conversation's."""
+    row = conn.execute(
+        _ANSWER_SQL.format(where="r.interaction_id = %s"), (team_id, channel_id, interaction_id)
+    ).fetchone()
+    return _answer_ref(row)
+
+
 def latest_answer_in_thread(conn: Conn, team_id: str, channel_id: str, thread_ts: str) -> AnswerRef | None:
     row = conn.execute(_ANSWER_SQL.format(where="r.thread_ts = %s"), (team_id, channel_id, thread_ts)).fetchone()
     return _answer_ref(row)
