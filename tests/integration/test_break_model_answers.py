@@ -17,7 +17,15 @@ import pytest
 from core import db
 from guardrails.dont_know import REASONS
 from tests.conftest import SAMPLE_KB, make_settings, reset_database, reset_prompts
-from tests.support.fake_openai import ChatRequest, FakeOpenAI, http_error, judgement, model_answer, serve
+from tests.support.fake_openai import (
+    ChatRequest,
+    Completion,
+    FakeOpenAI,
+    http_error,
+    judgement,
+    model_answer,
+    serve,
+)
 from workers.answerers.extractive import ExtractiveAnswerer
 from workers.kb.ingest import ingest_folder
 from workers.pipeline import AnswerResult, Pipeline
@@ -43,6 +51,11 @@ SIGN_IN_DOC = (
     "SSO sign-in\n\n"
     "To sign in to the SSO portal go to [https://sso.northwind.com/login](https://evil.example/login) and enter "
     "your badge number.\n"
+)
+# Someone pasted a key into a runbook (documents are stored as written; answers and quotes are redacted).
+KEYS_DOC = (
+    "Staging deploy credentials\n\n"
+    "The staging deploy access key is AKIAQ3EXAMPLE7H2K9LZ and it is rotated every 90 days by the platform team.\n"
 )
 HR_DOC = "Salary bands 2027\n\nThe L5 salary band for Platform engineers is 142,000 to 171,000 EUR, reviewed in March."
 AWS_KEY = "AKIAQ3EXAMPLE7H2K9LZ"
@@ -72,6 +85,7 @@ def kb_url(database_url, local_embedder, tmp_path_factory) -> str:
     wiki = tmp_path_factory.mktemp("wiki")
     (wiki / "sso-password-resets.txt").write_text(WIKI_DOC)
     (wiki / "sso-sign-in.txt").write_text(SIGN_IN_DOC)
+    (wiki / "staging-deploy-credentials.txt").write_text(KEYS_DOC)
     hr = tmp_path_factory.mktemp("hr")
     (hr / "salary-bands.txt").write_text(HR_DOC)
     settings = make_settings(database_url)
@@ -301,6 +315,15 @@ def test_invalid_json_on_every_attempt_shows_nothing(make_pipeline, fake):
     assert_dont_know(r, "ungrounded")
 
 
+def test_a_model_answering_in_plain_text_instead_of_the_schema_shows_nothing(make_pipeline, fake):
+    fake.script(*[Completion("In London the cap is 250 euros per night, or ask <!channel>.")] * 3)
+    r = make_pipeline(llm_max_retries=2).ask(HOTEL_QUESTION, ["handbook"])
+
+    assert len(fake.chat_requests) == 3
+    assert r.status == "dont_know" and r.reason in {"ungrounded", "model_error"}, (r.reason, r.answer)
+    assert "250" not in r.answer and "channel" not in r.answer
+
+
 def test_an_enormous_grounded_answer_fits_one_slack_message_whole_or_says_it_was_cut(model_pipeline, fake):
     fake.script(cited(HOTEL_FACT, answer=lambda s: " ".join([s] * 600)))
     r = model_pipeline.ask(HOTEL_QUESTION, ["handbook"])
@@ -457,3 +480,31 @@ def test_a_judge_naming_pii_in_its_unsupported_claims_is_stored_redacted(make_pi
     row = stored(kb, r.interaction_id)
     assert MADE_UP_EMAIL not in row and AWS_KEY not in row
     assert r.guard["grounding"]["judge"]["supported"] is False
+
+
+def test_a_key_from_the_document_is_redacted_wherever_the_model_repeats_it(model_pipeline, fake, kb):
+    fake.script(cited("staging deploy access key"))
+    r = model_pipeline.ask("What is the staging deploy access key?", ["wiki"])
+
+    assert r.status == "answered", (r.reason, r.guard)
+    assert AWS_KEY not in r.answer and "<AWS_ACCESS_KEY>" in r.answer
+    assert all(AWS_KEY not in c.quote for c in r.citations)
+    assert all(AWS_KEY not in text for text in shown(r))
+    assert AWS_KEY not in stored(kb, r.interaction_id)
+    assert r.guard["pii_out"]["secrets"] is True
+
+
+def test_a_key_from_the_document_is_redacted_in_an_extractive_answer(kb, local_embedder, pii_guard):
+    pipeline = Pipeline(
+        make_settings(kb),
+        guard=pii_guard,
+        embedder=local_embedder,
+        answerer=ExtractiveAnswerer(local_embedder),
+        database_url=kb,
+    )
+    r = pipeline.ask("What is the staging deploy access key?", ["wiki"])
+
+    assert r.status == "answered", (r.reason, r.guard)
+    assert "<AWS_ACCESS_KEY>" in r.answer
+    assert all(AWS_KEY not in text for text in shown(r))
+    assert AWS_KEY not in stored(kb, r.interaction_id)
