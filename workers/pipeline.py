@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -188,6 +189,22 @@ def _readable_shots(conn, version: PromptVersion, readable: Sequence[str]) -> Pr
         return version
     kept = [s for s in version.few_shot if s.source_interaction_id not in hidden]
     return version.model_copy(update={"few_shot": kept})
+
+
+# What a reader cannot see but a screen or a terminal acts on: terminal escape sequences, control characters (a NUL
+# also cannot be stored in Postgres) and the bidi overrides that reorder what is shown ("Trojan Source"). A draft
+# loses them before it is checked, so the checked text is the text shown.
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-_])")
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def printable(text: str) -> str:
+    return _INVISIBLE.sub("", _ANSI.sub("", text))
+
+
+def _printable_draft(draft: Draft) -> Draft:
+    citations = [Citation(c.chunk_id, printable(c.quote)) for c in draft.citations]
+    return replace(draft, answer=printable(draft.answer), citations=citations)
 
 
 def _below_gate(params: AnsweringParams, retrieval: Retrieval, assessment: Assessment) -> bool:
@@ -530,6 +547,7 @@ class Pipeline:
         else:
             with timer.stage("generate"):
                 draft = self.answerer.answer(question, passages, version, conversation)
+        draft = _printable_draft(draft)
         if not draft.can_answer:
             return Decision(draft, skipped(), draft.decline_reason or "model_declined")
         tell(progress, Progress("checking", sources=len({c.chunk_id for c in draft.citations})))
@@ -562,12 +580,12 @@ class Pipeline:
         out: GroundingVerdict = {**grounding}
         for key in ("problems", "claim_issues"):
             if key in grounding:
-                out[key] = [self._redacted(t) for t in grounding[key]]
+                out[key] = [self._redacted(printable(t)) for t in grounding[key]]
         judge = grounding.get("judge")
         if judge and judge.get("unsupported_claims"):
             out["judge"] = {
                 **judge,
-                "unsupported_claims": [self._redacted(str(c)) for c in judge["unsupported_claims"]],
+                "unsupported_claims": [self._redacted(printable(str(c))) for c in judge["unsupported_claims"]],
             }
         return out
 

@@ -508,3 +508,16 @@ def test_a_key_from_the_document_is_redacted_in_an_extractive_answer(kb, local_e
     assert "<AWS_ACCESS_KEY>" in r.answer
     assert all(AWS_KEY not in text for text in shown(r))
     assert AWS_KEY not in stored(kb, r.interaction_id)
+
+
+@pytest.mark.parametrize("junk", ["\x00", "\u202e", "\x1b[31m"], ids=["nul", "rtl-override", "ansi"])
+def test_control_characters_in_a_model_answer_are_never_shown_and_never_break_the_record(
+    model_pipeline, fake, kb, junk
+):
+    fake.script(cited(HOTEL_FACT, answer=lambda s: f"{s[:20]}{junk}{s[20:]}"))
+    r = model_pipeline.ask(HOTEL_QUESTION, ["handbook"])  # a NUL made the record fail (Postgres refuses it)
+
+    assert r.status == "answered", (r.reason, r.guard)  # what was checked is the text without them
+    assert junk not in r.answer
+    assert all(junk not in text for text in shown(r))
+    assert junk not in stored(kb, r.interaction_id)
