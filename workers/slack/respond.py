@@ -9,6 +9,7 @@ in an exception's message), and kept with the request only until the answer is d
 from __future__ import annotations
 
 import json
+import logging
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,6 +21,10 @@ TTL = timedelta(minutes=30)  # … within 30 minutes of the command
 # The Web API errors that mean "the bot is not in this conversation": the response_url is the only way in.
 UNREACHABLE = frozenset({"channel_not_found", "not_in_channel"})
 TIMEOUT_S = 10
+# slack_sdk's WebhookClient logs the URL it posts to (debug) and retries (info): its own logger, never below ERROR,
+# whatever the log level of the rest (LOG_LEVEL=DEBUG must not put a capability in the logs).
+_SDK_LOG = logging.getLogger(f"{__name__}.webhook")
+_SDK_LOG.setLevel(logging.ERROR)
 
 
 class ResponseUrlFailed(Exception):
@@ -47,7 +52,8 @@ def acceptable(url: str, slack_api_url: str) -> bool:
 def post(url: str, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
     """One ephemeral message to the command's asker; raises ResponseUrlFailed."""
     try:
-        resp = WebhookClient(url, timeout=TIMEOUT_S).send(text=text, blocks=blocks, response_type="ephemeral")
+        client = WebhookClient(url, timeout=TIMEOUT_S, logger=_SDK_LOG)
+        resp = client.send(text=text, blocks=blocks, response_type="ephemeral")
     except Exception as exc:  # unreachable, timeout, a malformed URL: never with the URL in what is logged
         raise ResponseUrlFailed(type(exc).__name__, transient=True) from None
     body = (resp.body or "").strip()
