@@ -2,7 +2,8 @@
 
 Pattern recognizers only unless a spaCy NER model is configured: cards of every brand (guardrails/cards.py),
 phones through libphonenumber (guardrails/phones.py), secrets through detect-secrets (guardrails/secrets.py) and
-Presidio's own email, IBAN, IP, SSN… recognizers. Without a model, names and places are NOT detected; every
+emails on company-internal domains too (guardrails/emails.py), IP addresses without loopback (guardrails/ips.py)
+and Presidio's own IBAN, SSN… recognizers. Without a model, names and places are NOT detected; every
 verdict says so (``"ner": "not configured"``) and ``require_ner=True`` refuses to build such a guard.
 """
 
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypedDict
 
 from guardrails.cards import CardNumberRecognizer
+from guardrails.emails import EmailAddressRecognizer
 from guardrails.iban import IbanNumberRecognizer
 from guardrails.ips import IpAddressRecognizer
 from guardrails.phones import PhoneNumberRecognizer
@@ -52,9 +54,9 @@ NER_ENTITIES = ("PERSON", "LOCATION")
 DEFAULT_ENTITIES = PII_ENTITIES + SECRET_ENTITIES
 NER_OFF = "not configured"  # the verdict's "ner" when names and places were not checked
 # Presidio's own recognizers replaced by ours (issue K: cards of every brand, phones in any international format,
-# IP addresses without loopback/unspecified/network blocks).
+# IP addresses without loopback/unspecified/network blocks, emails on company-internal domains).
 # Our classes are named differently: Presidio's loader looks predefined recognizers up by class name.
-REPLACED_RECOGNIZERS = ("CreditCardRecognizer", "PhoneRecognizer", "IpRecognizer")
+REPLACED_RECOGNIZERS = ("CreditCardRecognizer", "PhoneRecognizer", "IpRecognizer", "EmailRecognizer")
 
 
 class PiiConfigError(RuntimeError):
@@ -145,6 +147,7 @@ class PiiGuard:
             registry.add_recognizer(CardNumberRecognizer())
             registry.add_recognizer(PhoneNumberRecognizer())
             registry.add_recognizer(IpAddressRecognizer())
+            registry.add_recognizer(EmailAddressRecognizer())
             registry.add_recognizer(IbanNumberRecognizer())  # alongside Presidio's, which misses some
         if with_secrets:
             for recognizer in secret_recognizers():

@@ -142,6 +142,41 @@ def test_email_is_one_finding_not_split_into_a_url(guard):
     ]
 
 
+# Company mail often lives on a domain that is not on the public suffix list: Presidio's recognizer validates the
+# domain with tldextract and drops these, so they reached Postgres and the model unredacted.
+INTERNAL_EMAILS = [
+    "jane.doe@corp.internal",
+    "ops-oncall@build.local",
+    "j.smith@mail.acme.corp",
+    "bob@fileserver.lan",
+    "alice@home.arpa",
+    "payroll@hr.intranet",
+    "sam@example.test",
+    "noreply@acme.localdomain",
+    "Eve.Adams@AD.ACME.CORP",
+]
+
+
+@pytest.mark.parametrize("address", INTERNAL_EMAILS)
+def test_an_email_on_an_internal_domain_is_redacted(guard, address):
+    text = f"Can you forward the VPN form to {address} before Friday?"
+    red = guard.redact(text)
+    assert address not in red.text and address.split("@")[0] not in red.text
+    assert red.entity_counts == {"EMAIL_ADDRESS": 1}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In numpy, y = x@w.T multiplies by the transpose",  # matrix product, not mail
+        "Decorate it with @app.route('/login') and @login_required",
+        "Is the package pinned to requests@2.31.0 in the lock file?",
+    ],
+)
+def test_at_signs_that_are_not_mail_stay(guard, text):
+    assert [f.entity_type for f in guard.analyze(text) if f.entity_type == "EMAIL_ADDRESS"] == []
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
