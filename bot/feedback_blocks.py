@@ -70,11 +70,16 @@ def reasons_message(label_id: int, chosen: Sequence[str] = (), comment: str = ""
     return head.replace("*", ""), [b.to_dict() for b in blocks]
 
 
-def comment_modal(label_id: int, channel_id: str, message_ts: str) -> dict:
+def comment_modal(label_id: int, channel_id: str, message_ts: str, response_url: str = "") -> dict:
+    """`response_url`: the "Add a comment" click's, the way back to the person where the bot may not post (a DM
+    between two people, a private channel it is not in). Only the app reads private_metadata; never logged."""
+    meta: dict[str, object] = {"label_id": label_id, "channel": channel_id, "ts": message_ts}
+    if response_url:
+        meta["response_url"] = response_url
     return View(
         type="modal",
         callback_id=COMMENT_VIEW,
-        private_metadata=json.dumps({"label_id": label_id, "channel": channel_id, "ts": message_ts}),
+        private_metadata=json.dumps(meta),
         title=_plain("What was wrong?"),
         submit=_plain("Send"),
         close=_plain("Cancel"),

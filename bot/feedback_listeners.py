@@ -24,6 +24,7 @@ from core.settings import Settings
 from feedback import labels
 from feedback.document_weights import refresh_for_interactions
 from guardrails.pii import PiiGuard
+from workers.slack import respond as response_url
 from workers.slack import store as slack_store
 from workers.slack.blocks import FEEDBACK_ACTION, FEEDBACK_VALUES, ephemeral_feedback_of, pii_notice
 
@@ -238,7 +239,15 @@ class FeedbackListeners:
         if label_id is None or not trigger:
             log.warning("malformed comment click ignored")
             return
-        view = fb.comment_modal(label_id, payload.text(container, "channel_id"), payload.text(container, "message_ts"))
+        # The click's response_url rides in the modal: where the bot is not a member it is the only way to tell the
+        # person their comment was saved in the conversation they voted in (Slack keeps it 30 minutes, 5 uses).
+        url = payload.text(body, "response_url")
+        view = fb.comment_modal(
+            label_id,
+            payload.text(container, "channel_id"),
+            payload.text(container, "message_ts"),
+            url if response_url.acceptable(url, self.settings.slack_api_url) else "",
+        )
         try:
             client.views_open(trigger_id=trigger, view=view)
         except SlackApiError as exc:
@@ -261,20 +270,48 @@ class FeedbackListeners:
         if not user or label_id is None:
             log.warning("malformed comment submission ignored")
             return
+        url = payload.text(meta, "response_url")
+        back = url if response_url.acceptable(url, self.settings.slack_api_url) else ""
         redaction = self.guard.redact(text)
         try:
             with db.connection(self.db_url) as conn:
                 labels.add_reasons(conn, label_id, user, comment=redaction.text)
         except DatabaseUnavailable:
-            if channel:
-                _ephemeral(client, channel, user, DB_DOWN)
+            self._acknowledge(client, channel, user, DB_DOWN + " Your comment was not saved.", back)
             return
         except AnswerloopError as exc:
             log.warning("comment not recorded: %s", exc)
             return
         notice = pii_notice(redaction.verdict())
+        thanks = "Thanks — your comment was saved." + (f"\n{notice}" if notice else "")
+        log.info("comment acknowledged: %s", self._acknowledge(client, channel, user, thanks, back))
+
+    @staticmethod
+    def _acknowledge(client: WebClient, channel: str, user: str, text: str, url: str) -> str:
+        """Tell the person, wherever they voted: an ephemeral message in the conversation; where the bot may not
+        post (a DM between two people, a private channel it is not in: channel_not_found / not_in_channel, or any
+        other refusal) through the modal's response_url; when that is spent or missing, in their DM with the bot.
+        Returns the way it went (ephemeral | response_url | dm | none); the URL itself is never logged."""
         if channel:
-            _ephemeral(client, channel, user, "Thanks — your comment was saved." + (f"\n{notice}" if notice else ""))
+            try:
+                client.chat_postEphemeral(channel=channel, user=user, text=text)
+                return "ephemeral"
+            except SlackApiError as exc:
+                error = exc.response.get("error")
+                if error not in response_url.UNREACHABLE:
+                    log.warning("ephemeral to %s not posted: %s", user, error)
+        if url:
+            try:
+                response_url.post(url, text)
+                return "response_url"
+            except response_url.ResponseUrlFailed as exc:
+                log.info("response_url reply to %s not delivered: %s", user, exc.error)
+        try:
+            client.chat_postMessage(channel=user, text=text)  # the person's DM with the bot (opened on first use)
+            return "dm"
+        except SlackApiError as exc:
+            log.warning("acknowledgement to %s not posted in their DM: %s", user, exc.response.get("error"))
+            return "none"
 
     # ------------------------------------------------------------------------------------------ corrections
 
