@@ -33,9 +33,10 @@ from core.errors import AnswerloopError, DatabaseUnavailable
 from core.settings import Settings
 from feedback import canary, labels
 from feedback import prompt_versions as pv
-from feedback.gaps_digest import gap_section, home_gaps
+from feedback.gaps_digest import IsPublic, gap_section, home_gaps
 from feedback.stats import weekly_stats
 from workers.access import may_read_all, readable_by_all
+from workers.digest_tasks import public_channel_check
 from workers.slack.blocks import escape
 
 log = logging.getLogger(__name__)
@@ -86,13 +87,40 @@ def everyone_blocks() -> list[dict]:
     ]
 
 
-def gaps_blocks(conn, team: str | None) -> list[dict]:
-    """The workspace's top coverage gaps, as in the weekly digest: which document to write next."""
-    source, gaps = home_gaps(conn, team, now=datetime.now(UTC), readable_by=readable_by_all)
+def gaps_blocks(conn, team: str | None, is_public: IsPublic | None = None) -> list[dict]:
+    """The workspace's top coverage gaps, as in the weekly digest: which document to write next. Any admin may
+    open the App Home, member of a private channel or not: a question asked in a DM or a private channel
+    (`is_public`: Slack's word, public_channel_check) is counted, never quoted."""
+    source, gaps, private = home_gaps(
+        conn, team, now=datetime.now(UTC), readable_by=readable_by_all, is_public=is_public
+    )
     if not gaps:
+        if private:
+            return [
+                _text(
+                    f"*Coverage gaps:* {private} unanswered or :-1: question(s) in the last 7 days, all asked in "
+                    "DMs or private channels: counted here, not quoted."
+                )
+            ]
         return [_text("*Coverage gaps:* no unanswered or :-1: question in the last 7 days.")]
-    head = _text(f"*Coverage gaps* ({source}) — questions the documents don't answer yet:")
+    head = _text(
+        f"*Coverage gaps* ({source}) — questions the documents don't answer yet"
+        + (f" ({private} more asked in DMs or private channels are counted here, not quoted)" if private else "")
+        + ":"
+    )
     return [head, *(gap_section(i, g, examples=1).to_dict() for i, g in enumerate(gaps, 1))]
+
+
+def _once_per_channel(check: IsPublic) -> IsPublic:
+    """Slack's answer for a channel, asked once per App Home publish (not once per question)."""
+    known: dict[str, bool] = {}
+
+    def is_public(channel: str) -> bool:
+        if channel not in known:
+            known[channel] = bool(check(channel))
+        return known[channel]
+
+    return is_public
 
 
 def verified_due_blocks(conn, team: str | None, limit: int = 5) -> list[dict]:
@@ -118,10 +146,16 @@ def verified_due_blocks(conn, team: str | None, limit: int = 5) -> list[dict]:
 
 
 def admin_blocks(
-    conn, *, team: str | None = None, limit: int = 10, may_read: Callable[[list[str]], bool] | None = None
+    conn,
+    *,
+    team: str | None = None,
+    limit: int = 10,
+    may_read: Callable[[list[str]], bool] | None = None,
+    is_public: IsPublic | None = None,
 ) -> list[dict]:
     """The review queue of one workspace (`team`): its week's figures and its pending corrections — those whose
-    question searched only collections the admin `may_read` (workers.access): a correction quotes its answer."""
+    question searched only collections the admin `may_read` (workers.access): a correction quotes its answer.
+    `is_public`: which channels are public (the coverage gaps quote only their questions)."""
     blocks: list[dict] = [DividerBlock().to_dict(), _header("Review")]
     week = weekly_stats(conn, 1, team)
     if week:
@@ -145,7 +179,7 @@ def admin_blocks(
                 ("Reject", REJECT_PROMPT, str(v.id), "danger"),
             )
         )
-    blocks += gaps_blocks(conn, team)
+    blocks += gaps_blocks(conn, team, is_public)
     blocks += verified_due_blocks(conn, team)
     pending = labels.list_labels(conn, status="pending", kind="correction", limit=limit, team=team)
     hidden = [r for r in pending if may_read is not None and not may_read(list(r["collections"] or []))]
@@ -207,7 +241,12 @@ class AppHome:
                     def may_read(names: list[str]) -> bool:
                         return may_read_all(conn, team_id or "", user_id, names, membership)
 
-                    blocks += admin_blocks(conn, team=team_id, may_read=may_read)
+                    blocks += admin_blocks(
+                        conn,
+                        team=team_id,
+                        may_read=may_read,
+                        is_public=_once_per_channel(public_channel_check(client)),
+                    )
             except DatabaseUnavailable:
                 blocks.append(_text(":warning: The review queue is unavailable: my database is unreachable."))
         try:

@@ -260,11 +260,13 @@ def home_gaps(
     readable_by: ReadableBy,
     top: int = TOP,
     is_public: IsPublic | None = None,
-) -> tuple[str, list[dict]]:
+) -> tuple[str, list[dict], int]:
     """What the App Home shows: this or last week's posted digest of the workspace (its own, or the bot-token
-    install's), else the last seven days grouped live by content terms. Returns (where it comes from, gaps).
-    Live, questions asked in DMs and private channels are left out like in the digest; without `is_public`,
-    those the request rows show to be private (DMs, G… ids)."""
+    install's), else the last seven days grouped live by content terms. Returns (where it comes from, gaps, how
+    many questions were left out as private). Live, questions asked in DMs and private channels are counted, not
+    quoted, like in the digest (`is_public`: the caller's Slack check, e.g. workers.digest_tasks.
+    public_channel_check; asked once per channel); without it, only those the request rows show to be private
+    (DMs, G… ids) are — a private channel's C… id looks public."""
     row = conn.execute(
         "SELECT week, gaps FROM gaps_digests WHERE team_id IN (%s, '') AND status = 'posted' AND week >= %s "
         "ORDER BY week DESC, team_id DESC LIMIT 1",
@@ -276,8 +278,8 @@ def home_gaps(
             g if set(g.get("collections") or ()) <= readable else {**g, "closest_documents": []}
             for g in list(row["gaps"])[:top]
         ]
-        return f"weekly digest of {row['week']:%Y-%m-%d}", stored
+        return f"weekly digest of {row['week']:%Y-%m-%d}", stored, 0
     evidence = load_evidence(conn, now - WINDOW, team=team, limit=LIVE_LIMIT, readable=sorted(readable))
-    quotable, _ = split_private(evidence, channel=None, is_public=is_public)
+    quotable, private = split_private(evidence, channel=None, is_public=is_public)
     gaps: list[Gap] = find_gaps(quotable, None, threshold=0.3)[:top]
-    return "last 7 days", [g.as_dict(examples=EXAMPLES + 1) for g in gaps]
+    return "last 7 days", [g.as_dict(examples=EXAMPLES + 1) for g in gaps], private
