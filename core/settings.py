@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     llm_api_key: str | None = None
     llm_max_retries: int = 2
     llm_timeout_s: float = 60.0
+    # One question's whole model time (condensing a follow-up, the answer, its re-asks and retries, the grounding
+    # judge): each call gets only what is left as its timeout, a 429 whose Retry-After is longer is not waited
+    # for, and a spent budget is the honest "I don't know" of a model failure. Keep it well under 2 minutes:
+    # Slack clears the assistant's status after 2 minutes without a message.
+    llm_answer_budget_s: float = 45.0
     grounding_judge: bool = False  # extra model-based grounding check when a model is configured
     # Reranking of the fused top passages (workers.search.rerank): sentences | none | cross-encoder:/path | URL.
     reranker: str = "sentences"

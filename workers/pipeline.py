@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, NotRequired, TypedDict
+from typing import Any, Concatenate, NotRequired, ParamSpec, TypedDict, TypeVar
 
 from core import db
 from core.errors import InvalidQuestion
@@ -213,6 +214,26 @@ def _below_gate(params: AnsweringParams, retrieval: Retrieval, assessment: Asses
     return assessment.probability < params.answerability_threshold
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _one_model_budget(ask: Callable[Concatenate[Pipeline, _P], _R]) -> Callable[Concatenate[Pipeline, _P], _R]:
+    """Every model call of one question (condensing, answering, the judge) shares ANSWERLOOP_LLM_ANSWER_BUDGET_S:
+    a model that hangs or rate-limits gives the honest "I don't know" in time, not after minutes of silence."""
+
+    @functools.wraps(ask)
+    def within_budget(self: Pipeline, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        if not self.settings.llm:
+            return ask(self, *args, **kwargs)
+        from workers.answerers.llm import model_budget
+
+        with model_budget(self.settings.llm_answer_budget_s):
+            return ask(self, *args, **kwargs)
+
+    return within_budget
+
+
 class Pipeline:
     """One per process: heavy pieces (Presidio, the embedding model, the model client) load once."""
 
@@ -249,6 +270,7 @@ class Pipeline:
         # (labels team, collection, model) → (loaded at, the train-labelled questions): re-read every 30 s
         self._neighbours: dict[tuple, tuple[float, refit.NeighbourSet]] = {}
 
+    @_one_model_budget
     def ask(
         self,
         question: str,

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import contextvars
+import json
 import logging
-from collections.abc import Sequence
-from typing import Literal
+import math
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from types import SimpleNamespace
+from typing import Any, Literal
 
 from instructor.core import InstructorRetryException
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity.stop import stop_base
 
 from core.errors import ConfigError
 from core.settings import Settings
@@ -98,12 +106,179 @@ class GroundingJudgement(BaseModel):
     unsupported_claims: list[str] = Field(default_factory=list)
 
 
+# ----------------------------------------------------------------------------------------------- the model budget
+
+
+class ModelBudgetSpent(Exception):
+    """The question's model budget (ANSWERLOOP_LLM_ANSWER_BUDGET_S) ran out before this call could be made."""
+
+
+class ModelBudget:
+    """One question's model time: every model call made while it is current gets only what is left of it.
+
+    The clock starts at the question's first model call (guarding and retrieval before it are not model time)
+    and runs on through everything after it."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.deadline: float | None = None
+
+    def left(self) -> float:
+        if self.deadline is None:
+            self.deadline = time.monotonic() + self.seconds
+        return self.deadline - time.monotonic()
+
+
+_budget: contextvars.ContextVar[ModelBudget | None] = contextvars.ContextVar("model_budget", default=None)
+
+
+@contextmanager
+def model_budget(seconds: float) -> Iterator[ModelBudget]:
+    """Every model call of the block (condensing, answering, re-asks, the judge) shares one budget of `seconds`."""
+    budget = ModelBudget(seconds)
+    token = _budget.set(budget)
+    try:
+        yield budget
+    finally:
+        _budget.reset(token)
+
+
+class _BudgetSpentStop(stop_base):
+    """Stop instructor's re-asks once the budget is spent (tenacity stop condition)."""
+
+    def __init__(self, budget: ModelBudget | None) -> None:
+        self.budget = budget
+
+    def __call__(self, retry_state: Any) -> bool:
+        return self.budget is not None and self.budget.left() <= 0
+
+
+# Re-asked by instructor with the validation error (the output was not a valid answer).
+_INVALID_OUTPUT: tuple[type[Exception], ...] = (ValidationError, json.JSONDecodeError)
+try:  # instructor's own parse errors, where this version has them
+    from instructor.v2.core.retry import _RETRYABLE_PARSE_ERRORS as _instructor_parse_errors
+
+    _INVALID_OUTPUT = tuple({*_INVALID_OUTPUT, *_instructor_parse_errors})
+except ImportError:  # pragma: no cover - other instructor layouts
+    pass
+
+_BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0)
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    """Seconds a provider asked to wait (retry-after-ms / retry-after headers), None when it did not say."""
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    if not headers:
+        return None
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        try:
+            value = float(headers.get(name)) * scale
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(value) and value >= 0:
+            return value
+    return None
+
+
+def _transient_wait(exc: BaseException, retries_taken: int) -> float | None:
+    """How long to wait before retrying a call that failed with `exc`; None when retrying cannot help."""
+    status = getattr(exc, "status_code", None)
+    if status is None:
+        status = getattr(getattr(exc, "response", None), "status_code", None)
+    name = type(exc).__name__
+    timed_out_or_unreachable = "Timeout" in name or "Connection" in name
+    if status is None and not timed_out_or_unreachable:
+        return None
+    if status is not None and status not in (408, 409, 429) and status < 500:
+        return None  # bad request, auth, not found: the same call fails again
+    headers = getattr(getattr(exc, "response", None), "headers", None) or {}
+    if str(headers.get("x-should-retry", "")).lower() == "false":
+        return None
+    asked = _retry_after(exc)
+    return asked if asked is not None else _BACKOFF_S[min(retries_taken, len(_BACKOFF_S) - 1)]
+
+
+class _BudgetedCompletions:
+    """`chat.completions` of an instructor client whose calls keep to the current question's model budget.
+
+    The provider SDK's own retries are off (build_client): they would wait out a 429's Retry-After of up to two
+    minutes and give every retry a full timeout. Transient failures (timeouts, 429, 5xx) are retried here instead,
+    `llm_max_retries` times, each attempt with what is left of the budget as its timeout and only when the wait
+    the provider asked for fits in it; instructor's re-asks of invalid output stop when the budget is spent."""
+
+    def __init__(self, inner: Any, settings: Settings) -> None:
+        self._inner = inner
+        self._settings = settings
+
+    def create(self, **kwargs: Any) -> Any:
+        return self._call(self._inner.create, kwargs)
+
+    def create_with_completion(self, **kwargs: Any) -> Any:
+        return self._call(self._inner.create_with_completion, kwargs)
+
+    def _call(self, create: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+        budget = _budget.get()
+        reasks = kwargs.pop("max_retries", 1)
+        messages = kwargs.pop("messages")
+        retries_taken = 0
+        while True:
+            timeout = self._settings.llm_timeout_s
+            if budget is not None:
+                left = budget.left()
+                if left <= 0:
+                    raise ModelBudgetSpent(f"the model budget of {budget.seconds:g} s is spent")
+                timeout = min(timeout, left)
+            try:
+                return create(
+                    **kwargs,
+                    messages=list(messages),  # instructor appends its re-asks to the list it is given
+                    timeout=timeout,
+                    max_retries=Retrying(
+                        stop=stop_after_attempt(max(int(reasks), 0) + 1) | _BudgetSpentStop(budget),
+                        retry=retry_if_exception_type(_INVALID_OUTPUT),
+                        reraise=True,
+                    ),
+                )
+            except InstructorRetryException as exc:
+                cause = exc.__cause__
+                wait = None if cause is None else _transient_wait(cause, retries_taken)
+                if wait is None or retries_taken >= self._settings.llm_max_retries:
+                    raise
+                if budget is not None and wait >= budget.left():
+                    log.warning(
+                        "model call failed (%s); its retry would outlast the model budget", type(cause).__name__
+                    )
+                    raise
+                log.info("model call failed (%s): retrying in %.1f s", type(cause).__name__, wait)
+                time.sleep(wait)
+                retries_taken += 1
+
+
+class BudgetedClient:
+    """An instructor client whose `chat.completions` calls keep to the question's model budget."""
+
+    def __init__(self, inner: Any, settings: Settings) -> None:
+        self.inner = inner
+        self.chat = SimpleNamespace(completions=_BudgetedCompletions(inner.chat.completions, settings))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+# Providers whose SDK client instructor builds with our `max_retries` (others keep their SDK's own retries).
+_SDK_RETRIES_OFF = frozenset({"openai", "databricks"})
+
+
 def build_client(settings: Settings):
     if not settings.llm:
         raise ConfigError("No model configured.", hint="Set ANSWERLOOP_LLM, e.g. openai/gpt-4o-mini.")
     import instructor
 
+    # The SDK's own retries are off: BudgetedClient retries within the question's model budget instead.
     kwargs: dict = {"timeout": settings.llm_timeout_s}
+    if settings.llm.split("/", 1)[0] in _SDK_RETRIES_OFF:
+        kwargs["max_retries"] = 0
     if settings.llm_base_url:
         kwargs["base_url"] = settings.llm_base_url
     if settings.llm_api_key:
@@ -111,7 +286,7 @@ def build_client(settings: Settings):
     elif settings.llm_base_url:
         kwargs["api_key"] = "not-needed"  # local OpenAI-compatible servers ignore it
     try:
-        return instructor.from_provider(settings.llm, **kwargs)
+        return BudgetedClient(instructor.from_provider(settings.llm, **kwargs), settings)
     except Exception as exc:
         raise ConfigError(
             f"Cannot set up the model {settings.llm!r}: {exc}",
