@@ -221,6 +221,25 @@ def mentioned_users(text: str) -> list[str]:
     return _MENTION.findall(text or "")
 
 
+# Slack's control sequences: special mentions (<!channel>, <!here>, <!everyone>), user, channel and user-group
+# mentions, dates and titled or bare links.
+_CONTROL = re.compile(r"<(?:![a-z]+(?:\^[^>|]*)*|@[UW][A-Z0-9]+|#C[A-Z0-9]+|(?:https?|mailto):[^>|\s]*)(?:\|[^>]*)?>")
+_PINGS = re.compile(r"<(?:!(?:channel|here|everyone|subteam\^[A-Z0-9]+)|@[UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def control_sequences(text: str) -> list[str]:
+    """The control sequences Slack parses in a message's text — `markdown_text` of a stream included — wherever
+    they stand: inside `code` or a code block too. Slack's docs do not say that a stream's markdown or its code spans
+    keep Slack from parsing them, and a mention's notification is decided from the text it is sent, not from how a
+    client renders it; the stand-in takes the careful reading. Escaped (&lt;!channel&gt;) they are text."""
+    return _CONTROL.findall(text or "")
+
+
+def pings(text: str) -> list[str]:
+    """The control sequences of `text` that would notify someone (see control_sequences)."""
+    return _PINGS.findall(text or "")
+
+
 def rich_text_blocks(text: str, block_id: str) -> list[dict[str, Any]]:
     """The rich_text block Slack's clients attach to a message a person types."""
     elements: list[dict[str, Any]] = []

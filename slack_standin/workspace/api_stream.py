@@ -6,7 +6,8 @@ Slack's rules as the stand-in applies them: a stream outside a DM names its reci
 (`invalid_chunks` otherwise); only the app's own message that is still streaming can be appended to or stopped
 (`message_not_in_streaming_state` — also once the stream expired, `stream_ttl` seconds after it started, when
 Slack ends it as it stands); stopStream's `blocks` (≤ 50, validated like chat.postMessage's) are rendered under the
-streamed text.
+streamed text. Control sequences in `markdown_text` (<!channel>, <@U…>, <url|text>) are taken as parsed wherever
+they stand, inside code too (`streamed_pings`).
 """
 
 from __future__ import annotations
@@ -117,6 +118,15 @@ class StreamApi(WorkspaceCore):
         return {"channel": channel.id, "ts": msg.ts, "message": self._api_message(msg)}
 
     # ------------------------------------------------------------------ readers for assertions
+
+    def streamed_pings(self, channel: str, ts: str) -> list[str]:
+        """Who a streamed message's `markdown_text` would notify (<!channel>, <!here>, <@U…>, …): Slack parses
+        them in the markdown as sent, inside code too (slack_standin.blocks.control_sequences)."""
+        with self.lock:
+            msg = self._messages[self.channel(channel).id].get(ts)
+            if msg is None:
+                return []
+            return [p for c in msg.chunks if c.get("type") == "markdown_text" for p in bk.pings(c.get("text", ""))]
 
     def is_streaming(self, channel: str, ts: str) -> bool:
         with self.lock:

@@ -29,11 +29,14 @@ def test_markdown_becomes_mrkdwn_with_code_kept_and_nothing_that_pings():
     assert "`a&lt;b&gt;`" in out and "~old~" in out and "\n> quoted" in out
 
 
-def test_stream_markdown_keeps_markdown_and_code_but_escapes_prose():
+def test_stream_markdown_keeps_markdown_and_code_but_escapes_everything_slack_could_parse():
     out = to_markdown(ANSWER)
     assert "**make deploy**" in out and "[the runbook](" in out
-    assert '```bash\necho "<ok>" && make\n```' in out and "`a<b>`" in out
+    # code too: Slack's docs do not say a code span of markdown_text keeps <!channel> from being parsed
+    assert '```bash\necho "&lt;ok&gt;" &amp;&amp; make\n```' in out and "`a&lt;b&gt;`" in out
     assert "&lt;!channel&gt;" in out and "\n> quoted" in out
+    quoted = to_markdown("Never send `<!channel>` or\n```\n<!here> <@U0EVIL0001> <https://evil.example|x>\n```")
+    assert "<" not in quoted and ">" not in quoted, quoted
 
 
 def test_links_are_safe_inside_angle_brackets():

@@ -3,7 +3,8 @@ Markdown for a stream's `markdown_text` — and cut to Slack's limits without br
 
 mrkdwn: code blocks kept (a language tag dropped: mrkdwn would show it as a line), `[title](url)` → `<url|title>`,
 `**bold**` → `*bold*`, `*italic*` → `_italic_`, `~~x~~` → `~x~`, `# Heading` → `*Heading*`, `-`/`*` list items →
-`•`. Everywhere & < > are escaped, so answer text can never form a mention, `<!channel>` or a link of its own.
+`•`. Everywhere & < > are escaped — in code too, and in a stream's Markdown as well — so answer text can never form a
+mention, `<!channel>` or a link of its own.
 A link whose title names another web address than the one it goes to (`[https://sso.example.com](https://evil.example)`,
 from a document or a model) is never shown titled: its title is plain text followed by the address it opens.
 """
@@ -73,12 +74,15 @@ def to_mrkdwn(markdown: str) -> str:
 
 
 def to_markdown(markdown: str) -> str:
-    """Markdown for a stream's markdown_text: & < > escaped outside code (no mention, no raw HTML), code as is."""
+    """Markdown for a stream's markdown_text: & < > escaped everywhere, code included (no mention, no <!channel>,
+    no raw HTML, no <url|title> link). Slack's docs do not say that markdown_text — or a code span in it — keeps
+    Slack from parsing a control sequence, and a ping is decided from the text sent, not from how it is shown; the
+    mrkdwn path escapes inside code the same way. The answer's own links are Markdown [title](url): no < > needed."""
     out: list[str] = []
     pos = 0
     for m in _FENCE.finditer(markdown):
         out.append(_escape_outside_inline_code(markdown[pos : m.start()]))
-        out.append(m.group(0))
+        out.append(escape(m.group(0)))
         pos = m.end()
     out.append(_escape_outside_inline_code(markdown[pos:]))
     return "".join(out)
@@ -93,7 +97,7 @@ def _escape_outside_inline_code(text: str) -> str:
     out, pos = [], 0
     for m in _INLINE_CODE.finditer(text):
         out.append(_escape_prose(text[pos : m.start()]))
-        out.append(m.group(0))
+        out.append(escape(m.group(0)))  # code too: Slack may parse <!channel> in a code span of markdown_text
         pos = m.end()
     out.append(_escape_prose(text[pos:]))
     return _QUOTE.sub("> ", "".join(out))  # a quote stays a quote
