@@ -89,7 +89,8 @@ def test_the_same_answer_streams_within_the_limits_and_ends_with_valid_blocks(sl
     assert msg is not None
     streamed = "".join(c.get("text", "") for c in msg.chunks if c["type"] == "markdown_text")
     assert "[the service](https://docs.example.com/deploy?step=3&amp;env=prod)" in streamed
-    assert '```bash\necho "step 3.0 <ok>" && make deploy-0' in streamed, "code streamed as written"
+    # code streamed as written, & < > escaped like everywhere else (Slack may parse <!channel> inside code)
+    assert '```bash\necho "step 3.0 &lt;ok&gt;" &amp;&amp; make deploy-0' in streamed
     assert msg.blocks[-1]["type"] == "context_actions"
 
 
