@@ -31,11 +31,11 @@ def public_channel_check(client: WebClient) -> Callable[[str], bool]:
         try:
             info = client.conversations_info(channel=channel)["channel"]
         except SlackApiError as exc:
-            log.info("gaps digest: channel %s not described (%s): treated as private", channel,
+            log.info("gaps: channel %s not described (%s): treated as private", channel,
                      exc.response.get("error"))  # fmt: skip
             return False
         except Exception as exc:  # the network: fail closed, the digest still counts it
-            log.info("gaps digest: channel %s not described (%s): treated as private", channel, type(exc).__name__)
+            log.info("gaps: channel %s not described (%s): treated as private", channel, type(exc).__name__)
             return False
         return not (info.get("is_private") or info.get("is_im") or info.get("is_mpim") or info.get("is_group"))
 
