@@ -111,18 +111,6 @@ def gaps_blocks(conn, team: str | None, is_public: IsPublic | None = None) -> li
     return [head, *(gap_section(i, g, examples=1).to_dict() for i, g in enumerate(gaps, 1))]
 
 
-def _once_per_channel(check: IsPublic) -> IsPublic:
-    """Slack's answer for a channel, asked once per App Home publish (not once per question)."""
-    known: dict[str, bool] = {}
-
-    def is_public(channel: str) -> bool:
-        if channel not in known:
-            known[channel] = bool(check(channel))
-        return known[channel]
-
-    return is_public
-
-
 def verified_due_blocks(conn, team: str | None, limit: int = 5) -> list[dict]:
     """Verified answers flagged for review (past their date, or a cited document changed): still served, marked
     "last verified on …", and their owners were sent a DM; here an admin sees who has not answered it yet."""
@@ -245,7 +233,7 @@ class AppHome:
                         conn,
                         team=team_id,
                         may_read=may_read,
-                        is_public=_once_per_channel(public_channel_check(client)),
+                        is_public=public_channel_check(client),  # asked once per channel (split_private)
                     )
             except DatabaseUnavailable:
                 blocks.append(_text(":warning: The review queue is unavailable: my database is unreachable."))
