@@ -55,8 +55,19 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload)
 
 
+# Slack's SDKs log whole request, response and event bodies at DEBUG (what people typed, response_urls, tokens
+# in URLs), and Bolt copies the root level onto each of its loggers, so a logger level cannot hold them back:
+# a filter on our handler drops their records below INFO, whatever LOG_LEVEL says. INFO and above carry no body.
+_WIRE_LOGGERS = ("slack_bolt", "slack_sdk")
+
+
+def _no_wire_bodies(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.INFO or not record.name.startswith(_WIRE_LOGGERS)
+
+
 def configure_logging(level: str = "WARNING", as_json: bool = False) -> None:
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_no_wire_bodies)
     handler.setFormatter(JsonFormatter() if as_json else logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -14,6 +14,7 @@ import redis
 from slack_standin import BOT_USER_ID, GENERAL, SlackStandin
 from tests.conftest import REPO
 from tests.support import services
+from tests.support.pii_scan import QUESTIONS, RAW
 
 
 @pytest.fixture()
@@ -111,3 +112,26 @@ def test_bot_command_without_tokens_says_what_to_set(stack):
     proc = _bot(env, "--http")
     out, _ = proc.communicate(timeout=120)
     assert proc.returncode == 2 and "SLACK_SIGNING_SECRET" in out and "Traceback" not in out
+
+
+def test_debug_logging_never_writes_the_raw_question(stack):
+    """LOG_LEVEL=DEBUG is what an operator turns on to find a bug: Slack's SDKs then log whole request and event
+    bodies. Neither the bot's log nor the worker's may carry what the asker typed before redaction."""
+    slack, env, _ = stack
+    env = {**env, "ANSWERLOOP_LOG_LEVEL": "DEBUG", "ANSWERLOOP_EMBEDDINGS": "none"}
+    proc = _bot({**env, "SLACK_APP_TOKEN": slack.app_token})
+    worker = subprocess.Popen(
+        [sys.executable, "-c", "from cli.main import main; main()", "worker", "--concurrency", "1"],
+        env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        slack.wait_until_connected(timeout=90)
+        msg = slack.post_message(GENERAL, f"<@{BOT_USER_ID}> {QUESTIONS[0]}")
+        slack.wait_for_bot_reply(
+            GENERAL, msg.ts, timeout=120, predicate=lambda m: m.text and m.stream_state != "streaming"
+        )
+    finally:
+        bot_log, worker_log = _stop(proc), _stop(worker)
+    assert "DEBUG" in bot_log and "DEBUG" in worker_log  # the level was taken: this is a debug log
+    leaked = {k for k, v in RAW.items() if v in bot_log + worker_log}
+    assert leaked == set(), f"raw values in the debug logs: {sorted(leaked)}"
