@@ -266,8 +266,28 @@ class BudgetedClient:
         return getattr(self.inner, name)
 
 
-# Providers whose SDK client instructor builds with our `max_retries` (others keep their SDK's own retries).
+# Providers whose SDK client instructor builds with our `max_retries` (instructor 1.17). The others must not be
+# given it: it would become a default argument of every create call, clashing with the re-ask policy passed there.
 _SDK_RETRIES_OFF = frozenset({"openai", "databricks"})
+
+
+def _sdk_retries_off(client: Any, provider: str) -> None:
+    """Turn off the provider SDK's own retries on the client instructor built (BudgetedClient retries instead).
+
+    The SDKs generated like OpenAI's read their public `max_retries` attribute at each request, so setting it
+    reaches the clients instructor builds without taking our arguments: the OpenAI client of openai, databricks,
+    ollama, deepseek, together, anyscale, perplexity, openrouter and azure_openai (tested), and the clients of
+    anthropic, groq, cerebras and writer (same generator; not installed here, so not tested). The rest have no
+    such attribute and instructor 1.17 builds them with the api key only, so their retries stay as the SDK
+    defaults them: bedrock (botocore retries by default; instructor passes boto3 no `config`), cohere (retries by
+    default, off only per request), mistral, google/gemini/vertexai, fireworks, xai and litellm (to our knowledge
+    no retries unless configured). There each SDK retry gets the timeout of the attempt, which is never more than
+    what was left of the budget when it started, so a call can overrun the budget by those retries."""
+    sdk: Any = getattr(client, "client", None)
+    if isinstance(getattr(sdk, "max_retries", None), int):
+        sdk.max_retries = 0
+    else:
+        log.info("the %s SDK client keeps its own retries (it has no max_retries to turn off)", provider)
 
 
 def build_client(settings: Settings):
@@ -276,8 +296,9 @@ def build_client(settings: Settings):
     import instructor
 
     # The SDK's own retries are off: BudgetedClient retries within the question's model budget instead.
+    provider = settings.llm.split("/", 1)[0]
     kwargs: dict = {"timeout": settings.llm_timeout_s}
-    if settings.llm.split("/", 1)[0] in _SDK_RETRIES_OFF:
+    if provider in _SDK_RETRIES_OFF:
         kwargs["max_retries"] = 0
     if settings.llm_base_url:
         kwargs["base_url"] = settings.llm_base_url
@@ -286,12 +307,14 @@ def build_client(settings: Settings):
     elif settings.llm_base_url:
         kwargs["api_key"] = "not-needed"  # local OpenAI-compatible servers ignore it
     try:
-        return BudgetedClient(instructor.from_provider(settings.llm, **kwargs), settings)
+        inner = instructor.from_provider(settings.llm, **kwargs)
     except Exception as exc:
         raise ConfigError(
             f"Cannot set up the model {settings.llm!r}: {exc}",
             hint="Check ANSWERLOOP_LLM (provider/model), ANSWERLOOP_LLM_BASE_URL and the API key.",
         ) from exc
+    _sdk_retries_off(inner, provider)
+    return BudgetedClient(inner, settings)
 
 
 def _passages_block(passages: list[Passage]) -> str:

@@ -1,0 +1,93 @@
+"""Who retries a failed model call: only the model client (workers/answerers/llm.py), within the question's model
+budget — never the provider SDK as well (its retries would wait out a long Retry-After and give every retry a full
+timeout, outside the budget).
+
+The real instructor client built by `build_client`, against the scripted OpenAI-compatible server
+(tests/support/fake_openai.py). Only the providers whose SDK is installed here can be built; every one of them
+talks to the OpenAI SDK, whatever instructor names it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import openai
+import pytest
+from instructor.core import InstructorRetryException
+
+from tests.conftest import make_settings
+from tests.support.fake_openai import FakeOpenAI, http_error, judgement, serve
+from workers.answerers.llm import GroundingJudgement, build_client, model_budget
+
+UNUSED_DB = "postgresql://unused@127.0.0.1:1/unused"  # these tests make no database call
+
+# Providers instructor builds on the OpenAI SDK (installed here), with the model names that pick TOOLS mode.
+OPENAI_SDK_PROVIDERS = [
+    "openai/gpt-4o-mini",
+    "databricks/dbrx-instruct",
+    "ollama/llama3.1",
+    "deepseek/deepseek-chat",
+    "together/meta-llama/Llama-3-8b-chat-hf",
+    "anyscale/mistralai/Mixtral-8x7B-Instruct-v0.1",
+    "perplexity/sonar",
+    "openrouter/openai/gpt-4o-mini",
+    "azure_openai/gpt-4o-mini",
+]
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeOpenAI]:
+    yield from serve()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_script(fake):
+    fake.reset()
+    yield
+    assert fake.script_errors == [], "a scripted reply raised inside the fake server"
+
+
+def judge(client, max_retries: int = 0):
+    return client.chat.completions.create(
+        response_model=GroundingJudgement,
+        messages=[{"role": "user", "content": "Passages:\n\nnone\n\nAnswer:\nnothing"}],
+        max_retries=max_retries,
+        temperature=0,
+    )
+
+
+@pytest.mark.parametrize("llm", OPENAI_SDK_PROVIDERS)
+def test_the_sdk_client_built_for_any_provider_makes_no_retries_of_its_own(llm, monkeypatch):
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", "http://127.0.0.1:1")  # azure_openai's builder needs one
+    settings = make_settings(UNUSED_DB, llm=llm, llm_api_key="dummy", llm_base_url="http://127.0.0.1:1/v1")
+
+    client = build_client(settings)
+
+    sdk = client.inner.client
+    assert sdk.max_retries == 0, f"{llm}: the {type(sdk).__name__} SDK client still retries {sdk.max_retries} times"
+
+
+def test_a_provider_whose_builder_ignores_max_retries_still_calls_the_model_only_as_often_as_we_retry(fake):
+    # instructor builds ollama's OpenAI client itself (base_url yes, max_retries no): before, its SDK retried every
+    # 500 twice on top of our retries — 3 requests per attempt, each with a full timeout, outside the budget.
+    fake.script(*[http_error(500)] * 12)
+    settings = make_settings(UNUSED_DB, llm="ollama/llama3.1", llm_base_url=fake.base_url, llm_max_retries=1)
+    client = build_client(settings)
+
+    with model_budget(20), pytest.raises(InstructorRetryException) as failed:
+        judge(client)
+
+    assert isinstance(failed.value.__cause__, openai.InternalServerError)
+
+    assert [e.status for e in fake.chat_exchanges] == [500, 500]  # the first call and our one retry
+
+
+def test_a_provider_whose_builder_ignores_max_retries_still_answers(fake):
+    fake.script(http_error(503), judgement(True))
+    settings = make_settings(UNUSED_DB, llm="ollama/llama3.1", llm_base_url=fake.base_url, llm_max_retries=1)
+
+    with model_budget(20):
+        verdict = judge(build_client(settings))
+
+    assert verdict.supported is True
+    assert [e.status for e in fake.chat_exchanges] == [503, 200]
