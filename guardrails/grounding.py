@@ -7,8 +7,8 @@ a short sentence that negates or limits, or a bare "Yes."/"No." ("Not in London.
 of a cited passage; every answer sentence is supported by a cited passage (lexical support, optionally raised by
 an embedding similarity); and — because a paraphrase with one changed number, name, negation, condition or scope
 is still lexically and semantically close — every sentence passes the exact claim checks of ``guardrails.claims``
-(numbers with units, named identifiers, negation polarity, conditions and quantifiers). A sentence failing an
-exact check is unsupported whatever its similarity.
+(numbers with units, named identifiers, negation polarity, conditions, quantifiers and time qualifiers such as
+"last year" or "since March"). A sentence failing an exact check is unsupported whatever its similarity.
 """
 
 from __future__ import annotations

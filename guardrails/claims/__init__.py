@@ -58,6 +58,9 @@ look for exactly those, each against the cited passages:
   cue the passages use with the same word ("the only dependency") is repeated, not added; "every / any X"
   where the passages restrict X ("only affects the gthread worker type", "not all settings") widens the
   claim; steps ordered with "then" / "falls back to" must keep the order of the passage sentence they restate.
+- **time qualifiers** (run with the conditions) — a relative time ("last year", "next month", "this week",
+  "recently", "yesterday", "ago", "soon") or a year, month, weekday or numeric date the answer adds must be one
+  a cited passage gives, in any format ("March 1, 2019" for "2019-03-01"; "the past year" for "last year").
 
 Everything is regular expressions and set arithmetic over a few hundred tokens (about a millisecond per
 answer); the package imports nothing beyond the standard library, ``guardrails.text`` and (lazily, for word
@@ -70,7 +73,8 @@ data they were developed on but generalise less well (see ``bench/results/ground
 The modules, each importing only those before it: ``lexicon`` (word lists), ``tokens`` (tokenizer and
 negation scopes), ``quantities`` (numbers with units), ``analysis`` (an analysed text, ``ClaimIssue`` and
 the clause-alignment helpers the checks share), then the checks: ``numbers``, ``names``, ``polarity``,
-``structure`` (slot swaps, crossed pairs, order of steps) and ``cues``; this module runs them.
+``temporal`` (time qualifiers; ``names`` reads its months), ``structure`` (slot swaps, crossed pairs, order of
+steps) and ``cues``; this module runs them.
 """
 
 from __future__ import annotations
@@ -84,6 +88,7 @@ from guardrails.claims.names import check_exchanged, check_names, check_sibling_
 from guardrails.claims.numbers import check_numbers
 from guardrails.claims.polarity import check_flag_values, check_opposites, check_polarity, check_predicate_flips
 from guardrails.claims.quantities import Quantity, quantities
+from guardrails.claims.temporal import check_time
 from guardrails.claims.tokens import Tok, tokenize
 
 __all__ = [
@@ -104,17 +109,25 @@ __all__ = [
     "check_polarity",
     "check_predicate_flips",
     "check_sibling_swaps",
+    "check_time",
     "quantities",
     "tokenize",
 ]
 
 
 CHECKS = ("numbers", "names", "negation", "conditions")
+
+
+def _check_conditions(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
+    """Conditions, quantifiers and time qualifiers ("last year", "since March"): each narrows when a claim holds."""
+    return check_cues(a, passages) + check_time(a, passages)
+
+
 _CHECK_FUNCTIONS = {
     "numbers": check_numbers,
     "names": check_names,
     "negation": check_polarity,
-    "conditions": check_cues,
+    "conditions": _check_conditions,
 }
 
 

@@ -19,6 +19,7 @@ from guardrails.claims.lexicon import (
     _OPPOSITE,
     _ROLE_HEADS,
 )
+from guardrails.claims.temporal import month_backed
 from guardrails.claims.tokens import _ALLCAPS, _CAMEL, _DIGIT, Tok
 from guardrails.text import STOPWORDS, _stem
 
@@ -224,7 +225,7 @@ def check_names(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
             # has a name of its own in that place that the answer leaves out ("HAProxy" where it says
             # "Nginx"). Otherwise it is context a chunk does not carry: the product the docs are about, a
             # name from the section heading, a general term (JSON, OS) — the similarity support judges those.
-            if not _name_present(t, passages):
+            if not _name_present(t, passages) and not month_backed(t.raw, passages):
                 rival = _rival(a, t, passages, mentioned)
                 if rival is not None:
                     detail = f"“{t.raw}” is not in the cited passages, which say “{rival}” there"

@@ -1,0 +1,95 @@
+"""Grounding against answers built to slip past it (pure): an added time qualifier, a leading "Yes," / "No,"
+whose polarity the passage does not share, and a bare domain name with an uncommon ending.
+
+Every rule is pinned from both sides: the attack is rejected and faithful paraphrases of the same passage still
+pass, so a rule that switched grounding off (or on for everything) fails here. The semantic support always says
+"similar", as in tests/unit/test_grounding.py: only the exact rules can reject these.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from guardrails.grounding import CitationRef, check_grounding
+
+
+def _similar(sentence, passages):
+    return 0.95
+
+
+def _check(answer: str, passage: str):
+    return check_grounding(answer, [CitationRef(1)], {1: passage}, threshold=0.5, semantic=_similar)
+
+
+# ----------------------------------------------------------------------------------------- time qualifiers
+
+MOVED = "The office moved to Berlin."
+FREEZE = "Deploys are frozen on Fridays after 15:00 and during the last week of December."
+DATED = "On 2019-03-01 the office moved from Munich to Berlin. The old office was closed recently."
+SINCE = "Since March 2020 the support desk has been staffed around the clock."
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "The office moved to Berlin last year.",
+        "The office moved to Berlin. That was in 2019.",
+        "The office moved to Berlin. It changed recently.",
+        "The office moved to Berlin yesterday.",
+        "The office will move to Berlin next month.",
+        "The office moved to Berlin in March.",
+        "The office has been in Berlin since March.",
+        "The office stays in Berlin until Friday.",
+        "The office moved to Berlin two weeks ago.",
+        "The office moved to Berlin earlier this year.",
+        "The office moved to Berlin on 2021-06-01.",
+    ],
+)
+def test_an_added_time_qualifier_is_unsupported(answer):
+    r = _check(answer, MOVED)
+    assert not r.grounded, answer
+    assert not all(s.supported for s in r.sentences)
+
+
+@pytest.mark.parametrize(
+    "answer,passage",
+    [
+        ("The office moved to Berlin in 2020.", DATED),  # another year than the passage's
+        ("The office moved to Berlin in April 2019.", DATED),  # another month
+        ("The office moved to Berlin on a Monday.", DATED),  # a weekday the passage never gives
+        ("The support desk has been staffed around the clock since last year.", SINCE),
+        ("Deploys are frozen on Thursdays after 15:00.", FREEZE),
+    ],
+)
+def test_a_time_qualifier_the_passage_does_not_give_is_unsupported(answer, passage):
+    assert not _check(answer, passage).grounded, answer
+
+
+@pytest.mark.parametrize(
+    "answer,passage",
+    [
+        ("The office moved to Berlin.", MOVED),
+        ("Berlin is where the office moved to.", MOVED),
+        ("The office moved from Munich to Berlin on March 1, 2019.", DATED),  # the passage's date, spelt out
+        ("The office moved to Berlin in March 2019.", DATED),
+        ("In 2019 the office moved from Munich to Berlin.", DATED),
+        ("The old office was closed recently.", DATED),
+        ("The support desk has been staffed around the clock since March 2020.", SINCE),
+        ("Deploys are frozen on Friday afternoons after 15:00 and in the last week of December.", FREEZE),
+        ("The office is now in Berlin.", MOVED),  # "now" / "currently" restate a present-tense fact
+        ("Currently, the office is in Berlin.", MOVED),
+        ("You may deploy before 15:00 on Fridays, except in the last week of December.", FREEZE),
+        ("Uploads are capped at 2048 bytes.", "Uploads are capped at 2 KB."),  # a size, not a year
+        ("Upgrade to 1.2.10 as soon as possible.", "Upgrade to 1.2.10 as soon as possible."),  # a version
+        ("The office moved to Berlin in 2019.", "2019 was the year the office moved to Berlin."),
+        ("The office moved to Berlin on 1 March 2019.", "The office moved to Berlin on March 1, 2019."),
+    ],
+)
+def test_faithful_time_wording_still_passes(answer, passage):
+    r = _check(answer, passage)
+    assert r.grounded, (answer, r.problems)
+
+
+def test_a_time_issue_names_the_qualifier():
+    r = _check("The office moved to Berlin last year.", MOVED)
+    assert any(i.startswith("time:") and "last year" in i for i in r.as_dict().get("claim_issues", []))
