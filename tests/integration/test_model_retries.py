@@ -16,7 +16,7 @@ import pytest
 from instructor.core import InstructorRetryException
 
 from tests.conftest import make_settings
-from tests.support.fake_openai import FakeOpenAI, http_error, judgement, serve
+from tests.support.fake_openai import Completion, FakeOpenAI, http_error, judgement, serve
 from workers.answerers.llm import GroundingJudgement, build_client, model_budget
 
 UNUSED_DB = "postgresql://unused@127.0.0.1:1/unused"  # these tests make no database call
@@ -91,3 +91,42 @@ def test_a_provider_whose_builder_ignores_max_retries_still_answers(fake):
 
     assert verdict.supported is True
     assert [e.status for e in fake.chat_exchanges] == [503, 200]
+
+
+def openai_client(fake: FakeOpenAI, **overrides):
+    return build_client(
+        make_settings(UNUSED_DB, llm="openai/gpt-4o-mini", llm_base_url=fake.base_url, llm_api_key="test", **overrides)
+    )
+
+
+def test_a_reply_without_the_tool_call_is_re_asked_like_invalid_output(fake):
+    # instructor raises ResponseParsingError (not a pydantic ValidationError) when the model ignores the tool.
+    fake.script(Completion("The hotel cap is 250 euros."), judgement(True))
+
+    with model_budget(20):
+        verdict = judge(openai_client(fake), max_retries=1)
+
+    assert verdict.supported is True
+    assert [e.status for e in fake.chat_exchanges] == [200, 200]
+    assert len(fake.chat_requests[1].messages) > len(fake.chat_requests[0].messages)  # the re-ask says what failed
+
+
+def test_malformed_arguments_are_re_asked(fake):
+    fake.script('{"supported": tru', judgement(False, ["the cap"]))
+
+    with model_budget(20):
+        verdict = judge(openai_client(fake), max_retries=1)
+
+    assert verdict.unsupported_claims == ["the cap"]
+    assert len(fake.chat_exchanges) == 2
+
+
+def test_every_error_instructor_itself_re_asks_on_is_re_asked_here_too():
+    """A drift alarm for instructor upgrades: its own list is private, ours names the public exceptions."""
+    from workers.answerers.llm import _INVALID_OUTPUT
+
+    retry = pytest.importorskip("instructor.v2.core.retry")
+    theirs = getattr(retry, "_RETRYABLE_PARSE_ERRORS", None)
+    if theirs is None:
+        pytest.skip("this instructor keeps no _RETRYABLE_PARSE_ERRORS: compare by hand")
+    assert set(theirs) <= set(_INVALID_OUTPUT)

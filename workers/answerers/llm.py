@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any, Literal
 
-from instructor.core import InstructorRetryException
+from instructor.core import AsyncValidationError, InstructorRetryException, ResponseParsingError
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 from tenacity.stop import stop_base
@@ -153,14 +153,15 @@ class _BudgetSpentStop(stop_base):
         return self.budget is not None and self.budget.left() <= 0
 
 
-# Re-asked by instructor with the validation error (the output was not a valid answer).
-_INVALID_OUTPUT: tuple[type[Exception], ...] = (ValidationError, json.JSONDecodeError)
-try:  # instructor's own parse errors, where this version has them
-    from instructor.v2.core.retry import _RETRYABLE_PARSE_ERRORS as _instructor_parse_errors
-
-    _INVALID_OUTPUT = tuple({*_INVALID_OUTPUT, *_instructor_parse_errors})
-except ImportError:  # pragma: no cover - other instructor layouts
-    pass
+# Re-asked by instructor with what was wrong (the output was not a valid answer): the errors instructor itself
+# re-asks on when given a number of retries (its private _RETRYABLE_PARSE_ERRORS in 1.17), by their public names.
+# ResponseParsingError: no tool call / unparsable reply; AsyncValidationError: an async validator's verdict.
+_INVALID_OUTPUT: tuple[type[Exception], ...] = (
+    ValidationError,
+    json.JSONDecodeError,
+    ResponseParsingError,
+    AsyncValidationError,
+)
 
 _BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0)
 
