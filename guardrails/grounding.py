@@ -3,12 +3,14 @@
 Checks, in order: citations exist and point at retrieved passages; quoted spans (in citations and in
 "double quotes" in the answer) appear verbatim in a cited passage; links, Slack mentions, email addresses,
 domain names and key-like identifiers in the answer appear as written in a cited passage (``literals``);
-a short sentence that negates or limits, or a bare "Yes."/"No." ("Not in London.", "No. The cap is…"), is a copy
-of a cited passage; every answer sentence is supported by a cited passage (lexical support, optionally raised by
-an embedding similarity); and — because a paraphrase with one changed number, name, negation, condition or scope
-is still lexically and semantically close — every sentence passes the exact claim checks of ``guardrails.claims``
-(numbers with units, named identifiers, negation polarity, conditions, quantifiers and time qualifiers such as
-"last year" or "since March"). A sentence failing an exact check is unsupported whatever its similarity.
+a short sentence that negates or limits, or a bare "Yes."/"No." ("Not in London.", "No. The cap is…"), is a copy of
+a cited passage (a reply word joined by a comma or dash is set aside: "No, refunds are not allowed." is held to its
+statement, and "Yes, you can." to the rule); every answer sentence is supported by a cited passage (lexical support,
+optionally raised by an embedding similarity); and — because a paraphrase with one changed number, name, negation,
+condition or scope is still lexically and semantically close — every sentence passes the exact claim checks of
+``guardrails.claims`` (numbers with units, named identifiers, negation polarity, conditions, quantifiers and time
+qualifiers such as "last year" or "since March"). A sentence failing an exact check is unsupported whatever its
+similarity.
 """
 
 from __future__ import annotations
@@ -68,6 +70,17 @@ _SHORT = 2  # content terms
 _REPLY_WORD = re.compile(
     r"^\W*(?:yes|no)\s*[.!]\s+\S", re.I
 )  # "No. The cap is…": one sentence to the splitter ("No. 5")
+# "No, refunds are not allowed." / "Refunds are allowed, yes.": a reply word joined to a statement. The statement
+# is what the short-sentence rule looks at (and may copy); the claim checks see it too, and
+# ``guardrails.claims`` holds a "No," to the polarity of the passage sentence its statement restates.
+_JOINED_REPLY = re.compile(r"^\W*(?:yes|no|nope|yep|yeah)\s*[,:;—–-]+\s*(?P<body>\S.*)$", re.I)
+_TRAILING_REPLY = re.compile(r"^(?P<body>.*\S)\s*,\s*(?:yes|no)\W*$", re.I)
+
+
+def _statement(sentence: str) -> str:
+    """The sentence without a reply word joined to it by a comma or a dash ("No, X." -> "X.")."""
+    m = _JOINED_REPLY.match(sentence) or _TRAILING_REPLY.match(sentence)
+    return m.group("body") if m and content_terms(m.group("body")) else sentence
 
 
 @dataclass(frozen=True)
@@ -176,10 +189,13 @@ def check_grounding(
     for index, sent in enumerate(sentences(answer)):
         terms = frozenset(content_terms(sent))
         found = by_sentence.get(index, [])
+        statement = _statement(sent)
+        short = len(content_terms(statement)) <= _SHORT and _TURNING.search(statement)
+        copy = sent if statement is sent else statement.rstrip(_TRAILING)  # "No, <the passage's words>."
         if (
             not found
-            and ((len(terms) <= _SHORT and _TURNING.search(sent)) or _REPLY_WORD.match(sent))
-            and not any(_verbatim(sent, t) for t in cited_texts)  # a document's own fragment, quoted: fine
+            and (short or _REPLY_WORD.match(sent))
+            and not any(_verbatim(copy, t) for t in cited_texts)  # a document's own fragment, quoted: fine
         ):
             results.append(SentenceSupport(sent, 0.0, False, []))
             problems.append(f"sentence {index + 1}: it negates or limits without saying what, so it cannot be checked")

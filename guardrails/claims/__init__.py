@@ -47,6 +47,8 @@ look for exactly those, each against the cited passages:
   hard / soft) is a flipped claim too, and so is a word a "not" governs ("it isn't acknowledged") that the
   best-aligned sentence of the passages states with no negation at all ("it's still acknowledged"), including
   verbs too common to be retrieval terms ("doesn't need pid files", "does not have to be on the path").
+  A "No," opening a negated statement ("No, deploys on Fridays are not possible") needs a passage sentence
+  that denies or limits what that statement restates, not one that plainly allows it.
   Paraphrased negations are recognised as such: "unless X" restates "if … not X" (and "if not specified");
   each "no" of "no downtime and no lost requests" has its own scope; "prevent a client from forging" denies
   the forging; "recommended over X" is "rather than X"; "rarely" / "seldom" are hedges, not negations.

@@ -108,6 +108,16 @@ def _predicates(x: Analysed) -> list[tuple[Tok, bool]]:
     """Each content word, and whether a negator governs it: the first word after "not" / "n't" / "never"
     past auxiliaries ("isn't acknowledged", "won't be retried", "cannot catch")."""
     toks = x.tokens
+    governed = _governed(toks)
+    return [
+        (replace(t, stem=_PRED_VERBS[t.low]) if t.low in _PRED_VERBS else t, i in governed)
+        for i, t in enumerate(toks)
+        if t.kind == "word" and (t.terms or t.low in _PRED_VERBS) and not _negator(t)
+    ]
+
+
+def _governed(toks: list[Tok]) -> set[int]:
+    """The indexes of the words a negator governs (``_predicates``)."""
     governed: set[int] = set()
     for i, t in enumerate(toks):
         if not _negator(t):
@@ -117,11 +127,7 @@ def _predicates(x: Analysed) -> list[tuple[Tok, bool]]:
             j += 1
         if j < len(toks) and toks[j].clause == t.clause and toks[j].kind == "word" and not _negator(toks[j]):
             governed.add(j)
-    return [
-        (replace(t, stem=_PRED_VERBS[t.low]) if t.low in _PRED_VERBS else t, i in governed)
-        for i, t in enumerate(toks)
-        if t.kind == "word" and (t.terms or t.low in _PRED_VERBS) and not _negator(t)
-    ]
+    return governed
 
 
 def _negations(x: Analysed, sent: int, besides: str = "") -> int:
@@ -207,9 +213,62 @@ def check_flag_values(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIs
     return []
 
 
+_DENYING_REPLIES = _words("no nope")
+# Words with which a passage sentence limits or denies without a "not": a "No," may restate those.
+_RESTRICTING = _words(
+    "only except unless but however although must require requires required need needs needed frozen freeze "
+    "block blocks blocked ban bans banned prohibit prohibits prohibited restrict restricts restricted lock locked "
+    "suspend suspended pause paused halt halted deny denies denied limit limits limited"
+)
+_ANSWER_CONDITIONS = _words("if unless without except only until when whenever before after once")
+_BOUNDS = _words("more less fewer longer shorter over beyond above below exceed exceeds most least")
+
+
+def check_reply_denial(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
+    """ "No, deploys on Fridays are not possible." restating "Deploys are allowed on Fridays, as long as …":
+    a "No," that opens a negated statement denies it, so the passage sentence its negated clause restates (all
+    its terms but the negated word) must deny or limit it too — a "not", a negative word ("forbidden") or a
+    restricting one ("only", "frozen", "must"). A negated synonym ("not possible", "not an option") escapes the
+    term-by-term polarity check; the reply word says which way the answer means it. A "No," before a positive
+    statement answers a question's own negation ("Is it disabled?" "No, it is enabled") and is left to the
+    other checks, as is a statement with a condition, a bound or a number of its own ("unless", "only if",
+    "not more than 100"), and "No, it isn't automatic; billing issues them" (the clause restated is not the
+    negated one)."""
+    issues: list[ClaimIssue] = []
+    governed = {id(a.tokens[i]) for i in _governed(a.tokens)}
+    for sent in a.sent_low:
+        toks = [t for t in a.tokens if t.sent == sent]
+        if len(toks) < 3 or toks[0].low not in _DENYING_REPLIES or toks[1].clause == toks[0].clause:
+            continue
+        body = toks[1:]
+        if {t.low for t in body} & (_ANSWER_CONDITIONS | _BOUNDS) or any(t.kind == "num" for t in body):
+            continue
+        for c in dict.fromkeys(t.clause for t in body if _negator(t) or t.low == "no" or t.neg_op):
+            terms = a.clause_terms.get(c, frozenset()) - {
+                x for t in body if t.clause == c and id(t) in governed for x in t.terms
+            }
+            if len(terms) < 2:
+                continue
+            cands = _overlapping(terms, passages, "sent", 2, rel=1.0)
+            if not cands or len(cands[0][2]) < 0.75 * len(terms):
+                continue
+            if any(
+                t.neg_op or _negator(t) or t.low == "no" or t.low in _RESTRICTING
+                for p, ps, _ in cands
+                for t in p.tokens
+                if t.sent == ps
+            ):
+                continue
+            p, ps, _ = cands[0]
+            text = " ".join(t.raw for t in p.tokens if t.sent == ps)
+            issues.append(ClaimIssue("negation", f"“No, …” denies what “{text}” states", sent))
+            break
+    return issues
+
+
 def check_polarity(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
     issues: list[ClaimIssue] = check_opposites(a, passages) + check_flag_values(a, passages)
-    issues += check_predicate_flips(a, passages)
+    issues += check_predicate_flips(a, passages) + check_reply_denial(a, passages)
     for c, terms in a.clause_terms.items():
         if not terms:
             continue

@@ -93,3 +93,59 @@ def test_faithful_time_wording_still_passes(answer, passage):
 def test_a_time_issue_names_the_qualifier():
     r = _check("The office moved to Berlin last year.", MOVED)
     assert any(i.startswith("time:") and "last year" in i for i in r.as_dict().get("claim_issues", []))
+
+
+# ----------------------------------------------------------------------------------- leading "Yes," / "No,"
+
+FRIDAY_OK = "Deploys to production are allowed on Fridays, as long as the on-call engineer approves."
+FRIDAY_NO = "Deploys to production are not allowed on Fridays."
+REFUND_NO = "Refunds are not allowed for annual plans."
+REFUND_OK = "Refunds are allowed for annual plans within 30 days."
+
+
+@pytest.mark.parametrize(
+    "answer,passage",
+    [
+        ("No, you cannot deploy to production on Fridays.", FRIDAY_OK),
+        ("No, deploys to production on Fridays are not possible.", FRIDAY_OK),
+        ("No, production deploys on Fridays aren't an option.", FRIDAY_OK),
+        ("No, deploys to production are allowed on Fridays.", FRIDAY_NO),
+        ("Yes, refunds are allowed for annual plans.", REFUND_NO),
+        ("Yes, refunds are possible for annual plans.", REFUND_NO),
+        ("Yes — refunds are allowed for annual plans.", REFUND_NO),
+        ("No, annual plans cannot be refunded.", REFUND_OK),
+        ("Yes, you can.", REFUND_OK),  # nothing to check but the reply word: must be a copy
+        ("No, they are not.", REFUND_OK),
+    ],
+)
+def test_a_yes_or_no_against_the_passage_is_unsupported(answer, passage):
+    assert not _check(answer, passage).grounded, answer
+
+
+@pytest.mark.parametrize(
+    "answer,passage",
+    [
+        ("Yes, refunds are allowed for annual plans within 30 days.", REFUND_OK),
+        ("Refunds are allowed for annual plans within 30 days, yes.", REFUND_OK),
+        ("Yes, refunds are allowed.", REFUND_OK),
+        ("No, refunds are not allowed for annual plans.", REFUND_NO),
+        ("No, refunds are not allowed.", REFUND_NO),
+        ("No, annual plans can't be refunded.", REFUND_NO),
+        ("No, you cannot deploy to production on Fridays.", FRIDAY_NO),
+        ("No, deploys to production are not allowed on Fridays.", FRIDAY_NO),
+        ("Yes, deploys to production are allowed on Fridays if the on-call engineer approves.", FRIDAY_OK),
+        ("Yes, as long as the on-call engineer approves, you can deploy to production on Fridays.", FRIDAY_OK),
+        ("No, not without the on-call engineer's approval.", "Not without the on-call engineer's approval."),
+        ("No, refunds are processed by the billing team.", "Refunds are processed by the billing team."),
+        ("No, soft shutdown is not enabled by default.", "Soft shutdown is disabled by default."),
+        ("No, refunds aren't automatic; the billing team issues them.", "Refunds are issued by the billing team."),
+        ("No, the VPN is not required for staging.", "Staging is reachable without the VPN."),
+        (
+            "No, you don't need a ticket to deploy on Fridays; you need the on-call engineer's approval.",
+            FRIDAY_OK,
+        ),
+    ],
+)
+def test_a_faithful_yes_or_no_still_passes(answer, passage):
+    r = _check(answer, passage)
+    assert r.grounded, (answer, r.problems)
