@@ -5,59 +5,23 @@ have their own end-to-end tests. Every refusal must say what was wrong, never a 
 
 from __future__ import annotations
 
-import http.client
 import json
 import time
 import uuid
 
 import pytest
 
-from bot.app import build_app
-from bot.http_server import EVENTS_PATH, MAX_BODY_BYTES, make_http_server, serve_in_thread
-from bot.intake import Intake
+from bot.http_server import MAX_BODY_BYTES
 from core import db
-from core.settings import Settings
-from slack_standin import ALICE, BOT_USER_ID, GENERAL, TEAM_ID, SlackStandin
-
-
-@pytest.fixture(scope="module")
-def slack():
-    with SlackStandin() as s:
-        yield s
+from slack_standin import ALICE, BOT_USER_ID, GENERAL, TEAM_ID
+from tests.support.bot_endpoint import bot_endpoint, post_events
 
 
 @pytest.fixture()
 def endpoint(slack, clean_db, pii_guard, caplog):
     """The bot in HTTP mode on a free port, the stand-in delivering to it; yields (port, enqueued keys)."""
-    settings = Settings(
-        database_url=clean_db,
-        slack_bot_token=slack.bot_token,
-        slack_api_url=slack.web_api_url,
-        slack_signing_secret=slack.signing_secret,
-        rate_limit_user_per_minute=0,
-        rate_limit_channel_per_minute=0,
-    )
-    sent: list = []
-    intake = Intake(settings, pii_guard, lambda key, priority: sent.append(key), clean_db)
-    server = make_http_server(build_app(settings, intake), "127.0.0.1", 0, signing_secret=slack.signing_secret)
-    serve_in_thread(server)
-    slack.set_request_url(f"http://127.0.0.1:{server.server_port}{EVENTS_PATH}")
-    try:
-        yield server.server_port, sent
-    finally:
-        slack.set_request_url(None)
-        server.shutdown()
-        server.server_close()
-
-
-def _post(port: int, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request("POST", EVENTS_PATH, body=body, headers=headers)
-        resp = conn.getresponse()
-        return resp.status, resp.read().decode(errors="replace")
-    finally:
-        conn.close()
+    with bot_endpoint(slack, clean_db, pii_guard) as served:
+        yield served
 
 
 def _signed(slack, body: str, *, content_type: str = "application/json", **extra: str) -> dict[str, str]:
@@ -72,14 +36,14 @@ def test_forged_malformed_and_oversized_requests_are_refused_with_a_reason(slack
     forged = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": now, "X-Slack-Signature": "v0=00"}
     # Forged signatures: 401 whatever the body (Bolt parsed it first: a non-JSON body was a 500 with a traceback).
     for body in (b"this is not json", b"[1, 2, 3]", b"\xff\xfe{}", b'{"type": "event_callback"}'):
-        status, text = _post(port, body, forged)
+        status, text = post_events(port, body, forged)
         assert (status, json.loads(text)) == (401, {"error": "invalid request"}), (body, status, text)
     # A timestamp that is no number, or none at all: refused as unsigned (was a ValueError → 500).
     for ts in ("abc", "", "1e9"):
         headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": ts,
                    "X-Slack-Signature": slack.sign("{}", ts)}  # fmt: skip
-        assert _post(port, b"{}", headers)[0] == 401, ts
-    assert _post(port, b"{}", {"Content-Type": "application/json"})[0] == 401
+        assert post_events(port, b"{}", headers)[0] == 401, ts
+    assert post_events(port, b"{}", {"Content-Type": "application/json"})[0] == 401
     # Signed but not a Slack payload: 400 saying what is wrong.
     cases = {
         "this is not json": ("application/json", "not JSON"),
@@ -90,14 +54,14 @@ def test_forged_malformed_and_oversized_requests_are_refused_with_a_reason(slack
         json.dumps({"type": "event_callback", "team_id": TEAM_ID, "event": [1]}): ("application/json", "event"),
     }
     for body, (ctype, reason) in cases.items():
-        status, text = _post(port, body.encode(), _signed(slack, body, content_type=ctype))
+        status, text = post_events(port, body.encode(), _signed(slack, body, content_type=ctype))
         assert status == 400 and reason in json.loads(text)["error"], (body, status, text)
     # Over the limit: 413 from the Content-Length alone, the body is never read (nor buffered).
-    status, text = _post(port, b"{}", {**forged, "Content-Length": str(MAX_BODY_BYTES + 1)})
+    status, text = post_events(port, b"{}", {**forged, "Content-Length": str(MAX_BODY_BYTES + 1)})
     assert status == 413 and f"{MAX_BODY_BYTES:,}" in json.loads(text)["error"]
     # The genuine handshake still works, and nothing above reached the intake.
     challenge = json.dumps({"type": "url_verification", "challenge": "c-123", "token": "x"})
-    status, text = _post(port, challenge.encode(), _signed(slack, challenge))
+    status, text = post_events(port, challenge.encode(), _signed(slack, challenge))
     assert (status, json.loads(text)) == (200, {"challenge": "c-123"})
     assert sent == [] and slack.calls("chat.postMessage") == []
     assert "Traceback" not in caplog.text
@@ -111,7 +75,7 @@ def test_a_retried_http_delivery_is_taken_once(slack, endpoint, clean_db):
     for retry in ("1", "2"):  # Slack's retries carry the same event_id and X-Slack-Retry-Num
         body = json.dumps(mention.payload)
         headers = _signed(slack, body, **{"X-Slack-Retry-Num": retry, "X-Slack-Retry-Reason": "http_timeout"})
-        assert _post(port, body.encode(), headers)[0] == 200
+        assert post_events(port, body.encode(), headers)[0] == 200
     time.sleep(1)  # listeners run after the ack: give a second answer the time to appear, if there were one
     assert len(sent) == 1
     with db.connect(clean_db) as conn:

@@ -11,43 +11,17 @@ import uuid
 
 import pytest
 
-from bot.app import build_app
-from bot.http_server import EVENTS_PATH, make_http_server, serve_in_thread
-from bot.intake import Intake
 from core import db
-from core.settings import Settings
-from slack_standin import ALICE, SlackStandin
+from slack_standin import ALICE
+from tests.support.bot_endpoint import bot_endpoint
 from workers.slack import respond
 from workers.slack.store import RequestKey, take_response_url_use
 
 
-@pytest.fixture(scope="module")
-def slack():
-    with SlackStandin() as s:
-        yield s
-
-
 @pytest.fixture()
 def endpoint(slack, clean_db, pii_guard):
-    settings = Settings(
-        database_url=clean_db,
-        slack_bot_token=slack.bot_token,
-        slack_api_url=slack.web_api_url,
-        slack_signing_secret=slack.signing_secret,
-        rate_limit_user_per_minute=0,
-        rate_limit_channel_per_minute=0,
-    )
-    sent: list = []
-    intake = Intake(settings, pii_guard, lambda key, priority: sent.append(key), clean_db)
-    server = make_http_server(build_app(settings, intake), "127.0.0.1", 0, signing_secret=slack.signing_secret)
-    serve_in_thread(server)
-    slack.set_request_url(f"http://127.0.0.1:{server.server_port}{EVENTS_PATH}")
-    try:
+    with bot_endpoint(slack, clean_db, pii_guard) as (_port, sent):
         yield sent
-    finally:
-        slack.set_request_url(None)
-        server.shutdown()
-        server.server_close()
 
 
 def _request(url: str) -> dict:

@@ -6,7 +6,6 @@ requests and recording what the bot posts. The queue is a list (what was enqueue
 
 from __future__ import annotations
 
-import http.client
 import json
 import time
 import uuid
@@ -14,55 +13,18 @@ import uuid
 import pytest
 
 from bot.app import build_app
-from bot.http_server import EVENTS_PATH, make_http_server, serve_in_thread
+from bot.http_server import make_http_server
 from bot.intake import Intake
 from core import db
-from core.settings import Settings
-from slack_standin import ALICE, BOT_USER_ID, SlackStandin
-
-
-@pytest.fixture(scope="module")
-def slack():
-    with SlackStandin() as s:
-        yield s
-
-
-def _settings(slack, url: str, **extra) -> Settings:
-    return Settings(
-        database_url=url,
-        slack_bot_token=slack.bot_token,
-        slack_api_url=slack.web_api_url,
-        rate_limit_user_per_minute=0,
-        rate_limit_channel_per_minute=0,
-        **extra,
-    )
+from slack_standin import ALICE, BOT_USER_ID
+from tests.support.bot_endpoint import bot_endpoint, http_settings, post_events, serving
 
 
 @pytest.fixture()
 def endpoint(slack, clean_db, pii_guard):
     """The bot in HTTP mode on a free port, the stand-in delivering to it; yields the enqueued keys."""
-    settings = _settings(slack, clean_db, slack_signing_secret=slack.signing_secret)
-    sent: list = []
-    intake = Intake(settings, pii_guard, lambda key, priority: sent.append(key), clean_db)
-    server = make_http_server(build_app(settings, intake), "127.0.0.1", 0, signing_secret=slack.signing_secret)
-    serve_in_thread(server)
-    slack.set_request_url(f"http://127.0.0.1:{server.server_port}{EVENTS_PATH}")
-    try:
+    with bot_endpoint(slack, clean_db, pii_guard) as (_port, sent):
         yield sent
-    finally:
-        slack.set_request_url(None)
-        server.shutdown()
-        server.server_close()
-
-
-def _post(port: int, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request("POST", EVENTS_PATH, body=body, headers=headers)
-        resp = conn.getresponse()
-        return resp.status, resp.read().decode(errors="replace")
-    finally:
-        conn.close()
 
 
 def _requests(url: str) -> list[dict]:
@@ -76,25 +38,20 @@ def _requests(url: str) -> list[dict]:
 def test_the_http_guard_verifies_with_the_secret_it_is_given_not_the_apps(slack, clean_db, pii_guard):
     """The guard took the secret from Bolt's private `app._signing_secret`: an app built without one (the settings
     of Socket Mode) served HTTP unverified. The secret is now passed where the server is built."""
-    settings = _settings(slack, clean_db)  # no signing secret in the app's settings
+    settings = http_settings(slack, clean_db)  # no signing secret in the app's settings
     intake = Intake(settings, pii_guard, lambda key, priority: None, clean_db)
-    server = make_http_server(build_app(settings, intake), "127.0.0.1", 0, signing_secret=slack.signing_secret)
-    serve_in_thread(server)
-    try:
+    with serving(slack, settings, intake) as port:
         body = json.dumps({"type": "url_verification", "challenge": "c" * 8, "token": "t"})
         now = str(int(time.time()))
         forged = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": now, "X-Slack-Signature": "v0=00"}
-        assert _post(server.server_port, body.encode(), forged) == (401, json.dumps({"error": "invalid request"}))
+        assert post_events(port, body.encode(), forged) == (401, json.dumps({"error": "invalid request"}))
         signed = {**forged, "X-Slack-Signature": slack.sign(body, now)}
-        status, text = _post(server.server_port, body.encode(), signed)
+        status, text = post_events(port, body.encode(), signed)
         assert status == 200 and "c" * 8 in text
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_http_mode_without_a_signing_secret_is_refused_with_what_to_set(slack, clean_db, pii_guard):
-    settings = _settings(slack, clean_db)
+    settings = http_settings(slack, clean_db)
     app = build_app(settings, Intake(settings, pii_guard, lambda key, priority: None, clean_db))
     for secret in ("", None):
         with pytest.raises(ValueError, match="SLACK_SIGNING_SECRET"):
@@ -280,22 +237,15 @@ def test_approving_a_version_in_a_canary_from_the_app_home_ends_its_canary(slack
         pv.set_review(conn, version, "pending")
         canary.start(conn, version, 10, "ann", scope="")
         conn.commit()
-    settings = _settings(slack, url, slack_signing_secret=slack.signing_secret, admins=[ALICE])
+    settings = http_settings(slack, url, slack_signing_secret=slack.signing_secret, admins=[ALICE])
     intake = Intake(settings, pii_guard, lambda key, priority: None, url)
-    server = make_http_server(build_app(settings, intake), "127.0.0.1", 0, signing_secret=slack.signing_secret)
-    serve_in_thread(server)
-    slack.set_request_url(f"http://127.0.0.1:{server.server_port}{EVENTS_PATH}")
-    try:
+    with serving(slack, settings, intake):
         slack.open_home(user="alice")
         home = slack.wait_for(lambda: slack.home_view(ALICE), 10)
         assert APPROVE_PROMPT in json.dumps(home.data)
         assert slack.click_home_button(APPROVE_PROMPT, user="alice", value=str(version)).wait(10)
         told = slack.wait_for(lambda: [m for m in slack.messages(slack.open_dm("alice")) if "approved" in m.text], 10)
         assert f"v{version} approved and active" in told[-1].text and "canary has ended" in told[-1].text, told[-1].text
-    finally:
-        slack.set_request_url(None)
-        server.shutdown()
-        server.server_close()
     with db.connect(url) as conn:
         assert pv.active_version_id(conn, "") == version
         assert canary.running(conn, "") is None
