@@ -9,6 +9,9 @@ talks to the OpenAI SDK, whatever instructor names it.
 
 from __future__ import annotations
 
+import email.utils
+import threading
+import time
 from collections.abc import Iterator
 
 import openai
@@ -16,7 +19,7 @@ import pytest
 from instructor.core import InstructorRetryException
 
 from tests.conftest import make_settings
-from tests.support.fake_openai import Completion, FakeOpenAI, http_error, judgement, serve
+from tests.support.fake_openai import Completion, FakeOpenAI, HttpError, http_error, judgement, serve
 from workers.answerers.llm import GroundingJudgement, build_client, model_budget
 
 UNUSED_DB = "postgresql://unused@127.0.0.1:1/unused"  # these tests make no database call
@@ -130,3 +133,109 @@ def test_every_error_instructor_itself_re_asks_on_is_re_asked_here_too():
     if theirs is None:
         pytest.skip("this instructor keeps no _RETRYABLE_PARSE_ERRORS: compare by hand")
     assert set(theirs) <= set(_INVALID_OUTPUT)
+
+
+# ----------------------------------------------------------------------------------------------- transient failures
+
+
+def judged_within(limit: float, client, budget_s: float | None, **kwargs) -> tuple[object, float]:
+    """(the verdict or the exception it raised, seconds taken); fails without waiting when it takes over `limit`."""
+    out: dict = {}
+
+    def run() -> None:
+        t0 = time.monotonic()
+        try:
+            if budget_s is None:
+                out["result"] = judge(client, **kwargs)
+            else:
+                with model_budget(budget_s):
+                    out["result"] = judge(client, **kwargs)
+        except Exception as exc:  # returned for the test to look at
+            out["result"] = exc
+        out["elapsed"] = time.monotonic() - t0
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(limit)
+    assert not worker.is_alive(), f"still calling the model after {limit:.0f} s"
+    return out["result"], out["elapsed"]
+
+
+def assert_gave_up(result: object, status: int) -> None:
+    assert isinstance(result, InstructorRetryException), result
+    assert getattr(result.__cause__, "status_code", None) == status, repr(result.__cause__)
+
+
+def test_transient_failures_are_retried_llm_max_retries_times(fake):
+    fake.script(*[http_error(500)] * 6)
+
+    result, _ = judged_within(15, openai_client(fake, llm_max_retries=2), budget_s=10)
+
+    assert_gave_up(result, 500)
+    assert [e.status for e in fake.chat_exchanges] == [500, 500, 500]
+
+
+def test_a_transient_failure_then_an_answer(fake):
+    fake.script(http_error(502), http_error(429), judgement(True))
+
+    result, _ = judged_within(15, openai_client(fake, llm_max_retries=2), budget_s=10)
+
+    assert getattr(result, "supported", None) is True, result
+    assert [e.status for e in fake.chat_exchanges] == [502, 429, 200]
+
+
+def test_a_bad_request_is_not_retried(fake):
+    fake.script(*[http_error(400)] * 3)
+
+    result, _ = judged_within(15, openai_client(fake, llm_max_retries=2), budget_s=10)
+
+    assert_gave_up(result, 400)
+    assert len(fake.chat_exchanges) == 1
+
+
+def test_without_retry_after_the_wait_backs_off_and_is_made_only_when_it_fits(fake):
+    bare = HttpError(503, "overloaded", "server_error", {})  # no retry hint: our back-off (0.5 s, then 1 s)
+    fake.script(bare, judgement(True))
+    result, elapsed = judged_within(15, openai_client(fake, llm_max_retries=2), budget_s=10)
+    assert getattr(result, "supported", None) is True, result
+    assert elapsed >= 0.5
+    assert [e.status for e in fake.chat_exchanges] == [503, 200]
+
+    fake.reset()
+    fake.script(bare, judgement(True))
+    result, _ = judged_within(15, openai_client(fake, llm_max_retries=2), budget_s=0.4)
+    assert_gave_up(result, 503)  # the 0.5 s back-off does not fit in what is left of 0.4 s
+    assert len(fake.chat_exchanges) == 1
+
+
+def test_a_retry_after_date_longer_than_the_budget_is_not_waited_for(fake):
+    # Retry-After may be an HTTP date (RFC 9110); before, it was not understood and retried after 0.5 s.
+    later = email.utils.formatdate(time.time() + 120, usegmt=True)
+    fake.script(*[HttpError(429, "rate limited", "rate_limit_error", {"retry-after": later})] * 3)
+
+    result, elapsed = judged_within(15, openai_client(fake, llm_max_retries=2), budget_s=3)
+
+    assert_gave_up(result, 429)
+    assert len(fake.chat_exchanges) == 1
+    assert elapsed < 2
+
+
+def test_outside_a_question_a_long_retry_after_is_not_waited_for_either(fake):
+    # No model budget (the retune's judge and rewrites): before, a Retry-After of 120 s was slept, twice.
+    fake.script(*[HttpError(429, "rate limited", "rate_limit_error", {"retry-after": "120"})] * 3)
+
+    result, elapsed = judged_within(15, openai_client(fake, llm_max_retries=2, llm_timeout_s=10), budget_s=None)
+
+    assert_gave_up(result, 429)
+    assert len(fake.chat_exchanges) == 1
+    assert elapsed < 5
+
+
+def test_outside_a_question_a_short_retry_after_is_waited_for(fake):
+    fake.script(HttpError(429, "rate limited", "rate_limit_error", {"retry-after": "0.3"}), judgement(True))
+
+    result, elapsed = judged_within(15, openai_client(fake, llm_max_retries=2), budget_s=None)
+
+    assert getattr(result, "supported", None) is True, result
+    assert elapsed >= 0.3
+    assert [e.status for e in fake.chat_exchanges] == [429, 200]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextvars
+import datetime
+import email.utils
 import json
 import logging
 import math
@@ -14,8 +16,16 @@ from typing import Any, Literal
 
 from instructor.core import AsyncValidationError, InstructorRetryException, ResponseParsingError
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
 from tenacity.stop import stop_base
+from tenacity.wait import wait_base
 
 from core.errors import ConfigError
 from core.settings import Settings
@@ -143,16 +153,6 @@ def model_budget(seconds: float) -> Iterator[ModelBudget]:
         _budget.reset(token)
 
 
-class _BudgetSpentStop(stop_base):
-    """Stop instructor's re-asks once the budget is spent (tenacity stop condition)."""
-
-    def __init__(self, budget: ModelBudget | None) -> None:
-        self.budget = budget
-
-    def __call__(self, retry_state: Any) -> bool:
-        return self.budget is not None and self.budget.left() <= 0
-
-
 # Re-asked by instructor with what was wrong (the output was not a valid answer): the errors instructor itself
 # re-asks on when given a number of retries (its private _RETRYABLE_PARSE_ERRORS in 1.17), by their public names.
 # ResponseParsingError: no tool call / unparsable reply; AsyncValidationError: an async validator's verdict.
@@ -163,50 +163,146 @@ _INVALID_OUTPUT: tuple[type[Exception], ...] = (
     AsyncValidationError,
 )
 
-_BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0)
-
 
 def _retry_after(exc: BaseException) -> float | None:
-    """Seconds a provider asked to wait (retry-after-ms / retry-after headers), None when it did not say."""
+    """Seconds a provider asked to wait (retry-after-ms, or retry-after in seconds or as an HTTP date), None when
+    it did not say."""
     response = getattr(exc, "response", None)
     headers = getattr(response, "headers", None)
     if not headers:
         return None
     for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        raw = headers.get(name)
         try:
-            value = float(headers.get(name)) * scale
+            value = float(raw) * scale
         except (TypeError, ValueError):
-            continue
+            value = _seconds_until(raw) if name == "retry-after" else math.nan
         if math.isfinite(value) and value >= 0:
             return value
     return None
 
 
-def _transient_wait(exc: BaseException, retries_taken: int) -> float | None:
-    """How long to wait before retrying a call that failed with `exc`; None when retrying cannot help."""
+def _seconds_until(http_date: object) -> float:
+    """Seconds from now until an HTTP date (Retry-After's other form, RFC 9110); NaN when it is not one."""
+    if not isinstance(http_date, str):
+        return math.nan
+    try:
+        when = email.utils.parsedate_to_datetime(http_date)
+    except (TypeError, ValueError, IndexError):
+        return math.nan
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.UTC)
+    return max((when - datetime.datetime.now(datetime.UTC)).total_seconds(), 0.0)
+
+
+def _transient(exc: BaseException | None) -> bool:
+    """Whether calling again can help: a timeout, an unreachable server, 408/409/429 or a 5xx."""
+    if exc is None:
+        return False
     status = getattr(exc, "status_code", None)
     if status is None:
         status = getattr(getattr(exc, "response", None), "status_code", None)
     name = type(exc).__name__
-    timed_out_or_unreachable = "Timeout" in name or "Connection" in name
-    if status is None and not timed_out_or_unreachable:
-        return None
+    if status is None and "Timeout" not in name and "Connection" not in name:
+        return False
     if status is not None and status not in (408, 409, 429) and status < 500:
-        return None  # bad request, auth, not found: the same call fails again
+        return False  # bad request, auth, not found: the same call fails again
     headers = getattr(getattr(exc, "response", None), "headers", None) or {}
-    if str(headers.get("x-should-retry", "")).lower() == "false":
-        return None
-    asked = _retry_after(exc)
-    return asked if asked is not None else _BACKOFF_S[min(retries_taken, len(_BACKOFF_S) - 1)]
+    return str(headers.get("x-should-retry", "")).lower() != "false"
+
+
+def _cause(exc: BaseException | None) -> BaseException | None:
+    """The provider's error, which instructor wraps in InstructorRetryException."""
+    return exc.__cause__ if isinstance(exc, InstructorRetryException) else exc
+
+
+def _failure(retry_state: RetryCallState) -> BaseException | None:
+    """What failed the model call this retry state is about."""
+    outcome = retry_state.outcome
+    return _cause(outcome.exception() if outcome is not None else None)
+
+
+class _ProviderWait(wait_base):
+    """The wait the provider asked for (Retry-After), else exponential back-off: 0.5, 1, 2, 4, then 8 s."""
+
+    backoff = wait_exponential(multiplier=0.5, max=8)
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        failure = _failure(retry_state)
+        asked = None if failure is None else _retry_after(failure)
+        return asked if asked is not None else self.backoff(retry_state)
+
+
+class _WaitOutlastsBudget(stop_base):
+    """Stop rather than wait when the wait would leave the next attempt none of the question's budget — or,
+    outside a question (the retune), when it is longer than one call's timeout: a Retry-After of minutes is not
+    worth waiting for. Computes the wait itself: tenacity before 8.3 stops before it waits."""
+
+    def __init__(self, wait: wait_base, budget: ModelBudget | None, timeout_s: float) -> None:
+        self.wait, self.budget, self.timeout_s = wait, budget, timeout_s
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        wait = self.wait(retry_state)
+        room = self.budget.left() if self.budget is not None else self.timeout_s
+        if wait < room:
+            return False
+        failure = _failure(retry_state)
+        log.warning(
+            "model call failed (%s); its retry in %.1f s would outlast the %s",
+            type(failure).__name__,
+            wait,
+            "model budget" if self.budget is not None else "model timeout",
+        )
+        return True
+
+
+class _BudgetSpent(stop_base):
+    """Stop instructor's re-asks of invalid output once the question's budget is spent."""
+
+    def __init__(self, budget: ModelBudget | None) -> None:
+        self.budget = budget
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self.budget is not None and self.budget.left() <= 0
+
+
+def _log_retry(retry_state: RetryCallState) -> None:
+    sleep = retry_state.next_action.sleep if retry_state.next_action is not None else 0.0
+    log.info("model call failed (%s): retrying in %.1f s", type(_failure(retry_state)).__name__, sleep)
+
+
+def _transient_retries(settings: Settings, budget: ModelBudget | None) -> Retrying:
+    """The one policy for transient failures: `llm_max_retries` retries, each after the wait the provider asked
+    for (or a back-off), made only when that wait leaves the next attempt some of the budget."""
+    wait = _ProviderWait()
+    return Retrying(
+        retry=retry_if_exception(lambda exc: _transient(_cause(exc))),
+        wait=wait,
+        stop=stop_after_attempt(max(settings.llm_max_retries, 0) + 1)
+        | _WaitOutlastsBudget(wait, budget, settings.llm_timeout_s),
+        before_sleep=_log_retry,
+        reraise=True,
+    )
+
+
+def _reasks(reasks: int, budget: ModelBudget | None) -> Retrying:
+    """instructor's re-asks of invalid output (it adds what was wrong to the messages): `reasks` of them, none
+    once the budget is spent."""
+    return Retrying(
+        stop=stop_after_attempt(max(reasks, 0) + 1) | _BudgetSpent(budget),
+        retry=retry_if_exception_type(_INVALID_OUTPUT),
+        reraise=True,
+    )
 
 
 class _BudgetedCompletions:
     """`chat.completions` of an instructor client whose calls keep to the current question's model budget.
 
-    The provider SDK's own retries are off (build_client): they would wait out a 429's Retry-After of up to two
-    minutes and give every retry a full timeout. Transient failures (timeouts, 429, 5xx) are retried here instead,
-    `llm_max_retries` times, each attempt with what is left of the budget as its timeout and only when the wait
-    the provider asked for fits in it; instructor's re-asks of invalid output stop when the budget is spent."""
+    The provider SDK's own retries are off (build_client): they would wait out a 429's Retry-After of up to a
+    minute and give every retry a full timeout. Transient failures (timeouts, 429, 5xx) are retried here instead
+    (`_transient_retries`), each attempt with what is left of the budget as its timeout; instructor re-asks
+    invalid output within an attempt (`_reasks`). Its re-asks reuse the attempt's timeout (instructor gives no way
+    to change it between them), so a re-ask started late can outlast the budget by up to that timeout."""
 
     def __init__(self, inner: Any, settings: Settings) -> None:
         self._inner = inner
@@ -220,40 +316,24 @@ class _BudgetedCompletions:
 
     def _call(self, create: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
         budget = _budget.get()
-        reasks = kwargs.pop("max_retries", 1)
+        reasks = int(kwargs.pop("max_retries", 1))
         messages = kwargs.pop("messages")
-        retries_taken = 0
-        while True:
+
+        def attempt() -> Any:
             timeout = self._settings.llm_timeout_s
             if budget is not None:
                 left = budget.left()
                 if left <= 0:
                     raise ModelBudgetSpent(f"the model budget of {budget.seconds:g} s is spent")
                 timeout = min(timeout, left)
-            try:
-                return create(
-                    **kwargs,
-                    messages=list(messages),  # instructor appends its re-asks to the list it is given
-                    timeout=timeout,
-                    max_retries=Retrying(
-                        stop=stop_after_attempt(max(int(reasks), 0) + 1) | _BudgetSpentStop(budget),
-                        retry=retry_if_exception_type(_INVALID_OUTPUT),
-                        reraise=True,
-                    ),
-                )
-            except InstructorRetryException as exc:
-                cause = exc.__cause__
-                wait = None if cause is None else _transient_wait(cause, retries_taken)
-                if wait is None or retries_taken >= self._settings.llm_max_retries:
-                    raise
-                if budget is not None and wait >= budget.left():
-                    log.warning(
-                        "model call failed (%s); its retry would outlast the model budget", type(cause).__name__
-                    )
-                    raise
-                log.info("model call failed (%s): retrying in %.1f s", type(cause).__name__, wait)
-                time.sleep(wait)
-                retries_taken += 1
+            return create(
+                **kwargs,
+                messages=list(messages),  # instructor appends its re-asks to the list it is given
+                timeout=timeout,
+                max_retries=_reasks(reasks, budget),
+            )
+
+        return _transient_retries(self._settings, budget)(attempt)
 
 
 class BudgetedClient:
