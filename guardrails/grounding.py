@@ -2,7 +2,9 @@
 
 Checks, in order: citations exist and point at retrieved passages; quoted spans (in citations and in
 "double quotes" in the answer) appear verbatim in a cited passage; links, Slack mentions, email addresses,
-domain names and key-like identifiers in the answer appear as written in a cited passage (``literals``);
+domain names (any lower-case host with a real top-level ending, not code or a file name) and key-like identifiers
+in the answer appear as written and whole in a cited passage (``literals``; "payments.io" is not in
+"evil-payments.io");
 a short sentence that negates or limits, or a bare "Yes."/"No." ("Not in London.", "No. The cap is…"), is a copy of
 a cited passage (a reply word joined by a comma or dash is set aside: "No, refunds are not allowed." is held to its
 statement, and "Yes, you can." to the rule); every answer sentence is supported by a cited passage (lexical support,
@@ -52,6 +54,12 @@ _QUOTED = re.compile(r"[\"“]([^\"”]{12,})[\"”]")
 _SLACK_SEQUENCE = re.compile(r"<[!@#][^<>\s]*(?:\|[^<>]*)?>")  # <!channel>, <@U123>, <#C123|general>
 _URL = re.compile(r"\b(?:https?|ftp)://[^\s<>()\[\]{}|\"'`]+", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _names(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # A bare domain name Slack would make a link of: common top-level domains only, so that code names such as
 # `app.run` or `loop.cycle` are not taken for one.
 _TLDS = (
@@ -59,6 +67,67 @@ _TLDS = (
     "nl|ch|se|no|it|es|pl|au|ca|jp|br|cloud|tech|live|shop|page|zip|mov|example"
 )
 _DOMAIN = re.compile(rf"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:{_TLDS})\b(?![.\w-]*\()", re.I)
+# Any other host name: a lower-case name whose ending is a real top-level domain — a country code or a
+# generic one ("evil-payments.support", "pay.acme.finance", "acme.pk") — unless it reads as code or a file.
+# Python's dotted names end in words that are top-level domains too (`obj.name`, `plt.show`, `user.id`), so a
+# two-label name ending in such a word, or one starting with a receiver (`self.`, `os.`, `x.`), is code; a
+# file extension (`setup.py`, `README.md`, `model.pt`) is a file. A host written in capitals ("Deploy.Now")
+# is prose with a missing space.
+_HOST = re.compile(r"(?<![\w.@/-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?P<tld>[a-z]{2,24})(?![\w-]|\.\w|\s*[(=\[])")
+_CCTLDS = _names(
+    """ac ad ae af ag al ao aq ar as at aw ax az ba bb bd be bf bg bh bi bj bm bn bo bs bt bw by bz cd cf cg ci
+    ck cl cm cr cu cv cw cx cy cz dj dk dm do dz ec ee eg er et fi fj fk fm fo ga gb gd ge gf gh gi gl gm gn gp
+    gq gr gs gt gu gw gy hk hm hn hr ht hu id ie il im iq ir is je jm jo ke kg kh ki km kn kp kr kw ky kz la lb
+    lc li lk lr ls lt lu lv ma mc md mg mh mk ml mm mn mo mp mq mr ms mt mu mv mw mx my mz na nc ne nf ng ni np
+    nr nu nz om pa pe pf pg ph pk pm pn pr ps pt pw py qa re ro rs rw sa sb sc sd sg sh si sk sl sm sn so sr ss
+    st su sv sx sy sz tc td tf tg th tj tl tm tn to tr tt tv tw tz ua ug uy uz va vc ve vg vi vn vu wf ws ye yt
+    za zm zw"""
+)
+_GTLDS = _names(
+    """academy accountant accountants agency aero africa amsterdam art asia auction audio bank bar beauty berlin
+    best bet bid bike bio blog bond boutique build business buzz cab cafe cam camp capital cards care careers cash
+    casino cat center cfd chat cheap church city claims cleaning clinic club codes coffee community company
+    computer consulting contact coop credit creditcard cyou dance date deals delivery design diet digital direct
+    directory discount domains download earth education email energy engineer engineering enterprises estate events
+    exchange expert express fail fans farm fashion finance financial fit fitness foo food football fun fund gallery
+    games garden gift gifts global gmbh gold golf gov graphics group guide guru hair health help host hosting house
+    icu inc industries ink institute insure int international investments jobs kim land law lawyer legal life
+    limited llc loan loans lol london ltd management market marketing markets media menu mil mobi moe money monster
+    museum music name network new news nexus ninja nyc one ooo paris partners pay pet photo photos pics pink plus
+    poker post press pro productions properties pub quest realty recipes red rent rest reviews rocks run sale salon
+    sbs school science secure security services shopping show skin social software solutions space store stream
+    studio study style support surf systems team tel tips today tokyo tools trade trading travel tube university
+    vip vision wang watch website wiki win work works world wtf zone"""
+)
+# Endings Python attributes and file names use as often as hosts do (checked only in longer names).
+_CODE_TAILS = _names(
+    """id pk to is as at by do so be my am gt ge lt ne re ms name data email show run style group one new date
+    help menu events news tools watch work works zone team plus fit fun pay rest post security host store stream
+    network media build express"""
+)
+_FILE_ENDINGS = _names("py md sh rs pl ps pt pm mo mk ml mm ac cu cl st sc bz tf")
+_RECEIVERS = _names(
+    """self cls os sys np pd plt df tf torch nn obj args kwargs ctx req res resp request response app config
+    settings user client session model data event item node row this super module mod pkg lib util utils logger
+    log json re math time datetime path env result value err error exc ex job task worker conn db cursor cur
+    query form field view router parser options opts"""
+)
+
+
+def _host_names(text: str) -> list[re.Match[str]]:
+    found = []
+    for m in _HOST.finditer(text):
+        tld, labels = m.group("tld"), m.group(0).split(".")
+        if tld in _FILE_ENDINGS or (tld not in _CCTLDS and tld not in _GTLDS):
+            continue
+        if len(labels[0]) == 1 or labels[0] in _RECEIVERS:
+            continue  # x.id, self.name, os.path
+        if tld in _CODE_TAILS and len(labels) == 2 and "-" not in m.group(0):
+            continue  # user.id, plt.show (but acme-pay.show, login.acme.show)
+        found.append(m)
+    return found
+
+
 _KEY_LIKE = re.compile(r"(?<![\w-])(?=\w*\d)(?=\w*[A-Za-z])\w{12,}(?![\w-])")  # keys, ids, hashes
 _TRAILING = ".,;:!?*_~"
 # A short sentence that negates, limits or answers yes/no ("No.", "Not in London.", "Except on Fridays."): it turns
@@ -128,19 +197,37 @@ def literals(text: str) -> list[str]:
     """The links, Slack mentions, email addresses, domain names and key-like identifiers in `text`, in order."""
     found: list[str] = []
     rest = text
-    for pattern in (_SLACK_SEQUENCE, _URL, _EMAIL, _DOMAIN, _KEY_LIKE):
-        for m in pattern.finditer(rest):
+    for pattern in (_SLACK_SEQUENCE, _URL, _EMAIL, _DOMAIN, _HOST, _KEY_LIKE):
+        matches = _host_names(rest) if pattern is _HOST else list(pattern.finditer(rest))
+        for m in matches:
             value = m.group(0).rstrip(_TRAILING) if pattern is not _SLACK_SEQUENCE else m.group(0)
             if value:
                 found.append(value)
-        rest = pattern.sub(" ", rest)  # a URL's host is not looked up again as a domain name
+        for m in reversed(matches):  # a URL's host is not looked up again as a domain name
+            rest = rest[: m.start()] + " " + rest[m.end() :]
     return found
 
 
+def _whole_in(literal: str, text: str) -> bool:
+    """`literal` appears in `text` as a whole name, not as a piece of a longer one: "payments.io" is not in
+    "evil-payments.io", nor "acme.com" in "acme.com.au" or "bob@acme.co" in "bob@acme.com". A parent domain
+    ("acme.com" in "status.acme.com" or "billing@acme.com") and a link's prefix ("https://acme.com" in
+    "https://acme.com/pay") are whole."""
+    start = text.find(literal)
+    while start >= 0:
+        end = start + len(literal)
+        before = text[start - 1] if start and literal[0].isalnum() else " "  # "<@U123>" is delimited already
+        after = text[end : end + 2] if literal[-1].isalnum() else ""
+        if not (before.isalnum() or before in "_-") and not re.match(r"[\w-]|\.[a-z0-9]", after):
+            return True
+        start = text.find(literal, start + 1)
+    return False
+
+
 def unsourced_literals(answer: str, passages: Sequence[str]) -> int:
-    """How many of the answer's literals (`literals`) appear in none of `passages`, as written."""
+    """How many of the answer's literals (`literals`) appear in none of `passages`, as written and whole."""
     texts = [normalize_space(p).lower() for p in passages]
-    return sum(1 for lit in literals(answer) if not any(lit.lower() in t for t in texts))
+    return sum(1 for lit in literals(answer) if not any(_whole_in(lit.lower(), t) for t in texts))
 
 
 def check_grounding(

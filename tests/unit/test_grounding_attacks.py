@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from guardrails.grounding import CitationRef, check_grounding
+from guardrails.grounding import CitationRef, check_grounding, literals
 
 
 def _similar(sentence, passages):
@@ -148,4 +148,114 @@ def test_a_yes_or_no_against_the_passage_is_unsupported(answer, passage):
 )
 def test_a_faithful_yes_or_no_still_passes(answer, passage):
     r = _check(answer, passage)
+    assert r.grounded, (answer, r.problems)
+
+
+# ------------------------------------------------------------------------------------------------- domains
+
+PAY = (
+    "Card payments go through https://pay.acme.com/checkout. Questions: billing@acme.com. "
+    "The status page is status.acme.com; the EU office uses acme.co.uk."
+)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Card payments go through evil-payments.io.",
+        "Card payments go through docs.example.dev.",
+        "Card payments go through login.acme.zip.",
+        "Card payments go through support.acme.co.uk.",
+        "Card payments go through pay.acme.finance.",
+        "Card payments go through acme-pay.bank.",
+        "Card payments go through checkout.acme.support.",
+        "Card payments go through acme.cm.",  # a country ending one letter from .com
+        "Card payments go through acme-bank.pk.",
+        "The status page is status.acme.systems.",
+        "The status page is status.acme.co.",  # a prefix of the passage's status.acme.com, not the same host
+        "Questions: billing@acme.co.",
+        "Card payments go through https://pay.acme.co/checkout.",
+        "The EU office uses acme.co.",  # a prefix of acme.co.uk
+    ],
+)
+def test_a_domain_the_passage_does_not_give_is_unsupported(answer):
+    assert not _check(answer, PAY).grounded, answer
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "evil-payments.io",
+        "docs.example.dev",
+        "login.acme.zip",
+        "support.acme.co.uk",
+        "pay.acme.finance",
+        "acme-pay.bank",
+        "status.acme.systems",
+        "acme.cm",
+        "acme-bank.pk",
+    ],
+)
+def test_hosts_with_uncommon_endings_are_literals(text):
+    assert literals(f"Go to {text} for details.") == [text]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "See e.g. the guide, i.e. the first one.",
+        "Put it in file.txt or config.yaml next to setup.py and README.md.",
+        "It needs v1.2 or 3.11.4.",
+        "Call os.path.join, then user.id and obj.pk, and model.to the GPU.",
+        "Use self.name, request.data, plt.show and df.style.",
+        "The sentence ends here.Then a typo follows.",
+        "Read archive.tar.gz.",
+    ],
+)
+def test_ordinary_dotted_words_are_not_domains(text):
+    assert literals(text) == []
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Pay at https://pay.acme.com/checkout.",
+        "Card payments go through pay.acme.com.",
+        "Write to billing@acme.com with questions.",
+        "The status page is status.acme.com.",
+        "The EU office uses acme.co.uk.",
+        "Open status.acme.com; for questions write to billing@acme.com.",
+    ],
+)
+def test_domains_of_the_passage_still_pass(answer):
+    r = _check(answer, PAY)
+    assert r.grounded, (answer, r.problems)
+
+
+HOSTS = "Invoices come from billing.acme-payments.io and receipts from acme.com.au; keys look like AKIA1234567890ABCD."
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Invoices come from payments.io.",  # the tail of another name, not a name of the passage
+        "Receipts come from acme.com.",  # the head of acme.com.au
+        "Invoices come from billing.acme-payments.i.",
+        "Keys look like AKIA1234567890AB.",  # a key cut short
+    ],
+)
+def test_a_literal_must_appear_whole_not_inside_another(answer):
+    assert not _check(answer, HOSTS).grounded, answer
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Invoices come from billing.acme-payments.io.",
+        "Invoices come from acme-payments.io, receipts from acme.com.au.",  # the parent domain: the same owner
+        "Keys look like AKIA1234567890ABCD.",
+    ],
+)
+def test_a_literal_appearing_whole_passes(answer):
+    r = _check(answer, HOSTS)
     assert r.grounded, (answer, r.problems)
