@@ -11,8 +11,9 @@ or absolute (a year, a month, a weekday, a numeric date) — must be backed by a
   2019" restates "2019-03-01"; "on Fridays" restates "every Friday"). The day of a month is a number, left to
   the numbers check.
 
-"now", "currently", "today's" wording of a present-tense fact and frequencies ("every week", "daily") are not
-qualifiers here; "the last week of December" names a period, not a time relative to now.
+"now" and "currently" restating a present-tense fact and frequencies ("every week", "daily") are not qualifiers
+here, nor are "recent" and "newly" (they describe things: "recent versions") or "Oct" and "Dec" away from a day
+or year (octal, decimal); "the last week of December" names a period, not a time relative to now.
 """
 
 from __future__ import annotations
@@ -63,6 +64,9 @@ _DEICTIC = {
     **dict.fromkeys(("yesterday", "today", "tomorrow", "tonight", "ago", "soon"), None),
 }
 _DEICTIC_RE = re.compile(rf"\b({'|'.join(_DEICTIC)})\b", re.I)
+# "recent" and "newly" describe a thing ("recent versions", "newly created workers") as often as they date a
+# claim: they back an answer's "recently" but are not qualifiers of their own.
+_BACKING_ONLY = frozenset(("recent", "newly"))
 _YEAR = re.compile(r"(?<![\d.,:/-])(?:19|20)\d{2}(?![\d.,:]\d|%)")
 _ISO_DATE = re.compile(r"\b((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})\b")
 # 01/03/2019, 1/3/19, 01.03.2019 (dots only with a four-digit year: "1.2.10" is a version)
@@ -80,6 +84,10 @@ _YEAR_BEFORE = re.compile(
     re.I,
 )
 _WORD_AFTER = re.compile(r"\s*([A-Za-z]+)")
+
+
+def _by_number(text: str, m: re.Match[str]) -> bool:
+    return bool(re.match(r"\.?\s+\d", text[m.end(1) :]) or re.search(r"\d(?:st|nd|rd|th)?\s+$", text[: m.start()]))
 
 
 def _year_context(text: str, m: re.Match[str]) -> bool:
@@ -103,6 +111,8 @@ def time_marks(text: str, *, backing: bool = False) -> list[tuple[tuple[str, str
         out.append((("rel", f"{_DIRECTIONS[m.group(1).lower()]} {period}"), m.group(0)))
     for m in _DEICTIC_RE.finditer(text):
         word = m.group(1).lower()
+        if word in _BACKING_ONLY and not backing:
+            continue
         if word == "soon" and re.search(r"\bas\s*$", text[: m.start()], re.I):
             continue  # "as soon as" is a conjunction
         out.append((("deictic", _DEICTIC[word] or word), m.group(0)))
@@ -118,6 +128,8 @@ def time_marks(text: str, *, backing: bool = False) -> list[tuple[tuple[str, str
             out.append((("year", int(m.group(0))), m.group(0)))
     for m in _MONTH_RE.finditer(text):
         name = m.group(1)
+        if len(name) <= 4 and name not in ("May", "June", "July") and not _by_number(text, m):
+            continue  # "Oct" and "Dec" are octal and decimal unless a date reads them so ("Dec 3", "1 Oct 2019")
         if name == "May" and not (_DATE_PREP.search(text[: m.start()]) or re.match(r"\s+\d", text[m.end() :])):
             continue
         out.append((("month", _MONTHS[name.lower()]), name))

@@ -43,6 +43,8 @@ SINCE = "Since March 2020 the support desk has been staffed around the clock."
         "The office moved to Berlin two weeks ago.",
         "The office moved to Berlin earlier this year.",
         "The office moved to Berlin on 2021-06-01.",
+        "The office moved to Berlin on Dec 3.",
+        "The office moved to Berlin lately.",
     ],
 )
 def test_an_added_time_qualifier_is_unsupported(answer):
@@ -83,6 +85,12 @@ def test_a_time_qualifier_the_passage_does_not_give_is_unsupported(answer, passa
         ("Upgrade to 1.2.10 as soon as possible.", "Upgrade to 1.2.10 as soon as possible."),  # a version
         ("The office moved to Berlin in 2019.", "2019 was the year the office moved to Berlin."),
         ("The office moved to Berlin on 1 March 2019.", "The office moved to Berlin on March 1, 2019."),
+        # "recent" / "newly" describe things, and "Oct" / "Dec" without a day are no months
+        ("Recent versions of Python ship with it.", "Newer Python versions ship with it."),
+        ("Newly created workers inherit the settings.", "New workers inherit the settings."),
+        ("The tool prints numbers in Hex, Oct and Dec.", "The tool prints numbers in hexadecimal, octal and decimal."),
+        ("Tokens expire after 24 hours, so request a new one each day.", "Tokens expire after 24 hours."),
+        ("The office moved to Berlin on Mar 1, 2019.", DATED),
     ],
 )
 def test_faithful_time_wording_still_passes(answer, passage):
