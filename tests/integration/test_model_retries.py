@@ -24,7 +24,7 @@ from workers.answerers.llm import GroundingJudgement, build_client, model_budget
 
 UNUSED_DB = "postgresql://unused@127.0.0.1:1/unused"  # these tests make no database call
 
-# Providers instructor builds on the OpenAI SDK (installed here), with the model names that pick TOOLS mode.
+# Providers instructor builds on the OpenAI SDK, the one provider SDK installed here.
 OPENAI_SDK_PROVIDERS = [
     "openai/gpt-4o-mini",
     "databricks/dbrx-instruct",
