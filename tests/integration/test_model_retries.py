@@ -244,12 +244,10 @@ def test_outside_a_question_a_short_retry_after_is_waited_for(fake):
 # ----------------------------------------------------------------------------------------------- a known limit
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="instructor gives every re-ask of one call the timeout the call started with (there is no way to change "
-    "it between re-asks), so a re-ask started late outlasts the budget by up to that timeout",
-)
-def test_a_late_re_ask_gets_only_what_is_left_of_the_budget(fake):
+def test_a_late_re_ask_outlasts_the_budget_by_at_most_the_timeout_its_call_started_with(fake):
+    """instructor gives every re-ask of one call the timeout the call started with (it offers no way to change it
+    between re-asks), so a re-ask started late can outlast the budget — by what was left when the call started,
+    never by the configured model timeout (60 s here, which would keep the asker waiting on a hung model)."""
     release = threading.Event()
 
     def slow_invalid(request) -> str:
@@ -267,4 +265,4 @@ def test_a_late_re_ask_gets_only_what_is_left_of_the_budget(fake):
         release.set()
 
     assert len(fake.chat_exchanges) == 2  # it was re-asked
-    assert elapsed < 2.0 + 0.8, f"the re-ask ran {elapsed - 2.0:.1f} s past the budget"
+    assert elapsed < 2 * 2.0 + 0.8, f"the re-ask ran {elapsed - 2.0:.1f} s past the budget of 2 s"
