@@ -73,7 +73,7 @@ _DOMAIN = re.compile(rf"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:{_TLDS})\b(?!
 # two-label name ending in such a word, or one starting with a receiver (`self.`, `os.`, `x.`), is code; a
 # file extension (`setup.py`, `README.md`, `model.pt`) is a file. A host written in capitals ("Deploy.Now")
 # is prose with a missing space.
-_HOST = re.compile(r"(?<![\w.@/-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?P<tld>[a-z]{2,24})(?![\w-]|\.\w|\s*[(=\[])")
+_HOST = re.compile(r"(?<![\w.@/=-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?P<tld>[a-z]{2,24})(?![\w-]|\.\w|\s*[(=\[])")
 _CCTLDS = _names(
     """ac ad ae af ag al ao aq ar as at aw ax az ba bb bd be bf bg bh bi bj bm bn bo bs bt bw by bz cd cf cg ci
     ck cl cm cr cu cv cw cx cy cz dj dk dm do dz ec ee eg er et fi fj fk fm fo ga gb gd ge gf gh gi gl gm gn gp
@@ -114,6 +114,13 @@ _RECEIVERS = _names(
 )
 
 
+# First labels that make a name a host whatever it ends in: pay.acme.finance, status.acme.systems.
+_HOST_PREFIXES = _names(
+    """www www2 docs api login auth sso id account accounts my portal status support help mail pay payments
+    checkout billing shop store secure dashboard admin console cdn static blog dev staging beta web go get"""
+)
+
+
 def _host_names(text: str) -> list[re.Match[str]]:
     found = []
     for m in _HOST.finditer(text):
@@ -124,6 +131,9 @@ def _host_names(text: str) -> list[re.Match[str]]:
             continue  # x.id, self.name, os.path
         if tld in _CODE_TAILS and len(labels) == 2 and "-" not in m.group(0):
             continue  # user.id, plt.show (but acme-pay.show, login.acme.show)
+        worded = tld in _GTLDS and not re.search(r"[\d-]", m.group(0)) and labels[0] not in _HOST_PREFIXES
+        if worded and (len(labels) > 2 or text[m.start() - 1 : m.start()] == "`"):
+            continue  # an English word ending: workers.slack.store, `files.download` are code, acme.finance a host
         found.append(m)
     return found
 

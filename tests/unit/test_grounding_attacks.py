@@ -202,6 +202,8 @@ def test_a_domain_the_passage_does_not_give_is_unsupported(answer):
         "status.acme.systems",
         "acme.cm",
         "acme-bank.pk",
+        "acme.finance",
+        "www.acme.store",
     ],
 )
 def test_hosts_with_uncommon_endings_are_literals(text):
@@ -218,6 +220,9 @@ def test_hosts_with_uncommon_endings_are_literals(text):
         "Use self.name, request.data, plt.show and df.style.",
         "The sentence ends here.Then a typo follows.",
         "Read archive.tar.gz.",
+        "The workers.slack.store module builds on pptx.shapes.group.",  # module paths ending in a word
+        "Call `files.download` or `channel.expert` from the client.",  # code spans
+        "Pass props=message.properties to the handler.",  # a keyword argument's value
     ],
 )
 def test_ordinary_dotted_words_are_not_domains(text):
