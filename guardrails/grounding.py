@@ -156,10 +156,20 @@ _JOINED_REPLY = re.compile(r"^\W*(?:yes|no|nope|yep|yeah)\s*[,:;—–-]+\s*(?P<
 _TRAILING_REPLY = re.compile(r"^(?P<body>.*\S)\s*,\s*(?:yes|no)\W*$", re.I)
 
 
+_VERB = re.compile(
+    r"\b(?:is|are|was|were|be|been|can|cannot|could|will|would|do|does|did|must|should|shall|has|have|had|need|"
+    r"needs|may|might)\b|n[’']t\b",
+    re.I,
+)
+
+
 def _statement(sentence: str) -> str:
-    """The sentence without a reply word joined to it by a comma or a dash ("No, X." -> "X.")."""
+    """The sentence without a reply word joined to it by a comma or a dash ("No, X is not allowed." -> "X is not
+    allowed."), when what is left is a statement of its own, with a verb; "Yes, on Fridays." stays whole (the
+    reply word is its claim)."""
     m = _JOINED_REPLY.match(sentence) or _TRAILING_REPLY.match(sentence)
-    return m.group("body") if m and content_terms(m.group("body")) else sentence
+    body = m.group("body") if m else ""
+    return body if content_terms(body) and _VERB.search(body) else sentence
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ or absolute (a year, a month, a weekday, a numeric date) — must be backed by a
 - a relative qualifier by the same one (direction and period: "last year" = "the past year" = "the previous
   year"; "recently" = "lately" = "newly");
 - a year, month or weekday by the same year, month or weekday anywhere in the passages, in any format ("March 1,
-  2019" restates "2019-03-01"; "on Fridays" restates "every Friday"). The day of a month is a number, left to
-  the numbers check.
+  2019" restates "2019-03-01"; "on Fridays" restates "every Friday"; "weekdays", "weekends" and "Q1" back the
+  days and months they cover). The day of a month is a number, left to the numbers check.
 
 "now" and "currently" restating a present-tense fact and frequencies ("every week", "daily") are not qualifiers
 here, nor are "recent" and "newly" (they describe things: "recent versions") or "Oct" and "Dec" away from a day
@@ -74,6 +74,8 @@ _SLASH_DATE = re.compile(r"\b(\d{1,2})(?:/(\d{1,2})/((?:19|20)\d{2}|\d{2})|\.(\d
 # Month names only capitalised ("may", "march" are verbs); "May" only where a date reads it so.
 _MONTH_RE = re.compile(rf"\b({'|'.join(sorted((m.capitalize() for m in _MONTHS), key=len, reverse=True))})\b\.?")
 _DATE_PREP = re.compile(r"\b(?:in|on|since|until|till|by|from|of|before|after|during|early|late|mid|through)\s*$", re.I)
+_DAY_GROUP = re.compile(r"\b(weekday|workday|business day|weekend)s?\b", re.I)
+_QUARTER = re.compile(r"\bQ([1-4])\b")
 _WEEKDAY_RE = re.compile(rf"\b({'|'.join(d.capitalize() for d in _WEEKDAYS)})s?\b")
 
 
@@ -135,6 +137,13 @@ def time_marks(text: str, *, backing: bool = False) -> list[tuple[tuple[str, str
         out.append((("month", _MONTHS[name.lower()]), name))
     for m in _WEEKDAY_RE.finditer(text):
         out.append((("weekday", _WEEKDAYS[m.group(1).lower()]), m.group(0)))
+    if backing:  # "weekdays" backs Monday to Friday, "weekends" Saturday and Sunday, "Q1" January to March
+        for m in _DAY_GROUP.finditer(text):
+            days = range(5) if m.group(1).lower() in ("weekday", "workday", "business day") else range(5, 7)
+            out += [(("weekday", d), m.group(0)) for d in days]
+        for m in _QUARTER.finditer(text):
+            q = int(m.group(1))
+            out += [(("month", month), m.group(0)) for month in range(3 * q - 2, 3 * q + 1)]
     return out
 
 

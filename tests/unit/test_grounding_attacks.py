@@ -61,6 +61,7 @@ def test_an_added_time_qualifier_is_unsupported(answer):
         ("The office moved to Berlin on a Monday.", DATED),  # a weekday the passage never gives
         ("The support desk has been staffed around the clock since last year.", SINCE),
         ("Deploys are frozen on Thursdays after 15:00.", FREEZE),
+        ("The office is closed on Mondays.", "The office is closed at weekends."),
     ],
 )
 def test_a_time_qualifier_the_passage_does_not_give_is_unsupported(answer, passage):
@@ -91,6 +92,8 @@ def test_a_time_qualifier_the_passage_does_not_give_is_unsupported(answer, passa
         ("The tool prints numbers in Hex, Oct and Dec.", "The tool prints numbers in hexadecimal, octal and decimal."),
         ("Tokens expire after 24 hours, so request a new one each day.", "Tokens expire after 24 hours."),
         ("The office moved to Berlin on Mar 1, 2019.", DATED),
+        ("Deploys happen Monday to Friday.", "Deploys happen on weekdays."),  # days a passage's word covers
+        ("The office is closed on Saturdays and Sundays.", "The office is closed at weekends."),
     ],
 )
 def test_faithful_time_wording_still_passes(answer, passage):
@@ -124,6 +127,8 @@ REFUND_OK = "Refunds are allowed for annual plans within 30 days."
         ("No, annual plans cannot be refunded.", REFUND_OK),
         ("Yes, you can.", REFUND_OK),  # nothing to check but the reply word: must be a copy
         ("No, they are not.", REFUND_OK),
+        ("Yes, on Fridays.", "Deploys are frozen on Fridays."),  # a fragment: the reply word is the claim
+        ("No, not for annual plans.", REFUND_OK),
     ],
 )
 def test_a_yes_or_no_against_the_passage_is_unsupported(answer, passage):
