@@ -16,24 +16,14 @@ import pytest
 
 from core import db
 from guardrails.dont_know import REASONS
-from tests.conftest import SAMPLE_KB, make_settings, reset_database, reset_prompts
-from tests.support.fake_openai import (
-    ChatRequest,
-    Completion,
-    FakeOpenAI,
-    http_error,
-    judgement,
-    model_answer,
-    serve,
-)
+from tests.conftest import make_settings, reset_prompts
+from tests.support import model_fixtures
+from tests.support.fake_openai import ChatRequest, Completion, http_error, judgement, model_answer
+from tests.support.model_fixtures import HANDBOOK, HOTEL_FACT, HOTEL_QUESTION, fresh_kb
 from workers.answerers.extractive import ExtractiveAnswerer
-from workers.kb.ingest import ingest_folder
 from workers.pipeline import AnswerResult, Pipeline
 from workers.slack.blocks import answer_message, streamed_answer
 
-MODEL = "openai/gpt-4o-mini"
-HOTEL_QUESTION = "What is the hotel cost cap per night in London?"
-HOTEL_FACT = "250 euros per night"
 RESET_QUESTION = "How do I reset my SSO password?"
 # A wiki page someone pasted a prompt injection into, with Slack control sequences, and a contact address.
 WIKI_DOC = (
@@ -64,36 +54,21 @@ MADE_UP_EMAIL = "helpdesk.lead@evil-mail.com"
 
 # ----------------------------------------------------------------------------------------------- fixtures
 
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeOpenAI]:
-    yield from serve()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_script(fake):
-    fake.reset()
-    yield
-    assert fake.script_errors == [], "a scripted reply raised inside the fake server"
+# tests/support/model_fixtures.py's: the scripted model, reset for each test, and pipelines on this module's `kb`.
+fake, _fresh_script = model_fixtures.fake, model_fixtures.fresh_script
+make_pipeline, model_pipeline = model_fixtures.make_pipeline, model_fixtures.model_pipeline
 
 
 @pytest.fixture(scope="module")
 def kb_url(database_url, local_embedder, tmp_path_factory) -> str:
     """The handbook, a wiki page with a prompt injection, and an HR collection, ingested once for the module."""
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        reset_database(conn)
     wiki = tmp_path_factory.mktemp("wiki")
     (wiki / "sso-password-resets.txt").write_text(WIKI_DOC)
     (wiki / "sso-sign-in.txt").write_text(SIGN_IN_DOC)
     (wiki / "staging-deploy-credentials.txt").write_text(KEYS_DOC)
     hr = tmp_path_factory.mktemp("hr")
     (hr / "salary-bands.txt").write_text(HR_DOC)
-    settings = make_settings(database_url)
-    with db.connect(database_url) as conn:
-        for root, name in ((SAMPLE_KB / "handbook", "handbook"), (wiki, "wiki"), (hr, "hr")):
-            report = ingest_folder(conn, root, name, embedder=local_embedder, settings=settings)
-            assert report.failed == []
-    return database_url
+    return fresh_kb(database_url, local_embedder, HANDBOOK, (wiki, "wiki"), (hr, "hr"))
 
 
 @pytest.fixture()
@@ -101,20 +76,6 @@ def kb(kb_url) -> Iterator[str]:
     yield kb_url
     with psycopg.connect(kb_url, autocommit=True) as conn:
         reset_prompts(conn)
-
-
-@pytest.fixture()
-def make_pipeline(kb, local_embedder, pii_guard, fake):
-    def build(**overrides) -> Pipeline:
-        settings = make_settings(kb, llm=MODEL, llm_base_url=fake.base_url, llm_api_key="test", **overrides)
-        return Pipeline(settings, guard=pii_guard, embedder=local_embedder, database_url=kb)
-
-    return build
-
-
-@pytest.fixture()
-def model_pipeline(make_pipeline) -> Pipeline:
-    return make_pipeline()
 
 
 def cited(needle: str, answer=lambda sentence: sentence, quote=lambda sentence: sentence):

@@ -20,61 +20,39 @@ from psycopg.types.json import Jsonb
 from core import db
 from feedback import prompt_versions as pv
 from guardrails.dont_know import REASONS
-from tests.conftest import SAMPLE_KB, make_settings, reset_database, reset_prompts
+from tests.conftest import SAMPLE_KB, make_settings, reset_prompts
+from tests.support import model_fixtures
 from tests.support.fake_openai import (
     ChatRequest,
-    FakeOpenAI,
     ToolCall,
     hashed_embedding,
     http_error,
     judgement,
     model_answer,
-    serve,
 )
+from tests.support.model_fixtures import HANDBOOK, HOTEL_FACT, HOTEL_QUESTION, MODEL, fresh_kb, model_settings
 from tests.support.services import free_port
 from workers.answerers.extractive import ExtractiveAnswerer
 from workers.embeddings import OpenAIEmbedder
 from workers.kb.ingest import ingest_folder
 from workers.pipeline import Pipeline
 
-MODEL = "openai/gpt-4o-mini"
-HOTEL_QUESTION = "What is the hotel cost cap per night in London?"
-HOTEL_FACT = "250 euros per night"  # the sentence of the expense policy that answers HOTEL_QUESTION
 EMAIL = "jane.doe@example.com"
 AWS_KEY = "AKIAQ3EXAMPLE7H2K9LZ"  # AKIA + 16
 
 
 # ----------------------------------------------------------------------------------------------- fixtures
 
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeOpenAI]:
-    yield from serve()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_script(fake):
-    fake.reset()
-    yield
-    assert fake.script_errors == [], "a scripted reply raised inside the fake server"
-
-
-def model_settings(database_url: str, fake: FakeOpenAI, **overrides):
-    return make_settings(database_url, llm=MODEL, llm_base_url=fake.base_url, llm_api_key="test", **overrides)
+# tests/support/model_fixtures.py's: the scripted model, reset for each test, and pipelines on this module's `kb`.
+fake, _fresh_script = model_fixtures.fake, model_fixtures.fresh_script
+make_pipeline, model_pipeline = model_fixtures.make_pipeline, model_fixtures.model_pipeline
 
 
 @pytest.fixture(scope="module")
 def handbook_db(database_url, local_embedder) -> str:
     """conftest's `ingested_handbook`, but ingested once per module: ingestion with the local embedder costs
     ~10 s, and these tests only read the knowledge base (they add interactions, looked up by their own id)."""
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        reset_database(conn)
-    with db.connect(database_url) as conn:
-        report = ingest_folder(
-            conn, SAMPLE_KB / "handbook", "handbook", embedder=local_embedder, settings=make_settings(database_url)
-        )
-    assert report.failed == []
-    return database_url
+    return fresh_kb(database_url, local_embedder, HANDBOOK)
 
 
 @pytest.fixture()
@@ -83,20 +61,6 @@ def kb(handbook_db) -> Iterator[str]:
     with psycopg.connect(handbook_db, autocommit=True) as conn:  # a test may have activated another version
         conn.execute("DELETE FROM interactions WHERE prompt_version_id <> 1")
         reset_prompts(conn)
-
-
-@pytest.fixture()
-def make_pipeline(kb, local_embedder, pii_guard, fake):
-    def build(**overrides) -> Pipeline:
-        settings = model_settings(kb, fake, **overrides)
-        return Pipeline(settings, guard=pii_guard, embedder=local_embedder, database_url=kb)
-
-    return build
-
-
-@pytest.fixture()
-def model_pipeline(make_pipeline) -> Pipeline:
-    return make_pipeline()
 
 
 def cite(needle: str, *, extra: str = ""):

@@ -13,27 +13,28 @@ import threading
 import time
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 
-from core import db
 from guardrails.dont_know import REASONS
 from guardrails.followup import ThreadContext, Turn
-from tests.conftest import SAMPLE_KB, make_settings, reset_database
-from tests.support.fake_openai import ChatRequest, FakeOpenAI, HttpError, judgement, model_answer, serve
-from workers.kb.ingest import ingest_folder
+from tests.support import model_fixtures
+from tests.support.fake_openai import ChatRequest, HttpError, judgement, model_answer
+from tests.support.model_fixtures import (
+    HANDBOOK,
+    HOTEL_FACT,
+    HOTEL_QUESTION,
+    fresh_kb,
+    model_settings,
+    pipeline_factory,
+)
 from workers.pipeline import AnswerResult, Pipeline
 
-MODEL = "openai/gpt-4o-mini"
-HOTEL_QUESTION = "What is the hotel cost cap per night in London?"
-HOTEL_FACT = "250 euros per night"
 BUDGET_S = 2.0
 SLACK_S = 5.0  # the pipeline's own work (guard, embedding, retrieval, grounding) on a busy 2-core machine
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeOpenAI]:
-    yield from serve()
+# tests/support/model_fixtures.py's: the scripted model, reset for each test.
+fake, _fresh_script = model_fixtures.fake, model_fixtures.fresh_script
 
 
 @pytest.fixture()
@@ -44,29 +45,16 @@ def release() -> Iterator[threading.Event]:
     event.set()
 
 
-@pytest.fixture(autouse=True)
-def _fresh_script(fake):
-    fake.reset()
-    yield
-    assert fake.script_errors == [], "a scripted reply raised inside the fake server"
-
-
 @pytest.fixture(scope="module")
 def kb(database_url, local_embedder) -> str:
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        reset_database(conn)
-    settings = make_settings(database_url)
-    with db.connect(database_url) as conn:
-        report = ingest_folder(conn, SAMPLE_KB / "handbook", "handbook", embedder=local_embedder, settings=settings)
-        assert report.failed == []
-    return database_url
+    return fresh_kb(database_url, local_embedder, HANDBOOK)
 
 
 @pytest.fixture(scope="module")
 def warm(kb, local_embedder, pii_guard, fake) -> None:
     """One question answered first, so the bounds below measure the model's time, not loading the embedding model
     and the PII recognizers on a cold start (several seconds on a busy machine)."""
-    settings = make_settings(kb, llm=MODEL, llm_base_url=fake.base_url, llm_api_key="test")
+    settings = model_settings(kb, fake)
     fake.reset()
     fake.script(cited)
     Pipeline(settings, guard=pii_guard, embedder=local_embedder, database_url=kb).ask(
@@ -77,11 +65,7 @@ def warm(kb, local_embedder, pii_guard, fake) -> None:
 
 @pytest.fixture()
 def make_pipeline(kb, warm, local_embedder, pii_guard, fake):
-    def build(**overrides) -> Pipeline:
-        settings = make_settings(kb, llm=MODEL, llm_base_url=fake.base_url, llm_api_key="test", **overrides)
-        return Pipeline(settings, guard=pii_guard, embedder=local_embedder, database_url=kb)
-
-    return build
+    return pipeline_factory(kb, fake, pii_guard, local_embedder)
 
 
 def hang(release: threading.Event):
