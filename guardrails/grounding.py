@@ -66,7 +66,8 @@ _TLDS = (
     "com|net|org|io|dev|app|ai|co|info|biz|xyz|site|online|link|click|top|me|ly|gg|cc|tk|ru|cn|in|us|uk|de|fr|eu|"
     "nl|ch|se|no|it|es|pl|au|ca|jp|br|cloud|tech|live|shop|page|zip|mov|example"
 )
-_DOMAIN = re.compile(rf"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:{_TLDS})\b(?![.\w-]*\()", re.I)
+# Labels may hold any letter: "pay.\u0430cme.com" (a Cyrillic "а") is another host than "pay.acme.com".
+_DOMAIN = re.compile(rf"\b(?:[^\W_](?:(?:[^\W_]|-)*[^\W_])?\.)+(?:{_TLDS})\b(?![.\w-]*\()", re.I)
 # Any other host name: a lower-case name whose ending is a real top-level domain — a country code or a
 # generic one ("evil-payments.support", "pay.acme.finance", "acme.pk") — unless it reads as code or a file.
 # Python's dotted names end in words that are top-level domains too (`obj.name`, `plt.show`, `user.id`), so a

@@ -103,51 +103,72 @@ def _year_context(text: str, m: re.Match[str]) -> bool:
     return bool(_YEAR_BEFORE.search(text[max(0, m.start() - 24) : m.start()]))
 
 
-def time_marks(text: str, *, backing: bool = False) -> list[tuple[tuple[str, str | int], str]]:
+Key = tuple[str, str | int]
+# "since March" / "until March": the start or the end of a period, which a restatement must not swap
+_BOUND = re.compile(
+    r"\b(since|starting(?:\s+(?:from|on|in))?|as\s+of|until|till|up\s+until|up\s+till)\s+"
+    r"(?:the\s+|early\s+|mid-?\s*|late\s+|end\s+of\s+|beginning\s+of\s+)?$",
+    re.I,
+)
+
+
+def _bound(text: str, start: int) -> str | None:
+    m = _BOUND.search(text[max(0, start - 40) : start])
+    if not m:
+        return None
+    return "end" if m.group(1).lower().split()[-1] in ("until", "till") else "start"
+
+
+def time_marks(text: str, *, backing: bool = False) -> list[tuple[Key, str]]:
     """The time qualifiers of a text: (key, as written). Keys compare across wordings: ("rel", "past year"),
     ("deictic", "recently"), ("year", 2019), ("month", 3), ("weekday", 4). `backing` (a passage's): every
     number that could be a year counts as one."""
-    out: list[tuple[tuple[str, str | int], str]] = []
+    return [(key, written) for key, written, _ in _marks(text, backing)]
+
+
+def _marks(text: str, backing: bool) -> list[tuple[Key, str, str | None]]:
+    """`time_marks` with each mark's bound: "start" after "since", "end" after "until", else None."""
+    out: list[tuple[Key, str, int]] = []
     for m in _RELATIVE.finditer(text):
         period = m.group(2).lower()
-        out.append((("rel", f"{_DIRECTIONS[m.group(1).lower()]} {period}"), m.group(0)))
+        out.append((("rel", f"{_DIRECTIONS[m.group(1).lower()]} {period}"), m.group(0), m.start()))
     for m in _DEICTIC_RE.finditer(text):
         word = m.group(1).lower()
         if word in _BACKING_ONLY and not backing:
             continue
         if word == "soon" and re.search(r"\bas\s*$", text[: m.start()], re.I):
             continue  # "as soon as" is a conjunction
-        out.append((("deictic", _DEICTIC[word] or word), m.group(0)))
+        out.append((("deictic", _DEICTIC[word] or word), m.group(0), m.start()))
     for m in _ISO_DATE.finditer(text):
-        out.append((("month", int(m.group(2))), m.group(0)))
+        out.append((("month", int(m.group(2))), m.group(0), m.start()))
     for m in _SLASH_DATE.finditer(text):
         a, b, year = int(m.group(1)), int(m.group(2) or m.group(4)), m.group(3) or m.group(5)
-        out.append((("month", f"{a}|{b}"), m.group(0)))  # day/month or month/day: either may be the month
+        out.append((("month", f"{a}|{b}"), m.group(0), m.start()))  # day/month or month/day: either may be the month
         if len(year) == 4:
-            out.append((("year", int(year)), m.group(0)))
+            out.append((("year", int(year)), m.group(0), m.start()))
     for m in _YEAR.finditer(text):
         if backing or _year_context(text, m):
-            out.append((("year", int(m.group(0))), m.group(0)))
+            out.append((("year", int(m.group(0))), m.group(0), m.start()))
     for m in _MONTH_RE.finditer(text):
         name = m.group(1)
         if len(name) <= 4 and name not in ("May", "June", "July") and not _by_number(text, m):
             continue  # "Oct" and "Dec" are octal and decimal unless a date reads them so ("Dec 3", "1 Oct 2019")
         if name == "May" and not (_DATE_PREP.search(text[: m.start()]) or re.match(r"\s+\d", text[m.end() :])):
             continue
-        out.append((("month", _MONTHS[name.lower()]), name))
+        out.append((("month", _MONTHS[name.lower()]), name, m.start()))
     for m in _WEEKDAY_RE.finditer(text):
-        out.append((("weekday", _WEEKDAYS[m.group(1).lower()]), m.group(0)))
+        out.append((("weekday", _WEEKDAYS[m.group(1).lower()]), m.group(0), m.start()))
     if backing:  # "weekdays" backs Monday to Friday, "weekends" Saturday and Sunday, "Q1" January to March
         for m in _DAY_GROUP.finditer(text):
             days = range(5) if m.group(1).lower() in ("weekday", "workday", "business day") else range(5, 7)
-            out += [(("weekday", d), m.group(0)) for d in days]
+            out += [(("weekday", d), m.group(0), m.start()) for d in days]
         for m in _QUARTER.finditer(text):
             q = int(m.group(1))
-            out += [(("month", month), m.group(0)) for month in range(3 * q - 2, 3 * q + 1)]
-    return out
+            out += [(("month", month), m.group(0), m.start()) for month in range(3 * q - 2, 3 * q + 1)]
+    return [(key, written, _bound(text, start)) for key, written, start in out]
 
 
-def _backed(key: tuple[str, str | int], theirs: set[tuple[str, str | int]]) -> bool:
+def _backed(key: Key, theirs: set[Key]) -> bool:
     if key in theirs:
         return True
     kind, value = key
@@ -158,17 +179,34 @@ def _backed(key: tuple[str, str | int], theirs: set[tuple[str, str | int]]) -> b
 
 
 def check_time(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
-    """Every time qualifier of the answer must be one the cited passages give."""
-    theirs = {key for p in passages for key, _ in time_marks(_norm_text(p.text), backing=True)}
+    """Every time qualifier of the answer must be one the cited passages give, and a "since X" / "until X" must
+    not be the passages' "until X" / "since X"."""
+    theirs: dict[Key, set[str | None]] = {}
+    for p in passages:
+        for key, _, bound in _marks(_norm_text(p.text), True):
+            theirs.setdefault(key, set()).add(bound)
     first_tok: dict[int, int] = {}
     for t in a.tokens:
         first_tok.setdefault(t.outer, t.sent)
     issues: list[ClaimIssue] = []
     for outer, sent in enumerate(sentences(_norm_text(a.text))):
-        missing = [written for key, written in time_marks(sent) if not _backed(key, theirs)]
-        if missing and outer in first_tok:
+        missing: list[str] = []
+        swapped: list[str] = []
+        for key, written, bound in _marks(sent, False):
+            bounds = {b for k, bs in theirs.items() if _backed(key, {k}) for b in bs}
+            if not bounds:
+                missing.append(written)
+            elif bound is not None and None not in bounds and bound not in bounds:
+                swapped.append(written)
+        if outer not in first_tok:
+            continue
+        if missing:
             what = ", ".join(f"“{w}”" for w in dict.fromkeys(missing))
             issues.append(ClaimIssue("time", f"{what}: no cited passage gives that time", first_tok[outer]))
+        if swapped:
+            what = ", ".join(f"“{w}”" for w in dict.fromkeys(swapped))
+            detail = f"{what}: the passages give the other end of the period (“since” / “until”)"
+            issues.append(ClaimIssue("time", detail, first_tok[outer]))
     return issues
 
 

@@ -62,6 +62,8 @@ def test_an_added_time_qualifier_is_unsupported(answer):
         ("The support desk has been staffed around the clock since last year.", SINCE),
         ("Deploys are frozen on Thursdays after 15:00.", FREEZE),
         ("The office is closed on Mondays.", "The office is closed at weekends."),
+        ("Until March 2020 the support desk was staffed around the clock.", SINCE),  # since -> until
+        ("The freeze lasts since Friday.", "The freeze lasts until Friday."),
     ],
 )
 def test_a_time_qualifier_the_passage_does_not_give_is_unsupported(answer, passage):
@@ -93,6 +95,9 @@ def test_a_time_qualifier_the_passage_does_not_give_is_unsupported(answer, passa
         ("Tokens expire after 24 hours, so request a new one each day.", "Tokens expire after 24 hours."),
         ("The office moved to Berlin on Mar 1, 2019.", DATED),
         ("Deploys happen Monday to Friday.", "Deploys happen on weekdays."),  # days a passage's word covers
+        ("The support desk has been staffed around the clock starting March 2020.", SINCE),
+        ("Deploys resume after January 2.", "Deploys are frozen until January 2."),
+        ("The office stays in Berlin until June.", "The office is in Berlin from March to June."),
         ("The office is closed on Saturdays and Sundays.", "The office is closed at weekends."),
     ],
 )
@@ -183,6 +188,7 @@ PAY = (
         "Card payments go through acme-pay.bank.",
         "Card payments go through checkout.acme.support.",
         "Card payments go through acme.cm.",  # a country ending one letter from .com
+        "Card payments go through pay.\u0430cme.com.",  # a Cyrillic "а": another host that looks the same
         "Card payments go through acme-bank.pk.",
         "The status page is status.acme.systems.",
         "The status page is status.acme.co.",  # a prefix of the passage's status.acme.com, not the same host
