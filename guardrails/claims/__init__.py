@@ -62,7 +62,8 @@ look for exactly those, each against the cited passages:
   claim; steps ordered with "then" / "falls back to" must keep the order of the passage sentence they restate.
 - **time qualifiers** (run with the conditions) — a relative time ("last year", "next month", "this week",
   "recently", "yesterday", "ago", "soon") or a year, month, weekday or numeric date the answer adds must be one
-  a cited passage gives, in any format ("March 1, 2019" for "2019-03-01"; "the past year" for "last year").
+  a cited passage gives, in any format ("March 1, 2019" for "2019-03-01"; "the past year" for "last year"),
+  and "until X" must not restate the passages' "since X" (nor the reverse).
 
 Everything is regular expressions and set arithmetic over a few hundred tokens (about a millisecond per
 answer); the package imports nothing beyond the standard library, ``guardrails.text`` and (lazily, for word

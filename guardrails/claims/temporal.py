@@ -10,6 +10,9 @@ or absolute (a year, a month, a weekday, a numeric date) — must be backed by a
 - a year, month or weekday by the same year, month or weekday anywhere in the passages, in any format ("March 1,
   2019" restates "2019-03-01"; "on Fridays" restates "every Friday"; "weekdays", "weekends" and "Q1" back the
   days and months they cover). The day of a month is a number, left to the numbers check.
+- "since X" / "starting X" / "as of X" and "until X" / "till X" mark the two ends of a period: an answer's must
+  not be the other end where the passages only ever bound X that way ("until March 2020" for "since March
+  2020"); "from", "after" and "before" are left alone ("resume after January 2" restates "frozen until").
 
 "now" and "currently" restating a present-tense fact and frequencies ("every week", "daily") are not qualifiers
 here, nor are "recent" and "newly" (they describe things: "recent versions") or "Oct" and "Dec" away from a day
