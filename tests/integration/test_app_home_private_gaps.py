@@ -9,31 +9,25 @@ recording views.publish."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
 from bot.app_home import AppHome
-from core import db
 from core.settings import Settings
 from slack_standin import ALICE, GENERAL, SlackStandin
+from tests.support.gaps_fixtures import VISA, ask_unanswered, asked_in, empty_gaps_digests
 
 PARENTAL = [
     "How many weeks of parental leave do new fathers get?",
     "What is our paternity leave policy for new dads?",
 ]
-VISA = ["Does the company sponsor work visas for new hires?", "Can I get visa sponsorship if I move here from abroad?"]
 PRIVATE_C = "C0PRIVVISA"
 
 
 @pytest.fixture()
 def asked(pipeline, clean_db):
-    with db.connect(clean_db) as conn:
-        conn.execute("DELETE FROM gaps_digests")  # no weekly digest: the App Home groups the last 7 days live
-        conn.commit()
-    for q in PARENTAL + VISA:
-        assert pipeline.ask(q, ["handbook"], source="slack", team_id="T0STANDIN1").status == "dont_know"
-    return pipeline
+    empty_gaps_digests(clean_db)  # no weekly digest: the App Home groups the last 7 days live
+    return ask_unanswered(pipeline, PARENTAL + VISA)
 
 
 @pytest.fixture(scope="module")
@@ -44,26 +38,11 @@ def slack():
         yield s
 
 
-def _asked_in(database_url: str, question: str, channel: str) -> None:
-    """Where the bot recorded a question was asked: its slack_requests row, as the intake writes it."""
-    with db.connect(database_url) as conn:
-        iid = conn.execute(
-            "SELECT id FROM interactions WHERE question_redacted LIKE %s ORDER BY created_at DESC LIMIT 1",
-            (question.split("?")[0][:40] + "%",),
-        ).fetchone()["id"]
-        conn.execute(
-            "INSERT INTO slack_requests (team_id, channel_id, message_ts, thread_ts, user_id, kind, interaction_id, "
-            "status) VALUES ('T0STANDIN1', %s, %s, %s, 'U0ASKER01', 'mention', %s, 'delivered')",
-            (channel, f"{time.time():.6f}", f"{time.time():.6f}", iid),
-        )
-        conn.commit()
-
-
 def test_a_gap_from_a_private_c_channel_is_counted_not_quoted_in_the_app_home(asked, slack):
     for q in PARENTAL:
-        _asked_in(asked.database_url, q, GENERAL)
+        asked_in(asked.database_url, q, GENERAL)
     for q in VISA:
-        _asked_in(asked.database_url, q, PRIVATE_C)
+        asked_in(asked.database_url, q, PRIVATE_C)
     settings = Settings(
         database_url=asked.database_url,
         slack_bot_token=slack.bot_token,

@@ -5,7 +5,6 @@ the same list (real pipeline, real Postgres)."""
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -18,6 +17,7 @@ from core.errors import ConfigError
 from core.settings import Settings
 from feedback.gaps_digest import DigestTarget, digest_targets, post_weekly_digest, week_of
 from slack_standin import GENERAL, SlackStandin
+from tests.support.gaps_fixtures import VISA, ask_unanswered, asked_in, empty_gaps_digests
 from workers.access import readable_by_all
 from workers.celery_app import beat_schedule
 
@@ -26,27 +26,19 @@ PARENTAL = [
     "What is our paternity leave policy for new dads?",
     "How long is parental leave when you have a baby? Ask jane.doe@example.com",
 ]
-VISA = ["Does the company sponsor work visas for new hires?", "Can I get visa sponsorship if I move here from abroad?"]
 ADMINS = "C0GAPSADM1"
 
 
 @pytest.fixture()
 def digests(clean_db):
-    def empty() -> None:
-        with db.connect(clean_db) as conn:
-            conn.execute("DELETE FROM gaps_digests")
-            conn.commit()
-
-    empty()
+    empty_gaps_digests(clean_db)
     yield clean_db
-    empty()
+    empty_gaps_digests(clean_db)
 
 
 @pytest.fixture()
 def asked(pipeline, digests):
-    for q in PARENTAL + VISA:
-        assert pipeline.ask(q, ["handbook"], source="slack", team_id="T0STANDIN1").status == "dont_know"
-    return pipeline
+    return ask_unanswered(pipeline, PARENTAL + VISA)
 
 
 @pytest.fixture(scope="module")
@@ -211,21 +203,6 @@ def test_the_beat_posts_the_digest_weekly_only_when_a_channel_is_set():
         beat_schedule(Settings(gaps_channel=["C0ADMIN001"], gaps_digest_schedule="weekly"))
 
 
-def _asked_in(database_url: str, question: str, channel: str, kind: str = "mention") -> None:
-    """Where the bot recorded a question was asked: its slack_requests row, as the intake writes it."""
-    with db.connect(database_url) as conn:
-        iid = conn.execute(
-            "SELECT id FROM interactions WHERE question_redacted LIKE %s ORDER BY created_at DESC LIMIT 1",
-            (question.split("?")[0][:40] + "%",),
-        ).fetchone()["id"]
-        conn.execute(
-            "INSERT INTO slack_requests (team_id, channel_id, message_ts, thread_ts, user_id, kind, interaction_id, "
-            "status) VALUES ('T0STANDIN1', %s, %s, %s, 'U0ASKER01', %s, %s, 'delivered')",
-            (channel, f"{time.time():.6f}", f"{time.time():.6f}", kind, iid),
-        )
-        conn.commit()
-
-
 def test_questions_from_dms_and_private_channels_are_counted_not_quoted(asked, slack):
     """The digest goes to an admin channel: a question asked in a DM or a private channel (the asker's, even
     redacted) is counted there but never quoted; one asked in a public channel, or in the digest's own channel,
@@ -234,11 +211,11 @@ def test_questions_from_dms_and_private_channels_are_counted_not_quoted(asked, s
 
     hr = slack.add_channel("hr-private", channel_id="C0PRIVHR01", private=True, members=["alice"]).id
     dm = slack.open_dm("alice")
-    _asked_in(asked.database_url, PARENTAL[0], GENERAL)
-    _asked_in(asked.database_url, PARENTAL[1], GENERAL)
-    _asked_in(asked.database_url, PARENTAL[2], dm, kind="dm")
-    _asked_in(asked.database_url, VISA[0], hr)
-    _asked_in(asked.database_url, VISA[1], ADMINS)  # the digest's own readers asked it
+    asked_in(asked.database_url, PARENTAL[0], GENERAL)
+    asked_in(asked.database_url, PARENTAL[1], GENERAL)
+    asked_in(asked.database_url, PARENTAL[2], dm, kind="dm")
+    asked_in(asked.database_url, VISA[0], hr)
+    asked_in(asked.database_url, VISA[1], ADMINS)  # the digest's own readers asked it
     client = slack.web_client(token=slack.bot_token)
     with db.connect(asked.database_url) as conn:
         live = json.dumps(admin_blocks(conn, team="T0STANDIN1"), ensure_ascii=False)  # before any digest
@@ -272,7 +249,7 @@ def test_a_week_of_only_private_gaps_still_says_how_many(asked, slack):
 
     dm = slack.open_dm("alice")
     for q in PARENTAL + VISA:
-        _asked_in(asked.database_url, q, dm, kind="dm")
+        asked_in(asked.database_url, q, dm, kind="dm")
     with db.connect(asked.database_url) as conn:
         outcome = post_weekly_digest(
             conn,
