@@ -252,6 +252,12 @@ def post_weekly_digest(
     return DigestOutcome(target, week, "posted" if ts else "empty", len(gaps), ts)
 
 
+def _posted_privately(channel: str, is_public: IsPublic | None) -> bool:
+    """A digest quotes the questions asked in its own channel, to that channel's members: posted to a private
+    channel, it is not for every admin who opens the App Home (they get the live list, which counts those)."""
+    return channel[:1] in ("D", "G") or (is_public is not None and not is_public(channel))
+
+
 def home_gaps(
     conn: Conn,
     team: str | None,
@@ -262,18 +268,19 @@ def home_gaps(
     is_public: IsPublic | None = None,
 ) -> tuple[str, list[dict], int]:
     """What the App Home shows: this or last week's posted digest of the workspace (its own, or the bot-token
-    install's), else the last seven days grouped live by content terms. Returns (where it comes from, gaps, how
-    many questions were left out as private). Live, questions asked in DMs and private channels are counted, not
-    quoted, like in the digest (`is_public`: the caller's Slack check, e.g. workers.digest_tasks.
-    public_channel_check; asked once per channel); without it, only those the request rows show to be private
-    (DMs, G… ids) are — a private channel's C… id looks public."""
+    install's) unless it went to a private channel, else the last seven days grouped live by content terms.
+    Returns (where it comes from, gaps, how many questions were left out as private). Live, questions asked in
+    DMs and private channels are counted, not quoted, like in the digest (`is_public`: the caller's Slack check,
+    e.g. workers.digest_tasks.public_channel_check; asked once per channel); without it, only those the request
+    rows show to be private (DMs, G… ids) are — a private channel's C… id looks public."""
     row = conn.execute(
-        "SELECT week, gaps FROM gaps_digests WHERE team_id IN (%s, '') AND status = 'posted' AND week >= %s "
+        "SELECT week, gaps, channel_id FROM gaps_digests "
+        "WHERE team_id IN (%s, '') AND status = 'posted' AND week >= %s "
         "ORDER BY week DESC, team_id DESC LIMIT 1",
         (team or "", week_of(now) - timedelta(days=7)),
     ).fetchone()
     readable = set(readable_by(conn, team or "", None))  # any admin may open it: public collections' titles only
-    if row is not None:
+    if row is not None and not _posted_privately(row["channel_id"], is_public):
         stored = [
             g if set(g.get("collections") or ()) <= readable else {**g, "closest_documents": []}
             for g in list(row["gaps"])[:top]

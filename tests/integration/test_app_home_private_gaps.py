@@ -63,3 +63,48 @@ def test_a_gap_from_a_private_c_channel_is_counted_not_quoted_in_the_app_home(as
     assert "2 more asked in DMs or private channels" in shown, "the private ones are counted"
     asked_about = [c.args.get("channel") for c in slack.calls("conversations.info")[infos_before:]]
     assert asked_about.count(PRIVATE_C) == 1, f"asked once per channel, not per question: {asked_about}"
+
+
+def test_a_digest_posted_to_a_private_channel_is_not_shown_to_every_admin(asked, slack):
+    """The weekly digest quotes the questions asked in its own channel (to that channel's members). Posted to a
+    private admin channel, the App Home of an admin outside it must not show that stored list: it groups live,
+    where those questions are counted, not quoted."""
+    from datetime import UTC, datetime
+
+    from core import db
+    from feedback.gaps_digest import DigestTarget, post_weekly_digest
+    from workers.access import readable_by_all
+    from workers.digest_tasks import public_channel_check
+
+    for q in PARENTAL:
+        asked_in(asked.database_url, q, GENERAL)
+    for q in VISA:
+        asked_in(asked.database_url, q, PRIVATE_C)
+    client = slack.web_client(token=slack.bot_token)
+    with db.connect(asked.database_url) as conn:
+        posted = post_weekly_digest(
+            conn,
+            DigestTarget("", PRIVATE_C),  # the admins' channel is the private one the VISA questions came from
+            lambda ch, text, blocks: str(client.chat_postMessage(channel=ch, text=text, blocks=blocks)["ts"]),
+            now=datetime.now(UTC),
+            embed=lambda: None,
+            readable_by=readable_by_all,
+            is_public=public_channel_check(client),
+        )
+    assert posted.status == "posted"
+    with db.connect(asked.database_url) as conn:
+        stored = json.dumps(conn.execute("SELECT gaps FROM gaps_digests").fetchone()["gaps"]).lower()
+    assert "visa" in stored, "the digest quotes its own channel's questions to its members"
+
+    settings = Settings(
+        database_url=asked.database_url,
+        slack_bot_token=slack.bot_token,
+        slack_api_url=slack.web_api_url,
+        admins=[ALICE],
+    )
+    AppHome(settings, asked.database_url, publish_verified=lambda *_: None).publish(client, ALICE, "T0STANDIN1")
+    shown = json.dumps(slack.home_view(ALICE).data.get("blocks"), ensure_ascii=False)
+    assert "Coverage gaps* (last 7 days)" in shown, "the stored digest of a private channel is not the list shown"
+    assert "visa" not in shown.lower(), "alice is not in the private channel the digest was posted to"
+    assert any(q.split("?")[0][:30] in shown for q in PARENTAL)
+    assert "2 more asked in DMs or private channels" in shown
