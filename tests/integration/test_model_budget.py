@@ -26,6 +26,7 @@ from tests.support.model_fixtures import (
     fresh_kb,
     model_settings,
     pipeline_factory,
+    within,
 )
 from workers.pipeline import AnswerResult, Pipeline
 
@@ -87,23 +88,11 @@ def ask_within(
     pipeline: Pipeline, limit: float, question: str = HOTEL_QUESTION, **kwargs
 ) -> tuple[AnswerResult, float]:
     """The answer and how long it took; fails (without waiting for it) when it takes longer than `limit`."""
-    out: dict = {}
-
-    def run() -> None:
-        t0 = time.monotonic()
-        try:
-            out["result"] = pipeline.ask(question, ["handbook"], record=False, **kwargs)
-        except BaseException as exc:  # surfaced below
-            out["error"] = exc
-        out["elapsed"] = time.monotonic() - t0
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(limit)
-    assert not worker.is_alive(), f"no answer after {limit:.0f} s: the model budget was not kept"
-    if "error" in out:
-        raise out["error"]
-    return out["result"], out["elapsed"]
+    result, elapsed = within(limit, lambda: pipeline.ask(question, ["handbook"], record=False, **kwargs))
+    if isinstance(result, BaseException):
+        raise result
+    assert isinstance(result, AnswerResult)
+    return result, elapsed
 
 
 def assert_honest_model_error(r: AnswerResult) -> None:

@@ -12,14 +12,15 @@ from __future__ import annotations
 import email.utils
 import threading
 import time
-from collections.abc import Iterator
 
 import openai
 import pytest
 from instructor.core import InstructorRetryException
 
 from tests.conftest import make_settings
-from tests.support.fake_openai import Completion, FakeOpenAI, HttpError, http_error, judgement, serve
+from tests.support import model_fixtures
+from tests.support.fake_openai import Completion, FakeOpenAI, HttpError, http_error, judgement
+from tests.support.model_fixtures import within
 from workers.answerers.llm import GroundingJudgement, build_client, model_budget
 
 UNUSED_DB = "postgresql://unused@127.0.0.1:1/unused"  # these tests make no database call
@@ -38,16 +39,7 @@ OPENAI_SDK_PROVIDERS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeOpenAI]:
-    yield from serve()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_script(fake):
-    fake.reset()
-    yield
-    assert fake.script_errors == [], "a scripted reply raised inside the fake server"
+fake, _fresh_script = model_fixtures.fake, model_fixtures.fresh_script
 
 
 def judge(client, max_retries: int = 0):
@@ -140,25 +132,14 @@ def test_every_error_instructor_itself_re_asks_on_is_re_asked_here_too():
 
 def judged_within(limit: float, client, budget_s: float | None, **kwargs) -> tuple[object, float]:
     """(the verdict or the exception it raised, seconds taken); fails without waiting when it takes over `limit`."""
-    out: dict = {}
 
-    def run() -> None:
-        t0 = time.monotonic()
-        try:
-            if budget_s is None:
-                out["result"] = judge(client, **kwargs)
-            else:
-                with model_budget(budget_s):
-                    out["result"] = judge(client, **kwargs)
-        except Exception as exc:  # returned for the test to look at
-            out["result"] = exc
-        out["elapsed"] = time.monotonic() - t0
+    def call() -> object:
+        if budget_s is None:
+            return judge(client, **kwargs)
+        with model_budget(budget_s):
+            return judge(client, **kwargs)
 
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(limit)
-    assert not worker.is_alive(), f"still calling the model after {limit:.0f} s"
-    return out["result"], out["elapsed"]
+    return within(limit, call)
 
 
 def assert_gave_up(result: object, status: int) -> None:

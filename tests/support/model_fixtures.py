@@ -11,6 +11,8 @@ tests/e2e/test_stream_escaping_e2e.py does with another module's:
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -80,3 +82,23 @@ def fresh_kb(database_url: str, embedder, *folders: tuple[Path, str]) -> str:
             report = ingest_folder(conn, root, name, embedder=embedder, settings=settings)
             assert report.failed == []
     return database_url
+
+
+def within(limit: float, call: Callable[[], object]) -> tuple[object, float]:
+    """(what `call` returned, or the exception it raised; seconds taken), run in a thread: fails without waiting
+    for it when it takes longer than `limit` (a model budget that was not kept)."""
+    out: dict = {}
+
+    def run() -> None:
+        t0 = time.monotonic()
+        try:
+            out["result"] = call()
+        except Exception as exc:  # returned for the test to look at
+            out["result"] = exc
+        out["elapsed"] = time.monotonic() - t0
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(limit)
+    assert not worker.is_alive(), f"still calling the model after {limit:.0f} s: the model budget was not kept"
+    return out["result"], out["elapsed"]
