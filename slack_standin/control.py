@@ -23,6 +23,9 @@ Configuration:
       the workspace answers `method` with {"ok": false, "error": error} (default not_allowed; e.g. streaming
       refused: chat.startStream method_not_supported) until a call with allow: true
   POST /control/workspace      {team_id?, team_name?}   -> {ok, team_id, bot_token, bot_user_id} (one more workspace)
+  POST /control/uninstall      {team?}   -> {ok, team_id, events: [{type, envelope_id}]}
+      the app is removed from the workspace: its bot token revoked (`token_revoked`), then `tokens_revoked` and
+      `app_uninstalled` delivered; a new OAuth install (oauth.v2.access) hands out a new token
   `team` (a team id) picks the workspace a person acts in; usergroup and channel_members take it too.
 """
 
@@ -205,6 +208,14 @@ def add_control_routes(app: web.Application, slack: SlackStandin) -> None:
         ws = slack.add_workspace(body.get("team_id") or None, team_name=body.get("team_name") or None)
         return {"team_id": ws.team_id, "bot_token": ws.bot_token, "bot_user_id": ws.bot_user_id}
 
+    def uninstall(body: dict[str, Any], _: web.Request) -> dict[str, Any]:
+        ws = team(body)
+        sent = ws.uninstall_app()
+        return {
+            "team_id": ws.team_id,
+            "events": [{"type": d.payload["event"]["type"], "envelope_id": d.envelope_id} for d in sent],
+        }
+
     def messages(_: dict[str, Any], request: web.Request) -> dict[str, Any]:
         channel = request.query.get("channel") or "general"
         thread_ts = request.query.get("thread_ts")
@@ -254,6 +265,7 @@ def add_control_routes(app: web.Application, slack: SlackStandin) -> None:
         "fault": fault,
         "config": config,
         "workspace": workspace,
+        "uninstall": uninstall,
     }.items():
         app.router.add_post(f"/control/{path}", endpoint(fn))
     for path, reader in {

@@ -264,7 +264,8 @@ class SlackStandin(Workspace):
             if method == "oauth.v2.access":
                 code = str(args.get("code") or "")
                 return next((w for w in hosted if code in w._oauth_codes), self)
-            return next((w for w in hosted if token and token == w.bot_token), self)
+            # A revoked token (uninstall_app) is still its workspace's: that one answers `token_revoked`.
+            return next((w for w in hosted if token and (token == w.bot_token or token in w._revoked_tokens)), self)
 
     def _dispatch_from(self, workspace: Workspace, delivery: Delivery) -> None:
         """A hosted workspace's delivery: sent by this server; its ack's effects are applied to that workspace."""

@@ -128,6 +128,10 @@ class WorkspaceCore:
         self.client_id = f"{digits[:6]}.{digits[6:]}"
         self.client_secret = secrets.token_hex(16)
         self._oauth_codes: dict[str, tuple[str, float]] = {}
+        # Is the app installed here? uninstall_app() revokes the bot token (the Web API then answers it
+        # `token_revoked`) and stops events; a new OAuth install hands out a new token.
+        self.installed = True
+        self._revoked_tokens: set[str] = set()
         self.identity = payloads.Identity(
             team_id=team_id,
             team_name=team_name,
@@ -434,6 +438,8 @@ class WorkspaceCore:
         raise NotImplementedError
 
     def _subscribed(self, event: dict[str, Any], channel: Channel | None) -> bool:
+        if not self.installed:
+            return False
         if channel is not None and self.bot_user_id not in channel.members:
             return False
         if self.subscriptions is None:
@@ -501,6 +507,8 @@ class WorkspaceCore:
             if needs != "none":
                 if not token:
                     raise ApiError("not_authed")
+                if token in self._revoked_tokens:
+                    raise ApiError("token_revoked")
                 if token == self.bot_token:
                     kind = "bot"
                 elif token == self.app_token:
