@@ -144,6 +144,9 @@ class Settings(BaseSettings):
     # bot-token install, `T…:C…` per workspace; empty: no digest. Posted on this crontab (Mondays 09:00 UTC).
     gaps_channel: list[str] = []
     gaps_digest_schedule: str = "0 9 * * 1"
+    # Retention: interactions older than this many days are purged daily (workers/retention.py, the same purge as
+    # `answerloop db purge`; labelled ones and few-shot demos' sources are kept). Unset: kept forever.
+    retention_days: int | None = Field(None, ge=1)
 
     # Observability: Prometheus /metrics on this port (bot and workers each; unset: no endpoint).
     metrics_port: int | None = None

@@ -27,6 +27,7 @@ def make_celery() -> Celery:
         "workers.source_tasks",
         "workers.digest_tasks",
         "workers.verified_review",
+        "workers.retention_tasks",
     ]
     app = Celery("answerloop", broker=settings.redis_url, include=tasks)
     app.conf.update(
@@ -39,6 +40,7 @@ def make_celery() -> Celery:
             "workers.tasks.publish_verified": {"queue": INGEST_QUEUE},
             "workers.digest_tasks.post_gaps_digests": {"queue": INGEST_QUEUE},
             "workers.verified_review.request_due_reviews": {"queue": INGEST_QUEUE},
+            "workers.retention_tasks.purge_old_interactions": {"queue": INGEST_QUEUE},
             "workers.tasks.retune": {"queue": RETUNE_QUEUE},
         },
         beat_schedule=beat_schedule(settings),
@@ -82,6 +84,7 @@ def schedule_crontab(expression: str, variable: str) -> crontab:
 
 SOURCES_TICK_S = 60.0  # how often the beat looks for sources due a sync (each has its own period)
 REVIEWS_TICK_S = 3600.0  # how often it looks for verified answers whose owner should be asked to review them
+RETENTION_CRONTAB = "17 4 * * *"  # the daily purge of old interactions (ANSWERLOOP_RETENTION_DAYS), off-peak
 
 
 def beat_schedule(settings: Settings) -> dict:
@@ -101,6 +104,12 @@ def beat_schedule(settings: Settings) -> dict:
         schedule["gaps-digest"] = {
             "task": "workers.digest_tasks.post_gaps_digests",
             "schedule": schedule_crontab(settings.gaps_digest_schedule, "ANSWERLOOP_GAPS_DIGEST_SCHEDULE"),
+            "options": {"queue": INGEST_QUEUE, "expires": 6 * 3600},
+        }
+    if settings.retention_days:  # the daily purge of interactions past retention (workers/retention_tasks.py)
+        schedule["retention"] = {
+            "task": "workers.retention_tasks.purge_old_interactions",
+            "schedule": schedule_crontab(RETENTION_CRONTAB, "RETENTION_CRONTAB"),
             "options": {"queue": INGEST_QUEUE, "expires": 6 * 3600},
         }
     if not settings.retune_enabled:

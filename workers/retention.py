@@ -1,0 +1,252 @@
+"""Retention: deleting interactions older than a cut, with what exists only because of them.
+
+Deleted with an interaction: its question vector (`question_vectors`, migration 0021) and its Slack request rows
+(`slack_requests`, matched by interaction id: no foreign key); later turns of its thread lose their link to it
+(`parent_interaction_id` is set NULL by the key). Old Slack request rows that never got an interaction (a request
+that failed before one was recorded) go too.
+
+Kept however old — curated data and what a question being answered now still needs:
+- an interaction any label refers to (votes, 👎 reasons, corrections and so verified answers: `labels` would lose
+  the row by its ON DELETE CASCADE), or that a prompt version's few-shot demo was made from;
+- an interaction whose Slack request is not finished (received, queued, answering), or whose Slack thread had a
+  request after the cut: a follow-up there is answered with the thread's earlier turns as its context.
+Labels, verified answers, prompt versions, reports and the audit log are never touched.
+
+The work is done in batches of `batch_size` interactions, each its own short transaction: the rows are locked
+with FOR UPDATE SKIP LOCKED (a row a worker holds — a follow-up being recorded against it — is left for the next
+run, never waited for), re-checked once locked (a label added meanwhile keeps its interaction), then deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+
+from core import db
+from core.errors import AnswerloopError
+from feedback.audit import record_action
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 5_000  # interactions per transaction: no table is locked for long
+LOCK_TIMEOUT = "5s"  # a batch that cannot get a lock in this time stops the run; the next run goes on
+TABLES = ("interactions", "question_vectors", "slack_requests")
+_LOCK_KEY = 0x2E7E47  # pg advisory lock: one purge at a time (two beats, or the beat and an admin)
+_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_older_than(text: str) -> timedelta:
+    """'180d', '26w' or '48h' as a timedelta of at least one day; anything else is refused, saying why."""
+    hint = "Give a whole number of days or weeks, e.g. --older-than 180d or --older-than 26w."
+    m = re.fullmatch(r"(\d+)\s*([hdw])", text.strip().lower())
+    if not m:
+        raise AnswerloopError(f"--older-than {text!r} is not a duration.", hint=hint)
+    try:
+        age = timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+        datetime.now(UTC) - age
+    except OverflowError:
+        raise AnswerloopError(f"--older-than {text!r} reaches too far back: no date is that old.", hint=hint) from None
+    if age < timedelta(days=1):
+        raise AnswerloopError(
+            f"--older-than {text!r}: the cut must be at least 1 day old (questions being answered now are recent).",
+            hint=hint,
+        )
+    return age
+
+
+@dataclass
+class PurgeResult:
+    cut: datetime
+    team: str | None
+    dry_run: bool
+    deleted: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 0))
+    kept: int = 0  # old interactions kept: a label, a demo, a live thread or an unfinished request needs them
+    batches: int = 0
+    busy: bool = False  # another purge held the lock: nothing done
+    stopped: str = ""  # why a run ended early (a lock not granted in time); the next run continues
+
+    def summary(self) -> str:
+        if self.busy:
+            return "another purge is running"
+        d = self.deleted
+        verb = "would delete" if self.dry_run else "deleted"
+        text = (
+            f"{verb} {d['interactions']} interaction(s), {d['question_vectors']} question vector(s), "
+            f"{d['slack_requests']} Slack request row(s); kept {self.kept} old interaction(s)"
+        )
+        return text + (f"; stopped early: {self.stopped}" if self.stopped else "")
+
+
+# An old interaction in scope that may go. %(cut)s, %(team)s (NULL: every workspace), %(demos)s (text ids).
+_PURGEABLE = """
+    i.created_at < %(cut)s
+    AND (%(team)s::text IS NULL OR i.team_id = %(team)s)
+    AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.interaction_id = i.id)
+    AND NOT (i.id::text = ANY(%(demos)s::text[]))
+    AND NOT EXISTS (
+        SELECT 1 FROM slack_requests r
+        WHERE r.interaction_id = i.id
+          AND (r.status NOT IN ('delivered', 'failed')
+               OR EXISTS (SELECT 1 FROM slack_requests n
+                          WHERE n.team_id = r.team_id AND n.channel_id = r.channel_id AND n.thread_ts = r.thread_ts
+                            AND n.created_at >= %(cut)s)))
+"""
+
+# An old, finished Slack request row whose interaction does not exist (never recorded, or just purged).
+_ORPHAN_REQUEST = """
+    r.created_at < %(cut)s
+    AND (%(team)s::text IS NULL OR r.team_id = %(team)s)
+    AND r.status IN ('delivered', 'failed')
+    AND NOT EXISTS (SELECT 1 FROM interactions i WHERE i.id = r.interaction_id)
+    AND NOT EXISTS (SELECT 1 FROM slack_requests n
+                    WHERE n.team_id = r.team_id AND n.channel_id = r.channel_id AND n.thread_ts = r.thread_ts
+                      AND n.created_at >= %(cut)s)
+"""
+
+
+def _demo_sources(conn: db.Conn) -> list[str]:
+    rows = conn.execute(
+        "SELECT DISTINCT f->>'source_interaction_id' AS id FROM prompt_versions v, jsonb_array_elements(v.few_shot) f "
+        "WHERE jsonb_typeof(v.few_shot) = 'array' AND f->>'source_interaction_id' IS NOT NULL"
+    ).fetchall()
+    return [r["id"] for r in rows]
+
+
+def _count(conn: db.Conn, sql: str, params: dict) -> int:
+    row = conn.execute(sql, params).fetchone()
+    return int(row["n"]) if row else 0
+
+
+def _dry_run(conn: db.Conn, result: PurgeResult, params: dict) -> None:
+    old = f"SELECT i.id FROM interactions i WHERE {_PURGEABLE}"
+    result.deleted["interactions"] = _count(conn, f"SELECT count(*) AS n FROM ({old}) d", params)
+    result.deleted["question_vectors"] = _count(
+        conn, f"SELECT count(*) AS n FROM question_vectors q WHERE q.interaction_id IN ({old})", params
+    )
+    linked = _count(conn, f"SELECT count(*) AS n FROM slack_requests r WHERE r.interaction_id IN ({old})", params)
+    orphans = _count(conn, f"SELECT count(*) AS n FROM slack_requests r WHERE {_ORPHAN_REQUEST}", params)
+    result.deleted["slack_requests"] = linked + orphans
+
+
+def _purge_interactions(conn: db.Conn, result: PurgeResult, params: dict, batch_size: int) -> None:
+    after: tuple[datetime, uuid.UUID] | None = None  # keyset: kept rows are passed once, never scanned again
+    while True:
+        with conn.transaction():
+            conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+            params["demos"] = _demo_sources(conn)
+            rows = conn.execute(
+                f"SELECT i.id, i.created_at FROM interactions i WHERE {_PURGEABLE} "
+                "AND (%(after_at)s::timestamptz IS NULL OR (i.created_at, i.id) > (%(after_at)s, %(after_id)s::uuid)) "
+                "ORDER BY i.created_at, i.id LIMIT %(n)s FOR UPDATE OF i SKIP LOCKED",
+                {
+                    **params,
+                    "after_at": after[0] if after else None,
+                    "after_id": after[1] if after else None,
+                    "n": batch_size,
+                },
+            ).fetchall()
+            if not rows:
+                return
+            after = (rows[-1]["created_at"], rows[-1]["id"])
+            # Locked now: re-checked with a fresh snapshot, so a label (or a follow-up's request) added between
+            # the scan and the lock keeps its interaction; no label can be added to a locked row until we commit.
+            ids = [
+                r["id"]
+                for r in conn.execute(
+                    f"SELECT i.id FROM interactions i WHERE i.id = ANY(%(ids)s) AND {_PURGEABLE}",
+                    {**params, "ids": [r["id"] for r in rows]},
+                ).fetchall()
+            ]
+            if ids:
+                qv = conn.execute("DELETE FROM question_vectors WHERE interaction_id = ANY(%s)", (ids,))
+                sr = conn.execute(
+                    "DELETE FROM slack_requests r USING unnest(%s::uuid[]) AS d(id) WHERE r.interaction_id = d.id",
+                    (ids,),
+                )
+                it = conn.execute("DELETE FROM interactions WHERE id = ANY(%s)", (ids,))
+                result.deleted["question_vectors"] += qv.rowcount
+                result.deleted["slack_requests"] += sr.rowcount
+                result.deleted["interactions"] += it.rowcount
+        result.batches += 1
+        if len(rows) < batch_size:
+            return
+
+
+def _purge_orphan_requests(conn: db.Conn, result: PurgeResult, params: dict, batch_size: int) -> None:
+    while True:
+        with conn.transaction():
+            conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+            gone = conn.execute(
+                "DELETE FROM slack_requests WHERE (team_id, channel_id, message_ts) IN ("
+                f"SELECT r.team_id, r.channel_id, r.message_ts FROM slack_requests r WHERE {_ORPHAN_REQUEST} "
+                "LIMIT %(n)s FOR UPDATE OF r SKIP LOCKED)",
+                {**params, "n": batch_size},
+            ).rowcount
+        result.deleted["slack_requests"] += gone
+        if gone < batch_size:
+            return
+
+
+def purge(
+    db_url: str,
+    *,
+    older_than: timedelta,
+    actor: str,
+    team: str | None = None,
+    dry_run: bool = False,
+    batch_size: int = BATCH_SIZE,
+    now: datetime | None = None,
+) -> PurgeResult:
+    """Delete (or, dry, count) interactions older than `older_than` and what exists only because of them; one
+    admin_actions row with the counts per table ('db.purge'). A dry run counts and changes nothing."""
+    if older_than < timedelta(days=1):
+        raise AnswerloopError("A retention shorter than 1 day is refused.", hint="e.g. 180 days")
+    cut = (now or datetime.now(UTC)) - older_than
+    result = PurgeResult(cut=cut, team=team, dry_run=dry_run)
+    with db.connect(db_url, autocommit=True) as conn:
+        params: dict = {"cut": cut, "team": team}
+        old_in_scope = _count(
+            conn,
+            "SELECT count(*) AS n FROM interactions i "
+            "WHERE i.created_at < %(cut)s AND (%(team)s::text IS NULL OR i.team_id = %(team)s)",
+            params,
+        )
+        if dry_run:
+            params["demos"] = _demo_sources(conn)
+            _dry_run(conn, result, params)
+            result.kept = old_in_scope - result.deleted["interactions"]
+            return result
+        if not conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (_LOCK_KEY,)).fetchone()["ok"]:  # type: ignore[index]
+            result.busy = True
+            return result
+        try:
+            try:
+                _purge_interactions(conn, result, params, batch_size)
+                _purge_orphan_requests(conn, result, params, batch_size)
+            except psycopg.errors.LockNotAvailable as exc:
+                result.stopped = f"a lock was not granted within {LOCK_TIMEOUT}: {str(exc).splitlines()[0]}"
+                log.warning("purge stopped early (%s); the next run goes on", result.stopped)
+            result.kept = old_in_scope - result.deleted["interactions"]
+            record_action(
+                conn,
+                actor,
+                "db.purge",
+                f"team:{team}" if team is not None else "all",
+                {
+                    "older_than_days": older_than.days,
+                    "cut": cut.isoformat(),
+                    "team": team,
+                    "deleted": result.deleted,
+                    "kept": result.kept,
+                    "batches": result.batches,
+                    "stopped": result.stopped,
+                },
+            )
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
+    return result
