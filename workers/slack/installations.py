@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from logging import Logger
 
@@ -20,6 +21,7 @@ from slack_sdk.oauth.state_store import OAuthStateStore
 from core import db
 from core.errors import ConfigError
 from core.settings import Settings
+from feedback.audit import record_action
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +169,38 @@ class PostgresInstallationStore(InstallationStore):
             is_enterprise_install=bot.is_enterprise_install,
             installed_at=bot.installed_at,
         )
+
+    def remove_workspace(
+        self, *, enterprise_id: str | None, team_id: str | None, event: str, bot_user_ids: Sequence[str] | None = None
+    ) -> bool:
+        """Slack removed the app from a workspace (`app_uninstalled`) or revoked its bot token (`tokens_revoked`):
+        forget its installation — the encrypted token and the bot's identity — and record it in the audit log, in
+        one transaction. With `bot_user_ids` (a `tokens_revoked` event's `tokens.bot`), only if the stored bot user
+        is one of them. True when an installation was removed; False (nothing changed) for a workspace that is not
+        installed (a forged event, or the second of the two events Slack sends).
+
+        The workspace's knowledge — interactions, labels, verified answers, collections, prompt history — is NOT
+        deleted: removing a workspace's data is a separate, explicit admin action, and a workspace that installs
+        the app again finds it where it was."""
+        if not team_id and not enterprise_id:
+            return False
+        sql = "DELETE FROM slack_installations WHERE enterprise_id = %s AND team_id = %s"
+        params: list[object] = [enterprise_id or "", team_id or ""]
+        if bot_user_ids is not None:
+            sql += " AND bot_user_id = ANY(%s)"
+            params.append(list(bot_user_ids))
+        with db.connection(self.db_url) as conn:
+            row = conn.execute(sql + " RETURNING team_id, team_name, bot_user_id", params).fetchone()
+            if row is None:
+                return False
+            record_action(
+                conn,
+                "slack",
+                "slack.uninstalled",
+                f"team:{row['team_id']}",
+                {"team": row["team_id"], "enterprise": enterprise_id or "", "event": event},
+            )
+        return True
 
     def delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         self.delete_all(enterprise_id=enterprise_id, team_id=team_id)

@@ -1,0 +1,98 @@
+"""The app removed from a workspace: Slack sends `tokens_revoked` (the revoked tokens' user ids: bot users under
+`tokens.bot`, people under `tokens.oauth`) and `app_uninstalled`, in either order. With OAuth installs the
+workspace's installation — its encrypted bot token — is deleted on the first of them (the second finds nothing
+and changes nothing), so nothing that loops over installed workspaces (gaps digest targets, retune scopes, …)
+visits a dead workspace any more. One audit row and one log line name the workspace; no token is ever logged.
+
+The workspace's knowledge (interactions, labels, verified answers, collections, prompt history) is NOT deleted:
+removing a workspace's data is a separate, explicit admin action, and a workspace that installs the app again
+finds its knowledge where it was.
+
+Our own listeners rather than Bolt's built-ins (`App.enable_token_revocation_listeners`): those take the team from
+the request as it comes (no team id: a delete keyed on an empty team), delete the bot on any `tokens.bot` entry
+whichever bot user it names, and say nothing in the logs or the audit log. Events without a usable team id, of a
+workspace that is not installed, or revoking another bot user's or only people's tokens (the app keeps no user
+token) change nothing. Every one of them is acknowledged (Bolt acks events before the listener runs). Registered
+with OAuth installs only."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from slack_bolt import App, BoltContext
+
+from bot import payload
+from core.errors import DatabaseUnavailable
+from workers.slack.installations import PostgresInstallationStore
+
+log = logging.getLogger(__name__)
+
+_SLACK_ID = re.compile(r"[A-Z0-9]{2,32}")
+
+
+def _workspace(body: dict, context: BoltContext) -> tuple[str, str] | None:
+    """(enterprise id, team id) of the event's workspace as the store keys it (an org-wide install: no team id);
+    None when the event names none usable."""
+    team = payload.text(body, "team_id")
+    enterprise = context.enterprise_id if isinstance(context.enterprise_id, str) else ""
+    if (team and not _SLACK_ID.fullmatch(team)) or (enterprise and not _SLACK_ID.fullmatch(enterprise)):
+        return None
+    if context.is_enterprise_install is True:
+        return (enterprise, "") if enterprise else None
+    return (enterprise, team) if team else None
+
+
+def _bot_user_ids(event: dict) -> list[str] | None:
+    """`tokens.bot` of a tokens_revoked event (user ids); None when the event is malformed."""
+    tokens = event.get("tokens")
+    if not isinstance(tokens, dict):
+        return None
+    bots = tokens.get("bot", [])
+    if not isinstance(bots, list) or not all(isinstance(b, str) for b in bots):
+        return None
+    return bots
+
+
+def register_uninstall(app: App, store: PostgresInstallationStore) -> None:
+    """Registered with OAuth installs only (`store`: where they are kept). A bot-token install stores no token, so
+    there is nothing to forget: its app, like before, leaves these events to Bolt (unhandled)."""
+
+    def remove(kind: str, body: dict, context: BoltContext, bot_user_ids: list[str] | None = None) -> None:
+        where = _workspace(body, context)
+        if where is None:
+            log.warning("%s ignored: the event names no workspace (no or malformed team id)", kind)
+            return
+        enterprise, team = where
+        name = team or f"org {enterprise}"
+        try:
+            removed = store.remove_workspace(
+                enterprise_id=enterprise, team_id=team, event=kind, bot_user_ids=bot_user_ids
+            )
+        except DatabaseUnavailable:
+            log.error("%s for workspace %s not handled: database unavailable; its installation is kept", kind, name)
+            return
+        if removed:
+            log.warning(
+                "the app was removed from workspace %s (%s): its installation and bot token deleted, its knowledge "
+                "kept",
+                name,
+                kind,
+            )
+        else:
+            log.info("%s of workspace %s ignored: no installation (of that bot user) to remove", kind, name)
+
+    @app.event("app_uninstalled")
+    def on_app_uninstalled(body: dict, context: BoltContext) -> None:
+        remove("app_uninstalled", body, context)
+
+    @app.event("tokens_revoked")
+    def on_tokens_revoked(event: dict, body: dict, context: BoltContext) -> None:
+        bots = _bot_user_ids(event)
+        if bots is None:
+            log.warning("tokens_revoked ignored: malformed `tokens`")
+            return
+        if not bots:  # only people's tokens (tokens.oauth): the app keeps none, its bot token still works
+            log.info("tokens_revoked ignored: no bot token revoked")
+            return
+        remove("tokens_revoked", body, context, bots)
