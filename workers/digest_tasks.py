@@ -66,12 +66,15 @@ def send_gaps_digests(
         targets = digest_targets(settings.gaps_channel, installed)
         outcomes = []
         for target in targets:
-            client = web_client(settings, token=bot_token_for(settings, target.team))
-
-            def post(channel: str, text: str, blocks: list[dict], client=client) -> str:
-                return str(client.chat_postMessage(channel=channel, text=text, blocks=blocks)["ts"])
-
+            if target.team and installed and target.team not in installed:  # uninstalled: its entry is stale
+                log.info("gaps digest for %s skipped: the app is not installed there", target.team)
+                continue
             try:
+                client = web_client(settings, token=bot_token_for(settings, target.team))
+
+                def post(channel: str, text: str, blocks: list[dict], client=client) -> str:
+                    return str(client.chat_postMessage(channel=channel, text=text, blocks=blocks)["ts"])
+
                 outcomes.append(
                     post_weekly_digest(
                         conn,
