@@ -29,6 +29,15 @@ class GapsFormat(StrEnum):
     csv = "csv"
 
 
+# What a spreadsheet opening the CSV reads as a formula (=, +, -, @, and a tab or carriage return before them):
+# the questions are what anyone in Slack typed, so such a cell starts with ' and is shown as the text it is.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def _embedder() -> EmbedQuestions | None:
     """MiniLM vectors when embeddings are configured; None groups by content terms instead."""
     from workers.embeddings import get_embedder
@@ -75,9 +84,9 @@ def gaps_command(
         out.writerow(["topic", "questions", "dont_know", "voted_down", "askers", "channels", "closest_documents",
                       "approved_correction", "examples"])  # fmt: skip
         for g in gaps:
-            row = [g.name, g.count, g.dont_know, g.voted_down, g.askers, " ".join(g.channels)]
-            row += [" | ".join(g.closest_documents), g.has_approved_correction, " | ".join(g.questions[:3])]
-            out.writerow(row)
+            row = [_cell(g.name), g.count, g.dont_know, g.voted_down, g.askers, _cell(" ".join(g.channels))]
+            row += [_cell(" | ".join(g.closest_documents)), g.has_approved_correction]
+            out.writerow([*row, _cell(" | ".join(g.questions[:3]))])
         return
     if not gaps:
         console.print(f"No unanswered or 👎 questions since {start:%Y-%m-%d}: no gap to show.")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import stat
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,14 +22,39 @@ err_console = Console(stderr=True)
 
 
 def write_file(path: Path, text: str) -> None:
-    """`--out FILE`: a folder that is missing, a directory or a file that cannot be written is a clear error."""
+    """`--out FILE`: a folder that is missing, a directory or a file that cannot be written is a clear error.
+
+    A regular file (new, or one being replaced) is written whole or not at all: into a temporary file beside it,
+    renamed over it once complete — an export that fails half-way (a full disk) leaves last week's file as it was,
+    not half of this one. Anything else that exists there (a pipe, /dev/stdout) is written to as it is."""
+    tmp: Path | None = None
     try:
-        path.write_text(text)
+        target = path.resolve()  # a symlink's file is replaced, not the link
+        if target.exists() and not target.is_file():
+            target.write_text(text)  # a directory fails here; a pipe or a device is written through
+            return
+        mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else None
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        tmp = Path(name)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        if mode is None:  # a new file gets the usual permissions (mkstemp's are 0600)
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+        tmp = None
     except OSError as exc:
         raise AnswerloopError(
             f"Cannot write {path}: {exc.strerror or type(exc).__name__}.",
             hint="Give --out a file in a folder that exists and that you may write to, or leave it out for stdout.",
         ) from None
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
 
 
 def print_answer(result: AnswerResult, *, verbose: bool = False) -> None:

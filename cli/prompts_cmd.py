@@ -196,7 +196,8 @@ def prompts_approve(
         previous = pv.approve(conn, version, who, note, scope=scope)
         ended = _end_canary_of(conn, version, who, scope)
         conn.commit()
-    console.print(f"v{version} approved and active (was v{previous})" + ended)
+    was = "it was already active" if previous == version else f"was v{previous}"
+    console.print(f"v{version} approved and active ({was})" + ended)
 
 
 @prompts_app.command("reject")

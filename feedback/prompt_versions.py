@@ -264,6 +264,8 @@ def _move_pointer(conn: Conn, version_id: int, actor: str, kind: MoveKind, reaso
     get_version(conn, version_id, scope)  # a clear NotFound for unknown ids and other workspaces' versions
     lock_pointer(conn, scope)
     previous = _pointer(conn, scope, lock=True)
+    if previous == version_id:  # checked under the lock: two admins activating one version at once move it once
+        raise AnswerloopError(f"v{version_id} is already the active version.", hint="`answerloop prompts list`")
     conn.execute(
         "INSERT INTO prompt_pointer (team_id, version_id, updated_by) VALUES (%s, %s, %s) "
         "ON CONFLICT (team_id) DO UPDATE SET version_id = EXCLUDED.version_id, updated_at = now(), "
@@ -289,9 +291,7 @@ def activate(
     kind: MoveKind = "activate",
     scope: str = DEFAULT_SCOPE,
 ) -> int:
-    """Make `version_id` the scope's active version (a no-op error if it already is). Returns the previous id."""
-    if active_version_id(conn, scope) == version_id:
-        raise AnswerloopError(f"v{version_id} is already the active version.", hint="`answerloop prompts list`")
+    """Make `version_id` the scope's active version (an error if it already is). Returns the previous id."""
     return _move_pointer(conn, version_id, actor, kind, reason, scope)
 
 
@@ -313,6 +313,7 @@ def history_stack(conn: Conn, scope: str = DEFAULT_SCOPE) -> list[int]:
 
 def rollback(conn: Conn, actor: str, *, reason: str = "", scope: str = DEFAULT_SCOPE) -> tuple[int, int]:
     """Move the scope's pointer back to the version that was active before the current one: (from, to)."""
+    lock_pointer(conn, scope)  # the history read is the one moved from: two rollbacks at once go back two steps
     stack = history_stack(conn, scope)
     current = active_version_id(conn, scope)
     if len(stack) < 2:
@@ -350,33 +351,41 @@ def review_status(conn: Conn, version_id: int) -> str | None:
     return row["status"] if row else None
 
 
+def _decide(conn: Conn, version_id: int, status: str, actor: str, note: str, scope: str) -> None:
+    """Decide a pending review, under the scope's pointer lock: of two admins deciding one version at once (approve
+    and approve, or approve and reject), the second finds it decided and is refused."""
+    lock_pointer(conn, scope)
+    row = conn.execute(
+        "UPDATE prompt_reviews SET status = %s, decided_by = %s, decided_at = now(), note = %s "
+        "WHERE version_id = %s AND status = 'pending' RETURNING version_id",
+        (status, actor, note, version_id),
+    ).fetchone()
+    if row is None:
+        now = review_status(conn, version_id)
+        raise AnswerloopError(
+            f"v{version_id} is not waiting for approval ({now or 'never reviewed'}).",
+            hint="`answerloop prompts activate V` activates any version directly; `answerloop prompts list` shows "
+            "the reviews.",
+        )
+
+
 def approve(conn: Conn, version_id: int, actor: str, note: str = "", *, scope: str = DEFAULT_SCOPE) -> int:
     """Approve a retuned candidate of this scope waiting for review and activate it there. Returns the previous
-    active id."""
+    active id — the version itself when it had already been activated another way (then only the review is
+    decided: the pointer does not move onto itself, which would give rollback a step that goes nowhere)."""
     get_version(conn, version_id, scope)
-    status = review_status(conn, version_id)
-    if status != "pending":
-        raise AnswerloopError(
-            f"v{version_id} is not waiting for approval ({status or 'never reviewed'}).",
-            hint="`answerloop prompts activate V` activates any version directly.",
-        )
-    conn.execute(
-        "UPDATE prompt_reviews SET status = 'approved', decided_by = %s, decided_at = now(), note = %s "
-        "WHERE version_id = %s",
-        (actor, note, version_id),
-    )
+    _decide(conn, version_id, "approved", actor, note, scope)
+    active = _pointer(conn, scope, lock=True)
+    if active == version_id:
+        details = {"previous": active, "reason": note or "approved candidate", "team": scope, "already_active": True}
+        record_action(conn, actor, "prompts.approve", f"v{version_id}", details)
+        return active
     return _move_pointer(conn, version_id, actor, "approve", note or "approved candidate", scope)
 
 
 def reject(conn: Conn, version_id: int, actor: str, note: str = "", *, scope: str = DEFAULT_SCOPE) -> None:
     get_version(conn, version_id, scope)
-    if review_status(conn, version_id) != "pending":
-        raise AnswerloopError(f"v{version_id} is not waiting for approval.", hint="`answerloop prompts list`")
-    conn.execute(
-        "UPDATE prompt_reviews SET status = 'rejected', decided_by = %s, decided_at = now(), note = %s "
-        "WHERE version_id = %s",
-        (actor, note, version_id),
-    )
+    _decide(conn, version_id, "rejected", actor, note, scope)
     record_action(conn, actor, "prompts.reject", f"v{version_id}", {"note": note, "team": scope})
 
 
