@@ -91,10 +91,21 @@ def send_review_requests(
     return run
 
 
+def _uninstalled(conn, team_id: str) -> bool:
+    """OAuth installs are on (some workspace is installed) and this one is not: it uninstalled the app (its token
+    was deleted) or never installed it. A bot-token deployment (no install rows) has no such workspace."""
+    row = conn.execute(
+        "SELECT bool_or(team_id = %s) AS here, count(*) AS n FROM slack_installations", (team_id,)
+    ).fetchone()
+    return bool(team_id) and row["n"] > 0 and not row["here"]
+
+
 def _ask_owner(answer: verified.VerifiedAnswer, client_for: ClientFor, conn, membership: Membership) -> dict:
     """{channel, ts, owner} when the DM went out, {error, owner} when it never will, {retry: True} for later."""
     if not answer.owner_is_slack_user:
         return {"error": "owner_not_a_slack_user", "owner": answer.owner}
+    if _uninstalled(conn, answer.team_id):  # no token to DM with until it is installed again: refused this period
+        return {"error": "workspace_not_installed", "owner": answer.owner}
     # What it was made from, by the same rule that decides who is served it (workers.access.verified_beyond).
     made = verified_made_from(conn, answer.document_id) if answer.document_id is not None else []
     made_from = {answer.collection, *(s.collection for s in answer.sources), *made}

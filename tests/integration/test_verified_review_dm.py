@@ -163,3 +163,49 @@ def test_the_app_home_lists_verified_answers_due_for_review(ingested_handbook, p
         verified.confirm(conn, answer_id, f"slack:{BOB}")
         conn.commit()
     assert "none due for review" in home()
+
+
+def test_an_answer_of_a_workspace_the_app_was_uninstalled_from_is_refused_not_retried_every_tick(
+    slack, ingested_handbook, pipeline, local_embedder
+):
+    """With OAuth installs, a workspace that uninstalled the app has no token: its owners can't be DMed until it
+    is installed again, so that is a refusal of this period (like token_revoked), not a warning every tick."""
+    from core.errors import ConfigError
+
+    url = ingested_handbook
+    gone = corrected(url, pipeline, local_embedder, owner=BOB)
+    with db.connect(url) as conn:
+        conn.execute("UPDATE labels SET team_id = 'T0GONE0001' WHERE id = %s", (gone,))
+        conn.execute(  # another workspace is installed: this is an OAuth deployment
+            "INSERT INTO slack_installations (team_id, bot_user_id, bot_id, bot_token_encrypted) "
+            "VALUES ('T0STAYED01', 'U0BOT', 'B0BOT', 'not-a-token')"
+        )
+        conn.commit()
+
+    def client_for_installed(team: str) -> WebClient:
+        if team == "T0GONE0001":
+            raise ConfigError("No Slack token for workspace T0GONE0001.")
+        return client_for(slack)(team)
+
+    try:
+        run = send_review_requests(url, client_for_installed)
+        assert run.refused == {gone: "workspace_not_installed"} and run.retry == []
+        assert send_review_requests(url, client_for_installed).refused == {}, "not retried every tick"
+    finally:
+        with db.connect(url) as conn:
+            conn.execute("DELETE FROM slack_installations WHERE team_id = 'T0STAYED01'")
+            conn.commit()
+
+
+def test_without_any_install_a_missing_token_is_retried(slack, ingested_handbook, pipeline, local_embedder):
+    """A bot-token deployment whose worker lacks the token is a configuration to fix: retried on the next tick."""
+    from core.errors import ConfigError
+
+    url = ingested_handbook
+    answer_id = corrected(url, pipeline, local_embedder, owner=BOB)
+
+    def no_token(team: str) -> WebClient:
+        raise ConfigError("SLACK_BOT_TOKEN is not set.")
+
+    run = send_review_requests(url, no_token)
+    assert run.retry == [answer_id] and run.refused == {}
