@@ -83,7 +83,7 @@ class PurgeResult:
 
 
 # An old interaction in scope that may go. %(cut)s, %(team)s (NULL: every workspace), %(demos)s (text ids).
-_PURGEABLE = """
+_PURGEABLE_IN_TEAM_SCOPE = """
     i.created_at < %(cut)s
     AND (%(team)s::text IS NULL OR i.team_id = %(team)s)
     AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.interaction_id = i.id)
@@ -123,7 +123,7 @@ def _count(conn: db.Conn, sql: str, params: dict) -> int:
 
 
 def _dry_run(conn: db.Conn, result: PurgeResult, params: dict) -> None:
-    old = f"SELECT i.id FROM interactions i WHERE {_PURGEABLE}"
+    old = f"SELECT i.id FROM interactions i WHERE {_PURGEABLE_IN_TEAM_SCOPE}"
     result.deleted["interactions"] = _count(conn, f"SELECT count(*) AS n FROM ({old}) d", params)
     result.deleted["question_vectors"] = _count(
         conn, f"SELECT count(*) AS n FROM question_vectors q WHERE q.interaction_id IN ({old})", params
@@ -140,7 +140,7 @@ def _purge_interactions(conn: db.Conn, result: PurgeResult, params: dict, batch_
             conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
             params["demos"] = _demo_sources(conn)
             rows = conn.execute(
-                f"SELECT i.id, i.created_at FROM interactions i WHERE {_PURGEABLE} "
+                f"SELECT i.id, i.created_at FROM interactions i WHERE {_PURGEABLE_IN_TEAM_SCOPE} "
                 "AND (%(after_at)s::timestamptz IS NULL OR (i.created_at, i.id) > (%(after_at)s, %(after_id)s::uuid)) "
                 "ORDER BY i.created_at, i.id LIMIT %(n)s FOR UPDATE OF i SKIP LOCKED",
                 {
@@ -158,7 +158,7 @@ def _purge_interactions(conn: db.Conn, result: PurgeResult, params: dict, batch_
             ids = [
                 r["id"]
                 for r in conn.execute(
-                    f"SELECT i.id FROM interactions i WHERE i.id = ANY(%(ids)s) AND {_PURGEABLE}",
+                    f"SELECT i.id FROM interactions i WHERE i.id = ANY(%(ids)s) AND {_PURGEABLE_IN_TEAM_SCOPE}",
                     {**params, "ids": [r["id"] for r in rows]},
                 ).fetchall()
             ]

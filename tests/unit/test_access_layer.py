@@ -33,6 +33,11 @@ SCOPE_KEYS = re.compile(
 # Reads that need no scope, each with why.
 UNSCOPED_OK = {
     ("workers/kb/store.py", "SELECT count(*) AS n FROM chunks"): "a count of the whole install, no content (unused)",
+    (
+        "workers/retention.py",
+        "SELECT DISTINCT f->>'source_interaction_id' AS id FROM prompt_versions v, jsonb_array_elements(v.few_shot) f "
+        "WHERE jsonb_typeof(v.few_shot) = 'array' AND f->>'source_interaction_id' IS NOT NULL",
+    ): "ids of the interactions any version's demos came from: what the purge must keep, in every scope",
 }
 
 # The data layer: module → what scopes its reads. Anything else reading those tables fails the test.
@@ -64,6 +69,7 @@ DATA_LAYER = {
     "bot/agent_dm.py": "team_id and the collections scope_for gives the asker's DM",
     "bot/app_home.py": "the label id of a button, checked against the admin's team_id",
     "cli/kb_cmd.py": "an ingest job's own files (operator command)",
+    "workers/retention.py": "interactions older than the cut, of one workspace (--team) or all (operator purge)",
     "cli/demo_tour.py": "the demo's own Slack request (local demo)",
     "cli/demo_actions.py": "the demo's own interaction (local demo)",
 }
