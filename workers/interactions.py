@@ -26,8 +26,19 @@ def thread_link(thread: ThreadContext | None, asked_redacted: str, standalone_by
     }
 
 
+def _parent_still_there(conn: Conn, parent: uuid.UUID | None) -> uuid.UUID | None:
+    """The turn a follow-up follows, locked against deletion (FOR KEY SHARE) until this transaction ends, or None
+    when it is gone: the retention purge may delete an old thread's turn while its follow-up is being recorded
+    (that waits for the purge's lock, then stores no link rather than failing on the foreign key)."""
+    if parent is None:
+        return None
+    found = conn.execute("SELECT id FROM interactions WHERE id = %s FOR KEY SHARE", (parent,)).fetchone()
+    return parent if found is not None else None
+
+
 def record_interaction(conn: Conn, row: dict) -> uuid.UUID:
     interaction_id = row.get("id") or uuid.uuid4()
+    row = {**row, "parent_interaction_id": _parent_still_there(conn, row.get("parent_interaction_id"))}
     conn.execute(
         """
         INSERT INTO interactions (id, source, collections, question_redacted, answer, status, reason, answerer,

@@ -316,3 +316,38 @@ def test_the_celery_task_runs_the_purge_against_the_database(history, monkeypatc
         assert not _exists(conn, ids["old"]) and _exists(conn, ids["new"]) and _exists(conn, ids["voted"])
         [audit] = conn.execute("SELECT actor, details FROM admin_actions WHERE action = 'db.purge'").fetchall()
     assert audit["actor"] == "beat" and audit["details"]["older_than_days"] == 180
+
+
+def test_a_follow_up_recorded_while_its_parent_is_purged_is_kept_without_the_link(clean_db):
+    """The purge locks an old interaction and deletes it; a follow-up in its thread recorded at that moment must
+    not fail on the foreign key to it: it waits for the purge's transaction and is stored with no parent."""
+    with db.connect(clean_db) as conn:
+        parent = _interaction(conn, "T1", "old question", OLD)
+        conn.commit()
+    purge = psycopg.connect(clean_db)
+    purge.execute("SELECT id FROM interactions WHERE id = %s FOR UPDATE", (parent,))  # as a purge batch locks it
+    outcome: dict = {}
+
+    def follow_up() -> None:
+        try:
+            with db.connect(clean_db) as conn:
+                outcome["id"] = add_interaction(
+                    conn, "T1", "and on weekends?", thread_ts="1700000000.000100", parent_interaction_id=parent
+                )
+                conn.commit()
+        except Exception as exc:  # the test looks at it below
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=follow_up)
+    worker.start()
+    worker.join(1.0)
+    assert worker.is_alive(), "the follow-up waits for the purge's lock on its parent"
+    purge.execute("DELETE FROM question_vectors WHERE interaction_id = %s", (parent,))
+    purge.execute("DELETE FROM interactions WHERE id = %s", (parent,))
+    purge.commit()
+    purge.close()
+    worker.join(10)
+    assert "error" not in outcome, outcome.get("error")
+    with db.connect(clean_db) as conn:
+        row = conn.execute("SELECT parent_interaction_id FROM interactions WHERE id = %s", (outcome["id"],)).fetchone()
+    assert row == {"parent_interaction_id": None}
