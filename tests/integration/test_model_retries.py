@@ -17,6 +17,7 @@ import openai
 import pytest
 from instructor.core import InstructorRetryException
 
+from core.errors import ConfigError
 from tests.conftest import make_settings
 from tests.support import model_fixtures
 from tests.support.fake_openai import Completion, FakeOpenAI, HttpError, http_error, judgement
@@ -51,15 +52,33 @@ def judge(client, max_retries: int = 0):
     )
 
 
+# Providers whose client instructor builds at a fixed address (or from AZURE_OPENAI_ENDPOINT): no base URL.
+FIXED_ADDRESS = {"perplexity/sonar", "azure_openai/gpt-4o-mini"}
+
+
 @pytest.mark.parametrize("llm", OPENAI_SDK_PROVIDERS)
 def test_the_sdk_client_built_for_any_provider_makes_no_retries_of_its_own(llm, monkeypatch):
     monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", "http://127.0.0.1:1")  # azure_openai's builder needs one
-    settings = make_settings(UNUSED_DB, llm=llm, llm_api_key="dummy", llm_base_url="http://127.0.0.1:1/v1")
+    base_url = None if llm in FIXED_ADDRESS else "http://127.0.0.1:1/v1"
+    settings = make_settings(UNUSED_DB, llm=llm, llm_api_key="dummy", llm_base_url=base_url)
 
     client = build_client(settings)
 
     sdk = client.inner.client
     assert sdk.max_retries == 0, f"{llm}: the {type(sdk).__name__} SDK client still retries {sdk.max_retries} times"
+
+
+@pytest.mark.parametrize("llm", sorted(FIXED_ADDRESS))
+def test_a_base_url_the_provider_would_ignore_is_a_configuration_error(llm, monkeypatch):
+    # instructor leaves the base URL of these providers among the arguments of every call: the client was built
+    # for the provider's own address, and each call would fail on an unexpected argument.
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", "http://127.0.0.1:1")
+    settings = make_settings(UNUSED_DB, llm=llm, llm_api_key="dummy", llm_base_url="http://127.0.0.1:1/v1")
+
+    with pytest.raises(ConfigError) as refused:
+        build_client(settings)
+
+    assert "ANSWERLOOP_LLM_BASE_URL" in str(refused.value) and "openai/" in (refused.value.hint or "")
 
 
 def test_a_provider_whose_builder_ignores_max_retries_still_calls_the_model_only_as_often_as_we_retry(fake):

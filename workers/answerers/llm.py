@@ -394,6 +394,13 @@ def build_client(settings: Settings):
             f"Cannot set up the model {settings.llm!r}: {exc}",
             hint="Check ANSWERLOOP_LLM (provider/model), ANSWERLOOP_LLM_BASE_URL and the API key.",
         ) from exc
+    if "base_url" in (getattr(inner, "kwargs", None) or {}):
+        # instructor builds this provider's client without it and would send it as an argument of every call
+        raise ConfigError(
+            f"The model provider {provider!r} does not take ANSWERLOOP_LLM_BASE_URL: it would be ignored and "
+            "break every call.",
+            hint="Unset ANSWERLOOP_LLM_BASE_URL, or for an OpenAI-compatible server set ANSWERLOOP_LLM=openai/<model>.",
+        )
     _sdk_retries_off(inner, provider)
     return BudgetedClient(inner, settings)
 
