@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import UTC, datetime
 
 from slack_bolt import App, BoltContext
 
@@ -65,9 +66,11 @@ def register_uninstall(app: App, store: PostgresInstallationStore) -> None:
             return
         enterprise, team = where
         name = team or f"org {enterprise}"
+        sent = body.get("event_time")
+        sent_at = datetime.fromtimestamp(sent, UTC) if isinstance(sent, int) and 0 < sent < 2**37 else None
         try:
             removed = store.remove_workspace(
-                enterprise_id=enterprise, team_id=team, event=kind, bot_user_ids=bot_user_ids
+                enterprise_id=enterprise, team_id=team, event=kind, bot_user_ids=bot_user_ids, sent_at=sent_at
             )
         except DatabaseUnavailable:
             log.error("%s for workspace %s not handled: database unavailable; its installation is kept", kind, name)
@@ -80,7 +83,11 @@ def register_uninstall(app: App, store: PostgresInstallationStore) -> None:
                 kind,
             )
         else:
-            log.info("%s of workspace %s ignored: no installation (of that bot user) to remove", kind, name)
+            log.info(
+                "%s of workspace %s ignored: no installation (of that bot user, saved before the event) to remove",
+                kind,
+                name,
+            )
 
     @app.event("app_uninstalled")
     def on_app_uninstalled(body: dict, context: BoltContext) -> None:

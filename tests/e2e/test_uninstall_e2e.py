@@ -244,3 +244,16 @@ def test_a_malformed_or_forged_uninstall_changes_nothing_and_is_acked(stack, cap
     assert _installed(settings.database_url) == sorted([TEAM_ID, BRAVO])
     assert _audit(settings.database_url) == []
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], "handled, not failed"
+
+
+def test_an_uninstall_sent_before_the_workspace_installed_again_keeps_the_new_install(stack, caplog):
+    """Slack delivers events late and retries them: an `app_uninstalled` of an hour ago, arriving after the
+    workspace installed the app again, must not delete the new installation."""
+    slack, _, settings, _ = stack
+    caplog.set_level(logging.INFO)
+    stale = _uninstall_payload(slack, BRAVO, {"type": "app_uninstalled"})
+    stale["event_time"] = int(time.time()) - 3600
+    _send(slack, stale)
+    _wait(lambda: any("ignored" in r.getMessage() for r in caplog.records))
+    assert _installed(settings.database_url) == sorted([TEAM_ID, BRAVO])
+    assert _audit(settings.database_url) == []

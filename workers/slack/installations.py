@@ -171,7 +171,13 @@ class PostgresInstallationStore(InstallationStore):
         )
 
     def remove_workspace(
-        self, *, enterprise_id: str | None, team_id: str | None, event: str, bot_user_ids: Sequence[str] | None = None
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        event: str,
+        bot_user_ids: Sequence[str] | None = None,
+        sent_at: datetime | None = None,
     ) -> bool:
         """Slack removed the app from a workspace (`app_uninstalled`) or revoked its bot token (`tokens_revoked`):
         forget its installation — the encrypted token and the bot's identity — and record it in the audit log, in
@@ -181,7 +187,8 @@ class PostgresInstallationStore(InstallationStore):
 
         The workspace's knowledge — interactions, labels, verified answers, collections, prompt history — is NOT
         deleted: removing a workspace's data is a separate, explicit admin action, and a workspace that installs
-        the app again finds it where it was."""
+        the app again finds it where it was. With `sent_at` (the event's event_time), an installation saved after
+        it (the workspace installed the app again before a late or retried event arrived) is kept."""
         if not team_id and not enterprise_id:
             return False
         sql = "DELETE FROM slack_installations WHERE enterprise_id = %s AND team_id = %s"
@@ -189,6 +196,9 @@ class PostgresInstallationStore(InstallationStore):
         if bot_user_ids is not None:
             sql += " AND bot_user_id = ANY(%s)"
             params.append(list(bot_user_ids))
+        if sent_at is not None:  # event_time has whole seconds: an install saved within that second still goes
+            sql += " AND updated_at < %s"
+            params.append(sent_at + timedelta(seconds=1))
         with db.connection(self.db_url) as conn:
             row = conn.execute(sql + " RETURNING team_id, team_name, bot_user_id", params).fetchone()
             if row is None:
