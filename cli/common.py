@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import psycopg
 
@@ -32,6 +34,21 @@ def require_collections(conn, names: list[str]) -> None:
             f"Unknown collection(s): {', '.join(missing)}.",
             hint=f"Known: {', '.join(sorted(known)) or 'none yet'}. Ingest with `answerloop kb ingest PATH -c NAME`.",
         )
+
+
+@contextmanager
+def all_or_none(ids: Sequence[int]) -> Iterator[list[int]]:
+    """A command given several ids (`labels approve 12 13 14`, `verified retire …`) changes all of them or none:
+    the caller commits once, after the last; an error on one (unknown, another workspace's, already retired) leaves
+    the transaction uncommitted — its connection rolls it back — and says that nothing was changed. Yields the
+    ids once each, in the order given (the same id twice is one change)."""
+    unique = list(dict.fromkeys(ids))
+    try:
+        yield unique
+    except AnswerloopError as exc:
+        if len(unique) > 1:
+            exc.args = (f"{exc} Nothing was changed: none of {', '.join(map(str, unique))}.", *exc.args[1:])
+        raise
 
 
 def all_collections(conn) -> list[str]:

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.admin import Actor, Team, acting_admin, admin_db_url, parse_since, shorten, workspace_scope
+from cli.common import all_or_none
 from cli.output import console, err_console, write_file
 from core import db
 from core.errors import AnswerloopError
@@ -116,17 +117,21 @@ def labels_approve(
         if collection is not None:
             _own_collection(conn, collection, team)
         owner = verified.check_owner(owner) if owner is not None else None
-        for label_id in label_ids:
-            label = labels_mod.review(conn, label_id, "approved", actor, note, team=team)
-            if label["kind"] == "correction":
-                embedder = embedder or get_embedder(settings)
-                doc = verified.publish(
-                    conn, label, embedder=embedder, approved_by=actor, collection=collection, owner=owner
-                )
-                console.print(f"label {label_id} approved: verified answer published (document {doc})")
-            else:
-                console.print(f"label {label_id} approved")
-            conn.commit()
+        done = []
+        with all_or_none(label_ids) as ids:
+            for label_id in ids:
+                label = labels_mod.review(conn, label_id, "approved", actor, note, team=team)
+                if label["kind"] == "correction":
+                    embedder = embedder or get_embedder(settings)
+                    doc = verified.publish(
+                        conn, label, embedder=embedder, approved_by=actor, collection=collection, owner=owner
+                    )
+                    done.append(f"label {label_id} approved: verified answer published (document {doc})")
+                else:
+                    done.append(f"label {label_id} approved")
+        conn.commit()
+    for line in done:
+        console.print(line)
 
 
 @labels_app.command("reject")
@@ -142,11 +147,12 @@ def labels_reject(
     with db.connect(admin_db_url()) as conn:
         team = workspace_scope(conn, team)
         actor = acting_admin(actor, team)
-        for label_id in label_ids:
-            rejection = verified.reject_label(conn, label_id, actor, note, team=team)
-            conn.commit()
-            withdrawn = " and its verified answer withdrawn" if rejection.withdrawn else ""
-            console.print(f"label {label_id} rejected{withdrawn}")
+        with all_or_none(label_ids) as ids:
+            rejections = [verified.reject_label(conn, label_id, actor, note, team=team) for label_id in ids]
+        conn.commit()
+    for label_id, rejection in zip(ids, rejections, strict=True):
+        withdrawn = " and its verified answer withdrawn" if rejection.withdrawn else ""
+        console.print(f"label {label_id} rejected{withdrawn}")
 
 
 def _own_collection(conn, name: str, team: str | None) -> None:

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.admin import Actor, Team, acting_admin, admin_db_url, shorten, workspace_scope
+from cli.common import all_or_none
 from cli.output import console
 from core import db
 from workers.kb import verified
@@ -133,10 +134,12 @@ def verified_retire(
     with db.connect(admin_db_url()) as conn:
         team = workspace_scope(conn, team)
         actor = acting_admin(actor, team)
-        for answer_id in answer_ids:
-            verified.retire(conn, answer_id, actor, note, team=team)
-            conn.commit()
-            console.print(f"verified answer {answer_id} retired: no longer used to answer")
+        with all_or_none(answer_ids) as ids:
+            for answer_id in ids:
+                verified.retire(conn, answer_id, actor, note, team=team)
+        conn.commit()
+    for answer_id in ids:
+        console.print(f"verified answer {answer_id} retired: no longer used to answer")
 
 
 @verified_app.command("reassign")
@@ -150,8 +153,9 @@ def verified_reassign(
     with db.connect(admin_db_url()) as conn:
         team = workspace_scope(conn, team)
         actor = acting_admin(actor, team)
-        for answer_id in answer_ids:
-            a = verified.reassign(conn, answer_id, owner, actor, team=team)
-            conn.commit()
-            due = " (review due: they will be asked)" if a.needs_review else ""
-            console.print(f"verified answer {answer_id} now owned by {a.owner}{due}")
+        with all_or_none(answer_ids) as ids:
+            done = [verified.reassign(conn, answer_id, owner, actor, team=team) for answer_id in ids]
+        conn.commit()
+    for a in done:
+        due = " (review due: they will be asked)" if a.needs_review else ""
+        console.print(f"verified answer {a.id} now owned by {a.owner}{due}")

@@ -109,25 +109,68 @@ def test_a_version_diffed_with_itself_is_identical(clean_db):
     assert r.returncode == 0 and "parameters: identical" in r.stdout and "instructions: identical" in r.stdout
 
 
+def _verified_answers(url: str, n: int = 1) -> list[int]:
+    """n verified answers (approved corrections) in the collection handbook, owned by U0OWNER01."""
+    ids = []
+    with db.connect(url) as conn:
+        conn.execute("INSERT INTO collections (name) VALUES ('handbook') ON CONFLICT DO NOTHING")
+        for k in range(n):
+            iid = uuid.uuid4()
+            conn.execute(
+                "INSERT INTO interactions (id, source, collections, question_redacted, answer, status, answerer, "
+                "prompt_version_id) VALUES (%s, 'slack', '{handbook}', %s, 'no idea', 'dont_know', 'extractive', 1)",
+                (iid, f"Wifi password of office {k}?"),
+            )
+            ids.append(labels.record_correction(conn, iid, correction=f"Ask IT ({k}).", user_id="U3", channel_id="C1"))
+        conn.commit()
+    args = [str(i) for i in ids]
+    r = run_cli(url, "labels", "approve", *args, "--collection", "handbook", "--owner", "U0OWNER01")
+    assert r.returncode == 0, r.stderr
+    return ids
+
+
+def _verified_state(url: str, answer_id: int) -> tuple[str, str]:
+    shown = json.loads(run_cli(url, "verified", "show", str(answer_id), "--format", "json").stdout)
+    return shown["status"], shown["owner"]
+
+
 @pytest.mark.parametrize("owner", ["u0123abcd", "<@U0123ABCD>", "", "U0123ABCD; DROP TABLE", "ann@example.com"])
 def test_reassigning_to_a_malformed_user_id_is_refused_and_changes_nothing(clean_db, owner):
+    [answer] = _verified_answers(clean_db)
+    _clear_error(run_cli(clean_db, "verified", "reassign", str(answer), "--owner", owner), "not a Slack user id")
+    assert _verified_state(clean_db, answer) == ("active", "U0OWNER01")
+    assert _audit(clean_db, "verified.reassign") == []
+
+
+def test_a_batch_with_one_bad_id_changes_none_of_them(clean_db):
+    a, b = _verified_answers(clean_db, 2)
+    for args in (("verified", "retire", str(a), "999999"), ("verified", "reassign", str(a), "999999", "--owner",
+                 "U0NEW0001"), ("verified", "retire", str(a), str(b), str(b))):  # fmt: skip
+        if args[-1] == str(b):  # b retired by someone else a moment before: a must not be retired half-way either
+            assert run_cli(clean_db, "verified", "retire", str(b), "--actor", "bob").returncode == 0
+        r = run_cli(clean_db, *args)
+        assert _verified_state(clean_db, a) == ("active", "U0OWNER01"), args
+        _clear_error(r, "Nothing was changed")
+    assert [x["target"] for x in _audit(clean_db, "verified.re")] == [f"verified:{b}"]  # retire, reassign
     with db.connect(clean_db) as conn:
-        conn.execute("INSERT INTO collections (name) VALUES ('handbook')")
         iid = uuid.uuid4()
         conn.execute(
             "INSERT INTO interactions (id, source, collections, question_redacted, answer, status, answerer, "
-            "prompt_version_id) VALUES (%s, 'slack', '{handbook}', 'Wifi password?', 'no idea', 'dont_know', "
-            "'extractive', 1)",
+            "prompt_version_id) VALUES (%s, 'slack', '{handbook}', 'Hotel cap?', '150', 'answered', 'extractive', 1)",
             (iid,),
         )
-        label = labels.record_correction(conn, iid, correction="Ask IT.", user_id="U3", channel_id="C1")
+        vote = labels.record_vote(conn, iid, kind="up", reaction="+1", user_id="U1", channel_id="C1").label_id
         conn.commit()
-    r = run_cli(clean_db, "labels", "approve", str(label), "--collection", "handbook", "--owner", "U0OWNER01")
-    assert r.returncode == 0, r.stderr
-    _clear_error(run_cli(clean_db, "verified", "reassign", str(label), "--owner", owner), "not a Slack user id")
-    shown = json.loads(run_cli(clean_db, "verified", "show", str(label), "--format", "json").stdout)
-    assert shown["owner"] == "U0OWNER01"
-    assert _audit(clean_db, "verified.reassign") == []
+    for command in ("approve", "reject"):
+        r = run_cli(clean_db, "labels", command, str(vote), "999999")
+        with db.connect(clean_db) as conn:
+            assert labels.get_label(conn, vote)["status"] == "pending", command
+        _clear_error(r, "Nothing was changed")
+    assert all(x["target"] != f"label:{vote}" for x in _audit(clean_db, "labels."))
+    r = run_cli(clean_db, "verified", "retire", str(a), str(a))  # the same id twice: retired once
+    assert r.returncode == 0 and r.stdout.count("retired") == 1, r.stdout + r.stderr
+    retired = [x["target"] for x in _audit(clean_db, "verified.retire")]
+    assert _verified_state(clean_db, a)[0] == "retired" and retired == [f"verified:{b}", f"verified:{a}"]
 
 
 def test_json_output_is_valid_json_on_stdout_when_piped(clean_db):
