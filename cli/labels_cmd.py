@@ -88,7 +88,7 @@ def labels_show(label_id: Annotated[int, typer.Argument(help="Label id.")], team
     if r["permalink"]:
         console.print(f"[dim]{r['permalink']}[/]")
     if r["reviewed_by"]:
-        console.print(f"reviewed by {r['reviewed_by']} at {r['reviewed_at']} {escape(r['review_note'])}")
+        console.print(f"reviewed by {escape(r['reviewed_by'])} at {r['reviewed_at']} {escape(r['review_note'])}")
 
 
 @labels_app.command("approve")
@@ -194,4 +194,4 @@ def labels_export(
             sys.stdout.write(line + "\n")
         return
     write_file(out, "".join(line + "\n" for line in lines))
-    err_console.print(f"wrote {len(lines)} label(s) to {out}")
+    err_console.print(f"wrote {len(lines)} label(s) to {escape(str(out))}")

@@ -38,7 +38,7 @@ def prompts_list(team: Team = None) -> None:
             "*" if v.active else f"{test.percent:g}%" if test and test.version_id == v.id else "",
             f"v{v.id}",
             f"{v.created_at:%Y-%m-%d %H:%M}",
-            v.author + (" (shared)" if v.shared else ""),
+            escape(v.author) + (" (shared)" if v.shared else ""),
             f"v{v.parent_id}" if v.parent_id else "–",
             str(v.few_shot),
             f"{v.score:.3f}" if v.score is not None else "–",
@@ -228,7 +228,7 @@ def prompts_export(
         print(text)
     else:
         write_file(out, text + "\n")
-        err_console.print(f"wrote v{version} to {out}")
+        err_console.print(f"wrote v{version} to {escape(str(out))}")
 
 
 @prompts_app.command("history")
@@ -240,6 +240,11 @@ def prompts_history(limit: Annotated[int, typer.Option(min=1)] = 20, team: Team 
     for r in rows:
         prev = f"v{r['previous_version_id']}" if r["previous_version_id"] else "–"
         table.add_row(
-            f"{r['at']:%Y-%m-%d %H:%M:%S}", r["kind"], f"v{r['version_id']}", prev, r["actor"], escape(r["reason"])
+            f"{r['at']:%Y-%m-%d %H:%M:%S}",
+            r["kind"],
+            f"v{r['version_id']}",
+            prev,
+            escape(r["actor"]),
+            escape(r["reason"]),
         )
     console.print(table)

@@ -73,7 +73,7 @@ def retune_list(limit: Annotated[int, typer.Option(min=1)] = 20, team: Team = No
             str(r["id"]),
             r["kind"] + (" (dry run)" if r["dry_run"] else ""),
             f"{r['created_at']:%Y-%m-%d %H:%M}",
-            r["actor"],
+            escape(r["actor"]),
             f"v{r['baseline_version_id']}" if r["baseline_version_id"] else "–",
             f"v{r['candidate_version_id']}" if r["candidate_version_id"] else "–",
             r["decision"],

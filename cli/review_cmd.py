@@ -132,6 +132,10 @@ def audit_command(limit: Annotated[int, typer.Option(min=1)] = 30, team: Team = 
     table = Table("at", "actor", "action", "target", "details")
     for r in rows:
         table.add_row(
-            f"{r['at']:%Y-%m-%d %H:%M:%S}", r["actor"], r["action"], r["target"], escape(json.dumps(r["details"]))
+            f"{r['at']:%Y-%m-%d %H:%M:%S}",
+            escape(r["actor"]),
+            r["action"],
+            escape(r["target"]),
+            escape(json.dumps(r["details"])),
         )
     console.print(table)

@@ -357,3 +357,29 @@ def test_gaps_csv_keeps_commas_quotes_newlines_and_neutralises_formulas(clean_db
     cells = [cell for row in rows for cell in row]
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")], cells
     assert topics == {("'" + q if q[0] in "=+-@" else q) for q in questions}  # the text itself is kept whole
+
+
+def test_an_actor_name_that_looks_like_rich_markup_is_printed_as_written(clean_db, tmp_path):
+    """--actor (or $ANSWERLOOP_ADMIN, $USER) is printed back by history, audit, retune list and labels show; a
+    name with square brackets must not be read as Rich markup (a closing tag with no opening one was a traceback)."""
+    [v2] = _versions(clean_db, 1)
+    actor = "[/x] ann [bold]"
+    with db.connect(clean_db) as conn:
+        iid = uuid.uuid4()
+        conn.execute(
+            "INSERT INTO interactions (id, source, collections, question_redacted, answer, status, answerer, "
+            "prompt_version_id) VALUES (%s, 'slack', '{handbook}', 'Hotel cap?', '150', 'answered', 'extractive', 1)",
+            (iid,),
+        )
+        vote = labels.record_vote(conn, iid, kind="up", reaction="+1", user_id="U1", channel_id="C1").label_id
+        conn.commit()
+    assert run_cli(clean_db, "prompts", "activate", str(v2), "--actor", actor).returncode == 0
+    assert run_cli(clean_db, "labels", "approve", str(vote), "--actor", actor).returncode == 0
+    for args in (("prompts", "history"), ("audit",), ("labels", "show", str(vote))):
+        r = run_cli(clean_db, *args)
+        assert r.returncode == 0 and "Traceback" not in r.stderr, (args, r.stderr[-1500:])
+        assert actor in r.stdout, (args, r.stdout)
+    for args in (("prompts", "export", "1"), ("labels", "export")):  # and a file name with square brackets
+        out = tmp_path / f"[red] {args[0]}.json"
+        r = run_cli(clean_db, *args, "-o", str(out))
+        assert r.returncode == 0 and "Traceback" not in r.stderr and out.name in r.stderr, r.stderr[-1500:]
