@@ -18,7 +18,7 @@ from cli.admin import Team, parse_since, workspace_scope
 from cli.output import console
 from core import db
 from core.bootstrap import ready_database
-from core.errors import NotFound
+from core.errors import AnswerloopError, NotFound
 from core.settings import get_settings
 from feedback.gaps import EmbedQuestions, find_gaps, load_evidence
 
@@ -64,6 +64,11 @@ def gaps_command(
     team: Team = None,
 ) -> None:
     """Recent "I don't know" answers and 👎-voted answers, grouped into topics, most asked first."""
+    if threshold is not None and not 0 <= threshold <= 1:  # nan too: it passed every comparison and merged all
+        raise AnswerloopError(
+            f"--threshold {threshold:g} is not a similarity.",
+            hint="Give a number from 0 (every question one topic) to 1 (only the same words), e.g. 0.5.",
+        )
     start = parse_since(since) or datetime.now(UTC) - timedelta(days=30)
     with db.connect(ready_database(get_settings())) as conn:
         team = workspace_scope(conn, team)

@@ -383,3 +383,9 @@ def test_an_actor_name_that_looks_like_rich_markup_is_printed_as_written(clean_d
         out = tmp_path / f"[red] {args[0]}.json"
         r = run_cli(clean_db, *args, "-o", str(out))
         assert r.returncode == 0 and "Traceback" not in r.stderr and out.name in r.stderr, r.stderr[-1500:]
+
+
+@pytest.mark.parametrize("threshold", ["nan", "inf", "-0.5", "1.5"])
+def test_a_gaps_threshold_that_is_no_similarity_is_refused(clean_db, threshold):
+    """`nan` passed every comparison the clustering made and merged every question into one topic."""
+    _clear_error(run_cli(clean_db, "gaps", "--threshold", threshold), "--threshold", "0.5")
