@@ -384,7 +384,16 @@ def approve(conn: Conn, version_id: int, actor: str, note: str = "", *, scope: s
 
 
 def reject(conn: Conn, version_id: int, actor: str, note: str = "", *, scope: str = DEFAULT_SCOPE) -> None:
+    """Reject a retuned candidate waiting for review: it stays stored, never active — so not the active version
+    (one activated directly while its review waited), which would go on answering marked rejected."""
     get_version(conn, version_id, scope)
+    lock_pointer(conn, scope)
+    if _pointer(conn, scope) == version_id:
+        raise AnswerloopError(
+            f"v{version_id} is the active version: rejected, it would still answer every question.",
+            hint="Make another version active first (`answerloop prompts rollback` goes back to the one before), "
+            "then reject it.",
+        )
     _decide(conn, version_id, "rejected", actor, note, scope)
     record_action(conn, actor, "prompts.reject", f"v{version_id}", {"note": note, "team": scope})
 

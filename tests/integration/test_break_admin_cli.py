@@ -389,3 +389,16 @@ def test_an_actor_name_that_looks_like_rich_markup_is_printed_as_written(clean_d
 def test_a_gaps_threshold_that_is_no_similarity_is_refused(clean_db, threshold):
     """`nan` passed every comparison the clustering made and merged every question into one topic."""
     _clear_error(run_cli(clean_db, "gaps", "--threshold", threshold), "--threshold", "0.5")
+
+
+def test_rejecting_the_active_version_is_refused(clean_db):
+    """A pending candidate activated directly, then rejected, stayed the version every question is answered with,
+    marked rejected ("stored, never active")."""
+    [v2] = _versions(clean_db, 1, pending=True)
+    assert run_cli(clean_db, "prompts", "activate", str(v2)).returncode == 0
+    _clear_error(run_cli(clean_db, "prompts", "reject", str(v2)), "active version", "rollback")
+    with db.connect(clean_db) as conn:
+        assert pv.review_status(conn, v2) == "pending" and pv.active_version_id(conn) == v2
+    assert run_cli(clean_db, "prompts", "rollback").returncode == 0
+    r = run_cli(clean_db, "prompts", "reject", str(v2))
+    assert r.returncode == 0 and f"v{v2} rejected" in r.stdout, r.stderr
