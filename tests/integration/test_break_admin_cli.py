@@ -402,3 +402,45 @@ def test_rejecting_the_active_version_is_refused(clean_db):
     assert run_cli(clean_db, "prompts", "rollback").returncode == 0
     r = run_cli(clean_db, "prompts", "reject", str(v2))
     assert r.returncode == 0 and f"v{v2} rejected" in r.stdout, r.stderr
+
+
+def test_two_rollbacks_at_once_go_back_two_steps(clean_db):
+    """Each rollback reads the history it moves back through under the pointer's lock (through the library, as the
+    App Home and the retune call it, not only through `prompts rollback`, whose canary check took the lock first)."""
+    v2, v3 = _versions(clean_db, 2)
+    with db.connect(clean_db) as conn:
+        pv.activate(conn, v2, "ann")
+        pv.activate(conn, v3, "ann")
+        conn.commit()
+    errors: list[BaseException] = []
+
+    def roll_back(actor: str) -> None:
+        try:
+            with db.connect(clean_db) as conn:
+                pv.rollback(conn, actor)
+                conn.commit()
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    with psycopg.connect(clean_db) as holder:
+        holder.execute("SELECT pg_advisory_xact_lock(hashtext('prompt_pointer:' || ''))")
+        threads = [threading.Thread(target=roll_back, args=(name,)) for name in ("ann", "bob")]
+        for t in threads:
+            t.start()
+        with psycopg.connect(clean_db, autocommit=True) as watch:
+            deadline = time.monotonic() + 60
+            while True:
+                row = watch.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'"
+                ).fetchone()
+                if (row[0] if row else 0) == 2:
+                    break
+                assert time.monotonic() < deadline, errors
+                time.sleep(0.05)
+        holder.rollback()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    moves = [(m["version_id"], m["previous_version_id"], m["kind"]) for m in _moves(clean_db)]
+    assert moves[2:] == [(v2, v3, "rollback"), (1, v2, "rollback")], moves
