@@ -453,6 +453,8 @@ EVENTS = {
     "reaction_added",
     "reaction_removed",
     "app_home_opened",
+    "app_uninstalled",  # these two need no scope (Slack's event reference): the installation is forgotten
+    "tokens_revoked",
 }
 # The scope Slack requires for each event subscription.
 EVENT_SCOPES = {
