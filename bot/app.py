@@ -13,7 +13,7 @@ from bot import payload
 from bot.app_home import AppHome, register_app_home
 from bot.feedback_listeners import FeedbackListeners, register_feedback
 from bot.intake import Intake, Question
-from bot.uninstall_listeners import register_uninstall
+from bot.uninstall_listeners import register_removal_notice, register_uninstall
 from bot.verified_listeners import VerifiedReviewListeners, register_verified
 from core import metrics
 from core.errors import DatabaseUnavailable
@@ -210,8 +210,10 @@ def build_app(
     register_feedback(app, feedback)
     register_app_home(app, home)
     register_verified(app, VerifiedReviewListeners(settings, intake.db_url))
-    if oauth is not None:  # a bot-token install stores no token: nothing to forget when Slack removes the app
+    if oauth is not None:
         register_uninstall(app, PostgresInstallationStore(intake.db_url, TokenCipher(settings.token_keys)))
+    else:  # a bot-token install stores no token: nothing to forget, but the operator is told
+        register_removal_notice(app)
 
     @app.error
     def on_error(error: Exception) -> None:

@@ -12,8 +12,9 @@ Our own listeners rather than Bolt's built-ins (`App.enable_token_revocation_lis
 the request as it comes (no team id: a delete keyed on an empty team), delete the bot on any `tokens.bot` entry
 whichever bot user it names, and say nothing in the logs or the audit log. Events without a usable team id, of a
 workspace that is not installed, or revoking another bot user's or only people's tokens (the app keeps no user
-token) change nothing. Every one of them is acknowledged (Bolt acks events before the listener runs). Registered
-with OAuth installs only."""
+token) change nothing. Every one of them is acknowledged (Bolt acks events before the listener runs). With OAuth
+installs `register_uninstall`; a bot-token install has nothing to forget: `register_removal_notice` acks the events
+and tells the operator in the log that SLACK_BOT_TOKEN no longer works."""
 
 from __future__ import annotations
 
@@ -56,8 +57,8 @@ def _bot_user_ids(event: dict) -> list[str] | None:
 
 
 def register_uninstall(app: App, store: PostgresInstallationStore) -> None:
-    """Registered with OAuth installs only (`store`: where they are kept). A bot-token install stores no token, so
-    there is nothing to forget: its app, like before, leaves these events to Bolt (unhandled)."""
+    """Registered with OAuth installs only (`store`: where they are kept); a bot-token install registers
+    `register_removal_notice` instead."""
 
     def remove(kind: str, body: dict, context: BoltContext, bot_user_ids: list[str] | None = None) -> None:
         where = _workspace(body, context)
@@ -103,3 +104,27 @@ def register_uninstall(app: App, store: PostgresInstallationStore) -> None:
             log.info("tokens_revoked ignored: no bot token revoked")
             return
         remove("tokens_revoked", body, context, bots)
+
+
+def register_removal_notice(app: App) -> None:
+    """A bot-token install (SLACK_BOT_TOKEN, one workspace) stores no token, so there is nothing to forget; the
+    events are acked (not left to Bolt's 404, which Slack retries) and the log tells the operator the token is dead.
+    """
+
+    def notice(kind: str, body: dict) -> None:
+        team = payload.text(body, "team_id")
+        log.error(
+            "Slack removed the app from workspace %s (%s): SLACK_BOT_TOKEN no longer works. Install the app again "
+            "and set its new bot token, or stop this deployment.",
+            team if _SLACK_ID.fullmatch(team) else "?",
+            kind,
+        )
+
+    @app.event("app_uninstalled")
+    def on_app_uninstalled(body: dict) -> None:
+        notice("app_uninstalled", body)
+
+    @app.event("tokens_revoked")
+    def on_tokens_revoked(event: dict, body: dict) -> None:
+        if _bot_user_ids(event):  # people's tokens only: the bot token still works
+            notice("tokens_revoked", body)

@@ -257,3 +257,20 @@ def test_an_uninstall_sent_before_the_workspace_installed_again_keeps_the_new_in
     _wait(lambda: any("ignored" in r.getMessage() for r in caplog.records))
     assert _installed(settings.database_url) == sorted([TEAM_ID, BRAVO])
     assert _audit(settings.database_url) == []
+
+
+def test_with_a_bot_token_install_the_removal_is_acked_and_tells_the_operator(database_url, pii_guard, caplog):
+    """A single-workspace install runs on SLACK_BOT_TOKEN and stores no token: nothing to delete, but the events
+    the manifest subscribes to are acked (not answered 404 and retried) and the log says the token is dead."""
+    from tests.support.bot_endpoint import http_settings
+
+    caplog.set_level(logging.INFO)
+    with SlackStandin() as slack:
+        settings = http_settings(slack, database_url, slack_signing_secret=slack.signing_secret)
+        intake = Intake(settings, pii_guard, lambda key, priority: None, database_url)
+        with serving(slack, settings, intake):
+            sent = slack.uninstall_app()
+            assert all(d.wait(5) for d in sent)
+            assert [d.status for d in sent] == ["acked", "acked"], [d.attempts for d in sent]
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("SLACK_BOT_TOKEN" in m and "removed" in m for m in said), said
