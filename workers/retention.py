@@ -192,6 +192,23 @@ def _purge_orphan_requests(conn: db.Conn, result: PurgeResult, params: dict, bat
             return
 
 
+def _known_workspace(conn: db.Conn, team: str) -> None:
+    """A workspace installed here or with interactions here (an uninstalled one keeps its data); anything else is
+    a typo, refused rather than "deleted 0"."""
+    known = [
+        r["team_id"]
+        for r in conn.execute(
+            "SELECT team_id FROM slack_installations UNION SELECT DISTINCT team_id FROM interactions "
+            "WHERE team_id <> '' ORDER BY 1"
+        ).fetchall()
+    ]
+    if team not in known:
+        raise AnswerloopError(
+            f"No workspace {team} here: it is not installed and has no interactions; nothing was deleted.",
+            hint=f"Workspaces here: {', '.join(known) or 'none (a bot-token install: leave out --team)'}.",
+        )
+
+
 def purge(
     db_url: str,
     *,
@@ -209,6 +226,8 @@ def purge(
     cut = (now or datetime.now(UTC)) - older_than
     result = PurgeResult(cut=cut, team=team, dry_run=dry_run)
     with db.connect(db_url, autocommit=True) as conn:
+        if team is not None:
+            _known_workspace(conn, team)
         params: dict = {"cut": cut, "team": team}
         old_in_scope = _count(
             conn,

@@ -351,3 +351,18 @@ def test_a_follow_up_recorded_while_its_parent_is_purged_is_kept_without_the_lin
     with db.connect(clean_db) as conn:
         row = conn.execute("SELECT parent_interaction_id FROM interactions WHERE id = %s", (outcome["id"],)).fetchone()
     assert row == {"parent_interaction_id": None}
+
+
+def test_a_workspace_with_nothing_here_is_refused_not_purged_silently(history):
+    """A typo in --team used to purge nothing and say "Deleted 0": a workspace that is neither installed nor has
+    any interaction here is refused, saying which workspaces there are. An uninstalled one with data is fine."""
+    from core.errors import AnswerloopError
+    from workers.retention import purge
+
+    url, _ = history
+    with pytest.raises(AnswerloopError) as refused:
+        purge(url, older_than=timedelta(days=180), actor="tester", team="T0TYPO001")
+    assert "T0TYPO001" in str(refused.value) and "T1" in (refused.value.hint or "")
+    r = run_cli(url, "db", "purge", "--older-than", "180d", "--team", "T0TYPO001", "--dry-run")
+    assert r.returncode == 2 and "T0TYPO001" in r.stderr, (r.stdout, r.stderr)
+    assert purge(url, older_than=timedelta(days=180), actor="tester", team="T2").deleted["interactions"] == 1
