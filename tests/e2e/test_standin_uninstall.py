@@ -6,58 +6,33 @@ reach the app no more, and a new OAuth install hands out a new token."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar
 
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.signature import SignatureVerifier
 
 from slack_standin import GENERAL, TEAM_ID, SlackStandin
 from slack_standin.control import ControlClient
+from tests.support.event_receiver import EventReceiver, event_receiver
 
 BRAVO = "T0BRAVO001"
 
 
-class _Receiver(BaseHTTPRequestHandler):
-    got: ClassVar[list[tuple[dict[str, str], str]]] = []
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
-        type(self).got.append(({k.lower(): v for k, v in self.headers.items()}, body))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
+@pytest.fixture()
+def receiver() -> Iterator[EventReceiver]:
+    with event_receiver() as r:
+        yield r
 
 
 @pytest.fixture()
-def slack() -> Iterator[SlackStandin]:
-    _Receiver.got = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with SlackStandin() as standin:
-            standin.set_request_url(f"http://127.0.0.1:{server.server_address[1]}/slack/events")
-            yield standin
-    finally:
-        server.shutdown()
+def slack(receiver: EventReceiver) -> Iterator[SlackStandin]:
+    with SlackStandin() as standin:
+        standin.set_request_url(receiver.url)
+        yield standin
 
 
-def _received(slack: SlackStandin) -> list[dict]:
-    verifier = SignatureVerifier(slack.signing_secret)
-    out = []
-    for headers, body in _Receiver.got:
-        assert verifier.is_valid(body, headers["x-slack-request-timestamp"], headers["x-slack-signature"])
-        out.append(json.loads(body))
-    return out
-
-
-def test_uninstall_revokes_the_token_and_sends_both_events_of_that_workspace(slack):
+def test_uninstall_revokes_the_token_and_sends_both_events_of_that_workspace(slack, receiver):
     bravo = slack.add_workspace(BRAVO)
     bravo_token = bravo.bot_token
     bravo_client = WebClient(base_url=slack.web_api_url, token=bravo_token)
@@ -66,7 +41,7 @@ def test_uninstall_revokes_the_token_and_sends_both_events_of_that_workspace(sla
     deliveries = bravo.uninstall_app()
     assert [d.payload["event"]["type"] for d in deliveries] == ["tokens_revoked", "app_uninstalled"]
     assert all(d.wait(5) for d in deliveries), "delivered and acked over signed HTTP"
-    events = {p["event"]["type"]: p for p in _received(slack)}
+    events = {p["event"]["type"]: p for p in receiver.payloads(slack.signing_secret)}
     revoked, uninstalled = events["tokens_revoked"], events["app_uninstalled"]
     assert revoked["type"] == uninstalled["type"] == "event_callback"
     assert revoked["team_id"] == uninstalled["team_id"] == BRAVO
@@ -82,14 +57,14 @@ def test_uninstall_revokes_the_token_and_sends_both_events_of_that_workspace(sla
     assert WebClient(base_url=slack.web_api_url, token=slack.bot_token).auth_test()["team_id"] == TEAM_ID
     assert slack.installed and not bravo.installed
 
-    before = len(_Receiver.got)
+    before = len(receiver.got)
     sent_before = len(bravo.deliveries())
     bravo.send_dm("is anyone there?")
     bravo.post_message("general", "hello?")
     assert len(bravo.deliveries()) == sent_before, "an uninstalled app receives no events"
     assert slack.post_message(GENERAL, "alpha still talks").ts
     assert slack.deliveries()[-1].wait(5)
-    assert all(p["team_id"] == TEAM_ID for p in _received(slack)[before:])
+    assert all(p["team_id"] == TEAM_ID for p in receiver.payloads(slack.signing_secret)[before:])
 
     with pytest.raises(ValueError, match="not installed"):
         bravo.uninstall_app()

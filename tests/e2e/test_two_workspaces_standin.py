@@ -5,18 +5,15 @@ the workspace of the token; events carry their workspace's team id and the one a
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar
 
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.signature import SignatureVerifier
 
 from slack_standin import ALICE, GENERAL, TEAM_ID, SlackStandin
 from slack_standin.control import ControlClient
+from tests.support.event_receiver import event_receiver
 
 BRAVO = "T0BRAVO001"
 
@@ -88,42 +85,19 @@ def test_a_token_reaches_its_own_workspace_only(slack):
     assert members == {bravo.user_id("alice"), bravo.bot_user_id}
 
 
-class _Receiver(BaseHTTPRequestHandler):
-    got: ClassVar[list[tuple[dict[str, str], str]]] = []
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
-        type(self).got.append(({k.lower(): v for k, v in self.headers.items()}, body))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 def test_events_of_each_workspace_carry_its_team_and_the_one_signing_secret(slack):
-    _Receiver.got = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        slack.set_request_url(f"http://127.0.0.1:{server.server_address[1]}/slack/events")
+    with event_receiver() as receiver:
+        slack.set_request_url(receiver.url)
         bravo = slack.add_workspace(BRAVO)
         dm = bravo.send_dm("a question from bravo")
         mention = slack.post_message(GENERAL, "hello from alpha")
         assert bravo.deliveries()[-1].wait(5) and slack.deliveries()[-1].wait(5)
         assert bravo.deliveries() and all(d.payload["team_id"] == BRAVO for d in bravo.deliveries())
         assert all(d.payload["team_id"] == TEAM_ID for d in slack.deliveries())
-        verifier = SignatureVerifier(slack.signing_secret)
-        events = {}
-        for headers, body in _Receiver.got:
-            assert verifier.is_valid(body, headers["x-slack-request-timestamp"], headers["x-slack-signature"])
-            payload = json.loads(body)
-            events[payload["event"]["ts"]] = payload
+        events = {p["event"]["ts"]: p for p in receiver.payloads(slack.signing_secret)}
         assert events[dm.ts]["team_id"] == BRAVO and events[dm.ts]["event"]["user"] == bravo.user_id("alice")
         assert events[dm.ts]["authorizations"][0]["user_id"] == bravo.bot_user_id
         assert events[mention.ts]["team_id"] == TEAM_ID
-    finally:
-        server.shutdown()
 
 
 def test_response_urls_and_acks_act_in_their_own_workspace(slack):
