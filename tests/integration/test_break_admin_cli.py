@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 
 import psycopg
 import pytest
@@ -23,6 +22,9 @@ from core import db
 from feedback import labels
 from feedback import prompt_versions as pv
 from tests.support.cli_runner import REPO, run_cli
+from tests.support.records import add_interaction
+
+HANDBOOK = ["handbook"]
 
 
 def _clear_error(r, *needles: str) -> None:
@@ -115,11 +117,8 @@ def _verified_answers(url: str, n: int = 1) -> list[int]:
     with db.connect(url) as conn:
         conn.execute("INSERT INTO collections (name) VALUES ('handbook') ON CONFLICT DO NOTHING")
         for k in range(n):
-            iid = uuid.uuid4()
-            conn.execute(
-                "INSERT INTO interactions (id, source, collections, question_redacted, answer, status, answerer, "
-                "prompt_version_id) VALUES (%s, 'slack', '{handbook}', %s, 'no idea', 'dont_know', 'extractive', 1)",
-                (iid, f"Wifi password of office {k}?"),
+            iid = add_interaction(
+                conn, "", f"Wifi password of office {k}?", status="dont_know", answer="no idea", collections=HANDBOOK
             )
             ids.append(labels.record_correction(conn, iid, correction=f"Ask IT ({k}).", user_id="U3", channel_id="C1"))
         conn.commit()
@@ -127,6 +126,15 @@ def _verified_answers(url: str, n: int = 1) -> list[int]:
     r = run_cli(url, "labels", "approve", *args, "--collection", "handbook", "--owner", "U0OWNER01")
     assert r.returncode == 0, r.stderr
     return ids
+
+
+def _upvoted_answer(url: str) -> int:
+    """A 👍 on an answered question: a pending vote label's id."""
+    with db.connect(url) as conn:
+        iid = add_interaction(conn, "", "Hotel cap?", answer="150", collections=HANDBOOK)
+        vote = labels.record_vote(conn, iid, kind="up", reaction="+1", user_id="U1", channel_id="C1").label_id
+        conn.commit()
+    return vote
 
 
 def _verified_state(url: str, answer_id: int) -> tuple[str, str]:
@@ -152,15 +160,7 @@ def test_a_batch_with_one_bad_id_changes_none_of_them(clean_db):
         assert _verified_state(clean_db, a) == ("active", "U0OWNER01"), args
         _clear_error(r, "Nothing was changed")
     assert [x["target"] for x in _audit(clean_db, "verified.re")] == [f"verified:{b}"]  # retire, reassign
-    with db.connect(clean_db) as conn:
-        iid = uuid.uuid4()
-        conn.execute(
-            "INSERT INTO interactions (id, source, collections, question_redacted, answer, status, answerer, "
-            "prompt_version_id) VALUES (%s, 'slack', '{handbook}', 'Hotel cap?', '150', 'answered', 'extractive', 1)",
-            (iid,),
-        )
-        vote = labels.record_vote(conn, iid, kind="up", reaction="+1", user_id="U1", channel_id="C1").label_id
-        conn.commit()
+    vote = _upvoted_answer(clean_db)
     for command in ("approve", "reject"):
         r = run_cli(clean_db, "labels", command, str(vote), "999999")
         with db.connect(clean_db) as conn:
@@ -295,11 +295,8 @@ def _run_limited(url: str, *args: str, max_file_bytes: int) -> subprocess.Comple
 def test_an_export_that_fails_half_way_leaves_the_file_it_was_replacing_whole(clean_db, tmp_path, args):
     with db.connect(clean_db) as conn:  # enough labels for an export over the limit
         for k in range(20):
-            iid = uuid.uuid4()
-            conn.execute(
-                "INSERT INTO interactions (id, source, collections, question_redacted, answer, status, answerer, "
-                "prompt_version_id) VALUES (%s, 'slack', '{handbook}', %s, 'answer', 'answered', 'extractive', 1)",
-                (iid, f"Question number {k} about the travel policy?"),
+            iid = add_interaction(
+                conn, "", f"Question number {k} about the travel policy?", answer="answer", collections=HANDBOOK
             )
             labels.record_vote(conn, iid, kind="up", reaction="+1", user_id="U1", channel_id="C1")
         conn.commit()
@@ -343,11 +340,7 @@ def test_gaps_csv_keeps_commas_quotes_newlines_and_neutralises_formulas(clean_db
     ]
     with db.connect(clean_db) as conn:
         for q in questions:
-            conn.execute(
-                "INSERT INTO interactions (id, source, collections, question_redacted, answer, status, answerer, "
-                "prompt_version_id) VALUES (%s, 'slack', '{handbook}', %s, '', 'dont_know', 'extractive', 1)",
-                (uuid.uuid4(), q),
-            )
+            add_interaction(conn, "", q, status="dont_know", answer="", collections=HANDBOOK)
         conn.commit()
     r = run_cli(clean_db, "gaps", "--format", "csv", "--threshold", "0.99")
     assert r.returncode == 0, r.stderr
@@ -364,15 +357,7 @@ def test_an_actor_name_that_looks_like_rich_markup_is_printed_as_written(clean_d
     name with square brackets must not be read as Rich markup (a closing tag with no opening one was a traceback)."""
     [v2] = _versions(clean_db, 1)
     actor = "[/x] ann [bold]"
-    with db.connect(clean_db) as conn:
-        iid = uuid.uuid4()
-        conn.execute(
-            "INSERT INTO interactions (id, source, collections, question_redacted, answer, status, answerer, "
-            "prompt_version_id) VALUES (%s, 'slack', '{handbook}', 'Hotel cap?', '150', 'answered', 'extractive', 1)",
-            (iid,),
-        )
-        vote = labels.record_vote(conn, iid, kind="up", reaction="+1", user_id="U1", channel_id="C1").label_id
-        conn.commit()
+    vote = _upvoted_answer(clean_db)
     assert run_cli(clean_db, "prompts", "activate", str(v2), "--actor", actor).returncode == 0
     assert run_cli(clean_db, "labels", "approve", str(vote), "--actor", actor).returncode == 0
     for args in (("prompts", "history"), ("audit",), ("labels", "show", str(vote))):
