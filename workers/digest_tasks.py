@@ -17,7 +17,7 @@ from feedback.gaps_digest import DigestOutcome, digest_targets, post_weekly_dige
 from workers.access import readable_by_all
 from workers.celery_app import celery_app
 from workers.slack.client import web_client
-from workers.slack.installations import bot_token_for
+from workers.slack.installations import bot_token_for, installed_teams, not_installed
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +61,11 @@ def send_gaps_digests(
         return []
     now = now or datetime.now(UTC)
     with db.connect(db.database_url(settings)) as conn:
-        rows = conn.execute("SELECT DISTINCT team_id FROM slack_installations").fetchall()
-        installed = [r["team_id"] for r in rows]
+        installed = installed_teams(conn)
         targets = digest_targets(settings.gaps_channel, installed)
         outcomes = []
         for target in targets:
-            if target.team and installed and target.team not in installed:  # uninstalled: its entry is stale
+            if not_installed(target.team, installed):  # uninstalled: its entry is stale
                 log.info("gaps digest for %s skipped: the app is not installed there", target.team)
                 continue
             try:

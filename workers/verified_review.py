@@ -9,7 +9,7 @@ reassigned; one that fails for now (rate limit, Slack or the network down) is re
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
@@ -22,7 +22,7 @@ from workers.access import Membership, SlackMembership, may_read_all, verified_m
 from workers.celery_app import celery_app
 from workers.kb import verified
 from workers.slack.client import web_client
-from workers.slack.installations import bot_token_for
+from workers.slack.installations import bot_token_for, installed_teams, not_installed
 from workers.slack.verified_blocks import review_request
 
 log = logging.getLogger(__name__)
@@ -74,8 +74,9 @@ def send_review_requests(
         try:
             with conn.transaction():
                 due = verified.claim_due_reviews(conn, limit)
+            installed = installed_teams(conn)
             for answer in due:
-                outcome = _ask_owner(answer, client_for, conn, membership)
+                outcome = _ask_owner(answer, client_for, conn, membership, installed)
                 with conn.transaction():
                     if outcome.get("retry"):
                         verified.release_claim(conn, [answer.id])
@@ -91,20 +92,13 @@ def send_review_requests(
     return run
 
 
-def _uninstalled(conn, team_id: str) -> bool:
-    """OAuth installs are on (some workspace is installed) and this one is not: it uninstalled the app (its token
-    was deleted) or never installed it. A bot-token deployment (no install rows) has no such workspace."""
-    row = conn.execute(
-        "SELECT bool_or(team_id = %s) AS here, count(*) AS n FROM slack_installations", (team_id,)
-    ).fetchone()
-    return bool(team_id) and row["n"] > 0 and not row["here"]
-
-
-def _ask_owner(answer: verified.VerifiedAnswer, client_for: ClientFor, conn, membership: Membership) -> dict:
+def _ask_owner(
+    answer: verified.VerifiedAnswer, client_for: ClientFor, conn, membership: Membership, installed: Sequence[str]
+) -> dict:
     """{channel, ts, owner} when the DM went out, {error, owner} when it never will, {retry: True} for later."""
     if not answer.owner_is_slack_user:
         return {"error": "owner_not_a_slack_user", "owner": answer.owner}
-    if _uninstalled(conn, answer.team_id):  # no token to DM with until it is installed again: refused this period
+    if not_installed(answer.team_id, installed):  # no token to DM with until installed again: refused this period
         return {"error": "workspace_not_installed", "owner": answer.owner}
     # What it was made from, by the same rule that decides who is served it (workers.access.verified_beyond).
     made = verified_made_from(conn, answer.document_id) if answer.document_id is not None else []

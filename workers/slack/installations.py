@@ -229,6 +229,17 @@ class PostgresInstallationStore(InstallationStore):
             )
 
 
+def installed_teams(conn: db.Conn) -> list[str]:
+    """The workspaces installed through OAuth (none: a bot-token install)."""
+    return [r["team_id"] for r in conn.execute("SELECT DISTINCT team_id FROM slack_installations ORDER BY team_id")]
+
+
+def not_installed(team_id: str, installed: Sequence[str]) -> bool:
+    """OAuth installs are on (`installed`: installed_teams) and this workspace is not one of them: it uninstalled
+    the app (its token was deleted) or never installed it. A bot-token install ('' or none installed) never is."""
+    return bool(team_id) and bool(installed) and team_id not in installed
+
+
 def hand_over_token_era_prompts(conn: db.Conn, team_id: str) -> int:
     """The first OAuth install of a single-workspace install that ran with a bot token takes over the token era's
     prompt history (the default scope's versions, pointer, activations, reports, canary and digest weeks): from
