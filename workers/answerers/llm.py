@@ -347,11 +347,6 @@ class BudgetedClient:
         return getattr(self.inner, name)
 
 
-# Providers whose SDK client instructor builds with our `max_retries` (instructor 1.17). The others must not be
-# given it: it would become a default argument of every create call, clashing with the re-ask policy passed there.
-_SDK_RETRIES_OFF = frozenset({"openai", "databricks"})
-
-
 def _sdk_retries_off(client: Any, provider: str) -> None:
     """Turn off the provider SDK's own retries on the client instructor built (BudgetedClient retries instead).
 
@@ -376,11 +371,10 @@ def build_client(settings: Settings):
         raise ConfigError("No model configured.", hint="Set ANSWERLOOP_LLM, e.g. openai/gpt-4o-mini.")
     import instructor
 
-    # The SDK's own retries are off: BudgetedClient retries within the question's model budget instead.
+    # The SDK's own retries are turned off on the built client (_sdk_retries_off), not passed as `max_retries`:
+    # most providers' builders would make that a default argument of every create call.
     provider = settings.llm.split("/", 1)[0]
     kwargs: dict = {"timeout": settings.llm_timeout_s}
-    if provider in _SDK_RETRIES_OFF:
-        kwargs["max_retries"] = 0
     if settings.llm_base_url:
         kwargs["base_url"] = settings.llm_base_url
     if settings.llm_api_key:
