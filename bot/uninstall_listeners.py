@@ -23,6 +23,7 @@ import re
 from datetime import UTC, datetime
 
 from slack_bolt import App, BoltContext
+from slack_sdk.errors import SlackApiError
 
 from bot import payload
 from core.errors import DatabaseUnavailable
@@ -106,13 +107,31 @@ def register_uninstall(app: App, store: PostgresInstallationStore) -> None:
         remove("tokens_revoked", body, context, bots)
 
 
+def _token_identity(app: App) -> tuple[str, str] | None:
+    """(team id, bot user id) of SLACK_BOT_TOKEN, asked once while it still works (Bolt checked it with
+    auth.test a moment ago, but keeps the answer to itself); None when Slack does not say."""
+    try:
+        said = app.client.auth_test()
+    except SlackApiError as exc:
+        log.warning("auth.test failed (%s): uninstall events will not be matched to this workspace", exc)
+        return None
+    team, bot = said.get("team_id"), said.get("user_id")
+    return (team, bot) if isinstance(team, str) and isinstance(bot, str) else None
+
+
 def register_removal_notice(app: App) -> None:
     """A bot-token install (SLACK_BOT_TOKEN, one workspace) stores no token, so there is nothing to forget; the
-    events are acked (not left to Bolt's 404, which Slack retries) and the log tells the operator the token is dead.
+    events are acked (not left to Bolt's 404, which Slack retries) and the log tells the operator the token is dead:
+    only when the event is about this token (its workspace; for tokens_revoked, its bot user). Bolt skips
+    authorization for these two events, so the context holds only what the request says.
     """
+    identity = _token_identity(app)
 
     def notice(kind: str, body: dict) -> None:
         team = payload.text(body, "team_id")
+        if identity is not None and team != identity[0]:
+            log.warning("%s ignored: it names another workspace than SLACK_BOT_TOKEN's, or none", kind)
+            return
         log.error(
             "Slack removed the app from workspace %s (%s): SLACK_BOT_TOKEN no longer works. Install the app again "
             "and set its new bot token, or stop this deployment.",
@@ -126,5 +145,8 @@ def register_removal_notice(app: App) -> None:
 
     @app.event("tokens_revoked")
     def on_tokens_revoked(event: dict, body: dict) -> None:
-        if _bot_user_ids(event):  # people's tokens only: the bot token still works
+        bots = _bot_user_ids(event)
+        if bots and (identity is None or identity[1] in bots):
             notice("tokens_revoked", body)
+        else:  # people's tokens or another bot user's: SLACK_BOT_TOKEN still works
+            log.info("tokens_revoked ignored: SLACK_BOT_TOKEN's bot user is not among the revoked tokens")

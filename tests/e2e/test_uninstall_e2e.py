@@ -274,3 +274,31 @@ def test_with_a_bot_token_install_the_removal_is_acked_and_tells_the_operator(da
             assert [d.status for d in sent] == ["acked", "acked"], [d.attempts for d in sent]
     said = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert any("SLACK_BOT_TOKEN" in m and "removed" in m for m in said), said
+
+
+@pytest.mark.parametrize(
+    "team, event",
+    [
+        (None, {"type": "app_uninstalled"}),
+        ("T0NOBODY01", {"type": "app_uninstalled"}),
+        ("T0NOBODY01", {"type": "tokens_revoked", "tokens": {"bot": ["U0ANYBOT1"]}}),
+        (TEAM_ID, {"type": "tokens_revoked", "tokens": {"oauth": ["U0SOMEONE1"]}}),  # a person's token
+        (TEAM_ID, {"type": "tokens_revoked", "tokens": {"bot": ["U0NOTOURS1"]}}),  # another bot user's
+        (TEAM_ID, {"type": "tokens_revoked", "tokens": "everything"}),
+    ],
+    ids=["no-team", "other-team", "other-team-revoked", "user-token", "other-bot", "garbage"],
+)
+def test_with_a_bot_token_install_an_event_about_another_token_raises_no_alarm(
+    database_url, pii_guard, caplog, team, event
+):
+    """Only the removal of SLACK_BOT_TOKEN's own workspace or bot user says, at ERROR, that the token is dead."""
+    from tests.support.bot_endpoint import http_settings
+
+    caplog.set_level(logging.INFO)
+    with SlackStandin() as slack:
+        settings = http_settings(slack, database_url, slack_signing_secret=slack.signing_secret)
+        intake = Intake(settings, pii_guard, lambda key, priority: None, database_url)
+        with serving(slack, settings, intake):
+            _send(slack, _uninstall_payload(slack, team, event))
+            _wait(lambda: any("ignored" in r.getMessage() for r in caplog.records))
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]

@@ -450,3 +450,24 @@ def check_command(h: Harness, body: dict) -> str:
     assert h.enqueued == [key]
     assert h.new_requests() == [key]
     return "ask: question"
+
+
+def check_uninstall(h: Harness, body: dict) -> str:
+    """A bot-token install stores no token: nothing changes, the event is acked, and the operator is told at
+    ERROR that SLACK_BOT_TOKEN is dead only when the event removes it (its workspace; its bot user's token)."""
+    event = body["event"]
+    tokens = event.get("tokens")
+    bots = tokens.get("bot") if isinstance(tokens, dict) else None
+    ours = body.get("team_id") == TEAM_ID and (
+        event["type"] == "app_uninstalled"
+        or (isinstance(bots, list) and all(isinstance(b, str) for b in bots) and BOT_USER_ID in bots)
+    )
+    before, prompts = h.labels(), h.prompts()
+    response = h.dispatch(body)
+    said = list(h.error_logs.records)
+    h.error_logs.records.clear()
+    h.assert_healthy(response, 200)
+    assert h.labels() == before and h.prompts() == prompts and h.enqueued == [] and h.new_requests() == []
+    assert len(said) == (1 if ours else 0), said
+    assert all("SLACK_BOT_TOKEN no longer works" in m for m in said), said
+    return "removed: told" if ours else "ignored"

@@ -34,6 +34,7 @@ from tests.fuzz.oracle import (
     check_message,
     check_message_action,
     check_reaction,
+    check_uninstall,
     check_view_submission,
     expected_message,
 )
@@ -713,6 +714,12 @@ WELL_FORMED: dict[Check, list[dict]] = {
         _event(user=ALICE, tab="home", type="app_home_opened"),
         _event(user=BOB, tab="home", type="app_home_opened"),
         {"type": "app_rate_limited", "team_id": TEAM_ID},
+    ],
+    check_uninstall: [
+        _event(type="app_uninstalled"),
+        _event(type="tokens_revoked", tokens={"bot": [BOT_USER_ID]}),
+        _event(type="tokens_revoked", tokens={"oauth": [ALICE]}),
+        _event(team_id="T0OTHER001", type="app_uninstalled"),
     ],
 }
 

@@ -370,9 +370,17 @@ def slash_commands(draw) -> dict:
     return body
 
 
-LISTENED_EVENTS = ("app_mention", "message", "reaction_added", "reaction_removed", "app_home_opened")
+LISTENED_EVENTS = (
+    "app_mention",
+    "message",
+    "reaction_added",
+    "reaction_removed",
+    "app_home_opened",
+    "app_uninstalled",
+    "tokens_revoked",
+)
 odd_types = weighted(
-    (2, st.sampled_from(["", "member_joined_channel", "app_uninstalled", "APP_MENTION", "message.im", "shortcut"])),
+    (2, st.sampled_from(["", "member_joined_channel", "APP_UNINSTALLED", "APP_MENTION", "message.im", "shortcut"])),
     (1, strings),
     (2, wrong),  # unhashable ones too: lists, dicts
 ).filter(lambda t: t not in LISTENED_EVENTS)
@@ -397,3 +405,15 @@ def other_envelopes(draw) -> dict:
     )
     event["type"] = "app_home_opened" if shape == "app_home_opened" else draw(odd_types)
     return envelope(event, draw(optional(team_id=fuzz(TEAM_ID))))
+
+
+@st.composite
+def uninstall_events(draw) -> dict:
+    """6: `app_uninstalled` / `tokens_revoked` to a bot-token install, of this workspace or another, revoking this
+    bot user's token, another's or people's, every field fuzzed."""
+    kind = draw(st.sampled_from(["app_uninstalled", "tokens_revoked"]))
+    event: dict[str, Any] = {"type": kind}
+    if kind == "tokens_revoked":
+        ids = st.lists(fuzz(BOT_USER_ID, "U0OTHERBOT1"), max_size=3)
+        event |= draw(optional(tokens=either(optional(bot=either(ids), oauth=either(ids)))))
+    return envelope(event, draw(optional(team_id=fuzz(TEAM_ID, "T0OTHER001", bolt_parsed=True))))

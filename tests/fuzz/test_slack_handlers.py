@@ -67,6 +67,7 @@ from tests.fuzz.oracle import (
     check_message,
     check_message_action,
     check_reaction,
+    check_uninstall,
     check_view_submission,
 )
 from tests.fuzz.regressions import BUGS, Bug, Check, open_bug, with_bug_examples
@@ -77,6 +78,7 @@ from tests.fuzz.strategies import (
     other_envelopes,
     reaction_events,
     slash_commands,
+    uninstall_events,
     view_submissions,
 )
 
@@ -149,6 +151,11 @@ def test_slash_commands(harness):
 def test_app_home_and_other_envelopes(harness):
     seen = run_property(harness, check_envelope, other_envelopes(), 120)
     assert seen["home: admin"] >= 1 and seen["home: published"] >= 1 and seen["unhandled"] >= 1, seen
+
+
+def test_uninstall_events(harness):
+    seen = run_property(harness, check_uninstall, uninstall_events(), 80)
+    assert seen["removed: told"] >= 1 and seen["ignored"] >= 1, seen
 
 
 @pytest.mark.parametrize(
