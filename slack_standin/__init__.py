@@ -22,6 +22,7 @@ from .workspace import (
     SUPPORTED_METHODS,
     TEAM_ID,
     ApiError,
+    AppNotInstalled,
 )
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "TEAM_ID",
     "ApiCall",
     "ApiError",
+    "AppNotInstalled",
     "Attempt",
     "Channel",
     "Delivery",

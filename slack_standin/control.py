@@ -25,7 +25,8 @@ Configuration:
   POST /control/workspace      {team_id?, team_name?}   -> {ok, team_id, bot_token, bot_user_id} (one more workspace)
   POST /control/uninstall      {team?}   -> {ok, team_id, events: [{type, envelope_id}]}
       the app is removed from the workspace: its bot token revoked (`token_revoked`), then `tokens_revoked` and
-      `app_uninstalled` delivered; a new OAuth install (oauth.v2.access) hands out a new token
+      `app_uninstalled` delivered; until a new OAuth install (oauth.v2.access) hands out a new token, acting as a
+      person there answers {ok: false, error: "the app is not installed in …"} and nothing is delivered
   `team` (a team id) picks the workspace a person acts in; usergroup and channel_members take it too.
 """
 

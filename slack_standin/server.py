@@ -790,8 +790,10 @@ class SlackStandin(Workspace):
     # ------------------------------------------------------------------ raw events
 
     def send_event(self, event: dict[str, Any], *, channel: str | None = None) -> Delivery:
-        """Deliver an arbitrary Events API event (wrapped in event_callback), whatever the subscriptions."""
+        """Deliver an arbitrary Events API event (wrapped in event_callback), whatever the subscriptions; not once
+        the app is uninstalled (AppNotInstalled)."""
         with self.lock:
+            self._require_installed("event")
             if channel is not None:
                 event = {**event, "channel": self.channel(channel).id}
             return self._emit("events_api", payloads.event_callback(self.identity, event))

@@ -37,6 +37,7 @@ from .base import (
     RESPONSE_URL_MAX_USES,
     TEAM_ID,
     ApiError,
+    AppNotInstalled,
     WorkspaceCore,
 )
 from .people import PeopleActions
@@ -58,6 +59,7 @@ __all__ = [
     "SUPPORTED_METHODS",
     "TEAM_ID",
     "ApiError",
+    "AppNotInstalled",
     "Workspace",
 ]
 

@@ -66,6 +66,16 @@ class ApiError(Exception):
         self.extra = extra
 
 
+class AppNotInstalled(ValueError):
+    """A person's action that Slack would not deliver: the app is not installed in the workspace (uninstall_app),
+    so its slash commands, shortcuts and Home tab are gone and a click on one of its old messages or the submission
+    of one of its open modals only shows the person an error. Nothing reaches the app."""
+
+    def __init__(self, team_id: str, what: str) -> None:
+        super().__init__(f"the app is not installed in {team_id}: Slack delivers no {what} to it")
+        self.team_id = team_id
+
+
 def _invalid(message: str, error: str = "invalid_arguments") -> ApiError:
     return ApiError(error, response_metadata={"messages": [f"[ERROR] {message}"]})
 
@@ -448,6 +458,12 @@ class WorkspaceCore:
         if kind == "message" and channel is not None:
             kind = {"public": "message.channels", "private": "message.groups", "im": "message.im"}[channel.kind]
         return kind in self.subscriptions
+
+    def _require_installed(self, what: str) -> None:
+        """A person's slash command, shortcut, click, view submission or Home tab visit reaches the app only while
+        it is installed here (call with the lock held); AppNotInstalled otherwise, and nothing is delivered."""
+        if not self.installed:
+            raise AppNotInstalled(self.team_id, what)
 
     def _emit_event(self, event: dict[str, Any], channel: Channel | None) -> Delivery | None:
         if not self._subscribed(event, channel):

@@ -138,6 +138,7 @@ class PeopleActions(ReactionsApi, ViewsApi, FilesApi):
     def slash_command(self, command: str, text: str = "", *, channel: str = "general", user: str = "alice") -> Delivery:
         """A person runs a slash command (e.g. /ask). Its trigger_id is valid for `trigger_ttl` seconds."""
         with self.lock:
+            self._require_installed("slash command")
             channel_obj = self.channel(channel)
             author = self.user(user)
             trigger_id = self._issue_trigger(author.id, channel_obj.id)
@@ -158,6 +159,7 @@ class PeopleActions(ReactionsApi, ViewsApi, FilesApi):
     def message_shortcut(self, callback_id: str, channel: str, ts: str, *, user: str = "alice") -> Delivery:
         """A person runs a message shortcut on a message (interactive payload `message_action`)."""
         with self.lock:
+            self._require_installed("message shortcut")
             channel_obj = self.channel(channel)
             author = self.user(user)
             msg = self._acted_on(channel_obj, ts)
@@ -181,6 +183,7 @@ class PeopleActions(ReactionsApi, ViewsApi, FilesApi):
 
     def global_shortcut(self, callback_id: str, *, user: str = "alice") -> Delivery:
         with self.lock:
+            self._require_installed("global shortcut")
             author = self.user(user)
             trigger_id = self._issue_trigger(author.id)
             payload = payloads.global_shortcut(
@@ -197,6 +200,7 @@ class PeopleActions(ReactionsApi, ViewsApi, FilesApi):
     ) -> Delivery:
         """A person clicks an interactive element (found by action_id) in a message (`block_actions`)."""
         with self.lock:
+            self._require_installed("button click")
             channel_obj = self.channel(channel)
             author = self.user(user)
             msg = self._acted_on(channel_obj, ts)
@@ -229,6 +233,7 @@ class PeopleActions(ReactionsApi, ViewsApi, FilesApi):
         `block_actions` whose action carries that button's value and text. Like Slack, a second click on the same
         button (which un-highlights it) sends the same payload again: there is no "deselect" event."""
         with self.lock:
+            self._require_installed("button click")
             channel_obj = self.channel(channel)
             msg = self._acted_on(channel_obj, ts)
             for block in msg.blocks or []:
@@ -278,6 +283,7 @@ class PeopleActions(ReactionsApi, ViewsApi, FilesApi):
         """The person who sees an ephemeral message clicks one of its elements. A `respond(replace_original)`
         through the payload's response_url replaces that ephemeral message."""
         with self.lock:
+            self._require_installed("button click")
             channel_obj = self.channel(ephemeral.channel)
             author = self.user(user or ephemeral.user)
             if author.id != ephemeral.user:
@@ -313,6 +319,7 @@ class PeopleActions(ReactionsApi, ViewsApi, FilesApi):
         if tab not in ("home", "messages"):
             raise ValueError("tab must be 'home' or 'messages'")
         with self.lock:
+            self._require_installed("app_home_opened event")
             author = self.user(user)
             event: dict[str, Any] = {
                 "type": "app_home_opened",
@@ -330,6 +337,7 @@ class PeopleActions(ReactionsApi, ViewsApi, FilesApi):
         """A person clicks an element of the Home tab the app published for them (`block_actions`, container
         `view`). Another person's Home is never theirs to click: Slack shows each user their own."""
         with self.lock:
+            self._require_installed("Home tab click")
             author = self.user(user)
             home = self._home_views.get(author.id)
             if home is None:
@@ -355,6 +363,7 @@ class PeopleActions(ReactionsApi, ViewsApi, FilesApi):
         """A person submits the modal. `values` maps block_id (or action_id) to a value, or block_id to
         {action_id: value}; they become `view.state.values` in the element types' shapes."""
         with self.lock:
+            self._require_installed("view submission")
             view = self._views.get(view_id)
             if view is None or view.closed:
                 raise KeyError(f"no open view {view_id}")
@@ -371,14 +380,15 @@ class PeopleActions(ReactionsApi, ViewsApi, FilesApi):
             return self._emit("interactive", payload, {"user": author.id, "view_id": view.id, "trigger_id": trigger_id})
 
     def close_view(self, view_id: str, *, user: str | None = None) -> Delivery | None:
-        """A person closes the modal (the app hears `view_closed` only when the view asked: notify_on_close)."""
+        """A person closes the modal (the app hears `view_closed` only when the view asked: notify_on_close, and
+        the app is still installed)."""
         with self.lock:
             view = self._views.get(view_id)
             if view is None or view.closed:
                 raise KeyError(f"no open view {view_id}")
             view.closed = True
             self._notify()
-            if not view.data.get("notify_on_close"):
+            if not view.data.get("notify_on_close") or not self.installed:  # uninstalled: closed, not delivered
                 return None
             author = self.user(user or view.user)
             payload = payloads.view_closed(self.identity, user=author, view=copy.deepcopy(view.data))
