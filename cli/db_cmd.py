@@ -69,16 +69,19 @@ def db_purge(
     actor: Actor = "",
 ) -> None:
     """Delete interactions older than --older-than and what exists only because of them: their question vectors
-    and Slack request rows (and old finished Slack requests that never got an interaction).
+    and Slack request rows (and old finished Slack requests that never got an interaction). Every other copy of
+    a question older than the cut goes too: weekly gaps digests whose week reaches back before it are deleted
+    (this week's keeps its counts, as the week's claim, without the questions), and retune/eval reports made
+    before it keep their numbers but lose the questions and answers they quote.
 
     Kept however old: an interaction a label refers to (👍/👎 votes with reasons, corrections, and so verified
     answers), one a prompt version's few-shot demo was made from, one whose Slack request is not finished or whose
-    Slack thread had a question after the cut (a follow-up's context). Labels, verified answers, prompt versions,
-    reports and the audit log are never deleted. Deletes run in batches of 5,000 interactions, one short
+    Slack thread had a question after the cut (a follow-up's context). Labels, verified answers, prompt versions
+    (their few-shot demos) and the audit log are never touched. Deletes run in batches of 5,000 rows, one short
     transaction each; rows a worker holds are left for the next run. Every purge (not a dry run) is recorded in
     the audit log with its counts. ANSWERLOOP_RETENTION_DAYS runs the same purge daily.
     """
-    from workers.retention import TABLES, parse_older_than, purge
+    from workers.retention import STRIPPED, TABLES, parse_older_than, purge
 
     age = parse_older_than(older_than)
     url = admin_db_url()
@@ -90,9 +93,13 @@ def db_purge(
     scope = f"workspace {team}" if team is not None else "every workspace"
     title = f"{'Dry run: would delete' if dry_run else 'Deleted'} — older than {result.cut:%Y-%m-%d %H:%M} UTC, {scope}"
     console.print(f"[bold]{title}[/]")
-    table = Table("table", "rows")
-    for name in TABLES:
-        table.add_row(name, f"{result.deleted[name]:,}")
+    table = Table("table", "rows deleted", "rows kept, quoted questions removed")
+    for name in dict.fromkeys(TABLES + STRIPPED):
+        table.add_row(
+            name,
+            f"{result.deleted[name]:,}" if name in result.deleted else "",
+            f"{result.stripped[name]:,}" if name in result.stripped else "",
+        )
     console.print(table)
     console.print(
         f"kept {result.kept:,} older interaction(s): labelled, a few-shot demo's source, or needed by a live thread"

@@ -258,6 +258,12 @@ def _posted_privately(channel: str, is_public: IsPublic | None) -> bool:
     return channel[:1] in ("D", "G") or (is_public is not None and not is_public(channel))
 
 
+def _has_text(gaps: Sequence[dict]) -> bool:
+    """Retention (workers.retention) removes a digest's questions once they are older than its cut and keeps this
+    week's row (the week's claim) with the counts only: nothing there to show."""
+    return all("name" in g for g in gaps)
+
+
 def home_gaps(
     conn: Conn,
     team: str | None,
@@ -280,7 +286,7 @@ def home_gaps(
         (team or "", week_of(now) - timedelta(days=7)),
     ).fetchone()
     readable = set(readable_by(conn, team or "", None))  # any admin may open it: public collections' titles only
-    if row is not None and not _posted_privately(row["channel_id"], is_public):
+    if row is not None and not _posted_privately(row["channel_id"], is_public) and _has_text(row["gaps"]):
         stored = [
             g if set(g.get("collections") or ()) <= readable else {**g, "closest_documents": []}
             for g in list(row["gaps"])[:top]

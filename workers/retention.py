@@ -1,20 +1,34 @@
-"""Retention: deleting interactions older than a cut, with what exists only because of them.
+"""Retention: deleting interactions older than a cut, with what exists only because of them, and every other
+copy of their questions.
 
 Deleted with an interaction: its question vector (`question_vectors`, migration 0021) and its Slack request rows
 (`slack_requests`, matched by interaction id: no foreign key); later turns of its thread lose their link to it
 (`parent_interaction_id` is set NULL by the key). Old Slack request rows that never got an interaction (a request
 that failed before one was recorded) go too.
 
+Copies of questions outside `interactions` (migrations 0005, 0019):
+- `gaps_digests`: a weekly digest quotes the questions of the seven days before it was computed (gap names and
+  example wordings). One whose window reaches back before the cut is deleted — nothing reads a past week's digest
+  (the App Home shows this or last week's, else groups live) — except this week's: its row is the week's claim
+  (deleted, the digest would be posted again), so it keeps its counts and loses its text (each gap's `name` and
+  `examples`); the App Home then groups live.
+- `eval_reports`: retune and eval reports quote held-out questions, references and answers (changed outcomes,
+  outcomes, the demos chosen). A report created before the cut keeps its row and its numbers — `retune list/show`
+  print them and a prompt review points at it — and loses those texts; `report.text_removed` says when and to
+  which cut. (A newer report quotes only labelled questions: curated, kept with their labels.)
+- `admin_actions` details, `prompt_reviews` notes and `labels` comments hold no copy of a question.
+
 Kept however old — curated data and what a question being answered now still needs:
 - an interaction any label refers to (votes, 👎 reasons, corrections and so verified answers: `labels` would lose
   the row by its ON DELETE CASCADE), or that a prompt version's few-shot demo was made from;
 - an interaction whose Slack request is not finished (received, queued, answering), or whose Slack thread had a
   request after the cut: a follow-up there is answered with the thread's earlier turns as its context.
-Labels, verified answers, prompt versions, reports and the audit log are never touched.
+Labels (comments, corrections), verified answers (their question and answer, and the knowledge-base document made
+from them), prompt versions (few-shot demos, instructions) and the audit log are never touched.
 
-The work is done in batches of `batch_size` interactions, each its own short transaction: the rows are locked
-with FOR UPDATE SKIP LOCKED (a row a worker holds — a follow-up being recorded against it — is left for the next
-run, never waited for), re-checked once locked (a label added meanwhile keeps its interaction), then deleted.
+The work is done in batches of `batch_size` rows, each its own short transaction: the rows are locked with FOR
+UPDATE SKIP LOCKED (a row a worker holds — a follow-up being recorded against it — is left for the next run,
+never waited for), re-checked once locked (a label added meanwhile keeps its interaction), then deleted.
 """
 
 from __future__ import annotations
@@ -24,18 +38,28 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from core import db
 from core.errors import AnswerloopError
 from feedback.audit import record_action
+from feedback.gaps_digest import WINDOW as DIGEST_WINDOW
+from feedback.gaps_digest import week_of
+from feedback.prompt_versions import scope_of
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 5_000  # interactions per transaction: no table is locked for long
+BATCH_SIZE = 5_000  # rows per transaction: no table is locked for long
 LOCK_TIMEOUT = "5s"  # a batch that cannot get a lock in this time stops the run; the next run goes on
-TABLES = ("interactions", "question_vectors", "slack_requests")
+TABLES = ("interactions", "question_vectors", "slack_requests", "gaps_digests")  # rows deleted
+STRIPPED = ("gaps_digests", "eval_reports")  # rows kept with their numbers, their quoted questions removed
+# A report's keys whose text values quote a question or an answer (feedback/retune.py, feedback/retune_report.py);
+# only string values go: `by_expectation`'s "answer" is a count.
+REPORT_TEXT_KEYS = frozenset({"question", "reference", "answer", "baseline_answer", "candidate_answer"})
+DIGEST_TEXT_KEYS = ("name", "examples")  # a gap's (feedback.gaps.Gap.as_dict): its lead question and wordings
 _LOCK_KEY = 0x2E7E47  # pg advisory lock: one purge at a time (two beats, or the beat and an admin)
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 
@@ -65,6 +89,7 @@ class PurgeResult:
     team: str | None
     dry_run: bool
     deleted: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 0))
+    stripped: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STRIPPED, 0))  # text removed, row kept
     kept: int = 0  # old interactions kept: a label, a demo, a live thread or an unfinished request needs them
     batches: int = 0
     busy: bool = False  # another purge held the lock: nothing done
@@ -73,11 +98,13 @@ class PurgeResult:
     def summary(self) -> str:
         if self.busy:
             return "another purge is running"
-        d = self.deleted
+        d, s = self.deleted, self.stripped
         verb = "would delete" if self.dry_run else "deleted"
         text = (
             f"{verb} {d['interactions']} interaction(s), {d['question_vectors']} question vector(s), "
-            f"{d['slack_requests']} Slack request row(s); kept {self.kept} old interaction(s)"
+            f"{d['slack_requests']} Slack request row(s), {d['gaps_digests']} gaps digest(s); "
+            f"{'would remove' if self.dry_run else 'removed'} the quoted questions of {s['eval_reports']} report(s) "
+            f"and {s['gaps_digests']} digest(s); kept {self.kept} old interaction(s)"
         )
         return text + (f"; stopped early: {self.stopped}" if self.stopped else "")
 
@@ -109,6 +136,30 @@ _ORPHAN_REQUEST = """
 """
 
 
+# Digests and reports record their workspace as the prompt scope does (feedback.prompt_versions.scope_of): the
+# workspace once installed through OAuth, '' for a bot-token install (one workspace the database does not name,
+# whose interactions do carry its team id). %(scope)s: the --team's scope, NULL for every workspace.
+#
+# A gaps digest of the scope whose seven days reach back before the cut: it may quote a question older than it.
+# Past weeks' go (a 'posting' one is a claim a crashed run left, without a list); this week's (%(this_week)s, the
+# week's claim) keeps its row, stripped of its text.
+_OLD_DIGEST = """
+    d.computed_at - %(window)s < %(cut)s
+    AND (%(team)s::text IS NULL OR d.team_id IN (%(team)s, %(scope)s))
+"""
+_DIGEST_TO_DELETE = _OLD_DIGEST + " AND d.week <> %(this_week)s"
+_DIGEST_TO_STRIP = (
+    _OLD_DIGEST
+    + " AND d.week = %(this_week)s AND jsonb_path_exists(d.gaps, '$[*] ? (exists(@.name) || exists(@.examples))')"
+)
+# A report of the scope created before the cut whose texts were not removed yet.
+_OLD_REPORT_IN_TEAM_SCOPE = """
+    e.created_at < %(cut)s
+    AND (%(team)s::text IS NULL OR e.team_id IN (%(team)s, %(scope)s))
+    AND NOT e.report ? 'text_removed'
+"""
+
+
 def _demo_sources(conn: db.Conn) -> list[str]:
     rows = conn.execute(
         "SELECT DISTINCT f->>'source_interaction_id' AS id FROM prompt_versions v, jsonb_array_elements(v.few_shot) f "
@@ -131,6 +182,15 @@ def _dry_run(conn: db.Conn, result: PurgeResult, params: dict) -> None:
     linked = _count(conn, f"SELECT count(*) AS n FROM slack_requests r WHERE r.interaction_id IN ({old})", params)
     orphans = _count(conn, f"SELECT count(*) AS n FROM slack_requests r WHERE {_ORPHAN_REQUEST}", params)
     result.deleted["slack_requests"] = linked + orphans
+    result.deleted["gaps_digests"] = _count(
+        conn, f"SELECT count(*) AS n FROM gaps_digests d WHERE {_DIGEST_TO_DELETE}", params
+    )
+    result.stripped["gaps_digests"] = _count(
+        conn, f"SELECT count(*) AS n FROM gaps_digests d WHERE {_DIGEST_TO_STRIP}", params
+    )
+    result.stripped["eval_reports"] = _count(
+        conn, f"SELECT count(*) AS n FROM eval_reports e WHERE {_OLD_REPORT_IN_TEAM_SCOPE}", params
+    )
 
 
 def _purge_interactions(conn: db.Conn, result: PurgeResult, params: dict, batch_size: int) -> None:
@@ -192,6 +252,63 @@ def _purge_orphan_requests(conn: db.Conn, result: PurgeResult, params: dict, bat
             return
 
 
+def _purge_digests(conn: db.Conn, result: PurgeResult, params: dict, batch_size: int) -> None:
+    while True:
+        with conn.transaction():
+            conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+            gone = conn.execute(
+                "DELETE FROM gaps_digests WHERE (team_id, week) IN ("
+                f"SELECT d.team_id, d.week FROM gaps_digests d WHERE {_DIGEST_TO_DELETE} "
+                "LIMIT %(n)s FOR UPDATE OF d SKIP LOCKED)",
+                {**params, "n": batch_size},
+            ).rowcount
+        result.deleted["gaps_digests"] += gone
+        if gone < batch_size:
+            break
+    strip_gap = "g" + "".join(f" - '{k}'" for k in DIGEST_TEXT_KEYS)
+    with conn.transaction():  # this week's digests: at most one per workspace
+        conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+        result.stripped["gaps_digests"] += conn.execute(
+            "UPDATE gaps_digests u SET gaps = coalesce(("
+            f"SELECT jsonb_agg({strip_gap} ORDER BY o) FROM jsonb_array_elements(u.gaps) WITH ORDINALITY AS x(g, o)"
+            "), '[]') WHERE (u.team_id, u.week) IN ("
+            f"SELECT d.team_id, d.week FROM gaps_digests d WHERE {_DIGEST_TO_STRIP} FOR UPDATE OF d SKIP LOCKED)",
+            params,
+        ).rowcount
+
+
+def without_quoted_text(value: Any) -> Any:
+    """A stored report with the string values of REPORT_TEXT_KEYS removed at any depth; everything else kept."""
+    if isinstance(value, dict):
+        return {
+            k: without_quoted_text(v) for k, v in value.items() if not (k in REPORT_TEXT_KEYS and isinstance(v, str))
+        }
+    if isinstance(value, list):
+        return [without_quoted_text(v) for v in value]
+    return value
+
+
+def _strip_reports(conn: db.Conn, result: PurgeResult, params: dict, batch_size: int, now: datetime) -> None:
+    marker = {"at": now.isoformat(), "cut": params["cut"].isoformat()}
+    while True:
+        with conn.transaction():
+            conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+            rows = conn.execute(
+                f"SELECT e.id, e.report FROM eval_reports e WHERE {_OLD_REPORT_IN_TEAM_SCOPE} "
+                "ORDER BY e.id LIMIT %(n)s FOR UPDATE OF e SKIP LOCKED",
+                {**params, "n": batch_size},
+            ).fetchall()
+            for row in rows:
+                report = without_quoted_text(row["report"] if isinstance(row["report"], dict) else {})
+                conn.execute(
+                    "UPDATE eval_reports SET report = %s WHERE id = %s",
+                    (Jsonb({**report, "text_removed": marker}), row["id"]),
+                )
+        result.stripped["eval_reports"] += len(rows)
+        if len(rows) < batch_size:
+            return
+
+
 def _known_workspace(conn: db.Conn, team: str) -> None:
     """A workspace installed here or with interactions here (an uninstalled one keeps its data); anything else is
     a typo, refused rather than "deleted 0"."""
@@ -219,16 +336,25 @@ def purge(
     batch_size: int = BATCH_SIZE,
     now: datetime | None = None,
 ) -> PurgeResult:
-    """Delete (or, dry, count) interactions older than `older_than` and what exists only because of them; one
-    admin_actions row with the counts per table ('db.purge'). A dry run counts and changes nothing."""
+    """Delete (or, dry, count) interactions older than `older_than` and what exists only because of them, and
+    every other copy of a question older than the cut (gaps digests deleted or stripped, reports stripped: see
+    the module docstring); one admin_actions row with the counts per table ('db.purge'). A dry run counts and
+    changes nothing."""
     if older_than < timedelta(days=1):
         raise AnswerloopError("A retention shorter than 1 day is refused.", hint="e.g. 180 days")
-    cut = (now or datetime.now(UTC)) - older_than
+    now = now or datetime.now(UTC)
+    cut = now - older_than
     result = PurgeResult(cut=cut, team=team, dry_run=dry_run)
     with db.connect(db_url, autocommit=True) as conn:
         if team is not None:
             _known_workspace(conn, team)
-        params: dict = {"cut": cut, "team": team}
+        params: dict = {
+            "cut": cut,
+            "team": team,
+            "scope": scope_of(conn, team) if team is not None else None,
+            "window": DIGEST_WINDOW,
+            "this_week": week_of(now),
+        }
         old_in_scope = _count(
             conn,
             "SELECT count(*) AS n FROM interactions i "
@@ -247,6 +373,8 @@ def purge(
             try:
                 _purge_interactions(conn, result, params, batch_size)
                 _purge_orphan_requests(conn, result, params, batch_size)
+                _purge_digests(conn, result, params, batch_size)
+                _strip_reports(conn, result, params, batch_size, now)
             except psycopg.errors.LockNotAvailable as exc:
                 result.stopped = f"a lock was not granted within {LOCK_TIMEOUT}: {str(exc).splitlines()[0]}"
                 log.warning("purge stopped early (%s); the next run goes on", result.stopped)
@@ -261,6 +389,7 @@ def purge(
                     "cut": cut.isoformat(),
                     "team": team,
                     "deleted": result.deleted,
+                    "text_removed": result.stripped,
                     "kept": result.kept,
                     "batches": result.batches,
                     "stopped": result.stopped,

@@ -1,5 +1,6 @@
 """The daily retention purge (Celery beat, ingest queue), when ANSWERLOOP_RETENTION_DAYS is set: the same purge as
-`answerloop db purge --older-than Nd` (workers/retention.py), recorded in the audit log as done by "beat"."""
+`answerloop db purge --older-than Nd` (workers/retention.py: old interactions and every other copy of their
+questions — gaps digests, retune/eval reports), recorded in the audit log as done by "beat"."""
 
 from __future__ import annotations
 

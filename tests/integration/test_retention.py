@@ -123,7 +123,9 @@ def test_purge_deletes_old_interactions_and_what_only_they_needed(history):
     with db.connect(url) as conn:
         before = _counts(conn)
     result = purge(url, older_than=timedelta(days=180), actor="tester")
-    assert result.deleted == {"interactions": 3, "question_vectors": 3, "slack_requests": 3}, result.deleted
+    assert result.deleted == {"interactions": 3, "question_vectors": 3, "slack_requests": 3, "gaps_digests": 0}, (
+        result.deleted
+    )
     assert result.kept == 5  # old ones a label, a demo, a live thread or an unfinished request still needs
     with db.connect(url) as conn:
         after = _counts(conn)
@@ -149,7 +151,12 @@ def test_purge_writes_an_audit_row_with_the_counts(history):
     with db.connect(url) as conn:
         [row] = conn.execute("SELECT actor, action, target, details FROM admin_actions").fetchall()
     assert row["actor"] == "tester" and row["action"] == "db.purge"
-    assert row["details"]["deleted"] == {"interactions": 3, "question_vectors": 3, "slack_requests": 3}
+    assert row["details"]["deleted"] == {
+        "interactions": 3,
+        "question_vectors": 3,
+        "slack_requests": 3,
+        "gaps_digests": 0,
+    }
     assert row["details"]["older_than_days"] == 180 and row["details"]["kept"] == 5
     assert row["details"]["team"] is None
 
@@ -159,7 +166,7 @@ def test_purge_of_one_workspace_leaves_the_others(history):
 
     url, ids = history
     result = purge(url, older_than=timedelta(days=180), actor="tester", team="T2")
-    assert result.deleted == {"interactions": 1, "question_vectors": 1, "slack_requests": 1}
+    assert result.deleted == {"interactions": 1, "question_vectors": 1, "slack_requests": 1, "gaps_digests": 0}
     with db.connect(url) as conn:
         assert not _exists(conn, ids["old_t2"])
         assert _exists(conn, ids["old"]) and _exists(conn, ids["old_cli"])
@@ -172,7 +179,7 @@ def test_dry_run_counts_and_deletes_nothing(history):
     with db.connect(url) as conn:
         before = _counts(conn)
     result = purge(url, older_than=timedelta(days=180), actor="tester", dry_run=True)
-    assert result.deleted == {"interactions": 3, "question_vectors": 3, "slack_requests": 3}
+    assert result.deleted == {"interactions": 3, "question_vectors": 3, "slack_requests": 3, "gaps_digests": 0}
     assert result.kept == 5 and result.dry_run
     with db.connect(url) as conn:
         assert _counts(conn) == before  # not even an audit row: nothing changed
@@ -366,3 +373,205 @@ def test_a_workspace_with_nothing_here_is_refused_not_purged_silently(history):
     r = run_cli(url, "db", "purge", "--older-than", "180d", "--team", "T0TYPO001", "--dry-run")
     assert r.returncode == 2 and "T0TYPO001" in r.stderr, (r.stdout, r.stderr)
     assert purge(url, older_than=timedelta(days=180), actor="tester", team="T2").deleted["interactions"] == 1
+
+
+# ------------------------------------------------------------------ copies of questions outside `interactions`
+
+OLD_Q = "Which floor keeps the Zanzibar expense archive?"
+OLD_A = "The Zanzibar archive sits on floor nine, behind the plant."
+NEW_Q = "Who signs off the Quillfeather travel budget?"
+
+
+def _digest(conn, team: str, at: datetime, question: str, *, status: str = "posted") -> None:
+    from feedback.gaps_digest import week_of
+
+    gap = {"name": question, "count": 3, "dont_know": 2, "voted_down": 1, "askers": 2, "channels": ["C1"],
+           "collections": ["docs"], "examples": [question, f"{question} (again)"], "closest_documents": ["Expenses"],
+           "has_approved_correction": False, "last_asked": at.isoformat()}  # fmt: skip
+    conn.execute(
+        "INSERT INTO gaps_digests (team_id, week, channel_id, status, questions, gaps, message_ts, computed_at) "
+        "VALUES (%s, %s, 'C0DIGEST1', %s, 3, %s, '1.1', %s)",
+        (team, week_of(at), status, Jsonb([gap]), at),
+    )
+
+
+def _report(conn, team: str, at: datetime, kind: str, question: str, answer: str) -> int:
+    """A stored retune or eval report quoting a question (and answers) as feedback/retune*.py write them."""
+    if kind == "retune":
+        report = {
+            "team": team,
+            "examples": {"train": 4, "heldout": 2, "heldout_by_expectation": {"answer": 2}},
+            "demos": [{"question": question, "answer": answer, "source_interaction_id": None}],
+            "baseline": {"n": 2, "score": 0.5},
+            "candidates": [{"name": "demos", "params_changed": {}, "demos": 1, "instructions": None,
+                            "metrics": {"n": 2, "score": 0.75}, "table": [], "judge": None, "promote": True,
+                            "reasons": ["score +0.250"],
+                            "changed_outcomes": [{"question": question, "expect": "answer",
+                                                  "baseline": "dont_know", "candidate": "answered",
+                                                  "credit": [0.0, 1.0], "reference": answer,
+                                                  "baseline_answer": "", "candidate_answer": answer}]}],
+        }  # fmt: skip
+    else:
+        report = {
+            "team": team,
+            "version": 1,
+            "metrics": {"n": 1, "score": 1.0},
+            "examples": {"heldout": 1, "by_expectation": {"answer": 1}},
+            "outcomes": [{"question": question, "expect": "answer", "outcome": "answered"}],
+        }
+    row = conn.execute(
+        "INSERT INTO eval_reports (kind, actor, baseline_version_id, decision, summary, report, team_id, created_at) "
+        "VALUES (%s, 'tester', 1, 'promoted', 'v1 on 2 held-out examples: score 0.500', %s, %s, %s) RETURNING id",
+        (kind, Jsonb(report), team, at),
+    ).fetchone()
+    return row["id"]
+
+
+@pytest.fixture()
+def copies(history):
+    """Beside the history: an old question quoted by an old weekly digest and by old retune and eval reports of
+    T1 (its interaction unlabelled, so nothing curated keeps it); a new digest and report quoting a new one; and
+    T2's own old digest and report."""
+    url, ids = history
+    with db.connect(url) as conn:
+        ids["zanzibar"] = _interaction(conn, "T1", OLD_Q, OLD, answer=OLD_A)
+        _digest(conn, "T1", OLD, OLD_Q)
+        retune = _report(conn, "T1", OLD, "retune", OLD_Q, OLD_A)
+        _report(conn, "T1", OLD, "eval", OLD_Q, OLD_A)
+        # an old report a prompt review still points at: the row must stay (foreign key), its text must not
+        conn.execute("INSERT INTO prompt_reviews (version_id, status, report_id) VALUES (1, 'approved', %s)", (retune,))
+        _interaction(conn, "T1", NEW_Q, NEW)
+        _digest(conn, "T1", NEW, NEW_Q)
+        _report(conn, "T1", NEW, "eval", NEW_Q, "an answer")
+        _digest(conn, "T2", OLD, "old digest question of T2")
+        _report(conn, "T2", OLD, "eval", "old report question of T2", "an answer")
+        conn.commit()
+    return url, ids
+
+
+def test_no_copy_of_an_old_question_is_left_anywhere_in_the_database(copies):
+    from tests.support.pii_scan import all_text
+    from workers.retention import purge
+
+    url, _ = copies
+    before = all_text(url)
+    assert OLD_Q in before and OLD_A in before and NEW_Q in before
+    result = purge(url, older_than=timedelta(days=180), actor="tester")
+    after = all_text(url)
+    assert OLD_Q not in after and "Zanzibar" not in after, "an old question outlived the retention"
+    assert OLD_A not in after
+    assert "old digest question of T2" not in after and "old report question of T2" not in after
+    assert NEW_Q in after  # the new digest and report are untouched (and the scan does see them)
+    assert result.deleted["gaps_digests"] == 2 and result.stripped == {"gaps_digests": 0, "eval_reports": 3}
+    with db.connect(url) as conn:
+        # old reports stay, with their numbers: a review points at one; `retune list/show` still print them
+        reports = conn.execute("SELECT kind, summary, report, created_at FROM eval_reports ORDER BY id").fetchall()
+        assert len(reports) == 4
+        old_retune = reports[0]["report"]
+        assert old_retune["candidates"][0]["metrics"] == {"n": 2, "score": 0.75}
+        assert old_retune["candidates"][0]["changed_outcomes"][0]["credit"] == [0.0, 1.0]
+        assert len(old_retune["demos"]) == 1 and old_retune["examples"]["heldout"] == 2
+        assert old_retune["text_removed"]["cut"] == result.cut.isoformat()
+        assert reports[1]["report"]["metrics"] == {"n": 1, "score": 1.0}
+        assert "text_removed" not in reports[2]["report"]  # the new one is left whole
+        assert conn.execute("SELECT count(*) AS n FROM prompt_reviews").fetchone()["n"] == 1
+        [audit] = conn.execute("SELECT details FROM admin_actions WHERE action = 'db.purge'").fetchall()
+    assert audit["details"]["deleted"]["gaps_digests"] == 2
+    assert audit["details"]["text_removed"] == {"gaps_digests": 0, "eval_reports": 3}
+    # a second run finds nothing more to do
+    again = purge(url, older_than=timedelta(days=180), actor="tester")
+    assert again.deleted["gaps_digests"] == 0 and again.stripped == {"gaps_digests": 0, "eval_reports": 0}
+
+
+def test_an_old_report_still_prints_once_its_text_is_removed(copies):
+    from workers.retention import purge
+
+    url, _ = copies
+    purge(url, older_than=timedelta(days=180), actor="tester")
+    with db.connect(url) as conn:  # T1 installed: its reports are its own scope's
+        conn.execute(
+            "INSERT INTO slack_installations (team_id, bot_user_id, bot_id, bot_token_encrypted) "
+            "VALUES ('T1', 'U0BOT', 'B0BOT', 'x')"
+        )
+        conn.commit()
+    for report_id in ("1", "2"):
+        shown = run_cli(url, "retune", "show", report_id, "--team", "T1")
+        assert shown.returncode == 0, shown.stderr
+        assert "Zanzibar" not in shown.stdout and "0.500" in shown.stdout
+
+
+def test_dry_run_counts_the_digests_and_reports_and_changes_nothing(copies):
+    from tests.support.pii_scan import all_text
+    from workers.retention import purge
+
+    url, _ = copies
+    before = all_text(url)
+    result = purge(url, older_than=timedelta(days=180), actor="tester", dry_run=True)
+    assert result.deleted["gaps_digests"] == 2 and result.stripped == {"gaps_digests": 0, "eval_reports": 3}
+    assert all_text(url) == before
+    out = run_cli(url, "db", "purge", "--older-than", "180d", "--dry-run")
+    assert out.returncode == 0, out.stderr
+    assert "gaps_digests" in out.stdout and "eval_reports" in out.stdout
+
+
+def test_purge_of_one_workspace_leaves_the_others_digests_and_reports(copies):
+    from tests.support.pii_scan import all_text
+    from workers.retention import purge
+
+    url, _ = copies
+    result = purge(url, older_than=timedelta(days=180), actor="tester", team="T2")
+    assert result.deleted["gaps_digests"] == 1 and result.stripped == {"gaps_digests": 0, "eval_reports": 1}
+    after = all_text(url)
+    assert "old digest question of T2" not in after and "old report question of T2" not in after
+    assert OLD_Q in after  # T1's digest and reports, like its interactions, are not this purge's
+
+
+def test_this_weeks_digest_keeps_its_claim_and_numbers_but_not_its_questions(clean_db):
+    """A retention shorter than the digest's window: this week's digest quotes questions older than the cut. Its
+    row is the week's claim (deleted, the digest would be posted a second time), so only its text goes, and the
+    App Home, which has no text to show from it, groups the last days live instead."""
+    from feedback.gaps_digest import home_gaps
+    from tests.support.pii_scan import all_text
+    from workers.access import readable_by_all
+    from workers.retention import purge
+
+    now = datetime.now(UTC)
+    with db.connect(clean_db) as conn:
+        _interaction(conn, "T1", OLD_Q, now - timedelta(days=5))
+        _digest(conn, "T1", now - timedelta(minutes=5), OLD_Q)
+        conn.commit()
+    result = purge(clean_db, older_than=timedelta(days=2), actor="tester", now=now)
+    assert result.deleted["gaps_digests"] == 0 and result.stripped["gaps_digests"] == 1
+    assert "Zanzibar" not in all_text(clean_db)
+    with db.connect(clean_db) as conn:
+        [row] = conn.execute("SELECT status, questions, message_ts, gaps FROM gaps_digests").fetchall()
+        assert (row["status"], row["questions"], row["message_ts"]) == ("posted", 3, "1.1")
+        assert row["gaps"][0]["count"] == 3 and "name" not in row["gaps"][0] and "examples" not in row["gaps"][0]
+        source, _, _ = home_gaps(conn, "T1", now=now, readable_by=readable_by_all)
+    assert source == "last 7 days"
+
+
+def test_purge_of_a_bot_token_install_reaches_its_unnamed_digests_and_reports(clean_db):
+    """A bot-token install records its interactions with their team id, but its digests and reports under ''
+    (the database does not name its one workspace): --team with that id purges those too. Once workspaces are
+    installed through OAuth, '' is not theirs and stays."""
+    from tests.support.pii_scan import all_text
+    from workers.retention import purge
+
+    with db.connect(clean_db) as conn:
+        _interaction(conn, "T1", "an old question of the one workspace", OLD)
+        _digest(conn, "", OLD, OLD_Q)
+        _report(conn, "", OLD, "eval", OLD_Q, OLD_A)
+        conn.commit()
+    result = purge(clean_db, older_than=timedelta(days=180), actor="tester", team="T1")
+    assert result.deleted["gaps_digests"] == 1 and result.stripped["eval_reports"] == 1
+    assert "Zanzibar" not in all_text(clean_db)
+    with db.connect(clean_db) as conn:
+        conn.execute(
+            "INSERT INTO slack_installations (team_id, bot_user_id, bot_id, bot_token_encrypted) "
+            "VALUES ('T2', 'U0BOT', 'B0BOT', 'x')"
+        )
+        _digest(conn, "", OLD, OLD_Q)
+        conn.commit()
+    assert purge(clean_db, older_than=timedelta(days=180), actor="tester", team="T2").deleted["gaps_digests"] == 0
+    assert "Zanzibar" in all_text(clean_db)
