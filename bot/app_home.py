@@ -308,8 +308,12 @@ class AppHome:
                 conn, target, actor, scope
             )
         if action_id == REJECT_PROMPT:
-            pv.reject(conn, target, actor, "rejected in Slack", scope=pv.scope_of(conn, team))
-            return f"Prompt version v{target} rejected."
+            ended = canary.reject(conn, target, actor, "rejected in Slack", scope=pv.scope_of(conn, team))
+            return f"Prompt version v{target} rejected." + (
+                f" Its canary ({ended.canary.percent:g}% of askers) has ended: everyone gets v{ended.active} again."
+                if ended
+                else ""
+            )
         raise AnswerloopError(f"Unknown review action {action_id!r}.")
 
     @staticmethod

@@ -19,6 +19,14 @@ from feedback import canary
 from feedback import prompt_versions as pv
 from feedback.stats import version_stats
 
+# Serving a version an admin rejected: refused without it, recorded as an override with it.
+Force = Annotated[
+    bool,
+    typer.Option(
+        "--force", help="Serve the version even though an admin rejected it (recorded in the audit log as an override)."
+    ),
+]
+
 prompts_app = typer.Typer(
     help="Prompt versions: list, show, diff, activate, rollback, approve, export, canary, promote.",
     no_args_is_help=True,
@@ -98,17 +106,26 @@ def prompts_diff(a: Annotated[int, typer.Argument()], b: Annotated[int, typer.Ar
 def prompts_activate(
     version: Annotated[int, typer.Argument(help="Version id.")],
     reason: Annotated[str, typer.Option(help="Why (recorded).")] = "",
+    force: Force = False,
     actor: Actor = "",
     team: Team = None,
 ) -> None:
-    """Make a version (the workspace's own or the shared seed) the workspace's active one."""
+    """Make a version (the workspace's own or the shared seed) the workspace's active one. A version an admin
+    rejected is refused unless --force."""
     with db.connect(admin_db_url()) as conn:
         scope = prompt_scope(conn, team)
         who = acting_admin(actor, scope)
-        previous = pv.activate(conn, version, who, reason=reason, scope=scope)
+        previous = pv.activate(conn, version, who, reason=reason, scope=scope, force=force)
+        overrode = _overridden(conn, version)
         ended = _end_canary_of(conn, version, who, scope)
         conn.commit()
-    console.print(f"v{version} is active (was v{previous})" + ended)
+    console.print(f"v{version} is active (was v{previous})" + ended + overrode)
+
+
+def _overridden(conn, version: int) -> str:
+    """The output's note on a rejected version served by --force (read under the move's lock, before commit)."""
+    rejected = pv.rejection(conn, version)
+    return f" — overriding the rejection: {escape(rejected.describe())} (recorded)" if rejected else ""
 
 
 def _end_canary_of(conn, version: int, actor: str, scope: str) -> str:
@@ -132,6 +149,7 @@ def prompts_rollback(
         ended = canary.end(conn, who, scope=scope, reason=reason)
         if ended is None:
             current, target = pv.rollback(conn, who, reason=reason, scope=scope)
+            rejected = pv.rejection(conn, target)
         conn.commit()
     if ended is not None:
         console.print(
@@ -139,6 +157,11 @@ def prompts_rollback(
         )
         return
     console.print(f"rolled back: v{target} is active again (was v{current})")
+    if rejected is not None:  # rollback is the emergency path: never refused, but never silent about this
+        console.print(
+            f"[yellow]warning:[/] {escape(rejected.describe())}; it answers every question now. "
+            f"`answerloop prompts activate V` moves to another version."
+        )
 
 
 @prompts_app.command("canary")
@@ -151,35 +174,42 @@ def prompts_canary(
         ),
     ],
     reason: Annotated[str, typer.Option(help="Why (recorded).")] = "",
+    force: Force = False,
     actor: Actor = "",
     team: Team = None,
 ) -> None:
     """Serve a version to a share of the workspace's askers (the same people keep it); again with another
     --percent changes the share. `prompts show V` and `stats --by-version` compare it; `prompts promote V` or
-    `prompts rollback` ends it."""
+    `prompts rollback` ends it. A version an admin rejected is refused unless --force."""
     with db.connect(admin_db_url()) as conn:
         scope = prompt_scope(conn, team)
-        previous = canary.start(conn, version, percent, acting_admin(actor, scope), scope=scope, reason=reason)
+        who = acting_admin(actor, scope)
+        previous = canary.start(conn, version, percent, who, scope=scope, reason=reason, force=force)
         active = pv.active_version_id(conn, scope)
+        overrode = _overridden(conn, version)
         conn.commit()
     was = f" (was {previous:g}%)" if previous is not None else ""
-    console.print(f"v{version} answers {round(percent, 2):g}% of askers{was}; the others keep v{active}")
+    console.print(f"v{version} answers {round(percent, 2):g}% of askers{was}; the others keep v{active}" + overrode)
 
 
 @prompts_app.command("promote")
 def prompts_promote(
     version: Annotated[int, typer.Argument(help="The version in a canary.")],
     reason: Annotated[str, typer.Option(help="Why (recorded).")] = "",
+    force: Force = False,
     actor: Actor = "",
     team: Team = None,
 ) -> None:
-    """End the workspace's canary by making its version the active one for everyone."""
+    """End the workspace's canary by making its version the active one for everyone. A version an admin rejected
+    is refused unless --force."""
     with db.connect(admin_db_url()) as conn:
         scope = prompt_scope(conn, team)
+        who = acting_admin(actor, scope)
         previous = pv.active_version_id(conn, scope)
-        canary.promote(conn, version, acting_admin(actor, scope), scope=scope, reason=reason)
+        canary.promote(conn, version, who, scope=scope, reason=reason, force=force)
+        overrode = _overridden(conn, version)
         conn.commit()
-    console.print(f"v{version} promoted: active for every question (was v{previous}); its canary has ended")
+    console.print(f"v{version} promoted: active for every question (was v{previous}); its canary has ended" + overrode)
 
 
 @prompts_app.command("approve")
@@ -189,15 +219,19 @@ def prompts_approve(
     actor: Actor = "",
     team: Team = None,
 ) -> None:
-    """Approve a retuned candidate of the workspace and activate it there."""
+    """Approve a retuned candidate of the workspace and activate it there. Approving a rejected version reverses
+    the rejection (recorded in the audit log as such)."""
     with db.connect(admin_db_url()) as conn:
         scope = prompt_scope(conn, team)
         who = acting_admin(actor, scope)
+        pv.lock_pointer(conn, scope)  # the rejection read here is the one the approval reverses
+        rejected = pv.rejection(conn, version)
         previous = pv.approve(conn, version, who, note, scope=scope)
         ended = _end_canary_of(conn, version, who, scope)
         conn.commit()
     was = "it was already active" if previous == version else f"was v{previous}"
-    console.print(f"v{version} approved and active ({was})" + ended)
+    reversed_ = f"; this reverses the rejection: {escape(rejected.describe())} (recorded)" if rejected else ""
+    console.print(f"v{version} approved and active ({was})" + ended + reversed_)
 
 
 @prompts_app.command("reject")
@@ -207,12 +241,18 @@ def prompts_reject(
     actor: Actor = "",
     team: Team = None,
 ) -> None:
-    """Reject a retuned candidate of the workspace (it stays stored, never active)."""
+    """Reject a retuned candidate of the workspace (it stays stored, never active); a canary of it ends at once."""
     with db.connect(admin_db_url()) as conn:
         scope = prompt_scope(conn, team)
-        pv.reject(conn, version, acting_admin(actor, scope), note, scope=scope)
+        ended = canary.reject(conn, version, acting_admin(actor, scope), note, scope=scope)
         conn.commit()
-    console.print(f"v{version} rejected")
+    if ended is None:
+        console.print(f"v{version} rejected")
+        return
+    console.print(
+        f"v{version} rejected; its canary ({ended.canary.percent:g}% of askers) has ended: every question is "
+        f"answered with v{ended.active} again"
+    )
 
 
 @prompts_app.command("export")

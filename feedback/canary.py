@@ -10,6 +10,9 @@ active version. The version that answered is recorded on every interaction (`int
 which is what `stats --by-version` compares.
 
 One canary at most per prompt scope (migration 0019); every change is an `admin_actions` row with the scope.
+
+A rejected version is never canaried or promoted unless forced (feedback/prompt_versions.py says why), and `reject`
+ends the canary of the version it rejects in the same transaction: a rejected version answers no one.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ class Ended:
     """A canary that was ended, and the version everyone is answered with now."""
 
     canary: Canary
-    outcome: str  # promoted | rolled_back
+    outcome: str  # promoted | rolled_back (also when its version was rejected: migration 0019's outcomes)
     active: int
 
 
@@ -113,9 +116,20 @@ def _lock_scope(conn: Conn, scope: str) -> None:
     pv.lock_pointer(conn, scope)
 
 
-def start(conn: Conn, version_id: int, percent: float, actor: str, *, scope: str, reason: str = "") -> float | None:
+def start(
+    conn: Conn,
+    version_id: int,
+    percent: float,
+    actor: str,
+    *,
+    scope: str,
+    reason: str = "",
+    force: bool = False,
+) -> float | None:
     """Serve `version_id` to `percent` of the scope's askers. Starting it again with another share changes the
-    share (askers already in it stay in it when it grows). Returns the previous share, or None for a new canary."""
+    share (askers already in it stay in it when it grows). A rejected version is refused unless `force` (each
+    start or change of share of it is an override, audited). Returns the previous share, or None for a new
+    canary."""
     share = _check_percent(percent)
     pv.get_version(conn, version_id, scope)  # "does not exist" for unknown ids and other workspaces' versions
     _lock_scope(conn, scope)
@@ -125,13 +139,14 @@ def start(conn: Conn, version_id: int, percent: float, actor: str, *, scope: str
             f"v{version_id} is already the active version: every question is answered with it.",
             hint="A canary tries a version that is not active yet; `answerloop prompts list` shows them.",
         )
+    overrides = pv.refuse_rejected(conn, version_id, "canary", force=force)  # under the lock: sees a rejection
     current = _running_unless_active(conn, scope, actor, active)
     if current is not None and current.version_id != version_id:
         raise AnswerloopError(
             f"v{current.version_id} is already in a canary ({current.percent:g}% of askers).",
             hint=f"End it first: `answerloop prompts promote {current.version_id}` or `answerloop prompts rollback`.",
         )
-    details: dict = {"team": scope, "percent": float(share), "active": active, "reason": reason}
+    details: dict = {"team": scope, "percent": float(share), "active": active, "reason": reason, **overrides}
     if current is None:
         conn.execute(
             "INSERT INTO prompt_canaries (team_id, version_id, percent, started_by) VALUES (%s, %s, %s, %s)",
@@ -144,12 +159,12 @@ def start(conn: Conn, version_id: int, percent: float, actor: str, *, scope: str
     return current.percent if current else None
 
 
-def _finish(conn: Conn, canary: Canary, actor: str, outcome: str, reason: str) -> None:
+def _finish(conn: Conn, canary: Canary, actor: str, outcome: str, reason: str, **extra: object) -> None:
     conn.execute(
         "UPDATE prompt_canaries SET ended_at = now(), ended_by = %s, outcome = %s WHERE id = %s",
         (actor, outcome, canary.id),
     )
-    details = {"team": canary.scope, "outcome": outcome, "percent": canary.percent, "reason": reason}
+    details = {"team": canary.scope, "outcome": outcome, "percent": canary.percent, "reason": reason, **extra}
     record_action(conn, actor, "prompts.canary_end", f"v{canary.version_id}", details)
 
 
@@ -164,9 +179,9 @@ def _running_unless_active(conn: Conn, scope: str, actor: str, active: int) -> C
     return current
 
 
-def promote(conn: Conn, version_id: int, actor: str, *, scope: str, reason: str = "") -> Ended:
+def promote(conn: Conn, version_id: int, actor: str, *, scope: str, reason: str = "", force: bool = False) -> Ended:
     """End the scope's canary of `version_id` by making it the active version for everyone (a retuned candidate
-    waiting for review is approved as it is promoted)."""
+    waiting for review is approved as it is promoted; a rejected one is refused unless `force`)."""
     pv.get_version(conn, version_id, scope)
     _lock_scope(conn, scope)
     canary = running(conn, scope, lock=True)
@@ -182,7 +197,7 @@ def promote(conn: Conn, version_id: int, actor: str, *, scope: str, reason: str 
         if pv.review_status(conn, version_id) == "pending":
             pv.approve(conn, version_id, actor, note, scope=scope)
         else:
-            pv.activate(conn, version_id, actor, reason=note, kind="promote", scope=scope)
+            pv.activate(conn, version_id, actor, reason=note, kind="promote", scope=scope, force=force)
     _finish(conn, canary, actor, "promoted", note)
     return Ended(canary, "promoted", version_id)
 
@@ -197,3 +212,17 @@ def end(conn: Conn, actor: str, *, scope: str, reason: str = "") -> Ended | None
         return None
     _finish(conn, canary, actor, "rolled_back", reason or f"canary of v{canary.version_id} rolled back")
     return Ended(canary, "rolled_back", active)
+
+
+def reject(conn: Conn, version_id: int, actor: str, note: str = "", *, scope: str) -> Ended | None:
+    """Reject a version waiting for review and, in the same transaction, end its canary if one runs (outcome
+    rolled_back, its audit row marked `rejected`): a rejected version answers no one. Returns the ended canary,
+    None when the version was in none. The CLI and the App Home's reject button both come here."""
+    _lock_scope(conn, scope)
+    pv.record_rejection(conn, version_id, actor, note, scope=scope)
+    current = running(conn, scope, lock=True)
+    if current is None or current.version_id != version_id:
+        return None
+    why = f"v{version_id} rejected" + (f": {note}" if note else "")
+    _finish(conn, current, actor, "rolled_back", why, rejected=True)
+    return Ended(current, "rolled_back", pv.active_version_id(conn, scope))

@@ -9,12 +9,17 @@ and the command line's own questions). A version is visible to a scope when the 
 (`team_id IS NULL`: only the seed, never anything built from labels). A scope with no pointer of its own answers
 with the shared seed, version 1. `scope_of` says which scope a workspace's questions use; every function here
 takes the scope it acts in, and an id outside it is "does not exist" — never acted on.
+
+A rejection holds: a version an admin rejected is never made active (nor, in feedback/canary.py, served to a share
+of askers) unless the admin says `force`, which the audit row records (`overrode_rejection`). Rollback, the
+emergency path, is never refused but records when it lands on a rejected version. Approving a rejected version is
+the explicit reversal of the rejection and needs no force; its audit row says which rejection it reversed.
 """
 
 from __future__ import annotations
 
 import difflib
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from psycopg.types.json import Jsonb
@@ -117,6 +122,26 @@ class VersionSummary(BaseModel):
     few_shot: int
     score: float | None
     shared: bool = False  # the seed, shared by every workspace
+
+
+class Rejection(BaseModel):
+    """An admin's decision that a version must not answer anyone."""
+
+    version_id: int
+    by: str
+    at: datetime
+    note: str = ""
+
+    def describe(self) -> str:
+        why = f' ("{self.note}")' if self.note else ""
+        return f"v{self.version_id} was rejected by {self.by} on {self.at.astimezone(UTC):%Y-%m-%d %H:%M} UTC{why}"
+
+    def audit(self) -> dict:
+        return {"rejected_by": self.by, "rejected_at": self.at.isoformat()}
+
+
+class RejectedVersion(AnswerloopError):
+    """A move that would serve a rejected version, refused because it was not forced."""
 
 
 def _row_to_version(row: dict) -> PromptVersion:
@@ -259,13 +284,30 @@ def lock_pointer(conn: Conn, scope: str) -> None:
     conn.execute("SELECT pg_advisory_xact_lock(hashtext('prompt_pointer:' || %s))", (scope,))
 
 
-def _move_pointer(conn: Conn, version_id: int, actor: str, kind: MoveKind, reason: str, scope: str) -> int:
-    """Point the scope's 'active' at `version_id` (one the scope may see); returns the previous version id."""
+def _move_pointer(
+    conn: Conn,
+    version_id: int,
+    actor: str,
+    kind: MoveKind,
+    reason: str,
+    scope: str,
+    *,
+    force: bool = False,
+    audit: dict | None = None,
+) -> int:
+    """Point the scope's 'active' at `version_id` (one the scope may see); returns the previous version id. A
+    rejected version is refused unless `force` (a rollback is never refused; its audit row says it landed on one);
+    `audit` adds to the audit row's details."""
     get_version(conn, version_id, scope)  # a clear NotFound for unknown ids and other workspaces' versions
     lock_pointer(conn, scope)
     previous = _pointer(conn, scope, lock=True)
     if previous == version_id:  # checked under the lock: two admins activating one version at once move it once
         raise AnswerloopError(f"v{version_id} is already the active version.", hint="`answerloop prompts list`")
+    if kind == "rollback":
+        rejected = rejection(conn, version_id)
+        overrides = {"rejected_version": True, **rejected.audit()} if rejected else {}
+    else:  # checked under the lock: a rejection committed meanwhile is seen
+        overrides = refuse_rejected(conn, version_id, kind, force=force)
     conn.execute(
         "INSERT INTO prompt_pointer (team_id, version_id, updated_by) VALUES (%s, %s, %s) "
         "ON CONFLICT (team_id) DO UPDATE SET version_id = EXCLUDED.version_id, updated_at = now(), "
@@ -277,7 +319,7 @@ def _move_pointer(conn: Conn, version_id: int, actor: str, kind: MoveKind, reaso
         "VALUES (%s, %s, %s, %s, %s, %s)",
         (version_id, previous, actor, reason, kind, scope),
     )
-    details = {"previous": previous, "reason": reason, "team": scope}
+    details = {"previous": previous, "reason": reason, "team": scope, **overrides, **(audit or {})}
     record_action(conn, actor, f"prompts.{kind}", f"v{version_id}", details)
     return previous
 
@@ -290,9 +332,11 @@ def activate(
     reason: str = "",
     kind: MoveKind = "activate",
     scope: str = DEFAULT_SCOPE,
+    force: bool = False,
 ) -> int:
-    """Make `version_id` the scope's active version (an error if it already is). Returns the previous id."""
-    return _move_pointer(conn, version_id, actor, kind, reason, scope)
+    """Make `version_id` the scope's active version (an error if it already is, or if it was rejected and not
+    `force`d). Returns the previous id."""
+    return _move_pointer(conn, version_id, actor, kind, reason, scope, force=force)
 
 
 def history_stack(conn: Conn, scope: str = DEFAULT_SCOPE) -> list[int]:
@@ -351,14 +395,47 @@ def review_status(conn: Conn, version_id: int) -> str | None:
     return row["status"] if row else None
 
 
-def _decide(conn: Conn, version_id: int, status: str, actor: str, note: str, scope: str) -> None:
-    """Decide a pending review, under the scope's pointer lock: of two admins deciding one version at once (approve
-    and approve, or approve and reject), the second finds it decided and is refused."""
+def rejection(conn: Conn, version_id: int) -> Rejection | None:
+    """Who rejected the version and when, if it stands rejected."""
+    row = conn.execute(
+        "SELECT decided_by, decided_at, note FROM prompt_reviews WHERE version_id = %s AND status = 'rejected'",
+        (version_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    return Rejection(version_id=version_id, by=row["decided_by"] or "", at=row["decided_at"], note=row["note"])
+
+
+_FORCE_VERBS = {"activate": "activate it", "promote": "promote it", "canary": "start its canary"}
+
+
+def refuse_rejected(conn: Conn, version_id: int, move: str, *, force: bool) -> dict:
+    """Refuse to serve a rejected version (`move`: activate | promote | canary) unless `force`; returns what the
+    move's audit row records about it: nothing for a version not rejected, the overridden rejection otherwise."""
+    rejected = rejection(conn, version_id)
+    if rejected is None:
+        return {}
+    if not force:
+        raise RejectedVersion(
+            f"{rejected.describe()}: it answers no one unless an admin overrides the rejection.",
+            hint=f"`answerloop prompts approve {version_id}` reverses the rejection; or add --force to "
+            f"{_FORCE_VERBS.get(move, move)} anyway (recorded in the audit log as an override).",
+        )
+    return {"overrode_rejection": True, **rejected.audit()}
+
+
+def _decide(
+    conn: Conn, version_id: int, status: str, actor: str, note: str, scope: str, *, reverses: bool = False
+) -> Rejection | None:
+    """Decide a pending review (`reverses`: or reverse a rejection), under the scope's pointer lock: of two admins
+    deciding one version at once (approve and approve, or approve and reject), the second finds it decided and is
+    refused. Returns the rejection it reversed, if any."""
     lock_pointer(conn, scope)
+    rejected = rejection(conn, version_id) if reverses else None
     row = conn.execute(
         "UPDATE prompt_reviews SET status = %s, decided_by = %s, decided_at = now(), note = %s "
-        "WHERE version_id = %s AND status = 'pending' RETURNING version_id",
-        (status, actor, note, version_id),
+        "WHERE version_id = %s AND status = ANY(%s) RETURNING version_id",
+        (status, actor, note, version_id, ["pending", "rejected"] if reverses else ["pending"]),
     ).fetchone()
     if row is None:
         now = review_status(conn, version_id)
@@ -367,25 +444,34 @@ def _decide(conn: Conn, version_id: int, status: str, actor: str, note: str, sco
             hint="`answerloop prompts activate V` activates any version directly; `answerloop prompts list` shows "
             "the reviews.",
         )
+    return rejected
 
 
 def approve(conn: Conn, version_id: int, actor: str, note: str = "", *, scope: str = DEFAULT_SCOPE) -> int:
     """Approve a retuned candidate of this scope waiting for review and activate it there. Returns the previous
     active id — the version itself when it had already been activated another way (then only the review is
-    decided: the pointer does not move onto itself, which would give rollback a step that goes nowhere)."""
+    decided: the pointer does not move onto itself, which would give rollback a step that goes nowhere).
+
+    A rejected version may be approved too, without --force: approving is an admin's explicit, version-by-number
+    reversal of the rejection (the App Home offers no button for it: it lists pending versions only). The audit row
+    records the reversal (`overrode_rejection`, who rejected it and when), so the two decisions stay readable."""
     get_version(conn, version_id, scope)
-    _decide(conn, version_id, "approved", actor, note, scope)
+    reversed_ = _decide(conn, version_id, "approved", actor, note, scope, reverses=True)
+    overrides = {"overrode_rejection": True, **reversed_.audit()} if reversed_ else {}
     active = _pointer(conn, scope, lock=True)
+    reason = note or ("approved, reversing its rejection" if reversed_ else "approved candidate")
     if active == version_id:
-        details = {"previous": active, "reason": note or "approved candidate", "team": scope, "already_active": True}
+        details = {"previous": active, "reason": reason, "team": scope, "already_active": True, **overrides}
         record_action(conn, actor, "prompts.approve", f"v{version_id}", details)
         return active
-    return _move_pointer(conn, version_id, actor, "approve", note or "approved candidate", scope)
+    return _move_pointer(conn, version_id, actor, "approve", reason, scope, audit=overrides)
 
 
-def reject(conn: Conn, version_id: int, actor: str, note: str = "", *, scope: str = DEFAULT_SCOPE) -> None:
-    """Reject a retuned candidate waiting for review: it stays stored, never active — so not the active version
-    (one activated directly while its review waited), which would go on answering marked rejected."""
+def record_rejection(conn: Conn, version_id: int, actor: str, note: str = "", *, scope: str = DEFAULT_SCOPE) -> None:
+    """The review half of a rejection — callers use `feedback.canary.reject`, which also ends the version's canary
+    in the same transaction. Rejects a retuned candidate waiting for review: it stays stored, never active — so not
+    the active version (one activated directly while its review waited), which would go on answering marked
+    rejected."""
     get_version(conn, version_id, scope)
     lock_pointer(conn, scope)
     if _pointer(conn, scope) == version_id:

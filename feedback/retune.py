@@ -188,6 +188,7 @@ def _retune_locked(
         shared = options.shared_collections(conn, team or "") if options.shared_collections else None
         for extra in options.extra_candidates:  # an admin's candidate must be one this scope may see
             pv.get_version(conn, extra.id, scope)
+        rejected = _rejected(conn, [extra.id for extra in options.extra_candidates])
     train = [e for e in examples if e.split == "train"]
     heldout = [e for e in examples if e.split == "heldout"]
     report: dict[str, Any] = {
@@ -301,10 +302,16 @@ def _retune_locked(
     )
     report["candidates"] = [candidate_entry(r, active, base_metrics, heldout, base_out) for r in results]
     report["evaluations"] = evaluator.calls
-    passing = [r for r in results if r.verdict.promote]
+    # A rejected version (an admin's --candidate) is judged, for the report, but never served by a retune.
+    passing = [r for r in results if r.verdict.promote and r.version.id not in rejected]
+    if rejected:
+        report["rejected_candidates"] = {f"v{i}": r.audit() for i, r in rejected.items()}
     if not passing:
         best = max(results, key=lambda r: r.metrics.score, default=None)
         why = f"best candidate '{best.name}': {'; '.join(best.verdict.reasons)}" if best else "no candidate differs"
+        skipped = [r for r in results if r.verdict.promote]  # all rejected, since none is passing
+        if skipped:
+            why = f"{rejected[skipped[0].version.id].describe()}: a retune never serves a rejected version"
         summary = f"v{active.id} stays active ({why})"
         return _finish(url, "not_promoted", summary, report, active.id, None, actor, dry_run, scope)
     winner = max(passing, key=lambda r: r.metrics.score)
@@ -316,6 +323,14 @@ def _retune_locked(
         summary = f"dry run: candidate '{name}' would be {decision.replace('_', ' ')}: {verdict.reasons[0]}"
         return _finish(url, decision, summary, report, active.id, None, actor, dry_run, scope)
     with db.connection(url) as conn:
+        if candidate.id:  # an existing version, rejected while it was judged: its rejection holds
+            pv.lock_pointer(conn, scope)  # held to commit: no rejection lands between this check and the move
+            late = pv.rejection(conn, candidate.id)
+            if late is not None:
+                summary = f"v{active.id} stays active ({late.describe()}: a retune never serves a rejected version)"
+                report_id = store(conn, "not_promoted", summary, report, active.id, None, actor, dry_run, scope)
+                log.warning("retune%s: %s", f" of {scope}" if scope else "", summary)
+                return RetuneResult("not_promoted", summary, report_id, active.id, None, report, scope)
         new_id = candidate.id or pv.create_version(
             conn,
             instructions=candidate.instructions,
@@ -357,6 +372,12 @@ def _retune_locked(
             pv.activate(conn, new_id, actor, reason=f"retune report {report_id}", kind="promote", scope=scope)
     log.warning("retune%s: %s", f" of {scope}" if scope else "", summary)
     return RetuneResult(decision, summary, report_id, active.id, new_id, report, scope)
+
+
+def _rejected(conn, version_ids: list[int]) -> dict[int, pv.Rejection]:
+    """The rejected ones among these existing versions."""
+    found = {v: pv.rejection(conn, v) for v in version_ids}
+    return {v: r for v, r in found.items() if r is not None}
 
 
 def _start_canary(
