@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -15,6 +16,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store import Bot
 
 from bot.intake import Intake
@@ -302,3 +305,106 @@ def test_with_a_bot_token_install_an_event_about_another_token_raises_no_alarm(
             _send(slack, _uninstall_payload(slack, team, event))
             _wait(lambda: any("ignored" in r.getMessage() for r in caplog.records))
     assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+# --- A missed uninstall: Bolt acks events before its listener runs, so an `app_uninstalled` whose delete failed
+# (Postgres down) or never arrived is not sent again. The next Web API call with the dead stored token removes it.
+
+
+def _unreachable_url() -> str:
+    """A Request URL nobody listens on (a port bound and released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/slack/events"
+
+
+def _uninstall_unheard(slack: SlackStandin, ws) -> str:
+    """`ws` removes the app while the bot's endpoint is unreachable: the token is revoked, both events are lost
+    (Slack gives up), the installation stays. Returns the revoked token."""
+    token = ws.bot_token
+    slack.set_request_url(_unreachable_url())
+    sent = ws.uninstall_app()
+    assert not any(d.wait(10) for d in sent) and [d.status for d in sent] == ["failed", "failed"]
+    return token
+
+
+def _dead_token_call(settings: Settings, token: str) -> str:
+    """A worker's call with `token` through the workers' client factory; the Slack error it answers."""
+    from workers.slack.client import web_client
+
+    with pytest.raises(SlackApiError) as err:
+        web_client(settings, token=token).chat_postMessage(channel="general", text="weekly digest")
+    return err.value.response["error"]
+
+
+def test_a_missed_uninstall_is_noticed_by_the_next_call_with_the_dead_token(stack, caplog):
+    from workers.slack.installations import bot_token_for
+
+    slack, bravo, settings, store = stack
+    url = settings.database_url
+    dead = _uninstall_unheard(slack, bravo)
+    assert _installed(url) == sorted([TEAM_ID, BRAVO]), "the events were lost: the dead token is still stored"
+
+    caplog.set_level(logging.INFO)
+    assert bot_token_for(settings, BRAVO) == dead
+    said = _dead_token_call(settings, bot_token_for(settings, BRAVO))
+    assert said == "token_revoked", "the caller sees Slack's error"
+    assert _installed(url) == [TEAM_ID]
+    assert store.find_bot(enterprise_id=None, team_id=TEAM_ID).bot_token == slack.bot_token, "alpha untouched"
+    [audit] = _audit(url)
+    assert (audit["actor"], audit["action"], audit["target"]) == ("slack", "slack.uninstalled", f"team:{BRAVO}")
+    assert audit["details"]["team"] == BRAVO and audit["details"]["event"] == "token_revoked"
+    assert audit["details"]["detected"] == "api_error" and audit["details"]["method"] == "chat.postMessage"
+    said = [r for r in caplog.records if r.name.startswith("workers.slack")]
+    assert any(BRAVO in r.getMessage() and r.levelno == logging.WARNING for r in said), said
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], "handled, not failed"
+    assert not any(dead in r.getMessage() for r in caplog.records), "no token in the logs"
+    assert dead not in str(audit)
+
+    assert _dead_token_call(settings, dead) == "token_revoked"
+    assert len(_audit(url)) == 1, "removed once"
+
+
+def test_a_late_failure_of_the_old_token_keeps_the_reinstalled_workspace(stack):
+    slack, bravo, settings, store = stack
+    old = _uninstall_unheard(slack, bravo)
+    WebClient(base_url=slack.web_api_url).oauth_v2_access(
+        client_id=slack.client_id, client_secret=slack.client_secret, code=bravo.issue_oauth_code()
+    )
+    _save(store, bravo)  # installed again (the OAuth flow saves the new token over the old one)
+    assert bravo.bot_token != old
+
+    assert _dead_token_call(settings, old) == "token_revoked"
+    assert store.find_bot(enterprise_id=None, team_id=BRAVO).bot_token == bravo.bot_token, "the new install stays"
+    assert _audit(settings.database_url) == []
+
+
+def test_a_dead_token_noticed_while_postgres_is_down_is_removed_by_a_later_call(stack, caplog):
+    slack, bravo, settings, _ = stack
+    dead = _uninstall_unheard(slack, bravo)
+    down = settings.model_copy(update={"database_url": _unreachable_url().replace("http", "postgresql", 1)})
+    caplog.set_level(logging.INFO)
+    assert _dead_token_call(down, dead) == "token_revoked", "Slack's error, not the database's"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("database" in r.getMessage() for r in caplog.records if r.name.startswith("workers.slack"))
+    assert _installed(settings.database_url) == sorted([TEAM_ID, BRAVO])
+
+    assert _dead_token_call(settings, dead) == "token_revoked"
+    assert _installed(settings.database_url) == [TEAM_ID]
+
+
+@pytest.mark.parametrize("error, removed", [("account_inactive", True), ("invalid_auth", False)])
+def test_which_auth_errors_remove_the_installation(stack, error, removed):
+    """`account_inactive` (the bot user was deactivated: the app is gone) removes the installation like
+    `token_revoked`; `invalid_auth` does not: Slack also answers it for an IP outside the workspace's allowed
+    ranges, and a misconfigured SLACK_API_URL would answer it for every workspace's token at once."""
+    _, bravo, settings, store = stack
+    from workers.slack.client import web_client
+
+    bravo.refuse_method("auth.test", error)
+    with pytest.raises(SlackApiError) as err:
+        web_client(settings, token=bravo.bot_token).auth_test()
+    assert err.value.response["error"] == error
+    assert (store.find_bot(enterprise_id=None, team_id=BRAVO) is None) is removed
+    assert len(_audit(settings.database_url)) == int(removed)

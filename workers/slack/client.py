@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from slack_sdk import WebClient
+from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -11,19 +12,23 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from core.errors import ConfigError
 from core.settings import Settings
+from workers.slack.dead_tokens import DeadTokenWatch
+from workers.slack.installations import installation_store, oauth_enabled
 
 
 def web_client(
     settings: Settings, *, token: str | None = None, retries: bool = True, anonymous: bool = False
 ) -> WebClient:
-    """A WebClient for `settings.slack_api_url`; with retries, 429s wait out Retry-After and 5xx back off.
-    `anonymous`: no token (the OAuth app's base client: Bolt gives each request the token of its workspace)."""
+    """A WebClient for `settings.slack_api_url`; with retries, 429s wait out Retry-After and 5xx back off. With
+    OAuth installs, a call Slack answers `token_revoked` / `account_inactive` removes the installation whose stored
+    token it was (workers.slack.dead_tokens). `anonymous`: no token (the OAuth app's base client: Bolt gives each
+    request the token of its workspace)."""
     token = None if anonymous else token or settings.slack_bot_token
     if not token and not anonymous:
         raise ConfigError("No Slack bot token configured.", hint="Set SLACK_BOT_TOKEN (xoxb-…).")
     base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
     n = settings.slack_max_retries
-    handlers = (
+    handlers: list[RetryHandler] = (
         [
             RateLimitErrorRetryHandler(max_retry_count=n),
             ServerErrorRetryHandler(max_retry_count=n),
@@ -32,4 +37,6 @@ def web_client(
         if retries
         else []
     )
+    if oauth_enabled(settings):  # stored tokens: Slack calling one dead removes its installation (dead_tokens)
+        handlers.insert(0, DeadTokenWatch(lambda: installation_store(settings)))
     return WebClient(token=token, base_url=base_url, timeout=30, retry_handlers=handlers)

@@ -8,9 +8,10 @@ it), then dropping the old key.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from logging import Logger
 
@@ -178,6 +179,8 @@ class PostgresInstallationStore(InstallationStore):
         event: str,
         bot_user_ids: Sequence[str] | None = None,
         sent_at: datetime | None = None,
+        stored_token: str | None = None,
+        details: Mapping[str, str] | None = None,
     ) -> bool:
         """Slack removed the app from a workspace (`app_uninstalled`) or revoked its bot token (`tokens_revoked`):
         forget its installation — the encrypted token and the bot's identity — and record it in the audit log, in
@@ -188,7 +191,9 @@ class PostgresInstallationStore(InstallationStore):
         The workspace's knowledge — interactions, labels, verified answers, collections, prompt history — is NOT
         deleted: removing a workspace's data is a separate, explicit admin action, and a workspace that installs
         the app again finds it where it was. With `sent_at` (the event's event_time), an installation saved after
-        it (the workspace installed the app again before a late or retried event arrived) is kept."""
+        it (the workspace installed the app again before a late or retried event arrived) is kept. With
+        `stored_token` (the encrypted token as read), only while it is still the stored one. `details` add to the
+        audit row's."""
         if not team_id and not enterprise_id:
             return False
         sql = "DELETE FROM slack_installations WHERE enterprise_id = %s AND team_id = %s"
@@ -199,6 +204,9 @@ class PostgresInstallationStore(InstallationStore):
         if sent_at is not None:  # event_time has whole seconds: an install saved within that second still goes
             sql += " AND updated_at < %s"
             params.append(sent_at + timedelta(seconds=1))
+        if stored_token is not None:
+            sql += " AND bot_token_encrypted = %s"
+            params.append(stored_token)
         with db.connection(self.db_url) as conn:
             row = conn.execute(sql + " RETURNING team_id, team_name, bot_user_id", params).fetchone()
             if row is None:
@@ -208,9 +216,37 @@ class PostgresInstallationStore(InstallationStore):
                 "slack",
                 "slack.uninstalled",
                 f"team:{row['team_id']}",
-                {"team": row["team_id"], "enterprise": enterprise_id or "", "event": event},
+                {"team": row["team_id"], "enterprise": enterprise_id or "", "event": event, **(details or {})},
             )
         return True
+
+    def remove_dead_token(self, token: str, *, error: str, method: str) -> str | None:
+        """Slack answered `error` (token_revoked, account_inactive) to a Web API call made with `token`: if it is a
+        workspace's stored bot token, the app was removed from that workspace and its uninstall event was missed
+        (Bolt acks events before the listener runs, so a delete that failed is never retried). Removes that
+        installation with remove_workspace — only while the token is still the stored one: a workspace that
+        installed the app again meanwhile keeps its new token. Returns the team (`org <id>` for an org-wide install)
+        whose installation was removed; None when no stored token is `token` or it was removed already."""
+        with db.connection(self.db_url) as conn:
+            rows = conn.execute(
+                "SELECT enterprise_id, team_id, bot_token_encrypted FROM slack_installations"
+            ).fetchall()
+        for row in rows:  # Fernet ciphertexts differ for one token: each is decrypted (only on this rare error)
+            try:
+                stored = self.cipher.decrypt(row["bot_token_encrypted"])
+            except ConfigError:
+                continue  # not decryptable with these keys: not the token that failed
+            if not hmac.compare_digest(stored.encode(), token.encode()):
+                continue
+            removed = self.remove_workspace(
+                enterprise_id=row["enterprise_id"],
+                team_id=row["team_id"],
+                event=error,
+                stored_token=row["bot_token_encrypted"],
+                details={"detected": "api_error", "method": method},
+            )
+            return (row["team_id"] or f"org {row['enterprise_id']}") if removed else None
+        return None
 
     def delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         self.delete_all(enterprise_id=enterprise_id, team_id=team_id)
@@ -311,11 +347,16 @@ def oauth_enabled(settings: Settings) -> bool:
     return bool(settings.slack_client_id and settings.slack_client_secret)
 
 
+def installation_store(settings: Settings) -> PostgresInstallationStore:
+    """The OAuth installations of `settings`' database, tokens decrypted with its keys."""
+    return PostgresInstallationStore(db.database_url(settings), TokenCipher(settings.token_keys))
+
+
 def bot_token_for(settings: Settings, team_id: str, enterprise_id: str | None = None) -> str | None:
     """The token to answer a workspace with: its installation's when installs go through OAuth, else the one
     configured bot token."""
     if oauth_enabled(settings):
-        store = PostgresInstallationStore(db.database_url(settings), TokenCipher(settings.token_keys))
+        store = installation_store(settings)
         bot = store.find_bot(enterprise_id=enterprise_id, team_id=team_id)
         if bot is not None:
             return bot.bot_token
