@@ -21,6 +21,7 @@ from core.bootstrap import ready_database
 from core.errors import AnswerloopError
 from core.settings import get_settings
 from feedback import prompt_versions as pv
+from workers.interactions import known_teams
 
 
 def default_actor() -> str:
@@ -53,12 +54,18 @@ Team = Annotated[
 
 
 def workspace_scope(conn, team: str | None) -> str | None:
-    """The workspace an admin command reads: the one given; none needed with one workspace (or none)
-    installed; refused when several are installed and none is given — one workspace never reads another's."""
+    """The workspace an admin command reads: the one given (installed, or with questions here: a typo never reads
+    an empty workspace); none needed with one workspace (or none) installed; refused when several are installed
+    and none is given — one workspace never reads another's."""
     teams = [r["team_id"] for r in conn.execute("SELECT DISTINCT team_id FROM slack_installations").fetchall()]
     if team is not None:
-        if teams and team not in teams:
-            raise AnswerloopError(f"Workspace {team} is not installed.", hint=f"Installed: {', '.join(sorted(teams))}.")
+        if team not in teams:
+            known = known_teams(conn)
+            if team not in known:
+                raise AnswerloopError(
+                    f"Workspace {team} is not installed and has no questions here.",
+                    hint=f"Workspaces here: {', '.join(known) or 'none yet (leave out --team)'}.",
+                )
         return team
     if len(teams) > 1:
         raise AnswerloopError(

@@ -63,3 +63,13 @@ def record_interaction(conn: Conn, row: dict) -> uuid.UUID:
         },
     )
     return interaction_id
+
+
+def known_teams(conn: Conn) -> list[str]:
+    """Workspaces an admin may name, sorted: installed ones and any with interactions here (a bot-token install
+    keeps no installation row; an uninstalled workspace keeps its knowledge for a reinstall)."""
+    rows = conn.execute(
+        "SELECT team_id FROM slack_installations UNION SELECT DISTINCT team_id FROM interactions "
+        "WHERE team_id <> '' ORDER BY 1"
+    ).fetchall()
+    return [r["team_id"] for r in rows]

@@ -49,6 +49,7 @@ from feedback.audit import record_action
 from feedback.gaps_digest import WINDOW as DIGEST_WINDOW
 from feedback.gaps_digest import week_of
 from feedback.prompt_versions import scope_of
+from workers.interactions import known_teams
 
 log = logging.getLogger(__name__)
 
@@ -312,13 +313,7 @@ def _strip_reports(conn: db.Conn, result: PurgeResult, params: dict, batch_size:
 def _known_workspace(conn: db.Conn, team: str) -> None:
     """A workspace installed here or with interactions here (an uninstalled one keeps its data); anything else is
     a typo, refused rather than "deleted 0"."""
-    known = [
-        r["team_id"]
-        for r in conn.execute(
-            "SELECT team_id FROM slack_installations UNION SELECT DISTINCT team_id FROM interactions "
-            "WHERE team_id <> '' ORDER BY 1"
-        ).fetchall()
-    ]
+    known = known_teams(conn)
     if team not in known:
         raise AnswerloopError(
             f"No workspace {team} here: it is not installed and has no interactions; nothing was deleted.",

@@ -110,3 +110,29 @@ def test_the_app_home_review_queue_shows_one_workspace(two_workspaces):
     assert home.is_admin("UADMIN0001", A) and not home.is_admin("UADMIN0001", B)
     with db.connect(two_workspaces) as conn, pytest.raises(Exception, match="another workspace"):
         home._same_workspace(conn, APPROVE_LABEL, b_label["id"], A)
+
+
+def test_a_team_typo_is_refused_without_any_install(clean_db):
+    """A bot-token install keeps no installation row: `--team` must still name a workspace with questions here,
+    not read an empty one because of a typo."""
+    with db.connect(clean_db) as conn:
+        iid = _interaction(conn, A, "how do we deploy alpha")
+        labels.record_vote(conn, iid, kind="up", reaction="+1", user_id="U1", team_id=A)
+        conn.commit()
+    typo = run_cli(clean_db, "labels", "export", "--team", "T0AAAAAAA7")
+    assert typo.returncode == 2 and "T0AAAAAAA7" in typo.stderr and A in typo.stderr, typo
+    ok = run_cli(clean_db, "labels", "export", "--team", A)
+    assert ok.returncode == 0 and "alpha" in ok.stdout, ok
+
+
+def test_an_uninstalled_workspace_keeps_its_knowledge_readable(two_workspaces):
+    """Uninstalling keeps a workspace's knowledge (for a reinstall); its admins can still export or review it."""
+    gone = "T0GONE0001"
+    with db.connect(two_workspaces) as conn:
+        iid = _interaction(conn, gone, "where is the gone handbook")
+        labels.record_vote(conn, iid, kind="up", reaction="+1", user_id="U9", team_id=gone)
+        conn.commit()
+    exported = run_cli(two_workspaces, "labels", "export", "--team", gone)
+    assert exported.returncode == 0 and "gone handbook" in exported.stdout, exported
+    unknown = run_cli(two_workspaces, "labels", "export", "--team", "T0NOTHERE1")
+    assert unknown.returncode == 2 and "T0NOTHERE1" in unknown.stderr and gone in unknown.stderr, unknown
