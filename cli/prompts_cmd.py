@@ -216,17 +216,21 @@ def prompts_promote(
 def prompts_approve(
     version: Annotated[int, typer.Argument(help="A retuned version waiting for approval.")],
     note: Annotated[str, typer.Option(help="Why (recorded).")] = "",
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Approve a version an admin rejected: reverses the rejection (recorded)."),
+    ] = False,
     actor: Actor = "",
     team: Team = None,
 ) -> None:
-    """Approve a retuned candidate of the workspace and activate it there. Approving a rejected version reverses
-    the rejection (recorded in the audit log as such)."""
+    """Approve a retuned candidate of the workspace and activate it there. A rejected version needs --force, which
+    reverses the rejection (recorded in the audit log as such)."""
     with db.connect(admin_db_url()) as conn:
         scope = prompt_scope(conn, team)
         who = acting_admin(actor, scope)
         pv.lock_pointer(conn, scope)  # the rejection read here is the one the approval reverses
         rejected = pv.rejection(conn, version)
-        previous = pv.approve(conn, version, who, note, scope=scope)
+        previous = pv.approve(conn, version, who, note, scope=scope, force=force)
         ended = _end_canary_of(conn, version, who, scope)
         conn.commit()
     was = "it was already active" if previous == version else f"was v{previous}"

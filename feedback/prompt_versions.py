@@ -12,8 +12,8 @@ takes the scope it acts in, and an id outside it is "does not exist" — never a
 
 A rejection holds: a version an admin rejected is never made active (nor, in feedback/canary.py, served to a share
 of askers) unless the admin says `force`, which the audit row records (`overrode_rejection`). Rollback, the
-emergency path, is never refused but records when it lands on a rejected version. Approving a rejected version is
-the explicit reversal of the rejection and needs no force; its audit row says which rejection it reversed.
+emergency path, is never refused but records when it lands on a rejected version. Approving a rejected version
+reverses the rejection: it too needs `force` (see `approve`), and its audit row says which rejection it reversed.
 """
 
 from __future__ import annotations
@@ -418,8 +418,8 @@ def refuse_rejected(conn: Conn, version_id: int, move: str, *, force: bool) -> d
     if not force:
         raise RejectedVersion(
             f"{rejected.describe()}: it answers no one unless an admin overrides the rejection.",
-            hint=f"`answerloop prompts approve {version_id}` reverses the rejection; or add --force to "
-            f"{_FORCE_VERBS.get(move, move)} anyway (recorded in the audit log as an override).",
+            hint=f"`answerloop prompts approve {version_id} --force` reverses the rejection; or add --force here "
+            f"to {_FORCE_VERBS.get(move, move)} anyway (recorded in the audit log as an override).",
         )
     return {"overrode_rejection": True, **rejected.audit()}
 
@@ -431,12 +431,18 @@ def _decide(
     deciding one version at once (approve and approve, or approve and reject), the second finds it decided and is
     refused. Returns the rejection it reversed, if any."""
     lock_pointer(conn, scope)
-    rejected = rejection(conn, version_id) if reverses else None
+    rejected = rejection(conn, version_id)
     row = conn.execute(
         "UPDATE prompt_reviews SET status = %s, decided_by = %s, decided_at = now(), note = %s "
         "WHERE version_id = %s AND status = ANY(%s) RETURNING version_id",
         (status, actor, note, version_id, ["pending", "rejected"] if reverses else ["pending"]),
     ).fetchone()
+    if row is None and rejected is not None:
+        raise RejectedVersion(
+            f"v{version_id} is not waiting for approval (rejected): {rejected.describe()}.",
+            hint=f"`answerloop prompts approve {version_id} --force` reverses the rejection (recorded in the audit "
+            "log); `answerloop prompts activate V` activates another version.",
+        )
     if row is None:
         now = review_status(conn, version_id)
         raise AnswerloopError(
@@ -447,16 +453,20 @@ def _decide(
     return rejected
 
 
-def approve(conn: Conn, version_id: int, actor: str, note: str = "", *, scope: str = DEFAULT_SCOPE) -> int:
+def approve(
+    conn: Conn, version_id: int, actor: str, note: str = "", *, scope: str = DEFAULT_SCOPE, force: bool = False
+) -> int:
     """Approve a retuned candidate of this scope waiting for review and activate it there. Returns the previous
     active id — the version itself when it had already been activated another way (then only the review is
     decided: the pointer does not move onto itself, which would give rollback a step that goes nowhere).
 
-    A rejected version may be approved too, without --force: approving is an admin's explicit, version-by-number
-    reversal of the rejection (the App Home offers no button for it: it lists pending versions only). The audit row
-    records the reversal (`overrode_rejection`, who rejected it and when), so the two decisions stay readable."""
+    A rejected version is approved only with `force` (`prompts approve V --force`), which reverses the rejection.
+    Approving is already an explicit act, but without the flag an admin approving a version a colleague rejected a
+    moment before (two reviews at once, or a stale list) would overturn that decision without knowing it: refused,
+    the approver is told who rejected it and when. The App Home never forces (its buttons are for pending
+    versions). The audit row records the reversal (`overrode_rejection`, who rejected it and when)."""
     get_version(conn, version_id, scope)
-    reversed_ = _decide(conn, version_id, "approved", actor, note, scope, reverses=True)
+    reversed_ = _decide(conn, version_id, "approved", actor, note, scope, reverses=force)
     overrides = {"overrode_rejection": True, **reversed_.audit()} if reversed_ else {}
     active = _pointer(conn, scope, lock=True)
     reason = note or ("approved, reversing its rejection" if reversed_ else "approved candidate")

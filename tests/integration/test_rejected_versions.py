@@ -136,10 +136,15 @@ def test_the_app_home_reject_button_ends_the_canary_too(clean_db):
         assert canary.running(conn, "") is None and pv.review_status(conn, v) == "rejected"
 
 
-def test_approving_a_rejected_version_reverses_the_rejection_and_is_audited(clean_db):
+def test_approving_a_rejected_version_needs_force_and_is_audited_as_the_reversal(clean_db):
     url = clean_db
     v = _rejected(url)
-    out = cli(url, "prompts", "approve", str(v), "--actor", "carol")
+    refused = cli(url, "prompts", "approve", str(v), "--actor", "carol")
+    assert refused.returncode == 2 and f"v{v} was rejected by bob" in refused.stderr, refused.stderr
+    assert f"prompts approve {v} --force" in refused.stderr
+    with db.connect(url) as conn:
+        assert pv.review_status(conn, v) == "rejected" and pv.active_version_id(conn) == 1
+    out = cli(url, "prompts", "approve", str(v), "--force", "--actor", "carol")
     assert out.returncode == 0, out.stderr
     assert f"v{v} approved and active" in out.stdout and "rejected by bob" in out.stdout, out.stdout
     [approved] = _actions(url, "prompts.approve")
