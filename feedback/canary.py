@@ -53,7 +53,7 @@ class Ended:
     """A canary that was ended, and the version everyone is answered with now."""
 
     canary: Canary
-    outcome: str  # promoted | rolled_back (also when its version was rejected: migration 0019's outcomes)
+    outcome: str  # promoted | rolled_back | rejected (migration 0024)
     active: int
 
 
@@ -216,7 +216,7 @@ def end(conn: Conn, actor: str, *, scope: str, reason: str = "") -> Ended | None
 
 def reject(conn: Conn, version_id: int, actor: str, note: str = "", *, scope: str) -> Ended | None:
     """Reject a version waiting for review and, in the same transaction, end its canary if one runs (outcome
-    rolled_back, its audit row marked `rejected`): a rejected version answers no one. Returns the ended canary,
+    rejected): a rejected version answers no one. Returns the ended canary,
     None when the version was in none. The CLI and the App Home's reject button both come here."""
     _lock_scope(conn, scope)
     pv.record_rejection(conn, version_id, actor, note, scope=scope)
@@ -224,5 +224,5 @@ def reject(conn: Conn, version_id: int, actor: str, note: str = "", *, scope: st
     if current is None or current.version_id != version_id:
         return None
     why = f"v{version_id} rejected" + (f": {note}" if note else "")
-    _finish(conn, current, actor, "rolled_back", why, rejected=True)
-    return Ended(current, "rolled_back", pv.active_version_id(conn, scope))
+    _finish(conn, current, actor, "rejected", why)
+    return Ended(current, "rejected", pv.active_version_id(conn, scope))

@@ -116,9 +116,9 @@ def test_rejecting_a_version_in_a_canary_ends_the_canary(clean_db):
     with db.connect(url) as conn:
         assert canary.running(conn, "") is None and canary.serving_version(conn, TEAM, asker).id == 1
         row = conn.execute("SELECT ended_by, outcome FROM prompt_canaries WHERE version_id = %s", (v,)).fetchone()
-        assert row == {"ended_by": "bob", "outcome": "rolled_back"}
+        assert row == {"ended_by": "bob", "outcome": "rejected"}
     [ended] = _actions(url, "prompts.canary_end")
-    assert ended["details"]["rejected"] is True and ended["actor"] == "bob"
+    assert ended["details"]["outcome"] == "rejected" and ended["actor"] == "bob"
 
 
 def test_the_app_home_reject_button_ends_the_canary_too(clean_db):
