@@ -52,7 +52,7 @@ DATA_LAYER = {
     "workers/answerability/calibration.py": "one collection's statistics",
     "workers/answerability/gate.py": "one collection's statistics",
     "workers/slack/store.py": "Slack requests keyed by (team, channel, ts) and their interactions",
-    "workers/interactions.py": "the interaction the pipeline just answered",
+    "workers/interactions.py": "the interaction just answered; the workspace ids that have any (admin --team)",
     "workers/slack/installations.py": "one workspace's installation and prompt history",
     "feedback/labels.py": "team_id of the admin's workspace; a vote's own interaction",
     "feedback/stats.py": "team_id of the admin's workspace",
@@ -69,7 +69,8 @@ DATA_LAYER = {
     "bot/agent_dm.py": "team_id and the collections scope_for gives the asker's DM",
     "bot/app_home.py": "the label id of a button, checked against the admin's team_id",
     "cli/kb_cmd.py": "an ingest job's own files (operator command)",
-    "workers/retention.py": "interactions older than the cut, of one workspace (--team) or all (operator purge)",
+    "workers/retention.py": "interactions, gaps digests and eval reports older than the cut, of one workspace "
+    "(--team) or all (operator purge)",
     "cli/demo_tour.py": "the demo's own Slack request (local demo)",
     "cli/demo_actions.py": "the demo's own interaction (local demo)",
 }
