@@ -29,7 +29,8 @@ from workers.slack.blocks import (
     streamed_answer,
 )
 from workers.slack.client import web_client
-from workers.slack.installations import bot_token_for
+from workers.slack.dead_tokens import DEAD_TOKEN_ERRORS
+from workers.slack.installations import WorkspaceNotInstalled, bot_token_for, oauth_enabled
 from workers.slack.live import open_live_stream, start_stream
 from workers.slack.store import ClaimedRequest, RequestKey
 
@@ -97,7 +98,22 @@ class TransientFailure(Exception):
 def answer_slack_question(self, team_id: str, channel_id: str, message_ts: str) -> str:
     key = RequestKey(team_id, channel_id, message_ts)
     with log_context(interaction_id=key.interaction_id(), request=f"{team_id}/{channel_id}/{message_ts}"):
-        return _answer(self, key)
+        try:
+            return _answer(self, key)
+        except WorkspaceNotInstalled as exc:  # before the question was taken, or removed while it was answered
+            return _not_installed(key, exc)
+
+
+def _not_installed(key: RequestKey, exc: WorkspaceNotInstalled) -> str:
+    """The workspace's installation is gone (OAuth installs): the request ends `failed` saying why, nothing is
+    posted (there is no token to post with), and the task is not retried — an uninstall is not transient."""
+    with db.connection() as conn:
+        row = slack_store.lock_undelivered(conn, key)
+        if row is None:
+            return "skipped"  # unknown, or delivered before the app was removed
+        slack_store.set_status(conn, key, "failed", str(exc))
+    log.warning("question %s not answered: %s", key, exc)
+    return "failed"
 
 
 def _answer(self, key: RequestKey) -> str:
@@ -105,6 +121,7 @@ def _answer(self, key: RequestKey) -> str:
 
     team_id, channel_id = key.team_id, key.channel_id
     settings = get_settings()
+    bot_token_for(settings, team_id)  # not installed (any more): nothing to run the pipeline for
     with db.connection() as conn:
         request = slack_store.claim_request(conn, key)
         if request is None:
@@ -230,6 +247,7 @@ def _answer_privately(
                 channel=key.channel_id, user=request.user_id, text=text, blocks=blocks, thread_ts=request.thread_ts
             )
         except SlackApiError as exc:  # not in the conversation: through the command's response_url, if any
+            _raise_if_uninstalled(exc, key)
             if _slack_error(exc) not in response_url.UNREACHABLE or not request.response_url:
                 raise
             with db.connection() as conn:
@@ -237,6 +255,8 @@ def _answer_privately(
                     log.warning("private answer for %s not delivered: response_url used up or expired", key)
                     return
             response_url.post(request.response_url, text, blocks)
+    except WorkspaceNotInstalled as exc:  # removed after the public answer went out
+        log.warning("private answer for %s not sent: %s", key, exc)
     except Exception:  # never undo the public answer for this
         log.exception("private answer for %s failed", key)
 
@@ -332,6 +352,7 @@ def _deliver(
             code = exc.response.status_code if exc.response is not None else 0
             if code == 429 or code >= 500:
                 raise TransientFailure(f"Slack answered {code}") from exc
+            _raise_if_uninstalled(exc, key)
             refused = _slack_error(exc)
             if refused in response_url.UNREACHABLE and row.get("response_url"):  # the bot left (or never joined)
                 log.info("%s: %s: the answer goes through the command's response_url", key, refused)
@@ -373,6 +394,14 @@ def _through_response_url(
 def _undeliverable(key: RequestKey, reason: str) -> tuple[str, str]:
     log.error("answer for %s not delivered: response_url %s (the answer is stored)", key, reason)
     return "failed", f"response_url {reason}: the answer is stored, but the asker could not be told"
+
+
+def _raise_if_uninstalled(exc: SlackApiError, key: RequestKey) -> None:
+    """With OAuth installs, Slack answering that the workspace's token is dead for good (token_revoked,
+    account_inactive) means the app was removed from it, whether or not its uninstall event has arrived yet
+    (workers.slack.dead_tokens). With a bot-token install it is the one token of the install: an error to see."""
+    if _slack_error(exc) in DEAD_TOKEN_ERRORS and oauth_enabled(get_settings()):
+        raise WorkspaceNotInstalled(key.team_id) from exc
 
 
 def _transient(exc: SlackApiError) -> TransientFailure | None:
@@ -420,6 +449,7 @@ def _deliver_stream(client, key: RequestKey, stream: StreamedAnswer, *, opened: 
             except SlackApiError as exc:
                 if (transient := _transient(exc)) is not None:
                     raise transient from exc
+                _raise_if_uninstalled(exc, key)
                 note = f"startStream: {_slack_error(exc)}"
                 log.info("%s: streaming refused (%s); posting the answer instead", key, note)
                 try:
@@ -429,6 +459,7 @@ def _deliver_stream(client, key: RequestKey, stream: StreamedAnswer, *, opened: 
                 except SlackApiError as post_exc:
                     if (transient := _transient(post_exc)) is not None:
                         raise transient from post_exc
+                    _raise_if_uninstalled(post_exc, key)
                     slack_store.set_delivery(conn, key, "post", note)
                     slack_store.set_status(conn, key, "failed", _slack_error(post_exc))
                     return "failed"
@@ -452,6 +483,7 @@ def _deliver_stream(client, key: RequestKey, stream: StreamedAnswer, *, opened: 
                 except SlackApiError as exc:
                     if (transient := _transient(exc)) is not None:
                         raise transient from exc
+                    _raise_if_uninstalled(exc, key)
                     note = f"stream {_slack_error(exc)}: chat.update"
                     log.info("%s: %s", key, note)
             if note:
@@ -460,6 +492,7 @@ def _deliver_stream(client, key: RequestKey, stream: StreamedAnswer, *, opened: 
         except SlackApiError as exc:
             if (transient := _transient(exc)) is not None:
                 raise transient from exc
+            _raise_if_uninstalled(exc, key)
             log.error("Slack refused the answer for %s: %s", key, _slack_error(exc))
             slack_store.set_delivery(conn, key, "stream", note or None)
             slack_store.set_status(conn, key, "failed", _slack_error(exc))

@@ -20,12 +20,22 @@ def web_client(
     settings: Settings, *, token: str | None = None, retries: bool = True, anonymous: bool = False
 ) -> WebClient:
     """A WebClient for `settings.slack_api_url`; with retries, 429s wait out Retry-After and 5xx back off. With
-    OAuth installs, a call Slack answers `token_revoked` / `account_inactive` removes the installation whose stored
-    token it was (workers.slack.dead_tokens). `anonymous`: no token (the OAuth app's base client: Bolt gives each
-    request the token of its workspace)."""
-    token = None if anonymous else token or settings.slack_bot_token
-    if not token and not anonymous:
-        raise ConfigError("No Slack bot token configured.", hint="Set SLACK_BOT_TOKEN (xoxb-…).")
+    OAuth installs, `token` is required (a workspace's, from workers.slack.installations.bot_token_for: never the
+    configured SLACK_BOT_TOKEN, which is one workspace's), and a call Slack answers `token_revoked` /
+    `account_inactive` removes the installation whose stored token it was (workers.slack.dead_tokens).
+    `anonymous`: no token (the OAuth app's base client: Bolt gives each request the token of its workspace)."""
+    oauth = oauth_enabled(settings)
+    if anonymous:
+        token = None
+    elif not token and oauth:
+        raise ConfigError(
+            "A Slack client was asked for without a token, and with OAuth installs there is no default one.",
+            hint="Pass the workspace's token: token=bot_token_for(settings, team_id).",
+        )
+    else:
+        token = token or settings.slack_bot_token
+        if not token:
+            raise ConfigError("No Slack bot token configured.", hint="Set SLACK_BOT_TOKEN (xoxb-…).")
     base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
     n = settings.slack_max_retries
     handlers: list[RetryHandler] = (
@@ -37,6 +47,6 @@ def web_client(
         if retries
         else []
     )
-    if oauth_enabled(settings):  # stored tokens: Slack calling one dead removes its installation (dead_tokens)
+    if oauth:  # stored tokens: Slack calling one dead removes its installation (dead_tokens)
         handlers.insert(0, DeadTokenWatch(lambda: installation_store(settings)))
     return WebClient(token=token, base_url=base_url, timeout=30, retry_handlers=handlers)

@@ -20,11 +20,23 @@ from slack_sdk.oauth.installation_store import Bot, Installation, InstallationSt
 from slack_sdk.oauth.state_store import OAuthStateStore
 
 from core import db
-from core.errors import ConfigError
+from core.errors import AnswerloopError, ConfigError
 from core.settings import Settings
 from feedback.audit import record_action
 
 log = logging.getLogger(__name__)
+
+
+class WorkspaceNotInstalled(AnswerloopError):
+    """With OAuth installs, a workspace with no installation (removed from it, or never installed): there is no
+    token to act there with, and the configured SLACK_BOT_TOKEN (another workspace's, if set) is never used
+    instead. Not a configuration mistake: what was for that workspace ends, nothing is sent there."""
+
+    hint = "Nothing is sent there until the workspace installs the app again; its knowledge is kept."
+
+    def __init__(self, team_id: str) -> None:
+        super().__init__(f"the app is no longer installed in workspace {team_id or '(none)'} (or never was)")
+        self.team_id = team_id
 
 
 class TokenCipher:
@@ -354,13 +366,15 @@ def installation_store(settings: Settings) -> PostgresInstallationStore:
 
 def bot_token_for(settings: Settings, team_id: str, enterprise_id: str | None = None) -> str | None:
     """The token to answer a workspace with: its installation's when installs go through OAuth, else the one
-    configured bot token."""
-    if oauth_enabled(settings):
-        store = installation_store(settings)
-        bot = store.find_bot(enterprise_id=enterprise_id, team_id=team_id)
-        if bot is not None:
-            return bot.bot_token
-    return settings.slack_bot_token
+    configured bot token (None: not configured). With OAuth, a workspace with no installation raises
+    WorkspaceNotInstalled: never the configured bot token, which belongs to another workspace (over a Slack
+    Connect channel it would even reach this one's people)."""
+    if not oauth_enabled(settings):
+        return settings.slack_bot_token
+    bot = installation_store(settings).find_bot(enterprise_id=enterprise_id, team_id=team_id)
+    if bot is None:
+        raise WorkspaceNotInstalled(team_id)
+    return bot.bot_token
 
 
 def rotate_keys(db_url: str, cipher: TokenCipher) -> int:
