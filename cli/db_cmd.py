@@ -64,7 +64,12 @@ def db_purge(
         bool, typer.Option("--dry-run", help="Count what would be deleted, per table; delete nothing.")
     ] = False,
     team: Annotated[
-        str | None, typer.Option("--team", help="Only this workspace's (T…) interactions. Default: every workspace's.")
+        str | None,
+        typer.Option(
+            "--team",
+            help="Only this workspace's (T…) interactions, digests and reports; a bot-token install's (stored "
+            "unnamed) only while it is the one workspace with questions here. Default: every workspace's.",
+        ),
     ] = None,
     actor: Actor = "",
 ) -> None:

@@ -228,6 +228,9 @@ def post_weekly_digest(
         return DigestOutcome(target, week, "already")
     try:
         embedder = embed()
+        # The claim is held until its list is written: a purge (workers.retention) running meanwhile waits for the
+        # list and removes the questions older than its cut, which were read here before it deleted them.
+        conn.execute("SELECT 1 FROM gaps_digests WHERE team_id = %s AND week = %s FOR UPDATE", (target.team, week))
         readable = readable_by(conn, target.team, target.channel)  # the channel's members may not read HR
         evidence = load_evidence(conn, now - WINDOW, team=target.team or None, readable=readable)
         quotable, private = split_private(evidence, channel=target.channel, is_public=is_public)

@@ -11,7 +11,8 @@ Copies of questions outside `interactions` (migrations 0005, 0019):
   example wordings). One whose window reaches back before the cut is deleted — nothing reads a past week's digest
   (the App Home shows this or last week's, else groups live) — except this week's: its row is the week's claim
   (deleted, the digest would be posted again), so it keeps its counts and loses its text (each gap's `name` and
-  `examples`); the App Home then groups live.
+  `examples`); the App Home then groups live. A digest being posted holds its claim row from reading its
+  questions to writing them (feedback.gaps_digest): the purge waits for it, so it strips what that digest wrote.
 - `eval_reports`: retune and eval reports quote held-out questions, references and answers (changed outcomes,
   outcomes, the demos chosen). A report created before the cut keeps its row and its numbers — `retune list/show`
   print them and a prompt review points at it — and loses those texts; `report.text_removed` says when and to
@@ -139,7 +140,8 @@ _ORPHAN_REQUEST = """
 
 # Digests and reports record their workspace as the prompt scope does (feedback.prompt_versions.scope_of): the
 # workspace once installed through OAuth, '' for a bot-token install (one workspace the database does not name,
-# whose interactions do carry its team id). %(scope)s: the --team's scope, NULL for every workspace.
+# whose interactions do carry its team id). %(scope)s: where the --team's rows are stored (`_stored_under`), NULL
+# for every workspace.
 #
 # A gaps digest of the scope whose seven days reach back before the cut: it may quote a question older than it.
 # Past weeks' go (a 'posting' one is a claim a crashed run left, without a list); this week's (%(this_week)s, the
@@ -153,6 +155,7 @@ _DIGEST_TO_STRIP = (
     _OLD_DIGEST
     + " AND d.week = %(this_week)s AND jsonb_path_exists(d.gaps, '$[*] ? (exists(@.name) || exists(@.examples))')"
 )
+_DIGEST_BEING_POSTED = _OLD_DIGEST + " AND d.week = %(this_week)s AND d.status = 'posting'"
 # A report of the scope created before the cut whose texts were not removed yet.
 _OLD_REPORT_IN_TEAM_SCOPE = """
     e.created_at < %(cut)s
@@ -269,6 +272,9 @@ def _purge_digests(conn: db.Conn, result: PurgeResult, params: dict, batch_size:
     strip_gap = "g" + "".join(f" - '{k}'" for k in DIGEST_TEXT_KEYS)
     with conn.transaction():  # this week's digests: at most one per workspace
         conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+        # A digest being posted holds its claim while it reads questions and writes them: waited for (not skipped),
+        # so the list it writes — perhaps questions this purge has just deleted — is seen and stripped below.
+        conn.execute(f"SELECT 1 FROM gaps_digests d WHERE {_DIGEST_BEING_POSTED} FOR UPDATE OF d", params)
         result.stripped["gaps_digests"] += conn.execute(
             "UPDATE gaps_digests u SET gaps = coalesce(("
             f"SELECT jsonb_agg({strip_gap} ORDER BY o) FROM jsonb_array_elements(u.gaps) WITH ORDINALITY AS x(g, o)"
@@ -321,6 +327,15 @@ def _known_workspace(conn: db.Conn, team: str) -> None:
         )
 
 
+def _stored_under(conn: db.Conn, team: str) -> str:
+    """The key a workspace's digests and reports are stored under besides its id: its prompt scope, '' for a
+    bot-token install's one workspace — but '' only when no other workspace has questions here. With several (an
+    uninstalled workspace's data is kept) and none installed through OAuth, nothing says whose '' rows are: a
+    purge of one workspace leaves them, a purge without --team reaches them."""
+    scope = scope_of(conn, team)
+    return team if scope == "" and known_teams(conn) != [team] else scope
+
+
 def purge(
     db_url: str,
     *,
@@ -346,7 +361,7 @@ def purge(
         params: dict = {
             "cut": cut,
             "team": team,
-            "scope": scope_of(conn, team) if team is not None else None,
+            "scope": _stored_under(conn, team) if team is not None else None,
             "window": DIGEST_WINDOW,
             "this_week": week_of(now),
         }
