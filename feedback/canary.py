@@ -187,6 +187,14 @@ def promote(conn: Conn, version_id: int, actor: str, *, scope: str, reason: str 
     canary = running(conn, scope, lock=True)
     if canary is None or canary.version_id != version_id:
         now = f"v{canary.version_id} is" if canary else "no version is"
+        rejected = pv.rejection(conn, version_id)
+        if rejected is not None:  # its canary ended when it was rejected: starting one is refused too, so say why
+            raise pv.RejectedVersion(
+                f"v{version_id} is not in a canary ({now}): {rejected.describe()}; a rejection ends its canary.",
+                hint=f"`answerloop prompts approve {version_id} --force` reverses the rejection; "
+                f"`answerloop prompts activate {version_id} --force` serves it anyway (recorded in the audit log "
+                "as an override).",
+            )
         raise AnswerloopError(
             f"v{version_id} is not in a canary ({now}).",
             hint=f"`answerloop prompts canary {version_id} --percent 10` starts one; "
