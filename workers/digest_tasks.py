@@ -17,7 +17,8 @@ from feedback.gaps_digest import DigestOutcome, digest_targets, post_weekly_dige
 from workers.access import readable_by_all
 from workers.celery_app import celery_app
 from workers.slack.client import web_client
-from workers.slack.installations import bot_token_for, installed_teams, not_installed
+from workers.slack.dead_tokens import DEAD_TOKEN_ERRORS
+from workers.slack.installations import WorkspaceNotInstalled, bot_token_for, installed_teams, not_installed
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,13 @@ def send_gaps_digests(
                         is_public=public_channel_check(client),
                     )
                 )
+            except WorkspaceNotInstalled:  # uninstalled since the installs were read: as skipped above
+                log.info("gaps digest for %s skipped: the app is not installed there", target.team)
+            except SlackApiError as exc:
+                if exc.response.get("error") not in DEAD_TOKEN_ERRORS:
+                    log.exception("gaps digest for %s not posted", target.team or "the workspace")
+                else:  # removed from the workspace, its event not in yet: the installation goes (dead_tokens)
+                    log.info("gaps digest for %s skipped: the app was removed from it", target.team)
             except Exception:  # one workspace's failure (a removed channel) doesn't stop the others' digests
                 log.exception("gaps digest for %s not posted", target.team or "the workspace")
         return outcomes

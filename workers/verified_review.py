@@ -22,7 +22,7 @@ from workers.access import Membership, SlackMembership, may_read_all, verified_m
 from workers.celery_app import celery_app
 from workers.kb import verified
 from workers.slack.client import web_client
-from workers.slack.installations import bot_token_for, installed_teams, not_installed
+from workers.slack.installations import WorkspaceNotInstalled, bot_token_for, installed_teams, not_installed
 from workers.slack.verified_blocks import review_request
 
 log = logging.getLogger(__name__)
@@ -100,6 +100,13 @@ def _ask_owner(
         return {"error": "owner_not_a_slack_user", "owner": answer.owner}
     if not_installed(answer.team_id, installed):  # no token to DM with until installed again: refused this period
         return {"error": "workspace_not_installed", "owner": answer.owner}
+    try:  # the client first: a workspace uninstalled since the run read the installs is that, not "may not read"
+        client = client_for(answer.team_id)
+    except WorkspaceNotInstalled:
+        return {"error": "workspace_not_installed", "owner": answer.owner}
+    except (ConfigError, OSError) as exc:  # no token for that workspace yet
+        log.warning("review DM for verified answer %s not sent: %s", answer.id, type(exc).__name__)
+        return {"retry": True}
     # What it was made from, by the same rule that decides who is served it (workers.access.verified_beyond).
     made = verified_made_from(conn, answer.document_id) if answer.document_id is not None else []
     made_from = {answer.collection, *(s.collection for s in answer.sources), *made}
@@ -111,7 +118,6 @@ def _ask_owner(
         return {"error": "owner_cannot_read", "owner": answer.owner}
     text, blocks = review_request(answer)
     try:
-        client = client_for(answer.team_id)
         channel = client.conversations_open(users=answer.owner)["channel"]["id"]
         posted = client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
     except SlackApiError as exc:
@@ -121,7 +127,7 @@ def _ask_owner(
             return {"error": error, "owner": answer.owner}
         log.warning("review DM for verified answer %s failed for now: %s", answer.id, error)
         return {"retry": True}
-    except (ConfigError, OSError) as exc:  # no token for that workspace yet; Slack unreachable
+    except OSError as exc:  # Slack unreachable
         log.warning("review DM for verified answer %s not sent: %s", answer.id, type(exc).__name__)
         return {"retry": True}
     return {"channel": channel, "ts": posted["ts"], "owner": answer.owner}

@@ -26,6 +26,7 @@ from workers.kb.ingest import ingest_folder
 from workers.slack.installations import (
     PostgresInstallationStore,
     TokenCipher,
+    WorkspaceNotInstalled,
     bot_token_for,
     new_key,
     rotate_keys,
@@ -174,7 +175,8 @@ def test_each_workspace_has_its_own_token_and_keys_rotate(stack):
     )
     assert bot_token_for(settings, "T0OTHER001") == "xoxb-other-workspace-token"
     assert bot_token_for(settings, slack.team_id) == slack.bot_token
-    assert bot_token_for(settings, "T0UNKNOWN1") is None, "an unknown workspace gets no token"
+    with pytest.raises(WorkspaceNotInstalled):  # an unknown workspace gets no token, not SLACK_BOT_TOKEN
+        bot_token_for(settings, "T0UNKNOWN1")
 
     fresh = new_key()
     assert rotate_keys(settings.database_url, TokenCipher([fresh, KEY])) == 2

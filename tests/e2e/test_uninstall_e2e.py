@@ -408,3 +408,23 @@ def test_which_auth_errors_remove_the_installation(stack, error, removed):
     assert err.value.response["error"] == error
     assert (store.find_bot(enterprise_id=None, team_id=BRAVO) is None) is removed
     assert len(_audit(settings.database_url)) == int(removed)
+
+
+def test_the_gaps_digest_of_a_workspace_whose_uninstall_was_missed_heals_without_an_error(stack, caplog):
+    """The digest is the first to use the dead token: Slack's token_revoked removes the installation, the digest
+    says at INFO that it skipped the workspace (no ERROR, no traceback) and posts the others' as usual."""
+    from workers.digest_tasks import send_gaps_digests
+
+    slack, bravo, settings, _ = stack
+    with db.connect(settings.database_url) as conn:  # a gap in bravo: its digest has something to post
+        for _ in range(3):
+            add_interaction(conn, BRAVO, "Does the company sponsor work visas?", status="dont_know")
+        conn.commit()
+    _uninstall_unheard(slack, bravo)
+    caplog.set_level(logging.INFO)
+    entries = [f"{BRAVO}:{bravo.channel_id('general')}", f"{TEAM_ID}:{GENERAL}"]
+    outcomes = send_gaps_digests(settings.model_copy(update={"gaps_channel": entries}), embedder=lambda: None)
+    assert [o.target.team for o in outcomes] == [TEAM_ID]
+    assert _installed(settings.database_url) == [TEAM_ID]
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("skipped" in r.getMessage() and BRAVO in r.getMessage() for r in caplog.records)

@@ -197,6 +197,35 @@ def test_an_answer_of_a_workspace_the_app_was_uninstalled_from_is_refused_not_re
             conn.commit()
 
 
+def test_a_workspace_uninstalled_during_the_run_is_refused_not_an_error(
+    slack, ingested_handbook, pipeline, local_embedder
+):
+    """Installed when the run read the installs, gone when its owner is DMed: bot_token_for raises
+    WorkspaceNotInstalled (an AnswerloopError, not a ConfigError); the run goes on and refuses it for the period."""
+    from workers.slack.installations import WorkspaceNotInstalled
+
+    url = ingested_handbook
+    gone = corrected(url, pipeline, local_embedder, owner=BOB)
+    with db.connect(url) as conn:
+        conn.execute("UPDATE labels SET team_id = 'T0GONE0001' WHERE id = %s", (gone,))
+        conn.execute(
+            "INSERT INTO slack_installations (team_id, bot_user_id, bot_id, bot_token_encrypted) "
+            "VALUES ('T0GONE0001', 'U0BOT', 'B0BOT', 'not-a-token')"
+        )
+        conn.commit()
+
+    def client_for_uninstalled_meanwhile(team: str) -> WebClient:
+        raise WorkspaceNotInstalled(team)
+
+    try:
+        run = send_review_requests(url, client_for_uninstalled_meanwhile)
+        assert run.refused == {gone: "workspace_not_installed"} and run.retry == []
+    finally:
+        with db.connect(url) as conn:
+            conn.execute("DELETE FROM slack_installations WHERE team_id = 'T0GONE0001'")
+            conn.commit()
+
+
 def test_without_any_install_a_missing_token_is_retried(slack, ingested_handbook, pipeline, local_embedder):
     """A bot-token deployment whose worker lacks the token is a configuration to fix: retried on the next tick."""
     from core.errors import ConfigError
