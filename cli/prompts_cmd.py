@@ -62,7 +62,7 @@ def prompts_show(
     since: Annotated[str, typer.Option(help="Live figures from: 30d, 2w, 12h or a date.")] = "30d",
     team: Team = None,
 ) -> None:
-    """One version's instructions, few-shot examples and parameters, its running canary and its live figures
+    """One version's instructions, few-shot examples and parameters, its review, its running canary and its live figures
     (👍 rate, "I don't know" rate, grounding pass rate, latency p50, with counts and 95% intervals) as JSON."""
     start = parse_since(since) or datetime.now(UTC) - timedelta(days=30)
     with db.connect(admin_db_url()) as conn:
@@ -70,9 +70,11 @@ def prompts_show(
         v = pv.get_version(conn, version, scope)
         active = pv.active_version_id(conn, scope)
         test = canary.running(conn, scope)
+        review = pv.review(conn, version)
         live = version_stats(conn, start, workspace_scope(conn, team), version)
     shown = pv.export(v) | {
         "active": v.id == active,
+        "review": review,  # who approved or rejected it, when and why
         "canary": test.as_dict() if test is not None and test.version_id == version else None,
         "live": {"since": start.isoformat(), **(live[0].as_dict() if live else {"questions": 0})},
     }

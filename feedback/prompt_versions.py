@@ -395,6 +395,18 @@ def review_status(conn: Conn, version_id: int) -> str | None:
     return row["status"] if row else None
 
 
+def review(conn: Conn, version_id: int) -> dict | None:
+    """A version's review as `prompts show` prints it (status, who decided it, when, their note), None if never
+    reviewed."""
+    row = conn.execute(
+        "SELECT status, decided_by, decided_at, note FROM prompt_reviews WHERE version_id = %s", (version_id,)
+    ).fetchone()
+    if row is None:
+        return None
+    at = row["decided_at"]
+    return {"status": row["status"], "by": row["decided_by"], "at": at.isoformat() if at else None, "note": row["note"]}
+
+
 def rejection(conn: Conn, version_id: int) -> Rejection | None:
     """Who rejected the version and when, if it stands rejected."""
     row = conn.execute(

@@ -71,6 +71,22 @@ def test_promoting_a_canary_its_rejection_ended_says_it_was_rejected_not_how_to_
         assert pv.active_version_id(conn) == 1 and canary.running(conn, "") is None
 
 
+def test_show_says_who_rejected_a_version_when_and_why(clean_db):
+    """`prompts list` marks a version rejected; `prompts show V` is where an admin reads who decided it, when and
+    why, before forcing anything (the refusal is not the only place that says it)."""
+    import json
+
+    url = clean_db
+    v = _candidate(url)
+    assert cli(url, "prompts", "reject", str(v), "--actor", "bob", "--note", "cites the wrong runbook").returncode == 0
+    shown = cli(url, "prompts", "show", str(v))
+    assert shown.returncode == 0, shown.stderr
+    review = json.loads(shown.stdout)["review"]
+    assert review["status"] == "rejected" and review["by"] == "bob" and review["note"] == "cites the wrong runbook"
+    assert review["at"].startswith(str(datetime.now(UTC).year))
+    assert json.loads(cli(url, "prompts", "show", "1").stdout)["review"] is None  # the seed was never reviewed
+
+
 def test_the_app_home_approve_button_never_overturns_a_rejection(clean_db):
     """A stale Home tab still shows the version as pending: its Approve button is refused (the App Home never
     forces), says who rejected it, and changes nothing."""
