@@ -189,6 +189,7 @@ def _retune_locked(
         for extra in options.extra_candidates:  # an admin's candidate must be one this scope may see
             pv.get_version(conn, extra.id, scope)
         rejected = _rejected(conn, [extra.id for extra in options.extra_candidates])
+        baseline_rejected = pv.rejection(conn, active.id)  # a rollback, never refused, may have landed on one
     train = [e for e in examples if e.split == "train"]
     heldout = [e for e in examples if e.split == "heldout"]
     report: dict[str, Any] = {
@@ -208,6 +209,8 @@ def _retune_locked(
         "judge": judge_fn is not None,
         "dry_run": dry_run,
     }
+    if baseline_rejected is not None:
+        report["baseline_rejected"] = {**baseline_rejected.audit(), "describe": baseline_rejected.describe()}
     if len(heldout) < options.min_heldout:
         summary = (
             f"not enough held-out labels: {len(heldout)} of {options.min_heldout} needed "
@@ -328,6 +331,7 @@ def _retune_locked(
             late = pv.rejection(conn, candidate.id)
             if late is not None:
                 summary = f"v{active.id} stays active ({late.describe()}: a retune never serves a rejected version)"
+                summary = _warned(summary, report, "not_promoted")
                 report_id = store(conn, "not_promoted", summary, report, active.id, None, actor, dry_run, scope)
                 log.warning("retune%s: %s", f" of {scope}" if scope else "", summary)
                 return RetuneResult("not_promoted", summary, report_id, active.id, None, report, scope)
@@ -366,6 +370,8 @@ def _retune_locked(
                 "heldout": len(heldout),
                 "below": options.canary_below,
             }
+        if pv.active_version_id(conn, scope) == active.id:  # not moved by an admin during the retune
+            summary = _warned(summary, report, decision)
         report_id = store(conn, decision, summary, report, active.id, new_id, actor, dry_run, scope)
         pv.set_review(conn, new_id, "approved" if decision == "promoted" else "pending", report_id)
         if decision == "promoted":
@@ -398,6 +404,18 @@ def _start_canary(
     )
 
 
+def _warned(summary: str, report: dict, decision: str) -> str:
+    """A retune that does not promote leaves the active version answering everyone: when that version was
+    rejected (a rollback landed on it), its summary says so rather than read as a plain "stays active"."""
+    rejected = report.get("baseline_rejected")
+    if rejected is None or decision == "promoted":
+        return summary
+    return (
+        f"{summary}. Warning: the active version answering every question is rejected ({rejected['describe']}); "
+        "`answerloop prompts activate V` moves to another version"
+    )
+
+
 def _finish(
     url: str,
     decision: str,
@@ -409,6 +427,7 @@ def _finish(
     dry_run: bool,
     scope: str,
 ) -> RetuneResult:
+    summary = _warned(summary, report, "dry_run" if dry_run else decision)
     with db.connection(url) as conn:
         report_id = store(conn, decision, summary, report, baseline, candidate, actor, dry_run, scope)
     log.warning("retune%s: %s", f" of {scope}" if scope else "", summary)

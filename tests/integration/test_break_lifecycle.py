@@ -197,3 +197,25 @@ def test_purging_one_workspace_leaves_the_unnamed_digests_and_reports_when_they_
     one = purge(clean_db, older_than=timedelta(days=180), actor="tester", team="T1")
     assert one.deleted["gaps_digests"] == 1 and one.stripped["eval_reports"] == 1, one.summary()
     assert "Zanzibar" not in all_text(clean_db)
+
+
+def test_a_retune_over_a_rejected_active_version_says_so(clean_db):
+    """A rollback (the emergency path, never refused) landed on a rejected version; the nightly retune then finds
+    nothing better. Its summary must not read as a plain "stays active": the version still answering everyone was
+    rejected, and the admin reading the retune is told by whom and how to move off it."""
+    from feedback.retune import RetuneOptions, retune
+    from tests.integration.test_rejected_versions import _cautious, _rejected, _thumbs_up_to_dont_know
+
+    url = clean_db
+    _thumbs_up_to_dont_know(url)
+    v = _rejected(url)
+    for args in (("activate", str(v), "--force"), ("activate", "1"), ("rollback",)):
+        assert cli(url, "prompts", *args).returncode == 0
+    options = RetuneOptions(min_heldout=3, grid={}, refit_answerability=False)
+    result = retune(_cautious, database_url=url, options=options, actor="retune")
+    assert result.decision == "not_promoted", result.summary
+    assert f"v{v} was rejected by bob" in result.summary and "prompts activate" in result.summary, result.summary
+    assert result.report["baseline_rejected"]["rejected_by"] == "bob"
+    with db.connect(url) as conn:
+        stored = conn.execute("SELECT summary FROM eval_reports WHERE id = %s", (result.report_id,)).fetchone()
+    assert stored["summary"] == result.summary
