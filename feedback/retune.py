@@ -71,12 +71,16 @@ def retune_lock_key(scope: str) -> int:
 
 def labels_team(conn, scope: str) -> str | None:
     """Whose labels a scope learns from: a workspace's own. The default scope learns from every label on an
-    install with no OAuth workspace (the one bot-token workspace, and the command line) — and once workspaces
-    are installed, only from labels of no workspace, never from an installed workspace's."""
+    install that never had an OAuth workspace (the one bot-token workspace, and the command line) — and once
+    workspaces were installed, only from labels of no workspace, never from a workspace's, even after every one
+    of them uninstalled the app (their knowledge is kept for a reinstall, not handed to whoever asks next)."""
     if scope:
         return scope
-    installed = conn.execute("SELECT EXISTS (SELECT 1 FROM slack_installations) AS any").fetchone()["any"]
-    return "" if installed else None
+    oauth_ever = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM slack_installations) "
+        "OR EXISTS (SELECT 1 FROM admin_actions WHERE action = 'slack.uninstalled') AS any"
+    ).fetchone()["any"]
+    return "" if oauth_ever else None
 
 
 @dataclass

@@ -274,3 +274,20 @@ def test_a_bot_token_install_keeps_one_default_scope(clean_db):
     same = cli(clean_db, "prompts", "list", "--team", A)
     [active_row] = [line for line in same.stdout.splitlines() if "*" in line]
     assert same.returncode == 0 and f"v{v2} " in active_row
+
+
+def test_once_every_workspace_uninstalled_the_default_scope_still_learns_from_none_of_theirs(two_teams):
+    """With no installation left, the default scope is a bot-token install's again (the command line, or another
+    workspace on SLACK_BOT_TOKEN): it must not learn from — nor answer with neighbours of — the labels of the
+    workspaces that were installed here through OAuth."""
+    from feedback.retune import labels_team
+    from workers.slack.installations import PostgresInstallationStore, TokenCipher, new_key
+
+    store = PostgresInstallationStore(two_teams, TokenCipher([new_key()]))
+    for team in (A, B):
+        assert store.remove_workspace(enterprise_id=None, team_id=team, event="app_uninstalled")
+    with db.connect(two_teams) as conn:
+        assert labels_team(conn, "") == "", "labels of no workspace only"
+    result, answer = _retune(two_teams, "")
+    assert not any(q.startswith(("alpha", "bravo")) for q in answer.asked), answer.asked[:3]
+    assert result.decision != "promoted"
