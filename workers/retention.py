@@ -55,6 +55,7 @@ from workers.interactions import known_teams
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 5_000  # rows per transaction: no table is locked for long
+REPORT_BATCH = 50  # reports are whole JSON documents read into memory: a first purge of years of them stays small
 LOCK_TIMEOUT = "5s"  # a batch that cannot get a lock in this time stops the run; the next run goes on
 TABLES = ("interactions", "question_vectors", "slack_requests", "gaps_digests")  # rows deleted
 STRIPPED = ("gaps_digests", "eval_reports")  # rows kept with their numbers, their quoted questions removed
@@ -297,6 +298,7 @@ def without_quoted_text(value: Any) -> Any:
 
 def _strip_reports(conn: db.Conn, result: PurgeResult, params: dict, batch_size: int, now: datetime) -> None:
     marker = {"at": now.isoformat(), "cut": params["cut"].isoformat()}
+    batch_size = min(batch_size, REPORT_BATCH)
     while True:
         with conn.transaction():
             conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")

@@ -575,3 +575,19 @@ def test_purge_of_a_bot_token_install_reaches_its_unnamed_digests_and_reports(cl
         conn.commit()
     assert purge(clean_db, older_than=timedelta(days=180), actor="tester", team="T2").deleted["gaps_digests"] == 0
     assert "Zanzibar" in all_text(clean_db)
+
+
+def test_old_reports_are_stripped_in_small_batches_until_none_is_left(clean_db, monkeypatch):
+    """Reports are whole JSON documents: they are read a few at a time (REPORT_BATCH), and every one is reached."""
+    from workers import retention
+
+    monkeypatch.setattr(retention, "REPORT_BATCH", 2)
+    with db.connect(clean_db) as conn:
+        for i in range(5):
+            _report(conn, "T1", OLD, "eval", f"old reported question {i}", "an answer")
+        conn.commit()
+    result = retention.purge(clean_db, older_than=timedelta(days=30), actor="tester")
+    assert result.stripped["eval_reports"] == 5
+    with db.connect(clean_db) as conn:
+        kept = conn.execute("SELECT report::text AS r FROM eval_reports").fetchall()
+    assert len(kept) == 5 and not any("old reported question" in row["r"] for row in kept)
