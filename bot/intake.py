@@ -273,9 +273,18 @@ class Intake:
             log.warning("could not update %s: %s", q.key, exc.response.get("error"))
 
 
+def _duration(seconds: float) -> str:
+    """A whole number of hours or minutes when it is one ("1 h", "30 min"), else seconds."""
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{int(seconds // 3600)} h"
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{int(seconds // 60)} min"
+    return f"{seconds:g} s"
+
+
 class Requeuer:
     """Sends questions that were saved while the broker was down once it is back, and re-sends those whose
-    task was lost (see `slack_store.stale_requests`)."""
+    task was lost (see `slack_store.stale_requests`); gives up on those older than `requeue_max_age_s`."""
 
     def __init__(self, settings: Settings, enqueue: Enqueue, db_url: str) -> None:
         self.settings = settings
@@ -314,7 +323,40 @@ class Requeuer:
             with db.connection(self.db_url) as conn:
                 slack_store.set_status(conn, key, "queued")
             sent += 1
+        self._give_up_on_expired()
         return sent
+
+    def _give_up_on_expired(self) -> int:
+        """Questions older than `requeue_max_age_s` are not re-sent: rather than leave their asker looking at
+        "looking into it" forever (and retention keeping them), they end `failed` and the asker is told. One
+        bounded batch a round; never raises. Returns how many were given up on."""
+        from workers.tasks import tell_asker_failed  # the worker's failure message, in the worker's words
+
+        max_age = self.settings.requeue_max_age_s
+        inflight = 2 * self.settings.visibility_timeout_s
+        reason = f"expired: not answered within {_duration(max_age)}"
+        expired = told = 0
+        try:
+            with db.connection(self.db_url) as conn:
+                keys = slack_store.expired_requests(conn, max_age_s=max_age, inflight_after_s=inflight, limit=100)
+            for key in keys:
+                with db.connection(self.db_url) as conn:
+                    row = slack_store.expire_request(
+                        conn, key, max_age_s=max_age, inflight_after_s=inflight, reason=reason
+                    )
+                    if row is None:
+                        continue  # a worker finished it (or moved it on) meanwhile: it wins
+                    expired += 1
+                    try:
+                        told += tell_asker_failed(self.settings, conn, key, row, reason)
+                    except Exception as exc:  # Slack unreachable: failed all the same, the asker not told
+                        log.warning("expired %s: the asker could not be told (%s)", key, type(exc).__name__)
+        except Exception as exc:  # never let the loop die; the rest wait for the next round
+            log.warning("expiring unanswered questions failed after %d: %s", expired, type(exc).__name__)
+        if expired:
+            log.info("gave up on %d question(s) not answered within %s; %d asker(s) told", expired,
+                     _duration(max_age), told)  # fmt: skip
+        return expired
 
     def _run(self) -> None:
         while not self._stop.wait(self.settings.requeue_interval_s):

@@ -251,7 +251,7 @@ def _answer_privately(
             if _slack_error(exc) not in response_url.UNREACHABLE or not request.response_url:
                 raise
             with db.connection() as conn:
-                if not slack_store.take_response_url_use(conn, key, forgotten_ok=True):
+                if not slack_store.take_response_url_use(conn, key):
                     log.warning("private answer for %s not delivered: response_url used up or expired", key)
                     return
             response_url.post(request.response_url, text, blocks)
@@ -287,18 +287,29 @@ def _deliver_or_give_up(
             if row is None:
                 return "skipped"  # another attempt got through meanwhile
             slack_store.set_status(conn, key, "failed", f"delivery failed: {exc}")
-            try:  # one last, best-effort word in the placeholder (or the stream's message, or the response_url)
-                fail_text, fail_blocks = failure_message("Slack kept refusing the reply")
-                url = slack_store.usable_response_url(row) if row["delivery"] == "response_url" else ""
-                if url and slack_store.take_response_url_use(conn, key):
-                    response_url.post(url, fail_text, fail_blocks)
-                elif row["placeholder_ts"]:
-                    web_client(settings, token=bot_token_for(settings, key.team_id), retries=False).chat_update(
-                        channel=key.channel_id, ts=row["placeholder_ts"], text=fail_text, blocks=fail_blocks
-                    )
-            except (SlackApiError, response_url.ResponseUrlFailed):
-                pass
+            tell_asker_failed(settings, conn, key, row, "Slack kept refusing the reply")
         return "failed"
+
+
+def tell_asker_failed(settings, conn: db.Conn, key: RequestKey, row: dict, reason: str) -> bool:
+    """One last, best-effort word to the asker where the answer would have gone: the command's response_url (when
+    the answer goes that way), else the placeholder (or the stream's message) now shows the failure message.
+    `row` is the request as read (and locked) before it was marked failed, which forgot its response_url here.
+    False when there was nowhere to say it or Slack refused; never raises for that."""
+    fail_text, fail_blocks = failure_message(reason)
+    try:
+        url = slack_store.usable_response_url(row) if row["delivery"] == "response_url" else ""
+        if url and slack_store.take_response_url_use(conn, key, forgotten_ok=True):
+            response_url.post(url, fail_text, fail_blocks)
+        elif row["placeholder_ts"]:
+            web_client(settings, token=bot_token_for(settings, key.team_id), retries=False).chat_update(
+                channel=key.channel_id, ts=row["placeholder_ts"], text=fail_text, blocks=fail_blocks
+            )
+        else:
+            return False
+    except (SlackApiError, response_url.ResponseUrlFailed, WorkspaceNotInstalled):
+        return False
+    return True
 
 
 def _deliver(

@@ -591,3 +591,26 @@ def test_old_reports_are_stripped_in_small_batches_until_none_is_left(clean_db, 
     with db.connect(clean_db) as conn:
         kept = conn.execute("SELECT report::text AS r FROM eval_reports").fetchall()
     assert len(kept) == 5 and not any("old reported question" in row["r"] for row in kept)
+
+
+def test_an_old_request_the_requeuer_gave_up_on_is_purged_with_its_interaction(clean_db):
+    """An unfinished request older than the requeuer's max age ends `failed` (bot/intake.py Requeuer): retention
+    then purges it and its interaction like any finished one, instead of keeping the question forever."""
+    from bot.intake import Requeuer
+    from workers.retention import purge
+
+    with db.connect(clean_db) as conn:
+        stuck = _interaction(conn, "T1", "old question nobody answered", OLD)
+        _request(conn, "T1", "C1", "100.7", stuck, OLD, status="queued")
+        conn.commit()
+    Requeuer(Settings(database_url=clean_db), lambda key, priority: None, clean_db).run_once()
+    with db.connect(clean_db) as conn:
+        row = conn.execute("SELECT status, error FROM slack_requests WHERE message_ts = '100.7'").fetchone()
+    assert row["status"] == "failed" and row["error"].startswith("expired:")
+
+    result = purge(clean_db, older_than=timedelta(days=180), actor="tester")
+
+    assert result.deleted["interactions"] == 1 and result.deleted["slack_requests"] == 1, result.deleted
+    with db.connect(clean_db) as conn:
+        assert not _exists(conn, stuck)
+        assert conn.execute("SELECT 1 FROM slack_requests WHERE message_ts = '100.7'").fetchone() is None

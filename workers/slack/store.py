@@ -348,6 +348,40 @@ def stale_requests(
     return [RequestKey(r["team_id"], r["channel_id"], r["message_ts"]) for r in rows]
 
 
+_EXPIRED = (
+    "status IN ('received', 'queued', 'answering') "
+    "AND created_at <= now() - make_interval(secs => %(max_age)s) "
+    "AND updated_at < now() - make_interval(secs => %(idle)s)"
+)
+
+
+def expired_requests(conn: Conn, *, max_age_s: float, inflight_after_s: float, limit: int = 100) -> list[RequestKey]:
+    """Questions too old for `stale_requests` to re-send (older than `max_age_s`), still unfinished and with no
+    progress for `inflight_after_s`: nobody will answer them; the requeuer gives up on them (`expire_request`)."""
+    rows = conn.execute(
+        f"SELECT team_id, channel_id, message_ts FROM slack_requests WHERE {_EXPIRED} ORDER BY created_at LIMIT %(n)s",
+        {"max_age": max_age_s, "idle": inflight_after_s, "n": limit},
+    ).fetchall()
+    return [RequestKey(r["team_id"], r["channel_id"], r["message_ts"]) for r in rows]
+
+
+def expire_request(
+    conn: Conn, key: RequestKey, *, max_age_s: float, inflight_after_s: float, reason: str
+) -> dict | None:
+    """Mark one expired request `failed` with `reason`, under its row lock, if it still is expired: a worker that
+    delivered it (or made progress) meanwhile wins. Returns the row as it was before (its placeholder and
+    response_url, to tell the asker), the lock held for the rest of the transaction; None if left alone."""
+    row = conn.execute(
+        f"SELECT * FROM slack_requests WHERE team_id = %(t)s AND channel_id = %(c)s AND message_ts = %(m)s "
+        f"AND {_EXPIRED} FOR UPDATE",
+        {"t": key.team_id, "c": key.channel_id, "m": key.message_ts, "max_age": max_age_s, "idle": inflight_after_s},
+    ).fetchone()
+    if row is None:
+        return None
+    set_status(conn, key, "failed", reason)
+    return row
+
+
 @dataclass(frozen=True)
 class AnswerRef:
     """One of our delivered answers, found from the Slack message that shows it."""
