@@ -140,3 +140,24 @@ def test_a_placeholder_slack_refuses_to_update_does_not_stop_the_round(slack, en
 
     assert [_row(clean_db, k)["status"] for k in (gone, other)] == ["failed", "failed"]
     assert FAILURE in _placeholder_text(slack, other, other_ph)
+
+
+def test_an_expired_streamed_question_with_no_placeholder_is_told_in_its_thread(slack, clean_db, pii_guard):
+    """With streaming (the default), the intake shows a thread status, not a placeholder message: the failure goes
+    to the thread as a reply, so the asker is not left with a status that never resolves."""
+    settings = http_settings(slack, clean_db, slack_signing_secret=slack.signing_secret)
+    sent: list = []
+    with serving(slack, settings, Intake(settings, pii_guard, lambda key, priority: sent.append(key), clean_db)):
+        general = slack.channel_id("general")
+        slack.post_message(general, f"<@{BOT_USER_ID}> what is the hotel cap?", user="alice")
+        slack.wait_for(lambda: sent, timeout=10)
+        key = RequestKey(*sent[0].as_args())
+        row = slack.wait_for(lambda: _row(clean_db, key), timeout=10)
+        assert row["placeholder_ts"] is None and row["delivery"] == "stream", row
+        _set(clean_db, key, "status = 'queued', created_at = now() - interval '2 hours', "
+                            "updated_at = now() - interval '2 hours'")  # fmt: skip
+        Requeuer(http_settings(slack, clean_db), lambda key, priority: None, clean_db).run_once()
+
+    assert _row(clean_db, key)["status"] == "failed"
+    replies = [m for m in slack.messages(general) if m.thread_ts == key.message_ts and m.user == BOT_USER_ID]
+    assert len(replies) == 1 and FAILURE in replies[0].text, [m.text for m in replies]
