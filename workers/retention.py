@@ -242,34 +242,45 @@ def _purge_interactions(conn: db.Conn, result: PurgeResult, params: dict, batch_
             return
 
 
-def _purge_orphan_requests(conn: db.Conn, result: PurgeResult, params: dict, batch_size: int) -> None:
+def _delete_in_batches(
+    conn: db.Conn, delete_sql: str, params: dict, batch_size: int, deleted: dict[str, int], table: str
+) -> None:
+    """Run `delete_sql` (a DELETE of at most %(n)s rows it locks with SKIP LOCKED) one short transaction at a time
+    until a batch comes back short, adding each batch to `deleted[table]` as it commits (a run stopped by a lock
+    timeout still reports what went)."""
     while True:
         with conn.transaction():
             conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-            gone = conn.execute(
-                "DELETE FROM slack_requests WHERE (team_id, channel_id, message_ts) IN ("
-                f"SELECT r.team_id, r.channel_id, r.message_ts FROM slack_requests r WHERE {_ORPHAN_REQUEST} "
-                "LIMIT %(n)s FOR UPDATE OF r SKIP LOCKED)",
-                {**params, "n": batch_size},
-            ).rowcount
-        result.deleted["slack_requests"] += gone
+            gone = conn.execute(delete_sql, {**params, "n": batch_size}).rowcount
+        deleted[table] += gone
         if gone < batch_size:
             return
 
 
+def _purge_orphan_requests(conn: db.Conn, result: PurgeResult, params: dict, batch_size: int) -> None:
+    _delete_in_batches(
+        conn,
+        "DELETE FROM slack_requests WHERE (team_id, channel_id, message_ts) IN ("
+        f"SELECT r.team_id, r.channel_id, r.message_ts FROM slack_requests r WHERE {_ORPHAN_REQUEST} "
+        "LIMIT %(n)s FOR UPDATE OF r SKIP LOCKED)",
+        params,
+        batch_size,
+        result.deleted,
+        "slack_requests",
+    )
+
+
 def _purge_digests(conn: db.Conn, result: PurgeResult, params: dict, batch_size: int) -> None:
-    while True:
-        with conn.transaction():
-            conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-            gone = conn.execute(
-                "DELETE FROM gaps_digests WHERE (team_id, week) IN ("
-                f"SELECT d.team_id, d.week FROM gaps_digests d WHERE {_DIGEST_TO_DELETE} "
-                "LIMIT %(n)s FOR UPDATE OF d SKIP LOCKED)",
-                {**params, "n": batch_size},
-            ).rowcount
-        result.deleted["gaps_digests"] += gone
-        if gone < batch_size:
-            break
+    _delete_in_batches(
+        conn,
+        "DELETE FROM gaps_digests WHERE (team_id, week) IN ("
+        f"SELECT d.team_id, d.week FROM gaps_digests d WHERE {_DIGEST_TO_DELETE} "
+        "LIMIT %(n)s FOR UPDATE OF d SKIP LOCKED)",
+        params,
+        batch_size,
+        result.deleted,
+        "gaps_digests",
+    )
     strip_gap = "g" + "".join(f" - '{k}'" for k in DIGEST_TEXT_KEYS)
     with conn.transaction():  # this week's digests: at most one per workspace
         conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
