@@ -27,7 +27,7 @@ from core.settings import Settings
 from feedback import labels
 from slack_standin import GENERAL, TEAM_ID, SlackStandin
 from tests.conftest import reset_database
-from tests.support.bot_endpoint import serving
+from tests.support.bot_endpoint import oauth_settings, serving
 from tests.support.records import add_interaction
 from workers.slack.installations import PostgresInstallationStore, TokenCipher, new_key
 
@@ -70,16 +70,7 @@ def stack(database_url, pii_guard) -> Iterator[tuple[SlackStandin, object, Setti
         conn.commit()
     with SlackStandin() as slack:
         bravo = slack.add_workspace(BRAVO, team_name="Bravo Inc")
-        settings = Settings(
-            database_url=database_url,
-            slack_api_url=slack.web_api_url,
-            slack_signing_secret=slack.signing_secret,
-            slack_client_id=slack.client_id,
-            slack_client_secret=slack.client_secret,
-            token_keys=[KEY],
-            rate_limit_user_per_minute=0,
-            rate_limit_channel_per_minute=0,
-        )
+        settings = oauth_settings(slack, database_url, [KEY])
         assert settings.slack_bot_token is None, "OAuth: every workspace installs itself"
         store = PostgresInstallationStore(database_url, TokenCipher([KEY]))
         _save(store, slack)

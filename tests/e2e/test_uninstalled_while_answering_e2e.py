@@ -22,9 +22,9 @@ from core import db
 from core.settings import Settings
 from slack_standin import SlackStandin
 from tests.conftest import SAMPLE_KB, reset_database
-from tests.e2e.test_uninstall_e2e import _save
+from tests.e2e.test_uninstall_e2e import _installed, _save
 from tests.support import services
-from tests.support.bot_endpoint import serving
+from tests.support.bot_endpoint import oauth_settings, serving
 from tests.support.fake_openai import FakeOpenAI, model_answer
 from workers.kb.ingest import ingest_folder
 from workers.slack.installations import PostgresInstallationStore, TokenCipher, new_key
@@ -48,17 +48,7 @@ def stack(database_url, local_embedder, pii_guard) -> Iterator[dict]:
     model = FakeOpenAI().start()
     with SlackStandin() as slack:
         bravo = slack.add_workspace(BRAVO, team_name="Bravo Inc")
-        settings = Settings(
-            database_url=database_url,
-            redis_url=redis.url,
-            slack_api_url=slack.web_api_url,
-            slack_signing_secret=slack.signing_secret,
-            slack_client_id=slack.client_id,
-            slack_client_secret=slack.client_secret,
-            token_keys=[KEY],
-            rate_limit_user_per_minute=0,
-            rate_limit_channel_per_minute=0,
-        )
+        settings = oauth_settings(slack, database_url, [KEY], redis_url=redis.url)
         store = PostgresInstallationStore(database_url, TokenCipher([KEY]))
         _save(store, slack)
         _save(store, bravo)
@@ -98,11 +88,6 @@ def _request(url: str, ts: str) -> dict:
         return conn.execute(
             "SELECT status, error, attempts FROM slack_requests WHERE team_id = %s AND message_ts = %s", (BRAVO, ts)
         ).fetchone()
-
-
-def _installed(url: str) -> list[str]:
-    with db.connect(url) as conn:
-        return [r["team_id"] for r in conn.execute("SELECT team_id FROM slack_installations ORDER BY team_id")]
 
 
 def _said(log: str, ts: str) -> list[str]:

@@ -30,6 +30,22 @@ def http_settings(slack: SlackStandin, database_url: str, **extra) -> Settings:
     )
 
 
+def oauth_settings(slack: SlackStandin, database_url: str, token_keys: list[str], **extra) -> Settings:
+    """Settings of an OAuth install (every workspace installs itself, tokens kept encrypted with `token_keys`)
+    against the stand-in, without per-person or per-channel rate limits."""
+    return Settings(
+        database_url=database_url,
+        slack_api_url=slack.web_api_url,
+        slack_signing_secret=slack.signing_secret,
+        slack_client_id=slack.client_id,
+        slack_client_secret=slack.client_secret,
+        token_keys=token_keys,
+        rate_limit_user_per_minute=0,
+        rate_limit_channel_per_minute=0,
+        **extra,
+    )
+
+
 @contextlib.contextmanager
 def serving(slack: SlackStandin, settings: Settings, intake: Intake) -> Iterator[int]:
     """The app of `settings` and `intake` served over HTTP (verified with the stand-in's signing secret) while the
