@@ -20,22 +20,13 @@ from feedback import canary, labels
 from feedback import prompt_versions as pv
 from tests.integration import test_verified_answers as va
 from tests.integration.test_verified_answers import BOB, approve, correction_label
+from tests.support.records import seed_variant
 from workers.kb import verified
 
 
 def _version(url: str, note: str, scope: str = "") -> int:
     with db.connect(url) as conn:
-        seed = pv.get_version(conn, 1)
-        vid = pv.create_version(
-            conn,
-            instructions=seed.instructions,
-            few_shot=[],
-            params=seed.params.model_copy(update={"top_k": 7}),
-            parent_id=1,
-            author="test",
-            note=note,
-            scope=scope,
-        )
+        vid = seed_variant(conn, {"top_k": 7}, author="test", note=note, scope=scope)
         conn.commit()
     return vid
 

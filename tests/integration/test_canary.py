@@ -13,6 +13,7 @@ from feedback import canary, labels
 from feedback import prompt_versions as pv
 from feedback.stats import median_interval, version_stats, wilson
 from tests.support.cli_runner import run_cli
+from tests.support.records import seed_variant
 
 TEAM = "T0CANARY01"
 ANSWERABLE = "How long before an unacknowledged page escalates?"
@@ -21,17 +22,8 @@ ANSWERABLE = "How long before an unacknowledged page escalates?"
 def _cautious_version(url: str, scope: str = "") -> int:
     """A candidate that says "I don't know" to everything (threshold 0.99): easy to tell apart from the seed."""
     with db.connect(url) as conn:
-        seed = pv.get_version(conn, 1)
-        version = pv.create_version(
-            conn,
-            instructions=seed.instructions,
-            few_shot=[],
-            params=seed.params.model_copy(update={"answerability_threshold": 0.99, "gate": "calibrated"}),
-            parent_id=1,
-            author="test",
-            note="cautious candidate",
-            scope=scope,
-        )
+        params = {"answerability_threshold": 0.99, "gate": "calibrated"}
+        version = seed_variant(conn, params, author="test", note="cautious candidate", scope=scope)
         conn.commit()
     return version
 

@@ -12,7 +12,7 @@ from feedback import prompt_versions as pv
 from feedback.retune import RetuneOptions, retune
 from feedback.scoring import Outcome
 from tests.support.cli_runner import run_cli
-from tests.support.records import add_interaction
+from tests.support.records import add_interaction, seed_variant
 
 TEAM = "T0REJECT01"
 
@@ -24,16 +24,7 @@ def cli(url: str, *args: str):
 def _candidate(url: str, threshold: float = 0.9) -> int:
     """A retuned-looking version waiting for review in the default scope."""
     with db.connect(url) as conn:
-        seed = pv.get_version(conn, 1)
-        version = pv.create_version(
-            conn,
-            instructions=seed.instructions,
-            few_shot=[],
-            params=seed.params.model_copy(update={"answerability_threshold": threshold}),
-            parent_id=1,
-            author="retune",
-            note="cautious candidate",
-        )
+        version = seed_variant(conn, {"answerability_threshold": threshold}, author="retune", note="cautious candidate")
         pv.set_review(conn, version, "pending")
         conn.commit()
     return version
