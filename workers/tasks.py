@@ -251,7 +251,7 @@ def _answer_privately(
             if _slack_error(exc) not in response_url.UNREACHABLE or not request.response_url:
                 raise
             with db.connection() as conn:
-                if not slack_store.take_response_url_use(conn, key):
+                if not slack_store.take_response_url_use(conn, key, forgotten_ok=True):
                     log.warning("private answer for %s not delivered: response_url used up or expired", key)
                     return
             response_url.post(request.response_url, text, blocks)

@@ -99,6 +99,12 @@ def test_the_answer_in_a_dm_between_two_people_is_searched_with_the_non_dm_scope
     assert row["status"] == "delivered" and row["delivery"] == "response_url" and row["in_dm"] is False
     [main] = [e for e in slack.ephemerals(people, user=ALICE)[1:] if "only you can see" not in (e.text or "")]
     assert "142,000" not in _shown(main) and "salary-bands" not in _shown(main)
+    # alice may read HR: its part comes to her alone, through the same response_url the public answer used
+    mine = slack.wait_for(
+        lambda: [e for e in slack.ephemerals(people, user=ALICE) if "only you can see" in (e.text or "")], timeout=30
+    )
+    assert len(mine) == 1 and mine[0].source == "response_url", mine
+    assert slack.ephemerals(people, user="carol") == []
     [interaction] = rows(
         settings.database_url,
         "SELECT i.collections FROM interactions i JOIN slack_requests r ON r.interaction_id = i.id "
