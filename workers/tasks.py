@@ -121,7 +121,7 @@ def _answer(self, key: RequestKey) -> str:
 
     team_id, channel_id = key.team_id, key.channel_id
     settings = get_settings()
-    bot_token_for(settings, team_id)  # not installed (any more): nothing to run the pipeline for
+    token = bot_token_for(settings, team_id)  # not installed (any more): nothing to run the pipeline for
     with db.connection() as conn:
         request = slack_store.claim_request(conn, key)
         if request is None:
@@ -134,14 +134,14 @@ def _answer(self, key: RequestKey) -> str:
     streaming = request.delivery == "stream" and request.reply_mode != "ephemeral"
     live = None
     if streaming:
-        client = web_client(settings, token=bot_token_for(settings, team_id), retries=False)  # best effort: no retries
+        client = web_client(settings, token=token, retries=False)  # best effort: no retries
         _working_status(client, request, len(scope.post))
         # The answer's stream opens now, with live thinking steps as the pipeline goes (workers/slack/live.py).
         live = open_live_stream(client, key, user_id=request.user_id, collections=len(scope.post))
     stream = None
     # Attached text files: read here (never by the listener), redacted like the question; their salient terms
     # join the question, and the user is told which file was read and which was not, and why.
-    attachments = _attachments(settings, request)
+    attachments = _attachments(settings, request, token)
     notes = attachment_notes(attachments)
     question = (
         attachments.query(request.question_redacted, settings.max_question_chars)
@@ -186,12 +186,11 @@ def _answer(self, key: RequestKey) -> str:
     return outcome or result.status
 
 
-def _attachments(settings, request: ClaimedRequest) -> Attachments | None:
+def _attachments(settings, request: ClaimedRequest, token: str | None) -> Attachments | None:
     """The question's attached files, read (None when it has none). Never raises: a file that cannot be read is
     reported as such, and the question is answered from its text."""
     if not request.file_ids:
         return None
-    token = bot_token_for(settings, request.key.team_id)
     client = web_client(settings, token=token, retries=False)
     limits = Limits(settings.attachment_max_bytes, settings.attachment_max_lines, settings.attachment_max_terms)
     return read_attachments(client, token, request.file_ids, pipeline().guard, limits)
