@@ -13,15 +13,12 @@ import pytest
 
 from core import db
 from slack_standin import ALICE
-from tests.support.bot_endpoint import bot_endpoint
+from tests.support.bot_endpoint import endpoint_keys
 from workers.slack import respond
 from workers.slack.store import RequestKey, take_response_url_use
 
-
-@pytest.fixture()
-def endpoint(slack, clean_db, pii_guard):
-    with bot_endpoint(slack, clean_db, pii_guard) as (_port, sent):
-        yield sent
+# The bot in HTTP mode on a free port, the stand-in delivering to it; yields the enqueued keys.
+endpoint = endpoint_keys
 
 
 def _request(url: str) -> dict:

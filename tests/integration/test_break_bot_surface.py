@@ -17,14 +17,11 @@ from bot.http_server import make_http_server
 from bot.intake import Intake
 from core import db
 from slack_standin import ALICE, BOT_USER_ID
-from tests.support.bot_endpoint import bot_endpoint, http_settings, post_events, serving
+from tests.support import canary_fixtures
+from tests.support.bot_endpoint import endpoint_keys, http_settings, post_events, serving
 
-
-@pytest.fixture()
-def endpoint(slack, clean_db, pii_guard):
-    """The bot in HTTP mode on a free port, the stand-in delivering to it; yields the enqueued keys."""
-    with bot_endpoint(slack, clean_db, pii_guard) as (_port, sent):
-        yield sent
+# The bot in HTTP mode on a free port, the stand-in delivering to it; yields the enqueued keys.
+endpoint = endpoint_keys
 
 
 def _requests(url: str) -> list[dict]:
@@ -208,16 +205,8 @@ def test_a_correction_of_only_invisible_characters_is_refused_in_the_form(slack,
 # ---------------------------------------------------------------- 5. App Home approval of a version in a canary
 
 
-@pytest.fixture()
-def no_canaries(clean_db):
-    """Canary rows outlive clean_db's reset: start and end with none."""
-    with db.connect(clean_db) as conn:
-        conn.execute("DELETE FROM prompt_canaries")
-        conn.commit()
-    yield clean_db
-    with db.connect(clean_db) as conn:
-        conn.execute("DELETE FROM prompt_canaries")
-        conn.commit()
+# Canary rows outlive clean_db's reset: tests/support/canary_fixtures.py's, start and end with none.
+no_canaries = canary_fixtures.no_canaries
 
 
 def test_approving_a_version_in_a_canary_from_the_app_home_ends_its_canary(slack, no_canaries, pii_guard):

@@ -12,6 +12,7 @@ from core import db
 from feedback import canary, labels
 from feedback import prompt_versions as pv
 from feedback.stats import median_interval, version_stats, wilson
+from tests.support import canary_fixtures
 from tests.support.cli_runner import run_cli
 from tests.support.records import seed_variant
 
@@ -28,16 +29,8 @@ def _cautious_version(url: str, scope: str = "") -> int:
     return version
 
 
-@pytest.fixture()
-def canaries(clean_db):
-    """Canary rows are no test's business but this module's: start and end with none."""
-    with db.connect(clean_db) as conn:
-        conn.execute("DELETE FROM prompt_canaries")
-        conn.commit()
-    yield clean_db
-    with db.connect(clean_db) as conn:
-        conn.execute("DELETE FROM prompt_canaries")
-        conn.commit()
+# Canary rows are no test's business but this module's: tests/support/canary_fixtures.py's, start and end with none.
+canaries = canary_fixtures.no_canaries
 
 
 def cli(url: str, *args: str):

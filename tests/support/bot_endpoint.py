@@ -1,14 +1,17 @@
 """The bot in HTTP mode for tests of its Slack surface: the Bolt app behind bot/http_server.py on a free port, the
 Slack stand-in signing and delivering requests to it. The queue is a list (what was enqueued is what is asserted).
 
-Context managers, not fixtures: each test module keeps its own `endpoint` fixture and yields what its tests unpack
-(the stand-in itself is the `slack` fixture of tests/support/slack_stack.py)."""
+Context managers, and one fixture built on them (`endpoint_keys`) that a module binds to the name its tests use,
+`endpoint = endpoint_keys`; a module whose tests want more (the port, say) keeps its own fixture around
+`bot_endpoint` (the stand-in itself is the `slack` fixture of tests/support/slack_stack.py)."""
 
 from __future__ import annotations
 
 import contextlib
 import http.client
 from collections.abc import Iterator
+
+import pytest
 
 from bot.app import build_app
 from bot.http_server import EVENTS_PATH, make_http_server, serve_in_thread
@@ -69,6 +72,14 @@ def bot_endpoint(slack: SlackStandin, database_url: str, pii_guard) -> Iterator[
     intake = Intake(settings, pii_guard, lambda key, priority: sent.append(key), database_url)
     with serving(slack, settings, intake) as port:
         yield port, sent
+
+
+@pytest.fixture()
+def endpoint_keys(slack: SlackStandin, clean_db: str, pii_guard) -> Iterator[list]:
+    """The bot in HTTP mode on a free port over conftest's clean database, the stand-in delivering to it; yields
+    the enqueued keys."""
+    with bot_endpoint(slack, clean_db, pii_guard) as (_port, sent):
+        yield sent
 
 
 def post_events(port: int, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
