@@ -15,7 +15,7 @@ import pytest
 from bot.app_home import AppHome
 from core.settings import Settings
 from slack_standin import ALICE, GENERAL, SlackStandin
-from tests.support.gaps_fixtures import VISA, ask_unanswered, asked_in, empty_gaps_digests
+from tests.support.gaps_fixtures import VISA, ask_unanswered, asked_in, empty_gaps_digests, post_digest
 
 PARENTAL = [
     "How many weeks of parental leave do new fathers get?",
@@ -38,18 +38,23 @@ def slack():
         yield s
 
 
+def _app_home(slack, database_url: str) -> AppHome:
+    """The bot's App Home talking to the stand-in, alice its admin."""
+    settings = Settings(
+        database_url=database_url,
+        slack_bot_token=slack.bot_token,
+        slack_api_url=slack.web_api_url,
+        admins=[ALICE],
+    )
+    return AppHome(settings, database_url, publish_verified=lambda *_: None)
+
+
 def test_a_gap_from_a_private_c_channel_is_counted_not_quoted_in_the_app_home(asked, slack):
     for q in PARENTAL:
         asked_in(asked.database_url, q, GENERAL)
     for q in VISA:
         asked_in(asked.database_url, q, PRIVATE_C)
-    settings = Settings(
-        database_url=asked.database_url,
-        slack_bot_token=slack.bot_token,
-        slack_api_url=slack.web_api_url,
-        admins=[ALICE],
-    )
-    home = AppHome(settings, asked.database_url, publish_verified=lambda *_: None)
+    home = _app_home(slack, asked.database_url)
     infos_before = len(slack.calls("conversations.info"))
     home.publish(slack.web_client(token=slack.bot_token), ALICE, "T0STANDIN1")
     view = slack.home_view(ALICE)
@@ -69,40 +74,21 @@ def test_a_digest_posted_to_a_private_channel_is_not_shown_to_every_admin(asked,
     """The weekly digest quotes the questions asked in its own channel (to that channel's members). Posted to a
     private admin channel, the App Home of an admin outside it must not show that stored list: it groups live,
     where those questions are counted, not quoted."""
-    from datetime import UTC, datetime
-
     from core import db
-    from feedback.gaps_digest import DigestTarget, post_weekly_digest
-    from workers.access import readable_by_all
-    from workers.digest_tasks import public_channel_check
 
     for q in PARENTAL:
         asked_in(asked.database_url, q, GENERAL)
     for q in VISA:
         asked_in(asked.database_url, q, PRIVATE_C)
-    client = slack.web_client(token=slack.bot_token)
     with db.connect(asked.database_url) as conn:
-        posted = post_weekly_digest(
-            conn,
-            DigestTarget("", PRIVATE_C),  # the admins' channel is the private one the VISA questions came from
-            lambda ch, text, blocks: str(client.chat_postMessage(channel=ch, text=text, blocks=blocks)["ts"]),
-            now=datetime.now(UTC),
-            embed=lambda: None,
-            readable_by=readable_by_all,
-            is_public=public_channel_check(client),
-        )
+        # the admins' channel is the private one the VISA questions came from
+        posted = post_digest(conn, slack, PRIVATE_C)
     assert posted.status == "posted"
     with db.connect(asked.database_url) as conn:
         stored = json.dumps(conn.execute("SELECT gaps FROM gaps_digests").fetchone()["gaps"]).lower()
     assert "visa" in stored, "the digest quotes its own channel's questions to its members"
 
-    settings = Settings(
-        database_url=asked.database_url,
-        slack_bot_token=slack.bot_token,
-        slack_api_url=slack.web_api_url,
-        admins=[ALICE],
-    )
-    AppHome(settings, asked.database_url, publish_verified=lambda *_: None).publish(client, ALICE, "T0STANDIN1")
+    _app_home(slack, asked.database_url).publish(slack.web_client(token=slack.bot_token), ALICE, "T0STANDIN1")
     shown = json.dumps(slack.home_view(ALICE).data.get("blocks"), ensure_ascii=False)
     assert "Coverage gaps* (last 7 days)" in shown, "the stored digest of a private channel is not the list shown"
     assert "visa" not in shown.lower(), "alice is not in the private channel the digest was posted to"

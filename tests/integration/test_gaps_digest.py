@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-import numpy as np
 import pytest
 from slack_sdk.errors import SlackApiError
 
@@ -15,10 +14,9 @@ from bot.app_home import admin_blocks
 from core import db
 from core.errors import ConfigError
 from core.settings import Settings
-from feedback.gaps_digest import DigestTarget, digest_targets, post_weekly_digest, week_of
+from feedback.gaps_digest import DigestTarget, digest_targets, week_of
 from slack_standin import GENERAL, SlackStandin
-from tests.support.gaps_fixtures import VISA, ask_unanswered, asked_in, empty_gaps_digests
-from workers.access import readable_by_all
+from tests.support.gaps_fixtures import VISA, ask_unanswered, asked_in, empty_gaps_digests, post_digest
 from workers.celery_app import beat_schedule
 
 PARENTAL = [
@@ -48,47 +46,16 @@ def slack():
         yield s
 
 
-def _poster(slack, calls: list | None = None):
-    client = slack.web_client(token=slack.bot_token)
-
-    def post(channel: str, text: str, blocks: list[dict]) -> str:
-        if calls is not None:
-            calls.append(channel)
-        return str(client.chat_postMessage(channel=channel, text=text, blocks=blocks)["ts"])
-
-    return post
-
-
-def _public(slack):
-    from workers.digest_tasks import public_channel_check
-
-    return public_channel_check(slack.web_client(token=slack.bot_token))
-
-
 def _digests_in(slack) -> list:
     return [m for m in slack.messages(ADMINS) if m.bot_id and "Coverage gaps" in (m.text or "")]
 
 
 def test_the_weeks_top_gaps_are_posted_once(asked, slack, local_embedder):
-    def embed():
-        return lambda texts: np.asarray(local_embedder.embed(texts), dtype=float)
-
     now = datetime.now(UTC)
-    target = DigestTarget("", ADMINS)
     before = len(_digests_in(slack))
     with db.connect(asked.database_url) as conn:
-        first = post_weekly_digest(
-            conn, target, _poster(slack), now=now, embed=embed, readable_by=readable_by_all, is_public=_public(slack)
-        )
-        again = post_weekly_digest(
-            conn,
-            target,
-            _poster(slack),
-            now=now + timedelta(minutes=5),
-            embed=embed,
-            readable_by=readable_by_all,
-            is_public=_public(slack),
-        )
+        first = post_digest(conn, slack, ADMINS, now=now, embedder=local_embedder)
+        again = post_digest(conn, slack, ADMINS, now=now + timedelta(minutes=5), embedder=local_embedder)
         stored = conn.execute("SELECT * FROM gaps_digests").fetchall()
     assert (first.status, first.gaps, first.week) == ("posted", 2, week_of(now))
     assert again.status == "already"
@@ -110,44 +77,19 @@ def test_the_weeks_top_gaps_are_posted_once(asked, slack, local_embedder):
 
 def test_a_failed_post_gives_the_week_back(asked, slack):
     calls: list[str] = []
-    target = DigestTarget("", "C0NOSUCH01")  # the bot can't post there: channel_not_found
     now = datetime.now(UTC)
     with db.connect(asked.database_url) as conn:
         with pytest.raises(SlackApiError):
-            post_weekly_digest(
-                conn,
-                target,
-                _poster(slack, calls),
-                now=now,
-                embed=lambda: None,
-                readable_by=readable_by_all,
-                is_public=_public(slack),
-            )
+            post_digest(conn, slack, "C0NOSUCH01", now=now, calls=calls)  # the bot can't post there: channel_not_found
         assert conn.execute("SELECT count(*) AS n FROM gaps_digests").fetchone()["n"] == 0
-        fixed = post_weekly_digest(
-            conn,
-            DigestTarget("", ADMINS),
-            _poster(slack, calls),
-            now=now,
-            embed=lambda: None,
-            readable_by=readable_by_all,
-            is_public=_public(slack),
-        )
+        fixed = post_digest(conn, slack, ADMINS, now=now, calls=calls)
     assert fixed.status == "posted" and calls == ["C0NOSUCH01", ADMINS]
 
 
 def test_a_week_without_gaps_posts_nothing(digests, slack):
     calls: list[str] = []
     with db.connect(digests) as conn:
-        outcome = post_weekly_digest(
-            conn,
-            DigestTarget("", ADMINS),
-            _poster(slack, calls),
-            now=datetime.now(UTC),
-            embed=lambda: None,
-            readable_by=readable_by_all,
-            is_public=_public(slack),
-        )
+        outcome = post_digest(conn, slack, ADMINS, calls=calls)
     assert outcome.status == "empty" and calls == []
 
 
@@ -157,19 +99,7 @@ def test_the_app_home_review_tab_lists_the_gaps(asked, slack, local_embedder):
         live = json.dumps(admin_blocks(conn, team="T0STANDIN1"), ensure_ascii=False)
         assert "Coverage gaps* (last 7 days)" in live and "*1. " in live and "Closest documents: " in live
         assert "parental leave" in live and "jane.doe" not in live
-
-        def embed():
-            return lambda texts: np.asarray(local_embedder.embed(texts), dtype=float)
-
-        post_weekly_digest(
-            conn,
-            DigestTarget("", ADMINS),
-            _poster(slack),
-            now=datetime.now(UTC),
-            embed=embed,
-            readable_by=readable_by_all,
-            is_public=_public(slack),
-        )
+        post_digest(conn, slack, ADMINS, embedder=local_embedder)
         [posted] = conn.execute("SELECT gaps FROM gaps_digests").fetchall()
         home = json.dumps(admin_blocks(conn, team="T0STANDIN1"), ensure_ascii=False)
     # After it: the list the digest posted (grouped with embeddings), with counts and the closest documents.
@@ -207,8 +137,6 @@ def test_questions_from_dms_and_private_channels_are_counted_not_quoted(asked, s
     """The digest goes to an admin channel: a question asked in a DM or a private channel (the asker's, even
     redacted) is counted there but never quoted; one asked in a public channel, or in the digest's own channel,
     is. Private is what Slack says (conversations.info), not the id's first letter: this one is a C… id."""
-    from workers.digest_tasks import public_channel_check
-
     hr = slack.add_channel("hr-private", channel_id="C0PRIVHR01", private=True, members=["alice"]).id
     dm = slack.open_dm("alice")
     asked_in(asked.database_url, PARENTAL[0], GENERAL)
@@ -216,18 +144,9 @@ def test_questions_from_dms_and_private_channels_are_counted_not_quoted(asked, s
     asked_in(asked.database_url, PARENTAL[2], dm, kind="dm")
     asked_in(asked.database_url, VISA[0], hr)
     asked_in(asked.database_url, VISA[1], ADMINS)  # the digest's own readers asked it
-    client = slack.web_client(token=slack.bot_token)
     with db.connect(asked.database_url) as conn:
         live = json.dumps(admin_blocks(conn, team="T0STANDIN1"), ensure_ascii=False)  # before any digest
-        outcome = post_weekly_digest(
-            conn,
-            DigestTarget("", ADMINS),
-            _poster(slack),
-            now=datetime.now(UTC),
-            embed=lambda: None,
-            readable_by=readable_by_all,
-            is_public=public_channel_check(client),
-        )
+        outcome = post_digest(conn, slack, ADMINS)
         [row] = conn.execute("SELECT gaps, questions FROM gaps_digests").fetchall()
         home = json.dumps(admin_blocks(conn, team="T0STANDIN1"), ensure_ascii=False)
     [message] = [m for m in slack.messages(ADMINS) if m.ts == outcome.message_ts]
@@ -245,21 +164,11 @@ def test_questions_from_dms_and_private_channels_are_counted_not_quoted(asked, s
 
 
 def test_a_week_of_only_private_gaps_still_says_how_many(asked, slack):
-    from workers.digest_tasks import public_channel_check
-
     dm = slack.open_dm("alice")
     for q in PARENTAL + VISA:
         asked_in(asked.database_url, q, dm, kind="dm")
     with db.connect(asked.database_url) as conn:
-        outcome = post_weekly_digest(
-            conn,
-            DigestTarget("", ADMINS),
-            _poster(slack),
-            now=datetime.now(UTC),
-            embed=lambda: None,
-            readable_by=readable_by_all,
-            is_public=public_channel_check(slack.web_client(token=slack.bot_token)),
-        )
+        outcome = post_digest(conn, slack, ADMINS)
     assert outcome.status == "posted" and outcome.gaps == 0
     [message] = [m for m in slack.messages(ADMINS) if m.ts == outcome.message_ts]
     posted = (message.text or "") + json.dumps(message.blocks, ensure_ascii=False)
