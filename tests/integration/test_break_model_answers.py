@@ -78,6 +78,18 @@ def kb(kb_url) -> Iterator[str]:
         reset_prompts(conn)
 
 
+@pytest.fixture()
+def extractive_pipeline(kb, local_embedder, pii_guard) -> Pipeline:
+    """A Pipeline on this module's `kb` answering with the extractive answerer (no model)."""
+    return Pipeline(
+        make_settings(kb),
+        guard=pii_guard,
+        embedder=local_embedder,
+        answerer=ExtractiveAnswerer(local_embedder),
+        database_url=kb,
+    )
+
+
 def cited(needle: str, answer=lambda sentence: sentence, quote=lambda sentence: sentence):
     """A scripted reply: the retrieved sentence containing `needle`, made into an answer by `answer`, citing it."""
 
@@ -372,32 +384,16 @@ def test_a_link_titled_with_another_address_shows_where_it_goes_from_the_model(m
     assert "https://evil.example/login" in text.replace("<", " ").replace("|", " ").replace(">", " ")
 
 
-def test_a_link_titled_with_another_address_shows_where_it_goes_from_the_extractive_answerer(
-    kb, local_embedder, pii_guard
-):
-    pipeline = Pipeline(
-        make_settings(kb),
-        guard=pii_guard,
-        embedder=local_embedder,
-        answerer=ExtractiveAnswerer(local_embedder),
-        database_url=kb,
-    )
-    r = pipeline.ask("How do I sign in to the SSO portal with my badge number?", ["wiki"])
+def test_a_link_titled_with_another_address_shows_where_it_goes_from_the_extractive_answerer(extractive_pipeline):
+    r = extractive_pipeline.ask("How do I sign in to the SSO portal with my badge number?", ["wiki"])
 
     assert r.status == "answered", (r.reason, r.guard)
     assert "](https://evil.example/login)" in r.answer
     assert disguised_links(r) == []
 
 
-def test_the_extractive_answerer_quoting_an_injected_passage_never_pings(kb, local_embedder, pii_guard):
-    pipeline = Pipeline(
-        make_settings(kb),
-        guard=pii_guard,
-        embedder=local_embedder,
-        answerer=ExtractiveAnswerer(local_embedder),
-        database_url=kb,
-    )
-    r = pipeline.ask("How do I reset my SSO password faster?", ["wiki"])
+def test_the_extractive_answerer_quoting_an_injected_passage_never_pings(extractive_pipeline):
+    r = extractive_pipeline.ask("How do I reset my SSO password faster?", ["wiki"])
 
     assert r.status == "answered", (r.reason, r.guard)
     assert "<!channel>" in r.answer or "<@U0EVIL0001>" in r.answer, r.answer  # the injected sentence is quoted
@@ -455,15 +451,8 @@ def test_a_key_from_the_document_is_redacted_wherever_the_model_repeats_it(model
     assert r.guard["pii_out"]["secrets"] is True
 
 
-def test_a_key_from_the_document_is_redacted_in_an_extractive_answer(kb, local_embedder, pii_guard):
-    pipeline = Pipeline(
-        make_settings(kb),
-        guard=pii_guard,
-        embedder=local_embedder,
-        answerer=ExtractiveAnswerer(local_embedder),
-        database_url=kb,
-    )
-    r = pipeline.ask("What is the staging deploy access key?", ["wiki"])
+def test_a_key_from_the_document_is_redacted_in_an_extractive_answer(extractive_pipeline, kb):
+    r = extractive_pipeline.ask("What is the staging deploy access key?", ["wiki"])
 
     assert r.status == "answered", (r.reason, r.guard)
     assert "<AWS_ACCESS_KEY>" in r.answer
