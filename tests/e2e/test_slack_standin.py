@@ -30,25 +30,14 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_standin import ALICE, BOB, BOT_USER_ID, GENERAL, PRIVATE, RANDOM, SlackStandin
 from slack_standin import cli as standin_cli
 from slack_standin.control import ControlClient
+from tests.support import standin_fixtures
+from tests.support.standin_fixtures import api_error
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture()
-def slack() -> Iterator[SlackStandin]:
-    with SlackStandin() as standin:
-        yield standin
-
-
-@pytest.fixture()
-def client(slack: SlackStandin) -> WebClient:
-    return WebClient(base_url=slack.web_api_url, token=slack.bot_token)
-
-
-def api_error(call: Callable[[], Any]) -> str:
-    with pytest.raises(SlackApiError) as info:
-        call()
-    return info.value.response["error"]
+# tests/support/standin_fixtures.py's: a stand-in of its own for each test, and a WebClient of its bot.
+slack, client = standin_fixtures.slack, standin_fixtures.client
 
 
 @contextlib.contextmanager

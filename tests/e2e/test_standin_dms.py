@@ -5,41 +5,26 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 
-import pytest
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from slack_standin import BOB, BOT_USER_ID, SlackStandin
 from tests.e2e.test_slack_standin import socket_mode_app
+from tests.support import standin_fixtures
+from tests.support.standin_fixtures import api_error
 
-
-@pytest.fixture()
-def slack() -> Iterator[SlackStandin]:
-    with SlackStandin() as standin:
-        yield standin
-
-
-@pytest.fixture()
-def client(slack: SlackStandin) -> WebClient:
-    return WebClient(base_url=slack.web_api_url, token=slack.bot_token)
-
-
-def error_of(call) -> str:
-    with pytest.raises(SlackApiError) as info:
-        call()
-    return info.value.response["error"]
+# tests/support/standin_fixtures.py's: a stand-in of its own for each test, and a WebClient of its bot.
+slack, client = standin_fixtures.slack, standin_fixtures.client
 
 
 def test_conversations_open_refuses_a_bot_and_a_deactivated_account(slack: SlackStandin, client: WebClient):
-    assert error_of(lambda: client.conversations_open(users=BOT_USER_ID)) == "cannot_dm_bot"
-    assert error_of(lambda: client.conversations_open(users="U0NOBODY99")) == "user_not_found"
+    assert api_error(lambda: client.conversations_open(users=BOT_USER_ID)) == "cannot_dm_bot"
+    assert api_error(lambda: client.conversations_open(users="U0NOBODY99")) == "user_not_found"
     carol = slack.add_user("carol")
     dm = client.conversations_open(users=carol.id)["channel"]["id"]
     slack.deactivate_user("carol")
-    assert error_of(lambda: client.conversations_open(users=carol.id)) == "user_disabled"
+    assert api_error(lambda: client.conversations_open(users=carol.id)) == "user_disabled"
     assert client.users_info(user=carol.id)["user"]["deleted"] is True
     assert dm.startswith("D")
 
