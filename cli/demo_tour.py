@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.rule import Rule
 
 from cli.demo_actions import DemoActions
+from cli.output import frame_width
 from cli.slack_chat import ask_in_slack
 from core import db
 from core.errors import AnswerloopError
@@ -82,7 +83,7 @@ def run_tour(slack, console: Console, database_url: str, *, channel: str, actor:
     else:
         console.print("[yellow]This answer did not come from the verified answer.[/]")
     _admin(console, "answerloop stats", "answers, 'I don't know' and 👍/👎 by week and prompt version")
-    console.print(Rule())
+    console.print(Rule(), width=frame_width(console))
     return result
 
 
@@ -97,7 +98,7 @@ def _answered_from_verified(database_url: str, message_ts: str) -> bool:
 
 
 def _step(console: Console, n: int, title: str) -> None:
-    console.print(Rule(f"[bold]Step {n}[/] · {escape(title)}", align="left"))
+    console.print(Rule(f"[bold]Step {n}[/] · {escape(title)}", align="left"), width=frame_width(console))
 
 
 def _admin(console: Console, command: str, why: str) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
 from rich.panel import Panel
@@ -17,8 +18,40 @@ from core.errors import AnswerloopError
 if TYPE_CHECKING:
     from workers.pipeline import AnswerResult, CitationOut
 
-console = Console()
-err_console = Console(stderr=True)
+# Output that is not going to a terminal (`answerloop labels list | grep …`, `> file`, a CI log) has no width. Rich
+# would assume one — 80 columns, or the width of a terminal it finds on stdin or stderr — and wrap table rows across
+# lines and cut their cells ("…"). Such output is drawn wide enough instead: a table takes the width its cells need
+# and a long line stays one line. A terminal keeps its own width, and an explicit COLUMNS is honoured everywhere.
+UNBOUNDED_WIDTH = 10_000
+# What a panel or a rule, which fill the whole width, fill on such output: Rich's own fallback.
+FRAME_WIDTH = 80
+
+
+def _is_terminal(stream: TextIO | None) -> bool:
+    try:
+        return bool(stream is not None and stream.isatty())
+    except ValueError:  # closed
+        return False
+
+
+def _width(stream: TextIO | None) -> int | None:
+    """The width to give a console writing to `stream`: None (Rich finds it: the terminal's, or COLUMNS) or
+    UNBOUNDED_WIDTH when it is not a terminal and COLUMNS does not say. Whether `stream` is a terminal, not whether
+    Rich colours it: FORCE_COLOR, common in CI, does not make a log file narrow."""
+    columns = os.environ.get("COLUMNS", "")
+    if (columns.isdigit() and int(columns) > 0) or _is_terminal(stream):
+        return None
+    return UNBOUNDED_WIDTH
+
+
+console = Console(width=_width(sys.stdout))
+err_console = Console(stderr=True, width=_width(sys.stderr))
+
+
+def frame_width(c: Console) -> int | None:
+    """`c.print(Panel(…) or Rule(…), width=frame_width(c))`: a frame fills the terminal (None: the console's width),
+    but not the unbounded width of output that is not going to one."""
+    return FRAME_WIDTH if c.width >= UNBOUNDED_WIDTH else None
 
 
 def write_file(path: Path, text: str) -> None:
@@ -62,7 +95,7 @@ def print_answer(result: AnswerResult, *, verbose: bool = False) -> None:
     title = f"[{style}]{result.status}[/]"
     if result.status == "answered":
         title += f" · confidence {result.confidence}"
-    console.print(Panel(result.answer, title=title, title_align="left", border_style=style))
+    console.print(Panel(result.answer, title=title, title_align="left", border_style=style), width=frame_width(console))
     sources: dict[int, CitationOut] = {}
     for c in result.citations:  # several quotes from one passage are one source
         sources.setdefault(c.chunk_id, c)

@@ -14,6 +14,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 
+from cli.output import frame_width
+
 PLACEHOLDER_MARK = "Looking into it"
 _BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
 _LINK = re.compile(r"<(https?://[^|>]+|[^|>]+)\|([^>]+)>")
@@ -126,7 +128,7 @@ def show_answer(console: Console, message: Any, seconds: float) -> None:
     title = f"answerloop, in the thread ({seconds:.1f} s)"
     style = "green" if "I don't know" not in message.text else "yellow"
     body = escape(render_blocks(message.blocks, message.text))
-    console.print(Panel(body, title=title, title_align="left", border_style=style))
+    console.print(Panel(body, title=title, title_align="left", border_style=style), width=frame_width(console))
 
 
 def ask_in_slack(slack, console: Console, question: str, *, channel: str, timeout: float = 180) -> Turn | None:
