@@ -35,7 +35,7 @@ from feedback import canary, labels
 from feedback import prompt_versions as pv
 from feedback.gaps_digest import IsPublic, gap_section, home_gaps
 from feedback.stats import weekly_stats
-from workers.access import may_read_all, readable_by_all
+from workers.access import may_read_all, readable_by_all, verified_made_from
 from workers.digest_tasks import public_channel_check
 from workers.slack.blocks import escape
 
@@ -111,14 +111,31 @@ def gaps_blocks(conn, team: str | None, is_public: IsPublic | None = None) -> li
     return [head, *(gap_section(i, g, examples=1).to_dict() for i, g in enumerate(gaps, 1))]
 
 
-def verified_due_blocks(conn, team: str | None, limit: int = 5) -> list[dict]:
+def verified_due_blocks(
+    conn, team: str | None, limit: int = 5, may_read: Callable[[list[str]], bool] | None = None
+) -> list[dict]:
     """Verified answers flagged for review (past their date, or a cited document changed): still served, marked
-    "last verified on …", and their owners were sent a DM; here an admin sees who has not answered it yet."""
+    "last verified on …", and their owners were sent a DM; here an admin sees who has not answered it yet — of
+    those the admin `may_read` (workers.access): each is listed by its question, the title only the readers of
+    what it was made from are shown (verified_made_from, the rule that decides who is served it)."""
     from workers.kb import verified  # on opening: the bot starts without the knowledge base layer
 
     due = verified.list_answers(conn, team=team, needs_review=True)
+    hidden = 0
+    if may_read is not None:
+        readable = []
+        for a in due:
+            made_from = verified_made_from(conn, a.document_id) if a.document_id is not None else [None]
+            if made_from and None not in made_from and may_read([n for n in made_from if n is not None]):
+                readable.append(a)
+        hidden, due = len(due) - len(readable), readable
+    others = (
+        _text(f"{hidden} more due for review concern documents you may not read: `answerloop verified list --due`.")
+        if hidden
+        else None
+    )
     if not due:
-        return [_text("*Verified answers:* none due for review.")]
+        return [_text("*Verified answers:* none due for review."), *([others] if others else [])]
     blocks = [_text(f"*Verified answers due for review* ({len(due)}) — each owner was asked in a DM:")]
     for a in due[:limit]:
         owner = f"<@{a.owner}>" if a.owner_is_slack_user else escape(a.owner)
@@ -130,6 +147,8 @@ def verified_due_blocks(conn, team: str | None, limit: int = 5) -> list[dict]:
         )
     if len(due) > limit:
         blocks.append(_text(f"… and {len(due) - limit} more: `answerloop verified list --due`."))
+    if others:
+        blocks.append(others)
     return blocks
 
 
@@ -168,7 +187,7 @@ def admin_blocks(
             )
         )
     blocks += gaps_blocks(conn, team, is_public)
-    blocks += verified_due_blocks(conn, team)
+    blocks += verified_due_blocks(conn, team, may_read=may_read)
     pending = labels.list_labels(conn, status="pending", kind="correction", limit=limit, team=team)
     hidden = [r for r in pending if may_read is not None and not may_read(list(r["collections"] or []))]
     pending = [r for r in pending if r not in hidden]

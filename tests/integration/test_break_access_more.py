@@ -4,14 +4,16 @@ listeners. Each test is a path that leaked before its fix."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from bot.agent_dm import AgentDm
 from core import db
 from feedback.labels import record_vote
-from slack_standin import ALICE, BOB, GENERAL, SlackStandin
+from slack_standin import ALICE, BOB, GENERAL, PRIVATE, SlackStandin
 from tests.conftest import SAMPLE_KB, make_settings
-from workers.access import SlackMembership
+from workers.access import Asker, SlackMembership, scope_for
 from workers.kb.ingest import ingest_folder
 from workers.slack import store as slack_store
 from workers.slack.store import RequestKey
@@ -102,3 +104,69 @@ def test_the_agent_dm_never_suggests_a_question_someone_asked_in_a_dm_or_a_priva
     assert not [q for q in bob if "Falcon" in q], f"bob was shown alice's private questions: {bob}"
     alice = suggested_to(slack, kb, membership, ALICE)
     assert {IN_PUBLIC, IN_DM, IN_SECRET} <= set(alice), alice
+
+
+HR_DOC = """# Salary bands 2027
+
+## Band L5
+
+The L5 salary band for Platform engineers is 142,000 to 171,000 EUR, reviewed every March.
+"""
+BAND_QUESTION = "What is the L5 salary band for Platform engineers?"
+
+
+@pytest.fixture()
+def hr_kb(kb, local_embedder, tmp_path):
+    """The handbook (public) and HR's salary bands, restricted to #team-private (alice, not bob)."""
+    hr = tmp_path / "hr"
+    hr.mkdir()
+    (hr / "salary-bands.md").write_text(HR_DOC)
+    with db.connect(kb) as conn:
+        ingest_folder(conn, hr, "hr", embedder=local_embedder, settings=make_settings(kb))
+        conn.execute(
+            "UPDATE collections SET team_id = %s, visibility = 'restricted', allowed_channels = %s WHERE name = 'hr'",
+            (TEAM, [PRIVATE]),
+        )
+        conn.commit()
+    return kb
+
+
+def test_app_home_never_lists_a_verified_answer_due_for_review_to_an_admin_who_may_not_read_it(
+    slack, hr_kb, pipe, membership, local_embedder
+):
+    """Alice (an HR reader) corrects her DM's answer from HR's salary bands; it is approved and becomes a verified
+    answer of HR, and later falls due for review. Every admin's App Home listed it — its question, the verified
+    answer's title, which only HR's readers are ever shown — bob's too, who may not read HR; the pending
+    corrections beside it were already filtered. Now it is listed only to admins who may read what it was made
+    from (workers.access: the rule that decides who is served it), and counted for the others."""
+    from bot.app_home import AppHome
+    from feedback import labels
+    from workers.kb import verified
+
+    with db.connect(hr_kb) as conn:
+        alice = scope_for(conn, Asker(TEAM, ALICE, slack.open_dm(ALICE), is_dm=True), None, membership)
+    assert "hr" in alice.post
+    asked = pipe.ask(BAND_QUESTION, alice.post, source="slack", team_id=TEAM, asker=ALICE)
+    assert asked.status == "answered" and any(c.document_title for c in asked.citations)
+    with db.connect(hr_kb) as conn:
+        label_id = labels.record_correction(
+            conn,
+            asked.interaction_id,
+            correction="Since March it is 145,000 to 175,000 EUR.",
+            user_id=ALICE,
+            team_id=TEAM,
+        )
+        label = labels.review(conn, label_id, "approved", "admin-ann")
+        verified.publish(conn, label, embedder=local_embedder, approved_by="admin-ann")
+        conn.execute(
+            "UPDATE verified_answers SET review_after = now() - interval '1 day' WHERE label_id = %s", (label_id,)
+        )
+        conn.commit()
+    settings = make_settings(hr_kb, admins=[ALICE, BOB])
+    home = AppHome(settings, hr_kb, publish_verified=lambda *_: None, agent_dm=AgentDm(settings, hr_kb, membership))
+    client = slack.web_client(token=slack.bot_token)
+    for user in (BOB, ALICE):
+        home.publish(client, user, TEAM)
+    bob_home, alice_home = (json.dumps(slack.home_view(u).data["blocks"]) for u in (BOB, ALICE))
+    assert "Review" in bob_home and "salary band" not in bob_home, "an admin who may not read HR saw its title"
+    assert "salary band" in alice_home and "due for review" in alice_home, "an admin who may read HR still sees it"
