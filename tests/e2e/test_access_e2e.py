@@ -12,24 +12,15 @@ import pytest
 
 from core import db
 from slack_standin import ALICE, BOB, BOT_USER_ID, GENERAL, PRIVATE
-from tests.support.slack_stack import final, handbook_and_hr
+from tests.support.slack_stack import final, handbook_and_restricted_hr
 
-HR_DOC = """# Salary bands 2027
-
-## Band L5
-
-The L5 salary band for Platform engineers is 142,000 to 171,000 EUR, reviewed every March.
-"""
 QUESTION = "What is the L5 salary band for Platform engineers?"
 
 
 @pytest.fixture(scope="module")
 def kb_db(database_url, local_embedder, tmp_path_factory):
-    url = handbook_and_hr(database_url, local_embedder, tmp_path_factory.mktemp("hr"), "salary-bands.md", HR_DOC)
+    url = handbook_and_restricted_hr(database_url, local_embedder, tmp_path_factory.mktemp("hr"))
     with db.connect(url) as conn:
-        conn.execute(
-            "UPDATE collections SET visibility = 'restricted', allowed_channels = %s WHERE name = 'hr'", ([PRIVATE],)
-        )
         # #general may search both: the public answer must still leave HR out.
         conn.execute("UPDATE channel_settings SET collections = '{handbook,hr}' WHERE channel_id = %s", (GENERAL,))
         conn.commit()

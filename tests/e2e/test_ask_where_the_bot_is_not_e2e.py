@@ -14,17 +14,10 @@ import logging
 
 import pytest
 
-from core import db
-from slack_standin import ALICE, BOB, PRIVATE
-from tests.support.slack_stack import PLACEHOLDER_MARK, handbook_and_hr, rows
+from slack_standin import ALICE, BOB
+from tests.support.slack_stack import PLACEHOLDER_MARK, handbook_and_restricted_hr, rows
 from workers.slack.blocks import FEEDBACK_ACTION
 
-HR_DOC = """# Salary bands 2027
-
-## Band L5
-
-The L5 salary band for Platform engineers is 142,000 to 171,000 EUR, reviewed every March.
-"""
 HOTEL = "What is the nightly hotel cap in London?"
 SALARY = "What is the L5 salary band for Platform engineers?"
 
@@ -32,13 +25,7 @@ SALARY = "What is the L5 salary band for Platform engineers?"
 @pytest.fixture(scope="module")
 def kb_db(database_url, local_embedder, tmp_path_factory):
     """HR is restricted to #team-private (alice is a member); the handbook is public."""
-    url = handbook_and_hr(database_url, local_embedder, tmp_path_factory.mktemp("hr"), "salary-bands.md", HR_DOC)
-    with db.connect(url) as conn:
-        conn.execute(
-            "UPDATE collections SET visibility = 'restricted', allowed_channels = %s WHERE name = 'hr'", ([PRIVATE],)
-        )
-        conn.commit()
-    return url
+    return handbook_and_restricted_hr(database_url, local_embedder, tmp_path_factory.mktemp("hr"))
 
 
 def _shown(e) -> str:

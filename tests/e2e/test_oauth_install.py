@@ -10,8 +10,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.app import build_app
-from bot.http_server import make_http_server, serve_in_thread
 from bot.intake import Intake
 from bot.runner import enqueue_answer
 from core import db
@@ -19,9 +17,10 @@ from core.settings import Settings
 from slack_standin import BOT_USER_ID, GENERAL, SlackStandin
 from tests.conftest import SAMPLE_KB, reset_database
 from tests.support import services
+from tests.support.bot_endpoint import serving
 from tests.support.cli_runner import run_cli
 from tests.support.pii_scan import all_text
-from tests.support.slack_stack import final
+from tests.support.slack_stack import final, oauth_worker_env
 from workers.kb.ingest import ingest_folder
 from workers.slack.installations import (
     PostgresInstallationStore,
@@ -50,7 +49,6 @@ def stack(database_url, local_embedder, pii_guard):
         )
     redis = services.RedisServer().start()
     with SlackStandin() as slack:
-        port = services.free_port()
         settings = Settings(
             database_url=database_url,
             redis_url=redis.url,
@@ -62,29 +60,14 @@ def stack(database_url, local_embedder, pii_guard):
             embeddings="local",
         )
         assert settings.slack_bot_token is None, "no single bot token: every workspace installs itself"
-        worker = services.Worker(
-            {
-                "DATABASE_URL": database_url,
-                "REDIS_URL": redis.url,
-                "ANSWERLOOP_SLACK_API_URL": slack.web_api_url,
-                "SLACK_CLIENT_ID": slack.client_id,
-                "SLACK_CLIENT_SECRET": slack.client_secret,
-                "ANSWERLOOP_TOKEN_KEYS": f'["{KEY}"]',
-                "ANSWERLOOP_EMBEDDINGS": "local",
-                "SLACK_BOT_TOKEN": "",
-            }
-        ).start()
+        worker = services.Worker(oauth_worker_env(slack, database_url, redis.url, [KEY])).start()
         from workers.celery_app import use_broker
 
         use_broker(redis.url)
-        app = build_app(settings, Intake(settings, pii_guard, enqueue_answer, database_url))
-        server = make_http_server(app, "127.0.0.1", port, signing_secret=slack.signing_secret)
-        serve_in_thread(server)
-        slack.set_request_url(f"http://127.0.0.1:{port}/slack/events")
         try:
-            yield slack, settings, f"http://127.0.0.1:{port}", worker
+            with serving(slack, settings, Intake(settings, pii_guard, enqueue_answer, database_url)) as port:
+                yield slack, settings, f"http://127.0.0.1:{port}", worker
         finally:
-            server.shutdown()
             worker.stop()
     redis.stop()
 

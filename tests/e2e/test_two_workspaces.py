@@ -13,8 +13,6 @@ import re
 
 import pytest
 
-from bot.app import build_app
-from bot.http_server import make_http_server, serve_in_thread
 from bot.intake import Intake
 from bot.runner import enqueue_answer
 from core import db
@@ -24,8 +22,9 @@ from slack_standin import SlackStandin
 from tests.conftest import SAMPLE_KB, reset_database
 from tests.e2e.test_oauth_install import Browser
 from tests.support import services
+from tests.support.bot_endpoint import serving
 from tests.support.cli_runner import run_cli
-from tests.support.slack_stack import final
+from tests.support.slack_stack import SALARY_BANDS_DOC, bravo_pages, final, oauth_worker_env
 from workers.kb.ingest import ingest_folder
 from workers.slack.installations import TokenCipher, new_key
 
@@ -37,26 +36,14 @@ SALARY = "What is the L5 salary band for Platform engineers?"
 DEPLOYS = "Who approves production deploys for the data team's services?"
 CORRECTION = "Production deploys of data team services are approved by the data platform lead on duty."
 UNKNOWN = "What is the parking policy for the Lisbon office?"
-HR_DOC = """# Salary bands 2027
-
-## Band L5
-
-The L5 salary band for Platform engineers is 142,000 to 171,000 EUR, reviewed every March.
-"""
 
 
 @pytest.fixture(scope="module")
 def stack(database_url, local_embedder, pii_guard, tmp_path_factory):
     handbook = SAMPLE_KB / "handbook"
-    bravo_dir = tmp_path_factory.mktemp("bravo")
-    (bravo_dir / "bravo-on-call.md").write_text(
-        (handbook / "on-call.md").read_text().replace("10 minutes", "7 minutes").replace("20 minutes", "14 minutes")
-    )
-    (bravo_dir / "bravo-travel-policy.txt").write_text(
-        (handbook / "expense-and-travel-policy.txt").read_text().replace("250 euros", "310 euros")
-    )
+    bravo_dir = bravo_pages(tmp_path_factory.mktemp("bravo"))
     hr_dir = tmp_path_factory.mktemp("bravo-hr")
-    (hr_dir / "salary-bands.md").write_text(HR_DOC)
+    (hr_dir / "salary-bands.md").write_text(SALARY_BANDS_DOC)
     settings_kb = Settings(database_url=database_url, embeddings="local")
     with db.connect(database_url) as conn:
         reset_database(conn)
@@ -68,7 +55,6 @@ def stack(database_url, local_embedder, pii_guard, tmp_path_factory):
     redis = services.RedisServer().start()
     with SlackStandin() as slack:
         bravo = slack.add_workspace(BRAVO, team_name="Bravo Inc")
-        port = services.free_port()
         settings = Settings(
             database_url=database_url,
             redis_url=redis.url,
@@ -80,43 +66,34 @@ def stack(database_url, local_embedder, pii_guard, tmp_path_factory):
             embeddings="local",
             membership_cache_s=0,
         )
-        worker = services.Worker(
-            {
-                "DATABASE_URL": database_url,
-                "REDIS_URL": redis.url,
-                "ANSWERLOOP_SLACK_API_URL": slack.web_api_url,
-                "SLACK_CLIENT_ID": slack.client_id,
-                "SLACK_CLIENT_SECRET": slack.client_secret,
-                "ANSWERLOOP_TOKEN_KEYS": f'["{KEY}"]',
-                "ANSWERLOOP_EMBEDDINGS": "local",
-                "ANSWERLOOP_LLM": "",
-                "ANSWERLOOP_MEMBERSHIP_CACHE_S": "0",  # every question asks Slack: a failing lookup is seen
-                "SLACK_BOT_TOKEN": "",
-            }
-        ).start()
+        env = oauth_worker_env(
+            slack,
+            database_url,
+            redis.url,
+            [KEY],
+            ANSWERLOOP_LLM="",
+            ANSWERLOOP_MEMBERSHIP_CACHE_S="0",  # every question asks Slack: a failing lookup is seen
+        )
+        worker = services.Worker(env).start()
         from workers.celery_app import use_broker
 
         use_broker(redis.url)
-        app = build_app(settings, Intake(settings, pii_guard, enqueue_answer, database_url))
-        server = make_http_server(app, "127.0.0.1", port, signing_secret=slack.signing_secret)
-        serve_in_thread(server)
-        slack.set_request_url(f"http://127.0.0.1:{port}/slack/events")
-        base = f"http://127.0.0.1:{port}"
         try:
-            for workspace in (slack, bravo):
-                _install(base, workspace)
-            for name, team in (("alpha-docs", ALPHA), ("bravo-docs", BRAVO)):
-                r = run_cli(database_url, "collections", "set", name, "--visibility", "public", "--team", team)
+            with serving(slack, settings, Intake(settings, pii_guard, enqueue_answer, database_url)) as port:
+                base = f"http://127.0.0.1:{port}"
+                for workspace in (slack, bravo):
+                    _install(base, workspace)
+                for name, team in (("alpha-docs", ALPHA), ("bravo-docs", BRAVO)):
+                    r = run_cli(database_url, "collections", "set", name, "--visibility", "public", "--team", team)
+                    assert r.returncode == 0, r.stderr
+                private = bravo.channel_id("team-private")
+                r = run_cli(
+                    database_url, "collections", "set", "bravo-hr", "--visibility", "restricted", "--channel", private,
+                    "--team", BRAVO,
+                )  # fmt: skip
                 assert r.returncode == 0, r.stderr
-            private = bravo.channel_id("team-private")
-            r = run_cli(
-                database_url, "collections", "set", "bravo-hr", "--visibility", "restricted", "--channel", private,
-                "--team", BRAVO,
-            )  # fmt: skip
-            assert r.returncode == 0, r.stderr
-            yield slack, bravo, settings
+                yield slack, bravo, settings
         finally:
-            server.shutdown()
             worker.stop()
     redis.stop()
 

@@ -26,6 +26,7 @@ from tests.e2e.test_uninstall_e2e import _installed, _save
 from tests.support import services
 from tests.support.bot_endpoint import oauth_settings, serving
 from tests.support.fake_openai import FakeOpenAI, model_answer
+from tests.support.slack_stack import oauth_worker_env
 from workers.kb.ingest import ingest_folder
 from workers.slack.installations import PostgresInstallationStore, TokenCipher, new_key
 
@@ -52,22 +53,18 @@ def stack(database_url, local_embedder, pii_guard) -> Iterator[dict]:
         store = PostgresInstallationStore(database_url, TokenCipher([KEY]))
         _save(store, slack)
         _save(store, bravo)
-        worker = services.Worker(
-            {
-                "DATABASE_URL": database_url,
-                "REDIS_URL": redis.url,
-                "ANSWERLOOP_SLACK_API_URL": slack.web_api_url,
-                "SLACK_CLIENT_ID": slack.client_id,
-                "SLACK_CLIENT_SECRET": slack.client_secret,
-                "ANSWERLOOP_TOKEN_KEYS": f'["{KEY}"]',
-                "SLACK_BOT_TOKEN": slack.bot_token,  # alpha's: must never answer bravo
-                "ANSWERLOOP_EMBEDDINGS": "local",
-                "ANSWERLOOP_LLM": "openai/gpt-4o-mini",
-                "ANSWERLOOP_LLM_BASE_URL": model.base_url,
-                "ANSWERLOOP_LLM_API_KEY": "test",
-                "ANSWERLOOP_VISIBILITY_TIMEOUT_S": "5",
-            }
-        ).start()
+        env = oauth_worker_env(
+            slack,
+            database_url,
+            redis.url,
+            [KEY],
+            SLACK_BOT_TOKEN=slack.bot_token,  # alpha's: must never answer bravo
+            ANSWERLOOP_LLM="openai/gpt-4o-mini",
+            ANSWERLOOP_LLM_BASE_URL=model.base_url,
+            ANSWERLOOP_LLM_API_KEY="test",
+            ANSWERLOOP_VISIBILITY_TIMEOUT_S="5",
+        )
+        worker = services.Worker(env).start()
         from workers.celery_app import use_broker
 
         use_broker(redis.url)

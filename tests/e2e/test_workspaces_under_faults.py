@@ -24,7 +24,7 @@ from feedback import prompt_versions as pv
 from slack_standin import ALICE, GENERAL, TEAM_ID, SlackStandin
 from tests.conftest import SAMPLE_KB, reset_database
 from tests.support import services
-from tests.support.slack_stack import final, worker_env
+from tests.support.slack_stack import bravo_pages, final, worker_env
 from workers.kb.ingest import ingest_folder
 from workers.slack.client import web_client
 from workers.slack.store import RequestKey
@@ -43,13 +43,7 @@ def two_workspaces(database_url, local_embedder, tmp_path_factory):
     """alpha owns the sample handbook; bravo owns its own on-call and travel pages (files named bravo-…), with
     other numbers. alpha answers with a prompt version of its own, bravo with the shared seed."""
     handbook = SAMPLE_KB / "handbook"
-    bravo_dir = tmp_path_factory.mktemp("bravo")
-    (bravo_dir / "bravo-on-call.md").write_text(
-        (handbook / "on-call.md").read_text().replace("10 minutes", "7 minutes").replace("20 minutes", "14 minutes")
-    )
-    (bravo_dir / "bravo-travel-policy.txt").write_text(
-        (handbook / "expense-and-travel-policy.txt").read_text().replace("250 euros", "310 euros")
-    )
+    bravo_dir = bravo_pages(tmp_path_factory.mktemp("bravo"))
     settings = Settings(database_url=database_url, embeddings="local")
     with db.connect(database_url) as conn:
         reset_database(conn)

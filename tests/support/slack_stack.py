@@ -1,10 +1,15 @@
 """The Slack stack of end-to-end tests: a private Redis, the Slack stand-in, a real Celery worker process and the
 Socket Mode bot, all module-scoped. A test module imports these fixtures and defines `kb_db` (its database,
-migrated, with its knowledge base ingested)."""
+migrated, with its knowledge base ingested).
+
+Also the set-up that modules building a stack of their own share: knowledge bases (`handbook_and_hr`,
+`handbook_and_restricted_hr`, `bravo_pages`) and workers' environments (`worker_env`, `oauth_worker_env`)."""
 
 from __future__ import annotations
 
 import contextlib
+import json
+from pathlib import Path
 
 import pytest
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -20,6 +25,13 @@ from tests.support import services
 from workers.kb.ingest import ingest_folder
 
 PLACEHOLDER_MARK = "Looking into it"
+# HR's page in the access tests: a number no answer outside HR may show.
+SALARY_BANDS_DOC = """# Salary bands 2027
+
+## Band L5
+
+The L5 salary band for Platform engineers is 142,000 to 171,000 EUR, reviewed every March.
+"""
 
 
 def handbook_and_hr(
@@ -42,6 +54,31 @@ def handbook_and_hr(
         )
         conn.commit()
     return database_url
+
+
+def handbook_and_restricted_hr(database_url: str, embedder, hr_dir) -> str:
+    """`handbook_and_hr` with HR's salary bands (SALARY_BANDS_DOC), the hr collection restricted to the private
+    channel; the handbook is public."""
+    url = handbook_and_hr(database_url, embedder, hr_dir, "salary-bands.md", SALARY_BANDS_DOC)
+    with db.connect(url) as conn:
+        conn.execute(
+            "UPDATE collections SET visibility = 'restricted', allowed_channels = %s WHERE name = 'hr'", ([PRIVATE],)
+        )
+        conn.commit()
+    return url
+
+
+def bravo_pages(folder: Path) -> Path:
+    """Into `folder`, a second workspace's own on-call and travel pages (files named bravo-…): the handbook's with
+    other numbers (7 and 14 minutes, 310 euros), so an answer from the wrong workspace shows in the text."""
+    handbook = SAMPLE_KB / "handbook"
+    (folder / "bravo-on-call.md").write_text(
+        (handbook / "on-call.md").read_text().replace("10 minutes", "7 minutes").replace("20 minutes", "14 minutes")
+    )
+    (folder / "bravo-travel-policy.txt").write_text(
+        (handbook / "expense-and-travel-policy.txt").read_text().replace("250 euros", "310 euros")
+    )
+    return folder
 
 
 def final(m) -> bool:
@@ -100,6 +137,24 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
         "ANSWERLOOP_LLM": "",
         "ANSWERLOOP_VISIBILITY_TIMEOUT_S": "5",
         "ANSWERLOOP_SLACK_MAX_RETRIES": "6",
+        **extra,
+    }
+
+
+def oauth_worker_env(
+    slack: SlackStandin, database_url: str, redis_url: str, token_keys: list[str], **extra: str
+) -> dict[str, str]:
+    """A worker's environment for an OAuth install against the stand-in: every workspace's token read from Postgres
+    (encrypted with `token_keys`), local embeddings, no single bot token unless `extra` sets SLACK_BOT_TOKEN."""
+    return {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "ANSWERLOOP_SLACK_API_URL": slack.web_api_url,
+        "SLACK_CLIENT_ID": slack.client_id,
+        "SLACK_CLIENT_SECRET": slack.client_secret,
+        "ANSWERLOOP_TOKEN_KEYS": json.dumps(token_keys),
+        "ANSWERLOOP_EMBEDDINGS": "local",
+        "SLACK_BOT_TOKEN": "",
         **extra,
     }
 
