@@ -110,6 +110,8 @@ class Channel:
     is_archived: bool = False
     topic: str = ""
     purpose: str = ""
+    # Slack Connect: the other organisations' workspaces this channel is shared with (their people are members).
+    shared_with: list[str] = field(default_factory=list)
 
     @property
     def channel_type(self) -> str:
@@ -142,9 +144,10 @@ class Channel:
             "creator": self.creator,
             "is_archived": self.is_archived,
             "is_general": self.name == "general",
-            "is_shared": False,
-            "is_ext_shared": False,
+            "is_shared": bool(self.shared_with),
+            "is_ext_shared": bool(self.shared_with),
             "is_org_shared": False,
+            "is_pending_ext_shared": False,
             "is_member": viewer in self.members if viewer else False,
             "topic": {"value": self.topic, "creator": "", "last_set": 0},
             "purpose": {"value": self.purpose, "creator": "", "last_set": 0},

@@ -30,8 +30,11 @@ class Identity:
         return f"https://{self.domain}.slack.com/"
 
 
-def event_callback(ident: Identity, event: dict[str, Any], *, event_time: int | None = None) -> dict[str, Any]:
-    """An Events API `event_callback` wrapper around one event."""
+def event_callback(
+    ident: Identity, event: dict[str, Any], *, event_time: int | None = None, ext_shared: bool = False
+) -> dict[str, Any]:
+    """An Events API `event_callback` wrapper around one event; `ext_shared`: it happened in a channel shared with
+    another organisation (Slack Connect), which the wrapper's `is_ext_shared_channel` says."""
     channel = event.get("channel") or (event.get("item") or {}).get("channel") or ""
     return {
         "token": ident.verification_token,
@@ -52,7 +55,7 @@ def event_callback(ident: Identity, event: dict[str, Any], *, event_time: int | 
                 "is_enterprise_install": False,
             }
         ],
-        "is_ext_shared_channel": False,
+        "is_ext_shared_channel": ext_shared,
         "event_context": f"4-{event.get('type', 'event')}-{ident.team_id}-{channel}",
     }
 

@@ -252,6 +252,31 @@ class WorkspaceCore:
                 self.channel(channel).members.add(user.id)
             return user
 
+    def add_external_user(self, name: str, *, team_id: str = "TEXTORG001", join: Iterable[str] = ()) -> User:
+        """A person of another organisation (Slack Connect): their account's `team_id` is their own workspace's,
+        as users.info and their messages' `user_team` say. `join`: shared channels they are a member of."""
+        with self.lock:
+            user = User(
+                id=new_id("U"), name=name, real_name=name.title(), team_id=team_id, email=f"{name}@partner.example"
+            )
+            self._users[user.id] = user
+            for channel in join:
+                ch = self.channel(channel)
+                if team_id not in ch.shared_with:
+                    raise ValueError(f"{ch.name} is not shared with {team_id}: share_channel first")
+                ch.members.add(user.id)
+            return user
+
+    def share_channel(self, channel: str, with_team: str = "TEXTORG001") -> None:
+        """Slack Connect: the channel is shared with another organisation's workspace (conversations.info says
+        `is_ext_shared`, its events' wrapper `is_ext_shared_channel`)."""
+        with self.lock:
+            ch = self.channel(channel)
+            if ch.kind == "im":
+                raise ValueError("a DM is not shared with an organisation")
+            if with_team not in ch.shared_with:
+                ch.shared_with.append(with_team)
+
     def add_channel(
         self,
         name: str,
@@ -468,7 +493,8 @@ class WorkspaceCore:
     def _emit_event(self, event: dict[str, Any], channel: Channel | None) -> Delivery | None:
         if not self._subscribed(event, channel):
             return None
-        return self._emit("events_api", payloads.event_callback(self.identity, event))
+        ext_shared = channel is not None and bool(channel.shared_with)
+        return self._emit("events_api", payloads.event_callback(self.identity, event, ext_shared=ext_shared))
 
     def _message_event(self, msg: Message, channel: Channel) -> dict[str, Any]:
         event = msg.to_api()

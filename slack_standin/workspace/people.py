@@ -55,7 +55,7 @@ class PeopleActions(ReactionsApi, ViewsApi, FilesApi):
                 channel=channel_obj.id,
                 ts=ts,
                 user=author.id,
-                team=self.team_id,
+                team=author.team_id,  # `user_team`: a Slack Connect guest's own workspace
                 text=text,
                 blocks=blocks if blocks is not None else bk.rich_text_blocks(text, secrets.token_hex(3)),
                 thread_ts=parent.ts if parent else None,
