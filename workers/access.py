@@ -11,6 +11,10 @@ to the members of listed channels and/or user groups. For a question the check y
 - nothing else: collections of other workspaces, and restricted ones the asker may not read, are never
   searched — their titles and links can't appear in "closest documents" either.
 
+Slack Connect: a channel shared with another organisation is read by people outside the workspace, so only
+collections that list that very channel are posted there (the rest the asker may read is answered privately),
+and a person of another organisation may read nothing but those collections, wherever they ask.
+
 Membership comes from Slack (`conversations.members`, `usergroups.users.list`), cached briefly; any Slack
 error or timeout means "not a member" — never "allowed".
 """
@@ -36,6 +40,8 @@ class Asker:
     user_id: str
     channel_id: str
     is_dm: bool  # the conversation is the asker's 1:1 DM with the bot: the asker is its only other reader
+    outsiders: bool = False  # the conversation is shared with another organisation (Slack Connect)
+    from_outside: bool = False  # the asker's account is another organisation's (a Slack Connect guest)
 
 
 @dataclass(frozen=True)
@@ -59,9 +65,16 @@ class Membership(Protocol):
     def in_usergroup(self, team_id: str, usergroup_id: str, user_id: str) -> bool: ...
 
 
+class Organisations(Protocol):
+    def shared_externally(self, team_id: str, channel_id: str) -> bool: ...
+
+    def home_team(self, team_id: str, user_id: str) -> str | None: ...
+
+
 class SlackMembership:
     """Members from Slack's Web API, cached `ttl_s` per (workspace, channel or group). A failed lookup is
-    not cached (the next question asks again) and counts as "not a member"."""
+    not cached (the next question asks again) and counts as "not a member". Also who is outside the
+    organisation (`Organisations`), from conversations.info and users.info, cached and failing closed alike."""
 
     def __init__(self, client_for: Callable[[str], object], ttl_s: float = 60.0) -> None:
         self._client_for = client_for  # team id → slack_sdk WebClient of that workspace
@@ -79,7 +92,8 @@ class SlackMembership:
         try:
             members = frozenset(fetch(self._client_for(team_id)))
         except Exception as exc:  # Slack error, timeout, no token: deny, say why
-            log.warning("membership of %s %s in %s unavailable (treated as not a member): %s", kind, ref, team_id, exc)
+            # "not a member", "shared with outsiders", "of another organisation": the answer that shows least
+            log.warning("%s %s in %s unavailable from Slack (taken as the safest answer): %s", kind, ref, team_id, exc)
             return frozenset()
         with self._lock:
             self._cache[key] = (now, members)
@@ -104,6 +118,32 @@ class SlackMembership:
             return set(client.usergroups_users_list(usergroup=usergroup_id)["users"])
 
         return user_id in self._members(team_id, "usergroup", usergroup_id, fetch)
+
+    def shared_externally(self, team_id: str, channel_id: str) -> bool:
+        """Is the conversation shared with another organisation (or being shared)? When Slack can't say: yes."""
+
+        def fetch(client) -> set[str]:
+            info = client.conversations_info(channel=channel_id)["channel"]
+            shared = bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared"))
+            return {"shared"} if shared else {"not shared"}
+
+        return "not shared" not in self._members(team_id, "conversation", channel_id, fetch)
+
+    def home_team(self, team_id: str, user_id: str) -> str | None:
+        """The workspace a person's account belongs to (a Slack Connect guest's is their own); None if unknown."""
+
+        def fetch(client) -> set[str]:
+            return {str(client.users_info(user=user_id)["user"].get("team_id") or "")} - {""}
+
+        return next(iter(self._members(team_id, "user", user_id, fetch)), None)
+
+
+def asker_in(team_id: str, user_id: str, channel_id: str, *, is_dm: bool, orgs: Organisations) -> Asker:
+    """The asker of a question, with who else reads the conversation: people of another organisation when it is
+    a Slack Connect conversation (only then is the asker's own organisation asked about, fail-closed too)."""
+    outsiders = orgs.shared_externally(team_id, channel_id)
+    from_outside = outsiders and orgs.home_team(team_id, user_id) != team_id
+    return Asker(team_id, user_id, channel_id, is_dm=is_dm, outsiders=outsiders, from_outside=from_outside)
 
 
 def claim_unowned(conn: Conn, team_id: str) -> int:
@@ -166,9 +206,10 @@ def scope_for(
     candidates = [c for c in owned if wanted is None or c.name in wanted]
     scope = Scope()
     for c in candidates:
-        if not may_read(asker, c, membership):
+        listed = asker.channel_id in c.allowed_channels  # every reader of this conversation may read it
+        if (asker.from_outside and not listed) or not may_read(asker, c, membership):
             continue
-        if c.visibility == "public" or asker.is_dm or asker.channel_id in c.allowed_channels:
+        if listed or (not asker.outsiders and (c.visibility == "public" or asker.is_dm)):
             scope.post.append(c.name)
         else:
             scope.private.append(c.name)

@@ -15,7 +15,7 @@ from core.errors import DatabaseUnavailable
 from core.logs import log_context
 from core.readiness import announce_ready
 from core.settings import get_settings
-from workers.access import Asker, SlackMembership, scope_for
+from workers.access import SlackMembership, asker_in, scope_for
 from workers.attachments import Attachments, Limits, read_attachments
 from workers.celery_app import RETUNE_QUEUE, celery_app
 from workers.slack import respond as response_url
@@ -127,7 +127,7 @@ def _answer(self, key: RequestKey) -> str:
         if request is None:
             return "skipped"  # delivered already (a redelivery) or unknown
         channel = slack_store.channel_settings(conn, team_id, channel_id, settings.default_reply_mode)
-        asker = Asker(team_id, request.user_id, channel_id, is_dm=request.in_dm)
+        asker = asker_in(team_id, request.user_id, channel_id, is_dm=request.in_dm, orgs=membership())
         scope = scope_for(conn, asker, channel.collections, membership(), defaults=settings.default_collections)
         # A follow-up in a thread ("and in Zurich?") is asked with the thread's earlier turns (Pipeline.ask).
         thread = slack_store.thread_context(conn, key, request.thread_ts)
