@@ -12,11 +12,14 @@ from __future__ import annotations
 import getpass
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
 
+from core import db
 from core.bootstrap import ready_database
 from core.errors import AnswerloopError
 from core.settings import get_settings
@@ -73,6 +76,19 @@ def workspace_scope(conn, team: str | None) -> str | None:
             hint=f"Add --team with one of {', '.join(sorted(teams))}.",
         )
     return None
+
+
+@contextmanager
+def workspace_change(team: str | None, actor: str) -> Iterator[tuple[db.Conn, str | None, str]]:
+    """A command that changes rows of one workspace (`labels approve|reject`, `verified retire|reassign`): yields a
+    connection to the admin database, the workspace acting (`workspace_scope`) and the admin acting (`acting_admin`,
+    checked in that workspace); commits once when the block ends. An error in the block commits nothing: the
+    connection rolls back."""
+    with db.connect(admin_db_url()) as conn:
+        team = workspace_scope(conn, team)
+        actor = acting_admin(actor, team)
+        yield conn, team, actor
+        conn.commit()
 
 
 def prompt_scope(conn, team: str | None) -> str:

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli.admin import Actor, Team, acting_admin, admin_db_url, parse_since, shorten, workspace_scope
+from cli.admin import Actor, Team, admin_db_url, parse_since, shorten, workspace_change, workspace_scope
 from cli.common import all_or_none
 from cli.output import console, err_console, write_file
 from core import db
@@ -20,6 +20,30 @@ from core.settings import get_settings
 from feedback import labels as labels_mod
 
 labels_app = typer.Typer(help="Labeled feedback: list, show, approve, reject, export.", no_args_is_help=True)
+
+
+def _matching(
+    status: str | None,
+    kind: str | None,
+    channel: str | None,
+    since: str | None,
+    split: str | None,
+    team: str | None,
+    *,
+    limit: int,
+) -> list[dict]:
+    """The workspace's labels that `labels list` and `labels export` filter by the same options, newest first."""
+    with db.connect(admin_db_url()) as conn:
+        return labels_mod.list_labels(
+            conn,
+            status=status,
+            kind=kind,
+            channel=channel,
+            split=split,
+            since=parse_since(since),
+            limit=limit,
+            team=workspace_scope(conn, team),
+        )
 
 
 @labels_app.command("list")
@@ -33,17 +57,7 @@ def labels_list(
     team: Team = None,
 ) -> None:
     """Labels, newest first."""
-    with db.connect(admin_db_url()) as conn:
-        rows = labels_mod.list_labels(
-            conn,
-            status=status,
-            kind=kind,
-            channel=channel,
-            split=split,
-            since=parse_since(since),
-            limit=limit,
-            team=workspace_scope(conn, team),
-        )
+    rows = _matching(status, kind, channel, since, split, team, limit=limit)
     if not rows:
         console.print("no labels match")
         return
@@ -111,9 +125,7 @@ def labels_approve(
 
     settings = get_settings()
     embedder = None
-    with db.connect(admin_db_url()) as conn:
-        team = workspace_scope(conn, team)
-        actor = acting_admin(actor, team)
+    with workspace_change(team, actor) as (conn, team, actor):
         if collection is not None:
             _own_collection(conn, collection, team)
         owner = verified.check_owner(owner) if owner is not None else None
@@ -129,7 +141,6 @@ def labels_approve(
                     done.append(f"label {label_id} approved: verified answer published (document {doc})")
                 else:
                     done.append(f"label {label_id} approved")
-        conn.commit()
     for line in done:
         console.print(line)
 
@@ -144,12 +155,8 @@ def labels_reject(
     """Reject labels (they no longer count); a rejected correction's verified answer is withdrawn."""
     from workers.kb import verified
 
-    with db.connect(admin_db_url()) as conn:
-        team = workspace_scope(conn, team)
-        actor = acting_admin(actor, team)
-        with all_or_none(label_ids) as ids:
-            rejections = [verified.reject_label(conn, label_id, actor, note, team=team) for label_id in ids]
-        conn.commit()
+    with workspace_change(team, actor) as (conn, team, actor), all_or_none(label_ids) as ids:
+        rejections = [verified.reject_label(conn, label_id, actor, note, team=team) for label_id in ids]
     for label_id, rejection in zip(ids, rejections, strict=True):
         withdrawn = " and its verified answer withdrawn" if rejection.withdrawn else ""
         console.print(f"label {label_id} rejected{withdrawn}")
@@ -177,17 +184,7 @@ def labels_export(
     team: Team = None,
 ) -> None:
     """Labels as JSON lines (redacted text only), oldest first."""
-    with db.connect(admin_db_url()) as conn:
-        rows = labels_mod.list_labels(
-            conn,
-            status=status,
-            kind=kind,
-            channel=channel,
-            split=split,
-            since=parse_since(since),
-            limit=1_000_000,
-            team=workspace_scope(conn, team),
-        )
+    rows = _matching(status, kind, channel, since, split, team, limit=1_000_000)
     lines = [json.dumps(labels_mod.as_export(r), default=str) for r in reversed(rows)]
     if out is None:
         for line in lines:

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli.admin import Actor, Team, acting_admin, admin_db_url, shorten, workspace_scope
+from cli.admin import Actor, Team, admin_db_url, shorten, workspace_change, workspace_scope
 from cli.common import all_or_none
 from cli.output import console
 from core import db
@@ -131,13 +131,9 @@ def verified_retire(
     team: Team = None,
 ) -> None:
     """Stop answering from verified answers (kept for the record; approving the correction again restores one)."""
-    with db.connect(admin_db_url()) as conn:
-        team = workspace_scope(conn, team)
-        actor = acting_admin(actor, team)
-        with all_or_none(answer_ids) as ids:
-            for answer_id in ids:
-                verified.retire(conn, answer_id, actor, note, team=team)
-        conn.commit()
+    with workspace_change(team, actor) as (conn, team, actor), all_or_none(answer_ids) as ids:
+        for answer_id in ids:
+            verified.retire(conn, answer_id, actor, note, team=team)
     for answer_id in ids:
         console.print(f"verified answer {answer_id} retired: no longer used to answer")
 
@@ -150,12 +146,8 @@ def verified_reassign(
     team: Team = None,
 ) -> None:
     """Give verified answers a new owner, who is asked to review them when they are due."""
-    with db.connect(admin_db_url()) as conn:
-        team = workspace_scope(conn, team)
-        actor = acting_admin(actor, team)
-        with all_or_none(answer_ids) as ids:
-            done = [verified.reassign(conn, answer_id, owner, actor, team=team) for answer_id in ids]
-        conn.commit()
+    with workspace_change(team, actor) as (conn, team, actor), all_or_none(answer_ids) as ids:
+        done = [verified.reassign(conn, answer_id, owner, actor, team=team) for answer_id in ids]
     for a in done:
         due = " (review due: they will be asked)" if a.needs_review else ""
         console.print(f"verified answer {a.id} now owned by {a.owner}{due}")
