@@ -14,6 +14,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypedDict
 
+import regex
+
 from guardrails.cards import CardNumberRecognizer
 from guardrails.emails import EmailAddressRecognizer
 from guardrails.iban import IbanNumberRecognizer
@@ -166,13 +168,26 @@ class PiiGuard:
     def analyze(self, text: str) -> list[Finding]:
         """Findings with offsets into `text`. The recognizers read a copy with look-alike characters made plain
         (`plain_lookalikes`: same length, so the offsets hold): a card or IBAN pasted with no-break spaces is
-        still a card or an IBAN."""
+        still a card or an IBAN. When the text holds characters that show as nothing (`seen_through`), they also
+        read it as a person sees it, and what they find there is redacted over the characters it came from."""
         if not text.strip():
             return []
-        results = self._analyzer.analyze(
-            text=plain_lookalikes(text), language="en", entities=self.entities, score_threshold=self.score_threshold
+        plain = plain_lookalikes(text)
+        findings = [Finding(r.entity_type, r.start, r.end, r.score) for r in self._recognize(plain)]
+        seen = seen_through(plain)
+        if seen is not None:
+            visible, spans = seen
+            findings += [
+                Finding(r.entity_type, spans[r.start][0], spans[r.end - 1][1], r.score)
+                for r in self._recognize(visible)
+                if r.end > r.start
+            ]
+        return _resolve_overlaps(findings)
+
+    def _recognize(self, text: str) -> list:
+        return self._analyzer.analyze(
+            text=text, language="en", entities=self.entities, score_threshold=self.score_threshold
         )
-        return _resolve_overlaps([Finding(r.entity_type, r.start, r.end, r.score) for r in results])
 
     def redact(self, text: str) -> Redaction:
         findings = self.analyze(text)
@@ -203,6 +218,26 @@ _LOOKALIKES = str.maketrans(
 def plain_lookalikes(text: str) -> str:
     """`text` with look-alike spaces, dashes and fullwidth characters made ASCII, one character for one."""
     return text.translate(_LOOKALIKES)
+
+
+# Format characters (Unicode category Cf) show as nothing: zero-width space, joiners, word joiner, soft hyphen, BOM,
+# direction marks. Pasted from a web page or a PDF they sit inside an address, a card number or a token, and split
+# it for every recognizer.
+_HIDDEN = regex.compile(r"\p{Cf}")
+
+
+def seen_through(text: str) -> tuple[str, list[tuple[int, int]]] | None:
+    """`text` as a person reads it — without the characters that show as nothing — and, for each character of
+    it, the span in `text` it came from; None when there is nothing to see through."""
+    if not _HIDDEN.search(text):
+        return None
+    visible: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for i, ch in enumerate(text):
+        if not _HIDDEN.match(ch):
+            visible.append(ch)
+            spans.append((i, i + 1))
+    return "".join(visible), spans
 
 
 def _rank(f: Finding) -> tuple:
