@@ -168,8 +168,9 @@ class PiiGuard:
     def analyze(self, text: str) -> list[Finding]:
         """Findings with offsets into `text`. The recognizers read a copy with look-alike characters made plain
         (`plain_lookalikes`: same length, so the offsets hold): a card or IBAN pasted with no-break spaces is
-        still a card or an IBAN. When the text holds characters that show as nothing (`seen_through`), they also
-        read it as a person sees it, and what they find there is redacted over the characters it came from."""
+        still a card or an IBAN. When the text holds characters that show as nothing or percent-escapes
+        (`seen_through`), they also read it as a person sees it, and what they find there is redacted over the
+        characters it came from."""
         if not text.strip():
             return []
         plain = plain_lookalikes(text)
@@ -222,21 +223,30 @@ def plain_lookalikes(text: str) -> str:
 
 # Format characters (Unicode category Cf) show as nothing: zero-width space, joiners, word joiner, soft hyphen, BOM,
 # direction marks. Pasted from a web page or a PDF they sit inside an address, a card number or a token, and split
-# it for every recognizer.
+# it for every recognizer. A percent-escape of printable ASCII (%40 for "@", %2B for "+", %20 for a space) is how a
+# link copied from a browser carries an address or a phone number in its query string.
 _HIDDEN = regex.compile(r"\p{Cf}")
+_ESCAPE = regex.compile(r"%(?:[2-6][0-9A-Fa-f]|7[0-9A-Ea-e])")
+_SEE_THROUGH = regex.compile(rf"{_HIDDEN.pattern}|{_ESCAPE.pattern}")
 
 
 def seen_through(text: str) -> tuple[str, list[tuple[int, int]]] | None:
-    """`text` as a person reads it — without the characters that show as nothing — and, for each character of
-    it, the span in `text` it came from; None when there is nothing to see through."""
-    if not _HIDDEN.search(text):
+    """`text` as a person reads it — without the characters that show as nothing, percent-escapes decoded — and,
+    for each character of it, the span in `text` it came from; None when there is nothing to see through."""
+    if not _SEE_THROUGH.search(text):
         return None
     visible: list[str] = []
     spans: list[tuple[int, int]] = []
-    for i, ch in enumerate(text):
-        if not _HIDDEN.match(ch):
-            visible.append(ch)
+    i = 0
+    while i < len(text):
+        m = _SEE_THROUGH.match(text, i)
+        if m is None:
+            visible.append(text[i])
             spans.append((i, i + 1))
+        elif m.group().startswith("%"):
+            visible.append(chr(int(m.group()[1:], 16)))
+            spans.append((i, m.end()))
+        i = m.end() if m else i + 1
     return "".join(visible), spans
 
 

@@ -1,6 +1,6 @@
 """More attacks on "no PII at rest": values the way people paste them that the redaction did not see through —
-characters that show as nothing inside a value. Through the real pipeline (real Postgres); then every table and
-the log."""
+characters that show as nothing inside a value, a value percent-encoded in a link. Through the real pipeline (real
+Postgres); then every table and the log."""
 
 from __future__ import annotations
 
@@ -40,3 +40,23 @@ def test_a_value_with_invisible_characters_inside_is_redacted_before_anything_is
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert _leaks(stored, value, fragments) == [], f"{kind} reached Postgres"
     assert _leaks(logged, value, fragments) == [], f"{kind} reached the log"
+
+
+# A link copied from an admin console or a CRM carries the customer's address and phone in its query string,
+# percent-encoded the way a browser writes them.
+LINK = (
+    "https://billing.example.com/customers?email=maria.garcia%40northwind-customer.com"
+    "&phone=%2B41%2044%20123%2045%2067&tab=invoices"
+)
+
+
+def test_values_percent_encoded_in_a_pasted_link_are_redacted_before_anything_is_stored(pipeline, caplog):
+    caplog.set_level(logging.DEBUG)
+    result = pipeline.ask(f"This customer's page {LINK} shows a hotel in London: what is the cap?", ["handbook"])
+    assert result.guard["pii_in"]["entities"].get("EMAIL_ADDRESS") == 1, result.guard["pii_in"]
+    assert result.guard["pii_in"]["entities"].get("PHONE_NUMBER") == 1, result.guard["pii_in"]
+    stored = all_text(pipeline.database_url) + "\n" + result.question_redacted
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for form in ("maria.garcia", "northwind-customer", "%2B41", "123%2045%2067"):
+        assert form not in stored, f"{form!r} reached Postgres"
+        assert form not in logged, f"{form!r} reached the log"
