@@ -218,7 +218,10 @@ def _job_report(conn, job_id: int) -> dict:
 
 @kb_app.command("ingest")
 def kb_ingest(
-    path: Annotated[Path, typer.Argument(help="A folder (searched recursively) or a single file.")],
+    path: Annotated[
+        Path,
+        typer.Argument(help="A folder (searched recursively), or a single file (added or updated; nothing removed)."),
+    ],
     collection: Annotated[str, typer.Option("--collection", "-c", help="Collection to ingest into.")],
     url_base: Annotated[str | None, typer.Option(help="Base URL the folder is published at, for links.")] = None,
     keep_missing: Annotated[bool, typer.Option(help="Keep documents whose files are gone.")] = False,

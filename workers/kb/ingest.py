@@ -233,8 +233,9 @@ def ingest_folder(
     delete_missing: bool = True,
     progress: Progress | None = None,
 ) -> IngestReport:
-    """Bring `collection` in line with the files under `root`. Each document commits on its own, so a
-    failure part-way loses nothing already ingested and a re-run resumes where it stopped."""
+    """Bring `collection` in line with the files under `root` (a single file is added or updated, nothing
+    removed). Each document commits on its own, so a failure part-way loses nothing already ingested and a re-run
+    resumes where it stopped."""
     if not root.exists():
         raise FileNotFoundError(f"{root} does not exist")
     report = IngestReport(collection)
@@ -255,7 +256,7 @@ def ingest_folder(
         progress=progress,
     )
     report.verified_reembedded = reembed_verified(conn, collection, embedder, settings)
-    if delete_missing:
+    if delete_missing and root.is_dir():  # one file adds or updates itself; it never stands for the collection
         report.removed = remove_missing(conn, collection, known, set(rels))
     return report
 

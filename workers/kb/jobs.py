@@ -46,7 +46,8 @@ def create_job(
         conn.execute(
             "INSERT INTO ingest_jobs (collection, root, url_base, delete_missing, batches, created_by) "
             "VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
-            (collection, str(base_dir), url_base, delete_missing, batches, created_by),
+            # A single file is added or updated; removing "the rest" would empty the collection.
+            (collection, str(base_dir), url_base, delete_missing and root.is_dir(), batches, created_by),
         )
     )["id"]
     with conn.cursor() as cur:
