@@ -2,7 +2,8 @@
 
 At-least-once like every task here (acks_late, reject_on_worker_lost): a batch whose worker died is delivered
 again and does only the files still pending; a file whose document was stored but not yet marked is skipped by
-its content hash. Whichever batch leaves no file pending finishes the job, once: documents whose files are gone
+its content hash. Whichever batch leaves no file pending finishes the job, once (a finisher killed part-way
+leaves it to its batch's redelivery, see jobs.claim_finish): documents whose files are gone
 are removed, the collection's verified answers embedded by another model are re-embedded with this one (a model
 switch), and the collection's answerability is recalibrated if anything changed.
 """
@@ -83,7 +84,10 @@ def run_batch(job_id: int, batch: int, settings: Settings, embedder: Embedder) -
         else:
             summary = f"batch {batch}: nothing pending"
         if jobs.claim_finish(conn, job_id):
-            _finish(conn, job, settings, embedder)
+            try:
+                _finish(conn, job, settings, embedder)
+            finally:
+                jobs.release_finish(conn, job_id)
     return summary
 
 
@@ -101,7 +105,9 @@ def _finish(conn: Conn, job: jobs.Job, settings: Settings, embedder: Embedder) -
             present = jobs.job_paths(conn, job.id) | {p for p in known if (job.root / p).is_file()}
             removed = remove_missing(conn, job.collection, known, present)
         calibrated = False
-        if removed or jobs.changed_anything(conn, job.id):
+        # job.status was read before the claim: 'finishing' = a dead finisher's redelivery, which may have removed
+        # documents already (then nothing is left to remove here) but not recalibrated.
+        if removed or jobs.changed_anything(conn, job.id) or job.status == "finishing":
             calibrate_collection(url, job.collection, embedder)
             calibrated = True
         jobs.finish(conn, job.id, removed=len(removed), calibrated=calibrated)

@@ -3,8 +3,11 @@ it finishes a queued job — through the real ingest code and task bodies on rea
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from core import db
-from tests.conftest import make_settings
+from tests.conftest import REPO, make_settings
 from workers.embeddings import NoEmbedder
 from workers.ingest_tasks import run_batch
 from workers.kb import jobs
@@ -57,3 +60,49 @@ def test_ingesting_one_file_adds_it_and_removes_nothing_queued(clean_db, tmp_pat
         row = jobs.progress(conn, job_id)
     assert row["status"] == "done" and row["added"] == 1 and row["removed"] == 0
     assert {"deploy.md", "guides/vpn.md"} <= _paths(clean_db)
+
+
+def test_a_worker_killed_while_finishing_a_job_leaves_it_to_the_redelivered_batch(clean_db, tmp_path):
+    """The batch that leaves no file pending claims the job's finish (status 'finishing') and then removes the
+    deleted files' documents and recalibrates. A worker killed in between (the calibration takes seconds) has its
+    batch delivered again (acks_late, reject_on_worker_lost); that delivery must finish the job — before, it found
+    the job 'finishing', claimed nothing, and the job stayed 'finishing' for ever: the deleted page stayed
+    answerable and `kb ingest` (which follows the job until done or failed) never returned."""
+    root = _folder(tmp_path)
+    _ingest(clean_db, root)
+    (root / "deploy.md").unlink()
+    settings = make_settings(clean_db, embeddings="none")
+    with db.connect(clean_db) as conn:
+        job_id, _ = jobs.create_job(conn, root, "docs")
+    # The first delivery, in a process of its own: the batch's files done, the finish claimed, then killed.
+    code = (
+        "import os, sys; from core import db; from workers.kb import jobs;"
+        "conn = db.connect(sys.argv[1]); job = int(sys.argv[2]);"
+        "[jobs.mark_file(conn, job, p, 'unchanged') for p in jobs.pending_paths(conn, job, 0)];"
+        "assert jobs.claim_finish(conn, job); os._exit(9)"
+    )
+    died = subprocess.run([sys.executable, "-c", code, clean_db, str(job_id)], cwd=REPO, check=False)
+    assert died.returncode == 9
+    with db.connect(clean_db) as conn:
+        assert jobs.progress(conn, job_id)["status"] == "finishing"
+    run_batch(job_id, 0, settings, NoEmbedder())  # the redelivery
+    with db.connect(clean_db) as conn:
+        row = jobs.progress(conn, job_id)
+    assert row["status"] == "done" and row["removed"] == 1
+    assert _paths(clean_db) == {"guides/vpn.md"}
+
+
+def test_a_second_batch_does_not_finish_a_job_another_worker_is_finishing(clean_db, tmp_path):
+    """The finish stays once-only while its worker is alive: another batch (or a redelivery after the visibility
+    timeout) arriving meanwhile leaves it alone."""
+    root = _folder(tmp_path)
+    with db.connect(clean_db) as conn:
+        job_id, _ = jobs.create_job(conn, root, "docs", batch_files=1)
+    settings = make_settings(clean_db, embeddings="none")
+    run_batch(job_id, 0, settings, NoEmbedder())
+    with db.connect(clean_db) as finisher, db.connect(clean_db) as other:
+        for p in jobs.pending_paths(finisher, job_id, 1):
+            jobs.mark_file(finisher, job_id, p, "added")
+        assert jobs.claim_finish(finisher, job_id)
+        assert not jobs.claim_finish(other, job_id)
+        assert jobs.progress(other, job_id)["status"] == "finishing"

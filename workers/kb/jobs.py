@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
+
+import psycopg
 
 from core import db
 from core.db import Conn
@@ -100,19 +103,38 @@ def mark_file(conn: Conn, job_id: int, path: str, outcome: str, reason: str = ""
     conn.commit()
 
 
+_FINISH_LOCK = "SELECT {}(hashtextextended('ingest_job_finish:' || %s::text, 0)) AS ok"
+
+
 def claim_finish(conn: Conn, job_id: int) -> bool:
-    """True for exactly one caller, once no file of the job is pending: that caller finishes the job."""
+    """True for one caller at a time, once no file of the job is pending: that caller finishes the job, holding
+    a Postgres advisory lock on it until `release_finish` or the end of its connection. A finisher that died (its
+    worker killed) loses the lock with its connection and leaves the job 'finishing': the batch's redelivery claims
+    it again (the finish's steps can run twice) instead of leaving it 'finishing' for ever."""
+    if not db.one(conn.execute(_FINISH_LOCK.format("pg_try_advisory_lock"), (job_id,)))["ok"]:
+        conn.commit()
+        return False  # another worker is finishing it right now
     row = conn.execute(
         """
         UPDATE ingest_jobs SET status = 'finishing'
-        WHERE id = %s AND status IN ('queued', 'running')
+        WHERE id = %s AND status IN ('queued', 'running', 'finishing')
           AND NOT EXISTS (SELECT 1 FROM ingest_job_files WHERE job_id = %s AND status = 'pending')
         RETURNING id
         """,
         (job_id, job_id),
     ).fetchone()
     conn.commit()
+    if row is None:
+        release_finish(conn, job_id)
     return row is not None
+
+
+def release_finish(conn: Conn, job_id: int) -> None:
+    """Give up the job's finish lock taken by `claim_finish` (after the job is marked done or failed)."""
+    with suppress(psycopg.OperationalError):  # a lost connection has released it already
+        conn.rollback()  # a failed finish may have left the transaction aborted
+        conn.execute(_FINISH_LOCK.format("pg_advisory_unlock"), (job_id,))
+        conn.commit()
 
 
 def job_paths(conn: Conn, job_id: int) -> set[str]:
