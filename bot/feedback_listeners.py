@@ -71,6 +71,15 @@ def _display_name(client: WebClient, user_id: str) -> str:
     )
 
 
+# A redaction placeholder ("<EMAIL_ADDRESS>") cut short at the end of a text.
+_CUT_PLACEHOLDER = re.compile(r"<[A-Z_]*$")
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, without the stump of a placeholder the cut went through."""
+    return text if len(text) <= limit else _CUT_PLACEHOLDER.sub("", text[:limit])
+
+
 def _permalink(client: WebClient, channel: str, ts: str) -> str:
     try:
         return client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
@@ -452,11 +461,12 @@ class FeedbackListeners:
             answer = slack_store.latest_answer_in_thread(conn, team, event["channel"], event["thread_ts"])
             if answer is None or answer.status != "dont_know" or answer.asker == event.get("user"):
                 return False
-            redaction = self.guard.redact(text[: fb.CORRECTION_MAX_CHARS])
+            # Redacted whole, then cut: a value cut first ("maria.garcia@northw") is no value to any recognizer.
+            redaction = self.guard.redact(text)
             label_id = labels.record_correction(
                 conn,
                 answer.interaction_id,
-                correction=redaction.text,
+                correction=_cut(redaction.text, fb.CORRECTION_MAX_CHARS),
                 pii=redaction.verdict(),
                 user_id=event["user"],
                 user_name=_display_name(client, event["user"]),

@@ -1,6 +1,7 @@
 """More attacks on "no PII at rest": values the way people paste them that the redaction did not see through —
-characters that show as nothing inside a value, a value percent-encoded in a link. Through the real pipeline (real
-Postgres); then every table and the log."""
+characters that show as nothing inside a value, a value percent-encoded in a link — and an expert's long reply cut
+before it was redacted. Through the real pipeline or the real listener (real Postgres, the Slack stand-in); then
+every table and the log."""
 
 from __future__ import annotations
 
@@ -8,7 +9,18 @@ import logging
 
 import pytest
 
+from bot.feedback_blocks import CORRECTION_MAX_CHARS
+from bot.feedback_listeners import FeedbackListeners
+from core import db
+from slack_standin import ALICE, BOB, BOT_USER_ID, GENERAL
+from tests.conftest import make_settings
+from tests.support import standin_fixtures
 from tests.support.pii_scan import all_text
+from tests.support.records import add_interaction
+from workers.slack import store as slack_store
+from workers.slack.store import RequestKey
+
+slack, client = standin_fixtures.slack, standin_fixtures.client
 
 ZWSP, ZWJ, WORD_JOINER, SOFT_HYPHEN, BOM = "\u200b", "\u200d", "\u2060", "\u00ad", "\ufeff"
 # Characters that show as nothing: copied from a web page or a PDF (a soft hyphen where a line was broken, a
@@ -58,5 +70,47 @@ def test_values_percent_encoded_in_a_pasted_link_are_redacted_before_anything_is
     stored = all_text(pipeline.database_url) + "\n" + result.question_redacted
     logged = "\n".join(r.getMessage() for r in caplog.records)
     for form in ("maria.garcia", "northwind-customer", "%2B41", "123%2045%2067"):
+        assert form not in stored, f"{form!r} reached Postgres"
+        assert form not in logged, f"{form!r} reached the log"
+
+
+def test_an_experts_long_reply_is_redacted_before_it_is_cut_to_a_corrections_length(
+    clean_db, pii_guard, slack, client, caplog
+):
+    """A reply to "I don't know" is kept as a candidate correction of at most CORRECTION_MAX_CHARS characters. An
+    address that straddles the cut must not be cut first: what is left of it ("maria.garcia@northw") is no
+    address to any recognizer, and was stored as typed."""
+    caplog.set_level(logging.DEBUG)
+    key = RequestKey(slack.team_id, GENERAL, "1700000000.000100")
+    with db.connect(clean_db) as conn:
+        add_interaction(
+            conn, slack.team_id, "what is the guest wifi password?", status="dont_know", id=key.interaction_id()
+        )
+        slack_store.create_request(
+            conn,
+            key,
+            thread_ts=key.message_ts,
+            user_id=ALICE,
+            kind="mention",
+            question_redacted="what is the guest wifi password?",
+            pii={},
+            reply_mode="in_channel",
+        )
+        conn.commit()
+    email = "maria.garcia@northwind-customer.com"
+    sentence = "The guest network password is on the sticker under the router in the meeting room. "
+    head = (sentence * (CORRECTION_MAX_CHARS // len(sentence) + 1))[: CORRECTION_MAX_CHARS - 20] + " "
+    reply = f"{head}{email} can reset it."  # the cut falls after "maria.garcia@northw"
+    event = {"type": "message", "user": BOB, "ts": "1700000050.000200", "channel": GENERAL, "thread_ts": key.message_ts}
+    listeners = FeedbackListeners(make_settings(clean_db), pii_guard, clean_db)
+
+    assert listeners.capture_expert_reply({**event, "text": reply}, slack.team_id, client, BOT_USER_ID)
+
+    with db.connect(clean_db) as conn:
+        [label] = conn.execute("SELECT correction, pii FROM labels WHERE source = 'thread_reply'").fetchall()
+    assert label["correction"].startswith(head[:200]) and len(label["correction"]) <= CORRECTION_MAX_CHARS
+    stored = all_text(clean_db)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for form in ("maria.garcia", "maria.garcia@northw"):
         assert form not in stored, f"{form!r} reached Postgres"
         assert form not in logged, f"{form!r} reached the log"
