@@ -29,6 +29,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from slack_sdk.errors import SlackApiError
+
 from core.db import Conn
 
 log = logging.getLogger(__name__)
@@ -66,7 +68,7 @@ class Membership(Protocol):
 
 
 class Organisations(Protocol):
-    def shared_externally(self, team_id: str, channel_id: str) -> bool: ...
+    def shared_externally(self, team_id: str, channel_id: str) -> bool | None: ...
 
     def home_team(self, team_id: str, user_id: str) -> str | None: ...
 
@@ -119,15 +121,28 @@ class SlackMembership:
 
         return user_id in self._members(team_id, "usergroup", usergroup_id, fetch)
 
-    def shared_externally(self, team_id: str, channel_id: str) -> bool:
-        """Is the conversation shared with another organisation (or being shared)? When Slack can't say: yes."""
+    def shared_externally(self, team_id: str, channel_id: str) -> bool | None:
+        """Is the conversation shared with another organisation (or being shared)? When Slack can't say: yes.
+        None when the bot cannot see it (a DM between two people, a private channel it is not in): nothing it
+        posts can land there, an answer reaches the asker alone (a command's response_url). Not cached: the bot
+        may be invited next minute."""
 
         def fetch(client) -> set[str]:
-            info = client.conversations_info(channel=channel_id)["channel"]
+            try:
+                info = client.conversations_info(channel=channel_id)["channel"]
+            except SlackApiError as exc:
+                if exc.response.get("error") == "channel_not_found":
+                    return {"unseen"}
+                raise
             shared = bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared"))
             return {"shared"} if shared else {"not shared"}
 
-        return "not shared" not in self._members(team_id, "conversation", channel_id, fetch)
+        facts = self._members(team_id, "conversation", channel_id, fetch)
+        if "unseen" in facts:
+            with self._lock:
+                self._cache.pop((team_id, "conversation", channel_id), None)
+            return None
+        return "not shared" not in facts
 
     def home_team(self, team_id: str, user_id: str) -> str | None:
         """The workspace a person's account belongs to (a Slack Connect guest's is their own); None if unknown."""
@@ -140,10 +155,12 @@ class SlackMembership:
 
 def asker_in(team_id: str, user_id: str, channel_id: str, *, is_dm: bool, orgs: Organisations) -> Asker:
     """The asker of a question, with who else reads the conversation: people of another organisation when it is
-    a Slack Connect conversation (only then is the asker's own organisation asked about, fail-closed too)."""
-    outsiders = orgs.shared_externally(team_id, channel_id)
-    from_outside = outsiders and orgs.home_team(team_id, user_id) != team_id
-    return Asker(team_id, user_id, channel_id, is_dm=is_dm, outsiders=outsiders, from_outside=from_outside)
+    a Slack Connect conversation (only then, or when the bot cannot see the conversation, is the asker's own
+    organisation asked about, failing closed too)."""
+    shared = orgs.shared_externally(team_id, channel_id)
+    # A conversation the bot cannot see (None) has no reader of what it posts; who asks still matters there.
+    from_outside = shared is not False and orgs.home_team(team_id, user_id) != team_id
+    return Asker(team_id, user_id, channel_id, is_dm=is_dm, outsiders=bool(shared), from_outside=from_outside)
 
 
 def claim_unowned(conn: Conn, team_id: str) -> int:

@@ -117,3 +117,20 @@ def test_an_asker_built_by_hand_keeps_the_old_meaning(collections_db, membership
     """Callers that know the conversation (the agent DM, App Home) build Asker directly: no outsiders."""
     s = scope(collections_db, Asker(TEAM, BOB, GENERAL, is_dm=False), membership)
     assert s.post == ["handbook"]
+
+
+def test_a_conversation_the_bot_cannot_see_has_no_reader_of_its_posts_but_the_asker_is_still_checked(
+    slack, membership, collections_db, carol
+):
+    """A DM between two people: conversations.info says channel_not_found. Nothing the bot posts lands there (an
+    answer goes to the asker alone through the command's response_url), so it is not "shared" — but whether the
+    asker is a guest still decides what may be read. Not cached: the bot may be invited next minute."""
+    people = slack.open_dm_between("alice", "bob")
+    alice = asker_in(TEAM, ALICE, people, is_dm=False, orgs=membership)
+    assert (alice.outsiders, alice.from_outside) == (False, False)
+    assert scope(collections_db, alice, membership).post == ["handbook"]
+    calls = len(slack.calls("conversations.info"))
+    asker_in(TEAM, ALICE, people, is_dm=False, orgs=membership)
+    assert len(slack.calls("conversations.info")) == calls + 1, "an unseen conversation is asked about again"
+    guest = asker_in(TEAM, carol, people, is_dm=False, orgs=membership)
+    assert guest.from_outside and scope(collections_db, guest, membership).post == []
