@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 
+import psycopg
 from celery import Task
 
 from core import db
@@ -44,7 +45,13 @@ log = logging.getLogger(__name__)
 )
 def ingest_batch(self: Task, job_id: int, batch: int) -> str:
     settings = get_settings()
-    return run_batch(job_id, batch, settings, get_embedder(settings))
+    try:
+        return run_batch(job_id, batch, settings, get_embedder(settings))
+    except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+        # Postgres restarted (or the connection dropped) part-way: retried like Postgres down at the start — the
+        # retry does the batch's files still pending and finishes the job — instead of failing the task for good
+        # and leaving the job 'running' for ever.
+        raise DatabaseUnavailable(f"Lost the connection to Postgres: {str(exc).strip()[:300]}") from exc
 
 
 def run_batch(job_id: int, batch: int, settings: Settings, embedder: Embedder) -> str:

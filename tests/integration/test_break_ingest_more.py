@@ -106,3 +106,53 @@ def test_a_second_batch_does_not_finish_a_job_another_worker_is_finishing(clean_
         assert jobs.claim_finish(finisher, job_id)
         assert not jobs.claim_finish(other, job_id)
         assert jobs.progress(other, job_id)["status"] == "finishing"
+
+
+def test_a_postgres_restart_in_the_middle_of_a_batch_is_retried_and_the_job_finishes(clean_db, tmp_path, monkeypatch):
+    """Postgres restarting while a worker runs a batch ends the worker's connection mid-statement: psycopg's
+    OperationalError, not the DatabaseUnavailable the task retries (raised only when connecting). The task failed
+    for good, was acked, and its files stayed pending: the job 'running' for ever, never finished (no removals).
+    Here every session of the database is ended while the worker reads a file (a FIFO, so it waits for us), as a
+    restart does; the task runs through Celery's own retry (eager apply re-runs a retry at once)."""
+    import os
+    import threading
+
+    from core.settings import reset_settings_cache
+    from workers.ingest_tasks import ingest_batch
+
+    root = _folder(tmp_path)
+    (root / "old.md").write_text("# Old\n\nThis page was deleted from the folder before the job.\n")
+    _ingest(clean_db, root)
+    (root / "old.md").unlink()
+    (root / "slow.md").write_text(NEW)
+    with db.connect(clean_db) as conn:
+        job_id, _ = jobs.create_job(conn, root, "docs")
+    (root / "slow.md").unlink()
+    os.mkfifo(root / "slow.md")  # the worker's read blocks until the test writes
+    monkeypatch.setenv("DATABASE_URL", clean_db)
+    monkeypatch.setenv("ANSWERLOOP_EMBEDDINGS", "none")
+    reset_settings_cache()
+
+    def restart_while_reading() -> None:
+        with open(root / "slow.md", "wb") as fifo:  # opens once the worker is reading it
+            with db.connect(clean_db, autocommit=True) as admin:
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            (root / "slow.tmp").write_text(NEW)  # what a retry reads: a plain file in the FIFO's place
+            os.replace(root / "slow.tmp", root / "slow.md")
+            fifo.write(NEW.encode())
+
+    feeder = threading.Thread(target=restart_while_reading)
+    feeder.start()
+    try:
+        ingest_batch.apply(args=(job_id, 0))
+    finally:
+        feeder.join(timeout=30)
+        reset_settings_cache()
+    with db.connect(clean_db) as conn:
+        row = jobs.progress(conn, job_id)
+    assert row["status"] == "done", row
+    assert row["removed"] == 1 and "old.md" not in _paths(clean_db)
+    assert "slow.md" in _paths(clean_db)
