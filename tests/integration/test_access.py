@@ -8,6 +8,7 @@ from slack_sdk.errors import SlackApiError
 
 from core import db
 from slack_standin import ALICE, BOB, GENERAL, PRIVATE, SlackStandin
+from tests.support import access_fixtures
 from workers.access import Asker, SlackMembership, claim_unowned, scope_for
 from workers.kb import store
 
@@ -21,9 +22,7 @@ def slack():
         yield s
 
 
-@pytest.fixture()
-def membership(slack):
-    return SlackMembership(lambda team: slack.web_client(token=slack.bot_token), ttl_s=60)
+membership = access_fixtures.membership
 
 
 @pytest.fixture()

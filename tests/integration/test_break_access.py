@@ -13,7 +13,8 @@ from core import db
 from feedback import labels
 from slack_standin import ALICE, BOB, PRIVATE, SlackStandin
 from tests.conftest import SAMPLE_KB, make_settings
-from workers.access import Asker, SlackMembership, readable_by_all, scope_for
+from tests.support import access_fixtures
+from workers.access import Asker, readable_by_all, scope_for
 from workers.kb import verified
 from workers.kb.ingest import ingest_folder
 
@@ -36,9 +37,7 @@ def slack():
         yield s
 
 
-@pytest.fixture()
-def membership(slack):
-    return SlackMembership(lambda team: slack.web_client(token=slack.bot_token), ttl_s=60)
+membership = access_fixtures.membership
 
 
 @pytest.fixture()

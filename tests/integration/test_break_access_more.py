@@ -13,7 +13,8 @@ from core import db
 from feedback.labels import record_vote
 from slack_standin import ALICE, BOB, GENERAL, PRIVATE, SlackStandin
 from tests.conftest import SAMPLE_KB, make_settings
-from workers.access import Asker, SlackMembership, scope_for
+from tests.support import access_fixtures
+from workers.access import Asker, scope_for
 from workers.kb.ingest import ingest_folder
 from workers.slack import store as slack_store
 from workers.slack.store import RequestKey
@@ -29,9 +30,7 @@ def slack():
         yield s
 
 
-@pytest.fixture()
-def membership(slack):
-    return SlackMembership(lambda team: slack.web_client(token=slack.bot_token), ttl_s=60)
+membership = access_fixtures.membership
 
 
 @pytest.fixture()

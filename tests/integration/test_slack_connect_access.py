@@ -9,6 +9,7 @@ import pytest
 
 from core import db
 from slack_standin import ALICE, BOB, GENERAL, PRIVATE, SlackStandin
+from tests.support import access_fixtures
 from workers.access import Asker, SlackMembership, asker_in, scope_for
 from workers.kb import store
 
@@ -35,9 +36,7 @@ def carol(slack) -> str:
     return slack.user("carol").id
 
 
-@pytest.fixture()
-def membership(slack):
-    return SlackMembership(lambda team: slack.web_client(token=slack.bot_token), ttl_s=60)
+membership = access_fixtures.membership
 
 
 @pytest.fixture()
