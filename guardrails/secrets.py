@@ -16,7 +16,7 @@ Hand-written recognizers remain only for what detect-secrets lacks: whole PEM bl
 GitHub fine-grained PATs, Slack app-level tokens, current OpenAI/Anthropic keys, Stripe test/publishable keys,
 Google and Hugging Face keys, bare npm tokens (it needs an ``.npmrc`` line), AWS secret keys outside quotes,
 assignments to words outside its keyword list (``token``, ``api-key``, ``client_secret``…), bearer and basic
-``Authorization`` headers, and "the password is …" in prose.
+``Authorization`` headers, and "the password is …" / "my API key is …" in prose.
 """
 
 from __future__ import annotations
@@ -318,6 +318,16 @@ def handwritten_recognizers() -> list[PatternRecognizer]:
                     "password_in_prose",  # "I set the db password to pgj82ywdmS+3": needs a digit and a letter
                     r"(?i)(?<=\bpass(?:word|phrase)\s+(?:is|to|was|of)\s+[\"']?)"
                     r"(?=[^\s\"']*[0-9])(?=[^\s\"']*[a-z])[^\s\"',;<>]{6,}",
+                    0.8,
+                ),
+                (
+                    # "my API key is R7dQm…", "API key: …", "set the access token to '…'": told, not assigned. A long
+                    # value (16+, no colon: not a time, not a URL) with a letter and a digit after the words naming it
+                    "secret_in_prose",
+                    r"(?i)(?<=\b(?:api[\s_-]?(?:key|token)|access[\s_-]?(?:key|token)|auth(?:entication)?[\s_-]?"
+                    r"(?:key|token)|bearer[\s_-]?token|client[\s_-]?secret|secret(?:[\s_-]?key)?|token)"
+                    r"(?:\s+(?:is|was|to)\s+|\s*[:=]\s*)[\"'`]?)"
+                    r"(?=[^\s\"'`]*[0-9])(?=[^\s\"'`]*[a-z])[^\s\"'`,;:<>()]{16,}",
                     0.8,
                 ),
                 ("bearer_header", r"(?i)(?<=\bbearer\s+)[A-Za-z0-9_\-.=]{16,}", 0.85),

@@ -99,6 +99,28 @@ def test_aws_credentials_file_yields_both_aws_types(guard):
     assert "aws_access_key_id = <AWS_ACCESS_KEY>\naws_secret_access_key = <AWS_SECRET_KEY>\n" in red.text
 
 
+PROSE_KEY = "R7dQm2Xk9LpWv4Ns8Tb3Yc6Hj1Ze5Ga0Uf2Q"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"my API key is {PROSE_KEY}, why do I get 401?",
+        f"the token is {PROSE_KEY} - does it expire?",
+        f"API key: {PROSE_KEY} (prod)",
+        f"I set the access token to '{PROSE_KEY}' in the dashboard",
+        f"our client secret was {PROSE_KEY} until yesterday",
+        f"the secret key is `{PROSE_KEY}`",
+    ],
+)
+def test_a_key_or_token_named_in_prose_is_a_secret(guard, text):
+    """A key or token told in a sentence ("my API key is …"), not assigned (`api_key=…`): a long value with
+    letters and digits after the words that name it."""
+    red = guard.redact(text)
+    assert PROSE_KEY not in red.text, red.text
+    assert red.entity_counts == {"GENERIC_SECRET": 1} and red.secrets_found
+
+
 # --- PII ----------------------------------------------------------------------------------------------
 
 PII_CASES = [
@@ -236,6 +258,10 @@ ORDINARY_QUESTIONS = [
     "Is there a doc for setting up the SSH private key for the deploy user?",
     "Does error code 0x80070005 mean the token expired?",
     "Logs say `invalid_auth` for the bot token, where do I regenerate it?",
+    "Is the access token valid for 3600s or longer?",
+    "The API key is stored in vault under secret/billing/stripe-prod-2024, right?",
+    "the token is refreshed by oauth2-proxy-v7.5.1 every hour?",
+    "Our secret key is rotated by SECRET_KEY_ROTATION_DAYS=90, where is that set?",
 ]
 
 
