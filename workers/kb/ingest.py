@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import shlex
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,6 +131,11 @@ def ingest_paths(
         reason = str(exc)
         if isinstance(exc, UnreadableDocument):  # "name: why" → why (the name may hold ": " itself)
             reason = reason[len(rel) + 2 :] if reason.startswith(f"{rel}: ") else reason.split(": ", 1)[-1]
+        if rel in known:  # nothing replaced it: what was ingested before still answers, which the admin must know
+            reason += (
+                f"; the version ingested before is kept and still answers "
+                f"(answerloop kb remove -c {shlex.quote(collection)} {shlex.quote(rel)} removes it)"
+            )
         report.failed.append((rel, reason))
         log.warning("skipped %s: %s", rel, reason)
         done(rel, "failed", reason)
