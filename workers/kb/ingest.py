@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import shlex
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -247,8 +248,12 @@ def ingest_folder(
     report = IngestReport(collection)
     prepare_collection(conn, collection, embedder)
     known = store.documents_in(conn, collection)
-    base_dir = root if root.is_dir() else root.parent
-    rels = [path.relative_to(base_dir).as_posix() for path in discover(root)]
+    if root.is_dir():
+        base_dir = root
+        rels = [path.relative_to(base_dir).as_posix() for path in discover(root)]
+    else:  # one file: its path in the collection is the one a folder ingest gave it (store.folder_of)
+        base_dir = store.folder_of(conn, collection, root)
+        rels = [Path(os.path.abspath(root)).relative_to(base_dir).as_posix()]
     ingest_paths(
         conn,
         base_dir,

@@ -40,7 +40,7 @@ def create_job(
     """Record a job over the files under `root` (resolved: workers see the same path), in batches of
     `batch_files`; returns (job id, number of batches). Committed."""
     root = root.resolve()
-    base_dir = root if root.is_dir() else root.parent
+    base_dir = root if root.is_dir() else store.folder_of(conn, collection, root)
     rels = [p.relative_to(base_dir).as_posix() for p in discover(root)]
     batch_files = max(1, batch_files)
     batches = max(1, (len(rels) + batch_files - 1) // batch_files)  # an empty folder: one batch finishes the job

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from psycopg import sql
@@ -34,6 +36,27 @@ def documents_in(conn: Conn, collection: str) -> dict[str, StoredDocument]:
         (collection,),
     ).fetchall()
     return {r["source_path"]: StoredDocument(**r) for r in rows}
+
+
+def folder_of(conn: Conn, collection: str, file: Path) -> Path:
+    """The folder a single file's document path is relative to in `collection`, so that `kb ingest FILE` updates
+    the document a folder ingest made (`guides/vpn.md`) instead of adding a second one (`vpn.md`): the folder its
+    stored path is a suffix of (the longest), else the folder the collection's files were ingested from when their
+    links are file paths and the file lies under it, else the file's own folder."""
+    path = Path(os.path.abspath(file))  # not resolved: a symbolic link stays where it is (ingest checks it)
+    rows = conn.execute(
+        "SELECT source_path, url FROM documents WHERE collection = %s AND format <> 'verified'", (collection,)
+    ).fetchall()
+    known = [r["source_path"] for r in rows if path.as_posix().endswith("/" + r["source_path"])]
+    if known:
+        return Path(path.as_posix()[: -len(max(known, key=len)) - 1])
+    for r in rows:
+        url, rel = r["url"], r["source_path"]
+        if url.startswith("/") and url.endswith("/" + rel):
+            folder = Path(os.path.abspath(url[: -len(rel) - 1]))
+            if path.is_relative_to(folder):
+                return folder
+    return path.parent
 
 
 def ensure_vector_index(conn: Conn, dim: int) -> None:
