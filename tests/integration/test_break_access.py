@@ -229,8 +229,6 @@ def test_the_app_home_review_queue_shows_an_hr_correction_only_to_admins_who_may
     """Alice corrects her DM's HR answer; the correction quotes the new band and waits for review. Every admin's
     App Home listed it in full: bob, an admin who may not read HR, read HR figures there. Now it is listed only
     for admins who may read what its question searched."""
-    from bot.agent_dm import AgentDm
-    from bot.app_home import AppHome
 
     alice = dm_scope(kb, slack, membership, ALICE)
     asked = pipe.ask(BAND_QUESTION, alice.post, source="slack", team_id=TEAM, asker=ALICE)
@@ -244,12 +242,7 @@ def test_the_app_home_review_queue_shows_an_hr_correction_only_to_admins_who_may
             team_id=TEAM,
         )
         conn.commit()
-    settings = make_settings(kb, admins=[ALICE, BOB])
-    home = AppHome(settings, kb, publish_verified=lambda *_: None, agent_dm=AgentDm(settings, kb, membership))
-    client = slack.web_client(token=slack.bot_token)
-    for user in (BOB, ALICE):
-        home.publish(client, user, TEAM)
-    bob_home, alice_home = (json.dumps(slack.home_view(u).data["blocks"]) for u in (BOB, ALICE))
+    bob_home, alice_home = access_fixtures.published_homes(slack, kb, membership, TEAM, BOB, ALICE)
     assert "Review" in bob_home and SECRET not in bob_home, "an admin who may not read HR saw an HR correction"
     assert SECRET in alice_home, "an admin who may read HR still reviews it"
 

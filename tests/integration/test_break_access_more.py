@@ -4,8 +4,6 @@ listeners. Each test is a path that leaked before its fix."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from bot.agent_dm import AgentDm
@@ -138,7 +136,6 @@ def test_app_home_never_lists_a_verified_answer_due_for_review_to_an_admin_who_m
     answer's title, which only HR's readers are ever shown — bob's too, who may not read HR; the pending
     corrections beside it were already filtered. Now it is listed only to admins who may read what it was made
     from (workers.access: the rule that decides who is served it), and counted for the others."""
-    from bot.app_home import AppHome
     from feedback import labels
     from workers.kb import verified
 
@@ -161,11 +158,6 @@ def test_app_home_never_lists_a_verified_answer_due_for_review_to_an_admin_who_m
             "UPDATE verified_answers SET review_after = now() - interval '1 day' WHERE label_id = %s", (label_id,)
         )
         conn.commit()
-    settings = make_settings(hr_kb, admins=[ALICE, BOB])
-    home = AppHome(settings, hr_kb, publish_verified=lambda *_: None, agent_dm=AgentDm(settings, hr_kb, membership))
-    client = slack.web_client(token=slack.bot_token)
-    for user in (BOB, ALICE):
-        home.publish(client, user, TEAM)
-    bob_home, alice_home = (json.dumps(slack.home_view(u).data["blocks"]) for u in (BOB, ALICE))
+    bob_home, alice_home = access_fixtures.published_homes(slack, hr_kb, membership, TEAM, BOB, ALICE)
     assert "Review" in bob_home and "salary band" not in bob_home, "an admin who may not read HR saw its title"
     assert "salary band" in alice_home and "due for review" in alice_home, "an admin who may read HR still sees it"
