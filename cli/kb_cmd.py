@@ -179,6 +179,11 @@ def enqueue_and_follow(
                     last_done, idle_since = row["done"], time.monotonic()
                 elif row["status"] == "queued" and time.monotonic() - idle_since > 10:
                     note = "waiting for a worker on the ingest queue (answerloop worker --queues ingest)"
+                elif time.monotonic() - idle_since > 120:
+                    note = (
+                        f"{row['status']}, no file done for {round(time.monotonic() - idle_since)} s: lost batches "
+                        f"are sent again after {jobs.STALLED_AFTER_S // 60} min idle (answerloop beat)"
+                    )
                 bar.update(task, total=row["total"], completed=row["done"], note=note)
                 if row["status"] in ("done", "failed"):
                     break

@@ -83,6 +83,7 @@ def schedule_crontab(expression: str, variable: str) -> crontab:
 
 
 SOURCES_TICK_S = 60.0  # how often the beat looks for sources due a sync (each has its own period)
+INGEST_RESUME_TICK_S = 300.0  # how often it looks for ingest jobs with no sign of life (jobs.STALLED_AFTER_S)
 REVIEWS_TICK_S = 3600.0  # how often it looks for verified answers whose owner should be asked to review them
 RETENTION_CRONTAB = "17 4 * * *"  # the daily purge of old interactions (ANSWERLOOP_RETENTION_DAYS), off-peak
 
@@ -93,6 +94,11 @@ def beat_schedule(settings: Settings) -> dict:
             "task": "workers.source_tasks.sync_due_sources",
             "schedule": SOURCES_TICK_S,
             "options": {"queue": INGEST_QUEUE, "expires": SOURCES_TICK_S},  # ticks left unread are dropped
+        },
+        "ingest-resume": {  # jobs whose batch tasks were lost (workers/ingest_tasks.resume_stalled_jobs)
+            "task": "workers.ingest_tasks.resume_stalled_jobs",
+            "schedule": INGEST_RESUME_TICK_S,
+            "options": {"queue": INGEST_QUEUE, "expires": INGEST_RESUME_TICK_S},
         },
         "verified-reviews": {
             "task": "workers.verified_review.request_due_reviews",

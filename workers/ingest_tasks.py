@@ -70,31 +70,40 @@ def run_batch(job_id: int, batch: int, settings: Settings, embedder: Embedder) -
                 "the same path on every ingest worker (a shared volume), or ingest with --inline",
             )
             return "failed: folder not visible on this worker"
-        jobs.mark_running(conn, job_id)
-        paths = jobs.pending_paths(conn, job_id, batch)
-        if paths:
-            prepare_collection(conn, job.collection, embedder)
-            report = ingest_paths(
-                conn,
-                job.root,
-                paths,
-                job.collection,
-                embedder=embedder,
-                settings=settings,
-                url_base=job.url_base,
-                file_done=lambda path, outcome, reason: jobs.mark_file(conn, job_id, path, outcome, reason),
-            )
-            summary = (
-                f"batch {batch}: {len(report.added)} added, {len(report.updated)} updated, "
-                f"{len(report.unchanged)} unchanged, {len(report.failed)} failed"
-            )
-        else:
-            summary = f"batch {batch}: nothing pending"
-        if jobs.claim_finish(conn, job_id):
-            try:
-                _finish(conn, job, settings, embedder)
-            finally:
-                jobs.release_finish(conn, job_id)
+        if not jobs.claim_batch(conn, job_id, batch):
+            return f"skipped: batch {batch} is being done by another worker"
+        try:
+            return _run_claimed(conn, job, batch, settings, embedder)
+        finally:
+            jobs.release_batch(conn, job_id, batch)
+
+
+def _run_claimed(conn: Conn, job: jobs.Job, batch: int, settings: Settings, embedder: Embedder) -> str:
+    """The batch's pending files, then the job's finish if none is left (the caller holds the batch's lock)."""
+    jobs.mark_running(conn, job.id)
+    paths = jobs.pending_paths(conn, job.id, batch)
+    summary = f"batch {batch}: nothing pending"
+    if paths:
+        prepare_collection(conn, job.collection, embedder)
+        report = ingest_paths(
+            conn,
+            job.root,
+            paths,
+            job.collection,
+            embedder=embedder,
+            settings=settings,
+            url_base=job.url_base,
+            file_done=lambda path, outcome, reason: jobs.mark_file(conn, job.id, path, outcome, reason),
+        )
+        summary = (
+            f"batch {batch}: {len(report.added)} added, {len(report.updated)} updated, "
+            f"{len(report.unchanged)} unchanged, {len(report.failed)} failed"
+        )
+    if jobs.claim_finish(conn, job.id):
+        try:
+            _finish(conn, job, settings, embedder)
+        finally:
+            jobs.release_finish(conn, job.id)
     return summary
 
 
@@ -128,3 +137,23 @@ def enqueue_job(job_id: int, batches: int) -> None:
     """One task per batch on the ingest queue (task ids name the job and batch)."""
     for batch in range(batches):
         ingest_batch.apply_async((job_id, batch), queue=INGEST_QUEUE, task_id=f"ingest:{job_id}:{batch}")
+
+
+@celery_app.task(name="workers.ingest_tasks.resume_stalled_jobs", acks_late=False)
+def resume_stalled_jobs() -> str:
+    """The beat's tick: send again the batches of jobs whose tasks are gone (jobs.resume_stalled): an outage of
+    Postgres or Redis longer than a batch's retries, or a broker that lost its queue, would otherwise leave the job
+    'running' for ever and `kb ingest` waiting on it. A batch still being done elsewhere is skipped by its lock,
+    and a file already done by its status, so sending one again is safe."""
+    with db.connect(db.database_url(get_settings())) as conn:
+        stalled = jobs.resume_stalled(conn)
+    for job in stalled:
+        if job.gave_up:
+            log.warning("ingest job %s failed: stalled after %d resumes", job.job_id, job.resumes - 1)
+            continue
+        log.warning("ingest job %s stalled: batches %s sent again (resume %d)", job.job_id, job.batches, job.resumes)
+        for batch in job.batches:
+            ingest_batch.apply_async(
+                (job.job_id, batch), queue=INGEST_QUEUE, task_id=f"ingest:{job.job_id}:{batch}:resume{job.resumes}"
+            )
+    return f"{len(stalled)} stalled job(s)"

@@ -104,6 +104,23 @@ def mark_file(conn: Conn, job_id: int, path: str, outcome: str, reason: str = ""
 
 
 _FINISH_LOCK = "SELECT {}(hashtextextended('ingest_job_finish:' || %s::text, 0)) AS ok"
+_BATCH_LOCK = "SELECT {}(hashtextextended('ingest_job_batch:' || %s::text || ':' || %s::text, 0)) AS ok"
+
+
+def claim_batch(conn: Conn, job_id: int, batch: int) -> bool:
+    """True unless another worker is doing this batch right now: a late redelivery (Redis's visibility timeout
+    passed while the batch still ran) or a resumed job's batch must not ingest the same files twice at once. The
+    Postgres advisory lock is held until `release_batch` or the end of the connection (a killed worker's)."""
+    ok = bool(db.one(conn.execute(_BATCH_LOCK.format("pg_try_advisory_lock"), (job_id, batch)))["ok"])
+    conn.commit()
+    return ok
+
+
+def release_batch(conn: Conn, job_id: int, batch: int) -> None:
+    with suppress(psycopg.OperationalError):  # a lost connection has released it already
+        conn.rollback()
+        conn.execute(_BATCH_LOCK.format("pg_advisory_unlock"), (job_id, batch))
+        conn.commit()
 
 
 def claim_finish(conn: Conn, job_id: int) -> bool:
@@ -135,6 +152,61 @@ def release_finish(conn: Conn, job_id: int) -> None:
         conn.rollback()  # a failed finish may have left the transaction aborted
         conn.execute(_FINISH_LOCK.format("pg_advisory_unlock"), (job_id,))
         conn.commit()
+
+
+@dataclass(frozen=True)
+class Stalled:
+    """A job the beat found idle: the batches to send again (those with files pending; batch 0 alone when none
+    is, to finish it), or `gave_up` when it was resumed too often without progress (then it is failed)."""
+
+    job_id: int
+    batches: list[int]
+    resumes: int
+    gave_up: bool
+
+
+STALLED_AFTER_S = 15 * 60  # no file done, no start, no resume for this long: the job's tasks are gone
+MAX_RESUMES = 8
+
+
+def resume_stalled(conn: Conn, *, idle_s: float = STALLED_AFTER_S, max_resumes: int = MAX_RESUMES) -> list[Stalled]:
+    """Jobs still queued, running or finishing with no sign of life (created, started, a file done, resumed) for
+    `idle_s`: each is stamped resumed (so it is not resumed again before it has had `idle_s` to run), and failed
+    with why once resumed more than `max_resumes` times in a row without a file done in between. Committed; the
+    caller sends the batches."""
+    rows = conn.execute(
+        """
+        WITH idle AS (
+            SELECT j.id, coalesce(max(f.finished_at) > j.resumed_at, false) AS progressed
+            FROM ingest_jobs j LEFT JOIN ingest_job_files f ON f.job_id = j.id
+            WHERE j.status IN ('queued', 'running', 'finishing')
+            GROUP BY j.id
+            HAVING greatest(j.created_at, j.started_at, j.resumed_at, max(f.finished_at))
+                   < now() - make_interval(secs => %s)
+        )
+        UPDATE ingest_jobs j SET resumed_at = now(),
+                                 resumes = CASE WHEN idle.progressed THEN 1 ELSE j.resumes + 1 END
+        FROM idle WHERE j.id = idle.id
+        RETURNING j.id, j.resumes,
+                  ARRAY(SELECT DISTINCT batch FROM ingest_job_files
+                        WHERE job_id = j.id AND status = 'pending' ORDER BY batch) AS pending
+        """,
+        (idle_s,),
+    ).fetchall()
+    conn.commit()
+    out: list[Stalled] = []
+    for row in sorted(rows, key=lambda r: r["id"]):
+        gave_up = row["resumes"] > max_resumes
+        if gave_up:
+            fail(
+                conn,
+                row["id"],
+                f"stalled: resumed {row['resumes'] - 1} times, {round(idle_s / 60)} min apart, with no file done "
+                "(are the ingest workers running and reaching Postgres? answerloop worker --queues ingest); "
+                "start the ingest again: files already done are skipped by their content hash",
+            )
+        out.append(Stalled(row["id"], [] if gave_up else list(row["pending"]) or [0], row["resumes"], gave_up))
+    return out
 
 
 def job_paths(conn: Conn, job_id: int) -> set[str]:
