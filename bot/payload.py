@@ -49,11 +49,16 @@ def text(container: Any, key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+# Subtypes of a message a person wrote: sharing files, or a thread reply "also sent to the channel" (or "…as a
+# direct message": Slack's `thread_broadcast`, dropped before though it is a reply like any other).
+_PERSONS_SUBTYPES = ("file_share", "thread_broadcast")
+
+
 def question_subtype(event: Any) -> bool:
-    """Can a message of this subtype be a question? A plain message or one sharing files (`file_share`); edits,
-    joins, deletions, bot messages… are not."""
+    """Can a message of this subtype be a question? A plain message, one sharing files or a thread reply also
+    sent to the conversation; edits, joins, deletions, bot messages… are not."""
     subtype = event.get("subtype") if isinstance(event, dict) else None
-    return not subtype or subtype == "file_share"
+    return not subtype or subtype in _PERSONS_SUBTYPES
 
 
 def file_ids(event: Any) -> tuple[str, ...]:

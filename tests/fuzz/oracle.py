@@ -147,7 +147,7 @@ def expected_message(body: dict) -> tuple[str, RequestKey | None]:
     ev = body["event"]
     if _bolt_user(ev) == BOT_USER_ID:
         return "nothing", None  # Bolt drops the bot's own events before any listener
-    if ev.get("bot_id") or (ev.get("subtype") and ev.get("subtype") != "file_share"):
+    if ev.get("bot_id") or (ev.get("subtype") and ev.get("subtype") not in ("file_share", "thread_broadcast")):
         return "nothing", None  # bots, edits, joins… are never questions (a message sharing files may be)
     team = _str(body.get("team_id")) or _str(ev.get("team"))
     channel, ts, text = ev.get("channel"), ev.get("ts"), ev.get("text", "")

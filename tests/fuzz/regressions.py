@@ -95,7 +95,9 @@ def _thread_path(body: dict) -> bool:
     thread_ts = ev.get("thread_ts")
     return (
         ev["type"] == "message"
-        and not (ev.get("bot_id") or (ev.get("subtype") and ev.get("subtype") != "file_share"))
+        and not (
+            ev.get("bot_id") or (ev.get("subtype") and ev.get("subtype") not in ("file_share", "thread_broadcast"))
+        )
         and bool(ev.get("user"))
         and _bolt_user(ev) != BOT_USER_ID
         and ev.get("channel_type") != "im"

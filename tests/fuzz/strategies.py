@@ -153,7 +153,7 @@ def message_events(draw) -> dict:
             channel=fuzz(*channels, bolt_parsed=True),
             channel_type=fuzz("im", "channel", "group", "mpim"),
             thread_ts=fuzz(DK_TS, Q_TS, "1700000009.000009"),
-            subtype=fuzz("bot_message", "message_changed", "channel_join", "file_share"),
+            subtype=fuzz("bot_message", "message_changed", "channel_join", "file_share", "thread_broadcast"),
             bot_id=fuzz(BOT_ID, "B0OTHERBOT"),
             team=fuzz(*teams, bolt_parsed=True),
             event_ts=fuzz("1700000005.000005"),
