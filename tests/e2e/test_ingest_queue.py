@@ -14,6 +14,7 @@ from core import db
 from tests.conftest import SAMPLE_KB, make_settings
 from tests.support import services
 from tests.support.cli_runner import run_cli
+from tests.support.job_wait import job_ended
 from workers.embeddings import NoEmbedder
 from workers.ingest_tasks import run_batch
 from workers.kb import jobs
@@ -172,13 +173,7 @@ def test_a_worker_killed_mid_job_loses_nothing(clean_db, tmp_path):
         first.kill()
         killed_at = row["done"]
         second = services.Worker(env, queues="ingest").start()
-        deadline = time.monotonic() + 900  # a shared 2-core machine: model work can be several times slower
-        while time.monotonic() < deadline:
-            with db.connect(clean_db) as conn:
-                row = jobs.progress(conn, job_id)
-            if row["status"] in ("done", "failed"):
-                break
-            time.sleep(0.3)
+        row = job_ended(clean_db, job_id, 900)  # a shared 2-core machine: model work can be several times slower
         assert row["status"] == "done", (row, second.log()[-3000:])
         assert "ingest_batch" in second.log()  # the second worker did the rest, the lost batch included
         assert row["added"] == 6 and row["done"] == row["total"] == 6 and killed_at < 6

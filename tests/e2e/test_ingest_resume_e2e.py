@@ -4,12 +4,12 @@ task's retries) is resumed by the beat's tick and a real ingest worker finishes 
 from __future__ import annotations
 
 import shutil
-import time
 
 from core import db
 from core.settings import Settings, reset_settings_cache
 from tests.conftest import SAMPLE_KB
 from tests.support import services
+from tests.support.job_wait import job_ended
 from workers.celery_app import INGEST_QUEUE, beat_schedule, use_broker
 from workers.ingest_tasks import resume_stalled_jobs
 from workers.kb import jobs
@@ -31,15 +31,8 @@ def test_the_beat_resends_a_lost_jobs_batches_and_a_worker_finishes_it(clean_db,
         reset_settings_cache()
         use_broker(redis.url)
         assert resume_stalled_jobs() == "1 stalled job(s)"  # what the beat runs every INGEST_RESUME_TICK_S
-        deadline = time.monotonic() + 300
-        row = None
-        while time.monotonic() < deadline:
-            with db.connect(clean_db) as conn:
-                row = jobs.progress(conn, job_id)
-            if row["status"] in ("done", "failed"):
-                break
-            time.sleep(0.3)
-        assert row is not None and row["status"] == "done", (row, worker.log()[-3000:])
+        row = job_ended(clean_db, job_id, 300)
+        assert row["status"] == "done", (row, worker.log()[-3000:])
         assert row["done"] == row["total"] == 7 and row["added"] == 7
         assert worker.log().count(f"ingest:{job_id}:") >= 3  # the three resent batches, by their resume task ids
         assert resume_stalled_jobs() == "0 stalled job(s)"  # done: never resumed again
