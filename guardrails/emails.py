@@ -1,4 +1,4 @@
-"""Email addresses, company-internal domains included.
+"""Email addresses, company-internal domains included, in Slack markup and spelled out.
 
 Presidio's EmailRecognizer keeps a match only when tldextract finds a public suffix in its domain, so mail on a
 domain that is not on the public suffix list — ``jane@corp.internal``, ``ops@build.local``, ``bob@fileserver.lan``,
@@ -6,11 +6,21 @@ which is where a lot of company mail lives — was not PII at all. This subclass
 is one of the names reserved or customary for private networks (RFC 2606 and 6761, ICANN's ``.internal``, home
 networks' ``.home.arpa``, Active Directory's ``.corp``/``.ad``). Anything else still needs a public suffix, so
 ``x@w.T`` or ``requests@2.31.0`` stay text.
+
+Its domain labels end in a letter or a digit: Presidio's ``\\w`` took the closing underscore of Slack italics into
+the top-level domain (``_alice@example.com_`` → ``com_``: no suffix, no address, left in the clear).
+
+``ObfuscatedEmailRecognizer`` reads addresses spelled out to get past filters (see its docstring).
 """
 
 from __future__ import annotations
 
+import regex
+import tldextract
+from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.predefined_recognizers import EmailRecognizer
+
+from guardrails.text import STOPWORDS
 
 PRIVATE_TLDS = frozenset(
     {
@@ -33,14 +43,108 @@ PRIVATE_TLDS = frozenset(
     }
 )
 
+_LOCAL = r"[!#$%&'*+\-/=?^_`{|}~\w](?:[!#$%&'*+\-/=?^_`{|}~.\w]*[!#$%&'*+\-/=?^_`{|}~\w])?"
+_LABEL = r"[^\W_]+(?:[-_]+[^\W_]+)*"  # letters and digits (any script); "-" and "_" only inside
+_TLD = r"[^\W_]+(?:-+[^\W_]+)*"  # no "_" in a top-level domain
+_DOMAIN = rf"{_LABEL}(?:\.{_LABEL})*\.{_TLD}(?![^\W_])"
+EMAIL_REGEX = rf"\b{_LOCAL}@{_DOMAIN}"
+_MARKUP = "_*~"  # Slack's italic, bold and strike wrappers
+
 
 class EmailAddressRecognizer(EmailRecognizer):
     def __init__(self) -> None:
-        super().__init__(name="EmailAddressRecognizer")
+        super().__init__(name="EmailAddressRecognizer", patterns=[Pattern("email", EMAIL_REGEX, 0.5)])
 
     def validate_result(self, pattern_text: str) -> bool:
-        if super().validate_result(pattern_text):
-            return True
-        domain = pattern_text.rsplit("@", 1)[-1].rstrip(".").lower()
-        labels = domain.split(".")
-        return len(labels) >= 2 and labels[-1] in PRIVATE_TLDS and all(labels)
+        return valid_address(pattern_text)
+
+    def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None) -> list[RecognizerResult]:
+        """A wrapper's opening underscore (taken as the local part's first character) stays outside the span, so
+        ``_alice@example.com_`` reads ``_<EMAIL_ADDRESS>_``."""
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        for r in results:
+            if text[r.start] in _MARKUP and r.end < len(text) and text[r.end] == text[r.start]:
+                r.start += 1
+        return results
+
+
+def valid_address(address: str) -> bool:
+    """A public suffix (tldextract's bundled list) or a private-network top-level domain after the "@"."""
+    if tldextract.extract(address).fqdn:  # Presidio's own check
+        return True
+    domain = address.rsplit("@", 1)[-1].rstrip(".").lower()
+    labels = domain.split(".")
+    return len(labels) >= 2 and labels[-1] in PRIVATE_TLDS and all(labels)
+
+
+# Spelled-out separators. Bracketed ("[at]", "(dot)", "{at}", "[.]", "[@]") and a spaced "@" are written only to
+# hide an address; the plain words "at" and "dot" are also English.
+_OPEN, _CLOSE = r"[\[({<]", r"[\])}>]"
+_AT = rf"[ \t]*{_OPEN}[ \t]*(?i:at|@)[ \t]*{_CLOSE}[ \t]*|[ \t]*@[ \t]*|[ \t]+(?:at|AT)[ \t]+"
+_DOT = rf"[ \t]*{_OPEN}[ \t]*(?i:dot|\.)[ \t]*{_CLOSE}[ \t]*|[ \t]+(?:dot|DOT)[ \t]+|\."
+OBFUSCATED_EMAIL_REGEX = (
+    rf"(?<![\w.+-])[\w+-](?:[\w.+-]*[\w+-])?(?:{_AT}){_LABEL}(?:(?:{_DOT}){_LABEL})*(?:{_DOT}){_TLD}(?![^\W_])"
+)
+_AT_SPLIT = regex.compile(_AT)
+_DOT_SPLIT = regex.compile(rf"({_DOT})")
+_ADDRESS_CHAR = regex.compile(r"[._+0-9]")
+MAIL_CONTEXT = regex.compile(
+    r"(?i)\b(?:e-?mail(?:s|ed|ing)?|mail(?:s|ed|ing|box|boxes)?|inbox|cc|bcc|contact|forward(?:ed|ing)?|"
+    r"write\s+to|wrote\s+to|reply|replied|reach|bounce[sd]?|send|sent)\b"
+)
+_CONTEXT_WINDOW = 60
+
+
+class ObfuscatedEmailRecognizer(PatternRecognizer):
+    """EMAIL_ADDRESS spelled out: ``alice [at] example [dot] com``, ``alice (at) example.com``,
+    ``alice@example[.]com``, ``alice[@]example.com``, ``alice @ example dot com``, ``alice AT example DOT com``.
+
+    Brackets, a spaced "@" or capitals AT … DOT are only ever written to hide an address: those are addresses when
+    the domain has a real top-level domain. The lower-case words ("alice at example dot com") are also English —
+    "look at example dot com" names a site — and without NER a name cannot be told from a verb, so they count only
+    with a spelled "dot" and either a character no English word has in the part before "at" (``.``, ``_``, ``+``, a
+    digit: ``alice.smith at example dot com``), or a mail word nearby ("email", "mail", "cc", "send", "reply"…)
+    and a part before "at" that is no function word ("email me at example dot com" is not the mailbox "me").
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity="EMAIL_ADDRESS",
+            name="ObfuscatedEmailRecognizer",
+            patterns=[Pattern("obfuscated_email", OBFUSCATED_EMAIL_REGEX, 1.0)],
+            supported_language="en",
+            context=[],
+        )
+
+    def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None) -> list[RecognizerResult]:
+        kept = []
+        for r in super().analyze(text, entities, nlp_artifacts, regex_flags):
+            # the words around it, not its own: "mail" in "look at mail dot example dot com" is a host name
+            around = f"{text[max(0, r.start - _CONTEXT_WINDOW) : r.start]} {text[r.end : r.end + _CONTEXT_WINDOW]}"
+            if _is_hidden_address(text[r.start : r.end], around):
+                kept.append(r)
+        return kept
+
+
+def _is_hidden_address(value: str, around: str) -> bool:
+    at = _AT_SPLIT.search(value)
+    if at is None:
+        return False
+    local, domain = value[: at.start()], value[at.end() :]
+    parts = _DOT_SPLIT.split(domain)
+    labels, dots = parts[::2], parts[1::2]
+    if not valid_address(f"{local}@{'.'.join(labels)}"):
+        return False
+    at_sep = at.group().strip()
+    if at_sep == "@" == at.group() and all(d == "." for d in dots):
+        return False  # a plain address: EmailAddressRecognizer's
+    if "@" in at_sep or at_sep[0] in "[({<" or any(d.strip()[0] in "[({<" for d in dots if d != "."):
+        return True
+    spelled = [d.strip() for d in dots if d != "."]
+    if not spelled:
+        return False  # "at" with real dots: "the docs are at docs.example.com"
+    if at_sep == "AT" and "DOT" in spelled:
+        return True
+    if _ADDRESS_CHAR.search(local):
+        return True
+    return bool(MAIL_CONTEXT.search(around)) and local.lower() not in STOPWORDS

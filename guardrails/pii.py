@@ -1,10 +1,10 @@
 """PII and secret detection (Presidio, fully offline) and typed-placeholder redaction.
 
 Pattern recognizers only unless a spaCy NER model is configured: cards of every brand (guardrails/cards.py),
-phones through libphonenumber (guardrails/phones.py), secrets through detect-secrets (guardrails/secrets.py) and
-emails on company-internal domains too (guardrails/emails.py), IP addresses without loopback (guardrails/ips.py)
-and Presidio's own IBAN, SSN… recognizers. Without a model, names and places are NOT detected; every
-verdict says so (``"ner": "not configured"``) and ``require_ner=True`` refuses to build such a guard.
+phones through libphonenumber (guardrails/phones.py), secrets through detect-secrets (guardrails/secrets.py),
+emails on company-internal domains, in Slack markup and spelled out (guardrails/emails.py), IP addresses without
+loopback (guardrails/ips.py) and Presidio's own IBAN, SSN… recognizers. Without a model, names and places are NOT
+detected; every verdict says so (``"ner": "not configured"``) and ``require_ner=True`` refuses to build such a guard.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TypedDict
 import regex
 
 from guardrails.cards import CardNumberRecognizer
-from guardrails.emails import EmailAddressRecognizer
+from guardrails.emails import EmailAddressRecognizer, ObfuscatedEmailRecognizer
 from guardrails.iban import IbanNumberRecognizer
 from guardrails.ips import IpAddressRecognizer
 from guardrails.phones import PhoneNumberRecognizer
@@ -150,6 +150,7 @@ class PiiGuard:
             registry.add_recognizer(PhoneNumberRecognizer())
             registry.add_recognizer(IpAddressRecognizer())
             registry.add_recognizer(EmailAddressRecognizer())
+            registry.add_recognizer(ObfuscatedEmailRecognizer())  # "alice [at] example [dot] com"
             registry.add_recognizer(IbanNumberRecognizer())  # alongside Presidio's, which misses some
         if with_secrets:
             for recognizer in secret_recognizers():

@@ -1,0 +1,84 @@
+"""Values written the way people type them past a filter: an address in Slack's italic underscores, a card in
+dotted groups or one group per line, an address spelled out ("alice [at] example [dot] com"), a bare API key.
+Through `PiiGuard.redact`, the entry point the pipeline calls on every question (workers/pipeline.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+ADDRESS = "alice.smith@example.com"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"why does _{ADDRESS}_ get no mail",  # Slack italic typed raw in /ask
+        f"why does *{ADDRESS}* get no mail",  # bold
+        f"why does ~{ADDRESS}~ get no mail",  # strike
+        f"why does _*{ADDRESS}*_ get no mail",  # bold italic
+        f"mail _<mailto:{ADDRESS}|{ADDRESS}>_ the report",  # how Slack sends a typed address in italics
+        f"mail <mailto:{ADDRESS}|Alice> the report",
+        f"why does _ops_{ADDRESS}_ bounce",
+    ],
+)
+def test_an_address_in_slack_markup_is_redacted(pii_guard, text):
+    red = pii_guard.redact(text)
+    assert "alice.smith" not in red.text and "example.com" not in red.text, red.text
+    assert set(red.entity_counts) == {"EMAIL_ADDRESS"}
+
+
+def test_the_italic_underscores_stay_around_the_placeholder(pii_guard):
+    assert pii_guard.redact(f"why does _{ADDRESS}_ get no mail").text == "why does _<EMAIL_ADDRESS>_ get no mail"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mail alice [at] example [dot] com for the invoice",
+        "mail alice (at) example (dot) com for the invoice",
+        "mail alice{at}example{dot}com for the invoice",
+        "mail alice [at] example.com for the invoice",
+        "contact alice@example[.]com for the invoice",
+        "contact alice[@]example.com for the invoice",
+        "contact alice @ example dot com for the invoice",
+        "contact alice AT example DOT com for the invoice",
+        "why does alice.smith at example dot com get no mail",  # an address-only character in the local part
+        "can you email alice at example dot com the payslip?",  # a mail word nearby
+        "forward it to alice at mail dot example dot co dot uk",
+        "write to ops [at] corp [dot] internal",  # an internal domain
+    ],
+)
+def test_an_obfuscated_address_is_redacted(pii_guard, text):
+    red = pii_guard.redact(text)
+    assert red.entity_counts == {"EMAIL_ADDRESS": 1}, red.text
+    assert "alice" not in red.text and "ops " not in red.text
+    assert "example" not in red.text and "corp" not in red.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "look at example dot com for the docs",  # a site, said in words
+        "the new docs are at docs dot example dot com",
+        "we meet at noon (at) the office",
+        "is the nightly at 02:00 or at 14:00 UTC?",
+        "the result is stored at result.dot.com? no, at redis.example.com",
+        "alice at example dot com",  # a name or a verb? without a mail word or an address character, not told
+        "email me at example dot com",  # a pronoun is no mailbox
+        "the x at y dot z notation",  # no top-level domain
+        "look at mail dot example dot com for the docs",  # "mail" is the host here, not a mail word
+    ],
+)
+def test_prose_with_at_and_dot_is_not_an_address(pii_guard, text):
+    assert "EMAIL_ADDRESS" not in pii_guard.redact(text).entity_counts
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("mail alice@build_host.example.com about it", "alice@build_host.example.com"),
+        ("alice@example.com_old is the alias", "alice@example.com"),
+    ],
+)
+def test_an_underscore_inside_a_domain_does_not_hide_the_address(pii_guard, text, address):
+    assert pii_guard.redact(text).text == text.replace(address, "<EMAIL_ADDRESS>")
