@@ -27,6 +27,8 @@ _EVIDENCE_SQL = """
 SELECT i.id, i.created_at, i.question_redacted, i.status, i.collections, i.closest, i.citations,
        coalesce(r.user_id, '') AS user_id, coalesce(r.channel_id, '') AS channel_id,
        coalesce(r.kind, '') AS request_kind,
+       coalesce(r.kind = 'command' AND (r.reply_mode = 'ephemeral' OR r.delivery = 'response_url'), false)
+         AS asker_only,
        EXISTS (SELECT 1 FROM labels d WHERE d.interaction_id = i.id AND d.kind = 'down'
                AND d.status <> 'rejected') AS voted_down,
        EXISTS (SELECT 1 FROM labels c WHERE c.interaction_id = i.id AND c.kind = 'correction'
@@ -59,6 +61,9 @@ class Evidence:
     voted_down: bool
     corrected: bool
     request_kind: str = ""  # slack_requests.kind (mention | dm | thread | command); '' when not asked in Slack
+    # An /ask answered to its asker alone (the channel's reply mode is ephemeral, or the bot is not a member and
+    # answered through the command's response_url): Slack shows a command's text to no one, so nobody else read it.
+    asker_only: bool = False
 
     @property
     def in_dm(self) -> bool:
@@ -132,6 +137,7 @@ def load_evidence(
                 voted_down=r["voted_down"],
                 corrected=r["corrected"],
                 request_kind=r["request_kind"],
+                asker_only=r["asker_only"],
             )
         )
     return out

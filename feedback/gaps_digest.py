@@ -129,9 +129,12 @@ def gap_section(rank: int, gap: dict, examples: int = EXAMPLES) -> SectionBlock:
 
 def asked_privately(e: Evidence, *, channel: str | None, is_public: IsPublic | None) -> bool:
     """Was the question asked where the readers of `channel` (the digest's; None: an admin's App Home) are not: a
-    DM, a group DM or a private channel? Its text is the asker's, even redacted, so it is counted, not quoted.
-    Without `is_public` only what the request row says is known: a DM, or a G… id (a private channel or group DM).
-    A question asked outside Slack (the CLI, a batch) has no conversation and is not private to one."""
+    DM, a group DM or a private channel, or an /ask only its asker saw (`Evidence.asker_only`, whatever the
+    channel)? Its text is the asker's, even redacted, so it is counted, not quoted. Without `is_public` only what
+    the request row says is known: a DM, or a G… id (a private channel or group DM). A question asked outside
+    Slack (the CLI, a batch) has no conversation and is not private to one."""
+    if e.asker_only:
+        return True
     if not e.channel_id or e.channel_id == channel:
         return False
     if e.in_dm or e.channel_id[:1] == "G":
