@@ -2,9 +2,10 @@
 
 Presidio's CreditCardRecognizer knows 1-series Mastercard, 16-digit Visa, Amex, Diners, Discover and JCB with a
 few fixed groupings: it misses 2-series Mastercard (2221–2720), 19-digit Visa, Maestro (12–19 digits), UnionPay
-and the 17–19-digit JCB/Discover numbers. This recognizer takes any run of 12–19 digits written contiguously or in
-groups with one consistent separator (space or dash), and keeps it only when its prefix is an issuer range of a
-brand that issues that length and the Luhn checksum holds.
+and the 17–19-digit JCB/Discover numbers. This recognizer takes any run of 12–19 digits written contiguously, in
+groups with one consistent separator (space, dash or dot: ``4111.1111.1111.1111``) or one group per line (typed
+so to get past a filter), and keeps it only when its prefix is an issuer range of a brand that issues that length
+and the Luhn checksum holds.
 
 A Luhn-valid 13–19-digit number outside the known ranges (a new or regional IIN; test cards) is a card only next
 to a card word. Score: 1.0, except for a contiguous run of 12–14 digits (12-digit Maestro, 13-digit Visa, 14-digit
@@ -54,12 +55,16 @@ CARD_CONTEXT = regex.compile(
 _CONTEXT_WINDOW = 60
 
 # 12–19 digits: contiguous, or groups of 2–7 digits with one separator type. Not glued to other digits, to a
-# decimal point, a version dot, a "+" (a phone) or a word character.
+# decimal point, a version dot, a "+" (a phone) or a word character: a dotted run of more groups (an OID, a
+# version) has a dot or a digit at one end.
 CARD_REGEX = (
     r"(?<![\w+.,/:-])(?<![\w.][-])"
-    r"(?:\d{12,19}|\d{2,7}(?:(?P<sep>[ -])\d{1,7})(?:(?P=sep)\d{1,7}){1,5})"
+    r"(?:\d{12,19}|\d{2,7}(?:(?P<sep>[ .-])\d{1,7})(?:(?P=sep)\d{1,7}){1,5})"
     r"(?![\w])(?![.,/:-]\d)"
 )
+# One group per line, alone on its line (spaces around it allowed): nothing else in those lines.
+CARD_LINES_REGEX = r"(?m)(?<=^[ \t]*)\d{3,6}(?:[ \t]*\r?\n[ \t]*\d{1,7}){2,5}(?=[ \t]*$)"
+_SEPARATOR = regex.compile(r"[ \t]*\r?\n[ \t]*|[ .-]")
 
 
 def luhn_ok(digits: str) -> bool:
@@ -90,16 +95,16 @@ class CardNumberRecognizer(PatternRecognizer):
         super().__init__(
             supported_entity="CREDIT_CARD",
             name="CardNumberRecognizer",
-            patterns=[Pattern("card_number", CARD_REGEX, 0.3)],
+            patterns=[Pattern("card_number", CARD_REGEX, 0.3), Pattern("card_lines", CARD_LINES_REGEX, 0.3)],
             supported_language="en",
             context=[],
         )
 
     def validate_result(self, pattern_text: str) -> bool:
-        digits = pattern_text.replace(" ", "").replace("-", "")
+        groups = _SEPARATOR.split(pattern_text)
+        digits = "".join(groups)
         if not (13 <= len(digits) <= 19 or card_brand_ok(digits)) or len(set(digits)) < 2 or not luhn_ok(digits):
             return False
-        groups = regex.split(r"[ -]", pattern_text)
         # grouped numbers: every group but the last has 3–6 digits (4-4-4-4, 4-6-5, 4-6-4, 6-13 is contiguous…)
         return len(groups) == 1 or all(3 <= len(g) <= 6 for g in groups[:-1])
 
@@ -107,7 +112,7 @@ class CardNumberRecognizer(PatternRecognizer):
         results = super().analyze(text, entities, nlp_artifacts, regex_flags)
         for r in results:
             value = text[r.start : r.end]
-            digits = value.replace(" ", "").replace("-", "")
+            digits = "".join(_SEPARATOR.split(value))
             if not card_brand_ok(digits) or (value.isdigit() and len(value) < 15):
                 window = text[max(0, r.start - _CONTEXT_WINDOW) : r.end + _CONTEXT_WINDOW]
                 r.score = 1.0 if CARD_CONTEXT.search(window) else self.AMBIGUOUS_SCORE

@@ -32,6 +32,39 @@ def test_the_italic_underscores_stay_around_the_placeholder(pii_guard):
 
 
 @pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("card 4111.1111.1111.1111 was declined", "4111.1111.1111.1111"),
+        ("the customer pasted 5555.5555.5555.4444 in the chat", "5555.5555.5555.4444"),
+        ("amex 3782.822463.10005 refund", "3782.822463.10005"),
+        ("she typed it like this:\n4111\n1111\n1111\n1111\nis that a card?", "4111\n1111\n1111\n1111"),
+        ("card:\n  4111 \n  1111\n  1111\n  1111\n", "4111 \n  1111\n  1111\n  1111"),
+        ("4539\r\n1488\r\n0343\r\n6467", "4539\r\n1488\r\n0343\r\n6467"),
+    ],
+)
+def test_a_card_in_dotted_groups_or_one_group_per_line_is_redacted(pii_guard, text, number):
+    red = pii_guard.redact(text)
+    assert red.entity_counts == {"CREDIT_CARD": 1}, red.text
+    assert red.text == text.replace(number, "<CREDIT_CARD>")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "upgrade from 4.1.1.1 to 4111.1111.1111.1112",  # Luhn fails
+        "the OID is 1.3.6.1.4.1.311.21.8 in the cert",
+        "listen on 192.168.100.200 and 10.0.0.1",
+        "ports in use:\n5432\n6379\n8080\n8443",
+        "years:\n2019\n2020\n2021\n2022",
+        "pick a version: 3.11.4 or 3.12.1, and 1699999999.123456 as the epoch",
+        "1.\n2.\n3.\n4.",
+    ],
+)
+def test_dotted_and_listed_numbers_that_are_not_cards_stay(pii_guard, text):
+    assert "CREDIT_CARD" not in pii_guard.redact(text).entity_counts
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "mail alice [at] example [dot] com for the invoice",
