@@ -1,8 +1,9 @@
 """The agent DM (the app's Messages tab, `agent_view`): when a person opens it, Slack's suggested prompts are the
 most-asked questions that got a 👍 in the collections this person may search from their DM — or, when there
 are none yet, a fixed helpful set. A question's text is its asker's, even redacted: another person is suggested
-only questions asked in public channels (Slack's word, failing closed), never one from a DM, a group DM or a
-private channel, as the gaps digest never quotes them. App Home (the Home tab) stays the admin review surface."""
+only questions asked in public channels (Slack's word, failing closed) where the channel saw them, never one
+from a DM, a group DM or a private channel, as the gaps digest never quotes them, nor an /ask only its asker
+saw. App Home (the Home tab) stays the admin review surface."""
 
 from __future__ import annotations
 
@@ -40,15 +41,21 @@ _PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]+>")  # a redacted value: never suggest 
 # Where each liked question of the workspace was asked by someone else, outside a DM: the channels whose
 # publicness decides whether it may be suggested (the most-liked first; beyond MAX_CHANNELS: not suggested).
 MAX_CHANNELS = 50
-_CHANNELS_SQL = """
+# Did the channel see the question? A message, yes; an /ask's text is invisible to it, and only the "<@…> asked:"
+# placeholder of an in-channel reply (delivery 'update', placeholder posted) shows it. An ephemeral reply, or one
+# through the command's response_url (the bot is not a member), leaves the asker the only one who read it.
+_SEEN_BY_CHANNEL = """(r.kind <> 'command'
+  OR (r.reply_mode = 'in_channel' AND r.delivery = 'update' AND r.placeholder_ts IS NOT NULL))"""
+_CHANNELS_SQL = f"""
 SELECT r.channel_id FROM interactions i JOIN slack_requests r ON r.interaction_id = i.id
 WHERE i.team_id = %(team)s AND i.status = 'answered' AND NOT r.in_dm AND r.user_id <> %(asker)s
+  AND {_SEEN_BY_CHANNEL}
   AND EXISTS (SELECT 1 FROM labels l WHERE l.interaction_id = i.id
               AND l.kind = 'up' AND l.status NOT IN ('retracted', 'rejected'))
 GROUP BY r.channel_id ORDER BY count(*) DESC, r.channel_id LIMIT %(limit)s
 """
 
-_POPULAR_SQL = """
+_POPULAR_SQL = f"""
 WITH asked AS (
     SELECT i.id, i.question_redacted AS question, i.created_at,
            lower(regexp_replace(btrim(i.question_redacted), '\\s+', ' ', 'g')) AS key
@@ -59,7 +66,7 @@ WITH asked AS (
       -- question) has no request row of its own: never. Outside Slack (no request row): no conversation.
       AND i.source <> 'slack_private'
       AND (r.interaction_id IS NULL OR r.user_id = %(asker)s
-           OR (NOT r.in_dm AND r.channel_id = ANY(%(public)s::text[])))
+           OR (NOT r.in_dm AND r.channel_id = ANY(%(public)s::text[]) AND {_SEEN_BY_CHANNEL}))
       AND cardinality(i.collections) > 0 AND i.collections <@ %(collections)s::text[]
       AND i.question_redacted !~ '<[A-Z][A-Z_]+>'
       AND length(i.question_redacted) BETWEEN 8 AND 300
@@ -89,7 +96,8 @@ def popular_prompts(
     is_public: Callable[[str], bool] | None = None,
 ) -> list[dict]:
     """The most-asked questions of this workspace that got a 👍 and were answered only from `collections`, and
-    were asked by `asker` or in a channel `is_public` says is public (without it: none is)."""
+    were asked by `asker` or, where the channel saw them, in a channel `is_public` says is public (without it:
+    none is)."""
     if not collections:
         return []
     public: list[str] = []

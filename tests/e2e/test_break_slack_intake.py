@@ -8,8 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from slack_standin import ALICE, BOT_USER_ID, GENERAL
+from core import db
+from feedback.labels import record_vote
+from slack_standin import ALICE, BOB, BOT_USER_ID, GENERAL, RANDOM, TEAM_ID
+from tests.conftest import SAMPLE_KB, make_settings
 from tests.support.bot_endpoint import endpoint_keys
+from workers.kb.ingest import ingest_folder
+from workers.slack import store as slack_store
+from workers.slack.store import RequestKey
 
 # The bot in HTTP mode on a free port, the stand-in delivering to it; yields the enqueued keys.
 endpoint = endpoint_keys
@@ -29,3 +35,71 @@ def test_a_reply_also_sent_to_the_conversation_is_a_question_like_any_reply(slac
     assert slack.message(channel, follow.ts).subtype == "thread_broadcast"
     slack.wait_for(lambda: len(sent) == 2, timeout=15)
     assert sent[-1].message_ts == follow.ts
+
+
+@pytest.fixture()
+def handbook(clean_db, local_embedder, pii_guard):
+    """The sample handbook in the workspace's knowledge base, and the pipeline a worker would answer with."""
+    from workers.pipeline import Pipeline
+
+    settings = make_settings(clean_db)
+    with db.connect(clean_db) as conn:
+        ingest_folder(conn, SAMPLE_KB / "handbook", "handbook", embedder=local_embedder, settings=settings)
+        conn.execute("UPDATE collections SET team_id = %s", (TEAM_ID,))
+        conn.commit()
+    return Pipeline(settings, guard=pii_guard, embedder=local_embedder, database_url=clean_db)
+
+
+def _answered_and_liked(url: str, pipe, key: RequestKey, question: str) -> None:
+    """What the worker does with the question the bot took (its answer from the handbook), then the asker's 👍."""
+    result = pipe.ask(question, ["handbook"], source="slack", interaction_id=key.interaction_id(), team_id=TEAM_ID)
+    assert result.status == "answered", (question, result.reason)
+    with db.connect(url) as conn:
+        record_vote(conn, result.interaction_id, kind="up", reaction="+1", user_id=ALICE, team_id=TEAM_ID)
+        conn.commit()
+
+
+def _suggested(slack, user: str) -> list[str]:
+    dm = slack.open_dm(user)
+    before = len(slack.suggested_prompts(dm))
+    slack.open_home(user=user, tab="messages")
+    slack.wait_for(lambda: len(slack.suggested_prompts(dm)) > before, timeout=15)
+    return [p["message"] for p in slack.suggested_prompts(dm)[-1]["prompts"]]
+
+
+IN_CHANNEL = "What is the nightly hotel cap in London?"
+ASKED_PRIVATELY = "What is the hotel cap per night in Zurich for the Falcon acquisition?"
+NOT_A_MEMBER = "What is the hotel cap per night in New York for the Falcon acquisition?"
+ASKED_IN_CHANNEL = "How much may a hotel night in London cost?"
+
+
+def test_an_ask_only_its_asker_saw_is_never_suggested_to_someone_else(slack, handbook, endpoint, clean_db):
+    """An /ask's text is invisible to the channel; where its answer is ephemeral (the channel's reply mode, or the
+    bot not being a member: through the command's response_url) nobody but the asker ever read the question.
+    Bob's agent DM suggested such a question of alice's, word for word, once it got a 👍: it was asked in a public
+    channel. Now only questions the channel saw are suggested to others; alice still gets her own."""
+    sent = endpoint
+    with db.connect(clean_db) as conn:
+        slack_store.set_channel(
+            conn, TEAM_ID, GENERAL, collections=None, expert=None, reply_mode="ephemeral", actor="test"
+        )
+        conn.commit()
+    public = slack.post_message(GENERAL, f"<@{BOT_USER_ID}> {IN_CHANNEL}")
+    slack.wait_for(lambda: len(sent) == 1, timeout=15)
+    slack.slash_command("/ask", ASKED_PRIVATELY, channel=GENERAL)  # ephemeral: the channel's reply mode
+    slack.wait_for(lambda: len(sent) == 2, timeout=15)
+    slack.slash_command("/ask", NOT_A_MEMBER, channel=RANDOM)  # the bot is not in #random: its response_url
+    slack.wait_for(lambda: len(sent) == 3, timeout=15)
+    support = slack.add_channel("travel-help", members=["alice", "bob"])
+    slack.invite_bot(support.id)
+    slack.slash_command("/ask", ASKED_IN_CHANNEL, channel=support.id)  # in-channel: "<@alice> asked: …"
+    slack.wait_for(lambda: len(sent) == 4, timeout=15)
+    assert [m for m in slack.messages(support.id) if f"<@{ALICE}> asked: {ASKED_IN_CHANNEL}" in (m.text or "")]
+    assert sent[0].message_ts == public.ts
+    for key, question in zip(sent, (IN_CHANNEL, ASKED_PRIVATELY, NOT_A_MEMBER, ASKED_IN_CHANNEL), strict=True):
+        _answered_and_liked(clean_db, handbook, key, question)
+
+    bob = _suggested(slack, BOB)
+    assert {IN_CHANNEL, ASKED_IN_CHANNEL} <= set(bob), bob
+    assert not [q for q in bob if "Falcon" in q], f"bob was shown questions only alice saw: {bob}"
+    assert {IN_CHANNEL, ASKED_PRIVATELY, NOT_A_MEMBER, ASKED_IN_CHANNEL} == set(_suggested(slack, ALICE))
