@@ -217,7 +217,7 @@ class Intake:
         text += f"\n{notice}" if notice else ""
         only_asker = text  # through a response_url the asker alone reads it: no "you asked" to themself
         if q.kind == "command":  # the command's text is invisible to the channel: show what was asked
-            text = f"<@{q.user_id}> asked: {asked}\n{text}"
+            text = f"<@{q.user_id}> asked: {_as_text(asked)}\n{text}"
         try:
             ts = client.chat_postMessage(channel=q.key.channel_id, thread_ts=q.thread_ts or None, text=text)["ts"]
         except SlackApiError as exc:
@@ -271,6 +271,13 @@ class Intake:
             client.chat_update(channel=q.key.channel_id, ts=ts, text=text)
         except SlackApiError as exc:
             log.warning("could not update %s: %s", q.key, exc.response.get("error"))
+
+
+def _as_text(asked: str) -> str:
+    """A question shown as what it says: its < and > escaped, so that neither a redaction's placeholder
+    (<EMAIL_ADDRESS>) nor a control sequence (<!channel>) becomes a link or a ping the bot sends. Slack's own
+    escapes (&amp; &lt; &gt;) already stand for & < >: escaping & again would show them as typed entities."""
+    return asked.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _duration(seconds: float) -> str:

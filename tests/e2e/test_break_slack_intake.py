@@ -103,3 +103,20 @@ def test_an_ask_only_its_asker_saw_is_never_suggested_to_someone_else(slack, han
     assert {IN_CHANNEL, ASKED_IN_CHANNEL} <= set(bob), bob
     assert not [q for q in bob if "Falcon" in q], f"bob was shown questions only alice saw: {bob}"
     assert {IN_CHANNEL, ASKED_PRIVATELY, NOT_A_MEMBER, ASKED_IN_CHANNEL} == set(_suggested(slack, ALICE))
+
+
+def test_the_question_an_ask_shows_the_channel_is_text_never_a_link_or_a_ping(slack, endpoint, pii_guard):
+    """An in-channel /ask shows the channel what was asked ("<@alice> asked: …"), redacted: the redaction's
+    placeholders (<EMAIL_ADDRESS>) and any control sequence in the text went out as Slack markup — a link to
+    nowhere named EMAIL_ADDRESS, or an @channel ping sent by the bot. They are shown as the text they are."""
+    from slack_standin.blocks import control_sequences
+
+    sent = endpoint
+    slack.slash_command("/ask", "how do I mail bob@example.com about <!channel> and <!here> rules?")
+    slack.wait_for(lambda: sent, timeout=15)
+    [placeholder] = slack.wait_for(
+        lambda: [m for m in slack.messages(GENERAL) if m.is_bot and "asked:" in (m.text or "")], timeout=10
+    )
+    assert control_sequences(placeholder.text) == [f"<@{ALICE}>"], placeholder.text
+    assert "&lt;EMAIL_ADDRESS&gt;" in placeholder.text and "bob@example.com" not in placeholder.text
+    assert "&lt;!channel&gt;" in placeholder.text
