@@ -91,6 +91,15 @@ def _interaction(conn: Conn, interaction_id: uuid.UUID | str) -> dict:
     return row
 
 
+def _locked_vote(conn: Conn, interaction_id: uuid.UUID | str, user_id: str) -> dict | None:
+    """This person's 👍/👎 of this answer, locked until the transaction ends."""
+    return conn.execute(
+        "SELECT id, kind, status, reasons, reactions FROM labels WHERE interaction_id = %s AND user_id = %s "
+        "AND kind IN ('up', 'down') FOR UPDATE",
+        (interaction_id, user_id),
+    ).fetchone()
+
+
 def record_vote(
     conn: Conn,
     interaction_id: uuid.UUID | str,
@@ -110,30 +119,30 @@ def record_vote(
     reaction = reaction if reaction in _BUTTONS else normalize_reaction(reaction)
     # The names this one replaces in the list: itself, and for a click, the other button too.
     replaced = list(_BUTTONS) if reaction in _BUTTONS else [reaction]
-    before = conn.execute(
-        "SELECT id, kind, status, reasons FROM labels WHERE interaction_id = %s AND user_id = %s "
-        "AND kind IN ('up', 'down') FOR UPDATE",
-        (inter["id"], user_id),
-    ).fetchone()
+    before = _locked_vote(conn, inter["id"], user_id)
     if before is None:
-        row = db.one(
-            conn.execute(
-                "INSERT INTO labels (interaction_id, kind, source, team_id, channel_id, user_id, reactions, permalink, "
-                "split, prompt_version_id) VALUES (%s, %s, 'reaction', %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-                (
-                    inter["id"],
-                    kind,
-                    team_id,
-                    channel_id,
-                    user_id,
-                    [reaction],
-                    permalink,
-                    split_for(inter["question_redacted"], heldout_percent),
-                    inter["prompt_version_id"],
-                ),
-            )
-        )
-        return VoteResult(row["id"], kind, True, kind == "down")
+        # Slack delivers events concurrently: a 👍 and a ✅ added together both find no vote. The one that loses the
+        # insert (one vote per person per answer) waits for the other's commit, then updates that vote.
+        row = conn.execute(
+            "INSERT INTO labels (interaction_id, kind, source, team_id, channel_id, user_id, reactions, permalink, "
+            "split, prompt_version_id) VALUES (%s, %s, 'reaction', %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (interaction_id, user_id) WHERE kind IN ('up', 'down') DO NOTHING RETURNING id",
+            (
+                inter["id"],
+                kind,
+                team_id,
+                channel_id,
+                user_id,
+                [reaction],
+                permalink,
+                split_for(inter["question_redacted"], heldout_percent),
+                inter["prompt_version_id"],
+            ),
+        ).fetchone()
+        if row is not None:
+            return VoteResult(row["id"], kind, True, kind == "down")
+        before = _locked_vote(conn, inter["id"], user_id)
+        assert before is not None  # the conflicting vote is committed: this statement's snapshot sees it
     # A flip, or a vote coming back after a retraction, needs review again; an approved, unchanged vote stays.
     reset = before["status"] == "retracted" or before["kind"] != kind
     conn.execute(
@@ -158,11 +167,7 @@ def retract_vote(
     """A reaction was removed. With no vote reaction left the label is retracted; otherwise the remaining
     reaction decides. None when the user had no vote on this answer."""
     reaction = normalize_reaction(reaction)
-    row = conn.execute(
-        "SELECT id, kind, status, reactions FROM labels WHERE interaction_id = %s AND user_id = %s "
-        "AND kind IN ('up', 'down') FOR UPDATE",
-        (interaction_id, user_id),
-    ).fetchone()
+    row = _locked_vote(conn, interaction_id, user_id)
     if row is None or reaction not in row["reactions"]:
         return None
     left = [r for r in row["reactions"] if r != reaction]
