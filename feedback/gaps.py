@@ -38,6 +38,9 @@ LEFT JOIN slack_requests r ON r.interaction_id = i.id
 WHERE i.created_at >= %(since)s
   AND (%(team)s::text IS NULL OR i.team_id = %(team)s)
   AND (%(collection)s::text IS NULL OR %(collection)s = ANY (i.collections))
+  -- The restricted part of a Slack question, answered to its asker alone (workers.tasks._answer_privately): the
+  -- question's own interaction is the evidence; this one has no request row to say where it was asked.
+  AND i.source IS DISTINCT FROM 'slack_private'
   AND (i.status = 'dont_know'
        OR EXISTS (SELECT 1 FROM labels d WHERE d.interaction_id = i.id AND d.kind = 'down'
                   AND d.status <> 'rejected'))

@@ -10,15 +10,16 @@ those questions to the admin channel, and the App Home to every admin. They are 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from core import db
+from feedback.gaps import load_evidence
 from feedback.gaps_digest import home_gaps
-from slack_standin import ALICE, GENERAL, RANDOM
+from slack_standin import ALICE, BOT_USER_ID, GENERAL, RANDOM
 from tests.support.gaps_fixtures import empty_gaps_digests, post_digest
-from tests.support.slack_stack import ask, final, handbook_and_hr, rows
+from tests.support.slack_stack import ask, final, handbook_and_restricted_hr, rows
 from workers.access import readable_by_all
 from workers.digest_tasks import public_channel_check
 from workers.slack import store as slack_store
@@ -28,17 +29,13 @@ SEEN = "How many weeks of parental leave do new fathers get?"  # asked with a me
 NOT_A_MEMBER = "What is our paternity leave policy for new dads in the Lisbon office?"  # /ask where the bot is not
 EPHEMERAL = "How long is parental leave for adoptive parents here?"  # /ask in a channel answered ephemerally
 QUIET = "C0QUIETPUB"  # public, the bot a member, its reply mode ephemeral
+LEADS = "Does the company sponsor work visas for new hires?"  # asked in a private channel
 
 
 @pytest.fixture(scope="module")
 def kb_db(database_url, local_embedder, tmp_path_factory):
-    url = handbook_and_hr(
-        database_url,
-        local_embedder,
-        tmp_path_factory.mktemp("hr"),
-        "payroll.md",
-        "# Payroll\n\nPayslips arrive on the 25th.\n",
-    )
+    """The handbook public; HR (salary bands) restricted to #team-private, whose only member is alice."""
+    url = handbook_and_restricted_hr(database_url, local_embedder, tmp_path_factory.mktemp("hr"))
     empty_gaps_digests(url)
     return url
 
@@ -71,7 +68,9 @@ def test_a_question_only_its_asker_saw_is_counted_not_quoted(slack, bot, worker,
             assert not [m for m in slack.messages(channel) if private[:30] in (m.text or "")]
     asked = rows(
         settings.database_url,
-        "SELECT r.kind, i.status FROM slack_requests r JOIN interactions i ON i.id = r.interaction_id ORDER BY r.kind",
+        "SELECT r.kind, i.status FROM slack_requests r JOIN interactions i ON i.id = r.interaction_id "
+        "WHERE r.channel_id = ANY(%s) ORDER BY r.kind",
+        [GENERAL, RANDOM, QUIET],
     )
     assert asked == [{"kind": k, "status": "dont_know"} for k in ("command", "command", "mention")], asked
 
@@ -94,3 +93,36 @@ def test_a_question_only_its_asker_saw_is_counted_not_quoted(slack, bot, worker,
         assert private.split("?")[0][:30] not in shown, f"the App Home quoted what only its asker saw: {private}"
     assert "2 more asked in DMs or private channels" in (message.text or ""), message.text
     assert home_source == "last 7 days" and home_private == 2
+
+
+def test_a_question_in_a_private_channel_answered_privately_too_is_never_quoted(slack, bot, worker, settings):
+    """Alice may read HR, bob may not: her question in their private channel is answered there from the handbook
+    and, to her alone, from HR (workers.tasks._answer_privately, an interaction of its own with no request row).
+    That second "I don't know" had no conversation, so the digest took it for a question asked outside Slack and
+    quoted it — a private channel's question — and counted the one question twice."""
+    empty_gaps_digests(settings.database_url)
+    leads = slack.add_channel("leads", channel_id="G0LEADS001", private=True, members=["alice", "bob"]).id
+    msg = slack.post_message(leads, f"<@{BOT_USER_ID}> {LEADS}", user="alice")
+    reply = slack.wait_for_bot_reply(leads, msg.ts, timeout=120, predicate=final)
+    assert "know" in reply.text.lower(), reply.text
+    like = LEADS.split("?")[0] + "%"
+    private = slack.wait_for(
+        lambda: rows(
+            settings.database_url,
+            "SELECT status FROM interactions WHERE source = 'slack_private' AND question_redacted LIKE %s",
+            like,
+        ),
+        timeout=120,
+        message="alice's private answer from HR never ran",
+    )
+    assert private == [{"status": "dont_know"}]
+
+    with db.connect(settings.database_url) as conn:
+        evidence = [
+            e for e in load_evidence(conn, datetime.now(UTC) - timedelta(days=7)) if e.question.startswith(LEADS[:30])
+        ]
+        outcome = post_digest(conn, slack, ADMINS)
+    assert len(evidence) == 1, "one question asked once is one piece of evidence"
+    [message] = [m for m in slack.messages(ADMINS) if m.ts == outcome.message_ts]
+    posted = (message.text or "") + json.dumps(message.blocks, ensure_ascii=False)
+    assert LEADS[:30] not in posted, "the digest quoted a question asked in a private channel"
