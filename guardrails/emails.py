@@ -83,7 +83,7 @@ _OPEN, _CLOSE = r"[\[({<]", r"[\])}>]"
 _AT = rf"[ \t]*{_OPEN}[ \t]*(?i:at|@)[ \t]*{_CLOSE}[ \t]*|[ \t]*@[ \t]*|[ \t]+(?:at|AT)[ \t]+"
 _DOT = rf"[ \t]*{_OPEN}[ \t]*(?i:dot|\.)[ \t]*{_CLOSE}[ \t]*|[ \t]+(?:dot|DOT)[ \t]+|\."
 OBFUSCATED_EMAIL_REGEX = (
-    rf"(?<![\w.+-])[\w+-](?:[\w.+-]*[\w+-])?(?:{_AT}){_LABEL}(?:(?:{_DOT}){_LABEL})*(?:{_DOT}){_TLD}(?![^\W_])"
+    rf"(?<![\w.+-])[\w+-](?:[\w.+-]*[\w+-])?(?:{_AT}){_LABEL}(?:(?:{_DOT}){_LABEL})*(?:{_DOT}){_TLD}(?![^\W_]|-|_\w)"
 )
 _AT_SPLIT = regex.compile(_AT)
 _DOT_SPLIT = regex.compile(rf"({_DOT})")
@@ -99,8 +99,9 @@ class ObfuscatedEmailRecognizer(PatternRecognizer):
     """EMAIL_ADDRESS spelled out: ``alice [at] example [dot] com``, ``alice (at) example.com``,
     ``alice@example[.]com``, ``alice[@]example.com``, ``alice @ example dot com``, ``alice AT example DOT com``.
 
-    Brackets, a spaced "@" or capitals AT … DOT are only ever written to hide an address: those are addresses when
-    the domain has a real top-level domain. The lower-case words ("alice at example dot com") are also English —
+    Brackets, an "@" before a spelled "dot" or capitals AT … DOT are only ever written to hide an address: those are
+    addresses when the domain has a real top-level domain (a spaced "@" with real dots is a matrix product in
+    Python: ``A @ A.mT``; .mt is Malta's). The lower-case words ("alice at example dot com") are also English —
     "look at example dot com" names a site — and without NER a name cannot be told from a verb, so they count only
     with a spelled "dot" and either a character no English word has in the part before "at" (``.``, ``_``, ``+``, a
     digit: ``alice.smith at example dot com``), or a mail word nearby ("email", "mail", "cc", "send", "reply"…)
@@ -136,14 +137,12 @@ def _is_hidden_address(value: str, around: str) -> bool:
     if not valid_address(f"{local}@{'.'.join(labels)}"):
         return False
     at_sep = at.group().strip()
-    if at_sep == "@" == at.group() and all(d == "." for d in dots):
-        return False  # a plain address: EmailAddressRecognizer's
-    if "@" in at_sep or at_sep[0] in "[({<" or any(d.strip()[0] in "[({<" for d in dots if d != "."):
-        return True
     spelled = [d.strip() for d in dots if d != "."]
+    if at_sep[0] in "[({<" or any(d[0] in "[({<" for d in spelled):
+        return True
     if not spelled:
-        return False  # "at" with real dots: "the docs are at docs.example.com"
-    if at_sep == "AT" and "DOT" in spelled:
+        return False  # real dots only: a plain address, a matrix product (A @ A.mT), "at docs.example.com"
+    if at_sep == "@" or (at_sep == "AT" and "DOT" in spelled):
         return True
     if _ADDRESS_CHAR.search(local):
         return True

@@ -24,7 +24,7 @@ ADDRESS = "alice.smith@example.com"
 def test_an_address_in_slack_markup_is_redacted(pii_guard, text):
     red = pii_guard.redact(text)
     assert "alice.smith" not in red.text and "example.com" not in red.text, red.text
-    assert set(red.entity_counts) == {"EMAIL_ADDRESS"}
+    assert "EMAIL_ADDRESS" in red.entity_counts
 
 
 def test_the_italic_underscores_stay_around_the_placeholder(pii_guard):
@@ -79,11 +79,13 @@ def test_dotted_and_listed_numbers_that_are_not_cards_stay(pii_guard, text):
         "can you email alice at example dot com the payslip?",  # a mail word nearby
         "forward it to alice at mail dot example dot co dot uk",
         "write to ops [at] corp [dot] internal",  # an internal domain
+        "mail _alice [at] example [dot] com_ the invoice",  # in Slack italics
+        "questions to ops AT ensta-bretagne DOT fr",  # as a scipy module's docstring writes its author's
     ],
 )
 def test_an_obfuscated_address_is_redacted(pii_guard, text):
     red = pii_guard.redact(text)
-    assert red.entity_counts == {"EMAIL_ADDRESS": 1}, red.text
+    assert red.entity_counts.get("EMAIL_ADDRESS") == 1, red.text
     assert "alice" not in red.text and "ops " not in red.text
     assert "example" not in red.text and "corp" not in red.text
 
@@ -100,6 +102,9 @@ def test_an_obfuscated_address_is_redacted(pii_guard, text):
         "email me at example dot com",  # a pronoun is no mailbox
         "the x at y dot z notation",  # no top-level domain
         "look at mail dot example dot com for the docs",  # "mail" is the host here, not a mail word
+        "the Gram matrix is A @ A.mT in torch",  # a matrix product; .mt is Malta's domain
+        "x = speaker_activity @ self.weight.to(dtype)",  # .to is Tonga's
+        "wrap the loop in @torch.no_grad() please",  # .no is Norway's
     ],
 )
 def test_prose_with_at_and_dot_is_not_an_address(pii_guard, text):
