@@ -2,14 +2,40 @@
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 
 from workers.kb.parsing import ParsedDocument, Section, UnreadableDocument
+
+# An Office file's parts, inflated, at most: python-docx and python-pptx read each part whole and lxml builds a tree
+# of about 12× the XML's size, so a 300 KB zip bomb (a part of 300 MB) would take gigabytes and hours. A real
+# 5 MB (ANSWERLOOP_MAX_FILE_BYTES) document inflates to some tens of MB.
+MAX_INFLATED_BYTES = 100_000_000
+MAX_PARTS = 10_000
 
 
 def clean(text: str) -> str:
     """One line of extracted text: whitespace runs (incl. non-breaking spaces, tabs) collapsed."""
     return " ".join(text.replace("\x00", "").split())
+
+
+def check_package(raw: bytes, name: str) -> None:
+    """Refuse a zip whose parts would inflate past MAX_INFLATED_BYTES, or that has more than MAX_PARTS, before a
+    library reads it. The declared sizes bound what is read: zipfile never returns more than an entry's declared
+    size (an entry that inflates further fails its CRC). A file that is not a zip is left to the library's message."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as package:
+            parts = package.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return
+    if len(parts) > MAX_PARTS:
+        raise UnreadableDocument(f"{name}: too many parts in the package ({len(parts):,} > {MAX_PARTS:,})")
+    inflated = sum(p.file_size for p in parts)
+    if inflated > MAX_INFLATED_BYTES:
+        raise UnreadableDocument(
+            f"{name}: inflates to {inflated:,} bytes (> {MAX_INFLATED_BYTES:,}): a zip bomb, or a document to split"
+        )
 
 
 def slug(title: str) -> str:

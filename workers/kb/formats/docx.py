@@ -12,7 +12,7 @@ import docx
 from docx.opc.exceptions import PackageNotFoundError
 from docx.table import Table
 
-from workers.kb.formats.common import Sections, clean, slug
+from workers.kb.formats.common import Sections, check_package, clean, slug
 from workers.kb.parsing import ParsedDocument, UnreadableDocument
 
 _HEADING = re.compile(r"^heading\s*([1-9])$", re.IGNORECASE)
@@ -48,6 +48,7 @@ def _table_lines(table: Table) -> list[str]:
 
 
 def parse_docx(raw: bytes, name: str, fallback_title: str) -> ParsedDocument:
+    check_package(raw, name)
     try:
         document = docx.Document(io.BytesIO(raw))
         blocks = list(document.iter_inner_content())

@@ -13,7 +13,7 @@ from pptx import Presentation
 from pptx.exc import PackageNotFoundError
 from pptx.shapes.group import GroupShape
 
-from workers.kb.formats.common import Sections, clean
+from workers.kb.formats.common import Sections, check_package, clean
 from workers.kb.parsing import ParsedDocument, UnreadableDocument
 
 
@@ -36,6 +36,7 @@ def _shape_lines(shape: Any) -> Iterator[str]:
 
 
 def parse_pptx(raw: bytes, name: str, fallback_title: str) -> ParsedDocument:
+    check_package(raw, name)
     try:
         deck = Presentation(io.BytesIO(raw))
         slides = list(deck.slides)

@@ -1,0 +1,120 @@
+"""Hostile and pathological documents in an ingest folder — zip bombs, overfull packages, long documents in Office
+formats, loops in PDFs — each built here, small on disk. A bad file is skipped with its reason and the rest of
+the batch is stored; the ingest runs in a child process so a regression fails the test instead of hanging it."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from pptx import Presentation
+
+from tests.integration.test_break_ingest import GOOD, _contents
+
+CHILD_TIMEOUT_S = 600  # a hang guard, not a speed test: the files below take seconds when handled
+
+
+def _ingest_in_child(url: str, root: Path) -> dict:
+    code = (
+        "import json, sys; from pathlib import Path; from core import db; from tests.conftest import make_settings;"
+        "from workers.embeddings import NoEmbedder; from workers.kb.ingest import ingest_folder;"
+        "conn = db.connect(sys.argv[1]);"
+        "r = ingest_folder(conn, Path(sys.argv[2]), 'docs', embedder=NoEmbedder(),"
+        " settings=make_settings(sys.argv[1]));"
+        "print(json.dumps(r.as_dict()))"
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code, url, str(root)],
+            capture_output=True,
+            text=True,
+            timeout=CHILD_TIMEOUT_S,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"ingesting {sorted(p.name for p in root.iterdir())} did not finish in {CHILD_TIMEOUT_S} s")
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _docx(paragraphs: int = 1) -> bytes:
+    d = docx.Document()
+    for n in range(paragraphs):
+        d.add_paragraph(f"Paragraph {n} of the handbook.")
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def _pptx() -> bytes:
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[1])
+    slide.shapes.title.text = "Roadmap"
+    buf = io.BytesIO()
+    deck.save(buf)
+    return buf.getvalue()
+
+
+def _repack(raw: bytes, member: str, chunks, extra: int = 0) -> bytes:
+    """The package with `member` rewritten from `chunks` (streamed: a part of hundreds of MB is never held) and
+    `extra` empty parts added."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename != member:
+                dst.writestr(info.filename, src.read(info.filename))
+                continue
+            with dst.open(member, "w", force_zip64=True) as part:
+                for chunk in chunks:
+                    part.write(chunk)
+        for n in range(extra):
+            dst.writestr(f"customXml/item{n}.xml", b"")
+    return out.getvalue()
+
+
+W = b'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def _bomb_body(mb: int):
+    """A Word body of `mb` MB of empty paragraphs: each a node for lxml and a paragraph for python-docx."""
+    yield b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document ' + W + b"><w:body>"
+    block = b"<w:p/>" * (1_000_000 // 6)
+    for _ in range(mb):
+        yield block
+    yield b"</w:body></w:document>"
+
+
+def _bomb_slide(mb: int):
+    yield (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        b'<p:sld xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main" '
+        b'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><p:cSld><p:spTree>'
+    )
+    block = b"<p:grpSp/>" * 100_000
+    for _ in range(mb):
+        yield block
+    yield b"</p:spTree></p:cSld></p:sld>"
+
+
+def test_zip_bombs_and_overfull_packages_are_skipped_with_reasons_and_the_rest_is_stored(clean_db, tmp_path):
+    """A 300 KB .docx whose document.xml inflates to 300 MB held a worker for hours and ~4 GB of memory (a 5 MB
+    one, the size limit, would take ~60 GB: the OOM killer, then the batch redelivered to the next worker)."""
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "bomb.docx").write_bytes(_repack(_docx(), "word/document.xml", _bomb_body(300)))
+    (root / "bomb.pptx").write_bytes(_repack(_pptx(), "ppt/slides/slide1.xml", _bomb_slide(300)))
+    (root / "parts.docx").write_bytes(_repack(_docx(), "", [], extra=10_500))
+    (root / "good.md").write_text(GOOD)
+    assert max(p.stat().st_size for p in root.iterdir()) < 2_000_000  # far under ANSWERLOOP_MAX_FILE_BYTES
+    report = _ingest_in_child(clean_db, root)
+    reasons = {f["path"]: f["reason"] for f in report["failed"]}
+    assert "inflates to" in reasons["bomb.docx"] and "zip bomb" in reasons["bomb.docx"]
+    assert "inflates to" in reasons["bomb.pptx"]
+    assert "too many parts" in reasons["parts.docx"]
+    assert set(_contents(clean_db)) == {"good.md"}
