@@ -10,7 +10,8 @@ values, ``$VARS``, indirect references such as ``os.environ[…]``, sequential s
 
 Left out on purpose: the plugin for public IPv4 addresses (an IP is PII, typed by Presidio) and the bare
 high-entropy-string plugins (any quoted hash or id would be a "secret"); entropy is used instead on the values of
-keyword assignments, where it tells a password from a setting.
+keyword assignments, where it tells a password from a setting, and on one shape only of a bare token (see
+``BareKeyRecognizer``).
 
 Hand-written recognizers remain only for what detect-secrets lacks: whole PEM blocks (it flags the header line),
 GitHub fine-grained PATs, Slack app-level tokens, current OpenAI/Anthropic keys, Stripe test/publishable keys,
@@ -338,5 +339,41 @@ def handwritten_recognizers() -> list[PatternRecognizer]:
     ]
 
 
+# Exactly 40 characters of base64's alphabet standing alone: not inside a link or a path, a file name, a longer
+# run or a prefixed digest ("sha384-…").
+BARE_KEY_REGEX = r"(?<![\w/+.@#%&?~-])[A-Za-z0-9/+]{40}(?![\w/+=-])(?!\.\w)"
+BARE_KEY_ENTROPY = 4.5  # detect-secrets' own limit for base64 strings; a CamelCase name stays under it (~4.3)
+
+
+class BareKeyRecognizer(PatternRecognizer):
+    """GENERIC_SECRET: a key pasted with no word naming it, when it has the one shape no documentation identifier
+    has — 40 random characters of upper- and lower-case letters and digits (``/`` and ``+`` allowed): an AWS
+    secret access key, a Cloudflare API token, an unprefixed vendor key.
+
+    Only 40: a git SHA is 40 characters too but hex (one case, no g–z), a UUID has dashes, and the random ids that
+    documentation questions quote come in other lengths — Google Drive ids (33, 44), base64 SHA-256 digests (43,
+    44), IPFS CIDs (46), base58 addresses (32–44). No shape test tells those from a key of the same length, so a
+    bare token of another length is left to the named forms ("token: …", "my key is …"). A random 40-character
+    token falls under the entropy limit about twice in a hundred; a CamelCase name of 40 characters stays under it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity="GENERIC_SECRET",
+            name="BareKeyRecognizer",
+            patterns=[Pattern("bare_key", BARE_KEY_REGEX, 0.6)],  # under the named forms: theirs is the type
+            supported_language="en",
+            global_regex_flags=_FLAGS,
+        )
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        from detect_secrets.filters import heuristic as h
+
+        mixed = all(regex.search(c, pattern_text) for c in ("[A-Z]", "[a-z]", "[0-9]"))
+        if not mixed or h.is_sequential_string(pattern_text) or shannon_entropy(pattern_text) < BARE_KEY_ENTROPY:
+            return False
+        return None  # keep the pattern's score
+
+
 def secret_recognizers() -> list[EntityRecognizer]:
-    return [DetectSecretsRecognizer(), *handwritten_recognizers()]
+    return [DetectSecretsRecognizer(), *handwritten_recognizers(), BareKeyRecognizer()]

@@ -120,3 +120,44 @@ def test_prose_with_at_and_dot_is_not_an_address(pii_guard, text):
 )
 def test_an_underscore_inside_a_domain_does_not_hide_the_address(pii_guard, text, address):
     assert pii_guard.redact(text).text == text.replace(address, "<EMAIL_ADDRESS>")
+
+
+BARE_KEY = "Zq8mR2kLp9XwN4vB7tY1cJ6hG3fD5sA0eQuIoPzx"  # 40 random base62 characters, no prefix
+BARE_AWS_SHAPED = "k3Jd9/Qw+Lm2Vx7Rt4Yb8Np1Zc6Hg5Fs0Ue3WaOr"  # 40 characters of base64, as an AWS secret key
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        BARE_KEY,
+        f"is {BARE_KEY} still valid?",
+        f"the vendor sent `{BARE_KEY}` - where do I put it?",
+        f"curl fails with {BARE_AWS_SHAPED} as the second value",
+        f"CF_AUTH={BARE_KEY} in the runner",
+    ],
+)
+def test_a_bare_40_character_random_key_is_a_secret(pii_guard, text):
+    red = pii_guard.redact(text)
+    assert BARE_KEY not in red.text and BARE_AWS_SHAPED not in red.text, red.text
+    assert red.secrets_found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "`git show 3f2a9c1d7e8b4a6f0c1d2e3f4a5b6c7d8e9f0a1b` shows the fix",  # a git SHA: hex
+        "commit 3F2A9C1D7E8B4A6F0C1D2E3F4A5B6C7D8E9F0A1B in the changelog",
+        "request 02255b7c-e973-4ea7-b80b-3b48061ccc34 failed",  # a UUID
+        "the runbook is Drive doc 1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms",  # a Drive id: 44
+        "the folder id is 1AbCdEfGhIjKlMnOpQrStUvWxYz0123456",  # a Drive folder id: 34
+        "pin QmXoypizjW3WknFiJnKLwHCnL72vedxjQkDDP1mXWo6uco on the gateway",  # an IPFS CID: 46
+        "integrity sha384-oqVuAfXRKap7fdgcCY5uykM6+R9GqQ8K/uxy9rx7HNQlGYl1kPzQho1wx4JwY8wC",  # SRI hash
+        "digest n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg= for the artifact",  # base64 SHA-256: 44
+        "see https://docs.example.com/share/Zq8mR2kLp9XwN4vB7tY1cJ6hG3fD5sA0eQuIoPzx/page",  # in a link
+        "class ThisIsAVeryLongCamelCaseIdentifierName12 fails to import",  # a long CamelCase name
+        "the test AbstractSingletonProxyFactoryBeanImpl2Ab is flaky",
+        "sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 of the empty file",
+    ],
+)
+def test_ids_hashes_and_names_of_other_shapes_are_not_bare_keys(pii_guard, text):
+    assert not pii_guard.redact(text).secrets_found
