@@ -239,8 +239,12 @@ class AppHome:
         return user_id in admins or (team_id is not None and f"{team_id}:{user_id}" in admins)
 
     def publish(self, client: WebClient, user_id: str, team_id: str | None = None) -> None:
+        """The Home tab of `user_id` in workspace `team_id`. The review queue is that workspace's: without one (a
+        payload naming none) it is not shown — to the queries behind it, no workspace means every workspace."""
         blocks = everyone_blocks()
-        if self.is_admin(user_id, team_id):
+        if self.is_admin(user_id, team_id) and not team_id:
+            blocks.append(_text(":warning: The review queue is not shown: Slack did not say which workspace this is."))
+        elif self.is_admin(user_id, team_id):
             try:
                 with db.connection(self.db_url) as conn:
                     membership = self.agent_dm.membership()

@@ -68,8 +68,8 @@ def _suggested(slack, user: str) -> list[str]:
 
 
 IN_CHANNEL = "What is the nightly hotel cap in London?"
-ASKED_PRIVATELY = "What is the hotel cap per night in Zurich for the Falcon acquisition?"
-NOT_A_MEMBER = "What is the hotel cap per night in New York for the Falcon acquisition?"
+ASKED_PRIVATELY = "What is the nightly hotel cap for the secret offsite?"
+NOT_A_MEMBER = "How much may a hotel night cost for the secret offsite?"
 ASKED_IN_CHANNEL = "How much may a hotel night in London cost?"
 
 
@@ -101,7 +101,7 @@ def test_an_ask_only_its_asker_saw_is_never_suggested_to_someone_else(slack, han
 
     bob = _suggested(slack, BOB)
     assert {IN_CHANNEL, ASKED_IN_CHANNEL} <= set(bob), bob
-    assert not [q for q in bob if "Falcon" in q], f"bob was shown questions only alice saw: {bob}"
+    assert not [q for q in bob if "secret" in q], f"bob was shown questions only alice saw: {bob}"
     assert {IN_CHANNEL, ASKED_PRIVATELY, NOT_A_MEMBER, ASKED_IN_CHANNEL} == set(_suggested(slack, ALICE))
 
 
@@ -120,3 +120,38 @@ def test_the_question_an_ask_shows_the_channel_is_text_never_a_link_or_a_ping(sl
     assert control_sequences(placeholder.text) == [f"<@{ALICE}>"], placeholder.text
     assert "&lt;EMAIL_ADDRESS&gt;" in placeholder.text and "bob@example.com" not in placeholder.text
     assert "&lt;!channel&gt;" in placeholder.text
+
+
+def test_a_home_opened_without_its_workspace_shows_no_review_queue(slack, clean_db, pii_guard):
+    """The App Home's review queue is one workspace's: `team=None` means every workspace to the queries behind it.
+    An app_home_opened whose envelope names no workspace (Slack sends `team_id: null` for some org-level events)
+    showed an admin listed by bare user id the figures of every workspace; now it shows why there is no queue."""
+    import json
+    import time
+
+    from bot.intake import Intake
+    from tests.support.bot_endpoint import http_settings, post_events, serving
+    from tests.support.records import add_interaction
+
+    with db.connect(clean_db) as conn:
+        add_interaction(conn, "T0ELSEWHER", "What is the hotel cap in the other workspace?")
+        conn.commit()
+    settings = http_settings(slack, clean_db, slack_signing_secret=slack.signing_secret, admins=[ALICE])
+    intake = Intake(settings, pii_guard, lambda key, priority: None, clean_db)
+    with serving(slack, settings, intake) as port:
+        slack.open_home(user="alice")  # from its workspace: the review queue of that workspace
+        home = slack.wait_for(lambda: slack.home_view(ALICE), timeout=15)
+        assert "This week" not in json.dumps(home.data["blocks"]), "another workspace's figures"
+        event = {"type": "app_home_opened", "user": ALICE, "channel": slack.open_dm(ALICE), "tab": "home",
+                 "event_ts": f"{time.time():.6f}"}  # fmt: skip
+        body = json.dumps({"token": "x", "team_id": None, "api_app_id": "A0STANDIN1", "type": "event_callback",
+                           "event": event, "event_id": "Ev0NOTEAM01", "event_time": int(time.time())})  # fmt: skip
+        now = str(int(time.time()))
+        headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": now,
+                   "X-Slack-Signature": slack.sign(body, now)}  # fmt: skip
+        publishes = len(slack.calls("views.publish"))
+        assert post_events(port, body.encode(), headers)[0] == 200
+        slack.wait_for(lambda: len(slack.calls("views.publish")) > publishes, timeout=15)
+        shown = json.dumps(slack.home_view(ALICE).data["blocks"])
+    assert "This week" not in shown, f"a home of no workspace showed every workspace's figures: {shown}"
+    assert "Review" not in shown and "workspace" in shown
