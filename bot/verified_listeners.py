@@ -3,7 +3,8 @@ one period on, *Retire* stops it being served, *Update* opens the Improve-this-a
 (the submitted correction goes to the admins' review queue like any other; once approved it supersedes this one).
 
 Only the answer's owner or an Answerloop admin of the workspace may decide, checked again here from the signed
-payload's user; an answer of another workspace is "no longer exists". Each change is an audit row
+payload's user, and only while they may read what it was made from (a DM outlives its owner's access); an answer
+of another workspace is "no longer exists". Each change is an audit row
 (`verified:<id>`, actor `slack:<user>`), and the DM is replaced by what was done (a decision is made once).
 """
 
@@ -31,6 +32,10 @@ log = logging.getLogger(__name__)
 
 DB_DOWN = ":warning: Nothing changed: my database is unreachable right now. Please try again in a few minutes."
 NOT_YOURS = "Only this verified answer's owner or an Answerloop admin can decide about it; nothing was changed."
+CANNOT_READ = (
+    "You may no longer read what verified answer {id} was made from, so you can't decide about it; nothing was "
+    "changed. An admin can give it to someone who may: `answerloop verified reassign {id} --owner U…`."
+)
 
 
 def _team(body: dict) -> str:
@@ -57,7 +62,9 @@ class VerifiedReviewListeners:
             log.warning("malformed verified-answer review click ignored")
             return "ignored"
         actor = f"slack:{user}"
-        from workers.kb import verified  # on a click: the bot starts without the knowledge base layer
+        from workers.access import SlackMembership  # on a click: the bot starts without the knowledge base layer
+        from workers.kb import verified
+        from workers.verified_review import may_review
 
         try:
             with db.connection(self.db_url) as conn:
@@ -67,6 +74,10 @@ class VerifiedReviewListeners:
                 if user != answer.owner and not self._is_admin(user, team):
                     log.warning("verified answer %s: %s refused for %s (not its owner)", answer_id, action_id, user)
                     self._tell(client, user, NOT_YOURS)
+                    return "refused"
+                if not may_review(conn, answer, user, SlackMembership(lambda _team: client)):
+                    log.warning("verified answer %s: %s refused for %s (may not read it)", answer_id, action_id, user)
+                    self._tell(client, user, CANNOT_READ.format(id=answer_id))
                     return "refused"
                 if action_id == UPDATE:
                     return self._open_update_form(client, body, answer, team, channel, ts)

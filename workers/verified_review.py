@@ -107,11 +107,7 @@ def _ask_owner(
     except (ConfigError, OSError) as exc:  # no token for that workspace yet
         log.warning("review DM for verified answer %s not sent: %s", answer.id, type(exc).__name__)
         return {"retry": True}
-    # What it was made from, by the same rule that decides who is served it (workers.access.verified_beyond).
-    made = verified_made_from(conn, answer.document_id) if answer.document_id is not None else []
-    made_from = {answer.collection, *(s.collection for s in answer.sources), *made}
-    names = sorted(n for n in made_from if n is not None)
-    if None in made_from or not may_read_all(conn, answer.team_id, answer.owner, names, membership):
+    if not may_review(conn, answer, answer.owner, membership):
         log.warning(
             "review DM for verified answer %s not sent: its owner may not read %s", answer.id, answer.collection
         )
@@ -131,6 +127,16 @@ def _ask_owner(
         log.warning("review DM for verified answer %s not sent: %s", answer.id, type(exc).__name__)
         return {"retry": True}
     return {"channel": channel, "ts": posted["ts"], "owner": answer.owner}
+
+
+def may_review(conn, answer: verified.VerifiedAnswer, user: str, membership: Membership) -> bool:
+    """May `user` read everything the answer was made from, by the same rule that decides who is served it
+    (workers.access.verified_beyond)? Who may not is never sent its review DM, and decides nothing from one sent
+    before their access was taken away (bot.verified_listeners)."""
+    made = verified_made_from(conn, answer.document_id) if answer.document_id is not None else []
+    made_from = {answer.collection, *(s.collection for s in answer.sources), *made}
+    names = sorted(n for n in made_from if n is not None)
+    return None not in made_from and may_read_all(conn, answer.team_id, user, names, membership)
 
 
 @celery_app.task(name="workers.verified_review.request_due_reviews", acks_late=False)
