@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
+from collections import OrderedDict
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
 from bot import payload
@@ -63,6 +65,26 @@ def _team(body: dict, event: dict) -> str:
     return payload.text(body, "team_id") or payload.text(event, "team")
 
 
+class _SeenEvents:
+    """The event_ids this process took lately, the last `size` of them. Slack retries an event whose ack it did not
+    get in time (same event_id, X-Slack-Retry-Num): a question is de-duplicated by its row in Postgres, but what
+    the bot answers without storing anything (a greeting, a hint, a refusal) would be posted once per delivery."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._ids: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def first_time(self, event_id: str) -> bool:
+        with self._lock:
+            if event_id in self._ids:
+                return False
+            self._ids[event_id] = None
+            if len(self._ids) > self.size:
+                self._ids.popitem(last=False)
+            return True
+
+
 class _ClientOverToken(logging.Filter):
     """Bolt warns when SLACK_BOT_TOKEN is set and a client is given; ours carries that token (and the retry
     handlers and base URL), so the warning is noise."""
@@ -113,6 +135,19 @@ def build_app(
         what people type, but a payload must not be able to break a listener's transaction)."""
         payload.strip_nul(body)
         next()
+
+    seen = _SeenEvents()
+
+    @app.middleware
+    def once(body: dict, request, next) -> BoltResponse | None:
+        """A retry of an event this process took already is acknowledged and goes no further; any other event is
+        taken (a retry of one this process never got is the only delivery it will see)."""
+        event_id = payload.text(body, "event_id") if payload.text(body, "type") == "event_callback" else ""
+        if event_id and not seen.first_time(event_id) and (request.headers.get("x-slack-retry-num") or [""])[0]:
+            log.info("retry of event %s ignored: taken already", event_id)
+            return BoltResponse(status=200, body="")
+        next()
+        return None
 
     @app.middleware
     def measure(body: dict, next) -> None:

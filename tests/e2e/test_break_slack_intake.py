@@ -155,3 +155,28 @@ def test_a_home_opened_without_its_workspace_shows_no_review_queue(slack, clean_
         shown = json.dumps(slack.home_view(ALICE).data["blocks"])
     assert "This week" not in shown, f"a home of no workspace showed every workspace's figures: {shown}"
     assert "Review" not in shown and "workspace" in shown
+
+
+@pytest.mark.parametrize("text", ["hi!", "", "x" * 5000])
+def test_a_retried_event_the_bot_already_replied_to_gets_no_second_reply(slack, clean_db, pii_guard, text):
+    """Slack retries an event whose acknowledgement it did not get in time (X-Slack-Retry-Num, same event_id). A
+    question is de-duplicated by its row in Postgres, but what the bot answers without storing anything — a
+    greeting, the usage hint, a refusal of an over-long question — was posted once per delivery."""
+    import json
+    import time
+
+    from tests.support.bot_endpoint import bot_endpoint, post_events
+
+    with bot_endpoint(slack, clean_db, pii_guard) as (port, sent):
+        msg = slack.post_message(GENERAL, f"<@{BOT_USER_ID}> {text}")
+        slack.wait_for(lambda: slack.bot_replies(GENERAL, msg.ts), timeout=15)
+        [mention] = slack.deliveries(event_type="app_mention", ts=msg.ts)
+        body = json.dumps(mention.payload)
+        now = str(int(time.time()))
+        headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": now,
+                   "X-Slack-Signature": slack.sign(body, now), "X-Slack-Retry-Num": "1",
+                   "X-Slack-Retry-Reason": "http_timeout"}  # fmt: skip
+        assert post_events(port, body.encode(), headers)[0] == 200
+        time.sleep(1)  # listeners run after the ack: give a second reply the time to appear, if there were one
+        assert len(slack.bot_replies(GENERAL, msg.ts)) == 1, [m.text for m in slack.bot_replies(GENERAL, msg.ts)]
+        assert sent == []
