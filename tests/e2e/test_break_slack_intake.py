@@ -6,19 +6,31 @@ requests and recording what the bot posts. The queue is a list (what was enqueue
 
 from __future__ import annotations
 
+import json
+import time
+
 import pytest
 
+from bot.intake import Intake
 from core import db
 from feedback.labels import record_vote
 from slack_standin import ALICE, BOB, BOT_USER_ID, GENERAL, RANDOM, TEAM_ID
 from tests.conftest import SAMPLE_KB, make_settings
-from tests.support.bot_endpoint import endpoint_keys
+from tests.support.bot_endpoint import bot_endpoint, endpoint_keys, http_settings, post_events, serving
+from tests.support.records import add_interaction
 from workers.kb.ingest import ingest_folder
 from workers.slack import store as slack_store
 from workers.slack.store import RequestKey
 
 # The bot in HTTP mode on a free port, the stand-in delivering to it; yields the enqueued keys.
 endpoint = endpoint_keys
+
+
+def _signed(slack, body: str, **extra: str) -> dict[str, str]:
+    """Headers of a JSON body signed now with the stand-in's secret, as Slack sends it."""
+    now = str(int(time.time()))
+    return {"Content-Type": "application/json", "X-Slack-Request-Timestamp": now,
+            "X-Slack-Signature": slack.sign(body, now), **extra}  # fmt: skip
 
 
 @pytest.mark.parametrize("where", ["channel", "dm"])
@@ -126,13 +138,6 @@ def test_a_home_opened_without_its_workspace_shows_no_review_queue(slack, clean_
     """The App Home's review queue is one workspace's: `team=None` means every workspace to the queries behind it.
     An app_home_opened whose envelope names no workspace (Slack sends `team_id: null` for some org-level events)
     showed an admin listed by bare user id the figures of every workspace; now it shows why there is no queue."""
-    import json
-    import time
-
-    from bot.intake import Intake
-    from tests.support.bot_endpoint import http_settings, post_events, serving
-    from tests.support.records import add_interaction
-
     with db.connect(clean_db) as conn:
         add_interaction(conn, "T0ELSEWHER", "What is the hotel cap in the other workspace?")
         conn.commit()
@@ -146,9 +151,7 @@ def test_a_home_opened_without_its_workspace_shows_no_review_queue(slack, clean_
                  "event_ts": f"{time.time():.6f}"}  # fmt: skip
         body = json.dumps({"token": "x", "team_id": None, "api_app_id": "A0STANDIN1", "type": "event_callback",
                            "event": event, "event_id": "Ev0NOTEAM01", "event_time": int(time.time())})  # fmt: skip
-        now = str(int(time.time()))
-        headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": now,
-                   "X-Slack-Signature": slack.sign(body, now)}  # fmt: skip
+        headers = _signed(slack, body)
         publishes = len(slack.calls("views.publish"))
         assert post_events(port, body.encode(), headers)[0] == 200
         slack.wait_for(lambda: len(slack.calls("views.publish")) > publishes, timeout=15)
@@ -162,20 +165,12 @@ def test_a_retried_event_the_bot_already_replied_to_gets_no_second_reply(slack, 
     """Slack retries an event whose acknowledgement it did not get in time (X-Slack-Retry-Num, same event_id). A
     question is de-duplicated by its row in Postgres, but what the bot answers without storing anything — a
     greeting, the usage hint, a refusal of an over-long question — was posted once per delivery."""
-    import json
-    import time
-
-    from tests.support.bot_endpoint import bot_endpoint, post_events
-
     with bot_endpoint(slack, clean_db, pii_guard) as (port, sent):
         msg = slack.post_message(GENERAL, f"<@{BOT_USER_ID}> {text}")
         slack.wait_for(lambda: slack.bot_replies(GENERAL, msg.ts), timeout=15)
         [mention] = slack.deliveries(event_type="app_mention", ts=msg.ts)
         body = json.dumps(mention.payload)
-        now = str(int(time.time()))
-        headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": now,
-                   "X-Slack-Signature": slack.sign(body, now), "X-Slack-Retry-Num": "1",
-                   "X-Slack-Retry-Reason": "http_timeout"}  # fmt: skip
+        headers = _signed(slack, body, **{"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
         assert post_events(port, body.encode(), headers)[0] == 200
         time.sleep(1)  # listeners run after the ack: give a second reply the time to appear, if there were one
         assert len(slack.bot_replies(GENERAL, msg.ts)) == 1, [m.text for m in slack.bot_replies(GENERAL, msg.ts)]
