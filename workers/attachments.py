@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import time
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -121,7 +122,10 @@ NOISE = frozenset(
     ]
 )
 _TERM = re.compile(r"[a-z][a-z0-9]*(?:[._-][a-z0-9]+)*")
-DOWNLOAD_TIMEOUT_S = 10
+DOWNLOAD_TIMEOUT_S = 10  # each read
+# The whole download: the per-read timeout alone let a host that drips a byte every few seconds hold the worker
+# answering the question for days.
+DOWNLOAD_DEADLINE_S = 30
 Reason = Literal["too_large", "not_text", "download_failed", "unavailable"]
 
 
@@ -284,7 +288,16 @@ def download(url: str, token: str | None, max_bytes: int, *, trusted_host: str) 
     opener = urllib.request.build_opener(_NoRedirect)
     try:
         with opener.open(request, timeout=DOWNLOAD_TIMEOUT_S) as resp:
-            return resp.read(max_bytes + 1), resp.headers.get_content_type()
+            deadline = time.monotonic() + DOWNLOAD_DEADLINE_S
+            data = bytearray()
+            while len(data) <= max_bytes:
+                if time.monotonic() > deadline:
+                    raise DownloadFailed("timed out")
+                chunk = resp.read1(min(65_536, max_bytes + 1 - len(data)))
+                if not chunk:
+                    break
+                data += chunk
+            return bytes(data), resp.headers.get_content_type()
     except urllib.error.HTTPError as exc:
         raise DownloadFailed(f"HTTP {exc.code}") from None
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
