@@ -114,3 +114,32 @@ def test_an_experts_long_reply_is_redacted_before_it_is_cut_to_a_corrections_len
     for form in ("maria.garcia", "maria.garcia@northw"):
         assert form not in stored, f"{form!r} reached Postgres"
         assert form not in logged, f"{form!r} reached the log"
+
+
+# Values typed to get past a filter: an address in Slack's italic underscores (as /ask sends it, raw), spelled out,
+# a card in dotted groups or one group per line, a key with no word naming it (guardrails/emails, cards, secrets).
+TYPED_PAST = {
+    "email_in_italics": (
+        "why does _maria.garcia@northwind-customer.com_ get no mail",
+        ["maria.garcia", "northwind-customer"],
+    ),
+    "email_spelled_out": (
+        "mail maria.garcia [at] northwind-customer [dot] com",
+        ["maria.garcia", "northwind-customer"],
+    ),
+    "card_dotted": ("the card 4539.1488.0343.6467 was declined", ["4539.1488", "0343.6467"]),
+    "card_per_line": ("she typed\n4539\n1488\n0343\n6467\nin the form", ["1488\n0343"]),
+    "bare_key": ("is Zq8mR2kLp9XwN4vB7tY1cJ6hG3fD5sA0eQuIoPzx still valid?", ["Zq8mR2kLp9XwN4vB7tY1c"]),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(TYPED_PAST))
+def test_a_value_typed_past_the_filter_is_redacted_before_anything_is_stored(pipeline, caplog, kind):
+    caplog.set_level(logging.DEBUG)
+    text, fragments = TYPED_PAST[kind]
+    result = pipeline.ask(f"{text} - and what is the hotel cap in London?", ["handbook"])
+    assert result.guard["pii_in"]["found"], f"{kind} was not recognised"
+    stored = all_text(pipeline.database_url) + "\n" + result.question_redacted
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert [f for f in fragments if f in stored] == [], f"{kind} reached Postgres"
+    assert [f for f in fragments if f in logged] == [], f"{kind} reached the log"
