@@ -40,6 +40,9 @@ ReadableBy = Callable[[Conn, str, str | None], list[str]]
 # (conversations.info: workers.digest_tasks.public_channel_check); the request rows only say whether a question
 # came from a DM, and a private channel's id looks like a public one's.
 IsPublic = Callable[[str], bool]
+# Is the digest's channel shared with another organisation (Slack Connect)? Its readers then include people who
+# read none of the workspace's channels or documents. The caller asks Slack (workers.digest_tasks.shared_channel_check).
+IsShared = Callable[[str], bool]
 
 WINDOW = timedelta(days=7)
 TOP = 5  # gaps in a digest
@@ -162,24 +165,30 @@ def split_private(
     return quotable, len(evidence) - len(quotable)
 
 
-def _private_note(private: int) -> str:
-    return f"{private} more asked in DMs or private channels are counted here, not quoted" if private else ""
+PRIVATELY = "in DMs or private channels"
+OUTSIDE_SHARED = "outside this channel, which another organisation shares"
 
 
-def digest_message(gaps: Sequence[dict], *, week: date, questions: int, private: int = 0) -> tuple[str, list[Block]]:
+def _private_note(private: int, where: str = PRIVATELY) -> str:
+    return f"{private} more asked {where} are counted here, not quoted" if private else ""
+
+
+def digest_message(
+    gaps: Sequence[dict], *, week: date, questions: int, private: int = 0, where: str = PRIVATELY
+) -> tuple[str, list[Block]]:
     """The digest as a fallback text and Block Kit blocks (slack_sdk.models.blocks). `questions`: the ones the
-    gaps are made of; `private`: how many more were asked in DMs or private channels (never quoted)."""
+    gaps are made of; `private`: how many more were asked `where` its readers were not (never quoted)."""
     if gaps:
         text = (
             f"Coverage gaps, week of {week:%Y-%m-%d}: {len(gaps)} topic(s) from {questions} unanswered or "
             ":-1: question(s)"
-            + (f"; {_private_note(private)}" if private else "")
+            + (f"; {_private_note(private, where)}" if private else "")
             + ". The documents don't cover these yet."
         )
     else:
         text = (
-            f"Coverage gaps, week of {week:%Y-%m-%d}: {private} unanswered or :-1: question(s) asked in DMs or "
-            "private channels, counted here, not quoted. The documents don't cover these yet."
+            f"Coverage gaps, week of {week:%Y-%m-%d}: {private} unanswered or :-1: question(s) asked {where}, "
+            "counted here, not quoted. The documents don't cover these yet."
         )
     blocks: list[Block] = [
         HeaderBlock(text=f"Coverage gaps — week of {week:%Y-%m-%d}"),
@@ -218,6 +227,7 @@ def post_weekly_digest(
     embed: Callable[[], EmbedQuestions | None],
     readable_by: ReadableBy,
     is_public: IsPublic,
+    is_shared: IsShared | None = None,
     threshold: float | None = None,
     top: int = TOP,
 ) -> DigestOutcome:
@@ -225,7 +235,9 @@ def post_weekly_digest(
     was already posted (or is being posted). A week without any gap posts nothing. `embed()` gives the question
     embedder (None: group by content terms); it is only asked for once the week is claimed. Questions asked in a
     DM or a private channel other than the target (`is_public` says which channels are public) are counted, never
-    quoted: they make no gap, so neither their text nor their closest documents reach the channel."""
+    quoted: they make no gap, so neither their text nor their closest documents reach the channel. A target
+    shared with another organisation (`is_shared`) is read by people of neither the workspace's channels nor its
+    documents: only what was asked in it is quoted there, and no document is named."""
     week = week_of(now)
     if not _claim(conn, target, week):
         return DigestOutcome(target, week, "already")
@@ -234,14 +246,19 @@ def post_weekly_digest(
         # The claim is held until its list is written: a purge (workers.retention) running meanwhile waits for the
         # list and removes the questions older than its cut, which were read here before it deleted them.
         conn.execute("SELECT 1 FROM gaps_digests WHERE team_id = %s AND week = %s FOR UPDATE", (target.team, week))
-        readable = readable_by(conn, target.team, target.channel)  # the channel's members may not read HR
+        shared = is_shared is not None and is_shared(target.channel)
+        readable = [] if shared else readable_by(conn, target.team, target.channel)  # members may not read HR
         evidence = load_evidence(conn, now - WINDOW, team=target.team or None, readable=readable)
         quotable, private = split_private(evidence, channel=target.channel, is_public=is_public)
+        if shared:
+            quotable = [e for e in quotable if e.channel_id == target.channel]
+            private = len(evidence) - len(quotable)
         cut = threshold if threshold is not None else (0.5 if embedder is not None else 0.3)
         gaps = [g.as_dict(examples=EXAMPLES + 1) for g in find_gaps(quotable, embedder, threshold=cut)[:top]]
         ts = None
         if gaps or private:
-            text, blocks = digest_message(gaps, week=week, questions=len(quotable), private=private)
+            where = OUTSIDE_SHARED if shared else PRIVATELY
+            text, blocks = digest_message(gaps, week=week, questions=len(quotable), private=private, where=where)
             ts = post(target.channel, text, [b.to_dict() for b in blocks])
     except Exception:
         conn.rollback()

@@ -43,6 +43,21 @@ def public_channel_check(client: WebClient) -> Callable[[str], bool]:
     return is_public
 
 
+def shared_channel_check(client: WebClient) -> Callable[[str], bool]:
+    """Whether a channel is shared with another organisation (Slack Connect), from conversations.info; one Slack
+    will not describe is taken as shared (fail closed: the digest then quotes only what was asked in it)."""
+
+    def is_shared(channel: str) -> bool:
+        try:
+            info = client.conversations_info(channel=channel)["channel"]
+        except Exception as exc:  # a Slack error or the network
+            log.info("gaps: channel %s not described (%s): treated as shared", channel, type(exc).__name__)
+            return True
+        return bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared"))
+
+    return is_shared
+
+
 def _embed() -> EmbedQuestions | None:
     """The process pipeline's embedder (loaded once per worker process); None without embeddings."""
     from workers.tasks import pipeline
@@ -84,6 +99,7 @@ def send_gaps_digests(
                         embed=embedder,
                         readable_by=readable_by_all,
                         is_public=public_channel_check(client),
+                        is_shared=shared_channel_check(client),
                     )
                 )
             except WorkspaceNotInstalled:  # uninstalled since the installs were read: as skipped above
