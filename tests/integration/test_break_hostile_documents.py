@@ -153,3 +153,22 @@ def test_a_long_word_document_with_many_styles_is_read_in_one_pass_over_its_styl
     with db.connect(clean_db) as conn:
         paths = {tuple(r["heading_path"]) for r in conn.execute("SELECT heading_path FROM chunks").fetchall()}
     assert paths == {("Runbook", "Rollback")}
+
+
+def test_rest_inline_markup_without_a_closer_does_not_hold_a_worker(clean_db, tmp_path):
+    """reST interpreted text, roles and links with no closing backtick or `>`: each regex retried the rest of the
+    paragraph from every opener, and a whitespace run from each of its characters — 20 KB took 1–2 s, so these
+    1 MB files most of an hour each (a 5 MB one most of a day)."""
+    root = tmp_path / "docs"
+    root.mkdir()
+    mb = 1_000_000
+    (root / "links.rst").write_text("Links\n=====\n\n" + "`a <" * (mb // 4) + "\n")
+    (root / "role.rst").write_text("Role\n====\n\nBody text.\n\n:a:`" + "<" * mb + "\n")
+    (root / "spaces.rst").write_text("Spaces\n======\n\nBody text.\n\n`a" + " " * mb + "x\n")
+    (root / "role-spaces.rst").write_text("Role spaces\n===========\n\nBody text.\n\n:a:`a" + " " * mb + "x\n")
+    (root / "good.md").write_text(GOOD)
+    report = _ingest_in_child(clean_db, root)
+    assert not report["failed"]
+    texts = _contents(clean_db)
+    assert set(texts) == {"links.rst", "role.rst", "spaces.rst", "role-spaces.rst", "good.md"}
+    assert "Body text." in texts["role.rst"] and "Body text." in texts["spaces.rst"]

@@ -252,8 +252,12 @@ def parse_markdown(text: str, fallback_title: str) -> ParsedDocument:
 
 _RST_ADORN = re.compile(r"^([=\-~^\"'`#*+:.<>_!$%&,/;?@\\|])\1{2,}\s*$")
 _NOT_TICK = r"(?:[^`\n]|\n(?!\s*\n))"  # inline markup may wrap onto the next line, never across paragraphs
-_RST_ROLE = re.compile(rf":[\w:-]+:`({_NOT_TICK}*?)(?:\s*<[^>]*>)?`")
-_RST_LINK = re.compile(rf"`({_NOT_TICK}+?)\s*<[^>]+>`__?")
+# A role's or link's text and target are bounded, and a target holds no `<` or backtick: unbounded, `\s*<[^>]*>`
+# was retried from every character after an opener with no closer (":a:`<<<…", "`a      …"), quadratic — a 1 MB
+# file held a worker most of an hour. A longer span keeps its markup, as in Markdown (_SPAN).
+_RST_TARGET = rf"\s{{0,20}}<[^<>`]{{0,{4 * _SPAN}}}>"
+_RST_ROLE = re.compile(rf":[\w:-]+:`({_NOT_TICK}{{0,{_SPAN}}}?)(?:{_RST_TARGET})?`")
+_RST_LINK = re.compile(rf"`({_NOT_TICK}{{1,{_SPAN}}}?){_RST_TARGET}`__?")
 _RST_LITERAL = re.compile(rf"``({_NOT_TICK}+?)``")
 _RST_INTERPRETED = re.compile(rf"`({_NOT_TICK}+?)`_?")
 
