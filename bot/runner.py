@@ -59,6 +59,7 @@ def make_bot(settings: Settings):
         score_threshold=settings.pii_score_threshold,
         spacy_model=settings.spacy_model,
         require_ner=settings.pii_require_ner,
+        names=settings.pii_names,
     )
     url = db.database_url(settings)
     intake = Intake(settings, guard, enqueue_answer, url)

@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     pii_entities: list[str] | None = None  # None → guardrails' default set
     spacy_model: str | None = None  # optional NER model (installed spaCy package name or path)
     pii_require_ner: bool = False  # refuse to start when no NER model is configured (names/places unchecked)
+    pii_names: bool = True  # people's names from given-name lists where no NER model runs (guardrails/person_names)
     max_question_chars: int = 4000
     # Text files and snippets attached to a Slack question (workers/attachments.py): read up to this size, at most
     # this many lines of each; their salient terms (at most attachment_max_terms) join the retrieval query.

@@ -8,8 +8,9 @@ in the sentence says so, because many given names are also words or product name
 
 - a given name followed by a surname, or by a capitalised word that is no English word ("Maria Gonzalez",
   "Aaron Plattner", "Adam M. Costello");
-- a given name alone, capitalised in mid-sentence ("ask Priya about it"), possessive ("Priya's laptop"), or
-  first in a sentence and followed by what a person does ("Priya said …", "Priya can't log in");
+- a given name alone, capitalised in mid-sentence ("ask Priya about it"; not after another capitalised word
+  there, as in "New York"), possessive ("Priya's laptop"), or first in a sentence and followed by what a person
+  does ("Priya said …", "Priya can't log in");
 - a title and a capitalised word ("Dr. Okafor", "Ms Lindqvist").
 
 Given names that are also ordinary words, tools or places (data/name_words.txt, hand-written; Faker's place
@@ -159,15 +160,25 @@ def person_spans(text: str) -> list[tuple[int, int]]:
             spans.append((start, _surname_end(text, words, i + 1)))
             i += 2
             continue
-        if i and words[i - 1][0].lower() in PLACE_PREPOSITIONS and word == bare:
+        first_in_sentence = _SENTENCE_START.search(text[:start]) is not None
+        after_place_word = i and words[i - 1][0].lower() in PLACE_PREPOSITIONS
+        if word == bare and (after_place_word or (i and _inside_a_proper_noun(text, words, i))):
             i += 1
             continue
-        first_in_sentence = _SENTENCE_START.search(text[:start]) is not None
         next_word = words[i + 1][0].lower() if i + 1 < len(words) else ""
         if not first_in_sentence or word != bare or next_word in PERSON_VERBS:
             spans.append((start, start + len(bare)))  # "Priya's laptop" → "<PERSON>'s laptop"
         i += 1
     return spans
+
+
+def _inside_a_proper_noun(text: str, words: list[tuple[str, int, int]], i: int) -> bool:
+    """words[i] continues a capitalised word that is not first in its sentence ("New York", "San Francisco",
+    "Los Angeles"): part of a place's or a thing's name. "Hi Maria", "Thanks Priya" start their sentence."""
+    before, start, _ = words[i - 1]
+    if not _capitalised(before) or not regex.fullmatch(r"[ \t]+", text[words[i - 1][2] : words[i][1]]):
+        return False
+    return _SENTENCE_START.search(text[:start]) is None
 
 
 def _following(text: str, words: list[tuple[str, int, int]], i: int) -> tuple[str, int, int] | None:

@@ -3,8 +3,10 @@
 Pattern recognizers only unless a spaCy NER model is configured: cards of every brand (guardrails/cards.py),
 phones through libphonenumber (guardrails/phones.py), secrets through detect-secrets (guardrails/secrets.py),
 emails on company-internal domains, in Slack markup and spelled out (guardrails/emails.py), IP addresses without
-loopback (guardrails/ips.py) and Presidio's own IBAN, SSN… recognizers. Without a model, names and places are NOT
-detected; every verdict says so (``"ner": "not configured"``) and ``require_ner=True`` refuses to build such a guard.
+loopback (guardrails/ips.py) and Presidio's own IBAN, SSN… recognizers. People's names are found from given-name
+lists where a sentence shows a person (guardrails/person_names.py; ``names=False`` turns it off). Without a model,
+places and names the lists lack are NOT detected; every verdict says so (``"ner": "not configured"``) and
+``require_ner=True`` refuses to build such a guard.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from guardrails.cards import CardNumberRecognizer
 from guardrails.emails import EmailAddressRecognizer, ObfuscatedEmailRecognizer
 from guardrails.iban import IbanNumberRecognizer
 from guardrails.ips import IpAddressRecognizer
+from guardrails.person_names import PersonNameRecognizer
 from guardrails.phones import PhoneNumberRecognizer
 from guardrails.secrets import SECRET_ENTITIES, secret_recognizers
 
@@ -119,9 +122,11 @@ class PiiGuard:
         with_secrets: bool = True,
         builtin_only: bool = False,
         require_ner: bool = False,
+        names: bool = True,
     ) -> None:
         """``builtin_only`` keeps Presidio's predefined recognizers as they ship (the bench's baseline);
-        ``require_ner`` (ANSWERLOOP_PII_REQUIRE_NER) refuses to build a guard that cannot see names and places."""
+        ``require_ner`` (ANSWERLOOP_PII_REQUIRE_NER) refuses to build a guard that cannot see names and places;
+        ``names`` (ANSWERLOOP_PII_NAMES) finds people's names without a model too (guardrails/person_names.py)."""
         from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
         from presidio_anonymizer import AnonymizerEngine
 
@@ -152,6 +157,8 @@ class PiiGuard:
             registry.add_recognizer(EmailAddressRecognizer())
             registry.add_recognizer(ObfuscatedEmailRecognizer())  # "alice [at] example [dot] com"
             registry.add_recognizer(IbanNumberRecognizer())  # alongside Presidio's, which misses some
+            if names:
+                registry.add_recognizer(PersonNameRecognizer())  # beside an NER model's, when one is configured
         if with_secrets:
             for recognizer in secret_recognizers():
                 registry.add_recognizer(recognizer)
@@ -162,6 +169,8 @@ class PiiGuard:
             wanted = [e for e in wanted if e not in SECRET_ENTITIES]
         if spacy_model:
             wanted += [e for e in NER_ENTITIES if e not in wanted]
+        if names and not builtin_only and not entities and "PERSON" not in wanted:
+            wanted.append("PERSON")
         self.entities = wanted
         self.score_threshold = score_threshold
         self.analyze("warm-up: a@example.com 10.0.0.1 +41 44 123 45 67 4111 1111 1111 1111 api_key=Zx81kQpLmN3vB7")

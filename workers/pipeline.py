@@ -253,6 +253,7 @@ class Pipeline:
             score_threshold=self.settings.pii_score_threshold,
             spacy_model=self.settings.spacy_model,
             require_ner=self.settings.pii_require_ner,
+            names=self.settings.pii_names,
         )
         inner = embedder or get_embedder(self.settings)
         self.embedder = inner if isinstance(inner, CachingEmbedder) else CachingEmbedder(inner)

@@ -49,6 +49,8 @@ def test_names_where_chat_puts_a_person(text, names):
         "How do I configure SCIM provisioning in Okta for a new app?",
         "ask maria about it",  # all lower case: not found (documented)
         "Why does Julia call into Python so slowly?",
+        "What is the hotel cap per night in New York during the Falcon deal?",  # a place's name goes on
+        "flights to San Francisco and the Los Angeles office",
     ],
 )
 def test_words_products_and_places_spelled_like_given_names_are_not_people(text):
@@ -60,6 +62,11 @@ def test_a_name_first_in_a_sentence_needs_a_sign_that_it_is_a_person():
     assert _found("Adam optimiser settings for the model") == []
     assert _found("Adam wants the optimiser settings") == ["Adam"]
     assert _found("The settings. Adam asked for them") == ["Adam"]
+
+
+def test_a_greeting_first_in_the_sentence_is_no_part_of_a_name():
+    assert _found("Hi Maria, is the VPN down?") == ["Maria"]
+    assert _found("Thanks Priya") == ["Priya"]
 
 
 def test_a_lone_name_after_a_place_preposition_is_a_place():
