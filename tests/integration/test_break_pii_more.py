@@ -42,14 +42,20 @@ def _leaks(stored: str, value: str, fragments: list[str]) -> list[str]:
     return [form for form in (value, visible, *fragments) if form in stored]
 
 
-@pytest.mark.parametrize("kind", sorted(INVISIBLE))
-def test_a_value_with_invisible_characters_inside_is_redacted_before_anything_is_stored(pipeline, caplog, kind):
+def _stored_and_logged(pipeline, caplog, question: str, kind: str) -> tuple[str, str]:
+    """Ask `question` (its PII must be found); then all Postgres holds with the redacted question, and the log."""
     caplog.set_level(logging.DEBUG)
-    value, fragments = INVISIBLE[kind]
-    result = pipeline.ask(f"I pasted {value} into the form: what is the hotel cap in London?", ["handbook"])
+    result = pipeline.ask(question, ["handbook"])
     assert result.guard["pii_in"]["found"], f"{kind} was not recognised"
     stored = all_text(pipeline.database_url) + "\n" + result.question_redacted
-    logged = "\n".join(r.getMessage() for r in caplog.records)
+    return stored, "\n".join(r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("kind", sorted(INVISIBLE))
+def test_a_value_with_invisible_characters_inside_is_redacted_before_anything_is_stored(pipeline, caplog, kind):
+    value, fragments = INVISIBLE[kind]
+    question = f"I pasted {value} into the form: what is the hotel cap in London?"
+    stored, logged = _stored_and_logged(pipeline, caplog, question, kind)
     assert _leaks(stored, value, fragments) == [], f"{kind} reached Postgres"
     assert _leaks(logged, value, fragments) == [], f"{kind} reached the log"
 
@@ -135,11 +141,7 @@ TYPED_PAST = {
 
 @pytest.mark.parametrize("kind", sorted(TYPED_PAST))
 def test_a_value_typed_past_the_filter_is_redacted_before_anything_is_stored(pipeline, caplog, kind):
-    caplog.set_level(logging.DEBUG)
     text, fragments = TYPED_PAST[kind]
-    result = pipeline.ask(f"{text} - and what is the hotel cap in London?", ["handbook"])
-    assert result.guard["pii_in"]["found"], f"{kind} was not recognised"
-    stored = all_text(pipeline.database_url) + "\n" + result.question_redacted
-    logged = "\n".join(r.getMessage() for r in caplog.records)
+    stored, logged = _stored_and_logged(pipeline, caplog, f"{text} - and what is the hotel cap in London?", kind)
     assert [f for f in fragments if f in stored] == [], f"{kind} reached Postgres"
     assert [f for f in fragments if f in logged] == [], f"{kind} reached the log"
