@@ -80,6 +80,8 @@ class VerifiedReviewListeners:
                     self._tell(client, user, CANNOT_READ.format(id=answer_id))
                     return "refused"
                 if action_id == UPDATE:
+                    if answer.status != "active":  # a DM from before it was retired or superseded
+                        raise AnswerloopError(f"Verified answer {answer_id} was retired by {answer.retired_by}.")
                     return self._open_update_form(client, body, answer, team, channel, ts)
                 if action_id == STILL_CORRECT:
                     after = verified.confirm(conn, answer_id, actor)

@@ -86,3 +86,19 @@ def test_an_owner_who_may_no_longer_read_the_answer_decides_nothing(slack, inges
 
     _restrict(url, answer_id, leads)  # given back: the same click decides again
     assert _click(slack, url, answer_id, STILL_CORRECT, dm) == "confirmed"
+
+
+def test_update_on_a_retired_answers_old_dm_opens_no_form(slack, ingested_handbook, pipeline, local_embedder):
+    """Still correct and Retire on a retired answer's DM say it was retired; Update opened the form anyway."""
+    url = ingested_handbook
+    answer_id = corrected(url, pipeline, local_embedder, owner=BOB)
+    assert send_review_requests(url, client_for(slack)).sent == [answer_id]
+    [dm] = dms(slack, BOB)
+    with db.connect(url) as conn:
+        verified.retire(conn, answer_id, "admin-ann", "wrong since the reorg")
+        conn.commit()
+    for action_id in (STILL_CORRECT, UPDATE):
+        assert _click(slack, url, answer_id, action_id, dm) == "refused", action_id
+    told = [m.text for m in dms(slack, BOB)[1:]]
+    assert len(told) == 2 and all("Nothing changed" in t and "retired" in t for t in told), told
+    assert not slack.calls("views.open")
