@@ -28,6 +28,7 @@ RAW = {
     "local_phone": "079 123 45 67",
     "gitlab": "glpat-7lQMYsC4J0klBcHtpnQ3",  # only detect-secrets knows this format
     "twilio": "AC0f3a9b2c4d5e6f708192a3b4c5d6e7f8",  # detect-secrets only as well
+    "person": "Priya Raman",  # a name, found without an NER model (guardrails/person_names.py)
 }
 
 QUESTIONS = [
@@ -44,6 +45,7 @@ QUESTIONS = [
     f"Abroad this week, reach me on {RAW['intl_phone']} or {RAW['intl_phone_00']}, my mobile at home is "
     f"{RAW['local_phone']}: how long before a page escalates?",
     f"The release job pushes tags with {RAW['gitlab']} and texts through twilio {RAW['twilio']}; who reviews code?",
+    f"My manager {RAW['person']} says I need two approvals, who reviews code?",
 ]
 
 
