@@ -172,3 +172,17 @@ def test_rest_inline_markup_without_a_closer_does_not_hold_a_worker(clean_db, tm
     texts = _contents(clean_db)
     assert set(texts) == {"links.rst", "role.rst", "spaces.rst", "role-spaces.rst", "good.md"}
     assert "Body text." in texts["role.rst"] and "Body text." in texts["spaces.rst"]
+
+
+def test_a_long_paragraph_of_abbreviations_does_not_hold_a_worker(clean_db, tmp_path):
+    """Each abbreviation ("Mr.") glues the next sentence on and is searched for again in the growing sentence:
+    quadratic, 32 KB took 12 s and this 1 MB paragraph hours. The chunker splits an over-long paragraph into
+    windows before its sentences are found."""
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "mister.txt").write_text("Mister\n\nBody text.\n\n" + "Mr. " * 250_000 + "\n")
+    (root / "good.md").write_text(GOOD)
+    report = _ingest_in_child(clean_db, root)
+    assert not report["failed"] and report["added"] == 2
+    text = _contents(clean_db)["mister.txt"]
+    assert "Body text." in text and text.count("Mr.") == 250_000
