@@ -186,3 +186,37 @@ def test_a_long_paragraph_of_abbreviations_does_not_hold_a_worker(clean_db, tmp_
     assert not report["failed"] and report["added"] == 2
     text = _contents(clean_db)["mister.txt"]
     assert "Body text." in text and text.count("Mr.") == 250_000
+
+
+def _pdf_with_pages(count: int) -> bytes:
+    """One page listed `count` times in the page tree (6 bytes each): the page tree pypdf flattens."""
+    content = b"BT /F1 12 Tf 72 700 Td (Rollback within five minutes.) Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [" + b" ".join([b"3 0 R"] * count) + b"] /Count %d >>" % count,
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+
+
+def test_a_pdf_listing_one_page_thousands_of_times_is_skipped_with_its_page_count(clean_db, tmp_path):
+    """60 KB of page references made 10,001 pages at ~2 ms each; a 5 MB file would take half an hour."""
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "pages.pdf").write_bytes(_pdf_with_pages(10_001))
+    (root / "fine.pdf").write_bytes(_pdf_with_pages(3))
+    report = _ingest_in_child(clean_db, root)
+    reasons = {f["path"]: f["reason"] for f in report["failed"]}
+    assert set(reasons) == {"pages.pdf"} and "too many pages (10,001 > 10,000)" in reasons["pages.pdf"]
+    assert "Rollback within five minutes." in _contents(clean_db)["fine.pdf"]

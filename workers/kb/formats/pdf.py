@@ -21,6 +21,10 @@ logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 HEADING_RATIO = 1.15  # a line this much larger than the body text is a heading
 MAX_HEADING_CHARS = 120
+# Pages read at most: a page object can be listed in the page tree any number of times (six bytes each), so a
+# 5 MB file can hold 800,000 pages at ~2 ms each (half an hour), or hundreds of copies of one page whose content
+# takes seconds. Real documents within ANSWERLOOP_MAX_FILE_BYTES have a few thousand at most.
+MAX_PAGES = 10_000
 
 
 @dataclass
@@ -134,6 +138,8 @@ def parse_pdf(raw: bytes, name: str, fallback_title: str) -> ParsedDocument:
                     raise UnreadableDocument(f"{name}: encrypted PDF (needs a password to open)")
             except (FileNotDecryptedError, NotImplementedError) as exc:
                 raise UnreadableDocument(f"{name}: encrypted PDF ({exc})") from exc
+        if len(reader.pages) > MAX_PAGES:
+            raise UnreadableDocument(f"{name}: too many pages ({len(reader.pages):,} > {MAX_PAGES:,}): split it")
         pages = [_page_lines(page) for page in reader.pages]
         outline = _outline(reader)
         metadata = reader.metadata
