@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -59,51 +59,40 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(0.2)
 
 
-def _serve(behaviour: str) -> Iterator[_Host]:
-    host = _Host(behaviour)
-    thread = threading.Thread(target=host.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield host
-    finally:
+@pytest.fixture
+def serve() -> Iterator[Callable[[str], _Host]]:
+    """Starts hosts of a behaviour on loopback; all shut down after the test."""
+    hosts: list[_Host] = []
+
+    def start(behaviour: str) -> _Host:
+        host = _Host(behaviour)
+        threading.Thread(target=host.serve_forever, daemon=True).start()
+        hosts.append(host)
+        return host
+
+    yield start
+    for host in hosts:
         host.shutdown()
         host.server_close()
 
 
-@pytest.fixture
-def oversized():
-    yield from _serve("oversized")
-
-
-@pytest.fixture
-def drip():
-    yield from _serve("drip")
-
-
-@pytest.fixture
-def redirect():
-    yield from _serve("redirect")
-
-
-@pytest.fixture
-def elsewhere():
-    yield from _serve("oversized")
-
-
-def test_a_body_larger_than_declared_is_read_only_to_the_limit(oversized):
+def test_a_body_larger_than_declared_is_read_only_to_the_limit(serve):
+    oversized = serve("oversized")
     data, _ = download(f"http://{oversized.netloc}/f", TOKEN, 1000, trusted_host=oversized.netloc)
     assert len(data) == 1001  # one more than the limit: the caller sees it is too large
 
 
-def test_a_host_dripping_bytes_is_given_up_on_as_a_whole_not_per_read(drip, monkeypatch):
+def test_a_host_dripping_bytes_is_given_up_on_as_a_whole_not_per_read(serve, monkeypatch):
     """Each read returned within DOWNLOAD_TIMEOUT_S, so a byte every few seconds held the worker answering the
     question for days (100,000 bytes); the download as a whole now has a deadline."""
     monkeypatch.setattr(attachments, "DOWNLOAD_DEADLINE_S", 1)
+    drip = serve("drip")
     with pytest.raises(DownloadFailed, match="timed out"):
         download(f"http://{drip.netloc}/f", TOKEN, 100_000, trusted_host=drip.netloc)
 
 
-def test_a_redirect_is_not_followed_with_the_token(redirect, elsewhere):
+def test_a_redirect_is_not_followed_with_the_token(serve):
+    redirect, elsewhere = serve("redirect"), serve("oversized")
     redirect.redirect_to = f"http://{elsewhere.netloc}/stolen"
     with pytest.raises(DownloadFailed, match="HTTP 302"):
         download(f"http://{redirect.netloc}/f", TOKEN, 1000, trusted_host=redirect.netloc)
@@ -119,7 +108,8 @@ def test_a_redirect_is_not_followed_with_the_token(redirect, elsewhere):
         "https://{netloc}#.slack.com",
     ],
 )
-def test_an_address_off_slack_is_never_asked_with_the_token(elsewhere, template):
+def test_an_address_off_slack_is_never_asked_with_the_token(serve, template):
+    elsewhere = serve("oversized")
     with pytest.raises(DownloadFailed, match="not a Slack file address"):
         download(template.format(netloc=elsewhere.netloc), TOKEN, 1000, trusted_host="slack.example:443")
     assert elsewhere.seen_auth == []

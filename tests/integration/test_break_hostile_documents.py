@@ -1,65 +1,19 @@
 """Hostile and pathological documents in an ingest folder — zip bombs, overfull packages, long documents in Office
-formats, loops in PDFs — each built here, small on disk. A bad file is skipped with its reason and the rest of
-the batch is stored; the ingest runs in a child process so a regression fails the test instead of hanging it."""
+formats, reST markup without closers, page lists in PDFs — each built here, small on disk. A bad file is skipped
+with its reason and the rest of the batch is stored; the ingest runs in a child process so a regression fails the
+test instead of hanging it."""
 
 from __future__ import annotations
 
 import io
-import json
-import subprocess
-import sys
 import zipfile
-from pathlib import Path
 
 import docx
-import pytest
-from pptx import Presentation
 
 from core import db
 from tests.integration.test_break_ingest import GOOD, _contents
-
-CHILD_TIMEOUT_S = 600  # a hang guard, not a speed test: the files below take seconds when handled
-
-
-def _ingest_in_child(url: str, root: Path) -> dict:
-    code = (
-        "import json, sys; from pathlib import Path; from core import db; from tests.conftest import make_settings;"
-        "from workers.embeddings import NoEmbedder; from workers.kb.ingest import ingest_folder;"
-        "conn = db.connect(sys.argv[1]);"
-        "r = ingest_folder(conn, Path(sys.argv[2]), 'docs', embedder=NoEmbedder(),"
-        " settings=make_settings(sys.argv[1]));"
-        "print(json.dumps(r.as_dict()))"
-    )
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", code, url, str(root)],
-            capture_output=True,
-            text=True,
-            timeout=CHILD_TIMEOUT_S,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"ingesting {sorted(p.name for p in root.iterdir())} did not finish in {CHILD_TIMEOUT_S} s")
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def _docx(paragraphs: int = 1) -> bytes:
-    d = docx.Document()
-    for n in range(paragraphs):
-        d.add_paragraph(f"Paragraph {n} of the handbook.")
-    buf = io.BytesIO()
-    d.save(buf)
-    return buf.getvalue()
-
-
-def _pptx() -> bytes:
-    deck = Presentation()
-    slide = deck.slides.add_slide(deck.slide_layouts[1])
-    slide.shapes.title.text = "Roadmap"
-    buf = io.BytesIO()
-    deck.save(buf)
-    return buf.getvalue()
+from tests.integration.test_kb_formats import _docx, _pptx
+from tests.support.child_ingest import ingest_in_child
 
 
 def _repack(raw: bytes, member: str, chunks, extra: int = 0) -> bytes:
@@ -113,7 +67,7 @@ def test_zip_bombs_and_overfull_packages_are_skipped_with_reasons_and_the_rest_i
     (root / "parts.docx").write_bytes(_repack(_docx(), "", [], extra=10_500))
     (root / "good.md").write_text(GOOD)
     assert max(p.stat().st_size for p in root.iterdir()) < 2_000_000  # far under ANSWERLOOP_MAX_FILE_BYTES
-    report = _ingest_in_child(clean_db, root)
+    report = ingest_in_child(clean_db, root)
     reasons = {f["path"]: f["reason"] for f in report["failed"]}
     assert "inflates to" in reasons["bomb.docx"] and "zip bomb" in reasons["bomb.docx"]
     assert "inflates to" in reasons["bomb.pptx"]
@@ -147,7 +101,7 @@ def test_a_long_word_document_with_many_styles_is_read_in_one_pass_over_its_styl
     root = tmp_path / "docs"
     root.mkdir()
     (root / "long.docx").write_bytes(_many_styles(buf.getvalue(), 3_000))
-    report = _ingest_in_child(clean_db, root)
+    report = ingest_in_child(clean_db, root)
     assert report["added"] == 1 and not report["failed"]
     assert "Step 9999: run make rollback." in _contents(clean_db)["long.docx"]
     with db.connect(clean_db) as conn:
@@ -167,7 +121,7 @@ def test_rest_inline_markup_without_a_closer_does_not_hold_a_worker(clean_db, tm
     (root / "spaces.rst").write_text("Spaces\n======\n\nBody text.\n\n`a" + " " * mb + "x\n")
     (root / "role-spaces.rst").write_text("Role spaces\n===========\n\nBody text.\n\n:a:`a" + " " * mb + "x\n")
     (root / "good.md").write_text(GOOD)
-    report = _ingest_in_child(clean_db, root)
+    report = ingest_in_child(clean_db, root)
     assert not report["failed"]
     texts = _contents(clean_db)
     assert set(texts) == {"links.rst", "role.rst", "spaces.rst", "role-spaces.rst", "good.md"}
@@ -182,7 +136,7 @@ def test_a_long_paragraph_of_abbreviations_does_not_hold_a_worker(clean_db, tmp_
     root.mkdir()
     (root / "mister.txt").write_text("Mister\n\nBody text.\n\n" + "Mr. " * 250_000 + "\n")
     (root / "good.md").write_text(GOOD)
-    report = _ingest_in_child(clean_db, root)
+    report = ingest_in_child(clean_db, root)
     assert not report["failed"] and report["added"] == 2
     text = _contents(clean_db)["mister.txt"]
     assert "Body text." in text and text.count("Mr.") == 250_000
@@ -216,7 +170,7 @@ def test_a_pdf_listing_one_page_thousands_of_times_is_skipped_with_its_page_coun
     root.mkdir()
     (root / "pages.pdf").write_bytes(_pdf_with_pages(10_001))
     (root / "fine.pdf").write_bytes(_pdf_with_pages(3))
-    report = _ingest_in_child(clean_db, root)
+    report = ingest_in_child(clean_db, root)
     reasons = {f["path"]: f["reason"] for f in report["failed"]}
     assert set(reasons) == {"pages.pdf"} and "too many pages (10,001 > 10,000)" in reasons["pages.pdf"]
     assert "Rollback within five minutes." in _contents(clean_db)["fine.pdf"]

@@ -10,6 +10,7 @@ import pytest
 
 from core import db
 from tests.conftest import make_settings
+from tests.support.child_ingest import ingest_in_child
 from workers.embeddings import NoEmbedder
 from workers.ingest_tasks import run_batch
 from workers.kb import jobs
@@ -233,8 +234,6 @@ def test_long_hostile_lines_do_not_hold_a_worker(clean_db, tmp_path):
     `<![`) made the Markdown inline regexes and the standard library's HTMLParser rescan to the end from each
     opener: ~1 MB took ~40 min, a 5 MB file (the size limit) days. The ingest runs in a child process killed after
     10 minutes — a hang guard, not a speed test: it takes seconds when linear."""
-    import subprocess
-    import sys
 
     root = tmp_path / "docs"
     root.mkdir()
@@ -244,21 +243,7 @@ def test_long_hostile_lines_do_not_hold_a_worker(clean_db, tmp_path):
     (root / "tail.html").write_text("<h1>Tail</h1><p>Body text.</p>" + "<a" * (mb // 2))
     (root / "marked.html").write_text("<h1>Marked</h1><p>Body text.</p>" + "<![foo[a>" * (mb // 9))
     (root / "good.md").write_text(GOOD)
-    code = (
-        "import json, sys; from pathlib import Path; from core import db; from tests.conftest import make_settings;"
-        "from workers.embeddings import NoEmbedder; from workers.kb.ingest import ingest_folder;"
-        "conn = db.connect(sys.argv[1]);"
-        "r = ingest_folder(conn, Path(sys.argv[2]), 'docs', embedder=NoEmbedder(),"
-        " settings=make_settings(sys.argv[1]));"
-        "print(json.dumps(r.as_dict()))"
-    )
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", code, clean_db, str(root)], capture_output=True, text=True, timeout=600, check=False
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail("ingesting five files with long hostile lines did not finish in 10 minutes")
-    assert done.returncode == 0, done.stderr[-2000:]
+    ingest_in_child(clean_db, root)
     texts = _contents(clean_db)
     assert set(texts) == {"bold.md", "links.md", "tail.html", "marked.html", "good.md"}
     assert "Body text." in texts["tail.html"] and "Body text." in texts["marked.html"]
