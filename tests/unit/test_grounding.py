@@ -85,6 +85,18 @@ def test_text_helpers():
     assert content_terms("How do I configure <EMAIL_ADDRESS> retries?") == ["configur", "retri"]
 
 
+def test_a_sentence_held_open_by_many_abbreviations_is_one_sentence():
+    """ "Mr. " * 8000 (a hostile document) kept one sentence open by 8,000 abbreviations; each was tested against
+    the whole sentence so far, which took 12 s (quadratic). The result is the same, from the pieces' ends."""
+    assert sentences("Mr. " * 8000) == [("Mr. " * 8000).strip()]
+    assert sentences("Ask Dr. Li. Then xMr. Smith.\n\n- item e.g. this") == [
+        "Ask Dr. Li.",
+        "Then xMr.",
+        "Smith.",
+        "- item e.g. this",
+    ]
+
+
 # ----------------------------------------------------------------------------------------------- exact checks
 # A paraphrase with one changed fact is lexically and semantically close to its passage, so these run with a
 # semantic support that always says "similar": only the exact checks of guardrails.claims can reject them.
