@@ -14,10 +14,11 @@ in the sentence says so, because many given names are also words or product name
 - a title and a capitalised word ("Dr. Okafor", "Ms Lindqvist").
 
 Given names that are also ordinary words, tools or places (data/name_words.txt, hand-written; Faker's place
-names) count only before a listed surname ("Will Smith"), never alone, and one alone after "near", "around",
-"via"… is a place. Not found: names typed all in lower case, surnames alone, names in non-Latin scripts, and
-names the list lacks in a position that does not show them (`bench/names_bench.py` measures recall on real
-people's names from Debian's copyright files, which the list was not made from).
+names) count only before a listed surname ("Will Smith"), never alone; one alone after "near", "around",
+"via"… is a place, and after "the", "our", "a"… a thing ("the Robin app"). Not found: names typed all in lower
+case, surnames alone, names in non-Latin scripts, and names the list lacks in a position that does not show them
+(`bench/names_bench.py` measures recall on real people's names from Debian's copyright files, which the list was
+not made from).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ ENTITY = "PERSON"
 SCORE = 0.6
 
 # Where a capitalised word names a place rather than a person ("the office in Berlin", "meet at Madison").
+# Before a thing's name, not a person's: "the Robin app", "our Jasmine tests", "a Julia notebook".
+DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "our", "your", "their", "its"})
 # Not "in", "at" or "to": "loop in Adam", "look at Adam's draft", "talk to Adam" name people as often.
 PLACE_PREPOSITIONS = frozenset({"near", "around", "across", "outside", "inside", "within", "via", "towards"})
 TITLES = frozenset({"Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Sir", "Madam"})
@@ -161,7 +164,7 @@ def person_spans(text: str) -> list[tuple[int, int]]:
             i += 2
             continue
         first_in_sentence = _SENTENCE_START.search(text[:start]) is not None
-        after_place_word = i and words[i - 1][0].lower() in PLACE_PREPOSITIONS
+        after_place_word = i and words[i - 1][0].lower() in PLACE_PREPOSITIONS | DETERMINERS
         if word == bare and (after_place_word or (i and _inside_a_proper_noun(text, words, i))):
             i += 1
             continue

@@ -200,14 +200,18 @@ def test_correction_becomes_a_verified_answer_for_the_next_similar_question(slac
         BOB,
     )
     assert "<EMAIL_ADDRESS>" in label["correction"] and "priya.n@example.com" not in label["correction"]
+    assert "Ask <PERSON> at" in label["correction"]  # her name too, with no NER model
     assert label["user_name"] == "bob" and label["permalink"].startswith("https://")
-    assert label["pii"]["entities"] == {"EMAIL_ADDRESS": 1}
+    assert label["pii"]["entities"] == {"EMAIL_ADDRESS": 1, "PERSON": 1}
     thanks = slack.wait_for(
         lambda: [m for m in slack.bot_replies(GENERAL, msg.ts) if "suggested a better answer" in (m.text or "")],
         timeout=10,
     )
     assert f"<@{BOB}>" in thanks[0].text
-    slack.wait_for(lambda: [e for e in slack.ephemerals(GENERAL, BOB) if "removed an email" in e.text], timeout=10)
+    slack.wait_for(
+        lambda: [e for e in slack.ephemerals(GENERAL, BOB) if "a person's name, an email address" in e.text],
+        timeout=10,
+    )
 
     r = cli(settings.database_url, "labels", "approve", str(label["id"]), "--actor", "admin-ann")
     assert r.returncode == 0, r.stderr

@@ -51,6 +51,7 @@ def test_names_where_chat_puts_a_person(text, names):
         "Why does Julia call into Python so slowly?",
         "What is the hotel cap per night in New York during the Falcon deal?",  # a place's name goes on
         "flights to San Francisco and the Los Angeles office",
+        "Meeting rooms in Lisbon are booked in the Robin app.",  # a determiner: a thing's name
     ],
 )
 def test_words_products_and_places_spelled_like_given_names_are_not_people(text):

@@ -42,6 +42,7 @@ MESSAGE_TEXT = 39_000  # the fallback text (Slack: 40,000)
 CUT_NOTICE = "_… the answer is cut here: it is longer than one Slack message holds. Follow the sources for the rest._"
 _ENTITY_WORDS = {
     "EMAIL_ADDRESS": "an email address",
+    "PERSON": "a person's name",
     "PHONE_NUMBER": "a phone number",
     "CREDIT_CARD": "a card number",
     "IBAN_CODE": "a bank account (IBAN)",
