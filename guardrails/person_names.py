@@ -34,11 +34,12 @@ from wordfreq import zipf_frequency
 ENTITY = "PERSON"
 SCORE = 0.6
 
-# Where a capitalised word names a place rather than a person ("the office in Berlin", "meet at Madison").
 # Before a thing's name, not a person's: "the Robin app", "our Jasmine tests", "a Julia notebook".
 DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "our", "your", "their", "its"})
-# Not "in", "at" or "to": "loop in Adam", "look at Adam's draft", "talk to Adam" name people as often.
+# Before a place's name ("the hotel near Lorena"). Not "in", "at" or "to": "loop in Adam", "look at Adam's draft",
+# "talk to Adam" name people as often.
 PLACE_PREPOSITIONS = frozenset({"near", "around", "across", "outside", "inside", "within", "via", "towards"})
+_NOT_BEFORE_A_PERSON = DETERMINERS | PLACE_PREPOSITIONS
 TITLES = frozenset({"Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Sir", "Madam"})
 # What follows a person named first in a sentence ("Priya said …"): verbs of saying, wanting, being away, access.
 PERSON_VERBS = frozenset(
@@ -96,7 +97,8 @@ PERSON_VERBS = frozenset(
 COMMON_WORD_ZIPF = 3.0  # a capitalised word after a given name at least this frequent in English is no surname
 
 _WORD = regex.compile(r"\p{L}+(?:['’]\p{L}+)*(?:-\p{L}+)*")
-_SENTENCE_START = regex.compile(r"(?:^|[.!?:;]\s+|[\"“(\[]|\n\s*)$")
+_SENTENCE_END = frozenset(".!?:;")
+_OPENERS = frozenset('"“([')
 
 
 def _read(name: str) -> frozenset[str]:
@@ -142,46 +144,68 @@ def person_spans(text: str) -> list[tuple[int, int]]:
         word, start, _ = words[i]
         bare = _bare(word)
         after = _following(text, words, i)
-        if bare in TITLES and after is not None and _capitalised(after[0]):
+        if after is not None and _full_name(lists, word, bare, after[0]):
             spans.append((start, _surname_end(text, words, i + 1)))
             i += 2
             continue
-        if not (_capitalised(bare) and bare in lists.given):
-            i += 1
-            continue
-        surname = after is not None and _capitalised(after[0]) and _bare(after[0]).lower() not in lists.words
-        listed = surname and after is not None and _bare(after[0]) in lists.surnames
-        unknown = surname and after is not None and zipf_frequency(_bare(after[0]), "en") < COMMON_WORD_ZIPF
-        if lists.word_like(bare):
-            if listed:
-                spans.append((start, _surname_end(text, words, i + 1)))
-                i += 2
-                continue
-            i += 1
-            continue
-        if word == bare and (listed or unknown):
-            spans.append((start, _surname_end(text, words, i + 1)))
-            i += 2
-            continue
-        first_in_sentence = _SENTENCE_START.search(text[:start]) is not None
-        after_place_word = i and words[i - 1][0].lower() in PLACE_PREPOSITIONS | DETERMINERS
-        if word == bare and (after_place_word or (i and _inside_a_proper_noun(text, words, i))):
-            i += 1
-            continue
-        next_word = words[i + 1][0].lower() if i + 1 < len(words) else ""
-        if not first_in_sentence or word != bare or next_word in PERSON_VERBS:
+        if _alone_a_person(text, words, i, lists, word, bare):
             spans.append((start, start + len(bare)))  # "Priya's laptop" → "<PERSON>'s laptop"
         i += 1
     return spans
 
 
+def _full_name(lists: _Lists, word: str, bare: str, after: str) -> bool:
+    """`word` and the word `after` it name a person: a title and a capitalised word; a given name (not
+    possessive) and a listed surname, or a capitalised word that is no English word (not for a given name that
+    is also a word, software or place)."""
+    if not _capitalised(after):
+        return False
+    if bare in TITLES:
+        return True
+    surname = _bare(after)
+    if not (_capitalised(bare) and bare in lists.given) or surname.lower() in lists.words:
+        return False
+    if lists.word_like(bare):
+        return surname in lists.surnames
+    return word == bare and (surname in lists.surnames or zipf_frequency(surname, "en") < COMMON_WORD_ZIPF)
+
+
+def _alone_a_person(text: str, words: list[tuple[str, int, int]], i: int, lists: _Lists, word: str, bare: str) -> bool:
+    """A given name with no surname names a person: mid-sentence (not after "the", "near"…, nor continuing a
+    capitalised word: "New York"), possessive, or first in its sentence and followed by what people do."""
+    if not (_capitalised(bare) and bare in lists.given) or lists.word_like(bare):
+        return False
+    if word != bare:
+        return True
+    if i and (words[i - 1][0].lower() in _NOT_BEFORE_A_PERSON or _inside_a_proper_noun(text, words, i)):
+        return False
+    next_word = words[i + 1][0].lower() if i + 1 < len(words) else ""
+    return not _starts_sentence(text, words[i][1]) or next_word in PERSON_VERBS
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    """Whether text[start] begins a sentence: first in the text, after a newline, after a sentence's end and a
+    space, or right after an opening quote or bracket. Looks back over the spaces only, not the whole text."""
+    if start == 0:
+        return True
+    j = start
+    while j > 0 and text[j - 1].isspace():
+        j -= 1
+    space = text[j:start]
+    if "\n" in space:
+        return True
+    if j == 0:
+        return False
+    return text[j - 1] in _SENTENCE_END if space else text[j - 1] in _OPENERS
+
+
 def _inside_a_proper_noun(text: str, words: list[tuple[str, int, int]], i: int) -> bool:
     """words[i] continues a capitalised word that is not first in its sentence ("New York", "San Francisco",
     "Los Angeles"): part of a place's or a thing's name. "Hi Maria", "Thanks Priya" start their sentence."""
-    before, start, _ = words[i - 1]
-    if not _capitalised(before) or not regex.fullmatch(r"[ \t]+", text[words[i - 1][2] : words[i][1]]):
+    before, start, end = words[i - 1]
+    if not _capitalised(before) or not regex.fullmatch(r"[ \t]+", text[end : words[i][1]]):
         return False
-    return _SENTENCE_START.search(text[:start]) is None
+    return not _starts_sentence(text, start)
 
 
 def _following(text: str, words: list[tuple[str, int, int]], i: int) -> tuple[str, int, int] | None:
