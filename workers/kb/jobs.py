@@ -103,24 +103,39 @@ def mark_file(conn: Conn, job_id: int, path: str, outcome: str, reason: str = ""
     conn.commit()
 
 
-_FINISH_LOCK = "SELECT {}(hashtextextended('ingest_job_finish:' || %s::text, 0)) AS ok"
-_BATCH_LOCK = "SELECT {}(hashtextextended('ingest_job_batch:' || %s::text || ':' || %s::text, 0)) AS ok"
+_LOCK = "SELECT {}(hashtextextended(%s, 0)) AS ok"  # a session-level advisory lock, named by a text key
+
+
+def _try_lock(conn: Conn, key: str) -> bool:
+    return bool(db.one(conn.execute(_LOCK.format("pg_try_advisory_lock"), (key,)))["ok"])
+
+
+def _unlock(conn: Conn, key: str) -> None:
+    with suppress(psycopg.OperationalError):  # a lost connection has released it already
+        conn.rollback()  # a failed batch or finish may have left the transaction aborted
+        conn.execute(_LOCK.format("pg_advisory_unlock"), (key,))
+        conn.commit()
+
+
+def _batch_key(job_id: int, batch: int) -> str:
+    return f"ingest_job_batch:{job_id}:{batch}"
+
+
+def _finish_key(job_id: int) -> str:
+    return f"ingest_job_finish:{job_id}"
 
 
 def claim_batch(conn: Conn, job_id: int, batch: int) -> bool:
     """True unless another worker is doing this batch right now: a late redelivery (Redis's visibility timeout
     passed while the batch still ran) or a resumed job's batch must not ingest the same files twice at once. The
     Postgres advisory lock is held until `release_batch` or the end of the connection (a killed worker's)."""
-    ok = bool(db.one(conn.execute(_BATCH_LOCK.format("pg_try_advisory_lock"), (job_id, batch)))["ok"])
+    ok = _try_lock(conn, _batch_key(job_id, batch))
     conn.commit()
     return ok
 
 
 def release_batch(conn: Conn, job_id: int, batch: int) -> None:
-    with suppress(psycopg.OperationalError):  # a lost connection has released it already
-        conn.rollback()
-        conn.execute(_BATCH_LOCK.format("pg_advisory_unlock"), (job_id, batch))
-        conn.commit()
+    _unlock(conn, _batch_key(job_id, batch))
 
 
 def claim_finish(conn: Conn, job_id: int) -> bool:
@@ -128,7 +143,7 @@ def claim_finish(conn: Conn, job_id: int) -> bool:
     a Postgres advisory lock on it until `release_finish` or the end of its connection. A finisher that died (its
     worker killed) loses the lock with its connection and leaves the job 'finishing': the batch's redelivery claims
     it again (the finish's steps can run twice) instead of leaving it 'finishing' for ever."""
-    if not db.one(conn.execute(_FINISH_LOCK.format("pg_try_advisory_lock"), (job_id,)))["ok"]:
+    if not _try_lock(conn, _finish_key(job_id)):
         conn.commit()
         return False  # another worker is finishing it right now
     row = conn.execute(
@@ -148,10 +163,7 @@ def claim_finish(conn: Conn, job_id: int) -> bool:
 
 def release_finish(conn: Conn, job_id: int) -> None:
     """Give up the job's finish lock taken by `claim_finish` (after the job is marked done or failed)."""
-    with suppress(psycopg.OperationalError):  # a lost connection has released it already
-        conn.rollback()  # a failed finish may have left the transaction aborted
-        conn.execute(_FINISH_LOCK.format("pg_advisory_unlock"), (job_id,))
-        conn.commit()
+    _unlock(conn, _finish_key(job_id))
 
 
 @dataclass(frozen=True)
