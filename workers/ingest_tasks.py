@@ -11,6 +11,7 @@ switch), and the collection's answerability is recalibrated if anything changed.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 import psycopg
 from celery import Task
@@ -135,8 +136,13 @@ def _finish(conn: Conn, job: jobs.Job, settings: Settings, embedder: Embedder) -
 
 def enqueue_job(job_id: int, batches: int) -> None:
     """One task per batch on the ingest queue (task ids name the job and batch)."""
-    for batch in range(batches):
-        ingest_batch.apply_async((job_id, batch), queue=INGEST_QUEUE, task_id=f"ingest:{job_id}:{batch}")
+    send_batches(job_id, range(batches))
+
+
+def send_batches(job_id: int, batches: Iterable[int], suffix: str = "") -> None:
+    """A task for each of the job's `batches` on the ingest queue, its id "ingest:JOB:BATCH" + `suffix`."""
+    for batch in batches:
+        ingest_batch.apply_async((job_id, batch), queue=INGEST_QUEUE, task_id=f"ingest:{job_id}:{batch}{suffix}")
 
 
 @celery_app.task(name="workers.ingest_tasks.resume_stalled_jobs", acks_late=False)
@@ -152,8 +158,5 @@ def resume_stalled_jobs() -> str:
             log.warning("ingest job %s failed: stalled after %d resumes", job.job_id, job.resumes - 1)
             continue
         log.warning("ingest job %s stalled: batches %s sent again (resume %d)", job.job_id, job.batches, job.resumes)
-        for batch in job.batches:
-            ingest_batch.apply_async(
-                (job.job_id, batch), queue=INGEST_QUEUE, task_id=f"ingest:{job.job_id}:{batch}:resume{job.resumes}"
-            )
+        send_batches(job.job_id, job.batches, f":resume{job.resumes}")
     return f"{len(stalled)} stalled job(s)"
