@@ -72,6 +72,14 @@ def format_every(seconds: int | None) -> str:
     return f"{seconds}s"
 
 
+def check_git_arguments(location: str, branch: str | None) -> None:
+    """A Git URL or branch that git would read as an option (`--upload-pack=COMMAND` runs COMMAND) is refused."""
+    if location.startswith("-") or not location.strip():
+        raise AnswerloopError(f"{location!r} is not a Git URL.", hint="e.g. https://host/org/repo.git or a path.")
+    if branch is not None and (branch.startswith("-") or not re.fullmatch(r"[^\x00-\x20\x7f~^:?*\[\\]+", branch)):
+        raise AnswerloopError(f"{branch!r} is not a branch name.", hint="e.g. main or release/2.1")
+
+
 def add_source(conn: Conn, source: Source) -> None:
     existing = conn.execute(
         "SELECT name FROM kb_sources WHERE name = %s OR collection = %s", (source.name, source.collection)
@@ -85,6 +93,8 @@ def add_source(conn: Conn, source: Source) -> None:
         )
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}", source.name):
         raise AnswerloopError(f"{source.name!r} is not a source name.", hint="Letters, digits, . _ - (up to 63).")
+    if source.kind == "git":
+        check_git_arguments(source.location, source.branch)
     conn.execute("INSERT INTO collections (name) VALUES (%s) ON CONFLICT DO NOTHING", (source.collection,))
     conn.execute(
         f"INSERT INTO kb_sources ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
@@ -164,10 +174,14 @@ def checkout_dir(home: Path, name: str) -> Path:
     return home / "sources" / name
 
 
+# Transports that run a command named in the URL (ext::) are never used, whatever the user's git config says.
+_GIT_SAFETY = ("-c", "protocol.ext.allow=never", "-c", "protocol.fd.allow=never")
+
+
 def _git(*args: str, cwd: Path | None = None) -> str:
     try:
         done = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=GIT_TIMEOUT_S, check=False,
+            ["git", *_GIT_SAFETY, *args], cwd=cwd, capture_output=True, text=True, timeout=GIT_TIMEOUT_S, check=False,
             env={"GIT_TERMINAL_PROMPT": "0", "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(Path.home())},
         )  # fmt: skip
     except FileNotFoundError as exc:
@@ -202,21 +216,44 @@ def fetch(source: Source, home: Path, *, max_bytes: int = 5_000_000) -> Fetched:
         if not root.exists():
             raise NotFound(f"The folder of source {source.name!r} is gone: {root}")
         return Fetched(root, None, source.url_base)
+    check_git_arguments(source.location, source.branch)
     work = checkout_dir(home, source.name)
     branch = source.branch or "HEAD"
     if not (work / ".git").exists():
         shutil.rmtree(work, ignore_errors=True)
         work.parent.mkdir(parents=True, exist_ok=True)
         _git("init", "--quiet", str(work))
-        _git("remote", "add", "origin", source.location, cwd=work)
-    _git("fetch", "--quiet", "--depth", "1", "origin", branch, cwd=work)
+        _git("remote", "add", "origin", "--end-of-options", source.location, cwd=work)
+    _git("fetch", "--quiet", "--depth", "1", "--end-of-options", "origin", branch, cwd=work)
     _git("checkout", "--quiet", "--force", "--detach", "FETCH_HEAD", cwd=work)
     _git("clean", "-q", "-f", "-d", "-x", cwd=work)
     revision = _git("rev-parse", "HEAD", cwd=work)
     root = work / source.subdir
     if not root.exists():
         raise NotFound(f"{source.subdir!r} is not a folder of {source.location} at {branch}.")
-    return Fetched(root, revision, source.url_base or web_url_base(source.location, source.branch, source.subdir))
+    problems = _drop_outside_links(work, root)
+    url_base = source.url_base or web_url_base(source.location, source.branch, source.subdir)
+    return Fetched(root, revision, url_base, problems=problems)
+
+
+def _resolves_within(path: Path, folder: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(folder)
+    except (RuntimeError, OSError):  # a symlink loop
+        return False
+
+
+def _drop_outside_links(work: Path, root: Path) -> list[dict[str, str]]:
+    """Delete the checkout's symlinks that lead out of it (`docs/keys.md -> ~/.ssh/id_rsa` would put this
+    machine's files in the knowledge base); each is reported. Links within the repository are kept."""
+    problems = []
+    inside = work.resolve()
+    for path in sorted(root.rglob("*")):
+        if path.is_symlink() and not _resolves_within(path, inside):
+            path.unlink()
+            rel = path.relative_to(root).as_posix()
+            problems.append({"path": rel, "reason": "a symlink to a file outside the repository (left out)"})
+    return problems
 
 
 def _fetch_web(source: Source, home: Path, max_bytes: int) -> Fetched:
@@ -284,6 +321,8 @@ def sync_source(url: str, name: str, home: Path, ingest: Ingest, *, max_bytes: i
                     conn.commit()
                 failed = [{**f, "path": fetched.links.get(f["path"], f["path"])} for f in report.get("failed", [])]
                 report = {**report, "failed": fetched.problems + failed, "pages": fetched.pages}
+            elif fetched.problems:
+                report = {**report, "failed": fetched.problems + report.get("failed", [])}
             report = {"source": name, "revision": fetched.revision, **report}
         except Exception as exc:
             with db.connect(url) as conn:

@@ -1,0 +1,79 @@
+"""Git sources against a hostile or careless repository or admin input: a branch or URL that is a git option, a
+transport that runs commands, a repository whose symlinks point at this machine's files. Real git, real Postgres."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from core import db
+from core.errors import AnswerloopError
+from workers.kb import sources
+
+
+def git(repo, *args):
+    subprocess.run(
+        ["git", "-c", "user.name=Test", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main", *args],
+        cwd=repo, check=True, capture_output=True,
+    )  # fmt: skip
+
+
+@pytest.fixture()
+def repo(tmp_path):
+    r = tmp_path / "repo"
+    (r / "docs").mkdir(parents=True)
+    (r / "docs" / "deploy.md").write_text("# Deploy\n\nRun make rollback.\n")
+    git(r, "init", "-q")
+    git(r, "add", ".")
+    git(r, "commit", "-q", "-m", "docs")
+    return r
+
+
+def _git_source(location: str, branch: str | None = "main") -> sources.Source:
+    return sources.Source("handbook", "eng", "git", location, branch, "", None)
+
+
+def test_a_branch_or_url_that_is_a_git_option_runs_nothing(clean_db, repo, tmp_path):
+    marker = tmp_path / "pwned"
+    evil = f"--upload-pack=touch {marker};git-upload-pack"
+    with pytest.raises(AnswerloopError, match="branch"):
+        sources.fetch(_git_source(str(repo), evil), tmp_path / "home")
+    assert not marker.exists(), "a branch name was passed to git as an option"
+    with pytest.raises(AnswerloopError, match="Git URL"):
+        sources.fetch(_git_source(evil, None), tmp_path / "home2")
+    assert not marker.exists()
+    with db.connect(clean_db) as conn:  # refused when added, before anything runs
+        with pytest.raises(AnswerloopError, match="branch"):
+            sources.add_source(conn, _git_source(str(repo), "-x"))
+        conn.rollback()
+        with pytest.raises(AnswerloopError, match="Git URL"):
+            sources.add_source(conn, _git_source("--upload-pack=x", None))
+        conn.rollback()
+
+
+def test_a_transport_that_runs_commands_is_refused_whatever_the_git_config(repo, tmp_path, monkeypatch):
+    home = tmp_path / "userhome"
+    home.mkdir()
+    (home / ".gitconfig").write_text('[protocol "ext"]\n\tallow = always\n')  # a careless user config
+    monkeypatch.setenv("HOME", str(home))
+    marker = tmp_path / "pwned"
+    with pytest.raises(AnswerloopError):
+        sources.fetch(_git_source(f"ext::sh -c touch% {marker}", None), tmp_path / "home")
+    assert not marker.exists(), "the ext:: transport ran a command"
+
+
+def test_a_symlink_out_of_the_repository_is_not_read(repo, tmp_path):
+    secret = tmp_path / "secret.md"
+    secret.write_text("# Keys\n\nThe root password is hunter2.\n")
+    (repo / "docs" / "keys.md").symlink_to(secret)
+    (repo / "docs" / "same.md").symlink_to("deploy.md")  # inside the repository: fine
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "links")
+    fetched = sources.fetch(_git_source(str(repo)), tmp_path / "home")
+    rels = {p.relative_to(fetched.root).as_posix(): p for p in fetched.root.rglob("*") if p.is_file()}
+    files = {rel: p for rel, p in rels.items() if not rel.startswith(".")}
+    assert "hunter2" not in " ".join(p.read_text() for p in files.values())
+    assert "docs/same.md" in files
+    assert [p["path"] for p in fetched.problems] == ["docs/keys.md"]
+    assert "outside the repository" in fetched.problems[0]["reason"]
