@@ -6,6 +6,7 @@ import re
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from cli import admin
 from cli.common import require_collections
@@ -102,7 +103,7 @@ def channels_show() -> None:
     for r in rows:
         cols = ", ".join(r["collections"]) if r["collections"] is not None else "(default)"
         console.print(
-            f"{r['team_id']}/{r['channel_id']}  collections: {cols}  expert: {r['expert'] or '—'}  "
+            f"{r['team_id']}/{r['channel_id']}  collections: {cols}  expert: {escape(r['expert'] or '—')}  "
             f"mode: {r['reply_mode']}  thread follow-ups: {'on' if r['thread_followups'] else 'off'}  "
-            f"[dim]by {r['updated_by']} at {r['updated_at']:%Y-%m-%d %H:%M}[/]"
+            f"[dim]by {escape(r['updated_by'])} at {r['updated_at']:%Y-%m-%d %H:%M}[/]"
         )

@@ -27,7 +27,9 @@ def _fmt(value) -> str:
 def print_retune_report(row: dict) -> None:
     r = row["report"]
     dry = " (dry run)" if row["dry_run"] else ""
-    console.print(f"[bold]retune report {row['id']}[/]{dry} · {row['created_at']:%Y-%m-%d %H:%M} · by {row['actor']}")
+    console.print(
+        f"[bold]retune report {row['id']}[/]{dry} · {row['created_at']:%Y-%m-%d %H:%M} · by {escape(row['actor'])}"
+    )
     ex = r.get("examples", {})
     by = ", ".join(f"{k} {v}" for k, v in sorted(ex.get("heldout_by_expectation", {}).items()))
     console.print(f"labeled examples: {ex.get('train', 0)} train, {ex.get('heldout', 0)} held-out ({by or 'none'})")
