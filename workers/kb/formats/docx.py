@@ -6,13 +6,15 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import docx
 from docx.enum.style import WD_STYLE_TYPE
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.exceptions import PackageNotFoundError
-from docx.table import Table
+from docx.oxml import parse_xml
 
 from workers.kb.formats.common import Sections, check_package, clean, slug
 from workers.kb.parsing import ParsedDocument, UnreadableDocument
@@ -50,33 +52,135 @@ def _style_levels(document: Any) -> Callable[[Any], int | None]:
     levels = {style_id: level_of(style_id) for style_id in names}
     default_level = levels.get(default) if default else None
 
-    def paragraph_level(paragraph: Any) -> int | None:
+    def paragraph_level(p: Any) -> int | None:
         # An unknown style id, or none, is the default paragraph style (python-docx's get_by_id).
-        return levels.get(paragraph._p.style, default_level)
+        return levels.get(p.style, default_level)
 
     return paragraph_level
 
 
-def _table_lines(table: Table) -> list[str]:
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+# What a reader sees of a paragraph, in order: text in runs wherever they sit (hyperlinks, tracked insertions,
+# content controls, simple fields, smart tags, text boxes), never a text box's second copy (mc:Fallback) nor
+# moved-away text; a text box's paragraphs and the note references (to place the notes' text) too.
+_TEXT = (
+    "(.//w:t | .//w:tab | .//w:ptab | .//w:br | .//w:cr | .//w:noBreakHyphen | .//w:txbxContent//w:p"
+    " | .//w:footnoteReference | .//w:endnoteReference)"
+    f"[not(ancestor::*[local-name() = 'Fallback' and namespace-uri() = '{_MC}']) and not(ancestor::w:moveFrom)]"
+)
+_P, _TBL, _TR, _TC = (f"{{{_W}}}{tag}" for tag in ("p", "tbl", "tr", "tc"))
+# Wrappers of blocks (paragraphs, tables) or rows: content controls and custom XML; their content is the document's.
+_WRAPPERS = {f"{{{_W}}}{tag}" for tag in ("sdt", "sdtContent", "customXml")}
+_NOTE_REFS = {f"{{{_W}}}footnoteReference": "footnotes", f"{{{_W}}}endnoteReference": "endnotes"}
+
+
+def _blocks(parent: Any) -> Iterator[Any]:
+    """The paragraphs (w:p) and tables (w:tbl) of a body or a table cell in document order, including those
+    inside content controls: python-docx yields only direct children, so a block in a w:sdt was lost."""
+    for child in parent.iterchildren():
+        if child.tag in (_P, _TBL):
+            yield child
+        elif child.tag in _WRAPPERS:
+            yield from _blocks(child)
+
+
+def _rows(table: Any) -> Iterator[Any]:
+    for child in table.iterchildren():
+        if child.tag == _TR:
+            yield child
+        elif child.tag in _WRAPPERS:
+            yield from _rows(child)
+
+
+def _cells(row: Any) -> Iterator[Any]:
+    for child in row.iterchildren():
+        if child.tag == _TC:
+            yield child
+        elif child.tag in _WRAPPERS:
+            yield from _cells(child)
+
+
+@dataclass
+class _Notes:
+    """Footnotes and endnotes by id: their text follows the paragraph that cites them, in its section."""
+
+    footnotes: dict[str, str] = field(default_factory=dict)
+    endnotes: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, document: Any) -> _Notes:
+        notes = cls()
+        for rel in document.part.rels.values():
+            kind = {RT.FOOTNOTES: "footnotes", RT.ENDNOTES: "endnotes"}.get(rel.reltype)
+            if kind is None or rel.is_external:
+                continue
+            root = parse_xml(rel.target_part.blob)
+            for note in root.iterchildren(f"{{{_W}}}{kind[:-1]}"):
+                if note.get(f"{{{_W}}}type") in (None, "normal"):
+                    text = clean(" ".join(_paragraph_text(p, []) for p in _blocks(note) if p.tag == _P))
+                    getattr(notes, kind)[note.get(f"{{{_W}}}id") or ""] = text
+        return notes
+
+    def cited(self, refs: list[tuple[str, str]]) -> list[str]:
+        return [text for kind, ref in refs if (text := getattr(self, kind).get(ref))]
+
+
+def _paragraph_text(p: Any, refs: list[tuple[str, str]]) -> str:
+    """The paragraph's visible text; the notes it cites are appended to `refs` as (kind, id)."""
+    out: list[str] = []
+    for node in p.xpath(_TEXT):
+        tag = node.tag
+        if tag == f"{{{_W}}}t":
+            out.append(node.text or "")
+        elif tag in _NOTE_REFS:
+            refs.append((_NOTE_REFS[tag], node.get(f"{{{_W}}}id") or ""))
+        elif tag == f"{{{_W}}}noBreakHyphen":
+            out.append("-")
+        else:  # tabs, breaks, a text box's paragraph
+            out.append(" " if tag != _P else "\n")
+    return "".join(out)
+
+
+def _table_lines(table: Any, notes: _Notes) -> list[str]:
+    """One line per row, cells joined by " | "; a table nested in a cell is read in its place, its rows joined
+    by " ; " (python-docx's cell text holds only the cell's own paragraphs: a nested table's text was lost)."""
     rows = []
-    for row in table.rows:
+    above: dict[int, str] = {}  # a vertically merged cell repeats the text of the cell it continues
+    for tr in _rows(table):
         cells: list[str] = []
-        for cell in row.cells:  # merged cells repeat: keep each text once per row
-            text = clean(cell.text)
-            if text and (not cells or cells[-1] != text):
+        column = 0
+        for tc in _cells(tr):
+            span = tc.grid_span
+            text = above.get(column, "") if tc.vMerge == "continue" else clean(" ".join(_cell_parts(tc, notes)))
+            for n in range(span):
+                above[column + n] = text
+            column += span
+            if text and (not cells or cells[-1] != text):  # merged cells repeat: keep each text once per row
                 cells.append(text)
         if cells:
             rows.append(" | ".join(cells))
     return rows
 
 
+def _cell_parts(tc: Any, notes: _Notes) -> Iterator[str]:
+    for block in _blocks(tc):
+        if block.tag == _TBL:
+            yield " ; ".join(_table_lines(block, notes))
+            continue
+        refs: list[tuple[str, str]] = []
+        yield _paragraph_text(block, refs)
+        yield from notes.cited(refs)
+
+
 def parse_docx(raw: bytes, name: str, fallback_title: str) -> ParsedDocument:
     check_package(raw, name)
     try:
         document = docx.Document(io.BytesIO(raw))
-        blocks = list(document.iter_inner_content())
+        blocks = list(_blocks(document.element.body))
         core_title = clean(document.core_properties.title or "")
         heading_level = _style_levels(document)
+        notes = _Notes.of(document)
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         reason = "not a Word document (corrupt or not a .docx zip)" if not zipfile.is_zipfile(io.BytesIO(raw)) else exc
         raise UnreadableDocument(f"{name}: {reason}") from exc
@@ -85,30 +189,30 @@ def parse_docx(raw: bytes, name: str, fallback_title: str) -> ParsedDocument:
     title = core_title
     if not title:
         title = next(
-            (clean(b.text) for b in blocks if not isinstance(b, Table) and heading_level(b) == 0 and clean(b.text)),
+            (text for b in blocks if b.tag == _P and heading_level(b) == 0 and (text := clean(_paragraph_text(b, [])))),
             "",
         )
     b = Sections(title or fallback_title)
     used: dict[str, int] = {}
     for block in blocks:
-        if isinstance(block, Table):
-            for row in _table_lines(block):
+        if block.tag == _TBL:
+            for row in _table_lines(block, notes):
                 b.line(row)
             b.line("")
             continue
-        text = clean(block.text)
-        if not text:
-            b.line("")
-            continue
-        level = heading_level(block)
+        refs: list[tuple[str, str]] = []
+        text = clean(_paragraph_text(block, refs))
+        level = heading_level(block) if text else None
         if level is None or level == 0:
-            if level == 0 and text == b.doc_title:
-                continue
-            b.line(text)
-            b.line("")  # paragraphs stay paragraphs for the chunker
-            continue
-        anchor = slug(text)
-        n = used.get(anchor, 0)
-        used[anchor] = n + 1
-        b.heading(level, text, anchor if n == 0 else f"{anchor}-{n}")
+            if text and not (level == 0 and text == b.doc_title):
+                b.line(text)
+        else:
+            anchor = slug(text)
+            n = used.get(anchor, 0)
+            used[anchor] = n + 1
+            b.heading(level, text, anchor if n == 0 else f"{anchor}-{n}")
+        for note in notes.cited(refs):
+            b.line("")
+            b.line(note)
+        b.line("")  # paragraphs stay paragraphs for the chunker
     return b.done("docx", name)

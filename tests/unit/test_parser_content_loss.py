@@ -1,0 +1,136 @@
+"""Text a reader sees in a document must reach a chunk: each test builds a real file (python-docx, reportlab) or
+a text document with one unique sentence in a place a parser could drop it, and looks for it in the chunks."""
+
+from __future__ import annotations
+
+import io
+
+import docx
+from docx.opc.constants import CONTENT_TYPE as CT
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PackURI
+from docx.opc.part import Part
+from docx.oxml import parse_xml
+
+from workers.kb.chunking import chunk_document
+from workers.kb.parsing import ParsedDocument, parse_bytes
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+W = f'xmlns:w="{W_NS}"'
+NAMESPACES = (
+    f'{W} xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+    'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+    'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+    'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+    'xmlns:v="urn:schemas-microsoft-com:vml"'
+)
+
+
+def _chunked(doc: ParsedDocument) -> str:
+    return "\n".join(c.content for c in chunk_document(doc))
+
+
+def _saved(d) -> bytes:
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def _docx_text(raw: bytes) -> str:
+    return _chunked(parse_bytes(raw, "docx", "f.docx", "f"))
+
+
+def _append(d, xml: str) -> None:
+    """A body-level element (paragraph, content control…) before the section properties."""
+    d.element.body.sectPr.addprevious(parse_xml(xml))
+
+
+def test_docx_nested_table_text_is_kept_in_reading_order():
+    d = docx.Document()
+    d.add_paragraph("Before the table.")
+    outer = d.add_table(rows=2, cols=2)
+    outer.cell(0, 0).text, outer.cell(0, 1).text = "Plan", "Details"
+    outer.cell(1, 0).text = "Enterprise"
+    inner = outer.cell(1, 1).add_table(rows=1, cols=2)
+    inner.cell(0, 0).text = "Support hours"
+    inner.cell(0, 1).text = "Enterprise customers reach the on-call engineer at any hour of the night."
+    d.add_paragraph("After the table.")
+    text = _docx_text(_saved(d))
+    sentence = "Enterprise customers reach the on-call engineer at any hour of the night."
+    assert sentence in text
+    assert text.index("Before the table.") < text.index("Enterprise |") < text.index(sentence)
+    assert text.index(sentence) < text.index("After the table.")
+
+
+def test_docx_tracked_insertions_content_controls_and_fields_keep_their_text():
+    d = docx.Document()
+    _append(
+        d,
+        f"<w:p {W}><w:r><w:t xml:space='preserve'>Refunds are issued </w:t></w:r>"
+        "<w:ins w:id='1' w:author='Ann' w:date='2026-01-01T00:00:00Z'>"
+        "<w:r><w:t>within fourteen days</w:t></w:r></w:ins>"
+        "<w:del w:id='2' w:author='Ann' w:date='2026-01-01T00:00:00Z'><w:r><w:delText>within a month</w:delText></w:r>"
+        "</w:del><w:r><w:t xml:space='preserve'> of the request.</w:t></w:r></w:p>",
+    )
+    _append(
+        d,
+        f"<w:sdt {W}><w:sdtPr><w:alias w:val='Summary'/></w:sdtPr><w:sdtContent>"
+        "<w:p><w:r><w:t>The escalation desk answers in the Orion channel.</w:t></w:r></w:p>"
+        "</w:sdtContent></w:sdt>",
+    )
+    _append(
+        d,
+        f"<w:p {W}><w:r><w:t xml:space='preserve'>Owner: </w:t></w:r>"
+        "<w:sdt><w:sdtPr/><w:sdtContent><w:r><w:t>Margaret from billing</w:t></w:r></w:sdtContent></w:sdt>"
+        "<w:r><w:t xml:space='preserve'>, see </w:t></w:r>"
+        "<w:fldSimple w:instr=' REF policy '><w:r><w:t>Section Twelve</w:t></w:r></w:fldSimple></w:p>",
+    )
+    text = _docx_text(_saved(d))
+    assert "Refunds are issued within fourteen days of the request." in text
+    assert "within a month" not in text  # deleted in the tracked changes: not what the reader sees
+    assert "The escalation desk answers in the Orion channel." in text
+    assert "Owner: Margaret from billing, see Section Twelve" in text
+
+
+def test_docx_text_box_text_is_kept_once():
+    d = docx.Document()
+    box = "<w:txbxContent><w:p><w:r><w:t>Call the night porter on extension 4410.</w:t></w:r></w:p></w:txbxContent>"
+    _append(
+        d,
+        f"<w:p {NAMESPACES}><w:r><w:t xml:space='preserve'>Out of hours. </w:t></w:r><w:r><mc:AlternateContent>"
+        "<mc:Choice Requires='wps'><w:drawing><wp:anchor><a:graphic><a:graphicData "
+        "uri='http://schemas.microsoft.com/office/word/2010/wordprocessingShape'><wps:wsp><wps:txbx>"
+        f"{box}</wps:txbx></wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing></mc:Choice>"
+        f"<mc:Fallback><w:pict><v:shape><v:textbox>{box}</v:textbox></v:shape></w:pict></mc:Fallback>"
+        "</mc:AlternateContent></w:r></w:p>",
+    )
+    text = _docx_text(_saved(d))
+    assert "Out of hours." in text
+    assert text.count("Call the night porter on extension 4410.") == 1
+
+
+def test_docx_footnotes_follow_the_paragraph_that_cites_them():
+    d = docx.Document()
+    d.add_heading("Leave", level=1)
+    _append(
+        d,
+        f"<w:p {W}><w:r><w:t>Parental leave is paid.</w:t></w:r>"
+        "<w:r><w:rPr><w:rStyle w:val='FootnoteReference'/></w:rPr><w:footnoteReference w:id='1'/></w:r></w:p>",
+    )
+    d.add_heading("Travel", level=1)
+    d.add_paragraph("Book trains in advance.")
+    notes = (
+        f"<w:footnotes {W}>"
+        "<w:footnote w:type='separator' w:id='-1'><w:p><w:r><w:separator/></w:r></w:p></w:footnote>"
+        "<w:footnote w:type='continuationSeparator' w:id='0'><w:p><w:r><w:continuationSeparator/></w:r></w:p>"
+        "</w:footnote><w:footnote w:id='1'><w:p><w:r><w:footnoteRef/></w:r>"
+        "<w:r><w:t xml:space='preserve'> Sixteen weeks at full pay, then ten at half pay.</w:t></w:r></w:p>"
+        "</w:footnote>"
+        "</w:footnotes>"
+    ).encode()
+    part = Part(PackURI("/word/footnotes.xml"), CT.WML_FOOTNOTES, notes, d.part.package)
+    d.part.relate_to(part, RT.FOOTNOTES)
+    doc = parse_bytes(_saved(d), "docx", "f.docx", "f")
+    leave = next(c for c in chunk_document(doc) if c.section_title == "Leave")
+    assert "Parental leave is paid." in leave.content
+    assert "Sixteen weeks at full pay, then ten at half pay." in leave.content
