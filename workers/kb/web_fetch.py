@@ -1,22 +1,36 @@
 """HTTP for web sources with the standard library (no HTTP client is a dependency): one GET with conditional
 headers (ETag / Last-Modified), a timeout and a size limit, and a site's robots.txt rules. Every failure is a
 `FetchFailed` whose reason a person can act on, and which says whether the page is gone for good (404, 410, not
-HTML any more) or only unreachable this time (the previous copy is then kept)."""
+HTML any more) or only unreachable this time (the previous copy is then kept).
+
+What a hostile site cannot do: send the sync to another site (a redirect off the URL's own site is refused before
+it is followed), to an address inside a private network when the source's site is public (`public_only`: checked
+on the address each connection really goes to, so a DNS answer cannot sneak one in), hold a request for ever (one
+deadline for the whole response, however slowly it trickles), or fill the memory (the body, compressed or not, is
+read up to `max_bytes`)."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import http.client
+import ipaddress
 import re
+import socket
+import threading
 import urllib.error
 import urllib.request
 import urllib.robotparser
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 USER_AGENT = "AnswerloopBot/1.0 (knowledge base sync)"
 ROBOTS_AGENT = "AnswerloopBot"  # the token a robots.txt names to address us
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-TIMEOUT_S = 20.0
+TIMEOUT_S = 20.0  # each connect or read
+PAGE_DEADLINE_S = 120.0  # a whole response, redirects included
 MAX_ROBOTS_BYTES = 500_000
 
 
@@ -41,8 +55,152 @@ class Response:
     last_modified: str | None
 
 
-def _opener() -> urllib.request.OpenerDirector:
-    return urllib.request.build_opener()
+class Refused(FetchFailed):
+    """A request that would leave the source's site (a redirect to another scheme, host or port) or go into a
+    private network for a public site: never sent."""
+
+
+class _NotPublic(OSError):
+    """A connection to an address inside a private network for a public site (urllib wraps it in a URLError)."""
+
+
+def _site(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or {"http": 80, "https": 443}.get(scheme)
+
+
+def _public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+
+
+def is_public_host(host: str) -> bool:
+    """Whether every address `host` resolves to is on the public internet (False when it does not resolve)."""
+    try:
+        return all(_public(ip) for ip in _addresses(host.strip("[]")))
+    except (OSError, ValueError):
+        return False
+
+
+@dataclass
+class _Guard:
+    """One GET's connections: their addresses checked (`public_only`), and all cut when the deadline passes."""
+
+    public_only: bool
+    expired: bool = False
+    sockets: list[socket.socket] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def connect(self, address: tuple[str, int], timeout: Any = None, source_address: Any = None) -> socket.socket:
+        host, port = address
+        last: OSError = OSError(f"{host} has no address")
+        for family, kind, proto, _, sockaddr in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
+            ip = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
+            if self.public_only and not _public(ip):
+                last = _NotPublic(f"{host} is at {ip}, not a public address, and the source's site is public")
+                continue
+            sock = socket.socket(family, kind, proto)
+            try:
+                if isinstance(timeout, int | float):
+                    sock.settimeout(timeout)
+                if source_address:
+                    sock.bind(source_address)
+                sock.connect(sockaddr)
+            except OSError as exc:
+                sock.close()
+                last = exc
+                continue
+            with self.lock:
+                self.sockets.append(sock)
+                if self.expired:
+                    _cut(sock)
+            return sock
+        raise last
+
+    def expire(self) -> None:
+        with self.lock:
+            self.expired = True
+            for sock in self.sockets:
+                _cut(sock)
+
+
+def _cut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)  # a read blocked on it returns at once
+
+
+class _HTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args: Any, guard: _Guard, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = guard.connect
+
+
+class _HTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args: Any, guard: _Guard, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = guard.connect
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, guard: _Guard) -> None:
+        super().__init__()
+        self.guard = guard
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(functools.partial(_HTTPConnection, guard=self.guard), req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, guard: _Guard) -> None:
+        super().__init__()
+        self.guard = guard
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        connection = functools.partial(_HTTPSConnection, guard=self.guard)
+        return self.do_open(connection, req, context=self._context)  # type: ignore[attr-defined]
+
+
+class _SameSiteRedirects(urllib.request.HTTPRedirectHandler):
+    max_redirections = 10
+
+    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any,
+                         newurl: str) -> urllib.request.Request | None:  # fmt: skip
+        if _site(newurl) != _site(req.full_url):
+            fp.close()
+            raise Refused(f"redirected to another site ({newurl})")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _opener(guard: _Guard) -> urllib.request.OpenerDirector:
+    """Redirects only within the site, every connection through the guard."""
+    return urllib.request.build_opener(_SameSiteRedirects(), _HTTPHandler(guard), _HTTPSHandler(guard))
+
+
+def _decompressed(body: bytes, encoding: str, max_bytes: int) -> bytes:
+    """A gzip/deflate body decompressed, `max_bytes` at most (a few kB of gzip can hold gigabytes)."""
+    wbits = {"gzip": 47, "x-gzip": 47, "deflate": 15}.get(encoding)  # 47: gzip or zlib header, detected
+    if wbits is None:
+        raise FetchFailed(f"sent in an encoding that cannot be read (Content-Encoding: {encoding})")
+    try:
+        inflater = zlib.decompressobj(wbits)
+        out = inflater.decompress(body, max_bytes + 1)
+    except zlib.error as exc:
+        raise FetchFailed(f"a broken {encoding} body: {exc}") from exc
+    if len(out) > max_bytes:
+        raise FetchFailed(f"too large (more than {max_bytes:,} bytes once decompressed)")
+    return out
+
+
+def gunzip(raw: bytes, max_bytes: int) -> bytes:
+    """A gzip file's content (a sitemap.xml.gz), `max_bytes` at most."""
+    return _decompressed(raw, "gzip", max_bytes)
 
 
 def get(
@@ -53,8 +211,32 @@ def get(
     max_bytes: int,
     timeout: float = TIMEOUT_S,
     accept: tuple[str, ...] | None = HTML_TYPES,
+    public_only: bool = False,
 ) -> Response:
-    """GET `url`; 304 is a Response with an empty body. `accept`: the content types allowed (None: any)."""
+    """GET `url`; 304 is a Response with an empty body. `accept`: the content types allowed (None: any);
+    `public_only`: connect to public addresses only (the source's own site is public)."""
+    # Behind a configured proxy, the proxy resolves the names: the network's own policy applies there.
+    guard = _Guard(public_only and not urllib.request.getproxies())
+    deadline = PAGE_DEADLINE_S
+    too_slow = f"took longer than {deadline:g} s (the server sends too slowly)"
+    timer = threading.Timer(deadline, guard.expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        resp = _get(url, guard, etag, last_modified, max_bytes, timeout, accept)
+    except FetchFailed as exc:
+        if guard.expired:
+            raise FetchFailed(too_slow, transient=True) from exc
+        raise
+    finally:
+        timer.cancel()
+    if guard.expired:  # what was read may be cut short
+        raise FetchFailed(too_slow, transient=True)
+    return resp
+
+
+def _get(url: str, guard: _Guard, etag: str | None, last_modified: str | None, max_bytes: int, timeout: float,
+         accept: tuple[str, ...] | None) -> Response:  # fmt: skip
     headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity",
                "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"}  # fmt: skip
     if etag:
@@ -63,7 +245,7 @@ def get(
         headers["If-Modified-Since"] = last_modified
     request = urllib.request.Request(url, headers=headers)
     try:
-        with _opener().open(request, timeout=timeout) as resp:
+        with _opener(guard).open(request, timeout=timeout) as resp:
             final = resp.geturl()
             ctype = resp.headers.get_content_type()
             charset = resp.headers.get_content_charset()
@@ -75,6 +257,9 @@ def get(
             body = resp.read(max_bytes + 1)
             if len(body) > max_bytes:
                 raise FetchFailed(f"too large (more than {max_bytes:,} bytes)")
+            encoding = (resp.headers.get("Content-Encoding") or "identity").strip().lower()
+            if encoding != "identity":  # sent compressed although we asked for identity
+                body = _decompressed(body, encoding, max_bytes)
             return Response(final, resp.status, body, ctype, charset, resp.headers.get("ETag"),
                             resp.headers.get("Last-Modified"))  # fmt: skip
     except urllib.error.HTTPError as exc:
@@ -85,6 +270,8 @@ def get(
         reason = f"HTTP {exc.code} {exc.reason}".strip()
         raise FetchFailed(reason, transient=exc.code == 429 or exc.code >= 500) from exc
     except urllib.error.URLError as exc:
+        if isinstance(exc.reason, _NotPublic):
+            raise Refused(str(exc.reason)) from exc
         raise FetchFailed(f"unreachable: {exc.reason}", transient=True) from exc
     except TimeoutError as exc:
         raise FetchFailed(f"timed out after {timeout:g} s", transient=True) from exc
@@ -107,11 +294,13 @@ class Robots:
         self.allow = allow
 
     @classmethod
-    def load(cls, site: str, *, timeout: float = TIMEOUT_S) -> Robots:
+    def load(cls, site: str, *, timeout: float = TIMEOUT_S, public_only: bool = False) -> Robots:
         url = f"{origin(site)}/robots.txt"
         try:
-            resp = get(url, max_bytes=MAX_ROBOTS_BYTES, timeout=timeout, accept=None)
+            resp = get(url, max_bytes=MAX_ROBOTS_BYTES, timeout=timeout, accept=None, public_only=public_only)
         except FetchFailed as exc:
+            if isinstance(exc, Refused):
+                raise FetchFailed(f"robots.txt of {origin(site)}: {exc.reason}") from exc
             if exc.transient:
                 raise FetchFailed(f"robots.txt of {origin(site)}: {exc.reason}", transient=True) from exc
             return cls(None, allow=not re.match(r"HTTP 40[13]\b", exc.reason))

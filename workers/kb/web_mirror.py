@@ -13,17 +13,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from workers.kb import web_fetch, web_pages
 from workers.kb.web_fetch import FetchFailed
 
 STATE_FILE = ".web-state.json"  # a dot file: ingestion skips it
 MAX_SITEMAPS = 50
+MAX_SITEMAP_BYTES = 50_000_000  # the sitemaps' protocol limit, for each file and once decompressed
 MAX_CRAWL_DELAY_S = 60.0
 
 
@@ -87,15 +90,21 @@ def _save_state(folder: Path, pages: dict[str, PageState]) -> None:
     os.replace(tmp, folder / STATE_FILE)
 
 
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+
+
 def _as_utf8(resp: web_fetch.Response) -> bytes:
-    """The page's bytes as UTF-8 (ingestion reads UTF-8): decoded with the charset the server declared."""
-    charset = (resp.charset or "utf-8").lower()
-    if charset in ("utf-8", "utf8"):
-        return resp.body
-    try:
-        return resp.body.decode(charset, errors="replace").encode("utf-8")
-    except LookupError:
-        return resp.body
+    """The page's bytes as UTF-8 (ingestion reads UTF-8 and skips anything else): decoded with the charset the
+    server declared, else the page's own <meta charset> (in its first 1024 bytes, as browsers look), else UTF-8;
+    a byte that is not of that charset (declared wrongly) becomes U+FFFD rather than losing the page."""
+    meta = _META_CHARSET.search(resp.body[:1024])
+    for charset in (resp.charset, meta.group(1).decode("ascii") if meta else None, "utf-8"):
+        if charset:
+            try:
+                return resp.body.decode(charset, errors="replace").encode("utf-8")
+            except LookupError:  # a charset Python does not know
+                continue
+    return resp.body
 
 
 class _Pacer:
@@ -110,7 +119,7 @@ class _Pacer:
         self.last = time.monotonic()
 
 
-def _sitemap_pages(spec: WebSpec, pacer: _Pacer) -> list[str]:
+def _sitemap_pages(spec: WebSpec, pacer: _Pacer, public_only: bool) -> list[str]:
     """The page URLs of the sitemap (index files followed, same site only), in order, without repeats."""
     pages: dict[str, None] = {}
     queue, seen = deque([spec.url]), {spec.url}
@@ -118,8 +127,10 @@ def _sitemap_pages(spec: WebSpec, pacer: _Pacer) -> list[str]:
         url = queue.popleft()
         pacer.wait()
         try:
-            resp = web_fetch.get(url, max_bytes=max(spec.max_bytes, 50_000_000), accept=None)
-            found, nested = web_pages.parse_sitemap(resp.body)
+            resp = web_fetch.get(
+                url, max_bytes=max(spec.max_bytes, MAX_SITEMAP_BYTES), accept=None, public_only=public_only
+            )
+            found, nested = web_pages.parse_sitemap(resp.body, max_bytes=MAX_SITEMAP_BYTES)
         except (FetchFailed, web_pages.SitemapError) as exc:
             raise WebSyncFailed(f"sitemap {url}: {exc}") from exc
         for loc in nested:
@@ -142,13 +153,16 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
         raise WebSyncFailed(f"{spec.url!r} is not an http(s) URL")
     spec = WebSpec(spec.kind, start, spec.max_pages, spec.same_prefix, spec.delay_s, spec.max_bytes)
     previous = _load_state(folder)
+    # A public site's pages (and redirects) never lead into a private network: 10.x, 127.x, 169.254.169.254…
+    # An intranet source (its own host private) may use private addresses.
+    public_only = web_fetch.is_public_host(urlsplit(start).hostname or "")
     try:
-        robots = web_fetch.Robots.load(start)
+        robots = web_fetch.Robots.load(start, public_only=public_only)
     except FetchFailed as exc:
         raise WebSyncFailed(f"{exc.reason}; nothing was changed") from exc
     pacer = _Pacer(min(max(spec.delay_s, robots.crawl_delay or 0.0), MAX_CRAWL_DELAY_S))
     report = MirrorReport()
-    queue = deque(_sitemap_pages(spec, pacer) if spec.kind == "sitemap" else [start])
+    queue = deque(_sitemap_pages(spec, pacer, public_only) if spec.kind == "sitemap" else [start])
     queued = set(queue)
     files_taken: dict[str, str] = {s.file: u for u, s in previous.items()}
     attempts = 0
@@ -191,6 +205,7 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
                 etag=old.etag if old and has_copy else None,
                 last_modified=old.last_modified if old and has_copy else None,
                 max_bytes=spec.max_bytes,
+                public_only=public_only,
             )
             if resp.status == 304 and old and old_copy is not None and has_copy:
                 report.not_modified += 1

@@ -3,7 +3,6 @@ the URLs in scope, and the file each page is kept in (its URL path, so `origin/p
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import posixpath
 import re
@@ -11,6 +10,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
+
+from workers.kb.web_fetch import FetchFailed, gunzip
 
 # Links a crawl does not follow: files that are never HTML pages (fetching them only to report "not HTML").
 _ASSET = re.compile(
@@ -81,13 +82,14 @@ def page_file(url: str) -> str:
     return "/".join(clean)
 
 
-def parse_sitemap(raw: bytes) -> tuple[list[str], list[str]]:
-    """(page URLs, nested sitemap URLs) of a sitemap or sitemap index (gzip-compressed too)."""
+def parse_sitemap(raw: bytes, *, max_bytes: int = 50_000_000) -> tuple[list[str], list[str]]:
+    """(page URLs, nested sitemap URLs) of a sitemap or sitemap index (gzip-compressed too, up to `max_bytes`
+    decompressed)."""
     if raw[:2] == b"\x1f\x8b":
         try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise SitemapError(f"a broken gzip file: {exc}") from exc
+            raw = gunzip(raw, max_bytes)
+        except FetchFailed as exc:
+            raise SitemapError(exc.reason) from exc
     try:
         root = ET.fromstring(raw)  # expat >= 2.4 limits entity amplification (no billion laughs)
     except ET.ParseError as exc:
