@@ -6,14 +6,17 @@ from __future__ import annotations
 import io
 
 import docx
+import pytest
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part
 from docx.oxml import parse_xml
+from reportlab.pdfgen import canvas
 
 from workers.kb.chunking import chunk_document
-from workers.kb.parsing import ParsedDocument, parse_bytes
+from workers.kb.formats.pdf import parse_pdf
+from workers.kb.parsing import ParsedDocument, UnreadableDocument, parse_bytes
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = f'xmlns:w="{W_NS}"'
@@ -134,3 +137,37 @@ def test_docx_footnotes_follow_the_paragraph_that_cites_them():
     leave = next(c for c in chunk_document(doc) if c.section_title == "Leave")
     assert "Parental leave is paid." in leave.content
     assert "Sixteen weeks at full pay, then ten at half pay." in leave.content
+
+
+def _pdf(pages: int, line: str, lines_per_page: int = 1) -> bytes:
+    """`pages` pages that each draw one shared form XObject of `lines_per_page` lines (the cheap way to make every
+    page of a file heavy), then a line of their own."""
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    c.beginForm("shared")
+    for i in range(lines_per_page):
+        c.drawString(60, 700 - 14 * i, f"{line} {i + 1}")
+    c.endForm()
+    for n in range(pages):
+        c.doForm("shared")
+        c.drawString(60, 780, f"Page {n + 1} of the manual.")
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def test_pdf_extraction_stops_at_the_character_budget_with_the_page_it_reached():
+    raw = _pdf(5, "Forty characters of policy text on line", lines_per_page=3)  # ~150 characters a page
+    whole = parse_pdf(raw, "manual.pdf", "manual", max_chars=1_000)
+    text = "\n".join(s.text for s in whole.sections)
+    assert "Page 5 of the manual." in text and "policy text on line 3" in text
+    with pytest.raises(UnreadableDocument) as refused:  # passed inside page 3's form, where pypdf swallows errors
+        parse_pdf(raw, "manual.pdf", "manual", max_chars=350)
+    message = str(refused.value)
+    assert message.startswith("manual.pdf: text extraction stopped on page 3 of 5 after more than 350 characters")
+    assert message.endswith("(the limit for one document): split it")
+
+
+def test_pdf_extraction_stops_at_the_time_budget():
+    with pytest.raises(UnreadableDocument, match=r"stopped on page 1 of 2 after more than 0 seconds"):
+        parse_pdf(_pdf(2, "Some text"), "slow.pdf", "slow", max_seconds=0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,51 @@ MAX_HEADING_CHARS = 120
 # 5 MB file can hold 800,000 pages at ~2 ms each (half an hour), or hundreds of copies of one page whose content
 # takes seconds. Real documents within ANSWERLOOP_MAX_FILE_BYTES have a few thousand at most.
 MAX_PAGES = 10_000
+# The whole document, however its pages are made: pypdf bounds each stream (75 MB inflated), not their sum, so
+# thousands of pages each drawing one heavy form (or each holding megabytes of text) could take hours and gigabytes.
+# A real document of ANSWERLOOP_MAX_FILE_BYTES (5 MB) reads in well under a minute and holds a few million
+# characters; past either limit the file is refused with the page reached (a partial document would answer as if
+# it were whole), well before an ingest job with no file done for 15 minutes counts as stalled.
+MAX_SECONDS = 300.0
+MAX_CHARS = 20_000_000
+
+
+class _OverBudget(Exception):
+    pass
+
+
+@dataclass
+class _Budget:
+    """Time and extracted characters left for one document. Checked from pypdf's visitors (every text piece and
+    every content-stream operator), so one heavy page is stopped too; once over, every check fails again, as pypdf
+    swallows errors raised inside a form XObject."""
+
+    max_seconds: float
+    max_chars: int
+    deadline: float = 0.0
+    chars: int = 0
+    operators: int = 0
+    over: str = ""
+
+    def __post_init__(self) -> None:
+        self.deadline = time.monotonic() + self.max_seconds
+
+    def check(self) -> None:
+        if not self.over and time.monotonic() >= self.deadline:
+            self.over = f"more than {self.max_seconds:g} seconds of text extraction"
+        if self.over:
+            raise _OverBudget(self.over)
+
+    def spend(self, chars: int) -> None:
+        self.chars += chars
+        if not self.over and self.chars > self.max_chars:
+            self.over = f"more than {self.max_chars:,} characters of text"
+        self.check()
+
+    def operator(self, *_: Any) -> None:
+        self.operators += 1
+        if self.over or self.operators % 256 == 0:
+            self.check()
 
 
 @dataclass
@@ -40,7 +86,7 @@ class OutlineEntry:
     page: int  # 0-based
 
 
-def _page_lines(page: Any) -> list[Line]:
+def _page_lines(page: Any, budget: _Budget) -> list[Line]:
     """The page's text as lines, each with the largest font size used on it (size × text-matrix scale)."""
     lines: list[Line] = []
     parts: list[str] = []
@@ -49,6 +95,7 @@ def _page_lines(page: Any) -> list[Line]:
     def visit(text: str, cm: list[float], tm: list[float], font: Any, font_size: float) -> None:
         nonlocal size
         scale = abs(tm[3] * cm[3]) or abs(tm[0] * cm[0]) or 1.0
+        budget.spend(len(text))
         pieces = text.split("\n")
         for i, piece in enumerate(pieces):
             if piece.strip():
@@ -65,7 +112,9 @@ def _page_lines(page: Any) -> list[Line]:
         parts.clear()
         size = 0.0
 
-    page.extract_text(visitor_text=visit)
+    budget.check()
+    page.extract_text(visitor_text=visit, visitor_operand_before=budget.operator)
+    budget.check()  # an error raised inside a form XObject was swallowed by pypdf
     end_line()
     return lines
 
@@ -129,7 +178,13 @@ def _norm(text: str) -> str:
     return "".join(text.lower().split())
 
 
-def parse_pdf(raw: bytes, name: str, fallback_title: str) -> ParsedDocument:
+def parse_pdf(
+    raw: bytes, name: str, fallback_title: str, *, max_seconds: float | None = None, max_chars: int | None = None
+) -> ParsedDocument:
+    """The PDF's sections; `max_seconds` and `max_chars` (default MAX_SECONDS, MAX_CHARS) bound the whole text
+    extraction: past either the file is refused with the page it reached."""
+    budget = _Budget(MAX_SECONDS if max_seconds is None else max_seconds, MAX_CHARS if max_chars is None else max_chars)
+    pages: list[list[Line]] = []
     try:
         reader = PdfReader(io.BytesIO(raw))
         if reader.is_encrypted:
@@ -140,12 +195,18 @@ def parse_pdf(raw: bytes, name: str, fallback_title: str) -> ParsedDocument:
                 raise UnreadableDocument(f"{name}: encrypted PDF ({exc})") from exc
         if len(reader.pages) > MAX_PAGES:
             raise UnreadableDocument(f"{name}: too many pages ({len(reader.pages):,} > {MAX_PAGES:,}): split it")
-        pages = [_page_lines(page) for page in reader.pages]
+        for page in reader.pages:
+            pages.append(_page_lines(page, budget))
         outline = _outline(reader)
         metadata = reader.metadata
         meta_title = _meta_title(str(metadata.get("/Title") or "") if metadata is not None else "")
     except UnreadableDocument:
         raise
+    except _OverBudget as exc:
+        raise UnreadableDocument(
+            f"{name}: text extraction stopped on page {len(pages) + 1:,} of {len(reader.pages):,} after {exc} "
+            "(the limit for one document): split it"
+        ) from exc
     except FileNotDecryptedError as exc:
         raise UnreadableDocument(f"{name}: encrypted PDF (needs a password to open)") from exc
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
