@@ -76,7 +76,8 @@ def send(h: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str, header
 
 def html(title: str, text: str, links: tuple[str, ...] = ()) -> str:
     nav = "".join(f'<a href="{href}">{href}</a> ' for href in links)
-    return f"<!doctype html><html><head><title>{title}</title></head><body>{nav}<h1>{title}</h1><p>{text}</p></body></html>"
+    head = f"<!doctype html><html><head><title>{title}</title></head>"
+    return f"{head}<body>{nav}<h1>{title}</h1><p>{text}</p></body></html>"
 
 
 @pytest.fixture()
@@ -130,7 +131,7 @@ def test_a_redirect_to_another_site_is_never_followed(site, other, tmp_path):
     with pytest.raises(web_mirror.WebSyncFailed, match="redirected to another site"):
         _sync(site, tmp_path / "m")
     site.redirect("/robots.txt", f"{internal}/robots.txt")  # and robots.txt
-    with pytest.raises(web_mirror.WebSyncFailed, match="robots.txt .*redirected to another site"):
+    with pytest.raises(web_mirror.WebSyncFailed, match=r"robots\.txt .*redirected to another site"):
         _sync(site, tmp_path / "m")
     assert other.log == []
     assert (tmp_path / "m" / "docs" / "ok.html").is_file(), "a failed sync changed the mirror"
@@ -142,7 +143,7 @@ def test_a_public_site_never_reaches_a_private_address(site):
         assert not web_fetch.is_public_host(host), host
     assert web_fetch.is_public_host("8.8.8.8") and web_fetch.is_public_host("2001:4860:4860::8888")
     site.page("/page.html", html("Internal", "Only for the intranet."))
-    with pytest.raises(FetchFailed, match="127.0.0.1.* not a public address") as exc:
+    with pytest.raises(FetchFailed, match=r"127\.0\.0\.1.* not a public address") as exc:
         web_fetch.get(f"{site.url}/page.html", max_bytes=10_000, public_only=True)
     assert not exc.value.transient
     assert site.log == [], "the request was sent"
@@ -271,3 +272,34 @@ def test_a_crawl_trap_stops_at_the_page_limit(site, tmp_path):
     assert len(report.pages) == 10 and report.not_fetched > 0
     assert len(site.log) == 11  # robots.txt and ten pages
     assert web_pages.normalise("HTTP://Example.COM:80/a#x") == web_pages.normalise("http://example.com/a")
+
+
+def test_urls_no_file_name_can_hold_do_not_stop_the_sync(site, tmp_path):
+    long = "/" + "very-long-title-" * 30 + ".html"  # 480 characters: more than a file name may have
+    deep = "/d" * 1500 + "/page.html"  # 3,000 characters of folders
+    site.page(long, html("Long", "A page with a long name."))
+    site.page(deep, html("Deep", "A page deep down."))
+    site.page("/x.html", html("File", "The page x."))
+    site.page("/x.html/", html("Folder", "The folder x.html."))  # x.html is a file and a folder
+    _sitemap(site, long, deep, "/x.html", "/x.html/")
+    report = _sync(site, tmp_path / "m")
+    assert report.problems == []
+    assert sorted(report.links().values()) == sorted(site.url + p for p in (long, deep, "/x.html", "/x.html/"))
+    texts = {f: (tmp_path / "m" / f).read_text() for f in report.links()}
+    assert sorted(t.split("<p>")[1].split("</p>")[0] for t in texts.values()) == [
+        "A page deep down.",
+        "A page with a long name.",
+        "The folder x.html.",
+        "The page x.",
+    ]
+    again = _sync(site, tmp_path / "m")  # the same files the next time
+    assert again.links() == report.links() and again.removed == []
+
+
+def test_a_crawl_keeps_a_bounded_queue_of_links(site, tmp_path):
+    links = tuple(f"/p{n}.html" for n in range(20_000))  # one page, 20,000 links (a crawl of many holds millions)
+    site.page("/index.html", html("Index", "Everything.", links))
+    site.page("/p0.html", html("P0", "Page zero."))
+    report = _sync(site, tmp_path / "m", kind="crawl", start="/index.html", max_pages=2)
+    assert len(report.pages) == 2
+    assert 0 < report.not_fetched <= 1000

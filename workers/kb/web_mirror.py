@@ -28,6 +28,7 @@ STATE_FILE = ".web-state.json"  # a dot file: ingestion skips it
 MAX_SITEMAPS = 50
 MAX_SITEMAP_BYTES = 50_000_000  # the sitemaps' protocol limit, for each file and once decompressed
 MAX_CRAWL_DELAY_S = 60.0
+QUEUE_PER_PAGE = 10  # a crawl keeps at most this many links waiting per page it may fetch
 
 
 class WebSyncFailed(Exception):
@@ -60,7 +61,7 @@ class MirrorReport:
     kept: int = 0  # failed this time, last copy kept
     removed: list[str] = field(default_factory=list)  # URLs whose file was deleted
     problems: list[dict[str, str]] = field(default_factory=list)  # {"path": url, "reason": …}
-    not_fetched: int = 0  # URLs left over when max_pages was reached
+    not_fetched: int = 0  # URLs left over when max_pages was reached (at least: the waiting links are capped)
 
     def links(self) -> dict[str, str]:
         """file → the page's URL (for citations)."""
@@ -105,6 +106,12 @@ def _as_utf8(resp: web_fetch.Response) -> bytes:
             except LookupError:  # a charset Python does not know
                 continue
     return resp.body
+
+
+def _folders(name: str) -> list[str]:
+    """'a/b/c.html' → ['a', 'a/b']."""
+    parts = name.split("/")[:-1]
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
 class _Pacer:
@@ -165,6 +172,7 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
     queue = deque(_sitemap_pages(spec, pacer, public_only) if spec.kind == "sitemap" else [start])
     queued = set(queue)
     files_taken: dict[str, str] = {s.file: u for u, s in previous.items()}
+    folders_taken = {f for name in files_taken for f in _folders(name)}
     attempts = 0
 
     def problem(url: str, reason: str) -> None:
@@ -176,10 +184,14 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
         if url in previous:
             return previous[url].file
         name = web_pages.page_file(url)
+        digest = hashlib.sha256(url.encode()).hexdigest()
         if files_taken.get(name, url) != url:  # two URLs, one name (/a/b and /a/b.html)
             stem = name.removesuffix(".html")
-            name = f"{stem}-{hashlib.sha256(url.encode()).hexdigest()[:10]}.html"
+            name = f"{stem}-{digest[:10]}.html"
+        if name in folders_taken or any(f in files_taken for f in _folders(name)):  # /x.html and /x.html/
+            name = f"_pages/{digest[:20]}.html"  # the page's URL comes from the state file, not the name
         files_taken[name] = url
+        folders_taken.update(_folders(name))
         return name
 
     while queue:
@@ -218,9 +230,12 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
                 body = _as_utf8(resp)
                 name = file_for(url)
                 target = folder / name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                if not target.is_file() or target.read_bytes() != body:
-                    target.write_bytes(body)
+                try:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    if not target.is_file() or target.read_bytes() != body:
+                        target.write_bytes(body)
+                except OSError as exc:  # a full disk, a folder the ingest cannot write
+                    raise WebSyncFailed(f"{url} could not be saved as {target}: {exc}; nothing was removed") from exc
                 report.fetched += 1
                 report.pages[url] = PageState(name, final, resp.etag, resp.last_modified)
                 html = body.decode("utf-8", errors="replace")
@@ -238,6 +253,8 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
                 del report.pages[url]  # the page asks not to be indexed; its links may still be followed
             if spec.kind == "crawl" and not found.nofollow:
                 for link in found.links:
+                    if len(queue) >= max(QUEUE_PER_PAGE * spec.max_pages, 1000):  # a page of 100k links each
+                        break
                     if (
                         link not in queued
                         and not web_pages.is_asset(link)

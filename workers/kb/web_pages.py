@@ -20,6 +20,8 @@ _ASSET = re.compile(
     re.IGNORECASE,
 )
 _UNSAFE = re.compile(r"[^A-Za-z0-9._~+-]")
+MAX_SEGMENT = 100  # characters of one folder or file name (file systems allow 255 bytes)
+MAX_PATH = 600  # characters of the whole relative path (Linux allows 4,096 bytes)
 
 
 class SitemapError(ValueError):
@@ -79,7 +81,21 @@ def page_file(url: str) -> str:
     if parts.query:
         stem += "-q" + hashlib.sha256(parts.query.encode()).hexdigest()[:10]
     clean[-1] = f"{stem}.{ext}"
-    return "/".join(clean)
+    clean = [_shortened(s) for s in clean]
+    path = "/".join(clean)
+    if len(path) > MAX_PATH:  # too deep to be a path: one file named by the URL's hash
+        return f"_pages/{hashlib.sha256(url.encode()).hexdigest()[:20]}.html"
+    return path
+
+
+def _shortened(segment: str) -> str:
+    """A name cut to MAX_SEGMENT characters, its extension kept, and a hash of the whole so names stay distinct."""
+    if len(segment) <= MAX_SEGMENT:
+        return segment
+    _, dot, ext = segment.rpartition(".")
+    suffix = f"{dot}{ext}" if dot and len(ext) <= 5 else ""
+    keep = MAX_SEGMENT - len(suffix) - 11
+    return f"{segment[:keep]}-{hashlib.sha256(segment.encode()).hexdigest()[:10]}{suffix}"
 
 
 def parse_sitemap(raw: bytes, *, max_bytes: int = 50_000_000) -> tuple[list[str], list[str]]:
