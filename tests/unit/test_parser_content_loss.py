@@ -171,3 +171,44 @@ def test_pdf_extraction_stops_at_the_character_budget_with_the_page_it_reached()
 def test_pdf_extraction_stops_at_the_time_budget():
     with pytest.raises(UnreadableDocument, match=r"stopped on page 1 of 2 after more than 0 seconds"):
         parse_pdf(_pdf(2, "Some text"), "slow.pdf", "slow", max_seconds=0)
+
+
+def _html_text(html: str) -> ParsedDocument:
+    return parse_bytes(html.encode(), "html", "page.html", "page")
+
+
+def test_html_table_cells_and_disclosures_are_separate_words():
+    doc = _html_text(
+        "<main><h1>Plans</h1><table><tr><th>Plan</th><th>Price</th></tr><tr><td>Basic</td><td>10 EUR</td></tr>"
+        "</table><details><summary>Can I pay yearly?</summary>Yes, with two months free.</details>"
+        "<figure><img src='a.png' alt=''><figcaption>Prices exclude VAT.</figcaption></figure>"
+        "<select><option>Monthly</option><option>Yearly</option></select></main>"
+    )
+    text = _chunked(doc)
+    assert "Plan | Price" in text and "Basic | 10 EUR" in text
+    assert "Can I pay yearly?\nYes, with two months free." in text
+    assert "Prices exclude VAT." in text and "MonthlyYearly" not in text
+
+
+def test_html_an_articles_own_header_and_footer_are_content_the_pages_are_not():
+    doc = _html_text(
+        "<body><header><h1>Acme intranet</h1><a href='/'>Home</a></header><main><h1>Expenses</h1>"
+        "<article><header><h2>Mileage claims</h2><p>Updated by the finance team in May.</p></header>"
+        "<p>Claim 30 cents per kilometre.</p><footer>Questions go to the Harbour channel.</footer></article>"
+        "</main><footer>Copyright Acme</footer></body>"
+    )
+    by_title = {s.title: s.text for s in doc.sections}
+    assert by_title["Mileage claims"] == (
+        "Updated by the finance team in May.\n\nClaim 30 cents per kilometre.\n\nQuestions go to the Harbour channel."
+    )
+    assert [s.heading_path for s in doc.sections] == [["Expenses", "Mileage claims"]]
+    assert "Acme intranet" not in _chunked(doc) and "Copyright" not in _chunked(doc)
+
+
+def test_html_image_alt_text_is_kept_as_in_markdown():
+    doc = _html_text("<h1>Refunds</h1><p>The flow:</p><img src='f.png' alt='Support approves, then finance pays.'>")
+    md = parse_bytes(
+        b"# Refunds\n\nThe flow:\n\n![Support approves, then finance pays.](f.png)\n", "markdown", "r", "r"
+    )
+    assert "Support approves, then finance pays." in _chunked(md)
+    assert "Support approves, then finance pays." in _chunked(doc)

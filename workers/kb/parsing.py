@@ -324,7 +324,11 @@ def parse_rst(text: str, fallback_title: str) -> ParsedDocument:
 
 
 class _HtmlToSections(HTMLParser):
-    _SKIP: ClassVar[set[str]] = {"script", "style", "nav", "header", "footer", "noscript", "template", "svg"}
+    _SKIP: ClassVar[set[str]] = {"script", "style", "nav", "noscript", "template", "svg"}
+    # A page's banner and footer are chrome; an article's or a section's own header and footer are its content
+    # (its title, byline, "questions go to…"), as in HTML's own rule for the banner landmark.
+    _CHROME: ClassVar[set[str]] = {"header", "footer"}
+    _SECTIONING: ClassVar[set[str]] = {"article", "aside", "main", "section"}
     _BLOCK: ClassVar[set[str]] = {
         "p",
         "div",
@@ -337,12 +341,25 @@ class _HtmlToSections(HTMLParser):
         "table",
         "section",
         "article",
+        "aside",
         "blockquote",
         "dt",
         "dd",
         "dl",
         "hr",
         "main",
+        "header",
+        "footer",
+        "details",
+        "summary",
+        "figure",
+        "figcaption",
+        "caption",
+        "address",
+        "fieldset",
+        "legend",
+        "form",
+        "option",
     }
 
     def __init__(self, fallback_title: str) -> None:
@@ -355,6 +372,9 @@ class _HtmlToSections(HTMLParser):
         self.heading: tuple[int, str | None] | None = None
         self.heading_text: list[str] = []
         self.pending_id: str | None = None
+        self.sectioning = 0  # open article/aside/main/section elements
+        self.chrome: list[bool] = []  # for each open header/footer: skipped as the page's chrome
+        self.row_cells: list[int] = []  # for each open table: cells seen in its current row
 
     def parse_marked_section(self, i: int, report: bool = True) -> int:
         """`<![CDATA[`, `<![if …]>` and the like; the standard library raises AssertionError on any other
@@ -367,20 +387,48 @@ class _HtmlToSections(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag in self._SKIP:
+        if tag in self._SECTIONING:
+            self.sectioning += 1
+        if tag in self._CHROME:
+            self.chrome.append(self.sectioning == 0)
+        if tag in self._SKIP or (tag in self._CHROME and self.chrome[-1]):
             self.skip += 1
         elif tag == "title" and not self.skip and not self.page_title:  # not an <svg>'s <title>, only the first
             self.in_title = True
         elif re.fullmatch(r"h[1-6]", tag):
-            self.heading = (int(tag[1]), attrs.get("id") or self.pending_id)
-            self.heading_text = []
+            if not self.skip:  # a heading in the page's banner is not one of its sections
+                self.heading = (int(tag[1]), attrs.get("id") or self.pending_id)
+                self.heading_text = []
         elif tag in self._BLOCK:
             self.events.append(("text", "\n"))
+        self._table_tag(tag)
+        if tag == "img" and attrs.get("alt") and not self.skip and self.heading is None:
+            self.events.append(("text", f" {attrs['alt']} "))  # as Markdown keeps ![alt](…)
         if tag in ("section", "a", "div") and attrs.get("id"):
             self.pending_id = attrs.get("id")
 
+    def _table_tag(self, tag: str) -> None:
+        """Cells of a row apart, " | " between them as for Word and PowerPoint tables ("<td>Basic</td><td>10 EUR"
+        was one word "Basic10"); end tags of rows and cells may be left out, as HTML allows."""
+        if tag == "table":
+            self.row_cells.append(0)
+        elif tag == "tr" and self.row_cells:
+            self.row_cells[-1] = 0
+        elif tag in ("td", "th") and not self.skip:
+            if self.row_cells and self.row_cells[-1]:
+                self.events.append(("text", " | "))
+            elif not self.row_cells:
+                self.events.append(("text", " "))
+            if self.row_cells:
+                self.row_cells[-1] += 1
+
     def handle_endtag(self, tag):
-        if tag in self._SKIP:
+        if tag in self._SECTIONING:
+            self.sectioning = max(0, self.sectioning - 1)
+        if tag == "table" and self.row_cells:
+            self.row_cells.pop()
+        chrome = tag in self._CHROME and bool(self.chrome) and self.chrome.pop()
+        if tag in self._SKIP or chrome:
             self.skip = max(0, self.skip - 1)
         elif tag == "title":
             self.in_title = False
