@@ -77,3 +77,15 @@ def test_a_symlink_out_of_the_repository_is_not_read(repo, tmp_path):
     assert "docs/same.md" in files
     assert [p["path"] for p in fetched.problems] == ["docs/keys.md"]
     assert "outside the repository" in fetched.problems[0]["reason"]
+
+
+def test_credentials_in_a_url_never_reach_a_citation(clean_db, tmp_path):
+    token_url = "https://oauth2:glpat-SECRET@gitlab.example.com/team/handbook.git"
+    assert sources.web_url_base(token_url, "main", "docs") == "https://gitlab.example.com/team/handbook/blob/main/docs"
+    web = sources.Source("wiki", "wiki", "crawl", "https://bob:hunter2@wiki.example.com/", None, "", None)
+    with db.connect(clean_db) as conn:  # a web page's links are its URL: a password there is in every citation
+        with pytest.raises(AnswerloopError, match="user name or password"):
+            sources.add_source(conn, web)
+        conn.rollback()
+    with pytest.raises(AnswerloopError, match="user name or password"):
+        sources.fetch(web, tmp_path / "home")

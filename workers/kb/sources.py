@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from core import db
 from core.db import Conn
@@ -80,6 +81,18 @@ def check_git_arguments(location: str, branch: str | None) -> None:
         raise AnswerloopError(f"{branch!r} is not a branch name.", hint="e.g. main or release/2.1")
 
 
+def check_web_url(location: str) -> None:
+    """A page's URL is its citation link: one with a user name or password would show it to everyone."""
+    parts = urlsplit(location)
+    if parts.username is not None or parts.password is not None:
+        raise AnswerloopError(
+            f"{parts.scheme}://…@{parts.hostname}: a web source's URL cannot carry a user name or password "
+            "(every citation would show it).",
+            hint="Web sources read public or network-reachable pages; for a site behind a login, export its pages "
+            "to a folder or a Git repository.",
+        )
+
+
 def add_source(conn: Conn, source: Source) -> None:
     existing = conn.execute(
         "SELECT name FROM kb_sources WHERE name = %s OR collection = %s", (source.name, source.collection)
@@ -95,6 +108,8 @@ def add_source(conn: Conn, source: Source) -> None:
         raise AnswerloopError(f"{source.name!r} is not a source name.", hint="Letters, digits, . _ - (up to 63).")
     if source.kind == "git":
         check_git_arguments(source.location, source.branch)
+    if source.kind in WEB_KINDS:
+        check_web_url(source.location)
     conn.execute("INSERT INTO collections (name) VALUES (%s) ON CONFLICT DO NOTHING", (source.collection,))
     conn.execute(
         f"INSERT INTO kb_sources ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
@@ -259,6 +274,7 @@ def _drop_outside_links(work: Path, root: Path) -> list[dict[str, str]]:
 def _fetch_web(source: Source, home: Path, max_bytes: int) -> Fetched:
     from workers.kb import web_fetch, web_mirror
 
+    check_web_url(source.location)
     spec = web_mirror.WebSpec(source.kind, source.location, source.max_pages or DEFAULT_MAX_PAGES,
                               source.same_prefix, source.delay_s, max_bytes)  # fmt: skip
     try:
@@ -357,7 +373,7 @@ def inline_ingest(url: str, settings: Settings, embedder: Embedder) -> Ingest:
 def web_url_base(location: str, branch: str | None, subdir: str) -> str | None:
     """Where a Git host shows the files: https://host/org/repo(.git) → https://host/org/repo/blob/BRANCH/SUBDIR
     (GitHub, Gitea, and GitLab, which redirects /blob/); None for other URLs (links are then file paths)."""
-    m = re.match(r"^(https://[^/]+/[^?#]+?)(?:\.git)?/?$", location)
+    m = re.match(r"^https://(?:[^/@]*@)?([^/@]+/[^?#]+?)(?:\.git)?/?$", location)  # never a user:token@ in a link
     if not m or not branch:
         return None
-    return "/".join(p.strip("/") for p in (m.group(1), "blob", branch, subdir) if p.strip("/"))
+    return "/".join(p.strip("/") for p in ("https://" + m.group(1), "blob", branch, subdir) if p.strip("/"))
