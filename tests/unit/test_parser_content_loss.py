@@ -212,3 +212,15 @@ def test_html_image_alt_text_is_kept_as_in_markdown():
     )
     assert "Support approves, then finance pays." in _chunked(md)
     assert "Support approves, then finance pays." in _chunked(doc)
+
+
+def test_markdown_a_leading_thematic_break_is_not_front_matter():
+    raw = b"---\n\nRefunds take five working days.\n\nAsk the Harbour channel.\n\n---\n\n# Refunds\n\nMore.\n"
+    text = _chunked(parse_bytes(raw, "markdown", "refunds.md", "refunds"))
+    assert "Refunds take five working days." in text and "Ask the Harbour channel." in text
+
+
+def test_markdown_front_matter_is_still_metadata():
+    raw = b"---\ntitle: 'Refunds'\ntags:\n  - money\nsummary: >\n  folded\n---\n\nRefunds take five days.\n"
+    doc = parse_bytes(raw, "markdown", "refunds.md", "fallback")
+    assert doc.title == "Refunds" and _chunked(doc) == "Refunds take five days."

@@ -221,17 +221,25 @@ def _md_scan(lines: list[str]) -> tuple[dict[int, tuple[int, str, bool]], set[in
     return headings, fenced
 
 
+# A line of YAML front matter: a key, a list item, a continuation (indented), a comment, or blank. A paragraph of
+# prose is none of these ("Refunds take five days."), so a leading `---` before prose is a thematic break.
+_YAML_LINE = re.compile(r"^(?:[\w.-]+\s*:|[ \t]|-(?:\s|$)|#|\s*$)")
+
+
 def parse_markdown(text: str, fallback_title: str) -> ParsedDocument:
     lines = text.split("\n")
     title = None
     if lines and lines[0].strip() == "---":  # YAML front matter
         for i in range(1, min(len(lines), 60)):
-            m = re.match(r"^title:\s*[\"']?(.*?)[\"']?\s*$", lines[i])
-            if m:
-                title = m.group(1)
             if lines[i].strip() == "---":
                 lines = lines[i + 1 :]
                 break
+            if not _YAML_LINE.match(lines[i]):  # a document opening with a thematic break: nothing to drop
+                title = None
+                break
+            m = re.match(r"^title:\s*[\"']?(.*?)[\"']?\s*$", lines[i])
+            if m:
+                title = m.group(1)
     headings, fenced = _md_scan(lines)
     if title is None:  # the first level-1 ATX heading outside code blocks
         title = next((t for level, t, setext in headings.values() if level == 1 and not setext), None)
