@@ -303,3 +303,37 @@ def test_a_crawl_keeps_a_bounded_queue_of_links(site, tmp_path):
     report = _sync(site, tmp_path / "m", kind="crawl", start="/index.html", max_pages=2)
     assert len(report.pages) == 2
     assert 0 < report.not_fetched <= 1000
+
+
+def test_a_site_slow_on_every_page_cannot_hold_the_sync(site, tmp_path, monkeypatch):
+    _sitemap(site, "/ok.html")
+    site.page("/ok.html", html("OK", "Fine."))
+    first = _sync(site, tmp_path / "m")
+    assert list(first.pages) == [f"{site.url}/ok.html"]
+
+    def slow(h: BaseHTTPRequestHandler) -> None:  # each page just under the page deadline
+        time.sleep(0.4)
+        send(h, 200, html("Slow", "Slow page.").encode(), HTML)
+
+    paths = [f"/slow{n}.html" for n in range(20)]
+    for p in paths:
+        site.routes[p] = slow
+    _sitemap(site, *paths, "/ok.html")
+    monkeypatch.setattr(web_mirror, "FETCH_BUDGET_S", 1.0)
+    monkeypatch.setattr(web_mirror, "FETCH_S_PER_PAGE", 0.0)
+    with pytest.raises(web_mirror.WebSyncFailed, match="took more than 1 s to send its pages"):
+        _sync(site, tmp_path / "m")
+    assert len([p for p in site.log if p.startswith("/slow")]) < 6
+    assert (tmp_path / "m" / "ok.html").is_file()
+
+
+def test_a_sitemap_of_other_sites_urls_gives_a_bounded_report(site, tmp_path):
+    urls = "".join(f"<url><loc>https://elsewhere.example/{n}.html</loc></url>" for n in range(5000))
+    urls += f"<url><loc>{site.url}/ok.html</loc></url>"
+    site.page("/sitemap.xml", f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>',
+              "application/xml")  # fmt: skip
+    site.page("/ok.html", html("OK", "Fine."))
+    report = _sync(site, tmp_path / "m")
+    assert list(report.pages) == [f"{site.url}/ok.html"]
+    assert len(report.problems) == 1001
+    assert report.problems[-1]["reason"] == "and 4,000 more URLs with a problem (not listed)"

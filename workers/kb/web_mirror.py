@@ -28,6 +28,9 @@ STATE_FILE = ".web-state.json"  # a dot file: ingestion skips it
 MAX_SITEMAPS = 50
 MAX_SITEMAP_BYTES = 50_000_000  # the sitemaps' protocol limit, for each file and once decompressed
 MAX_CRAWL_DELAY_S = 60.0
+FETCH_BUDGET_S = 3600.0  # time spent fetching in one sync: at least this, or FETCH_S_PER_PAGE × max_pages
+FETCH_S_PER_PAGE = 5.0
+MAX_PROBLEMS = 1000  # listed in the report (a sitemap of a million other sites' URLs is one line more)
 QUEUE_PER_PAGE = 10  # a crawl keeps at most this many links waiting per page it may fetch
 
 
@@ -115,11 +118,24 @@ def _folders(name: str) -> list[str]:
 
 
 class _Pacer:
-    def __init__(self, delay_s: float) -> None:
+    """One request at a time, `delay_s` apart; and a budget for the time spent fetching (pauses not counted), so a
+    site that answers each page just under the page deadline cannot hold a sync (and the sources after it) for
+    days."""
+
+    def __init__(self, delay_s: float, budget_s: float) -> None:
         self.delay_s = delay_s
+        self.budget_s = budget_s
         self.last = 0.0
+        self.busy = 0.0
 
     def wait(self) -> None:
+        if self.last:
+            self.busy += time.monotonic() - self.last
+        if self.busy > self.budget_s:
+            raise WebSyncFailed(
+                f"the site took more than {self.budget_s:,.0f} s to send its pages (the pauses between requests "
+                "not counted); nothing was removed"
+            )
         pause = self.last + self.delay_s - time.monotonic()
         if pause > 0:
             time.sleep(pause)
@@ -167,7 +183,8 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
         robots = web_fetch.Robots.load(start, public_only=public_only)
     except FetchFailed as exc:
         raise WebSyncFailed(f"{exc.reason}; nothing was changed") from exc
-    pacer = _Pacer(min(max(spec.delay_s, robots.crawl_delay or 0.0), MAX_CRAWL_DELAY_S))
+    budget = max(FETCH_BUDGET_S, FETCH_S_PER_PAGE * spec.max_pages)
+    pacer = _Pacer(min(max(spec.delay_s, robots.crawl_delay or 0.0), MAX_CRAWL_DELAY_S), budget)
     report = MirrorReport()
     queue = deque(_sitemap_pages(spec, pacer, public_only) if spec.kind == "sitemap" else [start])
     queued = set(queue)
@@ -175,8 +192,14 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
     folders_taken = {f for name in files_taken for f in _folders(name)}
     attempts = 0
 
+    unlisted = 0
+
     def problem(url: str, reason: str) -> None:
-        report.problems.append({"path": url, "reason": reason})
+        nonlocal unlisted
+        if len(report.problems) < MAX_PROBLEMS:
+            report.problems.append({"path": url, "reason": reason})
+        else:
+            unlisted += 1
         if log:
             log(f"{url}: {reason}")
 
@@ -262,6 +285,8 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
                     ):
                         queued.add(link)
                         queue.append(link)
+    if unlisted:
+        report.problems.append({"path": start, "reason": f"and {unlisted:,} more URLs with a problem (not listed)"})
     if not report.pages and (previous or report.problems):  # not even the start page: no sync, no removals
         raise WebSyncFailed(
             f"no page of {start} could be read ({len(report.problems)} problem(s), first: "
