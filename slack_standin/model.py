@@ -112,6 +112,9 @@ class Channel:
     purpose: str = ""
     # Slack Connect: the other organisations' workspaces this channel is shared with (their people are members).
     shared_with: list[str] = field(default_factory=list)
+    # Slack Connect: the workspace that created the channel when it is another organisation's (this workspace
+    # joined it). Events from it carry that workspace as the wrapper's `team_id`; `authorizations` say this one.
+    host_team: str | None = None
 
     @property
     def channel_type(self) -> str:

@@ -31,15 +31,23 @@ class Identity:
 
 
 def event_callback(
-    ident: Identity, event: dict[str, Any], *, event_time: int | None = None, ext_shared: bool = False
+    ident: Identity,
+    event: dict[str, Any],
+    *,
+    event_time: int | None = None,
+    ext_shared: bool = False,
+    host_team: str | None = None,
 ) -> dict[str, Any]:
     """An Events API `event_callback` wrapper around one event; `ext_shared`: it happened in a channel shared with
-    another organisation (Slack Connect), which the wrapper's `is_ext_shared_channel` says."""
+    another organisation (Slack Connect), which the wrapper's `is_ext_shared_channel` says. `host_team`: that
+    channel was created by another organisation's workspace, which the wrapper's `team_id` then names; the
+    installation the event is for is `authorizations[0]` (this workspace) either way."""
     channel = event.get("channel") or (event.get("item") or {}).get("channel") or ""
+    origin = host_team or ident.team_id
     return {
         "token": ident.verification_token,
-        "team_id": ident.team_id,
-        "context_team_id": ident.team_id,
+        "team_id": origin,
+        "context_team_id": origin,
         "context_enterprise_id": None,
         "api_app_id": ident.app_id,
         "event": event,
@@ -56,7 +64,7 @@ def event_callback(
             }
         ],
         "is_ext_shared_channel": ext_shared,
-        "event_context": f"4-{event.get('type', 'event')}-{ident.team_id}-{channel}",
+        "event_context": f"4-{event.get('type', 'event')}-{origin}-{channel}",
     }
 
 

@@ -33,7 +33,13 @@ class ConversationsApi(WorkspaceCore):
         return not (latest not in (None, "") and (value > float(latest) or (value == float(latest) and not inclusive)))
 
     def _m_conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Slack's rules: `channel` and `ts` required (a reply's ts reads its whole thread; an unknown one is
+        thread_not_found); the history scope of the conversation's type (channels:, groups:, im:history), else
+        missing_scope; `limit` ≤ 1000 (default 1000), cursor-paginated, parent first."""
         channel = self._member_channel(args.get("channel"))
+        needed = {"public": "channels:history", "private": "groups:history", "im": "im:history"}[channel.kind]
+        if needed not in self.scopes:
+            raise ApiError("missing_scope", needed=needed, provided=",".join(sorted(self.scopes)))
         ts = str(args.get("ts") or "")
         msg = self._messages[channel.id].get(ts)
         if msg is None:

@@ -267,15 +267,20 @@ class WorkspaceCore:
                 ch.members.add(user.id)
             return user
 
-    def share_channel(self, channel: str, with_team: str = "TEXTORG001") -> None:
+    def share_channel(self, channel: str, with_team: str = "TEXTORG001", *, created_by_them: bool = False) -> None:
         """Slack Connect: the channel is shared with another organisation's workspace (conversations.info says
-        `is_ext_shared`, its events' wrapper `is_ext_shared_channel`)."""
+        `is_ext_shared`, its events' wrapper `is_ext_shared_channel`). `created_by_them`: the other workspace
+        created it and this one joined; Slack then names the creator as the events' wrapper `team_id` (and
+        `context_team_id`), while `authorizations[0].team_id` is this workspace, whose installation the event
+        is for (slackapi/java-slack-sdk#629, bolt-js#687, #935)."""
         with self.lock:
             ch = self.channel(channel)
             if ch.kind == "im":
                 raise ValueError("a DM is not shared with an organisation")
             if with_team not in ch.shared_with:
                 ch.shared_with.append(with_team)
+            if created_by_them:
+                ch.host_team = with_team
 
     def add_channel(
         self,
@@ -494,7 +499,10 @@ class WorkspaceCore:
         if not self._subscribed(event, channel):
             return None
         ext_shared = channel is not None and bool(channel.shared_with)
-        return self._emit("events_api", payloads.event_callback(self.identity, event, ext_shared=ext_shared))
+        host = channel.host_team if channel is not None else None
+        return self._emit(
+            "events_api", payloads.event_callback(self.identity, event, ext_shared=ext_shared, host_team=host)
+        )
 
     def _message_event(self, msg: Message, channel: Channel) -> dict[str, Any]:
         event = msg.to_api()

@@ -853,3 +853,21 @@ def test_control_api_clicks_feedback_buttons_and_refuses_methods(slack: SlackSta
     )
     unknown = control.request("refuse", {"method": "chat.nonsense"})
     assert not unknown["ok"] and "unknown method 'chat.nonsense'" in unknown["error"]
+
+
+def test_conversations_replies_follows_slacks_rules(slack: SlackStandin, client: WebClient) -> None:
+    """A reply's ts reads its whole thread, parent first; channel_not_found, not_in_channel, thread_not_found; the
+    history scope of the conversation's type (a private channel: groups:history) or missing_scope."""
+    parent = slack.post_message(PRIVATE, "how do I deploy?")
+    answer = client.chat_postMessage(channel=PRIVATE, thread_ts=parent.ts, text="make deploy")
+    reply = slack.post_message(PRIVATE, "thanks", thread_ts=parent.ts)
+    read = client.conversations_replies(channel=PRIVATE, ts=reply.ts, limit=2)
+    assert [m["ts"] for m in read["messages"]] == [parent.ts, answer["ts"]] and read["has_more"] is True
+    assert read["messages"][1]["user"] == BOT_USER_ID and read["messages"][1]["bot_id"]
+    assert api_error(lambda: client.conversations_replies(channel="C0NOPE00000", ts=parent.ts)) == "channel_not_found"
+    assert api_error(lambda: client.conversations_replies(channel=RANDOM, ts="1.2")) == "not_in_channel"
+    slack.remove_scope("groups:history")
+    with pytest.raises(SlackApiError) as info:
+        client.conversations_replies(channel=PRIVATE, ts=parent.ts)
+    assert (info.value.response["error"], info.value.response["needed"]) == ("missing_scope", "groups:history")
+    assert client.conversations_replies(channel=GENERAL, ts=slack.post_message(GENERAL, "hi").ts)["ok"]
