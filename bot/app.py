@@ -10,11 +10,12 @@ from collections import OrderedDict
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk.errors import SlackApiError
 
 from bot import payload
 from bot.app_home import AppHome, register_app_home
 from bot.feedback_listeners import FeedbackListeners, register_feedback
-from bot.intake import Intake, Question
+from bot.intake import UNAVAILABLE, Intake, Question
 from bot.uninstall_listeners import register_removal_notice, register_uninstall
 from bot.verified_listeners import VerifiedReviewListeners, register_verified
 from core import metrics
@@ -62,13 +63,14 @@ def _bots_own_dm(client, channel_id: str, user_id: str) -> bool:
 
 
 def _team(body: dict, event: dict) -> str:
-    return payload.text(body, "team_id") or payload.text(event, "team")
+    return payload.event_team(body) or payload.text(event, "team")
 
 
 class _SeenEvents:
-    """The event_ids this process took lately, the last `size` of them. Slack retries an event whose ack it did not
-    get in time (same event_id, X-Slack-Retry-Num): a question is de-duplicated by its row in Postgres, but what
-    the bot answers without storing anything (a greeting, a hint, a refusal) would be posted once per delivery."""
+    """The keys this process saw lately, the last `size` of them. Event ids: Slack retries an event whose ack it did
+    not get in time (same event_id, X-Slack-Retry-Num): a question is de-duplicated by its row in Postgres, but
+    what the bot answers without storing anything (a greeting, a hint, a refusal) would be posted once per
+    delivery. Threads told that the database is down: once a thread per outage (`clear` when it is back)."""
 
     def __init__(self, size: int = 10_000) -> None:
         self.size = size
@@ -83,6 +85,53 @@ class _SeenEvents:
             if len(self._ids) > self.size:
                 self._ids.popitem(last=False)
             return True
+
+    def clear(self) -> None:
+        with self._lock:
+            self._ids.clear()
+
+
+# How much of a thread is read to see whether the bot took part in it while Postgres cannot say: one page. Slack
+# caps the page at 15 for apps distributed outside the Marketplace; the bot's first answer comes right after the
+# question, so the first page holds it.
+_THREAD_PAGE = 50
+
+# A click on an element no listener of this version knows: a message of an earlier version, whose buttons changed.
+OLD_BUTTON = (
+    "That button is from an older message of mine and no longer does anything. Ask me again — mention me, "
+    "DM me or use `/ask` — and use the buttons on the new answer."
+)
+
+
+def _bot_in_thread(client, channel: str, thread_ts: str, bot_user_id: str, bot_id: str) -> bool:
+    """Did this bot post in the thread? Read from Slack (the thread's first page), for when Postgres cannot say."""
+    messages = client.conversations_replies(channel=channel, ts=thread_ts, limit=_THREAD_PAGE).get("messages")
+    return any(
+        isinstance(m, dict)
+        and ((bot_user_id and m.get("user") == bot_user_id) or (bot_id and m.get("bot_id") == bot_id))
+        for m in messages or []
+    )
+
+
+def _tell_thread_unavailable(client, event: dict, context, told: _SeenEvents, team: str) -> str:
+    """A reply in a thread while Postgres is down: whether it follows up an answer is unknown. If the bot took part
+    in the thread, the thread is told once (this outage) that questions cannot be taken; elsewhere nothing is said.
+    Slack refusing the read or the reply: nothing is said. Returns what was done, for the log."""
+    channel, thread_ts, text = event["channel"], payload.text(event, "thread_ts"), payload.text(event, "text")
+    bot_user_id, bot_id = context.get("bot_user_id") or "", context.get("bot_id") or ""
+    if bot_user_id and bot_user_id in payload.MENTION.findall(text):
+        return "a mention: the intake tells it"
+    if not told.first_time(f"{team}/{channel}/{thread_ts}"):
+        return "thread seen already this outage"
+    try:
+        if not _bot_in_thread(client, channel, thread_ts, bot_user_id, bot_id):
+            return "not a thread of the bot's"
+        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=UNAVAILABLE)
+    except SlackApiError as exc:
+        return f"Slack refused: {exc.response.get('error') or exc.response.status_code}"
+    except Exception as exc:  # Slack unreachable: nothing to tell anybody through
+        return f"Slack unreachable: {type(exc).__name__}"
+    return "the thread was told"
 
 
 class _ClientOverToken(logging.Filter):
@@ -137,6 +186,7 @@ def build_app(
         next()
 
     seen = _SeenEvents()
+    told_down = _SeenEvents()  # threads told that the database is down, this outage
 
     @app.middleware
     def once(body: dict, request, next) -> BoltResponse | None:
@@ -206,8 +256,10 @@ def build_app(
                     return
                 known = intake.follows_up(team, event["channel"], thread_ts)
             except DatabaseUnavailable:
-                log.error("thread reply not handled: database unavailable")
+                told = _tell_thread_unavailable(client, event, context, told_down, team)
+                log.error("thread reply not handled: database unavailable (%s)", told)
                 return
+            told_down.clear()  # the database answers: a next outage tells each thread again
             if known:
                 take(event, body, client, "thread")
         # Other channel messages: a mention arrives separately as app_mention (same ts, de-duplicated).
@@ -249,6 +301,32 @@ def build_app(
         register_uninstall(app, PostgresInstallationStore(intake.db_url, TokenCipher(settings.token_keys)))
     else:  # a bot-token install stores no token: nothing to forget, but the operator is told
         register_removal_notice(app)
+
+    @app.action(re.compile(".*"))  # registered last: Bolt runs the first listener that matches
+    def on_unknown_action(ack, body: dict, client) -> None:
+        """A click no listener knows (an older message's button): acknowledged — unacknowledged, Slack shows the
+        person a warning and retries — and the person is told, privately, what to do instead."""
+        ack()
+        actions = body.get("actions")
+        first = actions[0] if isinstance(actions, list) and actions else None
+        log.warning("click on an unknown element acknowledged: %.60r", payload.text(first, "action_id"))
+        user, channel = payload.text(payload.obj(body, "user"), "id"), payload.text(payload.obj(body, "channel"), "id")
+        url = payload.text(body, "response_url")
+        if not user:
+            return
+        if response_url.acceptable(url, api):
+            try:
+                response_url.post(url, OLD_BUTTON)
+                return
+            except response_url.ResponseUrlFailed as exc:
+                log.info("unknown click: response_url refused (%s)", exc.error)
+        if channel:
+            try:
+                client.chat_postEphemeral(channel=channel, user=user, text=OLD_BUTTON)
+            except SlackApiError as exc:
+                log.info("unknown click: the person could not be told (%s)", exc.response.get("error"))
+            except Exception as exc:  # Slack unreachable: the click is acknowledged all the same
+                log.info("unknown click: the person could not be told (%s)", type(exc).__name__)
 
     @app.error
     def on_error(error: Exception) -> None:

@@ -34,7 +34,7 @@ DB_DOWN = ":warning: I couldn't record that: my database is unreachable right no
 
 
 def _team(body: dict) -> str:
-    return payload.text(body, "team_id") or payload.text(payload.obj(body, "team"), "id")
+    return payload.event_team(body) or payload.text(payload.obj(body, "team"), "id")
 
 
 def _ephemeral(

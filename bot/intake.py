@@ -34,6 +34,11 @@ LOADING_MESSAGES = [
     "Checking the answer against its sources…",
 ]
 
+# What an asker is told while Postgres is down: nothing was taken, so nothing waits; ask again later.
+UNAVAILABLE = (
+    ":warning: I can't take questions right now (my database is unreachable). Please ask again in a few minutes."
+)
+
 # (key, priority): 0 is served first. A person's first open question gets 0, each further one waits behind
 # everybody else's first ones (fair_priority) — one person's burst never delays other people's answers.
 Enqueue = Callable[[RequestKey, int], None]
@@ -124,12 +129,7 @@ class Intake:
                     return "duplicate"
         except DatabaseUnavailable:
             log.error("database unavailable: question %s not taken", q.key)
-            self._reply(
-                client,
-                q,
-                ":warning: I can't take questions right now (my database is unreachable). "
-                "Please ask again in a few minutes.",
-            )
+            self._reply(client, q, UNAVAILABLE)
             return "unavailable"
         placeholder_ts = None
         notice = pii_notice(redaction.verdict())

@@ -73,6 +73,16 @@ def file_ids(event: Any) -> tuple[str, ...]:
     return tuple(out[:MAX_FILES])
 
 
+def event_team(body: Any) -> str:
+    """The workspace an Events API callback is for: its installation, `authorizations[0].team_id`, else the
+    wrapper's `team_id`. In a Slack Connect channel another organisation created, the wrapper's `team_id` is that
+    organisation's workspace (the channel's creator), not the installation whose token answers; Slack's Events
+    API lists the installation under `authorizations` (and Bolt authorizes with it)."""
+    auths = body.get("authorizations") if isinstance(body, dict) else None
+    first = auths[0] if isinstance(auths, list) and auths else None
+    return text(first, "team_id") or text(body, "team_id")
+
+
 def obj(container: Any, key: str) -> dict:
     """container[key] if it is an object, else {}."""
     value = container.get(key) if isinstance(container, dict) else None

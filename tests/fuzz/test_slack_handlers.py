@@ -12,7 +12,8 @@ enqueue — validation, redaction, Postgres, the placeholder — is the product'
 
 The properties, for every example:
   * `app.dispatch` never raises and acknowledges: 200, or Bolt's 404 when no listener matches the request
-    (an action_id, view callback_id, shortcut or slash command nobody listens to: Bolt's "unhandled request");
+    (a view callback_id, shortcut or slash command nobody listens to: Bolt's "unhandled request"; an unknown
+    action_id is acknowledged by bot.app's catch-all, as an older message's button);
   * no error reaches the app's error path (`@app.error` in bot/app.py, which logs "listener failed"): we wrap
     Bolt's listener and middleware error handlers, so every exception a listener or middleware raises — before
     or after the ack, in Bolt's listener thread pool — is recorded with its traceback; nothing is logged at
