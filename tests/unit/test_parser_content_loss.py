@@ -12,6 +12,9 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part
 from docx.oxml import parse_xml
+from pptx import Presentation
+from pptx.opc.package import Part as PptxPart
+from pptx.opc.packuri import PackURI as PptxPackURI
 from reportlab.pdfgen import canvas
 
 from workers.kb.chunking import chunk_document
@@ -224,3 +227,60 @@ def test_markdown_front_matter_is_still_metadata():
     raw = b"---\ntitle: 'Refunds'\ntags:\n  - money\nsummary: >\n  folded\n---\n\nRefunds take five days.\n"
     doc = parse_bytes(raw, "markdown", "refunds.md", "fallback")
     assert doc.title == "Refunds" and _chunked(doc) == "Refunds take five days."
+
+
+def test_pptx_soft_line_breaks_and_fields_keep_words_apart():
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[1])
+    slide.shapes.title.text = "Contacts"
+    body = slide.placeholders[1].text_frame
+    body.text = "Billing: Anna\vSupport: Ben"  # Shift+Enter: a soft line break (a:br) inside one paragraph
+    footer = body.add_paragraph()
+    footer.add_run().text = "Reviewed in "
+    footer._p.append(  # a field (here a date) holds its last shown text
+        parse_xml(
+            '<a:fld xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" id="{B2B8E7B5-7F7E-4C0B-9C63-'
+            '1B6A4E0A8C11}" type="datetime1"><a:t>May 2026</a:t></a:fld>'
+        )
+    )
+    text = _chunked(parse_bytes(_saved(deck), "pptx", "d.pptx", "d"))
+    assert "Billing: Anna Support: Ben" in text
+    assert "Reviewed in May 2026" in text
+
+
+DGM = "http://schemas.openxmlformats.org/drawingml/2006/diagram"
+A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def test_pptx_smartart_text_is_kept():
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[5])  # title only
+    slide.shapes.title.text = "Escalation"
+    points = "".join(
+        f'<dgm:pt modelId="{n}"><dgm:prSet/><dgm:spPr/><dgm:t><a:bodyPr/><a:p><a:r><a:t>{text}</a:t></a:r></a:p>'
+        "</dgm:t></dgm:pt>"
+        for n, text in enumerate(["Support triages the ticket", "Platform on-call fixes it"], start=1)
+    )
+    data = (
+        f'<dgm:dataModel xmlns:dgm="{DGM}" xmlns:a="{A_NS}"><dgm:ptLst><dgm:pt modelId="0" type="doc"><dgm:prSet/>'
+        f"<dgm:spPr/></dgm:pt>{points}</dgm:ptLst><dgm:cxnLst/><dgm:bg/><dgm:whole/></dgm:dataModel>"
+    ).encode()
+    part = PptxPart(
+        PptxPackURI("/ppt/diagrams/data1.xml"),
+        "application/vnd.openxmlformats-officedocument.drawingml.diagramData+xml",
+        slide.part.package,
+        data,
+    )
+    rid = slide.part.relate_to(part, "http://schemas.openxmlformats.org/officeDocument/2006/relationships/diagramData")
+    slide.shapes._spTree.append(
+        parse_xml(
+            '<p:graphicFrame xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main" '
+            f'xmlns:a="{A_NS}" xmlns:r="{R_NS}"><p:nvGraphicFramePr><p:cNvPr id="9" name="Diagram 1"/>'
+            '<p:cNvGraphicFramePr/><p:nvPr/></p:nvGraphicFramePr><p:xfrm><a:off x="0" y="0"/><a:ext cx="1" cy="1"/>'
+            f'</p:xfrm><a:graphic><a:graphicData uri="{DGM}"><dgm:relIds xmlns:dgm="{DGM}" r:dm="{rid}" '
+            'r:lo="" r:qs="" r:cs=""/></a:graphicData></a:graphic></p:graphicFrame>'
+        )
+    )
+    text = _chunked(parse_bytes(_saved(deck), "pptx", "d.pptx", "d"))
+    assert text == "Support triages the ticket\nPlatform on-call fixes it"

@@ -11,16 +11,43 @@ from typing import Any
 
 from pptx import Presentation
 from pptx.exc import PackageNotFoundError
+from pptx.oxml import parse_xml
+from pptx.oxml.ns import qn
+from pptx.shapes.graphfrm import GraphicFrame
 from pptx.shapes.group import GroupShape
 
 from workers.kb.formats.common import Sections, check_package, clean
 from workers.kb.parsing import ParsedDocument, UnreadableDocument
+
+_DIAGRAM = "http://schemas.openxmlformats.org/drawingml/2006/diagram"
+_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _diagram_lines(shape: Any) -> Iterator[str]:
+    """A SmartArt graphic's text (python-pptx reads none of it): the paragraphs of its data part's points, in the
+    part's order — the boxes as the author typed them."""
+    rel_ids = shape.element.find(f".//{{{_DIAGRAM}}}relIds")
+    rid = rel_ids.get(f"{{{_R}}}dm") if rel_ids is not None else None
+    if not rid:
+        return
+    try:
+        data = parse_xml(shape.part.related_part(rid).blob)
+    except (KeyError, ValueError, SyntaxError):  # no such part, or damaged XML (lxml's XMLSyntaxError)
+        return
+    for point in data.iter(f"{{{_DIAGRAM}}}pt"):
+        for paragraph in point.iter(qn("a:p")):
+            text = clean("".join(t.text or "" for t in paragraph.iter(qn("a:t"))))
+            if text:
+                yield text
 
 
 def _shape_lines(shape: Any) -> Iterator[str]:
     if isinstance(shape, GroupShape):
         for inner in shape.shapes:
             yield from _shape_lines(inner)
+        return
+    if isinstance(shape, GraphicFrame) and shape.element.find(f".//{{{_DIAGRAM}}}relIds") is not None:
+        yield from _diagram_lines(shape)
         return
     if getattr(shape, "has_table", False) and shape.has_table:
         for row in shape.table.rows:
@@ -30,7 +57,7 @@ def _shape_lines(shape: Any) -> Iterator[str]:
         return
     if getattr(shape, "has_text_frame", False) and shape.has_text_frame:
         for paragraph in shape.text_frame.paragraphs:
-            text = clean("".join(run.text for run in paragraph.runs) or paragraph.text)
+            text = clean(paragraph.text)  # runs, fields and soft line breaks (as "\v", a space once cleaned)
             if text:
                 yield text
 
