@@ -98,6 +98,19 @@ def test_docx_tracked_insertions_content_controls_and_fields_keep_their_text():
     assert "Owner: Margaret from billing, see Section Twelve" in text
 
 
+def test_docx_a_table_of_contents_control_stays_out_like_before():
+    d = docx.Document()
+    _append(
+        d,
+        f"<w:sdt {W}><w:sdtPr><w:docPartObj><w:docPartGallery w:val='Table of Contents'/><w:docPartUnique/>"
+        "</w:docPartObj></w:sdtPr><w:sdtContent><w:p><w:r><w:t>Contents</w:t></w:r></w:p>"
+        "<w:p><w:r><w:t>Refunds</w:t></w:r><w:r><w:tab/><w:t>4</w:t></w:r></w:p></w:sdtContent></w:sdt>",
+    )
+    d.add_heading("Refunds", level=1)
+    d.add_paragraph("Refunds take five days.")
+    assert _docx_text(_saved(d)) == "Refunds take five days."
+
+
 def test_docx_text_box_text_is_kept_once():
     d = docx.Document()
     box = "<w:txbxContent><w:p><w:r><w:t>Call the night porter on extension 4410.</w:t></w:r></w:p></w:txbxContent>"

@@ -77,12 +77,18 @@ _NOTE_REFS = {f"{{{_W}}}footnoteReference": "footnotes", f"{{{_W}}}endnoteRefere
 
 def _blocks(parent: Any) -> Iterator[Any]:
     """The paragraphs (w:p) and tables (w:tbl) of a body or a table cell in document order, including those
-    inside content controls: python-docx yields only direct children, so a block in a w:sdt was lost."""
+    inside content controls (python-docx yields only direct children, so a block in a w:sdt was lost) except a
+    table of contents (headings and page numbers again: a chunk that matches every question a little)."""
     for child in parent.iterchildren():
         if child.tag in (_P, _TBL):
             yield child
-        elif child.tag in _WRAPPERS:
+        elif child.tag in _WRAPPERS and not _is_toc(child):
             yield from _blocks(child)
+
+
+def _is_toc(sdt: Any) -> bool:
+    gallery = sdt.find(f"{{{_W}}}sdtPr/{{{_W}}}docPartObj/{{{_W}}}docPartGallery")
+    return gallery is not None and gallery.get(f"{{{_W}}}val") == "Table of Contents"
 
 
 def _rows(table: Any) -> Iterator[Any]:
