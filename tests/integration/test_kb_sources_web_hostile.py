@@ -337,3 +337,27 @@ def test_a_sitemap_of_other_sites_urls_gives_a_bounded_report(site, tmp_path):
     assert list(report.pages) == [f"{site.url}/ok.html"]
     assert len(report.problems) == 1001
     assert report.problems[-1]["reason"] == "and 4,000 more URLs with a problem (not listed)"
+
+
+def test_an_index_of_many_sitemaps_is_read_up_to_the_limit(site, tmp_path):
+    ns = "http://www.sitemaps.org/schemas/sitemap/0.9"
+    nested = "".join(f"<sitemap><loc>{site.url}/s{n}.xml</loc></sitemap>" for n in range(60))
+    site.page("/sitemap.xml", f'<sitemapindex xmlns="{ns}">{nested}</sitemapindex>', "application/xml")
+    for n in range(60):
+        site.page(f"/s{n}.xml", f'<urlset xmlns="{ns}"><url><loc>{site.url}/p{n}.html</loc></url></urlset>',
+                  "application/xml")  # fmt: skip
+        site.page(f"/p{n}.html", html(f"P{n}", f"Page {n}."))
+    report = _sync(site, tmp_path / "m", max_pages=100)
+    assert len(report.pages) == web_mirror.MAX_SITEMAPS - 1  # the index is one of the files read
+    assert [p["reason"] for p in report.problems] == ["11 more sitemaps of the index not read (at most 50 are)"]
+
+
+def test_a_robots_txt_too_large_or_with_a_bad_charset_still_rules(site, tmp_path):
+    rules = "User-agent: *\nDisallow: /private/\n"
+    site.page("/robots.txt", rules + "# padding\n" * 60_000, "text/plain; charset=no-such-charset")  # 600 kB
+    site.page("/private/pay.html", html("Pay", "Salaries."))
+    site.page("/ok.html", html("OK", "Fine."))
+    _sitemap(site, "/private/pay.html", "/ok.html")
+    report = _sync(site, tmp_path / "m")
+    assert report.problems == [{"path": f"{site.url}/private/pay.html", "reason": "disallowed by robots.txt"}]
+    assert "/private/pay.html" not in site.log

@@ -31,7 +31,8 @@ ROBOTS_AGENT = "AnswerloopBot"  # the token a robots.txt names to address us
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 TIMEOUT_S = 20.0  # each connect or read
 PAGE_DEADLINE_S = 120.0  # a whole response, redirects included
-MAX_ROBOTS_BYTES = 500_000
+MAX_ROBOTS_BYTES = 500_000  # read of a robots.txt: RFC 9309 asks for at least 500 KiB, the rest may be ignored
+MAX_ROBOTS_FETCH = 5_000_000  # a larger robots.txt fails the sync (never taken for a missing one: allow all)
 
 
 class FetchFailed(Exception):
@@ -297,15 +298,19 @@ class Robots:
     def load(cls, site: str, *, timeout: float = TIMEOUT_S, public_only: bool = False) -> Robots:
         url = f"{origin(site)}/robots.txt"
         try:
-            resp = get(url, max_bytes=MAX_ROBOTS_BYTES, timeout=timeout, accept=None, public_only=public_only)
+            resp = get(url, max_bytes=MAX_ROBOTS_FETCH, timeout=timeout, accept=None, public_only=public_only)
         except FetchFailed as exc:
-            if isinstance(exc, Refused):
-                raise FetchFailed(f"robots.txt of {origin(site)}: {exc.reason}") from exc
-            if exc.transient:
-                raise FetchFailed(f"robots.txt of {origin(site)}: {exc.reason}", transient=True) from exc
+            # Only a 4xx answer means "no robots.txt"; too large, refused, unreachable… stop the sync.
+            if exc.transient or not re.match(r"HTTP 4\d\d\b", exc.reason):
+                raise FetchFailed(f"robots.txt of {origin(site)}: {exc.reason}", transient=exc.transient) from exc
             return cls(None, allow=not re.match(r"HTTP 40[13]\b", exc.reason))
+        raw = resp.body[:MAX_ROBOTS_BYTES]
+        try:
+            text = raw.decode(resp.charset or "utf-8", errors="replace")
+        except LookupError:  # a charset Python does not know
+            text = raw.decode("utf-8", errors="replace")
         parser = urllib.robotparser.RobotFileParser(url)
-        parser.parse(resp.body.decode(resp.charset or "utf-8", errors="replace").splitlines())
+        parser.parse(text.splitlines())
         return cls(parser)
 
     def allowed(self, url: str) -> bool:

@@ -142,12 +142,15 @@ class _Pacer:
         self.last = time.monotonic()
 
 
-def _sitemap_pages(spec: WebSpec, pacer: _Pacer, public_only: bool) -> list[str]:
-    """The page URLs of the sitemap (index files followed, same site only), in order, without repeats."""
+def _sitemap_pages(spec: WebSpec, pacer: _Pacer, public_only: bool) -> tuple[list[str], int]:
+    """The page URLs of the sitemap (index files followed, same site only, MAX_SITEMAPS files at most), in order,
+    without repeats; and the number of sitemap files left unread."""
     pages: dict[str, None] = {}
     queue, seen = deque([spec.url]), {spec.url}
-    while queue and len(seen) <= MAX_SITEMAPS:
+    read = 0
+    while queue and read < MAX_SITEMAPS:
         url = queue.popleft()
+        read += 1
         pacer.wait()
         try:
             resp = web_fetch.get(
@@ -165,7 +168,7 @@ def _sitemap_pages(spec: WebSpec, pacer: _Pacer, public_only: bool) -> list[str]
             page = web_pages.normalise(loc)
             if page:
                 pages.setdefault(page, None)
-    return list(pages)
+    return list(pages), len(queue)
 
 
 def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | None = None) -> MirrorReport:
@@ -186,7 +189,8 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
     budget = max(FETCH_BUDGET_S, FETCH_S_PER_PAGE * spec.max_pages)
     pacer = _Pacer(min(max(spec.delay_s, robots.crawl_delay or 0.0), MAX_CRAWL_DELAY_S), budget)
     report = MirrorReport()
-    queue = deque(_sitemap_pages(spec, pacer, public_only) if spec.kind == "sitemap" else [start])
+    listed, unread = _sitemap_pages(spec, pacer, public_only) if spec.kind == "sitemap" else ([start], 0)
+    queue = deque(listed)
     queued = set(queue)
     files_taken: dict[str, str] = {s.file: u for u, s in previous.items()}
     folders_taken = {f for name in files_taken for f in _folders(name)}
@@ -217,6 +221,8 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
         folders_taken.update(_folders(name))
         return name
 
+    if unread:
+        problem(spec.url, f"{unread:,} more sitemaps of the index not read (at most {MAX_SITEMAPS} are)")
     while queue:
         url = queue.popleft()
         if spec.kind == "sitemap" and not web_pages.same_site(url, start):
