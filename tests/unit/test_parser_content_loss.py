@@ -297,3 +297,8 @@ def test_pptx_smartart_text_is_kept():
     )
     text = _chunked(parse_bytes(_saved(deck), "pptx", "d.pptx", "d"))
     assert text == "Support triages the ticket\nPlatform on-call fixes it"
+
+
+def test_html_a_line_break_in_a_heading_keeps_its_words_apart():
+    doc = _html_text("<h1>Guide</h1><h2>Refunds<br>and returns</h2><p>Five days.</p>")
+    assert [s.title for s in doc.sections] == ["Refunds and returns"]

@@ -407,6 +407,8 @@ class _HtmlToSections(HTMLParser):
             if not self.skip:  # a heading in the page's banner is not one of its sections
                 self.heading = (int(tag[1]), attrs.get("id") or self.pending_id)
                 self.heading_text = []
+        elif tag in self._BLOCK and self.heading is not None:
+            self.heading_text.append(" ")  # "Refunds<br>and returns" is not "Refundsand returns"
         elif tag in self._BLOCK:
             self.events.append(("text", "\n"))
         self._table_tag(tag)
