@@ -21,7 +21,7 @@ import typer
 
 from core import db
 from core.bootstrap import ready_database
-from core.errors import AnswerloopError
+from core.errors import AnswerloopError, ConfigError
 from core.settings import get_settings
 from feedback import prompt_versions as pv
 from workers.interactions import known_teams
@@ -49,6 +49,34 @@ def acting_admin(actor: str, team: str | None = None) -> str:
 
 
 Actor = Annotated[str, typer.Option("--actor", help="Who does this (recorded). Default: $ANSWERLOOP_ADMIN or $USER.")]
+
+
+def redacted(text: str) -> str:
+    """A note or a reason as it is stored (labels, prompt history and reviews, audit log): with PII and secrets
+    redacted like every other text Answerloop keeps — an admin pastes what the asker wrote. The guard (a few
+    seconds to build) is loaded only for a note that has text."""
+    if not text.strip():
+        return text
+    from guardrails.pii import PiiConfigError, shared_guard
+
+    settings = get_settings()
+    try:
+        guard = shared_guard(
+            entities=settings.pii_entities,
+            score_threshold=settings.pii_score_threshold,
+            spacy_model=settings.spacy_model,
+            require_ner=settings.pii_require_ner,
+            names=settings.pii_names,
+        )
+    except PiiConfigError as exc:
+        raise ConfigError(f"{exc} Nothing was changed.", hint="Fix the PII settings, or leave the note out.") from None
+    return guard.redact(text).text
+
+
+Note = Annotated[str, typer.Option("--note", help="Why (recorded; PII and secrets redacted first).", callback=redacted)]
+Reason = Annotated[
+    str, typer.Option("--reason", help="Why (recorded; PII and secrets redacted first).", callback=redacted)
+]
 
 
 Team = Annotated[

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli.admin import Actor, Team, admin_db_url, parse_since, shorten, workspace_change, workspace_scope
+from cli.admin import Actor, Note, Team, admin_db_url, parse_since, shorten, workspace_change, workspace_scope
 from cli.common import all_or_none
 from cli.output import console, err_console, write_file
 from core import db
@@ -111,7 +111,7 @@ def labels_approve(
     collection: Annotated[
         str | None, typer.Option(help="Publish approved corrections into this collection (default: the cited one).")
     ] = None,
-    note: Annotated[str, typer.Option(help="Why (recorded).")] = "",
+    note: Note = "",
     owner: Annotated[
         str | None,
         typer.Option(help="Slack user id (U…) who owns the verified answers and reviews them (default: you)."),
@@ -148,7 +148,7 @@ def labels_approve(
 @labels_app.command("reject")
 def labels_reject(
     label_ids: Annotated[list[int], typer.Argument(help="Label ids.")],
-    note: Annotated[str, typer.Option(help="Why (recorded).")] = "",
+    note: Note = "",
     actor: Actor = "",
     team: Team = None,
 ) -> None:

@@ -12,7 +12,18 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli.admin import Actor, Team, acting_admin, admin_db_url, parse_since, prompt_scope, shorten, workspace_scope
+from cli.admin import (
+    Actor,
+    Note,
+    Reason,
+    Team,
+    acting_admin,
+    admin_db_url,
+    parse_since,
+    prompt_scope,
+    shorten,
+    workspace_scope,
+)
 from cli.output import console, err_console, write_file
 from core import db
 from feedback import canary
@@ -107,7 +118,7 @@ def prompts_diff(a: Annotated[int, typer.Argument()], b: Annotated[int, typer.Ar
 @prompts_app.command("activate")
 def prompts_activate(
     version: Annotated[int, typer.Argument(help="Version id.")],
-    reason: Annotated[str, typer.Option(help="Why (recorded).")] = "",
+    reason: Reason = "",
     force: Force = False,
     actor: Actor = "",
     team: Team = None,
@@ -140,9 +151,7 @@ def _end_canary_of(conn, version: int, actor: str, scope: str) -> str:
 
 
 @prompts_app.command("rollback")
-def prompts_rollback(
-    reason: Annotated[str, typer.Option(help="Why (recorded).")] = "", actor: Actor = "", team: Team = None
-) -> None:
+def prompts_rollback(reason: Reason = "", actor: Actor = "", team: Team = None) -> None:
     """End the workspace's canary (everyone back on the active version); with no canary running, move the active
     pointer back to the version that was active before."""
     with db.connect(admin_db_url()) as conn:
@@ -175,7 +184,7 @@ def prompts_canary(
             "--percent", "-p", help="Percent of askers, 0.01 to 100 (kept to two decimals), sticky per asker."
         ),
     ],
-    reason: Annotated[str, typer.Option(help="Why (recorded).")] = "",
+    reason: Reason = "",
     force: Force = False,
     actor: Actor = "",
     team: Team = None,
@@ -197,7 +206,7 @@ def prompts_canary(
 @prompts_app.command("promote")
 def prompts_promote(
     version: Annotated[int, typer.Argument(help="The version in a canary.")],
-    reason: Annotated[str, typer.Option(help="Why (recorded).")] = "",
+    reason: Reason = "",
     force: Force = False,
     actor: Actor = "",
     team: Team = None,
@@ -217,7 +226,7 @@ def prompts_promote(
 @prompts_app.command("approve")
 def prompts_approve(
     version: Annotated[int, typer.Argument(help="A retuned version waiting for approval.")],
-    note: Annotated[str, typer.Option(help="Why (recorded).")] = "",
+    note: Note = "",
     force: Annotated[
         bool,
         typer.Option("--force", help="Approve a version an admin rejected: reverses the rejection (recorded)."),
@@ -243,7 +252,7 @@ def prompts_approve(
 @prompts_app.command("reject")
 def prompts_reject(
     version: Annotated[int, typer.Argument(help="A retuned version waiting for approval.")],
-    note: Annotated[str, typer.Option(help="Why (recorded).")] = "",
+    note: Note = "",
     actor: Actor = "",
     team: Team = None,
 ) -> None:

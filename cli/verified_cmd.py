@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli.admin import Actor, Team, admin_db_url, shorten, workspace_change, workspace_scope
+from cli.admin import Actor, Note, Team, admin_db_url, shorten, workspace_change, workspace_scope
 from cli.common import all_or_none
 from cli.output import console
 from core import db
@@ -126,7 +126,7 @@ def verified_show(
 @verified_app.command("retire")
 def verified_retire(
     answer_ids: Annotated[list[int], typer.Argument(help="Verified answer ids.")],
-    note: Annotated[str, typer.Option(help="Why (recorded).")] = "",
+    note: Note = "",
     actor: Actor = "",
     team: Team = None,
 ) -> None:
