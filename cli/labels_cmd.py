@@ -15,7 +15,7 @@ from cli.admin import Actor, Note, Team, admin_db_url, parse_since, shorten, wor
 from cli.common import all_or_none
 from cli.output import console, err_console, write_file
 from core import db
-from core.errors import AnswerloopError
+from core.errors import AnswerloopError, NotFound
 from core.settings import get_settings
 from feedback import labels as labels_mod
 
@@ -135,8 +135,9 @@ def labels_approve(
                 label = labels_mod.review(conn, label_id, "approved", actor, note, team=team)
                 if label["kind"] == "correction":
                     embedder = embedder or get_embedder(settings)
+                    where, who = _kept(conn, label_id, collection, owner)
                     doc = verified.publish(
-                        conn, label, embedder=embedder, approved_by=actor, collection=collection, owner=owner
+                        conn, label, embedder=embedder, approved_by=actor, collection=where, owner=who
                     )
                     done.append(f"label {label_id} approved: verified answer published (document {doc})")
                 else:
@@ -160,6 +161,21 @@ def labels_reject(
     for label_id, rejection in zip(ids, rejections, strict=True):
         withdrawn = " and its verified answer withdrawn" if rejection.withdrawn else ""
         console.print(f"label {label_id} rejected{withdrawn}")
+
+
+def _kept(conn, label_id: int, collection: str | None, owner: str | None) -> tuple[str | None, str | None]:
+    """The collection and owner to publish an approved correction with: those given, else — when it already has an
+    active verified answer (approved before: a batch re-run, an overlapping one) — that answer's, so that approving
+    it again does not quietly move it or take it from its owner (named with --owner or `verified reassign`)."""
+    from workers.kb import verified
+
+    try:
+        current = verified.get(conn, label_id)
+    except NotFound:
+        return collection, owner
+    if current.status != "active":  # a retired answer brought back is owned anew by its approver
+        return collection, owner
+    return collection or current.collection, owner or (current.owner if current.owner_is_slack_user else None)
 
 
 def _own_collection(conn, name: str, team: str | None) -> None:
