@@ -302,3 +302,14 @@ def test_pptx_smartart_text_is_kept():
 def test_html_a_line_break_in_a_heading_keeps_its_words_apart():
     doc = _html_text("<h1>Guide</h1><h2>Refunds<br>and returns</h2><p>Five days.</p>")
     assert [s.title for s in doc.sections] == ["Refunds and returns"]
+
+
+def test_text_a_capitals_line_taken_for_a_heading_without_text_under_it_is_still_text():
+    raw = (
+        b"Alarm handbook\n\nThe alarm panel is by the door.\n\nNEVER PROP THE FIRE DOOR OPEN\n\n"
+        b"KEYS ARE AT RECEPTION\n\nReception opens at 8.\n\nLEAVE BY THE EAST STAIRS\n"
+    )
+    doc = parse_bytes(raw, "text", "alarm.txt", "alarm")
+    text = _chunked(doc).lower()
+    assert "never prop the fire door open" in text and "leave by the east stairs" in text
+    assert [s.title for s in doc.sections if "reception opens" in s.text.lower()] == ["Keys Are At Reception"]

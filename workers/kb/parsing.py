@@ -119,15 +119,24 @@ class _Slugger:
 
 
 class _SectionBuilder:
-    def __init__(self, title: str, docutils_style: bool = False) -> None:
+    def __init__(self, title: str, docutils_style: bool = False, keep_bare_headings: bool = False) -> None:
         self.stack: list[tuple[int, str]] = []
         self.sections: list[Section] = []
         self.lines: list[str] = []
         self.anchor = ""
         self.doc_title = title
         self.slug = _Slugger(docutils_style)
+        self.keep_bare_headings = keep_bare_headings
+
+    def _keep_bare(self, level: int) -> None:
+        """A heading with no text under it and no sub-heading (the next heading is not deeper) is kept as its
+        section's text: a guessed heading (a plain-text line in capitals) is often a sentence of the document,
+        lost otherwise, as only sections with text are kept."""
+        if self.keep_bare_headings and self.stack and level <= self.stack[-1][0] and not "".join(self.lines).strip():
+            self.lines.append(self.stack[-1][1])
 
     def heading(self, level: int, title: str, anchor: str | None = None) -> None:
+        self._keep_bare(level)
         self.flush()
         title = " ".join(title.split())
         while self.stack and self.stack[-1][0] >= level:
@@ -146,6 +155,7 @@ class _SectionBuilder:
             self.sections.append(Section(path, self.anchor, text))
 
     def done(self, fmt: str) -> ParsedDocument:
+        self._keep_bare(0)
         self.flush()
         return ParsedDocument(self.doc_title, fmt, self.sections)
 
@@ -516,7 +526,7 @@ def parse_text(text: str, fallback_title: str) -> ParsedDocument:
     lines = text.split("\n")
     first = next((ln.strip() for ln in lines if ln.strip()), "")
     title = first if 0 < len(first) <= 80 and first[-1] not in ".,;:" else fallback_title
-    b = _SectionBuilder(title)
+    b = _SectionBuilder(title, keep_bare_headings=True)
     skip_next = False
     for i, ln in enumerate(lines):
         if skip_next:
