@@ -48,6 +48,11 @@ def acting_admin(actor: str, team: str | None = None) -> str:
     return actor
 
 
+# The most rows a listing asks for (`--limit`, `--n`): one past Postgres' bigint was a NumericValueOutOfRange
+# traceback; `labels export` reads at most this many too.
+MAX_ROWS = 1_000_000
+
+
 Actor = Annotated[str, typer.Option("--actor", help="Who does this (recorded). Default: $ANSWERLOOP_ADMIN or $USER.")]
 
 

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli.admin import Actor, Note, Team, admin_db_url, parse_since, shorten, workspace_change, workspace_scope
+from cli.admin import MAX_ROWS, Actor, Note, Team, admin_db_url, parse_since, shorten, workspace_change, workspace_scope
 from cli.common import all_or_none
 from cli.output import console, err_console, write_file
 from core import db
@@ -53,7 +53,7 @@ def labels_list(
     channel: Annotated[str | None, typer.Option(help="Slack channel id.")] = None,
     since: Annotated[str | None, typer.Option(help="7d, 12h, 2w or a date.")] = None,
     split: Annotated[str | None, typer.Option(help="train | heldout")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
+    limit: Annotated[int, typer.Option(min=1, max=MAX_ROWS, help="At most this many, newest first.")] = 50,
     team: Team = None,
 ) -> None:
     """Labels, newest first."""
@@ -200,7 +200,7 @@ def labels_export(
     team: Team = None,
 ) -> None:
     """Labels as JSON lines (redacted text only), oldest first."""
-    rows = _matching(status, kind, channel, since, split, team, limit=1_000_000)
+    rows = _matching(status, kind, channel, since, split, team, limit=MAX_ROWS)
     lines = [json.dumps(labels_mod.as_export(r), default=str) for r in reversed(rows)]
     if out is None:
         for line in lines:

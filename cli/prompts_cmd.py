@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.admin import (
+    MAX_ROWS,
     Actor,
     Note,
     Reason,
@@ -287,7 +288,7 @@ def prompts_export(
 
 
 @prompts_app.command("history")
-def prompts_history(limit: Annotated[int, typer.Option(min=1)] = 20, team: Team = None) -> None:
+def prompts_history(limit: Annotated[int, typer.Option(min=1, max=MAX_ROWS)] = 20, team: Team = None) -> None:
     """Who moved the workspace's active pointer, when and why."""
     with db.connect(admin_db_url()) as conn:
         rows = pv.activations(conn, limit, prompt_scope(conn, team))

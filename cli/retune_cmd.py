@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli.admin import Actor, Team, acting_admin, admin_db_url, default_actor, prompt_scope, shorten
+from cli.admin import MAX_ROWS, Actor, Team, acting_admin, admin_db_url, default_actor, prompt_scope, shorten
 from cli.common import build_pipeline
 from cli.output import console, err_console
 from cli.reports import print_eval_report, print_retune_report
@@ -61,7 +61,7 @@ def retune(
 
 
 @retune_app.command("list")
-def retune_list(limit: Annotated[int, typer.Option(min=1)] = 20, team: Team = None) -> None:
+def retune_list(limit: Annotated[int, typer.Option(min=1, max=MAX_ROWS)] = 20, team: Team = None) -> None:
     """The workspace's stored retune and eval reports, newest first."""
     from feedback.reports import list_reports
 

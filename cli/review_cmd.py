@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli.admin import Team, admin_db_url, prompt_scope, shorten, workspace_scope
+from cli.admin import MAX_ROWS, Team, admin_db_url, prompt_scope, shorten, workspace_scope
 from cli.output import console
 from core import db
 from feedback.audit import recent_actions
@@ -96,7 +96,7 @@ def _stats_by_version(weeks: int, as_json: bool, team: str | None) -> None:
 
 @review_app.command("sample")
 def review_sample(
-    n: Annotated[int, typer.Option("--n", min=1, help="How many.")] = 20,
+    n: Annotated[int, typer.Option("--n", min=1, max=MAX_ROWS, help="How many.")] = 20,
     days: Annotated[int, typer.Option(min=1, max=7 * MAX_WEEKS, help="From the last N days.")] = 7,
     seed: Annotated[str, typer.Option(help="Same seed, same sample (default: today's date).")] = "",
     team: Team = None,
@@ -123,7 +123,7 @@ def review_sample(
         console.print(f"  [dim]id {r['id']}[/]")
 
 
-def audit_command(limit: Annotated[int, typer.Option(min=1)] = 30, team: Team = None) -> None:
+def audit_command(limit: Annotated[int, typer.Option(min=1, max=MAX_ROWS)] = 30, team: Team = None) -> None:
     """Recent admin actions of the workspace (who changed what, when)."""
     with db.connect(admin_db_url()) as conn:
         team = workspace_scope(conn, team)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from core import db
 from feedback import labels
 from tests.support.cli_runner import run_cli
@@ -45,3 +47,21 @@ def test_approving_an_approved_correction_again_keeps_its_owner_and_collection(c
     assert r.returncode == 0, r.stderr[-1500:]
     shown = _shown(clean_db, label)
     assert (shown["owner"], shown["collection"]) == ("U0DAVE001", "handbook"), shown
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("labels", "list", "--limit"),
+        ("prompts", "history", "--limit"),
+        ("retune", "list", "--limit"),
+        ("audit", "--limit"),
+        ("review", "sample", "--n"),
+    ],
+)
+def test_a_limit_beyond_what_postgres_counts_is_refused_before_it_asks(clean_db, args):
+    """A --limit past Postgres' bigint reached the query and came back as a NumericValueOutOfRange traceback."""
+    r = run_cli(clean_db, *args, "99999999999999999999")
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr[-1500:]
+    assert f"Invalid value for '{args[-1]}'" in r.stderr, r.stderr[-1500:]
+    assert run_cli(clean_db, *args, "1000000").returncode == 0  # a large one that fits is a plain answer
