@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from cli.common import check_collection_name
@@ -99,7 +100,7 @@ def sources_add(
             raise
         conn.commit()
     schedule = f", every {sources.format_every(every_s)}" if every_s else ""
-    console.print(f"source [bold]{name}[/] → collection {collection} ({source.kind} {location}{schedule})")
+    console.print(f"source [bold]{name}[/] → collection {collection} ({source.kind} {escape(location)}{schedule})")
     if sync:
         _sync(name, inline, as_json=False)
 
@@ -147,13 +148,13 @@ def sources_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
             else "never synced"
         )
         if r["last_error"]:
-            result = f"[red]failed {_when(r['last_attempt_at'])}: {r['last_error']}[/]"
+            result = f"[red]failed {_when(r['last_attempt_at'])}: {escape(r['last_error'])}[/]"
         where = (
             r["location"] + (f" @{r['branch']}" if r["branch"] else "") + (f" /{r['subdir']}" if r["subdir"] else "")
         )
         if r["last_revision"]:
             where += f" ({r['last_revision'][:10]})"
-        table.add_row(r["name"], r["collection"], r["kind"], where, sources.format_every(r["every_s"]),
+        table.add_row(r["name"], r["collection"], r["kind"], escape(where), sources.format_every(r["every_s"]),
                       _when(r["last_synced_at"]), _when(r["next_due"]), result)  # fmt: skip
     console.print(table)
 
@@ -174,7 +175,7 @@ def _sync(name: str, inline: bool | None, *, as_json: bool) -> dict | None:
     try:
         report = sources.sync_source(url, name, settings.home, ingest, max_bytes=settings.max_file_bytes)
     except sources.SyncBusy as exc:
-        console.print(f"[yellow]skipped[/] {exc}")
+        console.print(f"[yellow]skipped[/] {escape(str(exc))}")
         return None
     assert report is not None
     if as_json:
@@ -191,7 +192,8 @@ def _sync(name: str, inline: bool | None, *, as_json: bool) -> dict | None:
         f"{report['removed']} removed, {len(report['failed'])} skipped"
     )
     for f in report["failed"]:
-        console.print(f"  [yellow]skipped[/] {f['path']}: {f['reason']}")
+        # what a site or repository names (URLs, paths, reasons) is text, not Rich markup: 'a[/b].html'
+        console.print(f"  [yellow]skipped[/] {escape(f['path'])}: {escape(f['reason'])}")
     return report
 
 
@@ -215,7 +217,7 @@ def sources_sync(
         except AnswerloopError as exc:  # recorded on the source; the other sources still sync
             if len(names) == 1:
                 raise
-            err_console.print(f"[red]{name}[/]: {exc.describe()}")
+            err_console.print(f"[red]{name}[/]: {escape(exc.describe())}")
             failed.append(name)
     if failed:
         raise AnswerloopError(

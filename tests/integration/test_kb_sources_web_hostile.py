@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli_runner import run_cli
 from workers.kb import web_fetch, web_mirror, web_pages
 from workers.kb.web_fetch import FetchFailed
 
@@ -361,3 +362,20 @@ def test_a_robots_txt_too_large_or_with_a_bad_charset_still_rules(site, tmp_path
     report = _sync(site, tmp_path / "m")
     assert report.problems == [{"path": f"{site.url}/private/pay.html", "reason": "disallowed by robots.txt"}]
     assert "/private/pay.html" not in site.log
+
+
+def test_brackets_in_a_sites_urls_do_not_break_the_command(clean_db, site, tmp_path):
+    """Rich reads [tags] in what it prints: a URL or reason from the site is text, not markup."""
+    site.page("/ok.html", html("OK", "Fine."))
+    _sitemap(site, "/ok.html", "/a[/b].html", "/c[red].html")  # both 404
+    env = {"REDIS_URL": "", "ANSWERLOOP_HOME": str(tmp_path / "home")}
+    r = run_cli(clean_db, "kb", "sources", "add", "site", "-c", "site", "--sitemap", f"{site.url}/sitemap.xml",
+                "--delay", "0", env=env)  # fmt: skip
+    assert r.returncode == 0, r.stderr + r.stdout
+    assert f"{site.url}/a[/b].html: HTTP 404" in r.stdout and f"{site.url}/c[red].html: HTTP 404" in r.stdout
+    site.page("/sitemap.xml", "[/x] not a sitemap", "application/xml")
+    r = run_cli(clean_db, "kb", "sources", "sync", "site", env=env)
+    assert r.returncode == 2 and "not XML" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    r = run_cli(clean_db, "kb", "sources", "list", env=env)
+    assert r.returncode == 0, r.stderr + r.stdout
+    assert "failed" in r.stdout
