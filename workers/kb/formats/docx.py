@@ -75,36 +75,21 @@ _WRAPPERS = {f"{{{_W}}}{tag}" for tag in ("sdt", "sdtContent", "customXml")}
 _NOTE_REFS = {f"{{{_W}}}footnoteReference": "footnotes", f"{{{_W}}}endnoteReference": "endnotes"}
 
 
-def _blocks(parent: Any) -> Iterator[Any]:
-    """The paragraphs (w:p) and tables (w:tbl) of a body or a table cell in document order, including those
-    inside content controls (python-docx yields only direct children, so a block in a w:sdt was lost) except a
-    table of contents (headings and page numbers again: a chunk that matches every question a little)."""
+def _blocks(parent: Any, tags: tuple[str, ...] = (_P, _TBL)) -> Iterator[Any]:
+    """The children of `parent` with these tags — by default the paragraphs (w:p) and tables (w:tbl) of a body or
+    a table cell — in document order, including those inside content controls (python-docx yields only direct
+    children, so a block in a w:sdt was lost) except a table of contents (headings and page numbers again: a
+    chunk that matches every question a little)."""
     for child in parent.iterchildren():
-        if child.tag in (_P, _TBL):
+        if child.tag in tags:
             yield child
         elif child.tag in _WRAPPERS and not _is_toc(child):
-            yield from _blocks(child)
+            yield from _blocks(child, tags)
 
 
 def _is_toc(sdt: Any) -> bool:
     gallery = sdt.find(f"{{{_W}}}sdtPr/{{{_W}}}docPartObj/{{{_W}}}docPartGallery")
     return gallery is not None and gallery.get(f"{{{_W}}}val") == "Table of Contents"
-
-
-def _rows(table: Any) -> Iterator[Any]:
-    for child in table.iterchildren():
-        if child.tag == _TR:
-            yield child
-        elif child.tag in _WRAPPERS:
-            yield from _rows(child)
-
-
-def _cells(row: Any) -> Iterator[Any]:
-    for child in row.iterchildren():
-        if child.tag == _TC:
-            yield child
-        elif child.tag in _WRAPPERS:
-            yield from _cells(child)
 
 
 @dataclass
@@ -153,10 +138,10 @@ def _table_lines(table: Any, notes: _Notes) -> list[str]:
     by " ; " (python-docx's cell text holds only the cell's own paragraphs: a nested table's text was lost)."""
     rows = []
     above: dict[int, str] = {}  # a vertically merged cell repeats the text of the cell it continues
-    for tr in _rows(table):
+    for tr in _blocks(table, (_TR,)):
         cells: list[str] = []
         column = 0
-        for tc in _cells(tr):
+        for tc in _blocks(tr, (_TC,)):
             span = tc.grid_span
             text = above.get(column, "") if tc.vMerge == "continue" else clean(" ".join(_cell_parts(tc, notes)))
             for n in range(span):
