@@ -89,3 +89,13 @@ def test_credentials_in_a_url_never_reach_a_citation(clean_db, tmp_path):
         conn.rollback()
     with pytest.raises(AnswerloopError, match="user name or password"):
         sources.fetch(web, tmp_path / "home")
+
+
+def test_a_subfolder_outside_the_checkout_is_refused(repo, tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "link").symlink_to("/etc/hostname")  # not the repository's: must stay
+    source = sources.Source("handbook", "eng", "git", str(repo), "main", "../../../elsewhere", None)
+    with pytest.raises(AnswerloopError, match="not a folder of the repository"):
+        sources.fetch(source, tmp_path / "home")
+    assert (outside / "link").is_symlink()

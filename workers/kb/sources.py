@@ -244,6 +244,8 @@ def fetch(source: Source, home: Path, *, max_bytes: int = 5_000_000) -> Fetched:
     _git("clean", "-q", "-f", "-d", "-x", cwd=work)
     revision = _git("rev-parse", "HEAD", cwd=work)
     root = work / source.subdir
+    if not _resolves_within(root, work.resolve()):  # --subdir ../.. would ingest (and clean) another folder
+        raise AnswerloopError(f"--subdir {source.subdir!r} is not a folder of the repository.", hint="e.g. docs")
     if not root.exists():
         raise NotFound(f"{source.subdir!r} is not a folder of {source.location} at {branch}.")
     problems = _drop_outside_links(work, root)
