@@ -313,3 +313,24 @@ def test_text_a_capitals_line_taken_for_a_heading_without_text_under_it_is_still
     text = _chunked(doc).lower()
     assert "never prop the fire door open" in text and "leave by the east stairs" in text
     assert [s.title for s in doc.sections if "reception opens" in s.text.lower()] == ["Keys Are At Reception"]
+
+
+def test_pdf_a_large_line_taken_for_a_heading_without_text_under_it_is_still_text():
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    y = 780
+    for size, line in [
+        (22, "Site safety"),
+        (11, "Wear a helmet everywhere on the building site, including the car park and the canteen."),
+        (16, "Fire drill every Friday at ten"),
+        (16, "Visitors"),
+        (11, "Visitors sign in at the gate and wear a badge where it can be seen at all times."),
+    ]:
+        c.setFont("Helvetica", size)
+        c.drawString(60, y, line)
+        y -= size + 8
+    c.showPage()
+    c.save()
+    doc = parse_pdf(buf.getvalue(), "safety.pdf", "safety")
+    assert "Fire drill every Friday at ten" in _chunked(doc)
+    assert [s.title for s in doc.sections if "badge" in s.text] == ["Visitors"]

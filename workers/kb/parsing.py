@@ -118,6 +118,15 @@ class _Slugger:
         return slug if n == 0 else f"{slug}-{n}"
 
 
+def bare_heading(stack: list[tuple[int, str]], lines: list[str], next_level: int) -> str | None:
+    """The current heading when it has no text under it and no sub-heading (the next heading, at `next_level`,
+    is not deeper; 0 at the end): a guessed heading (a plain-text line in capitals, a large line in a PDF) is
+    often a sentence of the document, lost unless kept as its section's text, as only sections with text are."""
+    if stack and next_level <= stack[-1][0] and not "".join(lines).strip():
+        return stack[-1][1]
+    return None
+
+
 class _SectionBuilder:
     def __init__(self, title: str, docutils_style: bool = False, keep_bare_headings: bool = False) -> None:
         self.stack: list[tuple[int, str]] = []
@@ -129,11 +138,9 @@ class _SectionBuilder:
         self.keep_bare_headings = keep_bare_headings
 
     def _keep_bare(self, level: int) -> None:
-        """A heading with no text under it and no sub-heading (the next heading is not deeper) is kept as its
-        section's text: a guessed heading (a plain-text line in capitals) is often a sentence of the document,
-        lost otherwise, as only sections with text are kept."""
-        if self.keep_bare_headings and self.stack and level <= self.stack[-1][0] and not "".join(self.lines).strip():
-            self.lines.append(self.stack[-1][1])
+        bare = bare_heading(self.stack, self.lines, level) if self.keep_bare_headings else None
+        if bare:
+            self.lines.append(bare)
 
     def heading(self, level: int, title: str, anchor: str | None = None) -> None:
         self._keep_bare(level)

@@ -6,7 +6,7 @@ import io
 import re
 import zipfile
 
-from workers.kb.parsing import ParsedDocument, Section, UnreadableDocument
+from workers.kb.parsing import ParsedDocument, Section, UnreadableDocument, bare_heading
 
 # An Office file's parts, inflated, at most: python-docx and python-pptx read each part whole and lxml builds a tree
 # of about 12× the XML's size, so a 300 KB zip bomb (a part of 300 MB) would take gigabytes and hours. A real
@@ -46,12 +46,18 @@ class Sections:
     """Headings push onto a path (a heading of level n replaces those of level ≥ n); text lands in the current
     section; `start(anchor)` begins a new section under the same path (a new PDF page, a new slide)."""
 
-    def __init__(self, doc_title: str) -> None:
+    def __init__(self, doc_title: str, *, keep_bare_headings: bool = False) -> None:
         self.doc_title = doc_title
         self.stack: list[tuple[int, str]] = []
         self.anchor = ""
         self.lines: list[str] = []
         self.sections: list[Section] = []
+        self.keep_bare_headings = keep_bare_headings  # parsing.bare_heading: for headings that are guesses
+
+    def _keep_bare(self, level: int) -> None:
+        bare = bare_heading(self.stack, self.lines, level) if self.keep_bare_headings else None
+        if bare:
+            self.lines.append(bare)
 
     def flush(self) -> None:
         text = "\n".join(self.lines).strip()
@@ -61,6 +67,7 @@ class Sections:
             self.sections.append(Section(path, self.anchor, text))
 
     def heading(self, level: int, title: str, anchor: str) -> None:
+        self._keep_bare(level)
         self.flush()
         while self.stack and self.stack[-1][0] >= level:
             self.stack.pop()
@@ -75,6 +82,7 @@ class Sections:
         self.lines.append(text)
 
     def done(self, fmt: str, name: str) -> ParsedDocument:
+        self._keep_bare(0)
         self.flush()
         if not self.sections:
             raise UnreadableDocument(f"{name}: no text content")

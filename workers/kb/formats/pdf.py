@@ -240,7 +240,7 @@ def parse_pdf(
         first = at_line[min(at_line)]
         if first[0] == 1:
             title = meta_title or first[1]
-    b = Sections(title)
+    b = Sections(title, keep_bare_headings=not outline)  # headings guessed from font sizes
     by_page = not outline and not at_line  # no structure at all: one section per page
     for p, lines in enumerate(pages):
         b.start(f"page={p + 1}")
