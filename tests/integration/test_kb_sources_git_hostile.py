@@ -3,20 +3,12 @@ transport that runs commands, a repository whose symlinks point at this machine'
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
 from core import db
 from core.errors import AnswerloopError
+from tests.integration.test_kb_sources import git
 from workers.kb import sources
-
-
-def git(repo, *args):
-    subprocess.run(
-        ["git", "-c", "user.name=Test", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main", *args],
-        cwd=repo, check=True, capture_output=True,
-    )  # fmt: skip
 
 
 @pytest.fixture()
@@ -24,9 +16,8 @@ def repo(tmp_path):
     r = tmp_path / "repo"
     (r / "docs").mkdir(parents=True)
     (r / "docs" / "deploy.md").write_text("# Deploy\n\nRun make rollback.\n")
-    git(r, "init", "-q")
-    git(r, "add", ".")
-    git(r, "commit", "-q", "-m", "docs")
+    for step in (("init", "-q"), ("add", "."), ("commit", "-q", "-m", "docs")):
+        git(r, *step)
     return r
 
 
