@@ -32,6 +32,7 @@ from core.errors import AnswerloopError
 from feedback import answerability_refit as refit
 from feedback import canary
 from feedback import prompt_versions as pv
+from feedback.audit import record_action
 from feedback.demos import select_demos
 from feedback.examples import load_examples
 from feedback.instruction_candidates import ProposeFn, propose_candidates
@@ -378,6 +379,9 @@ def _retune_locked(
             summary = _warned(summary, report, decision)
         report_id = store(conn, decision, summary, report, active.id, new_id, actor, dry_run, scope)
         pv.set_review(conn, new_id, "approved" if decision == "promoted" else "pending", report_id)
+        if decision == "pending_approval":  # promotions and canaries are audited by the move itself
+            details = {"team": scope, "report": report_id, "baseline": active.id}
+            record_action(conn, actor, "prompts.candidate", f"v{new_id}", details)
         if decision == "promoted":
             pv.activate(conn, new_id, actor, reason=f"retune report {report_id}", kind="promote", scope=scope)
     log.warning("retune%s: %s", f" of {scope}" if scope else "", summary)

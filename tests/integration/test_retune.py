@@ -160,6 +160,13 @@ def test_dry_run_and_approval_mode_change_nothing_until_an_admin_approves(eager_
     candidate = pending.candidate_version_id
     with db.connect(database_url) as conn:
         assert pv.active_version_id(conn) == active and pv.review_status(conn, candidate) == "pending"
+        # A new version waiting for approval is a state change like any other: the audit log says who made it.
+        audit = conn.execute(
+            "SELECT actor, details FROM admin_actions WHERE action = 'prompts.candidate' AND target = %s",
+            (f"v{candidate}",),
+        ).fetchall()
+    assert [(a["actor"], a["details"]["report"]) for a in audit] == [("test", pending.report_id)], audit
+    assert f"v{candidate}" in cli(database_url, "audit").stdout
     listed = cli(database_url, "prompts", "list")
     assert "pending" in listed.stdout
     approved = cli(database_url, "prompts", "approve", str(candidate), "--actor", "admin-ann")
