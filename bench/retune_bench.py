@@ -244,12 +244,23 @@ def _num(v, spec: str = ".3f") -> str:
     return "–" if v is None else format(v, spec)
 
 
+def _pull_form(pull: dict) -> str:
+    """A neighbours pull's form: the vote within a radius, or the gap of the k nearest of each kind."""
+    return f"gap of the {pull['k']:g} nearest" if "k" in pull else f"radius {pull['radius']:g}"
+
+
+def _fit_form(fit: dict) -> str:
+    if fit.get("k"):
+        return f"gap, k {fit['k']}"
+    return f"radius {_num(fit['radius'], 'g')}" if fit.get("radius") is not None else "–"
+
+
 def _change(name: str, before, after) -> str:
     """One changed parameter, short: the weight offsets (11 numbers per collection) are named by collection."""
     if name == "answerability_offsets":
         return f"answerability_offsets for {', '.join(sorted(after)) or 'no collection'}"
     if name == "answerability_neighbours":
-        pulls = "; ".join(f"{c}: strength {v['strength']:g}, radius {v['radius']:g}" for c, v in sorted(after.items()))
+        pulls = "; ".join(f"{c}: strength {v['strength']:g}, {_pull_form(v)}" for c, v in sorted(after.items()))
         return f"answerability_neighbours {{{pulls}}}"
     return f"{name} {before}→{after}" if before is not None else f"{name} {after}"
 
@@ -323,7 +334,7 @@ def unseen_section(u: dict) -> list[str]:
         if nbr:
             with_vectors = ", ".join(f"{c} {n}" for c, n in nbr.get("with_vectors", {}).items()) or "none"
             lines += ["", f"Train labels with a stored question vector: {with_vectors}.", "",
-                      "| neighbours refit on | collection | train labels (answer / not) | status | radius | strength | "
+                      "| neighbours refit on | collection | train labels (answer / not) | status | form | strength | "
                       "bias | prior precision | LOO loss before → refit | LOO balanced agreement before → refit | "
                       "labels with a neighbour | train agreement before → after |",
                       "|---|---|---|---|---:|---:|---:|---:|---|---|---:|---|"]  # fmt: skip
@@ -331,7 +342,7 @@ def unseen_section(u: dict) -> list[str]:
                 for f in nbr.get(base, []):
                     lines.append(
                         f"| {base} | {f['collection']} | {f['labels']} ({f['should_answer']} / {f['should_not']}) | "
-                        f"{f['status']} | {_num(f['radius'], 'g')} | {_num(f['strength'])} | "
+                        f"{f['status']} | {_fit_form(f)} | {_num(f['strength'])} | "
                         f"{_num(f['bias'], '+.3f')} | "
                         f"{_num(f['prior'], 'g')} | {fmt(f['cv_loss_before'])} → {fmt(f['cv_loss'])} | "
                         f"{fmt(f['cv_agreement_before'])} → {fmt(f['cv_agreement'])} | {f['with_neighbours']} | "

@@ -66,10 +66,11 @@ class AnsweringParams(BaseModel):
     # and bias (last), learned from labels as MAP estimates around the global layer (the retune's 'weights'
     # candidates): the gate adds offsets·[normalised signals, 1] to the logit. Absent = the global layer.
     answerability_offsets: dict[str, list[float]] = Field(default_factory=dict)
-    # …and per collection, the pull of labelled neighbours (the retune's 'neighbours' candidates): a question whose
-    # embedding is within cosine `radius` of train-labelled questions of the same workspace and collection gets
-    # `strength`·evidence added to its logit, evidence in [-1, 1] leaning to what those labels said (answer or "the
-    # documents don't answer this"; feedback/answerability_refit.py). Absent = no neighbour signal.
+    # …and per collection, the pull of labelled neighbours (the retune's 'neighbours' candidates): a question close
+    # to train-labelled questions of the same workspace and collection gets `strength`·evidence added to its logit,
+    # evidence in [-1, 1] leaning to what those labels said (answer or "the documents don't answer this"): the vote
+    # of those within cosine `radius`, or (with `k`) how much closer its k nearest should-answer questions are than
+    # its k nearest should-not ones (feedback/answerability_refit.py). Absent = no neighbour signal.
     answerability_neighbours: dict[str, dict[str, float]] = Field(default_factory=dict)
     grounding_threshold: float = Field(0.5, ge=0, le=1)  # per-sentence support needed
     max_answer_sentences: int = Field(3, ge=1, le=10)

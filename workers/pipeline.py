@@ -88,7 +88,8 @@ class Scores(TypedDict):
     answerability_shift: NotRequired[float]
     answerability_features: NotRequired[list[float]]  # the normalised signals (what the retune's weights refit reads)
     # The pull of the team's labelled neighbours (AnsweringParams.answerability_neighbours), when the version has
-    # one for the collection: evidence in [-1, 1], neighbours within the radius, and the logit added.
+    # one for the collection: evidence in [-1, 1], neighbours read (within the radius, or all for the gap form), and
+    # the logit added.
     answerability_neighbours: NotRequired[dict[str, float]]
 
 
@@ -413,7 +414,7 @@ class Pipeline:
             )
             cached = (now, found)
             self._neighbours[key] = cached
-        evidence, near = refit.neighbour_signal(cached[1], vector, float(pull.get("radius", 1.0)))
+        evidence, near = refit.pull_evidence(cached[1], vector, pull)
         logit = float(pull.get("strength", 0.0)) * evidence
         p = shifted(assessment.probability, logit)
         moved = replace(

@@ -61,6 +61,28 @@ def test_a_question_is_never_its_own_neighbour_when_left_out_and_other_models_ar
     assert refit.neighbour_signal(only_itself, np.ones(5) / math.sqrt(5), 0.1) == (0.0, 0)
 
 
+def test_the_gap_leans_to_the_nearer_kind_whatever_each_kind_counts_and_reads_nothing_from_one_kind_alone():
+    # One confirmed answer close by; many "the documents don't answer this" labels, all further away. The vote
+    # within a wide radius follows the majority; the gap follows the nearest of each kind.
+    crowd = [(f"refused {i}", 40 + i, 0) for i in range(8)]
+    labels = nset([("how do I request leave", 5, 1), *crowd])
+    question = unit(0)
+    assert refit.neighbour_signal(labels, question, radius=0.2)[0] < 0, "the vote: outnumbered"
+    gap, read = refit.pull_evidence(labels, question, {"strength": 2.0, "k": 1})
+    assert gap > 0 and read == 9
+    # nearer the refused ones: negative; the magnitude is clipped to [-1, 1]
+    assert refit.pull_evidence(labels, unit(45), {"k": 3})[0] < 0
+    far_apart = nset([("a", 0, 1), ("b", 180, 0)])
+    assert refit.pull_evidence(far_apart, unit(0), {"k": 1})[0] == 1.0
+    # only one kind labelled: no evidence, however close
+    assert refit.pull_evidence(nset([("a", 0, 1), ("b", 3, 1)]), unit(0), {"k": 1})[0] == 0.0
+    # a pull without k is the vote within its radius, as before
+    assert refit.pull_evidence(labels, question, {"radius": 0.2}) == refit.neighbour_signal(labels, question, 0.2)
+    # the question itself, left out, is not its own neighbour
+    alone = nset([("how do I request leave", 0, 1), ("b", 90, 0)])
+    assert refit.pull_evidence(alone, unit(0), {"k": 1}, exclude_key=question_key("how do I request leave"))[0] == 0
+
+
 # ------------------------------------------------------------------------------------------------ the fit
 
 
@@ -97,12 +119,26 @@ def test_the_strength_is_fitted_on_train_labels_where_neighbours_tell_what_the_s
     )  # fmt: skip
     fit = fits[0]
     assert fit.status == "fitted", fit
-    assert pulls["c"]["strength"] > 0 and pulls["c"]["radius"] in refit.NEIGHBOUR_RADII
+    assert pulls["c"]["strength"] > 0
+    assert pulls["c"].get("radius") in refit.NEIGHBOUR_RADII or pulls["c"].get("k") in refit.NEIGHBOUR_GAP_KS
     assert pulls["other"] == {"strength": 1.0, "radius": 0.5}, "a collection not refitted keeps its pull"
     assert fit.cv_agreement is not None and fit.cv_agreement_before is not None
     assert fit.cv_agreement > fit.cv_agreement_before
     assert fit.agreement_after is not None and fit.agreement_before is not None
     assert fit.agreement_after > fit.agreement_before
+
+
+def test_the_gap_form_is_fitted_and_kept_with_its_k_when_it_is_the_form_offered():
+    train, outcomes, neighbours = _clustered()
+    _, pulls, fits = refit.refit_neighbours(
+        train, outcomes, {"c": neighbours}, threshold=0.5, current_shifts={}, current_offsets={},
+        current_neighbours={}, min_labels=20, radii=(),
+    )  # fmt: skip
+    fit = fits[0]
+    assert fit.status == "fitted" and fit.k in refit.NEIGHBOUR_GAP_KS and fit.radius is None, fit
+    assert pulls["c"] == {"strength": fit.strength, "k": fit.k}
+    assert fit.cv_agreement is not None and fit.cv_agreement_before is not None
+    assert fit.cv_agreement > fit.cv_agreement_before
 
 
 def test_questions_with_no_close_labelled_neighbour_move_nothing_and_held_out_labels_are_refused():
@@ -170,6 +206,24 @@ def test_the_nudge_follows_the_labels_of_the_versions_workspace_only(monkeypatch
     assert nudge(fake, None, _version("TA", pull), _assessment(0.6, "other"), question) is None  # type: ignore[arg-type]
     assert nudge(fake, None, _version("TA", {}), _assessment(0.6), question) is None  # type: ignore[arg-type]
     assert asked == []
+
+
+def test_the_nudge_reads_the_gap_form_when_the_pull_names_k(monkeypatch):
+    # The answer label is close, the refused ones further: the gap lifts the question, the vote (wide radius,
+    # outnumbered) would have lowered it.
+    labels = nset([("how do I request leave", 5, 1), *[(f"refused {i}", 40 + i, 0) for i in range(6)]])
+    monkeypatch.setattr(pipeline_mod.refit, "labelled_neighbours", lambda *a, **k: labels)
+    monkeypatch.setattr(pipeline_mod, "labels_team", lambda conn, scope: None)
+    fake = SimpleNamespace(
+        _neighbours={}, embedder=SimpleNamespace(name="minilm"), settings=SimpleNamespace(
+            feedback_votes_need_approval=False)
+    )  # fmt: skip
+    nudge = pipeline_mod.Pipeline._neighbour_nudge
+    gap = nudge(fake, None, _version("TA", {"handbook": {"strength": 3.0, "k": 1}}), _assessment(0.4), unit(0))  # type: ignore[arg-type]
+    assert gap is not None and gap[0].probability > 0.5 and gap[1]["evidence"] > 0 and gap[1]["near"] == 7
+    fake._neighbours.clear()
+    vote = nudge(fake, None, _version("TA", {"handbook": {"strength": 3.0, "radius": 0.2}}), _assessment(0.4), unit(0))  # type: ignore[arg-type]
+    assert vote is not None and vote[0].probability < 0.4
 
 
 def test_a_gain_a_shift_alone_explains_is_not_credited_to_the_neighbours():
