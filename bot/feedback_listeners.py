@@ -251,10 +251,11 @@ class FeedbackListeners:
         # The click's response_url rides in the modal: where the bot is not a member it is the only way to tell the
         # person their comment was saved in the conversation they voted in (Slack keeps it 30 minutes, 5 uses).
         url = payload.text(body, "response_url")
+        # Only well-formed ids ride in the modal: a payload's strings go into private_metadata, which Slack caps.
         view = fb.comment_modal(
             label_id,
-            payload.text(container, "channel_id"),
-            payload.text(container, "message_ts"),
+            payload.conversation_id(container, "channel_id"),
+            payload.slack_ts(container, "message_ts"),
             url if response_url.acceptable(url, self.settings.slack_api_url) else "",
         )
         try:

@@ -83,6 +83,22 @@ def event_team(body: Any) -> str:
     return text(first, "team_id") or text(body, "team_id")
 
 
+_TS = re.compile(r"^\d{1,12}\.\d{1,9}$")
+_CONVERSATION = re.compile(r"^[CDG][A-Z0-9]{2,40}$")
+
+
+def slack_ts(container: Any, key: str) -> str:
+    """container[key] if it is a message timestamp as Slack writes them ("1700000000.000100"), else ""."""
+    value = text(container, key)
+    return value if _TS.match(value) else ""
+
+
+def conversation_id(container: Any, key: str) -> str:
+    """container[key] if it is a conversation id (C…, D…, G…), else ""."""
+    value = text(container, key)
+    return value if _CONVERSATION.match(value) else ""
+
+
 def obj(container: Any, key: str) -> dict:
     """container[key] if it is an object, else {}."""
     value = container.get(key) if isinstance(container, dict) else None

@@ -37,9 +37,15 @@ class ResponseUrlFailed(Exception):
         self.transient = transient
 
 
+MAX_URL_CHARS = 1024  # Slack's response URLs are ~100 characters
+
+
 def acceptable(url: str, slack_api_url: str) -> bool:
     """Only a URL Slack can have handed out is ever posted to: https://hooks.slack.com/…, or the host of the Web
-    API the bot talks to (the stand-in, a proxy). Anything else in a payload is ignored."""
+    API the bot talks to (the stand-in, a proxy). Anything else in a payload is ignored, and so is a URL longer than
+    any Slack hands out (it would overflow a modal's private_metadata, 3,000 characters, where it rides)."""
+    if len(url) > MAX_URL_CHARS:
+        return False
     try:
         parts, api = urlsplit(url), urlsplit(slack_api_url)
     except ValueError:
