@@ -14,7 +14,7 @@ from bot.intake import Intake, Requeuer
 from core import db
 from core.errors import ConfigError
 from core.settings import Settings
-from guardrails.pii import shared_guard
+from workers.guard_config import guard_for
 from workers.slack.store import RequestKey
 
 log = logging.getLogger(__name__)
@@ -54,13 +54,7 @@ def _slack_refused(exc: Exception, settings: Settings, token: str = "SLACK_BOT_T
 
 
 def make_bot(settings: Settings):
-    guard = shared_guard(
-        entities=settings.pii_entities,
-        score_threshold=settings.pii_score_threshold,
-        spacy_model=settings.spacy_model,
-        require_ner=settings.pii_require_ner,
-        names=settings.pii_names,
-    )
+    guard = guard_for(settings)
     url = db.database_url(settings)
     intake = Intake(settings, guard, enqueue_answer, url)
     try:

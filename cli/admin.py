@@ -62,17 +62,12 @@ def redacted(text: str) -> str:
     seconds to build) is loaded only for a note that has text."""
     if not text.strip():
         return text
-    from guardrails.pii import PiiConfigError, shared_guard
+    from guardrails.pii import PiiConfigError
+    from workers.guard_config import guard_for
 
     settings = get_settings()
     try:
-        guard = shared_guard(
-            entities=settings.pii_entities,
-            score_threshold=settings.pii_score_threshold,
-            spacy_model=settings.spacy_model,
-            require_ner=settings.pii_require_ner,
-            names=settings.pii_names,
-        )
+        guard = guard_for(settings)
     except PiiConfigError as exc:
         raise ConfigError(f"{exc} Nothing was changed.", hint="Fix the PII settings, or leave the note out.") from None
     return guard.redact(text).text

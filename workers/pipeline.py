@@ -22,7 +22,7 @@ from feedback.retune import labels_team
 from guardrails.dont_know import ClosestDoc, dont_know_message
 from guardrails.followup import ThreadContext, Turn
 from guardrails.grounding import CitationRef, GroundingVerdict, check_grounding, skipped
-from guardrails.pii import PiiGuard, PiiVerdict, Redaction, shared_guard
+from guardrails.pii import PiiGuard, PiiVerdict, Redaction
 from guardrails.text import question_problem, question_similarity, without_placeholders
 from workers.access import demos_beyond, verified_beyond
 from workers.answerability.gate import AnswerabilityGate, Assessment, confidence, shifted
@@ -30,6 +30,7 @@ from workers.answerers.base import Answerer, Citation, Draft, GroundingJudge
 from workers.answerers.condense import Standalone, add_usage, default_condenser, standalone_question
 from workers.answerers.extractive import ExtractiveAnswerer
 from workers.embeddings import CachingEmbedder, Embedder, get_embedder
+from workers.guard_config import guard_for
 from workers.interactions import record_interaction, thread_link
 from workers.kb.embedder_check import ensure_same_embedder
 from workers.progress import Progress, ProgressFn, tell
@@ -249,13 +250,7 @@ class Pipeline:
         database_url: str | None = None,
     ) -> None:
         self.settings = settings or get_settings()
-        self.guard = guard or shared_guard(
-            entities=self.settings.pii_entities,
-            score_threshold=self.settings.pii_score_threshold,
-            spacy_model=self.settings.spacy_model,
-            require_ner=self.settings.pii_require_ner,
-            names=self.settings.pii_names,
-        )
+        self.guard = guard or guard_for(self.settings)
         inner = embedder or get_embedder(self.settings)
         self.embedder = inner if isinstance(inner, CachingEmbedder) else CachingEmbedder(inner)
         self.answerer = answerer or default_answerer(self.settings, self.embedder)
