@@ -169,6 +169,17 @@ def _version(team: str | None, pulls: dict) -> pv.PromptVersion:
     return pv.PromptVersion(id=7, instructions="", params=params, author="t", created_at=T0, team_id=team)
 
 
+def _nudger(monkeypatch, labelled):
+    """A stand-in pipeline whose labelled neighbours come from `labelled`, and the real nudge method."""
+    monkeypatch.setattr(pipeline_mod.refit, "labelled_neighbours", labelled)
+    monkeypatch.setattr(pipeline_mod, "labels_team", lambda conn, scope: None)
+    fake = SimpleNamespace(
+        _neighbours={}, embedder=SimpleNamespace(name="minilm"), settings=SimpleNamespace(
+            feedback_votes_need_approval=False)
+    )  # fmt: skip
+    return fake, pipeline_mod.Pipeline._neighbour_nudge
+
+
 def test_the_nudge_follows_the_labels_of_the_versions_workspace_only(monkeypatch):
     # Workspace TA's team said the documents don't answer questions like this one; TB's team said they do.
     sets = {
@@ -181,13 +192,7 @@ def test_the_nudge_follows_the_labels_of_the_versions_workspace_only(monkeypatch
         asked.append((team, collection, model))
         return sets.get(team, refit.EMPTY_NEIGHBOURS)
 
-    monkeypatch.setattr(pipeline_mod.refit, "labelled_neighbours", labelled)
-    monkeypatch.setattr(pipeline_mod, "labels_team", lambda conn, scope: None)
-    fake = SimpleNamespace(
-        _neighbours={}, embedder=SimpleNamespace(name="minilm"), settings=SimpleNamespace(
-            feedback_votes_need_approval=False)
-    )  # fmt: skip
-    nudge = pipeline_mod.Pipeline._neighbour_nudge
+    fake, nudge = _nudger(monkeypatch, labelled)
     pull = {"handbook": {"strength": 4.0, "radius": 0.5}}
     question = unit(0)
 
@@ -212,13 +217,7 @@ def test_the_nudge_reads_the_gap_form_when_the_pull_names_k(monkeypatch):
     # The answer label is close, the refused ones further: the gap lifts the question, the vote (wide radius,
     # outnumbered) would have lowered it.
     labels = nset([("how do I request leave", 5, 1), *[(f"refused {i}", 40 + i, 0) for i in range(6)]])
-    monkeypatch.setattr(pipeline_mod.refit, "labelled_neighbours", lambda *a, **k: labels)
-    monkeypatch.setattr(pipeline_mod, "labels_team", lambda conn, scope: None)
-    fake = SimpleNamespace(
-        _neighbours={}, embedder=SimpleNamespace(name="minilm"), settings=SimpleNamespace(
-            feedback_votes_need_approval=False)
-    )  # fmt: skip
-    nudge = pipeline_mod.Pipeline._neighbour_nudge
+    fake, nudge = _nudger(monkeypatch, lambda *a, **k: labels)
     gap = nudge(fake, None, _version("TA", {"handbook": {"strength": 3.0, "k": 1}}), _assessment(0.4), unit(0))  # type: ignore[arg-type]
     assert gap is not None and gap[0].probability > 0.5 and gap[1]["evidence"] > 0 and gap[1]["near"] == 7
     fake._neighbours.clear()
