@@ -697,7 +697,7 @@ WELL_FORMED: dict[Check, list[dict]] = {
     ],
     check_block_action: [
         _click("feedback_reason_wrong", value=str(L_DOWN), user=BOB, response_url=RESPONSE_URL),
-        _click(APPROVE_LABEL, value=str(L_CORR), user=ALICE),
+        _click(APPROVE_LABEL, value=str(L_CORR), user=ALICE, team={"id": TEAM_ID}),  # an admin of this workspace
         _click(APPROVE_PROMPT, value=str(V_PENDING), user=ALICE),
         _click(REJECT_LABEL, value=str(L_CORR), user=BOB),
     ],
