@@ -137,16 +137,20 @@ def _cut(sock: socket.socket) -> None:
         sock.shutdown(socket.SHUT_RDWR)  # a read blocked on it returns at once
 
 
-class _HTTPConnection(http.client.HTTPConnection):
+class _Guarded:
+    """An http.client connection whose sockets come from the guard (HTTPS wraps the guard's socket in TLS)."""
+
     def __init__(self, *args: Any, guard: _Guard, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._create_connection = guard.connect
 
 
-class _HTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, *args: Any, guard: _Guard, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._create_connection = guard.connect
+class _HTTPConnection(_Guarded, http.client.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_Guarded, http.client.HTTPSConnection):
+    pass
 
 
 class _HTTPHandler(urllib.request.HTTPHandler):
@@ -197,6 +201,18 @@ def _decompressed(body: bytes, encoding: str, max_bytes: int) -> bytes:
     if len(out) > max_bytes:
         raise FetchFailed(f"too large (more than {max_bytes:,} bytes once decompressed)")
     return out
+
+
+def decoded(body: bytes, *charsets: str | None) -> str:
+    """`body` as text in the first of `charsets` Python knows (None skipped), else UTF-8; bytes not of that charset
+    (declared wrongly) become U+FFFD rather than losing the text."""
+    for charset in charsets:
+        if charset:
+            try:
+                return body.decode(charset, errors="replace")
+            except LookupError:  # a charset Python does not know
+                continue
+    return body.decode("utf-8", errors="replace")
 
 
 def gunzip(raw: bytes, max_bytes: int) -> bytes:
@@ -304,13 +320,8 @@ class Robots:
             if exc.transient or not re.match(r"HTTP 4\d\d\b", exc.reason):
                 raise FetchFailed(f"robots.txt of {origin(site)}: {exc.reason}", transient=exc.transient) from exc
             return cls(None, allow=not re.match(r"HTTP 40[13]\b", exc.reason))
-        raw = resp.body[:MAX_ROBOTS_BYTES]
-        try:
-            text = raw.decode(resp.charset or "utf-8", errors="replace")
-        except LookupError:  # a charset Python does not know
-            text = raw.decode("utf-8", errors="replace")
         parser = urllib.robotparser.RobotFileParser(url)
-        parser.parse(text.splitlines())
+        parser.parse(decoded(resp.body[:MAX_ROBOTS_BYTES], resp.charset).splitlines())
         return cls(parser)
 
     def allowed(self, url: str) -> bool:

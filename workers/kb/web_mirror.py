@@ -102,13 +102,7 @@ def _as_utf8(resp: web_fetch.Response) -> bytes:
     server declared, else the page's own <meta charset> (in its first 1024 bytes, as browsers look), else UTF-8;
     a byte that is not of that charset (declared wrongly) becomes U+FFFD rather than losing the page."""
     meta = _META_CHARSET.search(resp.body[:1024])
-    for charset in (resp.charset, meta.group(1).decode("ascii") if meta else None, "utf-8"):
-        if charset:
-            try:
-                return resp.body.decode(charset, errors="replace").encode("utf-8")
-            except LookupError:  # a charset Python does not know
-                continue
-    return resp.body
+    return web_fetch.decoded(resp.body, resp.charset, meta.group(1).decode("ascii") if meta else None).encode("utf-8")
 
 
 def _folders(name: str) -> list[str]:
@@ -211,12 +205,11 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
         if url in previous:
             return previous[url].file
         name = web_pages.page_file(url)
-        digest = hashlib.sha256(url.encode()).hexdigest()
         if files_taken.get(name, url) != url:  # two URLs, one name (/a/b and /a/b.html)
             stem = name.removesuffix(".html")
-            name = f"{stem}-{digest[:10]}.html"
+            name = f"{stem}-{hashlib.sha256(url.encode()).hexdigest()[:10]}.html"
         if name in folders_taken or any(f in files_taken for f in _folders(name)):  # /x.html and /x.html/
-            name = f"_pages/{digest[:20]}.html"  # the page's URL comes from the state file, not the name
+            name = web_pages.hashed_file(url)
         files_taken[name] = url
         folders_taken.update(_folders(name))
         return name

@@ -84,8 +84,14 @@ def page_file(url: str) -> str:
     clean = [_shortened(s) for s in clean]
     path = "/".join(clean)
     if len(path) > MAX_PATH:  # too deep to be a path: one file named by the URL's hash
-        return f"_pages/{hashlib.sha256(url.encode()).hexdigest()[:20]}.html"
+        return hashed_file(url)
     return path
+
+
+def hashed_file(url: str) -> str:
+    """A page's file named by its URL's hash alone, where its path cannot be a name (too deep, or a folder of that
+    name exists): the page's URL then comes from the mirror's state file, not from the name."""
+    return f"_pages/{hashlib.sha256(url.encode()).hexdigest()[:20]}.html"
 
 
 def _shortened(segment: str) -> str:
@@ -98,7 +104,7 @@ def _shortened(segment: str) -> str:
     return f"{segment[:keep]}-{hashlib.sha256(segment.encode()).hexdigest()[:10]}{suffix}"
 
 
-def parse_sitemap(raw: bytes, *, max_bytes: int = 50_000_000) -> tuple[list[str], list[str]]:
+def parse_sitemap(raw: bytes, *, max_bytes: int) -> tuple[list[str], list[str]]:
     """(page URLs, nested sitemap URLs) of a sitemap or sitemap index (gzip-compressed too, up to `max_bytes`
     decompressed)."""
     if raw[:2] == b"\x1f\x8b":
