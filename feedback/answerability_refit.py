@@ -617,15 +617,17 @@ def refit_neighbours(
         # loss, the pull's form ({"radius": r} or {"k": K}), prior, agreement, points
         best: tuple[float, dict[str, float], float, float, _Points] | None = None
         forms: list[dict[str, float]] = [{"radius": r} for r in radii] + [{"k": k} for k in gap_ks]
+        keys = np.asarray(nset.keys)
+        # each label's cosines to, and the labels of, the OTHER train labels (its own question left out): every
+        # form reads the same ones
+        others = [(sims[index[key]][keys != key], nset.ys[keys != key]) for _, key, _ in rows[c]]
         for form in forms:
             ev = []
-            for _, key, _ in rows[c]:
-                i = index[key]
-                keep = np.asarray([k != key for k in nset.keys])
+            for cos, ys in others:
                 if "k" in form:
-                    ev.append(neighbour_gap(sims[i][keep], nset.ys[keep], int(form["k"])))
+                    ev.append(neighbour_gap(cos, ys, int(form["k"])))
                 else:
-                    ev.append(neighbour_evidence(sims[i][keep], nset.ys[keep], form["radius"]))
+                    ev.append(neighbour_evidence(cos, ys, form["radius"]))
             pts = _Points(np.column_stack([np.asarray(ev), np.ones(len(y))]), z, y, w)
             prior, loss, agree = choose_prior(pts, grid)
             if best is None or loss < best[0] - 1e-9:
