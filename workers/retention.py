@@ -330,10 +330,12 @@ def _strip_reports(conn: db.Conn, result: PurgeResult, params: dict, batch_size:
 
 
 def _known_workspace(conn: db.Conn, team: str) -> None:
-    """A workspace installed here or with interactions here (an uninstalled one keeps its data); anything else is
-    a typo, refused rather than "deleted 0"."""
+    """A workspace installed here, with interactions here (an uninstalled one keeps its data) or with Slack request
+    rows here (one removed while its questions waited has only those: failed, no interaction recorded, each with
+    its redacted question); anything else is a typo, refused rather than "deleted 0"."""
     known = known_teams(conn)
-    if team not in known:
+    asked = conn.execute("SELECT 1 FROM slack_requests WHERE team_id = %s LIMIT 1", (team,)).fetchone()
+    if team not in known and asked is None:
         raise AnswerloopError(
             f"No workspace {team} here: it is not installed and has no interactions; nothing was deleted.",
             hint=f"Workspaces here: {', '.join(known) or 'none (a bot-token install: leave out --team)'}.",

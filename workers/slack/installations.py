@@ -378,13 +378,19 @@ def bot_token_for(settings: Settings, team_id: str, enterprise_id: str | None = 
 
 
 def rotate_keys(db_url: str, cipher: TokenCipher) -> int:
-    """Re-encrypt every stored token with the first key; returns how many."""
+    """Re-encrypt every stored token with the first key; returns how many.
+
+    Each row is rewritten only while it still holds the ciphertext read: a workspace that installed the app again
+    meanwhile keeps its new token (never the old, revoked one written back). `updated_at` is left alone: it says
+    when the installation was saved, which an uninstall event is compared with (`remove_workspace`'s `sent_at`),
+    and re-encrypting the same token is not installing again."""
+    rotated = 0
     with db.connection(db_url) as conn:
         rows = conn.execute("SELECT enterprise_id, team_id, bot_token_encrypted FROM slack_installations").fetchall()
         for r in rows:
-            conn.execute(
-                "UPDATE slack_installations SET bot_token_encrypted = %s, updated_at = now() "
-                "WHERE enterprise_id = %s AND team_id = %s",
-                (cipher.rotate(r["bot_token_encrypted"]), r["enterprise_id"], r["team_id"]),
-            )
-    return len(rows)
+            rotated += conn.execute(
+                "UPDATE slack_installations SET bot_token_encrypted = %s "
+                "WHERE enterprise_id = %s AND team_id = %s AND bot_token_encrypted = %s",
+                (cipher.rotate(r["bot_token_encrypted"]), r["enterprise_id"], r["team_id"], r["bot_token_encrypted"]),
+            ).rowcount
+    return rotated
