@@ -16,6 +16,7 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import payload
 from core import db
 from core.db import Conn
 from core.errors import DatabaseUnavailable
@@ -156,6 +157,13 @@ class AgentDm:
             self._membership = SlackMembership(client_for, ttl_s=settings.membership_cache_s)
         return self._membership
 
+    def from_outside(self, team_id: str, user_id: str) -> bool:
+        """Is this person's account another organisation's (a Slack Connect guest)? Their DM with the app is shared
+        with no channel, so the access check gives them nothing of the workspace to be suggested. When Slack can't
+        say (users.info): yes."""
+        home_team = getattr(self.membership(), "home_team", None)
+        return home_team is None or home_team(team_id, user_id) != team_id
+
     def prompts_for(
         self, team_id: str, user_id: str, channel_id: str, is_public: Callable[[str], bool] | None = None
     ) -> tuple[str, list[dict]]:
@@ -166,7 +174,8 @@ class AgentDm:
         try:
             with db.connection(self.db_url) as conn:
                 configured = slack_store.channel_settings(conn, team_id, channel_id, "in_channel").collections
-                asker = Asker(team_id, user_id, channel_id, is_dm=True)
+                outside = self.from_outside(team_id, user_id)
+                asker = Asker(team_id, user_id, channel_id, is_dm=True, from_outside=outside)
                 scope = scope_for(
                     conn, asker, configured, self.membership(), defaults=self.settings.default_collections
                 )
@@ -181,7 +190,7 @@ class AgentDm:
     def on_messages_tab(self, event: dict, body: dict, client: WebClient) -> str:
         """app_home_opened with tab "messages": set the suggested prompts. Returns what happened."""
         user, channel = event.get("user"), event.get("channel")
-        team = body.get("team_id") if isinstance(body.get("team_id"), str) else ""
+        team = payload.event_team(body)  # the installation's, not the wrapper's (a Slack Connect connection's)
         if not all(isinstance(v, str) and v for v in (user, channel, team)):
             return "ignored"  # nobody, nowhere, or no workspace to search: nothing to suggest from
         assert isinstance(user, str) and isinstance(channel, str) and isinstance(team, str)

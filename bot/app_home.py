@@ -270,8 +270,9 @@ class AppHome:
             log.info("agent DM opened: %s", self.agent_dm.on_messages_tab(event, body, client))
             return
         if event.get("tab", "home") == "home" and isinstance(event.get("user"), str):
-            team = body.get("team_id") if isinstance(body.get("team_id"), str) else None
-            self.publish(client, event["user"], team)
+            # The installation's workspace, as every event of the bot (bot.payload.event_team): opened through a
+            # Slack Connect connection, the wrapper's team_id is the other organisation's.
+            self.publish(client, event["user"], payload.event_team(body) or None)
 
     def on_admin_action(self, ack, body: dict, action: dict, client: WebClient) -> None:
         ack()

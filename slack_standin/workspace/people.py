@@ -313,9 +313,11 @@ class PeopleActions(ReactionsApi, ViewsApi, FilesApi):
                 "interactive", payload, {"channel": channel_obj.id, "user": author.id, "trigger_id": trigger_id}
             )
 
-    def open_home(self, *, user: str = "alice", tab: str = "home") -> Delivery:
+    def open_home(self, *, user: str = "alice", tab: str = "home", from_team: str | None = None) -> Delivery:
         """A person opens the app's Home tab (`tab="home"`, with the published view, if any) or its Messages
-        tab — the agent DM (`tab="messages"`): `app_home_opened`."""
+        tab — the agent DM (`tab="messages"`): `app_home_opened`. `from_team`: opened through a Slack Connect
+        connection (Connections › the app) with another organisation's workspace; Slack then names that workspace
+        as the wrapper's `team_id`, while `authorizations[0].team_id` stays this installation (bolt-js#1948)."""
         if tab not in ("home", "messages"):
             raise ValueError("tab must be 'home' or 'messages'")
         with self.lock:
@@ -331,7 +333,7 @@ class PeopleActions(ReactionsApi, ViewsApi, FilesApi):
             home = self._home_views.get(author.id)
             if home is not None and tab == "home":
                 event["view"] = copy.deepcopy(home.data)
-            return self._emit("events_api", payloads.event_callback(self.identity, event))
+            return self._emit("events_api", payloads.event_callback(self.identity, event, host_team=from_team))
 
     def click_home_button(self, action_id: str, *, user: str = "alice", value: Any = None) -> Delivery:
         """A person clicks an element of the Home tab the app published for them (`block_actions`, container
