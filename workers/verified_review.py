@@ -132,11 +132,16 @@ def _ask_owner(
 def may_review(conn, answer: verified.VerifiedAnswer, user: str, membership: Membership) -> bool:
     """May `user` read everything the answer was made from, by the same rule that decides who is served it
     (workers.access.verified_beyond)? Who may not is never sent its review DM, and decides nothing from one sent
-    before their access was taken away (bot.verified_listeners)."""
+    before their access was taken away (bot.verified_listeners). A person of another organisation (a Slack Connect
+    guest named owner: their id looks like anyone's) may read nothing of the workspace in a DM, which lists no
+    collection (workers.access.scope_for); when Slack can't say whose account it is: not the workspace's."""
     made = verified_made_from(conn, answer.document_id) if answer.document_id is not None else []
     made_from = {answer.collection, *(s.collection for s in answer.sources), *made}
     names = sorted(n for n in made_from if n is not None)
-    return None not in made_from and may_read_all(conn, answer.team_id, user, names, membership)
+    if None in made_from or not may_read_all(conn, answer.team_id, user, names, membership):
+        return False
+    home_team = getattr(membership, "home_team", None)  # workers.access.Organisations
+    return not answer.team_id or (home_team is not None and home_team(answer.team_id, user) == answer.team_id)
 
 
 @celery_app.task(name="workers.verified_review.request_due_reviews", acks_late=False)
