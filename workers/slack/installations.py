@@ -381,16 +381,33 @@ def rotate_keys(db_url: str, cipher: TokenCipher) -> int:
     """Re-encrypt every stored token with the first key; returns how many.
 
     Each row is rewritten only while it still holds the ciphertext read: a workspace that installed the app again
-    meanwhile keeps its new token (never the old, revoked one written back). `updated_at` is left alone: it says
+    meanwhile keeps its new token (never the old, revoked one written back), and that new token is read again and
+    re-encrypted in turn, so none is left under a key about to be dropped. `updated_at` is left alone: it says
     when the installation was saved, which an uninstall event is compared with (`remove_workspace`'s `sent_at`),
     and re-encrypting the same token is not installing again."""
     rotated = 0
     with db.connection(db_url) as conn:
         rows = conn.execute("SELECT enterprise_id, team_id, bot_token_encrypted FROM slack_installations").fetchall()
-        for r in rows:
-            rotated += conn.execute(
-                "UPDATE slack_installations SET bot_token_encrypted = %s "
-                "WHERE enterprise_id = %s AND team_id = %s AND bot_token_encrypted = %s",
-                (cipher.rotate(r["bot_token_encrypted"]), r["enterprise_id"], r["team_id"], r["bot_token_encrypted"]),
-            ).rowcount
+        for _ in range(_ROTATE_ROUNDS):
+            missed = []
+            for r in rows:
+                blob = r["bot_token_encrypted"]
+                done = conn.execute(
+                    "UPDATE slack_installations SET bot_token_encrypted = %s "
+                    "WHERE enterprise_id = %s AND team_id = %s AND bot_token_encrypted = %s",
+                    (cipher.rotate(blob), r["enterprise_id"], r["team_id"], blob),
+                ).rowcount
+                rotated += done
+                if not done:
+                    missed.append((r["enterprise_id"], r["team_id"]))
+            if not missed:
+                break
+            rows = conn.execute(  # saved again meanwhile (a reinstall): its new ciphertext; removed ones are gone
+                "SELECT enterprise_id, team_id, bot_token_encrypted FROM slack_installations "
+                "WHERE (enterprise_id, team_id) IN (SELECT * FROM unnest(%s::text[], %s::text[]))",
+                ([e for e, _ in missed], [t for _, t in missed]),
+            ).fetchall()
     return rotated
+
+
+_ROTATE_ROUNDS = 5  # a workspace reinstalling during each of them is not a case to wait for
