@@ -189,15 +189,20 @@ def admin_blocks(
     blocks += gaps_blocks(conn, team, is_public)
     blocks += verified_due_blocks(conn, team, may_read=may_read)
     pending = labels.list_labels(conn, status="pending", kind="correction", limit=limit, team=team)
-    hidden = [r for r in pending if may_read is not None and not may_read(list(r["collections"] or []))]
+    # A question that searched nothing (nothing could be posted where it was asked; an answer only its asker saw
+    # may have come from restricted documents) can be vouched for by nobody, like a verified answer made from
+    # nothing known (workers.access): counted, not quoted.
+    hidden = [
+        r for r in pending if may_read is not None and not (r["collections"] and may_read(list(r["collections"])))
+    ]
     pending = [r for r in pending if r not in hidden]
     if not pending:
         blocks.append(_text("No corrections waiting for review."))
     if hidden:
         blocks.append(
             _text(
-                f"{len(hidden)} more correction(s) concern documents you may not read: an admin who may, or "
-                "`answerloop labels list --status pending`, reviews them."
+                f"{len(hidden)} more correction(s) concern documents you may not read (or none known): an admin "
+                "who may, or `answerloop labels list --status pending`, reviews them."
             )
         )
     for r in pending:

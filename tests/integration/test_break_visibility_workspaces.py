@@ -17,7 +17,7 @@ from bot.intake import Intake
 from core import db
 from feedback import labels
 from feedback.labels import record_vote
-from slack_standin import ALICE, BOB, GENERAL, TEAM_ID
+from slack_standin import ALICE, BOB, GENERAL, PRIVATE, TEAM_ID
 from tests.support.bot_endpoint import http_settings, serving
 from tests.support.records import add_interaction
 from workers.slack import store as slack_store
@@ -141,3 +141,41 @@ def test_the_home_tab_opened_through_a_connection_shows_the_installations_review
     shown = json.dumps(view.data["blocks"])
     assert "Review" in shown and OURS_Q in shown, "alice's own workspace's review queue"
     assert "Falcon" not in shown, "never another organisation's corrections"
+
+
+def test_a_correction_of_a_question_that_searched_nothing_is_not_quoted_in_the_home_tab(slack, clean_db):
+    """HR's documents are restricted to #team-private (alice, not bob). Alice asks in a private channel HR does not
+    list: nothing may be posted there (an "I don't know"), HR answers her privately, and she corrects the "I don't
+    know" from what she read. The question searched no collection, so the review queue's check (may the admin read
+    every collection it searched?) passed for every admin, and bob's Home tab quoted her question and her HR-made
+    correction. What searched nothing can be vouched for by nobody (as workers.access treats a verified answer made
+    from nothing known): counted, reviewed with `answerloop labels list`."""
+    from tests.support import access_fixtures
+    from workers.access import SlackMembership
+
+    with db.connect(clean_db) as conn:
+        conn.execute(
+            "INSERT INTO collections (name, team_id, visibility, allowed_channels) VALUES ('hr', %s, 'restricted', %s)",
+            (TEAM_ID, [PRIVATE]),
+        )
+        key = RequestKey(TEAM_ID, "G0FALCON01", "1700000002.000100")  # a private channel HR does not list
+        assert slack_store.create_request(
+            conn,
+            key,
+            thread_ts=key.message_ts,
+            user_id=ALICE,
+            kind="mention",
+            question_redacted=THEIRS_Q,
+            pii={},
+            reply_mode="in_channel",
+        )
+        iid = add_interaction(conn, TEAM_ID, THEIRS_Q, id=key.interaction_id(), status="dont_know", collections=[])
+        labels.record_correction(
+            conn, iid, correction="The L5 band is 142,000 to 171,000 EUR.", user_id=ALICE, team_id=TEAM_ID
+        )
+        conn.commit()
+    membership = SlackMembership(lambda team: slack.web_client(token=slack.bot_token), ttl_s=60)
+    for home in access_fixtures.published_homes(slack, clean_db, membership, TEAM_ID, BOB, ALICE):
+        assert "Review" in home
+        assert "Falcon" not in home and "142,000" not in home, "a correction nobody can vouch for was quoted"
+        assert "1 more correction(s)" in home, "it is counted"
