@@ -18,6 +18,7 @@ from core import db
 from feedback import labels
 from feedback.labels import record_vote
 from slack_standin import ALICE, BOB, GENERAL, PRIVATE, TEAM_ID
+from tests.support import access_fixtures
 from tests.support.bot_endpoint import http_settings, serving
 from tests.support.records import add_interaction
 from workers.slack import store as slack_store
@@ -26,6 +27,8 @@ from workers.slack.store import RequestKey
 OTHER = "T0PARTNER1"  # another organisation, connected to this workspace through Slack Connect
 OURS_Q = "How do I rotate the staging deploy keys?"
 THEIRS_Q = "When does the Falcon acquisition close for the partner board?"
+
+membership = access_fixtures.membership
 
 
 def _collection(conn, name: str, team: str | None) -> None:
@@ -143,16 +146,13 @@ def test_the_home_tab_opened_through_a_connection_shows_the_installations_review
     assert "Falcon" not in shown, "never another organisation's corrections"
 
 
-def test_a_correction_of_a_question_that_searched_nothing_is_not_quoted_in_the_home_tab(slack, clean_db):
+def test_a_correction_of_a_question_that_searched_nothing_is_not_quoted_in_the_home_tab(slack, clean_db, membership):
     """HR's documents are restricted to #team-private (alice, not bob). Alice asks in a private channel HR does not
     list: nothing may be posted there (an "I don't know"), HR answers her privately, and she corrects the "I don't
     know" from what she read. The question searched no collection, so the review queue's check (may the admin read
     every collection it searched?) passed for every admin, and bob's Home tab quoted her question and her HR-made
     correction. What searched nothing can be vouched for by nobody (as workers.access treats a verified answer made
     from nothing known): counted, reviewed with `answerloop labels list`."""
-    from tests.support import access_fixtures
-    from workers.access import SlackMembership
-
     with db.connect(clean_db) as conn:
         conn.execute(
             "INSERT INTO collections (name, team_id, visibility, allowed_channels) VALUES ('hr', %s, 'restricted', %s)",
@@ -174,7 +174,6 @@ def test_a_correction_of_a_question_that_searched_nothing_is_not_quoted_in_the_h
             conn, iid, correction="The L5 band is 142,000 to 171,000 EUR.", user_id=ALICE, team_id=TEAM_ID
         )
         conn.commit()
-    membership = SlackMembership(lambda team: slack.web_client(token=slack.bot_token), ttl_s=60)
     for home in access_fixtures.published_homes(slack, clean_db, membership, TEAM_ID, BOB, ALICE):
         assert "Review" in home
         assert "Falcon" not in home and "142,000" not in home, "a correction nobody can vouch for was quoted"
