@@ -282,7 +282,7 @@ class AppHome:
     def on_admin_action(self, ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
         user = payload.text(payload.obj(body, "user"), "id")
-        team = payload.text(payload.obj(body, "team"), "id") or payload.text(payload.obj(body, "user"), "team_id")
+        team = payload.action_team(body)  # the workspace whose review queue this Home tab shows
         if not self.is_admin(user, team or None):
             log.warning("admin action %s refused for non-admin %s", action.get("action_id"), user)
             self._tell(client, user, REFUSED)

@@ -83,6 +83,18 @@ def event_team(body: Any) -> str:
     return text(first, "team_id") or text(body, "team_id")
 
 
+def action_team(body: Any) -> str:
+    """The workspace an interactive payload is for: the installation of the view it came from
+    (`view.app_installed_team_id`, as Bolt authorizes it), else `team.id`, else `user.team_id`. A Home tab or modal
+    reached through a Slack Connect connection names the other organisation as `team`; what was shown there was
+    built for the installation (event_team), so a click on it is judged in that workspace too."""
+    return (
+        text(obj(body, "view"), "app_installed_team_id")
+        or text(obj(body, "team"), "id")
+        or text(obj(body, "user"), "team_id")
+    )
+
+
 _TS = re.compile(r"^\d{1,12}\.\d{1,9}$")
 _CONVERSATION = re.compile(r"^[CDG][A-Z0-9]{2,40}$")
 

@@ -178,3 +178,35 @@ def test_a_correction_of_a_question_that_searched_nothing_is_not_quoted_in_the_h
         assert "Review" in home
         assert "Falcon" not in home and "142,000" not in home, "a correction nobody can vouch for was quoted"
         assert "1 more correction(s)" in home, "it is counted"
+
+
+def test_a_click_in_the_home_tab_opened_through_a_connection_is_judged_in_the_installations_workspace(
+    slack, two_corrections
+):
+    """The Home tab shows this installation's review queue (above); a click on it names the other organisation as
+    the payload's `team` while its view says which installation it belongs to (`view.app_installed_team_id`, what
+    Bolt authorizes with). The click was judged against OTHER: alice, this workspace's admin, was refused her own
+    queue's buttons. OTHER's corrections stay out of reach either way."""
+    from bot.app_home import APPROVE_LABEL, AppHome
+
+    with db.connect(two_corrections) as conn:
+        ids = {r["team_id"]: r["id"] for r in conn.execute("SELECT id, team_id FROM labels").fetchall()}
+    settings = http_settings(slack, two_corrections, admins=[f"{TEAM_ID}:{ALICE}"])
+    home = AppHome(settings, two_corrections, publish_verified=lambda *_: None)
+    dm = slack.open_dm(ALICE)
+    for team, status in ((TEAM_ID, "approved"), (OTHER, "pending")):
+        body = {
+            "type": "block_actions",
+            "user": {"id": ALICE, "team_id": TEAM_ID},
+            "team": {"id": OTHER},
+            "view": {"type": "home", "app_installed_team_id": TEAM_ID},
+        }
+        before = len(slack.messages(dm))
+        home.on_admin_action(
+            lambda *a, **k: None, body, {"action_id": APPROVE_LABEL, "value": str(ids[team])}, slack.web_client()
+        )
+        told = slack.messages(dm)[before:]
+        with db.connect(two_corrections) as conn:
+            row = conn.execute("SELECT status FROM labels WHERE id = %s", (ids[team],)).fetchone()
+        assert row["status"] == status, (team, [m.text for m in told])
+    assert "another workspace" in told[-1].text, told[-1].text
