@@ -107,13 +107,15 @@ def _ask_owner(
     except (ConfigError, OSError) as exc:  # no token for that workspace yet
         log.warning("review DM for verified answer %s not sent: %s", answer.id, type(exc).__name__)
         return {"retry": True}
-    if not may_review(conn, answer, answer.owner, membership):
-        log.warning(
-            "review DM for verified answer %s not sent: its owner may not read %s", answer.id, answer.collection
-        )
-        return {"error": "owner_cannot_read", "owner": answer.owner}
-    text, blocks = review_request(answer)
     try:
+        if answer.team_id:  # whose account it is (may_review): Slack not saying now is for later, not for the period
+            client.users_info(user=answer.owner)
+        if not may_review(conn, answer, answer.owner, membership):
+            log.warning(
+                "review DM for verified answer %s not sent: its owner may not read %s", answer.id, answer.collection
+            )
+            return {"error": "owner_cannot_read", "owner": answer.owner}
+        text, blocks = review_request(answer)
         channel = client.conversations_open(users=answer.owner)["channel"]["id"]
         posted = client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
     except SlackApiError as exc:

@@ -15,7 +15,7 @@ import pytest
 from bot.verified_listeners import VerifiedReviewListeners
 from core import db
 from core.settings import Settings
-from slack_standin import TEAM_ID, SlackStandin
+from slack_standin import BOB, TEAM_ID, SlackStandin
 from tests.integration.test_verified_review_dm import client_for, corrected, dms
 from workers.kb import verified
 from workers.slack.verified_blocks import STILL_CORRECT, UPDATE
@@ -67,3 +67,18 @@ def test_a_guest_of_another_organisation_is_never_sent_a_review_dm_nor_decides(
     with db.connect(url) as conn:
         after = verified.get(conn, answer_id)
     assert (after.review_after, after.verified_at) == (before.review_after, before.verified_at)
+
+
+def test_slack_not_saying_whose_account_it_is_delays_the_dm_instead_of_refusing_it(
+    slack, ingested_handbook, pipeline, local_embedder
+):
+    """Whose account the owner's is comes from users.info; Slack failing to answer it once must not count as
+    "may not read" for the whole review period (a refusal is kept until reassigned): the next tick asks."""
+    url = ingested_handbook
+    answer_id = corrected(url, pipeline, local_embedder, owner=BOB)
+    _the_workspaces(url, answer_id)
+    slack.inject_server_error("users.info", count=1)
+    run = send_review_requests(url, client_for(slack))
+    assert run.retry == [answer_id] and not run.refused, run
+    assert send_review_requests(url, client_for(slack)).sent == [answer_id]
+    assert len(dms(slack, BOB)) == 1
