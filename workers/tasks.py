@@ -361,7 +361,12 @@ def _deliver(
             elif placeholder_ts:
                 if request.delivery == "stream":  # a stream an attempt opened: end it before replacing it
                     _stop_quietly(client, key.channel_id, placeholder_ts)
-                client.chat_update(channel=key.channel_id, ts=placeholder_ts, text=text, blocks=blocks)
+                try:
+                    client.chat_update(channel=key.channel_id, ts=placeholder_ts, text=text, blocks=blocks)
+                except SlackApiError as exc:
+                    if _slack_error(exc) != GONE:
+                        raise
+                    _post_instead(client, conn, key, request.thread_ts, text, blocks)
             else:  # the placeholder could not be posted (or a stream's status was shown): answer in the thread
                 resp = client.chat_postMessage(
                     channel=key.channel_id, thread_ts=request.thread_ts, text=text, blocks=blocks, **NO_UNFURLS
@@ -431,6 +436,19 @@ def _transient(exc: SlackApiError) -> TransientFailure | None:
 
 def _slack_error(exc: SlackApiError) -> str:
     return str(exc.response.get("error", "slack_error")) if exc.response is not None else "slack_error"
+
+
+# chat.update / appendStream: the message the answer was to replace is gone (deleted while the answer was made).
+GONE = "message_not_found"
+
+
+def _post_instead(client, conn: db.Conn, key: RequestKey, thread_ts: str, text: str, blocks: list[dict]) -> None:
+    """The answer as a new reply in the question's thread, its message deleted (GONE): nothing is lost, and its ts
+    becomes the request's placeholder, so a later attempt updates this one rather than post another."""
+    log.info("%s: the message to replace is gone; the answer is posted in the thread", key)
+    resp = client.chat_postMessage(channel=key.channel_id, thread_ts=thread_ts, text=text, blocks=blocks, **NO_UNFURLS)
+    slack_store.set_placeholder(conn, key, resp["ts"])
+    slack_store.set_delivery(conn, key, "post", f"{GONE}: posted in the thread")
 
 
 def _stop_quietly(client, channel: str, ts: str) -> None:
@@ -513,6 +531,17 @@ def _deliver_stream(client, key: RequestKey, stream: StreamedAnswer, *, opened: 
             if (transient := _transient(exc)) is not None:
                 raise transient from exc
             _raise_if_uninstalled(exc, key)
+            if _slack_error(exc) == GONE:
+                try:
+                    _post_instead(client, conn, key, thread_ts, stream.text, stream.blocks)
+                except SlackApiError as post_exc:
+                    if (transient := _transient(post_exc)) is not None:
+                        raise transient from post_exc
+                    _raise_if_uninstalled(post_exc, key)
+                    exc = post_exc
+                else:
+                    slack_store.set_status(conn, key, "delivered")
+                    return "delivered"
             log.error("Slack refused the answer for %s: %s", key, _slack_error(exc))
             slack_store.set_delivery(conn, key, "stream", note or None)
             slack_store.set_status(conn, key, "failed", _slack_error(exc))
