@@ -1,0 +1,51 @@
+"""Links in an answer's text that Markdown writes with parentheses in the address (Wikipedia's `Foo_(bar)`, many
+wikis' page names): the link Slack shows opens the whole address, in blocks and in a stream, never a cut one that
+ends before the parenthesis closes. Posted through slack_sdk to the Slack stand-in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from slack_standin import GENERAL, SlackStandin
+from slack_standin.blocks import control_sequences
+from workers.pipeline import AnswerResult, CitationOut
+from workers.slack.blocks import answer_message, streamed_answer
+
+WIKI = "https://en.wikipedia.org/wiki/Mercury_(planet)"
+ANSWER = f"Read [the planet page]({WIKI}) first, then [its orbit]({WIKI}#Orbit_(and_rotation))."
+
+
+def _result() -> AnswerResult:
+    return AnswerResult(
+        interaction_id="00000000-0000-0000-0000-0000000000d2",
+        status="answered",
+        answer=ANSWER,
+        reason="",
+        question_redacted="Where is Mercury?",
+        citations=[CitationOut(1, "Planets", "Mercury", WIKI, "q")],
+        confidence="high",
+    )
+
+
+@pytest.fixture()
+def slack() -> Iterator[SlackStandin]:
+    with SlackStandin() as standin:
+        yield standin
+
+
+def test_a_link_with_parentheses_in_its_address_opens_the_whole_address(slack):
+    text, blocks = answer_message(_result(), pii={}, expert=None)
+    ts = slack.web_client().chat_postMessage(channel=GENERAL, text=text, blocks=blocks)["ts"]
+    msg = slack.message(GENERAL, ts)
+    assert msg is not None
+    body = msg.blocks[0]["text"]["text"]
+    assert control_sequences(body) == [f"<{WIKI}|the planet page>", f"<{WIKI}#Orbit_(and_rotation)|its orbit>"], body
+    assert body.endswith("|its orbit>."), body
+
+
+def test_a_streamed_link_with_parentheses_keeps_its_address(slack):
+    stream = streamed_answer(_result(), pii={}, expert=None, collections=1)
+    assert f"[the planet page]({WIKI}) first" in "".join(stream.pieces)
+    assert f"[its orbit]({WIKI}#Orbit_(and_rotation))." in "".join(stream.pieces)
