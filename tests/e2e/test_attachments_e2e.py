@@ -5,15 +5,13 @@ and the question is still answered from its text."""
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 
 import pytest
-import redis
 
 from slack_standin import BOT_USER_ID, GENERAL
-from tests.support.pii_scan import RAW, all_text
+from tests.support.pii_scan import RAW, all_text, redis_text
 from tests.support.slack_stack import final, handbook_and_hr, rows
 
 HR_DOC = "# Leave\n\n## Parental leave\n\nParental leave is 16 weeks at full pay.\n"
@@ -35,37 +33,6 @@ def kb_db(database_url, local_embedder, tmp_path_factory):
 
 def blob(message) -> str:
     return json.dumps([message.text, message.blocks, message.chunks], ensure_ascii=False)
-
-
-def redis_text(url: str) -> str:
-    """Every value in Redis as text, Celery's base64 message bodies decoded."""
-    r = redis.Redis.from_url(url)
-    parts: list[str] = []
-    for key in r.scan_iter():
-        kind = r.type(key).decode()
-        if kind == "string":
-            values = [r.get(key)]
-        elif kind == "list":
-            values = r.lrange(key, 0, -1)
-        elif kind == "hash":
-            values = list(r.hgetall(key).values())
-        elif kind == "set":
-            values = list(r.smembers(key))
-        elif kind == "zset":
-            values = r.zrange(key, 0, -1)
-        else:
-            values = []
-        for value in values:
-            text = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
-            parts.append(text)
-            try:
-                body = json.loads(text)
-                if isinstance(body, list):  # unacked entries: [message, exchange, routing key]
-                    body = body[0]
-                parts.append(base64.b64decode(body["body"]).decode(errors="replace"))
-            except (ValueError, TypeError, KeyError, IndexError):
-                pass
-    return "\n".join(parts)
 
 
 def answer_to(slack, text: str, files: list) -> tuple:

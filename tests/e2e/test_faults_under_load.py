@@ -11,7 +11,6 @@ import time
 import warnings
 
 import pytest
-import redis as redis_lib
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.app import build_app
@@ -21,6 +20,7 @@ from core import db, migrate
 from core.settings import Settings
 from slack_standin import BOT_USER_ID, GENERAL, PRIVATE, SlackStandin
 from tests.support import services
+from tests.support.pii_scan import redis_text
 from tests.support.slack_stack import final, handbook_and_hr, worker_env
 
 HR_DOC = "# Leave\n\n## Parental leave\n\nParental leave is 16 weeks at full pay, to be taken within 18 months.\n"
@@ -137,25 +137,6 @@ def wait_undelivered(url: str, timeout: float = 60) -> list[dict]:
     return rows
 
 
-def redis_dump(url: str) -> str:
-    r = redis_lib.Redis.from_url(url)
-    parts = []
-    for key in r.scan_iter():
-        kind = r.type(key).decode()
-        parts.append(repr(key))
-        if kind == "list":
-            parts += [repr(v) for v in r.lrange(key, 0, -1)]
-        elif kind == "hash":
-            parts += [repr(v) for v in r.hgetall(key).items()]
-        elif kind == "string":
-            parts.append(repr(r.get(key)))
-        elif kind == "zset":
-            parts += [repr(v) for v in r.zrange(key, 0, -1)]
-        elif kind == "set":
-            parts += [repr(v) for v in r.smembers(key)]
-    return "\n".join(parts)
-
-
 def test_a_hundred_questions_with_a_worker_killed_half_way_each_answered_exactly_once(stack):
     slack, url = stack["slack"], stack["url"]
     posted = []
@@ -262,7 +243,7 @@ def test_seeded_pii_run_leaves_no_raw_pii_in_postgres_redis_or_logs(stack, caplo
         return n == len(posted)
 
     slack.wait_for(all_queued, timeout=30)
-    queued = redis_dump(stack["redis"].url)
+    queued = redis_text(stack["redis"].url)
     assert "answer_slack_question" in queued, "the questions are waiting in Redis"
     assert RAW_EMAIL not in queued and RAW_KEY not in queued and "ingrid" not in queued
     assert leaked(queued) == []
@@ -271,6 +252,6 @@ def test_seeded_pii_run_leaves_no_raw_pii_in_postgres_redis_or_logs(stack, caplo
     stored = all_text(url)
     assert RAW_EMAIL not in stored and RAW_KEY not in stored and "<EMAIL_ADDRESS>" in stored
     assert leaked(stored) == []
-    assert RAW_EMAIL not in redis_dump(stack["redis"].url) and leaked(redis_dump(stack["redis"].url)) == []
+    assert RAW_EMAIL not in redis_text(stack["redis"].url) and leaked(redis_text(stack["redis"].url)) == []
     logs = "\n".join(r.getMessage() for r in caplog.records) + "".join(w.log() for w in stack["workers"])
     assert RAW_EMAIL not in logs and RAW_KEY not in logs and leaked(logs) == []

@@ -18,9 +18,8 @@ from bot.runner import enqueue_answer
 from core import db
 from core.logs import configure_logging
 from slack_standin import GENERAL
-from tests.e2e.test_attachments_e2e import redis_text  # Celery's base64 message bodies decoded
 from tests.support.bot_endpoint import http_settings, serving
-from tests.support.pii_scan import RAW, all_text
+from tests.support.pii_scan import RAW, all_text, redis_text
 
 
 @pytest.fixture()

@@ -3,7 +3,11 @@ shared by the at-rest tests of Postgres, Redis and the logs."""
 
 from __future__ import annotations
 
+import base64
+import json
+
 import psycopg
+import redis
 from psycopg import sql
 
 RAW = {
@@ -61,4 +65,37 @@ def all_text(url: str) -> str:
         for (table,) in tables:
             for row in conn.execute(sql.SQL("SELECT t::text FROM {} t").format(sql.Identifier(table))):
                 parts.append(row[0])
+    return "\n".join(parts)
+
+
+def redis_text(url: str) -> str:
+    """Every key and value in Redis as text, Celery's base64 message bodies decoded (a question in a task's
+    arguments would not show in the raw dump)."""
+    r = redis.Redis.from_url(url)
+    parts: list[str] = []
+    for key in r.scan_iter():
+        parts.append(key.decode(errors="replace"))
+        kind = r.type(key).decode()
+        if kind == "string":
+            values = [r.get(key)]
+        elif kind == "list":
+            values = r.lrange(key, 0, -1)
+        elif kind == "hash":
+            values = list(r.hgetall(key).values())
+        elif kind == "set":
+            values = list(r.smembers(key))
+        elif kind == "zset":
+            values = r.zrange(key, 0, -1)
+        else:
+            values = []
+        for value in values:
+            text = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+            parts.append(text)
+            try:
+                body = json.loads(text)
+                if isinstance(body, list):  # unacked entries: [message, exchange, routing key]
+                    body = body[0]
+                parts.append(base64.b64decode(body["body"]).decode(errors="replace"))
+            except (ValueError, TypeError, KeyError, IndexError):
+                pass
     return "\n".join(parts)
