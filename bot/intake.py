@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -80,7 +81,7 @@ class Intake:
 
     def receive(self, q: Question, client: WebClient) -> str:
         """Returns what happened: queued | duplicate | rejected | small_talk | saved_for_later | unavailable."""
-        text = MENTION.sub(" ", q.text).strip()
+        text = _LONE_SURROGATE.sub("\ufffd", MENTION.sub(" ", q.text)).strip()
         if not has_words(text):  # nothing, or only emoji, punctuation or invisible characters: nothing was asked
             if q.kind == "thread" and not q.file_ids:
                 return "small_talk"  # a 👍 or "?!" in a thread the bot answered is a reaction to it, not to reply to
@@ -271,6 +272,10 @@ class Intake:
             client.chat_update(channel=q.key.channel_id, ts=ts, text=text)
         except SlackApiError as exc:
             log.warning("could not update %s: %s", q.key, exc.response.get("error"))
+
+
+# Half of a UTF-16 pair, which JSON can carry ("\ud83d") and no UTF-8 text (Postgres, Redis, Slack) can hold.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _as_text(asked: str) -> str:
