@@ -215,6 +215,8 @@ def _working_status(client, request: ClaimedRequest, collections: int) -> None:
         )
     except SlackApiError as exc:
         log.info("thread status not updated: %s", exc.response.get("error"))
+    except OSError as exc:  # Slack unreachable (no retries here): the answer goes on
+        log.info("thread status not updated: %s", type(exc).__name__)
 
 
 def _answer_privately(
@@ -316,7 +318,7 @@ def tell_asker_failed(settings, conn: db.Conn, key: RequestKey, row: dict, reaso
                 client.chat_postMessage(channel=key.channel_id, thread_ts=thread, text=fail_text, blocks=fail_blocks)
         else:
             return False
-    except (SlackApiError, response_url.ResponseUrlFailed, WorkspaceNotInstalled):
+    except (SlackApiError, response_url.ResponseUrlFailed, WorkspaceNotInstalled, OSError):  # OSError: unreachable
         return False
     return True
 
@@ -331,6 +333,25 @@ def _deliver(
     error: str = "",
     stream: StreamedAnswer | None = None,
     opened: bool = False,
+) -> None:
+    """Raises TransientFailure for what is worth another attempt: Slack's 429/5xx, or Slack not reached at all
+    (connection refused, a timeout) after the client's own retries."""
+    try:
+        _deliver_once(settings, request, text, blocks, status=status, error=error, stream=stream, opened=opened)
+    except OSError as exc:  # urllib's URLError, TimeoutError, ConnectionError: the row lock was rolled back
+        raise TransientFailure(f"Slack unreachable: {type(exc).__name__}") from exc
+
+
+def _deliver_once(
+    settings,
+    request: ClaimedRequest,
+    text: str,
+    blocks: list[dict],
+    *,
+    status: str,
+    error: str,
+    stream: StreamedAnswer | None,
+    opened: bool,
 ) -> None:
     key = request.key
     client = web_client(settings, token=bot_token_for(settings, key.team_id))

@@ -40,9 +40,9 @@ class LiveStream:
             self.client.chat_appendStream(
                 channel=self.key.channel_id, ts=self.ts, chunks=progress_steps(event, self.collections)
             )
-        except SlackApiError as exc:
+        except (SlackApiError, OSError) as exc:  # OSError: Slack unreachable
             self.broken = True
-            log.info("%s: live steps stopped (%s)", self.key, exc.response.get("error") if exc.response else exc)
+            log.info("%s: live steps stopped (%s)", self.key, _why(exc))
 
 
 def start_stream(client: WebClient, key: RequestKey, *, thread_ts: str, user_id: str, chunks: list[dict]) -> str:
@@ -68,8 +68,14 @@ def open_live_stream(client: WebClient, key: RequestKey, *, user_id: str, collec
             ts = start_stream(
                 client, key, thread_ts=row["thread_ts"], user_id=user_id, chunks=opening_steps(collections)
             )
-        except SlackApiError as exc:
-            log.info("%s: no live steps (%s)", key, exc.response.get("error") if exc.response else exc)
+        except (SlackApiError, OSError) as exc:  # OSError: Slack unreachable — no live steps, the answer goes on
+            log.info("%s: no live steps (%s)", key, _why(exc))
             return None
         slack_store.set_placeholder(conn, key, ts)
     return LiveStream(client, key, ts, collections)
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, SlackApiError) and exc.response is not None:
+        return str(exc.response.get("error"))
+    return type(exc).__name__
