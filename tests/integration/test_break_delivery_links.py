@@ -49,3 +49,22 @@ def test_a_streamed_link_with_parentheses_keeps_its_address(slack):
     stream = streamed_answer(_result(), pii={}, expert=None, collections=1)
     assert f"[the planet page]({WIKI}) first" in "".join(stream.pieces)
     assert f"[its orbit]({WIKI}#Orbit_(and_rotation))." in "".join(stream.pieces)
+
+
+def test_a_citation_whose_link_is_too_long_for_slack_is_never_shown_cut(slack):
+    long_url = "https://docs.example.com/search?" + "filter=team&" * 180  # &amp; makes it longer still
+    result = _result()
+    result.citations[:] = [
+        CitationOut(1, "Search results", "Everything", long_url, "q"),
+        CitationOut(2, "Planets", "Mercury", WIKI, "q"),
+    ]
+    text, blocks = answer_message(result, pii={}, expert=None)
+    ts = slack.web_client().chat_postMessage(channel=GENERAL, text=text, blocks=blocks)["ts"]
+    msg = slack.message(GENERAL, ts)
+    assert msg is not None
+    [sources] = [b for b in msg.blocks if b["type"] == "context" and "*Sources*" in b["elements"][0]["text"]]
+    shown = "\n".join(e["text"] for e in sources["elements"])
+    for element in sources["elements"]:
+        assert element["text"].count("<") == element["text"].count(">"), element["text"][-80:]
+    assert "1. Search results › Everything" in shown, shown[:200]
+    assert f"2. <{WIKI}|Planets › Mercury>" in shown

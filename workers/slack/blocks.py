@@ -191,7 +191,10 @@ def _sources_block(citations: Sequence[CitationOut]) -> Block | None:
     elements: list[str] = ["*Sources*"]
     shown = 0
     for i, c in enumerate(seen.values(), start=1):
-        line = f"{i}. {link(c.link, f'{c.document_title} › {c.section}')}"[:CONTEXT_TEXT]
+        title = f"{c.document_title} › {c.section}"
+        line = f"{i}. {link(c.link, title)}"
+        if len(line) > CONTEXT_TEXT:  # a link longer than an element holds: its title, never a link cut open
+            line = f"{i}. {escape(' '.join(title.split())[:300])} (its link is too long to show here)"
         if len(elements[-1]) + 1 + len(line) <= CONTEXT_TEXT:
             elements[-1] += "\n" + line
         elif len(elements) < CONTEXT_ELEMENTS - 1:
