@@ -174,6 +174,7 @@ def run_unseen(sets: tuple[str, ...] = UNSEEN_SETS, *, team: str = "dev", reuse:
     from quality_bench import build, calibrate_all
 
     from core import db
+    from feedback import canary
     from feedback import prompt_versions as pv
     from tests.support.feedback_scenario import _chunk_index, run_scenario
     from workers.embeddings import CachingEmbedder, LocalEmbedder
@@ -216,9 +217,17 @@ def run_unseen(sets: tuple[str, ...] = UNSEEN_SETS, *, team: str = "dev", reuse:
             after = pv.active_version(conn)
             if after.id != seed.id:  # the next retune starts from the seed too, on the same labels
                 pv.activate(conn, seed.id, "bench", reason="bench: next retune from the seed")
-                conn.commit()
+            trial = None
+            if result.decision == "canary" and result.candidate_version_id:  # a share of askers; the rest: the seed
+                trial = pv.get_version(conn, result.candidate_version_id)
+                canary.end(conn, "bench", scope=result.scope, reason="bench: next retune from the seed")
+            conn.commit()
         rates = {n: _test_rates(pipeline, after, qs, chunks) for n, qs in tests.items()}
         out["rows"][label] = rates
+        if trial is not None:
+            out["rows"][f"{label}: the canary v{trial.id}, served to {options.canary_percent:g} % of askers"] = {
+                n: _test_rates(pipeline, trial, qs, chunks) for n, qs in tests.items()
+            }
         out.setdefault("retunes", {})[label] = {
             "result": result,
             "seconds": seconds,
@@ -305,6 +314,11 @@ def unseen_section(u: dict) -> list[str]:
         lines += ["", f"**{label}** ({info['seconds']:.0f} s): **{res.decision}** — {res.summary}. Active afterwards: "
                   f"v{info['active']}; parameters changed from the seed: "
                   f"{', '.join(_change(k, None, v) for k, v in info['changed'].items()) or 'none'}."]  # fmt: skip
+        proof = res.report.get("evidence")
+        if proof:
+            lines += ["", f"Evidence for the winner on the held-out labels: {proof['wins']} right where the seed was "
+                      f"wrong, {proof['losses']} the reverse; one-sided sign test p = {proof['p']:.3f} (promoted for "
+                      f"everyone only at p ≤ {proof['promote_p']:g})."]  # fmt: skip
         cal = res.report.get("answerability_calibration")
         if cal:
             lines += ["", "| refit on | collection | train labels (answer / not) | status | shift (logit) | "

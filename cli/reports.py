@@ -96,6 +96,13 @@ def print_retune_report(row: dict) -> None:
             console.print(f"  instructions of '{cand['name']}':\n  {escape(cand['instructions'])}")
         verdict = "[green]passes[/]" if cand["promote"] else "[yellow]not promoted[/]"
         console.print(f"  {verdict}: {escape('; '.join(cand['reasons']))}")
+    proof = row["report"].get("evidence")
+    if proof:  # reports before the conclusive-gain rule have none
+        console.print(
+            f"evidence for '{escape(str(row['report'].get('winner', '')))}': {proof['wins']} held-out labels right "
+            f"where the active version was wrong, {proof['losses']} the reverse (sign test p {proof['p']:.3f}; "
+            f"made active for everyone at p ≤ {proof['promote_p']:g})"
+        )
     style = {"promoted": "green", "pending_approval": "cyan", "canary": "cyan"}.get(row["decision"], "yellow")
     console.print(f"[bold {style}]{row['decision']}[/]: {escape(row['summary'])}")
 

@@ -141,13 +141,17 @@ class Settings(BaseSettings):
     # retune_canary_percent of the askers instead of being promoted for everyone (`prompts promote V` ends it).
     retune_canary_below: int = Field(0, ge=0)
     retune_canary_percent: float = Field(10.0, gt=0, lt=100)
+    # A winner is promoted for everyone only when its held-out gain is conclusive: the labels it got right that the
+    # active version did not outnumber the reverse with a one-sided sign test p ≤ this (1 = any gain passing the
+    # gate). Otherwise it starts as a canary, as above (feedback/scoring.py `evidence`).
+    retune_promote_p: float = Field(0.1, gt=0, le=1)
     # Weekly coverage-gaps digest (feedback/gaps_digest.py): channel ids, `C…` for the only workspace or a
     # bot-token install, `T…:C…` per workspace; empty: no digest. Posted on this crontab (Mondays 09:00 UTC).
     gaps_channel: list[str] = []
     gaps_digest_schedule: str = "0 9 * * 1"
     # Retention: interactions older than this many days are purged daily (workers/retention.py, the same purge as
     # `answerloop db purge`; labelled ones and few-shot demos' sources are kept). Unset: kept forever.
-    retention_days: int | None = Field(None, ge=1)
+    retention_days: int | None = Field(None, ge=1, le=36_500)  # beyond a century the cut-off date overflows
 
     # Observability: Prometheus /metrics on this port (bot and workers each; unset: no endpoint).
     metrics_port: int | None = None

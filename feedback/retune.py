@@ -40,7 +40,7 @@ from feedback.reports import store_report
 from feedback.retune_candidates import JudgeFn, build_candidates, pairwise, score_candidates
 from feedback.retune_report import candidate_entry, changed_params, counts_by_expectation, store
 from feedback.retune_search import DEFAULT_GRID, AnswerFn, Evaluator, search_params, with_changes
-from feedback.scoring import Metrics, score
+from feedback.scoring import Metrics, evidence, score
 
 __all__ = [  # the retune's public names (the search, candidates and report live in retune_*.py)
     "DEFAULT_GRID",
@@ -126,6 +126,10 @@ class RetuneOptions:
     # (`stats --by-version`) to confirm before `prompts promote` — or `prompts rollback` ends it.
     canary_below: int = 0
     canary_percent: float = 10.0
+    # An inconclusive gain: the winner is made active for everyone only when the held-out labels it got right and
+    # the baseline did not outnumber the reverse clearly (one-sided sign test p ≤ `promote_p`; 1.0 = any gain that
+    # passes the gate). Otherwise it starts as a canary like a winner on few labels (or waits for approval).
+    promote_p: float = 1.0
 
 
 @dataclass
@@ -325,7 +329,14 @@ def _retune_locked(
     winner = max(passing, key=lambda r: r.metrics.score)
     name, candidate, metrics, verdict = winner.name, winner.version, winner.metrics, winner.verdict
     report["winner"] = name
-    canary_first = options.auto_promote and len(heldout) < options.canary_below
+    proof = evidence(heldout, base_out, winner.outcomes)
+    report["evidence"] = {**proof.as_dict(), "promote_p": options.promote_p}
+    few = len(heldout) < options.canary_below
+    inconclusive = proof.p > options.promote_p
+    canary_first = options.auto_promote and (few or inconclusive)
+    canary_why = (
+        "few held-out labels" if few else f"inconclusive: {proof.wins} wins, {proof.losses} losses, p {proof.p:.2f}"
+    )
     decision = "canary" if canary_first else "promoted" if options.auto_promote else "pending_approval"
     if dry_run:
         summary = f"dry run: candidate '{name}' would be {decision.replace('_', ' ')}: {verdict.reasons[0]}"
@@ -369,11 +380,14 @@ def _retune_locked(
                     f"was made active during the retune: {verdict.reasons[0]}"
                 )
         if decision == "canary":
-            summary, decision = _start_canary(conn, new_id, active.id, name, verdict.reasons[0], options, actor, scope)
+            summary, decision = _start_canary(
+                conn, new_id, active.id, name, verdict.reasons[0], canary_why, options, actor, scope
+            )
             report["canary"] = {
                 "percent": options.canary_percent,
                 "heldout": len(heldout),
                 "below": options.canary_below,
+                "reason": canary_why,
             }
         if pv.active_version_id(conn, scope) == active.id:  # not moved by an admin during the retune
             summary = _warned(summary, report, decision)
@@ -395,18 +409,26 @@ def _rejected(conn, version_ids: list[int]) -> dict[int, pv.Rejection]:
 
 
 def _start_canary(
-    conn, new_id: int, active_id: int, name: str, why: str, options: RetuneOptions, actor: str, scope: str
+    conn,
+    new_id: int,
+    active_id: int,
+    name: str,
+    why: str,
+    canary_why: str,
+    options: RetuneOptions,
+    actor: str,
+    scope: str,
 ) -> tuple[str, str]:
     """Serve the winner to a share of askers; if another canary is running, leave it for approval instead."""
     try:
         with conn.transaction():  # a savepoint: the new version stays whatever happens here
-            canary.start(conn, new_id, options.canary_percent, actor, scope=scope, reason="retune: few held-out labels")
+            canary.start(conn, new_id, options.canary_percent, actor, scope=scope, reason=f"retune: {canary_why}")
     except AnswerloopError as exc:
         return f"v{new_id} ({name}) waits for approval against v{active_id} (no canary: {exc}): {why}", (
             "pending_approval"
         )
     return (
-        f"v{new_id} ({name}) serves {options.canary_percent:g}% of askers beside v{active_id} (few held-out labels): "
+        f"v{new_id} ({name}) serves {options.canary_percent:g}% of askers beside v{active_id} ({canary_why}): "
         f"{why}; `prompts promote {new_id}` or `prompts rollback` ends the canary",
         "canary",
     )

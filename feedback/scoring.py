@@ -7,6 +7,7 @@ model configured, a pairwise judge adds its verdict (see `retune`), never replac
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -149,6 +150,41 @@ def decide(
     if reasons:
         return Decision(False, reasons)
     return Decision(True, [f"score {baseline.score:.3f} → {candidate.score:.3f} ({gain:+.3f}), no regressions"])
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How a candidate's held-out gain is made: the labels it got right that the baseline did not (wins), the
+    reverse (losses), and the one-sided sign test's p-value of that split (the chance of at least `wins` of
+    `wins + losses` discordant labels going the candidate's way if the two versions were equally good).
+
+    A gain of +0.07 on 29 labels is two labels: it passes the score margin yet says little about the questions
+    people ask next (bench/results/retune.md, "gap form": such a shift cost 14 points of answered questions)."""
+
+    wins: int
+    losses: int
+    p: float
+
+    def as_dict(self) -> dict:
+        return {"wins": self.wins, "losses": self.losses, "p": round(self.p, 4)}
+
+
+def sign_test(wins: int, losses: int) -> float:
+    """P(X ≥ wins) for X ~ Binomial(wins + losses, ½); 1.0 with no discordant label."""
+    n = wins + losses
+    if n == 0:
+        return 1.0
+    return sum(math.comb(n, k) for k in range(wins, n + 1)) / 2**n
+
+
+def evidence(examples: Sequence[Example], baseline: Sequence[Outcome], candidate: Sequence[Outcome]) -> Evidence:
+    """Per-label credits of the two versions compared (`credit`); ties (including equal half credits) don't count."""
+    wins = losses = 0
+    for example, b, c in zip(examples, baseline, candidate, strict=True):
+        cb, cc = credit(example, b), credit(example, c)
+        wins += cc > cb
+        losses += cc < cb
+    return Evidence(wins, losses, sign_test(wins, losses))
 
 
 def regressions(baseline: Metrics, candidate: Metrics, max_drop: float) -> list[str]:

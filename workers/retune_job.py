@@ -57,6 +57,7 @@ def options_from(settings: Settings) -> RetuneOptions:
         model_answers=bool(settings.llm),
         canary_below=settings.retune_canary_below,
         canary_percent=settings.retune_canary_percent,
+        promote_p=settings.retune_promote_p,
     )
 
 

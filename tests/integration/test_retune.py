@@ -18,6 +18,7 @@ import psycopg
 import pytest
 
 from core import db
+from feedback import canary
 from feedback import prompt_versions as pv
 from feedback.examples import load_examples
 from feedback.retune import RetuneOptions
@@ -81,6 +82,8 @@ def test_retune_promotes_a_candidate_that_beats_the_active_version_on_held_out(e
     assert candidate["by_expectation"]["not_this"]["score"] > baseline["by_expectation"]["not_this"]["score"], (
         "fewer of the answers the team rejected"
     )
+    evidence = report["evidence"]  # made active for everyone: its gain is many labels, not two
+    assert evidence["wins"] > evidence["losses"] and evidence["p"] <= evidence["promote_p"] == 0.1, evidence
     changed = winner["params_changed"]
     stricter_threshold = changed.get("answerability_threshold", {}).get("to", 0) > EAGER["answerability_threshold"]
     # or the handbook's answerability shift learned from the labels (G.1) makes the gate refuse more
@@ -106,6 +109,7 @@ def test_retune_promotes_a_candidate_that_beats_the_active_version_on_held_out(e
     # the report prints again later, and the admin can roll back
     shown = cli(database_url, "retune", "show", str(result.report_id))
     assert shown.returncode == 0 and "promoted" in shown.stdout and "grounding pass rate" in shown.stdout
+    assert f"{evidence['wins']} held-out labels right where the active version was wrong" in shown.stdout
     back = cli(database_url, "prompts", "rollback", "--actor", "admin-ann", "--reason", "want to compare")
     assert back.returncode == 0, back.stderr
     assert f"v{v2} is active again" in back.stdout
@@ -141,6 +145,32 @@ def test_a_candidate_that_regresses_is_not_promoted(eager_scenario, database_url
     assert judged["metrics"]["agreement"] < result.report["baseline"]["agreement"]
     with db.connect(database_url) as conn:
         assert pv.active_version_id(conn) == before.id
+
+
+def test_a_gain_that_is_not_conclusive_starts_as_a_canary_not_for_everyone(eager_scenario, database_url):
+    """The same better candidate as above, with a bar for "conclusive" no held-out split of this size can reach: it
+    answers a share of askers, the active version everyone else, and the report says why."""
+    pipeline, _, _ = eager_scenario
+    with db.connect(database_url) as conn:
+        before = pv.active_version_id(conn)
+    options = options_from(pipeline.settings)
+    options.promote_p = 1e-12
+    result = run_retune(pipeline, actor="test", options=options)
+    try:
+        assert result.decision == "canary", result.summary
+        evidence = result.report["evidence"]
+        assert evidence["wins"] > evidence["losses"] and evidence["p"] > 1e-12
+        assert f"inconclusive: {evidence['wins']} wins, {evidence['losses']} losses" in result.summary
+        assert result.report["canary"]["reason"].startswith("inconclusive")
+        with db.connect(database_url) as conn:
+            running = canary.running(conn, pv.DEFAULT_SCOPE)
+            assert pv.active_version_id(conn) == before, "not made active for everyone"
+            assert running is not None and running.version_id == result.candidate_version_id
+            assert pv.review_status(conn, result.candidate_version_id) == "pending"
+    finally:
+        with db.connect(database_url) as conn:
+            canary.end(conn, "test", scope=pv.DEFAULT_SCOPE, reason="test over")
+            conn.commit()
 
 
 def test_dry_run_and_approval_mode_change_nothing_until_an_admin_approves(eager_scenario, database_url):

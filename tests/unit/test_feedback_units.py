@@ -13,7 +13,18 @@ from feedback.labels import normalize_reaction, polarity, split_for
 from feedback.prompt_versions import AnsweringParams, FewShot, PromptVersion, diff
 from feedback.retune import Evaluator, pairwise, search_params
 from feedback.retune_search import _window
-from feedback.scoring import AGREE, JudgeTally, Metrics, Outcome, agreement, credit, decide, score
+from feedback.scoring import (
+    AGREE,
+    JudgeTally,
+    Metrics,
+    Outcome,
+    agreement,
+    credit,
+    decide,
+    evidence,
+    score,
+    sign_test,
+)
 from guardrails.text import question_similarity
 from workers.celery_app import beat_schedule, retune_crontab
 
@@ -115,6 +126,32 @@ def test_decide_needs_the_margin_and_no_regressions():
         assert not verdict.promote and verdict.reasons, cand
     judged = decide(_m(), _m(score=0.8), margin=0.02, min_examples=10, judge=JudgeTally(wins=1, losses=3))
     assert not judged.promote and "judge" in judged.reasons[0]
+
+
+def test_sign_test_is_the_binomial_tail():
+    assert sign_test(0, 0) == 1.0
+    assert sign_test(2, 0) == 0.25  # two labels both ways the candidate's: a coin does that one time in four
+    assert sign_test(4, 0) == 0.0625
+    assert sign_test(3, 3) == pytest.approx(42 / 64)
+    assert sign_test(0, 5) == 1.0
+    assert sign_test(9, 1) == pytest.approx(11 / 1024)
+
+
+def test_evidence_counts_labels_whose_credit_differs_both_ways():
+    right = Outcome("answered", "the cap is 200 GBP a night")
+    idk = Outcome("dont_know", "")
+    examples = [
+        example("answer", "the cap is 200 GBP a night"),  # candidate right, baseline refused: a win
+        example("dont_know"),  # candidate answered an unanswerable one: a loss
+        example("dont_know"),  # both refused: a tie
+        example("not_this", "something else entirely"),  # both ½ (answered, disagreeing): a tie
+    ]
+    baseline = [idk, idk, idk, Outcome("answered", "the cap is 200 GBP a night")]
+    candidate = [right, right, idk, Outcome("answered", "the cap is 200 GBP a night")]
+    proof = evidence(examples, baseline, candidate)
+    assert (proof.wins, proof.losses) == (1, 1)
+    assert proof.p == 0.75
+    assert proof.as_dict() == {"wins": 1, "losses": 1, "p": 0.75}
 
 
 def test_search_stays_near_the_active_version_and_moves_only_on_evidence():
