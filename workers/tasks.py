@@ -14,7 +14,7 @@ from core import db
 from core.errors import DatabaseUnavailable
 from core.logs import log_context
 from core.readiness import announce_ready
-from core.settings import get_settings
+from core.settings import Settings, get_settings
 from workers.access import SlackMembership, asker_in, scope_for
 from workers.attachments import Attachments, Limits, read_attachments
 from workers.celery_app import RETUNE_QUEUE, celery_app
@@ -356,7 +356,7 @@ def _deliver_once(
     key = request.key
     client = web_client(settings, token=bot_token_for(settings, key.team_id))
     if stream is not None:
-        status = _deliver_stream(client, key, stream, opened=opened)
+        status = _deliver_stream(client, key, stream, opened=opened, settings=settings)
         from core import metrics
 
         metrics.DELIVERIES.labels(status).inc()
@@ -408,6 +408,7 @@ def _deliver_once(
             else:
                 status, error = "failed", refused
                 log.error("Slack refused the answer for %s: %s", key, error)
+                tell_asker_failed(settings, conn, key, row, f"Slack refused the reply: {refused}")
         slack_store.set_status(conn, key, status, error)
     from core import metrics
 
@@ -481,7 +482,9 @@ def _stop_quietly(client, channel: str, ts: str) -> None:
             raise transient from exc
 
 
-def _deliver_stream(client, key: RequestKey, stream: StreamedAnswer, *, opened: bool = False) -> str:
+def _deliver_stream(
+    client, key: RequestKey, stream: StreamedAnswer, *, opened: bool = False, settings: Settings | None = None
+) -> str:
     """chat.startStream → appendStream → stopStream, idempotent across redeliveries; returns the status recorded.
 
     1. Under the row lock: start the stream with the "thinking steps" only (no answer text yet) and commit its
@@ -493,8 +496,10 @@ def _deliver_stream(client, key: RequestKey, stream: StreamedAnswer, *, opened: 
        gets the whole answer with chat.update instead (ChatStream.ts, the fallback Slack documents).
 
     `opened`: this attempt opened the stream before the pipeline ran (workers/slack/live.py): step 1 is done, and
-    step 2 first brings its thinking steps to their final state."""
+    step 2 first brings its thinking steps to their final state. Slack refusing the answer for good: the asker is
+    told in its place (tell_asker_failed), never left with a message that still says it is working."""
     channel = key.channel_id
+    settings = settings or get_settings()
     with db.connection() as conn:
         row = slack_store.lock_undelivered(conn, key)
         if row is None:
@@ -521,6 +526,7 @@ def _deliver_stream(client, key: RequestKey, stream: StreamedAnswer, *, opened: 
                     _raise_if_uninstalled(post_exc, key)
                     slack_store.set_delivery(conn, key, "post", note)
                     slack_store.set_status(conn, key, "failed", _slack_error(post_exc))
+                    tell_asker_failed(settings, conn, key, row, f"Slack refused the reply: {_slack_error(post_exc)}")
                     return "failed"
                 slack_store.set_placeholder(conn, key, resp["ts"])
                 slack_store.set_delivery(conn, key, "post", note)
@@ -528,7 +534,8 @@ def _deliver_stream(client, key: RequestKey, stream: StreamedAnswer, *, opened: 
                 return "delivered"
             slack_store.set_placeholder(conn, key, ts)
     with db.connection() as conn:
-        if slack_store.lock_undelivered(conn, key) is None:
+        row = slack_store.lock_undelivered(conn, key)
+        if row is None:
             return "delivered"
         note = "resumed after an interrupted attempt: chat.update" if resumed else ""
         try:
@@ -566,6 +573,7 @@ def _deliver_stream(client, key: RequestKey, stream: StreamedAnswer, *, opened: 
             log.error("Slack refused the answer for %s: %s", key, _slack_error(exc))
             slack_store.set_delivery(conn, key, "stream", note or None)
             slack_store.set_status(conn, key, "failed", _slack_error(exc))
+            tell_asker_failed(settings, conn, key, row, f"Slack refused the reply: {_slack_error(exc)}")
             return "failed"
         slack_store.set_delivery(conn, key, "update" if note else "stream", note)
         slack_store.set_status(conn, key, "delivered")

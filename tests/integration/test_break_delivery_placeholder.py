@@ -6,6 +6,7 @@ request is `delivered`. The delivery code of workers/tasks.py against the Slack 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
@@ -107,3 +108,39 @@ def test_a_deleted_live_stream_gets_the_answer_posted_in_the_thread_once(slack):
     assert (row["status"], row["placeholder_ts"]) == ("delivered", answer.ts), row["error"]
     _deliver(get_settings(), request, stream.text, stream.blocks, status="delivered", stream=stream)
     assert len(_answers(slack, request)) == 1
+
+
+def _failure_shown(slack: SlackStandin, request: ClaimedRequest) -> list:
+    return [m for m in slack.thread(GENERAL, request.thread_ts)[1:] if "couldn't produce an answer" in (m.text or "")]
+
+
+def test_an_answer_slack_refuses_leaves_no_placeholder_saying_it_is_still_working(slack):
+    request = _claimed(slack, "update")
+    client = slack.web_client()
+    placeholder = client.chat_postMessage(channel=GENERAL, thread_ts=request.thread_ts, text="Looking…")["ts"]
+    with db.connection() as conn:
+        slack_store.set_placeholder(conn, request.key, placeholder)
+    text, blocks = answer_message(_result(), pii={}, expert=None)
+
+    _deliver(get_settings(), request, text + "x" * 40_001, blocks, status="delivered")  # Slack: msg_too_long
+
+    row = _row(request.key)
+    assert (row["status"], row["error"]) == ("failed", "msg_too_long")
+    shown = slack.message(GENERAL, placeholder)
+    assert shown is not None and "couldn't produce an answer" in shown.text and "msg_too_long" in shown.text
+    assert len(_failure_shown(slack, request)) == 1
+
+
+def test_a_stream_slack_refuses_to_finish_says_so_in_its_message(slack):
+    request = _claimed(slack, "stream")
+    live = open_live_stream(slack.web_client(), request.key, user_id=request.user_id, collections=1)
+    assert live is not None
+    stream = streamed_answer(_result(), pii={}, expert=None, collections=1)
+    broken = replace(stream, final_blocks=[{"type": "section"}], blocks=[{"type": "section"}])  # invalid_blocks
+
+    _deliver(get_settings(), request, broken.text, broken.blocks, status="delivered", stream=broken, opened=True)
+
+    row = _row(request.key)
+    assert (row["status"], row["error"]) == ("failed", "invalid_blocks")
+    [shown] = _failure_shown(slack, request)
+    assert shown.ts == live.ts and not slack.is_streaming(GENERAL, live.ts)
