@@ -144,3 +144,19 @@ def test_a_stream_slack_refuses_to_finish_says_so_in_its_message(slack):
     assert (row["status"], row["error"]) == ("failed", "invalid_blocks")
     [shown] = _failure_shown(slack, request)
     assert shown.ts == live.ts and not slack.is_streaming(GENERAL, live.ts)
+
+
+def test_a_rate_limited_final_update_waits_and_delivers_once(slack):
+    request = _claimed(slack, "update")
+    client = slack.web_client()
+    placeholder = client.chat_postMessage(channel=GENERAL, thread_ts=request.thread_ts, text="Looking…")["ts"]
+    with db.connection() as conn:
+        slack_store.set_placeholder(conn, request.key, placeholder)
+    slack.inject_rate_limit("chat.update", count=2, retry_after=1)
+    text, blocks = answer_message(_result(), pii={}, expert=None)
+
+    _deliver(get_settings(), request, text, blocks, status="delivered")
+
+    [answer] = _answers(slack, request)
+    assert answer.ts == placeholder and _row(request.key)["status"] == "delivered"
+    assert [c.error for c in slack.calls("chat.update")][-1] is None
