@@ -295,29 +295,35 @@ def _deliver_or_give_up(
 def tell_asker_failed(settings, conn: db.Conn, key: RequestKey, row: dict, reason: str) -> bool:
     """One last, best-effort word to the asker where the answer would have gone: the command's response_url (when
     the answer goes that way), else the placeholder (or the stream's message) now shows the failure message, else
-    (a stream that never opened) a reply in the thread, ephemeral in ephemeral mode.
-    `row` is the request as read (and locked) before it was marked failed, which forgot its response_url here.
+    (a stream that never opened, or a placeholder deleted meanwhile) a reply in the thread, ephemeral in ephemeral
+    mode. `row` is the request as read (and locked) before it was marked failed, which forgot its response_url here.
     False when there was nowhere to say it or Slack refused; never raises for that."""
     fail_text, fail_blocks = failure_message(reason)
     try:
         url = slack_store.usable_response_url(row) if row["delivery"] == "response_url" else ""
         if url and slack_store.take_response_url_use(conn, key, forgotten_ok=True):
             response_url.post(url, fail_text, fail_blocks)
-        elif row["placeholder_ts"]:
-            web_client(settings, token=bot_token_for(settings, key.team_id), retries=False).chat_update(
-                channel=key.channel_id, ts=row["placeholder_ts"], text=fail_text, blocks=fail_blocks
-            )
-        elif row["delivery"] != "response_url":  # a stream never opened (only the thread status showed): a reply
-            client = web_client(settings, token=bot_token_for(settings, key.team_id), retries=False)
-            thread = str(row["thread_ts"] or key.message_ts)
-            if row["reply_mode"] == "ephemeral":
-                client.chat_postEphemeral(
-                    channel=key.channel_id, thread_ts=thread, user=row["user_id"], text=fail_text, blocks=fail_blocks
+            return True
+        if row["placeholder_ts"]:
+            try:
+                web_client(settings, token=bot_token_for(settings, key.team_id), retries=False).chat_update(
+                    channel=key.channel_id, ts=row["placeholder_ts"], text=fail_text, blocks=fail_blocks
                 )
-            else:
-                client.chat_postMessage(channel=key.channel_id, thread_ts=thread, text=fail_text, blocks=fail_blocks)
-        else:
+                return True
+            except SlackApiError as exc:
+                if _slack_error(exc) != GONE:  # deleted meanwhile: a reply in the thread says it instead
+                    raise
+        elif row["delivery"] == "response_url":
             return False
+        # a stream never opened (only the thread status showed), or its message is gone: a reply in the thread
+        client = web_client(settings, token=bot_token_for(settings, key.team_id), retries=False)
+        thread = str(row["thread_ts"] or key.message_ts)
+        if row["reply_mode"] == "ephemeral":
+            client.chat_postEphemeral(
+                channel=key.channel_id, thread_ts=thread, user=row["user_id"], text=fail_text, blocks=fail_blocks
+            )
+        else:
+            client.chat_postMessage(channel=key.channel_id, thread_ts=thread, text=fail_text, blocks=fail_blocks)
     except (SlackApiError, response_url.ResponseUrlFailed, WorkspaceNotInstalled, OSError):  # OSError: unreachable
         return False
     return True

@@ -18,7 +18,7 @@ from workers.slack import store as slack_store
 from workers.slack.blocks import answer_message, streamed_answer
 from workers.slack.live import open_live_stream
 from workers.slack.store import ClaimedRequest, RequestKey
-from workers.tasks import _deliver
+from workers.tasks import _deliver, tell_asker_failed
 
 ANSWER = "The hotel cap is **180 EUR** per night [1]."
 
@@ -160,3 +160,19 @@ def test_a_rate_limited_final_update_waits_and_delivers_once(slack):
     [answer] = _answers(slack, request)
     assert answer.ts == placeholder and _row(request.key)["status"] == "delivered"
     assert [c.error for c in slack.calls("chat.update")][-1] is None
+
+
+def test_a_failure_whose_placeholder_was_deleted_is_said_in_the_thread(slack):
+    request = _claimed(slack, "update")
+    client = slack.web_client()
+    placeholder = client.chat_postMessage(channel=GENERAL, thread_ts=request.thread_ts, text="Looking…")["ts"]
+    with db.connection() as conn:
+        slack_store.set_placeholder(conn, request.key, placeholder)
+    client.chat_delete(channel=GENERAL, ts=placeholder)
+
+    with db.connection() as conn:
+        row = slack_store.lock_undelivered(conn, request.key)
+        assert tell_asker_failed(get_settings(), conn, request.key, row, "Slack kept refusing the reply")
+
+    [said] = _failure_shown(slack, request)
+    assert said.ts != placeholder and "Slack kept refusing the reply" in said.text
