@@ -10,6 +10,7 @@ import pytest
 
 from slack_standin import GENERAL, SlackStandin
 from slack_standin.blocks import control_sequences
+from tests.integration import test_break_delivery_placeholder as placeholder_tests
 from workers.pipeline import AnswerResult, CitationOut
 from workers.slack.blocks import answer_message, streamed_answer
 
@@ -18,15 +19,7 @@ ANSWER = f"Read [the planet page]({WIKI}) first, then [its orbit]({WIKI}#Orbit_(
 
 
 def _result() -> AnswerResult:
-    return AnswerResult(
-        interaction_id="00000000-0000-0000-0000-0000000000d2",
-        status="answered",
-        answer=ANSWER,
-        reason="",
-        question_redacted="Where is Mercury?",
-        citations=[CitationOut(1, "Planets", "Mercury", WIKI, "q")],
-        confidence="high",
-    )
+    return placeholder_tests._result(ANSWER, [CitationOut(1, "Planets", "Mercury", WIKI, "q")])
 
 
 @pytest.fixture()

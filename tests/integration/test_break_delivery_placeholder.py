@@ -20,17 +20,19 @@ from workers.slack.live import open_live_stream
 from workers.slack.store import ClaimedRequest, RequestKey
 from workers.tasks import _deliver, tell_asker_failed
 
+DOCS = "https://docs.example.com"
 ANSWER = "The hotel cap is **180 EUR** per night [1]."
 
 
-def _result() -> AnswerResult:
+def _result(answer: str = ANSWER, citations: list[CitationOut] | None = None) -> AnswerResult:
     return AnswerResult(
         interaction_id="00000000-0000-0000-0000-0000000000d1",
         status="answered",
-        answer=ANSWER,
+        answer=answer,
         reason="",
         question_redacted="What is the hotel cap?",
-        citations=[CitationOut(1, "Travel policy", "Hotels", "https://docs.example.com/travel#hotels", "q")],
+        citations=citations
+        or [CitationOut(1, "Travel policy", "Hotels", "https://docs.example.com/travel#hotels", "q")],
         confidence="high",
     )
 
@@ -45,6 +47,7 @@ def slack(clean_db, monkeypatch) -> Iterator[SlackStandin]:
         try:
             yield standin
         finally:
+            monkeypatch.undo()  # the settings of later tests are read from their own environment
             reset_settings_cache()
 
 
@@ -62,6 +65,14 @@ def _claimed(slack: SlackStandin, delivery: str) -> ClaimedRequest:
     return request
 
 
+def _placeholder(slack: SlackStandin, request: ClaimedRequest) -> str:
+    """The intake's "Looking…" placeholder in the question's thread, recorded with the request; its ts."""
+    ts = slack.web_client().chat_postMessage(channel=GENERAL, thread_ts=request.thread_ts, text="Looking…")["ts"]
+    with db.connection() as conn:
+        slack_store.set_placeholder(conn, request.key, ts)
+    return ts
+
+
 def _row(key: RequestKey) -> dict:
     with db.connection() as conn:
         return conn.execute(
@@ -76,9 +87,7 @@ def _answers(slack: SlackStandin, request: ClaimedRequest) -> list:
 def test_a_deleted_placeholder_gets_the_answer_posted_in_the_thread_once(slack):
     request = _claimed(slack, "update")
     client = slack.web_client()
-    placeholder = client.chat_postMessage(channel=GENERAL, thread_ts=request.thread_ts, text="Looking…")["ts"]
-    with db.connection() as conn:
-        slack_store.set_placeholder(conn, request.key, placeholder)
+    placeholder = _placeholder(slack, request)
     client.chat_delete(channel=GENERAL, ts=placeholder)  # gone before the answer arrives
 
     text, blocks = answer_message(_result(), pii={}, expert=None)
@@ -116,10 +125,7 @@ def _failure_shown(slack: SlackStandin, request: ClaimedRequest) -> list:
 
 def test_an_answer_slack_refuses_leaves_no_placeholder_saying_it_is_still_working(slack):
     request = _claimed(slack, "update")
-    client = slack.web_client()
-    placeholder = client.chat_postMessage(channel=GENERAL, thread_ts=request.thread_ts, text="Looking…")["ts"]
-    with db.connection() as conn:
-        slack_store.set_placeholder(conn, request.key, placeholder)
+    placeholder = _placeholder(slack, request)
     text, blocks = answer_message(_result(), pii={}, expert=None)
 
     _deliver(get_settings(), request, text + "x" * 40_001, blocks, status="delivered")  # Slack: msg_too_long
@@ -148,10 +154,7 @@ def test_a_stream_slack_refuses_to_finish_says_so_in_its_message(slack):
 
 def test_a_rate_limited_final_update_waits_and_delivers_once(slack):
     request = _claimed(slack, "update")
-    client = slack.web_client()
-    placeholder = client.chat_postMessage(channel=GENERAL, thread_ts=request.thread_ts, text="Looking…")["ts"]
-    with db.connection() as conn:
-        slack_store.set_placeholder(conn, request.key, placeholder)
+    placeholder = _placeholder(slack, request)
     slack.inject_rate_limit("chat.update", count=2, retry_after=1)
     text, blocks = answer_message(_result(), pii={}, expert=None)
 
@@ -165,9 +168,7 @@ def test_a_rate_limited_final_update_waits_and_delivers_once(slack):
 def test_a_failure_whose_placeholder_was_deleted_is_said_in_the_thread(slack):
     request = _claimed(slack, "update")
     client = slack.web_client()
-    placeholder = client.chat_postMessage(channel=GENERAL, thread_ts=request.thread_ts, text="Looking…")["ts"]
-    with db.connection() as conn:
-        slack_store.set_placeholder(conn, request.key, placeholder)
+    placeholder = _placeholder(slack, request)
     client.chat_delete(channel=GENERAL, ts=placeholder)
 
     with db.connection() as conn:

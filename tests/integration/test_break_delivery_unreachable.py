@@ -6,33 +6,28 @@ The delivery code of workers/tasks.py against a stopped Slack stand-in and a rea
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
 
 from core import db
 from core.settings import get_settings, reset_settings_cache
-from slack_standin import GENERAL, SlackStandin
+from tests.integration import test_break_delivery_placeholder as placeholder_tests
 from tests.integration.test_break_delivery_placeholder import _claimed, _result, _row
 from workers.slack.blocks import answer_message
 from workers.slack.client import web_client
 from workers.slack.live import open_live_stream
 from workers.tasks import TransientFailure, _deliver, _deliver_or_give_up, _working_status
 
+# That module's fixture: the stand-in, with the worker's settings pointed at it and the test database.
+slack = placeholder_tests.slack
 
-@pytest.fixture()
-def slack(clean_db, monkeypatch) -> Iterator[SlackStandin]:
-    with SlackStandin() as standin:
-        monkeypatch.setenv("DATABASE_URL", clean_db)
-        monkeypatch.setenv("SLACK_BOT_TOKEN", standin.bot_token)
-        monkeypatch.setenv("ANSWERLOOP_SLACK_API_URL", standin.web_api_url)
-        monkeypatch.setenv("ANSWERLOOP_SLACK_MAX_RETRIES", "1")
-        reset_settings_cache()
-        try:
-            yield standin
-        finally:
-            reset_settings_cache()
+
+@pytest.fixture(autouse=True)
+def _one_retry(slack, monkeypatch) -> None:
+    """The client's own retries of a refused connection kept short (Slack is never coming back here)."""
+    monkeypatch.setenv("ANSWERLOOP_SLACK_MAX_RETRIES", "1")
+    reset_settings_cache()
 
 
 def test_progress_is_best_effort_when_slack_cannot_be_reached(slack):
@@ -47,7 +42,6 @@ def test_progress_is_best_effort_when_slack_cannot_be_reached(slack):
 
 def test_a_final_delivery_that_cannot_reach_slack_is_retried(slack):
     request = _claimed(slack, "update")
-    assert slack.channel(GENERAL) is not None
     slack.stop()
     text, blocks = answer_message(_result(), pii={}, expert=None)
 
