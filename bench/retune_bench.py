@@ -99,7 +99,17 @@ def section(r: dict) -> list[str]:
         changed = ", ".join(f"{k} {v['from']}→{v['to']}" for k, v in cand["params_changed"].items()) or "same params"
         lines.append(_row(f"candidate '{cand['name']}' ({changed}; {cand['demos']} demos)", cand["metrics"]))
     lines += ["", f"Decision: **{res.decision}** — {res.summary}. Active afterwards: v{r['active']}."]
+    lines += _evidence(rep)
     return lines
+
+
+def _evidence(report: dict) -> list[str]:
+    proof = report.get("evidence")
+    if not proof:
+        return []
+    return ["", f"Evidence for the winner on the held-out labels: {proof['wins']} right where the baseline was "
+            f"wrong, {proof['losses']} the reverse; one-sided sign test p = {proof['p']:.3f} (made active for everyone "
+            f"only at p ≤ {proof['promote_p']:g})."]  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------- unseen sets
@@ -314,11 +324,7 @@ def unseen_section(u: dict) -> list[str]:
         lines += ["", f"**{label}** ({info['seconds']:.0f} s): **{res.decision}** — {res.summary}. Active afterwards: "
                   f"v{info['active']}; parameters changed from the seed: "
                   f"{', '.join(_change(k, None, v) for k, v in info['changed'].items()) or 'none'}."]  # fmt: skip
-        proof = res.report.get("evidence")
-        if proof:
-            lines += ["", f"Evidence for the winner on the held-out labels: {proof['wins']} right where the seed was "
-                      f"wrong, {proof['losses']} the reverse; one-sided sign test p = {proof['p']:.3f} (promoted for "
-                      f"everyone only at p ≤ {proof['promote_p']:g})."]  # fmt: skip
+        lines += _evidence(res.report)
         cal = res.report.get("answerability_calibration")
         if cal:
             lines += ["", "| refit on | collection | train labels (answer / not) | status | shift (logit) | "
