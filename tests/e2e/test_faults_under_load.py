@@ -128,13 +128,12 @@ def undelivered(url: str) -> list[dict]:
         ).fetchall()
 
 
-def wait_undelivered(url: str, timeout: float = 60) -> list[dict]:
+def wait_undelivered(slack, url: str, timeout: float = 60) -> list[dict]:
     """The rows not yet `delivered` once they have had `timeout` seconds to converge (by the requeue loop or a
     redelivered task): empty when every question taken in ended delivered."""
-    deadline = time.monotonic() + timeout
-    while (rows := undelivered(url)) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    return rows
+    with contextlib.suppress(TimeoutError):
+        slack.wait_for(lambda: not undelivered(url), timeout=timeout, interval=0.5)
+    return undelivered(url)
 
 
 def test_a_hundred_questions_with_a_worker_killed_half_way_each_answered_exactly_once(stack):
@@ -153,7 +152,7 @@ def test_a_hundred_questions_with_a_worker_killed_half_way_each_answered_exactly
     wait_all_final(slack, posted, timeout=300)
     # A worker killed between stopping an answer's stream and marking its row leaves the row `answering` with the
     # answer already shown; the redelivered task finishes the same message. Wait for the rows to converge.
-    assert wait_undelivered(url) == [], "every question taken in was answered"
+    assert wait_undelivered(slack, url) == [], "every question taken in was answered"
 
     for msg in posted:
         replies = slack.bot_replies(msg.channel, msg.ts)
@@ -203,7 +202,7 @@ def test_redis_and_postgres_restarted_mid_run_recover_without_manual_steps(stack
     # Slack can show an answer before its row says so: a stream stopped just before Postgres went away leaves the
     # row `answering` until the requeue loop sends it again and that attempt finishes the same message. The rows
     # must converge without a manual step; wait for that, then show any row that did not.
-    assert wait_undelivered(url) == [], "every question taken in was answered"
+    assert wait_undelivered(slack, url) == [], "every question taken in was answered"
     for msg in posted:  # the late attempts finished the answers already shown, never posted a second one
         assert len(final_replies(slack, msg)) == 1, msg.ts
 
