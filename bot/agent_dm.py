@@ -21,7 +21,7 @@ from core import db
 from core.db import Conn
 from core.errors import DatabaseUnavailable
 from core.settings import Settings
-from workers.access import Asker, Membership, SlackMembership, scope_for
+from workers.access import Asker, Membership, SlackMembership, of_another_organisation, scope_for
 from workers.digest_tasks import public_channel_check
 from workers.slack.installations import bot_token_for
 
@@ -157,13 +157,6 @@ class AgentDm:
             self._membership = SlackMembership(client_for, ttl_s=settings.membership_cache_s)
         return self._membership
 
-    def from_outside(self, team_id: str, user_id: str) -> bool:
-        """Is this person's account another organisation's (a Slack Connect guest)? Their DM with the app is shared
-        with no channel, so the access check gives them nothing of the workspace to be suggested. When Slack can't
-        say (users.info): yes."""
-        home_team = getattr(self.membership(), "home_team", None)
-        return home_team is None or home_team(team_id, user_id) != team_id
-
     def prompts_for(
         self, team_id: str, user_id: str, channel_id: str, is_public: Callable[[str], bool] | None = None
     ) -> tuple[str, list[dict]]:
@@ -174,7 +167,9 @@ class AgentDm:
         try:
             with db.connection(self.db_url) as conn:
                 configured = slack_store.channel_settings(conn, team_id, channel_id, "in_channel").collections
-                outside = self.from_outside(team_id, user_id)
+                # A guest of another organisation: their DM with the app lists no channel, so the access check
+                # gives them nothing of the workspace to be suggested.
+                outside = of_another_organisation(self.membership(), team_id, user_id)
                 asker = Asker(team_id, user_id, channel_id, is_dm=True, from_outside=outside)
                 scope = scope_for(
                     conn, asker, configured, self.membership(), defaults=self.settings.default_collections

@@ -153,13 +153,21 @@ class SlackMembership:
         return next(iter(self._members(team_id, "user", user_id, fetch)), None)
 
 
+def of_another_organisation(orgs: object, team_id: str, user_id: str) -> bool:
+    """Is this person's account not the workspace's own (a Slack Connect guest: their id looks like anyone's)?
+    Failing closed: yes when Slack can't say, or when `orgs` cannot be asked (a Membership that is not also
+    `Organisations`)."""
+    home_team = getattr(orgs, "home_team", None)
+    return home_team is None or home_team(team_id, user_id) != team_id
+
+
 def asker_in(team_id: str, user_id: str, channel_id: str, *, is_dm: bool, orgs: Organisations) -> Asker:
     """The asker of a question, with who else reads the conversation: people of another organisation when it is
     a Slack Connect conversation (only then, or when the bot cannot see the conversation, is the asker's own
     organisation asked about, failing closed too)."""
     shared = orgs.shared_externally(team_id, channel_id)
     # A conversation the bot cannot see (None) has no reader of what it posts; who asks still matters there.
-    from_outside = shared is not False and orgs.home_team(team_id, user_id) != team_id
+    from_outside = shared is not False and of_another_organisation(orgs, team_id, user_id)
     return Asker(team_id, user_id, channel_id, is_dm=is_dm, outsiders=bool(shared), from_outside=from_outside)
 
 

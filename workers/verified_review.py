@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from core import db
 from core.errors import ConfigError
 from core.settings import get_settings
-from workers.access import Membership, SlackMembership, may_read_all, verified_made_from
+from workers.access import Membership, SlackMembership, may_read_all, of_another_organisation, verified_made_from
 from workers.celery_app import celery_app
 from workers.kb import verified
 from workers.slack.client import web_client
@@ -142,8 +142,7 @@ def may_review(conn, answer: verified.VerifiedAnswer, user: str, membership: Mem
     names = sorted(n for n in made_from if n is not None)
     if None in made_from or not may_read_all(conn, answer.team_id, user, names, membership):
         return False
-    home_team = getattr(membership, "home_team", None)  # workers.access.Organisations
-    return not answer.team_id or (home_team is not None and home_team(answer.team_id, user) == answer.team_id)
+    return not answer.team_id or not of_another_organisation(membership, answer.team_id, user)
 
 
 @celery_app.task(name="workers.verified_review.request_due_reviews", acks_late=False)
