@@ -232,14 +232,8 @@ def sources_remove(
     keep_documents: Annotated[bool, typer.Option(help="Keep the collection and its documents.")] = False,
 ) -> None:
     """Forget a source and, unless --keep-documents, remove its collection's documents."""
-    import shutil
-
-    from workers.kb import sources, store
+    from workers.kb import sources
 
     settings = get_settings()
-    with db.connect(ready_database(settings)) as conn:
-        source = sources.remove_source(conn, name)
-        n = 0 if keep_documents else store.remove_collection(conn, source.collection)
-        conn.commit()
-    shutil.rmtree(sources.checkout_dir(settings.home, name), ignore_errors=True)
+    source, n = sources.forget_source(ready_database(settings), name, settings.home, keep_documents=keep_documents)
     console.print(f"removed source {name}" + ("" if keep_documents else f" and {n} document(s) of {source.collection}"))

@@ -157,6 +157,27 @@ def remove_source(conn: Conn, name: str) -> Source:
     return source
 
 
+def forget_source(url: str, name: str, home: Path, *, keep_documents: bool = False) -> tuple[Source, int]:
+    """Remove a source (and, unless `keep_documents`, its collection's documents; its checkout in any case) under
+    its lock: (the source, documents removed). Raises SyncBusy while a sync holds the lock — removed under a
+    running sync, the source's documents would come back from that sync with no source left to sync or remove
+    them, and its checkout would be deleted under the ingest reading it."""
+    from workers.kb import store
+
+    with source_lock(url, name) as held:
+        if not held:
+            raise SyncBusy(
+                f"Source {name!r} is being synced right now; it was not removed.",
+                hint="Try again when the sync is done (answerloop kb sources list shows its last sync).",
+            )
+        with db.connect(url) as conn:
+            source = remove_source(conn, name)
+            n = 0 if keep_documents else store.remove_collection(conn, source.collection)
+            conn.commit()
+        shutil.rmtree(checkout_dir(home, name), ignore_errors=True)
+    return source, n
+
+
 def record_sync(conn: Conn, name: str, revision: str | None, report: dict) -> None:
     conn.execute(
         "UPDATE kb_sources SET last_synced_at = now(), last_attempt_at = now(), last_revision = %s, "

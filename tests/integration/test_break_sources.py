@@ -1,0 +1,50 @@
+"""Trying to break `kb sources` as a team would: a source removed while it syncs, a crawl that meets an endless
+calendar — real Postgres, real folders and a local HTTP server, the CLI run as a subprocess."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core import db
+from tests.conftest import make_settings
+from tests.support.cli_runner import run_cli
+from workers.embeddings import NoEmbedder
+from workers.kb import sources
+
+
+def _docs(url: str, collection: str) -> set[str]:
+    with db.connect(url) as conn:
+        rows = conn.execute("SELECT source_path FROM documents WHERE collection = %s", (collection,)).fetchall()
+    return {r["source_path"] for r in rows}
+
+
+def test_a_source_removed_while_it_syncs_leaves_no_orphan_documents(clean_db, tmp_path):
+    folder = tmp_path / "handbook"
+    folder.mkdir()
+    (folder / "deploy.md").write_text("# Deploy\n\n## Rollback\n\nRun make rollback within five minutes.\n")
+    home = tmp_path / "home"
+    with db.connect(clean_db) as conn:
+        sources.add_source(conn, sources.Source("handbook", "eng", "path", str(folder), None, "", None))
+        conn.commit()
+    real = sources.inline_ingest(clean_db, make_settings(clean_db), NoEmbedder())
+    removals = []
+
+    def ingest(root: Path, collection: str, url_base: str | None) -> dict:
+        # another admin removes the source while this sync is between its fetch and its ingest
+        removals.append(run_cli(clean_db, "kb", "sources", "remove", "handbook", env={"ANSWERLOOP_HOME": str(home)}))
+        return real(root, collection, url_base)
+
+    report = sources.sync_source(clean_db, "handbook", home, ingest)
+    assert report is not None and report["added"] == 1
+    [removal] = removals
+    # refused with why, not a source gone and its documents back with no source to sync or remove them
+    assert removal.returncode != 0, removal.stdout
+    assert "being synced" in removal.stderr and "Traceback" not in removal.stderr
+    with db.connect(clean_db) as conn:
+        assert [s["name"] for s in sources.list_sources(conn)] == ["handbook"]
+    assert _docs(clean_db, "eng") == {"deploy.md"}
+
+    # once the sync is over, the removal goes through and takes the documents with it
+    done = run_cli(clean_db, "kb", "sources", "remove", "handbook", env={"ANSWERLOOP_HOME": str(home)})
+    assert done.returncode == 0, done.stderr
+    assert _docs(clean_db, "eng") == set()
