@@ -143,7 +143,7 @@ def sources_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
         rep = r["last_report"] or {}
         result = (
             f"{rep.get('added', 0)} added, {rep.get('updated', 0)} updated, {rep.get('removed', 0)} removed, "
-            f"{len(rep.get('failed', []))} skipped"
+            f"{len(rep.get('failed', []))} skipped" + ("; page limit reached" if rep.get("limit") else "")
             if rep
             else "never synced"
         )
@@ -191,6 +191,8 @@ def _sync(name: str, inline: bool | None, *, as_json: bool) -> dict | None:
         + f": {report['added']} added, {report['updated']} updated, {report['unchanged']} unchanged, "
         f"{report['removed']} removed, {len(report['failed'])} skipped"
     )
+    if report.get("limit"):
+        console.print(f"  [yellow]stopped[/] {escape(report['limit'])}")
     for f in report["failed"]:
         # what a site or repository names (URLs, paths, reasons) is text, not Rich markup: 'a[/b].html'
         console.print(f"  [yellow]skipped[/] {escape(f['path'])}: {escape(f['reason'])}")

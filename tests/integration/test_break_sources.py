@@ -8,6 +8,7 @@ from pathlib import Path
 from core import db
 from tests.conftest import make_settings
 from tests.support.cli_runner import run_cli
+from tests.support.web_site import Site, page
 from workers.embeddings import NoEmbedder
 from workers.kb import sources
 
@@ -48,3 +49,26 @@ def test_a_source_removed_while_it_syncs_leaves_no_orphan_documents(clean_db, tm
     done = run_cli(clean_db, "kb", "sources", "remove", "handbook", env={"ANSWERLOOP_HOME": str(home)})
     assert done.returncode == 0, done.stderr
     assert _docs(clean_db, "eng") == set()
+
+
+def test_a_crawl_into_an_endless_calendar_stops_at_the_page_limit_and_says_what_was_left_out(clean_db, tmp_path):
+    site = Site().start()
+    try:
+        site.put("/robots.txt", "", "text/plain")
+        for n in range(40):  # each month links to the next two, as calendars do, without end
+            site.put(f"/cal?month={n}", page(f"Month {n}", ("Events", f"Nothing happens in month {n}.", None),
+                                             links=(f"/cal?month={n + 1}", f"/cal?month={n + 2}")))  # fmt: skip
+        home = tmp_path / "home"
+        env = {"REDIS_URL": "", "ANSWERLOOP_HOME": str(home)}
+        r = run_cli(clean_db, "kb", "sources", "add", "cal", "-c", "cal", "--crawl", f"{site.url}/cal?month=0",
+                    "--max-pages", "4", "--delay", "0", env=env)  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        assert len([p for p, _ in site.requests if p.startswith("/cal")]) == 4
+        assert len(_docs(clean_db, "cal")) == 4
+        # the admin is told that the crawl stopped at the limit, what it left out, and how to go further
+        out = " ".join(r.stdout.split())
+        assert "page limit of 4 reached" in out and "--max-pages" in out, out
+        listed = run_cli(clean_db, "kb", "sources", "list", env={"ANSWERLOOP_HOME": str(home)})
+        assert "limit" in listed.stdout, listed.stdout
+    finally:
+        site.stop()

@@ -240,6 +240,21 @@ class Fetched:
     links: dict[str, str] | None = None
     problems: list[dict[str, str]] = field(default_factory=list)
     pages: dict[str, int] | None = None
+    limit: str | None = None  # web: the page limit stopped the sync: what was left out, and how to go further
+
+
+def limit_note(name: str, max_pages: int, not_fetched: int, left_out: list[str]) -> str | None:
+    """What a web sync left out because it reached its page limit (a big site, or a trap such as a calendar's
+    endless ?month=N pages), and how to fetch more; None when it did not reach it."""
+    if not not_fetched:
+        return None
+    examples = ", ".join(left_out)
+    return (
+        f"page limit of {max_pages:,} reached: at least {not_fetched:,} more URLs were not fetched "
+        f"({examples}{', …' if not_fetched > len(left_out) else ''}). To fetch more: answerloop kb sources remove "
+        f"{name} --keep-documents, then add it again with a larger --max-pages (or --same-prefix to stay in one "
+        "folder)."
+    )
 
 
 def fetch(source: Source, home: Path, *, max_bytes: int = 5_000_000) -> Fetched:
@@ -310,7 +325,8 @@ def _fetch_web(source: Source, home: Path, max_bytes: int) -> Fetched:
     counts = {"pages": len(mirror.pages), "fetched": mirror.fetched, "not_modified": mirror.not_modified,
               "kept": mirror.kept, "not_fetched": mirror.not_fetched}  # fmt: skip
     root = checkout_dir(home, source.name)
-    return Fetched(root, None, web_fetch.origin(spec.url), mirror.links(), mirror.problems, counts)
+    limit = limit_note(source.name, spec.max_pages, mirror.not_fetched, mirror.left_out)
+    return Fetched(root, None, web_fetch.origin(spec.url), mirror.links(), mirror.problems, counts, limit)
 
 
 def point_links_at_pages(conn: Conn, collection: str, links: dict[str, str]) -> int:
@@ -360,6 +376,8 @@ def sync_source(url: str, name: str, home: Path, ingest: Ingest, *, max_bytes: i
                     conn.commit()
                 failed = [{**f, "path": fetched.links.get(f["path"], f["path"])} for f in report.get("failed", [])]
                 report = {**report, "failed": fetched.problems + failed, "pages": fetched.pages}
+                if fetched.limit:
+                    report["limit"] = fetched.limit
             elif fetched.problems:
                 report = {**report, "failed": fetched.problems + report.get("failed", [])}
             report = {"source": name, "revision": fetched.revision, **report}

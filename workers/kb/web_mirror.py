@@ -18,6 +18,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from itertools import islice
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -31,6 +32,7 @@ MAX_CRAWL_DELAY_S = 60.0
 FETCH_BUDGET_S = 3600.0  # time spent fetching in one sync: at least this, or FETCH_S_PER_PAGE × max_pages
 FETCH_S_PER_PAGE = 5.0
 MAX_PROBLEMS = 1000  # listed in the report (a sitemap of a million other sites' URLs is one line more)
+LEFT_OUT_SHOWN = 3  # URLs named in the report when the page limit stops a sync (the rest are counted)
 QUEUE_PER_PAGE = 10  # a crawl keeps at most this many links waiting per page it may fetch
 
 
@@ -65,6 +67,7 @@ class MirrorReport:
     removed: list[str] = field(default_factory=list)  # URLs whose file was deleted
     problems: list[dict[str, str]] = field(default_factory=list)  # {"path": url, "reason": …}
     not_fetched: int = 0  # URLs left over when max_pages was reached (at least: the waiting links are capped)
+    left_out: list[str] = field(default_factory=list)  # the first of those URLs, for the report
 
     def links(self) -> dict[str, str]:
         """file → the page's URL (for citations)."""
@@ -226,6 +229,7 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
             continue
         if attempts >= spec.max_pages:
             report.not_fetched = len(queue) + 1
+            report.left_out = [url, *islice(queue, LEFT_OUT_SHOWN - 1)]
             break
         attempts += 1
         old = previous.get(url)
