@@ -2,12 +2,13 @@
 
 Slack's rules as the stand-in applies them: a stream outside a DM names its recipient (`recipient_user_id` and
 `recipient_team_id`, else `missing_recipient_user_id` / `missing_recipient_team_id`); `markdown_text` is at most
-12,000 characters per call (`msg_too_long`); chunks are `markdown_text`, `task_update`, `plan_update` or `blocks`
-(`invalid_chunks` otherwise); only the app's own message that is still streaming can be appended to or stopped
-(`message_not_in_streaming_state` — also once the stream expired, `stream_ttl` seconds after it started, when
-Slack ends it as it stands); stopStream's `blocks` (≤ 50, validated like chat.postMessage's) are rendered under the
-streamed text. Control sequences in `markdown_text` (<!channel>, <@U…>, <url|text>) are taken as parsed wherever
-they stand, inside code too (`streamed_pings`).
+12,000 characters per call, and all a stream takes in is one message's text, at most 40,000 characters (Slack
+documents no other total for a streamed message): a call past either is refused whole (`msg_too_long`); chunks are
+`markdown_text`, `task_update`, `plan_update` or `blocks` (`invalid_chunks` otherwise); only the app's own message
+that is still streaming can be appended to or stopped (`message_not_in_streaming_state` — also once the stream
+expired, `stream_ttl` seconds after it started, when Slack ends it as it stands); stopStream's `blocks` (≤ 50,
+validated like chat.postMessage's) are rendered under the streamed text. Control sequences in `markdown_text`
+(<!channel>, <@U…>, <url|text>) are taken as parsed wherever they stand, inside code too (`streamed_pings`).
 """
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ class StreamApi(WorkspaceCore):
 
     @staticmethod
     def _add_chunks(msg: Message, chunks: list[dict[str, Any]]) -> None:
+        """The chunks streamed into the message; refused whole (msg_too_long) if its text would pass what a
+        message's text holds — nothing of the call is added then."""
+        _check_room(len(msg.text), chunks)
         for chunk in chunks:
             msg.chunks.append(chunk)
             if chunk["type"] == "markdown_text":
@@ -81,6 +85,7 @@ class StreamApi(WorkspaceCore):
         if mode is not None and mode not in DISPLAY_MODES:
             raise _invalid(f"`task_display_mode` must be one of {list(DISPLAY_MODES)}")
         chunks = self._stream_chunks(args)
+        _check_room(0, chunks)  # before anything is posted
         msg = self._post_as_bot(channel, "", None, thread_ts=args.get("thread_ts"))
         msg.stream_state = "streaming"
         msg.stream_started = time.monotonic()
@@ -132,6 +137,14 @@ class StreamApi(WorkspaceCore):
         with self.lock:
             msg = self._messages[self.channel(channel).id].get(ts)
             return msg is not None and msg.stream_state == "streaming"
+
+
+def _check_room(streamed: int, chunks: list[dict[str, Any]]) -> None:
+    """msg_too_long if the markdown of `chunks` would take a message that holds `streamed` characters of text past
+    what a message's text holds."""
+    added = sum(len(c["text"]) for c in chunks if c["type"] == "markdown_text")
+    if streamed + added > bk.MAX_TEXT_CHARS:
+        raise ApiError("msg_too_long")
 
 
 def _chunk_problem(chunk: Any) -> str | None:

@@ -27,7 +27,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.messages.chunk import Chunk, PlanUpdateChunk, TaskUpdateChunk
 
 from guardrails.dont_know import explanation
-from workers.slack.mrkdwn import escape, link, split, to_markdown, to_mrkdwn
+from workers.slack.mrkdwn import cut_markdown, escape, link, split, to_markdown, to_mrkdwn
 
 if TYPE_CHECKING:  # the bot imports this module: no pipeline (retrieval, models, Presidio) at its start-up
     from workers.attachments import Attachments
@@ -273,6 +273,11 @@ def answer_message(
 
 
 STREAM_PIECE = 2000  # characters of answer per chat.appendStream (Slack takes ≤ 12,000 per call)
+# All the text one streamed answer may hold: its markdown_text goes out in pieces (≤ 12,000 characters a call), and
+# together they are the message's text, which Slack holds to 40,000 characters (msg_too_long past it; Slack documents
+# no other total for a streamed message). Longer is cut cleanly (cut_markdown), saying so, and keeps its sources (the
+# final blocks) — as the fallback text of answer_message is cut.
+STREAM_TEXT = MESSAGE_TEXT
 
 
 @dataclass(frozen=True)
@@ -311,6 +316,8 @@ def streamed_answer(
     notice = _notice_text([pii_notice(pii), *notes])
     if notice:
         markdown = f"{notice}\n\n{markdown}"
+    if len(markdown) > STREAM_TEXT:  # cut cleanly (cut_markdown), and say so rather than end mid-answer
+        markdown = f"{cut_markdown(markdown, STREAM_TEXT - len(CUT_NOTICE) - 2)}\n\n{CUT_NOTICE}"
     said = {notice, f"You could ask {expert}." if expert else None} - {None}
     final = [b for b in blocks[body:] if _block_text(b) not in said]
     steps = _dicts(
