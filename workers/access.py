@@ -13,7 +13,8 @@ to the members of listed channels and/or user groups. For a question the check y
 
 Slack Connect: a channel shared with another organisation is read by people outside the workspace, so only
 collections that list that very channel are posted there (the rest the asker may read is answered privately),
-and a person of another organisation may read nothing but those collections, wherever they ask.
+and a person of another organisation may read nothing but those collections, wherever they ask (a DM with the
+bot lists none: nothing).
 
 Membership comes from Slack (`conversations.members`, `usergroups.users.list`), cached briefly; any Slack
 error or timeout means "not a member" — never "allowed".
@@ -163,11 +164,13 @@ def of_another_organisation(orgs: object, team_id: str, user_id: str) -> bool:
 
 def asker_in(team_id: str, user_id: str, channel_id: str, *, is_dm: bool, orgs: Organisations) -> Asker:
     """The asker of a question, with who else reads the conversation: people of another organisation when it is
-    a Slack Connect conversation (only then, or when the bot cannot see the conversation, is the asker's own
-    organisation asked about, failing closed too)."""
+    a Slack Connect conversation. The asker's own organisation is asked about (failing closed too) there, in a
+    conversation the bot cannot see, and in the asker's DM with the bot — a guest can write to the bot directly,
+    and Slack does not call that DM shared; in any other conversation of the workspace everyone is its own."""
     shared = orgs.shared_externally(team_id, channel_id)
-    # A conversation the bot cannot see (None) has no reader of what it posts; who asks still matters there.
-    from_outside = shared is not False and of_another_organisation(orgs, team_id, user_id)
+    # A conversation the bot cannot see (None), or the bot's DM, has no reader of what it posts but the asker:
+    # who asks decides everything there.
+    from_outside = (is_dm or shared is not False) and of_another_organisation(orgs, team_id, user_id)
     return Asker(team_id, user_id, channel_id, is_dm=is_dm, outsiders=bool(shared), from_outside=from_outside)
 
 
