@@ -12,7 +12,7 @@ from a document or a model) is never shown titled: its title is plain text follo
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 _FENCE = re.compile(r"```[^\n`]*\n?(.*?)(?:```|\Z)", re.S)
 _INLINE_CODE = re.compile(r"`[^`\n]+`")
@@ -47,15 +47,26 @@ def disguised(url: str, title: str) -> bool:
     return False
 
 
+# What a web address keeps as it is in a Slack link: RFC 3986's reserved and unreserved characters, and `%` (an address
+# already percent-encoded is not encoded twice). The rest — whitespace, | < > " \\ ^ ` { } and non-ASCII — is
+# percent-encoded, so nothing in an address (from a user's file or a crawled page) can end `<url|title>` early.
+_URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
+
+
+def link_address(url: str) -> str:
+    """`url` as it goes between < and > in a Slack link: percent-encoded (_URL_SAFE), & escaped as Slack asks."""
+    return quote(url.strip(), safe=_URL_SAFE).replace("&", "&amp;")
+
+
 def link(url: str, title: str) -> str:
-    """`<url|title>` for a web address (the title escaped, no `|` in it, the URL made safe between < and >);
+    """`<url|title>` for a web address (the title escaped, no `|` in it, the URL percent-encoded: link_address);
     anything else — a file path of a local document — as `title (`path`)`; a title naming another address than the
     URL's (`disguised`) as `title (<url>)`, so the address the link opens is the one shown."""
-    plain = " ".join(title.split())
+    plain, url = " ".join(title.split()), url.strip()
     title = escape(plain).replace("|", "¦")
     if not url.startswith(("http://", "https://")):
         return f"{title} (`{escape(url)}`)"
-    safe = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C").replace(" ", "%20")
+    safe = link_address(url)
     if disguised(url, plain):
         return f"{title} (<{safe}>)"
     return f"<{safe}|{title}>"
