@@ -7,6 +7,7 @@ payload from someone not on the list changes nothing and gets a refusal.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable
@@ -35,7 +36,7 @@ from feedback import canary, labels
 from feedback import prompt_versions as pv
 from feedback.gaps_digest import IsPublic, gap_section, home_gaps
 from feedback.stats import weekly_stats
-from workers.access import may_read_all, readable_by_all, verified_made_from
+from workers.access import AskedIn, may_read_all, may_see_where_asked, readable_by_all, verified_made_from
 from workers.digest_tasks import public_channel_check
 from workers.slack.blocks import escape
 
@@ -159,10 +160,13 @@ def admin_blocks(
     limit: int = 10,
     may_read: Callable[[list[str]], bool] | None = None,
     is_public: IsPublic | None = None,
+    may_see: Callable[[AskedIn], bool] | None = None,
 ) -> list[dict]:
     """The review queue of one workspace (`team`): its week's figures and its pending corrections — those whose
-    question searched only collections the admin `may_read` (workers.access): a correction quotes its answer.
-    `is_public`: which channels are public (the coverage gaps quote only their questions)."""
+    question searched only collections the admin `may_read` (workers.access), and was asked where the admin
+    `may_see` it (workers.access.may_see_where_asked: its asker, a public channel, a member of a private one): a
+    correction quotes its question and answer. `is_public`: which channels are public (the coverage gaps quote only
+    their questions; without `may_see`, the review queue only theirs too)."""
     blocks: list[dict] = [DividerBlock().to_dict(), _header("Review")]
     week = weekly_stats(conn, 1, team)
     if week:
@@ -196,6 +200,15 @@ def admin_blocks(
         r for r in pending if may_read is not None and not (r["collections"] and may_read(list(r["collections"])))
     ]
     pending = [r for r in pending if r not in hidden]
+    # What someone asked in a DM or a private channel is theirs (redacted or not): like the coverage gaps above,
+    # quoted only to who could read it there, else counted.
+    if may_see is None:
+
+        def may_see(asked: AskedIn) -> bool:
+            return may_see_where_asked(team or "", "", asked, is_public=is_public, membership=None)
+
+    unseen = [r for r in pending if not may_see(AskedIn.of_label(r))]
+    pending = [r for r in pending if r not in unseen]
     if not pending:
         blocks.append(_text("No corrections waiting for review."))
     if hidden:
@@ -203,6 +216,14 @@ def admin_blocks(
             _text(
                 f"{len(hidden)} more correction(s) concern documents you may not read (or none known): an admin "
                 "who may, or `answerloop labels list --status pending`, reviews them."
+            )
+        )
+    if unseen:
+        blocks.append(
+            _text(
+                f"{len(unseen)} more correction(s) of questions asked in DMs or private channels you are not in are "
+                "counted here, not quoted: an admin who was there, or `answerloop labels list --status pending`, "
+                "reviews them."
             )
         )
     for r in pending:
@@ -254,15 +275,18 @@ class AppHome:
                 with db.connection(self.db_url) as conn:
                     membership = self.agent_dm.membership()
 
+                    # asked once per channel for the whole tab (the gaps and the review queue)
+                    is_public = functools.cache(public_channel_check(client))
+
                     def may_read(names: list[str]) -> bool:
                         return may_read_all(conn, team_id or "", user_id, names, membership)
 
-                    blocks += admin_blocks(
-                        conn,
-                        team=team_id,
-                        may_read=may_read,
-                        is_public=public_channel_check(client),  # asked once per channel (split_private)
-                    )
+                    def may_see(asked: AskedIn) -> bool:
+                        return may_see_where_asked(
+                            team_id or "", user_id, asked, is_public=is_public, membership=membership
+                        )
+
+                    blocks += admin_blocks(conn, team=team_id, may_read=may_read, is_public=is_public, may_see=may_see)
             except DatabaseUnavailable:
                 blocks.append(_text(":warning: The review queue is unavailable: my database is unreachable."))
         try:

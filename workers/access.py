@@ -174,6 +174,53 @@ def asker_in(team_id: str, user_id: str, channel_id: str, *, is_dm: bool, orgs: 
     return Asker(team_id, user_id, channel_id, is_dm=is_dm, outsiders=bool(shared), from_outside=from_outside)
 
 
+@dataclass(frozen=True)
+class AskedIn:
+    """Where a question was asked, as its Slack request says: who else could read it there."""
+
+    channel_id: str = ""  # '' asked outside Slack (the CLI, a batch): in no conversation
+    asker: str = ""
+    in_dm: bool = False  # the asker's DM with the bot: nobody else reads it
+    asker_only: bool = False  # only its asker saw it (an /ask answered to them alone)
+
+    @classmethod
+    def of_label(cls, row: dict) -> AskedIn:
+        """From a row of feedback.labels.list_labels (its asked_* columns)."""
+        return cls(row["asked_channel"], row["asked_by"], bool(row["asked_in_dm"]), bool(row["asked_by_asker_only"]))
+
+    @property
+    def asker_alone(self) -> bool:
+        """Read by its asker alone, whatever Slack says of the channel: a DM (a D… id: with the bot or between two
+        people), or an answer only the asker saw."""
+        return self.in_dm or self.asker_only or self.channel_id[:1] == "D"
+
+
+def may_see_where_asked(
+    team_id: str,
+    viewer: str,
+    asked: AskedIn,
+    *,
+    is_public: Callable[[str], bool] | None,
+    membership: Membership | None,
+) -> bool:
+    """May `viewer` read a question where it was asked (what someone asked is theirs, even redacted: shown only to
+    who could read it there)? Its asker; in a public channel (`is_public`: Slack's word,
+    workers.digest_tasks.public_channel_check) anyone of the workspace; in a private one its members
+    (`membership`, failing closed). Without `is_public` / `membership`, only what the request shows is private:
+    a DM, an answer only its asker saw, a G… id. A question asked outside Slack is in no conversation."""
+    if asked.asker and viewer == asked.asker:
+        return True
+    if asked.asker_alone:
+        return False
+    if not asked.channel_id:
+        return True
+    if is_public is None:
+        return asked.channel_id[:1] != "G"
+    if is_public(asked.channel_id):
+        return True
+    return membership is not None and membership.in_channel(team_id, asked.channel_id, viewer)
+
+
 def claim_unowned(conn: Conn, team_id: str) -> int:
     """A single-workspace install needs no configuration: the only workspace the bot knows owns collections
     nobody owns yet. Never when another workspace owns a collection or several are installed (then an admin

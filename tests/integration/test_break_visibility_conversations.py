@@ -15,7 +15,7 @@ import pytest
 
 from core import db
 from feedback import labels
-from slack_standin import ALICE, GENERAL, PRIVATE, TEAM_ID
+from slack_standin import ALICE, BOB, GENERAL, PRIVATE, TEAM_ID
 from tests.support import access_fixtures
 from tests.support.records import add_interaction
 from workers.access import asker_in, scope_for
@@ -64,6 +64,20 @@ def corrections(slack, clean_db):
         _asked(conn, GENERAL, "1700000001.000400", IN_GENERAL)
         conn.commit()
     return clean_db
+
+
+def test_the_review_queue_quotes_a_correction_only_to_an_admin_who_may_see_where_it_was_asked(
+    slack, corrections, membership
+):
+    bob, alice = access_fixtures.published_homes(slack, corrections, membership, TEAM_ID, BOB, ALICE)
+    assert IN_GENERAL in bob and "Corrected: " + IN_GENERAL in bob, "a public channel's correction is quoted"
+    for private in (IN_DM, IN_PRIVATE, COMMAND_ONLY):
+        assert private not in bob, f"bob's Home tab quoted a question he could not see: {private}"
+        assert "Corrected: " + private not in bob
+    assert "3 more correction(s)" in bob and "answerloop labels list --status pending" in bob, "counted, pointed to"
+    for question in (IN_DM, IN_PRIVATE, COMMAND_ONLY, IN_GENERAL):
+        assert question in alice, f"alice asked it (and is in #team-private): {question}"
+    assert "more correction(s)" not in alice
 
 
 def test_a_person_of_another_organisation_gets_nothing_of_the_workspace_in_a_dm(slack, clean_db, membership):
