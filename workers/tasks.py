@@ -393,12 +393,9 @@ def _deliver_once(
                 except SlackApiError as exc:
                     if _slack_error(exc) != GONE:
                         raise
-                    _post_instead(client, conn, key, request.thread_ts, text, blocks)
+                    _post_instead(client, conn, key, row, request.thread_ts, text, blocks)
             else:  # the placeholder could not be posted (or a stream's status was shown): answer in the thread
-                resp = client.chat_postMessage(
-                    channel=key.channel_id, thread_ts=request.thread_ts, text=text, blocks=blocks, **NO_UNFURLS
-                )
-                slack_store.set_placeholder(conn, key, resp["ts"])
+                slack_store.set_placeholder(conn, key, _post_answer(client, key, row, request.thread_ts, text, blocks))
                 slack_store.set_delivery(conn, key, "post")
         except SlackApiError as exc:
             code = exc.response.status_code if exc.response is not None else 0
@@ -470,13 +467,73 @@ def _slack_error(exc: SlackApiError) -> str:
 GONE = "message_not_found"
 
 
-def _post_instead(client, conn: db.Conn, key: RequestKey, thread_ts: str, text: str, blocks: list[dict]) -> None:
+def _post_instead(
+    client, conn: db.Conn, key: RequestKey, row: dict, thread_ts: str, text: str, blocks: list[dict]
+) -> None:
     """The answer as a new reply in the question's thread, its message deleted (GONE): nothing is lost, and its ts
     becomes the request's placeholder, so a later attempt updates this one rather than post another."""
     log.info("%s: the message to replace is gone; the answer is posted in the thread", key)
-    resp = client.chat_postMessage(channel=key.channel_id, thread_ts=thread_ts, text=text, blocks=blocks, **NO_UNFURLS)
-    slack_store.set_placeholder(conn, key, resp["ts"])
+    slack_store.set_placeholder(conn, key, _post_answer(client, key, row, thread_ts, text, blocks))
     slack_store.set_delivery(conn, key, "post", f"{GONE}: posted in the thread")
+
+
+# The metadata event of every answer the worker posts as a new message: it names the request (ids only — a message's
+# metadata is readable by anyone in the workspace), so that an attempt after one whose commit of the message's ts
+# failed once Slack had it (Postgres lost, the worker killed) finds that message rather than post the answer again.
+ANSWER_EVENT = "answerloop_answer"
+
+
+def _answer_metadata(key: RequestKey) -> dict[str, Any]:
+    payload = {"team_id": key.team_id, "channel_id": key.channel_id, "message_ts": key.message_ts}
+    return {"event_type": ANSWER_EVENT, "event_payload": payload}
+
+
+def _post_answer(client, key: RequestKey, row: dict, thread_ts: str, text: str, blocks: list[dict]) -> str:
+    """The answer as a new reply in the thread, tagged with its request (_answer_metadata); returns its ts. On an
+    attempt after another (`attempts` > 1: the claim counts them), a reply an earlier attempt posted for this
+    request is updated instead, never a second one posted."""
+    earlier = _posted_earlier(client, key, thread_ts) if (row.get("attempts") or 0) > 1 else None
+    if earlier:
+        log.info("%s: an earlier attempt posted the answer (its ts was never recorded): updating it", key)
+        client.chat_update(channel=key.channel_id, ts=earlier, text=text, blocks=blocks)
+        return earlier
+    return client.chat_postMessage(
+        channel=key.channel_id,
+        thread_ts=thread_ts,
+        text=text,
+        blocks=blocks,
+        metadata=_answer_metadata(key),
+        **NO_UNFURLS,
+    )["ts"]
+
+
+def _posted_earlier(client, key: RequestKey, thread_ts: str) -> str | None:
+    """The ts of the reply in the thread whose metadata names this request, if any (conversations.replies, after
+    the question). Slack refusing the read (a missing scope, the thread gone): None — the answer is posted; a
+    transient refusal is retried like the rest of the delivery."""
+    wanted, cursor = _answer_metadata(key), None
+    while True:
+        try:
+            page = client.conversations_replies(
+                channel=key.channel_id,
+                ts=thread_ts or key.message_ts,
+                oldest=key.message_ts,
+                include_all_metadata=True,
+                limit=200,
+                cursor=cursor,
+            )
+        except SlackApiError as exc:
+            if (transient := _transient(exc)) is not None:
+                raise transient from exc
+            log.info("%s: could not look for an earlier answer (%s)", key, _slack_error(exc))
+            return None
+        for message in page.get("messages") or []:
+            meta = message.get("metadata") if isinstance(message, dict) else None
+            if isinstance(meta, dict) and all(meta.get(k) == v for k, v in wanted.items()):
+                return str(message["ts"])
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return None
 
 
 def _stop_quietly(client, channel: str, ts: str) -> None:
@@ -523,9 +580,7 @@ def _deliver_stream(
                 note = f"startStream: {_slack_error(exc)}"
                 log.info("%s: streaming refused (%s); posting the answer instead", key, note)
                 try:
-                    resp = client.chat_postMessage(
-                        channel=channel, thread_ts=thread_ts, text=stream.text, blocks=stream.blocks, **NO_UNFURLS
-                    )
+                    posted = _post_answer(client, key, row, thread_ts, stream.text, stream.blocks)
                 except SlackApiError as post_exc:
                     if (transient := _transient(post_exc)) is not None:
                         raise transient from post_exc
@@ -534,7 +589,7 @@ def _deliver_stream(
                     slack_store.set_status(conn, key, "failed", _slack_error(post_exc))
                     tell_asker_failed(settings, conn, key, row, f"Slack refused the reply: {_slack_error(post_exc)}")
                     return "failed"
-                slack_store.set_placeholder(conn, key, resp["ts"])
+                slack_store.set_placeholder(conn, key, posted)
                 slack_store.set_delivery(conn, key, "post", note)
                 slack_store.set_status(conn, key, "delivered")
                 return "delivered"
@@ -567,7 +622,7 @@ def _deliver_stream(
             _raise_if_uninstalled(exc, key)
             if _slack_error(exc) == GONE:
                 try:
-                    _post_instead(client, conn, key, thread_ts, stream.text, stream.blocks)
+                    _post_instead(client, conn, key, row, thread_ts, stream.text, stream.blocks)
                 except SlackApiError as post_exc:
                     if (transient := _transient(post_exc)) is not None:
                         raise transient from post_exc

@@ -32,10 +32,18 @@ class ConversationsApi(WorkspaceCore):
             return False
         return not (latest not in (None, "") and (value > float(latest) or (value == float(latest) and not inclusive)))
 
+    def _listed(self, msg: Any, args: dict[str, Any]) -> dict[str, Any]:
+        """A message as conversations.replies / history list it: its metadata only if `include_all_metadata`."""
+        item = self._api_message(msg)
+        if not _bool(args.get("include_all_metadata", False)):
+            item.pop("metadata", None)
+        return item
+
     def _m_conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
         """Slack's rules: `channel` and `ts` required (a reply's ts reads its whole thread; an unknown one is
         thread_not_found); the history scope of the conversation's type (channels:, groups:, im:history), else
-        missing_scope; `limit` ≤ 1000 (default 1000), cursor-paginated, parent first."""
+        missing_scope; `limit` ≤ 1000 (default 1000), cursor-paginated, parent first; a message's `metadata` only
+        with `include_all_metadata`."""
         channel = self._member_channel(args.get("channel"))
         needed = {"public": "channels:history", "private": "groups:history", "im": "im:history"}[channel.kind]
         if needed not in self.scopes:
@@ -52,7 +60,7 @@ class ConversationsApi(WorkspaceCore):
         for m in [msg, *(self._messages[channel.id][r] for r in msg.replies)]:
             if m is not msg and (m.deleted or not self._in_window(m.ts, args)):
                 continue
-            item = self._api_message(m)
+            item = self._listed(m, args)
             if m.deleted:
                 item.update(subtype="tombstone", text="This message was deleted.")
             items.append(item)
@@ -61,7 +69,7 @@ class ConversationsApi(WorkspaceCore):
     def _m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._member_channel(args.get("channel"))
         items = [
-            self._api_message(m)
+            self._listed(m, args)
             for m in reversed(list(self._messages[channel.id].values()))
             if not m.deleted and (not m.is_reply or m.subtype == "thread_broadcast") and self._in_window(m.ts, args)
         ]

@@ -1,0 +1,112 @@
+"""Slack takes the answer (chat.postMessage answers ok) and then Postgres fails the commit that records its ts: the
+attempt ends with DatabaseUnavailable and Celery retries the task. The retry must not post the answer a second time:
+every answer the worker posts as a new message carries metadata naming its request, and an attempt after an earlier
+one (attempts > 1) that finds no recorded ts looks in the thread (conversations.replies, include_all_metadata) for
+that message and updates it instead. The commit is failed by the real Postgres: a deferred constraint trigger ends
+the worker's own session (pg_terminate_backend) at the commit that records the first ts, once. The delivery code of
+workers/tasks.py against the Slack stand-in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from core import db
+from core.errors import DatabaseUnavailable
+from core.settings import get_settings
+from slack_standin import GENERAL
+from tests.integration import test_break_delivery_placeholder as placeholder_tests
+from tests.integration.test_break_delivery_placeholder import _answers, _claimed, _result, _row
+from tests.support.standin_fixtures import api_error
+from workers.slack import store as slack_store
+from workers.slack.blocks import answer_message, streamed_answer
+from workers.tasks import _deliver
+
+# That module's fixture: the stand-in, with the worker's settings pointed at it and the test database.
+slack = placeholder_tests.slack
+
+
+@pytest.fixture()
+def commit_fault(slack) -> Iterator[None]:
+    """The first commit that records a request's message ts (placeholder_ts NULL → set) loses its connection:
+    Postgres ends the session as the commit runs the deferred trigger, so nothing of that transaction is kept."""
+    with db.connection() as conn:
+        conn.execute("CREATE SEQUENCE IF NOT EXISTS test_commit_fault_seq")
+        conn.execute(
+            """
+            CREATE OR REPLACE FUNCTION test_commit_fault() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF nextval('test_commit_fault_seq') = 1 THEN  -- a sequence: not rolled back with the transaction
+                    PERFORM pg_terminate_backend(pg_backend_pid());
+                END IF;
+                RETURN NULL;
+            END $$
+            """
+        )
+        conn.execute(
+            "CREATE CONSTRAINT TRIGGER test_commit_fault AFTER UPDATE ON slack_requests "
+            "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+            "WHEN (OLD.placeholder_ts IS NULL AND NEW.placeholder_ts IS NOT NULL) EXECUTE FUNCTION test_commit_fault()"
+        )
+    try:
+        yield
+    finally:
+        with db.connection() as conn:
+            conn.execute("DROP TRIGGER IF EXISTS test_commit_fault ON slack_requests")
+            conn.execute("DROP FUNCTION IF EXISTS test_commit_fault()")
+            conn.execute("DROP SEQUENCE IF EXISTS test_commit_fault_seq")
+
+
+def _retry(request):
+    """What Celery's retry does before delivering again: the task claims the request anew (attempts + 1)."""
+    with db.connection() as conn:
+        again = slack_store.claim_request(conn, request.key)
+    assert again is not None
+    return again
+
+
+def test_an_answer_posted_before_its_commit_failed_is_not_posted_again(slack, commit_fault):
+    request = _claimed(slack, "update")  # no placeholder: the answer is posted in the thread
+    text, blocks = answer_message(_result(), pii={}, expert=None)
+
+    with pytest.raises(DatabaseUnavailable):
+        _deliver(get_settings(), request, text, blocks, status="delivered")
+    [posted] = _answers(slack, request)  # Slack has it; Postgres does not
+    assert _row(request.key)["placeholder_ts"] is None
+
+    _deliver(get_settings(), _retry(request), text, blocks, status="delivered")
+
+    [answer] = _answers(slack, request)
+    assert answer.ts == posted.ts
+    row = _row(request.key)
+    assert (row["status"], row["placeholder_ts"]) == ("delivered", posted.ts), row["error"]
+
+
+def test_an_answer_posted_for_a_refused_stream_before_its_commit_failed_is_not_posted_again(slack, commit_fault):
+    request = _claimed(slack, "stream")
+    with db.connection() as conn:  # an asker not in the channel: startStream answers user_not_in_channel
+        conn.execute("UPDATE slack_requests SET user_id = 'U0NOTHERE1' WHERE message_ts = %s", [request.key.message_ts])
+    stream = streamed_answer(_result(), pii={}, expert=None, collections=1)
+
+    with pytest.raises(DatabaseUnavailable):
+        _deliver(get_settings(), request, stream.text, stream.blocks, status="delivered", stream=stream)
+    [posted] = _answers(slack, request)
+
+    _deliver(get_settings(), _retry(request), stream.text, stream.blocks, status="delivered", stream=stream)
+
+    [answer] = _answers(slack, request)
+    assert answer.ts == posted.ts and _row(request.key)["status"] == "delivered"
+
+
+def test_the_standin_shows_a_messages_metadata_only_when_asked(slack):
+    client = slack.web_client()
+    question = slack.post_message(GENERAL, "Is metadata shown?")
+    meta = {"event_type": "answerloop_answer", "event_payload": {"message_ts": question.ts}}
+    client.chat_postMessage(channel=GENERAL, thread_ts=question.ts, text="Yes", metadata=meta)
+
+    plain = client.conversations_replies(channel=GENERAL, ts=question.ts)["messages"]
+    full = client.conversations_replies(channel=GENERAL, ts=question.ts, include_all_metadata=True)["messages"]
+    assert [m.get("metadata") for m in plain] == [None, None]
+    assert [m.get("metadata") for m in full] == [None, meta]
+    assert api_error(lambda: client.conversations_replies(channel=GENERAL, ts="1.000001")) == "thread_not_found"
