@@ -9,8 +9,13 @@ In front of Bolt, `_Guard` is the one signature check (slack_sdk's SignatureVeri
 than 5 minutes → 401; build_app turns Bolt's own check off, so a request is verified once) and refuses what Bolt
 would choke on before it parses anything: a body over `MAX_BODY_BYTES` (413, not read), a bad or missing signature
 or timestamp (401 — Bolt parsed the body first and answered a forged non-JSON body, or a non-numeric timestamp,
-with a 500 and a traceback in the log), and a signed body that is not UTF-8 or not a JSON object (400). Each
-refusal is a JSON `{"error": …}` saying what was wrong.
+with a 500 and a traceback in the log), a body that does not arrive whole (400: the client stopped sending, or
+closed early) and a signed body that is not UTF-8 or not a JSON object (400). Each refusal is a JSON
+`{"error": …}` saying what was wrong.
+
+The stdlib server reads every connection with a timeout (`read_timeout`, READ_TIMEOUT_S): without one, a client
+that announced a body and never sent it held a server thread for good, one more per connection, before any
+signature was checked. A connection that times out or drops before its request is complete is one log line.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from socketserver import ThreadingMixIn
@@ -33,10 +39,21 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 # Slack's largest payloads (a 40,000-character message with its blocks, a big modal's state) stay far below this.
 MAX_BODY_BYTES = 4 * 1024 * 1024
+# Slack sends a request whole at once and wants its answer within 3 s: a connection silent for this long is not Slack.
+READ_TIMEOUT_S = 10.0
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that stalled (the read timeout) or went away mid-request is a line in the log; socketserver's
+        default printed a traceback to stderr."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, OSError):
+            log.warning("http connection from %s dropped: %s", client_address[0], type(exc).__name__)
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(WSGIRequestHandler):
@@ -85,7 +102,13 @@ class _Guard:
             return _refuse(start_response, 400, "Content-Length is not a number")
         if length > self.max_body:
             return _refuse(start_response, 413, f"the body is {length:,} bytes; at most {self.max_body:,} are read")
-        body = environ["wsgi.input"].read(length) if length else b""
+        try:
+            body = environ["wsgi.input"].read(length) if length else b""
+        except OSError:  # the read timeout: the client stopped sending (or reset the connection)
+            body = None
+        if body is None or len(body) < length:
+            log.warning("http request refused: its body did not arrive (%s bytes announced)", f"{length:,}")
+            return _refuse(start_response, 400, f"the body did not arrive: {length:,} bytes were announced")
         if not self._signed(body, environ):
             return _refuse(start_response, 401, "invalid request")  # what Bolt says: nothing for a forger to learn
         problem = _envelope_problem(body, environ.get("CONTENT_TYPE", ""))
@@ -118,9 +141,19 @@ def wsgi_app(app: App, *, signing_secret: str):
     return _Guard(app, signing_secret)
 
 
-def make_http_server(app: App, host: str = "0.0.0.0", port: int = 3000, *, signing_secret: str) -> WSGIServer:
+def make_http_server(
+    app: App,
+    host: str = "0.0.0.0",
+    port: int = 3000,
+    *,
+    signing_secret: str,
+    read_timeout: float = READ_TIMEOUT_S,
+) -> WSGIServer:
+    """`read_timeout`: seconds a connection may stay silent before its request is complete (then it is refused or
+    closed, and its thread is free again)."""
     guard = wsgi_app(app, signing_secret=signing_secret)  # before binding: no port is taken for a refused config
-    return make_server(host, port, guard, _ThreadingWSGIServer, _Handler)
+    handler = type("_TimedHandler", (_Handler,), {"timeout": read_timeout})
+    return make_server(host, port, guard, _ThreadingWSGIServer, handler)
 
 
 def serve_in_thread(server: WSGIServer) -> threading.Thread:

@@ -1,0 +1,74 @@
+"""Trying to break the HTTP events endpoint at the connection level: the Bolt app behind bot/http_server.py on a
+free port, over real sockets, the Slack stand-in signing requests. What a client that never finishes its request
+does to the server, and what reaches the log."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import time
+
+from bot.app import build_app
+from bot.http_server import EVENTS_PATH, make_http_server, serve_in_thread
+from bot.intake import Intake
+from tests.support.bot_endpoint import http_settings, post_events
+
+
+def _serve(slack, clean_db, pii_guard, **server_options):
+    settings = http_settings(slack, clean_db, slack_signing_secret=slack.signing_secret)
+    intake = Intake(settings, pii_guard, lambda key, priority: None, clean_db)
+    server = make_http_server(
+        build_app(settings, intake), "127.0.0.1", 0, signing_secret=slack.signing_secret, **server_options
+    )
+    serve_in_thread(server)
+    return server
+
+
+def _response(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection (the client gives up after 60 s)."""
+    sock.settimeout(60)
+    chunks = []
+    while chunk := sock.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_a_body_that_never_arrives_is_refused_and_frees_its_thread(slack, clean_db, pii_guard, caplog):
+    """A client that announces a body and stops sending held a server thread forever (no read timeout), one more
+    per connection: anyone who could reach the port could exhaust the bot before any signature was checked."""
+    caplog.set_level(logging.WARNING)
+    server = _serve(slack, clean_db, pii_guard, read_timeout=1.0)
+    try:
+        with socket.create_connection(("127.0.0.1", server.server_port)) as sock:
+            sock.sendall(
+                f"POST {EVENTS_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                'Content-Length: 1000\r\n\r\n{"type":'.encode()
+            )  # ... and nothing more, the connection left open
+            head, _, body = _response(sock).partition(b"\r\n\r\n")
+        assert head.split(b"\r\n")[0].endswith(b" 400 Bad Request"), head
+        assert "did not arrive" in json.loads(body)["error"]
+        # The server still serves everyone else.
+        challenge = json.dumps({"type": "url_verification", "challenge": "c-1", "token": "x"})
+        ts = str(int(time.time()))
+        headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": ts,
+                   "X-Slack-Signature": slack.sign(challenge, ts)}  # fmt: skip
+        assert post_events(server.server_port, challenge.encode(), headers) == (200, '{"challenge": "c-1"}')
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "Traceback" not in caplog.text
+
+
+def test_a_request_line_that_never_arrives_closes_quietly(slack, clean_db, pii_guard, capfd):
+    """A client that connects and sends half a request line: the connection is closed after the read timeout with
+    one log line, not socketserver's traceback on stderr."""
+    server = _serve(slack, clean_db, pii_guard, read_timeout=1.0)
+    try:
+        with socket.create_connection(("127.0.0.1", server.server_port)) as sock:
+            sock.sendall(b"POST /slack/ev")
+            assert _response(sock) == b""  # closed by the server, nothing sent
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "Traceback" not in capfd.readouterr().err
