@@ -6,7 +6,7 @@ import hashlib
 import logging
 import os
 import shlex
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -55,13 +55,45 @@ class IngestReport:
         }
 
 
-def discover(root: Path) -> Iterator[Path]:
+def discover(root: Path, unreadable: list[str] | None = None) -> Iterator[Path]:
+    """The files under `root` to ingest (hidden files and folders left out), in path order. A folder that cannot
+    be listed (permissions, a share half mounted) is added to `unreadable` (relative to `root`) when a list is
+    given: Python's own walk skipped it without a word, so its files looked deleted and their documents were
+    removed. A file that cannot be looked at is listed (reading it fails with why; it is not taken for gone)."""
     if root.is_file():
         yield root
         return
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(root).parts):
-            yield path
+
+    def skipped(exc: OSError) -> None:
+        if unreadable is not None and exc.filename is not None:
+            unreadable.append(Path(exc.filename).relative_to(root).as_posix())
+
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(root, onerror=skipped):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found.extend(p for name in files if not name.startswith(".") and _file_or_unknown(p := Path(folder, name)))
+    yield from sorted(found)
+
+
+def _file_or_unknown(path: Path) -> bool:
+    try:
+        return path.is_file()  # a symlink to a file too; not one to a folder, nor a dangling one
+    except OSError:  # not allowed to look (a folder listed but not searchable)
+        return True
+
+
+def unreadable_folders(folders: Sequence[str], known: Iterable[str], collection: str) -> list[tuple[str, str]]:
+    """(path, reason) for what sits in folders that could not be read: each document ingested before from there
+    (kept: its file may be there still), or the folder itself when none was."""
+    out: list[tuple[str, str]] = []
+    for folder in folders:
+        shown = "the top folder" if folder == "." else f"the folder {folder}"
+        kept = [p for p in sorted(known) if folder == "." or p.startswith(folder + "/")]
+        why = f"{shown} could not be read (check its permissions)"
+        out += [(p, f"{why}; the version ingested before is kept and still answers "
+                    f"(answerloop kb remove -c {shlex.quote(collection)} {shlex.quote(p)} removes it)")
+                for p in kept] or [(folder, f"{why}; nothing in it was ingested")]  # fmt: skip
+    return out
 
 
 def display_name(rel: str) -> str:
@@ -248,9 +280,10 @@ def ingest_folder(
     report = IngestReport(collection)
     prepare_collection(conn, collection, embedder)
     known = store.documents_in(conn, collection)
+    unreadable: list[str] = []
     if root.is_dir():
         base_dir = root
-        rels = [path.relative_to(base_dir).as_posix() for path in discover(root)]
+        rels = [path.relative_to(base_dir).as_posix() for path in discover(root, unreadable)]
     else:  # one file: its path in the collection is the one a folder ingest gave it (store.folder_of)
         base_dir = store.folder_of(conn, collection, root)
         rels = [Path(os.path.abspath(root)).relative_to(base_dir).as_posix()]
@@ -266,9 +299,11 @@ def ingest_folder(
         report=report,
         progress=progress,
     )
+    kept = unreadable_folders(unreadable, known, collection)
+    report.failed += kept
     report.verified_reembedded = reembed_verified(conn, collection, embedder, settings)
     if delete_missing and root.is_dir():  # one file adds or updates itself; it never stands for the collection
-        report.removed = remove_missing(conn, collection, known, set(rels))
+        report.removed = remove_missing(conn, collection, known, set(rels) | {p for p, _ in kept})
     return report
 
 

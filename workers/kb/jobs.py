@@ -12,7 +12,7 @@ import psycopg
 from core import db
 from core.db import Conn
 from workers.kb import store
-from workers.kb.ingest import BAD_NAME, discover, display_name
+from workers.kb.ingest import BAD_NAME, discover, display_name, unreadable_folders
 
 DEFAULT_BATCH_FILES = 16
 
@@ -41,7 +41,8 @@ def create_job(
     `batch_files`; returns (job id, number of batches). Committed."""
     root = root.resolve()
     base_dir = root if root.is_dir() else store.folder_of(conn, collection, root)
-    rels = [p.relative_to(base_dir).as_posix() for p in discover(root)]
+    unreadable: list[str] = []
+    rels = [p.relative_to(base_dir).as_posix() for p in discover(root, unreadable)]
     batch_files = max(1, batch_files)
     batches = max(1, (len(rels) + batch_files - 1) // batch_files)  # an empty folder: one batch finishes the job
     store.ensure_collection(conn, collection)
@@ -65,6 +66,13 @@ def create_job(
             [(job_id, display_name(rel), i // batch_files, BAD_NAME) for i, rel in enumerate(rels)
              if display_name(rel) != rel],
         )  # fmt: skip
+        # What sits in a folder that could not be listed: failed with why, so the finish does not take it for gone.
+        known = store.documents_in(conn, collection) if unreadable else {}
+        cur.executemany(
+            "INSERT INTO ingest_job_files (job_id, path, batch, status, reason, finished_at) "
+            "VALUES (%s, %s, 0, 'failed', %s, now()) ON CONFLICT DO NOTHING",
+            [(job_id, path, reason) for path, reason in unreadable_folders(unreadable, known, collection)],
+        )
     conn.commit()
     return job_id, batches
 
