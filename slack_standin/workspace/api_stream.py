@@ -4,11 +4,12 @@ Slack's rules as the stand-in applies them: a stream outside a DM names its reci
 `recipient_team_id`, else `missing_recipient_user_id` / `missing_recipient_team_id`); `markdown_text` is at most
 12,000 characters per call, and all a stream takes in is one message's text, at most 40,000 characters (Slack
 documents no other total for a streamed message): a call past either is refused whole (`msg_too_long`); chunks are
-`markdown_text`, `task_update`, `plan_update` or `blocks` (`invalid_chunks` otherwise); only the app's own message
-that is still streaming can be appended to or stopped (`message_not_in_streaming_state` — also once the stream
-expired, `stream_ttl` seconds after it started, when Slack ends it as it stands); stopStream's `blocks` (≤ 50,
-validated like chat.postMessage's) are rendered under the streamed text. Control sequences in `markdown_text`
-(<!channel>, <@U…>, <url|text>) are taken as parsed wherever they stand, inside code too (`streamed_pings`).
+`markdown_text`, `task_update`, `plan_update` or `blocks` (`invalid_chunks` otherwise); nothing is streamed into an
+archived channel (`is_archived`); only the app's own message that is still streaming can be appended to or stopped
+(`message_not_in_streaming_state` — also once the stream expired, `stream_ttl` seconds after it started, when Slack
+ends it as it stands); stopStream's `blocks` (≤ 50, validated like chat.postMessage's) are rendered under the
+streamed text. Control sequences in `markdown_text` (<!channel>, <@U…>, <url|text>) are taken as parsed wherever
+they stand, inside code too (`streamed_pings`).
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ class StreamApi(WorkspaceCore):
 
     def _streaming_message(self, args: dict[str, Any]) -> tuple[Channel, Message]:
         channel = self._visible_channel(args.get("channel"))
+        if channel.is_archived:  # archived while the stream ran: nothing more goes into it (as it stands)
+            raise ApiError("is_archived")
         msg = self._find_message(channel, args.get("ts"))
         if msg.user != self.bot_user_id or msg.stream_state is None:
             raise ApiError("message_not_in_streaming_state")
