@@ -7,6 +7,7 @@ from pathlib import Path
 
 from core import db
 from tests.conftest import make_settings
+from tests.integration.test_kb_sources import git
 from tests.support.cli_runner import run_cli
 from tests.support.web_site import Site, page
 from workers.embeddings import NoEmbedder
@@ -72,3 +73,26 @@ def test_a_crawl_into_an_endless_calendar_stops_at_the_page_limit_and_says_what_
         assert "limit" in listed.stdout, listed.stdout
     finally:
         site.stop()
+
+
+def test_a_git_sync_killed_part_way_does_not_block_the_next_ones(clean_db, tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "deploy.md").write_text("# Deploy\n\nRun make rollback within five minutes.\n")
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "docs")
+    home = tmp_path / "home"
+    env = {"REDIS_URL": "", "ANSWERLOOP_HOME": str(home)}
+    r = run_cli(clean_db, "kb", "sources", "add", "handbook", "-c", "eng", "--git", str(repo), "--branch", "main",
+                env=env)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    # the worker syncing it was killed inside `git checkout` and `git fetch`: git leaves its lock files behind
+    checkout = home / "sources" / "handbook" / ".git"
+    (checkout / "index.lock").write_text("")
+    (checkout / "shallow.lock").write_text("")
+    (repo / "deploy.md").write_text("# Deploy\n\nRun make rollback within ten minutes.\n")
+    git(repo, "commit", "-qam", "ten")
+    r = run_cli(clean_db, "kb", "sources", "sync", "handbook", env=env)
+    assert r.returncode == 0, r.stderr  # not "index.lock: File exists" at every sync from now on
+    assert "1 updated" in r.stdout

@@ -259,7 +259,8 @@ def limit_note(name: str, max_pages: int, not_fetched: int, left_out: list[str])
 
 def fetch(source: Source, home: Path, *, max_bytes: int = 5_000_000) -> Fetched:
     """The folder to ingest for this source: a local folder as it is, the Git branch's latest commit fetched
-    (shallow) into the answerloop home, or the website's pages fetched into it."""
+    (shallow) into the answerloop home, or the website's pages fetched into it. Called under the source's lock
+    (sync_source): the checkout is this call's alone."""
     if source.kind in WEB_KINDS:
         return _fetch_web(source, home, max_bytes)
     if source.kind == "path":
@@ -275,6 +276,7 @@ def fetch(source: Source, home: Path, *, max_bytes: int = 5_000_000) -> Fetched:
         work.parent.mkdir(parents=True, exist_ok=True)
         _git("init", "--quiet", str(work))
         _git("remote", "add", "origin", "--end-of-options", source.location, cwd=work)
+    _clear_stale_locks(work / ".git")
     _git("fetch", "--quiet", "--depth", "1", "--end-of-options", "origin", branch, cwd=work)
     _git("checkout", "--quiet", "--force", "--detach", "FETCH_HEAD", cwd=work)
     _git("clean", "-q", "-f", "-d", "-x", cwd=work)
@@ -287,6 +289,15 @@ def fetch(source: Source, home: Path, *, max_bytes: int = 5_000_000) -> Fetched:
     problems = _drop_outside_links(work, root)
     url_base = source.url_base or web_url_base(source.location, source.branch, source.subdir)
     return Fetched(root, revision, url_base, problems=problems)
+
+
+def _clear_stale_locks(git_dir: Path) -> None:
+    """Remove the lock files a git killed part-way left in the checkout (index.lock, shallow.lock, a ref's .lock:
+    a worker killed during a sync): git then refuses every later command, so each sync after it failed. Only
+    called under the source's lock, so no other git is working in this checkout."""
+    for lock in git_dir.rglob("*.lock"):
+        if lock.is_file() and not lock.is_symlink():
+            lock.unlink(missing_ok=True)
 
 
 def _resolves_within(path: Path, folder: Path) -> bool:
