@@ -9,10 +9,15 @@ import logging
 import socket
 import time
 
+import pytest
+
 from bot.app import build_app
 from bot.http_server import EVENTS_PATH, make_http_server, serve_in_thread
 from bot.intake import Intake
-from tests.support.bot_endpoint import http_settings, post_events
+from core import db
+from tests.support.bot_endpoint import endpoint_keys, http_settings, post_events
+
+__all__ = ["endpoint_keys"]  # the fixture, bound here
 
 
 def _serve(slack, clean_db, pii_guard, **server_options):
@@ -72,3 +77,18 @@ def test_a_request_line_that_never_arrives_closes_quietly(slack, clean_db, pii_g
         server.shutdown()
         server.server_close()
     assert "Traceback" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize("text", ["what is the payload limit for uploads?", "how do I send a payload= field?"])
+def test_an_ask_that_says_payload_is_taken(slack, endpoint_keys, clean_db, text):
+    """A slash command comes form-encoded; Bolt read any form body with the word "payload" in it as an
+    interactivity payload, found no `payload` field and dispatched an empty request: 404, and the person saw
+    Slack's "/ask failed" instead of an answer."""
+    delivery = slack.slash_command("/ask", text)
+    assert delivery.wait(10) and delivery.status == "acked", (delivery.status, delivery.attempts)
+    [key] = slack.wait_for(lambda: endpoint_keys, timeout=15)
+    with db.connect(clean_db) as conn:
+        row = conn.execute(
+            "SELECT question_redacted FROM slack_requests WHERE message_ts = %s", (key.message_ts,)
+        ).fetchone()
+    assert row["question_redacted"] == text  # as typed: the encoding that got it to Bolt is not in it
