@@ -7,6 +7,7 @@ Posted through slack_sdk to the Slack stand-in."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from urllib.parse import unquote
 
@@ -70,3 +71,29 @@ def test_an_encoded_address_is_not_encoded_twice():
     assert link("https://docs.example.com/a%20b?x=1&y=%7C#top", "Doc") == (
         "<https://docs.example.com/a%20b?x=1&amp;y=%7C#top|Doc>"
     )
+
+
+def _sections(slack: SlackStandin, markdown: str) -> list[str]:
+    text, blocks = answer_message(placeholder_tests._result(markdown), pii={}, expert=None)
+    ts = slack.web_client().chat_postMessage(channel=GENERAL, text=text, blocks=blocks)["ts"]
+    msg = slack.message(GENERAL, ts)
+    assert msg is not None
+    return [b["text"]["text"] for b in msg.blocks if b["type"] == "section"]
+
+
+def test_a_long_answer_is_never_cut_inside_an_escaped_character(slack):
+    sections = _sections(slack, "R&D&QA<teams>" * 600)  # &amp; &lt; &gt; and no space: cut between characters
+    assert len(sections) > 1
+    for text in sections:
+        assert re.search(r"&(?!amp;|lt;|gt;)", text) is None and not re.search(r"&(amp|lt|gt)$", text), text[-20:]
+        assert not re.match(r"^(amp|lt|gt)?;", text), text[:20]
+
+
+def test_a_link_longer_than_a_section_is_shown_by_its_title_never_cut_open(slack):
+    huge = "https://wiki.example.com/search?q=" + "a" * 4000
+    for markdown in (f"[The search page]({huge}) says so.", "See " * 20 + f"[The search page]({huge}) too."):
+        sections = _sections(slack, markdown)
+        shown = "\n".join(sections)
+        for text in sections:
+            assert text.count("<") == text.count(">"), text[:80]
+        assert "The search page" in shown and "aaaa" not in shown, shown[:200]

@@ -53,6 +53,12 @@ def disguised(url: str, title: str) -> bool:
 _URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
 
 
+# A link longer than this is never shown as a link: a section holds 3,000 characters, and a link cut to fit would open
+# a cut address (or none); its title is shown instead, saying why (LINK_TOO_LONG).
+MAX_LINK = 2900
+LINK_TOO_LONG = "(its link is too long to show here)"
+
+
 def link_address(url: str) -> str:
     """`url` as it goes between < and > in a Slack link: percent-encoded (_URL_SAFE), & escaped as Slack asks."""
     return quote(url.strip(), safe=_URL_SAFE).replace("&", "&amp;")
@@ -67,9 +73,8 @@ def link(url: str, title: str) -> str:
     if not url.startswith(("http://", "https://")):
         return f"{title} (`{escape(url)}`)"
     safe = link_address(url)
-    if disguised(url, plain):
-        return f"{title} (<{safe}>)"
-    return f"<{safe}|{title}>"
+    shown = f"{title} (<{safe}>)" if disguised(url, plain) else f"<{safe}|{title}>"
+    return shown if len(shown) <= MAX_LINK else f"{escape(plain[:300])} {LINK_TOO_LONG}"
 
 
 def to_mrkdwn(markdown: str) -> str:
@@ -213,4 +218,7 @@ def _cut_at(text: str, limit: int) -> int:
     opened = text.rfind("<", 0, cut)
     if opened > text.rfind(">", 0, cut) and opened > 0:  # never inside <url|title>
         cut = opened
+    amp = text.rfind("&", max(0, cut - 4), cut)
+    if amp > 0 and text.find(";", amp, cut) < 0:  # never inside &amp; &lt; &gt;
+        cut = amp
     return cut
