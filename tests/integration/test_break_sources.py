@@ -96,3 +96,31 @@ def test_a_git_sync_killed_part_way_does_not_block_the_next_ones(clean_db, tmp_p
     r = run_cli(clean_db, "kb", "sources", "sync", "handbook", env=env)
     assert r.returncode == 0, r.stderr  # not "index.lock: File exists" at every sync from now on
     assert "1 updated" in r.stdout
+
+
+def test_a_page_grown_too_large_between_syncs_says_its_earlier_copy_left_the_kb(clean_db, tmp_path):
+    site = Site().start()
+    try:
+        site.put("/robots.txt", "", "text/plain")
+        site.put("/deploy.html", page("Deploy", ("Rollback", "Run make rollback within five minutes.", None)))
+        site.put("/vpn.html", page("VPN", ("Keys", "The VPN needs a hardware key.", None)))
+        site.sitemap("/deploy.html", "/vpn.html")
+        with db.connect(clean_db) as conn:
+            sources.add_source(conn, sources.Source("intranet", "web", "sitemap", f"{site.url}/sitemap.xml", None,
+                                                    "", None, delay_s=0))  # fmt: skip
+            conn.commit()
+        settings = make_settings(clean_db, max_file_bytes=20_000)
+        ingest = sources.inline_ingest(clean_db, settings, NoEmbedder())
+        home = tmp_path / "home"
+        first = sources.sync_source(clean_db, "intranet", home, ingest, max_bytes=settings.max_file_bytes)
+        assert first is not None and first["added"] == 2
+
+        site.put("/deploy.html", page("Deploy", ("Rollback", "word " * 8000, None)))  # now past the size limit
+        again = sources.sync_source(clean_db, "intranet", home, ingest, max_bytes=settings.max_file_bytes)
+        assert again is not None and again["removed"] == 1
+        [failed] = again["failed"]
+        assert failed["path"] == f"{site.url}/deploy.html" and "too large" in failed["reason"]
+        assert "removed" in failed["reason"], failed  # the admin learns the page no longer answers
+        assert _docs(clean_db, "web") == {"vpn.html"}
+    finally:
+        site.stop()

@@ -192,6 +192,7 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
     files_taken: dict[str, str] = {s.file: u for u, s in previous.items()}
     folders_taken = {f for name in files_taken for f in _folders(name)}
     attempts = 0
+    dropped: set[str] = set()  # pages failing for good whose earlier copy is removed
 
     unlisted = 0
 
@@ -273,6 +274,8 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
                 html = old_copy.read_text(errors="replace")
             else:
                 problem(url, exc.reason)
+                if has_copy:  # gone or unusable now: its copy leaves the folder, so its document the collection
+                    dropped.add(url)
         if html is not None:
             found = web_pages.links_of(html, report.pages[url].link)
             if found.noindex:
@@ -295,6 +298,9 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
             f"no page of {start} could be read ({len(report.problems)} problem(s), first: "
             f"{report.problems[0]['reason'] if report.problems else 'none'}); nothing was removed"
         )
+    for entry in report.problems:  # the sync goes ahead: say which failing pages no longer answer
+        if entry["path"] in dropped:
+            entry["reason"] += " (the copy fetched before is removed from the knowledge base)"
     keep = {s.file for s in report.pages.values()}
     report.removed = sorted(u for u, s in previous.items() if u not in report.pages and s.file not in keep)
     for path in sorted(folder.rglob("*")):  # the folder holds exactly the pages: stray files from a crash too
