@@ -489,10 +489,10 @@ def _answer_metadata(key: RequestKey) -> dict[str, Any]:
 
 
 def _post_answer(client, key: RequestKey, row: dict, thread_ts: str, text: str, blocks: list[dict]) -> str:
-    """The answer as a new reply in the thread, tagged with its request (_answer_metadata); returns its ts. On an
-    attempt after another (`attempts` > 1: the claim counts them), a reply an earlier attempt posted for this
-    request is updated instead, never a second one posted."""
-    earlier = _posted_earlier(client, key, thread_ts) if (row.get("attempts") or 0) > 1 else None
+    """The answer as a new reply in the thread (in the channel: no thread), tagged with its request
+    (_answer_metadata); returns its ts. On an attempt after another (`attempts` > 1: the claim counts them), a
+    message an earlier attempt posted for this request is updated instead, never a second one posted."""
+    earlier = _posted_earlier(client, key, row, thread_ts) if (row.get("attempts") or 0) > 1 else None
     if earlier:
         log.info("%s: an earlier attempt posted the answer (its ts was never recorded): updating it", key)
         client.chat_update(channel=key.channel_id, ts=earlier, text=text, blocks=blocks)
@@ -507,21 +507,21 @@ def _post_answer(client, key: RequestKey, row: dict, thread_ts: str, text: str, 
     )["ts"]
 
 
-def _posted_earlier(client, key: RequestKey, thread_ts: str) -> str | None:
-    """The ts of the reply in the thread whose metadata names this request, if any (conversations.replies, after
-    the question). Slack refusing the read (a missing scope, the thread gone): None — the answer is posted; a
-    transient refusal is retried like the rest of the delivery."""
+def _posted_earlier(client, key: RequestKey, row: dict, thread_ts: str) -> str | None:
+    """The ts of the message whose metadata names this request, if any: a reply in the thread after the question
+    (conversations.replies), or — no thread: an /ask — a message of the channel since the request was made
+    (conversations.history). Slack refusing the read (a missing scope, the thread gone): None — the answer is
+    posted; a transient refusal is retried like the rest of the delivery."""
     wanted, cursor = _answer_metadata(key), None
+    since = f"{row['created_at'].timestamp() - 300:.6f}" if row.get("created_at") else "0"  # clocks may differ
+    oldest = key.message_ts if key.message_ts.replace(".", "", 1).isdigit() else since  # an /ask's is no ts
     while True:
+        common = {"channel": key.channel_id, "include_all_metadata": True, "limit": 200, "cursor": cursor}
         try:
-            page = client.conversations_replies(
-                channel=key.channel_id,
-                ts=thread_ts or key.message_ts,
-                oldest=key.message_ts,
-                include_all_metadata=True,
-                limit=200,
-                cursor=cursor,
-            )
+            if thread_ts:
+                page = client.conversations_replies(ts=thread_ts, oldest=oldest, **common)
+            else:
+                page = client.conversations_history(oldest=since, **common)
         except SlackApiError as exc:
             if (transient := _transient(exc)) is not None:
                 raise transient from exc

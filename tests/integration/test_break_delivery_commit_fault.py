@@ -21,6 +21,7 @@ from tests.integration.test_break_delivery_placeholder import _answers, _claimed
 from tests.support.standin_fixtures import api_error
 from workers.slack import store as slack_store
 from workers.slack.blocks import answer_message, streamed_answer
+from workers.slack.store import RequestKey
 from workers.tasks import _deliver
 
 # That module's fixture: the stand-in, with the worker's settings pointed at it and the test database.
@@ -110,3 +111,31 @@ def test_the_standin_shows_a_messages_metadata_only_when_asked(slack):
     assert [m.get("metadata") for m in plain] == [None, None]
     assert [m.get("metadata") for m in full] == [None, meta]
     assert api_error(lambda: client.conversations_replies(channel=GENERAL, ts="1.000001")) == "thread_not_found"
+
+
+def test_an_ask_answer_posted_outside_any_thread_before_its_commit_failed_is_not_posted_again(slack, commit_fault):
+    """/ask has no message of its own (its key is the command's trigger) and no thread: the answer is a message of
+    the channel, looked for in the channel's history instead."""
+    asker = slack.post_message(GENERAL, "(someone in the channel)").user
+    key = RequestKey(slack.team_id, slack.channel(GENERAL).id, "cmd-13345224609.8534564800.abc")
+    with db.connection() as conn:
+        slack_store.create_request(
+            conn, key, thread_ts="", user_id=asker, kind="command",
+            question_redacted="What is the hotel cap?", pii={}, reply_mode="in_channel",
+        )  # fmt: skip
+        slack_store.set_delivery(conn, key, "update")
+        request = slack_store.claim_request(conn, key)
+    assert request is not None
+    text, blocks = answer_message(_result(), pii={}, expert=None)
+
+    def posted() -> list:
+        return [m for m in slack.messages(GENERAL) if "180 EUR" in (m.text or "")]
+
+    with pytest.raises(DatabaseUnavailable):
+        _deliver(get_settings(), request, text, blocks, status="delivered")
+    [first] = posted()
+
+    _deliver(get_settings(), _retry(request), text, blocks, status="delivered")
+
+    assert [m.ts for m in posted()] == [first.ts]
+    assert _row(key)["status"] == "delivered"
