@@ -113,12 +113,17 @@ def gaps_blocks(conn, team: str | None, is_public: IsPublic | None = None) -> li
 
 
 def verified_due_blocks(
-    conn, team: str | None, limit: int = 5, may_read: Callable[[list[str]], bool] | None = None
+    conn,
+    team: str | None,
+    limit: int = 5,
+    may_read: Callable[[list[str]], bool] | None = None,
+    may_see: Callable[[AskedIn], bool] | None = None,
 ) -> list[dict]:
     """Verified answers flagged for review (past their date, or a cited document changed): still served, marked
     "last verified on …", and their owners were sent a DM; here an admin sees who has not answered it yet — of
     those the admin `may_read` (workers.access): each is listed by its question, the title only the readers of
-    what it was made from are shown (verified_made_from, the rule that decides who is served it)."""
+    what it was made from are shown (verified_made_from, the rule that decides who is served it), and who `may_see`
+    where the question was asked (as the pending corrections: a DM's question stays its asker's)."""
     from workers.kb import verified  # on opening: the bot starts without the knowledge base layer
 
     due = verified.list_answers(conn, team=team, needs_review=True)
@@ -130,10 +135,14 @@ def verified_due_blocks(
             if made_from and None not in made_from and may_read([n for n in made_from if n is not None]):
                 readable.append(a)
         hidden, due = len(due) - len(readable), readable
+    seen = [a for a in due if may_see is None or may_see(a.asked_in)]
+    unseen, due = len(due) - len(seen), seen
+    notes = [
+        f"{hidden} more due for review concern documents you may not read" if hidden else "",
+        f"{unseen} more due for review were asked in DMs or private channels you are not in" if unseen else "",
+    ]
     others = (
-        _text(f"{hidden} more due for review concern documents you may not read: `answerloop verified list --due`.")
-        if hidden
-        else None
+        _text("; ".join(n for n in notes if n) + ": `answerloop verified list --due`.") if hidden or unseen else None
     )
     if not due:
         return [_text("*Verified answers:* none due for review."), *([others] if others else [])]
@@ -191,7 +200,14 @@ def admin_blocks(
             )
         )
     blocks += gaps_blocks(conn, team, is_public)
-    blocks += verified_due_blocks(conn, team, may_read=may_read)
+    # What someone asked in a DM or a private channel is theirs (redacted or not): like the coverage gaps, quoted
+    # only to who could read it there, else counted.
+    if may_see is None:
+
+        def may_see(asked: AskedIn) -> bool:
+            return may_see_where_asked(team or "", "", asked, is_public=is_public, membership=None)
+
+    blocks += verified_due_blocks(conn, team, may_read=may_read, may_see=may_see)
     pending = labels.list_labels(conn, status="pending", kind="correction", limit=limit, team=team)
     # A question that searched nothing (nothing could be posted where it was asked; an answer only its asker saw
     # may have come from restricted documents) can be vouched for by nobody, like a verified answer made from
@@ -200,13 +216,6 @@ def admin_blocks(
         r for r in pending if may_read is not None and not (r["collections"] and may_read(list(r["collections"])))
     ]
     pending = [r for r in pending if r not in hidden]
-    # What someone asked in a DM or a private channel is theirs (redacted or not): like the coverage gaps above,
-    # quoted only to who could read it there, else counted.
-    if may_see is None:
-
-        def may_see(asked: AskedIn) -> bool:
-            return may_see_where_asked(team or "", "", asked, is_public=is_public, membership=None)
-
     unseen = [r for r in pending if not may_see(AskedIn.of_label(r))]
     pending = [r for r in pending if r not in unseen]
     if not pending:

@@ -23,7 +23,7 @@ from bot import payload
 from core import db
 from core.errors import AnswerloopError, DatabaseUnavailable, NotFound
 from core.settings import Settings
-from workers.slack.verified_blocks import ACTIONS, STILL_CORRECT, UPDATE, review_outcome
+from workers.slack.verified_blocks import ACTIONS, NOT_QUOTED, STILL_CORRECT, UPDATE, review_outcome
 
 if TYPE_CHECKING:
     from workers.kb.verified import VerifiedAnswer
@@ -64,7 +64,7 @@ class VerifiedReviewListeners:
         actor = f"slack:{user}"
         from workers.access import SlackMembership  # on a click: the bot starts without the knowledge base layer
         from workers.kb import verified
-        from workers.verified_review import may_review
+        from workers.verified_review import may_review, may_see_question
 
         try:
             with db.connection(self.db_url) as conn:
@@ -75,14 +75,19 @@ class VerifiedReviewListeners:
                     log.warning("verified answer %s: %s refused for %s (not its owner)", answer_id, action_id, user)
                     self._tell(client, user, NOT_YOURS)
                     return "refused"
-                if not may_review(conn, answer, user, SlackMembership(lambda _team: client)):
+                membership = SlackMembership(lambda _team: client)
+                if not may_review(conn, answer, user, membership):
                     log.warning("verified answer %s: %s refused for %s (may not read it)", answer_id, action_id, user)
                     self._tell(client, user, CANNOT_READ.format(id=answer_id))
                     return "refused"
+
+                def seen() -> bool:  # the question, only to who could read it where it was asked
+                    return may_see_question(answer, user, client, membership)
+
                 if action_id == UPDATE:
                     if answer.status != "active":  # a DM from before it was retired or superseded
                         raise AnswerloopError(f"Verified answer {answer_id} was retired by {answer.retired_by}.")
-                    return self._open_update_form(client, body, answer, team, channel, ts)
+                    return self._open_update_form(client, body, answer, team, channel, ts, seen())
                 if action_id == STILL_CORRECT:
                     after = verified.confirm(conn, answer_id, actor)
                     outcome = (
@@ -103,7 +108,7 @@ class VerifiedReviewListeners:
             return "refused"
         log.info("verified answer %s: %s by %s", answer_id, action_id, user)
         if channel and ts:
-            text, blocks = review_outcome(after, outcome)
+            text, blocks = review_outcome(after, outcome, quote_question=seen())
             try:
                 client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
             except SlackApiError as exc:
@@ -111,9 +116,17 @@ class VerifiedReviewListeners:
         return "confirmed" if action_id == STILL_CORRECT else "retired"
 
     def _open_update_form(
-        self, client: WebClient, body: dict, answer: VerifiedAnswer, team: str, channel: str, ts: str
+        self,
+        client: WebClient,
+        body: dict,
+        answer: VerifiedAnswer,
+        team: str,
+        channel: str,
+        ts: str,
+        quote_question: bool = True,
     ) -> str:
-        """The Improve-this-answer form of the answer's interaction, prefilled with the verified answer."""
+        """The Improve-this-answer form of the answer's interaction, prefilled with the verified answer; its question
+        only when `quote_question` (the presser could read it where it was asked)."""
         trigger = payload.text(body, "trigger_id")
         metadata = {
             "team": team,
@@ -122,7 +135,8 @@ class VerifiedReviewListeners:
             "thread_ts": "",
             "interaction_id": answer.interaction_id,
         }
-        view = fb.improve_modal(question=answer.question, answer=answer.answer, answered=True, metadata=metadata)
+        question = answer.question if quote_question else NOT_QUOTED
+        view = fb.improve_modal(question=question, answer=answer.answer, answered=True, metadata=metadata)
         try:
             if not trigger or not channel:
                 raise ValueError("no trigger_id or channel")

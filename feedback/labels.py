@@ -250,19 +250,28 @@ def record_correction(
 # ---------------------------------------------------------------------------------------- review
 
 
-# Where the question was asked (its Slack request; else the conversation the label was given in): who may see
-# it (workers.access.may_see_where_asked). `asked_by_asker_only`: an /ask whose answer only its asker saw, or the
-# private part of a Slack question (answered to its asker alone, no request row).
-_LIST_SQL = """
-SELECT l.*, i.question_redacted AS question, i.answer, i.status AS answer_status, i.collections,
-       i.citations, i.created_at AS asked_at,
+# Where a label's question (`l`) was asked: its Slack request, else the conversation the label was given in — who
+# may see it (workers.access.AskedIn, may_see_where_asked). `asked_by_asker_only`: an /ask whose answer only its
+# asker saw, or the private part of a Slack question (answered to its asker alone: it has no request row).
+ASKED_COLUMNS = """
        coalesce(r.channel_id, l.channel_id, '') AS asked_channel, coalesce(r.user_id, '') AS asked_by,
        coalesce(r.in_dm OR r.kind = 'dm', false) AS asked_in_dm,
        coalesce(r.kind = 'command' AND (r.reply_mode = 'ephemeral' OR r.delivery = 'response_url'),
-                i.source = 'slack_private', false) AS asked_by_asker_only
-FROM labels l JOIN interactions i ON i.id = l.interaction_id
-LEFT JOIN LATERAL (SELECT * FROM slack_requests s WHERE s.interaction_id = i.id LIMIT 1) r ON true
-WHERE (%(status)s::text IS NULL OR l.status = %(status)s)
+                (SELECT x.source = 'slack_private' FROM interactions x WHERE x.id = l.interaction_id),
+                false) AS asked_by_asker_only
+"""
+ASKED_JOIN = """
+LEFT JOIN LATERAL (SELECT * FROM slack_requests s WHERE s.interaction_id = l.interaction_id LIMIT 1) r ON true
+"""
+
+_LIST_SQL = (
+    """
+SELECT l.*, i.question_redacted AS question, i.answer, i.status AS answer_status, i.collections,
+       i.citations, i.created_at AS asked_at,"""
+    + ASKED_COLUMNS
+    + "FROM labels l JOIN interactions i ON i.id = l.interaction_id"
+    + ASKED_JOIN
+    + """WHERE (%(status)s::text IS NULL OR l.status = %(status)s)
   AND (%(kind)s::text IS NULL OR l.kind = %(kind)s)
   AND (%(channel)s::text IS NULL OR l.channel_id = %(channel)s)
   AND (%(split)s::text IS NULL OR l.split = %(split)s)
@@ -271,6 +280,7 @@ WHERE (%(status)s::text IS NULL OR l.status = %(status)s)
 ORDER BY l.id DESC
 LIMIT %(limit)s
 """
+)
 
 
 def list_labels(

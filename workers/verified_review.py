@@ -18,8 +18,16 @@ from slack_sdk.errors import SlackApiError
 from core import db
 from core.errors import ConfigError
 from core.settings import get_settings
-from workers.access import Membership, SlackMembership, may_read_all, of_another_organisation, verified_made_from
+from workers.access import (
+    Membership,
+    SlackMembership,
+    may_read_all,
+    may_see_where_asked,
+    of_another_organisation,
+    verified_made_from,
+)
 from workers.celery_app import celery_app
+from workers.digest_tasks import public_channel_check
 from workers.kb import verified
 from workers.slack.client import web_client
 from workers.slack.installations import WorkspaceNotInstalled, bot_token_for, installed_teams, not_installed
@@ -115,7 +123,7 @@ def _ask_owner(
                 "review DM for verified answer %s not sent: its owner may not read %s", answer.id, answer.collection
             )
             return {"error": "owner_cannot_read", "owner": answer.owner}
-        text, blocks = review_request(answer)
+        text, blocks = review_request(answer, quote_question=may_see_question(answer, answer.owner, client, membership))
         channel = client.conversations_open(users=answer.owner)["channel"]["id"]
         posted = client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
     except SlackApiError as exc:
@@ -143,6 +151,15 @@ def may_review(conn, answer: verified.VerifiedAnswer, user: str, membership: Mem
     if None in made_from or not may_read_all(conn, answer.team_id, user, names, membership):
         return False
     return not answer.team_id or not of_another_organisation(membership, answer.team_id, user)
+
+
+def may_see_question(answer: verified.VerifiedAnswer, user: str, client: WebClient, membership: Membership) -> bool:
+    """Could `user` read the answer's question where it was asked (workers.access.may_see_where_asked: its asker,
+    a public channel, a member of a private one)? Who may review the answer may not have been there: their review
+    DM, and the form its Update opens, show the answer without the question."""
+    return may_see_where_asked(
+        answer.team_id, user, answer.asked_in, is_public=public_channel_check(client), membership=membership
+    )
 
 
 @celery_app.task(name="workers.verified_review.request_due_reviews", acks_late=False)

@@ -11,6 +11,8 @@ users.info, views.publish)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from core import db
@@ -95,3 +97,90 @@ def test_a_person_of_another_organisation_gets_nothing_of_the_workspace_in_a_dm(
         assert scope.post == [] and scope.private == [], f"the workspace's handbook went to a guest: {scope}"
         alice = asker_in(TEAM_ID, ALICE, slack.open_dm(ALICE), is_dm=True, orgs=membership)
         assert not alice.from_outside and scope_for(conn, alice, None, membership).post == ["handbook"]
+
+
+def _verified_from_alices_dm(slack, url: str, pipeline, local_embedder, *, owner: str) -> int:
+    """Alice asks in her DM with the bot, corrects the answer; an admin approves it (owned by `owner`) and its
+    review is due."""
+    from tests.integration.test_verified_answers import QUESTION, age, approve
+
+    dm = slack.open_dm(ALICE)
+    key = RequestKey(TEAM_ID, dm, "1700000009.000100")
+    with db.connect(url) as conn:
+        conn.execute("UPDATE collections SET team_id = %s WHERE name = 'handbook'", (TEAM_ID,))
+        assert slack_store.create_request(
+            conn,
+            key,
+            thread_ts=key.message_ts,
+            user_id=ALICE,
+            kind="dm",
+            question_redacted=QUESTION,
+            pii={},
+            reply_mode="in_channel",
+            in_dm=True,
+        )
+        conn.commit()
+    result = pipeline.ask(QUESTION, ["handbook"], source="slack", interaction_id=key.interaction_id(), team_id=TEAM_ID)
+    with db.connect(url) as conn:
+        label_id = labels.record_correction(
+            conn, result.interaction_id, correction=ESCALATION, user_id=ALICE, team_id=TEAM_ID, channel_id=dm
+        )
+        conn.commit()
+    approve(url, label_id, local_embedder, actor="slack:" + ALICE, owner=owner)
+    age(url, label_id, 91)
+    return label_id
+
+
+ESCALATION = "Since the November change, a page escalates to the secondary after 7 minutes."
+
+
+def test_a_verified_answer_from_a_dm_is_not_quoted_to_an_admin_or_owner_who_could_not_see_it(
+    slack, ingested_handbook, pipeline, local_embedder, membership
+):
+    """Approved, the correction of a question alice asked in her DM is due for review and bob owns it. Bob's Home
+    tab listed it by its question, and his review DM quoted the question: neither is his to read. He still
+    reviews the answer (what is served), told where its question was asked; alice's Home tab lists it whole."""
+    from bot.verified_listeners import VerifiedReviewListeners
+    from tests.conftest import make_settings
+    from tests.integration.test_verified_answers import QUESTION
+    from tests.integration.test_verified_review_dm import client_for, dms
+    from workers.slack.verified_blocks import STILL_CORRECT, UPDATE
+    from workers.verified_review import send_review_requests
+
+    url = ingested_handbook
+    answer_id = _verified_from_alices_dm(slack, url, pipeline, local_embedder, owner=BOB)
+    bob, alice = access_fixtures.published_homes(slack, url, membership, TEAM_ID, BOB, ALICE)
+    assert f"*{answer_id}* " + QUESTION[:40] in alice, "alice asked it: listed by its question"
+    assert QUESTION[:40] not in bob, "bob's Home tab quoted a question asked in alice's DM"
+    assert "1 more due for review" in bob and "answerloop verified list --due" in bob, "counted, pointed to"
+
+    run = send_review_requests(url, client_for(slack), membership=membership)
+    assert run.sent == [answer_id], run
+    [dm] = dms(slack, BOB)
+    shown = (dm.text or "") + json.dumps(dm.blocks)
+    assert QUESTION[:40] not in shown, "the review DM quoted a question asked in alice's DM"
+    assert "7 minutes" in shown and "Asked in a DM or a private channel" in shown, "the answer is his to review"
+
+    body = {
+        "user": {"id": BOB, "team_id": TEAM_ID},
+        "team": {"id": TEAM_ID},
+        "container": {"channel_id": dm.channel, "message_ts": dm.ts},
+        "trigger_id": "",
+    }
+    action = {"action_id": STILL_CORRECT, "value": str(answer_id)}
+    listeners = VerifiedReviewListeners(make_settings(url), url)
+    assert listeners.on_action(lambda *a, **k: None, body, action, slack.web_client(token=slack.bot_token)) == (
+        "confirmed"
+    )
+    [after] = dms(slack, BOB)
+    assert "Still correct" in after.text
+    assert QUESTION[:40] not in json.dumps(after.blocks), "the decided DM quotes it no more than the DM did"
+
+    # *Update* opens the correction form prefilled with the answer: not with the question either.
+    body["trigger_id"] = slack._issue_trigger(BOB, dm.channel)
+    update = {"action_id": UPDATE, "value": str(answer_id)}
+    assert listeners.on_action(lambda *a, **k: None, body, update, slack.web_client(token=slack.bot_token)) == (
+        "update_form"
+    )
+    [form] = slack.views(BOB)
+    assert "7 minutes" in json.dumps(form.data) and QUESTION[:40] not in json.dumps(form.data)

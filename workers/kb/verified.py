@@ -29,6 +29,7 @@ from core.errors import AnswerloopError, NotFound
 from feedback import labels
 from feedback.audit import record_action
 from feedback.document_weights import refresh_for_interactions
+from workers.access import AskedIn
 from workers.embeddings import Embedder
 from workers.kb import store
 from workers.kb.chunking import Chunk
@@ -261,6 +262,7 @@ class VerifiedAnswer:
     notice: dict[str, Any] = field(default_factory=dict)
     sources: tuple[Source, ...] = ()
     read_at: datetime | None = None  # the database's clock when read
+    asked_in: AskedIn = field(default_factory=AskedIn)  # where its question was asked: who may see it (workers.access)
 
     @property
     def review_due(self) -> bool:
@@ -293,11 +295,15 @@ class VerifiedAnswer:
             if isinstance(value, datetime):
                 out[key] = value.isoformat()
         out.pop("read_at", None)
+        out.pop("asked_in", None)
         return out
 
 
-_SELECT = """
-SELECT v.*, l.team_id, l.interaction_id::text AS interaction_id, l.permalink, now() AS read_at,
+_SELECT = (
+    """
+SELECT v.*, l.team_id, l.interaction_id::text AS interaction_id, l.permalink, now() AS read_at,"""
+    + labels.ASKED_COLUMNS
+    + """,
        coalesce((
            SELECT jsonb_agg(s.src || jsonb_build_object('state', CASE
                       WHEN d.id IS NULL THEN 'removed'
@@ -306,8 +312,9 @@ SELECT v.*, l.team_id, l.interaction_id::text AS interaction_id, l.permalink, no
            FROM jsonb_array_elements(v.sources) WITH ORDINALITY AS s(src, ord)
            LEFT JOIN documents d ON d.collection = s.src->>'collection' AND d.source_path = s.src->>'source_path'
        ), '[]') AS source_states
-FROM verified_answers v JOIN labels l ON l.id = v.label_id
-"""
+FROM verified_answers v JOIN labels l ON l.id = v.label_id"""
+    + labels.ASKED_JOIN
+)
 
 # Flagged for review: past its date, or a cited document whose content is not what was approved against.
 _NEEDS_REVIEW = """(v.review_after <= now() OR EXISTS (
@@ -342,6 +349,7 @@ def _answer(row: dict) -> VerifiedAnswer:
             for s in row["source_states"]
         ),
         read_at=row["read_at"],
+        asked_in=AskedIn.of_label(row),
     )
 
 

@@ -37,8 +37,17 @@ def _cut(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def review_request(answer: VerifiedAnswer) -> tuple[str, list[dict]]:
-    """(fallback text, blocks) of the DM asking the owner whether a verified answer still holds."""
+# In place of a question its reader could not have read where it was asked (workers.access.may_see_where_asked).
+NOT_QUOTED = "_Asked in a DM or a private channel you are not in: not quoted here._"
+
+
+def _question(answer: VerifiedAnswer, quote_question: bool) -> str:
+    return escape(_cut(answer.question, 500)) if quote_question else NOT_QUOTED
+
+
+def review_request(answer: VerifiedAnswer, *, quote_question: bool = True) -> tuple[str, list[dict]]:
+    """(fallback text, blocks) of the DM asking the owner whether a verified answer still holds; its question only
+    when `quote_question` (the owner could read it where it was asked)."""
     why = []
     if answer.review_due:
         why.append(f"it was last verified on {_day(answer.verified_at)} (review due {_day(answer.review_after)})")
@@ -50,7 +59,7 @@ def review_request(answer: VerifiedAnswer) -> tuple[str, list[dict]]:
         SectionBlock(text=MarkdownTextObject(text=f":mag: *Is this verified answer still correct?* {escape(text)}")),
         SectionBlock(
             text=MarkdownTextObject(
-                text=f"*Question*\n{escape(_cut(answer.question, 500))}\n"
+                text=f"*Question*\n{_question(answer, quote_question)}\n"
                 f"*Answer*\n{escape(_cut(answer.answer, _EXCERPT))}"
             )
         ),
@@ -100,10 +109,11 @@ def review_request(answer: VerifiedAnswer) -> tuple[str, list[dict]]:
     return text, [b.to_dict() for b in blocks]
 
 
-def review_outcome(answer: VerifiedAnswer, outcome: str) -> tuple[str, list[dict]]:
-    """The DM once decided: the question and what was done, without the buttons (decided once)."""
+def review_outcome(answer: VerifiedAnswer, outcome: str, *, quote_question: bool = True) -> tuple[str, list[dict]]:
+    """The DM once decided: the question (as the DM quoted it) and what was done, without the buttons (decided
+    once)."""
     blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=f"*Question*\n{escape(_cut(answer.question, 500))}")),
+        SectionBlock(text=MarkdownTextObject(text=f"*Question*\n{_question(answer, quote_question)}")),
         ContextBlock(elements=[MarkdownTextObject(text=escape(outcome))]),
     ]
     return outcome, [b.to_dict() for b in blocks]
