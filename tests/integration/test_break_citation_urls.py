@@ -16,7 +16,7 @@ import pytest
 from slack_standin import GENERAL, SlackStandin
 from slack_standin.blocks import control_sequences
 from tests.integration import test_break_delivery_placeholder as placeholder_tests
-from workers.pipeline import CitationOut
+from workers.pipeline import AnswerResult, CitationOut
 from workers.slack.blocks import answer_message
 from workers.slack.mrkdwn import link
 
@@ -43,15 +43,22 @@ def _links(text: str) -> list[tuple[str, str]]:
     return out
 
 
+def _posted_blocks(slack: SlackStandin, result: AnswerResult) -> list[dict]:
+    """The answer's blocks as Slack holds them once posted (validated by the stand-in)."""
+    text, blocks = answer_message(result, pii={}, expert=None)
+    msg = slack.message(GENERAL, slack.web_client().chat_postMessage(channel=GENERAL, text=text, blocks=blocks)["ts"])
+    assert msg is not None and msg.blocks is not None
+    return msg.blocks
+
+
+def _sections(slack: SlackStandin, result: AnswerResult) -> list[str]:
+    return [b["text"]["text"] for b in _posted_blocks(slack, result) if b["type"] == "section"]
+
+
 def test_every_citation_link_opens_its_whole_address(slack):
     citations = [CitationOut(i, f"Doc {i}", "Part", url, "q") for i, url in enumerate(HOSTILE, start=1)]
-    result = placeholder_tests._result("The hotel cap is 180 EUR per night.", citations)
-    text, blocks = answer_message(result, pii={}, expert=None)
-    ts = slack.web_client().chat_postMessage(channel=GENERAL, text=text, blocks=blocks)["ts"]
-    msg = slack.message(GENERAL, ts)
-    assert msg is not None
-    [sources] = [b for b in msg.blocks if b["type"] == "context" and "*Sources*" in b["elements"][0]["text"]]
-    shown = "\n".join(e["text"] for e in sources["elements"])
+    blocks = _posted_blocks(slack, placeholder_tests._result("The hotel cap is 180 EUR per night.", citations))
+    shown = "\n".join(e["text"] for b in blocks if b["type"] == "context" for e in b["elements"])
     assert _links(shown) == [(url.strip(), f"Doc {i} › Part") for i, url in enumerate(HOSTILE, start=1)], shown
 
 
@@ -59,11 +66,7 @@ def test_every_closest_document_link_opens_its_whole_address(slack):
     result = placeholder_tests._result("I don't know.", [])
     result.status, result.reason = "dont_know", "weak_retrieval"
     result.closest = [{"title": f"Doc {i}", "link": url} for i, url in enumerate(HOSTILE, start=1)]
-    text, blocks = answer_message(result, pii={}, expert=None)
-    ts = slack.web_client().chat_postMessage(channel=GENERAL, text=text, blocks=blocks)["ts"]
-    msg = slack.message(GENERAL, ts)
-    assert msg is not None
-    shown = "\n".join(b["text"]["text"] for b in msg.blocks if b["type"] == "section")
+    shown = "\n".join(_sections(slack, result))
     assert _links(shown) == [(url.strip(), f"Doc {i}") for i, url in enumerate(HOSTILE, start=1)], shown
 
 
@@ -73,16 +76,9 @@ def test_an_encoded_address_is_not_encoded_twice():
     )
 
 
-def _sections(slack: SlackStandin, markdown: str) -> list[str]:
-    text, blocks = answer_message(placeholder_tests._result(markdown), pii={}, expert=None)
-    ts = slack.web_client().chat_postMessage(channel=GENERAL, text=text, blocks=blocks)["ts"]
-    msg = slack.message(GENERAL, ts)
-    assert msg is not None
-    return [b["text"]["text"] for b in msg.blocks if b["type"] == "section"]
-
-
 def test_a_long_answer_is_never_cut_inside_an_escaped_character(slack):
-    sections = _sections(slack, "R&D&QA<teams>" * 600)  # &amp; &lt; &gt; and no space: cut between characters
+    # &amp; &lt; &gt; and no space: cut between characters
+    sections = _sections(slack, placeholder_tests._result("R&D&QA<teams>" * 600))
     assert len(sections) > 1
     for text in sections:
         assert re.search(r"&(?!amp;|lt;|gt;)", text) is None and not re.search(r"&(amp|lt|gt)$", text), text[-20:]
@@ -92,7 +88,7 @@ def test_a_long_answer_is_never_cut_inside_an_escaped_character(slack):
 def test_a_link_longer_than_a_section_is_shown_by_its_title_never_cut_open(slack):
     huge = "https://wiki.example.com/search?q=" + "a" * 4000
     for markdown in (f"[The search page]({huge}) says so.", "See " * 20 + f"[The search page]({huge}) too."):
-        sections = _sections(slack, markdown)
+        sections = _sections(slack, placeholder_tests._result(markdown))
         shown = "\n".join(sections)
         for text in sections:
             assert text.count("<") == text.count(">"), text[:80]
