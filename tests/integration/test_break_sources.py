@@ -124,3 +124,27 @@ def test_a_page_grown_too_large_between_syncs_says_its_earlier_copy_left_the_kb(
         assert _docs(clean_db, "web") == {"vpn.html"}
     finally:
         site.stop()
+
+
+LFS_POINTER = (
+    "version https://git-lfs.github.com/spec/v1\n"
+    "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 1234567\n"
+)
+
+
+def test_files_kept_in_git_lfs_are_reported_not_ingested_as_their_pointers(clean_db, tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "deploy.md").write_text("# Deploy\n\nRun make rollback within five minutes.\n")
+    (repo / "handbook.pdf").write_text(LFS_POINTER)  # what a checkout without `git lfs` holds
+    (repo / "policy.md").write_text(LFS_POINTER)
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "docs")
+    r = run_cli(clean_db, "kb", "sources", "add", "handbook", "-c", "eng", "--git", str(repo), "--branch", "main",
+                env={"REDIS_URL": "", "ANSWERLOOP_HOME": str(tmp_path / "home")})  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert _docs(clean_db, "eng") == {"deploy.md"}  # no document made of "version https://git-lfs…"
+    out = " ".join(r.stdout.split())
+    for name in ("handbook.pdf", "policy.md"):
+        assert f"{name}: a Git LFS pointer" in out and "git lfs pull" in out, out

@@ -75,8 +75,18 @@ def decode(raw: bytes, name: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+# What a Git checkout holds for a file kept in Git LFS when `git lfs` did not fetch it (git sources never do).
+_LFS_POINTER = b"version https://git-lfs.github.com/spec/"
+_LFS_POINTER_MAX = 1024
+
+
 def parse_bytes(raw: bytes, fmt: str, name: str, fallback_title: str) -> ParsedDocument:
     """A file's bytes as sections: binary formats through their module, text formats decoded then parsed."""
+    if len(raw) <= _LFS_POINTER_MAX and raw.startswith(_LFS_POINTER):  # else a document of "version https://…"
+        raise UnreadableDocument(
+            f"{name}: a Git LFS pointer, not the file: run `git lfs pull` in the repository and ingest the folder "
+            "(Git sources do not fetch LFS files: add the folder as a --path source)"
+        )
     if fmt not in BINARY_FORMATS:
         return parse(decode(raw, name), fmt, fallback_title)
     if not raw.strip():
