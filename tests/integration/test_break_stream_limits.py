@@ -105,3 +105,5 @@ def test_a_cut_never_falls_inside_a_link_a_code_span_or_an_escape():
             assert "](" not in _MD_LINK.sub("", cut) and "[the very" not in _MD_LINK.sub("", cut), (limit, cut)
             assert re.search(r"&(?!amp;)", cut) is None, (limit, cut)
     assert cut_markdown("short", 100) == "short"
+    # A link longer than what is kept is cut rather than the whole answer dropped.
+    assert len(cut_markdown("[" + "word " * 100 + "](https://docs.example.com/a) more", 120)) > 60

@@ -155,36 +155,45 @@ def _inline(text: str) -> str:
     return _HEADING.sub(lambda m: f"*{m.group(1).replace('*', '')}*", text)  # last: a heading is all bold
 
 
-# What a cut must never fall inside of in a stream's Markdown: a link, a code span, an escaped character, a styled run.
-_WHOLE = (_MD_LINK, _INLINE_CODE, re.compile(r"&(?:amp|lt|gt);"), _BOLD, _STRIKE, _ITALIC)
+# What a cut must never fall inside of in a stream's Markdown: an escaped character; and, unless one is longer than half
+# of what is kept (then it is cut rather than the answer dropped), a link, a code span, a bold, italic or struck run.
+_ENTITY = re.compile(r"&(?:amp|lt|gt);")
+_WHOLE = (_MD_LINK, _INLINE_CODE, _BOLD, _STRIKE, _ITALIC)
 
 
 def cut_markdown(text: str, limit: int) -> str:
     """The start of Markdown `text` (as to_markdown makes it) in at most `limit` characters: cut at a paragraph, else
-    a line, else a word — never inside a link, a code span, an escaped character (&amp;) or a bold, italic or struck
-    run — and a code block left open is closed. `text` itself when it fits."""
+    a line, else a word — never inside an escaped character (&amp;), nor inside a link, a code span or a bold, italic
+    or struck run (see _WHOLE) — and a code block left open is closed. `text` itself when it fits."""
     if len(text) <= limit:
         return text
     room = limit - len(FENCE) - 1  # room to close a code block the cut leaves open
-    spans = [m.span() for pattern in _WHOLE for m in pattern.finditer(text) if m.start() < room]
+    entities = [m.span() for m in _ENTITY.finditer(text, 0, room + 5)]
+    runs = [m.span() for pattern in _WHOLE for m in pattern.finditer(text) if m.start() < room]
+    cut = _last_cut(text, room, entities + runs)
+    if cut < room // 2:
+        cut = _last_cut(text, room, entities)
+    part = text[:cut].rstrip()
+    return f"{part}\n{FENCE}" if part.count(FENCE) % 2 else part
+
+
+def _last_cut(text: str, room: int, spans: list[tuple[int, int]]) -> int:
+    """The last place within `room` to cut `text` outside every span: a paragraph break, a line break, a space (the
+    first two only in the second half of the room), else between two characters."""
 
     def inside(pos: int) -> bool:
         return any(start < pos < end for start, end in spans)
 
-    cut = 0
     for sep in ("\n\n", "\n", " "):
         pos = text.rfind(sep, 0, room)
         while pos > 0 and inside(pos):
             pos = text.rfind(sep, 0, pos)
         if pos >= room // 2 or (sep == " " and pos > 0):
-            cut = pos
-            break
-    else:  # no line break or space where one could cut: cut between characters, still outside every span
-        cut = room
-        while cut > 0 and inside(cut):
-            cut -= 1
-    part = text[:cut].rstrip()
-    return f"{part}\n{FENCE}" if part.count(FENCE) % 2 else part
+            return pos
+    cut = room
+    while cut > 0 and inside(cut):
+        cut -= 1
+    return cut
 
 
 def split(text: str, limit: int) -> list[str]:
