@@ -76,3 +76,16 @@ def test_a_channel_archived_while_the_answer_was_made_ends_the_request_saying_wh
     assert (row["status"], row["delivery_note"]) == ("delivered", "stream is_archived: chat.update"), row
     [msg] = _bot_replies(slack, request)
     assert msg.ts == live.ts and "180 EUR" in msg.text
+
+
+def test_a_rate_limited_stream_start_waits_and_streams_once(slack):
+    request = _claimed(slack, "stream")
+    slack.inject_rate_limit("chat.startStream", count=1, retry_after=1)
+    stream = streamed_answer(_result(), pii={}, expert=None, collections=1)
+
+    _deliver(get_settings(), request, stream.text, stream.blocks, status="delivered", stream=stream)
+
+    [msg] = _bot_replies(slack, request)
+    row = _row(request.key)
+    assert (row["status"], row["delivery"], row["placeholder_ts"]) == ("delivered", "stream", msg.ts), row
+    assert "180 EUR" in msg.text and [c.error for c in slack.calls("chat.startStream")][-1] is None
