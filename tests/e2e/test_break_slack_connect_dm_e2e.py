@@ -12,16 +12,8 @@ import json
 import pytest
 
 from slack_standin import ALICE
+from tests.e2e.test_slack_connect_e2e import ESCALATION, PARTNER, PARTNER_DOC
 from tests.support.slack_stack import final, handbook_and_hr
-
-PARTNER = "T0PARTNER1"
-ESCALATION = "How long before an unacknowledged page escalates to the secondary?"
-PARTNER_DOC = """# Partner support
-
-## Response times
-
-Partner tickets get a first response within 3 business days from the partner desk.
-"""
 
 
 @pytest.fixture(scope="module")

@@ -33,10 +33,11 @@ COMMAND_ONLY = "Can I see the salary bands for L5 engineers?"
 membership = access_fixtures.membership
 
 
-def _asked(conn, channel: str, ts: str, question: str, *, kind: str = "mention", **request) -> str:
-    """A question alice asked in `channel`, answered from the public handbook, and her pending correction of it."""
+def _request(conn, channel: str, ts: str, question: str, *, kind: str = "mention", **request) -> RequestKey:
+    """Alice's question in `channel` as the intake records it."""
     key = RequestKey(TEAM_ID, channel, ts)
-    assert slack_store.create_request(
+    reply_mode = request.pop("reply_mode", "in_channel")
+    recorded = slack_store.create_request(
         conn,
         key,
         thread_ts=ts,
@@ -44,9 +45,16 @@ def _asked(conn, channel: str, ts: str, question: str, *, kind: str = "mention",
         kind=kind,
         question_redacted=question,
         pii={},
-        reply_mode=request.pop("reply_mode", "in_channel"),
+        reply_mode=reply_mode,
         **request,
     )
+    assert recorded
+    return key
+
+
+def _asked(conn, channel: str, ts: str, question: str, **request) -> str:
+    """A question alice asked in `channel`, answered from the public handbook, and her pending correction of it."""
+    key = _request(conn, channel, ts, question, **request)
     iid = add_interaction(conn, TEAM_ID, question, id=key.interaction_id(), collections=["handbook"])
     labels.record_correction(
         conn, iid, correction=f"Corrected: {question}", user_id=ALICE, team_id=TEAM_ID, channel_id=channel
@@ -105,20 +113,9 @@ def _verified_from_alices_dm(slack, url: str, pipeline, local_embedder, *, owner
     from tests.integration.test_verified_answers import QUESTION, age, approve
 
     dm = slack.open_dm(ALICE)
-    key = RequestKey(TEAM_ID, dm, "1700000009.000100")
     with db.connect(url) as conn:
         conn.execute("UPDATE collections SET team_id = %s WHERE name = 'handbook'", (TEAM_ID,))
-        assert slack_store.create_request(
-            conn,
-            key,
-            thread_ts=key.message_ts,
-            user_id=ALICE,
-            kind="dm",
-            question_redacted=QUESTION,
-            pii={},
-            reply_mode="in_channel",
-            in_dm=True,
-        )
+        key = _request(conn, dm, "1700000009.000100", QUESTION, kind="dm", in_dm=True)
         conn.commit()
     result = pipeline.ask(QUESTION, ["handbook"], source="slack", interaction_id=key.interaction_id(), team_id=TEAM_ID)
     with db.connect(url) as conn:
