@@ -148,3 +148,23 @@ def test_files_kept_in_git_lfs_are_reported_not_ingested_as_their_pointers(clean
     out = " ".join(r.stdout.split())
     for name in ("handbook.pdf", "policy.md"):
         assert f"{name}: a Git LFS pointer" in out and "git lfs pull" in out, out
+
+
+def test_a_folder_source_found_empty_removes_nothing_and_says_why(clean_db, tmp_path):
+    share = tmp_path / "share"  # a network share's mount point: empty while the share is not mounted
+    share.mkdir()
+    (share / "deploy.md").write_text("# Deploy\n\nRun make rollback within five minutes.\n")
+    (share / "vpn.md").write_text("# VPN\n\nThe VPN needs a hardware key.\n")
+    env = {"REDIS_URL": "", "ANSWERLOOP_HOME": str(tmp_path / "home")}
+    r = run_cli(clean_db, "kb", "sources", "add", "share", "-c", "eng", "--path", str(share), env=env)
+    assert r.returncode == 0 and "2 added" in r.stdout, r.stderr
+    for path in share.iterdir():
+        path.rename(tmp_path / path.name)  # unmounted
+
+    r = run_cli(clean_db, "kb", "sources", "sync", "share", env=env)
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    assert "empty" in r.stderr and "nothing was removed" in r.stderr, r.stderr
+    assert _docs(clean_db, "eng") == {"deploy.md", "vpn.md"}
+    with db.connect(clean_db) as conn:
+        [row] = sources.list_sources(conn)
+    assert "empty" in row["last_error"]

@@ -378,6 +378,8 @@ def sync_source(url: str, name: str, home: Path, ingest: Ingest, *, max_bytes: i
                 return None
         try:
             fetched = fetch(source, home, max_bytes=max_bytes)
+            if source.kind == "path":
+                _refuse_empty_folder(url, source, fetched.root)
             report = ingest(fetched.root, source.collection, fetched.url_base)
             if report.get("status") == "failed":  # a queued ingest job that failed as a whole
                 raise AnswerloopError(f"ingest job {report.get('job')} failed: {report.get('error', '')}")
@@ -402,6 +404,23 @@ def sync_source(url: str, name: str, home: Path, ingest: Ingest, *, max_bytes: i
             record_sync(conn, name, fetched.revision, report)
             conn.commit()
     return report
+
+
+def _refuse_empty_folder(url: str, source: Source, root: Path) -> None:
+    """A folder source found empty while its collection has documents: the mount point of a share that is not
+    mounted (or a folder being replaced) far more often than a team deleting every document, and a sync would
+    remove them all (a web source with no page fails the same way)."""
+    if not root.is_dir() or any(not p.name.startswith(".") for p in root.iterdir()):
+        return
+    with db.connect(url) as conn:
+        n = db.one(conn.execute("SELECT count(*) AS n FROM documents WHERE collection = %s", (source.collection,)))
+    if n["n"]:
+        raise AnswerloopError(
+            f"The folder of source {source.name!r} is empty ({root}): nothing was removed; the {n['n']} "
+            f"document(s) of {source.collection!r} are kept.",
+            hint="Is it a share that is not mounted? Check the folder. If the documents should go: "
+            f"answerloop kb sources remove {source.name}.",
+        )
 
 
 def inline_ingest(url: str, settings: Settings, embedder: Embedder) -> Ingest:
