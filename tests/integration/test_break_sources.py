@@ -11,7 +11,8 @@ from tests.integration.test_kb_sources import git
 from tests.support.cli_runner import run_cli
 from tests.support.web_site import Site, page
 from workers.embeddings import NoEmbedder
-from workers.kb import sources
+from workers.ingest_tasks import run_batch
+from workers.kb import jobs, sources
 
 
 def _docs(url: str, collection: str) -> set[str]:
@@ -168,3 +169,23 @@ def test_a_folder_source_found_empty_removes_nothing_and_says_why(clean_db, tmp_
     with db.connect(clean_db) as conn:
         [row] = sources.list_sources(conn)
     assert "empty" in row["last_error"]
+
+
+def test_a_source_removed_while_its_queued_ingest_waits_does_not_come_back(clean_db, tmp_path):
+    folder = tmp_path / "handbook"
+    folder.mkdir()
+    (folder / "deploy.md").write_text("# Deploy\n\nRun make rollback within five minutes.\n")
+    home = tmp_path / "home"
+    with db.connect(clean_db) as conn:
+        sources.add_source(conn, sources.Source("handbook", "eng", "path", str(folder), None, "", None))
+        conn.commit()
+        # `kb sources sync --queue` queued the job, then its command was stopped (Ctrl-C): the batch still waits
+        job_id, _ = jobs.create_job(conn, folder, "eng")
+    r = run_cli(clean_db, "kb", "sources", "remove", "handbook", env={"ANSWERLOOP_HOME": str(home)})
+    assert r.returncode == 0, r.stderr
+    run_batch(job_id, 0, make_settings(clean_db, embeddings="none"), NoEmbedder())  # the worker gets to it
+    assert _docs(clean_db, "eng") == set()
+    with db.connect(clean_db) as conn:
+        assert conn.execute("SELECT count(*) AS n FROM collections WHERE name = 'eng'").fetchone()["n"] == 0
+        job = jobs.progress(conn, job_id)
+    assert job is not None and job["status"] == "failed" and "removed" in job["error"]

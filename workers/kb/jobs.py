@@ -259,6 +259,15 @@ def fail(conn: Conn, job_id: int, error: str) -> None:
     conn.commit()
 
 
+def stop_unfinished(conn: Conn, collection: str, why: str) -> None:
+    """Fail the collection's jobs not finished yet (not committed): their batches still queued then skip."""
+    conn.execute(
+        "UPDATE ingest_jobs SET status = 'failed', error = %s, finished_at = now() "
+        "WHERE collection = %s AND status IN ('queued', 'running', 'finishing')",
+        (f"stopped: {why}", collection),
+    )
+
+
 PROGRESS_SQL = """
     SELECT j.id, j.collection, j.root, j.status, j.batches, j.removed, j.calibrated, j.error, j.created_by,
            j.created_at, j.started_at, j.finished_at,

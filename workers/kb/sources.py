@@ -158,11 +158,11 @@ def remove_source(conn: Conn, name: str) -> Source:
 
 
 def forget_source(url: str, name: str, home: Path, *, keep_documents: bool = False) -> tuple[Source, int]:
-    """Remove a source (and, unless `keep_documents`, its collection's documents; its checkout in any case) under
-    its lock: (the source, documents removed). Raises SyncBusy while a sync holds the lock — removed under a
-    running sync, the source's documents would come back from that sync with no source left to sync or remove
-    them, and its checkout would be deleted under the ingest reading it."""
-    from workers.kb import store
+    """Remove a source (and, unless `keep_documents`, its collection's documents and unfinished ingest jobs; its
+    checkout in any case) under its lock: (the source, documents removed). Raises SyncBusy while a sync holds the
+    lock — removed under a running sync, the source's documents would come back from that sync with no source
+    left to sync or remove them, and its checkout would be deleted under the ingest reading it."""
+    from workers.kb import jobs, store
 
     with source_lock(url, name) as held:
         if not held:
@@ -173,6 +173,8 @@ def forget_source(url: str, name: str, home: Path, *, keep_documents: bool = Fal
         with db.connect(url) as conn:
             source = remove_source(conn, name)
             n = 0 if keep_documents else store.remove_collection(conn, source.collection)
+            if not keep_documents:  # a queued sync whose command was stopped: its batches would bring them back
+                jobs.stop_unfinished(conn, source.collection, f"source {name!r} and its documents were removed")
             conn.commit()
         shutil.rmtree(checkout_dir(home, name), ignore_errors=True)
     return source, n
