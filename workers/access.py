@@ -294,12 +294,17 @@ def scope_for(
 # What each verified answer was made from: the collections of the documents its corrected answer cited
 # (`verified_answers.sources`), or — when it cited none, as a correction of an "I don't know" — every collection the
 # original question searched, since its author may have written it from any of them (an HR reader's DM, a private
-# channel). A NULL name (a source without its collection) can be vouched for by nobody.
+# channel). So too when it cited a verified answer (never among the sources): that one may have been made from any
+# collection the question searched, whichever collection it lives in. A NULL name (a source without its
+# collection) can be vouched for by nobody.
 _MADE_FROM_SQL = """
     SELECT va.document_id,
            CASE WHEN jsonb_array_length(coalesce(va.sources, '[]')) > 0
+                     AND NOT coalesce(i.citations @> '[{{"verified": true}}]', false)
                 THEN ARRAY(SELECT s->>'collection' FROM jsonb_array_elements(va.sources) s)
-                ELSE coalesce(i.collections, ARRAY[va.collection]) END AS made_from
+                ELSE coalesce(i.collections, ARRAY[va.collection])
+                     || ARRAY(SELECT s->>'collection' FROM jsonb_array_elements(coalesce(va.sources, '[]')) s)
+                END AS made_from
     FROM verified_answers va
     LEFT JOIN labels l ON l.id = va.label_id
     LEFT JOIN interactions i ON i.id = l.interaction_id

@@ -21,6 +21,7 @@ from slack_standin import ALICE, BOB, GENERAL, PRIVATE, TEAM_ID
 from tests.support import access_fixtures
 from tests.support.records import add_interaction
 from workers.access import asker_in, scope_for
+from workers.kb import verified
 from workers.slack import store as slack_store
 from workers.slack.store import RequestKey
 
@@ -181,3 +182,54 @@ def test_a_verified_answer_from_a_dm_is_not_quoted_to_an_admin_or_owner_who_coul
     )
     [form] = slack.views(BOB)
     assert "7 minutes" in json.dumps(form.data) and QUESTION[:40] not in json.dumps(form.data)
+
+
+def test_a_verified_answer_made_from_an_answer_that_cited_a_restricted_one_stays_restricted(
+    ingested_handbook, local_embedder
+):
+    """HR is restricted. A first verified answer was made from HR (an "I don't know" whose question searched HR),
+    published into the public handbook: served only to HR's readers (what it was made from). An HR reader's next
+    answer cited it and a handbook page; corrected and approved, the second verified answer was taken to be made
+    from the handbook page alone (verified answers are left out of the documents it was based on) and served to
+    everyone — the HR answer's content, one step removed. What it cited from a verified answer counts: it is made
+    from everything its question searched."""
+    from tests.integration.test_verified_answers import approve
+    from workers.access import verified_beyond, verified_made_from
+    from workers.kb import store
+
+    url = ingested_handbook
+    with db.connect(url) as conn:
+        store.ensure_collection(conn, "hr")
+        conn.execute(
+            "UPDATE collections SET visibility = 'restricted', allowed_channels = %s WHERE name = 'hr'", ([PRIVATE],)
+        )
+        first = add_interaction(conn, TEAM_ID, "What is the L5 salary band?", status="dont_know", collections=["hr"])
+        first_label = labels.record_correction(conn, first, correction="142,000 to 171,000 EUR.", user_id=ALICE)
+        conn.commit()
+    with db.connect(url) as conn:
+        label = labels.review(conn, first_label, "approved", "admin-ann")
+        v1 = verified.publish(conn, label, embedder=local_embedder, approved_by="admin-ann", collection="handbook")
+        conn.commit()
+        assert verified_beyond(conn, ["handbook"], ["handbook"]) == [v1], "made from HR: not for handbook readers"
+        page = conn.execute(
+            "SELECT c.id AS chunk_id, c.document_id FROM chunks c JOIN documents d ON d.id = c.document_id "
+            "WHERE d.collection = 'handbook' AND d.format <> 'verified' ORDER BY c.id LIMIT 1"
+        ).fetchone()
+        v1_chunk = conn.execute("SELECT id FROM chunks WHERE document_id = %s", (v1,)).fetchone()["id"]
+        cited = [
+            {"chunk_id": page["chunk_id"], "document_id": page["document_id"], "verified": False},
+            {"chunk_id": v1_chunk, "document_id": v1, "verified": True},
+        ]
+        second = add_interaction(
+            conn, TEAM_ID, "What do L5 engineers earn?", collections=["handbook", "hr"], citations=cited
+        )
+        second_label = labels.record_correction(
+            conn, second, correction="Between 142,000 and 171,000 EUR.", user_id=ALICE
+        )
+        conn.commit()
+    approve(url, second_label, local_embedder)
+    with db.connect(url) as conn:
+        v2 = verified.get(conn, second_label).document_id
+        assert "hr" in verified_made_from(conn, v2)
+        assert set(verified_beyond(conn, ["handbook"], ["handbook"])) == {v1, v2}, "served to handbook readers"
+        assert verified_beyond(conn, ["handbook"], ["handbook", "hr"]) == [], "HR's readers are served both"
