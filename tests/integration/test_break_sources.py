@@ -21,14 +21,20 @@ def _docs(url: str, collection: str) -> set[str]:
     return {r["source_path"] for r in rows}
 
 
-def test_a_source_removed_while_it_syncs_leaves_no_orphan_documents(clean_db, tmp_path):
+def _folder_source(url: str, tmp_path: Path) -> Path:
+    """Source "handbook" of collection "eng": a folder holding deploy.md (not synced yet); the folder."""
     folder = tmp_path / "handbook"
     folder.mkdir()
     (folder / "deploy.md").write_text("# Deploy\n\n## Rollback\n\nRun make rollback within five minutes.\n")
-    home = tmp_path / "home"
-    with db.connect(clean_db) as conn:
+    with db.connect(url) as conn:
         sources.add_source(conn, sources.Source("handbook", "eng", "path", str(folder), None, "", None))
         conn.commit()
+    return folder
+
+
+def test_a_source_removed_while_it_syncs_leaves_no_orphan_documents(clean_db, tmp_path):
+    _folder_source(clean_db, tmp_path)
+    home = tmp_path / "home"
     real = sources.inline_ingest(clean_db, make_settings(clean_db), NoEmbedder())
     removals = []
 
@@ -172,13 +178,9 @@ def test_a_folder_source_found_empty_removes_nothing_and_says_why(clean_db, tmp_
 
 
 def test_a_source_removed_while_its_queued_ingest_waits_does_not_come_back(clean_db, tmp_path):
-    folder = tmp_path / "handbook"
-    folder.mkdir()
-    (folder / "deploy.md").write_text("# Deploy\n\nRun make rollback within five minutes.\n")
+    folder = _folder_source(clean_db, tmp_path)
     home = tmp_path / "home"
     with db.connect(clean_db) as conn:
-        sources.add_source(conn, sources.Source("handbook", "eng", "path", str(folder), None, "", None))
-        conn.commit()
         # `kb sources sync --queue` queued the job, then its command was stopped (Ctrl-C): the batch still waits
         job_id, _ = jobs.create_job(conn, folder, "eng")
     r = run_cli(clean_db, "kb", "sources", "remove", "handbook", env={"ANSWERLOOP_HOME": str(home)})
