@@ -102,7 +102,14 @@ def sources_add(
     schedule = f", every {sources.format_every(every_s)}" if every_s else ""
     console.print(f"source [bold]{name}[/] → collection {collection} ({source.kind} {escape(location)}{schedule})")
     if sync:
-        _sync(name, inline, as_json=False)
+        try:
+            _sync(name, inline, as_json=False)
+        except AnswerloopError as exc:  # the source is kept: say so, and how to retry or undo
+            raise AnswerloopError(
+                f"{exc} The source {name!r} was added; its first sync failed.",
+                hint=(f"{exc.hint}; then " if exc.hint else "Fix that, then ")
+                + f"answerloop kb sources sync {name} (or answerloop kb sources remove {name}).",
+            ) from exc
 
 
 @sources_app.command("schedule")

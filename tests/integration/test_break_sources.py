@@ -191,3 +191,13 @@ def test_a_source_removed_while_its_queued_ingest_waits_does_not_come_back(clean
         assert conn.execute("SELECT count(*) AS n FROM collections WHERE name = 'eng'").fetchone()["n"] == 0
         job = jobs.progress(conn, job_id)
     assert job is not None and job["status"] == "failed" and "removed" in job["error"]
+
+
+def test_a_source_whose_first_sync_fails_says_it_was_added_and_what_next(clean_db, tmp_path):
+    env = {"REDIS_URL": "", "ANSWERLOOP_HOME": str(tmp_path / "home")}
+    r = run_cli(clean_db, "kb", "sources", "add", "g", "-c", "g", "--git", str(tmp_path / "no-repo"), env=env)
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    err = " ".join(r.stderr.split())
+    assert "does not appear to be a git repository" in err  # what went wrong
+    # the source exists now: the admin is told so, and how to retry or undo
+    assert "answerloop kb sources sync g" in err and "answerloop kb sources remove g" in err, err
