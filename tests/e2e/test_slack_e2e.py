@@ -83,8 +83,9 @@ def test_mention_shows_a_status_then_streams_the_checked_answer_with_sources_and
     [start] = [c for c in slack.calls("chat.startStream") if c.args.get("thread_ts") == msg.ts]
     assert (start.args["recipient_user_id"], start.args["recipient_team_id"]) == (ALICE, slack.team_id)
     assert all(len(c.args.get("markdown_text", "")) <= 12_000 for c in slack.calls("chat.appendStream"))
-    # ack latency of Socket Mode envelopes stays far below Slack's 3 s
-    assert max(slack.ack_latencies("events_api")) < 1.0
+    # every Socket Mode envelope was acked within Slack's 3 s (past it Slack retries the event); the speed of the
+    # ack is measured in bench/, not here
+    assert max(slack.ack_latencies("events_api")) < 3.0
     slack.wait_for(lambda: delivered(settings, msg.ts), timeout=10)
     assert delivery_of(settings, msg.ts) == {
         "status": "delivered", "kind": "mention", "delivery": "stream", "delivery_note": ""
