@@ -104,12 +104,12 @@ def sources_add(
     if sync:
         try:
             _sync(name, inline, as_json=False)
-        except AnswerloopError as exc:  # the source is kept: say so, and how to retry or undo
-            raise AnswerloopError(
-                f"{exc} The source {name!r} was added; its first sync failed.",
-                hint=(f"{exc.hint}; then " if exc.hint else "Fix that, then ")
-                + f"answerloop kb sources sync {name} (or answerloop kb sources remove {name}).",
-            ) from exc
+        except AnswerloopError as exc:  # the source is kept: say so, and how to retry or undo (same error type)
+            exc.args = (f"{exc} The source {name!r} was added; its first sync failed.", *exc.args[1:])
+            exc.hint = (f"{exc.hint}; then " if exc.hint else "Fix that, then ") + (
+                f"answerloop kb sources sync {name} (or answerloop kb sources remove {name})."
+            )
+            raise
 
 
 @sources_app.command("schedule")
