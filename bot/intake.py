@@ -219,8 +219,17 @@ class Intake:
         only_asker = text  # through a response_url the asker alone reads it: no "you asked" to themself
         if q.kind == "command":  # the command's text is invisible to the channel: show what was asked
             text = f"<@{q.user_id}> asked: {_as_text(asked)}\n{text}"
+        from workers.tasks import _answer_metadata  # the bot loads the tasks module lazily (enqueue_answer too)
+
         try:
-            ts = client.chat_postMessage(channel=q.key.channel_id, thread_ts=q.thread_ts or None, text=text)["ts"]
+            # Tagged with its request like the worker's own posted answers: an attempt that finds no recorded ts
+            # (the bot died between Slack's answer and the commit below) can find this message in the thread.
+            ts = client.chat_postMessage(
+                channel=q.key.channel_id,
+                thread_ts=q.thread_ts or None,
+                text=text,
+                metadata=_answer_metadata(q.key),
+            )["ts"]
         except SlackApiError as exc:
             error = exc.response.get("error")
             log.warning("placeholder not posted for %s: %s", q.key, error)
@@ -229,9 +238,24 @@ class Intake:
                 self._record_delivery(q, "response_url", f"placeholder: {error}: ephemeral through response_url")
                 self._through_response_url(q, only_asker, recorded=True)
             return None
-        with db.connection(self.db_url) as conn:
-            slack_store.set_placeholder(conn, q.key, ts)
-        return ts
+        return ts if self._record_placeholder(client, q, ts) else None
+
+    def _record_placeholder(self, client: WebClient, q: Question, ts: str) -> bool:
+        """Record the placeholder's ts (again on a fresh connection if the first commit is lost). Postgres refusing
+        both: the placeholder is deleted — unrecorded, the worker would answer in a second message under one that
+        says "Looking into it…" for ever — and the answer, when it comes, is the thread's one message."""
+        for attempt in (1, 2):
+            try:
+                with db.connection(self.db_url) as conn:
+                    slack_store.set_placeholder(conn, q.key, ts)
+                return True
+            except DatabaseUnavailable as exc:
+                log.warning("placeholder of %s not recorded (attempt %d): %s", q.key, attempt, type(exc).__name__)
+        try:
+            client.chat_delete(channel=q.key.channel_id, ts=ts)
+        except SlackApiError as exc:
+            log.warning("unrecorded placeholder of %s not deleted: %s", q.key, exc.response.get("error"))
+        return False
 
     def _reply(self, client: WebClient, q: Question, text: str, *, recorded: bool = False) -> bool:
         """True when the reply went through the command's response_url (the bot is not in the conversation).
