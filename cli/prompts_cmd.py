@@ -29,7 +29,7 @@ from cli.output import console, err_console, write_file
 from core import db
 from feedback import canary
 from feedback import prompt_versions as pv
-from feedback.stats import version_stats
+from feedback.stats import VersionStats, version_stats
 
 # Serving a version an admin rejected: refused without it, recorded as an override with it.
 Force = Annotated[
@@ -88,7 +88,7 @@ def prompts_show(
         "active": v.id == active,
         "review": review,  # who approved or rejected it, when and why
         "canary": test.as_dict() if test is not None and test.version_id == version else None,
-        "live": {"since": start.isoformat(), **(live[0].as_dict() if live else {"questions": 0})},
+        "live": {"since": start.isoformat(), **(live[0] if live else VersionStats.unasked(version)).as_dict()},
     }
     print(json.dumps(shown, indent=2))
 

@@ -124,6 +124,12 @@ class VersionStats:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def unasked(cls, version: int) -> VersionStats:
+        """The figures of a version no question was answered with yet (a canary just started): every field there,
+        counts 0 and values None — the same shape as any other version's, for whoever reads them."""
+        return cls(version, 0, wilson(0, 0), wilson(0, 0), wilson(0, 0), median_interval([]))
+
 
 def wilson(hits: int, n: int, z: float = Z95) -> Rate:
     if n == 0:
