@@ -17,8 +17,11 @@ import psycopg
 import pytest
 
 from core import db
+from tests.conftest import make_settings
 from tests.support.child_ingest import _CODE
 from tests.support.cli_runner import REPO
+from workers.embeddings import NoEmbedder
+from workers.kb.ingest import ingest_paths, prepare_collection
 
 # root reads a folder whatever its permissions: the child drops the two capabilities that allow it
 NO_OVERRIDE = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search"]
@@ -100,3 +103,32 @@ def test_a_sub_folder_that_cannot_be_read_keeps_its_documents_and_says_so(clean_
     assert kept["path"] == "runbooks/deploy.md"
     assert "folder runbooks could not be read" in kept["reason"] and "is kept" in kept["reason"]
     assert new["path"] == "new" and "could not be read" in new["reason"] and "nothing in it" in new["reason"]
+
+
+def test_a_file_swapped_for_a_symlink_after_its_check_is_not_read_outside_the_folder(clean_db, tmp_path, monkeypatch):
+    """Someone who may write in a source's folder replaces a file with a link to a secret right after the ingest
+    checked where the file is (simulated at that exact moment: the path check's own realpath call)."""
+    folder = tmp_path / "share"
+    folder.mkdir()
+    (folder / "notes.md").write_text("# Notes\n\nThe VPN needs a hardware key.\n")
+    secret = tmp_path / "secret.md"
+    secret.write_text("# Keys\n\nThe root password is hunter2.\n")
+    target = str(folder / "notes.md")
+    real_realpath = os.path.realpath
+
+    def realpath_then_swap(path, *args, **kwargs):
+        resolved = real_realpath(path, *args, **kwargs)
+        if os.fspath(path) == target and not os.path.islink(target):
+            os.remove(target)
+            os.symlink(secret, target)  # the attacker's move, just after the check
+        return resolved
+
+    monkeypatch.setattr(os.path, "realpath", realpath_then_swap)
+    with db.connect(clean_db) as conn:
+        prepare_collection(conn, "docs", NoEmbedder())
+        report = ingest_paths(conn, folder, ["notes.md"], "docs", embedder=NoEmbedder(),
+                              settings=make_settings(clean_db))  # fmt: skip
+        conn.commit()
+        texts = " ".join(r["content"] for r in conn.execute("SELECT content FROM chunks"))
+    assert "hunter2" not in texts
+    assert [p for p, _ in report.failed] == ["notes.md"] and "outside the folder" in report.failed[0][1]

@@ -119,6 +119,33 @@ class _Prepared:
 
 
 BAD_NAME = "the file name is not valid UTF-8: rename the file"
+OUTSIDE = "a symbolic link to a file outside the folder, not followed (copy the file into the folder to ingest it)"
+_OPENED = Path("/proc/self/fd")  # where an open file really is (Linux)
+
+
+def _read_within(path: Path, real_base: Path, max_bytes: int, rel: str) -> bytes:
+    """The file's bytes, read from what was actually opened: a file swapped for a link to a secret after the path
+    was checked (by someone who may write in the folder) is refused, and so is one past `max_bytes`, even if it
+    grew after being listed."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        opened = Path(os.readlink(_OPENED / str(fd))) if _OPENED.is_dir() else path.resolve()
+        if not opened.is_relative_to(real_base):
+            raise UnreadableDocument(f"{rel}: {OUTSIDE}")
+        info = os.fstat(fd)
+        raw = b""
+        if info.st_size <= max_bytes:
+            with os.fdopen(os.dup(fd), "rb") as f:
+                raw = f.read(max_bytes + 1)
+    finally:
+        os.close(fd)
+    if max(info.st_size, len(raw)) > max_bytes:
+        raise UnreadableDocument(
+            f"{rel}: too large ({max(info.st_size, len(raw)):,} bytes > {max_bytes:,}): split it, or raise "
+            "ANSWERLOOP_MAX_FILE_BYTES"
+        )
+    return raw
+
 
 FileDone = Callable[[str, str, str], None]  # (path, outcome: added|updated|unchanged|failed|ignored, reason)
 
@@ -224,17 +251,8 @@ def ingest_paths(
             continue
         try:
             if not path.resolve().is_relative_to(real_base):
-                raise UnreadableDocument(
-                    f"{rel}: a symbolic link to a file outside the folder, not followed (copy the file into the "
-                    "folder to ingest it)"
-                )
-            size = path.stat().st_size
-            if size > settings.max_file_bytes:
-                raise UnreadableDocument(
-                    f"{rel}: too large ({size:,} bytes > {settings.max_file_bytes:,}): split it, or raise "
-                    "ANSWERLOOP_MAX_FILE_BYTES"
-                )
-            raw = path.read_bytes()
+                raise UnreadableDocument(f"{rel}: {OUTSIDE}")
+            raw = _read_within(path, real_base, settings.max_file_bytes, rel)
             digest = hashlib.sha256(raw).hexdigest()
             old = known.get(rel)
             if old and old.content_hash == digest and old.embedding_model == embedder.name:
