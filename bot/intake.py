@@ -318,6 +318,17 @@ def _duration(seconds: float) -> str:
     return f"{seconds:g} s"
 
 
+def _mark_resent(conn: db.Conn, key: RequestKey) -> None:
+    """A re-sent question is `queued` again, its clock restarted (not re-sent next round) — unless a worker took
+    the task and finished it between the send and this update: `delivered` or `failed` (an uninstalled workspace
+    ends at once) is newer and stays, or it would be re-sent until it expires and why it failed be lost."""
+    conn.execute(
+        "UPDATE slack_requests SET status = 'queued', updated_at = now() WHERE team_id = %s AND channel_id = %s "
+        "AND message_ts = %s AND status IN ('received', 'queued', 'answering')",
+        key.as_args(),
+    )
+
+
 class Requeuer:
     """Sends questions that were saved while the broker was down once it is back, and re-sends those whose
     task was lost (see `slack_store.stale_requests`); gives up on those older than `requeue_max_age_s`."""
@@ -357,7 +368,7 @@ class Requeuer:
                 )
                 break  # still down; try again next round
             with db.connection(self.db_url) as conn:
-                slack_store.set_status(conn, key, "queued")
+                _mark_resent(conn, key)
             sent += 1
         self._give_up_on_expired()
         return sent
