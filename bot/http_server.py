@@ -81,6 +81,38 @@ def _envelope_problem(body: bytes, content_type: str) -> str | None:
         return "the payload is not a JSON object"
     if "event" in parsed and not isinstance(parsed["event"], dict):
         return "the event is not a JSON object"
+    return _shape_problem(parsed)
+
+
+# What Bolt reads while it builds and routes a request (slack_bolt.request.internals, payload_utils), where it reads
+# it: an id field is an id or an object with one, an object field an object. Anything else raised inside Bolt — a 500
+# and a traceback for a payload that is only wrongly typed.
+_ID_FIELDS = ("team", "user", "channel", "enterprise")
+_OBJECT_FIELDS = ("event", "view", "message", "previous_message", "item", "assistant_thread", "container")
+
+
+def _shape_problem(payload: dict) -> str | None:
+    event = payload.get("event") or {}
+    for where, container in (("payload", payload), ("event", event), ("event.item", event.get("item") or {})):
+        if not isinstance(container, dict):
+            return f"the {where} is not a JSON object"
+        for name in _ID_FIELDS:
+            if container.get(name) is not None and not isinstance(container[name], str | dict):
+                return f"`{name}` of the {where} is neither an id nor an object"
+        for name in _OBJECT_FIELDS:
+            if container.get(name) is not None and not isinstance(container[name], dict):
+                return f"`{name}` of the {where} is not a JSON object"
+    auths = payload.get("authorizations")
+    if auths is not None and not (isinstance(auths, list) and all(isinstance(a, dict) for a in auths)):
+        return "`authorizations` is not a list of objects"
+    kind = payload.get("type")
+    actions = payload.get("actions")
+    if kind in ("block_actions", "interactive_message") and not (
+        isinstance(actions, list) and actions and all(isinstance(a, dict) for a in actions)
+    ):
+        return f"a {kind} payload without a list of actions"
+    if kind in ("view_submission", "view_closed") and not isinstance((payload.get("view") or {}).get("type"), str):
+        return f"a {kind} payload without its view"
     return None
 
 

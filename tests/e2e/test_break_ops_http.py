@@ -8,6 +8,7 @@ import json
 import logging
 import socket
 import time
+import urllib.parse
 
 import pytest
 
@@ -55,9 +56,7 @@ def test_a_body_that_never_arrives_is_refused_and_frees_its_thread(slack, clean_
         assert "did not arrive" in json.loads(body)["error"]
         # The server still serves everyone else.
         challenge = json.dumps({"type": "url_verification", "challenge": "c-1", "token": "x"})
-        ts = str(int(time.time()))
-        headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": ts,
-                   "X-Slack-Signature": slack.sign(challenge, ts)}  # fmt: skip
+        headers = _signed(slack, challenge, "application/json")
         assert post_events(server.server_port, challenge.encode(), headers) == (200, '{"challenge": "c-1"}')
     finally:
         server.shutdown()
@@ -92,3 +91,46 @@ def test_an_ask_that_says_payload_is_taken(slack, endpoint_keys, clean_db, text)
             "SELECT question_redacted FROM slack_requests WHERE message_ts = %s", (key.message_ts,)
         ).fetchone()
     assert row["question_redacted"] == text  # as typed: the encoding that got it to Bolt is not in it
+
+
+_WHO = {"team": {"id": "T0STANDIN1"}, "user": {"id": "U0ALICE001"}}
+_WRONGLY_TYPED = [
+    ({"type": "block_actions", "actions": "x", **_WHO}, "actions"),
+    ({"type": "block_actions", "actions": [], **_WHO}, "actions"),
+    ({"type": "block_actions", "actions": [1], **_WHO}, "actions"),
+    ({"type": "view_submission", "view": "x", **_WHO}, "view"),
+    ({"type": "view_submission", "view": {"callback_id": "improve_answer"}, **_WHO}, "view"),
+    ({"type": "block_actions", "actions": [{"action_id": "a"}], "team": 5, "user": {"id": "U0ALICE001"}}, "team"),
+]
+
+
+@pytest.mark.parametrize(("shape", "reason"), _WRONGLY_TYPED)
+def test_a_signed_interaction_of_the_wrong_shape_is_refused_with_a_reason(
+    slack, endpoint_keys, shape, reason, caplog, capfd
+):
+    """Well-formed JSON whose fields Bolt reads have the wrong type (actions not a list of objects, a view without
+    its type, an id that is a number) raised inside Bolt: a 500 and a traceback on stderr."""
+    port = _port(slack)
+    body = "payload=" + urllib.parse.quote(json.dumps(shape))
+    status, text = post_events(port, body.encode(), _signed(slack, body, "application/x-www-form-urlencoded"))
+    assert status == 400 and reason in json.loads(text)["error"], (status, text)
+    assert "Traceback" not in caplog.text + capfd.readouterr().err
+
+
+def test_a_signed_event_of_the_wrong_shape_is_refused_with_a_reason(slack, endpoint_keys, caplog, capfd):
+    event = {"type": "message", "channel": 5, "user": "U0ALICE001", "text": "hi", "ts": "1700000000.000100"}
+    body = json.dumps({"type": "event_callback", "team_id": "T0STANDIN1", "event_id": "Ev0SHAPE01", "event": event})
+    status, text = post_events(_port(slack), body.encode(), _signed(slack, body, "application/json"))
+    assert status == 400 and "channel" in json.loads(text)["error"], (status, text)
+    assert "Traceback" not in caplog.text + capfd.readouterr().err
+    assert endpoint_keys == []
+
+
+def _port(slack) -> int:
+    """The port of the bot the stand-in delivers to (endpoint_keys serves one)."""
+    return int(urllib.parse.urlsplit(slack.request_url).port)
+
+
+def _signed(slack, body: str, content_type: str) -> dict[str, str]:
+    ts = str(int(time.time()))
+    return {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": slack.sign(body, ts)}
