@@ -100,7 +100,7 @@ def print_answer(result: AnswerResult, *, verbose: bool = False) -> None:
     for c in result.citations:  # several quotes from one passage are one source
         sources.setdefault(c.chunk_id, c)
     for i, c in enumerate(sources.values(), start=1):
-        console.print(f"  [{i}] [bold]{c.document_title}[/] › {c.section}  [link={c.link}]{c.link}[/link]")
+        console.print(f"  [{i}] [bold]{c.title}[/]  [link={c.link}]{c.link}[/link]")
         if c.last_verified:
             console.print(f"      [yellow]last verified on {c.last_verified}: its review is due[/]")
     pii = result.guard.get("pii_in", {})

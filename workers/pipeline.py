@@ -34,7 +34,7 @@ from workers.guard_config import guard_for
 from workers.interactions import record_interaction, thread_link
 from workers.kb.embedder_check import ensure_same_embedder
 from workers.progress import Progress, ProgressFn, tell
-from workers.retrieval import Mode, Passage, Retrieval, retrieve
+from workers.retrieval import Mode, Passage, Retrieval, retrieve, titled
 from workers.search.rerank import make_reranker
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,11 @@ class CitationOut:
     document_id: int | None = None
     verified: bool = False
     last_verified: str | None = None  # a verified answer past its review date: served, marked with this day
+
+    @property
+    def title(self) -> str:
+        """What a reader sees of the source: "Document › Section" (a verified answer: its verifier alone)."""
+        return titled(self.document_title, self.section)
 
 
 class ClosestOut(TypedDict):
@@ -442,7 +447,7 @@ class Pipeline:
             CitationOut(
                 c.chunk_id,
                 by_id[c.chunk_id].document_title,
-                by_id[c.chunk_id].section_title,
+                by_id[c.chunk_id].shown_section,
                 by_id[c.chunk_id].link,
                 quotes[i],
                 document_id=by_id[c.chunk_id].document_id,

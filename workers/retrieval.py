@@ -90,10 +90,22 @@ class Passage:
     sentence_cosines: list[float | None] = field(default_factory=list)
 
     @property
+    def shown_section(self) -> str:
+        """The section title a reader is shown: none for a verified answer, whose section title is the question it
+        answered — asked by someone, perhaps in a DM or a private channel, while the answer is served to everyone
+        who may read its collection (its title names its verifier). Matching still uses `section_title`."""
+        return "" if self.verified else self.section_title
+
+    @property
     def label(self) -> str:
-        if self.section_title and self.section_title != self.document_title:
-            return f"{self.document_title} › {self.section_title}"
-        return self.document_title
+        return titled(self.document_title, self.shown_section)
+
+
+def titled(document_title: str, section: str) -> str:
+    """ "Document › Section", or the document's title alone when the section adds nothing."""
+    if section and section != document_title:
+        return f"{document_title} › {section}"
+    return document_title
 
 
 @dataclass

@@ -12,10 +12,13 @@ import pytest
 
 from core import db
 from feedback import labels
+from feedback.prompt_versions import AnsweringParams
 from tests.conftest import SAMPLE_KB, make_settings
 from tests.support.cli_runner import run_cli
 from workers.kb import verified
 from workers.kb.ingest import ingest_folder
+from workers.retrieval import retrieve
+from workers.slack.blocks import answer_message
 
 BOB, CAROL = "U0BOB00001", "U0CAROL001"
 QUESTION = "How long before an unacknowledged page escalates to the secondary?"
@@ -276,3 +279,28 @@ def test_a_newer_approved_correction_of_the_same_answer_supersedes_the_older(han
     [old] = listed(url, "--status", "retired")
     assert old["id"] == first
     assert "8 minutes" in pipe.ask(PARAPHRASE, ["handbook"]).answer
+
+
+def test_a_served_verified_answer_never_shows_the_question_it_was_made_from(handbook, pipe, local_embedder):
+    """The question a correction answered was asked by someone, maybe in a DM or a private channel; once approved
+    its answer is served to everyone who may read the collection, cited by its verifier, never by that question
+    (nor among the closest documents of an "I don't know"). The question still matches (the verified draft)."""
+    url, _ = handbook
+    label_id = correction_label(url, pipe)
+    approve(url, label_id, local_embedder)
+    result = pipe.ask(PARAPHRASE, ["handbook"])
+    assert result.answerer == "verified" and "7 minutes" in result.answer
+    [cited] = [c for c in result.citations if c.verified]
+    assert cited.title == "Verified answer (verified by erin)" and cited.section == ""
+    _, blocks = answer_message(result, pii={}, expert=None)
+    assert QUESTION not in json.dumps(blocks) and "verified by erin" in json.dumps(blocks)
+    r = run_cli(url, "ask", PARAPHRASE, "-c", "handbook", embeddings="local")
+    assert r.returncode == 0 and "verified by erin" in r.stdout and QUESTION not in r.stdout, r.stdout + r.stderr
+    r = run_cli(url, "ask", PARAPHRASE, "-c", "handbook", "--json", embeddings="local")
+    assert QUESTION not in r.stdout, r.stdout
+    with db.connect(url) as conn:  # an "I don't know" lists the closest documents: the verified one by its verifier
+        vector = local_embedder.embed([PARAPHRASE])[0]
+        passages = retrieve(conn, PARAPHRASE, ["handbook"], AnsweringParams(), vector).passages
+    verified_passage = next(p for p in passages if p.verified)
+    assert verified_passage.section_title == QUESTION  # kept for matching
+    assert verified_passage.label == "Verified answer (verified by erin)"

@@ -191,7 +191,7 @@ def _sources_block(citations: Sequence[CitationOut]) -> Block | None:
     elements: list[str] = ["*Sources*"]
     shown = 0
     for i, c in enumerate(seen.values(), start=1):
-        title = f"{c.document_title} › {c.section}"
+        title = c.title
         line = f"{i}. {link(c.link, title)}"
         if len(line) > CONTEXT_TEXT:  # a link longer than an element holds: its title, never a link cut open
             line = f"{i}. {escape(' '.join(title.split())[:300])} {LINK_TOO_LONG}"
