@@ -219,8 +219,6 @@ class Intake:
         only_asker = text  # through a response_url the asker alone reads it: no "you asked" to themself
         if q.kind == "command":  # the command's text is invisible to the channel: show what was asked
             text = f"<@{q.user_id}> asked: {_as_text(asked)}\n{text}"
-        from workers.tasks import _answer_metadata  # the bot loads the tasks module lazily (enqueue_answer too)
-
         try:
             # Tagged with its request like the worker's own posted answers: an attempt that finds no recorded ts
             # (the bot died between Slack's answer and the commit below) can find this message in the thread.
@@ -228,7 +226,7 @@ class Intake:
                 channel=q.key.channel_id,
                 thread_ts=q.thread_ts or None,
                 text=text,
-                metadata=_answer_metadata(q.key),
+                metadata=q.key.message_metadata(),
             )["ts"]
         except SlackApiError as exc:
             error = exc.response.get("error")

@@ -477,22 +477,11 @@ def _post_instead(
     slack_store.set_delivery(conn, key, "post", f"{GONE}: posted in the thread")
 
 
-# The metadata event of every answer the worker posts as a new message: it names the request (ids only — a message's
-# metadata is readable by anyone in the workspace), so that an attempt after one whose commit of the message's ts
-# failed once Slack had it (Postgres lost, the worker killed) finds that message rather than post the answer again.
-ANSWER_EVENT = "answerloop_answer"
-
-
-def _answer_metadata(key: RequestKey) -> dict[str, Any]:
-    payload = {"team_id": key.team_id, "channel_id": key.channel_id, "message_ts": key.message_ts}
-    return {"event_type": ANSWER_EVENT, "event_payload": payload}
-
-
 def _post_answer(client, key: RequestKey, row: dict, thread_ts: str, text: str, blocks: list[dict]) -> str:
     """The answer as a new reply in the thread (in the channel: no thread), tagged with its request
-    (_answer_metadata); returns its ts. On an attempt after another (`attempts` > 1: the claim counts them), a
-    message an earlier attempt posted for this request is updated instead, never a second one posted."""
-    earlier = _posted_earlier(client, key, row, thread_ts) if (row.get("attempts") or 0) > 1 else None
+    (RequestKey.message_metadata); returns its ts. Where a message may already have been posted for this request
+    without its ts recorded (_may_have_posted), that one is updated instead, never a second one posted."""
+    earlier = _posted_earlier(client, key, row, thread_ts) if _may_have_posted(row) else None
     if earlier:
         log.info("%s: an earlier attempt posted the answer (its ts was never recorded): updating it", key)
         client.chat_update(channel=key.channel_id, ts=earlier, text=text, blocks=blocks)
@@ -502,9 +491,15 @@ def _post_answer(client, key: RequestKey, row: dict, thread_ts: str, text: str, 
         thread_ts=thread_ts,
         text=text,
         blocks=blocks,
-        metadata=_answer_metadata(key),
+        metadata=key.message_metadata(),
         **NO_UNFURLS,
     )["ts"]
+
+
+def _may_have_posted(row: dict) -> bool:
+    """A message for this request may be in Slack with its ts unrecorded: an attempt after another (the claim counts
+    them), or the intake's placeholder (delivery 'update') whose ts is missing — the bot died after Slack's answer."""
+    return (row.get("attempts") or 0) > 1 or (row.get("delivery") == "update" and not row.get("placeholder_ts"))
 
 
 def _posted_earlier(client, key: RequestKey, row: dict, thread_ts: str) -> str | None:
@@ -512,7 +507,7 @@ def _posted_earlier(client, key: RequestKey, row: dict, thread_ts: str) -> str |
     (conversations.replies), or — no thread: an /ask — a message of the channel since the request was made
     (conversations.history). Slack refusing the read (a missing scope, the thread gone): None — the answer is
     posted; a transient refusal is retried like the rest of the delivery."""
-    wanted, cursor = _answer_metadata(key), None
+    wanted, cursor = key.message_metadata(), None
     since = f"{row['created_at'].timestamp() - 300:.6f}" if row.get("created_at") else "0"  # clocks may differ
     oldest = key.message_ts if key.message_ts.replace(".", "", 1).isdigit() else since  # an /ask's is no ts
     while True:

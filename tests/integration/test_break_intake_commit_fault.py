@@ -22,8 +22,8 @@ from tests.integration import test_break_delivery_placeholder as placeholder_tes
 from tests.integration.test_break_delivery_placeholder import _result, _row
 from workers.slack import store as slack_store
 from workers.slack.blocks import answer_message
-from workers.slack.store import RequestKey
-from workers.tasks import ANSWER_EVENT, _deliver
+from workers.slack.store import ANSWER_EVENT, RequestKey
+from workers.tasks import _deliver
 
 # That module's fixture: the stand-in, with the worker's settings pointed at it and the test database.
 slack = placeholder_tests.slack
@@ -119,3 +119,25 @@ def test_the_placeholder_names_its_request_for_a_worker_to_find(slack, clean_db,
     ][1:]
     assert shown["metadata"]["event_type"] == ANSWER_EVENT
     assert shown["metadata"]["event_payload"]["message_ts"] == question.key.message_ts
+
+
+def test_a_placeholder_whose_ts_was_never_recorded_is_found_by_the_first_attempt(slack, clean_db, pii_guard):
+    """The bot died between Slack's answer to the placeholder and the commit of its ts (no commit failed: nothing
+    was deleted). The requeue loop sends the question; the worker's very first attempt must find the tagged
+    placeholder and update it, not post the answer under a "Looking into it…" that stays for ever."""
+    intake, question, client, _ = _ask(slack, pii_guard, clean_db)
+    assert intake.receive(question, client) == "queued"
+    with db.connection() as conn:  # as if the commit of the ts had never happened
+        conn.execute(
+            "UPDATE slack_requests SET placeholder_ts = NULL WHERE team_id = %s AND channel_id = %s "
+            "AND message_ts = %s",
+            question.key.as_args(),
+        )
+    [placeholder] = _bot_messages(slack, question.thread_ts)
+
+    _answer_like_the_worker(question.key)
+
+    [answer] = _bot_messages(slack, question.thread_ts)
+    assert answer.ts == placeholder.ts and "180 EUR" in (answer.text or "")
+    row = _row(question.key)
+    assert (row["status"], row["placeholder_ts"], row["attempts"]) == ("delivered", placeholder.ts, 1), row["error"]

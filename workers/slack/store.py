@@ -31,6 +31,17 @@ class RequestKey:
     def as_args(self) -> tuple[str, str, str]:
         return (self.team_id, self.channel_id, self.message_ts)
 
+    def message_metadata(self) -> dict[str, Any]:
+        """Slack message metadata naming this request, on every message posted for it (the intake's placeholder,
+        the worker's answer): an attempt that finds no recorded ts — its commit lost, the process killed after
+        Slack's answer — finds the message (workers.tasks `_posted_earlier`) instead of posting a second one.
+        Ids only: a message's metadata is readable by anyone in the workspace."""
+        payload = {"team_id": self.team_id, "channel_id": self.channel_id, "message_ts": self.message_ts}
+        return {"event_type": ANSWER_EVENT, "event_payload": payload}
+
+
+ANSWER_EVENT = "answerloop_answer"  # the metadata event type of the messages posted for a request
+
 
 @dataclass(frozen=True)
 class ClaimedRequest:
