@@ -91,6 +91,45 @@ class _SeenEvents:
             self._ids.clear()
 
 
+class _SharedEvents:
+    """Events taken by any bot process: Slack's `event_id`, claimed in the shared Redis (SET NX EX) — with two bot
+    processes (replicas behind a load balancer, or two Socket Mode connections) a retry may reach the other one,
+    which knows nothing of the first delivery. Redis unreachable: fails open to this process's memory (a reply
+    twice is better than none), said in the log once an outage. Every id is remembered here as well, so a retry
+    to this process is caught while Redis is away (or was when the first delivery came)."""
+
+    KEY = "answerloop:slack-event:"
+    TTL_S = 3600  # Slack retries within minutes (HTTP: 3 times, the last ~5 min later); a reconnect redelivers sooner
+    BACKOFF_S = 5.0  # after a failure, Redis is asked again this much later (an unreachable host would slow each ack)
+
+    def __init__(self, redis_url: str) -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(redis_url, socket_connect_timeout=0.5, socket_timeout=0.5)
+        self._local = _SeenEvents()
+        self._down_until: float | None = None  # None: Redis answered last time
+
+    def first_time(self, event_id: str) -> bool:
+        local = self._local.first_time(event_id)
+        if self._down_until is not None and time.monotonic() < self._down_until:
+            return local
+        try:
+            claimed = bool(self._redis.set(self.KEY + event_id, "1", nx=True, ex=self.TTL_S))
+        except Exception as exc:  # Redis down or refusing: this process alone de-duplicates, until it is back
+            if self._down_until is None:
+                log.warning(
+                    "Redis unreachable (%s): Slack's retries are de-duplicated within this bot process only; one "
+                    "reaching another process may be answered twice until Redis is back",
+                    type(exc).__name__,
+                )
+            self._down_until = time.monotonic() + self.BACKOFF_S
+            return local
+        if self._down_until is not None:
+            log.warning("Redis reachable again: Slack's retries are de-duplicated across bot processes")
+            self._down_until = None
+        return claimed and local
+
+
 # How much of a thread is read to see whether the bot took part in it while Postgres cannot say: one page. Slack
 # caps the page at 15 for apps distributed outside the Marketplace; the bot's first answer comes right after the
 # question, so the first page holds it.
@@ -185,15 +224,18 @@ def build_app(
         payload.strip_nul(body)
         next()
 
-    seen = _SeenEvents()
+    seen = _SharedEvents(settings.redis_url)
     told_down = _SeenEvents()  # threads told that the database is down, this outage
 
     @app.middleware
     def once(body: dict, request, next) -> BoltResponse | None:
-        """A retry of an event this process took already is acknowledged and goes no further; any other event is
-        taken (a retry of one this process never got is the only delivery it will see)."""
+        """A retry of an event any bot process took already (its event_id claimed in Redis) is acknowledged and goes
+        no further; any other delivery is taken. A retry is Slack's X-Slack-Retry-Num over HTTP; in Socket Mode Bolt
+        mirrors the envelope's retry_attempt into that header (0 the first time: every envelope carries it, so the
+        same event_id in a new envelope after a reconnect is one too)."""
         event_id = payload.text(body, "event_id") if payload.text(body, "type") == "event_callback" else ""
-        if event_id and not seen.first_time(event_id) and (request.headers.get("x-slack-retry-num") or [""])[0]:
+        key = f"{payload.text(body, 'api_app_id')}:{event_id}"
+        if event_id and not seen.first_time(key) and (request.headers.get("x-slack-retry-num") or [""])[0]:
             log.info("retry of event %s ignored: taken already", event_id)
             return BoltResponse(status=200, body="")
         next()
