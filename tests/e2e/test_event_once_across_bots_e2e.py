@@ -18,10 +18,9 @@ import pytest
 from slack_bolt.request import BoltRequest
 
 from bot.app import build_app
-from bot.http_server import make_http_server, serve_in_thread
 from bot.intake import Intake
 from slack_standin import BOT_USER_ID, GENERAL
-from tests.support.bot_endpoint import http_settings, post_events
+from tests.support.bot_endpoint import http_settings, post_events, serving
 from tests.support.services import RedisServer
 
 
@@ -43,27 +42,19 @@ def redis_server() -> Iterator[RedisServer]:
 @contextlib.contextmanager
 def _two_bots(slack, clean_db, pii_guard, redis_url: str) -> Iterator[tuple[int, int, list]]:
     """Two Bolt apps over HTTP, each its own server (as two `answerloop bot --http` replicas), one Redis; the
-    stand-in delivers to the first. Yields (port A, port B, enqueued keys of both)."""
+    stand-in delivers to the second. Yields (port of the other one, port of the one delivered to, enqueued keys)."""
     settings = http_settings(slack, clean_db, slack_signing_secret=slack.signing_secret, redis_url=redis_url)
     sent: list = []
-    servers = []
-    for _ in range(2):
-        intake = Intake(settings, pii_guard, lambda key, priority: sent.append(key), clean_db)
-        server = make_http_server(build_app(settings, intake), "127.0.0.1", 0, signing_secret=slack.signing_secret)
-        serve_in_thread(server)
-        servers.append(server)
-    slack.set_request_url(f"http://127.0.0.1:{servers[0].server_port}/slack/events")
-    try:
-        yield servers[0].server_port, servers[1].server_port, sent
-    finally:
-        slack.set_request_url(None)
-        for server in servers:
-            server.shutdown()
-            server.server_close()
+
+    def intake() -> Intake:
+        return Intake(settings, pii_guard, lambda key, priority: sent.append(key), clean_db)
+
+    with serving(slack, settings, intake()) as other, serving(slack, settings, intake()) as delivered_to:
+        yield other, delivered_to, sent
 
 
 def _greeted(slack, text: str = "hi!"):
-    """A greeting to the bot, delivered (by the stand-in) to bot A and answered; returns (message, its delivery)."""
+    """A greeting to the bot, delivered (by the stand-in) to one bot and answered; returns (message, its delivery)."""
     msg = slack.post_message(GENERAL, f"<@{BOT_USER_ID}> {text}")
     slack.wait_for(lambda: slack.bot_replies(GENERAL, msg.ts), timeout=15)
     [mention] = slack.deliveries(event_type="app_mention", ts=msg.ts)
@@ -71,8 +62,9 @@ def _greeted(slack, text: str = "hi!"):
 
 
 def _barrier(slack, port: int) -> None:
-    """Another greeting straight to bot B, waited for: B's listeners had the time to run what it took before."""
-    msg = slack.post_message(GENERAL, "no delivery for this one")
+    """Another greeting straight to the bot on `port`, waited for: its listeners had the time to run what it took
+    before (its event: a plain channel message's, turned into a mention under a new event_id)."""
+    msg = slack.post_message(GENERAL, "a plain channel message")
     [delivery] = slack.deliveries(event_type="message", ts=msg.ts)
     event = {**delivery.payload, "event_id": delivery.payload["event_id"] + "B"}
     event["event"] = {**event["event"], "type": "app_mention", "text": f"<@{BOT_USER_ID}> hello"}
@@ -83,7 +75,7 @@ def _barrier(slack, port: int) -> None:
 
 def test_an_http_retry_reaching_the_other_bot_gets_no_second_greeting(slack, clean_db, pii_guard, redis_server, caplog):
     caplog.set_level(logging.INFO, logger="bot.app")
-    with _two_bots(slack, clean_db, pii_guard, redis_server.url) as (_a, port_b, sent):
+    with _two_bots(slack, clean_db, pii_guard, redis_server.url) as (port_b, _delivered_to, sent):
         msg, mention = _greeted(slack)
         body = json.dumps(mention.payload)
         headers = _signed(slack, body, **{"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
@@ -100,7 +92,7 @@ def test_a_socket_mode_redelivery_to_the_other_connection_gets_no_second_greetin
     """Socket Mode: Bolt's adapter turns the envelope's retry_attempt into x-slack-retry-num (0 on the first
     delivery); the same event_id in a new envelope on the other connection is the same event."""
     caplog.set_level(logging.INFO, logger="bot.app")
-    with _two_bots(slack, clean_db, pii_guard, redis_server.url) as (_a, port_b, _sent):
+    with _two_bots(slack, clean_db, pii_guard, redis_server.url) as (port_b, _delivered_to, _sent):
         settings = http_settings(slack, clean_db, redis_url=redis_server.url)
         other = build_app(settings, Intake(settings, pii_guard, lambda key, priority: None, clean_db))
         msg, mention = _greeted(slack)
@@ -116,7 +108,7 @@ def test_a_socket_mode_redelivery_to_the_other_connection_gets_no_second_greetin
 def test_with_redis_down_each_bot_still_replies_and_says_why(slack, clean_db, pii_guard, redis_server, caplog):
     caplog.set_level(logging.INFO, logger="bot.app")
     redis_server.stop()
-    with _two_bots(slack, clean_db, pii_guard, redis_server.url) as (_a, port_b, _sent):
+    with _two_bots(slack, clean_db, pii_guard, redis_server.url) as (port_b, _delivered_to, _sent):
         msg, mention = _greeted(slack)
         body = json.dumps(mention.payload)
         headers = _signed(slack, body, **{"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
