@@ -14,7 +14,7 @@ from cli.admin import MAX_ROWS, Team, admin_db_url, prompt_scope, shorten, works
 from cli.output import console
 from core import db
 from feedback.audit import recent_actions
-from feedback.stats import Rate
+from feedback.stats import Rate, VersionStats
 
 review_app = typer.Typer(help="Read what the bot answered.", no_args_is_help=True)
 # How far back stats and samples may reach (a hundred years): Postgres intervals overflow far beyond it.
@@ -26,7 +26,7 @@ def stats_command(
     by_version: Annotated[
         bool, typer.Option("--by-version", help="Per prompt version, with counts and 95% intervals (a canary).")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="With --by-version: JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON on stdout (a script's or a spreadsheet's).")] = False,
     team: Team = None,
 ) -> None:
     """Questions, answered vs "I don't know", and 👍/👎 rate by week and prompt version; --by-version: live 👍 rate,
@@ -38,6 +38,9 @@ def stats_command(
         return
     with db.connect(admin_db_url()) as conn:
         rows = weekly_stats(conn, weeks, workspace_scope(conn, team))
+    if as_json:  # the same figures as the table, every row whatever its count; an empty window is an empty list
+        print(json.dumps({"weeks_back": weeks, "weeks": rows}, default=str))
+        return
     if not rows:
         console.print(f"no questions in the last {weeks} week(s)")
         return
@@ -74,6 +77,11 @@ def _stats_by_version(weeks: int, as_json: bool, team: str | None) -> None:
         rows = version_stats(conn, since, workspace_scope(conn, team))
         active, test = pv.active_version_id(conn, scope), canary.running(conn, scope)
     roles = {active: "active"} | ({test.version_id: f"canary {test.percent:g}%"} if test else {})
+    # The active version and a canary just started are listed before their first question, with zero counts.
+    asked = {r.version for r in rows}
+    rows = sorted(
+        rows + [VersionStats.unasked(v) for v in roles if v not in asked], key=lambda r: r.version, reverse=True
+    )
     if as_json:
         out = [r.as_dict() | {"role": roles.get(r.version, "")} for r in rows]
         print(json.dumps({"since": since.isoformat(), "versions": out}))
