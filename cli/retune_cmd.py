@@ -67,6 +67,9 @@ def retune_list(limit: Annotated[int, typer.Option(min=1, max=MAX_ROWS)] = 20, t
 
     with db.connect(admin_db_url()) as conn:
         rows = list_reports(conn, limit, prompt_scope(conn, team))
+    if not rows:
+        console.print("no retune or eval reports yet: `answerloop retune` or `answerloop eval` makes one")
+        return
     table = Table("id", "kind", "at", "actor", "baseline", "candidate", "decision", "summary")
     for r in rows:
         table.add_row(

@@ -137,6 +137,9 @@ def audit_command(limit: Annotated[int, typer.Option(min=1, max=MAX_ROWS)] = 30,
         team = workspace_scope(conn, team)
         scope = prompt_scope(conn, team) if team is not None else None
         rows = recent_actions(conn, limit, team, scope)
+    if not rows:
+        console.print("no admin actions recorded yet")
+        return
     table = Table("at", "actor", "action", "target", "details")
     for r in rows:
         table.add_row(

@@ -5,9 +5,13 @@ repeated or impossible changes as clear one-line errors, never a traceback."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 from core import db
-from tests.support.cli_runner import run_cli
+from feedback import labels
+from tests.support.cli_runner import REPO, run_cli
 from tests.support.records import add_interaction, seed_variant
 
 
@@ -56,3 +60,81 @@ def test_stats_by_version_lists_the_active_and_canary_versions_before_any_questi
     assert rows[version]["up"] == {"hits": 0, "n": 0, "value": None, "low": None, "high": None}
     table = _ok(cli(clean_db, "stats", "--by-version"))
     assert f"v{version} (canary 10%)" in table and "v1 (active)" in table
+
+
+# ------------------------------------------------------------------------------------------- user text as written
+
+MARKUP = "[bold]why[/] does [link=https://evil.example]this[/link] end [/] here [red]?"
+
+
+def test_questions_corrections_and_titles_that_look_like_rich_markup_print_as_written(clean_db):
+    with db.connect(clean_db) as conn:
+        iid = add_interaction(
+            conn, "", MARKUP, answer=f"answer {MARKUP}",
+            citations=[{"document_title": MARKUP, "section": "[/]", "chunk_id": 1}],
+        )  # fmt: skip
+        down = labels.record_vote(conn, iid, kind="down", reaction="-1", user_id="U1", channel_id="C1")
+        labels.add_reasons(conn, down.label_id, "U1", reasons=[], comment=MARKUP)
+        fix = labels.record_correction(conn, iid, correction=MARKUP, user_id="U3", user_name="[b]Carol[/b]",
+                                       channel_id="C1")  # fmt: skip
+        conn.commit()
+    listed = _ok(cli(clean_db, "labels", "list"))
+    assert "[bold]why[/]" in listed and "[b]Carol[/b]" in listed
+    for label_id in (down.label_id, fix):
+        shown = _ok(cli(clean_db, "labels", "show", str(label_id)))
+        assert MARKUP in shown
+    assert shown.count(MARKUP) >= 3  # question, answer, correction
+    sample = _ok(cli(clean_db, "review", "sample"))
+    assert MARKUP in sample and "[/]" in sample
+
+
+def test_labels_export_of_many_labels_is_one_json_object_per_line_and_list_stays_short(clean_db):
+    n = 10_000
+    with db.connect(clean_db) as conn:
+        iid = add_interaction(conn, "", '=HYPERLINK("http://x","a, b")\nsecond line')
+        conn.execute(
+            "INSERT INTO labels (interaction_id, kind, source, user_id, channel_id, status, split) "
+            "SELECT %s, 'up', 'reaction', 'U' || g, 'C1', 'pending', 'train' FROM generate_series(1, %s) g",
+            (iid, n),
+        )
+        conn.commit()
+    lines = _ok(cli(clean_db, "labels", "export")).splitlines()
+    assert len(lines) == n
+    rows = [json.loads(line) for line in lines]
+    assert rows[0]["question"].startswith("=HYPERLINK") and "\n" in rows[0]["question"]
+    listed = _ok(cli(clean_db, "labels", "list"))
+    assert len([line for line in listed.splitlines() if "👍" in line]) == 50  # the default --limit
+
+
+def test_reading_commands_on_a_fresh_install_succeed_with_valid_empty_output(clean_db):
+    assert json.loads(_ok(cli(clean_db, "verified", "list", "--format", "json"))) == []
+    assert _ok(cli(clean_db, "labels", "export")) == ""
+    versions = json.loads(_ok(cli(clean_db, "stats", "--by-version", "--json")))["versions"]
+    assert [(v["version"], v["role"], v["questions"]) for v in versions] == [(1, "active", 0)]
+    _clear_error(cli(clean_db, "prompts", "rollback"), "roll back")
+    _clear_error(cli(clean_db, "retune", "show"), "does not exist")
+    _clear_error(cli(clean_db, "stats", "--json", "--team", "T0NOTHERE1"), "T0NOTHERE1")
+
+
+def test_a_long_export_piped_into_head_ends_quietly(clean_db):
+    """`answerloop labels export | head -1`: the reader going away is no error of the export, and no traceback."""
+    with db.connect(clean_db) as conn:
+        iid = add_interaction(conn, "", "how do I deploy?")
+        conn.execute(
+            "INSERT INTO labels (interaction_id, kind, source, user_id, channel_id, status, split) "
+            "SELECT %s, 'up', 'reaction', 'U' || g, 'C1', 'pending', 'train' FROM generate_series(1, 5000) g",
+            (iid,),
+        )
+        conn.commit()
+    for args in (("labels", "export"), ("labels", "list", "--limit", "5000"), ("stats", "--by-version", "--json")):
+        env = {**os.environ, "DATABASE_URL": clean_db, "ANSWERLOOP_EMBEDDINGS": "none", "ANSWERLOOP_LLM": ""}
+        script = f"{sys.executable} -c 'from cli.main import main; main()' {' '.join(args)} | head -c 10 >/dev/null"
+        done = subprocess.run(["bash", "-c", f"set -o pipefail; {script}"], capture_output=True, text=True, env=env,
+                              cwd=REPO, timeout=300)  # fmt: skip
+        assert "Traceback" not in done.stderr and "Error" not in done.stderr, (args, done.stderr[-2000:])
+
+
+def test_empty_listings_say_so_instead_of_printing_an_empty_table(clean_db):
+    for args, says in ((("retune", "list"), "no retune or eval reports"), (("audit",), "no admin actions")):
+        out = _ok(cli(clean_db, *args))
+        assert says in out and "┏" not in out, (args, out)
