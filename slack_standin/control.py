@@ -127,6 +127,11 @@ def add_control_routes(app: web.Application, slack: SlackStandin) -> None:
         action(body["channel"], body["ts"], body["name"], user=body.get("user") or "alice")
         return {}
 
+    def delete(body: dict[str, Any], _: web.Request) -> dict[str, Any]:
+        """A person deletes their own message (message_deleted, or a tombstone where it has thread replies)."""
+        team(body).delete_message(body["channel"], body["ts"], user=body.get("user") or "alice")
+        return {}
+
     def command(body: dict[str, Any], _: web.Request) -> dict[str, Any]:
         delivery = team(body).slash_command(
             body["command"],
@@ -257,6 +262,7 @@ def add_control_routes(app: web.Application, slack: SlackStandin) -> None:
         "say": say,
         "dm": dm,
         "react": react,
+        "delete": delete,
         "command": command,
         "shortcut": shortcut,
         "click": click,

@@ -96,6 +96,38 @@ class PeopleActions(ReactionsApi, ViewsApi, FilesApi):
         """A person writes to the bot in their DM (the app gets `message` with channel_type `im`)."""
         return self.post_message(self.open_dm(user), text, user=user, thread_ts=thread_ts, files=files)
 
+    def delete_message(self, channel: str, ts: str, *, user: str = "alice") -> Delivery | None:
+        """A person deletes their own message. The app gets `message` with subtype `message_deleted` (its
+        `deleted_ts` and `previous_message`); a message with thread replies stays as a tombstone in the thread's
+        place instead, and the app gets `message_changed` whose new message has subtype `tombstone` ("This
+        message was deleted.", by USLACKBOT), as conversations.history shows it."""
+        with self.lock:
+            channel_obj = self.channel(channel)
+            msg = self._acted_on(channel_obj, ts)
+            if msg.user != self.user(user).id:
+                raise ValueError(f"{ts} in {channel_obj.id} is not {user}'s message")
+            previous = self._api_message(msg)
+            msg.deleted = True
+            event_ts = self.clock.next()
+            event: dict[str, Any] = {"type": "message", "channel": channel_obj.id, "hidden": True}
+            if msg.replies:
+                tombstone = {
+                    **{k: v for k, v in previous.items() if k in ("type", "ts", "thread_ts", "reply_count")},
+                    "subtype": "tombstone",
+                    "text": "This message was deleted.",
+                    "user": "USLACKBOT",
+                    "hidden": True,
+                }
+                event.update(subtype="message_changed", message=tombstone)
+            else:
+                event.update(subtype="message_deleted", deleted_ts=msg.ts)
+            event.update(
+                previous_message=previous, ts=event_ts, event_ts=event_ts, channel_type=channel_obj.channel_type
+            )
+            delivery = self._emit_event(event, channel_obj)
+        self._notify()
+        return delivery
+
     def add_reaction(self, channel: str, ts: str, name: str, *, user: str = "alice") -> Delivery | None:
         """A person reacts; the app gets `reaction_added` whose item carries only channel and ts."""
         with self.lock:
