@@ -50,7 +50,7 @@ _SEEN_BY_CHANNEL = """(r.kind <> 'command'
 _CHANNELS_SQL = f"""
 SELECT r.channel_id FROM interactions i JOIN slack_requests r ON r.interaction_id = i.id
 WHERE i.team_id = %(team)s AND i.status = 'answered' AND NOT r.in_dm AND r.user_id <> %(asker)s
-  AND {_SEEN_BY_CHANNEL}
+  AND r.withdrawn_at IS NULL AND {_SEEN_BY_CHANNEL}
   AND EXISTS (SELECT 1 FROM labels l WHERE l.interaction_id = i.id
               AND l.kind = 'up' AND l.status NOT IN ('retracted', 'rejected'))
 GROUP BY r.channel_id ORDER BY count(*) DESC, r.channel_id LIMIT %(limit)s
@@ -66,6 +66,8 @@ WITH asked AS (
       -- The asker's own, or asked in a public channel; a private answer's question (an ephemeral of a channel
       -- question) has no request row of its own: never. Outside Slack (no request row): no conversation.
       AND i.source <> 'slack_private'
+      -- A question its asker deleted in Slack is withdrawn (workers.slack.store.withdraw_request): never shown.
+      AND r.withdrawn_at IS NULL
       AND (r.interaction_id IS NULL OR r.user_id = %(asker)s
            OR (NOT r.in_dm AND r.channel_id = ANY(%(public)s::text[]) AND {_SEEN_BY_CHANNEL}))
       AND cardinality(i.collections) > 0 AND i.collections <@ %(collections)s::text[]

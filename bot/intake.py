@@ -162,6 +162,20 @@ class Intake:
             slack_store.mark_queued(conn, q.key)
         return "queued"
 
+    def withdraw(self, key: RequestKey, client: WebClient) -> str:
+        """The message at `key` was deleted (its asker regretted it, most often): if it is a question of ours, it
+        is withdrawn (workers.slack.store.withdraw_request: never answered if it was not yet, never suggested or
+        shown as a gap) and the bot's message for it (placeholder, stream or answer) is deleted. Returns what
+        happened: not_a_question | withdrawn | withdrawn_not_deleted. Raises DatabaseUnavailable."""
+        from workers.tasks import delete_for_withdrawn  # the worker's words for it (imported late, as below)
+
+        with db.connection(self.db_url) as conn:
+            row = slack_store.withdraw_request(conn, key)
+        if row is None:
+            return "not_a_question"
+        gone = delete_for_withdrawn(client, key.channel_id, row["placeholder_ts"])
+        return "withdrawn" if gone else "withdrawn_not_deleted"
+
     def follows_up(self, team_id: str, channel_id: str, thread_ts: str) -> bool:
         """Is a reply without a mention in this thread a question? Yes once the bot answered in the thread, unless
         the channel turned thread follow-ups off (`answerloop channels set … --thread-followups off`): there, a

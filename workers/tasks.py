@@ -181,9 +181,14 @@ def _answer(self, key: RequestKey) -> str:
     outcome = _deliver_or_give_up(
         self, settings, request, text, blocks, status="delivered", stream=stream, opened=live is not None
     )
-    if outcome is None and scope.private:
+    if outcome is None and scope.private and not _is_withdrawn(key):
         _answer_privately(settings, request, scope.private, result.question_redacted, [*scope.post, *scope.private])
     return outcome or result.status
+
+
+def _is_withdrawn(key: RequestKey) -> bool:
+    with db.connection() as conn:
+        return slack_store.withdrawn(conn, key) is not None
 
 
 def _attachments(settings, request: ClaimedRequest, token: str | None) -> Attachments | None:
@@ -370,7 +375,7 @@ def _deliver_once(
     with db.connection() as conn:
         row = slack_store.lock_undelivered(conn, key)
         if row is None:
-            log.info("%s was answered by another attempt; not posting again", key)
+            _not_posting(client, conn, key)
             return
         placeholder_ts = row["placeholder_ts"]  # now: an attempt that started a stream meanwhile set it
         try:
@@ -531,6 +536,36 @@ def _posted_earlier(client, key: RequestKey, row: dict, thread_ts: str) -> str |
             return None
 
 
+def delete_for_withdrawn(client, channel: str, ts: str | None) -> bool:
+    """Delete the bot's message (placeholder, stream, answer) posted for a question its asker deleted: it
+    answers a question nobody can see any more. Best effort, never raises: gone already (message_not_found) is
+    what was wanted; any other refusal is logged. True when the message is gone."""
+    if not ts:
+        return True
+    try:
+        client.chat_delete(channel=channel, ts=ts)
+    except SlackApiError as exc:
+        if _slack_error(exc) == GONE:
+            return True
+        log.warning("the bot's message %s/%s of a deleted question not deleted: %s", channel, ts, _slack_error(exc))
+        return False
+    except OSError as exc:  # Slack unreachable
+        log.warning("the bot's message %s/%s of a deleted question not deleted: %s", channel, ts, exc)
+        return False
+    return True
+
+
+def _not_posting(client, conn: db.Conn, key: RequestKey) -> None:
+    """lock_undelivered found nothing to post: delivered by another attempt, or withdrawn by its asker — then any
+    message of the bot's recorded for it (a stream this attempt opened before the withdrawal committed) goes."""
+    row = slack_store.withdrawn(conn, key)
+    if row is None:
+        log.info("%s was answered by another attempt; not posting again", key)
+        return
+    log.info("%s was deleted by its asker; its answer is not posted", key)
+    delete_for_withdrawn(client, key.channel_id, row["placeholder_ts"])
+
+
 def _stop_quietly(client, channel: str, ts: str) -> None:
     """End a stream if it is still open (an over one answers message_not_in_streaming_state: fine)."""
     try:
@@ -561,7 +596,7 @@ def _deliver_stream(
     with db.connection() as conn:
         row = slack_store.lock_undelivered(conn, key)
         if row is None:
-            log.info("%s was answered by another attempt; not posting again", key)
+            _not_posting(client, conn, key)
             return "delivered"
         ts, thread_ts = row["placeholder_ts"], row["thread_ts"]
         resumed = ts is not None and not opened
@@ -592,6 +627,7 @@ def _deliver_stream(
     with db.connection() as conn:
         row = slack_store.lock_undelivered(conn, key)
         if row is None:
+            _not_posting(client, conn, key)
             return "delivered"
         note = "resumed after an interrupted attempt: chat.update" if resumed else ""
         try:

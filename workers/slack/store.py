@@ -254,12 +254,50 @@ def lock_if_undelivered(conn: Conn, key: RequestKey) -> bool:
 
 def lock_undelivered(conn: Conn, key: RequestKey) -> dict | None:
     """Like lock_if_undelivered, and returns the locked row as it is now (another attempt may have started a
-    stream since this one claimed the request); None if unknown or delivered already."""
+    stream since this one claimed the request); None if unknown, delivered already or withdrawn by its asker
+    (`withdraw_request`: nothing is to be posted for it any more, not even a failure)."""
     row = conn.execute(
         "SELECT * FROM slack_requests WHERE team_id = %s AND channel_id = %s AND message_ts = %s FOR UPDATE",
         key.as_args(),
     ).fetchone()
-    return None if row is None or row["status"] == "delivered" else row
+    return None if row is None or row["status"] == "delivered" or row["withdrawn_at"] is not None else row
+
+
+WITHDRAWN = "deleted by its asker"  # the error of a request withdrawn before its answer was delivered
+
+
+def withdraw_request(conn: Conn, key: RequestKey) -> dict | None:
+    """The asker deleted the question's message: under the row lock, mark the request withdrawn (for good: the
+    worker posts nothing more for it, agent-DM suggestions and gaps leave it out); not delivered yet, it ends
+    `failed` with WITHDRAWN and its redacted copy of the question is dropped. Returns the row as it was before
+    (its placeholder_ts: the bot's message to delete, a placeholder, stream or answer), or None for a message
+    that is no question of ours, or one withdrawn already (a redelivered event)."""
+    row = conn.execute(
+        "SELECT * FROM slack_requests WHERE team_id = %s AND channel_id = %s AND message_ts = %s "
+        "AND withdrawn_at IS NULL FOR UPDATE",
+        key.as_args(),
+    ).fetchone()
+    if row is None:
+        return None
+    conn.execute(
+        "UPDATE slack_requests SET withdrawn_at = now(), updated_at = now(), question_redacted = NULL, "
+        "response_url = NULL, "
+        "status = CASE WHEN status = 'delivered' THEN status ELSE 'failed' END, "
+        "error = CASE WHEN status = 'delivered' THEN error ELSE %s END "
+        "WHERE team_id = %s AND channel_id = %s AND message_ts = %s",
+        (WITHDRAWN, *key.as_args()),
+    )
+    return row
+
+
+def withdrawn(conn: Conn, key: RequestKey) -> dict | None:
+    """The request, if its asker withdrew it (its placeholder_ts: the bot's message posted for it, if any, a
+    placeholder or stream recorded after the withdrawal too); None if not withdrawn, or unknown."""
+    return conn.execute(
+        "SELECT placeholder_ts FROM slack_requests WHERE team_id = %s AND channel_id = %s AND message_ts = %s "
+        "AND withdrawn_at IS NOT NULL",
+        key.as_args(),
+    ).fetchone()
 
 
 def set_delivery(conn: Conn, key: RequestKey, delivery: str, note: str | None = None) -> None:
@@ -282,6 +320,7 @@ def thread_context(conn: Conn, key: RequestKey, thread_ts: str, limit: int = MAX
         """
         SELECT i.id, i.question_redacted, i.answer FROM slack_requests r JOIN interactions i ON i.id = r.interaction_id
         WHERE r.team_id = %(t)s AND r.channel_id = %(c)s AND r.thread_ts = %(th)s AND r.message_ts <> %(m)s
+          AND r.withdrawn_at IS NULL
           AND r.created_at < (SELECT created_at FROM slack_requests
                               WHERE team_id = %(t)s AND channel_id = %(c)s AND message_ts = %(m)s)
         ORDER BY r.created_at DESC LIMIT %(n)s
@@ -295,12 +334,13 @@ def thread_context(conn: Conn, key: RequestKey, thread_ts: str, limit: int = MAX
 
 
 def claim_request(conn: Conn, key: RequestKey) -> ClaimedRequest | None:
-    """Lock the request for answering; None if it is unknown or already delivered (a redelivered task)."""
+    """Lock the request for answering; None if it is unknown, already delivered (a redelivered task) or withdrawn
+    by its asker."""
     row = conn.execute(
         "SELECT * FROM slack_requests WHERE team_id = %s AND channel_id = %s AND message_ts = %s FOR UPDATE",
         key.as_args(),
     ).fetchone()
-    if row is None or row["status"] == "delivered":
+    if row is None or row["status"] == "delivered" or row["withdrawn_at"] is not None:
         return None
     conn.execute(
         "UPDATE slack_requests SET status = 'answering', attempts = attempts + 1, updated_at = now() "
