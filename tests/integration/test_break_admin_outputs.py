@@ -138,3 +138,33 @@ def test_empty_listings_say_so_instead_of_printing_an_empty_table(clean_db):
     for args, says in ((("retune", "list"), "no retune or eval reports"), (("audit",), "no admin actions")):
         out = _ok(cli(clean_db, *args))
         assert says in out and "┏" not in out, (args, out)
+
+
+# ------------------------------------------------------------------------------------------ an unknown workspace
+
+
+def _install(url: str, *teams: str) -> None:
+    with db.connect(url) as conn:
+        for team in teams:
+            conn.execute(
+                "INSERT INTO slack_installations (team_id, bot_user_id, bot_id, bot_token_encrypted) "
+                "VALUES (%s, 'UBOT', 'BBOT', 'enc')",
+                (team,),
+            )
+        conn.commit()
+
+
+def test_a_mistyped_workspace_is_refused_by_collections_set_and_channels_set(clean_db):
+    """With workspaces installed, a collection given to (or a channel configured in) a workspace that is not one of
+    them would be read by no one: a typo is refused and nothing changes."""
+    _install(clean_db, "T0ALPHA01", "T0BRAVO02")
+    with db.connect(clean_db) as conn:
+        conn.execute("INSERT INTO collections (name, team_id) VALUES ('docs', 'T0ALPHA01')")
+        conn.commit()
+    _clear_error(cli(clean_db, "collections", "set", "docs", "--team", "T0ALPHX01"), "T0ALPHX01", "T0ALPHA01")
+    _clear_error(cli(clean_db, "channels", "set", "T0ALPHX01/C0GENERAL", "-c", "docs"), "T0ALPHX01", "T0ALPHA01")
+    with db.connect(clean_db) as conn:
+        assert conn.execute("SELECT team_id FROM collections WHERE name = 'docs'").fetchone()["team_id"] == "T0ALPHA01"
+        assert conn.execute("SELECT count(*) AS n FROM channel_settings").fetchone()["n"] == 0
+    _ok(cli(clean_db, "collections", "set", "docs", "--team", "T0BRAVO02"))
+    _ok(cli(clean_db, "channels", "set", "T0BRAVO02/C0GENERAL", "-c", "docs"))
