@@ -22,63 +22,29 @@ from bot.intake import Intake
 from bot.runner import enqueue_answer
 from core import db
 from core.settings import Settings, reset_settings_cache
-from slack_standin import ALICE, BOT_USER_ID, GENERAL, SlackStandin
+from slack_standin import ALICE, BOT_USER_ID, GENERAL
 from tests.integration.test_break_delivery_placeholder import _result
-from tests.support import services
-from tests.support.slack_stack import PLACEHOLDER_MARK, final, handbook_and_hr, rows, worker_env
+from tests.support.slack_stack import PLACEHOLDER_MARK, SALARY_BANDS_DOC, final, handbook_and_hr, rows
 from workers.slack import store as slack_store
 from workers.slack.blocks import answer_message
 from workers.slack.store import RequestKey
 from workers.tasks import _deliver
 
-DOC = """# Salary bands 2027
-
-## Band L5
-
-The L5 salary band for Platform engineers is 142,000 to 171,000 EUR, reviewed every March.
-"""
 WAIT = 120
 
 
 @pytest.fixture(scope="module")
 def kb_db(database_url, local_embedder, tmp_path_factory):
-    return handbook_and_hr(database_url, local_embedder, tmp_path_factory.mktemp("hr"), "salary-bands.md", DOC)
-
-
-@pytest.fixture(scope="module")
-def redis_server():
-    server = services.RedisServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def slack() -> Iterator[SlackStandin]:
-    with SlackStandin() as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
-def settings(slack, kb_db, redis_server) -> Settings:
-    return Settings(
-        database_url=kb_db,
-        redis_url=redis_server.url,
-        slack_bot_token=slack.bot_token,
-        slack_app_token=slack.app_token,
-        slack_api_url=slack.web_api_url,
-        embeddings="local",
-        llm=None,
-        slack_streaming=False,  # the intake's "Looking into it…" placeholder: a message of the bot's to delete
-        rate_limit_user_per_minute=0,
-        rate_limit_channel_per_minute=0,
+    return handbook_and_hr(
+        database_url, local_embedder, tmp_path_factory.mktemp("hr"), "salary-bands.md", SALARY_BANDS_DOC
     )
 
 
 @pytest.fixture(scope="module")
-def worker(settings):
-    w = services.Worker(worker_env(settings, ANSWERLOOP_SLACK_STREAMING="false")).start()
-    yield w
-    w.stop()
+def settings(settings) -> Settings:
+    """The stack's (tests/support/slack_stack.py), with the intake's "Looking into it…" placeholder instead of a
+    stream: a message of the bot's for every question, to delete with it."""
+    return settings.model_copy(update={"slack_streaming": False})
 
 
 class Enqueue:
