@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
@@ -100,21 +101,32 @@ class _SharedEvents:
 
     KEY = "answerloop:slack-event:"
     TTL_S = 3600  # Slack retries within minutes (HTTP: 3 times, the last ~5 min later); a reconnect redelivers sooner
+    # A claim lasts this long until its delivery was handed on (`taken`): a process that dies between the claim and
+    # its ack leaves a claim that expires before Slack's next retry (about a minute later), which is then answered
+    # by whichever process it reaches — a question is never dropped for good by a claim nobody finished.
+    PENDING_S = 30
     BACKOFF_S = 5.0  # after a failure, Redis is asked again this much later (an unreachable host would slow each ack)
 
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, redis_url: str, *, pending_s: float = PENDING_S) -> None:
         import redis
 
         self._redis = redis.Redis.from_url(redis_url, socket_connect_timeout=0.5, socket_timeout=0.5)
         self._local = _SeenEvents()
         self._down_until: float | None = None  # None: Redis answered last time
+        self.pending_ms = max(1, int(pending_s * 1000))
+
+    def taken(self, event_id: str) -> None:
+        """The delivery was handed on (Bolt acknowledges it): its claim now lasts TTL_S. Redis failing: the claim
+        expires early, and a late retry is answered again — never lost."""
+        if self._down_until is None:
+            with contextlib.suppress(Exception):
+                self._redis.set(self.KEY + event_id, "1", xx=True, ex=self.TTL_S)
 
     def first_time(self, event_id: str) -> bool:
-        local = self._local.first_time(event_id)
         if self._down_until is not None and time.monotonic() < self._down_until:
-            return local
+            return self._local.first_time(event_id)
         try:
-            claimed = bool(self._redis.set(self.KEY + event_id, "1", nx=True, ex=self.TTL_S))
+            claimed = bool(self._redis.set(self.KEY + event_id, "1", nx=True, px=self.pending_ms))
         except Exception as exc:  # Redis down or refusing: this process alone de-duplicates, until it is back
             if self._down_until is None:
                 log.warning(
@@ -123,11 +135,13 @@ class _SharedEvents:
                     type(exc).__name__,
                 )
             self._down_until = time.monotonic() + self.BACKOFF_S
-            return local
+            return self._local.first_time(event_id)
         if self._down_until is not None:
             log.warning("Redis reachable again: Slack's retries are de-duplicated across bot processes")
             self._down_until = None
-        return claimed and local
+        # Claimed: also remembered here (a delivery this process took while Redis was away is still a retry).
+        # Not claimed: not remembered — a later retry, once an unfinished claim expired, is this process's to take.
+        return claimed and self._local.first_time(event_id)
 
 
 # How much of a thread is read to see whether the bot took part in it while Postgres cannot say: one page. Slack
@@ -239,6 +253,8 @@ def build_app(
             log.info("retry of event %s ignored: taken already", event_id)
             return BoltResponse(status=200, body="")
         next()
+        if event_id:
+            seen.taken(key)
         return None
 
     @app.middleware

@@ -116,3 +116,20 @@ def test_with_redis_down_each_bot_still_replies_and_says_why(slack, clean_db, pi
         slack.wait_for(lambda: len(slack.bot_replies(GENERAL, msg.ts)) == 2, timeout=15)
     assert "Redis unreachable" in caplog.text
     assert "Traceback" not in caplog.text
+
+
+def test_a_claim_whose_process_died_before_its_ack_expires_and_a_later_retry_is_answered(redis_server):
+    """A process claims an event and dies before Bolt acknowledges it: Slack's next retry must not be dropped for
+    good by a claim nobody finished. The unfinished claim holds only briefly (Slack's retry right away is still
+    refused), then a later retry is taken by whichever process it reaches; a claim handed on lasts its hour."""
+    from bot.app import _SharedEvents
+
+    died = _SharedEvents(redis_server.url, pending_s=0.3)  # claims, and is never heard of again (no `taken`)
+    other = _SharedEvents(redis_server.url, pending_s=0.3)
+    assert died.first_time("A1:Ev1")
+    assert not other.first_time("A1:Ev1"), "the immediate retry: the claim still holds"
+    time.sleep(0.6)
+    assert other.first_time("A1:Ev1"), "a later retry, once the unfinished claim expired, is answered"
+    other.taken("A1:Ev1")
+    time.sleep(0.6)
+    assert not _SharedEvents(redis_server.url, pending_s=0.3).first_time("A1:Ev1"), "handed on: it holds"
