@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
 from rich.panel import Panel
+from rich.style import Style
 from rich.table import Table
+from rich.text import Text
 
 from core.errors import AnswerloopError
 
@@ -95,12 +97,15 @@ def print_answer(result: AnswerResult, *, verbose: bool = False) -> None:
     title = f"[{style}]{result.status}[/]"
     if result.status == "answered":
         title += f" · confidence {result.confidence}"
-    console.print(Panel(result.answer, title=title, title_align="left", border_style=style), width=frame_width(console))
+    # The answer, titles and links are documents' text: printed as written, never read as Rich markup ("[/]" in a
+    # title raised MarkupError; "[link=…]" made a link).
+    answer = Panel(Text(result.answer), title=title, title_align="left", border_style=style)
+    console.print(answer, width=frame_width(console))
     sources: dict[int, CitationOut] = {}
     for c in result.citations:  # several quotes from one passage are one source
         sources.setdefault(c.chunk_id, c)
     for i, c in enumerate(sources.values(), start=1):
-        console.print(f"  [{i}] [bold]{c.title}[/]  [link={c.link}]{c.link}[/link]")
+        console.print(Text.assemble(f"  [{i}] ", (c.title, "bold"), "  ", (c.link, Style(link=c.link or None))))
         if c.last_verified:
             console.print(f"      [yellow]last verified on {c.last_verified}: its review is due[/]")
     pii = result.guard.get("pii_in", {})
