@@ -90,6 +90,8 @@ def workspace_scope(conn, team: str | None) -> str | None:
     and none is given — one workspace never reads another's."""
     teams = [r["team_id"] for r in conn.execute("SELECT DISTINCT team_id FROM slack_installations").fetchall()]
     if team is not None:
+        if not team.strip():
+            raise AnswerloopError("--team is empty.", hint="Give a workspace id (T…), or leave --team out.")
         if team not in teams:
             known = known_teams(conn)
             if team not in known:

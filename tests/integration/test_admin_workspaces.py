@@ -123,6 +123,8 @@ def test_a_team_typo_is_refused_without_any_install(clean_db):
     assert typo.returncode == 2 and "T0AAAAAAA7" in typo.stderr and A in typo.stderr, typo
     ok = run_cli(clean_db, "labels", "export", "--team", A)
     assert ok.returncode == 0 and "alpha" in ok.stdout, ok
+    empty = run_cli(clean_db, "labels", "export", "--team", "")
+    assert empty.returncode == 2 and "--team is empty" in empty.stderr and "Traceback" not in empty.stderr, empty
 
 
 def test_an_uninstalled_workspace_keeps_its_knowledge_readable(two_workspaces):
