@@ -63,6 +63,20 @@ def _bots_own_dm(client, channel_id: str, user_id: str) -> bool:
     return isinstance(channel, dict) and channel.get("is_im") is True and channel.get("user") == user_id
 
 
+def _deleted_persons_message(event: dict) -> str:
+    """The ts of a person's message this event says was deleted, else "". Slack sends `message_deleted` (its
+    `deleted_ts`), or, for a message with thread replies (a question the bot answered in its thread), a
+    `message_changed` whose new message is a `tombstone` ("This message was deleted.") in the thread's place."""
+    subtype = payload.text(event, "subtype")
+    if subtype == "message_deleted":
+        ts, previous = payload.text(event, "deleted_ts"), event.get("previous_message")
+    elif subtype == "message_changed" and payload.text(event.get("message"), "subtype") == "tombstone":
+        ts, previous = payload.text(event["message"], "ts"), event.get("previous_message")
+    else:
+        return ""
+    return "" if isinstance(previous, dict) and previous.get("bot_id") else ts
+
+
 def _team(body: dict, event: dict) -> str:
     return payload.event_team(body) or payload.text(event, "team")
 
@@ -299,6 +313,14 @@ def build_app(
 
     @app.event("message")
     def on_message(event: dict, body: dict, client, context) -> None:
+        if (deleted_ts := _deleted_persons_message(event)) and payload.text(event, "channel"):
+            team = _team(body, event)
+            try:
+                outcome = intake.withdraw(RequestKey(team, event["channel"], deleted_ts), client)
+            except DatabaseUnavailable:
+                outcome = "database unavailable"
+            log.info("message %s/%s/%s deleted: %s", team, event["channel"], deleted_ts, outcome)
+            return
         # Bots (ourselves included), edits, joins, deletions… are never questions; a message sharing files is.
         if event.get("bot_id") or not payload.question_subtype(event) or not payload.text(event, "user"):
             return

@@ -166,7 +166,9 @@ class Intake:
         """The message at `key` was deleted (its asker regretted it, most often): if it is a question of ours, it
         is withdrawn (workers.slack.store.withdraw_request: never answered if it was not yet, never suggested or
         shown as a gap) and the bot's message for it (placeholder, stream or answer) is deleted. Returns what
-        happened: not_a_question | withdrawn | withdrawn_not_deleted. Raises DatabaseUnavailable."""
+        happened: not_a_question | withdrawn | withdrawn_not_deleted. Raises DatabaseUnavailable. A deletion
+        that overtakes the question's own event (deleted within the moment it takes to record it) finds no row and
+        withdraws nothing: the question is answered."""
         from workers.tasks import delete_for_withdrawn  # the worker's words for it (imported late, as below)
 
         with db.connection(self.db_url) as conn:

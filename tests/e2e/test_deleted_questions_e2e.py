@@ -194,3 +194,18 @@ def test_a_deleted_thread_follow_up_loses_its_answer_and_the_first_answer_stays(
     slack.wait_for(lambda: slack.message(GENERAL, second.ts).deleted, WAIT, message="the follow-up's answer kept")
     assert [m.ts for m in slack.bot_replies(GENERAL, msg.ts)] == [first.ts]
     assert _withdrawn(settings, follow.ts) is not None and _withdrawn(settings, msg.ts) is None
+
+
+def test_the_bot_withdraws_a_question_on_slacks_deletion_events(slack, bot, settings, held):
+    """No call to Intake.withdraw here: the stand-in's events alone (a tombstone, then message_deleted)."""
+    msg, placeholder, _ = _ask_held(slack, held, "Is the L5 salary band the same in every office?")
+    follow = slack.post_message(GENERAL, "and in Zurich?", thread_ts=msg.ts)
+    slack.wait_for(lambda: len(held) == 2, WAIT, message="the follow-up was not taken as a question")
+
+    slack.delete_message(GENERAL, follow.ts)  # message_deleted
+    slack.delete_message(GENERAL, msg.ts)  # replies under it: a message_changed tombstone
+
+    for ts in (follow.ts, msg.ts):
+        row = slack.wait_for(lambda ts=ts: _withdrawn(settings, ts), WAIT, message=f"{ts} not withdrawn")
+        assert (row["status"], row["error"]) == ("failed", "deleted by its asker")
+    slack.wait_for(lambda: slack.message(GENERAL, placeholder.ts).deleted, WAIT, message="placeholder kept")

@@ -37,6 +37,11 @@ def product_log(monkeypatch) -> io.StringIO:
         root.setLevel(saved[1])
 
 
+def _statuses(url: str) -> dict[str, str]:
+    with db.connect(url) as conn:
+        return {r["message_ts"]: r["status"] for r in conn.execute("SELECT message_ts, status FROM slack_requests")}
+
+
 def _leaks(text: str) -> list[str]:
     return sorted(k for k, v in RAW.items() if v in text or v.replace(" ", "") in text)
 
@@ -68,6 +73,9 @@ def test_edits_deletions_and_file_names_leave_no_raw_value_in_postgres_redis_or_
              "ts": "1700000003.000300", "message": {**original, "ts": "1690000000.000100",
                                                     "text": f"<@{slack.bot_user_id}> {edited}"}},
         ]  # fmt: skip
+        # Both questions taken first (a deletion that overtakes its question's row is not handled: see the note on
+        # bot.intake.Intake.withdraw), then the edit and the deletions.
+        slack.wait_for(lambda: _statuses(clean_db) == {asked.ts: "queued", with_file.ts: "queued"}, timeout=15)
         for event in events:
             delivery = slack.send_event(event)
             assert delivery.wait(5) and delivery.status == "acked"
@@ -75,12 +83,14 @@ def test_edits_deletions_and_file_names_leave_no_raw_value_in_postgres_redis_or_
         while time.monotonic() < deadline:
             with db.connect(clean_db) as conn:
                 rows = conn.execute("SELECT message_ts, status, question_redacted FROM slack_requests").fetchall()
-            if len(rows) == 2 and all(r["status"] == "queued" for r in rows):
+            status = {r["message_ts"]: r["status"] for r in rows}
+            if status == {asked.ts: "failed", with_file.ts: "queued"}:
                 break
             time.sleep(0.2)
     assert sorted(r["message_ts"] for r in rows) == sorted([asked.ts, with_file.ts]), "an edit is not a question"
-    assert all(r["status"] == "queued" for r in rows)
-    assert any("<EMAIL_ADDRESS>" in r["question_redacted"] for r in rows), "the redacted question is kept"
+    status = {r["message_ts"]: (r["status"], r["question_redacted"]) for r in rows}
+    assert status[asked.ts] == ("failed", None), "its asker deleted it: withdrawn, the redacted copy dropped"
+    assert status[with_file.ts][0] == "queued" and status[with_file.ts][1], "the redacted question is kept"
     broker = redis_text(redis_url)
     assert f'"{asked.channel}", "{asked.ts}"]' in broker, "the task's arguments, decoded, are scanned"
     assert with_file.ts in broker
