@@ -42,6 +42,7 @@ WHERE i.created_at >= %(since)s
   -- The restricted part of a Slack question, answered to its asker alone (workers.tasks._answer_privately): the
   -- question's own interaction is the evidence; this one has no request row to say where it was asked.
   AND i.source IS DISTINCT FROM 'slack_private'
+  AND r.withdrawn_at IS NULL  -- its asker deleted the question in Slack (bot.intake withdraw): no evidence of a gap
   AND (i.status = 'dont_know'
        OR EXISTS (SELECT 1 FROM labels d WHERE d.interaction_id = i.id AND d.kind = 'down'
                   AND d.status <> 'rejected'))

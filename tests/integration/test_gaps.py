@@ -10,7 +10,7 @@ from core import db
 from feedback import labels
 from feedback.gaps import cluster, find_gaps, load_evidence, typical_order
 from tests.support.cli_runner import run_cli
-from workers.slack.store import RequestKey, create_request
+from workers.slack.store import RequestKey, create_request, withdraw_request
 
 TEAM = "T0GAPS0001"
 PARENTAL = [
@@ -98,3 +98,15 @@ def _long_ago():
     from datetime import UTC, datetime
 
     return datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def test_a_question_its_asker_deleted_is_no_gap(pipeline):
+    """Deleted in Slack (the request withdrawn), an unanswered question leaves the coverage gaps."""
+    kept = _ask_from_slack(pipeline, VISA[0], "U0ALICE001", "C0GENERAL1", "1700000100.000001")
+    deleted = _ask_from_slack(pipeline, VISA[1], "U0BOB00001", "C0GENERAL1", "1700000100.000002")
+    with db.connect(pipeline.database_url) as conn:
+        assert withdraw_request(conn, RequestKey(TEAM, "C0GENERAL1", "1700000100.000002")) is not None
+        conn.commit()
+        evidence = load_evidence(conn, since=_long_ago(), team=TEAM)
+    ids = {e.interaction_id for e in evidence}
+    assert kept in ids and deleted not in ids
