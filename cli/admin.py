@@ -93,12 +93,7 @@ def workspace_scope(conn, team: str | None) -> str | None:
         if not team.strip():
             raise AnswerloopError("--team is empty.", hint="Give a workspace id (T…), or leave --team out.")
         if team not in teams:
-            known = known_teams(conn)
-            if team not in known:
-                raise AnswerloopError(
-                    f"Workspace {team} is not installed and has no questions here.",
-                    hint=f"Workspaces here: {', '.join(known) or 'none yet (leave out --team)'}.",
-                )
+            require_known_workspace(conn, team)
         return team
     if len(teams) > 1:
         raise AnswerloopError(
@@ -106,6 +101,27 @@ def workspace_scope(conn, team: str | None) -> str | None:
             hint=f"Add --team with one of {', '.join(sorted(teams))}.",
         )
     return None
+
+
+def require_known_workspace(conn, team: str, *, changing: bool = False) -> None:
+    """`team` must be a workspace here (workers.interactions.known_teams: installed, or with questions — an
+    uninstalled one keeps its knowledge): a typo never reads an empty workspace, nor (`changing`) configures one no
+    question comes from."""
+    known = known_teams(conn)
+    if team not in known:
+        unchanged = "; nothing was changed" if changing else ""
+        raise AnswerloopError(
+            f"Workspace {team} is not installed and has no questions here{unchanged}.",
+            hint=f"Workspaces here: {', '.join(known) or 'none yet (leave out --team)'}.",
+        )
+
+
+def check_workspace(conn, team: str) -> None:
+    """A workspace a collection is given to or a channel is configured in: with workspaces installed, a known one
+    (require_known_workspace); a typo would be a setting no question ever reads. A bot-token install keeps no
+    installation row: anything is taken there (set up before the first question)."""
+    if conn.execute("SELECT 1 FROM slack_installations LIMIT 1").fetchone() is not None:
+        require_known_workspace(conn, team, changing=True)
 
 
 @contextmanager

@@ -9,7 +9,6 @@ import typer
 from rich.markup import escape
 
 from cli import admin
-from cli.collections_cmd import check_workspace
 from cli.common import require_collections
 from cli.output import console
 from core import db
@@ -72,7 +71,7 @@ def channels_set(
     team, chan = _parse_channel(channel)
     url = ready_database(get_settings())
     with db.connect(url) as conn:
-        check_workspace(conn, team)
+        admin.check_workspace(conn, team)
         if collection:
             require_collections(conn, collection)
         slack_store.set_channel(

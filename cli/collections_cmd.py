@@ -23,20 +23,6 @@ _USERGROUP = re.compile(r"^S[A-Z0-9]{2,}$")
 _TEAM = re.compile(r"^[TE][A-Z0-9]{2,}$")
 
 
-def check_workspace(conn, team: str) -> None:
-    """A workspace a collection is given to or a channel is configured in: with workspaces installed, one of them
-    (or one with questions here, uninstalled but kept); a typo would be a setting no question ever reads. A
-    bot-token install keeps no installation row: anything is taken there (set up before the first question)."""
-    from workers.interactions import known_teams
-
-    installed = conn.execute("SELECT 1 FROM slack_installations LIMIT 1").fetchone() is not None
-    if installed and team not in (known := known_teams(conn)):
-        raise AnswerloopError(
-            f"Workspace {team} is not installed and has no questions here; nothing was changed.",
-            hint=f"Workspaces here: {', '.join(known)}.",
-        )
-
-
 @collections_app.command("set")
 def collections_set(
     name: Annotated[str, typer.Argument(help="The collection.")],
@@ -71,7 +57,7 @@ def collections_set(
     url = ready_database(get_settings())
     with db.connect(url) as conn:
         if team is not None:
-            check_workspace(conn, team)
+            admin.check_workspace(conn, team)
         row = conn.execute("SELECT * FROM collections WHERE name = %s FOR UPDATE", (name,)).fetchone()
         if row is None:
             raise NotFound(f"No collection {name!r}.", hint="`answerloop kb list` shows the collections.")
