@@ -27,7 +27,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.messages.chunk import Chunk, PlanUpdateChunk, TaskUpdateChunk
 
 from guardrails.dont_know import explanation
-from workers.slack.mrkdwn import LINK_TOO_LONG, cut_markdown, escape, link, split, to_markdown, to_mrkdwn
+from workers.slack.mrkdwn import cut_markdown, escape, link, split, to_markdown, to_mrkdwn
 
 if TYPE_CHECKING:  # the bot imports this module: no pipeline (retrieval, models, Presidio) at its start-up
     from workers.attachments import Attachments
@@ -191,10 +191,8 @@ def _sources_block(citations: Sequence[CitationOut]) -> Block | None:
     elements: list[str] = ["*Sources*"]
     shown = 0
     for i, c in enumerate(seen.values(), start=1):
-        title = c.title
-        line = f"{i}. {link(c.link, title)}"
-        if len(line) > CONTEXT_TEXT:  # a link longer than an element holds: its title, never a link cut open
-            line = f"{i}. {escape(' '.join(title.split())[:300])} {LINK_TOO_LONG}"
+        number = f"{i}. "
+        line = number + link(c.link, c.title, max_chars=CONTEXT_TEXT - len(number))  # longer: its title alone
         if len(elements[-1]) + 1 + len(line) <= CONTEXT_TEXT:
             elements[-1] += "\n" + line
         elif len(elements) < CONTEXT_ELEMENTS - 1:

@@ -64,17 +64,19 @@ def link_address(url: str) -> str:
     return quote(url.strip(), safe=_URL_SAFE).replace("&", "&amp;")
 
 
-def link(url: str, title: str) -> str:
+def link(url: str, title: str, max_chars: int = MAX_LINK) -> str:
     """`<url|title>` for a web address (the title escaped, no `|` in it, the URL percent-encoded: link_address);
     anything else — a file path of a local document — as `title (`path`)`; a title naming another address than the
-    URL's (`disguised`) as `title (<url>)`, so the address the link opens is the one shown."""
+    URL's (`disguised`) as `title (<url>)`, so the address the link opens is the one shown. A link longer than
+    `max_chars` is its title, saying why (LINK_TOO_LONG): never a link cut open."""
     plain, url = " ".join(title.split()), url.strip()
     title = escape(plain).replace("|", "¦")
     if not url.startswith(("http://", "https://")):
-        return f"{title} (`{escape(url)}`)"
-    safe = link_address(url)
-    shown = f"{title} (<{safe}>)" if disguised(url, plain) else f"<{safe}|{title}>"
-    return shown if len(shown) <= MAX_LINK else f"{escape(plain[:300])} {LINK_TOO_LONG}"
+        shown = f"{title} (`{escape(url)}`)"
+    else:
+        safe = link_address(url)
+        shown = f"{title} (<{safe}>)" if disguised(url, plain) else f"<{safe}|{title}>"
+    return shown if len(shown) <= max_chars else f"{escape(plain[:300])} {LINK_TOO_LONG}"
 
 
 def to_mrkdwn(markdown: str) -> str:
