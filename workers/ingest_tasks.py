@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from pathlib import Path
 
 import psycopg
 from celery import Task
@@ -27,6 +26,7 @@ from workers.kb import jobs, store
 from workers.kb.ingest import (
     calibrate_collection,
     ingest_paths,
+    may_be_a_file,
     prepare_collection,
     reembed_verified,
     remove_missing,
@@ -120,7 +120,7 @@ def _finish(conn: Conn, job: jobs.Job, settings: Settings, embedder: Embedder) -
             # Gone = not in this job's listing *and* not on disk now: an older job finishing after a newer one
             # (two overlapping `kb ingest --queue`) must not remove the files the newer one added.
             known = store.documents_in(conn, job.collection)
-            present = jobs.job_paths(conn, job.id) | {p for p in known if _may_be_there(job.root / p)}
+            present = jobs.job_paths(conn, job.id) | {p for p in known if may_be_a_file(job.root / p)}
             removed = remove_missing(conn, job.collection, known, present)
         calibrated = False
         # job.status was read before the claim: 'finishing' = a dead finisher's redelivery, which may have removed
@@ -133,15 +133,6 @@ def _finish(conn: Conn, job: jobs.Job, settings: Settings, embedder: Embedder) -
         conn.rollback()
         jobs.fail(conn, job.id, f"{type(exc).__name__}: {exc}")
         raise
-
-
-def _may_be_there(path: Path) -> bool:
-    """Whether a file may still exist: a file whose folder can no longer be read (permissions changed) is not
-    known to be gone, and is not removed (Path.is_file raised PermissionError there and failed the whole job)."""
-    try:
-        return path.is_file()
-    except OSError:
-        return True
 
 
 def enqueue_job(job_id: int, batches: int) -> None:

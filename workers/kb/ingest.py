@@ -71,14 +71,16 @@ def discover(root: Path, unreadable: list[str] | None = None) -> Iterator[Path]:
     found: list[Path] = []
     for folder, dirs, files in os.walk(root, onerror=skipped):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
-        found.extend(p for name in files if not name.startswith(".") and _file_or_unknown(p := Path(folder, name)))
+        found.extend(p for name in files if not name.startswith(".") and may_be_a_file(p := Path(folder, name)))
     yield from sorted(found)
 
 
-def _file_or_unknown(path: Path) -> bool:
+def may_be_a_file(path: Path) -> bool:
+    """A file (a symlink to one too; not one to a folder, nor a dangling one), or one we may not look at (a folder
+    listed but not searchable, or no longer readable): not known to be gone, so never taken for deleted."""
     try:
-        return path.is_file()  # a symlink to a file too; not one to a folder, nor a dangling one
-    except OSError:  # not allowed to look (a folder listed but not searchable)
+        return path.is_file()
+    except OSError:
         return True
 
 
