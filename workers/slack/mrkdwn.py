@@ -198,10 +198,31 @@ def _last_cut(text: str, room: int, spans: list[tuple[int, int]]) -> int:
     return cut
 
 
+# A styled run of mrkdwn (bold, italic, struck) within one line: Slack renders its markers only in pairs.
+_STYLED_RUNS = tuple(re.compile(rf"(?<![\w{m}]){m}(?=\S)[^{m}\n]+?(?<=\S){m}(?![\w{m}])") for m in ("\\*", "_", "~"))
+
+
+def _open_styles(text: str, cut: int) -> str:
+    """The style markers of the runs a cut at `cut` falls inside, outermost first ("" outside any, or in code)."""
+    if text.count(FENCE, 0, cut) % 2:
+        return ""
+    start = text.rfind("\n", 0, cut) + 1
+    end = text.find("\n", cut)
+    line = text[start : end if end >= 0 else len(text)]
+    at = cut - start
+    if any(m.start() < at < m.end() for m in _INLINE_CODE.finditer(line)):
+        return ""
+    runs = sorted(
+        (m.start(), m.group(0)[0]) for run in _STYLED_RUNS for m in run.finditer(line) if m.start() < at < m.end()
+    )
+    return "".join(marker for _, marker in runs)
+
+
 def split(text: str, limit: int) -> list[str]:
     """`text` in parts of at most `limit` characters, cut at a line break (else a space) and never inside a link
-    (`<…>`); a code block cut in two is closed at the end of one part and reopened at the start of the next."""
-    budget = limit - 2 * (len(FENCE) + 1)  # room to close and reopen a code block
+    (`<…>`); a code block cut in two is closed at the end of one part and reopened at the start of the next, and so
+    is a bold, italic or struck run (its markers closed, innermost first, and reopened)."""
+    budget = limit - 2 * (len(FENCE) + 1)  # room to close and reopen a code block, or up to 3 style markers
     parts: list[str] = []
     rest, reopen = text, False
     while rest:
@@ -211,7 +232,10 @@ def split(text: str, limit: int) -> list[str]:
             part, rest = rest, ""
         else:
             cut = _cut_at(rest, min(budget, len(rest)))
+            styles = _open_styles(rest, cut)
             part, rest = rest[:cut].rstrip(), rest[cut:].lstrip("\n ")
+            if styles and part.strip(styles) and rest.strip(styles):
+                part, rest = part + styles[::-1], styles + rest
         reopen = part.count(FENCE) % 2 == 1
         if reopen:
             part += f"\n{FENCE}"
