@@ -64,7 +64,7 @@ def decode(raw: bytes, name: str) -> str:
         except UnicodeDecodeError:
             continue
     else:
-        raise UnreadableDocument(f"{name}: not valid UTF-8 text (save it as UTF-8)")
+        text = _legacy_decoded(raw, name)
     if "\x00" in text:  # anywhere, not only in the first 8 KiB: Postgres text cannot hold NUL
         raise UnreadableDocument(f"{name}: binary content (NUL bytes)")
     controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
@@ -73,6 +73,42 @@ def decode(raw: bytes, name: str) -> str:
     if not text.strip():
         raise UnreadableDocument(f"{name}: empty file")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+_SAMPLE_BYTES = 65_536  # of the lines holding non-ASCII bytes: what the detector is shown
+_CHAOS_MARGIN = 0.1  # Windows-1252 is taken when the detector finds it this close to its best guess
+
+
+def _legacy_decoded(raw: bytes, name: str) -> str:
+    """Text that is not UTF-8: in the encoding charset-normalizer finds for it, shown the lines that hold non-ASCII
+    bytes (the ASCII lines are the same in every candidate; a long file's one accented line late is not missed).
+    Windows-1252 (old Windows documents: Latin-1 and its quotes, dashes, euro sign) wins whenever the detector
+    ranks it about as well as its best guess: on a few accented words it cannot tell cp1252 from cp775 or
+    cp1006, and picking those would store mojibake. Each candidate must decode the whole file."""
+    from charset_normalizer import from_bytes
+
+    lines = [line for line in raw.splitlines(keepends=True) if not line.isascii()]
+    sample, size = [], 0
+    for line in lines:
+        sample.append(line[: _SAMPLE_BYTES - size])
+        size += len(sample[-1])
+        if size >= _SAMPLE_BYTES:
+            break
+    matches = list(from_bytes(b"".join(sample)))
+    try:
+        western: str | None = raw.decode("cp1252")
+    except UnicodeDecodeError:  # 0x81, 0x8D, 0x8F, 0x90, 0x9D are not characters of cp1252
+        western = None
+    if western is not None and any(  # no match at all: noise in every encoding, not text
+        m.chaos <= matches[0].chaos + _CHAOS_MARGIN and str(m) == b"".join(sample).decode("cp1252") for m in matches
+    ):
+        return western
+    for match in matches:
+        try:
+            return raw.decode(match.encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    raise UnreadableDocument(f"{name}: not UTF-8 text, nor text in another encoding that fits (save it as UTF-8)")
 
 
 # What a Git checkout holds for a file kept in Git LFS when `git lfs` did not fetch it (git sources never do).
