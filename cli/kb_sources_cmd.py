@@ -54,6 +54,10 @@ def sources_add(
     same_prefix: Annotated[
         bool, typer.Option("--same-prefix", help="Crawl: only pages under the start page's folder.")
     ] = False,
+    max_depth: Annotated[
+        int | None,
+        typer.Option("--max-depth", min=0, max=1000, help="Crawl: links followed from the start page (default 10)."),
+    ] = None,
     delay: Annotated[
         float, typer.Option("--delay", min=0, max=60, help="Web: seconds between requests (robots.txt may ask more).")
     ] = 1.0,
@@ -85,11 +89,13 @@ def sources_add(
         location = str(path.resolve()) if path is not None else str(git)
     if same_prefix and kind != "crawl":
         raise AnswerloopError("--same-prefix is for --crawl sources.")
+    if max_depth is not None and kind != "crawl":
+        raise AnswerloopError("--max-depth is for --crawl sources.", hint="A sitemap lists its pages itself.")
     if (branch or subdir) and kind != "git" and not (subdir and kind == "path"):
         raise AnswerloopError("--branch is for --git sources, --subdir for --git and --path sources.")
     source = sources.Source(
         name, collection, kind, location, branch, subdir.strip("/"), url_base,
-        max_pages=max_pages, same_prefix=same_prefix, delay_s=delay, every_s=every_s,
+        max_pages=max_pages, same_prefix=same_prefix, delay_s=delay, every_s=every_s, max_depth=max_depth,
     )  # fmt: skip
     url = ready_database(get_settings())
     with db.connect(url) as conn:
@@ -150,7 +156,10 @@ def sources_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
         rep = r["last_report"] or {}
         result = (
             f"{rep.get('added', 0)} added, {rep.get('updated', 0)} updated, {rep.get('removed', 0)} removed, "
-            f"{len(rep.get('failed', []))} skipped" + ("; page limit reached" if rep.get("limit") else "")
+            f"{len(rep.get('failed', []))} skipped"
+            + ("; page limit reached" if rep.get("limit") else "")
+            + ("; depth limit reached" if rep.get("depth") else "")
+            + ("; pages redirected to a login page? nothing removed" if rep.get("wall") else "")
             if rep
             else "never synced"
         )
@@ -200,6 +209,10 @@ def _sync(name: str, inline: bool | None, *, as_json: bool) -> dict | None:
     )
     if report.get("limit"):
         console.print(f"  [yellow]stopped[/] {escape(report['limit'])}")
+    if report.get("depth"):
+        console.print(f"  [yellow]stopped[/] {escape(report['depth'])}")
+    if report.get("wall"):
+        console.print(f"  [yellow]kept[/] {escape(report['wall'])}")
     for f in report["failed"]:
         # what a site or repository names (URLs, paths, reasons) is text, not Rich markup: 'a[/b].html'
         console.print(f"  [yellow]skipped[/] {escape(f['path'])}: {escape(f['reason'])}")

@@ -27,7 +27,9 @@ GIT_TIMEOUT_S = 300
 KINDS = ("path", "git", "sitemap", "crawl")
 WEB_KINDS = ("sitemap", "crawl")
 DEFAULT_MAX_PAGES = 1000
-_COLUMNS = "name, collection, kind, location, branch, subdir, url_base, max_pages, same_prefix, delay_s, every_s"
+_COLUMNS = (
+    "name, collection, kind, location, branch, subdir, url_base, max_pages, same_prefix, delay_s, every_s, max_depth"
+)
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class Source:
     same_prefix: bool = False  # crawl: only pages under the start page's folder
     delay_s: float = 1.0  # web: between two requests (robots.txt's Crawl-delay when longer)
     every_s: int | None = None  # the schedule: synced by the beat once this long has passed since the last try
+    max_depth: int | None = None  # crawl: links followed from the start page (None: web_mirror.DEFAULT_MAX_DEPTH)
 
 
 class SyncBusy(AnswerloopError):
@@ -112,9 +115,9 @@ def add_source(conn: Conn, source: Source) -> None:
         check_web_url(source.location)
     conn.execute("INSERT INTO collections (name) VALUES (%s) ON CONFLICT DO NOTHING", (source.collection,))
     conn.execute(
-        f"INSERT INTO kb_sources ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        f"INSERT INTO kb_sources ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (source.name, source.collection, source.kind, source.location, source.branch, source.subdir,
-         source.url_base, source.max_pages, source.same_prefix, source.delay_s, source.every_s),
+         source.url_base, source.max_pages, source.same_prefix, source.delay_s, source.every_s, source.max_depth),
     )  # fmt: skip
 
 
@@ -243,6 +246,8 @@ class Fetched:
     problems: list[dict[str, str]] = field(default_factory=list)
     pages: dict[str, int] | None = None
     limit: str | None = None  # web: the page limit stopped the sync: what was left out, and how to go further
+    depth: str | None = None  # crawl: the depth limit left links unfollowed: which, and how to go further
+    wall: str | None = None  # web: pages redirected to one (login) page: their last copies kept, none removed
 
 
 def limit_note(name: str, max_pages: int, not_fetched: int, left_out: list[str]) -> str | None:
@@ -256,6 +261,18 @@ def limit_note(name: str, max_pages: int, not_fetched: int, left_out: list[str])
         f"({examples}{', …' if not_fetched > len(left_out) else ''}). To fetch more: answerloop kb sources remove "
         f"{name} --keep-documents, then add it again with a larger --max-pages (or --same-prefix to stay in one "
         "folder)."
+    )
+
+
+def depth_note(name: str, max_depth: int, beyond: int, deeper: list[str]) -> str | None:
+    """What a crawl left out because of its depth limit, and how to go deeper; None when it did not reach it."""
+    if not beyond:
+        return None
+    examples = ", ".join(deeper)
+    return (
+        f"depth limit of {max_depth:,} reached: at least {beyond:,} linked pages were not followed "
+        f"({examples}{', …' if beyond > len(deeper) else ''}). To go deeper: answerloop kb sources remove "
+        f"{name} --keep-documents, then add it again with a larger --max-depth."
     )
 
 
@@ -326,8 +343,9 @@ def _fetch_web(source: Source, home: Path, max_bytes: int) -> Fetched:
     from workers.kb import web_fetch, web_mirror
 
     check_web_url(source.location)
+    max_depth = web_mirror.DEFAULT_MAX_DEPTH if source.max_depth is None else source.max_depth
     spec = web_mirror.WebSpec(source.kind, source.location, source.max_pages or DEFAULT_MAX_PAGES,
-                              source.same_prefix, source.delay_s, max_bytes)  # fmt: skip
+                              source.same_prefix, source.delay_s, max_bytes, max_depth)  # fmt: skip
     try:
         mirror = web_mirror.sync_mirror(spec, checkout_dir(home, source.name))
     except web_mirror.WebSyncFailed as exc:
@@ -339,7 +357,9 @@ def _fetch_web(source: Source, home: Path, max_bytes: int) -> Fetched:
               "kept": mirror.kept, "not_fetched": mirror.not_fetched}  # fmt: skip
     root = checkout_dir(home, source.name)
     limit = limit_note(source.name, spec.max_pages, mirror.not_fetched, mirror.left_out)
-    return Fetched(root, None, web_fetch.origin(spec.url), mirror.links(), mirror.problems, counts, limit)
+    depth = depth_note(source.name, max_depth, mirror.beyond_depth, mirror.deeper)
+    return Fetched(root, None, web_fetch.origin(spec.url), mirror.links(), mirror.problems, counts, limit, depth,
+                   mirror.wall)  # fmt: skip
 
 
 def point_links_at_pages(conn: Conn, collection: str, links: dict[str, str]) -> int:
@@ -393,6 +413,10 @@ def sync_source(url: str, name: str, home: Path, ingest: Ingest, *, max_bytes: i
                 report = {**report, "failed": fetched.problems + failed, "pages": fetched.pages}
                 if fetched.limit:
                     report["limit"] = fetched.limit
+                if fetched.depth:
+                    report["depth"] = fetched.depth
+                if fetched.wall:
+                    report["wall"] = fetched.wall
             elif fetched.problems:
                 report = {**report, "failed": fetched.problems + report.get("failed", [])}
             report = {"source": name, "revision": fetched.revision, **report}

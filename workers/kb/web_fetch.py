@@ -57,8 +57,12 @@ class Response:
 
 
 class Refused(FetchFailed):
-    """A request that would leave the source's site (a redirect to another scheme, host or port) or go into a
-    private network for a public site: never sent."""
+    """A request that would leave the source's site (a redirect to another host or port, or from https to http)
+    or go into a private network for a public site: never sent. `location`: where a refused redirect pointed."""
+
+    def __init__(self, reason: str, *, location: str | None = None) -> None:
+        super().__init__(reason)
+        self.location = location
 
 
 class _NotPublic(OSError):
@@ -69,6 +73,24 @@ def _site(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     return scheme, (parts.hostname or "").lower(), parts.port or {"http": 80, "https": 443}.get(scheme)
+
+
+def bare_host(host: str) -> str:
+    """The host without a leading "www." (www.example.com and example.com are one site; www.com is a host)."""
+    rest = host.removeprefix("www.")
+    return rest if rest != host and "." in rest else host
+
+
+def same_site(url: str, site: str) -> bool:
+    """Whether `url` is on `site`'s site: the same host (with or without "www."), the same scheme and port, or an
+    upgrade from http on its default port to https on its default port. Never a downgrade https → http (the page
+    would travel in the clear, where anyone on the way may change it), another port or another sub-domain."""
+    (scheme, host, port), (site_scheme, site_host, site_port) = _site(url), _site(site)
+    if not host or bare_host(host) != bare_host(site_host):
+        return False
+    if scheme == site_scheme:
+        return port == site_port
+    return (site_scheme, site_port, scheme, port) == ("http", 80, "https", 443)
 
 
 def _public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
@@ -177,9 +199,9 @@ class _SameSiteRedirects(urllib.request.HTTPRedirectHandler):
 
     def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any,
                          newurl: str) -> urllib.request.Request | None:  # fmt: skip
-        if _site(newurl) != _site(req.full_url):
+        if not same_site(newurl, req.full_url):
             fp.close()
-            raise Refused(f"redirected to another site ({newurl})")
+            raise Refused(f"redirected to another site ({newurl})", location=newurl)
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 

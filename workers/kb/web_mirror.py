@@ -14,10 +14,11 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -34,6 +35,8 @@ FETCH_S_PER_PAGE = 5.0
 MAX_PROBLEMS = 1000  # listed in the report (a sitemap of a million other sites' URLs is one line more)
 LEFT_OUT_SHOWN = 3  # URLs named in the report when the page limit stops a sync (the rest are counted)
 QUEUE_PER_PAGE = 10  # a crawl keeps at most this many links waiting per page it may fetch
+DEFAULT_MAX_DEPTH = 10  # links followed from the start page (0: the start page alone); a source may set its own
+WALL_PAGES = 3  # pages redirected to one landing page that make it a login page (fewer: all the pages fetched)
 
 
 class WebSyncFailed(Exception):
@@ -48,6 +51,7 @@ class WebSpec:
     same_prefix: bool = False
     delay_s: float = 1.0
     max_bytes: int = 5_000_000
+    max_depth: int = DEFAULT_MAX_DEPTH  # crawl: links followed from the start page
 
 
 @dataclass
@@ -68,6 +72,9 @@ class MirrorReport:
     problems: list[dict[str, str]] = field(default_factory=list)  # {"path": url, "reason": …}
     not_fetched: int = 0  # URLs left over when max_pages was reached (at least: the waiting links are capped)
     left_out: list[str] = field(default_factory=list)  # the first of those URLs, for the report
+    beyond_depth: int = 0  # crawl: links in scope not followed because the depth limit was reached (at least)
+    deeper: list[str] = field(default_factory=list)  # the first of those URLs, for the report
+    wall: str | None = None  # the pages were redirected to one page (a sign-in that expired): kept, none removed
 
     def links(self) -> dict[str, str]:
         """file → the page's URL (for citations)."""
@@ -142,7 +149,7 @@ class _Pacer:
 def _sitemap_pages(spec: WebSpec, pacer: _Pacer, public_only: bool) -> tuple[list[str], int]:
     """The page URLs of the sitemap (index files followed, same site only, MAX_SITEMAPS files at most), in order,
     without repeats; and the number of sitemap files left unread."""
-    pages: dict[str, None] = {}
+    pages: dict[str, str] = {}  # page_key → the URL first listed
     queue, seen = deque([spec.url]), {spec.url}
     read = 0
     while queue and read < MAX_SITEMAPS:
@@ -164,17 +171,48 @@ def _sitemap_pages(spec: WebSpec, pacer: _Pacer, public_only: bool) -> tuple[lis
         for loc in found:
             page = web_pages.normalise(loc)
             if page:
-                pages.setdefault(page, None)
-    return list(pages), len(queue)
+                pages.setdefault(web_pages.page_key(page), page)  # one page listed as http and https: once
+    return list(pages.values()), len(queue)
+
+
+_NOT_HTML = (  # what a body starts with when it is a file, whatever the Content-Type says
+    (b"%PDF-", "a PDF file"),
+    (b"PK\x03\x04", "a ZIP archive (or a Word, Excel or PowerPoint file)"),
+    (b"\x89PNG", "a PNG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"\x1f\x8b", "a gzip file"),
+    (b"\xd0\xcf\x11\xe0", "an old Office file"),
+)
+
+
+def _not_html(body: bytes) -> str | None:
+    """What the body is when it cannot be an HTML page although the server says so (a PDF served as text/html):
+    a file type's signature, or NUL bytes (never in HTML: a binary file)."""
+    head = body[:1024].lstrip()
+    for signature, what in _NOT_HTML:
+        if head.startswith(signature):
+            return what
+    return "a binary file" if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")) else None
+
+
+def _landing(url: str, final: str) -> str | None:
+    """The page a request was redirected to, without its query (a login page's ?next=… differs for each page),
+    when it is another page than the one asked for (http → https, www. and a trailing slash do not count)."""
+    if web_pages.page_key(url).rstrip("/") == web_pages.page_key(final).rstrip("/"):
+        return None
+    return web_pages.page_key(final).split("?", 1)[0]
 
 
 def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | None = None) -> MirrorReport:
-    """Bring `folder` in line with the site: the pages of the sitemap, or those reached from the start page."""
+    """Bring `folder` in line with the site: the pages of the sitemap, or those reached from the start page (up to
+    `max_depth` links away). Pages redirected in numbers to one page (a login page: the site's sign-in expired)
+    keep their last copies, and nothing is removed that sync."""
     folder.mkdir(parents=True, exist_ok=True)
     start = web_pages.normalise(spec.url)
     if start is None:
         raise WebSyncFailed(f"{spec.url!r} is not an http(s) URL")
-    spec = WebSpec(spec.kind, start, spec.max_pages, spec.same_prefix, spec.delay_s, spec.max_bytes)
+    spec = replace(spec, url=start)
     previous = _load_state(folder)
     # A public site's pages (and redirects) never lead into a private network: 10.x, 127.x, 169.254.169.254…
     # An intranet source (its own host private) may use private addresses.
@@ -183,23 +221,33 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
         robots = web_fetch.Robots.load(start, public_only=public_only)
     except FetchFailed as exc:
         raise WebSyncFailed(f"{exc.reason}; nothing was changed") from exc
+    rules: dict[str, web_fetch.Robots | FetchFailed] = {web_fetch.origin(start): robots}
     budget = max(FETCH_BUDGET_S, FETCH_S_PER_PAGE * spec.max_pages)
     pacer = _Pacer(min(max(spec.delay_s, robots.crawl_delay or 0.0), MAX_CRAWL_DELAY_S), budget)
     report = MirrorReport()
     listed, unread = _sitemap_pages(spec, pacer, public_only) if spec.kind == "sitemap" else ([start], 0)
     queue = deque(listed)
-    queued = set(queue)
+    queued = {web_pages.page_key(u) for u in queue}  # http and https, www. or not: one page
+    depth = dict.fromkeys(queued, 0)
+    too_deep: dict[str, None] = {}
     files_taken: dict[str, str] = {s.file: u for u, s in previous.items()}
     folders_taken = {f for name in files_taken for f in _folders(name)}
     attempts = 0
     dropped: set[str] = set()  # pages failing for good whose earlier copy is removed
+    entry_of: dict[str, dict[str, str]] = {}  # url → its problem, as listed
+    landings: dict[str, list[str]] = {}  # a page requests were redirected to → those requests' URLs
+    start_landing: str | None = None  # the crawl's start page now redirected elsewhere than the last time
+    pending_dir = folder / ".pending"  # pages reached by a redirect, saved once it is known not to be a login's
+    shutil.rmtree(pending_dir, ignore_errors=True)
+    pending: dict[str, Path] = {}
+    digests: dict[str, str] = {}  # sha256 of a page kept → its URL: one page under two URLs is kept once
 
     unlisted = 0
 
     def problem(url: str, reason: str) -> None:
         nonlocal unlisted
         if len(report.problems) < MAX_PROBLEMS:
-            report.problems.append({"path": url, "reason": reason})
+            report.problems.append(entry_of.setdefault(url, {"path": url, "reason": reason}))
         else:
             unlisted += 1
         if log:
@@ -218,6 +266,24 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
         folders_taken.update(_folders(name))
         return name
 
+    def allowed(url: str) -> bool:
+        """robots.txt of the URL's own origin (a page upgraded to https, or on www., answers to that one's)."""
+        site = web_fetch.origin(url)
+        if site not in rules:
+            pacer.wait()
+            try:
+                rules[site] = web_fetch.Robots.load(site, public_only=public_only)
+            except FetchFailed as exc:
+                rules[site] = exc
+        found = rules[site]
+        if isinstance(found, FetchFailed):
+            raise found
+        return found.allowed(url)
+
+    def duplicate(url: str, body: bytes) -> str | None:
+        """The URL of a page kept this sync with the same content (?utm_source=…, /a and /a/index.html)."""
+        return digests.setdefault(hashlib.sha256(body).hexdigest(), url) if body else None
+
     if unread:
         problem(spec.url, f"{unread:,} more sitemaps of the index not read (at most {MAX_SITEMAPS} are)")
     while queue:
@@ -225,17 +291,26 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
         if spec.kind == "sitemap" and not web_pages.same_site(url, start):
             problem(url, "on another site than the sitemap (skipped)")
             continue
-        if not robots.allowed(url):
-            problem(url, "disallowed by robots.txt")
+        old = previous.get(url)
+        old_copy = folder / old.file if old else None
+        has_copy = bool(old_copy and old_copy.is_file())
+        try:
+            if not allowed(url):
+                problem(url, "disallowed by robots.txt")
+                continue
+        except FetchFailed as exc:  # the robots.txt of another origin of the site (https, www.) cannot be read
+            if exc.transient and old and has_copy:
+                problem(url, f"{exc.reason} (the last copy is kept)")
+                report.kept += 1
+                report.pages[url] = old
+            else:
+                problem(url, exc.reason)
             continue
         if attempts >= spec.max_pages:
             report.not_fetched = len(queue) + 1
             report.left_out = [url, *islice(queue, LEFT_OUT_SHOWN - 1)]
             break
         attempts += 1
-        old = previous.get(url)
-        old_copy = folder / old.file if old else None
-        has_copy = bool(old_copy and old_copy.is_file())
         pacer.wait()
         html: str | None = None
         try:
@@ -249,14 +324,28 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
             if resp.status == 304 and old and old_copy is not None and has_copy:
                 report.not_modified += 1
                 report.pages[url] = old
-                html = old_copy.read_text(errors="replace")
+                kept_body = old_copy.read_bytes()
+                duplicate(url, kept_body)
+                html = kept_body.decode("utf-8", errors="replace")
             else:
                 final = web_pages.normalise(resp.url) or url
                 if not web_pages.same_site(final, start):
                     raise FetchFailed(f"redirected to another site ({final})")
+                what = _not_html(resp.body)
+                if what:
+                    raise FetchFailed(f"not an HTML page ({what}, served as {resp.content_type})")
                 body = _as_utf8(resp)
+                landing = _landing(url, final)
+                if landing is None and (same := duplicate(url, body)) != url:
+                    raise FetchFailed(f"the same page as {same} (kept once)")
                 name = file_for(url)
                 target = folder / name
+                if landing is not None:  # saved aside until the end says whether it is a login page
+                    landings.setdefault(landing, []).append(url)
+                    if url == start and old and len(previous) > 1 and _landing(old.link, final) is not None:
+                        start_landing = landing
+                    target = pending_dir / hashed_file_name(url)
+                    pending[url] = target
                 try:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     if not target.is_file() or target.read_bytes() != body:
@@ -267,6 +356,8 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
                 report.pages[url] = PageState(name, final, resp.etag, resp.last_modified)
                 html = body.decode("utf-8", errors="replace")
         except FetchFailed as exc:
+            if isinstance(exc, web_fetch.Refused) and exc.location:  # sent off-site: to a sign-in service?
+                landings.setdefault(_landing(url, exc.location) or exc.location, []).append(url)
             if exc.transient and old and old_copy is not None and has_copy:
                 problem(url, f"{exc.reason} (the last copy is kept)")
                 report.kept += 1
@@ -281,16 +372,30 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
             if found.noindex:
                 del report.pages[url]  # the page asks not to be indexed; its links may still be followed
             if spec.kind == "crawl" and not found.nofollow:
+                here = depth.get(web_pages.page_key(url), 0)
+                cap = max(QUEUE_PER_PAGE * spec.max_pages, 1000)  # a page of 100k links each
                 for link in found.links:
-                    if len(queue) >= max(QUEUE_PER_PAGE * spec.max_pages, 1000):  # a page of 100k links each
+                    if len(queue) >= cap:
                         break
+                    key = web_pages.page_key(link)
                     if (
-                        link not in queued
+                        key not in queued
                         and not web_pages.is_asset(link)
                         and web_pages.in_scope(link, start, same_prefix=spec.same_prefix)
                     ):
-                        queued.add(link)
+                        if here >= spec.max_depth:  # breadth first: a link first seen too deep is never nearer
+                            if key not in too_deep and len(too_deep) < cap:
+                                too_deep[key] = None
+                                if len(report.deeper) < LEFT_OUT_SHOWN:
+                                    report.deeper.append(link)
+                            continue
+                        queued.add(key)
+                        depth[key] = here + 1
                         queue.append(link)
+    report.beyond_depth = len(too_deep)
+    _settle_redirects(report, folder, previous, landings, start_landing, pending, attempts, dropped, entry_of,
+                      duplicate)  # fmt: skip
+    shutil.rmtree(pending_dir, ignore_errors=True)
     if unlisted:
         report.problems.append({"path": start, "reason": f"and {unlisted:,} more URLs with a problem (not listed)"})
     if not report.pages and (previous or report.problems):  # not even the start page: no sync, no removals
@@ -312,3 +417,75 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
             path.rmdir()
     _save_state(folder, report.pages)
     return report
+
+
+def hashed_file_name(url: str) -> str:
+    return hashlib.sha256(url.encode()).hexdigest()[:20] + ".html"
+
+
+def _settle_redirects(
+    report: MirrorReport,
+    folder: Path,
+    previous: dict[str, PageState],
+    landings: dict[str, list[str]],
+    start_landing: str | None,
+    pending: dict[str, Path],
+    attempts: int,
+    dropped: set[str],
+    entry_of: dict[str, dict[str, str]],
+    duplicate: Callable[[str, bytes], str | None],
+) -> None:
+    """Pages redirected to one landing page in numbers (WALL_PAGES, or every page fetched; or the crawl's start
+    page redirected elsewhere than the last time) are a login page's doing, not the site's content: each keeps
+    its last copy, and no page is removed this sync (report.wall says so). Other redirected pages are saved."""
+    walls = {
+        landing: urls
+        for landing, urls in landings.items()
+        if len(urls) >= WALL_PAGES or 1 < len(urls) == attempts or landing == start_landing
+    }
+    walled = {u for urls in walls.values() for u in urls}
+    for url, saved in pending.items():
+        state = report.pages.get(url)
+        if url in walled or state is None:
+            continue
+        body = saved.read_bytes()
+        same = duplicate(url, body)
+        if same != url:
+            report.problems.append(entry_of.setdefault(url, {"path": url, "reason": f"the same page as {same}"}))
+            del report.pages[url]
+            if (folder / state.file).is_file():
+                dropped.add(url)
+            continue
+        (folder / state.file).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(saved, folder / state.file)
+    if not walls:
+        return
+    for landing, urls in walls.items():
+        for url in urls:
+            old = previous.get(url)
+            has_copy = bool(old and (folder / old.file).is_file())
+            if url in pending:
+                report.fetched -= 1
+            why = f"redirected to {landing} like {len(urls) - 1} other page(s): a sign-in page?"
+            entry = entry_of.get(url)
+            if entry is None:
+                entry = entry_of[url] = {"path": url, "reason": why}
+                report.problems.append(entry)
+            else:
+                entry["reason"] = f"{entry['reason']}; {why}"
+            if old and has_copy:
+                report.pages[url] = old
+                report.kept += 1
+                entry["reason"] += " (the last copy is kept)"
+            else:
+                report.pages.pop(url, None)
+    dropped.clear()
+    for url, state in previous.items():  # a sync that did not see the site's pages removes none of them
+        if url not in report.pages and (folder / state.file).is_file():
+            report.pages[url] = state
+    shown = ", ".join(sorted(walls))
+    report.wall = (
+        f"{len(walled)} page(s) were redirected to {shown}: a sign-in page? (the sync's access to the site may have "
+        "expired). The pages' last copies are kept and nothing was removed. If the site really moved, remove the "
+        "source (--keep-documents) and add it again with its new address."
+    )

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
-from workers.kb.web_fetch import FetchFailed, gunzip
+from workers.kb import web_fetch
+from workers.kb.web_fetch import FetchFailed, gunzip, same_site
 
 # Links a crawl does not follow: files that are never HTML pages (fetching them only to report "not HTML").
 _ASSET = re.compile(
@@ -44,9 +45,13 @@ def normalise(url: str) -> str | None:
     return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
 
 
-def same_site(url: str, site: str) -> bool:
-    a, b = urlsplit(url), urlsplit(site)
-    return (a.scheme, a.netloc) == (b.scheme, b.netloc)
+def page_key(url: str) -> str:
+    """One key for the URLs of one page: http and https, with "www." or not (the crawl's rule for a site, web_fetch
+    same_site), so a page linked both ways is fetched once."""
+    parts = urlsplit(normalise(url) or url)
+    host = web_fetch.bare_host(parts.hostname or "")
+    port = "" if parts.port in (None, 80, 443) else f":{parts.port}"
+    return urlunsplit(("", host + port, parts.path, parts.query, ""))
 
 
 def prefix_of(start: str) -> str:
@@ -57,7 +62,8 @@ def prefix_of(start: str) -> str:
 
 
 def in_scope(url: str, start: str, *, same_prefix: bool) -> bool:
-    return same_site(url, start) and (not same_prefix or url.startswith(prefix_of(start)))
+    folder = urlsplit(prefix_of(start)).path
+    return same_site(url, start) and (not same_prefix or urlsplit(url).path.startswith(folder))
 
 
 def is_asset(url: str) -> bool:
