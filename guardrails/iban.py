@@ -2,7 +2,7 @@
 
 Its pattern accepts lower-case groups (case-insensitive flags), so in ``refund to ES4741852007213878249674
 instead`` the word after the number is taken as a last group, the checksum fails and the whole IBAN is dropped.
-This recognizer is case-sensitive (an IBAN is written in capitals), tries the lengths of the country's IBAN
+This recognizer tries the lengths of the country's IBAN
 (ISO 13616 registry) on the characters that follow the country code, and keeps the one whose mod-97 checksum holds.
 """
 
@@ -22,7 +22,9 @@ IBAN_LENGTHS = {
     "SK": 24, "SM": 27, "ST": 25, "SV": 28, "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
 }  # fmt: skip
 
-_CANDIDATE = regex.compile(r"(?<![A-Za-z0-9])([A-Z]{2})(\d{2})((?:[ -]?[A-Z0-9]){11,30})")
+# Groups apart by a dash or by up to four spaces or tabs: a banking PDF or a spreadsheet puts two spaces or a tab
+# between them. Lower case too ("de89 3704 …"): the exact length per country and the checksum decide.
+_CANDIDATE = regex.compile(r"(?i)(?<![A-Za-z0-9])([A-Z]{2})(\d{2})((?:(?:[ \t]{1,4}|-)?[A-Z0-9]){11,30})")
 
 
 def iban_ok(compact: str) -> bool:
@@ -43,16 +45,16 @@ class IbanNumberRecognizer(EntityRecognizer):
 
     def analyze(self, text: str, entities, nlp_artifacts=None) -> list[RecognizerResult]:
         results = []
-        for m in _CANDIDATE.finditer(text):
-            length = IBAN_LENGTHS.get(m.group(1))
+        for m in _CANDIDATE.finditer(text, overlapped=True):  # a failed candidate may hold the start of an IBAN
+            length = IBAN_LENGTHS.get(m.group(1).upper())
             if not length:
                 continue
-            compact, end = m.group(1) + m.group(2), m.end(2)
+            compact, end = m.group(1).upper() + m.group(2), m.end(2)
             for i in range(m.start(3), m.end(3)):
                 ch = text[i]
-                if ch in " -":
+                if ch in " \t-":
                     continue
-                compact += ch
+                compact += ch.upper()
                 end = i + 1
                 if len(compact) == length:
                     break

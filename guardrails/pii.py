@@ -64,6 +64,41 @@ NER_OFF = "not configured"  # the verdict's "ner" when names and places were not
 REPLACED_RECOGNIZERS = ("CreditCardRecognizer", "PhoneRecognizer", "IpRecognizer", "EmailRecognizer")
 
 
+SSN_WORDS = regex.compile(r"(?i)\b(?:ssns?|ss\s?#|social\s+security(?:\s+(?:number|no\.?|#))?)")
+_SSN_WINDOW = 40
+
+
+def ssn_in_context_recognizer():
+    """US_SSN written without dashes (``536221234``) or as 5-4 / 3-6 digits, when the words naming it come just
+    before. Presidio's patterns for those shapes score 0.05 and rely on a spaCy context enhancer to reach the
+    threshold; without an NLP model there are no tokens to enhance from, so "my ssn is 536221234" was kept in the
+    clear. Nine digits alone stay text (an order or account id); Presidio's checks for never-issued numbers hold."""
+    from presidio_analyzer import Pattern
+    from presidio_analyzer.predefined_recognizers import UsSsnRecognizer
+
+    class _Recognizer(UsSsnRecognizer):
+        SCORE = 0.6
+
+        def __init__(self) -> None:
+            super().__init__(
+                patterns=[
+                    Pattern("ssn_digits", r"(?<![\w.+-])\d{9}(?![\w-]|[.,]\d)", 0.05),
+                    Pattern("ssn_5_4_or_3_6", r"(?<![\w.+-])(?:\d{5}-\d{4}|\d{3}-\d{6})(?![\w-]|[.,]\d)", 0.05),
+                ],
+                name="SsnInContextRecognizer",
+            )
+
+        def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
+            kept = []
+            for r in super().analyze(text, entities, nlp_artifacts, regex_flags):
+                if SSN_WORDS.search(text[max(0, r.start - _SSN_WINDOW) : r.start]):
+                    r.score = self.SCORE
+                    kept.append(r)
+            return kept
+
+    return _Recognizer()
+
+
 class PiiConfigError(RuntimeError):
     """The guard cannot start as configured (a required NER model is missing)."""
 
@@ -157,6 +192,7 @@ class PiiGuard:
             registry.add_recognizer(EmailAddressRecognizer())
             registry.add_recognizer(ObfuscatedEmailRecognizer())  # "alice [at] example [dot] com"
             registry.add_recognizer(IbanNumberRecognizer())  # alongside Presidio's, which misses some
+            registry.add_recognizer(ssn_in_context_recognizer())  # "my ssn is 536221234": no NLP context boost
             if names:
                 registry.add_recognizer(PersonNameRecognizer())  # beside an NER model's, when one is configured
         if with_secrets:
@@ -193,7 +229,7 @@ class PiiGuard:
                 for r in self._recognize(visible)
                 if r.end > r.start
             ]
-        return _resolve_overlaps(findings)
+        return _resolve_overlaps(_continued_secrets(text, _resolve_overlaps(findings)))
 
     def _recognize(self, text: str) -> list:
         return self._analyzer.analyze(
@@ -237,12 +273,19 @@ def plain_lookalikes(text: str) -> str:
 # link copied from a browser carries an address or a phone number in its query string.
 _HIDDEN = regex.compile(r"\p{Cf}")
 _ESCAPE = regex.compile(r"%(?:[2-6][0-9A-Fa-f]|7[0-9A-Ea-e])")
-_SEE_THROUGH = regex.compile(rf"{_HIDDEN.pattern}|{_ESCAPE.pattern}")
+# Scripts written without spaces between words: an address, a card or an IP typed in Japanese, Chinese, Korean or
+# Thai text touches the letters around it ("メールはtaro@example.jpです"), and to every recognizer's \b and \w
+# those letters are part of the value. Read as a person does, there is a word break where the script changes.
+_SPACELESS_SCRIPTS = ("Han", "Hiragana", "Katakana", "Hangul", "Thai", "Lao", "Khmer", "Myanmar")
+_SPACELESS = "[" + "".join(rf"\p{{scx={script}}}" for script in _SPACELESS_SCRIPTS) + "]"
+_SCRIPT_BREAK = regex.compile(rf"(?<={_SPACELESS})(?=[A-Za-z0-9+])|(?<=[A-Za-z0-9])(?={_SPACELESS})")
+_SEE_THROUGH = regex.compile(rf"{_HIDDEN.pattern}|{_ESCAPE.pattern}|{_SCRIPT_BREAK.pattern}")
 
 
 def seen_through(text: str) -> tuple[str, list[tuple[int, int]]] | None:
-    """`text` as a person reads it — without the characters that show as nothing, percent-escapes decoded — and,
-    for each character of it, the span in `text` it came from; None when there is nothing to see through."""
+    """`text` as a person reads it — without the characters that show as nothing, percent-escapes decoded, a space
+    where a script without spaces meets Latin letters or digits — and, for each character of it, the span in `text`
+    it came from (empty for an added space); None when there is nothing to see through."""
     if not _SEE_THROUGH.search(text):
         return None
     visible: list[str] = []
@@ -250,6 +293,10 @@ def seen_through(text: str) -> tuple[str, list[tuple[int, int]]] | None:
     i = 0
     while i < len(text):
         m = _SEE_THROUGH.match(text, i)
+        if m is not None and m.end() == i:  # a script break: a space before the character, then the character
+            visible.append(" ")
+            spans.append((i, i))
+            m = None
         if m is None:
             visible.append(text[i])
             spans.append((i, i + 1))
@@ -258,6 +305,30 @@ def seen_through(text: str) -> tuple[str, list[tuple[int, int]]] | None:
             spans.append((i, m.end()))
         i = m.end() if m else i + 1
     return "".join(visible), spans
+
+
+# A token broken over lines (wrapped by a terminal or an editor, or typed so to get past a filter): the rest of its
+# line, then a next line that is one run of token characters with a digit, a capital past its first letter or a
+# token's punctuation in it — not a word such as "thanks" or "Done." after a token pasted on its own line, nor the
+# next KEY=value line of a pasted .env file.
+_TOKEN_REST = regex.compile(r"[A-Za-z0-9_\-+/=.]*[ \t]*\r?\n[ \t]*([A-Za-z0-9_\-+/=.]{2,200})[ \t]*(?=\r?\n|$)")
+_TOKEN_PIECE = regex.compile(r"[0-9_\-+/=]|.[A-Z]")
+_ASSIGNMENT = regex.compile(r"[A-Za-z_][\w.-]*=[^=]")  # the next line of a pasted .env file: DB_HOST=db1
+
+
+def _continued_secrets(text: str, findings: list[Finding]) -> list[Finding]:
+    """Each secret (but a private key block, which has its own end) grown over the lines that carry on its token."""
+    grown = []
+    for f in findings:
+        end = f.end
+        while f.is_secret and f.entity_type != "PRIVATE_KEY":
+            m = _TOKEN_REST.match(text, end)
+            piece = m.group(1) if m else ""
+            if not _TOKEN_PIECE.search(piece) or _ASSIGNMENT.match(piece) or not regex.search("[A-Za-z0-9]", piece):
+                break
+            end = m.end(1)
+        grown.append(Finding(f.entity_type, f.start, end, f.score) if end != f.end else f)
+    return grown
 
 
 def _rank(f: Finding) -> tuple:
