@@ -34,6 +34,17 @@ from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, Reco
 # Case matters for token prefixes (AKIA…, ghp_…); patterns opt in to (?i) themselves.
 _FLAGS = regex.DOTALL | regex.MULTILINE
 
+# One character of a value after a key word. Slack sends "&", "<" and ">" as "&amp;", "&lt;" and "&gt;", so a
+# password holding one ("Tr0ub4dor&amp;3") used to end at the "&" or the ";" and leave its tail in the clear. An
+# "&" or an entity ends a value only where the next field of a query or connection string starts ("&api_key=").
+_FIELD = r"(?:amp;)?[\w.-]+="
+VALUE_CHAR = rf"(?:&(?:amp|lt|gt);(?![\w.-]+=)|&(?!{_FIELD}|(?:amp|lt|gt);)|[^\s\"',;<>&])"
+# Where a value found by detect-secrets' keyword patterns ends: a space, or the next field of a connection string
+# ("Password=…;Database=…") or of a query string ("token=…&amp;page=2").
+_KEYWORD_VALUE_END = rf"\s|[;&](?={_FIELD})"
+# A template in place of a value, as Slack sends "<your password>": not a secret.
+_ESCAPED_TEMPLATE = r"&lt;[A-Za-z_ -]+&gt;"
+
 SECRET_ENTITIES = (
     "AWS_ACCESS_KEY",
     "AWS_SECRET_KEY",
@@ -80,7 +91,8 @@ def shannon_entropy(value: str) -> float:
 
 
 _REFERENCE = regex.compile(
-    r"(?i)^(?:os\.|env\.|process\.env|\$|\{\{|%\(|<|/|\.\.?/|~|getenv|secrets?\.|vault:|ref\+|arn:|null$|none$|"
+    r"(?i)^(?:os\.|env\.|process\.env|\$|\{\{|%\(|<|&lt;[a-z_ -]+&gt;$|/|\.\.?/|~|getenv|secrets?\.|vault:|ref\+|arn:|"
+    r"null$|none$|"
     r"true$|false$|undefined$|changeme$|redacted$|x{3,}|\*{3,}|example|your[_-]|my[_-]?(?:password|secret|token))"
 )
 
@@ -201,7 +213,7 @@ class DetectSecretsRecognizer(EntityRecognizer):
                     for pattern, group in keyword:
                         for m in pattern.finditer(body):
                             # a value ends at a space, or at ";" / "&" between the fields of a connection string
-                            start, end = _trim(body, m.start(group), m.end(group), r"[\s;&]")
+                            start, end = _trim(body, m.start(group), m.end(group), _KEYWORD_VALUE_END)
                             value = body[start:end]
                             if plausible_secret_value(value) and not h.is_prefixed_with_dollar_sign(value):
                                 results.append(
@@ -274,7 +286,7 @@ def handwritten_recognizers() -> list[PatternRecognizer]:
         _recognizer(
             "GITHUB_TOKEN",
             [
-                ("github_classic", r"\bgh[pousr]_[A-Za-z0-9]{36,255}\b", 0.95),
+                ("github_classic", r"\bgh[pousr]_[A-Za-z0-9]{20,255}\b", 0.95),  # 36; a cut-off one too
                 ("github_fine_grained", r"\bgithub_pat_[A-Za-z0-9_]{22,255}\b", 0.95),
             ],
         ),
@@ -301,6 +313,9 @@ def handwritten_recognizers() -> list[PatternRecognizer]:
                 ("google_api_key", r"\bAIza[0-9A-Za-z_-]{35}\b", 0.9),
                 ("huggingface_token", r"\bhf_[A-Za-z0-9]{30,}\b", 0.9),
                 ("npm_token", r"\bnpm_[A-Za-z0-9]{36}\b", 0.9),
+                ("stripe_webhook_secret", r"\bwhsec_[A-Za-z0-9+/=]{24,}", 0.9),
+                ("google_oauth_access_token", r"\bya29\.[A-Za-z0-9_-]{20,}", 0.9),
+                ("google_oauth_client_secret", r"\bGOCSPX-[A-Za-z0-9_-]{20,}", 0.9),
             ],
         ),
         _recognizer(
@@ -312,13 +327,13 @@ def handwritten_recognizers() -> list[PatternRecognizer]:
                     r"access[_-]?key|auth[_-]?key|client[_-]?secret)[a-z0-9_.-]*[\"']?\s*[:=]\s*[\"']?)"
                     # not a reference to a secret (env var, template, path) nor a plain number or word…
                     r"(?!os\.environ|\$|\{\{|%\(|/|(?:[0-9]+[a-z]{0,2}|(?-i:[a-z-]+))(?:[\s\"',;<>&?]|$))"
-                    r"[^\s\"',;<>&]{6,}",
+                    rf"(?!{_ESCAPED_TEMPLATE}){VALUE_CHAR}{{6,}}",
                     0.85,
                 ),
                 (
                     "password_in_prose",  # "I set the db password to pgj82ywdmS+3": needs a digit and a letter
                     r"(?i)(?<=\bpass(?:word|phrase)\s+(?:is|to|was|of)\s+[\"']?)"
-                    r"(?=[^\s\"']*[0-9])(?=[^\s\"']*[a-z])[^\s\"',;<>]{6,}",
+                    rf"(?=[^\s\"']*[0-9])(?=[^\s\"']*[a-z]){VALUE_CHAR}{{6,}}",
                     0.8,
                 ),
                 (
@@ -328,12 +343,47 @@ def handwritten_recognizers() -> list[PatternRecognizer]:
                     r"(?i)(?<=\b(?:api[\s_-]?(?:key|token)|access[\s_-]?(?:key|token)|auth(?:entication)?[\s_-]?"
                     r"(?:key|token)|bearer[\s_-]?token|client[\s_-]?secret|secret(?:[\s_-]?key)?|token)"
                     r"(?:\s+(?:is|was|to)\s+|\s*[:=]\s*)[\"'`]?)"
-                    r"(?=[^\s\"'`]*[0-9])(?=[^\s\"'`]*[a-z])[^\s\"'`,;:<>()]{16,}",
+                    rf"(?=[^\s\"'`]*[0-9])(?=[^\s\"'`]*[a-z])(?:&(?!{_FIELD})|[^\s\"'`,;:<>()&]){{16,}}",
                     0.8,
                 ),
                 ("bearer_header", r"(?i)(?<=\bbearer\s+)[A-Za-z0-9_\-.=]{16,}", 0.85),
                 ("basic_auth_header", r"(?i)(?<=\bauthorization:\s*basic\s+)[A-Za-z0-9+/]{8,}={0,2}", 0.85),
-                ("url_credentials", r"(?<=\b[a-z][a-z0-9+.-]*://[^/\s:@]+:)[^/\s@]{3,}(?=@[^\s/]+)", 0.9),
+                (
+                    # any other scheme ("Token …" in Django REST framework, "ApiKey …", "SSWS …") or none at all
+                    "authorization_header",
+                    r"(?i)(?<=\b(?:proxy-)?authorization\s*[:=]\s*[\"']?(?:[a-z][\w-]{1,20}\s+)?)"
+                    r"(?=[^\s\"']*[0-9])[A-Za-z0-9_\-.=+/~]{16,}",
+                    0.85,
+                ),
+                # a user's password in a URL, the user name left out too: redis://:pass@host
+                ("url_credentials", r"(?<=\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^/\s@]{3,}(?=@[^\s/]+)", 0.9),
+                (
+                    # curl -u user:pass, --user=user:pass (not a uid:gid pair nor a shell substitution)
+                    "user_option_credentials",
+                    r"(?<=\s(?:-u|--user)[\s=]+[\"']?[^\s:\"'@$]{1,64}:)(?![0-9]+(?:[\s\"']|$)|\$)[^\s\"']{3,}",
+                    0.85,
+                ),
+                # mysql -pSECRET: the password glued to the option
+                (
+                    "mysql_password_option",
+                    r"(?<=\b(?:mysql|mysqldump|mysqladmin|mariadb)\b[^\n]{0,100}?\s-p)[^\s\"'-][^\s\"']{2,}",
+                    0.85,
+                ),
+                (
+                    # the signature of a signed URL (Azure SAS, S3 and GCS presigned): whoever holds it has access
+                    "signed_url_signature",
+                    r"(?i)(?<=[?&;](?:sig|signature|x-amz-signature|x-goog-signature)=)[A-Za-z0-9%+/=_-]{16,}",
+                    0.85,
+                ),
+                (
+                    # a password named in another language: Passwort, пароль, mot de passe, パスワード, 密码, 비밀번호…
+                    "password_other_language",
+                    r"(?i)(?<=(?:\b(?:passwort|kennwort|contrase[ñn]a|mot\s+de\s+passe|mdp|senha|wachtwoord|"
+                    r"l[öo]senord|has[łl]o|parola|salasana|пароль)|密码|密碼|パスワード|비밀번호|暗証番号)"
+                    r"\s*[:=]\s*[\"'`]?)"
+                    rf"(?=[^\s\"'`]*[0-9])(?=[^\s\"'`]*[^\W\d_]){VALUE_CHAR}{{6,}}",
+                    0.8,
+                ),
             ],
         ),
     ]
