@@ -8,6 +8,8 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.oauth.oauth_settings import OAuthSettings
@@ -107,11 +109,12 @@ class _SeenEvents:
 
 
 class _SharedEvents:
-    """Events taken by any bot process: Slack's `event_id`, claimed in the shared Redis (SET NX EX) — with two bot
-    processes (replicas behind a load balancer, or two Socket Mode connections) a retry may reach the other one,
-    which knows nothing of the first delivery. Redis unreachable: fails open to this process's memory (a reply
-    twice is better than none), said in the log once an outage. Every id is remembered here as well, so a retry
-    to this process is caught while Redis is away (or was when the first delivery came)."""
+    """Deliveries taken by any bot process: Slack's `event_id` of an event, the `trigger_id` of an interaction
+    (delivery_key), claimed in the shared Redis (SET NX EX) — with two bot processes (replicas behind a load
+    balancer, or two Socket Mode connections) a retry may reach the other one, which knows nothing of the first
+    delivery. Redis unreachable: fails open to this process's memory (a reply twice is better than none), said in
+    the log once an outage. Every id is remembered here as well, so a retry to this process is caught while Redis is
+    away (or was when the first delivery came)."""
 
     KEY = "answerloop:slack-event:"
     TTL_S = 3600  # Slack retries within minutes (HTTP: 3 times, the last ~5 min later); a reconnect redelivers sooner
@@ -120,6 +123,12 @@ class _SharedEvents:
     # by whichever process it reaches — a question is never dropped for good by a claim nobody finished.
     PENDING_S = 30
     BACKOFF_S = 5.0  # after a failure, Redis is asked again this much later (an unreachable host would slow each ack)
+    # What falling back to this process's memory means, for the log.
+    LOCAL_ONLY = (
+        "Slack's retries are de-duplicated within this bot process only; one reaching another process may be "
+        "answered twice until Redis is back"
+    )
+    SHARED_AGAIN = "Slack's retries are de-duplicated across bot processes"
 
     def __init__(self, redis_url: str, *, pending_s: float = PENDING_S) -> None:
         import redis
@@ -136,26 +145,62 @@ class _SharedEvents:
             with contextlib.suppress(Exception):
                 self._redis.set(self.KEY + event_id, "1", xx=True, ex=self.TTL_S)
 
-    def first_time(self, event_id: str) -> bool:
+    def _ask(self, call: Callable[[Any], Any]) -> tuple[bool, Any]:
+        """(True, what `call(redis)` returned), or (False, None) while Redis is unreachable (asked again BACKOFF_S
+        after a failure): the caller falls back to this process's memory. Each change is said in the log once."""
         if self._down_until is not None and time.monotonic() < self._down_until:
-            return self._local.first_time(event_id)
+            return False, None
         try:
-            claimed = bool(self._redis.set(self.KEY + event_id, "1", nx=True, px=self.pending_ms))
-        except Exception as exc:  # Redis down or refusing: this process alone de-duplicates, until it is back
+            answer = call(self._redis)
+        except Exception as exc:  # Redis down or refusing: this process alone remembers, until it is back
             if self._down_until is None:
-                log.warning(
-                    "Redis unreachable (%s): Slack's retries are de-duplicated within this bot process only; one "
-                    "reaching another process may be answered twice until Redis is back",
-                    type(exc).__name__,
-                )
+                log.warning("Redis unreachable (%s): %s", type(exc).__name__, self.LOCAL_ONLY)
             self._down_until = time.monotonic() + self.BACKOFF_S
-            return self._local.first_time(event_id)
+            return False, None
         if self._down_until is not None:
-            log.warning("Redis reachable again: Slack's retries are de-duplicated across bot processes")
+            log.warning("Redis reachable again: %s", self.SHARED_AGAIN)
             self._down_until = None
+        return True, answer
+
+    def first_time(self, event_id: str) -> bool:
+        asked, claimed = self._ask(lambda r: r.set(self.KEY + event_id, "1", nx=True, px=self.pending_ms))
+        if not asked:
+            return self._local.first_time(event_id)
         # Claimed: also remembered here (a delivery this process took while Redis was away is still a retry).
         # Not claimed: not remembered — a later retry, once an unfinished claim expired, is this process's to take.
-        return claimed and self._local.first_time(event_id)
+        return bool(claimed) and self._local.first_time(event_id)
+
+
+def delivery_key(body: dict) -> tuple[str, str]:
+    """(kind, key) of what Slack may deliver more than once: ("event", app:event_id) for an event; ("interaction",
+    app:interaction:trigger_id) for a click, a shortcut or a view submission — Slack's trigger_id names the one
+    thing a person did (a new one each click or submission, the same in every redelivery of it; an interaction has
+    no event_id). Slash commands are left out: their ack is their reply, and /ask is de-duplicated by its row.
+    ("", "") for anything else."""
+    app_id, kind = payload.text(body, "api_app_id"), payload.text(body, "type")
+    if kind == "event_callback" and (event_id := payload.text(body, "event_id")):
+        return "event", f"{app_id}:{event_id}"
+    if kind in _INTERACTION_KINDS and (trigger := payload.text(body, "trigger_id")):
+        return "interaction", f"{app_id}:interaction:{trigger}"
+    return "", ""
+
+
+# The Socket Mode envelope a request came in (bot.runner's handler sets it): Slack redelivers an interactive envelope
+# whose ack it did not get — on this connection or another process's — as it was, with no retry count of its own.
+ENVELOPE_HEADER = "x-answerloop-envelope-id"
+
+
+def _may_be_redelivered(kind: str, headers: dict) -> bool:
+    """Can this delivery be one Slack sent before? An event: Slack's X-Slack-Retry-Num (over HTTP on a retry; in
+    Socket Mode Bolt mirrors the envelope's retry_attempt into it, 0 the first time: every envelope carries it, so
+    the same event_id in a new envelope after a reconnect is one too). An interaction: that header over HTTP, or a
+    Socket Mode envelope — a trigger_id seen before there is Slack's redelivery. A request built by hand (tests)
+    has neither, and is always taken."""
+
+    def has(name: str) -> bool:
+        return bool((headers.get(name) or [""])[0])
+
+    return has("x-slack-retry-num") or (kind == "interaction" and has(ENVELOPE_HEADER))
 
 
 # How much of a thread is read to see whether the bot took part in it while Postgres cannot say: one page. Slack
@@ -256,18 +301,22 @@ def build_app(
     told_down = _SeenEvents()  # threads told that the database is down, this outage
 
     @app.middleware
-    def once(body: dict, request, next) -> BoltResponse | None:
-        """A retry of an event any bot process took already (its event_id claimed in Redis) is acknowledged and goes
-        no further; any other delivery is taken. A retry is Slack's X-Slack-Retry-Num over HTTP; in Socket Mode Bolt
-        mirrors the envelope's retry_attempt into that header (0 the first time: every envelope carries it, so the
-        same event_id in a new envelope after a reconnect is one too)."""
-        event_id = payload.text(body, "event_id") if payload.text(body, "type") == "event_callback" else ""
-        key = f"{payload.text(body, 'api_app_id')}:{event_id}"
-        if event_id and not seen.first_time(key) and (request.headers.get("x-slack-retry-num") or [""])[0]:
-            log.info("retry of event %s ignored: taken already", event_id)
-            return BoltResponse(status=200, body="")
+    def once(body: dict, request, context, next) -> BoltResponse | None:
+        """A delivery any bot process took already (delivery_key, claimed in Redis) that may be Slack's retry or
+        redelivery (_may_be_redelivered) is acknowledged and goes no further; any other is taken. A redelivered view
+        submission goes on, marked (payload.REDELIVERED): its values are checked again — the field errors of the
+        first ack may be what Slack did not get — but nothing is saved twice."""
+        kind, key = delivery_key(body)
+        if kind and not seen.first_time(key) and _may_be_redelivered(kind, request.headers):
+            if kind == "event":
+                log.info("retry of event %s ignored: taken already", payload.text(body, "event_id"))
+                return BoltResponse(status=200, body="")
+            log.info("redelivery of interaction %s ignored: taken already", payload.text(body, "trigger_id"))
+            if payload.text(body, "type") != "view_submission":
+                return BoltResponse(status=200, body="")
+            context[payload.REDELIVERED] = True
         next()
-        if event_id:
+        if kind:
             seen.taken(key)
         return None
 

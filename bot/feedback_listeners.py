@@ -263,7 +263,7 @@ class FeedbackListeners:
         except SlackApiError as exc:
             log.warning("comment modal not opened: %s", exc.response.get("error"))
 
-    def on_comment_submit(self, ack, body: dict, view: dict, client: WebClient) -> None:
+    def on_comment_submit(self, ack, body: dict, view: dict, client: WebClient, context: dict | None = None) -> None:
         raw = fb.view_value(view, "comment")
         text = raw.strip()
         if not payload.has_words(text):  # zero-width spaces, joiners, a BOM: Slack sends them, strip() keeps them
@@ -271,6 +271,8 @@ class FeedbackListeners:
             ack(response_action="errors", errors={"comment": error})
             return
         ack()
+        if payload.redelivered(context):
+            return
         meta = payload.metadata(view)
         user, label_id, channel = (
             payload.text(payload.obj(body, "user"), "id"),
@@ -379,7 +381,7 @@ class FeedbackListeners:
         elif user:
             _ephemeral(client, channel, user, text)
 
-    def on_improve_submit(self, ack, body: dict, view: dict, client: WebClient) -> None:
+    def on_improve_submit(self, ack, body: dict, view: dict, client: WebClient, context: dict | None = None) -> None:
         raw = fb.view_value(view, "correction")
         text = raw.strip()
         if not payload.has_words(text):  # nothing, or only spaces, emoji, punctuation or invisible characters
@@ -394,6 +396,8 @@ class FeedbackListeners:
             ack(response_action="errors", errors={"correction": f"Keep it under {fb.CORRECTION_MAX_CHARS} characters."})
             return
         ack()
+        if payload.redelivered(context):
+            return
         meta = payload.metadata(view)
         user, channel = payload.text(payload.obj(body, "user"), "id"), payload.text(meta, "channel")
         interaction_id = payload.text(meta, "interaction_id")

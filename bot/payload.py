@@ -138,6 +138,17 @@ def metadata(view: Any) -> dict:
     return data if isinstance(data, dict) else {}
 
 
+# Set (bot.app's `once` middleware) in the context of a view submission another delivery of it was taken already
+# (Slack redelivers one whose ack it did not get): its values are checked again — the field errors of the first ack
+# may be what Slack did not get — but nothing is saved or said twice.
+REDELIVERED = "answerloop_redelivered"
+
+
+def redelivered(context: Any) -> bool:
+    """Is this view submission one a bot process took already (REDELIVERED)?"""
+    return isinstance(context, dict) and context.get(REDELIVERED) is True
+
+
 def strip_nul(value: Any) -> Any:
     """Remove NUL characters from every string, in place for dicts and lists (Postgres text cannot hold them)."""
     if isinstance(value, str):

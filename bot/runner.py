@@ -5,11 +5,17 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.socket_mode.internals import build_headers, send_response
 from slack_bolt.error import BoltError
+from slack_bolt.request import BoltRequest
 from slack_sdk.errors import SlackApiError
+from slack_sdk.socket_mode.request import SocketModeRequest
 
-from bot.app import build_app
+from bot.app import ENVELOPE_HEADER, build_app
 from bot.intake import Intake, Requeuer
 from core import db
 from core.errors import ConfigError
@@ -71,13 +77,28 @@ def _serve_metrics(settings: Settings) -> None:
         serve_bot_metrics(settings.metrics_port, settings.redis_url)
 
 
+def socket_request(req: SocketModeRequest) -> BoltRequest:
+    """The Bolt request of a Socket Mode envelope, as Bolt's adapter builds it (the retry headers it mirrors), and
+    which envelope it came in (ENVELOPE_HEADER): bot.app tells an interaction Slack redelivered by it."""
+    headers = {**(build_headers(req) or {}), ENVELOPE_HEADER: req.envelope_id}
+    return BoltRequest(mode="socket_mode", body=req.payload, headers=headers)
+
+
+class EnvelopeSocketModeHandler(SocketModeHandler):
+    """Bolt's Socket Mode handler, each request carrying its envelope (socket_request)."""
+
+    app: App
+
+    def handle(self, client, req: SocketModeRequest) -> None:
+        start = time.time()
+        send_response(client, req, self.app.dispatch(socket_request(req)), start)
+
+
 def run_socket_mode(settings: Settings) -> None:
     if not settings.slack_app_token:
         raise ConfigError("Socket Mode needs an app-level token.", hint="Set SLACK_APP_TOKEN (xapp-…), or use --http.")
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
     app, requeuer = make_bot(settings)
-    handler = SocketModeHandler(app, settings.slack_app_token)
+    handler = EnvelopeSocketModeHandler(app, settings.slack_app_token)
     try:
         handler.connect()  # apps.connections.open with the app-level token, then the websocket
     except (SlackApiError, OSError) as exc:
