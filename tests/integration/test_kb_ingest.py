@@ -38,10 +38,10 @@ def _ingest(url, root, collection="docs", embedder=None, **kw):
 
 def test_all_formats_ingested_and_bad_files_reported_not_fatal(clean_db, docs):
     report = _ingest(clean_db, docs, url_base="https://docs.example.com/")
-    assert sorted(report.added) == ["faq.rst", "guides/deploy.md", "notes.txt", "vpn.html"]
+    assert sorted(report.added) == ["faq.rst", "guides/deploy.md", "latin1.txt", "notes.txt", "vpn.html"]
     failed = dict(report.failed)
-    assert set(failed) == {"empty.md", "image.md", "latin1.txt"}
-    assert "empty" in failed["empty.md"] and "binary" in failed["image.md"] and "UTF-8" in failed["latin1.txt"]
+    assert set(failed) == {"empty.md", "image.md"}
+    assert "empty" in failed["empty.md"] and "binary" in failed["image.md"]
     assert report.ignored == ["logo.png"]
     with db.connect(clean_db) as conn:
         rows = conn.execute(
@@ -51,11 +51,16 @@ def test_all_formats_ingested_and_bad_files_reported_not_fatal(clean_db, docs):
     assert links[("guides/deploy.md", "Rollback")] == "https://docs.example.com/guides/deploy.md#rollback"
     assert links[("vpn.html", "MFA")] == "https://docs.example.com/vpn.html#mfa"
     assert not any("Hidden" in t for _, t in links)
+    with db.connect(clean_db) as conn:  # an old Windows (Latin-1) file is read, not refused or turned to mojibake
+        latin = conn.execute(
+            "SELECT c.content FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.source_path = 'latin1.txt'"
+        ).fetchone()
+    assert latin is not None and "café crème" in latin["content"]
 
 
 def test_reingest_is_incremental(clean_db, docs):
     first = _ingest(clean_db, docs)
-    assert len(first.added) == 4
+    assert len(first.added) == 5
     again = _ingest(clean_db, docs)
     assert again.added == [] and again.updated == [] and sorted(again.unchanged) == sorted(first.added)
     assert again.chunks_written == 0
@@ -79,7 +84,7 @@ def test_keep_missing_and_remove_commands(clean_db, docs):
     assert report.removed == []
     with db.connect(clean_db) as conn:
         assert store.remove_paths(conn, "docs", ["faq.rst", "nope.md"]) == 1
-        assert store.remove_collection(conn, "docs") == 3
+        assert store.remove_collection(conn, "docs") == 4
         conn.commit()
         assert conn.execute("SELECT count(*) AS n FROM chunks").fetchone()["n"] == 0
 
@@ -87,7 +92,7 @@ def test_keep_missing_and_remove_commands(clean_db, docs):
 def test_changing_the_embedder_reembeds(clean_db, docs, local_embedder):
     _ingest(clean_db, docs)
     report = _ingest(clean_db, docs, embedder=local_embedder)
-    assert sorted(report.updated) == ["faq.rst", "guides/deploy.md", "notes.txt", "vpn.html"]
+    assert sorted(report.updated) == ["faq.rst", "guides/deploy.md", "latin1.txt", "notes.txt", "vpn.html"]
     with db.connect(clean_db) as conn:
         dims = conn.execute("SELECT DISTINCT vector_dims(embedding) AS d FROM chunks").fetchall()
     assert [r["d"] for r in dims] == [384]
