@@ -171,6 +171,28 @@ class _SharedEvents:
         return bool(claimed) and self._local.first_time(event_id)
 
 
+class _SharedNotices(_SharedEvents):
+    """Threads told that the database is down, this outage, by any bot process: fields of one Redis hash (HSETNX),
+    dropped together (`clear`) once the database answers again — each process remembering its own told its thread
+    again from the other. Redis unreachable: this process's memory, as for events."""
+
+    KEY = "answerloop:db-down-told"
+    LOCAL_ONLY = "threads told that the database is down are remembered by this bot process only"
+    SHARED_AGAIN = "threads told that the database is down are remembered across bot processes"
+
+    def first_time(self, event_id: str) -> bool:
+        def claim(r: Any) -> Any:
+            return r.pipeline().hsetnx(self.KEY, event_id, "1").expire(self.KEY, self.TTL_S).execute()[0]
+
+        asked, claimed = self._ask(claim)
+        local = self._local.first_time(event_id)  # remembered here too, for while Redis is away
+        return bool(claimed) if asked else local
+
+    def clear(self) -> None:
+        self._local.clear()
+        self._ask(lambda r: r.delete(self.KEY))
+
+
 def delivery_key(body: dict) -> tuple[str, str]:
     """(kind, key) of what Slack may deliver more than once: ("event", app:event_id) for an event; ("interaction",
     app:interaction:trigger_id) for a click, a shortcut or a view submission — Slack's trigger_id names the one
@@ -225,7 +247,7 @@ def _bot_in_thread(client, channel: str, thread_ts: str, bot_user_id: str, bot_i
     )
 
 
-def _tell_thread_unavailable(client, event: dict, context, told: _SeenEvents, team: str) -> str:
+def _tell_thread_unavailable(client, event: dict, context, told: _SharedNotices, team: str) -> str:
     """A reply in a thread while Postgres is down: whether it follows up an answer is unknown. If the bot took part
     in the thread, the thread is told once (this outage) that questions cannot be taken; elsewhere nothing is said.
     Slack refusing the read or the reply: nothing is said. Returns what was done, for the log."""
@@ -298,7 +320,7 @@ def build_app(
         next()
 
     seen = _SharedEvents(settings.redis_url)
-    told_down = _SeenEvents()  # threads told that the database is down, this outage
+    told_down = _SharedNotices(settings.redis_url)  # threads told that the database is down, this outage
 
     @app.middleware
     def once(body: dict, request, context, next) -> BoltResponse | None:
