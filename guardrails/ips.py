@@ -26,8 +26,14 @@ class IpAddressRecognizer(IpRecognizer):
         return kept
 
 
+# The word right before a dotted quad that makes it a version number (IPv4 only: a version has no colons).
+_VERSION_WORD = regex.compile(r"(?i)\b(?:version|ver\.?|release|firmware|fw)\s*[:=#]?\s*$")
+
+
 def _identifies_no_one(text: str, start: int, end: int) -> bool:
     value = text[start:end]
+    if ":" not in value and _VERSION_WORD.search(text[max(0, start - 20) : start]):
+        return True
     suffix = regex.match(r"/\d{1,3}\b", text[end : end + 4])
     if "/" not in value and suffix:  # the CIDR suffix may be inside the match or right after it
         value += suffix.group()

@@ -44,6 +44,13 @@ VALUE_CHAR = rf"(?:&(?:amp|lt|gt);(?![\w.-]+=)|&(?!{_FIELD}|(?:amp|lt|gt);)|[^\s
 _KEYWORD_VALUE_END = rf"\s|[;&](?={_FIELD})"
 # A template in place of a value, as Slack sends "<your password>": not a secret.
 _ESCAPED_TEMPLATE = r"&lt;[A-Za-z_ -]+&gt;"
+# The password of a connection-string template in a documentation question ("postgres://user:password@host/db",
+# "USER:PASSWORD@HOST", "app:${DB_PASS}@db"): a word naming it or a variable, not a credential.
+URL_PASSWORD_PLACEHOLDER = (
+    r"(?i:(?:your[_-]?)?pass(?:word)?|passwd|pwd|secret|\*+|x{3,}|<[^<>@\s]*>|&lt;[^@\s]*?&gt;|"
+    r"\$\{?[A-Za-z_]\w*\}?|\{\{?\s*[A-Za-z_][\w.]*\s*\}\}?|%\(\w+\)s)"
+)
+_URL_PASSWORD_PLACEHOLDER = regex.compile(rf"{URL_PASSWORD_PLACEHOLDER}\Z")
 
 SECRET_ENTITIES = (
     "AWS_ACCESS_KEY",
@@ -200,6 +207,8 @@ class DetectSecretsRecognizer(EntityRecognizer):
                             if span is None:
                                 continue
                             start, end = span
+                            if name == "BasicAuthDetector" and _URL_PASSWORD_PLACEHOLDER.match(body[start:end]):
+                                continue
                             if name == "PrivateKeyDetector":
                                 end = self._key_block_end(text, offset + start) - offset
                             elif not grouped:
@@ -356,7 +365,11 @@ def handwritten_recognizers() -> list[PatternRecognizer]:
                     0.85,
                 ),
                 # a user's password in a URL, the user name left out too: redis://:pass@host
-                ("url_credentials", r"(?<=\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^/\s@]{3,}(?=@[^\s/]+)", 0.9),
+                (
+                    "url_credentials",
+                    rf"(?<=\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)(?!{URL_PASSWORD_PLACEHOLDER}@)[^/\s@]{{3,}}(?=@[^\s/]+)",
+                    0.9,
+                ),
                 (
                     # curl -u user:pass, --user=user:pass (not a uid:gid pair nor a shell substitution)
                     "user_option_credentials",
