@@ -69,10 +69,40 @@ def discover(root: Path, unreadable: list[str] | None = None) -> Iterator[Path]:
             unreadable.append(Path(exc.filename).relative_to(root).as_posix())
 
     found: list[Path] = []
-    for folder, dirs, files in os.walk(root, onerror=skipped):
+    for folder, dirs, files in walk(root, onerror=skipped):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         found.extend(p for name in files if not name.startswith(".") and may_be_a_file(p := Path(folder, name)))
     yield from sorted(found)
+
+
+def walk(root: Path, onerror: Callable[[OSError], None] | None = None) -> Iterator[tuple[str, list[str], list[str]]]:
+    """os.walk (top down, symlinked folders listed in `dirs` but not entered; `dirs` may be pruned in place) with
+    a stack instead of recursion: Python 3.11's os.walk (and Path.rglob) recurses once per level, so a share or a
+    repository nested a thousand folders deep stopped the whole ingest with a RecursionError."""
+    stack = [os.fspath(root)]
+    while stack:
+        folder = stack.pop()
+        dirs: list[str] = []
+        files: list[str] = []
+        entered: list[str] = []
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir()
+                    except OSError:
+                        is_dir = False
+                    (dirs if is_dir else files).append(entry.name)
+        except OSError as exc:
+            if onerror is not None:
+                onerror(exc)
+            continue
+        yield folder, dirs, files
+        for name in dirs:
+            path = os.path.join(folder, name)
+            if not os.path.islink(path):
+                entered.append(path)
+        stack.extend(reversed(entered))
 
 
 def may_be_a_file(path: Path) -> bool:

@@ -4,9 +4,10 @@ ingested incrementally; optionally on a schedule (`every_s`), synced by the beat
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
-import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -179,7 +180,7 @@ def forget_source(url: str, name: str, home: Path, *, keep_documents: bool = Fal
             if not keep_documents:  # a queued sync whose command was stopped: its batches would bring them back
                 jobs.stop_unfinished(conn, source.collection, f"source {name!r} and its documents were removed")
             conn.commit()
-        shutil.rmtree(checkout_dir(home, name), ignore_errors=True)
+        remove_tree(checkout_dir(home, name))
     return source, n
 
 
@@ -213,6 +214,26 @@ def source_lock(url: str, name: str) -> Iterator[bool]:
 
 def checkout_dir(home: Path, name: str) -> Path:
     return home / "sources" / name
+
+
+def remove_tree(path: Path) -> None:
+    """shutil.rmtree(path, ignore_errors=True) without its recursion per level (Python 3.11): a checkout of a
+    repository nesting folders a thousand deep raised RecursionError, so its source could not be removed."""
+    from workers.kb.ingest import walk
+
+    if not path.is_dir() or path.is_symlink():
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return
+    folders = []
+    for folder, dirs, files in walk(path):
+        folders.append(folder)
+        for name in files + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(folder, name))
+    for folder in reversed(folders):
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)
 
 
 # Transports that run a command named in the URL (ext::) are never used, whatever the user's git config says.
@@ -291,7 +312,7 @@ def fetch(source: Source, home: Path, *, max_bytes: int = 5_000_000) -> Fetched:
     work = checkout_dir(home, source.name)
     branch = source.branch or "HEAD"
     if not (work / ".git").exists():
-        shutil.rmtree(work, ignore_errors=True)
+        remove_tree(work)
         work.parent.mkdir(parents=True, exist_ok=True)
         _git("init", "--quiet", str(work))
         _git("remote", "add", "origin", "--end-of-options", source.location, cwd=work)
@@ -329,9 +350,12 @@ def _resolves_within(path: Path, folder: Path) -> bool:
 def _drop_outside_links(work: Path, root: Path) -> list[dict[str, str]]:
     """Delete the checkout's symlinks that lead out of it (`docs/keys.md -> ~/.ssh/id_rsa` would put this
     machine's files in the knowledge base); each is reported. Links within the repository are kept."""
+    from workers.kb.ingest import walk  # no recursion per level: a repository may nest folders thousands deep
+
     problems = []
     inside = work.resolve()
-    for path in sorted(root.rglob("*")):
+    found = [Path(folder, name) for folder, dirs, files in walk(root) for name in dirs + files]
+    for path in sorted(found):
         if path.is_symlink() and not _resolves_within(path, inside):
             path.unlink()
             rel = path.relative_to(root).as_posix()
