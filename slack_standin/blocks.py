@@ -19,7 +19,9 @@ MAX_BLOCK_ID = 255
 MAX_MARKDOWN_BLOCK_TEXT = 12_000
 MAX_BUTTON_TEXT = 75
 MAX_BUTTON_VALUE = 2000
-MAX_VIEW_TITLE = 24
+MAX_VIEW_TITLE = 24  # a modal's title, and its submit and close buttons' text
+MAX_PRIVATE_METADATA = 3000  # a view's private_metadata (docs.slack.dev/reference/views/modal-views)
+MAX_CALLBACK_ID = 255
 MAX_CONTEXT_ACTIONS_ELEMENTS = 5
 MAX_ACCESSIBILITY_LABEL = 75
 CONTEXT_ACTIONS_ELEMENT_TYPES = ("feedback_buttons", "icon_button")
@@ -203,6 +205,15 @@ def validate_view(view: Any) -> list[str]:
             errors.append("missing required field: title [json-pointer:/view/title]")
         elif (_text_len(title) or 0) > MAX_VIEW_TITLE:
             errors.append(f"must be less than {MAX_VIEW_TITLE + 1} characters [json-pointer:/view/title/text]")
+        for button in ("submit", "close"):
+            if (_text_len(view.get(button)) or 0) > MAX_VIEW_TITLE:
+                errors.append(f"must be less than {MAX_VIEW_TITLE + 1} characters [json-pointer:/view/{button}/text]")
+    for field, most in (("private_metadata", MAX_PRIVATE_METADATA), ("callback_id", MAX_CALLBACK_ID)):
+        value = view.get(field)
+        if value is not None and not isinstance(value, str):
+            errors.append(f"must be a string [json-pointer:/view/{field}]")
+        elif isinstance(value, str) and len(value) > most:
+            errors.append(f"must be less than {most + 1} characters [json-pointer:/view/{field}]")
     blocks = view.get("blocks", [])
     errors.extend(
         e.replace("[json-pointer:/blocks", "[json-pointer:/view/blocks")
