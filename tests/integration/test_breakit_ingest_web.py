@@ -182,3 +182,25 @@ def test_one_page_under_several_urls_is_kept_once(site, tmp_path):
     }
     again = _mirror(site, tmp_path / "m", start="/index.html")  # the next sync: the same pages, nothing removed
     assert sorted(again.pages) == sorted(report.pages) and again.removed == []
+
+
+def test_pages_sent_to_a_sign_in_service_on_another_host_keep_their_copies(site, tmp_path):
+    idp = Server()  # the company's identity provider: another origin, never followed
+    try:
+        paths = [f"/p{i}.html" for i in range(4)]
+        site.page("/public.html", html("Public", "The public page stays readable."))
+        for p in paths:
+            site.page(p, html(p, f"The page {p}."))
+        _sitemap(site, "/public.html", *paths)
+        first = _mirror(site, tmp_path / "m", kind="sitemap", start="/sitemap.xml")
+        assert len(first.pages) == 5
+        for p in paths:
+            site.redirect(p, f"{idp.url}/sso/login?return={p}")
+        second = _mirror(site, tmp_path / "m", kind="sitemap", start="/sitemap.xml")
+        assert second.removed == [] and sorted(second.pages) == sorted(first.pages)
+        assert second.wall is not None and f"redirected to {idp.url}/sso/login" in second.wall
+        assert second.kept == 4 and not [p for p in idp.log if p.startswith("/sso")]
+        texts = {u: (tmp_path / "m" / s.file).read_text() for u, s in second.pages.items()}
+        assert all(f"The page {p}." in texts[site.url + p] for p in paths)
+    finally:
+        idp.close()

@@ -201,7 +201,7 @@ def _landing(url: str, final: str) -> str | None:
     when it is another page than the one asked for (http → https, www. and a trailing slash do not count)."""
     if web_pages.page_key(url).rstrip("/") == web_pages.page_key(final).rstrip("/"):
         return None
-    return web_pages.page_key(final).split("?", 1)[0]
+    return (web_pages.normalise(final) or final).split("?", 1)[0]
 
 
 def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | None = None) -> MirrorReport:
