@@ -21,6 +21,7 @@ CP1252 = "The \u201csmart quotes\u201d cost 5\u20ac \u2013 caf\xe9, na\xefve r\x
         ("Gr\xfc\xdfe aus M\xfcnchen. Die Stra\xdfe ist gesperrt, bitte \xfcber die Br\xfccke fahren.\n", "latin-1"),
         ("Привет, это документ о развертывании сервиса. Перезапустите сервер после обновления.\n", "cp1251"),
         ("Zażółć gęślą jaźń. Proszę zrestartować serwer po aktualizacji systemu.\n", "cp1250"),
+        ("これは日本語の文書です。サーバーの再起動手順。\n", "shift_jis"),
     ],
 )
 def test_legacy_encodings_are_read(text, encoding):
@@ -43,6 +44,8 @@ def test_binary_is_still_refused():
         decode(b"\x89PNG\r\n\x1a\n\x00\x00binary", "image.md")
     with pytest.raises(UnreadableDocument):
         decode(bytes(range(0x80, 0x100)) * 64, "noise.txt")
+    with pytest.raises(UnreadableDocument, match="save it as UTF-8"):  # no cp1252, no language: not guessed
+        decode(b"caf\xe9 au lait \x81\x8d\x90", "odd.txt")
     noise = bytes(b for b in random.Random(7).randbytes(8000) if b >= 0x20)  # no byte cp1252 lacks a character for
     with pytest.raises(UnreadableDocument, match="save it as UTF-8"):
         decode(noise.replace(b"\x81", b"").replace(b"\x8d", b"").replace(b"\x8f", b"").replace(b"\x90", b"")

@@ -86,6 +86,7 @@ def _legacy_decoded(raw: bytes, name: str) -> str:
     ranks it about as well as its best guess: on a few accented words it cannot tell cp1252 from cp775 or
     cp1006, and picking those would store mojibake. Each candidate must decode the whole file."""
     from charset_normalizer import from_bytes
+    from charset_normalizer.utils import is_multi_byte_encoding
 
     lines = [line for line in raw.splitlines(keepends=True) if not line.isascii()]
     sample, size = [], 0
@@ -104,6 +105,10 @@ def _legacy_decoded(raw: bytes, name: str) -> str:
     ):
         return western
     for match in matches:
+        # A single-byte code page decodes any bytes: only one whose text reads as some language is taken (a
+        # multi-byte one such as Shift-JIS has its own structure to fit, which charset-normalizer checks).
+        if not match.coherence and not is_multi_byte_encoding(match.encoding):
+            continue
         try:
             return raw.decode(match.encoding)
         except (UnicodeDecodeError, LookupError):
