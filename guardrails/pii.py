@@ -279,11 +279,14 @@ _ESCAPE = regex.compile(r"%(?:[2-6][0-9A-Fa-f]|7[0-9A-Ea-e])")
 _SPACELESS_SCRIPTS = ("Han", "Hiragana", "Katakana", "Hangul", "Thai", "Lao", "Khmer", "Myanmar")
 _SPACELESS = "[" + "".join(rf"\p{{scx={script}}}" for script in _SPACELESS_SCRIPTS) + "]"
 _SCRIPT_BREAK = regex.compile(rf"(?<={_SPACELESS})(?=[A-Za-z0-9+])|(?<=[A-Za-z0-9])(?={_SPACELESS})")
-_SEE_THROUGH = regex.compile(rf"{_HIDDEN.pattern}|{_ESCAPE.pattern}|{_SCRIPT_BREAK.pattern}")
+# Slack sends a typed "&" as "&amp;": "tom&amp;jerry@example.com" is the address "tom&jerry@example.com".
+_AMP = regex.compile(r"&amp;")
+_SEE_THROUGH = regex.compile(rf"{_HIDDEN.pattern}|{_ESCAPE.pattern}|{_AMP.pattern}|{_SCRIPT_BREAK.pattern}")
 
 
 def seen_through(text: str) -> tuple[str, list[tuple[int, int]]] | None:
-    """`text` as a person reads it — without the characters that show as nothing, percent-escapes decoded, a space
+    """`text` as a person reads it — without the characters that show as nothing, percent-escapes and Slack's
+    "&amp;" decoded, a space
     where a script without spaces meets Latin letters or digits — and, for each character of it, the span in `text`
     it came from (empty for an added space); None when there is nothing to see through."""
     if not _SEE_THROUGH.search(text):
@@ -300,6 +303,9 @@ def seen_through(text: str) -> tuple[str, list[tuple[int, int]]] | None:
         if m is None:
             visible.append(text[i])
             spans.append((i, i + 1))
+        elif m.group() == "&amp;":
+            visible.append("&")
+            spans.append((i, m.end()))
         elif m.group().startswith("%"):
             visible.append(chr(int(m.group()[1:], 16)))
             spans.append((i, m.end()))
@@ -317,11 +323,11 @@ _ASSIGNMENT = regex.compile(r"[A-Za-z_][\w.-]*=[^=]")  # the next line of a past
 
 
 def _continued_secrets(text: str, findings: list[Finding]) -> list[Finding]:
-    """Each secret (but a private key block, which has its own end) grown over the lines that carry on its token."""
+    """Each secret (but a PEM block, which has its own END line) grown over the lines that carry on its token."""
     grown = []
     for f in findings:
         end = f.end
-        while f.is_secret and f.entity_type != "PRIVATE_KEY":
+        while f.is_secret and not text[f.start : f.end].endswith("-----"):  # a PEM block ends at its END line
             m = _TOKEN_REST.match(text, end)
             piece = m.group(1) if m else ""
             if not _TOKEN_PIECE.search(piece) or _ASSIGNMENT.match(piece) or not regex.search("[A-Za-z0-9]", piece):

@@ -325,6 +325,13 @@ def handwritten_recognizers() -> list[PatternRecognizer]:
                 ("stripe_webhook_secret", r"\bwhsec_[A-Za-z0-9+/=]{24,}", 0.9),
                 ("google_oauth_access_token", r"\bya29\.[A-Za-z0-9_-]{20,}", 0.9),
                 ("google_oauth_client_secret", r"\bGOCSPX-[A-Za-z0-9_-]{20,}", 0.9),
+                ("digitalocean_token", r"\bdo[opr]_v1_[a-f0-9]{64}\b", 0.9),
+                ("shopify_token", r"\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b", 0.9),
+                (
+                    "discord_webhook",
+                    r"(?<=\bhttps://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d{5,}/)[A-Za-z0-9_-]{20,}",
+                    0.9,
+                ),
             ],
         ),
         _recognizer(
@@ -376,6 +383,22 @@ def handwritten_recognizers() -> list[PatternRecognizer]:
                     r"(?<=\s(?:-u|--user)[\s=]+[\"']?[^\s:\"'@$]{1,64}:)(?![0-9]+(?:[\s\"']|$)|\$)[^\s\"']{3,}",
                     0.85,
                 ),
+                # sshpass -p SECRET / -pSECRET
+                ("sshpass_option", r"(?<=\bsshpass\s+-p\s*[\"']?)[^\s\"']{3,}", 0.85),
+                # base64 credentials: Docker's config.json "auth", .npmrc's _auth (both "user:password")
+                (
+                    "base64_auth_field",
+                    r"(?i)(?<=(?:\"auth\"\s*:\s*\"|\b_auth\s*=\s*[\"']?))[A-Za-z0-9+/]{8,}={0,2}",
+                    0.85,
+                ),
+                (
+                    # a quoted password with a space in it ("correct horse 42 battery"): the whole quoted value, when
+                    # it holds a digit or a symbol (an example body's "string" or "your password here" has neither)
+                    "quoted_password_with_spaces",
+                    r"(?i)(?<=\bpass(?:word|wd|phrase)?[\"']?\s*[:=]\s*(?P<q>[\"']))"
+                    r"(?=[^\"'\n]*\s)(?=[^\"'\n]*[0-9!@#$%^*?])[^\"'\n]{6,200}(?=(?P=q))",
+                    0.8,
+                ),
                 # mysql -pSECRET: the password glued to the option
                 (
                     "mysql_password_option",
@@ -400,6 +423,35 @@ def handwritten_recognizers() -> list[PatternRecognizer]:
             ],
         ),
     ]
+
+
+# A PEM private key encoded once more in base64, as a Kubernetes Secret's data holds it ("tls.key: LS0tLS1CRUdJTi…"):
+# every base64 PEM starts with the encoding of "-----BEGIN"; decoded, its header says whether it is a private key.
+BASE64_PEM_REGEX = r"\bLS0tLS1CRUdJTi[A-Za-z0-9+/]*={0,2}"
+
+
+class Base64PrivateKeyRecognizer(PatternRecognizer):
+    """PRIVATE_KEY: a base64-encoded PEM block whose header names a private key (a certificate is not one)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity="PRIVATE_KEY",
+            name="Base64PrivateKeyRecognizer",
+            patterns=[Pattern("base64_pem", BASE64_PEM_REGEX, 1.0)],
+            supported_language="en",
+            global_regex_flags=_FLAGS,
+        )
+
+    def validate_result(self, pattern_text: str) -> bool:
+        import base64
+        import binascii
+
+        head = pattern_text[:96]  # a multiple of 4: decodes alone
+        try:
+            header = base64.b64decode(head[: len(head) - len(head) % 4]).split(b"\n", 1)[0]
+        except (binascii.Error, ValueError):
+            return False
+        return b"PRIVATE KEY" in header
 
 
 # Exactly 40 characters of base64's alphabet standing alone: not inside a link or a path, a file name, a longer
@@ -439,4 +491,4 @@ class BareKeyRecognizer(PatternRecognizer):
 
 
 def secret_recognizers() -> list[EntityRecognizer]:
-    return [DetectSecretsRecognizer(), *handwritten_recognizers(), BareKeyRecognizer()]
+    return [DetectSecretsRecognizer(), *handwritten_recognizers(), BareKeyRecognizer(), Base64PrivateKeyRecognizer()]
