@@ -11,8 +11,9 @@ import pytest
 
 from core import db
 from tests.conftest import make_settings
+from tests.integration.test_break_ingest import _contents
+from tests.integration.test_kb_sources_web import _run
 from tests.integration.test_kb_sources_web_hostile import Server, _sitemap, html
-from tests.support.cli_runner import run_cli
 from workers.embeddings import NoEmbedder
 from workers.kb import sources, web_mirror
 
@@ -49,12 +50,6 @@ def test_a_crawl_stops_at_its_depth_limit(site, tmp_path):
     assert len(default.pages) == web_mirror.DEFAULT_MAX_DEPTH + 1 and default.beyond_depth == 1
 
 
-def _run(url, home, *args, code=0):
-    r = run_cli(url, *args, env={"REDIS_URL": "", "ANSWERLOOP_HOME": str(home)})
-    assert r.returncode == code, r.stderr + r.stdout
-    return r
-
-
 def test_the_depth_limit_is_a_setting_of_the_source_and_is_reported(clean_db, site, tmp_path):
     _chain(site, 10)
     home = tmp_path / "home"
@@ -88,16 +83,6 @@ def _sync(url, home, name="intranet") -> dict:
     return report
 
 
-def _documents(url, collection="intranet") -> dict[str, str]:
-    with db.connect(url) as conn:
-        rows = conn.execute(
-            "SELECT d.url, string_agg(c.content, ' ') AS t FROM documents d JOIN chunks c ON c.document_id = d.id "
-            "WHERE d.collection = %s GROUP BY 1",
-            (collection,),
-        ).fetchall()
-    return {r["url"]: r["t"] for r in rows}
-
-
 @pytest.mark.parametrize("kind", ["sitemap", "crawl"])
 def test_a_site_redirecting_every_page_to_its_login_keeps_the_documents(clean_db, site, tmp_path, kind):
     paths = [f"/docs/{name}.html" for name in ("deploy", "vpn", "oncall", "parking")]
@@ -112,12 +97,12 @@ def test_a_site_redirecting_every_page_to_its_login_keeps_the_documents(clean_db
     home = tmp_path / "home"
     first = _sync(clean_db, home)
     assert first["added"] == 4, first
-    before = _documents(clean_db)
+    before = _contents(clean_db, "intranet")
 
     _login_wall(site, paths)  # the SSO session of the sync expired: every page now answers with the login page
     second = _sync(clean_db, home)
     assert (second["added"], second["updated"], second["removed"]) == (0, 0, 0), second
-    assert _documents(clean_db) == before
+    assert _contents(clean_db, "intranet") == before
     assert "/login" in second["wall"] and "nothing was removed" in second["wall"], second
     reasons = {f["path"]: f["reason"] for f in second["failed"]}
     assert all("the last copy is kept" in reasons[site.url + p] for p in (paths if kind == "sitemap" else paths[:1]))
