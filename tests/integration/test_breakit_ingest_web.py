@@ -189,3 +189,20 @@ def test_pages_sent_to_a_sign_in_service_on_another_host_keep_their_copies(site,
         assert all(f"The page {p}." in texts[site.url + p] for p in paths)
     finally:
         idp.close()
+
+
+def test_sitemap_indexes_that_list_each_other_are_read_once(site, tmp_path):
+    ns = "http://www.sitemaps.org/schemas/sitemap/0.9"
+    for name, other in (("a", "b"), ("b", "a")):
+        index = (
+            f"<sitemap><loc>{site.url}/{other}.xml</loc></sitemap><sitemap><loc>{site.url}/{name}.xml</loc></sitemap>"
+        )
+        site.page(f"/{name}.xml", f'<sitemapindex xmlns="{ns}">{index}</sitemapindex>', "application/xml")
+    site.page("/sitemap.xml", f'<sitemapindex xmlns="{ns}"><sitemap><loc>{site.url}/a.xml</loc></sitemap>'
+              f'<sitemap><loc>{site.url}/pages.xml</loc></sitemap></sitemapindex>', "application/xml")  # fmt: skip
+    site.page("/pages.xml", f'<urlset xmlns="{ns}"><url><loc>{site.url}/ok.html</loc></url>'
+              f"<url><loc>{site.url}/ok.html</loc></url></urlset>", "application/xml")  # fmt: skip
+    site.page("/ok.html", html("OK", "Fine."))
+    report = _mirror(site, tmp_path / "m", kind="sitemap", start="/sitemap.xml")
+    assert list(report.pages) == [f"{site.url}/ok.html"] and report.problems == []
+    assert sorted(p for p in site.log if p.endswith(".xml")) == ["/a.xml", "/b.xml", "/pages.xml", "/sitemap.xml"]
