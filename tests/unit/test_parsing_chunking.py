@@ -117,7 +117,7 @@ def test_plain_text_caps_headings():
         (b"", "empty"),
         (b"   \n\t\n", "empty"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
-        (b"caf\xe9 au lait \xff\xfe\xfa", "UTF-8"),
+        (b"caf\xe9 au lait \x81\x8d\x90", "UTF-8"),  # not UTF-8, and no code page makes them read as a language
     ],
 )
 def test_bad_bytes_are_rejected_with_a_reason(raw, message):
