@@ -33,6 +33,12 @@ log = logging.getLogger(__name__)
 DB_DOWN = ":warning: I couldn't record that: my database is unreachable right now. Please try again in a few minutes."
 
 
+COMMENT_NOT_SAVED = (
+    "Your comment was not saved: it was for a :-1: that is not yours, or that no longer exists. React :-1: on the "
+    "answer yourself, then use *Add a comment* on the follow-up I send you."
+)
+
+
 def _team(body: dict) -> str:
     return payload.event_team(body) or payload.text(payload.obj(body, "team"), "id")
 
@@ -291,8 +297,9 @@ class FeedbackListeners:
         except DatabaseUnavailable:
             self._acknowledge(client, channel, user, DB_DOWN + " Your comment was not saved.", back)
             return
-        except AnswerloopError as exc:
-            log.warning("comment not recorded: %s", exc)
+        except AnswerloopError as exc:  # not their vote (a forged or forwarded button), or it is gone
+            log.warning("comment not recorded: %s", type(exc).__name__)
+            self._acknowledge(client, channel, user, COMMENT_NOT_SAVED, back)
             return
         notice = pii_notice(redaction.verdict())
         thanks = "Thanks — your comment was saved." + (f"\n{notice}" if notice else "")
