@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import json
-import sys
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Annotated
 
 import numpy as np
@@ -15,27 +12,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.admin import Team, parse_since, workspace_scope
-from cli.output import console
+from cli.output import Format, FormatOption, console, write_csv
 from core import db
 from core.bootstrap import ready_database
 from core.errors import AnswerloopError, NotFound
 from core.settings import get_settings
 from feedback.gaps import EmbedQuestions, find_gaps, load_evidence
-
-
-class GapsFormat(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-# What a spreadsheet opening the CSV reads as a formula (=, +, -, @, and a tab or carriage return before them):
-# the questions are what anyone in Slack typed, so such a cell starts with ' and is shown as the text it is.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(text: str) -> str:
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _embedder() -> EmbedQuestions | None:
@@ -55,7 +37,7 @@ def _embedder() -> EmbedQuestions | None:
 def gaps_command(
     collection: Annotated[str | None, typer.Option("--collection", "-c", help="Only this collection.")] = None,
     since: Annotated[str, typer.Option(help="How far back: 30d, 2w, 12h or a date.")] = "30d",
-    fmt: Annotated[GapsFormat, typer.Option("--format", help="table, json or csv.")] = GapsFormat.table,
+    fmt: FormatOption = Format.table,
     top: Annotated[int, typer.Option(min=1, help="Show the N largest gaps.")] = 20,
     threshold: Annotated[
         float | None,
@@ -81,17 +63,15 @@ def gaps_command(
     embed = _embedder()
     cut = threshold if threshold is not None else (0.5 if embed is not None else 0.3)
     gaps = find_gaps(evidence, embed, threshold=cut)[:top]
-    if fmt is GapsFormat.json:
+    if fmt is Format.json:
         print(json.dumps({"since": start.isoformat(), "questions": len(evidence), "gaps": [g.as_dict() for g in gaps]}))
         return
-    if fmt is GapsFormat.csv:
-        out = csv.writer(sys.stdout)
-        out.writerow(["topic", "questions", "dont_know", "voted_down", "askers", "channels", "closest_documents",
-                      "approved_correction", "examples"])  # fmt: skip
-        for g in gaps:
-            row = [_cell(g.name), g.count, g.dont_know, g.voted_down, g.askers, _cell(" ".join(g.channels))]
-            row += [_cell(" | ".join(g.closest_documents)), g.has_approved_correction]
-            out.writerow([*row, _cell(" | ".join(g.questions[:3]))])
+    if fmt is Format.csv:  # the questions are what anyone in Slack typed: write_csv keeps formulas from running
+        header = ["topic", "questions", "dont_know", "voted_down", "askers", "channels", "closest_documents",
+                  "approved_correction", "examples"]  # fmt: skip
+        write_csv(header, ([g.name, g.count, g.dont_know, g.voted_down, g.askers, " ".join(g.channels),
+                            " | ".join(g.closest_documents), g.has_approved_correction, " | ".join(g.questions[:3])]
+                           for g in gaps))  # fmt: skip
         return
     if not gaps:
         console.print(f"No unanswered or 👎 questions since {start:%Y-%m-%d}: no gap to show.")

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import stat
 import sys
 import tempfile
+import unicodedata
+from collections.abc import Iterable, Sequence
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
+import typer
 from rich.console import Console
 from rich.panel import Panel
 from rich.style import Style
@@ -90,6 +96,64 @@ def write_file(path: Path, text: str) -> None:
     finally:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
+
+
+class Format(StrEnum):
+    """How a listing is printed: a table to read, JSON for a script, CSV for a spreadsheet."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+FormatOption = Annotated[Format, typer.Option("--format", help="table, json or csv.")]
+
+# What a spreadsheet opening a CSV may read as a formula (OWASP, CSV injection): a cell starting with =, +, -, @, a tab
+# or a carriage return. Spreadsheets also skip leading whitespace before a formula and some read the fullwidth and
+# small forms (＝ ＋ － ＠, ﹦ ﹢ ﹣ ﹫) as the ASCII ones: both are compared after NFKC, which folds them, and a
+# cell's leading (Unicode) whitespace is skipped first.
+_FORMULA_START = frozenset("=+-@")
+_LEADING_CONTROL = ("\t", "\r")
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """One CSV cell as a spreadsheet must show it: text that could start a formula gets a leading ' (shown as the
+    text it is, whole); anything else, and every non-text value, unchanged."""
+    if not isinstance(value, str):
+        return value
+    head = value.lstrip()
+    if value.startswith(_LEADING_CONTROL) or (head and unicodedata.normalize("NFKC", head[0])[:1] in _FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], stream: TextIO | None = None) -> None:
+    """Every CSV the CLI writes: a header and rows, each text cell through `spreadsheet_cell`."""
+    out = csv.writer(stream or sys.stdout)
+    out.writerow([spreadsheet_cell(h) for h in header])
+    for row in rows:
+        out.writerow([spreadsheet_cell(cell) for cell in row])
+
+
+def csv_value(value: Any) -> Any:
+    """A structured value (a list, a dict) in one CSV cell: its JSON; None an empty cell."""
+    if value is None:
+        return ""
+    if isinstance(value, list | dict):
+        return json.dumps(value, default=str, ensure_ascii=False)
+    return value
+
+
+def print_records(
+    fmt: Format, key: str, columns: Sequence[str], records: list[dict[str, Any]], extra: dict[str, Any] | None = None
+) -> None:
+    """`--format json|csv` of a listing (`--format table` is the command's own): JSON `{**extra, key: records}` on
+    stdout, or CSV with a header of `columns` and one row per record (structured values as JSON) — an empty listing
+    is `[]` or the header alone, never a sentence a script would have to recognise."""
+    if fmt is Format.json:
+        print(json.dumps({**(extra or {}), key: records}, default=str, ensure_ascii=False))
+        return
+    write_csv(columns, ([csv_value(r.get(c)) for c in columns] for r in records))
 
 
 def print_answer(result: AnswerResult, *, verbose: bool = False) -> None:
