@@ -116,12 +116,19 @@ def require_known_workspace(conn, team: str, *, changing: bool = False) -> None:
         )
 
 
-def check_workspace(conn, team: str) -> None:
-    """A workspace a collection is given to or a channel is configured in: with workspaces installed, a known one
-    (require_known_workspace); a typo would be a setting no question ever reads. A bot-token install keeps no
-    installation row: anything is taken there (set up before the first question)."""
+# A Slack workspace (or Enterprise Grid organisation) id.
+_TEAM_ID = re.compile(r"[TE][A-Z0-9]{2,}")
+
+
+def check_workspace(conn, team: str, *, changing: bool = True) -> None:
+    """A workspace a collection is given to or a channel is configured in (`changing`), or whose collections or
+    channels are shown: a Slack workspace id and, with workspaces installed, a known one (require_known_workspace);
+    a typo would be a setting no question ever reads, or an empty listing. A bot-token install keeps no installation
+    row: any id is taken there (set up before the first question)."""
+    if not _TEAM_ID.fullmatch(team):
+        raise AnswerloopError(f"Not a Slack workspace id: {team}.", hint="Workspace ids look like T0123ABCD.")
     if conn.execute("SELECT 1 FROM slack_installations LIMIT 1").fetchone() is not None:
-        require_known_workspace(conn, team, changing=True)
+        require_known_workspace(conn, team, changing=changing)
 
 
 @contextmanager

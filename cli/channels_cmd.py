@@ -92,13 +92,17 @@ def channels_set(
 
 @channels_app.command("show")
 @channels_app.command("list", hidden=True)
-def channels_show() -> None:
+def channels_show(
+    team: Annotated[str | None, typer.Option(help="Only this workspace's channels (T…).")] = None,
+) -> None:
     """Configured channels (an unconfigured channel answers thread follow-ups and searches the defaults)."""
     from workers.slack import store as slack_store
 
     url = ready_database(get_settings())
     with db.connect(url) as conn:
-        rows = slack_store.list_channels(conn)
+        if team is not None:
+            admin.check_workspace(conn, team, changing=False)
+        rows = [r for r in slack_store.list_channels(conn) if team is None or r["team_id"] == team]
     if not rows:
         console.print("no channel is configured: every channel searches the default collections")
     for r in rows:

@@ -20,7 +20,6 @@ from workers.kb import verified
 collections_app = typer.Typer(help="Collections: owning workspace and visibility.", no_args_is_help=True)
 _CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _USERGROUP = re.compile(r"^S[A-Z0-9]{2,}$")
-_TEAM = re.compile(r"^[TE][A-Z0-9]{2,}$")
 
 
 @collections_app.command("set")
@@ -52,8 +51,6 @@ def collections_set(
             f"Not a Slack channel or user group id: {', '.join(bad)}.",
             hint="Channels look like C0123ABCD (G… for private ones), user groups like S0123ABCD.",
         )
-    if team is not None and not _TEAM.match(team):
-        raise AnswerloopError(f"Not a Slack workspace id: {team}.", hint="Workspace ids look like T0123ABCD.")
     url = ready_database(get_settings())
     with db.connect(url) as conn:
         if team is not None:
@@ -93,12 +90,20 @@ def collections_set(
 
 
 @collections_app.command("show")
-def collections_show() -> None:
-    """Every collection with its workspace and who may read it."""
+def collections_show(
+    team: Annotated[
+        str | None, typer.Option(help="Only this workspace's collections (T…) and those no workspace owns yet.")
+    ] = None,
+) -> None:
+    """Every collection (or one workspace's) with its workspace and who may read it."""
     url = ready_database(get_settings())
     with db.connect(url) as conn:
+        if team is not None:
+            admin.check_workspace(conn, team, changing=False)
         rows = conn.execute(
-            "SELECT name, team_id, visibility, allowed_channels, allowed_usergroups FROM collections ORDER BY name"
+            "SELECT name, team_id, visibility, allowed_channels, allowed_usergroups FROM collections "
+            "WHERE %(team)s::text IS NULL OR team_id IS NULL OR team_id = %(team)s ORDER BY name",
+            {"team": team},
         ).fetchall()
     table = Table("collection", "workspace", "visibility", "readers")
     for r in rows:
