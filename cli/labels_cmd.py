@@ -13,7 +13,7 @@ from rich.table import Table
 
 from cli.admin import MAX_ROWS, Actor, Note, Team, admin_db_url, parse_since, shorten, workspace_change, workspace_scope
 from cli.common import all_or_none
-from cli.output import console, err_console, write_file
+from cli.output import Format, FormatOption, console, err_console, print_records, write_file
 from core import db
 from core.errors import AnswerloopError, NotFound
 from core.settings import get_settings
@@ -54,10 +54,14 @@ def labels_list(
     since: Annotated[str | None, typer.Option(help="7d, 12h, 2w or a date.")] = None,
     split: Annotated[str | None, typer.Option(help="train | heldout")] = None,
     limit: Annotated[int, typer.Option(min=1, max=MAX_ROWS, help="At most this many, newest first.")] = 50,
+    fmt: FormatOption = Format.table,
     team: Team = None,
 ) -> None:
-    """Labels, newest first."""
+    """Labels, newest first; --format json or csv: every field `labels export` writes (redacted text only)."""
     rows = _matching(status, kind, channel, since, split, team, limit=limit)
+    if fmt is not Format.table:
+        print_records(fmt, "labels", labels_mod.EXPORT_FIELDS, [labels_mod.as_export(r) for r in rows])
+        return
     if not rows:
         console.print("no labels match")
         return

@@ -25,7 +25,7 @@ from cli.admin import (
     shorten,
     workspace_scope,
 )
-from cli.output import console, err_console, write_file
+from cli.output import Format, FormatOption, console, err_console, print_records, write_file
 from core import db
 from feedback import canary
 from feedback import prompt_versions as pv
@@ -45,13 +45,24 @@ prompts_app = typer.Typer(
 )
 
 
+# `prompts list --format json|csv`: a version's summary and its share of askers in a running canary (null: none).
+_LISTED = (*pv.VersionSummary.model_fields, "canary_percent")
+
+
 @prompts_app.command("list")
-def prompts_list(team: Team = None) -> None:
+def prompts_list(fmt: FormatOption = Format.table, team: Team = None) -> None:
     """Prompt versions of the workspace (and the shared seed), newest first; * marks its active one, N% a canary."""
     with db.connect(admin_db_url()) as conn:
         scope = prompt_scope(conn, team)
         versions = pv.list_versions(conn, scope)
         test = canary.running(conn, scope)
+    if fmt is not Format.table:
+        records = [
+            v.model_dump(mode="json") | {"canary_percent": test.percent if test and test.version_id == v.id else None}
+            for v in versions
+        ]
+        print_records(fmt, "versions", _LISTED, records)
+        return
     table = Table("", "version", "created", "author", "parent", "demos", "held-out score", "review", "note")
     for v in versions:
         table.add_row(

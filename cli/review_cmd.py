@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.admin import MAX_ROWS, Team, admin_db_url, prompt_scope, shorten, workspace_scope
-from cli.output import console
+from cli.output import Format, FormatOption, console, print_records
 from core import db
 from feedback.audit import recent_actions
 from feedback.stats import Rate, VersionStats
@@ -131,12 +131,18 @@ def review_sample(
         console.print(f"  [dim]id {r['id']}[/]")
 
 
-def audit_command(limit: Annotated[int, typer.Option(min=1, max=MAX_ROWS)] = 30, team: Team = None) -> None:
-    """Recent admin actions of the workspace (who changed what, when)."""
+def audit_command(
+    limit: Annotated[int, typer.Option(min=1, max=MAX_ROWS)] = 30, fmt: FormatOption = Format.table, team: Team = None
+) -> None:
+    """Recent admin actions of the workspace (who changed what, when), newest first."""
     with db.connect(admin_db_url()) as conn:
         team = workspace_scope(conn, team)
         scope = prompt_scope(conn, team) if team is not None else None
         rows = recent_actions(conn, limit, team, scope)
+    if fmt is not Format.table:
+        records = [r | {"at": r["at"].isoformat()} for r in rows]
+        print_records(fmt, "actions", ("at", "actor", "action", "target", "details"), records)
+        return
     if not rows:
         console.print("no admin actions recorded yet")
         return

@@ -350,35 +350,39 @@ def review(conn: Conn, label_id: int, decision: str, actor: str, note: str = "",
     return get_label(conn, label_id)
 
 
+# The fields of an exported label (`labels export`, `labels list --format json|csv`), all redacted.
+EXPORT_FIELDS = (
+    "id",
+    "kind",
+    "source",
+    "status",
+    "split",
+    "team_id",
+    "channel_id",
+    "user_id",
+    "user_name",
+    "reactions",
+    "reasons",
+    "comment",
+    "correction",
+    "permalink",
+    "prompt_version_id",
+    "question",
+    "answer",
+    "answer_status",
+    "collections",
+    "citations",
+    "created_at",
+    "reviewed_by",
+    "reviewed_at",
+    "review_note",
+    "interaction_id",
+)
+
+
 def as_export(row: dict) -> dict:
     """One JSONL record of `labels export`: everything needed to reuse the label elsewhere (all redacted)."""
-    keep = (
-        "id",
-        "kind",
-        "source",
-        "status",
-        "split",
-        "team_id",
-        "channel_id",
-        "user_id",
-        "user_name",
-        "reactions",
-        "reasons",
-        "comment",
-        "correction",
-        "permalink",
-        "prompt_version_id",
-        "question",
-        "answer",
-        "answer_status",
-        "collections",
-        "citations",
-        "created_at",
-        "reviewed_by",
-        "reviewed_at",
-        "review_note",
-    )
-    out = {k: row.get(k) for k in keep}
+    out = {k: row.get(k) for k in EXPORT_FIELDS if k != "interaction_id"}
     out["interaction_id"] = str(row["interaction_id"])
     for k in ("created_at", "reviewed_at"):
         value = out.get(k)
