@@ -202,12 +202,32 @@ def promote(conn: Conn, version_id: int, actor: str, *, scope: str, reason: str 
         )
     note = reason or f"canary at {canary.percent:g}% promoted"
     if pv.active_version_id(conn, scope) != version_id:
+        _refuse_stale(conn, canary, pv.active_version_id(conn, scope))
         if pv.review_status(conn, version_id) == "pending":
             pv.approve(conn, version_id, actor, note, scope=scope)
         else:
             pv.activate(conn, version_id, actor, reason=note, kind="promote", scope=scope, force=force)
     _finish(conn, canary, actor, "promoted", note)
     return Ended(canary, "promoted", version_id)
+
+
+def _refuse_stale(conn: Conn, canary: Canary, active: int) -> None:
+    """A canary's figures compare its version with the version active when it started. Once another version was
+    made active for everyone (`prompts activate`, an approval, a rollback, a retune), promoting the canary would
+    replace that one with a version never compared with it: refused, saying how to compare again."""
+    moves = pv.moves_since(conn, canary.scope, canary.started_at)
+    baseline = (moves[0]["previous_version_id"] or pv.SEED_VERSION_ID) if moves else active
+    if baseline == active:
+        return
+    moved = moves[-1]  # the move that made `active` active
+    v = canary.version_id
+    raise AnswerloopError(
+        f"v{v}'s canary compared it with v{baseline}, but v{active} is active for everyone since "
+        f"{moved['at']:%Y-%m-%d %H:%M} ({moved['actor']}): promoting v{v} would replace v{active} with a version "
+        "never compared with it; nothing was changed.",
+        hint=f"`answerloop prompts rollback` ends this canary and `answerloop prompts canary {v} --percent N` starts "
+        f"one against v{active}; or `answerloop prompts activate {v}` makes it active anyway.",
+    )
 
 
 def end(conn: Conn, actor: str, *, scope: str, reason: str = "") -> Ended | None:

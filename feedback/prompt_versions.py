@@ -371,6 +371,16 @@ def rollback(conn: Conn, actor: str, *, reason: str = "", scope: str = DEFAULT_S
     return current, target
 
 
+def moves_since(conn: Conn, scope: str, since: datetime) -> list[dict]:
+    """The moves of the scope's pointer after `since`, oldest first: whether (and from which version) the active
+    version changed while, say, a canary ran."""
+    return conn.execute(
+        "SELECT version_id, previous_version_id, actor, kind, at FROM prompt_activations "
+        "WHERE team_id = %s AND at > %s ORDER BY id",
+        (scope, since),
+    ).fetchall()
+
+
 def activations(conn: Conn, limit: int = 20, scope: str = DEFAULT_SCOPE) -> list[dict]:
     return conn.execute(
         "SELECT version_id, previous_version_id, actor, reason, kind, at FROM prompt_activations "
