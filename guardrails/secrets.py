@@ -353,6 +353,21 @@ def handwritten_recognizers() -> list[PatternRecognizer]:
                     0.8,
                 ),
                 (
+                    # "login admin, password Zq8p…", "passwd Zq8p…", "pw: Zq8p…", "p/w: Zq8p…": the word right before
+                    # the value (a short one — "pass", "pw" — only with a colon: "pass test123 to it" is a verb)
+                    "password_word_then_value",
+                    r"(?i)(?<=(?:\b(?:password|passwd|passphrase)\s*[:=]?\s+|\b(?:pass|pw|pwd|p/w)\s*[:=]\s*)[\"']?)"
+                    rf"(?=[^\s\"']*[0-9])(?=[^\s\"']*[a-z]){VALUE_CHAR}{{6,}}",
+                    0.8,
+                ),
+                (
+                    # "the key is Zq8p…": a long random value (16+, a digit, small and capital letters)
+                    "key_is_value",
+                    r"(?i)(?<=\bkey\s+(?:is|was)\s+[\"'`]?)"
+                    r"(?=[^\s\"'`]*[0-9])(?=[^\s\"'`]*(?-i:[a-z]))(?=[^\s\"'`]*(?-i:[A-Z]))[^\s\"'`,;:<>()]{16,}",
+                    0.8,
+                ),
+                (
                     # "my API key is R7dQm…", "API key: …", "set the access token to '…'": told, not assigned. A long
                     # value (16+, no colon: not a time, not a URL) with a letter and a digit after the words naming it
                     "secret_in_prose",
@@ -378,9 +393,9 @@ def handwritten_recognizers() -> list[PatternRecognizer]:
                     0.9,
                 ),
                 (
-                    # curl -u user:pass, --user=user:pass (not a uid:gid pair nor a shell substitution)
+                    # curl -u user:pass, --user=user:pass (not docker's uid:gid or user:group, nor a shell substitution)
                     "user_option_credentials",
-                    r"(?<=\s(?:-u|--user)[\s=]+[\"']?[^\s:\"'@$]{1,64}:)(?![0-9]+(?:[\s\"']|$)|\$)[^\s\"']{3,}",
+                    r"(?<=\s(?:-u|--user)[\s=]+[\"']?[^\s:\"'@$]{1,64}:)(?![0-9]+(?:[\s\"']|$)|[a-z]+(?:[\s\"']|$)|\$)[^\s\"']{3,}",
                     0.85,
                 ),
                 # sshpass -p SECRET / -pSECRET

@@ -27,6 +27,10 @@ import pytest
         "the CIDR 10.0.0.0/8 overlaps",
         "our MAC is 00:1A:2B:3C:4D:5E",
         "timestamp 1699999999 and epoch 1699999999123 in logs",
+        "docker run -u node:node builds as which user?",  # a user:group, not user:password
+        "docker run -u 1000:1000 or -u $(id -u):$(id -g)?",
+        "curl -u $USER:$TOKEN https://api.example.com",
+        "mysql -u root -p mydb asks for the password",
     ],
 )
 def test_technical_words_of_a_question_stay(pii_guard, text):

@@ -135,3 +135,32 @@ def test_the_next_lines_of_a_pasted_env_file_stay(pii_guard):
     assert (
         pii_guard.redact(text).text == "DB_PASSWORD=<GENERIC_SECRET>\nDB_HOST=db1\nDB_PORT=5432\n---\nwhy does it fail?"
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"pw: {SECRET}",
+        f"pass: {SECRET}",
+        f"p/w: {SECRET}",
+        f"passwd {SECRET}",
+        f"login admin, password {SECRET}",
+        "the key is Zq8pLm2xR4vTq8pLm2xR4",
+    ],
+)
+def test_a_password_or_key_named_in_short_prose_is_redacted(pii_guard, text):
+    red = pii_guard.redact(text)
+    assert "Zq8pLm2xR4vT" not in red.text, red.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pass test123 to the function",  # "pass" is a verb without a colon
+        "the password reset flow in v2",
+        "the key is sorted by name",
+        "password policy: 12 characters",
+    ],
+)
+def test_short_prose_about_passwords_stays(pii_guard, text):
+    assert pii_guard.redact(text).text == text
