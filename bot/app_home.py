@@ -38,7 +38,8 @@ from feedback.gaps_digest import IsPublic, gap_section, home_gaps
 from feedback.stats import weekly_stats
 from workers.access import AskedIn, may_read_all, may_see_where_asked, readable_by_all, verified_made_from
 from workers.digest_tasks import public_channel_check
-from workers.slack.blocks import escape
+from workers.slack.blocks import SECTION_LIMIT, escape
+from workers.slack.mrkdwn import split
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,10 @@ def enqueue_publish_verified(label_id: int, actor: str) -> None:
 
 
 def _text(text: str) -> dict:
-    return SectionBlock(text=MarkdownTextObject(text=text[:3000])).to_dict()
+    """A section of mrkdwn; longer than a section holds (3,000 characters), its start, cut where mrkdwn.split cuts:
+    never inside an escaped character, a mention or a link, nor a bold run left open."""
+    shown = text if len(text) <= SECTION_LIMIT else split(text, SECTION_LIMIT)[0]
+    return SectionBlock(text=MarkdownTextObject(text=shown)).to_dict()
 
 
 def _header(text: str) -> dict:
