@@ -10,10 +10,10 @@ import time
 import warnings
 
 import pytest
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.app import build_app
 from bot.intake import Intake
+from bot.runner import EnvelopeSocketModeHandler
 from core import db, migrate
 from core.settings import Settings
 from slack_standin import BOT_USER_ID, GENERAL, SlackStandin
@@ -43,7 +43,7 @@ def test_postgres_down_tells_the_user_and_recovers_without_manual_steps(own_post
             database_url=url, slack_bot_token=slack.bot_token, slack_api_url=slack.web_api_url, db_timeout_s=2
         )
         intake = Intake(settings, pii_guard, lambda key, priority: enqueued.append(key), url)
-        handler = SocketModeHandler(build_app(settings, intake), slack.app_token)
+        handler = EnvelopeSocketModeHandler(build_app(settings, intake), slack.app_token)
         handler.connect()
         slack.wait_until_connected(10)
         try:

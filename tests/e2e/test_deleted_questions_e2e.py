@@ -14,12 +14,11 @@ import contextlib
 from collections.abc import Iterator
 
 import pytest
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.agent_dm import popular_prompts
 from bot.app import build_app
 from bot.intake import Intake
-from bot.runner import enqueue_answer
+from bot.runner import EnvelopeSocketModeHandler, enqueue_answer
 from core import db
 from core.settings import Settings, reset_settings_cache
 from slack_standin import ALICE, BOT_USER_ID, GENERAL
@@ -71,7 +70,7 @@ def bot(slack, settings, pii_guard, worker, enqueue):
 
     use_broker(settings.redis_url)
     intake = Intake(settings, pii_guard, enqueue, settings.database_url)
-    handler = SocketModeHandler(build_app(settings, intake), settings.slack_app_token)
+    handler = EnvelopeSocketModeHandler(build_app(settings, intake), settings.slack_app_token)
     handler.connect()
     slack.wait_until_connected(timeout=10)
     yield intake

@@ -11,11 +11,10 @@ import time
 import warnings
 
 import pytest
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.app import build_app
 from bot.intake import Intake, Requeuer
-from bot.runner import enqueue_answer
+from bot.runner import EnvelopeSocketModeHandler, enqueue_answer
 from core import db, migrate
 from core.settings import Settings
 from slack_standin import BOT_USER_ID, GENERAL, PRIVATE, SlackStandin
@@ -79,7 +78,7 @@ def stack(own_postgres, pii_guard):
 
         use_broker(redis_server.url)
         intake = Intake(settings, pii_guard, enqueue_answer, url)
-        handler = SocketModeHandler(build_app(settings, intake), settings.slack_app_token)
+        handler = EnvelopeSocketModeHandler(build_app(settings, intake), settings.slack_app_token)
         handler.connect()
         slack.wait_until_connected(10)
         requeuer = Requeuer(settings, enqueue_answer, url).start()

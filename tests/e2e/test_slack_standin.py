@@ -18,7 +18,6 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 from slack_bolt import App
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -27,6 +26,7 @@ from slack_sdk.socket_mode.builtin import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
+from bot.runner import EnvelopeSocketModeHandler
 from slack_standin import ALICE, BOB, BOT_USER_ID, GENERAL, PRIVATE, RANDOM, SlackStandin
 from slack_standin import cli as standin_cli
 from slack_standin.control import ControlClient
@@ -45,7 +45,7 @@ def socket_mode_app(slack: SlackStandin, register: Callable[[App], None]) -> Ite
     """A Bolt app on Socket Mode (the builtin client), connected to the stand-in."""
     app = App(client=WebClient(base_url=slack.web_api_url, token=slack.bot_token))
     register(app)
-    handler = SocketModeHandler(app, slack.app_token)
+    handler = EnvelopeSocketModeHandler(app, slack.app_token)
     handler.connect()
     try:
         slack.wait_until_connected(5)

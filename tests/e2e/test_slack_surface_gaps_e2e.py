@@ -13,10 +13,9 @@ import contextlib
 import logging
 from collections.abc import Iterator
 
-from slack_bolt.adapter.socket_mode import SocketModeHandler
-
 from bot.app import build_app
 from bot.intake import Intake
+from bot.runner import EnvelopeSocketModeHandler
 from core import db
 from core.settings import Settings
 from slack_standin import ALICE, BOB, BOT_USER_ID, GENERAL, SlackStandin
@@ -37,7 +36,7 @@ def running_bot(slack: SlackStandin, url: str, pii_guard, enqueued: list[Request
         slack_streaming=False,
     )
     intake = Intake(settings, pii_guard, lambda key, priority: enqueued.append(key), url)
-    handler = SocketModeHandler(build_app(settings, intake), slack.app_token)
+    handler = EnvelopeSocketModeHandler(build_app(settings, intake), slack.app_token)
     handler.connect()
     slack.wait_until_connected(10)
     try:

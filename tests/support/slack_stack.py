@@ -12,11 +12,10 @@ import json
 from pathlib import Path
 
 import pytest
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.app import build_app
 from bot.intake import Intake
-from bot.runner import enqueue_answer
+from bot.runner import EnvelopeSocketModeHandler, enqueue_answer
 from core import db
 from core.settings import Settings
 from slack_standin import ALICE, BOT_USER_ID, GENERAL, PRIVATE, SlackStandin
@@ -173,7 +172,7 @@ def bot(slack, settings, pii_guard, worker):
     use_broker(settings.redis_url)
     intake = Intake(settings, pii_guard, enqueue_answer, settings.database_url)
     app = build_app(settings, intake)
-    handler = SocketModeHandler(app, settings.slack_app_token)
+    handler = EnvelopeSocketModeHandler(app, settings.slack_app_token)
     handler.connect()
     slack.wait_until_connected(timeout=10)
     yield intake
