@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import feedback_blocks as fb
 from bot import payload
+from bot.bot_users import BotUsers
 from core import db, metrics
 from core.errors import AnswerloopError, DatabaseUnavailable
 from core.settings import Settings
@@ -98,6 +99,7 @@ class FeedbackListeners:
         self.settings = settings
         self.guard = guard
         self.db_url = db_url
+        self.bot_users = BotUsers()
 
     # ------------------------------------------------------------------------------------------ reactions
 
@@ -119,6 +121,8 @@ class FeedbackListeners:
         kind = labels.polarity(reaction, pos, neg)
         if kind is None or reaction in (labels.BUTTON_UP, labels.BUTTON_DOWN):
             return "ignored"  # 🎉 and friends are not votes
+        if self.bot_users.is_bot(client, _team(body), user):
+            return "ignored"  # another app's bot reacting: no one's opinion of the answer
         return self._vote(client, _team(body), channel, ts, user, kind, reaction, added=added)
 
     def on_feedback_button(self, ack, body: dict, action: dict, client: WebClient, respond) -> None:

@@ -267,6 +267,24 @@ class WorkspaceCore:
                 ch.members.add(user.id)
             return user
 
+    def add_bot_user(self, name: str, *, join: Iterable[str] = ()) -> User:
+        """Another app's bot user installed in this workspace (a stand-up bot, an automation): users.info says
+        `is_bot` with its own `bot_id` and `app_id`; it can post and react like anyone in channels it joined."""
+        with self.lock:
+            user = User(
+                id=new_id("U"),
+                name=name,
+                real_name=name.title(),
+                team_id=self.team_id,
+                is_bot=True,
+                bot_id=new_id("B"),
+                app_id=new_id("A"),
+            )
+            self._users[user.id] = user
+            for channel in join:
+                self.channel(channel).members.add(user.id)
+            return user
+
     def share_channel(self, channel: str, with_team: str = "TEXTORG001", *, created_by_them: bool = False) -> None:
         """Slack Connect: the channel is shared with another organisation's workspace (conversations.info says
         `is_ext_shared`, its events' wrapper `is_ext_shared_channel`). `created_by_them`: the other workspace

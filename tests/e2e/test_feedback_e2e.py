@@ -69,6 +69,42 @@ def test_thumbs_up_is_a_label_with_its_prompt_version_and_removing_it_retracts(s
     assert doc == [{"ups": 0}]
 
 
+def test_another_apps_bot_reacting_is_not_a_vote(slack, bot, settings):
+    """An automation that reacts 👍 to every message is no one's opinion of the answer: no label, no weight."""
+    standup = slack.add_bot_user("standup-bot", join=[GENERAL])
+    msg, reply = ask(slack, "Who approves a purchase over the team budget?")
+    iid = interaction_of(settings, msg.ts)
+    slack.add_reaction(GENERAL, reply.ts, "+1", user=standup.id)
+    slack.add_reaction(GENERAL, reply.ts, "-1", user=standup.id)
+    slack.wait_for_call("users.info", timeout=10, predicate=lambda c: c.args.get("user") == standup.id)
+    slack.add_reaction(GENERAL, reply.ts, "+1", user=BOB)  # after the bot's: their votes would be in by now
+    [label] = wait_labels(slack, settings, iid, lambda ls: ls)
+    assert label["user_id"] == BOB and label["kind"] == "up"
+    slack.wait_idle(timeout=10)
+    assert [(lab["user_id"], lab["kind"]) for lab in labels_of(settings, iid)] == [(BOB, "up")]
+
+
+def test_a_reaction_is_a_vote_when_slack_cannot_say_who_reacted(slack, bot, settings, pii_guard):
+    """users.info failing (Slack down, a timeout): the reacting account is taken as a person — the vote counts."""
+    from slack_sdk import WebClient
+
+    msg, reply = ask(slack, "How many days of parental leave are there?")
+    listeners = FeedbackListeners(settings, pii_guard, settings.database_url)
+    standup = slack.add_bot_user("digest-bot", join=[GENERAL])
+    item = {"type": "message", "channel": GENERAL, "ts": reply.ts}
+    client = slack.web_client(token=slack.bot_token)
+
+    def react(user: str, via=client) -> str:
+        event = {"type": "reaction_added", "reaction": "+1", "item": item, "user": user}
+        return listeners.on_reaction(event, {"team_id": slack.team_id}, via, {"bot_user_id": BOT_USER_ID}, True)
+
+    assert react(standup.id) == "ignored" and react("USLACKBOT") == "ignored"
+    unreachable = WebClient(token=slack.bot_token, base_url="http://127.0.0.1:9/api/", timeout=2)
+    assert react(ALICE, via=unreachable) == "recorded"
+    [label] = labels_of(settings, interaction_of(settings, msg.ts))
+    assert label["user_id"] == ALICE
+
+
 def test_one_vote_per_person_and_the_latest_reaction_decides(slack, bot, settings):
     msg, reply = ask(slack, "What is the nightly hotel cap for a trip to London?")
     iid = interaction_of(settings, msg.ts)
