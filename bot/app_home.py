@@ -47,6 +47,8 @@ APPROVE_LABEL = "admin_approve_label"
 REJECT_LABEL = "admin_reject_label"
 APPROVE_PROMPT = "admin_approve_prompt"
 REJECT_PROMPT = "admin_reject_prompt"
+# The tab lists pending corrections: its buttons decide only those (another admin may have decided since it was drawn).
+_UNDECIDED = ("pending",)
 REFUSED = (
     "Only Answerloop admins can review feedback; nothing was changed. Ask an admin to add you to ANSWERLOOP_ADMINS."
 )
@@ -349,7 +351,7 @@ class AppHome:
 
     def _apply(self, conn, action_id: str, target: int, actor: str, team: str = "") -> str:
         if action_id == APPROVE_LABEL:
-            labels.review(conn, target, "approved", actor, "approved in Slack")
+            labels.review(conn, target, "approved", actor, "approved in Slack", only_from=_UNDECIDED)
             conn.commit()
             try:
                 self.publish_verified(target, actor)
@@ -363,7 +365,9 @@ class AppHome:
         if action_id == REJECT_LABEL:
             from workers.kb import verified  # on a click: the bot starts without the knowledge base layer
 
-            rejection = verified.reject_label(conn, target, actor, "rejected in Slack", team=team or None)
+            rejection = verified.reject_label(
+                conn, target, actor, "rejected in Slack", team=team or None, only_from=_UNDECIDED
+            )
             return f"Correction {target} rejected" + (
                 " and its verified answer withdrawn." if rejection.withdrawn else "."
             )

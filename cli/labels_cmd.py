@@ -109,6 +109,9 @@ def labels_show(label_id: Annotated[int, typer.Argument(help="Label id.")], team
         console.print(f"reviewed by {escape(r['reviewed_by'])} at {r['reviewed_at']} {escape(r['review_note'])}")
 
 
+_APPROVABLE = ("pending", "approved")  # approving again (a batch re-run) changes nothing; a rejection needs --force
+
+
 @labels_app.command("approve")
 def labels_approve(
     label_ids: Annotated[list[int], typer.Argument(help="Label ids.")],
@@ -122,8 +125,12 @@ def labels_approve(
     ] = None,
     actor: Actor = "",
     team: Team = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Approve labels another admin rejected (overturns their decision).")
+    ] = False,
 ) -> None:
-    """Approve labels. An approved correction becomes a verified answer that similar questions are answered from."""
+    """Approve labels. An approved correction becomes a verified answer that similar questions are answered from.
+    A rejected label stays rejected unless --force says to overturn that decision."""
     from workers.embeddings import get_embedder
     from workers.kb import verified
 
@@ -136,7 +143,9 @@ def labels_approve(
         done = []
         with all_or_none(label_ids) as ids:
             for label_id in ids:
-                label = labels_mod.review(conn, label_id, "approved", actor, note, team=team)
+                label = labels_mod.review(
+                    conn, label_id, "approved", actor, note, team=team, only_from=None if force else _APPROVABLE
+                )
                 if label["kind"] == "correction":
                     embedder = embedder or get_embedder(settings)
                     where, who = _kept(conn, label_id, collection, owner)

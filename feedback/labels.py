@@ -12,7 +12,7 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -328,8 +328,38 @@ def get_label(conn: Conn, label_id: int, team: str | None = None, *, lock: bool 
     return row
 
 
-def review(conn: Conn, label_id: int, decision: str, actor: str, note: str = "", *, team: str | None = None) -> dict:
+def _decided_by(label: dict) -> str:
+    """'by ann on 2026-12-07 09:30 UTC ("note")' — who last decided a label, as far as it says."""
+    if label["status"] == "retracted":
+        return "by its author (the reaction was removed)"
+    who = f"by {label['reviewed_by']}" if label.get("reviewed_by") else "by an admin"
+    when = f" on {label['reviewed_at'].astimezone(UTC):%Y-%m-%d %H:%M} UTC" if label.get("reviewed_at") else ""
+    note = f' ("{label["review_note"]}")' if label.get("review_note") else ""
+    return who + when + note
+
+
+def _decided_already(label: dict, decision: str) -> AnswerloopError:
+    """A decision taken since the caller looked (a stale App Home, or a rejection the CLI would overturn)."""
+    if label["status"] == "rejected" and decision == "approved":
+        hint = f"Nothing changed. To overturn it on purpose: `answerloop labels approve {label['id']} --force`."
+    else:
+        hint = f"Nothing changed. `answerloop labels show {label['id']}` shows it as it is now."
+    return AnswerloopError(f"Label {label['id']} was {label['status']} {_decided_by(label)}.", hint=hint)
+
+
+def review(
+    conn: Conn,
+    label_id: int,
+    decision: str,
+    actor: str,
+    note: str = "",
+    *,
+    team: str | None = None,
+    only_from: tuple[str, ...] | None = None,
+) -> dict:
     """Approve or reject one label (a retracted vote cannot be approved), of workspace `team` when given.
+    `only_from`: the statuses the label may be decided from — another admin's decision made since the caller
+    looked (a stale App Home, a rejection the CLI would overturn) is refused, naming who decided and when.
     Returns the label as it now is."""
     assert decision in ("approved", "rejected")
     # Locked before it is read: a second admin deciding at the same time waits, then sees (and records as
@@ -340,13 +370,18 @@ def review(conn: Conn, label_id: int, decision: str, actor: str, note: str = "",
             f"Label {label_id} was retracted by its author (the reaction was removed).",
             hint="Only current feedback can be approved.",
         )
+    if only_from is not None and label["status"] not in only_from:
+        raise _decided_already(label, decision)
     conn.execute(
         "UPDATE labels SET status = %s, reviewed_by = %s, reviewed_at = now(), review_note = %s, updated_at = now() "
         "WHERE id = %s",
         (decision, actor, note, label_id),
     )
     action = "labels.approve" if decision == "approved" else "labels.reject"
-    record_action(conn, actor, action, f"label:{label_id}", {"note": note, "previous": label["status"]})
+    details: dict[str, Any] = {"note": note, "previous": label["status"]}
+    if label["status"] == "rejected" and decision == "approved":  # forced: said in the audit, like prompts'
+        details.update(overrode_rejection=True, rejected_by=label["reviewed_by"])
+    record_action(conn, actor, action, f"label:{label_id}", details)
     return get_label(conn, label_id)
 
 

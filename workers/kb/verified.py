@@ -212,10 +212,19 @@ class Rejection:
     withdrawn: bool  # a verified answer made from it was taken out of the knowledge base
 
 
-def reject_label(conn: Conn, label_id: int, actor: str, note: str = "", *, team: str | None = None) -> Rejection:
+def reject_label(
+    conn: Conn,
+    label_id: int,
+    actor: str,
+    note: str = "",
+    *,
+    team: str | None = None,
+    only_from: tuple[str, ...] | None = None,
+) -> Rejection:
     """The one way a label is rejected (the command line and App Home): it no longer counts, the verified answer
-    of a correction is withdrawn, and the votes of the documents its answer cited are recounted."""
-    label = labels.review(conn, label_id, "rejected", actor, note, team=team)
+    of a correction is withdrawn, and the votes of the documents its answer cited are recounted. `only_from`:
+    as labels.review (App Home decides only what is still pending)."""
+    label = labels.review(conn, label_id, "rejected", actor, note, team=team, only_from=only_from)
     answer = conn.execute(
         "SELECT owner, collection, status FROM verified_answers WHERE label_id = %s", (label_id,)
     ).fetchone()
