@@ -26,14 +26,17 @@ demo: $(STAMP)
 
 ## The whole test suite against real Postgres (embedded unless ANSWERLOOP_TEST_DATABASE_URL is set), Redis,
 ## Celery workers and the Slack stand-in; lint and type checks first. The 25 slowest tests are listed at the end.
+## Two pytest processes (pytest-xdist), a test file each at a time: each has its own database on the embedded
+## server, its own Redis, workers and stand-in, so they share nothing; most of a test's time is spent waiting.
+PYTEST_PROCESSES ?= 2
 test: $(STAMP) $(COMPOSE)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q --durations=25
+	$(BIN)/python -m pytest -q -n $(PYTEST_PROCESSES) --dist loadfile --durations=25
 
 ## The edit loop: unit tests (no services) and integration tests (Postgres) only — a few minutes.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "unit or integration"
+	$(BIN)/python -m pytest -q -n $(PYTEST_PROCESSES) --dist loadfile -m "unit or integration"
 
 bench: $(STAMP)
 	$(BIN)/python bench/pii_bench.py
