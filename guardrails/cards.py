@@ -3,9 +3,9 @@
 Presidio's CreditCardRecognizer knows 1-series Mastercard, 16-digit Visa, Amex, Diners, Discover and JCB with a
 few fixed groupings: it misses 2-series Mastercard (2221–2720), 19-digit Visa, Maestro (12–19 digits), UnionPay
 and the 17–19-digit JCB/Discover numbers. This recognizer takes any run of 12–19 digits written contiguously, in
-groups with one consistent separator (space, dash or dot: ``4111.1111.1111.1111``) or one group per line (typed
-so to get past a filter), and keeps it only when its prefix is an issuer range of a brand that issues that length
-and the Luhn checksum holds.
+groups with one consistent separator (space, dash or dot: ``4111.1111.1111.1111``), spaces and dashes mixed in a
+card's own grouping (``4111 1111-1111 1111``), or one group per line (typed so to get past a filter), and keeps it
+only when its prefix is an issuer range of a brand that issues that length and the Luhn checksum holds.
 
 A Luhn-valid 13–19-digit number outside the known ranges (a new or regional IIN; test cards) is a card only next
 to a card word. Score: 1.0, except for a contiguous run of 12–14 digits (12-digit Maestro, 13-digit Visa, 14-digit
@@ -62,6 +62,13 @@ CARD_REGEX = (
     r"(?:\d{12,19}|\d{2,7}(?:(?P<sep>[ .-])\d{1,7})(?:(?P=sep)\d{1,7}){1,5})"
     r"(?![\w])(?![.,/:-]\d)"
 )
+# Spaces and dashes mixed, in a card's own grouping only (4-4-4-4, 4-4-4-4-3, Amex 4-6-5, Diners 4-6-4): a card
+# copied from two places or retyped half way. Other digit runs with mixed separators (dates, ids) are left alone.
+CARD_MIXED_REGEX = (
+    r"(?<![\w+.,/:-])(?<![\w.][-])"
+    r"(?:\d{4}(?:[ -]\d{4}){3}(?:[ -]\d{3})?|\d{4}[ -]\d{6}[ -]\d{4,5})"
+    r"(?![\w])(?![.,/:-]\d)"
+)
 # One group per line, alone on its line (spaces around it allowed): nothing else in those lines.
 CARD_LINES_REGEX = r"(?m)(?<=^[ \t]*)\d{3,6}(?:[ \t]*\r?\n[ \t]*\d{1,7}){2,5}(?=[ \t]*$)"
 _SEPARATOR = regex.compile(r"[ \t]*\r?\n[ \t]*|[ .-]")
@@ -95,7 +102,11 @@ class CardNumberRecognizer(PatternRecognizer):
         super().__init__(
             supported_entity="CREDIT_CARD",
             name="CardNumberRecognizer",
-            patterns=[Pattern("card_number", CARD_REGEX, 0.3), Pattern("card_lines", CARD_LINES_REGEX, 0.3)],
+            patterns=[
+                Pattern("card_number", CARD_REGEX, 0.3),
+                Pattern("card_mixed", CARD_MIXED_REGEX, 0.3),
+                Pattern("card_lines", CARD_LINES_REGEX, 0.3),
+            ],
             supported_language="en",
             context=[],
         )

@@ -40,6 +40,11 @@ def test_the_italic_underscores_stay_around_the_placeholder(pii_guard):
         ("she typed it like this:\n4111\n1111\n1111\n1111\nis that a card?", "4111\n1111\n1111\n1111"),
         ("card:\n  4111 \n  1111\n  1111\n  1111\n", "4111 \n  1111\n  1111\n  1111"),
         ("4539\r\n1488\r\n0343\r\n6467", "4539\r\n1488\r\n0343\r\n6467"),
+        # spaces and dashes mixed in the card's own grouping (copied from two places, retyped half way)
+        ("my card is 4111 1111-1111 1111 thanks", "4111 1111-1111 1111"),
+        ("pay with 5555-5555 5555-4444 please", "5555-5555 5555-4444"),
+        ("amex 3782-822463 10005 refund", "3782-822463 10005"),
+        ("visa 4111-1111-1111 1111", "4111-1111-1111 1111"),
     ],
 )
 def test_a_card_in_dotted_groups_or_one_group_per_line_is_redacted(pii_guard, text, number):
@@ -58,6 +63,8 @@ def test_a_card_in_dotted_groups_or_one_group_per_line_is_redacted(pii_guard, te
         "years:\n2019\n2020\n2021\n2022",
         "pick a version: 3.11.4 or 3.12.1, and 1699999999.123456 as the epoch",
         "1.\n2.\n3.\n4.",
+        "call 0800 1234-5678 9012 or 4111 1111-1111 1112",  # Luhn fails / not an issuer range
+        "ids 2024-0001 2024-0002 2024-0003 2024-0004",
     ],
 )
 def test_dotted_and_listed_numbers_that_are_not_cards_stay(pii_guard, text):
