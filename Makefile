@@ -27,7 +27,7 @@ demo: $(STAMP)
 ## The whole test suite against real Postgres (embedded unless ANSWERLOOP_TEST_DATABASE_URL is set), Redis,
 ## Celery workers and the Slack stand-in; lint and type checks first. The 25 slowest tests are listed at the end.
 ## Two pytest processes (pytest-xdist), a test file each at a time: each has its own database on the embedded
-## server, its own Redis, workers and stand-in, so they share nothing; most of a test's time is spent waiting.
+## server, its own Redis, workers and stand-in (only the Postgres server is shared); most of the time is waiting.
 PYTEST_PROCESSES ?= 2
 test: $(STAMP) $(COMPOSE)
 	$(BIN)/ruff check .
