@@ -121,9 +121,10 @@ class FeedbackListeners:
         kind = labels.polarity(reaction, pos, neg)
         if kind is None or reaction in (labels.BUTTON_UP, labels.BUTTON_DOWN):
             return "ignored"  # 🎉 and friends are not votes
-        if self.bot_users.is_bot(client, _team(body), user):
+        team = _team(body)
+        if self.bot_users.is_bot(client, team, user):
             return "ignored"  # another app's bot reacting: no one's opinion of the answer
-        return self._vote(client, _team(body), channel, ts, user, kind, reaction, added=added)
+        return self._vote(client, team, channel, ts, user, kind, reaction, added=added)
 
     def on_feedback_button(self, ack, body: dict, action: dict, client: WebClient, respond) -> None:
         """A click on the native 👍/👎 under an answer: the same vote as a reaction, through the same path (one

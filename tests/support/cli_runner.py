@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -56,7 +57,8 @@ class _ForkServer:
     def _socket(self) -> str:
         with self._lock:
             if self._process is None or self._process.poll() is not None:
-                self._path = os.path.join(tempfile.mkdtemp(prefix="answerloop-cli-"), "fork.sock")
+                folder = tempfile.mkdtemp(prefix="answerloop-cli-")
+                self._path = os.path.join(folder, "fork.sock")
                 self._process = subprocess.Popen(
                     [sys.executable, "-m", "tests.support.cli_zygote", self._path],
                     cwd=REPO,
@@ -68,9 +70,11 @@ class _ForkServer:
                 if ready != "ready":
                     raise RuntimeError(f"the CLI fork server did not start (said {ready!r}); see its stderr above")
                 atexit.register(self._process.kill)
+                atexit.register(shutil.rmtree, folder, ignore_errors=True)
             return self._path
 
     def run(self, args: list[str], env: dict[str, str], stdin: str | None) -> subprocess.CompletedProcess:
+        argv = [*COMMAND, *args]  # what the command would have been as a plain subprocess, for the result
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
             conn.connect(self._socket())
             conn.settimeout(TIMEOUT)
@@ -82,15 +86,11 @@ class _ForkServer:
             except TimeoutError:
                 if started:
                     os.kill(started["pid"], signal.SIGKILL)
-                raise subprocess.TimeoutExpired([*COMMAND, *args], TIMEOUT) from None
+                raise subprocess.TimeoutExpired(argv, TIMEOUT) from None
         if result is None:
-            return subprocess.CompletedProcess([*COMMAND, *args], -9, "", "the command died without an answer")
-        return subprocess.CompletedProcess(
-            [*COMMAND, *args],
-            result["returncode"],
-            _universal_newlines(result["stdout"]),
-            _universal_newlines(result["stderr"]),
-        )
+            return subprocess.CompletedProcess(argv, -9, "", "the command died without an answer")
+        stdout, stderr = (_universal_newlines(result[k]) for k in ("stdout", "stderr"))
+        return subprocess.CompletedProcess(argv, result["returncode"], stdout, stderr)
 
 
 _FORK_SERVER = _ForkServer()

@@ -90,11 +90,16 @@ def _run_command(request: dict[str, Any], out: Any, err: Any) -> int:
     os.dup2(out.fileno(), 1)
     os.dup2(err.fileno(), 2)
     encoding = sys.stdout.encoding
-    sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding=encoding)
-    sys.stdout = sys.__stdout__ = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding=encoding)
-    sys.stderr = sys.__stderr__ = io.TextIOWrapper(
-        io.FileIO(2, "w", closefd=False), encoding=encoding, errors="backslashreplace", line_buffering=True
-    )
+
+    # As the interpreter builds them for a pipe: buffered binary streams under the text layer.
+    def stream(fd: int, mode: str, **text: Any) -> io.TextIOWrapper:
+        raw = io.FileIO(fd, mode, closefd=False)
+        buffered = io.BufferedReader(raw) if mode == "r" else io.BufferedWriter(raw)
+        return io.TextIOWrapper(buffered, encoding=encoding, **text)
+
+    sys.stdin = sys.__stdin__ = stream(0, "r")
+    sys.stdout = sys.__stdout__ = stream(1, "w")
+    sys.stderr = sys.__stderr__ = stream(2, "w", errors="backslashreplace", line_buffering=True)
     sys.argv = ["-c", *request["args"]]
     _reseed()
     code = 0
