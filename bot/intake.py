@@ -80,7 +80,8 @@ class Intake:
         self.db_url = db_url
 
     def receive(self, q: Question, client: WebClient) -> str:
-        """Returns what happened: queued | duplicate | rejected | small_talk | saved_for_later | unavailable."""
+        """Returns what happened: queued | duplicate | rejected | small_talk | saved_for_later | unavailable |
+        deleted (its asker deleted the message before its event came: nothing is recorded or posted)."""
         text = _LONE_SURROGATE.sub("\ufffd", MENTION.sub(" ", q.text)).strip()
         if not has_words(text):  # nothing, or only emoji, punctuation or invisible characters: nothing was asked
             if q.kind == "thread" and not q.file_ids:
@@ -105,6 +106,9 @@ class Intake:
         redaction = self.guard.redact(text)
         try:
             with db.connection(self.db_url) as conn:
+                slack_store.lock_message(conn, q.key)
+                if slack_store.deleted_before_taken(conn, q.key):
+                    return "deleted"
                 load = slack_store.recent_load(conn, q.key.team_id, q.key.channel_id, q.user_id, 60.0)
                 limited = self._rate_limited(load)
                 if limited:
@@ -166,15 +170,18 @@ class Intake:
         """The message at `key` was deleted (its asker regretted it, most often): if it is a question of ours, it
         is withdrawn (workers.slack.store.withdraw_request: never answered if it was not yet, never suggested or
         shown as a gap) and the bot's message for it (placeholder, stream or answer) is deleted. Returns what
-        happened: not_a_question | withdrawn | withdrawn_not_deleted. Raises DatabaseUnavailable. A deletion
-        that overtakes the question's own event (deleted within the moment it takes to record it) finds no row and
-        withdraws nothing: the question is answered."""
+        happened: noted | withdrawn | withdrawn_not_deleted. Raises DatabaseUnavailable. A message that is no
+        question of ours (yet) is `noted`: Slack's events come in any order, and a question deleted at once can
+        have its deletion handled first; its own event, when it comes, is then dropped (see `receive`)."""
         from workers.tasks import delete_for_withdrawn  # the worker's words for it (imported late, as below)
 
         with db.connection(self.db_url) as conn:
+            slack_store.lock_message(conn, key)
             row = slack_store.withdraw_request(conn, key)
+            if row is None:
+                slack_store.note_deleted(conn, key)
         if row is None:
-            return "not_a_question"
+            return "noted"
         gone = delete_for_withdrawn(client, key.channel_id, row["placeholder_ts"])
         return "withdrawn" if gone else "withdrawn_not_deleted"
 
@@ -365,6 +372,7 @@ class Requeuer:
         sent = 0
         with db.connection(self.db_url) as conn:
             slack_store.forget_expired_response_urls(conn)  # a capability past its 30 minutes: not kept
+            slack_store.forget_old_deletions(conn)  # no event of theirs is still to come
             keys = slack_store.stale_requests(
                 conn,
                 received_after_s=self.settings.requeue_interval_s,

@@ -109,6 +109,7 @@ class SlackStandin(Workspace):
         self._ack_events: dict[str, asyncio.Event] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._pending: list[Delivery] = []
+        self._held: list[Delivery] | None = None  # hold_deliveries(): kept back until release_held
         self._api_faults: list[_ApiFault] = []
         self._signature_faults: list[str] = []
         self._stopping = False
@@ -593,8 +594,39 @@ class SlackStandin(Workspace):
 
     # ------------------------------------------------------------------ delivery
 
+    def hold_deliveries(self) -> None:
+        """Keep every delivery from now on back, until `release_held` sends them in the order it is given: Slack
+        does not promise to deliver events in the order they happened (a deletion can overtake its message)."""
+        with self.lock:
+            if self._held is None:
+                self._held = []
+
+    def release_held(
+        self,
+        *,
+        reverse: bool = False,
+        after_each: Callable[[Delivery], object] | None = None,
+        timeout: float = 10.0,
+    ) -> list[Delivery]:
+        """Stop holding and send the held deliveries one at a time (`reverse`: the last held first), each once the
+        one before was acknowledged or given up on and `after_each(delivery)` returned (an app may ack before its
+        listener ran: a test waits there for its effect). Returns them in the order they were sent."""
+        with self.lock:
+            held, self._held = list(self._held or ()), None
+        order = list(reversed(held)) if reverse else held
+        for delivery in order:
+            self._dispatch(delivery)
+            if not delivery.done.wait(timeout):
+                raise TimeoutError(f"delivery {delivery.envelope_id} not done within {timeout}s")
+            if after_each is not None:
+                after_each(delivery)
+        return order
+
     def _dispatch(self, delivery: Delivery) -> None:
         with self.lock:
+            if self._held is not None:
+                self._held.append(delivery)
+                return
             loop = self._loop
             if loop is None or self._conn_ready is None:
                 self._pending.append(delivery)

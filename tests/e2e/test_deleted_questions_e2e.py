@@ -208,3 +208,72 @@ def test_the_bot_withdraws_a_question_on_slacks_deletion_events(slack, bot, sett
         row = slack.wait_for(lambda ts=ts: _withdrawn(settings, ts), WAIT, message=f"{ts} not withdrawn")
         assert (row["status"], row["error"]) == ("failed", "deleted by its asker")
     slack.wait_for(lambda: slack.message(GENERAL, placeholder.ts).deleted, WAIT, message="placeholder kept")
+
+
+def _event_kind(delivery) -> str:
+    event = delivery.payload.get("event", {})
+    return event.get("subtype") or event.get("type", "")
+
+
+def test_a_deletion_that_overtakes_its_questions_event_still_withdraws_it(slack, bot, settings, held):
+    """Slack does not deliver events in order: here the `message_deleted` of a question deleted at once reaches
+    the bot before the question's own events. Before, the deletion found nothing to withdraw and the question
+    was then answered, in the thread of a message nobody can see, its text kept."""
+    noted = "SELECT 1 FROM slack_deleted_messages WHERE channel_id = %s AND message_ts = %s"
+    channel = slack.channel(GENERAL).id
+    slack.hold_deliveries()
+    try:
+        msg = slack.post_message(GENERAL, f"<@{BOT_USER_ID}> What is the L5 salary band in Zurich?")
+        slack.delete_message(GENERAL, msg.ts)
+    finally:
+
+        def settled(delivery) -> None:  # the bot acks before its listener ran: wait for the deletion's effect
+            if _event_kind(delivery) == "message_deleted":
+                slack.wait_for(lambda: rows(settings.database_url, noted, channel, msg.ts), WAIT)
+
+        sent = slack.release_held(reverse=True, after_each=settled)
+    kinds = [_event_kind(d) for d in sent]
+    assert kinds[0] == "message_deleted" and "app_mention" in kinds, kinds
+
+    with contextlib.suppress(TimeoutError):
+        slack.wait_idle(5)
+    assert rows(settings.database_url, "SELECT * FROM slack_requests WHERE message_ts = %s", msg.ts) == []
+    assert held == [], "the deleted question was not queued"
+    assert slack.bot_replies(GENERAL, msg.ts) == [], "nothing was posted under the deleted question"
+
+
+def test_a_deletion_noted_and_a_question_taken_at_once_never_both_miss(settings):
+    """The deletion and the question's event can be handled at the same moment, in two processes: each takes
+    the message's lock (slack_store.lock_message), so either the question is taken and then withdrawn, or the
+    deletion is noted and the question dropped; never the deletion seeing no row while the question is written."""
+    key = RequestKey("T-race", "C-race", "1700000000.000100")
+    with db.connect(settings.database_url) as first, db.connect(settings.database_url) as second:
+        slack_store.lock_message(first, key)
+        assert slack_store.withdraw_request(first, key) is None
+        slack_store.note_deleted(first, key)
+        locked = second.execute(
+            "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0)) AS ok", ("/".join(key.as_args()),)
+        )
+        assert locked.fetchone()["ok"] is False, "the question's intake waits for the deletion's transaction"
+        first.commit()
+        slack_store.lock_message(second, key)
+        assert slack_store.deleted_before_taken(second, key)
+        second.rollback()
+    with db.connect(settings.database_url) as conn:
+        conn.execute("DELETE FROM slack_deleted_messages WHERE team_id = 'T-race'")
+        conn.commit()
+
+
+def test_noted_deletions_are_forgotten_after_a_day(settings):
+    old, recent = RequestKey("T-age", "C-age", "1.000001"), RequestKey("T-age", "C-age", "1.000002")
+    with db.connect(settings.database_url) as conn:
+        for key in (old, recent):
+            slack_store.note_deleted(conn, key)
+        conn.execute(
+            "UPDATE slack_deleted_messages SET deleted_at = now() - interval '25 hours' WHERE message_ts = %s",
+            (old.message_ts,),
+        )
+        assert slack_store.forget_old_deletions(conn) >= 1
+        assert not slack_store.deleted_before_taken(conn, old)
+        assert slack_store.deleted_before_taken(conn, recent)
+        conn.rollback()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -264,6 +264,43 @@ def lock_undelivered(conn: Conn, key: RequestKey) -> dict | None:
 
 
 WITHDRAWN = "deleted by its asker"  # the error of a request withdrawn before its answer was delivered
+
+
+def lock_message(conn: Conn, key: RequestKey) -> None:
+    """Serialise, for the rest of the transaction, what is done about one Slack message: taking it as a question
+    (`create_request`) and withdrawing it (`withdraw_request` / `note_deleted`). Without it a deletion handled
+    while the question's row is being written sees no row, and the question is answered all the same."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", ("/".join(key.as_args()),))
+
+
+def note_deleted(conn: Conn, key: RequestKey) -> None:
+    """A person's message was deleted before it was taken as a question (Slack's events came out of order): keep
+    its ids (not its text), so that `deleted_before_taken` drops its event when it arrives. Call after
+    `lock_message`, once `withdraw_request` found no request."""
+    conn.execute(
+        "INSERT INTO slack_deleted_messages (team_id, channel_id, message_ts) VALUES (%s, %s, %s) "
+        "ON CONFLICT DO NOTHING",
+        key.as_args(),
+    )
+
+
+def deleted_before_taken(conn: Conn, key: RequestKey) -> bool:
+    """Was this message deleted before its event reached the intake (`note_deleted`)? Call after `lock_message`."""
+    return (
+        conn.execute(
+            "SELECT 1 FROM slack_deleted_messages WHERE team_id = %s AND channel_id = %s AND message_ts = %s",
+            key.as_args(),
+        ).fetchone()
+        is not None
+    )
+
+
+DELETIONS_KEPT = timedelta(days=1)  # far longer than Slack retries an event (three times within minutes)
+
+
+def forget_old_deletions(conn: Conn) -> int:
+    """Forget deletions noted more than DELETIONS_KEPT ago: no event of theirs is still to come."""
+    return conn.execute("DELETE FROM slack_deleted_messages WHERE deleted_at < now() - %s", (DELETIONS_KEPT,)).rowcount
 
 
 def withdraw_request(conn: Conn, key: RequestKey) -> dict | None:
