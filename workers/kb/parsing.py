@@ -289,6 +289,49 @@ def _md_scan(lines: list[str]) -> tuple[dict[int, tuple[int, str, bool]], set[in
     return headings, fenced
 
 
+def _md_uncomment(lines: list[str], fenced: set[int]) -> list[str]:
+    """The lines with their HTML comments (`<!-- … -->`, on one line or many) blanked, as a rendered page hides
+    them: a team's "<!-- TODO: don't publish until legal signs off -->" or a linter's directive is no answer.
+    Code blocks (`fenced`) and code spans keep theirs. An opener with no closer after it hides the rest of the
+    document when it starts a line (CommonMark's HTML block) and is text otherwise. A line that was all comment
+    is left out. Linear: each line is read once, and whether a closer follows is known from the last line that
+    has one."""
+    last_closer = max((i for i, ln in enumerate(lines) if i not in fenced and "-->" in ln), default=-1)
+    out: list[str] = []
+    hidden = False  # inside a comment opened on an earlier line
+    for i, ln in enumerate(lines):
+        if i in fenced:
+            out.append(ln)
+            continue
+        kept, pos = [], 0
+        ticks, counted = 0, 0  # backticks in ln[:counted]
+        while pos <= len(ln):
+            if hidden:
+                end = ln.find("-->", pos)
+                if end < 0:
+                    break
+                hidden, pos = False, end + 3
+                continue
+            start = ln.find("<!--", pos)
+            while start >= 0:  # an opener inside a code span (odd backticks before it) is text
+                ticks, counted = ticks + ln.count("`", counted, start), start
+                if ticks % 2 == 0:
+                    break
+                start = ln.find("<!--", start + 4)
+            closed = start >= 0 and (ln.find("-->", start + 4) >= 0 or i < last_closer)
+            if start < 0 or not (closed or not ln[:start].strip()):
+                kept.append(ln[pos:])
+                break
+            kept.append(ln[pos:start])
+            hidden, pos = True, start + 4
+        if len(kept) == 1 and pos == 0:  # no comment here
+            out.append(ln)
+        elif rest := "".join(kept).rstrip():
+            out.append(rest)
+        # a line that was all comment goes: the paragraph around it reads on, as rendered
+    return out
+
+
 # A line of YAML front matter: a key, a list item, a continuation (indented), a comment, or blank. A paragraph of
 # prose is none of these ("Refunds take five days."), so a leading `---` before prose is a thematic break.
 _YAML_LINE = re.compile(r"^(?:[\w.-]+\s*:|[ \t]|-(?:\s|$)|#|\s*$)")
@@ -308,6 +351,7 @@ def parse_markdown(text: str, fallback_title: str) -> ParsedDocument:
             m = re.match(r"^title:\s*[\"']?(.*?)[\"']?\s*$", lines[i])
             if m:
                 title = m.group(1)
+    lines = _md_uncomment(lines, _md_scan(lines)[1])
     headings, fenced = _md_scan(lines)
     if title is None:  # the first level-1 ATX heading outside code blocks
         title = next((t for level, t, setext in headings.values() if level == 1 and not setext), None)
@@ -529,17 +573,21 @@ class _HtmlToSections(HTMLParser):
 
 
 def _defuse_unclosed(text: str) -> str:
-    """`<` with no `>` after it, `<!--` with no `-->` and `<![` with no `]]>` after it, as text: the standard
-    library's HTMLParser (Python < 3.13.4) rescans to the end of the input from each such opener when it is
-    closed — quadratic, so a truncated or hostile page of a few MB held an ingest worker for hours."""
+    """`<` with no `>` after it and `<![` with no `]]>` after it as text, and the rest of the page dropped from a
+    `<!--` with no `-->` after it (a comment to the end, as a browser shows it: nothing). The standard library's
+    HTMLParser (Python < 3.13.4) rescans to the end of the input from each such opener when it is closed —
+    quadratic, so a truncated or hostile page of a few MB held an ingest worker for hours."""
+    end = text.rfind("-->")
+    start = text.find("<!--", end + 3 if end >= 0 else 0)
+    if start >= 0:
+        text = text[:start]
     last = text.rfind(">")
     if "<" in text[last + 1 :]:
         text = text[: last + 1] + text[last + 1 :].replace("<", "&lt;")
-    for opener, closer in (("<!--", "-->"), ("<![", "]]>")):
-        end = text.rfind(closer)
-        start = text.find(opener, end + len(closer) if end >= 0 else 0)
-        if start >= 0:
-            text = text[:start] + text[start:].replace(opener, "&lt;" + opener[1:])
+    end = text.rfind("]]>")
+    start = text.find("<![", end + 3 if end >= 0 else 0)
+    if start >= 0:
+        text = text[:start] + text[start:].replace("<![", "&lt;![")
     return text
 
 
