@@ -58,3 +58,20 @@ def test_an_unclosed_html_comment_hides_the_rest_of_the_page_as_a_browser_does()
 def test_closed_html_comments_are_still_hidden_and_text_after_them_kept():
     text = _text("<h1>Leave</h1><!-- internal --><p>Staff get 25 days.</p><![if x]><p>More.</p>", "html")
     assert "internal" not in text and "25 days" in text and "More." in text
+
+
+def test_rst_comments_are_left_out_and_directives_footnotes_and_block_quotes_kept():
+    text = _text(
+        "Leave\n=====\n\nStaff get 25 days.\n\n"
+        ".. TODO: directors get 30 days, not public yet\n   (ask HR before publishing)\n\n   Still the comment.\n\n"
+        ".. note::\n\n   Requests go through the HR portal.\n\n"
+        "..\n\n   A quoted policy line.\n\n"
+        ".. [1] Footnote about carry-over.\n\n"
+        "   .. an indented comment about bonuses\n\n"
+        "End of policy.\n",
+        "rst",
+    )
+    assert "25 days" in text and "HR portal" in text and "quoted policy line" in text
+    assert "carry-over" in text and "End of policy." in text
+    for hidden in ("30 days", "ask HR", "Still the comment", "bonuses"):
+        assert hidden not in text, hidden

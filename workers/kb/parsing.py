@@ -390,6 +390,29 @@ def _rst_inline(text: str) -> str:
     return re.sub(r"(?<!\w)\*\*?([^*\n]+)\*\*?(?!\w)", r"\1", text)
 
 
+# `..` and what follows it when that is no directive (`name::`), target (`_name:`), substitution (`|name|`),
+# footnote or citation (`[1]`): a comment, which docutils leaves out of the page.
+_RST_COMMENT = re.compile(r"^(\s*)\.\.(?:\s+(?![\w:.+-]+::)(?![_|\[])(.*))?\s*$")
+
+
+def _rst_comment_end(lines: list[str], i: int) -> int:
+    """The line after the comment starting at line i (its first line and the lines indented under it, blank
+    lines between them included), or 0 when line i starts no comment. An empty `..` followed by a blank line is
+    an empty comment: what is indented after it is a block quote, kept."""
+    m = _RST_COMMENT.match(lines[i])
+    if m is None:
+        return 0
+    indent, j = len(m.group(1)), i + 1
+    if not (m.group(2) or "").strip() and (j >= len(lines) or not lines[j].strip()):
+        return j
+    last = i
+    while j < len(lines) and (not lines[j].strip() or len(lines[j]) - len(lines[j].lstrip()) > indent):
+        if lines[j].strip():
+            last = j
+        j += 1
+    return last + 1  # the blank lines after it stay: they end the paragraph before
+
+
 def parse_rst(text: str, fallback_title: str) -> ParsedDocument:
     lines = text.split("\n")
     styles: list[tuple[str, bool]] = []
@@ -434,6 +457,9 @@ def parse_rst(text: str, fallback_title: str) -> ParsedDocument:
         ln = lines[i]
         if re.match(r"^\.\. _[^:]+:\s*$", ln) or re.match(r"^\.\. (index|toctree|contents)::", ln):
             i += 1
+            continue
+        if end := _rst_comment_end(lines, i):
+            i = end
             continue
         b.line(ln)
         i += 1
