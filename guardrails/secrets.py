@@ -17,7 +17,9 @@ Hand-written recognizers remain only for what detect-secrets lacks: whole PEM bl
 GitHub fine-grained PATs, Slack app-level tokens, current OpenAI/Anthropic keys, Stripe test/publishable keys,
 Google and Hugging Face keys, bare npm tokens (it needs an ``.npmrc`` line), AWS secret keys outside quotes,
 assignments to words outside its keyword list (``token``, ``api-key``, ``client_secret``…), bearer and basic
-``Authorization`` headers, and "the password is …" / "my API key is …" in prose.
+``Authorization`` headers, and "the password is …" / "my API key is …" in prose. A password of plain lower-case
+words (``password: correcthorsebatterystaple``, ``my password is hunter``), which every rule here leaves as a
+"word", has its own recognizer: ``guardrails/passphrases.py``.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from typing import Any
 
 import regex
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
+
+from guardrails.passphrases import LowercasePasswordRecognizer
 
 # Case matters for token prefixes (AKIA…, ghp_…); patterns opt in to (?i) themselves.
 _FLAGS = regex.DOTALL | regex.MULTILINE
@@ -506,4 +510,10 @@ class BareKeyRecognizer(PatternRecognizer):
 
 
 def secret_recognizers() -> list[EntityRecognizer]:
-    return [DetectSecretsRecognizer(), *handwritten_recognizers(), BareKeyRecognizer(), Base64PrivateKeyRecognizer()]
+    return [
+        DetectSecretsRecognizer(),
+        *handwritten_recognizers(),
+        BareKeyRecognizer(),
+        Base64PrivateKeyRecognizer(),
+        LowercasePasswordRecognizer(),
+    ]
