@@ -3,6 +3,10 @@ folder like any other source: unchanged pages are skipped by content hash, chang
 cache, and pages that are gone (out of the sitemap or the crawl, 404/410, disallowed by robots.txt, no longer
 HTML) are deleted from the folder and so removed from the collection.
 
+A page that is a sign-in form (a password field, little else) is never kept as documentation: it is reported and
+skipped (a copy fetched before is kept). A crawl whose start page is a sign-in (a form, a redirect to a login URL
+of the site or of a sign-in service elsewhere), or a sitemap that is one, stores nothing and changes nothing.
+
 Politeness: one request at a time, `delay_s` apart (or the robots.txt Crawl-delay, up to a minute), conditional
 requests with the ETag and Last-Modified of the last copy. A page that fails only this time (unreachable, timed
 out, 5xx) keeps its last copy; when the sitemap, the start page or robots.txt cannot be read, the sync stops
@@ -19,6 +23,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
+from html.parser import HTMLParser
 from itertools import islice
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -37,10 +42,21 @@ LEFT_OUT_SHOWN = 3  # URLs named in the report when the page limit stops a sync 
 QUEUE_PER_PAGE = 10  # a crawl keeps at most this many links waiting per page it may fetch
 DEFAULT_MAX_DEPTH = 10  # links followed from the start page (0: the start page alone); a source may set its own
 WALL_PAGES = 3  # pages redirected to one landing page that make it a login page (fewer: all the pages fetched)
+SIGN_IN_MAX_WORDS = 400  # a page with a password field and at most this many words outside its forms: a sign-in
+SIGN_IN = "a sign-in page: does the source need credentials?"
+SIGN_IN_FIX = (
+    "A web source is fetched without signing in (no password, cookie or header can be given to it): add the "
+    "source again (answerloop kb sources remove NAME, then add) with a public address of the documentation, or "
+    "export the pages to a folder or a Git repository and add that with --path or --git."
+)
 
 
 class WebSyncFailed(Exception):
     """The source as a whole could not be read this time (nothing was changed)."""
+
+
+class _SignInPage(Exception):
+    """A page fetched is a sign-in page (never kept as documentation)."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +90,7 @@ class MirrorReport:
     left_out: list[str] = field(default_factory=list)  # the first of those URLs, for the report
     beyond_depth: int = 0  # crawl: links in scope not followed because the depth limit was reached (at least)
     deeper: list[str] = field(default_factory=list)  # the first of those URLs, for the report
-    wall: str | None = None  # the pages were redirected to one page (a sign-in that expired): kept, none removed
+    wall: str | None = None  # the pages were redirected to one page, or the start page is a sign-in: kept, none removed
 
     def links(self) -> dict[str, str]:
         """file → the page's URL (for citations)."""
@@ -160,8 +176,16 @@ def _sitemap_pages(spec: WebSpec, pacer: _Pacer, public_only: bool) -> tuple[lis
             resp = web_fetch.get(
                 url, max_bytes=max(spec.max_bytes, MAX_SITEMAP_BYTES), accept=None, public_only=public_only
             )
-            found, nested = web_pages.parse_sitemap(resp.body, max_bytes=MAX_SITEMAP_BYTES)
+            try:
+                found, nested = web_pages.parse_sitemap(resp.body, max_bytes=MAX_SITEMAP_BYTES)
+            except web_pages.SitemapError as exc:
+                landing = _landing(url, web_pages.normalise(resp.url) or resp.url)
+                if _sign_in(resp.body, landing):
+                    raise _start_behind_sign_in("sitemap", url, landing) from exc
+                raise
         except (FetchFailed, web_pages.SitemapError) as exc:
+            if isinstance(exc, web_fetch.Refused) and exc.location and _sign_in_url(exc.location):
+                raise _start_behind_sign_in("sitemap", url, exc.location) from exc
             raise WebSyncFailed(f"sitemap {url}: {exc}") from exc
         for loc in nested:
             nested_url = web_pages.normalise(loc)
@@ -194,6 +218,77 @@ def _not_html(body: bytes) -> str | None:
         if head.startswith(signature):
             return what
     return "a binary file" if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")) else None
+
+
+class _SignInScan(HTMLParser):
+    """Whether a page has a password field, and how many words it shows outside its forms (and scripts)."""
+
+    UNSEEN = frozenset({"script", "style", "template", "noscript", "svg"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.password = False
+        self.forms = 0  # <form> elements open
+        self.unseen = 0
+        self.words = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "form":
+            self.forms += 1
+        elif tag in self.UNSEEN:
+            self.unseen += 1
+        elif tag == "input" and any(k == "type" and (v or "").strip().lower() == "password" for k, v in attrs):
+            self.password = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.forms = max(self.forms - 1, 0)
+        elif tag in self.UNSEEN:
+            self.unseen = max(self.unseen - 1, 0)
+
+    def handle_data(self, data: str) -> None:
+        if not self.forms and not self.unseen:
+            self.words += len(data.split())
+
+
+_PASSWORD_FIELD = re.compile(rb"""type\s*=\s*["']?\s*password""", re.IGNORECASE)
+
+
+def _sign_in(body: bytes, landing: str | None = None) -> bool:
+    """Whether the page is a sign-in: a password field, or `landing`, the sign-in URL the start page or sitemap
+    was redirected to (a login page with only a "Sign in with Okta" button); and little text besides its forms
+    (documentation may show a live demo of a login form among its explanations; a page that talks about passwords
+    or links to a login has no field)."""
+    by_url = bool(landing and _sign_in_url(landing))
+    if not by_url and not _PASSWORD_FIELD.search(body):
+        return False
+    scan = _SignInScan()
+    scan.feed(body.decode("utf-8", errors="replace"))
+    scan.close()
+    return (by_url or scan.password) and scan.words <= SIGN_IN_MAX_WORDS
+
+
+_SIGN_IN_PATH = re.compile(  # a whole segment: /login, /login.php, /users/sign_in, /sso/saml (not /docs/sso.html)
+    r"/(?:log-?in|log_in|sign-?in|sign_in|sso|saml2?|oauth2?|openid(?:-connect)?|authorize|adfs)"
+    r"(?:\.(?:php|jsp|aspx?|do|action|cgi))?(?:/|$)",
+    re.IGNORECASE,
+)
+_SIGN_IN_HOST = re.compile(r"^(?:login|signin|sso|auth|accounts?|idp|id)\.", re.IGNORECASE)
+
+
+def _sign_in_url(url: str) -> bool:
+    """Whether a URL a page was redirected to names a sign-in: /login, /users/sign_in, /sso/…, login.example.com…"""
+    parts = urlsplit(url)
+    return bool(_SIGN_IN_PATH.search(parts.path) or _SIGN_IN_HOST.match(parts.hostname or ""))
+
+
+def _start_behind_sign_in(what: str, url: str, where: str | None) -> WebSyncFailed:
+    """The sync's failure when its start page or sitemap is a sign-in (`where`: the page it was redirected to)."""
+    sent = f"redirected to {where}, " if where else ""
+    return WebSyncFailed(
+        f"the {what} {url} is {sent}a sign-in page: the site needs signing in; nothing was stored or removed. "
+        + SIGN_IN_FIX
+    )
 
 
 def _landing(url: str, final: str) -> str | None:
@@ -237,6 +332,7 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
     entry_of: dict[str, dict[str, str]] = {}  # url → its problem, as listed
     landings: dict[str, list[str]] = {}  # a page requests were redirected to → those requests' URLs
     start_landing: str | None = None  # the crawl's start page now redirected elsewhere than the last time
+    signed_out: dict[str, str | None] = {}  # url of a page that is a sign-in → the page it was redirected to
     pending_dir = folder / ".pending"  # pages reached by a redirect, saved once it is known not to be a login's
     shutil.rmtree(pending_dir, ignore_errors=True)
     pending: dict[str, Path] = {}
@@ -279,6 +375,27 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
         if isinstance(found, FetchFailed):
             raise found
         return found.allowed(url)
+
+    def sign_in_page(url: str, landing: str | None, old: PageState | None) -> str | None:
+        """A page that is a sign-in: reported, never kept as documentation; the copy fetched before (`old`) stays
+        and its links are followed (the HTML returned). The crawl's start page: the sync stops on a first sync,
+        and later keeps every page and removes none (the `wall` rule)."""
+        nonlocal start_landing
+        if url == start and spec.kind == "crawl":
+            if not previous:
+                raise _start_behind_sign_in("start page", url, landing)
+            start_landing = landing or start
+            landings.setdefault(start_landing, []).append(url)
+        elif landing is not None:
+            landings.setdefault(landing, []).append(url)
+        signed_out[url] = landing
+        sent = f"redirected to {landing}, " if landing else ""
+        problem(url, sent + SIGN_IN + (" (the last copy is kept)" if old else ""))
+        if old is None:
+            return None
+        report.kept += 1
+        report.pages[url] = old
+        return (folder / old.file).read_text(errors="replace")
 
     def duplicate(url: str, body: bytes) -> str | None:
         """The URL of a page kept this sync with the same content (?utm_source=…, /a and /a/index.html)."""
@@ -336,6 +453,8 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
                     raise FetchFailed(f"not an HTML page ({what}, served as {resp.content_type})")
                 body = _as_utf8(resp)
                 landing = _landing(url, final)
+                if _sign_in(body, landing if url == start else None):  # elsewhere a form tells (/docs/sso/ may be docs)
+                    raise _SignInPage(url)
                 if landing is None and (same := duplicate(url, body)) != url:
                     raise FetchFailed(f"the same page as {same} (kept once)")
                 name = file_for(url)
@@ -355,8 +474,12 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
                 report.fetched += 1
                 report.pages[url] = PageState(name, final, resp.etag, resp.last_modified)
                 html = body.decode("utf-8", errors="replace")
+        except _SignInPage:
+            html = sign_in_page(url, landing, old if has_copy else None)
         except FetchFailed as exc:
             if isinstance(exc, web_fetch.Refused) and exc.location:  # sent off-site: to a sign-in service?
+                if url == start and spec.kind == "crawl" and _sign_in_url(exc.location):
+                    raise _start_behind_sign_in("start page", url, exc.location) from exc
                 landings.setdefault(_landing(url, exc.location) or exc.location, []).append(url)
             if exc.transient and old and old_copy is not None and has_copy:
                 problem(url, f"{exc.reason} (the last copy is kept)")
@@ -394,10 +517,21 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
                         queue.append(link)
     report.beyond_depth = len(too_deep)
     _settle_redirects(report, folder, previous, landings, start_landing, pending, attempts, dropped, entry_of,
-                      duplicate)  # fmt: skip
+                      duplicate, set(signed_out))  # fmt: skip
+    if report.wall and start in signed_out:
+        sent = f"redirected to {signed_out[start]}, " if signed_out[start] else ""
+        report.wall = (
+            f"the start page {start} is {sent}a sign-in page now (the sync's access to the site may have expired): "
+            "the pages' last copies are kept and nothing was removed. " + SIGN_IN_FIX
+        )
     shutil.rmtree(pending_dir, ignore_errors=True)
     if unlisted:
         report.problems.append({"path": start, "reason": f"and {unlisted:,} more URLs with a problem (not listed)"})
+    if not report.pages and signed_out:  # the pages are behind a sign-in (a public sitemap of private pages)
+        raise WebSyncFailed(
+            f"no page of {start} could be read: {len(signed_out)} of them are sign-in pages (first: "
+            f"{next(iter(signed_out))}): the site needs signing in; nothing was stored or removed. " + SIGN_IN_FIX
+        )
     if not report.pages and (previous or report.problems):  # not even the start page: no sync, no removals
         raise WebSyncFailed(
             f"no page of {start} could be read ({len(report.problems)} problem(s), first: "
@@ -434,10 +568,12 @@ def _settle_redirects(
     dropped: set[str],
     entry_of: dict[str, dict[str, str]],
     duplicate: Callable[[str, bytes], str | None],
+    signed_out: set[str],
 ) -> None:
     """Pages redirected to one landing page in numbers (WALL_PAGES, or every page fetched; or the crawl's start
     page redirected elsewhere than the last time) are a login page's doing, not the site's content: each keeps
-    its last copy, and no page is removed this sync (report.wall says so). Other redirected pages are saved."""
+    its last copy, and no page is removed this sync (report.wall says so). Other redirected pages are saved.
+    `signed_out`: the pages that were sign-in pages, already reported (and their copies kept)."""
     walls = {
         landing: urls
         for landing, urls in landings.items()
@@ -462,6 +598,8 @@ def _settle_redirects(
         return
     for landing, urls in walls.items():
         for url in urls:
+            if url in signed_out:
+                continue
             old = previous.get(url)
             has_copy = bool(old and (folder / old.file).is_file())
             if url in pending:
