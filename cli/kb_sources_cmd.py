@@ -159,7 +159,7 @@ def sources_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
             f"{len(rep.get('failed', []))} skipped"
             + ("; page limit reached" if rep.get("limit") else "")
             + ("; depth limit reached" if rep.get("depth") else "")
-            + ("; pages redirected to a login page? nothing removed" if rep.get("wall") else "")
+            + ("; pages behind a sign-in? nothing removed" if rep.get("wall") else "")
             if rep
             else "never synced"
         )

@@ -375,7 +375,9 @@ def _fetch_web(source: Source, home: Path, max_bytes: int) -> Fetched:
     except web_mirror.WebSyncFailed as exc:
         raise AnswerloopError(
             f"Source {source.name!r} could not be read: {exc}",
-            hint="Check that the URL opens from this machine (and from the ingest workers for scheduled syncs).",
+            hint=web_mirror.SIGN_IN_FIX
+            if isinstance(exc, web_mirror.SignInRequired)
+            else "Check that the URL opens from this machine (and from the ingest workers for scheduled syncs).",
         ) from exc
     counts = {"pages": len(mirror.pages), "fetched": mirror.fetched, "not_modified": mirror.not_modified,
               "kept": mirror.kept, "not_fetched": mirror.not_fetched}  # fmt: skip

@@ -55,6 +55,10 @@ class WebSyncFailed(Exception):
     """The source as a whole could not be read this time (nothing was changed)."""
 
 
+class SignInRequired(WebSyncFailed):
+    """The source's pages are behind a sign-in (its fix is SIGN_IN_FIX, not a network check)."""
+
+
 class _SignInPage(Exception):
     """A page fetched is a sign-in page (never kept as documentation)."""
 
@@ -282,12 +286,11 @@ def _sign_in_url(url: str) -> bool:
     return bool(_SIGN_IN_PATH.search(parts.path) or _SIGN_IN_HOST.match(parts.hostname or ""))
 
 
-def _start_behind_sign_in(what: str, url: str, where: str | None) -> WebSyncFailed:
+def _start_behind_sign_in(what: str, url: str, where: str | None) -> SignInRequired:
     """The sync's failure when its start page or sitemap is a sign-in (`where`: the page it was redirected to)."""
     sent = f"redirected to {where}, " if where else ""
-    return WebSyncFailed(
-        f"the {what} {url} is {sent}a sign-in page: the site needs signing in; nothing was stored or removed. "
-        + SIGN_IN_FIX
+    return SignInRequired(
+        f"the {what} {url} is {sent}a sign-in page: the site needs signing in; nothing was stored or removed."
     )
 
 
@@ -528,9 +531,9 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
     if unlisted:
         report.problems.append({"path": start, "reason": f"and {unlisted:,} more URLs with a problem (not listed)"})
     if not report.pages and signed_out:  # the pages are behind a sign-in (a public sitemap of private pages)
-        raise WebSyncFailed(
+        raise SignInRequired(
             f"no page of {start} could be read: {len(signed_out)} of them are sign-in pages (first: "
-            f"{next(iter(signed_out))}): the site needs signing in; nothing was stored or removed. " + SIGN_IN_FIX
+            f"{next(iter(signed_out))}): the site needs signing in; nothing was stored or removed."
         )
     if not report.pages and (previous or report.problems):  # not even the start page: no sync, no removals
         raise WebSyncFailed(
