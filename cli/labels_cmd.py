@@ -131,6 +131,7 @@ def labels_approve(
 ) -> None:
     """Approve labels. An approved correction becomes a verified answer that similar questions are answered from.
     A rejected label stays rejected unless --force says to overturn that decision."""
+    from cli.verified_cmd import asked_slack
     from workers.embeddings import get_embedder
     from workers.kb import verified
 
@@ -142,6 +143,10 @@ def labels_approve(
         owner = verified.check_owner(owner) if owner is not None else None
         done = []
         with all_or_none(label_ids) as ids:
+            checked = None
+            if owner is not None:  # the owner of the corrections' verified answers: Slack is asked before any change
+                given = [labels_mod.get_label(conn, label_id, team) for label_id in ids]
+                checked = asked_slack(owner, [r["team_id"] for r in given if r["kind"] == "correction"])
             for label_id in ids:
                 label = labels_mod.review(
                     conn, label_id, "approved", actor, note, team=team, only_from=None if force else _APPROVABLE
@@ -152,7 +157,8 @@ def labels_approve(
                     doc = verified.publish(
                         conn, label, embedder=embedder, approved_by=actor, collection=where, owner=who
                     )
-                    done.append(f"label {label_id} approved: verified answer published (document {doc})")
+                    owned_by = f" owned by {escape(checked.named)}" if checked else ""
+                    done.append(f"label {label_id} approved: verified answer published (document {doc}){owned_by}")
                 else:
                     done.append(f"label {label_id} approved")
     for line in done:

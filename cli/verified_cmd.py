@@ -13,10 +13,12 @@ from rich.table import Table
 
 from cli.admin import Actor, Note, Team, admin_db_url, shorten, workspace_change, workspace_scope
 from cli.common import all_or_none
-from cli.output import console
+from cli.output import console, err_console
 from core import db
+from core.settings import get_settings
 from workers.kb import verified
 from workers.kb.verified import VerifiedAnswer
+from workers.slack.owners import OwnerCheck, check_owner_in_slack
 
 verified_app = typer.Typer(
     help="Verified answers: owners, review dates, changed sources; retire or reassign.", no_args_is_help=True
@@ -145,9 +147,21 @@ def verified_reassign(
     actor: Actor = "",
     team: Team = None,
 ) -> None:
-    """Give verified answers a new owner, who is asked to review them when they are due."""
+    """Give verified answers a new owner, who is asked to review them when they are due. Slack is asked first
+    (users.info): an id of no one, a deactivated account or a bot is refused; Slack out of reach, a warning."""
     with workspace_change(team, actor) as (conn, team, actor), all_or_none(answer_ids) as ids:
+        owner = verified.check_owner(owner)
+        checked = asked_slack(owner, [verified.get(conn, answer_id, team).team_id for answer_id in ids])
         done = [verified.reassign(conn, answer_id, owner, actor, team=team) for answer_id in ids]
     for a in done:
         due = " (review due: they will be asked)" if a.needs_review else ""
-        console.print(f"verified answer {a.id} now owned by {a.owner}{due}")
+        console.print(f"verified answer {a.id} now owned by {escape(checked.named)}{due}")
+
+
+def asked_slack(owner: str, teams: list[str]) -> OwnerCheck:
+    """Slack's word on a new owner of answers of these workspaces (workers.slack.owners): refused, or a warning
+    when Slack could not be asked; before anything changes."""
+    checked = check_owner_in_slack(get_settings(), owner, teams)
+    if checked.warning:
+        err_console.print(f"[yellow]warning[/]: {escape(checked.warning)}", soft_wrap=True)
+    return checked

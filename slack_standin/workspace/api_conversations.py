@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..model import User
 from .base import ApiError, WorkspaceCore, _bool, _decode_cursor, _encode_cursor, _invalid
+
+SLACKBOT = "USLACKBOT"
 
 
 class ConversationsApi(WorkspaceCore):
@@ -138,6 +141,8 @@ class ConversationsApi(WorkspaceCore):
             self.user(ref).deleted = True
 
     def _m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        if args.get("user") == SLACKBOT:  # in every workspace; Slack says `is_bot: false` for it
+            return {"user": User(id=SLACKBOT, name="slackbot", real_name="Slackbot", team_id=self.team_id).to_api()}
         user = self._users.get(str(args.get("user") or ""))
         if user is None:
             raise ApiError("user_not_found")
