@@ -48,6 +48,17 @@ VALUE_CHAR = rf"(?:&(?:amp|lt|gt);(?![\w.-]+=)|&(?!{_FIELD}|(?:amp|lt|gt);)|[^\s
 _KEYWORD_VALUE_END = rf"\s|[;&](?={_FIELD})"
 # A template in place of a value, as Slack sends "<your password>": not a secret.
 _ESCAPED_TEMPLATE = r"&lt;[A-Za-z_ -]+&gt;"
+# Code in a question, not a literal: where the value comes from ("password = getpass()", "= input('pw')",
+# "= keyring.get_password('svc', user)": a call or a subscript, as detect-secrets' is_indirect_reference), an
+# attribute of an object code reads settings from ("= self.password", "= settings.SECRET_KEY", "=
+# process.env.DB_PASS"), or a type ("password: SecretStr", "Optional[str]").
+_CODE_REFERENCE = (
+    r"[\w.-]+[\[(][^\n]*[\])]"
+    r"|(?:self|this|cls|os|process|request|req|config|conf|cfg|settings|args|opts|options|params|env|app|ctx"
+    r"|context|current_app|secrets|creds|credentials)\.[A-Za-z_]"
+    r"|(?-i:Secret(?:Str|Bytes)|Optional\[|Union\[|Annotated\[|String\b)"
+)
+_CODE_REFERENCE_RE = regex.compile(rf"(?i:{_CODE_REFERENCE})")
 # The password of a connection-string template in a documentation question ("postgres://user:password@host/db",
 # "USER:PASSWORD@HOST", "app:${DB_PASS}@db"): a word naming it or a variable, not a credential.
 URL_PASSWORD_PLACEHOLDER = (
@@ -228,7 +239,11 @@ class DetectSecretsRecognizer(EntityRecognizer):
                             # a value ends at a space, or at ";" / "&" between the fields of a connection string
                             start, end = _trim(body, m.start(group), m.end(group), _KEYWORD_VALUE_END)
                             value = body[start:end]
-                            if plausible_secret_value(value) and not h.is_prefixed_with_dollar_sign(value):
+                            if (
+                                plausible_secret_value(value)
+                                and not h.is_prefixed_with_dollar_sign(value)
+                                and not _CODE_REFERENCE_RE.match(value)
+                            ):
                                 results.append(
                                     RecognizerResult("GENERIC_SECRET", offset + start, offset + end, KEYWORD_SCORE)
                                 )
@@ -347,6 +362,7 @@ def handwritten_recognizers() -> list[PatternRecognizer]:
                     r"access[_-]?key|auth[_-]?key|client[_-]?secret)[a-z0-9_.-]*[\"']?\s*[:=]\s*[\"']?)"
                     # not a reference to a secret (env var, template, path) nor a plain number or word…
                     r"(?!os\.environ|\$|\{\{|%\(|/|(?:[0-9]+[a-z]{0,2}|(?-i:[a-z-]+))(?:[\s\"',;<>&?]|$))"
+                    rf"(?!{_CODE_REFERENCE})"
                     rf"(?!{_ESCAPED_TEMPLATE}){VALUE_CHAR}{{6,}}",
                     0.85,
                 ),
