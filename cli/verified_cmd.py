@@ -18,7 +18,7 @@ from core import db
 from core.settings import get_settings
 from workers.kb import verified
 from workers.kb.verified import VerifiedAnswer
-from workers.slack.owners import OwnerCheck, check_owner_in_slack
+from workers.slack.owners import OwnerCheck, check_owner_in_slack, check_owner_may_read
 
 verified_app = typer.Typer(
     help="Verified answers: owners, review dates, changed sources; retire or reassign.", no_args_is_help=True
@@ -151,7 +151,10 @@ def verified_reassign(
     (users.info): an id of no one, a deactivated account or a bot is refused; Slack out of reach, a warning."""
     with workspace_change(team, actor) as (conn, team, actor), all_or_none(answer_ids) as ids:
         owner = verified.check_owner(owner)
-        checked = asked_slack(owner, [verified.get(conn, answer_id, team).team_id for answer_id in ids])
+        answers = [verified.get(conn, answer_id, team) for answer_id in ids]
+        checked = asked_slack(owner, [a.team_id for a in answers])
+        if not checked.unchecked:  # Slack answered: who may read what is asked of it too
+            check_owner_may_read(get_settings(), conn, owner, answers)
         done = [verified.reassign(conn, answer_id, owner, actor, team=team) for answer_id in ids]
     for a in done:
         due = " (review due: they will be asked)" if a.needs_review else ""

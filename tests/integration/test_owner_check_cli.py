@@ -66,6 +66,14 @@ def correction_label(url: str, pipeline, team: str = TEAM_ID) -> int:
     return label_id
 
 
+def handbook_owned_by_the_workspace(url: str) -> None:
+    """As after the workspace's first question through Slack (workers.access.claim_unowned): an answer's owner
+    must be able to read its collection, which an unowned collection is to no one of a workspace."""
+    with db.connect(url) as conn:
+        conn.execute("UPDATE collections SET team_id = %s WHERE name = 'handbook'", (TEAM_ID,))
+        conn.commit()
+
+
 def owner_of(url: str, answer_id: int) -> str:
     with db.connect(url) as conn:
         return verified.get(conn, answer_id).owner
@@ -122,12 +130,14 @@ def test_approve_refuses_an_owner_slack_says_is_no_active_person(slack, ingested
 
 def test_a_person_becomes_the_owner_and_is_named(slack, ingested_handbook, pipeline, local_embedder):
     url = ingested_handbook
+    handbook_owned_by_the_workspace(url)
     answer_id = correction_label(url, pipeline, team=TEAM_ID)
     approve(url, answer_id, local_embedder, owner=BOB)
 
     r = run_cli(url, "verified", "reassign", str(answer_id), "--owner", ALICE, "--actor", "ann", env=slack_env(slack))
     assert r.returncode == 0 and f"now owned by {ALICE} (Alice Example)" in r.stdout, (r.stdout, r.stderr)
-    assert "not checked" not in r.stderr and asked_about(slack) == [ALICE]
+    # asked twice: is it a person (the owner check), and of this organisation (the access rule's own lookup)
+    assert "not checked" not in r.stderr and set(asked_about(slack)) == {ALICE}
     assert owner_of(url, answer_id) == ALICE
 
     other = correction_label(url, pipeline, team=TEAM_ID)
@@ -184,6 +194,7 @@ def test_with_oauth_installs_the_workspaces_own_token_is_used(slack, ingested_ha
     """The owner is looked up with the installation's token of the answer's workspace; a workspace with no
     installation (uninstalled, its questions kept) can't be asked: a warning."""
     url = ingested_handbook
+    handbook_owned_by_the_workspace(url)
     key = new_key()
     PostgresInstallationStore(url, TokenCipher([key])).save_bot(
         Bot(
@@ -237,3 +248,34 @@ def test_the_standin_answers_users_info_as_slack_does(slack):
         False,
         False,
     )
+
+
+def test_reassign_refuses_an_owner_who_may_not_read_what_the_answer_was_made_from(
+    slack, ingested_handbook, pipeline, local_embedder
+):
+    """A person with an active account may still be outside a restricted collection: its review DM would never
+    be sent to them (`owner_cannot_read`, workers.verified_review.may_review). Asked of the same rule, at once."""
+    url = ingested_handbook
+    answer_id = correction_label(url, pipeline, team=TEAM_ID)
+    approve(url, answer_id, local_embedder, owner=BOB)
+    hr = slack.add_channel("hr-private", members=["bob"], private=True)
+    r = run_cli(
+        url, "collections", "set", "handbook", "--visibility", "restricted", "--channel", hr.id, "--team", TEAM_ID
+    )
+    assert r.returncode == 0, r.stderr
+    try:
+        r = run_cli(
+            url, "verified", "reassign", str(answer_id), "--owner", ALICE, "--actor", "ann", env=slack_env(slack)
+        )
+        refused(r, "may not read what verified answer")
+        assert "handbook" in r.stderr and "collections show" in r.stderr, r.stderr
+        assert owner_of(url, answer_id) == BOB and audited(url, "verified.reassign") == 0, "nothing was changed"
+
+        slack.set_channel_members(hr.id, ["alice", "bob"])  # Alice joins the channel the collection is kept to
+        r = run_cli(
+            url, "verified", "reassign", str(answer_id), "--owner", ALICE, "--actor", "ann", env=slack_env(slack)
+        )
+        assert r.returncode == 0, r.stderr
+        assert owner_of(url, answer_id) == ALICE
+    finally:
+        run_cli(url, "collections", "set", "handbook", "--visibility", "public")

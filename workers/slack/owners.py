@@ -7,13 +7,16 @@ says why."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 
+from core.db import Conn
 from core.errors import AnswerloopError
 from core.settings import Settings
+from workers.access import SlackMembership
+from workers.kb.verified import VerifiedAnswer
 from workers.slack.client import web_client
 from workers.slack.installations import bot_token_for
 
@@ -80,3 +83,25 @@ def _check(settings: Settings, team_id: str, owner: str) -> OwnerCheck:
     if user.get("is_bot"):
         raise AnswerloopError(f"{owner} ({name}) is a bot, not a person: it cannot own verified answers.", hint=hint)
     return OwnerCheck(owner, name=name)
+
+
+def check_owner_may_read(settings: Settings, conn: Conn, owner: str, answers: Sequence[VerifiedAnswer]) -> None:
+    """Refuse an owner who may not read everything an answer was made from (workers.verified_review.may_review,
+    the rule its review DM is sent by): they would own an answer whose review is never sent (`owner_cannot_read`).
+    Call once Slack answered users.info for the owner: membership is read from Slack, failing closed."""
+    from workers.verified_review import may_review  # the review's own rule (its module starts the Celery app)
+
+    def client_for(team_id: str) -> object:
+        return web_client(settings, token=bot_token_for(settings, team_id), retries=False)
+
+    membership = SlackMembership(client_for)
+    for answer in answers:
+        if not may_review(conn, answer, owner, membership):
+            made_from = sorted({answer.collection, *(s.collection for s in answer.sources)} - {None})
+            raise AnswerloopError(
+                f"{owner} may not read what verified answer {answer.id} was made from (collection(s): "
+                f"{', '.join(map(str, made_from)) or 'unknown'}): its review request would never be sent to them.",
+                hint="Name an owner who may read those collections (`answerloop collections show NAME` says which "
+                "workspace owns one and who may read it), or change that first (`answerloop collections set NAME "
+                "--team T --channel C…`).",
+            )
