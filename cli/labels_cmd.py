@@ -134,6 +134,7 @@ def labels_approve(
     from cli.verified_cmd import asked_slack
     from workers.embeddings import get_embedder
     from workers.kb import verified
+    from workers.slack.owners import check_owner_may_read
 
     settings = get_settings()
     embedder = None
@@ -157,6 +158,8 @@ def labels_approve(
                     doc = verified.publish(
                         conn, label, embedder=embedder, approved_by=actor, collection=where, owner=who
                     )
+                    if checked and not checked.unchecked:  # Slack answered: may they read what it was made from?
+                        check_owner_may_read(settings, conn, checked.owner, [verified.get(conn, label_id, team)])
                     owned_by = f" owned by {escape(checked.named)}" if checked else ""
                     done.append(f"label {label_id} approved: verified answer published (document {doc}){owned_by}")
                 else:

@@ -279,3 +279,28 @@ def test_reassign_refuses_an_owner_who_may_not_read_what_the_answer_was_made_fro
         assert owner_of(url, answer_id) == ALICE
     finally:
         run_cli(url, "collections", "set", "handbook", "--visibility", "public")
+
+
+def test_approve_refuses_an_owner_who_may_not_read_what_the_answer_is_made_from(slack, ingested_handbook, pipeline):
+    url = ingested_handbook
+    label_id = correction_label(url, pipeline, team=TEAM_ID)
+    hr = slack.add_channel("hr-private", members=["bob"], private=True)
+    r = run_cli(
+        url, "collections", "set", "handbook", "--visibility", "restricted", "--channel", hr.id, "--team", TEAM_ID
+    )
+    assert r.returncode == 0, r.stderr
+
+    r = run_cli(
+        url, "labels", "approve", str(label_id), "--owner", ALICE, "--actor", "ann", embeddings="local",
+        env=slack_env(slack),
+    )  # fmt: skip
+    refused(r, "may not read what verified answer")
+    with db.connect(url) as conn:
+        assert labels.get_label(conn, label_id)["status"] == "pending", "nothing was approved"
+        assert verified.list_answers(conn) == [], "no verified answer was published"
+
+    r = run_cli(
+        url, "labels", "approve", str(label_id), "--owner", BOB, "--actor", "ann", embeddings="local",
+        env=slack_env(slack),
+    )  # fmt: skip
+    assert r.returncode == 0 and owner_of(url, label_id) == BOB, (r.stdout, r.stderr)
