@@ -289,23 +289,83 @@ def _md_scan(lines: list[str]) -> tuple[dict[int, tuple[int, str, bool]], set[in
     return headings, fenced
 
 
-def _md_uncomment(lines: list[str], fenced: set[int]) -> list[str]:
+# Where a block starts that ends the paragraph before it (a comment opened in that paragraph cannot close past
+# it): a heading, a fence, a list item, a table row.
+_BLOCK_START = re.compile(r"^ {0,3}(?:#{1,6}(?:\s|$)|```|~~~|[-+*](?:\s|$)|\d{1,9}[.)](?:\s|$)|\|)")
+# A line whose indented lines after it are its content, not code: a list item, a footnote, an admonition or tab.
+_CONTAINER = re.compile(r"^\s*(?:[-+*]|\d{1,9}[.)]|\[\^[^\]]+\]:|!!!|\?\?\?\+?|===)(?:\s|$)")
+
+
+def _indent(ln: str) -> int:
+    return len(ln[: len(ln) - len(ln.lstrip(" \t"))].expandtabs(4))
+
+
+def _code_spans(ln: str) -> list[tuple[int, int]]:
+    """Code spans of a line, CommonMark's way: (start, end) in order. A run of n backticks opens one
+    closed by the next run of exactly n; with no such run, it is literal. Linear: each run's next run of the same
+    length is found in one backward pass."""
+    runs = [(m.start(), m.end()) for m in re.finditer("`+", ln)]
+    following: list[int | None] = [None] * len(runs)
+    last: dict[int, int] = {}
+    for k in range(len(runs) - 1, -1, -1):
+        n = runs[k][1] - runs[k][0]
+        following[k], last[n] = last.get(n), k
+    spans, k = [], 0
+    while k < len(runs):
+        close = following[k]
+        if close is None:
+            k += 1
+            continue
+        spans.append((runs[k][0], runs[close][1]))
+        k = close + 1
+    return spans
+
+
+def _md_uncomment(lines: list[str]) -> list[str]:
     """The lines with their HTML comments (`<!-- … -->`, on one line or many) blanked, as a rendered page hides
     them: a team's "<!-- TODO: don't publish until legal signs off -->" or a linter's directive is no answer.
-    Code blocks (`fenced`) and code spans keep theirs. An opener with no closer after it hides the rest of the
-    document when it starts a line (CommonMark's HTML block) and is text otherwise. A line that was all comment
-    is left out. Linear: each line is read once, and whether a closer follows is known from the last line that
-    has one."""
-    last_closer = max((i for i, ln in enumerate(lines) if i not in fenced and "-->" in ln), default=-1)
+    As CommonMark reads them: a comment that starts a line (an HTML block) runs to the first `-->` after it
+    whatever lies between (a commented-out code block too), or to the end of the document; one opened within a
+    line must close in the same paragraph (or table row), else it is text. Code keeps its `<!--`: fenced blocks,
+    indented code blocks (four spaces more than the list item or admonition they are in) and code spans. A line
+    that was all comment is left out. Linear: each line is read once, and whether its paragraph has a closer
+    further on is known from one backward pass."""
+    closes_later = [False] * len(lines)  # a later line of line i's paragraph holds a `-->`
+    for i in range(len(lines) - 2, -1, -1):
+        nxt = lines[i + 1]
+        closes_later[i] = bool(nxt.strip()) and not _BLOCK_START.match(nxt) and ("-->" in nxt or closes_later[i + 1])
     out: list[str] = []
     hidden = False  # inside a comment opened on an earlier line
+    fence: str | None = None
+    containers: list[int] = []  # indents of the list items (admonitions…) the line is in
+    blank = code = True  # the line before was blank; was indented code
     for i, ln in enumerate(lines):
-        if i in fenced:
+        if fence:
             out.append(ln)
+            fm = _FENCE.match(ln)
+            if fm and fm.group(1)[0] == fence[0] and len(fm.group(1)) >= len(fence) and not ln[fm.end() :].strip():
+                fence = None
             continue
+        if not hidden:
+            if not ln.strip():
+                blank = True
+                out.append(ln)
+                continue
+            indent = _indent(ln)
+            while containers and containers[-1] >= indent:
+                containers.pop()
+            code = (blank or code) and indent >= (containers[-1] + 4 if containers else 0) + 4
+            blank = False
+            fm = _FENCE.match(ln)
+            if code or fm:
+                fence = fm.group(1) if fm and not code else None
+                out.append(ln)
+                continue
+            if _CONTAINER.match(ln):
+                containers.append(indent)
         kept, pos = [], 0
-        ticks, counted = 0, 0  # backticks in ln[:counted]
-        while pos <= len(ln):
+        spans, k = _code_spans(ln) if "`" in ln else [], 0
+        while True:
             if hidden:
                 end = ln.find("-->", pos)
                 if end < 0:
@@ -313,17 +373,18 @@ def _md_uncomment(lines: list[str], fenced: set[int]) -> list[str]:
                 hidden, pos = False, end + 3
                 continue
             start = ln.find("<!--", pos)
-            while start >= 0:  # an opener inside a code span (odd backticks before it) is text
-                ticks, counted = ticks + ln.count("`", counted, start), start
-                if ticks % 2 == 0:
+            while start >= 0:  # an opener inside a code span is text
+                while k < len(spans) and (spans[k][0] < pos or spans[k][1] <= start):
+                    k += 1
+                if k == len(spans) or spans[k][0] > start:
                     break
-                start = ln.find("<!--", start + 4)
-            closed = start >= 0 and (ln.find("-->", start + 4) >= 0 or i < last_closer)
+                start = ln.find("<!--", spans[k][1])
+            closed = start >= 0 and (ln.find("-->", start + 2) >= 0 or closes_later[i])  # `<!-->` is a comment
             if start < 0 or not (closed or not ln[:start].strip()):
                 kept.append(ln[pos:])
                 break
             kept.append(ln[pos:start])
-            hidden, pos = True, start + 4
+            hidden, pos = True, start + 2
         if len(kept) == 1 and pos == 0:  # no comment here
             out.append(ln)
         elif rest := "".join(kept).rstrip():
@@ -351,7 +412,7 @@ def parse_markdown(text: str, fallback_title: str) -> ParsedDocument:
             m = re.match(r"^title:\s*[\"']?(.*?)[\"']?\s*$", lines[i])
             if m:
                 title = m.group(1)
-    lines = _md_uncomment(lines, _md_scan(lines)[1])
+    lines = _md_uncomment(lines)
     headings, fenced = _md_scan(lines)
     if title is None:  # the first level-1 ATX heading outside code blocks
         title = next((t for level, t, setext in headings.values() if level == 1 and not setext), None)
@@ -390,17 +451,35 @@ def _rst_inline(text: str) -> str:
     return re.sub(r"(?<!\w)\*\*?([^*\n]+)\*\*?(?!\w)", r"\1", text)
 
 
-# `..` and what follows it when that is no directive (`name::`), target (`_name:`), substitution (`|name|`),
-# footnote or citation (`[1]`): a comment, which docutils leaves out of the page.
-_RST_COMMENT = re.compile(r"^(\s*)\.\.(?:\s+(?![\w:.+-]+::)(?![_|\[])(.*))?\s*$")
+# `..` and what follows it when that is no directive (`name::`, `name ::`), target (`_name:`), substitution
+# (`|name|`), footnote or citation (`[1]`): a comment, which docutils leaves out of the page.
+_RST_COMMENT = re.compile(r"^(\s*)\.\.(?:\s+(?![\w:.+-]+ ?::(?:\s|$))(?![_|\[])(.*))?\s*$")
+# A bullet list item or a field list item: a line at its indent after it ends it (and starts a block).
+_RST_ITEM = re.compile(r"^\s*(?:[-*+•‣⁃]|:[^:\s][^:]*:)(?:\s|$)")
+# What introduces a literal block, whose indented lines are shown as written (a `..` in them is no comment): a
+# paragraph ending in `::`, or a directive whose content is code or data, not reStructuredText.
+_RST_LITERAL_START = re.compile(
+    r"^\s*(?:\.\.\s+(?:[\w.+-]+:)?(?:code|code-block|sourcecode|parsed-literal|literalinclude|highlight|math|raw"
+    r"|csv-table|doctest|testcode|testoutput|testsetup|testcleanup|ipython|jupyter-execute|productionlist"
+    r"|graphviz|digraph|graph|mermaid|uml|plantuml|prompt) ?::(?:\s|$)|(?!\.\.(?:\s|$)).*::\s*$)"
+)
 
 
 def _rst_comment_end(lines: list[str], i: int) -> int:
     """The line after the comment starting at line i (its first line and the lines indented under it, blank
-    lines between them included), or 0 when line i starts no comment. An empty `..` followed by a blank line is
-    an empty comment: what is indented after it is a block quote, kept."""
+    lines between them included), or 0 when line i starts no comment (a comment starts a block: after a blank
+    line, a title, other explicit markup or the end of an indented block). An empty `..` followed by a blank line
+    is an empty comment: what is indented after it is a block quote, kept."""
     m = _RST_COMMENT.match(lines[i])
     if m is None:
+        return 0
+    prev = lines[i - 1] if i else ""
+    if prev.strip() and not (  # explicit markup starts a block: within a paragraph (a wrapped "1\n.. 10") it is text
+        prev.lstrip().startswith("..")
+        or _RST_ADORN.match(prev)
+        or _indent(prev) > _indent(lines[i])
+        or (_RST_ITEM.match(prev) and _indent(prev) == _indent(lines[i]))  # a bullet or field item ends there
+    ):
         return 0
     indent, j = len(m.group(1)), i + 1
     if not (m.group(2) or "").strip() and (j >= len(lines) or not lines[j].strip()):
@@ -448,13 +527,20 @@ def parse_rst(text: str, fallback_title: str) -> ParsedDocument:
     first = min(headings.items(), default=None)
     b = _SectionBuilder(first[1][1] if first else fallback_title, docutils_style=True)
     i = 0
+    literal: int | None = None  # in a literal block: the indent its lines are deeper than
     while i < len(lines):
         if i in headings:
             level, title, consumed = headings[i]
             b.heading(level, title)
             i += consumed
+            literal = None
             continue
         ln = lines[i]
+        if literal is not None and (not ln.strip() or _indent(ln) > literal):
+            b.line(ln)
+            i += 1
+            continue
+        literal = _indent(ln) if _RST_LITERAL_START.match(ln) else None
         if re.match(r"^\.\. _[^:]+:\s*$", ln) or re.match(r"^\.\. (index|toctree|contents)::", ln):
             i += 1
             continue
@@ -598,15 +684,29 @@ class _HtmlToSections(HTMLParser):
             self.events.append(("text", data))
 
 
+# After the last `-->`: a comment opener, or an element whose content is text, where `<!--` opens no comment.
+_OPENER_OR_RAW_TEXT = re.compile(r"<!--|<(script|style|textarea|title)(?=[\s/>])", re.IGNORECASE)
+
+
 def _defuse_unclosed(text: str) -> str:
     """`<` with no `>` after it and `<![` with no `]]>` after it as text, and the rest of the page dropped from a
-    `<!--` with no `-->` after it (a comment to the end, as a browser shows it: nothing). The standard library's
-    HTMLParser (Python < 3.13.4) rescans to the end of the input from each such opener when it is closed —
-    quadratic, so a truncated or hostile page of a few MB held an ingest worker for hours."""
+    `<!--` with no `-->` after it (a comment to the end, as a browser shows it: nothing) — unless it is in a
+    script, a style sheet, a text area or the title, where a browser reads it as text (there it is escaped). The
+    standard library's HTMLParser (Python < 3.13.4) rescans to the end of the input from each such opener when it
+    is closed — quadratic, so a truncated or hostile page of a few MB held an ingest worker for hours."""
     end = text.rfind("-->")
-    start = text.find("<!--", end + 3 if end >= 0 else 0)
-    if start >= 0:
-        text = text[:start]
+    pos = end + 3 if end >= 0 else 0
+    parts = [text[:pos]]
+    while m := _OPENER_OR_RAW_TEXT.search(text, pos):
+        if m.group(1) is None:  # a comment to the end of the page
+            parts.append(text[pos : m.start()])
+            pos = len(text)
+            break
+        close = re.compile(rf"</{m.group(1)}", re.IGNORECASE).search(text, m.end())
+        stop = close.start() if close else len(text)
+        parts.append(text[pos:stop].replace("<!--", "&lt;!--"))
+        pos = stop
+    text = "".join(parts) + text[pos:]
     last = text.rfind(">")
     if "<" in text[last + 1 :]:
         text = text[: last + 1] + text[last + 1 :].replace("<", "&lt;")

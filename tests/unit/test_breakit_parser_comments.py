@@ -1,0 +1,80 @@
+"""Break-it cases for hiding comments: what a reader sees must still be stored (code that shows `<!--` or `..`,
+a paragraph that only mentions `<!--`), and what a rendered page hides must not be (a commented-out section with
+a code block in it)."""
+
+from __future__ import annotations
+
+from workers.kb.chunking import chunk_document
+from workers.kb.parsing import parse_bytes
+
+
+def _text(raw: str, fmt: str) -> str:
+    doc = parse_bytes(raw.encode(), fmt, f"page.{fmt}", "Page")
+    return "\n".join(c.embedding_text() for c in chunk_document(doc))
+
+
+def test_a_code_block_inside_a_markdown_comment_is_hidden_with_it():
+    text = _text(
+        "# Deploy\n\nRun `make deploy`.\n\n<!--\nOld instructions, do not publish:\n```bash\n"
+        "export DEPLOY_TOKEN=sk_live_old\n```\n-->\n\nThen check the dashboard.\n",
+        "markdown",
+    )
+    assert "make deploy" in text and "check the dashboard" in text
+    assert "sk_live_old" not in text and "Old instructions" not in text and "```" not in text
+
+
+def test_a_markdown_comment_closes_within_its_paragraph_or_is_text():
+    text = _text(
+        "# Comments\n\nWrite <!-- to start a note.\n\nThe refund window is 30 days.\n\n"
+        "| Syntax | Meaning |\n|---|---|\n| <!-- | opens a note |\n| --> | closes it |\n\n"
+        "An empty note <!--> is allowed.\n\nRefunds go to the original card.\n\n"
+        "<!-- TODO: check with legal -->\n\nEnd.\n",
+        "markdown",
+    )
+    for shown in ("Write <!-- to start a note.", "refund window is 30 days", "opens a note", "closes it",
+                  "is allowed", "original card", "End."):  # fmt: skip
+        assert shown in text, shown
+    assert "check with legal" not in text
+
+
+def test_markdown_code_spans_and_indented_code_keep_their_comments():
+    text = _text(
+        "# Templates\n\nWrite ``<!-- note -->`` in the template.\n\n"
+        "A lone ` backtick, then <!-- internal: ask Anna --> the rest.\n\n"
+        "To leave a note:\n\n    <!-- reviewer: Anna -->\n    <p>Hello</p>\n\n"
+        "An unfinished one:\n\n    <!-- opens a note\n\nThe note must be closed.\n\n"
+        "- Step one\n\n    <!-- step one is secret -->\n\n- Step two\n",
+        "markdown",
+    )
+    for shown in ("<!-- note -->", "the rest.", "<!-- reviewer: Anna -->", "<!-- opens a note",
+                  "must be closed", "Step two"):  # fmt: skip
+        assert shown in text, shown
+    assert "ask Anna" not in text and "step one is secret" not in text
+
+
+def test_rst_literal_blocks_and_code_directives_keep_their_dot_dot_lines():
+    text = _text(
+        "Comments\n========\n\nA comment looks like this::\n\n    .. reviewer: check the wording\n\n"
+        "Or in Sphinx:\n\n.. code-block:: rst\n\n   .. TODO finish this section\n      (a second line)\n\n"
+        ".. parsed-literal::\n\n   .. shown as written\n\n"
+        ".. note ::\n\n   Notes are spaced like this too.\n\n"
+        "Counting goes from 1\n.. 10 in the examples.\n\n"
+        ">>> print('.. done')\n.. done\n\n"
+        ".. a real comment about the draft\n\n"
+        "- Leave requests go to HR.\n.. TODO directors get more\n\n:Owner: HR\n.. ask Anna first\n\nEnd.\n",
+        "rst",
+    )
+    for shown in ("reviewer: check the wording", "TODO finish this section", "a second line",
+                  "shown as written", "spaced like this", "1\n.. 10 in the examples", ".. done\n", "End."):  # fmt: skip
+        assert shown in text, shown
+    assert "Leave requests go to HR" in text and "Owner: HR" in text
+    for hidden in ("about the draft", "directors get more", "ask Anna"):  # a list or field item ends at a comment
+        assert hidden not in text, hidden
+
+
+def test_an_html_comment_opener_inside_a_script_hides_nothing():
+    text = _text(
+        "<h1>Setup</h1><p>Step one: clone.</p><script>var open = '<!--';</script><p>Step two: run make.</p>",
+        "html",
+    )
+    assert "Step one" in text and "Step two: run make." in text
