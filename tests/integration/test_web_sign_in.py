@@ -199,3 +199,28 @@ def test_the_cli_reports_sign_in_pages_and_a_start_page_behind_a_login(clean_db,
     assert _contents(clean_db, "wiki") == {}
     rows = {s["name"]: s for s in json.loads(_run(clean_db, home, "kb", "sources", "list", "--json").stdout)}
     assert "sign-in page" in rows["wiki"]["last_error"] and rows["wiki"]["last_synced_at"] is None
+
+
+def test_short_documentation_with_a_password_field_in_a_demo_or_the_site_header_is_kept(site, tmp_path):
+    component = (  # a component library's page: a live demo, the code for it, a short text
+        "<!doctype html><html><head><title>PasswordInput - Acme UI</title></head><body><h1>PasswordInput</h1>"
+        "<p>A text input that hides what is typed, with a button to show it. Use it for passwords.</p>"
+        '<div class="demo"><form><input type="password" placeholder="Password"></form></div>'
+        '<pre><code>&lt;PasswordInput label="Password" /&gt;</code></pre></body></html>'
+    )
+    site.page("/password-input.html", component)
+    header_login = (  # an intranet whose every page has a login box in its banner
+        "<!doctype html><html><head><title>Parking</title></head><body><header><a href='/'>Acme</a>"
+        '<form action="/session" method="post"><input name="user"><input type="password" name="pass">'
+        "<button>Log in</button></form></header><main><h1>Parking</h1><p>Level two is for visitors; staff park "
+        "on level three.</p></main></body></html>"
+    )
+    site.page("/parking.html", header_login)
+    site.page("/private.html", sign_in_page())
+    _sitemap(site, "/password-input.html", "/parking.html", "/private.html")
+    folder = tmp_path / "m"
+    report = _mirror(site, folder, kind="sitemap", start="/sitemap.xml")
+    assert sorted(report.pages) == [f"{site.url}/parking.html", f"{site.url}/password-input.html"], report.problems
+    reasons = {p["path"].removeprefix(site.url): p["reason"] for p in report.problems}
+    assert reasons == {"/private.html": SIGN_IN_REASON}
+    assert "staff park on level three" in " ".join(_files(folder)["parking.html"].split())

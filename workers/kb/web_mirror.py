@@ -225,15 +225,22 @@ def _not_html(body: bytes) -> str | None:
 
 
 class _SignInScan(HTMLParser):
-    """Whether a page has a password field, and how many words it shows outside its forms (and scripts)."""
+    """Whether a page has a password field outside its banner, navigation, sidebars and footer (a site's login box
+    beside every page's content is no sign-in page), how many words it shows outside its forms (and scripts), and
+    whether it shows code (a component library's page with a live password field: no sign-in page shows code)."""
 
     UNSEEN = frozenset({"script", "style", "template", "noscript", "svg"})
+    CHROME = frozenset({"header", "nav", "aside", "footer"})
+    CODE = frozenset({"pre", "code"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.password = False
         self.forms = 0  # <form> elements open
         self.unseen = 0
+        self.chrome = 0
+        self.in_code = 0
+        self.code = False
         self.words = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -241,18 +248,27 @@ class _SignInScan(HTMLParser):
             self.forms += 1
         elif tag in self.UNSEEN:
             self.unseen += 1
+        elif tag in self.CHROME:
+            self.chrome += 1
+        elif tag in self.CODE:
+            self.in_code += 1
         elif tag == "input" and any(k == "type" and (v or "").strip().lower() == "password" for k, v in attrs):
-            self.password = True
+            self.password = self.password or not self.chrome
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
             self.forms = max(self.forms - 1, 0)
         elif tag in self.UNSEEN:
             self.unseen = max(self.unseen - 1, 0)
+        elif tag in self.CHROME:
+            self.chrome = max(self.chrome - 1, 0)
+        elif tag in self.CODE:
+            self.in_code = max(self.in_code - 1, 0)
 
     def handle_data(self, data: str) -> None:
         if not self.forms and not self.unseen:
             self.words += len(data.split())
+            self.code = self.code or bool(self.in_code and data.strip())
 
 
 _PASSWORD_FIELD = re.compile(rb"""type\s*=\s*["']?\s*password""", re.IGNORECASE)
@@ -262,14 +278,14 @@ def _sign_in(body: bytes, landing: str | None = None) -> bool:
     """Whether the page is a sign-in: a password field, or `landing`, the sign-in URL the start page or sitemap
     was redirected to (a login page with only a "Sign in with Okta" button); and little text besides its forms
     (documentation may show a live demo of a login form among its explanations; a page that talks about passwords
-    or links to a login has no field)."""
+    or links to a login has no field), and no code shown."""
     by_url = bool(landing and _sign_in_url(landing))
     if not by_url and not _PASSWORD_FIELD.search(body):
         return False
     scan = _SignInScan()
     scan.feed(body.decode("utf-8", errors="replace"))
     scan.close()
-    return (by_url or scan.password) and scan.words <= SIGN_IN_MAX_WORDS
+    return (by_url or scan.password) and scan.words <= SIGN_IN_MAX_WORDS and not scan.code
 
 
 _SIGN_IN_PATH = re.compile(  # a whole segment: /login, /login.php, /users/sign_in, /sso/saml (not /docs/sso.html)
