@@ -37,6 +37,17 @@ def test_a_markdown_comment_closes_within_its_paragraph_or_is_text():
     assert "check with legal" not in text
 
 
+def test_a_comment_opening_a_list_item_or_quote_runs_to_its_closer_across_paragraphs():
+    text = _text(
+        "# Steps\n\n- Step one\n- <!-- hidden step\n\n  with a second paragraph -->\n- Step three\n\n"
+        "> <!-- quoted draft\n>\n> more draft -->\n> Quoted text.\n\n- <!-- never closed\n\nThe end.\n",
+        "markdown",
+    )
+    assert "Step one" in text and "Step three" in text and "Quoted text." in text and "The end." in text
+    for hidden in ("hidden step", "second paragraph", "quoted draft", "more draft"):
+        assert hidden not in text, hidden
+
+
 def test_markdown_code_spans_and_indented_code_keep_their_comments():
     text = _text(
         "# Templates\n\nWrite ``<!-- note -->`` in the template.\n\n"

@@ -292,6 +292,8 @@ def _md_scan(lines: list[str]) -> tuple[dict[int, tuple[int, str, bool]], set[in
 # Where a block starts that ends the paragraph before it (a comment opened in that paragraph cannot close past
 # it): a heading, a fence, a list item, a table row.
 _BLOCK_START = re.compile(r"^ {0,3}(?:#{1,6}(?:\s|$)|```|~~~|[-+*](?:\s|$)|\d{1,9}[.)](?:\s|$)|\|)")
+# What may come before a comment that starts a list item's or a quote's content: their markers.
+_CONTAINER_LEAD = re.compile(r"(?:\s*(?:[-+*]|\d{1,9}[.)]|>))+\s*")
 # A line whose indented lines after it are its content, not code: a list item, a footnote, an admonition or tab.
 _CONTAINER = re.compile(r"^\s*(?:[-+*]|\d{1,9}[.)]|\[\^[^\]]+\]:|!!!|\?\?\?\+?|===)(?:\s|$)")
 
@@ -325,8 +327,9 @@ def _md_uncomment(lines: list[str]) -> list[str]:
     """The lines with their HTML comments (`<!-- … -->`, on one line or many) blanked, as a rendered page hides
     them: a team's "<!-- TODO: don't publish until legal signs off -->" or a linter's directive is no answer.
     As CommonMark reads them: a comment that starts a line (an HTML block) runs to the first `-->` after it
-    whatever lies between (a commented-out code block too), or to the end of the document; one opened within a
-    line must close in the same paragraph (or table row), else it is text. Code keeps its `<!--`: fenced blocks,
+    whatever lies between (a commented-out code block too), or to the end of the document (one that starts a
+    list item or a quote: when there is no `-->` after it, it is text); one opened within a line must close in
+    the same paragraph (or table row), else it is text. Code keeps its `<!--`: fenced blocks,
     indented code blocks (four spaces more than the list item or admonition they are in) and code spans. A line
     that was all comment is left out. Linear: each line is read once, and whether its paragraph has a closer
     further on is known from one backward pass."""
@@ -334,6 +337,7 @@ def _md_uncomment(lines: list[str]) -> list[str]:
     for i in range(len(lines) - 2, -1, -1):
         nxt = lines[i + 1]
         closes_later[i] = bool(nxt.strip()) and not _BLOCK_START.match(nxt) and ("-->" in nxt or closes_later[i + 1])
+    last_closer = max((i for i, ln in enumerate(lines) if "-->" in ln), default=-1)
     out: list[str] = []
     hidden = False  # inside a comment opened on an earlier line
     fence: str | None = None
@@ -380,6 +384,8 @@ def _md_uncomment(lines: list[str]) -> list[str]:
                     break
                 start = ln.find("<!--", spans[k][1])
             closed = start >= 0 and (ln.find("-->", start + 2) >= 0 or closes_later[i])  # `<!-->` is a comment
+            if start >= 0 and not closed and _CONTAINER_LEAD.fullmatch(ln[:start]):  # opens a list item or quote
+                closed = i < last_closer  # (their end is not tracked: unclosed, it is text)
             if start < 0 or not (closed or not ln[:start].strip()):
                 kept.append(ln[pos:])
                 break
