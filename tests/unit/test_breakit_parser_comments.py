@@ -54,13 +54,14 @@ def test_markdown_code_spans_and_indented_code_keep_their_comments():
         "A lone ` backtick, then <!-- internal: ask Anna --> the rest.\n\n"
         "To leave a note:\n\n    <!-- reviewer: Anna -->\n    <p>Hello</p>\n\n"
         "An unfinished one:\n\n    <!-- opens a note\n\nThe note must be closed.\n\n"
-        "- Step one\n\n    <!-- step one is secret -->\n\n- Step two\n",
+        "- Step one\n\n    <!-- step one is secret -->\n\n- Step two\n\n"
+        "Usage\n===\n\n    <!-- shown in code -->\n\n!!! note\n    <!-- a hidden note -->\n    Shown.\n",
         "markdown",
     )
     for shown in ("<!-- note -->", "the rest.", "<!-- reviewer: Anna -->", "<!-- opens a note",
-                  "must be closed", "Step two"):  # fmt: skip
+                  "must be closed", "Step two", "<!-- shown in code -->", "Shown."):  # fmt: skip
         assert shown in text, shown
-    assert "ask Anna" not in text and "step one is secret" not in text
+    assert "ask Anna" not in text and "step one is secret" not in text and "a hidden note" not in text
 
 
 def test_rst_literal_blocks_and_code_directives_keep_their_dot_dot_lines():

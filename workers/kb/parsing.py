@@ -294,8 +294,9 @@ def _md_scan(lines: list[str]) -> tuple[dict[int, tuple[int, str, bool]], set[in
 _BLOCK_START = re.compile(r"^ {0,3}(?:#{1,6}(?:\s|$)|```|~~~|[-+*](?:\s|$)|\d{1,9}[.)](?:\s|$)|\|)")
 # What may come before a comment that starts a list item's or a quote's content: their markers.
 _CONTAINER_LEAD = re.compile(r"(?:\s*(?:[-+*]|\d{1,9}[.)]|>))+\s*")
-# A line whose indented lines after it are its content, not code: a list item, a footnote, an admonition or tab.
-_CONTAINER = re.compile(r"^\s*(?:[-+*]|\d{1,9}[.)]|\[\^[^\]]+\]:|!!!|\?\?\?\+?|===)(?:\s|$)")
+# A line whose indented lines after it are its content, not code: a list item, a footnote, an admonition or tab
+# (`!!! note`, `=== "Tab"`; a setext underline `===` is none).
+_CONTAINER = re.compile(r"^\s*(?:(?:[-+*]|\d{1,9}[.)]|\[\^[^\]]+\]:)(?:\s|$)|(?:!!!|\?\?\?\+?|===)[ \t]+\S)")
 
 
 def _indent(ln: str) -> int:
