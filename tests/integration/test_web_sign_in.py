@@ -201,7 +201,7 @@ def test_the_cli_reports_sign_in_pages_and_a_start_page_behind_a_login(clean_db,
     assert "sign-in page" in rows["wiki"]["last_error"] and rows["wiki"]["last_synced_at"] is None
 
 
-def test_short_documentation_with_a_password_field_in_a_demo_or_the_site_header_is_kept(site, tmp_path):
+def test_short_documentation_with_a_password_field_in_a_demo_or_the_site_chrome_is_kept(site, tmp_path):
     component = (  # a component library's page: a live demo, the code for it, a short text
         "<!doctype html><html><head><title>PasswordInput - Acme UI</title></head><body><h1>PasswordInput</h1>"
         "<p>A text input that hides what is typed, with a button to show it. Use it for passwords.</p>"
@@ -216,11 +216,18 @@ def test_short_documentation_with_a_password_field_in_a_demo_or_the_site_header_
         "on level three.</p></main></body></html>"
     )
     site.page("/parking.html", header_login)
+    modal_login = (  # or a login dialog, shown when "Log in" is clicked (or a template for one)
+        "<!doctype html><html><head><title>Bikes</title></head><body><h1>Bikes</h1><p>Bikes go in the basement."
+        '</p><dialog id="login"><form method="dialog"><input name="user"><input type="password" name="pass">'
+        '<button>Log in</button></form></dialog><template><input type="password"></template></body></html>'
+    )
+    site.page("/bikes.html", modal_login)
     site.page("/private.html", sign_in_page())
-    _sitemap(site, "/password-input.html", "/parking.html", "/private.html")
+    _sitemap(site, "/password-input.html", "/parking.html", "/bikes.html", "/private.html")
     folder = tmp_path / "m"
     report = _mirror(site, folder, kind="sitemap", start="/sitemap.xml")
-    assert sorted(report.pages) == [f"{site.url}/parking.html", f"{site.url}/password-input.html"], report.problems
+    kept = ["bikes", "parking", "password-input"]
+    assert sorted(report.pages) == [f"{site.url}/{p}.html" for p in kept], report.problems
     reasons = {p["path"].removeprefix(site.url): p["reason"] for p in report.problems}
     assert reasons == {"/private.html": SIGN_IN_REASON}
     assert "staff park on level three" in " ".join(_files(folder)["parking.html"].split())

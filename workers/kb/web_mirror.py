@@ -225,12 +225,13 @@ def _not_html(body: bytes) -> str | None:
 
 
 class _SignInScan(HTMLParser):
-    """Whether a page has a password field outside its banner, navigation, sidebars and footer (a site's login box
-    beside every page's content is no sign-in page), how many words it shows outside its forms (and scripts), and
-    whether it shows code (a component library's page with a live password field: no sign-in page shows code)."""
+    """Whether a page shows a password field outside its banner, navigation, sidebars, footer and dialogs (a site's
+    login box beside or over every page's content is no sign-in page), how many words it shows outside its forms
+    (and scripts), and whether it shows code (a component library's page with a live password field: no sign-in
+    page shows code)."""
 
     UNSEEN = frozenset({"script", "style", "template", "noscript", "svg"})
-    CHROME = frozenset({"header", "nav", "aside", "footer"})
+    CHROME = frozenset({"header", "nav", "aside", "footer", "dialog"})
     CODE = frozenset({"pre", "code"})
 
     def __init__(self) -> None:
@@ -253,7 +254,7 @@ class _SignInScan(HTMLParser):
         elif tag in self.CODE:
             self.in_code += 1
         elif tag == "input" and any(k == "type" and (v or "").strip().lower() == "password" for k, v in attrs):
-            self.password = self.password or not self.chrome
+            self.password = self.password or not (self.chrome or self.unseen)
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
