@@ -7,9 +7,12 @@ password: field``, ``password is too short``, ``reset your password: go to setti
 by where the word stands and what word it is:
 
 * **where** — right after ``password:`` / ``password =`` / ``pw:`` / ``"password": "…"`` (any of password, passwd,
-  passphrase, pwd, pw, p/w, pass, also as the end of a key: ``DB_PASSWORD=``, ``mysql.password:``), or after
-  "password is / was" in prose; and the value must end there: at the end of the line, before punctuation or a
-  closing quote. An instruction goes on ("go to settings"), a password is said and left. A value followed by more
+  passphrase, pwd, pw, p/w, pass, also as the end of a key: ``DB_PASSWORD=``, ``PGPASSWORD=``, ``mysql.password:``),
+  in an XML setting (``<password>…</password>``), or after "password is / was" in prose, or "to" where the password
+  is being set ("I set the password to …", "… was changed to …"; a word rarer than RARE_ZIPF only, as a verb may
+  follow); and the value must end there: at the end of the line, before punctuation, a closing quote or tag, a
+  comment. An instruction goes on ("go to settings"), a password is said and left; a ``KEY=value`` with nothing
+  around the "=" ends at its space ("PGPASSWORD=… psql …"). A value followed by more
   words counts only before a word that starts a new clause or a preposition ("… is swordfish and it fails",
   "password: opensesame in my.cnf"), and then only when it is a rare word: general-English Zipf frequency under 3
   after "password is" before a new clause ("swordfish", not "length and complexity"); under 1.5 — no English word,
@@ -121,18 +124,31 @@ _ADJECTIVE_OR_ABSTRACT = regex.compile(
 )
 _KNOWN_ZIPF = 2.0
 
-_KEY = r"(?<![A-Za-z0-9])(?i:password|passwd|passphrase|pwd|pw|p/w|pass)"
+# (an environment variable may glue its prefix to it in capitals: PGPASSWORD, not "bypass" nor "compass")
+_KEY = r"(?:(?<![A-Za-z0-9])(?i:password|passwd|passphrase|pwd|pw|p/w|pass)|(?<=[A-Z])(?:PASSWORD|PASSWD))"
 _PROSE_KEY = r"(?<![A-Za-z0-9])(?i:password|passwd|passphrase|pw)"
 _ADVERB = r"(?:(?:now|still|just|currently|literally|actually|simply|really)[ \t]+)?"
 # One word or words joined by hyphens; in quotes, words joined by spaces too ("correct horse battery staple").
 _VALUE = r"(?:(?P<q>[\"'`])(?P<value>[a-z]+(?:[- ][a-z]+)*)(?=(?P=q))|(?P<value>[a-z]+(?:-[a-z]+)*))"
-_CANDIDATE = regex.compile(
-    rf"(?:{_KEY}[\"'`]?[ \t]*(?P<sep>:=|=>|==|=|:)[ \t]*|{_PROSE_KEY}[ \t]+(?i:is|was)[ \t]*:?[ \t]+{_ADVERB}){_VALUE}"
+# "set the password to …", "the password was changed to …": "to" only where the password is being set ("the password
+# to argocd" names what it opens), and as often followed by a verb ("set the password to expire"), so only a word
+# rarer than RARE_ZIPF counts there.
+_SET_VERB = r"(?i:set|sets|setting|change[sd]?|changing|reset|resets|resetting|update[sd]?|updating)"
+_TO = (
+    rf"(?:(?:(?i:is|was|has[ \t]+been|got)[ \t]+)?{_SET_VERB}[ \t]+|(?<=\b{_SET_VERB}\b[^\n]{{0,40}}?))"
+    r"(?P<to>(?i:to))"
 )
-# After the value: the end of the line, or punctuation / a closing quote, then a space or the end.
-_ENDS = regex.compile(r"[\"'`]?[.,;:!?)\]}\"'`]*(?:[ \t]|\Z)")
-# …or a dash or a bracket set apart, as a comma would: "password: swordfish — why?", "… swordfish (the old one)".
-_ASIDE = regex.compile(r"[ \t]+(?:--?|—|–|\()")
+_CANDIDATE = regex.compile(
+    rf"(?:{_KEY}[\"'`]?[ \t]*(?P<sep>:=|=>|==|=|:)[ \t]*|(?<=<|&lt;){_KEY}(?P<sep>>|&gt;)"
+    rf"|{_PROSE_KEY}[ \t]+(?:{_TO}|(?i:is|was)[ \t]*:?)[ \t]+{_ADVERB})"
+    rf"{_VALUE}"
+)
+# After the value: the end of the line, or punctuation / a closing quote, then a space or the end; or the closing
+# tag of an XML setting (<password>…</password>, "&lt;password&gt;…&lt;/password&gt;" as Slack sends it).
+_ENDS = regex.compile(r"[\"'`]?[.,;:!?)\]}\"'`]*(?:[ \t]|\Z)|</|&lt;/")
+# …or a dash, a bracket or a comment set apart, as a comma would: "password: swordfish — why?", "… swordfish (the old
+# one)", "password: swordfish  # old".
+_ASIDE = regex.compile(r"[ \t]+(?:--?|—|–|\(|#|//)")
 # A word that starts a new clause after a value said in passing: "… is swordfish and it still fails"…
 _CLAUSE_TEXT = """
 and but or so then because since though although why which when while yet if is isn't was wasn't does doesn't did
@@ -207,7 +223,11 @@ def find_lowercase_passwords(line: str) -> list[tuple[int, int]]:
         if ending is None:
             continue
         next_word = ""
-        if not ending.group().strip() and not _ASIDE.match(rest) and rest.strip():  # more words come
+        # KEY=value with nothing around the "=" (an .env line, a variable before a command: "PGPASSWORD=… psql")
+        # ends at the space: no instruction is written so
+        glued = m.group("sep") == "=" and not m.group("q") and m.start("sep") + 1 == m.start("value")
+        glued = glued and not line[m.start("sep") - 1 : m.start("sep")].isspace()
+        if not glued and not ending.group().strip() and not _ASIDE.match(rest) and rest.strip():  # more words come
             next_word = rest.split(None, 1)[0].lower()
             if next_word not in _CLAUSE_WORDS and next_word not in _PREPOSITIONS:
                 continue
@@ -215,7 +235,8 @@ def find_lowercase_passwords(line: str) -> list[tuple[int, int]]:
         if not quoted and m.group("sep") and _is_code_reference(line, m.start(), rest):
             continue
         rarer_than = UNKNOWN_ZIPF if m.group("sep") or next_word in _PREPOSITIONS else RARE_ZIPF
-        if is_lowercase_password(m.group("value"), said_in_passing=bool(next_word), rarer_than=rarer_than):
+        said_in_passing = bool(next_word) or bool(m.group("to"))
+        if is_lowercase_password(m.group("value"), said_in_passing=said_in_passing, rarer_than=rarer_than):
             spans.append((m.start("value"), end))
     return spans
 

@@ -40,24 +40,52 @@ _FLAGS = regex.DOTALL | regex.MULTILINE
 
 # One character of a value after a key word. Slack sends "&", "<" and ">" as "&amp;", "&lt;" and "&gt;", so a
 # password holding one ("Tr0ub4dor&amp;3") used to end at the "&" or the ";" and leave its tail in the clear. An
-# "&" or an entity ends a value only where the next field of a query or connection string starts ("&api_key=").
+# "&" or an entity ends a value only where the next field of a query or connection string starts ("&api_key="), or
+# where an escaped closing tag does ("&lt;/password&gt;").
 _FIELD = r"(?:amp;)?[\w.-]+="
-VALUE_CHAR = rf"(?:&(?:amp|lt|gt);(?![\w.-]+=)|&(?!{_FIELD}|(?:amp|lt|gt);)|[^\s\"',;<>&])"
+VALUE_CHAR = rf"(?:&(?:amp|lt|gt);(?![\w.-]+=)(?<!&lt;(?=/))|&(?!{_FIELD}|(?:amp|lt|gt);)|[^\s\"',;<>&])"
 # Where a value found by detect-secrets' keyword patterns ends: a space, or the next field of a connection string
 # ("Password=…;Database=…") or of a query string ("token=…&amp;page=2").
 _KEYWORD_VALUE_END = rf"\s|[;&](?={_FIELD})"
 # A template in place of a value, as Slack sends "<your password>": not a secret.
 _ESCAPED_TEMPLATE = r"&lt;[A-Za-z_ -]+&gt;"
 # Code in a question, not a literal: where the value comes from ("password = getpass()", "= input('pw')",
-# "= keyring.get_password('svc', user)": a call or a subscript, as detect-secrets' is_indirect_reference), an
-# attribute of an object code reads settings from ("= self.password", "= settings.SECRET_KEY", "=
-# process.env.DB_PASS"), or a type ("password: SecretStr", "Optional[str]").
-_CODE_REFERENCE = (
-    r"[\w.-]+[\[(][^\n]*[\])]"
-    r"|(?:self|this|cls|os|process|request|req|config|conf|cfg|settings|args|opts|options|params|env|app|ctx"
-    r"|context|current_app|secrets|creds|credentials)\.[A-Za-z_]"
-    r"|(?-i:Secret(?:Str|Bytes)|Optional\[|Union\[|Annotated\[|String\b)"
+# "= keyring.get_password('svc', user)", "= secrets.token_hex(16)": a call or a subscript, as detect-secrets'
+# is_indirect_reference), an attribute of an object code reads settings from ("= self.password", "=
+# settings.SECRET_KEY", "= process.env.DB_PASS"), or a type ("password: SecretStr", "Optional[str]", "varchar(255)").
+# The reference is the whole value, brackets balanced ("abc123[1]xyz" is no call), and never in quotes (a quoted
+# "hunter2(x)" is a string: the rules check `_UNQUOTED_CODE_REFERENCE`), nor a password with brackets in it
+# (`_PASSWORD_WITH_BRACKETS`); and the objects are written as code writes them, in lower case ("Secrets.Are.Fun1"
+# is a password).
+_IDENT = r"[A-Za-z_]\w*"
+_CODE_ARGS = r"(?P<code_args>\((?:[^()\n]|(?&code_args))*\)|\[(?:[^\[\]\n]|(?&code_args))*\])"
+_CODE_END = r"(?=[.:?!]?(?:[\s,;)\]}\"'`]|$))"
+_SECRET_WORD = r"(?:passw|pwd|secret|token|key|cred)"
+# A name holding a digit, called once on a number or a letter, or in mixed case on anything ("Pa55word(1)",
+# "hunter2(x)", "myP4ss(word)"; not "uuid4()", "b64decode(raw)", "Base64.decode64(s)").
+_PASSWORD_WITH_BRACKETS = (
+    r"(?:[A-Za-z_]*[0-9]\w*(?:\((?:[0-9]+|[A-Za-z])\)|\[(?:[0-9]+|[A-Za-z])\])"
+    r"|(?-i:(?=\w*[a-z])(?=\w*[A-Z]))[A-Za-z_]*[0-9]\w*(?:\([^()\n]*\)|\[[^\[\]\n]*\]))"
+    rf"{_CODE_END}"
 )
+_CODE_REFERENCE = (
+    rf"(?!{_PASSWORD_WITH_BRACKETS})"
+    rf"(?:{_IDENT}(?:\.{_IDENT})*(?=[\[(])"
+    r"|(?-i:self|this|cls|os|process|request|req|config|conf|cfg|settings|args|opts|options|params|env|app|ctx"
+    rf"|context|current_app|secrets|creds|credentials)\.{_IDENT}"
+    r"|(?-i:SecretStr|SecretBytes|String)"
+    # an attribute named as a secret ("user.password", "form.password.data", "Rails.application.credentials.
+    # secret_key_base"), its path written as code writes it: not in capitals only ("My.Secret.Pass1" is a password)
+    rf"|(?:(?-i:[a-z_])\w*|(?-i:[A-Z])\w*(?=\.(?-i:[a-z_])))(?:\.{_IDENT})*(?=\.\w*?{_SECRET_WORD})"
+    rf")(?:{_CODE_ARGS}|\.{_IDENT})*{_CODE_END}"
+)
+# A key-like word a secret is assigned to: DB_PASSWORD, api-key, client_secret, auth.token…
+_SECRET_NAME = (
+    r"[a-z0-9_.-]*(?:api[_-]?key|apikey|secret|passw(?:or)?d|passwd|pwd|token|access[_-]?key|auth[_-]?key|"
+    r"client[_-]?secret)[a-z0-9_.-]*"
+)
+# In a rule's pattern, right where the value starts: code, unless the value is in quotes.
+_UNQUOTED_CODE_REFERENCE = rf"(?<![\"'`])(?:{_CODE_REFERENCE})"
 _CODE_REFERENCE_RE = regex.compile(rf"(?i:{_CODE_REFERENCE})")
 # The password of a connection-string template in a documentation question ("postgres://user:password@host/db",
 # "USER:PASSWORD@HOST", "app:${DB_PASS}@db"): a word naming it or a variable, not a credential.
@@ -239,10 +267,16 @@ class DetectSecretsRecognizer(EntityRecognizer):
                             # a value ends at a space, or at ";" / "&" between the fields of a connection string
                             start, end = _trim(body, m.start(group), m.end(group), _KEYWORD_VALUE_END)
                             value = body[start:end]
+                            quoted = body[start - 1 : start] in ("'", '"')
+                            if quoted:  # a quoted value ends at its closing quote, not at the punctuation before it
+                                close = body.find(body[start - 1], end)
+                                if close != -1 and not body[end:close].strip(" \t,;.)]}>"):
+                                    end = close
+                                    value = body[start:end]
                             if (
                                 plausible_secret_value(value)
                                 and not h.is_prefixed_with_dollar_sign(value)
-                                and not _CODE_REFERENCE_RE.match(value)
+                                and (quoted or not _CODE_REFERENCE_RE.match(body, start))
                             ):
                                 results.append(
                                     RecognizerResult("GENERIC_SECRET", offset + start, offset + end, KEYWORD_SCORE)
@@ -358,12 +392,26 @@ def handwritten_recognizers() -> list[PatternRecognizer]:
             [
                 (
                     "secret_assignment",
-                    r"(?i)(?<=\b[a-z0-9_.-]*(?:api[_-]?key|apikey|secret|passw(?:or)?d|passwd|pwd|token|"
-                    r"access[_-]?key|auth[_-]?key|client[_-]?secret)[a-z0-9_.-]*[\"']?\s*[:=]\s*[\"']?)"
-                    # not a reference to a secret (env var, template, path) nor a plain number or word…
-                    r"(?!os\.environ|\$|\{\{|%\(|/|(?:[0-9]+[a-z]{0,2}|(?-i:[a-z-]+))(?:[\s\"',;<>&?]|$))"
-                    rf"(?!{_CODE_REFERENCE})"
+                    # (also an XML setting: <password>…</password>, as Slack sends it too — a tag, not the
+                    # placeholder of a URL: "app:&lt;password&gt;@db" —, <add key="DbPassword" value="…"/>)
+                    rf"(?i)(?<=\b{_SECRET_NAME}[\"']?\s*(?::=|[:=])\s*[\"']?|(?<![^\s>;])(?:<|&lt;){_SECRET_NAME}(?:>|&gt;)"
+                    rf"|\b(?:key|name)\s*=\s*[\"']{_SECRET_NAME}[\"']\s+value\s*=\s*[\"'])"
+                    # not a reference to a secret (env var, template, path, a YAML tag: "!vault |", "!secret db_pw")
+                    # nor a plain number or word (a shell default too: "${DB_PASSWORD:-postgres}")…
+                    r"(?!os\.environ|\$|\{\{|%\(|/|![A-Za-z_]+(?:\s|$)"
+                    r"|(?:[0-9]+[a-z]{0,2}|(?-i:[a-z-]+))(?:[\s\"',;<>&?}]|$))"
+                    rf"(?!{_UNQUOTED_CODE_REFERENCE})"
                     rf"(?!{_ESCAPED_TEMPLATE}){VALUE_CHAR}{{6,}}",
+                    0.85,
+                ),
+                (
+                    # the fallback written into code that reads a secret setting: os.getenv("DB_PASSWORD", "…"),
+                    # config('SECRET_KEY', default='…'), ENV.fetch('API_KEY', '…'), process.env.TOKEN || '…',
+                    # … or '…': the code stays, the literal goes
+                    "secret_setting_default",
+                    rf"(?i)(?<=\b{_SECRET_NAME}[\"']?\s*(?::=|=>|[:=])\s*(?:(?:[\w.]+\.)?(?:getenv|get|fetch|env|config)"
+                    r"\([^()\n]*?,\s*(?:default\s*=\s*)?|[^\n]*?\s(?:or|\|\||\?\?)\s*)(?P<q>[\"']))"
+                    r"(?=[^\"'\s]*[0-9])(?=[^\"'\s]*[a-z])[^\"'\s]{6,}(?=(?P=q))",
                     0.85,
                 ),
                 (
@@ -377,7 +425,7 @@ def handwritten_recognizers() -> list[PatternRecognizer]:
                     # the value (a short one — "pass", "pw" — only with a colon: "pass test123 to it" is a verb)
                     "password_word_then_value",
                     r"(?i)(?<=(?:\b(?:password|passwd|passphrase)\s*[:=]?\s+|\b(?:pass|pw|pwd|p/w)\s*[:=]\s*)[\"']?)"
-                    rf"(?=[^\s\"']*[0-9])(?=[^\s\"']*[a-z]){VALUE_CHAR}{{6,}}",
+                    rf"(?!{_UNQUOTED_CODE_REFERENCE})(?=[^\s\"']*[0-9])(?=[^\s\"']*[a-z]){VALUE_CHAR}{{6,}}",
                     0.8,
                 ),
                 (
@@ -394,7 +442,7 @@ def handwritten_recognizers() -> list[PatternRecognizer]:
                     r"(?i)(?<=\b(?:api[\s_-]?(?:key|token)|access[\s_-]?(?:key|token)|auth(?:entication)?[\s_-]?"
                     r"(?:key|token)|bearer[\s_-]?token|client[\s_-]?secret|secret(?:[\s_-]?key)?|token)"
                     r"(?:\s+(?:is|was|to)\s+|\s*[:=]\s*)[\"'`]?)"
-                    rf"(?=[^\s\"'`]*[0-9])(?=[^\s\"'`]*[a-z])(?:&(?!{_FIELD})|[^\s\"'`,;:<>()&]){{16,}}",
+                    rf"(?!{_UNQUOTED_CODE_REFERENCE})(?=[^\s\"'`]*[0-9])(?=[^\s\"'`]*[a-z])(?:&(?!{_FIELD})|[^\s\"'`,;:<>()&]){{16,}}",
                     0.8,
                 ),
                 ("bearer_header", r"(?i)(?<=\bbearer\s+)[A-Za-z0-9_\-.=]{16,}", 0.85),
