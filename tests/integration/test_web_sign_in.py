@@ -231,3 +231,15 @@ def test_short_documentation_with_a_password_field_in_a_demo_or_the_site_chrome_
     reasons = {p["path"].removeprefix(site.url): p["reason"] for p in report.problems}
     assert reasons == {"/private.html": SIGN_IN_REASON}
     assert "staff park on level three" in " ".join(_files(folder)["parking.html"].split())
+
+
+def test_a_start_page_redirected_to_a_short_page_in_a_space_about_sign_on_is_documentation(site, tmp_path):
+    # A wiki space about single sign-on: its address redirects to the space's home page, short and a list of links.
+    site.redirect("/display/SSO", "/display/SSO/Home")
+    site.page("/display/SSO/Home", html("Single sign-on", "The identity team's pages.", ("/display/SSO/Okta",)))
+    site.page("/display/SSO/Okta", html("Okta", "Ask IT to add the app to Okta."))
+    folder = tmp_path / "m"
+    report = _mirror(site, folder, start="/display/SSO")
+    assert sorted(report.pages) == [f"{site.url}/display/SSO", f"{site.url}/display/SSO/Okta"], report.problems
+    assert report.problems == [] and report.wall is None
+    assert any("identity team" in text for text in _files(folder).values())

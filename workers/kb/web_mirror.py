@@ -276,11 +276,13 @@ _PASSWORD_FIELD = re.compile(rb"""type\s*=\s*["']?\s*password""", re.IGNORECASE)
 
 
 def _sign_in(body: bytes, landing: str | None = None) -> bool:
-    """Whether the page is a sign-in: a password field, or `landing`, the sign-in URL the start page or sitemap
-    was redirected to (a login page with only a "Sign in with Okta" button); and little text besides its forms
-    (documentation may show a live demo of a login form among its explanations; a page that talks about passwords
-    or links to a login has no field), and no code shown."""
-    by_url = bool(landing and _sign_in_url(landing))
+    """Whether the page is a sign-in: a password field, or `landing`, the sign-in page of the site the start page
+    or sitemap was redirected to (a login page with only a "Sign in with Okta" button); and little text besides
+    its forms (documentation may show a live demo of a login form among its explanations; a page that talks about
+    passwords or links to a login has no field), and no code shown. The landing is named by its path's last
+    segment (/login, /users/sign_in, /sso/saml): /display/SSO/Home is a page of a wiki's space about single
+    sign-on, and the site's own host name (auth.example.com) says nothing about one of its pages."""
+    by_url = bool(landing and _SIGN_IN_PAGE.search(urlsplit(landing).path))
     if not by_url and not _PASSWORD_FIELD.search(body):
         return False
     scan = _SignInScan()
@@ -289,11 +291,12 @@ def _sign_in(body: bytes, landing: str | None = None) -> bool:
     return (by_url or scan.password) and scan.words <= SIGN_IN_MAX_WORDS and not scan.code
 
 
-_SIGN_IN_PATH = re.compile(  # a whole segment: /login, /login.php, /users/sign_in, /sso/saml (not /docs/sso.html)
+_SIGN_IN_SEGMENT = (  # a whole segment: /login, /login.php, /users/sign_in, /sso/saml (not /docs/sso.html)
     r"/(?:log-?in|log_in|sign-?in|sign_in|sso|saml2?|oauth2?|openid(?:-connect)?|authorize|adfs)"
-    r"(?:\.(?:php|jsp|aspx?|do|action|cgi))?(?:/|$)",
-    re.IGNORECASE,
+    r"(?:\.(?:php|jsp|aspx?|do|action|cgi))?"
 )
+_SIGN_IN_PATH = re.compile(_SIGN_IN_SEGMENT + r"(?:/|$)", re.IGNORECASE)  # anywhere: a sign-in service elsewhere
+_SIGN_IN_PAGE = re.compile(_SIGN_IN_SEGMENT + r"/?$", re.IGNORECASE)  # last: a sign-in page of the site itself
 _SIGN_IN_HOST = re.compile(r"^(?:login|signin|sso|auth|accounts?|idp|id)\.", re.IGNORECASE)
 
 
