@@ -13,6 +13,13 @@ def _text(raw: str, fmt: str) -> str:
     return "\n".join(c.embedding_text() for c in chunk_document(doc))
 
 
+def _assert_reads(text: str, shown: tuple[str, ...], hidden: tuple[str, ...]) -> None:
+    for part in shown:
+        assert part in text, part
+    for part in hidden:
+        assert part not in text, part
+
+
 def test_a_code_block_inside_a_markdown_comment_is_hidden_with_it():
     text = _text(
         "# Deploy\n\nRun `make deploy`.\n\n<!--\nOld instructions, do not publish:\n```bash\n"
@@ -31,10 +38,9 @@ def test_a_markdown_comment_closes_within_its_paragraph_or_is_text():
         "<!-- TODO: check with legal -->\n\nEnd.\n",
         "markdown",
     )
-    for shown in ("Write <!-- to start a note.", "refund window is 30 days", "opens a note", "closes it",
-                  "is allowed", "original card", "End."):  # fmt: skip
-        assert shown in text, shown
-    assert "check with legal" not in text
+    shown = ("Write <!-- to start a note.", "refund window is 30 days", "opens a note", "closes it", "is allowed",
+             "original card", "End.")  # fmt: skip
+    _assert_reads(text, shown, ("check with legal",))
 
 
 def test_a_comment_opening_a_list_item_or_quote_runs_to_its_closer_across_paragraphs():
@@ -43,9 +49,8 @@ def test_a_comment_opening_a_list_item_or_quote_runs_to_its_closer_across_paragr
         "> <!-- quoted draft\n>\n> more draft -->\n> Quoted text.\n\n- <!-- never closed\n\nThe end.\n",
         "markdown",
     )
-    assert "Step one" in text and "Step three" in text and "Quoted text." in text and "The end." in text
-    for hidden in ("hidden step", "second paragraph", "quoted draft", "more draft"):
-        assert hidden not in text, hidden
+    shown = ("Step one", "Step three", "Quoted text.", "The end.")
+    _assert_reads(text, shown, ("hidden step", "second paragraph", "quoted draft", "more draft"))
 
 
 def test_markdown_code_spans_and_indented_code_keep_their_comments():
@@ -58,10 +63,9 @@ def test_markdown_code_spans_and_indented_code_keep_their_comments():
         "Usage\n===\n\n    <!-- shown in code -->\n\n!!! note\n    <!-- a hidden note -->\n    Shown.\n",
         "markdown",
     )
-    for shown in ("<!-- note -->", "the rest.", "<!-- reviewer: Anna -->", "<!-- opens a note",
-                  "must be closed", "Step two", "<!-- shown in code -->", "Shown."):  # fmt: skip
-        assert shown in text, shown
-    assert "ask Anna" not in text and "step one is secret" not in text and "a hidden note" not in text
+    shown = ("<!-- note -->", "the rest.", "<!-- reviewer: Anna -->", "<!-- opens a note", "must be closed",
+             "Step two", "<!-- shown in code -->", "Shown.")  # fmt: skip
+    _assert_reads(text, shown, ("ask Anna", "step one is secret", "a hidden note"))
 
 
 def test_rst_literal_blocks_and_code_directives_keep_their_dot_dot_lines():
@@ -76,12 +80,11 @@ def test_rst_literal_blocks_and_code_directives_keep_their_dot_dot_lines():
         "- Leave requests go to HR.\n.. TODO directors get more\n\n:Owner: HR\n.. ask Anna first\n\nEnd.\n",
         "rst",
     )
-    for shown in ("reviewer: check the wording", "TODO finish this section", "a second line",
-                  "shown as written", "spaced like this", "1\n.. 10 in the examples", ".. done\n", "End."):  # fmt: skip
-        assert shown in text, shown
-    assert "Leave requests go to HR" in text and "Owner: HR" in text
-    for hidden in ("about the draft", "directors get more", "ask Anna"):  # a list or field item ends at a comment
-        assert hidden not in text, hidden
+    shown = ("reviewer: check the wording", "TODO finish this section", "a second line", "shown as written",
+             "spaced like this", "1\n.. 10 in the examples", ".. done\n", "End.", "Leave requests go to HR",
+             "Owner: HR")  # fmt: skip
+    # a comment after a bullet or field item (no blank line between) ends the item: still a comment
+    _assert_reads(text, shown, ("about the draft", "directors get more", "ask Anna"))
 
 
 def test_an_html_comment_opener_inside_a_script_hides_nothing():
