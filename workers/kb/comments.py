@@ -1,0 +1,165 @@
+"""Comments a rendered page hides, found in a document's lines so that they are never stored nor cited: HTML
+comments in Markdown (`<!-- … -->`, as CommonMark reads them) and reStructuredText comments (`..`, as docutils
+does). Code keeps its comment markers: fenced and indented code blocks, code spans, literal blocks and code
+directives. Every scan here is linear in the document's length: ingest reads untrusted files of several MB."""
+
+from __future__ import annotations
+
+import re
+
+# A fenced code block's opening or closing line (Markdown).
+FENCE = re.compile(r"^[ \t]*(```+|~~~+)")
+# A reStructuredText section title's underline or overline.
+RST_ADORN = re.compile(r"^([=\-~^\"'`#*+:.<>_!$%&,/;?@\\|])\1{2,}\s*$")
+
+
+# Where a block starts that ends the paragraph before it (a comment opened in that paragraph cannot close past
+# it): a heading, a fence, a list item, a table row.
+_BLOCK_START = re.compile(r"^ {0,3}(?:#{1,6}(?:\s|$)|```|~~~|[-+*](?:\s|$)|\d{1,9}[.)](?:\s|$)|\|)")
+# What may come before a comment that starts a list item's or a quote's content: their markers.
+_CONTAINER_LEAD = re.compile(r"(?:\s*(?:[-+*]|\d{1,9}[.)]|>))+\s*")
+# A line whose indented lines after it are its content, not code: a list item, a footnote, an admonition or tab
+# (`!!! note`, `=== "Tab"`; a setext underline `===` is none).
+_CONTAINER = re.compile(r"^\s*(?:(?:[-+*]|\d{1,9}[.)]|\[\^[^\]]+\]:)(?:\s|$)|(?:!!!|\?\?\?\+?|===)[ \t]+\S)")
+
+
+def indent_of(ln: str) -> int:
+    return len(ln[: len(ln) - len(ln.lstrip(" \t"))].expandtabs(4))
+
+
+def _code_spans(ln: str) -> list[tuple[int, int]]:
+    """Code spans of a line, CommonMark's way: (start, end) in order. A run of n backticks opens one
+    closed by the next run of exactly n; with no such run, it is literal. Linear: each run's next run of the same
+    length is found in one backward pass."""
+    runs = [(m.start(), m.end()) for m in re.finditer("`+", ln)]
+    following: list[int | None] = [None] * len(runs)
+    last: dict[int, int] = {}
+    for k in range(len(runs) - 1, -1, -1):
+        n = runs[k][1] - runs[k][0]
+        following[k], last[n] = last.get(n), k
+    spans, k = [], 0
+    while k < len(runs):
+        close = following[k]
+        if close is None:
+            k += 1
+            continue
+        spans.append((runs[k][0], runs[close][1]))
+        k = close + 1
+    return spans
+
+
+def uncomment_markdown(lines: list[str]) -> list[str]:
+    """The lines with their HTML comments (`<!-- … -->`, on one line or many) blanked, as a rendered page hides
+    them: a team's "<!-- TODO: don't publish until legal signs off -->" or a linter's directive is no answer.
+    As CommonMark reads them: a comment that starts a line (an HTML block) runs to the first `-->` after it
+    whatever lies between (a commented-out code block too), or to the end of the document (one that starts a
+    list item or a quote: when there is no `-->` after it, it is text); one opened within a line must close in
+    the same paragraph (or table row), else it is text. Code keeps its `<!--`: fenced blocks,
+    indented code blocks (four spaces more than the list item or admonition they are in) and code spans. A line
+    that was all comment is left out. Linear: each line is read once, and whether its paragraph has a closer
+    further on is known from one backward pass."""
+    closes_later = [False] * len(lines)  # a later line of line i's paragraph holds a `-->`
+    for i in range(len(lines) - 2, -1, -1):
+        nxt = lines[i + 1]
+        closes_later[i] = bool(nxt.strip()) and not _BLOCK_START.match(nxt) and ("-->" in nxt or closes_later[i + 1])
+    last_closer = max((i for i, ln in enumerate(lines) if "-->" in ln), default=-1)
+    out: list[str] = []
+    hidden = False  # inside a comment opened on an earlier line
+    fence: str | None = None
+    containers: list[int] = []  # indents of the list items (admonitions…) the line is in
+    blank = code = True  # the line before was blank; was indented code
+    for i, ln in enumerate(lines):
+        if fence:
+            out.append(ln)
+            fm = FENCE.match(ln)
+            if fm and fm.group(1)[0] == fence[0] and len(fm.group(1)) >= len(fence) and not ln[fm.end() :].strip():
+                fence = None
+            continue
+        if not hidden:
+            if not ln.strip():
+                blank = True
+                out.append(ln)
+                continue
+            indent = indent_of(ln)
+            while containers and containers[-1] >= indent:
+                containers.pop()
+            code = (blank or code) and indent >= (containers[-1] + 4 if containers else 0) + 4
+            blank = False
+            fm = FENCE.match(ln)
+            if code or fm:
+                fence = fm.group(1) if fm and not code else None
+                out.append(ln)
+                continue
+            if _CONTAINER.match(ln):
+                containers.append(indent)
+        kept, pos = [], 0
+        spans, k = _code_spans(ln) if "`" in ln else [], 0
+        while True:
+            if hidden:
+                end = ln.find("-->", pos)
+                if end < 0:
+                    break
+                hidden, pos = False, end + 3
+                continue
+            start = ln.find("<!--", pos)
+            while start >= 0:  # an opener inside a code span is text
+                while k < len(spans) and (spans[k][0] < pos or spans[k][1] <= start):
+                    k += 1
+                if k == len(spans) or spans[k][0] > start:
+                    break
+                start = ln.find("<!--", spans[k][1])
+            closed = start >= 0 and (ln.find("-->", start + 2) >= 0 or closes_later[i])  # `<!-->` is a comment
+            if start >= 0 and not closed and _CONTAINER_LEAD.fullmatch(ln[:start]):  # opens a list item or quote
+                closed = i < last_closer  # (their end is not tracked: unclosed, it is text)
+            if start < 0 or not (closed or not ln[:start].strip()):
+                kept.append(ln[pos:])
+                break
+            kept.append(ln[pos:start])
+            hidden, pos = True, start + 2
+        if len(kept) == 1 and pos == 0:  # no comment here
+            out.append(ln)
+        elif rest := "".join(kept).rstrip():
+            out.append(rest)
+        # a line that was all comment goes: the paragraph around it reads on, as rendered
+    return out
+
+
+# `..` and what follows it when that is no directive (`name::`, `name ::`), target (`_name:`), substitution
+# (`|name|`), footnote or citation (`[1]`): a comment, which docutils leaves out of the page.
+_RST_COMMENT = re.compile(r"^(\s*)\.\.(?:\s+(?![\w:.+-]+ ?::(?:\s|$))(?![_|\[])(.*))?\s*$")
+# A bullet list item or a field list item: a line at its indent after it ends it (and starts a block).
+_RST_ITEM = re.compile(r"^\s*(?:[-*+•‣⁃]|:[^:\s][^:]*:)(?:\s|$)")
+# What introduces a literal block, whose indented lines are shown as written (a `..` in them is no comment): a
+# paragraph ending in `::`, or a directive whose content is code or data, not reStructuredText.
+RST_LITERAL_START = re.compile(
+    r"^\s*(?:\.\.\s+(?:[\w.+-]+:)?(?:code|code-block|sourcecode|parsed-literal|literalinclude|highlight|math|raw"
+    r"|csv-table|doctest|testcode|testoutput|testsetup|testcleanup|ipython|jupyter-execute|productionlist"
+    r"|graphviz|digraph|graph|mermaid|uml|plantuml|prompt) ?::(?:\s|$)|(?!\.\.(?:\s|$)).*::\s*$)"
+)
+
+
+def rst_comment_end(lines: list[str], i: int) -> int:
+    """The line after the comment starting at line i (its first line and the lines indented under it, blank
+    lines between them included), or 0 when line i starts no comment (a comment starts a block: after a blank
+    line, a title, other explicit markup or the end of an indented block). An empty `..` followed by a blank line
+    is an empty comment: what is indented after it is a block quote, kept."""
+    m = _RST_COMMENT.match(lines[i])
+    if m is None:
+        return 0
+    prev = lines[i - 1] if i else ""
+    if prev.strip() and not (  # explicit markup starts a block: within a paragraph (a wrapped "1\n.. 10") it is text
+        prev.lstrip().startswith("..")
+        or RST_ADORN.match(prev)
+        or indent_of(prev) > indent_of(lines[i])
+        or (_RST_ITEM.match(prev) and indent_of(prev) == indent_of(lines[i]))  # a bullet or field item ends there
+    ):
+        return 0
+    indent, j = len(m.group(1)), i + 1
+    if not (m.group(2) or "").strip() and (j >= len(lines) or not lines[j].strip()):
+        return j
+    last = i
+    while j < len(lines) and (not lines[j].strip() or len(lines[j]) - len(lines[j].lstrip()) > indent):
+        if lines[j].strip():
+            last = j
+        j += 1
+    return last + 1  # the blank lines after it stay: they end the paragraph before
