@@ -58,7 +58,7 @@ _ESCAPED_TEMPLATE = r"&lt;[A-Za-z_ -]+&gt;"
 # (`_PASSWORD_WITH_BRACKETS`); and the objects are written as code writes them, in lower case ("Secrets.Are.Fun1"
 # is a password).
 _IDENT = r"[A-Za-z_]\w*"
-_CODE_ARGS = r"(?P<code_args>\((?:[^()\n]|(?&code_args))*\)|\[(?:[^\[\]\n]|(?&code_args))*\])"
+_CODE_ARGS = r"(?P<code_args>\((?:[^()\n]|(?&code_args))*+\)|\[(?:[^\[\]\n]|(?&code_args))*+\])"
 _CODE_END = r"(?=[.:?!]?(?:[\s,;)\]}\"'`]|$))"
 _SECRET_WORD = r"(?:passw|pwd|secret|token|key|cred)"
 # A name holding a digit, called once on a number or a letter, or in mixed case on anything ("Pa55word(1)",

@@ -4,6 +4,10 @@ about, and its asker was told a secret had been found. A literal value in the sa
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 
@@ -44,3 +48,19 @@ def test_code_naming_where_a_secret_comes_from_stays(pii_guard, text):
 def test_literal_secrets_in_the_same_places_are_still_redacted(pii_guard, text, value):
     red = pii_guard.redact(text)
     assert value not in red.text, red.text
+
+
+def test_nested_brackets_after_a_secret_name_do_not_hold_the_guard():
+    """The code-reference pattern matches balanced brackets recursively; without possessive repetition, 6 KB of
+    "([([…" after `password =` took two minutes (backtracking, exponential in depth). A hang guard, not a speed
+    test: it takes well under a second when the match cannot backtrack, and the child is killed after 120 s."""
+    code = (
+        "from guardrails.pii import PiiGuard\n"
+        "g = PiiGuard()\n"
+        "for text in ['password = a' + '([' * 3000, 'token = f' + '(x[' * 2000, 'secret = ' + '[(' * 3000 + 'z']:\n"
+        "    g.redact(text)\n"
+        "print('done')\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "done", done.stderr[-2000:]
