@@ -543,7 +543,7 @@ class _HtmlToSections(HTMLParser):
 _OPENER_OR_RAW_TEXT = re.compile(r"<!--|<(script|style|textarea|title)(?=[\s/>])", re.IGNORECASE)
 
 
-def _defuse_unclosed(text: str) -> str:
+def defuse_unclosed(text: str) -> str:
     """`<` with no `>` after it and `<![` with no `]]>` after it as text, and the rest of the page dropped from a
     `<!--` with no `-->` after it (a comment to the end, as a browser shows it: nothing) — unless it is in a
     script, a style sheet, a text area or the title, where a browser reads it as text (there it is escaped). The
@@ -574,7 +574,7 @@ def _defuse_unclosed(text: str) -> str:
 
 def parse_html(text: str, fallback_title: str) -> ParsedDocument:
     p = _HtmlToSections(fallback_title)
-    p.feed(_defuse_unclosed(text))
+    p.feed(defuse_unclosed(text))
     p.close()
     h1 = next((e[1][1] for e in p.events if e[0] == "heading" and e[1][0] == 1), None)
     b = _SectionBuilder(" ".join((p.page_title or h1 or fallback_title).split()))

@@ -29,6 +29,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from workers.kb import web_fetch, web_pages
+from workers.kb.parsing import defuse_unclosed
 from workers.kb.web_fetch import FetchFailed
 
 STATE_FILE = ".web-state.json"  # a dot file: ingestion skips it
@@ -286,7 +287,7 @@ def _sign_in(body: bytes, landing: str | None = None) -> bool:
     if not by_url and not _PASSWORD_FIELD.search(body):
         return False
     scan = _SignInScan()
-    scan.feed(body.decode("utf-8", errors="replace"))
+    scan.feed(defuse_unclosed(body.decode("utf-8", errors="replace")))  # linear: an unclosed `<` rescans
     scan.close()
     return (by_url or scan.password) and scan.words <= SIGN_IN_MAX_WORDS and not scan.code
 

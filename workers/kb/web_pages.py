@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from workers.kb import web_fetch
+from workers.kb.parsing import defuse_unclosed
 from workers.kb.web_fetch import FetchFailed, gunzip, same_site
 
 # Links a crawl does not follow: files that are never HTML pages (fetching them only to report "not HTML").
@@ -158,7 +159,7 @@ class _LinkParser(HTMLParser):
 def links_of(html: str, page_url: str) -> PageLinks:
     """The page's outgoing links (absolute, normalised, de-duplicated, in order) and its robots meta tag."""
     parser = _LinkParser()
-    parser.feed(html)
+    parser.feed(defuse_unclosed(html))  # linear: the standard library's parser rescans from an unclosed `<`
     parser.close()
     base = urljoin(page_url, parser.base) if parser.base else page_url
     seen: dict[str, None] = {}
