@@ -144,7 +144,7 @@ def labels_approve(
         owner = verified.check_owner(owner) if owner is not None else None
         done = []
         with all_or_none(label_ids) as ids:
-            checked = None
+            checked, published = None, []
             if owner is not None:  # the owner of the corrections' verified answers: Slack is asked before any change
                 given = [labels_mod.get_label(conn, label_id, team) for label_id in ids]
                 checked = asked_slack(owner, [r["team_id"] for r in given if r["kind"] == "correction"])
@@ -158,12 +158,14 @@ def labels_approve(
                     doc = verified.publish(
                         conn, label, embedder=embedder, approved_by=actor, collection=where, owner=who
                     )
-                    if checked and not checked.unchecked:  # Slack answered: may they read what it was made from?
-                        check_owner_may_read(settings, conn, checked.owner, [verified.get(conn, label_id, team)])
+                    published.append(label_id)
                     owned_by = f" owned by {escape(checked.named)}" if checked else ""
                     done.append(f"label {label_id} approved: verified answer published (document {doc}){owned_by}")
                 else:
                     done.append(f"label {label_id} approved")
+            if checked and not checked.unchecked:  # Slack answered: may they read what the answers were made from?
+                answers = [verified.get(conn, label_id, team) for label_id in published]
+                check_owner_may_read(settings, conn, checked.owner, answers)  # refused: nothing is approved
     for line in done:
         console.print(line)
 

@@ -139,14 +139,20 @@ def _ask_owner(
     return {"channel": channel, "ts": posted["ts"], "owner": answer.owner}
 
 
+def collections_made_from(conn, answer: verified.VerifiedAnswer) -> set[str | None]:
+    """The collections an answer was made from: its own, those of the documents it cited, and those its verified
+    answer's document records (None: one no longer known, which no one may be said to read)."""
+    made = verified_made_from(conn, answer.document_id) if answer.document_id is not None else []
+    return {answer.collection, *(s.collection for s in answer.sources), *made}
+
+
 def may_review(conn, answer: verified.VerifiedAnswer, user: str, membership: Membership) -> bool:
     """May `user` read everything the answer was made from, by the same rule that decides who is served it
     (workers.access.verified_beyond)? Who may not is never sent its review DM, and decides nothing from one sent
     before their access was taken away (bot.verified_listeners). A person of another organisation (a Slack Connect
     guest named owner: their id looks like anyone's) may read nothing of the workspace in a DM, which lists no
     collection (workers.access.scope_for); when Slack can't say whose account it is: not the workspace's."""
-    made = verified_made_from(conn, answer.document_id) if answer.document_id is not None else []
-    made_from = {answer.collection, *(s.collection for s in answer.sources), *made}
+    made_from = collections_made_from(conn, answer)
     names = sorted(n for n in made_from if n is not None)
     if None in made_from or not may_read_all(conn, answer.team_id, user, names, membership):
         return False

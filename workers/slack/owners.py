@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from core.db import Conn
@@ -59,7 +60,7 @@ def _check(settings: Settings, team_id: str, owner: str) -> OwnerCheck:
     if owner == SLACKBOT:
         raise AnswerloopError(f"{owner} is Slackbot, not a person: it cannot own verified answers.", hint=hint)
     try:
-        client = web_client(settings, token=bot_token_for(settings, team_id), retries=False)
+        client = _client(settings, team_id)
     except AnswerloopError as exc:  # no bot token configured; with OAuth, the workspace not installed (or no key)
         return OwnerCheck(owner, unchecked=f"{exc} → {exc.hint}" if exc.hint else str(exc))
     try:
@@ -89,19 +90,22 @@ def check_owner_may_read(settings: Settings, conn: Conn, owner: str, answers: Se
     """Refuse an owner who may not read everything an answer was made from (workers.verified_review.may_review,
     the rule its review DM is sent by): they would own an answer whose review is never sent (`owner_cannot_read`).
     Call once Slack answered users.info for the owner: membership is read from Slack, failing closed."""
-    from workers.verified_review import may_review  # the review's own rule (its module starts the Celery app)
+    # the review's own rule (its module starts the Celery app: imported when needed)
+    from workers.verified_review import collections_made_from, may_review
 
-    def client_for(team_id: str) -> object:
-        return web_client(settings, token=bot_token_for(settings, team_id), retries=False)
-
-    membership = SlackMembership(client_for)
+    membership = SlackMembership(lambda team_id: _client(settings, team_id))
     for answer in answers:
         if not may_review(conn, answer, owner, membership):
-            made_from = sorted({answer.collection, *(s.collection for s in answer.sources)} - {None})
+            made_from = sorted(n for n in collections_made_from(conn, answer) if n is not None)
             raise AnswerloopError(
                 f"{owner} may not read what verified answer {answer.id} was made from (collection(s): "
-                f"{', '.join(map(str, made_from)) or 'unknown'}): its review request would never be sent to them.",
+                f"{', '.join(made_from) or 'unknown'}): its review request would never be sent to them.",
                 hint="Name an owner who may read those collections (`answerloop collections show NAME` says which "
                 "workspace owns one and who may read it), or change that first (`answerloop collections set NAME "
                 "--team T --channel C…`).",
             )
+
+
+def _client(settings: Settings, team_id: str) -> WebClient:
+    """The workspace's own client, one attempt per call: an admin is waiting."""
+    return web_client(settings, token=bot_token_for(settings, team_id), retries=False)
