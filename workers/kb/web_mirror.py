@@ -309,10 +309,15 @@ def _sign_in_url(url: str) -> bool:
 
 def _start_behind_sign_in(what: str, url: str, where: str | None) -> SignInRequired:
     """The sync's failure when its start page or sitemap is a sign-in (`where`: the page it was redirected to)."""
-    sent = f"redirected to {where}, " if where else ""
     return SignInRequired(
-        f"the {what} {url} is {sent}a sign-in page: the site needs signing in; nothing was stored or removed."
+        f"the {what} {url} is {_sent_to(where)}a sign-in page: the site needs signing in; nothing was stored or "
+        "removed."
     )
+
+
+def _sent_to(landing: str | None) -> str:
+    """`redirected to LANDING, ` before what a page turned out to be; nothing when it was not redirected."""
+    return f"redirected to {landing}, " if landing else ""
 
 
 def _landing(url: str, final: str) -> str | None:
@@ -413,8 +418,7 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
         elif landing is not None:
             landings.setdefault(landing, []).append(url)
         signed_out[url] = landing
-        sent = f"redirected to {landing}, " if landing else ""
-        problem(url, sent + SIGN_IN + (" (the last copy is kept)" if old else ""))
+        problem(url, _sent_to(landing) + SIGN_IN + (" (the last copy is kept)" if old else ""))
         if old is None:
             return None
         report.kept += 1
@@ -543,9 +547,9 @@ def sync_mirror(spec: WebSpec, folder: Path, *, log: Callable[[str], None] | Non
     _settle_redirects(report, folder, previous, landings, start_landing, pending, attempts, dropped, entry_of,
                       duplicate, set(signed_out))  # fmt: skip
     if report.wall and start in signed_out:
-        sent = f"redirected to {signed_out[start]}, " if signed_out[start] else ""
         report.wall = (
-            f"the start page {start} is {sent}a sign-in page now (the sync's access to the site may have expired): "
+            f"the start page {start} is {_sent_to(signed_out[start])}a sign-in page now (the sync's access to the "
+            "site may have expired): "
             "the pages' last copies are kept and nothing was removed. " + SIGN_IN_FIX
         )
     shutil.rmtree(pending_dir, ignore_errors=True)
