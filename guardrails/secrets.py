@@ -20,6 +20,13 @@ assignments to words outside its keyword list (``token``, ``api-key``, ``client_
 ``Authorization`` headers, and "the password is …" / "my API key is …" in prose. A password of plain lower-case
 words (``password: correcthorsebatterystaple``, ``my password is hunter``), which every rule here leaves as a
 "word", has its own recognizer: ``guardrails/passphrases.py``.
+
+Code after a key word names where a secret comes from and is kept (``password = getpass()``, ``api_key =
+os.getenv('KEY')``, ``password: SecretStr``, ``password varchar(255)``, ``token = generate_token(32)``). A value
+shaped like a call is a password, though, when its name could not be code's: a name holding a digit called on a
+number or a letter (``Pa55word(1)``), or one plain word — no dot, underscore nor inner capital — called on a
+number alone, unless it names a SQL/ORM column type or a function of a size (``_CALLS_ON_A_NUMBER``: ``CHAR(60)``,
+``String(128)``, ``urandom(32)``): ``DB_PASSWORD=Summer(2024)``, ``password=abc(123)``, ``PGPASSWORD=Winter(99)!``.
 """
 
 from __future__ import annotations
@@ -61,11 +68,26 @@ _IDENT = r"[A-Za-z_]\w*"
 _CODE_ARGS = r"(?P<code_args>\((?:[^()\n]|(?&code_args))*+\)|\[(?:[^\[\]\n]|(?&code_args))*+\])"
 _CODE_END = r"(?=[.:?!]?(?:[\s,;)\]}\"'`]|$))"
 _SECRET_WORD = r"(?:passw|pwd|secret|token|key|cred)"
+# SQL and ORM column types and functions of a length, a size or a count: a plain word called on a number alone is
+# one of these in code ("varchar(255)", "CHAR(60)", "String(128)", "urandom(32)", "range(10)") and is a password
+# otherwise ("Summer(2024)", "abc(123)").
+_CALLS_ON_A_NUMBER = """
+char varchar varchar2 nchar nvarchar nvarchar2 character varying binary varbinary bit varbit bytes bytea blob
+tinyblob mediumblob longblob text tinytext mediumtext longtext string unicode decimal dec numeric number float double
+real int integer tinyint smallint mediumint bigint raw time timetz timestamp timestamptz datetime datetime2
+datetimeoffset interval year
+urandom randbytes random rand randstr range str hex oct bin chr bytearray len round abs sleep repeat nanoid
+generate gen array buffer zeros alloc
+"""
 # A name holding a digit, called once on a number or a letter, or in mixed case on anything ("Pa55word(1)",
-# "hunter2(x)", "myP4ss(word)"; not "uuid4()", "b64decode(raw)", "Base64.decode64(s)").
+# "hunter2(x)", "myP4ss(word)"; not "uuid4()", "b64decode(raw)", "Base64.decode64(s)"); or one word of letters in
+# one case or capitalised, no dot, underscore nor inner capital, called on a number alone and not one of
+# `_CALLS_ON_A_NUMBER` ("Summer(2024)", "abc(123)", "Winter(99)!"; not "varchar(255)", "generate_token(32)",
+# "secrets.token_hex(16)", "generateKey(32)").
 _PASSWORD_WITH_BRACKETS = (
     r"(?:[A-Za-z_]*[0-9]\w*(?:\((?:[0-9]+|[A-Za-z])\)|\[(?:[0-9]+|[A-Za-z])\])"
-    r"|(?-i:(?=\w*[a-z])(?=\w*[A-Z]))[A-Za-z_]*[0-9]\w*(?:\([^()\n]*\)|\[[^\[\]\n]*\]))"
+    r"|(?-i:(?=\w*[a-z])(?=\w*[A-Z]))[A-Za-z_]*[0-9]\w*(?:\([^()\n]*\)|\[[^\[\]\n]*\])"
+    rf"|(?!(?i:{'|'.join(_CALLS_ON_A_NUMBER.split())})\()(?-i:[A-Z]?[a-z]+|[A-Z]+)\([0-9]+\))"
     rf"{_CODE_END}"
 )
 _CODE_REFERENCE = (

@@ -1,0 +1,101 @@
+"""Three leaks of real passwords a user pastes into a question, through `PiiGuard.redact` (the entry point the
+pipeline calls on every question):
+
+1. a password with brackets shaped like a call or a SQL type (``DB_PASSWORD=Summer(2024)``) was kept as code;
+2. a password given to a command-line tool (``redis-cli -a s3cr3tpass``, ``htpasswd -b file user Passw0rd``);
+3. a capitalised word in a clear setting (``DB_PASSWORD=Swordfish``, ``"password": "Dragonfly"``,
+   ``<password>Marigold</password>``) was left as "a word".
+
+Each group also keeps the code, commands and documentation written the same way."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import pytest
+
+
+def _assert_redacted(pii_guard, text, value):
+    red = pii_guard.redact(text)
+    assert value not in red.text, red.text
+    assert red.secrets_found, red.entity_counts
+
+
+def _assert_kept(pii_guard, text):
+    red = pii_guard.redact(text)
+    assert red.text == text, red.entity_counts
+
+
+# 1. brackets
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("DB_PASSWORD=Summer(2024)", "Summer(2024)"),
+        ("password=abc(123)", "abc(123)"),
+        ("export PGPASSWORD=Winter(99)!", "Winter(99)"),
+        ("password: Autumn(1987) fails on login", "Autumn(1987)"),
+        ("api_key = Spring(42)", "Spring(42)"),
+    ],
+)
+def test_a_password_shaped_like_a_call_is_redacted(pii_guard, text, value):
+    _assert_redacted(pii_guard, text, value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "password varchar(255)",
+        "password = getpass()",
+        "api_key = os.getenv('KEY')",
+        "api_key = secrets.token_hex(16)",
+        "password: SecretStr",
+        "password = hash_password(raw)",
+        "token = generate_token(32)",
+        "password CHAR(60) NOT NULL",
+        "password NVARCHAR(128) NULL",
+        "password: Decimal(10)",
+        "password = String(255)",
+        "key = urandom(32)",
+        "token = randbytes(16)",
+        "secret_key = generateKey(32)",
+        "password = Column(String(128), nullable=False)",
+    ],
+)
+def test_calls_and_types_after_a_secret_name_stay(pii_guard, text):
+    _assert_kept(pii_guard, text)
+
+
+# hang guard for the new patterns
+
+
+SIZE = 200_000
+ADVERSARIAL = [
+    "password=" + "Abc(" * (SIZE // 4),
+    "DB_PASSWORD=" + "A" * SIZE + "(1)",
+    "password: " + "Zz(9) " * (SIZE // 6),
+    "password=abc(" + "1" * SIZE + ")x",
+    "token = " + "varchar" * (SIZE // 7) + "(1)",
+]
+
+
+def _redact_in_child(guard, text, done) -> None:
+    guard.redact(text)
+    done.set()
+
+
+@pytest.mark.parametrize("text", ADVERSARIAL, ids=lambda t: t[:14])
+def test_the_new_patterns_do_not_hold_the_guard_on_adversarial_input(pii_guard, text):
+    """A hang guard, not a speed test: 200 KB of a pattern's prefix repeated, redacted in a forked child (the
+    guard already built) that is killed after 20 s; a message of that size takes a few seconds when no pattern
+    backtracks."""
+    ctx = multiprocessing.get_context("fork")
+    done = ctx.Event()
+    child = ctx.Process(target=_redact_in_child, args=(pii_guard, text, done))
+    child.start()
+    child.join(20)
+    if child.is_alive():
+        child.kill()
+        child.join()
+    assert done.is_set(), f"the guard did not finish {len(text)} characters within 20 s"
