@@ -48,13 +48,33 @@ def _code_spans(ln: str) -> list[tuple[int, int]]:
     return spans
 
 
+# What ends an HTML comment in a browser (HTML's tokenizer): `-->`, or `--!>` (an "incorrectly closed comment").
+# `-- >` does not (the standard library's parser before 3.13.4 took it, and ignored `--!>`).
+_COMMENT_END = re.compile(r"--!?>")
+
+
+def comment_close(text: str, start: int) -> int:
+    """Where the HTML comment opened at `start` (its `<!--`) ends as a browser reads it: the index after its
+    closer, or -1 when `text` holds none. `<!-->` and `<!--->` are empty comments, closed at once (the standard
+    library's parser before 3.13.4 ran on to the next `-->`, hiding what a reader sees); `<!--!>` closes nothing."""
+    body = start + 4
+    if text.startswith(">", body):
+        return body + 1
+    if text.startswith("->", body):
+        return body + 2
+    m = _COMMENT_END.search(text, body)
+    return m.end() if m else -1
+
+
 def uncomment_markdown(lines: list[str]) -> list[str]:
     """The lines with their HTML comments (`<!-- … -->`, on one line or many) blanked, as a rendered page hides
     them: a team's "<!-- TODO: don't publish until legal signs off -->" or a linter's directive is no answer.
     As CommonMark reads them: a comment that starts a line (an HTML block) runs to the first `-->` after it
     whatever lies between (a commented-out code block too), or to the end of the document (one that starts a
     list item or a quote: when there is no `-->` after it, it is text); one opened within a line must close in
-    the same paragraph (or table row), else it is text. Code keeps its `<!--`: fenced blocks,
+    the same paragraph (or table row), else it is text. What CommonMark takes for a comment goes to the browser
+    as it is, so it hides what the browser hides: up to `--!>` when that comes first, and nothing after `<!-->`
+    or `<!--->`. Code keeps its `<!--`: fenced blocks,
     indented code blocks (four spaces more than the list item or admonition they are in) and code spans. A line
     that was all comment is left out. Linear: each line is read once, and whether its paragraph has a closer
     further on is known from one backward pass."""
@@ -94,12 +114,13 @@ def uncomment_markdown(lines: list[str]) -> list[str]:
                 containers.append(indent)
         kept, pos = [], 0
         spans, k = _code_spans(ln) if "`" in ln else [], 0
+        last_arrow = ln.rfind("-->")  # whether a `-->` follows an opener, without a scan per opener
         while True:
             if hidden:
-                end = ln.find("-->", pos)
-                if end < 0:
+                m = _COMMENT_END.search(ln, pos)
+                if m is None:
                     break
-                hidden, pos = False, end + 3
+                hidden, pos = False, m.end()
                 continue
             start = ln.find("<!--", pos)
             while start >= 0:  # an opener inside a code span is text
@@ -108,14 +129,15 @@ def uncomment_markdown(lines: list[str]) -> list[str]:
                 if k == len(spans) or spans[k][0] > start:
                     break
                 start = ln.find("<!--", spans[k][1])
-            closed = start >= 0 and (ln.find("-->", start + 2) >= 0 or closes_later[i])  # `<!-->` is a comment
+            closed = start >= 0 and (last_arrow >= start + 2 or closes_later[i])  # `<!-->` is a comment
             if start >= 0 and not closed and _CONTAINER_LEAD.fullmatch(ln[:start]):  # opens a list item or quote
                 closed = i < last_closer  # (their end is not tracked: unclosed, it is text)
             if start < 0 or not (closed or not ln[:start].strip()):
                 kept.append(ln[pos:])
                 break
             kept.append(ln[pos:start])
-            hidden, pos = True, start + 2
+            end = comment_close(ln, start)  # where a browser ends it: CommonMark passes it on as it is
+            hidden, pos = end < 0, end if end >= 0 else len(ln)
         if len(kept) == 1 and pos == 0:  # no comment here
             out.append(ln)
         elif rest := "".join(kept).rstrip():
@@ -163,3 +185,56 @@ def rst_comment_end(lines: list[str], i: int) -> int:
             last = j
         j += 1
     return last + 1  # the blank lines after it stay: they end the paragraph before
+
+
+# A JSX expression that is only a comment, as MDX hides it: `{/* … */}` (spaces, tabs or line breaks may stand
+# between the braces and the comment); the comment ends at its first `*/`.
+_MDX_OPEN = re.compile(r"\{[ \t\n]*/\*")
+_MDX_CLOSE = re.compile(r"\s*\}")
+_GONE = "\x00"  # where a comment was (decoded text holds no NUL)
+
+
+def uncomment_mdx(lines: list[str]) -> list[str]:
+    """The lines with MDX's comments (`{/* … */}`, on one line or many) removed, as a rendered MDX page hides
+    them; a line that was all comment is left out, so the paragraph around it reads on. Fenced code and code
+    spans keep theirs (a page that teaches MDX shows them); other expressions (`{props.name}`, `{/* a */ b}`) stay
+    as written, and so does a `{/*` never closed (MDX refuses such a page: what it holds is no hidden note).
+    MDX has no indented code: an indented comment is hidden too. Linear: each opener's closer is the next `*/`,
+    and the scan goes on after it; with no `*/` left, no later opener closes."""
+    code: list[tuple[int, int]] = []  # offsets in the joined text of fenced blocks' lines and code spans
+    offset, fence = 0, ""
+    for ln in lines:
+        fm = FENCE.match(ln)
+        if fence:
+            code.append((offset, offset + len(ln)))
+            if fm and fm.group(1)[0] == fence[0] and len(fm.group(1)) >= len(fence) and not ln[fm.end() :].strip():
+                fence = ""
+        elif fm:
+            code.append((offset, offset + len(ln)))
+            fence = fm.group(1)
+        elif "`" in ln:
+            code.extend((offset + a, offset + b) for a, b in _code_spans(ln))
+        offset += len(ln) + 1
+    text = "\n".join(lines)
+    parts, pos, done, k = [], 0, 0, 0
+    while m := _MDX_OPEN.search(text, pos):
+        while k < len(code) and code[k][1] <= m.start():
+            k += 1
+        if k < len(code) and code[k][0] <= m.start():  # in code: text
+            pos = code[k][1]
+            continue
+        close = text.find("*/", m.end())
+        if close < 0:
+            break
+        brace = _MDX_CLOSE.match(text, close + 2)
+        if brace is None:  # `{/* a */ b}`: an expression with a value, not only a comment
+            pos = close + 2
+            continue
+        parts += [text[done : m.start()], _GONE]
+        pos = done = brace.end()
+    if not parts:
+        return lines
+    parts.append(text[done:])
+    return [
+        ln.replace(_GONE, "") for ln in "".join(parts).split("\n") if not (_GONE in ln and not ln.strip(_GONE + " \t"))
+    ]

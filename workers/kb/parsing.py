@@ -8,7 +8,16 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, ClassVar
 
-from workers.kb.comments import FENCE, RST_ADORN, RST_LITERAL_START, indent_of, rst_comment_end, uncomment_markdown
+from workers.kb.comments import (
+    FENCE,
+    RST_ADORN,
+    RST_LITERAL_START,
+    comment_close,
+    indent_of,
+    rst_comment_end,
+    uncomment_markdown,
+    uncomment_mdx,
+)
 
 FORMATS = {
     ".md": "markdown",
@@ -131,6 +140,8 @@ def parse_bytes(raw: bytes, fmt: str, name: str, fallback_title: str) -> ParsedD
             "(Git sources do not fetch LFS files: add the folder as a --path source)"
         )
     if fmt not in BINARY_FORMATS:
+        if fmt == "markdown" and name.lower().endswith(".mdx"):  # stored as Markdown, read as MDX renders it
+            fmt = "mdx"
         return parse(decode(raw, name), fmt, fallback_title)
     if not raw.strip():
         raise UnreadableDocument(f"{name}: empty file")
@@ -145,7 +156,13 @@ def parse_bytes(raw: bytes, fmt: str, name: str, fallback_title: str) -> ParsedD
 
 
 def parse(text: str, fmt: str, fallback_title: str) -> ParsedDocument:
-    parser = {"markdown": parse_markdown, "rst": parse_rst, "html": parse_html, "text": parse_text}[fmt]
+    parser = {
+        "markdown": parse_markdown,
+        "mdx": parse_mdx,
+        "rst": parse_rst,
+        "html": parse_html,
+        "text": parse_text,
+    }[fmt]
     doc = parser(text, fallback_title)
     doc.sections = [s for s in doc.sections if s.text.strip()]
     if not doc.sections:
@@ -296,6 +313,15 @@ _YAML_LINE = re.compile(r"^(?:[\w.-]+\s*:|[ \t]|-(?:\s|$)|#|\s*$)")
 
 
 def parse_markdown(text: str, fallback_title: str) -> ParsedDocument:
+    return _parse_markdown(text, fallback_title, mdx=False)
+
+
+def parse_mdx(text: str, fallback_title: str) -> ParsedDocument:
+    """MDX (`.mdx`): Markdown whose `{/* … */}` comments are hidden too; the document's format stays "markdown"."""
+    return _parse_markdown(text, fallback_title, mdx=True)
+
+
+def _parse_markdown(text: str, fallback_title: str, *, mdx: bool) -> ParsedDocument:
     lines = text.split("\n")
     title = None
     if lines and lines[0].strip() == "---":  # YAML front matter
@@ -310,6 +336,8 @@ def parse_markdown(text: str, fallback_title: str) -> ParsedDocument:
             if m:
                 title = m.group(1)
     lines = uncomment_markdown(lines)
+    if mdx:
+        lines = uncomment_mdx(lines)
     headings, fenced = _md_scan(lines)
     if title is None:  # the first level-1 ATX heading outside code blocks
         title = next((t for level, t, setext in headings.values() if level == 1 and not setext), None)
@@ -539,24 +567,25 @@ class _HtmlToSections(HTMLParser):
             self.events.append(("text", data))
 
 
-# After the last `-->`: a comment opener, or an element whose content is text, where `<!--` opens no comment.
+# A comment opener, or an element whose content is text, where `<!--` opens no comment.
 _OPENER_OR_RAW_TEXT = re.compile(r"<!--|<(script|style|textarea|title)(?=[\s/>])", re.IGNORECASE)
 
 
 def defuse_unclosed(text: str) -> str:
-    """`<` with no `>` after it and `<![` with no `]]>` after it as text, and the rest of the page dropped from a
-    `<!--` with no `-->` after it (a comment to the end, as a browser shows it: nothing) — unless it is in a
-    script, a style sheet, a text area or the title, where a browser reads it as text (there it is escaped). The
-    standard library's HTMLParser (Python < 3.13.4) rescans to the end of the input from each such opener when it
-    is closed — quadratic, so a truncated or hostile page of a few MB held an ingest worker for hours."""
-    end = text.rfind("-->")
-    pos = end + 3 if end >= 0 else 0
-    parts = [text[:pos]]
+    """`<` with no `>` after it and `<![` with no `]]>` after it as text, and comments left out where a browser
+    ends them (comments.comment_close: at `-->` or `--!>`, at once for `<!-->`, at the end of the page for a `<!--`
+    never closed) — unless in a script, a style sheet, a text area or the title, where a browser reads `<!--` as
+    text (there it is escaped). The standard library's HTMLParser (Python < 3.13.4) rescans to the end of the input
+    from each unclosed opener — quadratic, so a truncated or hostile page of a few MB held an ingest worker for
+    hours — and ends comments where a browser does not (`<!-->` ran on to the next `-->`, hiding text a reader
+    sees; `--!>` ended nothing; `-- >` ended the comment, showing what a reader does not see)."""
+    parts, pos = [], 0
     while m := _OPENER_OR_RAW_TEXT.search(text, pos):
-        if m.group(1) is None:  # a comment to the end of the page
+        if m.group(1) is None:  # a comment: nothing of it is shown
             parts.append(text[pos : m.start()])
-            pos = len(text)
-            break
+            end = comment_close(text, m.start())
+            pos = end if end >= 0 else len(text)
+            continue
         close = re.compile(rf"</{m.group(1)}", re.IGNORECASE).search(text, m.end())
         stop = close.start() if close else len(text)
         parts.append(text[pos:stop].replace("<!--", "&lt;!--"))
