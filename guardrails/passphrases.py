@@ -168,6 +168,11 @@ def _words() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(_FUNCTION_WORDS.split()), frozenset(_DOCUMENTATION_WORDS.split())
 
 
+def is_function_word(word: str) -> bool:
+    """A word only a sentence holds ("to", "the", "with"…), never a value."""
+    return word.lower() in _words()[0]
+
+
 def _zipf(word: str) -> float:
     from wordfreq import zipf_frequency
 

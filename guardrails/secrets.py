@@ -17,7 +17,9 @@ Hand-written recognizers remain only for what detect-secrets lacks: whole PEM bl
 GitHub fine-grained PATs, Slack app-level tokens, current OpenAI/Anthropic keys, Stripe test/publishable keys,
 Google and Hugging Face keys, bare npm tokens (it needs an ``.npmrc`` line), AWS secret keys outside quotes,
 assignments to words outside its keyword list (``token``, ``api-key``, ``client_secret``…), bearer and basic
-``Authorization`` headers, and "the password is …" / "my API key is …" in prose. A password of plain lower-case
+``Authorization`` headers, "the password is …" / "my API key is …" in prose, and passwords given to a command
+(``mysql -pSECRET``, ``sshpass -p``, ``curl -u user:pass``, ``redis-cli -a``, ``htpasswd -b``:
+``CommandLinePasswordRecognizer``). A password of plain lower-case
 words (``password: correcthorsebatterystaple``, ``my password is hunter``), which every rule here leaves as a
 "word", has its own recognizer: ``guardrails/passphrases.py``.
 
@@ -35,12 +37,13 @@ import math
 import re
 from collections import Counter
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 import regex
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 
-from guardrails.passphrases import LowercasePasswordRecognizer
+from guardrails.passphrases import LowercasePasswordRecognizer, is_function_word
 
 # Case matters for token prefixes (AKIA…, ghp_…); patterns opt in to (?i) themselves.
 _FLAGS = regex.DOTALL | regex.MULTILINE
@@ -595,6 +598,93 @@ class BareKeyRecognizer(PatternRecognizer):
         return None  # keep the pattern's score
 
 
+# One word of a shell command: in quotes, or up to a space or a quote; or what ends the command (";", "|", "&&" —
+# "&amp;&amp;" as Slack sends it —, a backtick, the end of the line).
+_SHELL_WORD = regex.compile(
+    r"(?P<q>[\"'])(?P<quoted>[^\"'\n]{1,200})(?P=q)|(?P<stop>[;|`\n]|&(?:amp;)?&)"
+    r"|(?P<word>(?:[^\s\"'`;|&]|&(?!(?:amp;)?&))+)|\S"
+)
+_PASSWORD_COMMAND = regex.compile(r"(?<![\w./-])(?P<tool>redis-cli|htpasswd)(?![\w-])")
+_COMMAND_WORDS = 30  # how far a command's words are read
+# Not a password where one is given: a variable, a template, a placeholder ("$REDIS_PASSWORD", "<password>").
+_CLI_PLACEHOLDER = regex.compile(rf"(?:{URL_PASSWORD_PLACEHOLDER})\Z|<|&lt;|\$|\{{|%\(")
+
+
+def _redis_cli_password(words: list[tuple[str, int, int, bool]]) -> tuple[int, int] | None:
+    """``redis-cli -a PASSWORD`` / ``--pass PASSWORD``: the word after the option."""
+    for (option, _, _, quoted), value in pairwise(words):
+        if not quoted and option in ("-a", "--pass") and _given_password(value):
+            return value[1], value[2]
+    return None
+
+
+def _htpasswd_password(words: list[tuple[str, int, int, bool]]) -> tuple[int, int] | None:
+    """``htpasswd -b FILE USER PASSWORD`` (``-nb USER PASSWORD``: -n prints the line instead of writing a file); the
+    options may stand apart or together (``-cb``, ``-b -B``), -C and -r take a number."""
+    flags, operands, takes_number = "", [], False
+    for word in words:
+        text, _, _, quoted = word
+        if takes_number:
+            takes_number = False
+        elif not quoted and len(text) > 1 and text.startswith("-"):
+            flags += text[1:]
+            takes_number = text[-1] in "Cr"
+        else:
+            operands.append(word)
+    at = 1 if "n" in flags else 2
+    if "b" not in flags or len(operands) <= at:
+        return None
+    if any(not quoted and is_function_word(text) for text, _, _, quoted in operands[:at]):
+        return None  # a sentence about the command: "how does htpasswd -b take the password?"
+    value = operands[at]
+    return (value[1], value[2]) if _given_password(value) else None
+
+
+def _given_password(word: tuple[str, int, int, bool]) -> bool:
+    text, _, _, quoted = word
+    if quoted:
+        return not _CLI_PLACEHOLDER.match(text)
+    return (
+        len(text) >= 3 and not text.startswith("-") and not _CLI_PLACEHOLDER.match(text) and not is_function_word(text)
+    )
+
+
+class CommandLinePasswordRecognizer(EntityRecognizer):
+    """GENERIC_SECRET: the password given to a command that takes one as an argument — ``redis-cli -a s3cr3t``,
+    ``redis-cli -a "my pass" ping``, ``htpasswd -b .htpasswd admin Passw0rd`` — read word by word as the shell
+    splits them, up to the end of the command. Not the option alone (``redis-cli -a``), a placeholder (``-a
+    <password>``, ``-a $REDIS_PASSWORD``) nor a word of a sentence about the option ("use -a to pass it").
+
+    Other commands have patterns in ``handwritten_recognizers``: ``mysql -pSECRET`` (``-p db`` with a space prompts,
+    then names the database: kept), ``sshpass -p``, ``curl -u user:password``; ``--password=…`` is a key word
+    assignment for every tool. Left out: a word of prose right after ``redis-cli -a`` ("redis-cli -a prints a
+    warning") is taken for the password — any word may be one ("foobared" is Redis's own example)."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["GENERIC_SECRET"], name="CommandLinePasswordRecognizer")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text: str, entities, nlp_artifacts=None) -> list[RecognizerResult]:
+        results = []
+        for command in _PASSWORD_COMMAND.finditer(text):
+            words: list[tuple[str, int, int, bool]] = []
+            for m in _SHELL_WORD.finditer(text, command.end()):
+                if m.group("stop") or len(words) == _COMMAND_WORDS:
+                    break
+                if m.group("quoted"):
+                    words.append((m.group("quoted"), m.start("quoted"), m.end("quoted"), True))
+                elif m.group("word"):
+                    word = m.group("word").rstrip(".,?:")
+                    words.append((word, m.start("word"), m.start("word") + len(word), False))
+            find = _redis_cli_password if command.group("tool") == "redis-cli" else _htpasswd_password
+            span = find(words)
+            if span:
+                results.append(RecognizerResult("GENERIC_SECRET", span[0], span[1], 0.85))
+        return results
+
+
 def secret_recognizers() -> list[EntityRecognizer]:
     return [
         DetectSecretsRecognizer(),
@@ -602,4 +692,5 @@ def secret_recognizers() -> list[EntityRecognizer]:
         BareKeyRecognizer(),
         Base64PrivateKeyRecognizer(),
         LowercasePasswordRecognizer(),
+        CommandLinePasswordRecognizer(),
     ]

@@ -67,6 +67,54 @@ def test_calls_and_types_after_a_secret_name_stay(pii_guard, text):
     _assert_kept(pii_guard, text)
 
 
+# 2. command-line passwords
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("mysql -u root -pS3cretPass db", "S3cretPass"),
+        ("mysql --password=hunter2x", "hunter2x"),
+        ("mysql -u root --password=Swordfish db", "Swordfish"),
+        ("mariadb -h db --password='Tr0ub4dor&3'", "Tr0ub4dor"),
+        ("redis-cli -a s3cr3tpass", "s3cr3tpass"),
+        ("redis-cli -h cache -p 6379 -a foobared ping", "foobared"),
+        ('redis-cli -a "my pass" ping', "my pass"),
+        ("redis-cli --pass Hunter2x ping", "Hunter2x"),
+        ("sshpass -p 'Tr0ub4dor' ssh host", "Tr0ub4dor"),
+        ("curl -u admin:hunter2x https://api.example.com", "hunter2x"),
+        ("htpasswd -b file user Passw0rd", "Passw0rd"),
+        ("htpasswd -cb /etc/nginx/.htpasswd admin Swordfish", "Swordfish"),
+        ("htpasswd -nbB admin hunter", "hunter"),
+        ("htpasswd -b -B .htpasswd admin 'my secret'", "my secret"),
+    ],
+)
+def test_a_password_given_to_a_command_is_redacted(pii_guard, text, value):
+    _assert_redacted(pii_guard, text, value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mysql -p",
+        "mysql -p db",
+        "mysql -u root -p mydb asks for the password",
+        "with redis-cli, use -a to pass the password",
+        "redis-cli -a <password> ping",
+        "redis-cli -a $REDIS_PASSWORD ping",
+        "redis-cli -a",
+        "curl -u user https://api.example.com",
+        "ls -a",
+        "ls -a /etc",
+        "htpasswd -c .htpasswd admin",
+        "htpasswd -b file user <password>",
+        "how does htpasswd -b take the password?",
+    ],
+)
+def test_commands_without_a_password_stay(pii_guard, text):
+    _assert_kept(pii_guard, text)
+
+
 # hang guard for the new patterns
 
 
@@ -77,6 +125,11 @@ ADVERSARIAL = [
     "password: " + "Zz(9) " * (SIZE // 6),
     "password=abc(" + "1" * SIZE + ")x",
     "token = " + "varchar" * (SIZE // 7) + "(1)",
+    "redis-cli " + "-a " * (SIZE // 3),
+    'redis-cli -a "' + "x " * (SIZE // 2),
+    "htpasswd " + "-b " * (SIZE // 3) + "x",
+    "htpasswd -b " + "f " * (SIZE // 2),
+    "mysql " + "--password " * (SIZE // 11),
 ]
 
 
