@@ -1,5 +1,7 @@
 """Word documents (.docx) through python-docx: paragraphs and tables in document order, Heading 1–9 styles
-(and styles based on them) as the section path, the Title style or the document's title property as title."""
+(and styles based on them) as the section path, the Title style or the document's title property as title.
+What Word does not show is left out: hidden text (`w:vanish`), deleted tracked changes, comments, the page
+header and footer."""
 
 from __future__ import annotations
 
@@ -75,6 +77,64 @@ _WRAPPERS = {f"{{{_W}}}{tag}" for tag in ("sdt", "sdtContent", "customXml")}
 _NOTE_REFS = {f"{{{_W}}}footnoteReference": "footnotes", f"{{{_W}}}endnoteReference": "endnotes"}
 
 
+def _hidden_styles(document: Any) -> tuple[dict[str, bool], bool]:
+    """Which styles hide their text (Word's "Hidden" font effect, `w:vanish`, set in the style or a style it is
+    based on): {style id: hidden} for the styles that say either way, and whether the default paragraph style
+    hides (it applies to a paragraph without a style)."""
+    own: dict[str, bool | None] = {}
+    based_on: dict[str, str | None] = {}
+    default: str | None = None
+    for style in document.styles:
+        if style.style_id is None:
+            continue
+        own[style.style_id] = _vanish(style.element.find(f"{{{_W}}}rPr"))
+        based_on[style.style_id] = style.element.basedOn_val
+        if style.type == WD_STYLE_TYPE.PARAGRAPH and style.element.default:
+            default = style.style_id
+
+    def hides(style_id: str | None) -> bool | None:
+        for _ in range(5):  # as _style_levels: a few levels of basedOn
+            if style_id is None or style_id not in own:
+                return None
+            if own[style_id] is not None:
+                return own[style_id]
+            style_id = based_on[style_id]
+        return None
+
+    hidden = {style_id: h for style_id in own if (h := hides(style_id)) is not None}
+    return hidden, bool(default and hidden.get(default))
+
+
+def _vanish(rpr: Any) -> bool | None:
+    """Whether run properties (`w:rPr`) hide the text (`w:vanish`, unless its value is off); None if they say
+    nothing. `w:webHidden` hides only in Web Layout (print layout and PDF show it): not hidden here."""
+    v = rpr.find(f"{{{_W}}}vanish") if rpr is not None else None
+    if v is None:
+        return None
+    return v.get(f"{{{_W}}}val", "true").lower() not in ("0", "false", "off")
+
+
+def _drop_hidden(root: Any, styles: tuple[dict[str, bool], bool]) -> None:
+    """Remove from a part's tree what Word does not show: runs with hidden text — by their own properties, else
+    their character style, else their paragraph's style — and deleted tracked changes (`w:del`: Word writes their
+    text as w:delText, but a w:t in one is no text of the document either). Inserted text (`w:ins`) stays."""
+    hidden_style, default_hidden = styles
+    gone = list(root.iter(f"{{{_W}}}del"))
+    for r in root.iter(f"{{{_W}}}r"):
+        rpr = r.find(f"{{{_W}}}rPr")
+        hidden = _vanish(rpr)
+        if hidden is None and rpr is not None and (rstyle := rpr.find(f"{{{_W}}}rStyle")) is not None:
+            hidden = hidden_style.get(rstyle.get(f"{{{_W}}}val") or "")
+        if hidden is None and (p := next(r.iterancestors(_P), None)) is not None:
+            pstyle = p.find(f"{{{_W}}}pPr/{{{_W}}}pStyle")
+            hidden = default_hidden if pstyle is None else hidden_style.get(pstyle.get(f"{{{_W}}}val") or "")
+        if hidden:
+            gone.append(r)
+    for element in gone:
+        if (parent := element.getparent()) is not None:
+            parent.remove(element)
+
+
 def _blocks(parent: Any, tags: tuple[str, ...] = (_P, _TBL)) -> Iterator[Any]:
     """The children of `parent` with these tags — by default the paragraphs (w:p) and tables (w:tbl) of a body or
     a table cell — in document order, including those inside content controls (python-docx yields only direct
@@ -100,13 +160,14 @@ class _Notes:
     endnotes: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, document: Any) -> _Notes:
+    def of(cls, document: Any, styles: tuple[dict[str, bool], bool]) -> _Notes:
         notes = cls()
         for rel in document.part.rels.values():
             kind = {RT.FOOTNOTES: "footnotes", RT.ENDNOTES: "endnotes"}.get(rel.reltype)
             if kind is None or rel.is_external:
                 continue
             root = parse_xml(rel.target_part.blob)
+            _drop_hidden(root, styles)
             for note in root.iterchildren(f"{{{_W}}}{kind[:-1]}"):
                 if note.get(f"{{{_W}}}type") in (None, "normal"):
                     text = clean(" ".join(_paragraph_text(p, []) for p in _blocks(note) if p.tag == _P))
@@ -168,10 +229,12 @@ def parse_docx(raw: bytes, name: str, fallback_title: str) -> ParsedDocument:
     check_package(raw, name)
     try:
         document = docx.Document(io.BytesIO(raw))
+        styles = _hidden_styles(document)
+        _drop_hidden(document.element.body, styles)
         blocks = list(_blocks(document.element.body))
         core_title = clean(document.core_properties.title or "")
         heading_level = _style_levels(document)
-        notes = _Notes.of(document)
+        notes = _Notes.of(document, styles)
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         reason = "not a Word document (corrupt or not a .docx zip)" if not zipfile.is_zipfile(io.BytesIO(raw)) else exc
         raise UnreadableDocument(f"{name}: {reason}") from exc

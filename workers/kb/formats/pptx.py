@@ -1,6 +1,6 @@
 """PowerPoint decks (.pptx) through python-pptx: one section per slide under its title (slides without a
 title are "Slide N"), text of every shape, tables and grouped shapes, and the speaker notes; links point at
-`deck.pptx#slide=N`."""
+`deck.pptx#slide=N`. Hidden slides are left out."""
 
 from __future__ import annotations
 
@@ -62,11 +62,18 @@ def _shape_lines(shape: Any) -> Iterator[str]:
                 yield text
 
 
+def _hidden(slide: Any) -> bool:
+    """Whether the slide is hidden (`<p:sld show="0">`, PowerPoint's Hide Slide: not shown in the slideshow)."""
+    return (slide.element.get("show") or "1").lower() in ("0", "false", "off")
+
+
 def parse_pptx(raw: bytes, name: str, fallback_title: str) -> ParsedDocument:
     check_package(raw, name)
     try:
         deck = Presentation(io.BytesIO(raw))
-        slides = list(deck.slides)
+        # Numbered as in the deck (the link's #slide=N); a hidden slide is left out of the slideshow, and out of
+        # the knowledge base: it is often a draft, an old version or a backup answer not meant for everyone.
+        slides = [(n, slide) for n, slide in enumerate(deck.slides, start=1) if not _hidden(slide)]
         core_title = clean(deck.core_properties.title or "")
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         reason = (
@@ -76,11 +83,11 @@ def parse_pptx(raw: bytes, name: str, fallback_title: str) -> ParsedDocument:
     except Exception as exc:  # lxml's XMLSyntaxError and friends: a damaged part of the package
         raise UnreadableDocument(f"{name}: damaged PowerPoint deck ({type(exc).__name__}: {exc})") from exc
     titles = []
-    for slide in slides:
+    for _, slide in slides:
         shape = slide.shapes.title
         titles.append(clean(shape.text_frame.text) if shape is not None and shape.has_text_frame else "")
     b = Sections(core_title or next((t for t in titles if t), "") or fallback_title)
-    for n, (slide, title) in enumerate(zip(slides, titles, strict=True), start=1):
+    for (n, slide), title in zip(slides, titles, strict=True):
         b.heading(1, title or f"Slide {n}", f"slide={n}")
         title_id = slide.shapes.title.shape_id if slide.shapes.title is not None else None
         for shape in slide.shapes:
