@@ -28,7 +28,9 @@ by where the word stands and what word it is:
 * **not code** — an unquoted identifier followed by ``,`` ``)`` ``}`` or ``;`` on a line with an opening bracket
   before the keyword is a variable (``login({email, password: candidate})``), not a literal.
 
-Left out on purpose: capitalised words (a sentence starts after a colon: "Password: Enter your password"), values
+Left out on purpose: capitalised words (a sentence starts after a colon: "Password: Enter your password"; one
+capitalised word as the whole value, ``DB_PASSWORD=Swordfish``, is taken by ``guardrails/secrets.py``, which asks
+`is_lowercase_password` of it in lower case so that ``password: Required`` stays), values
 of under 6 letters ("pw: fish"), words with no separator ("password hunter"), and several words not joined by
 hyphens nor quoted ("password: correct horse battery staple" reads like an instruction), and names of products
 or services that are no documentation word here ("password: terraform" is redacted).

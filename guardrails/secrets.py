@@ -19,9 +19,11 @@ Google and Hugging Face keys, bare npm tokens (it needs an ``.npmrc`` line), AWS
 assignments to words outside its keyword list (``token``, ``api-key``, ``client_secret``…), bearer and basic
 ``Authorization`` headers, "the password is …" / "my API key is …" in prose, and passwords given to a command
 (``mysql -pSECRET``, ``sshpass -p``, ``curl -u user:pass``, ``redis-cli -a``, ``htpasswd -b``:
-``CommandLinePasswordRecognizer``). A password of plain lower-case
-words (``password: correcthorsebatterystaple``, ``my password is hunter``), which every rule here leaves as a
-"word", has its own recognizer: ``guardrails/passphrases.py``.
+``CommandLinePasswordRecognizer``). A password of plain lower-case words (``password: correcthorsebatterystaple``,
+``my password is hunter``), which every rule here leaves as a "word", has its own recognizer:
+``guardrails/passphrases.py``. One capitalised word as the whole value is a password (``DB_PASSWORD=Swordfish``,
+``"password": "Dragonfly"``) unless that recognizer would not take it in lower case, or it is a placeholder in
+capitals (``names_no_password``: ``password: Required``, ``"password": "Password"``, ``PASSWORD=CHANGE_ME``).
 
 Code after a key word names where a secret comes from and is kept (``password = getpass()``, ``api_key =
 os.getenv('KEY')``, ``password: SecretStr``, ``password varchar(255)``, ``token = generate_token(32)``). A value
@@ -43,7 +45,7 @@ from typing import Any
 import regex
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 
-from guardrails.passphrases import LowercasePasswordRecognizer, is_function_word
+from guardrails.passphrases import LowercasePasswordRecognizer, is_function_word, is_lowercase_password
 
 # Case matters for token prefixes (AKIA…, ghp_…); patterns opt in to (?i) themselves.
 _FLAGS = regex.DOTALL | regex.MULTILINE
@@ -332,8 +334,36 @@ class DetectSecretsRecognizer(EntityRecognizer):
         return m.end() if m else len(text)
 
 
-def _recognizer(entity: str, patterns: list[tuple[str, str, float]], context: list[str] | None = None):
-    return PatternRecognizer(
+# A value of one word in capitals after a key word ("password: Required", "POSTGRES_PASSWORD=Postgres",
+# "PASSWORD=CHANGE_ME"): the rules here take a capitalised word (a lower-case one is left to
+# `guardrails/passphrases.py`), and it is a password ("DB_PASSWORD=Swordfish", '"password": "Dragonfly"') unless
+# the lower-case rule would not take the same word in lower case — a word of documentation, a function word, a
+# reference, an adjective — or it is a placeholder written in capitals with underscores.
+_CAPITALISED_WORD = regex.compile(r"(?:[A-Z][a-z]+|[A-Z]+)\.?")
+_CAPITALS_PLACEHOLDER = regex.compile(r"[A-Z]+(?:_[A-Z]+)+")
+
+
+def names_no_password(value: str) -> bool:
+    """A capitalised word found as a secret's value that is no password ("Required", "Password", "CHANGE_ME")."""
+    if _CAPITALS_PLACEHOLDER.fullmatch(value):
+        return True
+    return bool(_CAPITALISED_WORD.fullmatch(value)) and not is_lowercase_password(value.rstrip(".").lower())
+
+
+class GenericSecretRecognizer(PatternRecognizer):
+    """The hand-written GENERIC_SECRET patterns, but a capitalised word that names no password (`names_no_password`)."""
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        return names_no_password(pattern_text)
+
+
+def _recognizer(
+    entity: str,
+    patterns: list[tuple[str, str, float]],
+    context: list[str] | None = None,
+    cls: type[PatternRecognizer] = PatternRecognizer,
+):
+    return cls(
         supported_entity=entity,
         name=f"{entity.title().replace('_', '')}Recognizer",
         patterns=[Pattern(name=n, regex=r, score=s) for n, r, s in patterns],
@@ -414,7 +444,8 @@ def handwritten_recognizers() -> list[PatternRecognizer]:
         ),
         _recognizer(
             "GENERIC_SECRET",
-            [
+            cls=GenericSecretRecognizer,
+            patterns=[
                 (
                     "secret_assignment",
                     # (also an XML setting: <password>…</password>, as Slack sends it too — a tag, not the

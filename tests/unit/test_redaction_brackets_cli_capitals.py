@@ -1,10 +1,11 @@
-"""Three leaks of real passwords a user pastes into a question, through `PiiGuard.redact` (the entry point the
-pipeline calls on every question):
+"""Passwords a user pastes into a question, and the words written the same way that are none, through
+`PiiGuard.redact` (the entry point the pipeline calls on every question):
 
 1. a password with brackets shaped like a call or a SQL type (``DB_PASSWORD=Summer(2024)``) was kept as code;
-2. a password given to a command-line tool (``redis-cli -a s3cr3tpass``, ``htpasswd -b file user Passw0rd``);
-3. a capitalised word in a clear setting (``DB_PASSWORD=Swordfish``, ``"password": "Dragonfly"``,
-   ``<password>Marigold</password>``) was left as "a word".
+2. a password given to a command-line tool (``redis-cli -a s3cr3tpass``, ``htpasswd -b file user Passw0rd``) was
+   kept;
+3. a capitalised word after a password keyword was redacted whatever it said: ``DB_PASSWORD=Swordfish`` rightly,
+   but ``password: Required``, ``PASSWORD=CHANGE_ME``, ``"password": "Password"`` too.
 
 Each group also keeps the code, commands and documentation written the same way."""
 
@@ -115,6 +116,57 @@ def test_commands_without_a_password_stay(pii_guard, text):
     _assert_kept(pii_guard, text)
 
 
+# 3. capitalised passwords in a setting
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("DB_PASSWORD=Swordfish", "Swordfish"),
+        ('password: "Sunshine"', "Sunshine"),
+        ("password: 'Sunshine'", "Sunshine"),
+        ('"password": "Dragonfly"', "Dragonfly"),
+        ('{"user": "bob", "password": "Dragonfly"} is rejected', "Dragonfly"),
+        ("<password>Marigold</password>", "Marigold"),
+        ("&lt;password&gt;Marigold&lt;/password&gt;", "Marigold"),
+        ("PGPASSWORD=Swordfish psql -h db", "Swordfish"),
+        ("password: Swordfish", "Swordfish"),
+        ("password = Swordfish", "Swordfish"),  # a name in code or a value: taken as the value
+        ("PASSWORD=SWORDFISH", "SWORDFISH"),
+        ("api_key: Marigold", "Marigold"),
+    ],
+)
+def test_a_capitalised_password_in_a_setting_is_redacted(pii_guard, text, value):
+    _assert_redacted(pii_guard, text, value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Password: Enter your password",
+        "password: Required",
+        "PASSWORD=CHANGE_ME",
+        "password: None",
+        "password = True",
+        '"password": "Password"',
+        "DB_PASSWORD=${DB_PASSWORD}",
+        "password: <your password>",
+        '"password": "Required"',
+        "<password>Optional</password>",
+        "POSTGRES_PASSWORD=Postgres",
+        "password=Hidden",
+        '"password": "Enter your password"',
+        "my password is Swordfish.",  # prose: left alone
+        "password: Required.",
+        "SECRET_KEY=YOUR_SECRET_KEY",
+        "PASSWORD=CHANGEME",
+        "password: Mandatory",
+    ],
+)
+def test_capitalised_words_outside_a_setting_or_naming_no_password_stay(pii_guard, text):
+    _assert_kept(pii_guard, text)
+
+
 # hang guard for the new patterns
 
 
@@ -130,6 +182,9 @@ ADVERSARIAL = [
     "htpasswd " + "-b " * (SIZE // 3) + "x",
     "htpasswd -b " + "f " * (SIZE // 2),
     "mysql " + "--password " * (SIZE // 11),
+    '"password": "' + "S" + "a" * SIZE,
+    "password=" + "Sword" * (SIZE // 5),
+    "<password>" + "M" * SIZE,
 ]
 
 
