@@ -145,3 +145,20 @@ def test_pptx_slide_shown_explicitly_is_kept():
     buf = io.BytesIO()
     deck.save(buf)
     assert "10 EUR" in parse_pptx(buf.getvalue(), "deck.pptx", "deck").sections[0].text
+
+
+def test_pptx_shapes_hidden_in_the_selection_pane_are_left_out():
+    deck = pptx.Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[1])
+    slide.shapes.title.text = "Pricing"
+    slide.placeholders[1].text = "Basic costs 10 EUR a month"
+    note = slide.shapes.add_textbox(0, 0, 100, 100)
+    note.text_frame.text = "Draft: Enterprise at 99 EUR"
+    note.element[0][0].set("hidden", "1")  # p:nvSpPr/p:cNvPr, as the Selection Pane's eye writes it
+    group = slide.shapes.add_group_shape()
+    group.shapes.add_textbox(0, 0, 100, 100).text_frame.text = "Grouped launch price 7 EUR"
+    group.element[0][0].set("hidden", "1")
+    buf = io.BytesIO()
+    deck.save(buf)
+    text = "\n".join(s.text for s in parse_pptx(buf.getvalue(), "deck.pptx", "deck").sections)
+    _assert_reads(text, ("Basic costs 10 EUR",), ("99 EUR", "7 EUR"))

@@ -1,6 +1,6 @@
 """PowerPoint decks (.pptx) through python-pptx: one section per slide under its title (slides without a
 title are "Slide N"), text of every shape, tables and grouped shapes, and the speaker notes; links point at
-`deck.pptx#slide=N`. Hidden slides are left out."""
+`deck.pptx#slide=N`. Hidden slides and hidden shapes are left out."""
 
 from __future__ import annotations
 
@@ -42,6 +42,10 @@ def _diagram_lines(shape: Any) -> Iterator[str]:
 
 
 def _shape_lines(shape: Any) -> Iterator[str]:
+    nv = shape.element[0] if len(shape.element) else None  # p:nvSpPr, p:nvGrpSpPr, p:nvPicPr…
+    props = nv.find(qn("p:cNvPr")) if nv is not None else None
+    if props is not None and (props.get("hidden") or "").lower() in ("1", "true"):  # hidden in the Selection Pane
+        return
     if isinstance(shape, GroupShape):
         for inner in shape.shapes:
             yield from _shape_lines(inner)
