@@ -9,6 +9,15 @@ import re
 
 # A fenced code block's opening or closing line (Markdown).
 FENCE = re.compile(r"^[ \t]*(```+|~~~+)")
+
+
+def closes_fence(ln: str, fence: str) -> bool:
+    """Whether the line closes the fenced code block `fence` opened: the same character, at least as long,
+    nothing after it but spaces."""
+    fm = FENCE.match(ln)
+    return bool(fm and fm.group(1)[0] == fence[0] and len(fm.group(1)) >= len(fence) and not ln[fm.end() :].strip())
+
+
 # A reStructuredText section title's underline or overline.
 RST_ADORN = re.compile(r"^([=\-~^\"'`#*+:.<>_!$%&,/;?@\\|])\1{2,}\s*$")
 
@@ -91,8 +100,7 @@ def uncomment_markdown(lines: list[str]) -> list[str]:
     for i, ln in enumerate(lines):
         if fence:
             out.append(ln)
-            fm = FENCE.match(ln)
-            if fm and fm.group(1)[0] == fence[0] and len(fm.group(1)) >= len(fence) and not ln[fm.end() :].strip():
+            if closes_fence(ln, fence):
                 fence = None
             continue
         if not hidden:
@@ -207,7 +215,7 @@ def uncomment_mdx(lines: list[str]) -> list[str]:
         fm = FENCE.match(ln)
         if fence:
             code.append((offset, offset + len(ln)))
-            if fm and fm.group(1)[0] == fence[0] and len(fm.group(1)) >= len(fence) and not ln[fm.end() :].strip():
+            if closes_fence(ln, fence):
                 fence = ""
         elif fm:
             code.append((offset, offset + len(ln)))

@@ -12,6 +12,7 @@ from workers.kb.comments import (
     FENCE,
     RST_ADORN,
     RST_LITERAL_START,
+    closes_fence,
     comment_close,
     indent_of,
     rst_comment_end,
@@ -289,8 +290,7 @@ def _md_scan(lines: list[str]) -> tuple[dict[int, tuple[int, str, bool]], set[in
         fm = FENCE.match(ln)
         if fence:
             fenced.add(i)
-            # A closing fence: the same character, at least as long, nothing after it but spaces.
-            if fm and fm.group(1)[0] == fence[0] and len(fm.group(1)) >= len(fence) and not ln[fm.end() :].strip():
+            if closes_fence(ln, fence):
                 fence = None
             continue
         if fm:
