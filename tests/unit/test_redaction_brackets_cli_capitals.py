@@ -178,6 +178,7 @@ ADVERSARIAL = [
     "password=abc(" + "1" * SIZE + ")x",
     "token = " + "varchar" * (SIZE // 7) + "(1)",
     "redis-cli " + "-a " * (SIZE // 3),
+    "redis-cli -a x " * (SIZE // 15),
     'redis-cli -a "' + "x " * (SIZE // 2),
     "htpasswd " + "-b " * (SIZE // 3) + "x",
     "htpasswd -b " + "f " * (SIZE // 2),
@@ -185,6 +186,7 @@ ADVERSARIAL = [
     '"password": "' + "S" + "a" * SIZE,
     "password=" + "Sword" * (SIZE // 5),
     "<password>" + "M" * SIZE,
+    "PASSWORD=" + "A_" * (SIZE // 2) + "a",
 ]
 
 
