@@ -567,30 +567,66 @@ class _HtmlToSections(HTMLParser):
             self.events.append(("text", data))
 
 
-# A comment opener, or an element whose content is text, where `<!--` opens no comment.
-_OPENER_OR_RAW_TEXT = re.compile(r"<!--|<(script|style|textarea|title)(?=[\s/>])", re.IGNORECASE)
+# Where the comment scan stops: a comment opener; an element whose content is text, where `<!--` opens no comment;
+# or markup whose end is not its first `>` or that holds a `<` (a quoted attribute value, `<img alt="<!--">`; a
+# tag, processing instruction or declaration holding `<!--`) — inside it `<!--` opens no comment either. Markup
+# that ends at its first `>` and holds no `<` nor quote (most tags) is passed over within the search.
+_MARKUP = re.compile(
+    r"<(?:(!--)|(script|style|textarea|title|xmp)(?=[\t\n\f\r />])|(?=[A-Za-z/?!])(?![A-Za-z/?!][^<>\"']*>))",
+    re.IGNORECASE,
+)
+# A start or end tag as HTML's tokenizer reads it: the name, then attributes, where a quoted value may hold `>`
+# (a quote opens a value only after `=`); it ends at `>` outside a value, or at the end of the page (group 1
+# empty: never closed). Possessive: each character is read once.
+_TAG = re.compile(
+    r"</?[A-Za-z][^\t\n\f\r />]*+"
+    r"(?:[\t\n\f\r /]++|[^\t\n\f\r />][^\t\n\f\r /=>]*+"
+    r"(?:[\t\n\f\r ]*+=[\t\n\f\r ]*+(?:\"[^\"]*+(?:\"|\Z)|'[^']*+(?:'|\Z)|[^\t\n\f\r >]*+))?)*+(>?)"
+)
+
+
+def _markup_end(text: str, start: int) -> int:
+    """The index after the markup starting at `start` (a `<`), or -1 when the page ends inside it: a tag ends at
+    `>` outside its quoted values, a processing instruction, a declaration or CDATA (a bogus comment, in a
+    browser's HTML) at its first `>`."""
+    tag = _TAG.match(text, start)
+    if tag is not None:
+        return tag.end() if tag.group(1) else -1
+    end = text.find(">", start + 2)
+    return end + 1 if end >= 0 else -1
 
 
 def defuse_unclosed(text: str) -> str:
     """`<` with no `>` after it and `<![` with no `]]>` after it as text, and comments left out where a browser
     ends them (comments.comment_close: at `-->` or `--!>`, at once for `<!-->`, at the end of the page for a `<!--`
-    never closed) — unless in a script, a style sheet, a text area or the title, where a browser reads `<!--` as
-    text (there it is escaped). The standard library's HTMLParser (Python < 3.13.4) rescans to the end of the input
-    from each unclosed opener — quadratic, so a truncated or hostile page of a few MB held an ingest worker for
-    hours — and ends comments where a browser does not (`<!-->` ran on to the next `-->`, hiding text a reader
-    sees; `--!>` ended nothing; `-- >` ended the comment, showing what a reader does not see)."""
+    never closed). Where a browser reads `<!--` as no comment it is escaped: in a script, a style sheet, a text
+    area or the title (text there), and inside markup — an attribute value (`<img alt="<!--">`, which hid the page
+    up to the next `-->`), a processing instruction, a CDATA section. The standard library's HTMLParser (Python
+    < 3.13.4) rescans to the end of the input from each unclosed opener — quadratic, so a truncated or hostile
+    page of a few MB held an ingest worker for hours — and ends comments where a browser does not (`<!-->` ran on
+    to the next `-->`, hiding text a reader sees; `--!>` ended nothing; `-- >` ended the comment, showing what a
+    reader does not see): the text it gets holds no `<!--`. Linear: each character is read by one scan."""
     parts, pos = [], 0
-    while m := _OPENER_OR_RAW_TEXT.search(text, pos):
-        if m.group(1) is None:  # a comment: nothing of it is shown
+    while m := _MARKUP.search(text, pos):
+        if m.group(1):  # a comment: nothing of it is shown
             parts.append(text[pos : m.start()])
             end = comment_close(text, m.start())
             pos = end if end >= 0 else len(text)
             continue
-        close = re.compile(rf"</{m.group(1)}", re.IGNORECASE).search(text, m.end())
-        stop = close.start() if close else len(text)
-        parts.append(text[pos:stop].replace("<!--", "&lt;!--"))
-        pos = stop
-    text = "".join(parts) + text[pos:]
+        end = _markup_end(text, m.start())
+        if end < 0:  # the page ends inside this markup: nothing of it is shown
+            parts.append(text[pos : m.start()])
+            pos = len(text)
+            break
+        parts.append(text[pos:end].replace("<!--", "&lt;!--"))  # `&lt;` in a value is `<` to the parser
+        pos = end
+        if raw := m.group(2):
+            close = re.compile(rf"</{raw}", re.IGNORECASE).search(text, end)
+            stop = close.start() if close else len(text)
+            parts.append(text[pos:stop].replace("<!--", "&lt;!--"))
+            pos = stop
+    parts.append(text[pos:].replace("<!--", "&lt;!--"))
+    text = "".join(parts)
     last = text.rfind(">")
     if "<" in text[last + 1 :]:
         text = text[: last + 1] + text[last + 1 :].replace("<", "&lt;")

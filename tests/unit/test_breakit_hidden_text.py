@@ -1,0 +1,103 @@
+"""Break-it review of the hidden-text changes (HTML comments where a browser ends them, MDX comments, Word's hidden
+runs, PowerPoint's hidden slides and shapes). A `<!--` inside a tag (a quoted attribute value, `<img alt="<!--">`)
+or inside a processing instruction or CDATA section opens no comment in a browser: before, it hid the page up
+to the next `-->` and left broken markup as text. A hidden PowerPoint title shape was still the slide's heading
+and the deck's title. Both directions are checked: nothing hidden is kept, nothing shown is lost."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from workers.kb.parsing import defuse_unclosed, parse
+from workers.kb.web_pages import links_of
+
+
+def _html(raw: str) -> str:
+    return "\n".join(s.text for s in parse(raw, "html", "Page").sections)
+
+
+def _assert_reads(text: str, shown: tuple[str, ...], hidden: tuple[str, ...]) -> None:
+    for s in shown:
+        assert s in text, f"lost: {s!r} in {text!r}"
+    for h in hidden:
+        assert h not in text, f"kept: {h!r} in {text!r}"
+
+
+# --- HTML: `<!--` inside markup opens no comment ------------------------------------------------------------------
+
+
+def test_comment_opener_in_a_quoted_attribute_value_is_no_comment():
+    text = _html(
+        '<p><img alt="<!-- arrow"> Refunds take 5 days. <!-- draft: 3 days --> Ask support.</p>'
+        "<p><img alt='<!--'> Shipping is free. <!-- not yet --> Really.</p>"
+        '<p><img title="a>b" alt="<!--"> Returns within 30 days. <!-- or 60 --> Done.</p>'
+    )
+    _assert_reads(
+        text,
+        ("<!-- arrow", "Refunds take 5 days.", "Ask support.", "Shipping is free.", "Really.", "Returns within 30"),
+        ("draft", "3 days", "not yet", "or 60", "<img", 'alt="'),
+    )
+
+
+def test_comment_opener_in_an_unquoted_value_a_processing_instruction_or_cdata_is_no_comment():
+    text = _html(
+        "<p><img alt=<!--> Unquoted keeps this. <!-- hidden one --> a</p>"
+        '<p><?php echo "<!--"; ?> Processing instruction keeps this. <!-- hidden two --> b</p>'
+        "<p><![CDATA[ <!-- ]]> Cdata keeps this. <!-- hidden three --> c</p>"
+    )
+    _assert_reads(
+        text,
+        ("Unquoted keeps this.", "Processing instruction keeps this.", "Cdata keeps this."),
+        ("hidden one", "hidden two", "hidden three"),
+    )
+
+
+def test_a_script_tag_named_in_an_attribute_value_opens_no_script():
+    text = _html('<p><a title="<script>">Docs</a> Visible. <!-- internal only --> More.</p>')
+    _assert_reads(text, ("Docs", "Visible.", "More."), ("internal only", "<!--"))
+
+
+def test_markup_in_attribute_values_reaches_the_parser_unchanged_and_links_after_it_are_found():
+    page = '<img alt="<!--"><a href="/after">after</a><!-- c --><a href="/last">last</a>'
+    assert defuse_unclosed(page) == '<img alt="&lt;!--"><a href="/after">after</a><a href="/last">last</a>'
+    found = links_of(page, "https://example.com/")
+    assert found.links == ["https://example.com/after", "https://example.com/last"]
+
+
+def test_comments_are_still_hidden_and_a_tag_never_closed_shows_nothing_after_it():
+    text = _html(
+        '<p>One <!-- a --> two <!--> three <!-- b --!> four</p><div><p>kept</p><img alt="open <!-- never closed'
+    )
+    _assert_reads(text, ("One", "two", "three", "four", "kept"), (" a ", " b ", "never closed"))
+
+
+CHILD = r"""
+from workers.kb.parsing import defuse_unclosed, parse
+from workers.kb.web_pages import links_of
+n = 400_000
+for page in (
+    '<img alt="<!--">' * n,           # openers inside values, each closed
+    "<a b='" * n,                     # a value never closed: the rest is in the tag
+    '<a b="c">' * n + "<!--",         # many quoted tags, then a comment to the end
+    "<a<a " * n,                      # tag names running on
+    "<?<!" * n + ">",                 # bogus comments
+    "<![CDATA[<!-" * n,
+    "<x =\"" * n + '"' * n,
+    "<p>text</p><!-- -- >" * n,
+):
+    defuse_unclosed(page)
+    links_of(page, "https://example.com/")
+    try:
+        parse(page, "html", "t")
+    except Exception:
+        pass
+print("ok")
+"""
+
+
+def test_the_tag_aware_comment_scan_stays_linear_on_megabytes_of_hostile_markup():
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", CHILD], cwd=root, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
