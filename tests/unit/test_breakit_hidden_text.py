@@ -6,10 +6,14 @@ and the deck's title. Both directions are checked: nothing hidden is kept, nothi
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
 
+import pptx
+
+from workers.kb.formats.pptx import parse_pptx
 from workers.kb.parsing import defuse_unclosed, parse
 from workers.kb.web_pages import links_of
 
@@ -74,6 +78,7 @@ def test_comments_are_still_hidden_and_a_tag_never_closed_shows_nothing_after_it
 
 
 CHILD = r"""
+from workers.kb.formats.pptx import parse_pptx
 from workers.kb.parsing import defuse_unclosed, parse
 from workers.kb.web_pages import links_of
 n = 400_000
@@ -101,3 +106,29 @@ def test_the_tag_aware_comment_scan_stays_linear_on_megabytes_of_hostile_markup(
     root = Path(__file__).resolve().parents[2]
     done = subprocess.run([sys.executable, "-c", CHILD], cwd=root, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+# --- PowerPoint -----------------------------------------------------------------------------------------------------
+
+
+def test_pptx_hidden_title_shape_is_neither_the_slide_heading_nor_the_deck_title():
+    deck = pptx.Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[1])
+    slide.shapes.title.text = "Layoffs in Q3 draft"
+    slide.shapes.title._element.nvSpPr.cNvPr.set("hidden", "1")
+    slide.placeholders[1].text = "Office hours move to 9-17."
+    shown = deck.slides.add_slide(deck.slide_layouts[1])
+    shown.element.set("show", "1")
+    shown.shapes.title.text = "Parking"
+    shown.placeholders[1].text = "Level -2 is for visitors."
+    shown.notes_slide.notes_text_frame.text = "Mention the bike racks."
+    buf = io.BytesIO()
+    deck.save(buf)
+    doc = parse_pptx(buf.getvalue(), "deck.pptx", "deck")
+    text = "\n".join([doc.title] + [" / ".join(s.heading_path) + "\n" + s.text for s in doc.sections])
+    _assert_reads(
+        text,
+        ("Slide 1", "Office hours move to 9-17.", "Parking", "Level -2 is for visitors.", "bike racks"),
+        ("Layoffs",),
+    )
+    assert doc.title == "Parking"

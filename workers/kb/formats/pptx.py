@@ -41,10 +41,15 @@ def _diagram_lines(shape: Any) -> Iterator[str]:
                 yield text
 
 
-def _shape_lines(shape: Any) -> Iterator[str]:
+def _shape_hidden(shape: Any) -> bool:
+    """Whether the shape is hidden in the Selection Pane (`p:cNvPr hidden="1"`): the slideshow does not show it."""
     nv = shape.element[0] if len(shape.element) else None  # p:nvSpPr, p:nvGrpSpPr, p:nvPicPr…
     props = nv.find(qn("p:cNvPr")) if nv is not None else None
-    if props is not None and (props.get("hidden") or "").lower() in ("1", "true"):  # hidden in the Selection Pane
+    return props is not None and (props.get("hidden") or "").lower() in ("1", "true")
+
+
+def _shape_lines(shape: Any) -> Iterator[str]:
+    if _shape_hidden(shape):
         return
     if isinstance(shape, GroupShape):
         for inner in shape.shapes:
@@ -88,8 +93,9 @@ def parse_pptx(raw: bytes, name: str, fallback_title: str) -> ParsedDocument:
         raise UnreadableDocument(f"{name}: damaged PowerPoint deck ({type(exc).__name__}: {exc})") from exc
     titles = []
     for _, slide in slides:
-        shape = slide.shapes.title
-        titles.append(clean(shape.text_frame.text) if shape is not None and shape.has_text_frame else "")
+        shape = slide.shapes.title  # a hidden title shape is no title: the slide is "Slide N"
+        shown = shape is not None and shape.has_text_frame and not _shape_hidden(shape)
+        titles.append(clean(shape.text_frame.text) if shown else "")
     b = Sections(core_title or next((t for t in titles if t), "") or fallback_title)
     for (n, slide), title in zip(slides, titles, strict=True):
         b.heading(1, title or f"Slide {n}", f"slide={n}")
