@@ -132,3 +132,38 @@ def test_pptx_hidden_title_shape_is_neither_the_slide_heading_nor_the_deck_title
         ("Layoffs",),
     )
     assert doc.title == "Parking"
+
+
+# --- Markdown: `<!--` in an inline tag's attribute value ------------------------------------------------------------
+
+
+def _md(raw: str) -> str:
+    return "\n".join(s.text for s in parse(raw, "markdown", "Page").sections)
+
+
+def test_markdown_comment_opener_in_an_inline_tag_attribute_is_no_comment():
+    text = _md(
+        '# Refunds\n\nArrow <img alt="<!--" src="a.png"> Refunds take 5 days. <!-- draft: 3 --> Done.\n\n'
+        "Code `<b title='<!--'>` stays, <!-- and this goes --> too.\n\n"
+        "A <br/> and <!-- c --> <i>plain</i> tags change nothing.\n"
+    )
+    _assert_reads(
+        text,
+        ("Refunds take 5 days.", "Done.", "<b title='<!--'> stays,", "too.", "A <br/> and", "<i>plain</i> tags"),
+        ("draft", "this goes", " c "),
+    )
+
+
+MD_CHILD = r"""
+from workers.kb.parsing import parse
+n = 300_000
+for line in ('<a x="<!--">' * n + " -->", "<a x='" * n + " --> <!--", "<a " * n + "<!-- x -->", "`<a x='`" * n):
+    parse("# T\n\n" + line + "\n", "markdown", "t")
+print("ok")
+"""
+
+
+def test_the_markdown_tag_scan_stays_linear_on_a_long_line_of_tags():
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", MD_CHILD], cwd=root, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]

@@ -75,6 +75,20 @@ def comment_close(text: str, start: int) -> int:
     return m.end() if m else -1
 
 
+# A start or end tag as HTML's tokenizer reads it: the name, then attributes, where a quoted value may hold `>`
+# and `<!--` (a quote opens a value only after `=`); it ends at `>` outside a value, or at the end of the text
+# (group 1 empty: never closed). Possessive: each character is read once.
+TAG = re.compile(
+    r"</?[A-Za-z][^\t\n\f\r />]*+"
+    r"(?:[\t\n\f\r /]++|[^\t\n\f\r />][^\t\n\f\r /=>]*+"
+    r"(?:[\t\n\f\r ]*+=[\t\n\f\r ]*+(?:\"[^\"]*+(?:\"|\Z)|'[^']*+(?:'|\Z)|[^\t\n\f\r >]*+))?)*+(>?)"
+)
+# A comment opener, or a tag that may hold one: one whose end is not its first `>`, or that holds a `<` before it
+# (a tag that ends at its first `>` and holds no quote nor `<` is passed over within the search).
+_OPENER_OR_TAG = re.compile(r"<!--|<(?=/?[A-Za-z])(?!/?[A-Za-z][^<>\"']*>)")
+_OPENER = re.compile(r"<!--")
+
+
 def uncomment_markdown(lines: list[str]) -> list[str]:
     """The lines with their HTML comments (`<!-- … -->`, on one line or many) blanked, as a rendered page hides
     them: a team's "<!-- TODO: don't publish until legal signs off -->" or a linter's directive is no answer.
@@ -84,7 +98,8 @@ def uncomment_markdown(lines: list[str]) -> list[str]:
     the same paragraph (or table row), else it is text. What CommonMark takes for a comment goes to the browser
     as it is, so it hides what the browser hides: up to `--!>` when that comes first, and nothing after `<!-->`
     or `<!--->`. Code keeps its `<!--`: fenced blocks,
-    indented code blocks (four spaces more than the list item or admonition they are in) and code spans. A line
+    indented code blocks (four spaces more than the list item or admonition they are in), code spans, and a
+    tag's attribute values (`<img alt="<!--">`, as raw HTML passes it on). A line
     that was all comment is left out. Linear: each line is read once, and whether its paragraph has a closer
     further on is known from one backward pass."""
     closes_later = [False] * len(lines)  # a later line of line i's paragraph holds a `-->`
@@ -122,6 +137,7 @@ def uncomment_markdown(lines: list[str]) -> list[str]:
                 containers.append(indent)
         kept, pos = [], 0
         spans, k = _code_spans(ln) if "`" in ln else [], 0
+        tags = "<" in ln  # look for tags (whose attribute values may hold `<!--`) until one is left open
         last_arrow = ln.rfind("-->")  # whether a `-->` follows an opener, without a scan per opener
         while True:
             if hidden:
@@ -130,13 +146,19 @@ def uncomment_markdown(lines: list[str]) -> list[str]:
                     break
                 hidden, pos = False, m.end()
                 continue
-            start = ln.find("<!--", pos)
-            while start >= 0:  # an opener inside a code span is text
-                while k < len(spans) and (spans[k][0] < pos or spans[k][1] <= start):
+            start, scan = -1, pos
+            while m := (_OPENER_OR_TAG if tags else _OPENER).search(ln, scan):
+                while k < len(spans) and (spans[k][0] < pos or spans[k][1] <= m.start()):
                     k += 1
-                if k == len(spans) or spans[k][0] > start:
+                if k < len(spans) and spans[k][0] <= m.start():  # in a code span: text
+                    scan = spans[k][1]
+                elif m.group() == "<!--":
+                    start = m.start()
                     break
-                start = ln.find("<!--", spans[k][1])
+                elif (tag := TAG.match(ln, m.start())) and tag.group(1):  # `<img alt="<!--">`: no comment in it
+                    scan = tag.end()
+                else:  # a tag not closed on the line is text (and so are those after it: linear)
+                    tags, scan = False, m.start() + 1
             closed = start >= 0 and (last_arrow >= start + 2 or closes_later[i])  # `<!-->` is a comment
             if start >= 0 and not closed and _CONTAINER_LEAD.fullmatch(ln[:start]):  # opens a list item or quote
                 closed = i < last_closer  # (their end is not tracked: unclosed, it is text)

@@ -12,6 +12,7 @@ from workers.kb.comments import (
     FENCE,
     RST_ADORN,
     RST_LITERAL_START,
+    TAG,
     closes_fence,
     comment_close,
     indent_of,
@@ -575,21 +576,13 @@ _MARKUP = re.compile(
     r"<(?:(!--)|(script|style|textarea|title|xmp)(?=[\t\n\f\r />])|(?=[A-Za-z/?!])(?![A-Za-z/?!][^<>\"']*>))",
     re.IGNORECASE,
 )
-# A start or end tag as HTML's tokenizer reads it: the name, then attributes, where a quoted value may hold `>`
-# (a quote opens a value only after `=`); it ends at `>` outside a value, or at the end of the page (group 1
-# empty: never closed). Possessive: each character is read once.
-_TAG = re.compile(
-    r"</?[A-Za-z][^\t\n\f\r />]*+"
-    r"(?:[\t\n\f\r /]++|[^\t\n\f\r />][^\t\n\f\r /=>]*+"
-    r"(?:[\t\n\f\r ]*+=[\t\n\f\r ]*+(?:\"[^\"]*+(?:\"|\Z)|'[^']*+(?:'|\Z)|[^\t\n\f\r >]*+))?)*+(>?)"
-)
 
 
 def _markup_end(text: str, start: int) -> int:
     """The index after the markup starting at `start` (a `<`), or -1 when the page ends inside it: a tag ends at
     `>` outside its quoted values, a processing instruction, a declaration or CDATA (a bogus comment, in a
     browser's HTML) at its first `>`."""
-    tag = _TAG.match(text, start)
+    tag = TAG.match(text, start)
     if tag is not None:
         return tag.end() if tag.group(1) else -1
     end = text.find(">", start + 2)
