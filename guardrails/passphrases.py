@@ -30,7 +30,7 @@ by where the word stands and what word it is:
 
 Left out on purpose: capitalised words (a sentence starts after a colon: "Password: Enter your password"; one
 capitalised word as the whole value, ``DB_PASSWORD=Swordfish``, is taken by ``guardrails/secrets.py``, which asks
-`is_lowercase_password` of it in lower case so that ``password: Required`` stays), values
+`names_no_capitalised_password` of it in lower case so that ``password: Required`` stays), values
 of under 6 letters ("pw: fish"), words with no separator ("password hunter"), and several words not joined by
 hyphens nor quoted ("password: correct horse battery staple" reads like an instruction), and names of products
 or services that are no documentation word here ("password: terraform" is redacted).
@@ -113,7 +113,7 @@ supplied hashed salted derived generated
 
 # Parts of a value that make it a reference to a password, not one: "mypassword", "dbpass", "hashpw", "secretkey".
 _REFERENCE_PART = regex.compile(
-    r"pass|pwd|pw$|secret|hash|crypt|token|cred|cert|example|sample|dummy|placeholder|template|"
+    r"pass(?!ion)|pwd|pw$|secret|hash|crypt|token|cred|cert|example|sample|dummy|placeholder|template|"
     r"(?:api|public|pub|private|priv|ssh|access|master)key|keyfile|keypair|checksum|pincode"
 )
 # Participles and adjectives: productive endings, whatever the word ("autofilled", "prefilled")…
@@ -173,6 +173,35 @@ def _words() -> tuple[frozenset[str], frozenset[str]]:
 def is_function_word(word: str) -> bool:
     """A word only a sentence holds ("to", "the", "with"…), never a value."""
     return word.lower() in _words()[0]
+
+
+def names_no_capitalised_password(word: str) -> bool:
+    """`word` (in lower case), written capitalised as the whole value of a setting ("DB_PASSWORD=Victory"), names no
+    password: it is short, a word of documentation ("Required", "Hidden", "Postgres"), a reference ("Password"), a
+    participle ("Encrypted") or a mask. The shape rules for prose (…ly, …ing, …al, …ity, …ful) are left out: they
+    tell "the password is randomly generated" from a password, and a word standing alone in a setting is the value
+    ("Lovely", "Family", "Victory", "Beautiful" are common passwords), as are the longer function words ("Whatever")."""
+    _, documentation = _words()
+    return (
+        len(word) < MIN_LENGTH
+        or word in documentation
+        or bool(_REFERENCE_PART.search(word) or _PARTICIPLE.search(word))
+        or len(set(word)) <= 2
+    )
+
+
+def reads_as_prose(word: str, next_word: str) -> bool:
+    """``word next_word`` are words of a sentence, not a value then more of a command: a common English word in lower
+    case (Zipf RARE_ZIPF or more) then a function word that starts no new clause ("redis-cli -a prints a warning",
+    "… -a asks for the password"; not "… -a dragon and it fails", "… -a foobared ping")."""
+    following = next_word.lower()
+    return (
+        word.isalpha()
+        and word.islower()
+        and following in _words()[0]
+        and following not in _CLAUSE_WORDS
+        and _zipf(word) >= RARE_ZIPF
+    )
 
 
 def _zipf(word: str) -> float:

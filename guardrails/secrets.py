@@ -22,8 +22,9 @@ assignments to words outside its keyword list (``token``, ``api-key``, ``client_
 ``CommandLinePasswordRecognizer``). A password of plain lower-case words (``password: correcthorsebatterystaple``,
 ``my password is hunter``), which every rule here leaves as a "word", has its own recognizer:
 ``guardrails/passphrases.py``. One capitalised word as the whole value is a password (``DB_PASSWORD=Swordfish``,
-``"password": "Dragonfly"``) unless that recognizer would not take it in lower case, or it is a placeholder in
-capitals (``names_no_password``: ``password: Required``, ``"password": "Password"``, ``PASSWORD=CHANGE_ME``).
+``"password": "Dragonfly"``, ``password: Lovely``) unless in lower case it is short, a word of documentation, a
+reference or a participle (``names_no_capitalised_password``), or it is a placeholder in capitals
+(``names_no_password``: ``password: Required``, ``"password": "Password"``, ``PASSWORD=CHANGE_ME``).
 
 Code after a key word names where a secret comes from and is kept (``password = getpass()``, ``api_key =
 os.getenv('KEY')``, ``password: SecretStr``, ``password varchar(255)``, ``token = generate_token(32)``). A value
@@ -45,7 +46,13 @@ from typing import Any
 import regex
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 
-from guardrails.passphrases import LowercasePasswordRecognizer, is_function_word, is_lowercase_password
+from guardrails.passphrases import (
+    LowercasePasswordRecognizer,
+    is_function_word,
+    is_lowercase_password,
+    names_no_capitalised_password,
+    reads_as_prose,
+)
 
 # Case matters for token prefixes (AKIA…, ghp_…); patterns opt in to (?i) themselves.
 _FLAGS = regex.DOTALL | regex.MULTILINE
@@ -83,7 +90,13 @@ real int integer tinyint smallint mediumint bigint raw time timetz timestamp tim
 datetimeoffset interval year
 urandom randbytes random rand randstr range str hex oct bin chr bytearray len round abs sleep repeat nanoid
 generate gen array buffer zeros alloc
+min max size length limit count pad cost rounds iterations retries attempts timeout ttl expires expiry serial
+sequence choice choices sample randint getrandom mask rotate key field optional cipher pwgen fake faker uuid salt
+nonce digest
 """
+# …and a name that holds what code calls a secret's function ("bcrypt(12)", "hashpw(12)", "mkpasswd(16)",
+# "token(32)", "Password(128)").
+_SECRET_FUNCTION_PART = r"pass|pwd|secret|hash|crypt|token"
 # A name holding a digit, called once on a number or a letter, or in mixed case on anything ("Pa55word(1)",
 # "hunter2(x)", "myP4ss(word)"; not "uuid4()", "b64decode(raw)", "Base64.decode64(s)"); or one word of letters in
 # one case or capitalised, no dot, underscore nor inner capital, called on a number alone and not one of
@@ -92,7 +105,8 @@ generate gen array buffer zeros alloc
 _PASSWORD_WITH_BRACKETS = (
     r"(?:[A-Za-z_]*[0-9]\w*(?:\((?:[0-9]+|[A-Za-z])\)|\[(?:[0-9]+|[A-Za-z])\])"
     r"|(?-i:(?=\w*[a-z])(?=\w*[A-Z]))[A-Za-z_]*[0-9]\w*(?:\([^()\n]*\)|\[[^\[\]\n]*\])"
-    rf"|(?!(?i:{'|'.join(_CALLS_ON_A_NUMBER.split())})\()(?-i:[A-Z]?[a-z]+|[A-Z]+)\([0-9]+\))"
+    rf"|(?!(?i:{'|'.join(_CALLS_ON_A_NUMBER.split())})\(|(?i:[a-z]{{0,40}}(?:{_SECRET_FUNCTION_PART})))"
+    r"(?-i:[A-Z]?[a-z]+|[A-Z]+)\([0-9]+\))"
     rf"{_CODE_END}"
 )
 _CODE_REFERENCE = (
@@ -336,18 +350,28 @@ class DetectSecretsRecognizer(EntityRecognizer):
 
 # A value of one word in capitals after a key word ("password: Required", "POSTGRES_PASSWORD=Postgres",
 # "PASSWORD=CHANGE_ME"): the rules here take a capitalised word (a lower-case one is left to
-# `guardrails/passphrases.py`), and it is a password ("DB_PASSWORD=Swordfish", '"password": "Dragonfly"') unless
-# the lower-case rule would not take the same word in lower case — a word of documentation, a function word, a
-# reference, an adjective — or it is a placeholder written in capitals with underscores.
+# `guardrails/passphrases.py`), and it is a password ("DB_PASSWORD=Swordfish", '"password": "Dragonfly"',
+# "password: Lovely") unless in lower case it is short or a word of documentation, a reference, a participle
+# (`names_no_capitalised_password`), or it is a placeholder written in capitals with underscores.
 _CAPITALISED_WORD = regex.compile(r"(?:[A-Z][a-z]+|[A-Z]+)\.?")
 _CAPITALS_PLACEHOLDER = regex.compile(r"[A-Z]+(?:_[A-Z]+)+")
 
 
-def names_no_password(value: str) -> bool:
-    """A capitalised word found as a secret's value that is no password ("Required", "Password", "CHANGE_ME")."""
+# More words after the value on its line: the first word of a sentence ("Password: Usually the same as the
+# username"), not a value standing alone — unless it is glued to "=" or quoted ("PGPASSWORD=Lovely psql").
+_MORE_WORDS = regex.compile(r"[ \t]+[A-Za-z]")
+
+
+def names_no_password(value: str, *, more_words: bool = False) -> bool:
+    """A capitalised word found as a secret's value that is no password ("Required", "Password", "CHANGE_ME").
+    ``more_words``: a sentence goes on after it, so the word is read as the lower-case rule reads one
+    (`is_lowercase_password`: "Usually", "Whatever", "Family members…" are words of a sentence)."""
     if _CAPITALS_PLACEHOLDER.fullmatch(value):
         return True
-    return bool(_CAPITALISED_WORD.fullmatch(value)) and not is_lowercase_password(value.rstrip(".").lower())
+    if not _CAPITALISED_WORD.fullmatch(value):
+        return False
+    word = value.rstrip(".").lower()
+    return not is_lowercase_password(word) if more_words else names_no_capitalised_password(word)
 
 
 class GenericSecretRecognizer(PatternRecognizer):
@@ -355,6 +379,18 @@ class GenericSecretRecognizer(PatternRecognizer):
 
     def invalidate_result(self, pattern_text: str) -> bool:
         return names_no_password(pattern_text)
+
+    def analyze(self, text: str, entities, nlp_artifacts=None, regex_flags=None) -> list[RecognizerResult]:
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        return [
+            r
+            for r in results
+            if not (
+                text[r.start - 1 : r.start] not in ("=", '"', "'", "`", ">")
+                and _MORE_WORDS.match(text, r.end)
+                and names_no_password(text[r.start : r.end], more_words=True)
+            )
+        ]
 
 
 def _recognizer(
@@ -632,19 +668,26 @@ class BareKeyRecognizer(PatternRecognizer):
 # One word of a shell command: in quotes, or up to a space or a quote; or what ends the command (";", "|", "&&" —
 # "&amp;&amp;" as Slack sends it —, a backtick, the end of the line).
 _SHELL_WORD = regex.compile(
-    r"(?P<q>[\"'])(?P<quoted>[^\"'\n]{1,200})(?P=q)|(?P<stop>[;|`\n]|&(?:amp;)?&)"
+    r"(?P<q>[\"'])(?P<quoted>[^\"'\n]{0,200})(?P=q)|(?P<stop>[;|`\n]|&(?:amp;)?&)"
     r"|(?P<word>(?:[^\s\"'`;|&]|&(?!(?:amp;)?&))+)|\S"
 )
-_PASSWORD_COMMAND = regex.compile(r"(?<![\w./-])(?P<tool>redis-cli|htpasswd)(?![\w-])")
+# (the name as a command: a space after it — "redis-cli," or "htpasswd:" glued to the rest of the message, repeated,
+# would read the same long word again for each)
+_PASSWORD_COMMAND = regex.compile(r"(?<![\w./-])(?P<tool>redis-cli|htpasswd)(?=[ \t])")
 _COMMAND_WORDS = 30  # how far a command's words are read
-# Not a password where one is given: a variable, a template, a placeholder ("$REDIS_PASSWORD", "<password>").
-_CLI_PLACEHOLDER = regex.compile(rf"(?:{URL_PASSWORD_PLACEHOLDER})\Z|<|&lt;|\$|\{{|%\(")
+# Not a password where one is given: a variable, a template, a placeholder ("$REDIS_PASSWORD", "<password>",
+# "%REDIS_PASSWORD%").
+_CLI_PLACEHOLDER = regex.compile(rf"(?:{URL_PASSWORD_PLACEHOLDER})\Z|<|&lt;|\$|\{{|%(?:\(|\w+%)")
 
 
 def _redis_cli_password(words: list[tuple[str, int, int, bool]]) -> tuple[int, int] | None:
-    """``redis-cli -a PASSWORD`` / ``--pass PASSWORD``: the word after the option."""
-    for (option, _, _, quoted), value in pairwise(words):
+    """``redis-cli -a PASSWORD`` / ``--pass PASSWORD``: the word after the option, unless it and the next one are
+    words of a sentence about the option ("redis-cli -a prints a warning": `reads_as_prose`)."""
+    for at, ((option, _, _, quoted), value) in enumerate(pairwise(words)):
         if not quoted and option in ("-a", "--pass") and _given_password(value):
+            following = words[at + 2] if at + 2 < len(words) else None
+            if following and not value[3] and not following[3] and reads_as_prose(value[0], following[0]):
+                return None
             return value[1], value[2]
     return None
 
@@ -674,7 +717,7 @@ def _htpasswd_password(words: list[tuple[str, int, int, bool]]) -> tuple[int, in
 def _given_password(word: tuple[str, int, int, bool]) -> bool:
     text, _, _, quoted = word
     if quoted:
-        return not _CLI_PLACEHOLDER.match(text)
+        return bool(text) and not _CLI_PLACEHOLDER.match(text)
     return (
         len(text) >= 3 and not text.startswith("-") and not _CLI_PLACEHOLDER.match(text) and not is_function_word(text)
     )
@@ -688,8 +731,8 @@ class CommandLinePasswordRecognizer(EntityRecognizer):
 
     Other commands have patterns in ``handwritten_recognizers``: ``mysql -pSECRET`` (``-p db`` with a space prompts,
     then names the database: kept), ``sshpass -p``, ``curl -u user:password``; ``--password=…`` is a key word
-    assignment for every tool. Left out: a word of prose right after ``redis-cli -a`` ("redis-cli -a prints a
-    warning") is taken for the password — any word may be one ("foobared" is Redis's own example)."""
+    assignment for every tool. A common word then a function word after ``redis-cli -a`` is a sentence ("redis-cli
+    -a prints a warning"); left out: a common word said so is kept ("redis-cli -a dragon to connect")."""
 
     def __init__(self) -> None:
         super().__init__(supported_entities=["GENERIC_SECRET"], name="CommandLinePasswordRecognizer")
@@ -704,7 +747,7 @@ class CommandLinePasswordRecognizer(EntityRecognizer):
             for m in _SHELL_WORD.finditer(text, command.end()):
                 if m.group("stop") or len(words) == _COMMAND_WORDS:
                     break
-                if m.group("quoted"):
+                if m.group("q"):
                     words.append((m.group("quoted"), m.start("quoted"), m.end("quoted"), True))
                 elif m.group("word"):
                     word = m.group("word").rstrip(".,?:")
