@@ -13,21 +13,9 @@ through `PiiGuard.redact`:
 
 from __future__ import annotations
 
-import multiprocessing
-
 import pytest
 
-
-def _assert_redacted(pii_guard, text, value):
-    red = pii_guard.redact(text)
-    assert value not in red.text, red.text
-    assert red.secrets_found, red.entity_counts
-
-
-def _assert_kept(pii_guard, text):
-    red = pii_guard.redact(text)
-    assert red.text == text, red.entity_counts
-
+from tests.unit.test_redaction_brackets_cli_capitals import _assert_kept, _assert_redacted, _redacts_within
 
 # 1. capitalised common passwords
 
@@ -204,21 +192,8 @@ ADVERSARIAL = [
 ]
 
 
-def _redact_in_child(guard, text, done) -> None:
-    guard.redact(text)
-    done.set()
-
-
 @pytest.mark.parametrize("text", ADVERSARIAL, ids=lambda t: t[:14])
 def test_repeated_tool_names_do_not_hold_the_guard(pii_guard, text):
     """A hang guard, not a speed test: 200 KB redacted in a forked child (the guard already built), killed after
     20 s; a message of that size takes a few seconds when nothing is read again and again."""
-    ctx = multiprocessing.get_context("fork")
-    done = ctx.Event()
-    child = ctx.Process(target=_redact_in_child, args=(pii_guard, text, done))
-    child.start()
-    child.join(20)
-    if child.is_alive():
-        child.kill()
-        child.join()
-    assert done.is_set(), f"the guard did not finish {len(text)} characters within 20 s"
+    assert _redacts_within(pii_guard, text, 20), f"the guard did not finish {len(text)} characters within 20 s"
