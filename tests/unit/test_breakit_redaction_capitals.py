@@ -15,7 +15,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.test_redaction_brackets_cli_capitals import _assert_kept, _assert_redacted, _redacts_within
+from tests.unit.test_redaction_brackets_cli_capitals import (
+    HANG_LIMIT_S,
+    _assert_kept,
+    _assert_redacted,
+    _redacts_within,
+)
 
 # 1. capitalised common passwords
 
@@ -195,5 +200,7 @@ ADVERSARIAL = [
 @pytest.mark.parametrize("text", ADVERSARIAL, ids=lambda t: t[:14])
 def test_repeated_tool_names_do_not_hold_the_guard(pii_guard, text):
     """A hang guard, not a speed test: 200 KB redacted in a forked child (the guard already built), killed after
-    20 s; a message of that size takes a few seconds when nothing is read again and again."""
-    assert _redacts_within(pii_guard, text, 20), f"the guard did not finish {len(text)} characters within 20 s"
+    HANG_LIMIT_S seconds; a message of that size takes a few seconds when nothing is read again and again."""
+    assert _redacts_within(pii_guard, text, HANG_LIMIT_S), (
+        f"the guard did not finish {len(text)} characters within {HANG_LIMIT_S} s"
+    )
