@@ -41,7 +41,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 from itertools import pairwise
-from typing import Any
+from typing import Any, NamedTuple
 
 import regex
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
@@ -680,43 +680,51 @@ _COMMAND_WORDS = 30  # how far a command's words are read
 _CLI_PLACEHOLDER = regex.compile(rf"(?:{URL_PASSWORD_PLACEHOLDER})\Z|<|&lt;|\$|\{{|%(?:\(|\w+%)")
 
 
-def _redis_cli_password(words: list[tuple[str, int, int, bool]]) -> tuple[int, int] | None:
+class ShellWord(NamedTuple):
+    """One word of a command as the shell splits it: its text (without quotes) and where that text stands."""
+
+    text: str
+    start: int
+    end: int
+    quoted: bool
+
+
+def _redis_cli_password(words: list[ShellWord]) -> tuple[int, int] | None:
     """``redis-cli -a PASSWORD`` / ``--pass PASSWORD``: the word after the option, unless it and the next one are
     words of a sentence about the option ("redis-cli -a prints a warning": `reads_as_prose`)."""
-    for at, ((option, _, _, quoted), value) in enumerate(pairwise(words)):
-        if not quoted and option in ("-a", "--pass") and _given_password(value):
+    for at, (option, value) in enumerate(pairwise(words)):
+        if not option.quoted and option.text in ("-a", "--pass") and _given_password(value):
             following = words[at + 2] if at + 2 < len(words) else None
-            if following and not value[3] and not following[3] and reads_as_prose(value[0], following[0]):
+            if following and not value.quoted and not following.quoted and reads_as_prose(value.text, following.text):
                 return None
-            return value[1], value[2]
+            return value.start, value.end
     return None
 
 
-def _htpasswd_password(words: list[tuple[str, int, int, bool]]) -> tuple[int, int] | None:
+def _htpasswd_password(words: list[ShellWord]) -> tuple[int, int] | None:
     """``htpasswd -b FILE USER PASSWORD`` (``-nb USER PASSWORD``: -n prints the line instead of writing a file); the
     options may stand apart or together (``-cb``, ``-b -B``), -C and -r take a number."""
     flags, operands, takes_number = "", [], False
     for word in words:
-        text, _, _, quoted = word
         if takes_number:
             takes_number = False
-        elif not quoted and len(text) > 1 and text.startswith("-"):
-            flags += text[1:]
-            takes_number = text[-1] in "Cr"
+        elif not word.quoted and len(word.text) > 1 and word.text.startswith("-"):
+            flags += word.text[1:]
+            takes_number = word.text[-1] in "Cr"
         else:
             operands.append(word)
     at = 1 if "n" in flags else 2
     if "b" not in flags or len(operands) <= at:
         return None
-    if any(not quoted and is_function_word(text) for text, _, _, quoted in operands[:at]):
+    if any(not w.quoted and is_function_word(w.text) for w in operands[:at]):
         return None  # a sentence about the command: "how does htpasswd -b take the password?"
     value = operands[at]
-    return (value[1], value[2]) if _given_password(value) else None
+    return (value.start, value.end) if _given_password(value) else None
 
 
-def _given_password(word: tuple[str, int, int, bool]) -> bool:
-    text, _, _, quoted = word
-    if quoted:
+def _given_password(word: ShellWord) -> bool:
+    text = word.text
+    if word.quoted:
         return bool(text) and not _CLI_PLACEHOLDER.match(text)
     return (
         len(text) >= 3 and not text.startswith("-") and not _CLI_PLACEHOLDER.match(text) and not is_function_word(text)
@@ -743,15 +751,15 @@ class CommandLinePasswordRecognizer(EntityRecognizer):
     def analyze(self, text: str, entities, nlp_artifacts=None) -> list[RecognizerResult]:
         results = []
         for command in _PASSWORD_COMMAND.finditer(text):
-            words: list[tuple[str, int, int, bool]] = []
+            words: list[ShellWord] = []
             for m in _SHELL_WORD.finditer(text, command.end()):
                 if m.group("stop") or len(words) == _COMMAND_WORDS:
                     break
                 if m.group("q"):
-                    words.append((m.group("quoted"), m.start("quoted"), m.end("quoted"), True))
+                    words.append(ShellWord(m.group("quoted"), m.start("quoted"), m.end("quoted"), True))
                 elif m.group("word"):
                     word = m.group("word").rstrip(".,?:")
-                    words.append((word, m.start("word"), m.start("word") + len(word), False))
+                    words.append(ShellWord(word, m.start("word"), m.start("word") + len(word), False))
             find = _redis_cli_password if command.group("tool") == "redis-cli" else _htpasswd_password
             span = find(words)
             if span:
