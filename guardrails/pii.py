@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, TypedDict
 import regex
 
 from guardrails.cards import CardNumberRecognizer
+from guardrails.command_passwords import CommandLinePasswordRecognizer
 from guardrails.emails import EmailAddressRecognizer, ObfuscatedEmailRecognizer
 from guardrails.iban import IbanNumberRecognizer
 from guardrails.ips import IpAddressRecognizer
@@ -196,7 +197,7 @@ class PiiGuard:
             if names:
                 registry.add_recognizer(PersonNameRecognizer())  # beside an NER model's, when one is configured
         if with_secrets:
-            for recognizer in secret_recognizers():
+            for recognizer in [*secret_recognizers(), CommandLinePasswordRecognizer()]:
                 registry.add_recognizer(recognizer)
         self._analyzer = AnalyzerEngine(nlp_engine=nlp_engine, registry=registry, supported_languages=["en"])
         self._anonymizer = AnonymizerEngine()

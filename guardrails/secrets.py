@@ -18,13 +18,14 @@ GitHub fine-grained PATs, Slack app-level tokens, current OpenAI/Anthropic keys,
 Google and Hugging Face keys, bare npm tokens (it needs an ``.npmrc`` line), AWS secret keys outside quotes,
 assignments to words outside its keyword list (``token``, ``api-key``, ``client_secret``…), bearer and basic
 ``Authorization`` headers, "the password is …" / "my API key is …" in prose, and passwords given to a command
-(``mysql -pSECRET``, ``sshpass -p``, ``curl -u user:pass``, ``redis-cli -a``, ``htpasswd -b``:
-``CommandLinePasswordRecognizer``). A password of plain lower-case words (``password: correcthorsebatterystaple``,
-``my password is hunter``), which every rule here leaves as a "word", has its own recognizer:
-``guardrails/passphrases.py``. One capitalised word as the whole value is a password (``DB_PASSWORD=Swordfish``,
-``"password": "Dragonfly"``, ``password: Lovely``) unless in lower case it is short, a word of documentation, a
-reference or a participle (``names_no_capitalised_password``), or it is a placeholder in capitals
-(``names_no_password``: ``password: Required``, ``"password": "Password"``, ``PASSWORD=CHANGE_ME``).
+(``mysql -pSECRET``, ``sshpass -p``, ``curl -u user:pass``; the commands read word by word — ``docker login
+-p``, ``redis-cli -a``, ``smbclient -U user%pass``… — are ``guardrails/command_passwords.py``'s). A password of
+plain lower-case words (``password: correcthorsebatterystaple``, ``my password is hunter``), which every rule here
+leaves as a "word", has its own recognizer: ``guardrails/passphrases.py``. One capitalised word as the whole value is
+a password (``DB_PASSWORD=Swordfish``, ``"password": "Dragonfly"``, ``password: Lovely``) unless in lower case it is
+short, a word of documentation, a reference or a participle (``names_no_capitalised_password``), or it is a
+placeholder in capitals (``names_no_password``: ``password: Required``, ``"password": "Password"``,
+``PASSWORD=CHANGE_ME``).
 
 Code after a key word names where a secret comes from and is kept (``password = getpass()``, ``api_key =
 os.getenv('KEY')``, ``password: SecretStr``, ``password varchar(255)``, ``token = generate_token(32)``). A value
@@ -40,18 +41,15 @@ import math
 import re
 from collections import Counter
 from functools import lru_cache
-from itertools import pairwise
-from typing import Any, NamedTuple
+from typing import Any
 
 import regex
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 
 from guardrails.passphrases import (
     LowercasePasswordRecognizer,
-    is_function_word,
     is_lowercase_password,
     names_no_capitalised_password,
-    reads_as_prose,
 )
 
 # Case matters for token prefixes (AKIA…, ghp_…); patterns opt in to (?i) themselves.
@@ -665,108 +663,6 @@ class BareKeyRecognizer(PatternRecognizer):
         return None  # keep the pattern's score
 
 
-# One word of a shell command: in quotes, or up to a space or a quote; or what ends the command (";", "|", "&&" —
-# "&amp;&amp;" as Slack sends it —, a backtick, the end of the line).
-_SHELL_WORD = regex.compile(
-    r"(?P<q>[\"'])(?P<quoted>[^\"'\n]{0,200})(?P=q)|(?P<stop>[;|`\n]|&(?:amp;)?&)"
-    r"|(?P<word>(?:[^\s\"'`;|&]|&(?!(?:amp;)?&))+)|\S"
-)
-# (the name as a command: a space after it — "redis-cli," or "htpasswd:" glued to the rest of the message, repeated,
-# would read the same long word again for each)
-_PASSWORD_COMMAND = regex.compile(r"(?<![\w./-])(?P<tool>redis-cli|htpasswd)(?=[ \t])")
-_COMMAND_WORDS = 30  # how far a command's words are read
-# Not a password where one is given: a variable, a template, a placeholder ("$REDIS_PASSWORD", "<password>",
-# "%REDIS_PASSWORD%").
-_CLI_PLACEHOLDER = regex.compile(rf"(?:{URL_PASSWORD_PLACEHOLDER})\Z|<|&lt;|\$|\{{|%(?:\(|\w+%)")
-
-
-class ShellWord(NamedTuple):
-    """One word of a command as the shell splits it: its text (without quotes) and where that text stands."""
-
-    text: str
-    start: int
-    end: int
-    quoted: bool
-
-
-def _redis_cli_password(words: list[ShellWord]) -> tuple[int, int] | None:
-    """``redis-cli -a PASSWORD`` / ``--pass PASSWORD``: the word after the option, unless it and the next one are
-    words of a sentence about the option ("redis-cli -a prints a warning": `reads_as_prose`)."""
-    for at, (option, value) in enumerate(pairwise(words)):
-        if not option.quoted and option.text in ("-a", "--pass") and _given_password(value):
-            following = words[at + 2] if at + 2 < len(words) else None
-            if following and not value.quoted and not following.quoted and reads_as_prose(value.text, following.text):
-                return None
-            return value.start, value.end
-    return None
-
-
-def _htpasswd_password(words: list[ShellWord]) -> tuple[int, int] | None:
-    """``htpasswd -b FILE USER PASSWORD`` (``-nb USER PASSWORD``: -n prints the line instead of writing a file); the
-    options may stand apart or together (``-cb``, ``-b -B``), -C and -r take a number."""
-    flags, operands, takes_number = "", [], False
-    for word in words:
-        if takes_number:
-            takes_number = False
-        elif not word.quoted and len(word.text) > 1 and word.text.startswith("-"):
-            flags += word.text[1:]
-            takes_number = word.text[-1] in "Cr"
-        else:
-            operands.append(word)
-    at = 1 if "n" in flags else 2
-    if "b" not in flags or len(operands) <= at:
-        return None
-    if any(not w.quoted and is_function_word(w.text) for w in operands[:at]):
-        return None  # a sentence about the command: "how does htpasswd -b take the password?"
-    value = operands[at]
-    return (value.start, value.end) if _given_password(value) else None
-
-
-def _given_password(word: ShellWord) -> bool:
-    text = word.text
-    if word.quoted:
-        return bool(text) and not _CLI_PLACEHOLDER.match(text)
-    return (
-        len(text) >= 3 and not text.startswith("-") and not _CLI_PLACEHOLDER.match(text) and not is_function_word(text)
-    )
-
-
-class CommandLinePasswordRecognizer(EntityRecognizer):
-    """GENERIC_SECRET: the password given to a command that takes one as an argument — ``redis-cli -a s3cr3t``,
-    ``redis-cli -a "my pass" ping``, ``htpasswd -b .htpasswd admin Passw0rd`` — read word by word as the shell
-    splits them, up to the end of the command. Not the option alone (``redis-cli -a``), a placeholder (``-a
-    <password>``, ``-a $REDIS_PASSWORD``) nor a word of a sentence about the option ("use -a to pass it").
-
-    Other commands have patterns in ``handwritten_recognizers``: ``mysql -pSECRET`` (``-p db`` with a space prompts,
-    then names the database: kept), ``sshpass -p``, ``curl -u user:password``; ``--password=…`` is a key word
-    assignment for every tool. A common word then a function word after ``redis-cli -a`` is a sentence ("redis-cli
-    -a prints a warning"); left out: a common word said so is kept ("redis-cli -a dragon to connect")."""
-
-    def __init__(self) -> None:
-        super().__init__(supported_entities=["GENERIC_SECRET"], name="CommandLinePasswordRecognizer")
-
-    def load(self) -> None:
-        pass
-
-    def analyze(self, text: str, entities, nlp_artifacts=None) -> list[RecognizerResult]:
-        results = []
-        for command in _PASSWORD_COMMAND.finditer(text):
-            words: list[ShellWord] = []
-            for m in _SHELL_WORD.finditer(text, command.end()):
-                if m.group("stop") or len(words) == _COMMAND_WORDS:
-                    break
-                if m.group("q"):
-                    words.append(ShellWord(m.group("quoted"), m.start("quoted"), m.end("quoted"), True))
-                elif m.group("word"):
-                    word = m.group("word").rstrip(".,?:")
-                    words.append(ShellWord(word, m.start("word"), m.start("word") + len(word), False))
-            find = _redis_cli_password if command.group("tool") == "redis-cli" else _htpasswd_password
-            span = find(words)
-            if span:
-                results.append(RecognizerResult("GENERIC_SECRET", span[0], span[1], 0.85))
-        return results
-
-
 def secret_recognizers() -> list[EntityRecognizer]:
     return [
         DetectSecretsRecognizer(),
@@ -774,5 +670,4 @@ def secret_recognizers() -> list[EntityRecognizer]:
         BareKeyRecognizer(),
         Base64PrivateKeyRecognizer(),
         LowercasePasswordRecognizer(),
-        CommandLinePasswordRecognizer(),
     ]
