@@ -28,9 +28,14 @@ by where the word stands and what word it is:
 * **not code** — an unquoted identifier followed by ``,`` ``)`` ``}`` or ``;`` on a line with an opening bracket
   before the keyword is a variable (``login({email, password: candidate})``), not a literal.
 
-Left out on purpose: capitalised words (a sentence starts after a colon: "Password: Enter your password"; one
-capitalised word as the whole value, ``DB_PASSWORD=Swordfish``, is taken by ``guardrails/secrets.py``, which asks
-`names_no_capitalised_password` of it in lower case so that ``password: Required`` stays), values
+A capitalised word told in a sentence ("my password is Swordfish", "… was Marigold, can you reset it?") is read as
+the same word in lower case would be, after "is" / "was" written in lower case only: title case is a heading ("Your
+Password Is Stored Encrypted").
+
+Left out on purpose: capitalised words after a colon or "=" (a sentence starts after a colon: "Password: Enter your
+password"; one capitalised word as the whole value, ``DB_PASSWORD=Swordfish``, is taken by
+``guardrails/secrets.py``, which asks `names_no_capitalised_password` of it in lower case so that ``password:
+Required`` stays), values
 of under 6 letters ("pw: fish"), words with no separator ("password hunter"), and several words not joined by
 hyphens nor quoted ("password: correct horse battery staple" reads like an instruction), and names of products
 or services that are no documentation word here ("password: terraform" is redacted).
@@ -140,8 +145,14 @@ _TO = (
     rf"(?:(?:(?i:is|was|has[ \t]+been|got)[ \t]+)?{_SET_VERB}[ \t]+|(?<=\b{_SET_VERB}\b[^\n]{{0,40}}?))"
     r"(?P<to>(?i:to))"
 )
+# A capitalised word told in a sentence ("my password is Swordfish"), read as the lower-case word would be; only
+# after "is" / "was" in lower case: title case is a heading ("Your Password Is Stored Encrypted").
+_CAPITALISED = r"[A-Z][a-z]+(?:-[A-Za-z][a-z]+)*"
+_CAPITALISED_VALUE = rf"(?:(?P<q>[\"'`])(?P<value>{_CAPITALISED})(?=(?P=q))|(?P<value>{_CAPITALISED}))"
+# (tried first: "is now Sunflower" would otherwise take "now" as a lower-case value)
 _CANDIDATE = regex.compile(
-    rf"(?:{_KEY}[\"'`]?[ \t]*(?P<sep>:=|=>|==|=|:)[ \t]*|(?<=<|&lt;){_KEY}(?P<sep>>|&gt;)"
+    rf"{_PROSE_KEY}[ \t]+(?:is|was)[ \t]+{_ADVERB}{_CAPITALISED_VALUE}"
+    rf"|(?:{_KEY}[\"'`]?[ \t]*(?P<sep>:=|=>|==|=|:)[ \t]*|(?<=<|&lt;){_KEY}(?P<sep>>|&gt;)"
     rf"|{_PROSE_KEY}[ \t]+(?:{_TO}|(?i:is|was)[ \t]*:?)[ \t]+{_ADVERB})"
     rf"{_VALUE}"
 )
@@ -272,7 +283,8 @@ def find_lowercase_passwords(line: str) -> list[tuple[int, int]]:
             continue
         rarer_than = UNKNOWN_ZIPF if m.group("sep") or next_word in _PREPOSITIONS else RARE_ZIPF
         said_in_passing = bool(next_word) or bool(m.group("to"))
-        if is_lowercase_password(m.group("value"), said_in_passing=said_in_passing, rarer_than=rarer_than):
+        value = m.group("value").lower()
+        if is_lowercase_password(value, said_in_passing=said_in_passing, rarer_than=rarer_than):
             spans.append((m.start("value"), end))
     return spans
 
