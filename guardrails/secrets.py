@@ -133,6 +133,10 @@ URL_PASSWORD_PLACEHOLDER = (
     r"\$\{?[A-Za-z_]\w*\}?|\{\{?\s*[A-Za-z_][\w.]*\s*\}\}?|%\(\w+\)s)"
 )
 _URL_PASSWORD_PLACEHOLDER = regex.compile(rf"{URL_PASSWORD_PLACEHOLDER}\Z")
+# A SQL string literal's text after its opening quote (group "q"), a doubled quote inside it kept: not a placeholder.
+_SQL_LITERAL = (
+    rf"(?!(?:{URL_PASSWORD_PLACEHOLDER})(?P=q)(?!(?P=q)))(?:(?P=q)(?P=q)|(?!(?P=q))[^\n]){{1,200}}(?=(?P=q)(?!(?P=q)))"
+)
 
 SECRET_ENTITIES = (
     "AWS_ACCESS_KEY",
@@ -502,6 +506,33 @@ def handwritten_recognizers() -> list[PatternRecognizer]:
                     rf"(?i)(?<=\b{_SECRET_NAME}[\"']?\s*(?::=|=>|[:=])\s*(?:(?:[\w.]+\.)?(?:getenv|get|fetch|env|config)"
                     r"\([^()\n]*?,\s*(?:default\s*=\s*)?|[^\n]*?\s(?:or|\|\||\?\?)\s*)(?P<q>[\"']))"
                     r"(?=[^\"'\s]*[0-9])(?=[^\"'\s]*[a-z])[^\"'\s]{6,}(?=(?P=q))",
+                    0.85,
+                ),
+                # SQL: MySQL's and Oracle's IDENTIFIED BY, MySQL's SET PASSWORD, PostgreSQL's PASSWORD '…' in
+                # CREATE/ALTER ROLE|USER. A quoted literal there is the password whatever its shape ('' is a quote
+                # inside it); not a placeholder ('<password>', '${DB_PASSWORD}', 'password').
+                (
+                    "sql_identified_by",
+                    r"(?i)(?<=\bidentified\s+(?:with\s+[\"'`]?\w+[\"'`]?\s+)?(?:by|as)\s+(?:password\s+)?(?P<q>[\"']))"
+                    + _SQL_LITERAL,
+                    0.85,
+                ),
+                (
+                    # Oracle writes it unquoted: only in CREATE/ALTER USER ("users are identified by email" stays)
+                    "sql_identified_by_unquoted",
+                    r"(?i)(?<=\b(?:create|alter)\s+user\s+(?:if\s+not\s+exists\s+)?[^\s;]{1,128}\s+identified\s+by\s+)"
+                    rf"(?!values\b|password\b|(?:{URL_PASSWORD_PLACEHOLDER})(?:[\s;]|\Z))[A-Za-z0-9_#$][^\s;'\"()]{{2,}}",
+                    0.85,
+                ),
+                (
+                    "sql_set_password",
+                    r"(?i)(?<=\bset\s+password\s*(?:for\s+[^\s=;]{1,200}\s*)?=\s*(?:(?:old_)?password\s*\(\s*)?"
+                    r"(?P<q>[\"']))" + _SQL_LITERAL,
+                    0.85,
+                ),
+                (
+                    "sql_role_password",
+                    r"(?i)(?<=\b(?:create|alter)\s+(?:user|role)\s[^;\n]{0,200}?\bpassword\s+(?P<q>'))" + _SQL_LITERAL,
                     0.85,
                 ),
                 (
