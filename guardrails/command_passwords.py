@@ -2,15 +2,20 @@
 ``sqlcmd -U sa -P s3cret``, ``smbclient -U alice%s3cret``, ``7z a -ps3cret``, ``sqlplus scott/tiger@orcl``,
 ``rabbitmqctl add_user alice s3cret``.
 
-The command is read word by word as the shell splits it (quotes kept together), up to where it ends (``;``, ``|``,
-``&&``, a backtick, the end of the line), and each tool says where its password stands (`COMMANDS`): after an
-option (``-p s3cret``), glued to one (``-ps3cret``, ``/p:s3cret``, ``--user=alice%s3cret``), after the user name
-and a separator (``alice%s3cret``, ``alice,s3cret``, Oracle's ``user/password@db``), or as an operand
-(``htpasswd -b FILE USER PASSWORD``, ``rabbitmqctl add_user USER PASSWORD``).
+The tool may be called by its path or with .exe (``/opt/mssql-tools/bin/sqlcmd``, ``net.exe user``). The command
+is read word by word as the shell splits it (quotes kept together, a backslash or ``^`` line continuation read as a
+space, Slack's ``&lt;`` ``&gt;`` ``&amp;`` part of a word), up to where it ends (``;``, ``|``, ``&&``, a backtick,
+the end of the line), and each tool says where its password stands (`COMMANDS`): after an option (``-p s3cret``),
+glued to one (``-ps3cret``, ``-p=s3cret``, ``-p"s3 cret"``, ``/p:s3cret``, ``--user=alice%s3cret``), after the user
+name and a separator (``alice%s3cret``, ``alice,s3cret``, Oracle's ``user/password@db``, also after rman's
+``target`` and in ``userid=``), or as an operand (``htpasswd -b FILE USER PASSWORD``, ``rabbitmqctl add_user USER
+PASSWORD``).
 
 Not a password: the option alone (the tool prompts), a placeholder or a variable (``-p <password>``,
-``-p $TOKEN``, ``-storepass:env VAR``), another option (``-p --host``), a function word, and the words of a
-sentence about the option ("docker login -p prints a warning", "how does htpasswd -b take the password?").
+``-p &lt;token&gt;``, ``-p [password]``, ``-p TOKEN``, ``-p $TOKEN``, ``-storepass:env VAR``), another option
+(``-p --host``), a function word, a port (``-p 27017``), a script path (``sqlplus scripts/setup.sql``), and the
+words of a sentence about the option ("docker login -p prints a warning", "the -p flag", "-P encrypts the
+archive", "is docker login -p insecure?", "how does htpasswd -b take the password?").
 
 Other forms are patterns in ``guardrails/secrets.py``: ``mysql -pSECRET``, ``sshpass -p``, ``curl -u user:pass``,
 and ``--password=…`` / ``--password …``, a key word assignment for every tool.
@@ -47,53 +52,91 @@ Span = tuple[int, int]
 Finder = Callable[[list[ShellWord]], list[Span]]
 
 # One word of a shell command: in quotes, or up to a space or a quote; or what ends the command (";", "|", "&&" —
-# "&amp;&amp;" as Slack sends it —, a backtick, the end of the line).
+# "&amp;&amp;" as Slack sends it —, a backtick, the end of the line). A line continuation (a backslash, or cmd's
+# caret, at the end of a line) is a space: the command goes on. Slack sends "&", "<" and ">" as "&amp;", "&lt;" and
+# "&gt;": their ";" is part of the word ("&lt;password&gt;", "Tr0ub&gt;4dor").
 _SHELL_WORD = regex.compile(
-    r"(?P<q>[\"'])(?P<quoted>[^\"'\n]{0,200})(?P=q)|(?P<stop>[;|`\n]|&(?:amp;)?&)"
-    r"|(?P<word>(?:[^\s\"'`;|&]|&(?!(?:amp;)?&))+)|\S"
+    r"(?P<continued>[\\^][ \t]*\r?\n)"
+    r"|(?P<q>[\"'])(?P<quoted>[^\"'\n]{0,200})(?P=q)|(?P<stop>[;|`\n]|&(?:amp;)?&)"
+    r"|(?P<word>(?:[^\s\"'`;|&\\^]|[\\^](?![ \t]*\r?\n)|&(?:lt|gt);|&amp;(?!&)|&(?!(?:amp;)?&))+)|\S"
 )
 _COMMAND_WORDS = 30  # how far a command's words are read
 # Not a password where one is given: a variable, a template, a placeholder ("$REDIS_PASSWORD", "<password>",
-# "%REDIS_PASSWORD%").
-_PLACEHOLDER = regex.compile(rf"(?:{URL_PASSWORD_PLACEHOLDER})\Z|<|&lt;|\$|\{{|%(?:\(|\w+%)")
+# "%REDIS_PASSWORD%"), "[password]", a name for one ("newpass", "myPassword", "TOKEN", "GITHUB_TOKEN"), an ellipsis.
+_PLACEHOLDER = regex.compile(
+    rf"(?:{URL_PASSWORD_PLACEHOLDER})\Z|<|&lt;|\$|\{{|%(?:\(|\w+%)|\[[^\[\]]*\]\Z"
+    r"|(?i:new|old|my|your)[_-]?(?i:pass(?:word|phrase|wd)?|pwd?|secret|token)\Z"
+    r"|(?:[A-Z0-9]+_)*(?:TOKEN|PASSWORD|PASSWD|PASS|PWD|SECRET|KEY|PAT)(?:_[A-Z0-9]+)*\Z|(?:\.{3}|…)\Z"
+)
+# Not a password after an option: what a sentence calls it ("the -p flag", "-p option is deprecated"), and the
+# port of the server these tools talk to, given to -p by mistake ("mongosh -h db -p 27017").
+_NOT_A_VALUE = frozenset(
+    (
+        *("flag", "flags", "option", "options", "switch", "switches", "parameter", "parameters", "param", "params"),
+        *("argument", "arguments", "arg", "args"),
+        *("21", "22", "80", "389", "443", "636", "1433", "1521", "1883", "3306", "3389", "5000", "5432", "5672"),
+        *("6379", "8080", "8086", "8883", "9042", "27017", "27018"),
+    )
+)
 
 
 def _given_password(word: ShellWord) -> bool:
     text = word.text
     if word.quoted:
         return bool(text) and not _PLACEHOLDER.match(text)
-    return len(text) >= 3 and not text.startswith("-") and not _PLACEHOLDER.match(text) and not is_function_word(text)
+    return (
+        len(text) >= 3
+        and not text.startswith("-")
+        and not _PLACEHOLDER.match(text)
+        and not is_function_word(text)
+        and text.lower() not in _NOT_A_VALUE
+    )
+
+
+_ARTICLES = frozenset(("the", "a", "an"))
 
 
 def _said_in_a_sentence(value: ShellWord, following: ShellWord | None) -> bool:
     """``value following`` are words of a sentence about the option ("-p prints a warning"), not a password then
     more of the command (`reads_as_prose`)."""
-    return (
-        following is not None
-        and not value.quoted
-        and not following.quoted
-        and reads_as_prose(value.text, following.text)
-    )
+    if following is None or value.quoted or following.quoted:
+        return False
+    # a verb then an article: "zip -P encrypts the archive", however rare the verb
+    verb = value.text.isalpha() and value.text.islower() and value.text.endswith("s")
+    return reads_as_prose(value.text, following.text) or (verb and following.text.lower() in _ARTICLES)
+
+
+# Options of the same first letter written with one dash ("mongo -port 27017"), not a value glued to "-p".
+_ONE_DASH_OPTIONS = frozenset(("-port", "-pass", "-password", "-pw", "-passwd"))
 
 
 def option_password(*spaced: str, glued: tuple[str, ...] = (), separator: str = "") -> Finder:
     """The password after one of the `spaced` options (``-p SECRET``) or glued to one of the `glued` prefixes
-    (``-pSECRET``, ``/p:SECRET``, ``--user=…``). With a `separator`, the option's value is ``USER<sep>PASSWORD``
-    (``-U alice%SECRET``) and the password is what follows the first separator."""
+    (``-pSECRET``, ``/p:SECRET``, ``--user=…``) or to a spaced option and "=" (``-p=SECRET``); a quoted value may
+    follow a glued prefix at once (``-p"two words"``), and an option may be quoted (``"/p:SECRET"``). With a
+    `separator`, the option's value is ``USER<sep>PASSWORD`` (``-U alice%SECRET``) and the password is what follows
+    the first separator."""
+    prefixes = sorted(glued + tuple(f"{option}=" for option in spaced), key=len, reverse=True)
 
     def find(words: list[ShellWord]) -> list[Span]:
         spans = []
         for at, word in enumerate(words):
-            if word.quoted:
-                continue
+            if word.quoted and len(word.text.split()) != 1:
+                continue  # a quoted option is one word
+            after = words[at + 1] if at + 1 < len(words) else None
             following = words[at + 2] if at + 2 < len(words) else None
-            if word.text in spaced and at + 1 < len(words):
-                value = words[at + 1]
+            if word.text in spaced and after is not None:
+                value = after
             else:
-                prefix = next((p for p in glued if word.text.startswith(p) and len(word.text) > len(p)), None)
-                if prefix is None:
+                prefix = next((p for p in prefixes if word.text.startswith(p)), None)
+                if prefix is None or word.text.lower() in _ONE_DASH_OPTIONS:
                     continue
-                value, following = word.tail(len(prefix)), words[at + 1] if at + 1 < len(words) else None
+                if len(word.text) > len(prefix):
+                    value, following = word.tail(len(prefix)), after
+                elif after is not None and after.quoted and after.start == word.end + 1 and not word.quoted:
+                    value = after  # -p"two words": the quote at once after the option
+                else:
+                    continue
             if separator:
                 cut = value.text.find(separator)
                 if cut < 1:
@@ -126,7 +169,9 @@ def operand_password(subcommands: tuple[str, ...], position: int, *, switch_need
         if not _given_password(value) or _said_in_a_sentence(value, following):
             return []
         plain_word = not value.quoted and value.text.isalpha()
-        if switch_needed and plain_word and not any(not w.quoted and w.text.startswith("/") for w in words):
+        # the switch before the password or right after it: "the net user command syntax is … /add" is a sentence
+        through_next = words[: words.index(value) + 2]
+        if switch_needed and plain_word and not any(not w.quoted and w.text.startswith("/") for w in through_next):
             return []
         return [(value.start, value.end)]
 
@@ -157,25 +202,54 @@ def _htpasswd_password(words: list[ShellWord]) -> list[Span]:
 # Oracle's logon: USER/PASSWORD, then @CONNECT maybe (``scott/tiger@orcl``, ``sys/x@//host:1521/svc as sysdba``);
 # not "/ as sysdba" (the operating system's login), nor a path ("scripts/setup.sql", "a/b/c").
 _ORACLE_LOGON = regex.compile(r"[A-Za-z][\w$#]*/(?P<password>[^/@\s]+)(?:@\S*)?")
+# Where else a logon stands: after rman's "target", "catalog" or "auxiliary", or as their value or userid's in a
+# KEY=VALUE parameter (``rman target=sys/x``, ``expdp userid=system/x@pdb directory=dp``).
+_ORACLE_LOGON_KEYWORD = frozenset(("target", "catalog", "auxiliary"))
+_ORACLE_LOGON_PARAMETER = regex.compile(r"(?i:userid|target|catalog|auxiliary)=")
+_PARAMETER = regex.compile(r"[A-Za-z_]\w*=")
+_SCRIPT = regex.compile(r"(?i:\.(?:sql|sh|txt|log|ctl|par|dmp|bat|cmd|ps1))\Z")
 
 
 def _oracle_logon_password(words: list[ShellWord]) -> list[Span]:
+    spans: list[Span] = []
+    first_operand, after_keyword = True, False
     for word in words:
-        if word.quoted or word.text.startswith(("-", "@")):
+        text, offset = word.text, 0
+        if not word.quoted:
+            if text == "\\":
+                continue  # the escape of a quote: expdp \"sys/x@orcl as sysdba\"
+            parameter = _ORACLE_LOGON_PARAMETER.match(text)
+            if text.startswith("@"):
+                first_operand = False  # a script: what follows are its arguments
+            if text.startswith(("-", "@")) or (_PARAMETER.match(text) and not parameter):
+                after_keyword = False
+                continue
+            if text.lower() in _ORACLE_LOGON_KEYWORD:
+                after_keyword = True
+                continue
+            if parameter:
+                offset = parameter.end()
+        elif text[:1].isspace():
             continue
-        logon = _ORACLE_LOGON.fullmatch(word.text)
+        else:
+            text = text.split()[0] if text.split() else ""  # "sys/x@orcl as sysdba" in quotes
+        if not (first_operand or after_keyword or offset):
+            continue
+        first_operand = after_keyword = False
+        logon = _ORACLE_LOGON.fullmatch(text, offset)
         if logon:
             start, end = word.start + logon.start("password"), word.start + logon.end("password")
-            return [(start, end)] if _given_password(ShellWord(logon.group("password"), start, end, False)) else []
-        return []  # the first operand is the logon, or there is none
-    return []
+            password = ShellWord(logon.group("password"), start, end, False)
+            if _given_password(password) and not _SCRIPT.search(password.text):
+                spans.append((start, end))
+    return spans
 
 
 def _commands(names: str, finder: Finder) -> dict[str, Finder]:
     return dict.fromkeys(names.split(","), finder)
 
 
-_PROMPTING_P = option_password("-p", "--password")
+_PROMPTING_P = option_password("-p", "--password", glued=("-p",))
 # Where each tool takes a password (names in lower case; a space in a name is one or more spaces or tabs).
 COMMANDS: dict[str, Finder] = {
     "redis-cli": option_password("-a", "--pass"),
@@ -187,11 +261,14 @@ COMMANDS: dict[str, Finder] = {
     ),
     "cqlsh": _PROMPTING_P,
     "influx": option_password("-password", "--password", "-p"),
-    **_commands("sqlcmd,bcp,ipmitool", option_password("-P")),
+    **_commands("sqlcmd,bcp,ipmitool", option_password("-P", glued=("-P",))),
     **_commands("mosquitto_pub,mosquitto_sub,mosquitto_rr", option_password("-P", "--pw")),
-    **_commands("ldapsearch,ldapadd,ldapmodify,ldapdelete,ldapwhoami,ldapcompare,ldapmodrdn", option_password("-w")),
-    "ldappasswd": option_password("-w", "-s", "-a"),
-    **_commands("zip,unzip", option_password("-P", "--password")),
+    **_commands(
+        "ldapsearch,ldapadd,ldapmodify,ldapdelete,ldapwhoami,ldapcompare,ldapmodrdn",
+        option_password("-w", glued=("-w",)),
+    ),
+    "ldappasswd": option_password("-w", "-s", "-a", glued=("-w",)),
+    **_commands("zip,unzip", option_password("-P", "--password", glued=("-P",))),
     **_commands("7z,7za,7zr", option_password(glued=("-p",))),
     **_commands("rar,unrar", option_password(glued=("-p", "-hp"))),
     **_commands(
@@ -200,8 +277,8 @@ COMMANDS: dict[str, Finder] = {
             "-storepass", "-keypass", "-srcstorepass", "-deststorepass", "-srckeypass", "-destkeypass", "-new"
         ),
     ),
-    "ssh-keygen": option_password("-N", "-P"),
-    **_commands("psexec,psexec64,rdesktop", option_password("-p")),
+    "ssh-keygen": option_password("-N", "-P", glued=("-N", "-P")),
+    **_commands("psexec,psexec64,rdesktop", option_password("-p", glued=("-p",))),
     **_commands("xfreerdp,wlfreerdp,sdl-freerdp", option_password(glued=("/p:",))),
     **_commands(
         "smbclient,rpcclient,smbcacls", option_password("-U", "--user", glued=("--user=", "-U"), separator="%")
@@ -211,14 +288,18 @@ COMMANDS: dict[str, Finder] = {
     "rabbitmqctl": operand_password(("add_user", "change_password", "authenticate_user"), 1),
     "net user": operand_password((), 1, switch_needed=True),
 }
-# A tool's name as a command: not a part of a longer word or path, a space after it ("redis-cli," or "htpasswd:"
-# glued to the rest of a message, repeated, would read the same long word again for each).
+# A tool's name as a command: not a part of a longer word, a space after it ("redis-cli," or "htpasswd:" glued to
+# the rest of a message, repeated, would read the same long word again for each); after a path maybe, with .exe
+# maybe ("/opt/mssql-tools/bin/sqlcmd", "./sqlcmd", "C:\\tools\\sqlcmd.exe", "net.exe user", a quoted path).
 _COMMAND = regex.compile(
-    r"(?<![\w./\\-])(?P<tool>"
-    + "|".join(regex.escape(name).replace(r"\ ", r"[ \t]+") for name in sorted(COMMANDS, key=len, reverse=True))
-    + r")(?=[ \t])",
+    r"(?<![\w.-])(?P<tool>"
+    + "|".join(
+        regex.escape(name).replace(r"\ ", r"(?:\.exe)?[ \t]+") for name in sorted(COMMANDS, key=len, reverse=True)
+    )
+    + r")(?:\.exe[\"']?)?(?=[ \t])",
     regex.IGNORECASE,
 )
+_EXE = regex.compile(r"\.exe\Z", regex.IGNORECASE)
 
 
 def command_words(text: str, start: int) -> list[ShellWord]:
@@ -230,7 +311,9 @@ def command_words(text: str, start: int) -> list[ShellWord]:
         if m.group("q"):
             words.append(ShellWord(m.group("quoted"), m.start("quoted"), m.end("quoted"), True))
         elif m.group("word"):
-            word = m.group("word").rstrip(".,?:")
+            word = m.group("word")
+            if not text.startswith(("'", '"'), m.end()):  # "/p:" glued to a quoted value keeps its colon
+                word = word.rstrip(".,?:")
             words.append(ShellWord(word, m.start("word"), m.start("word") + len(word), False))
     return words
 
@@ -245,9 +328,23 @@ class CommandLinePasswordRecognizer(EntityRecognizer):
         pass
 
     def analyze(self, text: str, entities, nlp_artifacts=None) -> list[RecognizerResult]:
-        results = []
+        spans: dict[Span, None] = {}  # once each: the commands of a line read on into the next ones
         for command in _COMMAND.finditer(text):
-            tool = " ".join(command.group("tool").lower().split())
+            tool = " ".join(_EXE.sub("", part) for part in command.group("tool").lower().split())
             for start, end in COMMANDS[tool](command_words(text, command.end())):
-                results.append(RecognizerResult("GENERIC_SECRET", start, end, SCORE))
-        return results
+                if not _asked_about(text, start, end):
+                    spans[start, end] = None
+        return [RecognizerResult("GENERIC_SECRET", start, end, SCORE) for start, end in spans]
+
+
+def _asked_about(text: str, start: int, end: int) -> bool:
+    """A common English word that ends a question is what is asked about the option ("is docker login -p
+    insecure?"), not a password."""
+    word = text[start:end]
+    return (
+        text.startswith("?", end)
+        and (end + 1 == len(text) or text[end + 1].isspace())
+        and word.isalpha()
+        and word.islower()
+        and reads_as_prose(word, "the")
+    )
