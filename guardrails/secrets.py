@@ -535,6 +535,30 @@ def handwritten_recognizers() -> list[PatternRecognizer]:
                     r"(?i)(?<=\b(?:create|alter)\s+(?:user|role)\s[^;\n]{0,200}?\bpassword\s+(?P<q>'))" + _SQL_LITERAL,
                     0.85,
                 ),
+                # Credential and server files: a .netrc entry (machine HOST login USER password PASSWORD, over
+                # lines too), a .pgpass line (host:port:database:user:password, the whole line), Redis's requirepass /
+                # masterauth and keepalived's auth_pass directives (a line of their own). Any word there is the
+                # password, but a placeholder.
+                (
+                    "netrc_password",
+                    r"(?<=\b(?:machine[ \t]+[^\s]{1,255}|default)\s+login\s+[^\s]{1,255}\s+password[ \t]+)"
+                    rf"(?!(?:{URL_PASSWORD_PLACEHOLDER})(?:\s|\Z))[^\s]{{2,200}}",
+                    0.85,
+                ),
+                (
+                    "pgpass_password",
+                    r"(?<=^[ \t]*(?:\*|[^:\s#]{0,253}[A-Za-z.][^:\s]{0,253}):(?:\*|[0-9]{1,5}):"
+                    r"[^:\s]{0,63}[A-Za-z*_][^:\s]{0,63}:[^:\s]{0,63}[A-Za-z*_][^:\s]{0,63}:)"
+                    rf"(?!(?:{URL_PASSWORD_PLACEHOLDER})[ \t]*$)[^\s]{{1,200}}(?=[ \t]*$)",
+                    0.85,
+                ),
+                (
+                    "server_password_directive",
+                    r"(?<=^[ \t]*(?:requirepass|masterauth|auth_pass)[ \t]+[\"']?)"
+                    rf"(?!(?:{URL_PASSWORD_PLACEHOLDER})[ \t]*$)"
+                    r"(?:(?<=[\"'])[^\"'\n]{1,200}(?=[\"'][ \t]*$)|(?<![\"'])[^\s\"'#]{3,200}(?=[ \t]*(?:#.*)?$))",
+                    0.85,
+                ),
                 (
                     "password_in_prose",  # "I set the db password to pgj82ywdmS+3": needs a digit and a letter
                     r"(?i)(?<=\bpass(?:word|phrase)\s+(?:is|to|was|of)\s+[\"']?)"
