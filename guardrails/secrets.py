@@ -39,7 +39,9 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from collections import Counter
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -266,6 +268,36 @@ def _trim(line: str, start: int, end: int, stop: str = r"\s") -> tuple[int, int]
     return start, end
 
 
+# A run of blanks (spaces, tabs, other non-breaking whitespace) longer than this is cut to this length before the
+# detect-secrets patterns read a line: aligned columns ("DB_PASSWORD          = …") stay as they are.
+BLANK_RUN = 16
+_LONG_BLANK_RUN = regex.compile(rf"[^\S\r\n]{{{BLANK_RUN + 1},}}")
+
+
+def squeeze_blanks(line: str) -> tuple[str, Callable[[int], int]]:
+    """`line` with each run of more than BLANK_RUN blanks cut to BLANK_RUN, and the map from a position in the
+    result back to the same character of `line`."""
+    kept: list[str] = []
+    cuts: list[int] = []  # where in the result a run was cut
+    removed: list[int] = []  # how many characters were left out up to that cut
+    last = 0
+    for m in _LONG_BLANK_RUN.finditer(line):
+        keep_to = m.start() + BLANK_RUN
+        kept.append(line[last:keep_to])
+        cuts.append(keep_to - (removed[-1] if removed else 0))
+        removed.append((removed[-1] if removed else 0) + m.end() - keep_to)
+        last = m.end()
+    if not cuts:
+        return line, lambda i: i
+    kept.append(line[last:])
+
+    def origin(i: int) -> int:
+        at = bisect_right(cuts, i)
+        return i + (removed[at - 1] if at else 0)
+
+    return "".join(kept), origin
+
+
 class DetectSecretsRecognizer(EntityRecognizer):
     """Every detect-secrets plugin (but public IPs and bare high-entropy strings) as one Presidio recognizer."""
 
@@ -277,54 +309,69 @@ class DetectSecretsRecognizer(EntityRecognizer):
         self.analyze('password: "x9Kq2!pLm" token=ghp_x api_key = os.environ["K"]', None)  # compile lazy regexes
 
     def analyze(self, text: str, entities, nlp_artifacts=None) -> list[RecognizerResult]:
+        results: list[RecognizerResult] = []
+        offset = 0
+        for line in text.splitlines(keepends=True):
+            results += self._analyze_line(line.rstrip("\r\n"), text, offset)
+            offset += len(line)
+        return results
+
+    def _analyze_line(self, line: str, text: str, offset: int) -> list[RecognizerResult]:
+        """The findings of one line of `text` (`offset`: where the line starts). The patterns read the line with its
+        long runs of blanks cut short (`squeeze_blanks`: some detect-secrets patterns try every split of a run at
+        each of its positions — "password" then 4,000 spaces took minutes); `origin` places each finding back on
+        the line as written."""
         from detect_secrets.filters import heuristic as h
         from detect_secrets.plugins.jwt import JwtTokenDetector
 
         plugins, keyword = _plugins()
+        body, origin = squeeze_blanks(line)
         results: list[RecognizerResult] = []
-        offset = 0
-        for line in text.splitlines(keepends=True):
-            body = line.rstrip("\r\n")
-            if len(body) >= 8:
-                for name, entity, patterns, grouped in plugins:
-                    for pattern in patterns:
-                        for m in pattern.finditer(body):
-                            span = self._span(body, m, grouped)
-                            if span is None:
-                                continue
-                            start, end = span
-                            if name == "BasicAuthDetector" and _URL_PASSWORD_PLACEHOLDER.match(body[start:end]):
-                                continue
-                            if name == "PrivateKeyDetector":
-                                end = self._key_block_end(text, offset + start) - offset
-                            elif not grouped:
-                                start, end = _extend_token(body, start, end)
-                                if name == "JwtTokenDetector" and not JwtTokenDetector.is_formally_valid(
-                                    body[start:end]
-                                ):
-                                    continue
-                            results.append(RecognizerResult(entity, offset + start, offset + end, PLUGIN_SCORE))
-                if not h.is_indirect_reference(body):
-                    for pattern, group in keyword:
-                        for m in pattern.finditer(body):
-                            # a value ends at a space, or at ";" / "&" between the fields of a connection string
-                            start, end = _trim(body, m.start(group), m.end(group), _KEYWORD_VALUE_END)
-                            value = body[start:end]
-                            quoted = body[start - 1 : start] in ("'", '"')
-                            if quoted:  # a quoted value ends at its closing quote, not at the punctuation before it
-                                close = body.find(body[start - 1], end)
-                                if close != -1 and not body[end:close].strip(" \t,;.)]}>"):
-                                    end = close
-                                    value = body[start:end]
-                            if (
-                                plausible_secret_value(value)
-                                and not h.is_prefixed_with_dollar_sign(value)
-                                and (quoted or not _CODE_REFERENCE_RE.match(body, start))
-                            ):
-                                results.append(
-                                    RecognizerResult("GENERIC_SECRET", offset + start, offset + end, KEYWORD_SCORE)
-                                )
-            offset += len(line)
+
+        def found(entity: str, start: int, end: int, score: float) -> None:
+            results.append(RecognizerResult(entity, offset + origin(start), offset + origin(end), score))
+
+        if len(body) < 8:
+            return results
+        for name, entity, patterns, grouped in plugins:
+            for pattern in patterns:
+                for m in pattern.finditer(body):
+                    span = self._span(body, m, grouped)
+                    if span is None:
+                        continue
+                    start, end = span
+                    if name == "BasicAuthDetector" and _URL_PASSWORD_PLACEHOLDER.match(body[start:end]):
+                        continue
+                    if name == "PrivateKeyDetector":  # the block, to its END line
+                        key_start = offset + origin(start)
+                        results.append(
+                            RecognizerResult(entity, key_start, self._key_block_end(text, key_start), PLUGIN_SCORE)
+                        )
+                        continue
+                    if not grouped:
+                        start, end = _extend_token(body, start, end)
+                        if name == "JwtTokenDetector" and not JwtTokenDetector.is_formally_valid(body[start:end]):
+                            continue
+                    found(entity, start, end, PLUGIN_SCORE)
+        if h.is_indirect_reference(body):
+            return results
+        for pattern, group in keyword:
+            for m in pattern.finditer(body):
+                # a value ends at a space, or at ";" / "&" between the fields of a connection string
+                start, end = _trim(body, m.start(group), m.end(group), _KEYWORD_VALUE_END)
+                value = body[start:end]
+                quoted = body[start - 1 : start] in ("'", '"')
+                if quoted:  # a quoted value ends at its closing quote, not at the punctuation before it
+                    close = body.find(body[start - 1], end)
+                    if close != -1 and not body[end:close].strip(" \t,;.)]}>"):
+                        end = close
+                        value = body[start:end]
+                if (
+                    plausible_secret_value(value)
+                    and not h.is_prefixed_with_dollar_sign(value)
+                    and (quoted or not _CODE_REFERENCE_RE.match(body, start))
+                ):
+                    found("GENERIC_SECRET", start, end, KEYWORD_SCORE)
         return results
 
     @staticmethod
@@ -554,14 +601,14 @@ def handwritten_recognizers() -> list[PatternRecognizer]:
                 ),
                 (
                     "server_password_directive",
-                    r"(?<=^[ \t]*(?:requirepass|masterauth|auth_pass)[ \t]+[\"']?)"
+                    r"(?<=^[ \t]{0,16}(?:requirepass|masterauth|auth_pass)[ \t]{1,16}[\"']?)"
                     rf"(?!(?:{URL_PASSWORD_PLACEHOLDER})[ \t]*$)"
                     r"(?:(?<=[\"'])[^\"'\n]{1,200}(?=[\"'][ \t]*$)|(?<![\"'])[^\s\"'#]{3,200}(?=[ \t]*(?:#.*)?$))",
                     0.85,
                 ),
                 (
                     "password_in_prose",  # "I set the db password to pgj82ywdmS+3": needs a digit and a letter
-                    r"(?i)(?<=\bpass(?:word|phrase)\s+(?:is|to|was|of)\s+[\"']?)"
+                    r"(?i)(?<=\bpass(?:word|phrase)\s{1,16}(?:is|to|was|of)\s{1,16}[\"']?)"
                     rf"(?=[^\s\"']*[0-9])(?=[^\s\"']*[a-z]){VALUE_CHAR}{{6,}}",
                     0.8,
                 ),
@@ -569,7 +616,8 @@ def handwritten_recognizers() -> list[PatternRecognizer]:
                     # "login admin, password Zq8p…", "passwd Zq8p…", "pw: Zq8p…", "p/w: Zq8p…": the word right before
                     # the value (a short one — "pass", "pw" — only with a colon: "pass test123 to it" is a verb)
                     "password_word_then_value",
-                    r"(?i)(?<=(?:\b(?:password|passwd|passphrase)\s*[:=]?\s+|\b(?:pass|pw|pwd|p/w)\s*[:=]\s*)[\"']?)"
+                    r"(?i)(?<=(?:\b(?:password|passwd|passphrase)(?:\s{0,16}[:=]\s{0,16}|\s{1,16})|\b(?:pass|pw|pwd|p/w)"
+                    r"\s{0,16}[:=]\s{0,16})[\"']?)"
                     rf"(?!{_UNQUOTED_CODE_REFERENCE})(?=[^\s\"']*[0-9])(?=[^\s\"']*[a-z]){VALUE_CHAR}{{6,}}",
                     0.8,
                 ),
@@ -586,7 +634,7 @@ def handwritten_recognizers() -> list[PatternRecognizer]:
                     "secret_in_prose",
                     r"(?i)(?<=\b(?:api[\s_-]?(?:key|token)|access[\s_-]?(?:key|token)|auth(?:entication)?[\s_-]?"
                     r"(?:key|token)|bearer[\s_-]?token|client[\s_-]?secret|secret(?:[\s_-]?key)?|token)"
-                    r"(?:\s+(?:is|was|to)\s+|\s*[:=]\s*)[\"'`]?)"
+                    r"(?:\s{1,16}(?:is|was|to)\s{1,16}|\s{0,16}[:=]\s{0,16})[\"'`]?)"
                     rf"(?!{_UNQUOTED_CODE_REFERENCE})(?=[^\s\"'`]*[0-9])(?=[^\s\"'`]*[a-z])(?:&(?!{_FIELD})|[^\s\"'`,;:<>()&]){{16,}}",
                     0.8,
                 ),
@@ -642,9 +690,9 @@ def handwritten_recognizers() -> list[PatternRecognizer]:
                 (
                     # a password named in another language: Passwort, пароль, mot de passe, パスワード, 密码, 비밀번호…
                     "password_other_language",
-                    r"(?i)(?<=(?:\b(?:passwort|kennwort|contrase[ñn]a|mot\s+de\s+passe|mdp|senha|wachtwoord|"
+                    r"(?i)(?<=(?:\b(?:passwort|kennwort|contrase[ñn]a|mot\s{1,4}de\s{1,4}passe|mdp|senha|wachtwoord|"
                     r"l[öo]senord|has[łl]o|parola|salasana|пароль)|密码|密碼|パスワード|비밀번호|暗証番号)"
-                    r"\s*[:=]\s*[\"'`]?)"
+                    r"\s{0,16}[:=]\s{0,16}[\"'`]?)"
                     rf"(?=[^\s\"'`]*[0-9])(?=[^\s\"'`]*[^\W\d_]){VALUE_CHAR}{{6,}}",
                     0.8,
                 ),
