@@ -9,7 +9,8 @@ the end of the line), and each tool says where its password stands (`COMMANDS`):
 glued to one (``-ps3cret``, ``-p=s3cret``, ``-p"s3 cret"``, ``/p:s3cret``, ``--user=alice%s3cret``), after the user
 name and a separator (``alice%s3cret``, ``alice,s3cret``, Oracle's ``user/password@db``, also after rman's
 ``target`` and in ``userid=``), or as an operand (``htpasswd -b FILE USER PASSWORD``, ``rabbitmqctl add_user USER
-PASSWORD``).
+PASSWORD``). A password may also be echoed into a command that reads it from its standard input (``echo s3cret |
+docker login --password-stdin``, ``echo 'alice:s3cret' | chpasswd``, ``echo s3cret | sudo -S …``).
 
 Not a password: the option alone (the tool prompts), a placeholder or a variable (``-p <password>``,
 ``-p &lt;token&gt;``, ``-p [password]``, ``-p TOKEN``, ``-p $TOKEN``, ``-storepass:env VAR``), another option
@@ -24,6 +25,7 @@ and ``--password=…`` / ``--password …``, a key word assignment for every too
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import takewhile
 from typing import NamedTuple
 
 import regex
@@ -304,10 +306,18 @@ _EXE = regex.compile(r"\.exe\Z", regex.IGNORECASE)
 
 def command_words(text: str, start: int) -> list[ShellWord]:
     """The words of the command whose arguments start at `start`, up to its end or `_COMMAND_WORDS` of them."""
+    return _read_command(text, start)[0]
+
+
+def _read_command(text: str, start: int) -> tuple[list[ShellWord], int | None]:
+    """`command_words`, and where the text after a ``|`` that ends the command starts (None: no pipe ends it)."""
     words: list[ShellWord] = []
     for m in _SHELL_WORD.finditer(text, start):
-        if m.group("stop") or len(words) == _COMMAND_WORDS:
+        if len(words) == _COMMAND_WORDS:
             break
+        if m.group("stop"):
+            piped = m.group("stop") == "|" and not text.startswith("|", m.end())
+            return words, m.end() if piped else None
         if m.group("q"):
             words.append(ShellWord(m.group("quoted"), m.start("quoted"), m.end("quoted"), True))
         elif m.group("word"):
@@ -315,7 +325,72 @@ def command_words(text: str, start: int) -> list[ShellWord]:
             if not text.startswith(("'", '"'), m.end()):  # "/p:" glued to a quoted value keeps its colon
                 word = word.rstrip(".,?:")
             words.append(ShellWord(word, m.start("word"), m.start("word") + len(word), False))
-    return words
+    return words, None
+
+
+# A password echoed into a command that reads it from its standard input: "echo PASS | docker login
+# --password-stdin", "echo 'user:PASS' | chpasswd", "echo PASS | sudo -S apt update", "printf '%s' PASS | gh auth
+# login --with-token". Not a variable nor a file ("echo $TOKEN | …", "cat pw.txt | …"), nor an echo into a command
+# that reads no password ("echo alice | sudo tee /etc/hostname").
+_ECHO = regex.compile(r"(?<![\w./-])(?P<tool>echo|printf)(?=[ \t])")
+_ECHO_OPTION = regex.compile(r"-[neE]+\Z")
+_STDIN_READERS: dict[str, tuple[str, ...]] = {  # a command, and the words that make it read a password from stdin
+    "chpasswd": (),
+    "passwd": (),
+    "cryptsetup": (),
+    "docker": ("login", "--password-stdin"),
+    "podman": ("login", "--password-stdin"),
+    "nerdctl": ("login", "--password-stdin"),
+    "buildah": ("login", "--password-stdin"),
+    "skopeo": ("login", "--password-stdin"),
+    "oras": ("login", "--password-stdin"),
+    "helm": ("login", "--password-stdin"),
+    "gh": ("login", "--with-token"),
+    "gpg": ("--passphrase-fd",),
+}
+
+
+def _echoed_value(tool: str, words: list[ShellWord]) -> ShellWord | None:
+    """The one word echoed (``echo -n PASS``, ``printf '%s\\n' PASS``, ``printf PASS``), or None."""
+    while words and tool == "echo" and not words[0].quoted and _ECHO_OPTION.match(words[0].text):
+        words = words[1:]
+    if tool == "printf" and len(words) > 1 and "%" in words[0].text:
+        words = words[1:]  # the format
+    return words[0] if len(words) == 1 else None
+
+
+def _reads_password_from_stdin(words: list[ShellWord]) -> str | None:
+    """The command (of `words`) that reads a password from its standard input, or None: ``sudo -S``, ``chpasswd``,
+    ``passwd``, ``docker login --password-stdin``, ``gh auth login --with-token``, ``htpasswd -i``…"""
+    texts = [w.text for w in words if not w.quoted]
+    if texts[:1] == ["sudo"]:
+        options = list(takewhile(lambda t: t.startswith("-"), texts[1:]))
+        if any(not o.startswith("--") and "S" in o for o in options):
+            return "sudo"
+        texts = texts[1 + len(options) :]
+    if not texts:
+        return None
+    command = _EXE.sub("", texts[0].rsplit("/", 1)[-1]).lower()
+    if command == "htpasswd":
+        return command if any(t.startswith("-") and not t.startswith("--") and "i" in t for t in texts) else None
+    needed = _STDIN_READERS.get(command)
+    return command if needed is not None and all(n in texts for n in needed) else None
+
+
+def _piped_passwords(text: str) -> list[Span]:
+    spans = []
+    for echo in _ECHO.finditer(text):
+        words, after_pipe = _read_command(text, echo.end())
+        value = _echoed_value(echo.group("tool"), words)
+        if value is None or after_pipe is None:
+            continue
+        reader = _reads_password_from_stdin(command_words(text, after_pipe))
+        if reader == "chpasswd":  # USER:PASSWORD
+            cut = value.text.find(":")
+            value = value.tail(cut + 1) if cut > 0 else value._replace(text="")
+        if reader and _given_password(value):
+            spans.append((value.start, value.end))
+    return spans
 
 
 class CommandLinePasswordRecognizer(EntityRecognizer):
@@ -334,6 +409,8 @@ class CommandLinePasswordRecognizer(EntityRecognizer):
             for start, end in COMMANDS[tool](command_words(text, command.end())):
                 if not _asked_about(text, start, end):
                     spans[start, end] = None
+        for span in _piped_passwords(text):
+            spans[span] = None
         return [RecognizerResult("GENERIC_SECRET", start, end, SCORE) for start, end in spans]
 
 
