@@ -583,18 +583,20 @@ def handwritten_recognizers() -> list[PatternRecognizer]:
                     0.85,
                 ),
                 # Credential and server files: a .netrc entry (machine HOST login USER password PASSWORD, over
-                # lines too), a .pgpass line (host:port:database:user:password, the whole line), Redis's requirepass /
-                # masterauth and keepalived's auth_pass directives (a line of their own). Any word there is the
-                # password, but a placeholder.
+                # lines too; HOST has a dot or a port, or is localhost: "machine learning login …" is prose), a
+                # .pgpass line (host:port:database:user:password, the whole line, a port of 4-5 digits or *),
+                # Redis's requirepass / masterauth and keepalived's auth_pass directives (a line of their own). Any
+                # word there is the password, but a placeholder.
                 (
                     "netrc_password",
-                    r"(?<=\b(?:machine[ \t]+[^\s]{1,255}|default)\s+login\s+[^\s]{1,255}\s+password[ \t]+)"
+                    r"(?<=\b(?:machine[ \t]+(?:localhost|[^\s.:]{1,253}[.:][^\s]{1,253})|default)"
+                    r"\s+login\s+[^\s]{1,255}\s+password[ \t]+)"
                     rf"(?!(?:{URL_PASSWORD_PLACEHOLDER})(?:\s|\Z))[^\s]{{2,200}}",
                     0.85,
                 ),
                 (
                     "pgpass_password",
-                    r"(?<=^[ \t]*(?:\*|[^:\s#]{0,253}[A-Za-z.][^:\s]{0,253}):(?:\*|[0-9]{1,5}):"
+                    r"(?<=^[ \t]*(?:\*|[^:\s#]{0,253}[A-Za-z.][^:\s]{0,253}):(?:\*|[0-9]{4,5}):"
                     r"[^:\s]{0,63}[A-Za-z*_][^:\s]{0,63}:[^:\s]{0,63}[A-Za-z*_][^:\s]{0,63}:)"
                     rf"(?!(?:{URL_PASSWORD_PLACEHOLDER})[ \t]*$)[^\s]{{1,200}}(?=[ \t]*$)",
                     0.85,
