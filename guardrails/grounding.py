@@ -54,6 +54,10 @@ _QUOTED = re.compile(r"[\"“]([^\"”]{12,})[\"”]")
 _SLACK_SEQUENCE = re.compile(r"<[!@#][^<>\s]*(?:\|[^<>]*)?>")  # <!channel>, <@U123>, <#C123|general>
 _URL = re.compile(r"\b(?:https?|ftp)://[^\s<>()\[\]{}|\"'`]+", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# The same, from the start of a run of the characters before "@" only: one that does not start an address there
+# starts none later in that run (a later start reads a tail of it); `_EMAIL` tried them all, each scanning the rest
+# of the run, and a long run of "_" or "a-" took seconds.
+_EMAIL_RUN_START = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def _names(text: str) -> frozenset[str]:
@@ -67,7 +71,16 @@ _TLDS = (
     "nl|ch|se|no|it|es|pl|au|ca|jp|br|cloud|tech|live|shop|page|zip|mov|example"
 )
 # Labels may hold any letter: "pay.\u0430cme.com" (a Cyrillic "а") is another host than "pay.acme.com".
-_DOMAIN = re.compile(rf"\b(?:[^\W_](?:(?:[^\W_]|-)*[^\W_])?\.)+(?:{_TLDS})\b(?![.\w-]*\()", re.I)
+_LABEL = r"[^\W_](?:(?:[^\W_]|-)*[^\W_])?"
+# A domain name is its labels then a common top-level domain, unless the dotted run goes on into a call
+# (`acme.com(`); `_domains` reads it as the pattern \b(?:LABEL\.)+(?:TLDS)\b(?![.\w-]*\() would, but looks from
+# each dotted run once: that pattern tried every label of a long "a.a.a…" or "a.com.a.com…(" run and scanned the
+# rest of it each time (20,000 characters took from 20 s to minutes).
+_DOMAIN = re.compile(rf"(?:{_LABEL}\.)+(?:{_TLDS})\b", re.I)
+_LABEL_START = re.compile(r"\b[^\W_]")
+_LABEL_RUN = re.compile(r"(?:[^\W_]|-)+")
+_LABELS = re.compile(rf"(?:{_LABEL}\.)*", re.I)
+_DOTTED_RUN = re.compile(r"[.\w-]*")
 # Any other host name: a lower-case name whose ending is a real top-level domain — a country code or a
 # generic one ("evil-payments.support", "pay.acme.finance", "acme.pk") — unless it reads as code or a file.
 # Python's dotted names end in words that are top-level domains too (`obj.name`, `plt.show`, `user.id`), so a
@@ -214,12 +227,54 @@ def _verbatim(quote: str, passage: str) -> bool:
     return normalize_space(quote).lower() in normalize_space(passage).lower()
 
 
+def _domains(text: str) -> list[re.Match[str]]:
+    """The matches `_DOMAIN` would give from every word start not followed by a call, each dotted run read once:
+    when no domain starts at a label, none starts at a later label of its run (their labels are its tail), and a
+    run that ends in "(" has none at all."""
+    found = []
+    pos = 0
+    while start := _LABEL_START.search(text, pos):
+        i = start.start()
+        chain_end = _LABELS.match(text, i).end()  # type: ignore[union-attr]
+        if chain_end == i:  # one label, no dot: nor from the labels after its dashes
+            pos = _LABEL_RUN.match(text, i).end()  # type: ignore[union-attr]
+            continue
+        m = _DOMAIN.match(text, i)
+        if m is None:
+            pos = chain_end
+            continue
+        run_end = _DOTTED_RUN.match(text, m.end()).end()  # type: ignore[union-attr]
+        if text[run_end : run_end + 1] == "(":
+            pos = run_end
+            continue
+        found.append(m)
+        pos = m.end()
+    return found
+
+
+def _emails(text: str) -> list[re.Match[str]]:
+    """`_EMAIL.finditer(text)`: right where the last address ended an address may start mid-run ("a@b.com.+x@c.com")."""
+    found = []
+    pos = 0
+    while m := (pos and _EMAIL.match(text, pos)) or _EMAIL_RUN_START.search(text, pos):
+        found.append(m)
+        pos = m.end()
+    return found
+
+
 def literals(text: str) -> list[str]:
     """The links, Slack mentions, email addresses, domain names and key-like identifiers in `text`, in order."""
     found: list[str] = []
     rest = text
     for pattern in (_SLACK_SEQUENCE, _URL, _EMAIL, _DOMAIN, _HOST, _KEY_LIKE):
-        matches = _host_names(rest) if pattern is _HOST else list(pattern.finditer(rest))
+        if pattern is _HOST:
+            matches = _host_names(rest)
+        elif pattern is _DOMAIN:
+            matches = _domains(rest)
+        elif pattern is _EMAIL:
+            matches = _emails(rest)
+        else:
+            matches = list(pattern.finditer(rest))
         for m in matches:
             value = m.group(0).rstrip(_TRAILING) if pattern is not _SLACK_SEQUENCE else m.group(0)
             if value:

@@ -1,0 +1,74 @@
+"""Crafted text must not hold the guardrails for long: a pattern that scans a long run from each of its positions
+takes time that grows with the square of the run. The grounding check's literals (`guardrails.grounding.literals`,
+run on every answer and its passages) read an email address from every position of a run of word characters,
+dots or dashes and a domain name from every label of a dotted run: 20,000 characters of "a." took ~20 s,
+200 KB hours. Hang guards, not speed tests: the text is processed in a forked child killed after a limit."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import pytest
+
+from guardrails.grounding import literals
+from tests.unit.test_redaction_brackets_cli_capitals import HANG_LIMIT_S, _redacts_within
+
+QUESTION = 4000  # the default ANSWERLOOP_MAX_QUESTION_CHARS
+FILE = 200_000
+LITERAL_LIMIT_S = 10  # a 200 KB text's literals take well under a second when no pattern rescans
+
+
+def _literals_in_child(text, done) -> None:
+    literals(text)
+    done.set()
+
+
+def _literals_within(text: str, seconds: float) -> bool:
+    ctx = multiprocessing.get_context("fork")
+    done = ctx.Event()
+    child = ctx.Process(target=_literals_in_child, args=(text, done))
+    child.start()
+    child.join(seconds)
+    if child.is_alive():
+        child.kill()
+        child.join()
+    return done.is_set()
+
+
+RUNS = ["a.", "1.", "a-", "_", "a", "x-y.", "a+"]
+
+
+@pytest.mark.parametrize("size", [QUESTION, FILE])
+@pytest.mark.parametrize("unit", RUNS)
+def test_a_long_run_does_not_hold_the_literal_check(unit, size):
+    text = "see " + unit * (size // len(unit)) + "x"
+    assert _literals_within(text, LITERAL_LIMIT_S), f"literals() did not finish {len(text)} characters"
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("mail bob.smith+x@acme-corp.co.uk now", ["bob.smith+x@acme-corp.co.uk"]),
+        ("go to pay.acme.com.", ["pay.acme.com"]),
+        ("a.b.c.d.example.com and -acme.io", ["a.b.c.d.example.com", "acme.io"]),
+        ("_.acme.com", ["acme.com"]),
+        ("x" * 63 + ".com", ["x" * 63 + ".com"]),
+        ("a@b.com.+x@c.com", ["a@b.com", ".+x@c.com"]),
+        ("run app.run() or acme.com(", []),
+    ],
+)
+def test_literals_found_as_before(text, found):
+    assert literals(text) == found
+
+
+REDACT_RUNS = [
+    "password" + "1." * (QUESTION // 2),
+    "password" + "1." * (FILE // 2),
+    "a@" + "_" * FILE,
+    "http://u:" + "a." * (FILE // 2),
+]
+
+
+@pytest.mark.parametrize("text", REDACT_RUNS, ids=lambda t: f"{t[:10]!r}x{len(t)}")
+def test_a_long_dotted_run_does_not_hold_the_pii_guard(pii_guard, text):
+    assert _redacts_within(pii_guard, text, HANG_LIMIT_S), f"the guard did not finish {len(text)} characters"
