@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from guardrails.claims.lexicon import _INTERVAL, _NUMBER_WORDS, _SCALES, _UNITS
 from guardrails.claims.quantities import Quantity, quantities
@@ -32,6 +32,15 @@ class Analysed:
     names: set[str] = field(default_factory=set)  # lowercased tokens and their parts
     acronyms: set[str] = field(default_factory=set)
     codes: list[Tok] = field(default_factory=list)
+
+    @cached_property
+    def item_terms(self) -> dict[int, frozenset[str]]:
+        """The terms of each list item or paragraph (`Tok.item`), read once: read for each pair of numbers
+        compared, 800 characters of "1 " took 18 s."""
+        items: dict[int, set[str]] = {}
+        for t in self.tokens:
+            items.setdefault(t.item, set()).update(t.terms)
+        return {item: frozenset(terms) for item, terms in items.items()}
 
 
 def analyse(text: str) -> Analysed:
@@ -124,7 +133,7 @@ def _context(a: Analysed, tok: Tok, exclude: frozenset[str]) -> tuple[frozenset[
 
 
 def _item_terms(a: Analysed, item: int) -> frozenset[str]:
-    return frozenset(x for t in a.tokens if t.item == item for x in t.terms)
+    return a.item_terms.get(item, frozenset())
 
 
 def _fit(a: Analysed, a_tok: Tok, p: Analysed, p_tok: Tok, exclude: frozenset[str]) -> tuple[float, int]:
