@@ -10,10 +10,9 @@ from __future__ import annotations
 import pytest
 
 from tests.unit.test_redaction_brackets_cli_capitals import (
-    HANG_LIMIT_S,
+    _assert_finishes,
     _assert_kept,
     _assert_redacted,
-    _redacts_within,
 )
 
 
@@ -76,6 +75,4 @@ ADVERSARIAL = [
 @pytest.mark.parametrize("text", ADVERSARIAL, ids=lambda t: t[:14])
 def test_credential_file_rules_do_not_hold_the_guard_on_adversarial_input(pii_guard, text):
     """A hang guard, not a speed test (see `HANG_LIMIT_S`)."""
-    assert _redacts_within(pii_guard, text, HANG_LIMIT_S), (
-        f"the guard did not finish {len(text)} characters within {HANG_LIMIT_S} s"
-    )
+    _assert_finishes(pii_guard, text)
