@@ -280,12 +280,13 @@ def squeeze_blanks(line: str) -> tuple[str, Callable[[int], int]]:
     kept: list[str] = []
     cuts: list[int] = []  # where in the result a run was cut
     removed: list[int] = []  # how many characters were left out up to that cut
-    last = 0
+    last = dropped = 0
     for m in _LONG_BLANK_RUN.finditer(line):
         keep_to = m.start() + BLANK_RUN
         kept.append(line[last:keep_to])
-        cuts.append(keep_to - (removed[-1] if removed else 0))
-        removed.append((removed[-1] if removed else 0) + m.end() - keep_to)
+        cuts.append(keep_to - dropped)
+        dropped += m.end() - keep_to
+        removed.append(dropped)
         last = m.end()
     if not cuts:
         return line, lambda i: i
