@@ -251,12 +251,13 @@ def _commands(names: str, finder: Finder) -> dict[str, Finder]:
     return dict.fromkeys(names.split(","), finder)
 
 
+_REGISTRY_CLIENTS = ("docker", "podman", "nerdctl", "buildah", "skopeo", "oras")  # `TOOL login`
 _PROMPTING_P = option_password("-p", "--password", glued=("-p",))
 # Where each tool takes a password (names in lower case; a space in a name is one or more spaces or tabs).
 COMMANDS: dict[str, Finder] = {
     "redis-cli": option_password("-a", "--pass"),
     "htpasswd": _htpasswd_password,
-    **_commands("docker login,podman login,nerdctl login,buildah login,skopeo login,oras login", _PROMPTING_P),
+    **_commands(",".join(f"{tool} login" for tool in _REGISTRY_CLIENTS), _PROMPTING_P),
     **_commands("helm registry login", _PROMPTING_P),
     **_commands(
         "mongosh,mongo,mongodump,mongorestore,mongoexport,mongoimport,mongostat,mongotop,mongofiles", _PROMPTING_P
@@ -338,13 +339,7 @@ _STDIN_READERS: dict[str, tuple[str, ...]] = {  # a command, and the words that 
     "chpasswd": (),
     "passwd": (),
     "cryptsetup": (),
-    "docker": ("login", "--password-stdin"),
-    "podman": ("login", "--password-stdin"),
-    "nerdctl": ("login", "--password-stdin"),
-    "buildah": ("login", "--password-stdin"),
-    "skopeo": ("login", "--password-stdin"),
-    "oras": ("login", "--password-stdin"),
-    "helm": ("login", "--password-stdin"),
+    **dict.fromkeys((*_REGISTRY_CLIENTS, "helm"), ("login", "--password-stdin")),
     "gh": ("login", "--with-token"),
     "gpg": ("--passphrase-fd",),
 }
