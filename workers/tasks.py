@@ -30,6 +30,7 @@ from workers.slack.blocks import (
 )
 from workers.slack.client import web_client
 from workers.slack.dead_tokens import DEAD_TOKEN_ERRORS
+from workers.slack.earlier import earlier_message
 from workers.slack.installations import WorkspaceNotInstalled, bot_token_for, oauth_enabled
 from workers.slack.live import open_live_stream, start_stream
 from workers.slack.store import ClaimedRequest, RequestKey
@@ -400,7 +401,9 @@ def _deliver_once(
                         raise
                     _post_instead(client, conn, key, row, request.thread_ts, text, blocks)
             else:  # the placeholder could not be posted (or a stream's status was shown): answer in the thread
-                slack_store.set_placeholder(conn, key, _post_answer(client, key, row, request.thread_ts, text, blocks))
+                slack_store.set_placeholder(
+                    conn, key, _post_answer(client, conn, key, row, request.thread_ts, text, blocks)
+                )
                 slack_store.set_delivery(conn, key, "post")
         except SlackApiError as exc:
             code = exc.response.status_code if exc.response is not None else 0
@@ -478,17 +481,20 @@ def _post_instead(
     """The answer as a new reply in the question's thread, its message deleted (GONE): nothing is lost, and its ts
     becomes the request's placeholder, so a later attempt updates this one rather than post another."""
     log.info("%s: the message to replace is gone; the answer is posted in the thread", key)
-    slack_store.set_placeholder(conn, key, _post_answer(client, key, row, thread_ts, text, blocks))
+    slack_store.set_placeholder(conn, key, _post_answer(client, conn, key, row, thread_ts, text, blocks))
     slack_store.set_delivery(conn, key, "post", f"{GONE}: posted in the thread")
 
 
-def _post_answer(client, key: RequestKey, row: dict, thread_ts: str, text: str, blocks: list[dict]) -> str:
+def _post_answer(
+    client, conn: db.Conn, key: RequestKey, row: dict, thread_ts: str, text: str, blocks: list[dict]
+) -> str:
     """The answer as a new reply in the thread (in the channel: no thread), tagged with its request
     (RequestKey.message_metadata); returns its ts. Where a message may already have been posted for this request
-    without its ts recorded (_may_have_posted), that one is updated instead, never a second one posted."""
-    earlier = _posted_earlier(client, key, row, thread_ts) if _may_have_posted(row) else None
+    without its ts recorded (slack_store.may_have_posted), that one is updated instead, never a second one posted."""
+    earlier = earlier_message(client, conn, key, row, thread_ts) if slack_store.may_have_posted(row) else None
     if earlier:
         log.info("%s: an earlier attempt posted the answer (its ts was never recorded): updating it", key)
+        _stop_quietly(client, key.channel_id, earlier)  # a stream that attempt lost is ended first
         client.chat_update(channel=key.channel_id, ts=earlier, text=text, blocks=blocks)
         return earlier
     return client.chat_postMessage(
@@ -499,41 +505,6 @@ def _post_answer(client, key: RequestKey, row: dict, thread_ts: str, text: str, 
         metadata=key.message_metadata(),
         **NO_UNFURLS,
     )["ts"]
-
-
-def _may_have_posted(row: dict) -> bool:
-    """A message for this request may be in Slack with its ts unrecorded: an attempt after another (the claim counts
-    them), or the intake's placeholder (delivery 'update') whose ts is missing — the bot died after Slack's answer."""
-    return (row.get("attempts") or 0) > 1 or (row.get("delivery") == "update" and not row.get("placeholder_ts"))
-
-
-def _posted_earlier(client, key: RequestKey, row: dict, thread_ts: str) -> str | None:
-    """The ts of the message whose metadata names this request, if any: a reply in the thread after the question
-    (conversations.replies), or — no thread: an /ask — a message of the channel since the request was made
-    (conversations.history). Slack refusing the read (a missing scope, the thread gone): None — the answer is
-    posted; a transient refusal is retried like the rest of the delivery."""
-    wanted, cursor = key.message_metadata(), None
-    since = f"{row['created_at'].timestamp() - 300:.6f}" if row.get("created_at") else "0"  # clocks may differ
-    oldest = key.message_ts if key.message_ts.replace(".", "", 1).isdigit() else since  # an /ask's is no ts
-    while True:
-        common = {"channel": key.channel_id, "include_all_metadata": True, "limit": 200, "cursor": cursor}
-        try:
-            if thread_ts:
-                page = client.conversations_replies(ts=thread_ts, oldest=oldest, **common)
-            else:
-                page = client.conversations_history(oldest=since, **common)
-        except SlackApiError as exc:
-            if (transient := _transient(exc)) is not None:
-                raise transient from exc
-            log.info("%s: could not look for an earlier answer (%s)", key, _slack_error(exc))
-            return None
-        for message in page.get("messages") or []:
-            meta = message.get("metadata") if isinstance(message, dict) else None
-            if isinstance(meta, dict) and all(meta.get(k) == v for k, v in wanted.items()):
-                return str(message["ts"])
-        cursor = (page.get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
-            return None
 
 
 def delete_for_withdrawn(client, channel: str, ts: str | None) -> bool:
@@ -564,6 +535,16 @@ def _not_posting(client, conn: db.Conn, key: RequestKey) -> None:
         return
     log.info("%s was deleted by its asker; its answer is not posted", key)
     delete_for_withdrawn(client, key.channel_id, row["placeholder_ts"])
+
+
+def _earlier_or_retry(client, conn: db.Conn, key: RequestKey, row: dict, thread_ts: str) -> str | None:
+    """workers.slack.earlier's find, Slack's transient refusals raised for a retry."""
+    try:
+        return earlier_message(client, conn, key, row, thread_ts)
+    except SlackApiError as exc:
+        if (transient := _transient(exc)) is not None:
+            raise transient from exc
+        raise
 
 
 def _stop_quietly(client, channel: str, ts: str) -> None:
@@ -599,6 +580,9 @@ def _deliver_stream(
             _not_posting(client, conn, key)
             return "delivered"
         ts, thread_ts = row["placeholder_ts"], row["thread_ts"]
+        lost = ts is None and slack_store.may_have_posted(row)  # an earlier attempt's stream, its ts unrecorded?
+        if lost and (ts := _earlier_or_retry(client, conn, key, row, thread_ts)) is not None:
+            slack_store.set_placeholder(conn, key, ts)
         resumed = ts is not None and not opened
         if ts is None:
             try:
@@ -610,7 +594,7 @@ def _deliver_stream(
                 note = f"startStream: {_slack_error(exc)}"
                 log.info("%s: streaming refused (%s); posting the answer instead", key, note)
                 try:
-                    posted = _post_answer(client, key, row, thread_ts, stream.text, stream.blocks)
+                    posted = _post_answer(client, conn, key, row, thread_ts, stream.text, stream.blocks)
                 except SlackApiError as post_exc:
                     if (transient := _transient(post_exc)) is not None:
                         raise transient from post_exc
@@ -637,7 +621,10 @@ def _deliver_stream(
                         client.chat_appendStream(channel=channel, ts=ts, chunks=stream.steps)
                     for piece in stream.pieces:
                         client.chat_appendStream(channel=channel, ts=ts, markdown_text=piece)
-                    client.chat_stopStream(channel=channel, ts=ts, blocks=stream.final_blocks)
+                    # metadata: a later attempt knows this message as this request's (workers.slack.earlier)
+                    client.chat_stopStream(
+                        channel=channel, ts=ts, blocks=stream.final_blocks, metadata=key.message_metadata()
+                    )
                 except SlackApiError as exc:
                     if (transient := _transient(exc)) is not None:
                         raise transient from exc

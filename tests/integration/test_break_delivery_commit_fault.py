@@ -21,6 +21,7 @@ from tests.integration.test_break_delivery_placeholder import _answers, _claimed
 from tests.support.standin_fixtures import api_error
 from workers.slack import store as slack_store
 from workers.slack.blocks import answer_message, streamed_answer
+from workers.slack.live import open_live_stream
 from workers.slack.store import RequestKey
 from workers.tasks import _deliver
 
@@ -139,3 +140,78 @@ def test_an_ask_answer_posted_outside_any_thread_before_its_commit_failed_is_not
 
     assert [m.ts for m in posted()] == [first.ts]
     assert _row(key)["status"] == "delivered"
+
+
+def _bot_replies(slack, request) -> list:
+    return [m for m in slack.thread(GENERAL, request.thread_ts)[1:] if m.bot_id]
+
+
+def test_a_stream_started_before_its_commit_failed_is_finished_not_started_again(slack, commit_fault):
+    """chat.startStream takes the stream and the worker's commit of its ts is lost (the worker killed, Postgres gone):
+    the stream's message carries no metadata (startStream takes none), so the retry knows it as the bot's reply in
+    the thread after the question that no request claims — it is finished with the answer, never a second one."""
+    request = _claimed(slack, "stream")
+    stream = streamed_answer(_result(), pii={}, expert=None, collections=1)
+
+    with pytest.raises(DatabaseUnavailable):
+        _deliver(get_settings(), request, stream.text, stream.blocks, status="delivered", stream=stream)
+    [orphan] = _bot_replies(slack, request)
+    assert slack.is_streaming(GENERAL, orphan.ts) and _row(request.key)["placeholder_ts"] is None
+
+    _deliver(get_settings(), _retry(request), stream.text, stream.blocks, status="delivered", stream=stream)
+
+    [answer] = _bot_replies(slack, request)
+    assert answer.ts == orphan.ts and "180 EUR" in answer.text and not slack.is_streaming(GENERAL, answer.ts)
+    row = _row(request.key)
+    assert (row["status"], row["placeholder_ts"]) == ("delivered", orphan.ts), row["error"]
+
+
+def test_a_live_stream_opened_before_its_commit_failed_is_taken_up_by_the_retry(slack, commit_fault):
+    """The same loss when the stream opens before the pipeline runs (workers/slack/live.py): the retried task does
+    not open a second stream; its delivery finishes the first one."""
+    request = _claimed(slack, "stream")
+    client = slack.web_client()
+    with pytest.raises(DatabaseUnavailable):
+        open_live_stream(client, request.key, user_id=request.user_id, collections=1)
+    [orphan] = _bot_replies(slack, request)
+
+    again = _retry(request)
+    assert open_live_stream(client, again.key, user_id=again.user_id, collections=1) is None
+    assert _row(request.key)["placeholder_ts"] == orphan.ts
+    stream = streamed_answer(_result(), pii={}, expert=None, collections=1)
+    _deliver(get_settings(), again, stream.text, stream.blocks, status="delivered", stream=stream)
+
+    [answer] = _bot_replies(slack, request)
+    assert answer.ts == orphan.ts and "180 EUR" in answer.text and not slack.is_streaming(GENERAL, answer.ts)
+    assert _row(request.key)["status"] == "delivered"
+
+
+def test_a_retry_does_not_take_up_the_bots_reply_to_another_question_of_the_thread(slack):
+    """The bot's other replies in the thread are not this request's lost stream: a follow-up's answer (its ts
+    recorded with its own request) and a finished stream (stopStream names its request in metadata) stay as they
+    are, and the retry starts its own stream."""
+    request = _claimed(slack, "stream")
+    client = slack.web_client()
+    other = client.chat_startStream(
+        channel=GENERAL, thread_ts=request.thread_ts, recipient_user_id=request.user_id,
+        recipient_team_id=slack.team_id, markdown_text="Another answer",
+    )["ts"]  # fmt: skip
+    follow_up = RequestKey(request.key.team_id, request.key.channel_id, "1999999999.000001")
+    with db.connection() as conn:
+        slack_store.create_request(
+            conn, follow_up, thread_ts=request.thread_ts, user_id=request.user_id, kind="thread",
+            question_redacted="And in Zurich?", pii={}, reply_mode="in_channel",
+        )  # fmt: skip
+        slack_store.set_placeholder(conn, follow_up, other)
+    finished = client.chat_startStream(
+        channel=GENERAL, thread_ts=request.thread_ts, recipient_user_id=request.user_id,
+        recipient_team_id=slack.team_id, markdown_text="A third answer",
+    )["ts"]  # fmt: skip
+    client.chat_stopStream(channel=GENERAL, ts=finished, metadata=follow_up.message_metadata())
+    stream = streamed_answer(_result(), pii={}, expert=None, collections=1)
+
+    _deliver(get_settings(), _retry(request), stream.text, stream.blocks, status="delivered", stream=stream)
+
+    replies = _bot_replies(slack, request)
+    assert [m.ts for m in replies[:2]] == [other, finished] and len(replies) == 3
+    assert "180 EUR" not in replies[0].text + replies[1].text and "180 EUR" in replies[2].text

@@ -2,7 +2,8 @@
 
 The stream's message is opened with the plan and a "Searching N collections" task before the pipeline runs, and
 its ts is committed at once: from then on every attempt finishes that one message (workers/tasks.py
-`_deliver_stream`), so a redelivered task never opens a second one. Progress adds task updates (counts only:
+`_deliver_stream`), so a redelivered task never opens a second one — nor when the commit was lost after Slack
+took the stream (workers/slack/earlier.py finds it). Progress adds task updates (counts only:
 nothing of a draft is shown before its grounding check passed). Anything Slack refuses here just means no live
 steps: the answer is still delivered the usual way, which starts the stream itself or falls back.
 """
@@ -19,6 +20,7 @@ from core import db
 from workers.progress import Progress
 from workers.slack import store as slack_store
 from workers.slack.blocks import opening_steps, progress_steps
+from workers.slack.earlier import earlier_message
 from workers.slack.store import RequestKey
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,9 @@ def open_live_stream(client: WebClient, key: RequestKey, *, user_id: str, collec
         if row is None or row["placeholder_ts"] is not None:
             return None
         try:
+            if slack_store.may_have_posted(row) and (lost := earlier_message(client, conn, key, row, row["thread_ts"])):
+                slack_store.set_placeholder(conn, key, lost)  # an earlier attempt's, its ts never recorded: the
+                return None  # final delivery finishes that one (chat.update), no second stream is opened
             ts = start_stream(
                 client, key, thread_ts=row["thread_ts"], user_id=user_id, chunks=opening_steps(collections)
             )

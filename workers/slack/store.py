@@ -34,7 +34,7 @@ class RequestKey:
     def message_metadata(self) -> dict[str, Any]:
         """Slack message metadata naming this request, on every message posted for it (the intake's placeholder,
         the worker's answer): an attempt that finds no recorded ts — its commit lost, the process killed after
-        Slack's answer — finds the message (workers.tasks `_posted_earlier`) instead of posting a second one.
+        Slack's answer — finds the message (workers.slack.earlier) instead of posting a second one.
         Ids only: a message's metadata is readable by anyone in the workspace."""
         payload = {"team_id": self.team_id, "channel_id": self.channel_id, "message_ts": self.message_ts}
         return {"event_type": ANSWER_EVENT, "event_payload": payload}
@@ -195,6 +195,21 @@ def set_placeholder(conn: Conn, key: RequestKey, placeholder_ts: str) -> None:
         "updated_at = now() WHERE team_id = %s AND channel_id = %s AND message_ts = %s",
         (placeholder_ts, placeholder_ts, *key.as_args()),
     )
+
+
+def may_have_posted(row: Mapping[str, Any]) -> bool:
+    """A message for this request may be in Slack with its ts unrecorded: an attempt after another (the claim counts
+    them), or the intake's placeholder (delivery 'update') whose ts is missing — the bot died after Slack's answer."""
+    return (row.get("attempts") or 0) > 1 or (row.get("delivery") == "update" and not row.get("placeholder_ts"))
+
+
+def recorded_messages(conn: Conn, team_id: str, channel_id: str, candidates: list[str]) -> set[str]:
+    """Which of these message ts some request of the channel holds as its placeholder (its stream, its answer)."""
+    rows = conn.execute(
+        "SELECT placeholder_ts FROM slack_requests WHERE team_id = %s AND channel_id = %s AND placeholder_ts = ANY(%s)",
+        (team_id, channel_id, candidates),
+    )
+    return {r["placeholder_ts"] for r in rows}
 
 
 def set_status(conn: Conn, key: RequestKey, status: str, error: str = "") -> None:
