@@ -112,13 +112,29 @@ def _said_in_a_sentence(value: ShellWord, following: ShellWord | None) -> bool:
 _ONE_DASH_OPTIONS = frozenset(("-port", "-pass", "-password", "-pw", "-passwd"))
 
 
-def option_password(*spaced: str, glued: tuple[str, ...] = (), separator: str = "") -> Finder:
+def _bunched_at(word: ShellWord, options: frozenset[str]) -> int | None:
+    """Where one of the one-letter `options` stands in a word of one-letter options bunched together as getopt
+    reads them (``-xw``, ``-rP``, ``-xwSECRET``): the index of its letter, after at least one other letter."""
+    text = word.text
+    if word.quoted or len(text) < 3 or text[0] != "-" or not text[1].isalpha():
+        return None
+    for i in range(1, len(text)):
+        if i > 1 and f"-{text[i]}" in options:
+            return i
+        if not text[i].isalpha():
+            return None
+    return None
+
+
+def option_password(*spaced: str, glued: tuple[str, ...] = (), separator: str = "", bunched: bool = False) -> Finder:
     """The password after one of the `spaced` options (``-p SECRET``) or glued to one of the `glued` prefixes
     (``-pSECRET``, ``/p:SECRET``, ``--user=…``) or to a spaced option and "=" (``-p=SECRET``); a quoted value may
     follow a glued prefix at once (``-p"two words"``), and an option may be quoted (``"/p:SECRET"``). With a
     `separator`, the option's value is ``USER<sep>PASSWORD`` (``-U alice%SECRET``) and the password is what follows
-    the first separator."""
+    the first separator. `bunched`: the tool reads its options as getopt does, so a one-letter option may end a
+    bunch of them (``-xw SECRET``, ``-rP SECRET``) or, if it may be glued, stand in one (``-xwSECRET``)."""
     prefixes = sorted(glued + tuple(f"{option}=" for option in spaced), key=len, reverse=True)
+    letters = frozenset(o for o in (*spaced, *glued) if len(o) == 2 and o[0] == "-" and o[1].isalpha())
 
     def find(words: list[ShellWord]) -> list[Span]:
         spans = []
@@ -129,6 +145,13 @@ def option_password(*spaced: str, glued: tuple[str, ...] = (), separator: str = 
             following = words[at + 2] if at + 2 < len(words) else None
             if word.text in spaced and after is not None:
                 value = after
+            elif bunched and (i := _bunched_at(word, letters)) is not None:
+                if i + 1 < len(word.text) and word.text[:1] + word.text[i] in glued:
+                    value, following = word.tail(i + 1), after
+                elif i + 1 == len(word.text) and word.text[:1] + word.text[i] in spaced and after is not None:
+                    value = after
+                else:
+                    continue
             else:
                 prefix = next((p for p in prefixes if word.text.startswith(p)), None)
                 if prefix is None or word.text.lower() in _ONE_DASH_OPTIONS:
@@ -255,7 +278,7 @@ _REGISTRY_CLIENTS = ("docker", "podman", "nerdctl", "buildah", "skopeo", "oras")
 _PROMPTING_P = option_password("-p", "--password", glued=("-p",))
 # Where each tool takes a password (names in lower case; a space in a name is one or more spaces or tabs).
 COMMANDS: dict[str, Finder] = {
-    "redis-cli": option_password("-a", "--pass"),
+    "redis-cli": option_password("-a", "--pass", bunched=True),
     "htpasswd": _htpasswd_password,
     **_commands(",".join(f"{tool} login" for tool in _REGISTRY_CLIENTS), _PROMPTING_P),
     **_commands("helm registry login", _PROMPTING_P),
@@ -268,10 +291,10 @@ COMMANDS: dict[str, Finder] = {
     **_commands("mosquitto_pub,mosquitto_sub,mosquitto_rr", option_password("-P", "--pw")),
     **_commands(
         "ldapsearch,ldapadd,ldapmodify,ldapdelete,ldapwhoami,ldapcompare,ldapmodrdn",
-        option_password("-w", glued=("-w",)),
+        option_password("-w", glued=("-w",), bunched=True),
     ),
-    "ldappasswd": option_password("-w", "-s", "-a", glued=("-w",)),
-    **_commands("zip,unzip", option_password("-P", "--password", glued=("-P",))),
+    "ldappasswd": option_password("-w", "-s", "-a", glued=("-w",), bunched=True),
+    **_commands("zip,unzip", option_password("-P", "--password", glued=("-P",), bunched=True)),
     **_commands("7z,7za,7zr", option_password(glued=("-p",))),
     **_commands("rar,unrar", option_password(glued=("-p", "-hp"))),
     **_commands(
@@ -280,7 +303,7 @@ COMMANDS: dict[str, Finder] = {
             "-storepass", "-keypass", "-srcstorepass", "-deststorepass", "-srckeypass", "-destkeypass", "-new"
         ),
     ),
-    "ssh-keygen": option_password("-N", "-P", glued=("-N", "-P")),
+    "ssh-keygen": option_password("-N", "-P", glued=("-N", "-P"), bunched=True),
     **_commands("psexec,psexec64,rdesktop", option_password("-p", glued=("-p",))),
     **_commands("xfreerdp,wlfreerdp,sdl-freerdp", option_password(glued=("/p:",))),
     **_commands(
@@ -293,11 +316,15 @@ COMMANDS: dict[str, Finder] = {
 }
 # A tool's name as a command: not a part of a longer word, a space after it ("redis-cli," or "htpasswd:" glued to
 # the rest of a message, repeated, would read the same long word again for each); after a path maybe, with .exe
-# maybe ("/opt/mssql-tools/bin/sqlcmd", "./sqlcmd", "C:\\tools\\sqlcmd.exe", "net.exe user", a quoted path).
+# maybe ("/opt/mssql-tools/bin/sqlcmd", "./sqlcmd", "C:\\tools\\sqlcmd.exe", "net.exe user", a quoted path). Between
+# the words of a name, up to three of the tool's global options, each with its value maybe ("docker --config DIR
+# login", "docker -D login", "helm --debug registry login").
+_GLOBAL_OPTIONS = r"(?:[ \t]+--?[A-Za-z][\w-]*(?:=\S*)?(?:[ \t]+[^\s-]\S*)?){0,3}"
 _COMMAND = regex.compile(
     r"(?<![\w.-])(?P<tool>"
     + "|".join(
-        regex.escape(name).replace(r"\ ", r"(?:\.exe)?[ \t]+") for name in sorted(COMMANDS, key=len, reverse=True)
+        regex.escape(name).replace(r"\ ", rf"(?:\.exe)?{_GLOBAL_OPTIONS}[ \t]+")
+        for name in sorted(COMMANDS, key=len, reverse=True)
     )
     + r")(?:\.exe[\"']?)?(?=[ \t])",
     regex.IGNORECASE,
@@ -400,13 +427,19 @@ class CommandLinePasswordRecognizer(EntityRecognizer):
     def analyze(self, text: str, entities, nlp_artifacts=None) -> list[RecognizerResult]:
         spans: dict[Span, None] = {}  # once each: the commands of a line read on into the next ones
         for command in _COMMAND.finditer(text):
-            tool = " ".join(_EXE.sub("", part) for part in command.group("tool").lower().split())
-            for start, end in COMMANDS[tool](command_words(text, command.end())):
+            for start, end in COMMANDS[_tool_name(command.group("tool"))](command_words(text, command.end())):
                 if not _asked_about(text, start, end):
                     spans[start, end] = None
         for span in _piped_passwords(text):
             spans[span] = None
         return [RecognizerResult("GENERIC_SECRET", start, end, SCORE) for start, end in spans]
+
+
+def _tool_name(matched: str) -> str:
+    """The `COMMANDS` name of a tool as `_COMMAND` matched it: without its path, .exe and global options."""
+    words = [_EXE.sub("", word) for word in matched.lower().split()]
+    names = [n for n in COMMANDS if n.split()[0] == words[0] and all(w in words[1:] for w in n.split()[1:])]
+    return max(names, key=len)
 
 
 def _asked_about(text: str, start: int, end: int) -> bool:
