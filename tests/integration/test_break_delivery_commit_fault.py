@@ -17,7 +17,7 @@ from core.errors import DatabaseUnavailable
 from core.settings import get_settings
 from slack_standin import GENERAL
 from tests.integration import test_break_delivery_placeholder as placeholder_tests
-from tests.integration.test_break_delivery_placeholder import _answers, _claimed, _result, _row
+from tests.integration.test_break_delivery_placeholder import _answers, _claimed, _new_request, _result, _row
 from tests.support.standin_fixtures import api_error
 from workers.slack import store as slack_store
 from workers.slack.blocks import answer_message, streamed_answer
@@ -192,21 +192,19 @@ def test_a_retry_does_not_take_up_the_bots_reply_to_another_question_of_the_thre
     are, and the retry starts its own stream."""
     request = _claimed(slack, "stream")
     client = slack.web_client()
-    other = client.chat_startStream(
-        channel=GENERAL, thread_ts=request.thread_ts, recipient_user_id=request.user_id,
-        recipient_team_id=slack.team_id, markdown_text="Another answer",
-    )["ts"]  # fmt: skip
+
+    def stream(text: str) -> str:
+        return client.chat_startStream(
+            channel=GENERAL, thread_ts=request.thread_ts, recipient_user_id=request.user_id,
+            recipient_team_id=slack.team_id, markdown_text=text,
+        )["ts"]  # fmt: skip
+
+    other = stream("Another answer")
     follow_up = RequestKey(request.key.team_id, request.key.channel_id, "1999999999.000001")
     with db.connection() as conn:
-        slack_store.create_request(
-            conn, follow_up, thread_ts=request.thread_ts, user_id=request.user_id, kind="thread",
-            question_redacted="And in Zurich?", pii={}, reply_mode="in_channel",
-        )  # fmt: skip
+        _new_request(conn, follow_up, request.thread_ts, request.user_id, "thread", "And in Zurich?")
         slack_store.set_placeholder(conn, follow_up, other)
-    finished = client.chat_startStream(
-        channel=GENERAL, thread_ts=request.thread_ts, recipient_user_id=request.user_id,
-        recipient_team_id=slack.team_id, markdown_text="A third answer",
-    )["ts"]  # fmt: skip
+    finished = stream("A third answer")
     client.chat_stopStream(channel=GENERAL, ts=finished, metadata=follow_up.message_metadata())
     stream = streamed_answer(_result(), pii={}, expert=None, collections=1)
 

@@ -51,14 +51,20 @@ def slack(clean_db, monkeypatch) -> Iterator[SlackStandin]:
             reset_settings_cache()
 
 
+def _new_request(
+    conn, key: RequestKey, thread_ts: str, user_id: str, kind: str = "mention", question: str = ""
+) -> None:
+    slack_store.create_request(
+        conn, key, thread_ts=thread_ts, user_id=user_id, kind=kind,
+        question_redacted=question or "What is the hotel cap?", pii={}, reply_mode="in_channel",
+    )  # fmt: skip
+
+
 def _claimed(slack: SlackStandin, delivery: str) -> ClaimedRequest:
     question = slack.post_message(GENERAL, "What is the hotel cap?")
     key = RequestKey(slack.team_id, slack.channel(GENERAL).id, question.ts)
     with db.connection() as conn:
-        slack_store.create_request(
-            conn, key, thread_ts=question.ts, user_id=question.user, kind="mention",
-            question_redacted="What is the hotel cap?", pii={}, reply_mode="in_channel",
-        )  # fmt: skip
+        _new_request(conn, key, question.ts, question.user)
         slack_store.set_delivery(conn, key, delivery)
         request = slack_store.claim_request(conn, key)
     assert request is not None
