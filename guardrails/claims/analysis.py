@@ -42,6 +42,32 @@ class Analysed:
             items.setdefault(t.item, set()).update(t.terms)
         return {item: frozenset(terms) for item, terms in items.items()}
 
+    @cached_property
+    def clause_tokens(self) -> dict[int, list[Tok]]:
+        """The tokens of each clause, in text order, read once (do not modify): the checks looked a clause's
+        tokens up by scanning every token of the text, once per candidate clause, which held a worker for
+        minutes on an answer repeating "Acme. "."""
+        out: dict[int, list[Tok]] = {}
+        for t in self.tokens:
+            out.setdefault(t.clause, []).append(t)
+        return out
+
+    @cached_property
+    def sent_tokens(self) -> dict[int, list[Tok]]:
+        """The tokens of each sentence, in text order, read once (do not modify)."""
+        out: dict[int, list[Tok]] = {}
+        for t in self.tokens:
+            out.setdefault(t.sent, []).append(t)
+        return out
+
+    @cached_property
+    def sent_clauses(self) -> dict[int, int]:
+        """How many clauses (keys of `clause_sent`) each sentence has."""
+        out: dict[int, int] = {}
+        for s in self.clause_sent.values():
+            out[s] = out.get(s, 0) + 1
+        return out
+
 
 def analyse(text: str) -> Analysed:
     tokens = tokenize(text)
@@ -107,7 +133,7 @@ class ClaimIssue:
 
 
 def _clause_text(a: Analysed, clause: int) -> str:
-    return " ".join(t.raw for t in a.tokens if t.clause == clause)
+    return " ".join(t.raw for t in a.clause_tokens.get(clause, ()))
 
 
 def _overlapping(
@@ -169,4 +195,4 @@ def _backing(a: Analysed, c: int, passages: Sequence[Analysed]) -> tuple[list, s
 
 
 def _content(x: Analysed, sent: int) -> list[Tok]:
-    return [t for t in x.tokens if t.sent == sent and t.terms and t.kind != "num"]
+    return [t for t in x.sent_tokens.get(sent, ()) if t.terms and t.kind != "num"]

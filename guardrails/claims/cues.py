@@ -93,7 +93,7 @@ def _clause_cues(a: Analysed, c: int, cands: list, pw: str, p_set: set[str]) -> 
             out.append(("condition", what))
     if "even" in w_set and "even" not in p_set and not _regardless(pw):
         out.append(("condition", "even"))
-    if_not = "if" in p_set and any(t.neg_op for p, s, _ in cands for t in p.tokens if t.sent == s)
+    if_not = "if" in p_set and any(t.neg_op for p, s, _ in cands for t in p.sent_tokens.get(s, ()))
     if "unless" in w_set and not (p_set & _UNLESS_BACKING) and not if_not:  # "unless X" restates "if not X"
         out.append(("condition", "unless"))
     if _regardless(words) and not _regardless(pw):
@@ -281,17 +281,24 @@ def _collocated(cue: str, words: str, passages: Sequence[Analysed]) -> bool:
 def check_cues(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
     """Conditions and quantifiers the answer adds must be backed by the passage sentences it restates."""
     issues: list[ClaimIssue] = []
+    # the cues of a clause worded like one already read, in a sentence worded alike: an answer repeating a
+    # sentence held a worker for seconds matching each copy with every passage sentence
+    verdicts: dict[tuple[object, ...], list[tuple[str, str]]] = {}
     for c in a.clause_low:
-        found = _backing(a, c, passages)
-        if found is None:
+        sent = a.clause_sent[c]
+        wording = (a.clause_terms.get(c), a.sent_terms.get(sent), a.clause_low[c], a.sent_low.get(sent))
+        if wording not in verdicts:
+            found = _backing(a, c, passages)
+            verdicts[wording] = [
+                (kind, what)
+                for kind, what in (_clause_cues(a, c, *found) if found is not None else [])
+                if not (what in _COLLOCATED_CUES and _collocated(what, a.clause_low[c], passages))
+            ]
+        if not verdicts[wording]:
             continue
         text = _clause_text(a, c)
-        for kind, what in _clause_cues(a, c, *found):
-            if what in _COLLOCATED_CUES and _collocated(what, a.clause_low[c], passages):
-                continue
-            issues.append(
-                ClaimIssue(kind, f"“{what}” in “{text}” is not backed by the cited passages", a.clause_sent[c])
-            )
+        for kind, what in verdicts[wording]:
+            issues.append(ClaimIssue(kind, f"“{what}” in “{text}” is not backed by the cited passages", sent))
     issues += _check_order(a, passages)
     issues += _check_steps(a, passages)
     issues += _check_crossed(a, passages)

@@ -9,10 +9,20 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from guardrails.claims.analysis import _NUMBER_STEMS, _SWAP_MARGIN, Analysed, ClaimIssue, _backing, _clause_text, _fit
+from guardrails.claims.analysis import (
+    _NUMBER_STEMS,
+    _SWAP_MARGIN,
+    Analysed,
+    ClaimIssue,
+    _backing,
+    _clause_text,
+    _context,
+    _fit,
+    _item_terms,
+)
 from guardrails.claims.lexicon import _MEASURE_DIMS, _NUMBER_WORDS, _UNITS
 from guardrails.claims.quantities import Quantity, _compatible, _same
-from guardrails.claims.tokens import _PLAIN_NUM, _norm_text
+from guardrails.claims.tokens import _PLAIN_NUM, Tok, _norm_text
 from guardrails.text import sentences as _sentences
 
 
@@ -33,64 +43,119 @@ def _self_counted(a: Analysed, q: Quantity) -> bool:
     return len(items) == int(q.raw)
 
 
-def _unit_in_prose(q: Quantity, p: Analysed, x: Quantity) -> bool:
+def _unit_in_prose(q: Quantity, p: Analysed, x: Quantity, units: Sequence[str] | None = None) -> bool:
     """ "500,000 bytes" restating "The maximum size in bytes … Default: 500_000": a bare passage number whose
-    unit the passage names in its prose (in the same paragraph) is that number in that unit."""
+    unit the passage names in its prose (in the same paragraph) is that number in that unit. `units`: the
+    paragraph's (``_item_units``), if already read."""
     if q.dim not in _MEASURE_DIMS or x.dim != "none" or not isinstance(x.value, float):
         return False
-    item = p.tokens[x.index].item
-    for t in p.tokens:
-        u = _unit_at_word(t.low) if t.item == item else None
-        if u and _UNITS[u][0] == q.dim and _same(x.value * _UNITS[u][1], q.value):
-            return True
-    return False
+    if units is None:
+        units = _item_units(p, p.tokens[x.index].item)
+    return any(_UNITS[u][0] == q.dim and _same(x.value * _UNITS[u][1], q.value) for u in units)
 
 
-def _other_unit_in_prose(q: Quantity, p: Analysed, x: Quantity) -> bool:
+def _other_unit_in_prose(q: Quantity, p: Analysed, x: Quantity, units: Sequence[str] | None = None) -> bool:
     """ "4093 kilobytes" restating "larger than this many bytes … Defaults to 4093": the bare passage number
     has a unit after all, named in its paragraph's prose, and it is not the answer's."""
-    if q.dim not in _MEASURE_DIMS or x.dim != "none" or _unit_in_prose(q, p, x):
+    if q.dim not in _MEASURE_DIMS or x.dim != "none":
         return False
-    item = p.tokens[x.index].item
-    return any((u := _unit_at_word(t.low)) and _UNITS[u][0] == q.dim for t in p.tokens if t.item == item)
+    if units is None:
+        units = _item_units(p, p.tokens[x.index].item)
+    return not _unit_in_prose(q, p, x, units) and any(_UNITS[u][0] == q.dim for u in units)
+
+
+def _item_units(p: Analysed, item: int) -> tuple[str, ...]:
+    """The units a list item or paragraph names in words, each once."""
+    return tuple(dict.fromkeys(u for t in p.tokens if t.item == item and (u := _unit_at_word(t.low))))
+
+
+def _value_key(v: float | str) -> tuple[str, str]:
+    return type(v).__name__, repr(v)  # repr tells -0.0 from 0.0, which str() comparisons do too
+
+
+def _quantity_key(x: Quantity) -> tuple[object, ...]:
+    """Everything ``_compatible`` reads of a quantity."""
+    return x.rate, x.bare, x.dim, _value_key(x.value), _value_key(x.raw)
 
 
 def check_numbers(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
-    """Every number the answer gives must be one the passages give, in the same unit and the same place."""
+    """Every number the answer gives must be one the passages give, in the same unit and the same place.
+
+    Quantities alike in everything a decision reads (value, unit, rate, nouns, the units of their paragraph
+    and the terms around them) are judged once: comparing each answer number with each passage number, and
+    each such pair with every other answer number, held a worker for half a minute on a repeated "1 "."""
     issues: list[ClaimIssue] = _check_bare_units(a, passages)
     pq = [(p, x) for p in passages for x in p.quantities]
     passage_nouns = set().union(*(x.nouns for _, x in pq)) if pq else set()
+    any_ordinal = any(x.dim == "ord" for _, x in pq)
+    contexts: dict[tuple[object, ...], int] = {}  # the terms around a number (what ``_fit`` reads) -> an id
+    fits: dict[tuple[int, int], tuple[float, int]] = {}
+    units_of: dict[tuple[int, int], tuple[str, ...]] = {}
+    # passage quantities, one of each kind in order of first use: (passage, quantity, its context id, its units)
+    kinds: dict[tuple[object, ...], int] = {}
+    rivals: list[tuple[Analysed, Quantity, int, tuple[str, ...]]] = []
+    for p, x in pq:
+        tok = p.tokens[x.index]
+        ctx = (*_context(p, tok, _NUMBER_STEMS), _item_terms(p, tok.item) - _NUMBER_STEMS, tok.negated)
+        ctx_id = contexts.setdefault(ctx, len(contexts))
+        if (id(p), tok.item) not in units_of:
+            units_of[id(p), tok.item] = _item_units(p, tok.item)
+        units = units_of[id(p), tok.item]
+        key = (_quantity_key(x), x.nouns, units, ctx_id)
+        if key not in kinds:
+            kinds[key] = len(rivals)
+            rivals.append((p, x, ctx_id, units))
+    # the answer's quantities by kind, with how many there are of each (``claimed`` skips the one checked)
+    a_ctx: dict[int, int] = {}
+    a_kinds: dict[tuple[object, ...], list] = {}
+    for o in a.quantities:
+        tok = a.tokens[o.index]
+        ctx_id = contexts.setdefault(("answer", *_context(a, tok, _NUMBER_STEMS), tok.negated), len(contexts))
+        a_ctx[id(o)] = ctx_id
+        a_kinds.setdefault((_quantity_key(o), ctx_id), [o, ctx_id, 0])[2] += 1
+
+    def fit(a_tok: Tok, a_ctx_id: int, p: Analysed, x: Quantity, p_ctx_id: int) -> tuple[float, int]:
+        if (a_ctx_id, p_ctx_id) not in fits:
+            fits[a_ctx_id, p_ctx_id] = _fit(a, a_tok, p, p.tokens[x.index], _NUMBER_STEMS)
+        return fits[a_ctx_id, p_ctx_id]
+
     for q in a.quantities:
         sent = a.tokens[q.index].sent
         if q.weak and not (q.nouns & passage_nouns):
             continue
-        if q.dim == "ord" and a.tokens[q.index].low == "first" and not any(x.dim == "ord" for _, x in pq):
+        if q.dim == "ord" and a.tokens[q.index].low == "first" and not any_ordinal:
             continue  # "before your first shift": "first" is as often "initial" as a count
-        same = [(p, x) for p, x in pq if _compatible(q, x) or _unit_in_prose(q, p, x)]
-        same = [(p, x) for p, x in same if not _other_unit_in_prose(q, p, x)]
+        same = [
+            r
+            for r in rivals
+            if (_compatible(q, r[1]) or _unit_in_prose(q, r[0], r[1], r[3]))
+            and not _other_unit_in_prose(q, r[0], r[1], r[3])
+        ]
         if not same and _self_counted(a, q):
             continue
         if not same:
             issues.append(ClaimIssue("number", f"“{q.text}” does not match any number in the cited passages", sent))
             continue
         # counted noun: "10 workers" where the passages say "3 workers" (and "10 pool processes")
-        if q.dim == "none" and q.nouns and not any(x.nouns & q.nouns or x.bare or not x.nouns for _, x in same):
-            rival = next((x for _, x in pq if x.nouns & q.nouns and not _same(x.value, q.value)), None)
+        if q.dim == "none" and q.nouns and not any(x.nouns & q.nouns or x.bare or not x.nouns for _, x, _, _ in same):
+            rival = next((x for _, x, _, _ in rivals if x.nouns & q.nouns and not _same(x.value, q.value)), None)
             if rival is not None:
                 issues.append(ClaimIssue("number", f"“{q.text}”: the passages give “{rival.text}”", sent))
                 continue
         # a swapped value: the answer's wording fits a different value of the same kind clearly better
         a_tok = a.tokens[q.index]
-        own = max(_fit(a, a_tok, p, p.tokens[x.index], _NUMBER_STEMS)[0] for p, x in same)
-        for p, x in pq:
+        q_ctx = a_ctx[id(q)]
+        q_kind = (_quantity_key(q), q_ctx)
+        own = max(fit(a_tok, q_ctx, p, x, x_ctx)[0] for p, x, x_ctx, _ in same)
+        for p, x, x_ctx, _ in rivals:
             if x.dim != q.dim or _same(x.value, q.value):
                 continue
-            score, clause_ov = _fit(a, a_tok, p, p.tokens[x.index], _NUMBER_STEMS)
+            score, clause_ov = fit(a_tok, q_ctx, p, x, x_ctx)
             # the answer may give that other value too, in its own place ("5 minutes … after 10 minutes")
             claimed = any(
-                _fit(a, a.tokens[o.index], p, p.tokens[x.index], _NUMBER_STEMS)[0] >= score - _SWAP_MARGIN / 2
-                for o in a.quantities
-                if o is not q and _compatible(o, x)
+                fit(a.tokens[o.index], o_ctx, p, x, x_ctx)[0] >= score - _SWAP_MARGIN / 2
+                for key, (o, o_ctx, n) in a_kinds.items()
+                if n - (key == q_kind) > 0 and _compatible(o, x)
             )
             if claimed:
                 continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 
 from guardrails.claims.analysis import Analysed, ClaimIssue, _clause_text, _overlapping
@@ -32,10 +33,9 @@ def _clause_candidates(
 def _polarities(a: Analysed, clause: int, primary: bool = False) -> dict[str, list[Tok]]:
     """Term -> the tokens of one clause carrying it (`primary`: not counting the parts of identifiers)."""
     pol: dict[str, list[Tok]] = {}
-    for t in a.tokens:
-        if t.clause == clause:
-            for term in t.terms[:1] if primary and t.kind in ("code", "ident", "hyph") else t.terms:
-                pol.setdefault(term, []).append(t)
+    for t in a.clause_tokens.get(clause, ()):
+        for term in t.terms[:1] if primary and t.kind in ("code", "ident", "hyph") else t.terms:
+            pol.setdefault(term, []).append(t)
     return pol
 
 
@@ -50,7 +50,7 @@ def check_opposites(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssu
     """A word of the answer clause whose opposite the passage sentence it restates uses instead."""
     issues: list[ClaimIssue] = []
     for c, terms in a.clause_terms.items():
-        mine = {t.stem for t in a.tokens if t.clause == c and t.kind in ("word", "cap")} & _OPPOSITE.keys()
+        mine = {t.stem for t in a.clause_tokens.get(c, ()) if t.kind in ("word", "cap")} & _OPPOSITE.keys()
         if not mine:
             continue
         content = terms - mine
@@ -59,15 +59,15 @@ def check_opposites(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssu
             before = [k for k in a.clause_terms if k < c and a.clause_sent[k] == a.clause_sent[c]]
             content |= a.clause_terms[max(before)] - mine if before else frozenset()
         cands = _overlapping(content, passages, "sent", 2, rel=1.0) if len(content) >= 2 else []
-        sent_stems = {t.stem for t in a.tokens if t.sent == a.clause_sent[c]}
+        sent_stems = {t.stem for t in a.sent_tokens.get(a.clause_sent[c], ())}
         for x in sorted(mine):
             ys = _OPPOSITE[x]
             if ys & sent_stems:
                 continue  # the answer names both ("faster but larger")
             for p, ps, _ in cands:
-                p_stems = {t.stem for t in p.tokens if t.sent == ps}
+                p_stems = {t.stem for t in p.sent_tokens.get(ps, ())}
                 if ys & p_stems and x not in p_stems:
-                    word = next(t.raw for t in p.tokens if t.sent == ps and t.stem in ys)
+                    word = next(t.raw for t in p.sent_tokens.get(ps, ()) if t.stem in ys)
                     detail = f"“{_clause_text(a, c)}” says the opposite of “{word}”"
                     issues.append(ClaimIssue("negation", detail, a.clause_sent[c]))
                     break
@@ -80,10 +80,9 @@ def check_opposites(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssu
 def _list_fragment(p: Analysed, pc: int) -> bool:
     """A clause of one term that is an item of a list ("JSON, YAML, Pickle, and msgpack"): it asserts
     nothing on its own, so it has no polarity to contradict."""
-    if len(p.clause_terms.get(pc, ())) != 1 or any(t.negated for t in p.tokens if t.clause == pc):
+    if len(p.clause_terms.get(pc, ())) != 1 or any(t.negated for t in p.clause_tokens.get(pc, ())):
         return False
-    sent = p.clause_sent[pc]
-    return sum(1 for k, s_ in p.clause_sent.items() if s_ == sent) > 1
+    return p.sent_clauses.get(p.clause_sent[pc], 0) > 1
 
 
 # -- predicate flips: the word a "not" governs
@@ -134,7 +133,7 @@ def _negations(x: Analysed, sent: int, besides: str = "") -> int:
     """Negation operators and phrases ("rather than", "no longer") in one sentence, not counting the word
     `besides` (a stem) itself: "rejects" is the claim that "doesn't reject" denies, not another negation."""
     words = f" {x.sent_low[sent]} "
-    return sum(1 for t in x.tokens if t.sent == sent and (t.neg_op or _negator(t)) and t.stem != besides) + sum(
+    return sum(1 for t in x.sent_tokens.get(sent, ()) if (t.neg_op or _negator(t)) and t.stem != besides) + sum(
         words.count(f" {ph} ") for ph in _NEG_PHRASES
     )
 
@@ -145,16 +144,18 @@ _DENIALS = _words(
 )
 
 
+def _denial_counts(x: Analysed, clause: int) -> tuple[int, int]:
+    """A clause's "not"s and "no"s, and its denying words (``_negated_alike``)."""
+    toks = x.clause_tokens.get(clause, ())
+    return sum(1 for t in toks if _negator(t) or t.low == "no"), sum(1 for t in toks if t.low in _DENIALS)
+
+
 def _negated_alike(a: Analysed, c: int, p: Analysed, pc: int) -> bool:
     """One clause says "not" once and the other denies with a word instead ("rejects", "ignores", "omitted",
     "turns off", "without", "unless", "impossible"): both say the same thing negatively, each scoped its own
     way ("rejects signatures older than that" / "validates that the signature is not older")."""
 
-    def counts(x: Analysed, clause: int) -> tuple[int, int]:
-        toks = [t for t in x.tokens if t.clause == clause]
-        return sum(1 for t in toks if _negator(t) or t.low == "no"), sum(1 for t in toks if t.low in _DENIALS)
-
-    (na, da), (np_, dp) = counts(a, c), counts(p, pc)
+    (na, da), (np_, dp) = _denial_counts(a, c), _denial_counts(p, pc)
     return (na, da, np_, dp) in ((1, 0, 0, 1), (0, 1, 1, 0))
 
 
@@ -237,7 +238,7 @@ def check_reply_denial(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimI
     issues: list[ClaimIssue] = []
     governed = {id(a.tokens[i]) for i in _governed(a.tokens)}
     for sent in a.sent_low:
-        toks = [t for t in a.tokens if t.sent == sent]
+        toks = a.sent_tokens.get(sent, [])
         if len(toks) < 3 or toks[0].low not in _DENYING_REPLIES or toks[1].clause == toks[0].clause:
             continue
         body = toks[1:]
@@ -255,12 +256,11 @@ def check_reply_denial(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimI
             if any(
                 t.neg_op or _negator(t) or t.low == "no" or t.low in _RESTRICTING
                 for p, ps, _ in cands
-                for t in p.tokens
-                if t.sent == ps
+                for t in p.sent_tokens.get(ps, ())
             ):
                 continue
             p, ps, _ = cands[0]
-            text = " ".join(t.raw for t in p.tokens if t.sent == ps)
+            text = " ".join(t.raw for t in p.sent_tokens.get(ps, ()))
             issues.append(ClaimIssue("negation", f"“No, …” denies what “{text}” states", sent))
             break
     return issues
@@ -269,29 +269,101 @@ def check_reply_denial(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimI
 def check_polarity(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
     issues: list[ClaimIssue] = check_opposites(a, passages) + check_flag_values(a, passages)
     issues += check_predicate_flips(a, passages) + check_reply_denial(a, passages)
+    # what each passage clause contributes, worked out once per clause rather than once per answer clause that
+    # restates it (an answer repeating "Acme. " held a worker for minutes)
+    pols: dict[tuple[int, int, bool], dict[str, list[Tok]]] = {}
+
+    def polarities(x: Analysed, clause: int, primary: bool = False) -> dict[str, list[Tok]]:
+        key = (id(x), clause, primary)
+        if key not in pols:
+            pols[key] = _polarities(x, clause, primary)
+        return pols[key]
+
+    negated_terms: dict[tuple[int, int], set[str]] = {}
+    # a passage clause's list-fragment and conditional flags and the id of everything the verdict on it reads:
+    # a clause like one already judged (repeated text) is judged alike, so each answer clause judges it once
+    kinds: dict[tuple[int, int], tuple[int, bool, bool]] = {}
+    kind_ids: dict[tuple[object, ...], int] = {}
+
+    def kind(p: Analysed, pc: int) -> tuple[int, bool, bool]:
+        if (id(p), pc) not in kinds:
+            fragment = _list_fragment(p, pc)
+            conditional = bool(_CONDITIONALS & set(p.sent_low[p.clause_sent[pc]].split()))
+            pol = tuple(
+                sorted(
+                    (term, tuple((t.negated, t.neg_pred, t.neg_op, bool(t.terms)) for t in ts))
+                    for term, ts in polarities(p, pc, primary=True).items()
+                )
+            )
+            key = (fragment, conditional, p.clause_terms[pc], p.clause_low[pc], pol, _denial_counts(p, pc))
+            kinds[id(p), pc] = (kind_ids.setdefault(key, len(kind_ids)), fragment, conditional)
+        return kinds[id(p), pc]
+
+    term_uses: list[dict[str, int]] = []  # term -> how many passage clauses have it, counted when first needed
+
+    def clause_uses(ov: AbstractSet[str]) -> int:
+        """How many (passage, clause) pairs have each term of `ov`, summed."""
+        if not term_uses:
+            counts: dict[str, int] = {}
+            for q in passages:
+                for pt in q.clause_terms.values():
+                    for x in pt:
+                        counts[x] = counts.get(x, 0) + 1
+            term_uses.append(counts)
+        return sum(term_uses[0].get(x, 0) for x in ov)
+
+    # an answer clause worded like one already judged, in a sentence worded alike, gets the same verdict
+    verdicts: dict[tuple[object, ...], tuple[Analysed, int] | None] = {}
     for c, terms in a.clause_terms.items():
         if not terms:
             continue
+        sent = a.clause_sent[c]
+        neg_sent = {x for t in a.sent_tokens.get(sent, ()) if t.negated for x in t.terms}
+        wording = (
+            tuple(
+                (t.raw, t.low, t.kind, t.stem, t.terms, t.neg_op, t.negated, t.neg_pred)
+                for t in a.clause_tokens.get(c, ())
+            ),
+            a.clause_low[c],
+            a.sent_low[sent],
+            frozenset(neg_sent),
+        )
+        if wording in verdicts:
+            verdict = verdicts[wording]
+            if verdict is not None:
+                issues.append(_opposite_polarity(a, c, *verdict))
+            continue
+        verdicts[wording] = None
         a_pol = _polarities(a, c, primary=True)
         cands = _clause_candidates(terms, passages, 2 if len(terms) >= 3 else 1)
         pred_a = {x for x, ts in a_pol.items() if any(t.negated and t.neg_pred for t in ts)}
-        sent = a.clause_sent[c]
-        neg_sent = {x for t in a.tokens if t.sent == sent and t.negated for x in t.terms}
         override = "unless" in a.clause_low[c].split()
-        cand_negs = [
-            (len(ov), {x for x, ts in _polarities(p, pc).items() if any(t.negated for t in ts)}) for p, pc, ov in cands
-        ]
+        # negations in passage clauses at least as close to the answer clause as a candidate, by its overlap
+        negs_by_size: dict[int, list[set[str]]] = {}
+        for p, pc, ov in cands:
+            if (id(p), pc) not in negated_terms:
+                negated_terms[id(p), pc] = {x for x, ts in polarities(p, pc).items() if any(t.negated for t in ts)}
+            negs_by_size.setdefault(len(ov), []).append(negated_terms[id(p), pc])
+        negs_within: dict[int, set[str]] = {}
+        running: set[str] = set()
+        for size in sorted(negs_by_size, reverse=True):
+            running = running.union(*negs_by_size[size])
+            negs_within[size] = running
         pred_neg_a = {x for x, ts in a_pol.items() if any(t.negated and (t.neg_pred or t.neg_op) for t in ts)}
         only_if = bool(re.search(r"\bonly (?:if|when|whenever)\b", a.sent_low[sent]))
+        judged: set[int] = set()
         for p, pc, ov in cands:
-            if _list_fragment(p, pc):
+            kind_id, fragment, conditional = kind(p, pc)
+            if kind_id in judged:
+                continue  # the same verdict as a clause like it before, which found nothing
+            judged.add(kind_id)
+            if fragment:
                 continue
-            if only_if and _CONDITIONALS & set(p.sent_low[p.clause_sent[pc]].split()):
+            if only_if and conditional:
                 continue  # "only if it has X" restating "if it does not have X, it is not …": the contrapositive
-                continue
-            p_pol = _polarities(p, pc, primary=True)
+            p_pol = polarities(p, pc, primary=True)
             # negations in passage clauses at least as close to the answer clause as this one
-            neg_cands = set().union(*(negs for size, negs in cand_negs if size >= len(ov)))
+            neg_cands = negs_within[len(ov)]
             ov = ov & a_pol.keys() & p_pol.keys()
             if not ov:
                 continue
@@ -333,14 +405,9 @@ def check_polarity(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue
                     continue
                 # one shared term is enough only between short clauses, or for a term used once in the passages
                 p_terms = p.clause_terms[pc]
-                short = (
-                    len(ov) == 1
-                    and len(terms) <= 2
-                    and (
-                        len(p_terms) <= 2
-                        or sum(x in pt for q in passages for pt in q.clause_terms.values() for x in ov) == 1
-                    )
-                ) or (len(p_terms) <= 2 and p_terms <= set(contra))
+                short = (len(ov) == 1 and len(terms) <= 2 and (len(p_terms) <= 2 or clause_uses(ov) == 1)) or (
+                    len(p_terms) <= 2 and p_terms <= set(contra)
+                )
                 if not strong and (len(contra) < (1 if short else 2) or (len(contra) <= agree and len(pred) < 2)):
                     continue
                 found = pred
@@ -354,7 +421,7 @@ def check_polarity(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue
                 x
                 for x in pred
                 if not any(
-                    own_polarity[x] <= {t.negated for t in _polarities(p2, pc2, primary=True).get(x, [])}
+                    own_polarity[x] <= {t.negated for t in polarities(p2, pc2, primary=True).get(x, [])}
                     for p2, pc2, ov2 in cands
                     if (p2, pc2) != (p, pc) and x in ov2 and len(ov2) >= len(ov)
                 )
@@ -367,12 +434,13 @@ def check_polarity(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue
                     continue
                 if _negated_alike(a, c, p, pc):
                     continue  # "rejects signatures older than that" restating "validates it is not older"
-                issues.append(
-                    ClaimIssue(
-                        "negation",
-                        f"“{_clause_text(a, c)}” has the opposite polarity of “{_clause_text(p, pc)}”",
-                        a.clause_sent[c],
-                    )
-                )
+                issues.append(_opposite_polarity(a, c, p, pc))
+                verdicts[wording] = (p, pc)
                 break
     return issues
+
+
+def _opposite_polarity(a: Analysed, c: int, p: Analysed, pc: int) -> ClaimIssue:
+    return ClaimIssue(
+        "negation", f"“{_clause_text(a, c)}” has the opposite polarity of “{_clause_text(p, pc)}”", a.clause_sent[c]
+    )

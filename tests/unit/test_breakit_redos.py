@@ -88,3 +88,31 @@ def test_a_long_run_of_short_sentences_does_not_hold_the_claim_checks(unit):
     sentences compared: 8,000 characters of "1 " take ~30 s). A hang guard, not a speed test."""
     text = unit * (QUESTION // len(unit))
     assert _redacts_within(_ClaimCheck(), text, HANG_LIMIT_S), f"check_answer did not finish {len(text)} characters"
+
+
+class _ClaimCheckAgainst:
+    """`check_answer` of a text against given passages where `_redacts_within` calls `redact`."""
+
+    def __init__(self, passages: list[str]) -> None:
+        self.passages = passages
+
+    def redact(self, text: str) -> None:
+        check_answer(text, self.passages)
+
+
+ANSWER = 3000
+PASSAGE = 1500
+CLAIM_LIMIT_S = 15  # each case takes under a second now
+
+
+@pytest.mark.parametrize("unit", ["Acme. ", "1 ", "1.5 kg "])
+def test_a_repeated_sentence_against_eight_passages_does_not_hold_the_claim_checks(unit):
+    """An answer of 3,000 characters repeating a short sentence, cited against 8 passages of 1,500 characters of
+    it: the polarity check compared every answer clause with every passage clause, rescanning each passage's
+    tokens and joining the negations of every candidate for each candidate ("Acme. " took 3.5 minutes), and the
+    number check every answer number with every passage number and every other answer number ("1 " 35 s,
+    "1.5 kg " 3 s). Clauses, sentences and numbers worded alike are now judged once. A hang guard, not a speed
+    test."""
+    text = unit * (ANSWER // len(unit))
+    guard = _ClaimCheckAgainst([unit * (PASSAGE // len(unit))] * 8)
+    assert _redacts_within(guard, text, CLAIM_LIMIT_S), f"check_answer did not finish {len(text)} characters"
