@@ -33,7 +33,7 @@ from workers.slack.installations import (
     TokenCipher,
     oauth_enabled,
 )
-from workers.slack.store import RequestKey
+from workers.slack.store import NOTICE_METADATA, RequestKey
 
 log = logging.getLogger(__name__)
 
@@ -260,7 +260,7 @@ def _tell_thread_unavailable(client, event: dict, context, told: _SharedNotices,
     try:
         if not _bot_in_thread(client, channel, thread_ts, bot_user_id, bot_id):
             return "not a thread of the bot's"
-        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=UNAVAILABLE)
+        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=UNAVAILABLE, metadata=NOTICE_METADATA)
     except SlackApiError as exc:
         return f"Slack refused: {exc.response.get('error') or exc.response.status_code}"
     except Exception as exc:  # Slack unreachable: nothing to tell anybody through

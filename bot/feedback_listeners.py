@@ -456,6 +456,7 @@ class FeedbackListeners:
                 thread_ts=payload.text(meta, "thread_ts") or message_ts or None,
                 text=f"<@{user}> suggested a better answer — thank you! An admin will review it; once approved, "
                 "I'll answer questions like this from it.",
+                metadata=slack_store.NOTICE_METADATA,
             )
         except SlackApiError as exc:
             log.warning("correction acknowledgement not posted: %s", exc.response.get("error"))

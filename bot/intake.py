@@ -285,7 +285,12 @@ class Intake:
             if q.kind == "command":
                 client.chat_postEphemeral(channel=q.key.channel_id, user=q.user_id, text=text)
             else:
-                client.chat_postMessage(channel=q.key.channel_id, thread_ts=q.thread_ts or None, text=text)
+                client.chat_postMessage(
+                    channel=q.key.channel_id,
+                    thread_ts=q.thread_ts or None,
+                    text=text,
+                    metadata=slack_store.NOTICE_METADATA,
+                )
         except SlackApiError as exc:
             error = exc.response.get("error")
             if error in response_url.UNREACHABLE and q.response_url:

@@ -329,7 +329,13 @@ def tell_asker_failed(settings, conn: db.Conn, key: RequestKey, row: dict, reaso
                 channel=key.channel_id, thread_ts=thread, user=row["user_id"], text=fail_text, blocks=fail_blocks
             )
         else:
-            client.chat_postMessage(channel=key.channel_id, thread_ts=thread, text=fail_text, blocks=fail_blocks)
+            client.chat_postMessage(
+                channel=key.channel_id,
+                thread_ts=thread,
+                text=fail_text,
+                blocks=fail_blocks,
+                metadata=slack_store.NOTICE_METADATA,
+            )
     except (SlackApiError, response_url.ResponseUrlFailed, WorkspaceNotInstalled, OSError):  # OSError: unreachable
         return False
     return True

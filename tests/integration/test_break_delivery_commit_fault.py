@@ -23,7 +23,7 @@ from workers.slack import store as slack_store
 from workers.slack.blocks import answer_message, streamed_answer
 from workers.slack.live import open_live_stream
 from workers.slack.store import RequestKey
-from workers.tasks import _deliver
+from workers.tasks import _deliver, tell_asker_failed
 
 # That module's fixture: the stand-in, with the worker's settings pointed at it and the test database.
 slack = placeholder_tests.slack
@@ -213,3 +213,22 @@ def test_a_retry_does_not_take_up_the_bots_reply_to_another_question_of_the_thre
     replies = _bot_replies(slack, request)
     assert [m.ts for m in replies[:2]] == [other, finished] and len(replies) == 3
     assert "180 EUR" not in replies[0].text + replies[1].text and "180 EUR" in replies[2].text
+
+
+def test_a_notice_of_the_bots_in_the_thread_is_not_taken_for_a_lost_stream(slack):
+    """The bot's notices in a thread (here: a follow-up's failure, told in the thread) carry metadata of their own,
+    so a retry never finishes one of them with its answer: it starts its own stream."""
+    request = _claimed(slack, "stream")
+    follow_up = RequestKey(request.key.team_id, request.key.channel_id, "1999999999.000002")
+    with db.connection() as conn:
+        _new_request(conn, follow_up, request.thread_ts, request.user_id, "thread", "And in Zurich?")
+        row = slack_store.lock_undelivered(conn, follow_up)
+        assert tell_asker_failed(get_settings(), conn, follow_up, row, "Slack kept refusing the reply")
+    [notice] = _bot_replies(slack, request)
+    stream = streamed_answer(_result(), pii={}, expert=None, collections=1)
+
+    _deliver(get_settings(), _retry(request), stream.text, stream.blocks, status="delivered", stream=stream)
+
+    told, answer = _bot_replies(slack, request)
+    assert told.ts == notice.ts and "Slack kept refusing the reply" in told.text and "180 EUR" not in told.text
+    assert "180 EUR" in answer.text

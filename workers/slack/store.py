@@ -41,6 +41,9 @@ class RequestKey:
 
 
 ANSWER_EVENT = "answerloop_answer"  # the metadata event type of the messages posted for a request
+# The metadata of the bot's other messages in a thread (notices, acknowledgements, a failure told): tagged so
+# that a retry never takes one for a stream it lost (workers.slack.earlier reads untagged replies as such).
+NOTICE_METADATA: dict[str, Any] = {"event_type": "answerloop_notice", "event_payload": {"kind": "notice"}}
 
 
 @dataclass(frozen=True)
