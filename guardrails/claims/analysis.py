@@ -17,6 +17,13 @@ from guardrails.claims.tokens import Tok, tokenize
 from guardrails.text import _stem
 
 
+@dataclass(frozen=True)
+class SentenceWords:
+    words: list[str]
+    initials: str  # the first character of each word
+    starts: dict[str, list[int]]  # a word's first three characters -> the indexes of the words beginning so
+
+
 @dataclass
 class Analysed:
     """A text cut into tokens, clauses and sentences, with its quantities and the names it uses."""
@@ -58,6 +65,19 @@ class Analysed:
         out: dict[int, list[Tok]] = {}
         for t in self.tokens:
             out.setdefault(t.sent, []).append(t)
+        return out
+
+    @cached_property
+    def sent_word_runs(self) -> list[SentenceWords]:
+        """Each sentence's alphanumeric words (`sent_low` split at every other character), with their initials
+        and where each 3-letter beginning stands, read once for the abbreviation check (names.py)."""
+        out = []
+        for text in self.sent_low.values():
+            words = [x for x in re.split(r"[^a-z0-9]+", text) if x]
+            starts: dict[str, list[int]] = {}
+            for i, x in enumerate(words):
+                starts.setdefault(x[:3], []).append(i)
+            out.append(SentenceWords(words, "".join(x[0] for x in words), starts))
         return out
 
     @cached_property

@@ -112,13 +112,14 @@ def _abbreviation(word: str, passages: Sequence[Analysed]) -> bool:
     "Platform-as-a-Service") or two words' beginnings run together ("symlink" of "symbolic link")."""
     w = re.sub(r"[^a-z0-9]", "", word.lower())
     for p in passages:
-        for text in p.sent_low.values():
-            ws = [x for x in re.split(r"[^a-z0-9]+", text) if x]
-            for i in range(len(ws)):
-                if "".join(x[0] for x in ws[i : i + len(w)]) == w and len(w) >= 2:
-                    return True
+        for sent in p.sent_word_runs:
+            ws = sent.words
+            if len(w) >= 2 and w in sent.initials:  # the initials of len(w) consecutive words
+                return True
+            # two words' beginnings (3 characters at least each) run together: the first shares w's first three
+            for i in sent.starts.get(w[:3], ()) if len(w) >= 6 else ():
                 if i + 1 < len(ws) and any(
-                    w[:k] == ws[i][:k] and len(w) - k >= 3 and ws[i + 1].startswith(w[k:]) for k in range(3, len(w) - 2)
+                    w[:k] == ws[i][:k] and ws[i + 1].startswith(w[k:]) for k in range(3, len(w) - 2)
                 ):
                     return True
     return False
