@@ -2,14 +2,14 @@
 ``sqlcmd -U sa -P s3cret``, ``smbclient -U alice%s3cret``, ``7z a -ps3cret``, ``sqlplus scott/tiger@orcl``,
 ``rabbitmqctl add_user alice s3cret``.
 
-The tool may be called by its path or with .exe (``/opt/mssql-tools/bin/sqlcmd``, ``net.exe user``). The command
-is read word by word as the shell splits it (quotes kept together, a backslash or ``^`` line continuation read as a
-space, Slack's ``&lt;`` ``&gt;`` ``&amp;`` part of a word), up to where it ends (``;``, ``|``, ``&&``, a backtick,
-the end of the line), and each tool says where its password stands (`COMMANDS`): after an option (``-p s3cret``),
-glued to one (``-ps3cret``, ``-p=s3cret``, ``-p"s3 cret"``, ``/p:s3cret``, ``--user=alice%s3cret``), after the user
-name and a separator (``alice%s3cret``, ``alice,s3cret``, Oracle's ``user/password@db``, also after rman's
-``target`` and in ``userid=``), or as an operand (``htpasswd -b FILE USER PASSWORD``, ``rabbitmqctl add_user USER
-PASSWORD``). A password may also be echoed into a command that reads it from its standard input (``echo s3cret |
+The tool may be called by its path or with .exe (``/opt/mssql-tools/bin/sqlcmd``, ``net.exe user``). The command is
+read word by word as the shell splits it (quotes kept together, a backslash, ``^`` or PowerShell's backtick line
+continuation read as a space, Slack's ``&lt;`` ``&gt;`` ``&amp;`` part of a word), up to where it ends (``;``, ``|``,
+``&&``, a backtick, the end of the line), and each tool says where its password stands (`COMMANDS`): after an option
+(``-p s3cret``), glued to one (``-ps3cret``, ``-p=s3cret``, ``-p"s3 cret"``, ``/p:s3cret``, ``--user=alice%s3cret``),
+after the user name and a separator (``alice%s3cret``, ``alice,s3cret``, Oracle's ``user/password@db``, also after
+rman's ``target`` and in ``userid=``), or as an operand (``htpasswd -b FILE USER PASSWORD``, ``rabbitmqctl add_user
+USER PASSWORD``). A password may also be echoed into a command that reads it from its standard input (``echo s3cret |
 docker login --password-stdin``, ``echo 'alice:s3cret' | chpasswd``, ``echo s3cret | sudo -S …``).
 
 Not a password: the option alone (the tool prompts), a placeholder or a variable (``-p <password>``,
@@ -54,11 +54,11 @@ Span = tuple[int, int]
 Finder = Callable[[list[ShellWord]], list[Span]]
 
 # One word of a shell command: in quotes, or up to a space or a quote; or what ends the command (";", "|", "&&" —
-# "&amp;&amp;" as Slack sends it —, a backtick, the end of the line). A line continuation (a backslash, or cmd's
-# caret, at the end of a line) is a space: the command goes on. Slack sends "&", "<" and ">" as "&amp;", "&lt;" and
-# "&gt;": their ";" is part of the word ("&lt;password&gt;", "Tr0ub&gt;4dor").
+# "&amp;&amp;" as Slack sends it —, a backtick, the end of the line). A line continuation (a backslash, cmd's caret,
+# or PowerShell's backtick after a space, at the end of a line) is a space: the command goes on. Slack sends "&", "<"
+# and ">" as "&amp;", "&lt;" and "&gt;": their ";" is part of the word ("&lt;password&gt;", "Tr0ub&gt;4dor").
 _SHELL_WORD = regex.compile(
-    r"(?P<continued>[\\^][ \t]*\r?\n)"
+    r"(?P<continued>[\\^][ \t]*\r?\n|(?<=[ \t])`(?!`)[ \t]*\r?\n)"
     r"|(?P<q>[\"'])(?P<quoted>[^\"'\n]{0,200})(?P=q)|(?P<stop>[;|`\n]|&(?:amp;)?&)"
     r"|(?P<word>(?:[^\s\"'`;|&\\^]|[\\^](?![ \t]*\r?\n)|&(?:lt|gt);|&amp;(?!&)|&(?!(?:amp;)?&))+)|\S"
 )
