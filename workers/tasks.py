@@ -28,6 +28,7 @@ from workers.slack.blocks import (
     failure_message,
     streamed_answer,
 )
+from workers.slack.client import transient as slack_transient
 from workers.slack.client import web_client
 from workers.slack.dead_tokens import DEAD_TOKEN_ERRORS
 from workers.slack.earlier import earlier_message
@@ -412,9 +413,8 @@ def _deliver_once(
                 )
                 slack_store.set_delivery(conn, key, "post")
         except SlackApiError as exc:
-            code = exc.response.status_code if exc.response is not None else 0
-            if code == 429 or code >= 500:
-                raise TransientFailure(f"Slack answered {code}") from exc
+            if (transient := _transient(exc)) is not None:
+                raise transient from exc
             _raise_if_uninstalled(exc, key)
             refused = _slack_error(exc)
             if refused in response_url.UNREACHABLE and row.get("response_url"):  # the bot left (or never joined)
@@ -470,7 +470,7 @@ def _raise_if_uninstalled(exc: SlackApiError, key: RequestKey) -> None:
 
 def _transient(exc: SlackApiError) -> TransientFailure | None:
     code = exc.response.status_code if exc.response is not None else 0
-    return TransientFailure(f"Slack answered {code}") if code == 429 or code >= 500 else None
+    return TransientFailure(f"Slack answered {code}") if slack_transient(exc) else None
 
 
 def _slack_error(exc: SlackApiError) -> str:

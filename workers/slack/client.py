@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -50,3 +51,9 @@ def web_client(
     if oauth:  # stored tokens: Slack calling one dead removes its installation (dead_tokens)
         handlers.insert(0, DeadTokenWatch(lambda: installation_store(settings)))
     return WebClient(token=token, base_url=base_url, timeout=30, retry_handlers=handlers)
+
+
+def transient(exc: SlackApiError) -> bool:
+    """Slack refused for now (429, or its own 5xx): worth another attempt later, unlike an error it names."""
+    code = exc.response.status_code if exc.response is not None else 0
+    return code == 429 or code >= 500

@@ -13,6 +13,7 @@ Two ways to know it again, read from the thread (conversations.replies) or, with
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,7 +22,10 @@ from slack_sdk.errors import SlackApiError
 
 from core import db
 from workers.slack import store as slack_store
+from workers.slack.client import transient
 from workers.slack.store import RequestKey
+
+log = logging.getLogger(__name__)
 
 # How far back (seconds) a channel's history is read for an /ask's message: the request's creation, less this
 # allowance for clocks that differ between Slack and Postgres.
@@ -62,8 +66,10 @@ def _messages(client: WebClient, key: RequestKey, row: dict, thread_ts: str) -> 
             else:
                 page = client.conversations_history(oldest=since, **common)
         except SlackApiError as exc:
-            if _transient(exc):
+            if transient(exc):
                 raise
+            why = exc.response.get("error") if exc.response is not None else "slack_error"
+            log.info("%s: could not look for an earlier answer (%s)", key, why)
             return
         yield from (m for m in page.get("messages") or [] if isinstance(m, dict) and m.get("ts"))
         cursor = (page.get("response_metadata") or {}).get("next_cursor")
@@ -78,7 +84,7 @@ def _lost_stream(
     try:
         me = client.auth_test()
     except SlackApiError as exc:
-        if _transient(exc):
+        if transient(exc):
             raise
         return None
     user_id, bot_id = me.get("user_id"), me.get("bot_id")
@@ -93,8 +99,3 @@ def _lost_stream(
         return None
     recorded = slack_store.recorded_messages(conn, key.team_id, key.channel_id, untagged)
     return next((ts for ts in untagged if ts not in recorded), None)
-
-
-def _transient(exc: SlackApiError) -> bool:
-    code = exc.response.status_code if exc.response is not None else 0
-    return code == 429 or code >= 500
