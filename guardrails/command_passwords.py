@@ -146,9 +146,10 @@ def option_password(*spaced: str, glued: tuple[str, ...] = (), separator: str = 
             if word.text in spaced and after is not None:
                 value = after
             elif bunched and (i := _bunched_at(word, letters)) is not None:
-                if i + 1 < len(word.text) and word.text[:1] + word.text[i] in glued:
+                option = f"-{word.text[i]}"
+                if i + 1 < len(word.text) and option in glued:
                     value, following = word.tail(i + 1), after
-                elif i + 1 == len(word.text) and word.text[:1] + word.text[i] in spaced and after is not None:
+                elif i + 1 == len(word.text) and option in spaced and after is not None:
                     value = after
                 else:
                     continue

@@ -299,18 +299,15 @@ def check_polarity(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue
             kinds[id(p), pc] = (kind_ids.setdefault(key, len(kind_ids)), fragment, conditional)
         return kinds[id(p), pc]
 
-    term_uses: list[dict[str, int]] = []  # term -> how many passage clauses have it, counted when first needed
+    term_uses: dict[str, int] = {}  # term -> how many (passage, clause) pairs have it
+    for q in passages:
+        for pt in q.clause_terms.values():
+            for x in pt:
+                term_uses[x] = term_uses.get(x, 0) + 1
 
     def clause_uses(ov: AbstractSet[str]) -> int:
         """How many (passage, clause) pairs have each term of `ov`, summed."""
-        if not term_uses:
-            counts: dict[str, int] = {}
-            for q in passages:
-                for pt in q.clause_terms.values():
-                    for x in pt:
-                        counts[x] = counts.get(x, 0) + 1
-            term_uses.append(counts)
-        return sum(term_uses[0].get(x, 0) for x in ov)
+        return sum(term_uses.get(x, 0) for x in ov)
 
     # an answer clause worded like one already judged, in a sentence worded alike, gets the same verdict
     verdicts: dict[tuple[object, ...], tuple[Analysed, int] | None] = {}
