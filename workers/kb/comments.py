@@ -36,25 +36,34 @@ def indent_of(ln: str) -> int:
     return len(ln[: len(ln) - len(ln.lstrip(" \t"))].expandtabs(4))
 
 
-def _code_spans(ln: str) -> list[tuple[int, int]]:
-    """Code spans of a line, CommonMark's way: (start, end) in order. A run of n backticks opens one
-    closed by the next run of exactly n; with no such run, it is literal. Linear: each run's next run of the same
-    length is found in one backward pass."""
-    runs = [(m.start(), m.end()) for m in re.finditer("`+", ln)]
-    following: list[int | None] = [None] * len(runs)
-    last: dict[int, int] = {}
-    for k in range(len(runs) - 1, -1, -1):
-        n = runs[k][1] - runs[k][0]
-        following[k], last[n] = last.get(n), k
-    spans, k = [], 0
-    while k < len(runs):
-        close = following[k]
-        if close is None:
-            k += 1
-            continue
-        spans.append((runs[k][0], runs[close][1]))
-        k = close + 1
-    return spans
+class _Spans:
+    """A line's code spans as CommonMark reads them, asked about positions left to right: a run of n backticks
+    opens one closed by the next run of exactly n (with none, it is literal). A run inside what the caller has
+    passed over (a comment, a tag) opens none, since a comment's text is no Markdown: the scan resumes at
+    `text_from`. Linear: each run's next run of the same length is found in one backward pass, and the runs are
+    walked once."""
+
+    def __init__(self, ln: str) -> None:
+        self.runs = [(m.start(), m.end()) for m in re.finditer("`+", ln)] if "`" in ln else []
+        self.following: list[int | None] = [None] * len(self.runs)
+        last: dict[int, int] = {}
+        for k in range(len(self.runs) - 1, -1, -1):
+            n = self.runs[k][1] - self.runs[k][0]
+            self.following[k], last[n] = last.get(n), k
+        self.k = 0  # the first run not yet passed
+
+    def end_at(self, p: int, text_from: int) -> int:
+        """The end of the code span holding position `p`, or -1 when none does; `p` never goes back."""
+        runs, following = self.runs, self.following
+        while self.k < len(runs) and runs[self.k][0] < p:
+            close = following[self.k]
+            if close is None or runs[self.k][0] < text_from:
+                self.k += 1
+            elif runs[close][1] > p:
+                return runs[close][1]
+            else:
+                self.k = close + 1
+        return -1
 
 
 # What ends an HTML comment in a browser (HTML's tokenizer): `-->`, or `--!>` (an "incorrectly closed comment").
@@ -136,7 +145,7 @@ def uncomment_markdown(lines: list[str]) -> list[str]:
             if _CONTAINER.match(ln):
                 containers.append(indent)
         kept, pos = [], 0
-        spans, k = _code_spans(ln) if "`" in ln else [], 0
+        spans = _Spans(ln)
         tags = "<" in ln  # look for tags (whose attribute values may hold `<!--`) until one is left open
         last_arrow = ln.rfind("-->")  # whether a `-->` follows an opener, without a scan per opener
         while True:
@@ -148,10 +157,8 @@ def uncomment_markdown(lines: list[str]) -> list[str]:
                 continue
             start, scan = -1, pos
             while m := (_OPENER_OR_TAG if tags else _OPENER).search(ln, scan):
-                while k < len(spans) and (spans[k][0] < pos or spans[k][1] <= m.start()):
-                    k += 1
-                if k < len(spans) and spans[k][0] <= m.start():  # in a code span: text
-                    scan = spans[k][1]
+                if (span_end := spans.end_at(m.start(), scan)) >= 0:  # in a code span: text
+                    scan = span_end
                 elif m.group() == "<!--":
                     start = m.start()
                     break
@@ -229,39 +236,50 @@ def uncomment_mdx(lines: list[str]) -> list[str]:
     them; a line that was all comment is left out, so the paragraph around it reads on. Fenced code and code
     spans keep theirs (a page that teaches MDX shows them); other expressions (`{props.name}`, `{/* a */ b}`) stay
     as written, and so does a `{/*` never closed (MDX refuses such a page: what it holds is no hidden note).
-    MDX has no indented code: an indented comment is hidden too. Linear: each opener's closer is the next `*/`,
-    and the scan goes on after it; with no `*/` left, no later opener closes."""
-    code: list[tuple[int, int]] = []  # offsets in the joined text of fenced blocks' lines and code spans
-    offset, fence = 0, ""
-    for ln in lines:
-        fm = FENCE.match(ln)
-        if fence:
-            code.append((offset, offset + len(ln)))
-            if closes_fence(ln, fence):
-                fence = ""
-        elif fm:
-            code.append((offset, offset + len(ln)))
-            fence = fm.group(1)
-        elif "`" in ln:
-            code.extend((offset + a, offset + b) for a, b in _code_spans(ln))
-        offset += len(ln) + 1
+    MDX reads a comment to its `*/` whatever it holds: a fence line or a backtick in it opens no code (else the
+    notes after it would be kept as code). MDX has no indented code: an indented comment is hidden too. Linear:
+    the lines are read in order once, each opener's closer is the next `*/` and the scan goes on after it; with
+    no `*/` left, no later opener closes."""
     text = "\n".join(lines)
-    parts, pos, done, k = [], 0, 0, 0
-    while m := _MDX_OPEN.search(text, pos):
-        while k < len(code) and code[k][1] <= m.start():
-            k += 1
-        if k < len(code) and code[k][0] <= m.start():  # in code: text
-            pos = code[k][1]
-            continue
-        close = text.find("*/", m.end())
-        if close < 0:
+    parts: list[str] = []
+    pos = done = line_start = 0  # read up to pos (a comment or expression may end within a line); kept from done
+    fence = ""
+    opener = _MDX_OPEN.search(text)
+    for ln in lines:
+        start, end, line_start = line_start, line_start + len(ln), line_start + len(ln) + 1
+        if opener is None:
             break
-        brace = _MDX_CLOSE.match(text, close + 2)
-        if brace is None:  # `{/* a */ b}`: an expression with a value, not only a comment
-            pos = close + 2
+        if pos > start:  # the line starts within a comment: no fence
+            if pos > end:
+                continue
+        elif fence:
+            fence = "" if closes_fence(ln, fence) else fence
             continue
-        parts += [text[done : m.start()], _GONE]
-        pos = done = brace.end()
+        elif fm := FENCE.match(ln):
+            fence = fm.group(1)
+            continue
+        if opener.start() > end:
+            continue
+        spans = _Spans(ln)
+        while opener is not None and opener.start() <= end:
+            read = max(pos, start)
+            if opener.start() < read:  # found in a fenced block, or within a comment
+                opener = _MDX_OPEN.search(text, read)
+                continue
+            if (span_end := spans.end_at(opener.start() - start, read - start)) >= 0:  # in a code span: text
+                opener = _MDX_OPEN.search(text, start + span_end)
+                continue
+            close = text.find("*/", opener.end())
+            if close < 0:
+                opener = None
+                break
+            brace = _MDX_CLOSE.match(text, close + 2)
+            if brace is None:  # `{/* a */ b}`: an expression with a value, not only a comment
+                pos = close + 2
+            else:
+                parts += [text[done : opener.start()], _GONE]
+                pos = done = brace.end()
+            opener = _MDX_OPEN.search(text, pos)
     if not parts:
         return lines
     parts.append(text[done:])
