@@ -17,6 +17,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml import parse_xml
+from lxml import etree
 
 from workers.kb.formats.common import Sections, check_package, clean, slug
 from workers.kb.parsing import ParsedDocument, UnreadableDocument
@@ -36,7 +37,7 @@ def _style_levels(document: Any) -> Callable[[Any], int | None]:
             continue
         names[style.style_id] = (style.name or "").strip()
         based_on[style.style_id] = style.element.basedOn_val
-        if style.element.default:
+        if _is_default(style.element):
             default = style.style_id  # the last default wins, as in python-docx
 
     def level_of(style_id: str | None) -> int | None:
@@ -77,62 +78,143 @@ _WRAPPERS = {f"{{{_W}}}{tag}" for tag in ("sdt", "sdtContent", "customXml")}
 _NOTE_REFS = {f"{{{_W}}}footnoteReference": "footnotes", f"{{{_W}}}endnoteReference": "endnotes"}
 
 
-def _hidden_styles(document: Any) -> tuple[dict[str, bool], bool]:
-    """Which styles hide their text (Word's "Hidden" font effect, `w:vanish`, set in the style or a style it is
-    based on): {style id: hidden} for the styles that say either way, and whether the default paragraph style
-    hides (it applies to a paragraph without a style)."""
-    own: dict[str, bool | None] = {}
-    based_on: dict[str, str | None] = {}
-    default: str | None = None
-    for style in document.styles:
-        if style.style_id is None:
-            continue
-        own[style.style_id] = _vanish(style.element.find(f"{{{_W}}}rPr"))
-        based_on[style.style_id] = style.element.basedOn_val
-        if style.type == WD_STYLE_TYPE.PARAGRAPH and style.element.default:
-            default = style.style_id
+_OFF = frozenset(("0", "false", "off"))
+_VAL, _STYLE, _RPR = f"{{{_W}}}val", f"{{{_W}}}style", f"{{{_W}}}rPr"
+_R, _TXBX = f"{{{_W}}}r", f"{{{_W}}}txbxContent"
+_StyleKey = tuple[str, str]  # (w:type, w:styleId)
 
-    def hides(style_id: str | None) -> bool | None:
-        for _ in range(5):  # as _style_levels: a few levels of basedOn
-            if style_id is None or style_id not in own:
-                return None
-            if own[style_id] is not None:
-                return own[style_id]
-            style_id = based_on[style_id]
-        return None
 
-    hidden = {style_id: h for style_id in own if (h := hides(style_id)) is not None}
-    return hidden, bool(default and hidden.get(default))
+def _on_off(value: str | None) -> bool:
+    """An on/off value (ST_OnOff) as Word reads it: `true`, `1`, `on` (transitional) or no value at all (an element
+    without w:val) is on; `false`, `0`, `off` is off, in any case and with surrounding whitespace (xsd:boolean
+    collapses it). Anything else counts as on: for w:vanish, the side that keeps hidden text out."""
+    return value is None or value.strip().lower() not in _OFF
+
+
+def _is_default(style: Any) -> bool:
+    """A style's `w:default` (absent: not the default) — read here, as python-docx's reader refuses valid
+    spellings such as " 1" and the whole document with them."""
+    value = style.get(f"{{{_W}}}default")
+    return value is not None and _on_off(value)
 
 
 def _vanish(rpr: Any) -> bool | None:
-    """Whether run properties (`w:rPr`) hide the text (`w:vanish`, unless its value is off); None if they say
-    nothing. `w:webHidden` hides only in Web Layout (print layout and PDF show it): not hidden here."""
+    """Whether run properties (`w:rPr`) hide the text (`w:vanish`); None if they say nothing. Neither
+    `w:specVanish` (a paragraph mark that never ends a line: a style separator) nor `w:webHidden` (hidden in Web
+    Layout only: print layout and PDF show it) hides a run."""
     v = rpr.find(f"{{{_W}}}vanish") if rpr is not None else None
-    if v is None:
-        return None
-    return v.get(f"{{{_W}}}val", "true").lower() not in ("0", "false", "off")
+    return None if v is None else _on_off(v.get(_VAL))
 
 
-def _drop_hidden(root: Any, styles: tuple[dict[str, bool], bool]) -> None:
-    """Remove from a part's tree what Word does not show: runs with hidden text — by their own properties, else
-    their character style, else their paragraph's style — and deleted tracked changes (`w:del`: Word writes their
-    text as w:delText, but a w:t in one is no text of the document either). Inserted text (`w:ins`) stays."""
-    hidden_style, default_hidden = styles
+@dataclass(frozen=True)
+class _Hiding:
+    """Whether Word hides a run: `w:vanish` is a toggle property (ECMA-376 Part 1 §17.7.3, as Word applies it per
+    [MS-OI29500] 2.1.246 and 2.1.258). Direct formatting on the run decides outright. Otherwise start from the
+    document defaults (`w:docDefaults`); the table style, then the paragraph style, *set* the value where they
+    state one (Word resets rather than toggles there); a character style stating "hidden" *flips* the result and
+    one stating "not hidden" changes nothing — so text hidden by both its paragraph and its character style is
+    shown. A style is one level whatever its basedOn chain: the first value stated going up the chain is its value
+    (inheritance, not a toggle). A numbering level's run properties format only the list number, not read here."""
+
+    default: bool  # w:docDefaults/w:rPrDefault
+    styles: dict[_StyleKey, bool | None]  # every style: its value, stated in it or up its basedOn chain
+    defaults: dict[str, bool | None]  # per style type: the value of that type's default style
+
+    def level(self, kind: str, style_id: str | None) -> bool | None:
+        # An unknown style id, or none, is the type's default style (as in Word and python-docx's get_by_id).
+        key = (kind, style_id or "")
+        return self.styles[key] if key in self.styles else self.defaults.get(kind)
+
+    def hides(self, direct: bool | None, table: bool | None, paragraph: bool | None, character: bool | None) -> bool:
+        if direct is not None:
+            return direct
+        state = self.default
+        for level in (table, paragraph):
+            if level is not None:
+                state = level
+        return state != (character is True)
+
+
+def _hiding_rules(document: Any) -> _Hiding:
+    """The document defaults' and every style's `w:vanish`, read once from the styles part."""
+    root = document.styles.element
+    own: dict[_StyleKey, bool | None] = {}
+    based_on: dict[_StyleKey, str | None] = {}
+    default_ids: dict[str, str] = {}
+    for style in root.iterchildren(_STYLE):
+        kind, style_id = style.get(f"{{{_W}}}type") or "paragraph", style.get(f"{{{_W}}}styleId")
+        if style_id is None:
+            continue
+        own[(kind, style_id)] = _vanish(style.find(_RPR))
+        parent = style.find(f"{{{_W}}}basedOn")
+        based_on[(kind, style_id)] = parent.get(_VAL) if parent is not None else None
+        if _is_default(style):
+            default_ids[kind] = style_id  # the last default wins, as in python-docx
+    styles = _chained(own, based_on)
+    return _Hiding(
+        default=bool(_vanish(root.find(f"{{{_W}}}docDefaults/{{{_W}}}rPrDefault/{{{_W}}}rPr"))),
+        styles=styles,
+        defaults={kind: styles.get((kind, style_id)) for kind, style_id in default_ids.items()},
+    )
+
+
+def _chained(own: dict[_StyleKey, bool | None], based_on: dict[_StyleKey, str | None]) -> dict[_StyleKey, bool | None]:
+    """Each style's value: its own, else the first one stated up its basedOn chain (a loop states none). Each style
+    is walked once, however deep the chains."""
+    resolved: dict[_StyleKey, bool | None] = {}
+    for start in own:
+        path: dict[_StyleKey, None] = {}  # in order, and a loop is found in constant time
+        key: _StyleKey | None = start
+        value: bool | None = None
+        while key in own and key not in resolved and key not in path:
+            path[key] = None
+            if (value := own[key]) is not None:
+                break
+            parent = based_on[key]
+            key = (key[0], parent) if parent else None
+        else:
+            value = resolved.get(key) if key is not None else None
+        for k in path:
+            resolved[k] = value
+    return resolved
+
+
+def _drop_hidden(root: Any, hiding: _Hiding) -> None:
+    """Remove from a part's tree what Word does not show: runs with hidden text (see `_Hiding`) and deleted tracked
+    changes (`w:del`: Word writes their text as w:delText, but a w:t in one is no text of the document either).
+    Inserted text (`w:ins`) stays. One walk, keeping the table and the paragraph around each run on stacks (a text
+    box is a story of its own: a table around it is not its table)."""
     gone = list(root.iter(f"{{{_W}}}del"))
-    for r in root.iter(f"{{{_W}}}r"):
-        rpr = r.find(f"{{{_W}}}rPr")
-        hidden = _vanish(rpr)
-        if hidden is None and rpr is not None and (rstyle := rpr.find(f"{{{_W}}}rStyle")) is not None:
-            hidden = hidden_style.get(rstyle.get(f"{{{_W}}}val") or "")
-        if hidden is None and (p := next(r.iterancestors(_P), None)) is not None:
-            pstyle = p.find(f"{{{_W}}}pPr/{{{_W}}}pStyle")
-            hidden = default_hidden if pstyle is None else hidden_style.get(pstyle.get(f"{{{_W}}}val") or "")
-        if hidden:
-            gone.append(r)
+    tables: list[bool | None] = [None]
+    paragraphs: list[bool | None] = [hiding.level("paragraph", None)]
+    for event, element in etree.iterwalk(root, events=("start", "end"), tag=(_TBL, _TXBX, _P, _R)):
+        tag = element.tag
+        if event == "end":
+            if tag == _P:
+                paragraphs.pop()
+            elif tag != _R:
+                tables.pop()
+            continue
+        if tag == _TBL:
+            tables.append(hiding.level("table", _val(element, "tblPr", "tblStyle")))
+        elif tag == _TXBX:
+            tables.append(None)
+        elif tag == _P:
+            paragraphs.append(hiding.level("paragraph", _val(element, "pPr", "pStyle")))
+        else:
+            rpr = element.find(_RPR)
+            character = hiding.level("character", _val(element, "rPr", "rStyle"))
+            if hiding.hides(_vanish(rpr), tables[-1], paragraphs[-1], character):
+                gone.append(element)
     for element in gone:
         if (parent := element.getparent()) is not None:
             parent.remove(element)
+
+
+def _val(element: Any, properties: str, child: str) -> str | None:
+    """The w:val of a style reference in an element's properties (`w:pPr/w:pStyle`), if any."""
+    ref = element.find(f"{{{_W}}}{properties}/{{{_W}}}{child}")
+    return ref.get(_VAL) if ref is not None else None
 
 
 def _blocks(parent: Any, tags: tuple[str, ...] = (_P, _TBL)) -> Iterator[Any]:
@@ -160,14 +242,14 @@ class _Notes:
     endnotes: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, document: Any, styles: tuple[dict[str, bool], bool]) -> _Notes:
+    def of(cls, document: Any, hiding: _Hiding) -> _Notes:
         notes = cls()
         for rel in document.part.rels.values():
             kind = {RT.FOOTNOTES: "footnotes", RT.ENDNOTES: "endnotes"}.get(rel.reltype)
             if kind is None or rel.is_external:
                 continue
             root = parse_xml(rel.target_part.blob)
-            _drop_hidden(root, styles)
+            _drop_hidden(root, hiding)
             for note in root.iterchildren(f"{{{_W}}}{kind[:-1]}"):
                 if note.get(f"{{{_W}}}type") in (None, "normal"):
                     text = clean(" ".join(_paragraph_text(p, []) for p in _blocks(note) if p.tag == _P))
@@ -229,12 +311,12 @@ def parse_docx(raw: bytes, name: str, fallback_title: str) -> ParsedDocument:
     check_package(raw, name)
     try:
         document = docx.Document(io.BytesIO(raw))
-        styles = _hidden_styles(document)
-        _drop_hidden(document.element.body, styles)
+        hiding = _hiding_rules(document)
+        _drop_hidden(document.element.body, hiding)
         blocks = list(_blocks(document.element.body))
         core_title = clean(document.core_properties.title or "")
         heading_level = _style_levels(document)
-        notes = _Notes.of(document, styles)
+        notes = _Notes.of(document, hiding)
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         reason = "not a Word document (corrupt or not a .docx zip)" if not zipfile.is_zipfile(io.BytesIO(raw)) else exc
         raise UnreadableDocument(f"{name}: {reason}") from exc
