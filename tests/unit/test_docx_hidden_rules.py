@@ -17,6 +17,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 
+from tests.unit.test_hidden_text_office import _assert_reads
 from workers.kb.formats.docx import parse_docx
 
 
@@ -52,13 +53,6 @@ def _text(d: docx.document.Document) -> str:
     d.save(buf)
     doc = parse_docx(buf.getvalue(), "policy.docx", "policy")
     return "\n".join(s.text for s in doc.sections)
-
-
-def _assert_reads(text: str, shown: tuple[str, ...], hidden: tuple[str, ...]) -> None:
-    for s in shown:
-        assert s in text, f"lost: {s!r} in {text!r}"
-    for h in hidden:
-        assert h not in text, f"kept: {h!r} in {text!r}"
 
 
 def test_document_default_hidden_hides_what_nothing_shows_again():
