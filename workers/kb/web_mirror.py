@@ -43,7 +43,12 @@ LEFT_OUT_SHOWN = 3  # URLs named in the report when the page limit stops a sync 
 QUEUE_PER_PAGE = 10  # a crawl keeps at most this many links waiting per page it may fetch
 DEFAULT_MAX_DEPTH = 10  # links followed from the start page (0: the start page alone); a source may set its own
 WALL_PAGES = 3  # pages redirected to one landing page that make it a login page (fewer: all the pages fetched)
-SIGN_IN_MAX_WORDS = 400  # a page with a password field and at most this many words outside its forms: a sign-in
+SIGN_IN_MAX_WORDS = 400  # a page with a password field and at most this many words of its own: a sign-in
+# A page whose own content (outside the site's chrome and its forms) has no heading, no code and fewer words than
+# this shows no documentation: a password field in its chrome (a side panel, the banner) is its sign-in form. Any
+# documentation page, even a line long, has a title of its own; a login page puts its "Sign in" with the form and
+# leaves beside it a logo, an illustration, a tagline (about 10 words).
+SIGN_IN_BARE_WORDS = 30
 SIGN_IN = "a sign-in page: does the source need credentials?"
 SIGN_IN_FIX = (
     "A web source is fetched without signing in (no password, cookie or header can be given to it): add the "
@@ -226,51 +231,95 @@ def _not_html(body: bytes) -> str | None:
 
 
 class _SignInScan(HTMLParser):
-    """Whether a page shows a password field outside its banner, navigation, sidebars, footer and dialogs (a site's
-    login box beside or over every page's content is no sign-in page), how many words it shows outside its forms
-    (and scripts), and whether it shows code (a component library's page with a live password field: no sign-in
-    page shows code)."""
+    """What a page shows of its own, outside its site's chrome — the banner, navigation, sidebars, footer and
+    dialogs, as elements or ARIA landmarks (a site's login box beside or over every page's content is no sign-in
+    page, and its legal text, link lists and cookie notice are no page's words): whether it shows a password field
+    there or only in the chrome, how many words outside its forms (and scripts, and what is hidden), whether it has
+    a heading of its own, and whether it shows code anywhere (a component library's page with a live password
+    field: no sign-in page shows code). A <header> or <footer> inside an article, section, main, aside or nav is
+    that part's own (a page's title sits in its article's header), as browsers and screen readers map them.
 
-    UNSEEN = frozenset({"script", "style", "template", "noscript", "svg"})
-    CHROME = frozenset({"header", "nav", "aside", "footer", "dialog"})
-    CODE = frozenset({"pre", "code"})
+    Each open element's kinds are kept on a stack per tag name, so its end tag ends what it began: an element left
+    unclosed inside a landmark ends with it, a void element (<img role="banner">) holds nothing. Constant work per
+    tag: linear on any page."""
+
+    CHROME, SECTION, UNSEEN, FORM, CODE, HEADING = (1 << i for i in range(6))  # an element's kinds (bits)
+    UNSEEN_TAGS = frozenset({"script", "style", "template", "noscript", "svg"})
+    CHROME_TAGS = frozenset({"nav", "aside", "dialog"})
+    BANNER_TAGS = frozenset({"header", "footer"})  # chrome outside sectioning content only
+    SECTION_TAGS = frozenset({"article", "aside", "main", "nav", "section"})
+    CHROME_ROLES = frozenset({"banner", "navigation", "contentinfo", "complementary", "dialog", "alertdialog"})
+    SECTION_ROLES = frozenset({"article", "complementary", "main", "navigation", "region"})
+    CODE_TAGS = frozenset({"pre", "code"})
+    HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+    VOID = frozenset(
+        {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track",
+         "wbr", "keygen"}
+    )  # fmt: skip
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.password = False
-        self.forms = 0  # <form> elements open
-        self.unseen = 0
-        self.chrome = 0
-        self.in_code = 0
+        self.password = False  # a password field in the page's own content
+        self.chrome_password = False  # one in its chrome only (a login box in a sidebar, or a side panel's form)
+        self.words = 0  # the page's own: outside the chrome, forms, scripts and what is hidden
+        self.heading = False  # a heading with text among them
         self.code = False
-        self.words = 0
+        self.open: dict[str, list[int]] = {}  # tag name: the kinds of each element of that name still open
+        self.inside = dict.fromkeys((self.CHROME, self.SECTION, self.UNSEEN, self.FORM, self.CODE, self.HEADING), 0)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "form":
-            self.forms += 1
-        elif tag in self.UNSEEN:
-            self.unseen += 1
-        elif tag in self.CHROME:
-            self.chrome += 1
-        elif tag in self.CODE:
-            self.in_code += 1
-        elif tag == "input" and any(k == "type" and (v or "").strip().lower() == "password" for k, v in attrs):
-            self.password = self.password or not (self.chrome or self.unseen)
+        if tag == "input" and any(k == "type" and (v or "").strip().lower() == "password" for k, v in attrs):
+            self._password_field(shown=not any(k == "hidden" for k, _ in attrs))
+        if tag in self.VOID:
+            return
+        kinds = self._kinds(tag, dict(attrs))
+        self.open.setdefault(tag, []).append(kinds)
+        self._enter(kinds, 1)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self.forms = max(self.forms - 1, 0)
-        elif tag in self.UNSEEN:
-            self.unseen = max(self.unseen - 1, 0)
-        elif tag in self.CHROME:
-            self.chrome = max(self.chrome - 1, 0)
-        elif tag in self.CODE:
-            self.in_code = max(self.in_code - 1, 0)
+        if stack := self.open.get(tag):  # an end tag with no element open (or a void one's) ends nothing
+            self._enter(stack.pop(), -1)
 
     def handle_data(self, data: str) -> None:
-        if not self.forms and not self.unseen:
-            self.words += len(data.split())
-            self.code = self.code or bool(self.in_code and data.strip())
+        words = len(data.split())
+        if not words or self.inside[self.FORM] or self.inside[self.UNSEEN]:
+            return
+        self.code = self.code or bool(self.inside[self.CODE])
+        if not self.inside[self.CHROME]:
+            self.words += words
+            self.heading = self.heading or bool(self.inside[self.HEADING])
+
+    def bare(self) -> bool:
+        """Whether the page shows no content of its own: no heading, no code, fewer than SIGN_IN_BARE_WORDS."""
+        return not self.heading and not self.code and self.words < SIGN_IN_BARE_WORDS
+
+    def _password_field(self, shown: bool) -> None:
+        if not shown or self.inside[self.UNSEEN]:  # an autofill trap, a login dialog not opened: none a reader sees
+            return
+        if self.inside[self.CHROME]:
+            self.chrome_password = True
+        else:
+            self.password = True
+
+    def _kinds(self, tag: str, attrs: dict[str, str | None]) -> int:
+        """What an element opened here is: chrome, sectioning content, unseen, a form, code, a heading."""
+        roles = set((attrs.get("role") or "").lower().split())
+        chrome = tag in self.CHROME_TAGS or bool(roles & self.CHROME_ROLES)
+        chrome = chrome or (tag in self.BANNER_TAGS and not self.inside[self.SECTION])
+        unseen = tag in self.UNSEEN_TAGS or "hidden" in attrs or (tag == "dialog" and "open" not in attrs)
+        return (
+            self.CHROME * chrome
+            | self.SECTION * (tag in self.SECTION_TAGS or bool(roles & self.SECTION_ROLES))
+            | self.UNSEEN * unseen
+            | self.FORM * (tag == "form")
+            | self.CODE * (tag in self.CODE_TAGS)
+            | self.HEADING * (tag in self.HEADING_TAGS or "heading" in roles)
+        )
+
+    def _enter(self, kinds: int, step: int) -> None:
+        for kind in self.inside:
+            if kinds & kind:
+                self.inside[kind] += step
 
 
 _PASSWORD_FIELD = re.compile(rb"""type\s*=\s*["']?\s*password""", re.IGNORECASE)
@@ -278,18 +327,22 @@ _PASSWORD_FIELD = re.compile(rb"""type\s*=\s*["']?\s*password""", re.IGNORECASE)
 
 def _sign_in(body: bytes, landing: str | None = None) -> bool:
     """Whether the page is a sign-in: a password field, or `landing`, the sign-in page of the site the start page
-    or sitemap was redirected to (a login page with only a "Sign in with Okta" button); and little text besides
-    its forms (documentation may show a live demo of a login form among its explanations; a page that talks about
-    passwords or links to a login has no field), and no code shown. The landing is named by its path's last
-    segment (/login, /users/sign_in, /sso/saml): /display/SSO/Home is a page of a wiki's space about single
-    sign-on, and the site's own host name (auth.example.com) says nothing about one of its pages."""
+    or sitemap was redirected to (a login page with only a "Sign in with Okta" button); and little text of its own
+    besides its forms (documentation may show a live demo of a login form among its explanations; a page that
+    talks about passwords or links to a login has no field), and no code shown. Its own: a login page's footer of
+    legal text and link lists, its banner and sidebars are the site's, not the page's. A password field in the
+    chrome counts only on a page with no content of its own (a login panel beside a tagline): beside a page's
+    content it is the site's login box. The landing is named by its path's last segment (/login,
+    /users/sign_in, /sso/saml): /display/SSO/Home is a page of a wiki's space about single sign-on, and the
+    site's own host name (auth.example.com) says nothing about one of its pages."""
     by_url = bool(landing and _SIGN_IN_PAGE.search(urlsplit(landing).path))
     if not by_url and not _PASSWORD_FIELD.search(body):
         return False
     scan = _SignInScan()
     scan.feed(defuse_unclosed(body.decode("utf-8", errors="replace")))  # linear: an unclosed `<` rescans
     scan.close()
-    return (by_url or scan.password) and scan.words <= SIGN_IN_MAX_WORDS and not scan.code
+    form = scan.password or (scan.chrome_password and scan.bare())
+    return (by_url or form) and scan.words <= SIGN_IN_MAX_WORDS and not scan.code
 
 
 _SIGN_IN_SEGMENT = (  # a whole segment: /login, /login.php, /users/sign_in, /sso/saml (not /docs/sso.html)
