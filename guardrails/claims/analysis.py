@@ -68,6 +68,15 @@ class Analysed:
         return out
 
     @cached_property
+    def sent_indexes(self) -> dict[int, list[int]]:
+        """The token indexes of each sentence, in text order, read once (do not modify): for the checks that
+        need a token's place, which found a sentence's tokens by scanning every token for each sentence pair."""
+        out: dict[int, list[int]] = {}
+        for i, t in enumerate(self.tokens):
+            out.setdefault(t.sent, []).append(i)
+        return out
+
+    @cached_property
     def sent_word_runs(self) -> list[SentenceWords]:
         """Each sentence's alphanumeric words (`sent_low` split at every other character), with their initials
         and where each 3-letter beginning stands, read once for the abbreviation check (names.py)."""

@@ -209,7 +209,12 @@ def _named_kinds_widened(ws: list[str], cands: list) -> str | None:
         if noun is None or not noun.isalpha():  # "every SEV1 and SEV2" names them itself
             continue
         n = _stem(noun)
-        uses = [(p, k) for p, s, _ in cands for k, t in enumerate(p.tokens) if t.sent == s and t.terms and t.stem == n]
+        uses = [
+            (p, k)
+            for p, s, _ in cands
+            for k in p.sent_indexes.get(s, ())
+            if p.tokens[k].terms and p.tokens[k].stem == n
+        ]
         if not uses:
             continue
         named = 0

@@ -262,28 +262,69 @@ def check_names(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
         return issues
     # a swapped name: both are in the passages, but the answer's wording fits the other one clearly better
     answer_names = {t.low for t in a.tokens} | {t.stem for t in a.tokens}
+    spots = _NameSpots(passages, answer_names)
+    fits: dict[tuple[object, ...], tuple[float, int]] = {}
+
+    def fit(t: Tok, p: Analysed, x: Tok, exclude: frozenset[str]) -> tuple[float, int]:
+        """``_fit``, once for each pair of contexts (what it reads of each token)."""
+        key = (t.clause, t.sent, t.negated, id(p), x.clause, x.sent, x.item, x.negated, exclude)
+        if key not in fits:
+            fits[key] = _fit(a, t, p, x, exclude)
+        return fits[key]
+
     for t in a.tokens:
         if not (_is_name(t) or t.kind == "code"):
             continue
-        hits = [(p, x) for p in passages for x in p.tokens if x.low == t.low]
+        hits = spots.uses(t.low)
         if not hits:
             continue
-        shape = _shape(t)
         exclude = frozenset(t.terms)
-        own = max(_fit(a, t, p, x, exclude)[0] for p, x in hits)
-        for p in passages:
-            for x in p.tokens:
-                if x.low in answer_names or x.stem in answer_names or _shape(x) != shape or x.low in _COMMON_ACRONYMS:
-                    continue
-                if not (_is_name(x) or x.kind == "code"):
-                    continue
-                if t.kind == x.kind == "code" and any(q is p and y.sent == x.sent for q, y in hits):
-                    continue  # "randint(0, max_requests_jitter)": a passage sentence with both fits both
-                score, clause_ov = _fit(a, t, p, x, exclude | frozenset(x.terms))
-                if clause_ov >= 2 and score >= own + _SWAP_MARGIN:
-                    issues.append(ClaimIssue("name", f"“{t.raw}”: in that context the passages say “{x.raw}”", t.sent))
-                    return issues
+        own = max(fit(t, p, x, exclude)[0] for p, x in hits)
+        for p, x in spots.rivals(_shape(t), a.clause_terms.get(t.clause, frozenset())):
+            if t.kind == x.kind == "code" and any(q is p and y.sent == x.sent for q, y in hits):
+                continue  # "randint(0, max_requests_jitter)": a passage sentence with both fits both
+            score, clause_ov = fit(t, p, x, exclude | frozenset(x.terms))
+            if clause_ov >= 2 and score >= own + _SWAP_MARGIN:
+                issues.append(ClaimIssue("name", f"“{t.raw}”: in that context the passages say “{x.raw}”", t.sent))
+                return issues
     return check_sibling_swaps(a, passages) or check_exchanged(a, passages)
+
+
+class _NameSpots:
+    """The passage tokens the swapped-name check reads, looked up instead of scanned for each answer name (which
+    took seconds on an answer of many names): each name's uses (one for each context ``_fit`` reads), and the
+    names the answer leaves out by shape and clause, found through the clause terms an answer name's clause
+    shares with theirs (a swap needs two)."""
+
+    def __init__(self, passages: Sequence[Analysed], answer_names: set[str]) -> None:
+        self.passages = passages
+        self._uses: dict[str, dict[tuple[object, ...], tuple[Analysed, Tok]]] = {}
+        self._left_out: dict[tuple[int, int, str], list[int]] = {}  # (passage, clause, shape) -> token indexes
+        self._clauses: dict[str, list[tuple[int, int]]] = {}  # a clause term -> the (passage, clause)s using it
+        for n, p in enumerate(passages):
+            for i, x in enumerate(p.tokens):
+                key = (n, x.clause, x.sent, x.item, x.negated)
+                self._uses.setdefault(x.low, {}).setdefault(key, (p, x))
+                if x.low in answer_names or x.stem in answer_names or x.low in _COMMON_ACRONYMS:
+                    continue
+                if _is_name(x) or x.kind == "code":
+                    self._left_out.setdefault((n, x.clause, _shape(x)), []).append(i)
+            for c, terms in p.clause_terms.items():
+                for term in terms:
+                    self._clauses.setdefault(term, []).append((n, c))
+
+    def uses(self, low: str) -> list[tuple[Analysed, Tok]]:
+        """The passage tokens written `low`, one for each context (the same sentences and best fit as all)."""
+        return list(self._uses.get(low, {}).values())
+
+    def rivals(self, shape: str, clause: frozenset[str]) -> list[tuple[Analysed, Tok]]:
+        """Names of this shape the answer leaves out, in clauses sharing two terms with `clause`, in text order."""
+        shared: dict[tuple[int, int], int] = {}
+        for term in clause:
+            for spot in self._clauses.get(term, ()):
+                shared[spot] = shared.get(spot, 0) + 1
+        found = sorted((n, i) for (n, c), k in shared.items() if k >= 2 for i in self._left_out.get((n, c, shape), ()))
+        return [(self.passages[n], self.passages[n].tokens[i]) for n, i in found]
 
 
 # ---- swapped siblings: a term of the passages put where the passages have its sibling
@@ -363,7 +404,7 @@ def check_sibling_swaps(a: Analysed, passages: Sequence[Analysed]) -> list[Claim
                 ov = len(ctx & st)
                 if ov < _SWAP_MIN or ov < own + _SWAP_GAIN:
                     continue
-                for x in p.tokens:
+                for x in p.sent_tokens.get(k, ()):
                     if x.sent != k or not x.terms or x.terms[0] in clause:
                         continue
                     if frozenset((s, x.terms[0])) in sibs:
@@ -406,6 +447,34 @@ def _listed(words: list[str]) -> bool:
     return all(_LIST_LINK.match(w) or w in ("the", "a", "an") for w in words)
 
 
+class _Restated:
+    """The passage sentences by the terms they use (``_firsts``), so that an answer sentence meets only those
+    sharing enough terms to restate it instead of every one (answer sentences x passage sentences)."""
+
+    def __init__(self, passages: Sequence[Analysed], their_firsts: list[dict[int, _Firsts]]) -> None:
+        self.passages = passages
+        self._firsts = their_firsts
+        self._order: list[tuple[int, int]] = [(n, ps) for n, p in enumerate(passages) for ps in p.sent_terms]
+        self._using: dict[str, list[int]] = {}  # a term -> the positions in `_order` of the sentences using it
+        for k, (n, ps) in enumerate(self._order):
+            for term in their_firsts[n].get(ps, _NO_TERMS)[0]:
+                self._using.setdefault(term, []).append(k)
+
+    def sharing(self, mine: dict[str, int], at_least: int) -> list[tuple[Analysed, _Firsts]]:
+        """The passage sentences sharing at least `at_least` of these terms, in passage and sentence order: each
+        passage with the sentence's ``_firsts``."""
+        shared: dict[int, int] = {}
+        for term in mine:
+            for k in self._using.get(term, ()):
+                shared[k] = shared.get(k, 0) + 1
+        out = []
+        for k in sorted(shared):
+            if shared[k] >= at_least:
+                n, ps = self._order[k]
+                out.append((self.passages[n], self._firsts[n].get(ps, _NO_TERMS)))
+        return out
+
+
 def check_exchanged(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
     """ "names with one dash are parsed as long options, and names with two as short options" restating "…
     one dash are parsed as short options, names with two are parsed as long options": exchanging two terms
@@ -431,45 +500,47 @@ def check_exchanged(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssu
         return frozenset((x, y)) in sibs and bool(head(ix)) and head(ix) == head(iy)
 
     my_firsts, their_firsts = _firsts(a), [_firsts(p) for p in passages]
+    restated = _Restated(passages, their_firsts)
     for sent in sorted(set(a.clause_sent.values())):
         mine, my_count = my_firsts.get(sent, _NO_TERMS)
-        for p, p_firsts in zip(passages, their_firsts, strict=True):
-            for ps in p.sent_terms:
-                theirs, their_count = p_firsts.get(ps, _NO_TERMS)
-                shared = [w for w in mine if w in theirs]
-                if len(shared) < _EXCHANGE_MIN or 2 * len(shared) < max(len(mine), len(theirs)):
-                    continue  # the answer's sentence must restate this passage sentence, not borrow from it
-                anchors = [w for w in shared if my_count[w] == their_count[w] == 1]
-                for i, x in enumerate(shared):
-                    for y in shared[i + 1 :]:
-                        if _one_word(x, y) or (mine[x] < mine[y]) == (theirs[x] < theirs[y]):
-                            continue
-                        pair = (a.tokens[mine[x]], a.tokens[mine[y]], p.tokens[theirs[x]], p.tokens[theirs[y]])
-                        mid_a, mid_p = _between(a, mine[x], mine[y]), _between(p, theirs[x], theirs[y])
-                        linked = bool(mid_a) and mid_a == mid_p and len(mid_a) <= 2
-                        if not (alternatives(x, y, mine[x], mine[y], pair) or linked):
-                            continue
-                        rest = [z for z in anchors if mine[z] not in (mine[x], mine[y])]
-                        if not rest:
-                            continue
-                        swapped = {x: mine[y], y: mine[x]}
-                        if any((swapped[v] < mine[z]) != (theirs[v] < theirs[z]) for v in (x, y) for z in rest):
-                            continue
-                        lo, hi = sorted((theirs[x], theirs[y]))
-                        inside = any(lo < theirs[z] < hi for z in rest)
-                        if all(lo < theirs[z] < hi for z in rest):
-                            continue  # nothing outside the two to hold them in place: a change of voice
-                        if _listed(mid_a) or _listed(mid_p):
-                            continue
-                        same_link = mid_a == mid_p or (
-                            bool(_CONTRASTS.search(" ".join(mid_a))) and bool(_CONTRASTS.search(" ".join(mid_p)))
-                        )
-                        if inside or same_link:
-                            tx, ty = a.tokens[mine[x]].raw, a.tokens[mine[y]].raw
-                            detail = (
-                                f"“{tx}” and “{ty}” are in each other's place in the passage sentence this restates"
-                            )
-                            return [ClaimIssue("name", detail, sent)]
+        for p, (theirs, their_count) in restated.sharing(mine, _EXCHANGE_MIN):
+            shared = [w for w in mine if w in theirs]
+            if len(shared) < _EXCHANGE_MIN or 2 * len(shared) < max(len(mine), len(theirs)):
+                continue  # the answer's sentence must restate this passage sentence, not borrow from it
+            anchors = [w for w in shared if my_count[w] == their_count[w] == 1]
+            for i, x in enumerate(shared):
+                for y in shared[i + 1 :]:
+                    if (mine[x] < mine[y]) == (theirs[x] < theirs[y]) or _one_word(x, y):
+                        continue
+                    pair = (a.tokens[mine[x]], a.tokens[mine[y]], p.tokens[theirs[x]], p.tokens[theirs[y]])
+                    # the same short link between them; the words between two terms far apart are read only
+                    # for a pair that can count (reading them for every pair of a long sentence took seconds)
+                    gap = abs(mine[x] - mine[y]) - 1
+                    linked = 0 < gap == abs(theirs[x] - theirs[y]) - 1 <= 2 and _between(
+                        a, mine[x], mine[y]
+                    ) == _between(p, theirs[x], theirs[y])
+                    if not (alternatives(x, y, mine[x], mine[y], pair) or linked):
+                        continue
+                    rest = [z for z in anchors if mine[z] not in (mine[x], mine[y])]
+                    if not rest:
+                        continue
+                    swapped = {x: mine[y], y: mine[x]}
+                    if any((swapped[v] < mine[z]) != (theirs[v] < theirs[z]) for v in (x, y) for z in rest):
+                        continue
+                    lo, hi = sorted((theirs[x], theirs[y]))
+                    inside = any(lo < theirs[z] < hi for z in rest)
+                    if all(lo < theirs[z] < hi for z in rest):
+                        continue  # nothing outside the two to hold them in place: a change of voice
+                    mid_a, mid_p = _between(a, mine[x], mine[y]), _between(p, theirs[x], theirs[y])
+                    if _listed(mid_a) or _listed(mid_p):
+                        continue
+                    same_link = mid_a == mid_p or (
+                        bool(_CONTRASTS.search(" ".join(mid_a))) and bool(_CONTRASTS.search(" ".join(mid_p)))
+                    )
+                    if inside or same_link:
+                        tx, ty = a.tokens[mine[x]].raw, a.tokens[mine[y]].raw
+                        detail = f"“{tx}” and “{ty}” are in each other's place in the passage sentence this restates"
+                        return [ClaimIssue("name", detail, sent)]
     return []
 
 
@@ -530,7 +601,7 @@ def _segment_as_word(x: Tok, p: Analysed, mentioned: tuple[set[str], set[str], s
     return (
         bool(segs)
         and segs[-1] in whole
-        and any(y is not x and y.sent == x.sent and y.low == segs[-1] for y in p.tokens)
+        and any(y is not x and y.sent == x.sent and y.low == segs[-1] for y in p.sent_tokens.get(x.sent, ()))
     )
 
 
@@ -547,7 +618,7 @@ def _rival(
     cands = _overlapping(clause, passages, "sent", min(2, len(clause)), rel=_RIVAL_REL) if clause else []
     cands += _overlapping(a.sent_terms.get(t.sent, frozenset()) - own, passages, "sent", 2, rel=_RIVAL_REL)
     for p, ps, _ in cands:
-        for x in p.tokens:
+        for x in p.sent_tokens.get(ps, ()):  # its tokens only (a scan of every token for each candidate took seconds)
             if t.kind == "hyph":
                 named = _hyph_name(x)  # X-Real-IP stands in for X-Forwarded-For, not for any name
             else:
@@ -591,7 +662,7 @@ def _check_roles(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
             continue
         terms = a.clause_terms.get(t.clause, frozenset()) - {t.stem}
         for p, s_, _ in _overlapping(terms, passages, "sent", 2):
-            others = {r for x in p.tokens if x.sent == s_ and (r := _role(x))}
+            others = {r for x in p.sent_tokens.get(s_, ()) if x.sent == s_ and (r := _role(x))}
             if others:
                 issues.append(ClaimIssue("name", f"“{t.raw}”: the passages say “{sorted(others)[0]}” there", t.sent))
                 return issues

@@ -164,13 +164,17 @@ def check_predicate_flips(a: Analysed, passages: Sequence[Analysed]) -> list[Cla
     governs on one side is stated, with no negation anywhere in its sentence, by the other side's sentence
     that shares the most other terms with it. Sentences with "if" / "unless" are left to the polarity check
     (a default and its exception: "isn't reported unless enabled" vs "if True it is reported")."""
-    p_preds = [(p, _predicates(p)) for p in passages]
+    # whether each passage use of a word is negated, by passage, sentence and stem (not rescanned for each use)
+    p_preds: dict[tuple[int, int, str], list[bool]] = {}
+    for p in passages:
+        for x, n in _predicates(p):
+            p_preds.setdefault((id(p), x.sent, x.stem), []).append(n)
     for t, governed in _predicates(a):
         terms = a.sent_terms.get(t.sent, frozenset()) - {t.stem, *t.terms}
         if len(terms) < 2 or _CONDITIONALS & set(a.sent_low[t.sent].split()):
             continue
         for p, ps, _ in _overlapping(terms, passages, "sent", 2, rel=1.0):
-            same = [n for q, preds in p_preds if q is p for x, n in preds if x.sent == ps and x.stem == t.stem]
+            same = p_preds.get((id(p), ps, t.stem), [])
             if not same or _CONDITIONALS & set(p.sent_low[ps].split()):
                 continue
             flipped = (governed and not any(same) and not _negations(p, ps, t.stem)) or (

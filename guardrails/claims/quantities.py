@@ -6,6 +6,8 @@ answer's quantity may be compared with a passage's at all (same dimension, rate 
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from guardrails.claims.lexicon import (
@@ -272,3 +274,57 @@ def _compatible(a: Quantity, p: Quantity) -> bool:
     if p.dim in ("none", "mult") and p.bare and a.dim not in ("tod", "ver", "ord"):
         return _same(a.raw, p.value) or _same(a.value, p.value)
     return False
+
+
+# ``_same`` matches floats approximately only where both are at least 0.98 * 2,500,000; below this, exactly
+_APPROX_FROM = 2_400_000.0
+_BUCKET = math.log(1.03)  # a 2 % match is at most one bucket away
+
+
+def _value_keys(v: float | str, probe: bool) -> list[tuple[object, ...]] | None:
+    """Keys that any value ``_same`` (or ``_compatible``'s float reading of a version) equates with `v` shares
+    with it: its text, its float and, for a large one, its band of 3 % (a probe also reads the bands beside).
+    None for an infinite value, which approximately matches every large one."""
+    keys: list[tuple[object, ...]] = [("s", str(v))]
+    f = v if isinstance(v, float) else _as_float(v)
+    if f is None or math.isnan(f):
+        return keys
+    if math.isinf(f):
+        return None
+    keys.append(("n", f))
+    if abs(f) >= _APPROX_FROM:
+        band = math.floor(math.log(abs(f)) / _BUCKET)
+        keys += [("b", f > 0, b) for b in ((band - 1, band, band + 1) if probe else (band,))]
+    return keys
+
+
+class ValueIndex:
+    """Items (by position) under the values they hold, so that an answer quantity looks up the few whose
+    values may equal one of its own instead of comparing itself with every one: a superset, which the caller
+    filters with the exact test (1,000 distinct numbers compared pairwise took seconds)."""
+
+    def __init__(self) -> None:
+        self._at: dict[tuple[object, ...], set[int]] = {}
+        self._always: set[int] = set()  # items holding an infinite value
+        self._size = 0
+
+    def add(self, item: int, values: Iterable[float | str]) -> None:
+        self._size = max(self._size, item + 1)
+        for v in values:
+            keys = _value_keys(v, probe=False)
+            if keys is None:
+                self._always.add(item)
+                continue
+            for k in keys:
+                self._at.setdefault(k, set()).add(item)
+
+    def candidates(self, values: Iterable[float | str]) -> list[int]:
+        """The items that may hold a value equal to one of `values`, in the order they were numbered."""
+        found = set(self._always)
+        for v in values:
+            keys = _value_keys(v, probe=True)
+            if keys is None:
+                return list(range(self._size))
+            for k in keys:
+                found |= self._at.get(k, set())
+        return sorted(found)

@@ -53,7 +53,8 @@ def _once(x: Analysed, sent: int) -> dict[str, int]:
     """Term -> its position in one sentence, for the terms the sentence uses once ("true" / "false" by their
     words: the tokenizer reads "False" as a negated "true")."""
     seen: dict[str, list[int]] = {}
-    for i, t in enumerate(x.tokens):
+    for i in x.sent_indexes.get(sent, ()):
+        t = x.tokens[i]
         if t.sent == sent and t.terms:
             key = t.low if t.low in ("true", "false") else t.terms[0]
             seen.setdefault(key, []).append(i)
@@ -68,15 +69,18 @@ def _check_crossed(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue
     inverts the other, a pair of opposites, i.e. it pairs them up the other way round. (A reordered paraphrase
     inverts both; a list reordered freely is no pair of opposites.)"""
     sibs: set[frozenset[str]] = set().union(*(_siblings(p) for p in passages)) if passages else set()
+    read: dict[tuple[int, int], dict[str, int]] = {}  # (passage, sentence) -> its ``_once``, read once
     for sent in sorted(set(a.clause_sent.values())):
         mine = _once(a, sent)
         if len(mine) < 4:
             continue
-        for p in passages:
+        for n, p in enumerate(passages):
             for ps, terms in p.sent_terms.items():
                 if len(terms & mine.keys()) < 4:
                     continue
-                theirs = _once(p, ps)
+                if (n, ps) not in read:
+                    read[n, ps] = _once(p, ps)
+                theirs = read[n, ps]
                 shared = sorted(mine.keys() & theirs.keys())
                 pairs = [(x, y) for i, x in enumerate(shared) for y in shared[i + 1 :] if _alternatives(x, y, sibs)]
                 kept = [pr for pr in pairs if (mine[pr[0]] < mine[pr[1]]) == (theirs[pr[0]] < theirs[pr[1]])]
@@ -105,6 +109,9 @@ def _check_order(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
     """ "before X" restating "after X" (and vice versa) or "while X"; "Y after X" restating "X before Y" is
     fine."""
     issues = []
+    # the passages' order words, found once (not for each order word of the answer)
+    ordering = _BEFORE | _AFTER | _DURING
+    spots = [(p, [j for j, x in enumerate(p.tokens) if x.low in ordering]) for p in passages]
     for i, t in enumerate(a.tokens):
         mine = _BEFORE if t.low in _BEFORE else _AFTER if t.low in _AFTER else None
         if mine is None or (t.low == "once" and i + 1 < len(a.tokens) and a.tokens[i + 1].low in ("per", "every")):
@@ -113,13 +120,14 @@ def _check_order(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
         if not comp:
             continue
         opposite = (_AFTER if mine is _BEFORE else _BEFORE) | _DURING  # "before it's under load" for "while"
-        for p in passages:
-            for j, x in enumerate(p.tokens):
+        for p, js in spots:
+            for j in js:
+                x = p.tokens[j]
                 if x.low not in opposite:
                     continue
                 pcomp = _complement(p, j)
                 same_rel = any(
-                    y.low in mine and _complement(p, k) & comp for k, y in enumerate(p.tokens) if y.sent == x.sent
+                    p.tokens[k].low in mine and _complement(p, k) & comp for k in p.sent_indexes.get(x.sent, ())
                 )
                 if len(pcomp & comp) >= min(2, len(comp)) and not same_rel:
                     issues.append(
@@ -150,9 +158,8 @@ def _steps(x: Analysed, sent: int) -> list[frozenset[str]] | None:
     steps: list[set[str]] = []
     marked = False
     last_clause = None
-    for i, t in enumerate(x.tokens):
-        if t.sent != sent:
-            continue
+    for i in x.sent_indexes.get(sent, ()):
+        t = x.tokens[i]
         if _step_marker(x, i):
             marked = True
             steps.append(set())
@@ -172,18 +179,18 @@ def _check_steps(a: Analysed, passages: Sequence[Analysed]) -> list[ClaimIssue]:
     increase the limit" for "increase the limit, then run gunicorn"; "tries polling and falls back to
     inotify" for "attempt inotify with a fallback to polling"). Both sentences must order their steps with a
     step word; an answer sentence with "before" / "after" / "once" may order its clauses either way."""
+    unordered: list[tuple[Analysed, int]] | None = None  # the passage sentences without an order word, read once
     for sent, low in a.sent_low.items():
         if _REORDERING & set(low.split()):
             continue
         mine = _steps(a, sent)
         if not mine or len(mine) < 2:
             continue
-        cands = [
-            (len(a.sent_terms[sent] & p.sent_terms[ps]), p, ps)
-            for p in passages
-            for ps in p.sent_terms
-            if not _REORDERING & set(p.sent_low[ps].split())
-        ]
+        if unordered is None:
+            unordered = [
+                (p, ps) for p in passages for ps in p.sent_terms if not _REORDERING & set(p.sent_low[ps].split())
+            ]
+        cands = [(len(a.sent_terms[sent] & p.sent_terms[ps]), p, ps) for p, ps in unordered]
         cands = [c for c in cands if c[0] >= 3]
         if not cands:
             continue
