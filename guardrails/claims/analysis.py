@@ -7,9 +7,10 @@ the sentence it restates is what lets a check compare like with like instead of 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import TypeVar
 
 from guardrails.claims.lexicon import _INTERVAL, _NUMBER_WORDS, _SCALES, _UNITS
 from guardrails.claims.quantities import Quantity, quantities
@@ -181,6 +182,19 @@ def _overlapping(
         return []
     best = max(len(ov) for _, _, ov in found)
     return [f for f in found if len(f[2]) >= max(min_overlap, rel * best)]
+
+
+_Place = TypeVar("_Place")
+
+
+def _shared_counts(terms: Iterable[str], using: Mapping[str, Sequence[_Place]]) -> dict[_Place, int]:
+    """How many of `terms` each place of an index (term -> the places using it) uses: the places an answer
+    clause or sentence can restate, found without comparing it with every one."""
+    shared: dict[_Place, int] = {}
+    for term in terms:
+        for place in using.get(term, ()):
+            shared[place] = shared.get(place, 0) + 1
+    return shared
 
 
 def _context(a: Analysed, tok: Tok, exclude: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:

@@ -10,7 +10,16 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from guardrails.claims.analysis import _RIVAL_REL, _SWAP_MARGIN, Analysed, ClaimIssue, _content, _fit, _overlapping
+from guardrails.claims.analysis import (
+    _RIVAL_REL,
+    _SWAP_MARGIN,
+    Analysed,
+    ClaimIssue,
+    _content,
+    _fit,
+    _overlapping,
+    _shared_counts,
+)
 from guardrails.claims.lexicon import (
     _COMMON_ACRONYMS,
     _GENERIC_RECEIVERS,
@@ -319,10 +328,7 @@ class _NameSpots:
 
     def rivals(self, shape: str, clause: frozenset[str]) -> list[tuple[Analysed, Tok]]:
         """Names of this shape the answer leaves out, in clauses sharing two terms with `clause`, in text order."""
-        shared: dict[tuple[int, int], int] = {}
-        for term in clause:
-            for spot in self._clauses.get(term, ()):
-                shared[spot] = shared.get(spot, 0) + 1
+        shared = _shared_counts(clause, self._clauses)
         found = sorted((n, i) for (n, c), k in shared.items() if k >= 2 for i in self._left_out.get((n, c, shape), ()))
         return [(self.passages[n], self.passages[n].tokens[i]) for n, i in found]
 
@@ -463,10 +469,7 @@ class _Restated:
     def sharing(self, mine: dict[str, int], at_least: int) -> list[tuple[Analysed, _Firsts]]:
         """The passage sentences sharing at least `at_least` of these terms, in passage and sentence order: each
         passage with the sentence's ``_firsts``."""
-        shared: dict[int, int] = {}
-        for term in mine:
-            for k in self._using.get(term, ()):
-                shared[k] = shared.get(k, 0) + 1
+        shared = _shared_counts(mine, self._using)
         out = []
         for k in sorted(shared):
             if shared[k] >= at_least:

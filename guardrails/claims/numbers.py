@@ -19,6 +19,7 @@ from guardrails.claims.analysis import (
     _context,
     _fit,
     _item_terms,
+    _shared_counts,
 )
 from guardrails.claims.lexicon import _MEASURE_DIMS, _NUMBER_WORDS, _UNITS
 from guardrails.claims.quantities import Quantity, ValueIndex, _compatible, _same
@@ -212,10 +213,7 @@ class _Rivals:
     def near(self, q: Quantity, clause: frozenset[str]) -> list[list[int]]:
         """Those of q's dimension whose clause shares at least two terms with q's, by context: all of a context
         fit q alike."""
-        shared: dict[int, int] = {}
-        for term in clause:
-            for ctx_id in self.places.get(term, ()):
-                shared[ctx_id] = shared.get(ctx_id, 0) + 1
+        shared = _shared_counts(clause, self.places)
         return [group for c, n in shared.items() if n >= 2 and (group := self.by_place.get((c, q.dim), []))]
 
 
