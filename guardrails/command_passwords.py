@@ -8,17 +8,20 @@ continuation read as a space, Slack's ``&lt;`` ``&gt;`` ``&amp;`` part of a word
 ``&&``, a backtick, the end of the line), and each tool says where its password stands (`COMMANDS`): after an option
 (``-p s3cret``), glued to one (``-ps3cret``, ``-p=s3cret``, ``-p"s3 cret"``, ``/p:s3cret``, ``--user=alice%s3cret``),
 after the user name and a separator (``alice%s3cret``, ``alice,s3cret``, Oracle's ``user/password@db``, also after
-rman's ``target`` and in ``userid=``), or as an operand (``htpasswd -b FILE USER PASSWORD``, ``rabbitmqctl add_user
-USER PASSWORD``). A password may also be echoed into a command that reads it from its standard input (``echo s3cret |
-docker login --password-stdin``, ``echo 'alice:s3cret' | chpasswd``, ``echo s3cret | sudo -S …``).
+rman's ``target`` and in ``userid=``), after a key word (``db2 connect to DB user USER using s3cret``), or as an
+operand (``htpasswd -b FILE USER PASSWORD``, ``rabbitmqctl add_user USER PASSWORD``, ``isql DSN USER PASSWORD``).
+A password may also be echoed into a command that reads it from its standard input (``echo s3cret | docker login
+--password-stdin``, ``echo 'alice:s3cret' | chpasswd``, ``echo s3cret | sudo -S …``).
 
 Not a password: the option alone (the tool prompts), a placeholder or a variable (``-p <password>``,
 ``-p &lt;token&gt;``, ``-p [password]``, ``-p TOKEN``, ``-p $TOKEN``, ``-storepass:env VAR``), another option
-(``-p --host``), a function word, a port (``-p 27017``), a script path (``sqlplus scripts/setup.sql``), and the
+(``-p --host``), a function word, a port (``-p 27017``), a script path (``sqlplus scripts/setup.sql``), the
 words of a sentence about the option ("docker login -p prints a warning", "the -p flag", "-P encrypts the
-archive", "is docker login -p insecure?", "how does htpasswd -b take the password?").
+archive", "is docker login -p insecure?", "how does htpasswd -b take the password?"), and ``word/word`` in a
+sentence about an Oracle tool ("how does sqlplus client/server mode work").
 
-Other forms are patterns in ``guardrails/secrets.py``: ``mysql -pSECRET``, ``sshpass -p``, ``curl -u user:pass``,
+Other forms are patterns in ``guardrails/secrets.py``: ``mysql -pSECRET`` (its quoted ``-p'…'`` is read here),
+``sshpass -p``, ``curl -u user:pass``, a URL's ``user:pass@`` (``psql postgresql://…``, ``mongosh mongodb://…``),
 and ``--password=…`` / ``--password …``, a key word assignment for every tool.
 """
 
@@ -226,8 +229,9 @@ def _htpasswd_password(words: list[ShellWord]) -> list[Span]:
 
 
 # Oracle's logon: USER/PASSWORD, then @CONNECT maybe (``scott/tiger@orcl``, ``sys/x@//host:1521/svc as sysdba``);
-# not "/ as sysdba" (the operating system's login), nor a path ("scripts/setup.sql", "a/b/c").
-_ORACLE_LOGON = regex.compile(r"[A-Za-z][\w$#]*/(?P<password>[^/@\s]+)(?:@\S*)?")
+# not "/ as sysdba" (the operating system's login), nor a path ("scripts/setup.sql", "a/b/c"), nor words of a
+# sentence (`_logon_in_a_sentence`).
+_ORACLE_LOGON = regex.compile(r"[A-Za-z][\w$#]*/(?P<password>[^/@\s]+)(?P<connect>@\S*)?")
 # Where else a logon stands: after rman's "target", "catalog" or "auxiliary", or as their value or userid's in a
 # KEY=VALUE parameter (``rman target=sys/x``, ``expdp userid=system/x@pdb directory=dp``).
 _ORACLE_LOGON_KEYWORD = frozenset(("target", "catalog", "auxiliary"))
@@ -239,7 +243,7 @@ _SCRIPT = regex.compile(r"(?i:\.(?:sql|sh|txt|log|ctl|par|dmp|bat|cmd|ps1))\Z")
 def _oracle_logon_password(words: list[ShellWord]) -> list[Span]:
     spans: list[Span] = []
     first_operand, after_keyword = True, False
-    for word in words:
+    for at, word in enumerate(words):
         text, offset = word.text, 0
         if not word.quoted:
             if text == "\\":
@@ -263,12 +267,112 @@ def _oracle_logon_password(words: list[ShellWord]) -> list[Span]:
             continue
         first_operand = after_keyword = False
         logon = _ORACLE_LOGON.fullmatch(text, offset)
-        if logon:
+        if logon and (word.quoted or not _logon_in_a_sentence(logon, words[at + 1 : at + 3])):
             start, end = word.start + logon.start("password"), word.start + logon.end("password")
             password = ShellWord(logon.group("password"), start, end, False)
             if _given_password(password) and not _SCRIPT.search(password.text):
                 spans.append((start, end))
     return spans
+
+
+# Words written with a slash in sentences about these tools, never a logon ("sqlplus client/server").
+_SLASH_PHRASES = frozenset(
+    (
+        *("client/server", "read/write", "input/output", "and/or", "either/or", "on/off", "yes/no", "true/false"),
+        *("import/export", "export/import", "backup/restore", "backup/recovery", "start/stop", "startup/shutdown"),
+        *("upload/download", "source/target", "primary/standby", "linux/windows", "windows/linux", "unix/linux"),
+    )
+)
+_PLAIN_WORD = regex.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*\Z")
+# What these commands take after a logon (``as sysdba``, rman's keywords, db2's ``new``), and what a message says a
+# command it ran did ("sqlplus scott/tiger fails with ORA-01017"): the command, and its logon, end there.
+_AFTER_LOGON = frozenset(
+    (
+        *_ORACLE_LOGON_KEYWORD,
+        *("nocatalog", "cmdfile", "log", "msglog", "append", "using", "debug", "trace", "checksyntax", "script"),
+        *("fails", "failed", "works", "worked", "hangs", "hung", "returns", "returned", "gives", "gave", "says"),
+        *("said", "throws", "threw", "errors", "errored", "prints", "printed", "shows", "showed", "connects"),
+        *("connected", "succeeds", "succeeded", "new", "confirm"),
+    )
+)
+# Function words that go on with a phrase ("import/export of schemas", "full/incremental for backups"); another
+# ends the command ("sqlplus scott/tiger and it fails", "… scott/tiger it says").
+_PHRASE_GOES_ON = frozenset(("of", "for", "vs", "versus", "between"))
+
+
+def _logon_in_a_sentence(logon: regex.Match[str], after: list[ShellWord]) -> bool:
+    """``word/word`` after an Oracle tool is words of a sentence ("how does sqlplus client/server mode work", "rman
+    full/incremental for backups"), not USER/PASSWORD, when no ``@connect`` follows and it is a common pair or
+    `_a_phrase_goes_on`."""
+    if logon.group("connect"):
+        return False
+    return logon.group().lower() in _SLASH_PHRASES or _a_phrase_goes_on(logon.group("password"), after)
+
+
+def _a_phrase_goes_on(value: str, after: list[ShellWord]) -> bool:
+    """`value`, a plain word, then the words `after` it are a phrase ("client/server mode", "using kerberos
+    tickets"): not the command's end, its ``as sysdba``, an option, a script, a parameter, a redirection, a key word
+    of the command, nor a new clause ("… scott/tiger and it fails", "… it says")."""
+    if not _PLAIN_WORD.match(value):
+        return False
+    following = after[0] if after else None
+    if following is None or following.quoted or not _PLAIN_WORD.match(following.text):
+        return False  # the command ends, or goes on with an option, a script, KEY=VALUE, a quoted command…
+    lower = following.text.lower()
+    if lower == "as":
+        return not (len(after) > 1 and after[1].text.lower().startswith("sys"))
+    if lower in _AFTER_LOGON:
+        return False
+    return lower in _PHRASE_GOES_ON or not is_function_word(lower)
+
+
+_DB2_LOGON = frozenset(("connect", "attach"))
+_DB2_PASSWORD_KEYWORDS = frozenset(("using", "new", "confirm"))
+_RUN = regex.compile(r"\S+")
+
+
+def _statement_words(words: list[ShellWord]) -> list[ShellWord]:
+    """`words` with a quoted statement first split into its words (``db2 "connect to db user u using PASS"``)."""
+    if not words or not words[0].quoted:
+        return words
+    first = words[0]
+    inner = [
+        ShellWord(m.group(), first.start + m.start(), first.start + m.end(), False) for m in _RUN.finditer(first.text)
+    ]
+    return inner + words[1:]
+
+
+def _db2_password(words: list[ShellWord]) -> list[Span]:
+    """DB2's command line: ``db2 connect to DB user USER using PASSWORD`` (or ``attach to NODE …``; ``new PASSWORD
+    confirm PASSWORD`` changes it), the statement in quotes maybe, after the CLP's options (``db2 -v connect …``)."""
+    words = _statement_words([w for w in words if w.quoted or not w.text.startswith("-")])
+    if not words or words[0].quoted or words[0].text.lower() not in _DB2_LOGON:
+        return []
+    texts = [w.text.lower() if not w.quoted else "" for w in words]
+    user = next((i for i, t in enumerate(texts) if t == "user"), None)
+    if user is None or user + 2 >= len(words):
+        return []
+    spans = []
+    for at in range(user + 2, len(words) - 1):
+        value = words[at + 1]
+        if texts[at] not in _DB2_PASSWORD_KEYWORDS or not _given_password(value):
+            continue
+        after = words[at + 2 : at + 4]
+        in_a_sentence = _said_in_a_sentence(value, after[0] if after else None) or _a_phrase_goes_on(value.text, after)
+        if value.quoted or not in_a_sentence:  # "using kerberos tickets" is a sentence, "using 'kerberos'" no
+            spans.append((value.start, value.end))
+    return spans
+
+
+_SYBASE_ISQL = option_password("-P", glued=("-P",))
+_ODBC_ISQL = operand_password((), 2)
+
+
+def _isql_password(words: list[ShellWord]) -> list[Span]:
+    """Sybase's ``isql -U USER -P PASSWORD -S SERVER`` (options in capitals), or unixODBC's ``isql DSN USER
+    PASSWORD`` (its options are small letters: ``isql -v DSN USER PASSWORD``)."""
+    sybase = any(not w.quoted and w.text.startswith(("-U", "-P", "-S")) for w in words)
+    return (_SYBASE_ISQL if sybase else _ODBC_ISQL)(words)
 
 
 def _commands(names: str, finder: Finder) -> dict[str, Finder]:
@@ -311,7 +415,11 @@ COMMANDS: dict[str, Finder] = {
         "smbclient,rpcclient,smbcacls", option_password("-U", "--user", glued=("--user=", "-U"), separator="%")
     ),
     "lftp": option_password("-u", "--user", separator=","),
-    **_commands("sqlplus,rman,expdp,impdp,sqlldr,dgmgrl", _oracle_logon_password),
+    **_commands("sqlplus,rman,expdp,impdp,exp,imp,sqlldr,dgmgrl", _oracle_logon_password),
+    "db2": _db2_password,
+    "isql": _isql_password,
+    # -p'two words' (the pattern in guardrails/secrets.py reads -pSECRET, no quote); -p alone prompts
+    **_commands("mysql,mysqldump,mysqladmin,mariadb", option_password(glued=("-p",))),
     "rabbitmqctl": operand_password(("add_user", "change_password", "authenticate_user"), 1),
     "net user": operand_password((), 1, switch_needed=True),
 }
