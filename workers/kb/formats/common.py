@@ -38,6 +38,20 @@ def check_package(raw: bytes, name: str) -> None:
         )
 
 
+_XML_TRUE = frozenset(("1", "true", "on"))
+_XML_FALSE = frozenset(("0", "false", "off"))
+
+
+def xml_flag(value: str | None, *, absent: bool, unknown: bool) -> bool:
+    """An Office XML boolean as Word and PowerPoint read it: xsd:boolean (`1`/`true`, `0`/`false`) and ST_OnOff's
+    `on`/`off`, in any case, the surrounding whitespace collapsed; `absent` when there is no value, `unknown` for
+    any other (each caller passes the side that keeps hidden content out)."""
+    if value is None:
+        return absent
+    v = value.strip().lower()
+    return True if v in _XML_TRUE else False if v in _XML_FALSE else unknown
+
+
 def slug(title: str) -> str:
     return re.sub(r"[^\w\s-]", "", title.lower()).strip().replace(" ", "-") or "section"
 

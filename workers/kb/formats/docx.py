@@ -19,7 +19,7 @@ from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml import parse_xml
 from lxml import etree
 
-from workers.kb.formats.common import Sections, check_package, clean, slug
+from workers.kb.formats.common import Sections, check_package, clean, slug, xml_flag
 from workers.kb.parsing import ParsedDocument, UnreadableDocument
 
 _HEADING = re.compile(r"^heading\s*([1-9])$", re.IGNORECASE)
@@ -78,17 +78,15 @@ _WRAPPERS = {f"{{{_W}}}{tag}" for tag in ("sdt", "sdtContent", "customXml")}
 _NOTE_REFS = {f"{{{_W}}}footnoteReference": "footnotes", f"{{{_W}}}endnoteReference": "endnotes"}
 
 
-_OFF = frozenset(("0", "false", "off"))
 _VAL, _STYLE, _RPR = f"{{{_W}}}val", f"{{{_W}}}style", f"{{{_W}}}rPr"
 _R, _TXBX = f"{{{_W}}}r", f"{{{_W}}}txbxContent"
 _StyleKey = tuple[str, str]  # (w:type, w:styleId)
 
 
 def _on_off(value: str | None) -> bool:
-    """An on/off value (ST_OnOff) as Word reads it: `true`, `1`, `on` (transitional) or no value at all (an element
-    without w:val) is on; `false`, `0`, `off` is off, in any case and with surrounding whitespace (xsd:boolean
-    collapses it). Anything else counts as on: for w:vanish, the side that keeps hidden text out."""
-    return value is None or value.strip().lower() not in _OFF
+    """An on/off value (ST_OnOff) as Word reads it (`common.xml_flag`): no value at all (an element without w:val)
+    is on, and so is anything unreadable: for w:vanish, the side that keeps hidden text out."""
+    return xml_flag(value, absent=True, unknown=True)
 
 
 def _is_default(style: Any) -> bool:

@@ -16,7 +16,7 @@ from pptx.oxml.ns import qn
 from pptx.shapes.graphfrm import GraphicFrame
 from pptx.shapes.group import GroupShape
 
-from workers.kb.formats.common import Sections, check_package, clean
+from workers.kb.formats.common import Sections, check_package, clean, xml_flag
 from workers.kb.parsing import ParsedDocument, UnreadableDocument
 
 _DIAGRAM = "http://schemas.openxmlformats.org/drawingml/2006/diagram"
@@ -45,7 +45,7 @@ def _shape_hidden(shape: Any) -> bool:
     """Whether the shape is hidden in the Selection Pane (`p:cNvPr hidden="1"`): the slideshow does not show it."""
     nv = shape.element[0] if len(shape.element) else None  # p:nvSpPr, p:nvGrpSpPr, p:nvPicPr…
     props = nv.find(qn("p:cNvPr")) if nv is not None else None
-    return props is not None and (props.get("hidden") or "").lower() in ("1", "true")
+    return props is not None and xml_flag(props.get("hidden"), absent=False, unknown=True)
 
 
 def _shape_lines(shape: Any) -> Iterator[str]:
@@ -72,8 +72,9 @@ def _shape_lines(shape: Any) -> Iterator[str]:
 
 
 def _hidden(slide: Any) -> bool:
-    """Whether the slide is hidden (`<p:sld show="0">`, PowerPoint's Hide Slide: not shown in the slideshow)."""
-    return (slide.element.get("show") or "1").lower() in ("0", "false", "off")
+    """Whether the slide is hidden (`<p:sld show="0">`, PowerPoint's Hide Slide: not shown in the slideshow); an
+    unreadable value hides it too (the side that keeps a draft out)."""
+    return not xml_flag(slide.element.get("show"), absent=True, unknown=False)
 
 
 def parse_pptx(raw: bytes, name: str, fallback_title: str) -> ParsedDocument:
