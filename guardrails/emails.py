@@ -49,6 +49,13 @@ _TLD = r"[^\W_]+(?:-+[^\W_]+)*"  # no "_" in a top-level domain
 _DOMAIN = rf"{_LABEL}(?:\.{_LABEL})*\.{_TLD}(?![^\W_])"
 EMAIL_REGEX = rf"\b{_LOCAL}@{_DOMAIN}"
 _MARKUP = "_*~"  # Slack's italic, bold and strike wrappers
+# Legal in a local part, but in text they end a URL's path or query before an address ("&" is not among them:
+# tom&jerry@example.com is one address).
+_URL_DELIMITERS = "/?=#"
+_SERVICE_ACCOUNTS = frozenset({"git"})  # git@github.com, git@gitlab.example.com: every Git host's SSH user
+# A URL's scheme and user name, then ":": what follows up to "@" is the user's password (redis://:pw@host too).
+_URL_PASSWORD_BEFORE = regex.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@]{0,200}:\Z")
+_USERINFO_MAX = 220  # how far back the scheme of such a URL may start
 
 
 class EmailAddressRecognizer(EmailRecognizer):
@@ -60,12 +67,23 @@ class EmailAddressRecognizer(EmailRecognizer):
 
     def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None) -> list[RecognizerResult]:
         """A wrapper's opening underscore (taken as the local part's first character) stays outside the span, so
-        ``_alice@example.com_`` reads ``_<EMAIL_ADDRESS>_``."""
-        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
-        for r in results:
-            if text[r.start] in _MARKUP and r.end < len(text) and text[r.end] == text[r.start]:
+        ``_alice@example.com_`` reads ``_<EMAIL_ADDRESS>_``. In a URL, the address is what follows its last
+        delimiter (``?to=jane@example.com`` keeps ``?to=``), and a password before a host (``://app:pw@db.example.com``)
+        is no address: only the password is kept as a finding, so the host the question is about stays. Git's
+        service account (``git@github.com:org/repo``) is nobody's address."""
+        kept = []
+        for r in super().analyze(text, entities, nlp_artifacts, regex_flags):
+            at = text.find("@", r.start, r.end)
+            local = text[r.start : at]
+            r.start += max(local.rfind(c) for c in _URL_DELIMITERS) + 1
+            if r.start == at or text[r.start : at].lower() in _SERVICE_ACCOUNTS:
+                continue
+            if _URL_PASSWORD_BEFORE.search(text, max(0, r.start - _USERINFO_MAX), r.start):
+                r.end = at
+            elif text[r.start] in _MARKUP and r.end < len(text) and text[r.end] == text[r.start]:
                 r.start += 1
-        return results
+            kept.append(r)
+        return kept
 
 
 def valid_address(address: str) -> bool:
