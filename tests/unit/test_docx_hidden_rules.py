@@ -67,12 +67,13 @@ def test_document_default_hidden_hides_what_nothing_shows_again():
     _direct(_run(d, "Shown by direct formatting."), "false")
     _run(d, "Hidden again by its paragraph style.", para="Hidden block")
     _run(d, "A character style saying not hidden changes nothing.", style="Not hidden")
-    _run(d, "A hidden character style flips the hidden default.", style="Hidden chars")
+    _run(d, "A hidden character style leaves the hidden default hidden.", style="Hidden chars")
+    _run(d, "A hidden character style flips a shown paragraph style.", para="Shown block", style="Hidden chars")
     _direct(_run(d, "Direct hidden in a shown paragraph style.", para="Shown block"), "1")
     _assert_reads(
         _text(d),
-        ("Shown by its paragraph style.", "Shown by direct formatting.", "flips the hidden default"),
-        ("Default hidden note", "Hidden again", "changes nothing", "Direct hidden"),
+        ("Shown by its paragraph style.", "Shown by direct formatting."),
+        ("Default hidden note", "Hidden again", "changes nothing", "Direct hidden", "hidden default", "flips a shown"),
     )
 
 

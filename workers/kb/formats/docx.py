@@ -111,8 +111,10 @@ class _Hiding:
     document defaults (`w:docDefaults`); the table style, then the paragraph style, *set* the value where they
     state one (Word resets rather than toggles there); a character style stating "hidden" *flips* the result and
     one stating "not hidden" changes nothing — so text hidden by both its paragraph and its character style is
-    shown. A style is one level whatever its basedOn chain: the first value stated going up the chain is its value
-    (inheritance, not a toggle). A numbering level's run properties format only the list number, not read here."""
+    shown. A hidden document default that no table or paragraph style restates is not flipped (ECMA's rule; Word's
+    is undocumented, and this side keeps hidden text out). A style is one level whatever its basedOn chain: the
+    first value stated going up the chain is its value (inheritance, not a toggle). A numbering level's run
+    properties format only the list number, not read here."""
 
     default: bool  # w:docDefaults/w:rPrDefault
     styles: dict[_StyleKey, bool | None]  # every style: its value, stated in it or up its basedOn chain
@@ -126,10 +128,12 @@ class _Hiding:
     def hides(self, direct: bool | None, table: bool | None, paragraph: bool | None, character: bool | None) -> bool:
         if direct is not None:
             return direct
-        state = self.default
+        state, stated = self.default, False
         for level in (table, paragraph):
             if level is not None:
-                state = level
+                state, stated = level, True
+        if state and not stated:  # ECMA: a default of true stays true; what Word does is unknown, and this hides
+            return True
         return state != (character is True)
 
 
