@@ -281,23 +281,30 @@ _SLASH_PHRASES = frozenset(
         *("client/server", "read/write", "input/output", "and/or", "either/or", "on/off", "yes/no", "true/false"),
         *("import/export", "export/import", "backup/restore", "backup/recovery", "start/stop", "startup/shutdown"),
         *("upload/download", "source/target", "primary/standby", "linux/windows", "windows/linux", "unix/linux"),
+        *("control/data", "full/incremental", "read/only", "data/index", "dev/test", "test/prod"),
     )
 )
 _PLAIN_WORD = regex.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*\Z")
-# What these commands take after a logon (``as sysdba``, rman's keywords, db2's ``new``), and what a message says a
-# command it ran did ("sqlplus scott/tiger fails with ORA-01017"): the command, and its logon, end there.
-_AFTER_LOGON = frozenset(
+# What a message says a command did ("isql MyDSN gives Data source name not found", "returns IM002"): no operand.
+_SAID_OF_A_COMMAND = frozenset(
     (
-        *_ORACLE_LOGON_KEYWORD,
-        *("nocatalog", "cmdfile", "log", "msglog", "append", "using", "debug", "trace", "checksyntax", "script"),
         *("fails", "failed", "works", "worked", "hangs", "hung", "returns", "returned", "gives", "gave", "says"),
         *("said", "throws", "threw", "errors", "errored", "prints", "printed", "shows", "showed", "connects"),
-        *("connected", "succeeds", "succeeded", "new", "confirm"),
+        *("connected", "succeeds", "succeeded", "gets", "got", "reports", "reported", "refuses", "refused"),
+        *("complains", "crashes", "crashed", "times", "timed", "keeps", "locks", "needs", "asks", "prompts"),
     )
 )
-# Function words that go on with a phrase ("import/export of schemas", "full/incremental for backups"); another
-# ends the command ("sqlplus scott/tiger and it fails", "… scott/tiger it says").
-_PHRASE_GOES_ON = frozenset(("of", "for", "vs", "versus", "between"))
+# What goes on from a `word/word` or a `using WORD` that is a phrase, not a logon then more of the command: a
+# function word ("import/export of schemas", "full/incremental for backups") or a noun such phrases name
+# ("client/server mode", "using kerberos tickets"). Any other word after a plain-word password leaves it a
+# password: "sqlplus scott/tiger gets ORA-01017" — a list of what may follow a logon is never complete.
+_PHRASE_GOES_ON = frozenset(
+    (
+        *("of", "for", "vs", "versus", "between", "mode", "modes", "architecture", "model", "redirection"),
+        *("differences", "guide", "files", "file", "tickets", "ticket", "authentication", "auth", "setup"),
+        *("support", "access", "operations", "options", "settings", "configuration", "environment"),
+    )
+)
 
 
 def _logon_in_a_sentence(logon: regex.Match[str], after: list[ShellWord]) -> bool:
@@ -310,20 +317,14 @@ def _logon_in_a_sentence(logon: regex.Match[str], after: list[ShellWord]) -> boo
 
 
 def _a_phrase_goes_on(value: str, after: list[ShellWord]) -> bool:
-    """`value`, a plain word, then the words `after` it are a phrase ("client/server mode", "using kerberos
-    tickets"): not the command's end, its ``as sysdba``, an option, a script, a parameter, a redirection, a key word
-    of the command, nor a new clause ("… scott/tiger and it fails", "… it says")."""
+    """`value`, a plain word, then the words `after` it are a phrase (`_PHRASE_GOES_ON`: "client/server mode",
+    "using kerberos tickets"), not a password then the rest of the command or of the sentence about it."""
     if not _PLAIN_WORD.match(value):
         return False
     following = after[0] if after else None
     if following is None or following.quoted or not _PLAIN_WORD.match(following.text):
         return False  # the command ends, or goes on with an option, a script, KEY=VALUE, a quoted command…
-    lower = following.text.lower()
-    if lower == "as":
-        return not (len(after) > 1 and after[1].text.lower().startswith("sys"))
-    if lower in _AFTER_LOGON:
-        return False
-    return lower in _PHRASE_GOES_ON or not is_function_word(lower)
+    return following.text.lower() in _PHRASE_GOES_ON
 
 
 _DB2_LOGON = frozenset(("connect", "attach"))
@@ -371,8 +372,12 @@ _ODBC_ISQL = operand_password((), 2)
 def _isql_password(words: list[ShellWord]) -> list[Span]:
     """Sybase's ``isql -U USER -P PASSWORD -S SERVER`` (options in capitals), or unixODBC's ``isql DSN USER
     PASSWORD`` (its options are small letters: ``isql -v DSN USER PASSWORD``)."""
-    sybase = any(not w.quoted and w.text.startswith(("-U", "-P", "-S")) for w in words)
-    return (_SYBASE_ISQL if sybase else _ODBC_ISQL)(words)
+    if any(not w.quoted and w.text.startswith(("-U", "-P", "-S")) for w in words):
+        return _SYBASE_ISQL(words)
+    operands = [w for w in words if w.quoted or not w.text.startswith("-")]
+    if len(operands) > 1 and not operands[1].quoted and operands[1].text.lower() in _SAID_OF_A_COMMAND:
+        return []  # "isql MyDSN returns IM002": a message about the command, no USER PASSWORD
+    return _ODBC_ISQL(words)
 
 
 def _commands(names: str, finder: Finder) -> dict[str, Finder]:
