@@ -56,6 +56,7 @@ _SERVICE_ACCOUNTS = frozenset({"git"})  # git@github.com, git@gitlab.example.com
 # A URL's scheme and user name, then ":": what follows up to "@" is the user's password (redis://:pw@host too).
 _URL_PASSWORD_BEFORE = regex.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@]{0,200}:\Z")
 _USERINFO_MAX = 220  # how far back the scheme of such a URL may start
+_BLANK_BEFORE = regex.compile(r"\s(?=\S*\Z)")  # the last blank before a position (searched up to it)
 
 
 class EmailAddressRecognizer(EmailRecognizer):
@@ -75,15 +76,31 @@ class EmailAddressRecognizer(EmailRecognizer):
         for r in super().analyze(text, entities, nlp_artifacts, regex_flags):
             at = text.find("@", r.start, r.end)
             local = text[r.start : at]
-            r.start += max(local.rfind(c) for c in _URL_DELIMITERS) + 1
-            if r.start == at or text[r.start : at].lower() in _SERVICE_ACCOUNTS:
+            if "?" in local or "://" in text[_word_start(text, r.start) : r.start]:  # in a URL's path or query
+                r.start += max(local.rfind(c) for c in _URL_DELIMITERS) + 1
+            if r.start == at or _service_account(text, r.start, at, r.end):
                 continue
             if _URL_PASSWORD_BEFORE.search(text, max(0, r.start - _USERINFO_MAX), r.start):
-                r.end = at
+                if not text.startswith("@", r.end):  # a password that is an address (ftp://anonymous:me@x.org@host)
+                    r.end = at
             elif text[r.start] in _MARKUP and r.end < len(text) and text[r.end] == text[r.start]:
                 r.start += 1
             kept.append(r)
         return kept
+
+
+def _word_start(text: str, i: int) -> int:
+    """Where the run of non-blank characters that reaches `i` starts (at most `_USERINFO_MAX` back)."""
+    m = _BLANK_BEFORE.search(text, max(0, i - _USERINFO_MAX), i)
+    return m.end() if m else max(0, i - _USERINFO_MAX)
+
+
+def _service_account(text: str, start: int, at: int, end: int) -> bool:
+    """Git's SSH user as Git writes it: ``git@host:org/repo`` (scp syntax) or ``ssh://git@host/…`` — an address
+    written ``git@acme.com`` in a sentence is still one."""
+    if text[start:at].lower() not in _SERVICE_ACCOUNTS:
+        return False
+    return text.startswith(":", end) or text[max(0, start - 3) : start] == "://"
 
 
 def valid_address(address: str) -> bool:

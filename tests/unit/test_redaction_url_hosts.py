@@ -53,6 +53,17 @@ def test_git_service_account_is_no_address(pii_guard, text):
         ("https://example.com/share?to=jane.doe@example.com", "https://example.com/share?to=<EMAIL_ADDRESS>"),
         ("https://example.com/u/jane.doe@example.com/profile", "https://example.com/u/<EMAIL_ADDRESS>/profile"),
         ("ask git.admin@example.com or gitlab@example.com", "ask <EMAIL_ADDRESS> or <EMAIL_ADDRESS>"),
+        # a delimiter in an address outside a URL is the address's own: redacted whole
+        ("list-bounces+john.smith=acme.org@lists.example.com", "<EMAIL_ADDRESS>"),
+        ("SRS0=HHH=TT=acme.org=john.smith@fwd.example.com bounced", "<EMAIL_ADDRESS> bounced"),
+        # git@ as a mailbox in a sentence is an address
+        ("git@acme.com is our ops mailbox", "<EMAIL_ADDRESS> is our ops mailbox"),
+        ("email Git@acme.com", "email <EMAIL_ADDRESS>"),
+        # a password that is an address (anonymous FTP) goes whole
+        (
+            "ftp://anonymous:jane.doe@example.com@ftp.example.org/pub",
+            "ftp://anonymous:<GENERIC_SECRET>@ftp.example.org/pub",
+        ),
         # a user without a password in a URL: a person's login name stays hidden as before
         ("ssh://jdoe@build.corp.internal/repo", "ssh://<EMAIL_ADDRESS>/repo"),
     ],
