@@ -246,6 +246,24 @@ def test_unclosed_items_inside_a_landmark_end_with_it():
     assert not web_mirror._sign_in(page.encode())
 
 
+def test_an_element_left_unclosed_in_the_banner_ends_with_it():
+    """The banner's <div role=banner> is never closed: the page's content after </header> is still its own."""
+    page = (
+        '<html><body><header><div role="banner">Acme<form><input type="password"></form></header>'
+        f"<main><h1>Install guide</h1>{DOC_600}</main></body></html>"
+    )
+    assert not web_mirror._sign_in(page.encode())
+
+
+def test_a_hidden_paragraph_left_unclosed_ends_with_its_parent():
+    """The login form after it is seen: a hidden notice never closed does not hide the rest of the page."""
+    page = (
+        "<html><body><div><p hidden>Old notice</div><main><h2>Sign in to Acme</h2>"
+        '<form><input name="user"><input type="password"><button>Sign in</button></form></main></body></html>'
+    )
+    assert web_mirror._sign_in(page.encode())
+
+
 def test_piles_of_unclosed_landmarks_and_stray_end_tags_are_read_in_linear_time():
     page = (
         '<h1>Docs</h1><input type="password">'

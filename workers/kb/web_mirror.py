@@ -239,9 +239,9 @@ class _SignInScan(HTMLParser):
     field: no sign-in page shows code). A <header> or <footer> inside an article, section, main, aside or nav is
     that part's own (a page's title sits in its article's header), as browsers and screen readers map them.
 
-    Each open element's kinds are kept on a stack per tag name, so its end tag ends what it began: an element left
-    unclosed inside a landmark ends with it, a void element (<img role="banner">) holds nothing. Constant work per
-    tag: linear on any page."""
+    Open elements are kept on a stack, with where each tag name's stand, so an end tag ends what its start tag
+    began and every element left unclosed inside it: an element left unclosed inside a landmark ends with it, a
+    void element (<img role="banner">) holds nothing. Each element is opened and ended once: linear on any page."""
 
     CHROME, SECTION, UNSEEN, FORM, CODE, HEADING = (1 << i for i in range(6))  # an element's kinds (bits)
     UNSEEN_TAGS = frozenset({"script", "style", "template", "noscript", "svg"})
@@ -264,7 +264,8 @@ class _SignInScan(HTMLParser):
         self.words = 0  # the page's own: outside the chrome, forms, scripts and what is hidden
         self.heading = False  # a heading with text among them
         self.code = False
-        self.open: dict[str, list[int]] = {}  # tag name: the kinds of each element of that name still open
+        self.stack: list[tuple[str, int]] = []  # the elements open, outermost first: (tag name, kinds)
+        self.open: dict[str, list[int]] = {}  # tag name: where in `stack` each element of that name stands
         self.inside = dict.fromkeys((self.CHROME, self.SECTION, self.UNSEEN, self.FORM, self.CODE, self.HEADING), 0)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -273,12 +274,20 @@ class _SignInScan(HTMLParser):
         if tag in self.VOID:
             return
         kinds = self._kinds(tag, dict(attrs))
-        self.open.setdefault(tag, []).append(kinds)
+        self.open.setdefault(tag, []).append(len(self.stack))
+        self.stack.append((tag, kinds))
         self._enter(kinds, 1)
 
     def handle_endtag(self, tag: str) -> None:
-        if stack := self.open.get(tag):  # an end tag with no element open (or a void one's) ends nothing
-            self._enter(stack.pop(), -1)
+        """An end tag ends its element and every element left unclosed inside it (each element is ended once:
+        linear); one with no element of its name open (or a void one's) ends nothing."""
+        if not (where := self.open.get(tag)):
+            return
+        target = where[-1]
+        while len(self.stack) > target:
+            name, kinds = self.stack.pop()
+            self.open[name].pop()
+            self._enter(kinds, -1)
 
     def handle_data(self, data: str) -> None:
         words = len(data.split())
