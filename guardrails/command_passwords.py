@@ -20,9 +20,10 @@ words of a sentence about the option ("docker login -p prints a warning", "the -
 archive", "is docker login -p insecure?", "how does htpasswd -b take the password?"), and ``word/word`` in a
 sentence about an Oracle tool ("how does sqlplus client/server mode work").
 
-Other forms are patterns in ``guardrails/secrets.py``: ``mysql -pSECRET`` (its quoted ``-p'…'`` is read here),
-``sshpass -p``, ``curl -u user:pass``, a URL's ``user:pass@`` (``psql postgresql://…``, ``mongosh mongodb://…``),
-and ``--password=…`` / ``--password …``, a key word assignment for every tool.
+Other forms are patterns in ``guardrails/secrets.py``: ``mysql -pSECRET`` (its quoted ``-p'…'`` and
+``--password='…'`` are read here), ``sshpass -p``, ``curl -u user:pass``, a URL's ``user:pass@`` (``psql
+postgresql://…``, ``mongosh mongodb://…``), and ``--password=…`` / ``--password …``, a key word assignment for
+every tool.
 """
 
 from __future__ import annotations
@@ -424,7 +425,7 @@ COMMANDS: dict[str, Finder] = {
     "db2": _db2_password,
     "isql": _isql_password,
     # -p'two words' (the pattern in guardrails/secrets.py reads -pSECRET, no quote); -p alone prompts
-    **_commands("mysql,mysqldump,mysqladmin,mariadb", option_password(glued=("-p",))),
+    **_commands("mysql,mysqldump,mysqladmin,mariadb", option_password(glued=("-p", "--password="))),
     "rabbitmqctl": operand_password(("add_user", "change_password", "authenticate_user"), 1),
     "net user": operand_password((), 1, switch_needed=True),
 }

@@ -79,6 +79,8 @@ def _assert_only_password_redacted(pii_guard, text: str, *values: str) -> None:
         ("mysql -h db -u root -p'Kq8 1bz' app", "Kq8 1bz"),
         ('mysqldump -uroot -p"Kq81bz" app', "Kq81bz"),
         ("mysql -uroot -pKq81bz app", "Kq81bz"),
+        ('mysql --password="hunter two" -u root app', "hunter two"),
+        ("mysqldump --password='Kq8 1bz' app", "Kq8 1bz"),
         ("sqlcmd -S db -U sa -P Kq81bz -Q 'select 1'", "Kq81bz"),
         ("bcp db.dbo.t out t.dat -S db -U sa -P Kq81bz -c", "Kq81bz"),
         ("mongosh mongodb://db:27017/app -u admin -p Kq81bz", "Kq81bz"),
@@ -132,6 +134,7 @@ def test_db2_old_and_new_passwords_go(pii_guard):
         "db2 connect to mydb user me using the password from vault",
         "mysql -u root -p app",
         "mysql -uroot -p",
+        'mysql --password "app db"',  # --password takes its value after "=" only: this prompts, then opens "app db"
     ],
 )
 def test_a_sentence_or_a_command_without_a_password_stays(pii_guard, text):
